@@ -48,7 +48,8 @@ enum tcpsift_layer {
     TCPSIFT_LAYER_TCP = 1u << 4, /* fixed TCP header valid (20 bytes + data offset sane) */
     TCPSIFT_LAYER_TCP_OPTIONS = 1u << 5, /* every option parsed without error */
     TCPSIFT_LAYER_UDP = 1u << 6,
-    TCPSIFT_LAYER_FRAGMENT = 1u << 7 /* the IP datagram is a fragment */
+    TCPSIFT_LAYER_FRAGMENT = 1u << 7, /* the IP datagram is a fragment */
+    TCPSIFT_LAYER_PORTS = 1u << 8     /* sport/dport valid (even if the rest of L4 is cut) */
 };
 
 /* TCP flag bits as in header bytes 12-13 (low 12 bits), like tshark's tcp.flags. */

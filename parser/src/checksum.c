@@ -1,0 +1,76 @@
+/* Internet checksums (RFC 1071): IPv4 header, and TCP/UDP over the IPv4
+ * (RFC 9293 §3.1) and IPv6 (RFC 8200 §8.1) pseudo-headers. */
+#include "decode_internal.h"
+
+/* One's-complement sum of big-endian 16-bit words, not yet folded. Reads
+ * only [p, p+len): the caller passes bytes already bounded by the capture. */
+static uint64_t sum_words(uint64_t acc, const uint8_t *p, size_t len)
+{
+    while (len >= 8) {
+        acc += load_be32(p);
+        acc += load_be32(p + 4);
+        p += 8;
+        len -= 8;
+    }
+    while (len >= 2) {
+        acc += load_be16(p);
+        p += 2;
+        len -= 2;
+    }
+    if (len) acc += (uint32_t)p[0] << 8;
+    return acc;
+}
+
+static uint16_t fold(uint64_t acc)
+{
+    while (acc >> 16) acc = (acc & 0xFFFF) + (acc >> 16);
+    return (uint16_t)acc;
+}
+
+static uint64_t pseudo_header_sum(const tcpsift_packet *pkt, size_t l4_len)
+{
+    uint64_t acc = sum_words(0, pkt->src, pkt->addr_len);
+    acc = sum_words(acc, pkt->dst, pkt->addr_len);
+    acc += pkt->ip_proto;
+    acc += (uint64_t)l4_len; /* IPv6 uses a 32-bit length: summed as two words */
+    return acc;
+}
+
+void tcpsift_packet_verify_checksums(tcpsift_packet *pkt)
+{
+    if (pkt->layers & TCPSIFT_LAYER_IPV4) {
+        pkt->ip_csum = fold(sum_words(0, pkt->ip_header.ptr, pkt->ip_header.len)) == 0xFFFF
+                           ? TCPSIFT_CSUM_GOOD
+                           : TCPSIFT_CSUM_BAD;
+    }
+    int is_tcp = (pkt->layers & TCPSIFT_LAYER_TCP) != 0;
+    int is_udp = (pkt->layers & TCPSIFT_LAYER_UDP) != 0;
+    if (!is_tcp && !is_udp) return;
+    if (is_udp && pkt->ip_version == 4 && pkt->udp_checksum == 0) {
+        pkt->l4_csum = TCPSIFT_CSUM_ABSENT; /* RFC 768: zero means none was computed */
+        return;
+    }
+    /* A fragment's checksum covers the whole datagram; a truncated capture
+     * lacks bytes. Neither can be checked. */
+    size_t header_len = is_tcp ? pkt->tcp_header_len : 8;
+    size_t l4_len = header_len + pkt->payload_len;
+    if ((pkt->layers & TCPSIFT_LAYER_FRAGMENT) || pkt->payload.len < pkt->payload_len ||
+        pkt->l4_offset > pkt->caplen || pkt->caplen - pkt->l4_offset < l4_len) {
+        pkt->l4_csum = TCPSIFT_CSUM_UNVERIFIED;
+        return;
+    }
+    uint64_t pseudo = pseudo_header_sum(pkt, l4_len);
+    uint16_t total = fold(sum_words(pseudo, pkt->frame + pkt->l4_offset, l4_len));
+    if (total == 0xFFFF) {
+        pkt->l4_csum = TCPSIFT_CSUM_GOOD;
+        return;
+    }
+    pkt->l4_csum = TCPSIFT_CSUM_BAD;
+    /* Transmit offload: the stack left only the folded pseudo-header sum in
+     * the field for the NIC to finish (Linux CHECKSUM_PARTIAL), so a capture
+     * on the sending host sees that partial sum. */
+    uint16_t stored = is_tcp ? pkt->tcp_checksum : pkt->udp_checksum;
+    uint16_t partial = fold(pseudo);
+    uint16_t inverted = (uint16_t)~partial;
+    pkt->l4_csum_offload = stored == partial || stored == inverted;
+}

@@ -1,0 +1,72 @@
+/* IPv4 (RFC 791): header, options, lengths, fragments. */
+#include "decode_internal.h"
+
+#define IPV4_OPT_EOL 0
+#define IPV4_OPT_NOP 1
+
+/* Walk the options so a malformed length is reported, never skipped. */
+static int ipv4_options_valid(tcpsift_cursor opts)
+{
+    uint8_t kind, len;
+    while (cursor_u8(&opts, &kind)) {
+        if (kind == IPV4_OPT_EOL) return 1;
+        if (kind == IPV4_OPT_NOP) continue;
+        if (!cursor_u8(&opts, &len) || len < 2 || !cursor_skip(&opts, (size_t)len - 2)) return 0;
+    }
+    return 1;
+}
+
+tcpsift_error decode_ipv4(tcpsift_packet *pkt, tcpsift_cursor *c, tcpsift_cursor *l4)
+{
+    const uint8_t *h;
+    if (!cursor_peek(c, 20, &h)) return TCPSIFT_E_TRUNCATED_IP_HEADER;
+    if (h[0] >> 4 != 4) return TCPSIFT_E_BAD_IP_VERSION;
+    size_t header_len = (size_t)(h[0] & 0x0F) * 4;
+    if (header_len < 20) return TCPSIFT_E_BAD_IP_HEADER_LENGTH;
+    if (!cursor_take(c, header_len, &h)) return TCPSIFT_E_TRUNCATED_IP_HEADER;
+
+    size_t l3_offset = pkt->l3_offset;
+    size_t total_len = load_be16(h + 2);
+    size_t on_wire = wire_bytes_after(pkt, l3_offset);
+    tcpsift_error err = TCPSIFT_OK;
+    if (total_len == 0) {
+        /* Segmentation offload (TSO/GSO) captures carry 0: the captured bytes
+         * are the datagram, as tshark assumes. */
+        pkt->ip_len_from_capture = 1;
+        total_len = header_len + cursor_left(c);
+    } else if (total_len < header_len) {
+        return TCPSIFT_E_BAD_IP_TOTAL_LENGTH;
+    } else if (total_len > on_wire) {
+        /* Claims more than the wire carried: decode what is there, report it. */
+        err = TCPSIFT_E_BAD_IP_TOTAL_LENGTH;
+        total_len = on_wire;
+    }
+
+    pkt->ip_version = 4;
+    pkt->addr_len = 4;
+    pkt->ip_tos = h[1];
+    pkt->ip_id = load_be16(h + 4);
+    uint16_t frag = load_be16(h + 6);
+    pkt->dont_fragment = (frag & 0x4000) != 0;
+    pkt->more_fragments = (frag & 0x2000) != 0;
+    pkt->frag_offset = (uint16_t)(frag & 0x1FFF);
+    pkt->ttl = h[8];
+    pkt->ip_proto = h[9];
+    pkt->ip_checksum = load_be16(h + 10);
+    pkt->src = h + 12;
+    pkt->dst = h + 16;
+    pkt->ip_header.ptr = h;
+    pkt->ip_header.len = header_len;
+    pkt->layers |= TCPSIFT_LAYER_IPV4;
+    if (pkt->more_fragments || pkt->frag_offset != 0) pkt->layers |= TCPSIFT_LAYER_FRAGMENT;
+
+    if (header_len > 20 && !ipv4_options_valid(cursor_make(h + 20, header_len - 20)) &&
+        err == TCPSIFT_OK)
+        err = TCPSIFT_E_BAD_IP_OPTION_LENGTH;
+
+    pkt->l4_offset = l3_offset + header_len;
+    pkt->l4_length = total_len - header_len;
+    size_t captured = cursor_left(c) < pkt->l4_length ? cursor_left(c) : pkt->l4_length;
+    *l4 = cursor_make(c->ptr, captured);
+    return err;
+}

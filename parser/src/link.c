@@ -1,0 +1,185 @@
+/* Link layers: Ethernet II with 802.1Q/802.1ad tags, Linux SLL and SLL2,
+ * BSD NULL/LOOP, raw IP. Each consumes its header and reports the ethertype
+ * of the payload so decode.c can dispatch to IPv4 or IPv6. */
+#include <string.h>
+
+#include "decode_internal.h"
+
+/* BSD address families as loopback captures write them. */
+#define BSD_AF_INET 2
+#define LINUX_AF_INET6 10
+#define BSD_AF_INET6_BSD 24     /* NetBSD, OpenBSD, BSD/OS */
+#define BSD_AF_INET6_FREEBSD 28 /* FreeBSD, DragonFly */
+#define BSD_AF_INET6_DARWIN 30  /* macOS, iOS */
+
+/* 802.1Q / 802.1ad tags, outermost first; bounded by TCPSIFT_MAX_VLAN_TAGS. */
+static tcpsift_error decode_vlan_tags(tcpsift_packet *pkt, tcpsift_cursor *c, uint16_t *ethertype)
+{
+    while (*ethertype == ETHERTYPE_VLAN || *ethertype == ETHERTYPE_QINQ ||
+           *ethertype == ETHERTYPE_QINQ_OLD) {
+        uint16_t tci, inner;
+        if (pkt->vlan_count == TCPSIFT_MAX_VLAN_TAGS) return TCPSIFT_E_VLAN_TOO_DEEP;
+        tcpsift_cursor probe = *c;
+        if (!cursor_be16(&probe, &tci) || !cursor_be16(&probe, &inner))
+            return TCPSIFT_E_TRUNCATED_VLAN_HEADER;
+        *c = probe;
+        pkt->vlan_ids[pkt->vlan_count++] = (uint16_t)(tci & 0x0FFF);
+        pkt->layers |= TCPSIFT_LAYER_VLAN;
+        *ethertype = inner;
+    }
+    return TCPSIFT_OK;
+}
+
+static tcpsift_error decode_ethernet(tcpsift_packet *pkt, tcpsift_cursor *c, uint16_t *ethertype)
+{
+    tcpsift_cursor probe = *c;
+    if (!cursor_skip(&probe, 12) || !cursor_be16(&probe, ethertype))
+        return TCPSIFT_E_TRUNCATED_LINK_HEADER;
+    *c = probe;
+    pkt->layers |= TCPSIFT_LAYER_LINK;
+    return decode_vlan_tags(pkt, c, ethertype);
+}
+
+/* Linux cooked v1: packet type(2) ARPHRD(2) addr len(2) addr(8) protocol(2). */
+static tcpsift_error decode_sll(tcpsift_packet *pkt, tcpsift_cursor *c, uint16_t *ethertype)
+{
+    tcpsift_cursor probe = *c;
+    if (!cursor_skip(&probe, 14) || !cursor_be16(&probe, ethertype))
+        return TCPSIFT_E_TRUNCATED_LINK_HEADER;
+    *c = probe;
+    pkt->layers |= TCPSIFT_LAYER_LINK;
+    return decode_vlan_tags(pkt, c, ethertype);
+}
+
+/* Linux cooked v2: protocol(2) reserved(2) ifindex(4) ARPHRD(2) pkttype(1)
+ * addr len(1) addr(8). */
+static tcpsift_error decode_sll2(tcpsift_packet *pkt, tcpsift_cursor *c, uint16_t *ethertype)
+{
+    tcpsift_cursor probe = *c;
+    if (!cursor_be16(&probe, ethertype) || !cursor_skip(&probe, 18))
+        return TCPSIFT_E_TRUNCATED_LINK_HEADER;
+    *c = probe;
+    pkt->layers |= TCPSIFT_LAYER_LINK;
+    return decode_vlan_tags(pkt, c, ethertype);
+}
+
+static tcpsift_error ethertype_of_family(uint32_t family, uint16_t *ethertype)
+{
+    switch (family) {
+    case BSD_AF_INET:
+        *ethertype = ETHERTYPE_IPV4;
+        return TCPSIFT_OK;
+    case LINUX_AF_INET6:
+    case BSD_AF_INET6_BSD:
+    case BSD_AF_INET6_FREEBSD:
+    case BSD_AF_INET6_DARWIN:
+        *ethertype = ETHERTYPE_IPV6;
+        return TCPSIFT_OK;
+    default:
+        *ethertype = 0; /* another family: a clean frame that is not IP */
+        return TCPSIFT_OK;
+    }
+}
+
+/* NULL: the family is in the byte order of the machine that wrote the file,
+ * which the file does not record. Families are small numbers, so a value
+ * whose low 16 bits are zero in one reading must be the other order. */
+static tcpsift_error decode_null(tcpsift_packet *pkt, tcpsift_cursor *c, uint16_t *ethertype)
+{
+    const uint8_t *af;
+    if (!cursor_take(c, 4, &af)) return TCPSIFT_E_TRUNCATED_LINK_HEADER;
+    uint32_t little = (uint32_t)af[3] << 24 | (uint32_t)af[2] << 16 | (uint32_t)af[1] << 8 | af[0];
+    uint32_t family = little > 0xFFFF ? load_be32(af) : little;
+    pkt->layers |= TCPSIFT_LAYER_LINK;
+    return ethertype_of_family(family, ethertype);
+}
+
+static tcpsift_error decode_loop(tcpsift_packet *pkt, tcpsift_cursor *c, uint16_t *ethertype)
+{
+    uint32_t family;
+    tcpsift_cursor probe = *c;
+    if (!cursor_be32(&probe, &family)) return TCPSIFT_E_TRUNCATED_LINK_HEADER;
+    *c = probe;
+    pkt->layers |= TCPSIFT_LAYER_LINK;
+    return ethertype_of_family(family, ethertype);
+}
+
+/* Raw IP: the version nibble tells which IP follows. */
+static tcpsift_error decode_raw(tcpsift_packet *pkt, tcpsift_cursor *c, uint16_t *ethertype)
+{
+    const uint8_t *first;
+    if (!cursor_peek(c, 1, &first)) return TCPSIFT_E_TRUNCATED_IP_HEADER;
+    pkt->layers |= TCPSIFT_LAYER_LINK;
+    switch (first[0] >> 4) {
+    case 4:
+        *ethertype = ETHERTYPE_IPV4;
+        return TCPSIFT_OK;
+    case 6:
+        *ethertype = ETHERTYPE_IPV6;
+        return TCPSIFT_OK;
+    default:
+        return TCPSIFT_E_BAD_IP_VERSION;
+    }
+}
+
+tcpsift_error decode_link(tcpsift_packet *pkt, tcpsift_cursor *c, uint16_t *ethertype)
+{
+    *ethertype = 0;
+    switch (pkt->linktype) {
+    case TCPSIFT_LINK_ETHERNET:
+        return decode_ethernet(pkt, c, ethertype);
+    case TCPSIFT_LINK_LINUX_SLL:
+        return decode_sll(pkt, c, ethertype);
+    case TCPSIFT_LINK_LINUX_SLL2:
+        return decode_sll2(pkt, c, ethertype);
+    case TCPSIFT_LINK_NULL:
+        return decode_null(pkt, c, ethertype);
+    case TCPSIFT_LINK_LOOP:
+        return decode_loop(pkt, c, ethertype);
+    case TCPSIFT_LINK_RAW:
+    case TCPSIFT_LINK_RAW_DLT12:
+    case TCPSIFT_LINK_RAW_DLT14:
+        return decode_raw(pkt, c, ethertype);
+    case TCPSIFT_LINK_IPV4:
+        pkt->layers |= TCPSIFT_LAYER_LINK;
+        *ethertype = ETHERTYPE_IPV4;
+        return TCPSIFT_OK;
+    case TCPSIFT_LINK_IPV6:
+        pkt->layers |= TCPSIFT_LAYER_LINK;
+        *ethertype = ETHERTYPE_IPV6;
+        return TCPSIFT_OK;
+    default:
+        return TCPSIFT_E_UNSUPPORTED_LINK_TYPE;
+    }
+}
+
+int tcpsift_linktype_supported(int linktype)
+{
+    return strcmp(tcpsift_linktype_name(linktype), "unknown") != 0;
+}
+
+const char *tcpsift_linktype_name(int linktype)
+{
+    switch (linktype) {
+    case TCPSIFT_LINK_NULL:
+        return "null";
+    case TCPSIFT_LINK_ETHERNET:
+        return "ethernet";
+    case TCPSIFT_LINK_RAW:
+    case TCPSIFT_LINK_RAW_DLT12:
+    case TCPSIFT_LINK_RAW_DLT14:
+        return "raw";
+    case TCPSIFT_LINK_LOOP:
+        return "loop";
+    case TCPSIFT_LINK_LINUX_SLL:
+        return "linux_sll";
+    case TCPSIFT_LINK_IPV4:
+        return "ipv4";
+    case TCPSIFT_LINK_IPV6:
+        return "ipv6";
+    case TCPSIFT_LINK_LINUX_SLL2:
+        return "linux_sll2";
+    default:
+        return "unknown";
+    }
+}
