@@ -1,0 +1,324 @@
+/* pcapng files (draft-ietf-opsawg-pcapng, "PCAP Now Generic"): a sequence of blocks
+ * {type, total length, body, total length again}, grouped in sections that each start with a
+ * Section Header Block fixing the byte order. */
+#include "capture_internal.h"
+#include "cursor.h"
+#include "tcpsift/capture.h"
+
+/* Block types (pcapng section 11.1). */
+#define BT_SHB 0x0a0d0d0au
+#define BT_IDB 0x00000001u
+#define BT_PB 0x00000002u /* obsolete Packet Block (Appendix A) */
+#define BT_SPB 0x00000003u
+#define BT_EPB 0x00000006u
+
+#define SHB_BYTE_ORDER_MAGIC 0x1a2b3c4du
+#define SHB_BYTE_ORDER_MAGIC_SWAPPED 0x4d3c2b1au
+#define BLOCK_MIN_TOTAL 12u
+#define OPT_ENDOFOPT 0u
+#define OPT_IF_TSRESOL 9u   /* section 4.2 */
+#define OPT_IF_TSOFFSET 14u /* section 4.2 */
+#define OPT_EPB_FLAGS 2u    /* section 4.3; also pack_flags of the obsolete PB */
+#define TSRESOL_DEFAULT 6u  /* microseconds when if_tsresol is absent (section 4.2) */
+
+/* What the block walker found. */
+enum block_status { BLOCK_OK, BLOCK_END, BLOCK_FATAL };
+
+struct block {
+    uint32_t type;
+    tcpsift_cursor body; /* total length - 12 bytes */
+};
+
+/* Frame the next block at r->pos_ and, on success, advance past it (so any error found in its
+ * body skips just this block). An SHB sets the byte order before its length is read. */
+static enum block_status block_next(tcpsift_capture_reader *r, struct block *b,
+                                    tcpsift_error *err)
+{
+    size_t left = r->len_ - r->pos_;
+    if (left == 0) return BLOCK_END;
+    tcpsift_cursor c = cursor_make(r->buf_ + r->pos_, left);
+    const uint8_t *head;
+    if (!cursor_peek(&c, 8, &head)) {
+        *err = TCPSIFT_E_CAPTURE_TRUNCATED;
+        return BLOCK_FATAL;
+    }
+    int big = r->big_endian_;
+    if (load_be32(head) == BT_SHB) {
+        const uint8_t *magic;
+        if (!cursor_peek(&c, 12, &magic)) {
+            *err = TCPSIFT_E_CAPTURE_TRUNCATED;
+            return BLOCK_FATAL;
+        }
+        uint32_t m = load_be32(magic + 8);
+        if (m == SHB_BYTE_ORDER_MAGIC)
+            big = 1;
+        else if (m == SHB_BYTE_ORDER_MAGIC_SWAPPED)
+            big = 0;
+        else {
+            *err = TCPSIFT_E_BAD_PCAPNG_BLOCK; /* section of unknown byte order */
+            return BLOCK_FATAL;
+        }
+    }
+    uint32_t type = 0, total = 0, trailer = 0;
+    if (!cursor_u32_order(&c, big, &type) || !cursor_u32_order(&c, big, &total) ||
+        total < BLOCK_MIN_TOTAL || total % 4 != 0) {
+        *err = TCPSIFT_E_BAD_PCAPNG_BLOCK;
+        return BLOCK_FATAL;
+    }
+    if (!cursor_child(&c, total - BLOCK_MIN_TOTAL, &b->body) ||
+        !cursor_u32_order(&c, big, &trailer)) {
+        *err = TCPSIFT_E_CAPTURE_TRUNCATED;
+        return BLOCK_FATAL;
+    }
+    /* The trailing copy lets readers walk backwards; a mismatch means the framing is corrupt. */
+    if (trailer != total) {
+        *err = TCPSIFT_E_BAD_PCAPNG_BLOCK;
+        return BLOCK_FATAL;
+    }
+    b->type = type;
+    if (type == BT_SHB) r->big_endian_ = big;
+    r->pos_ = r->len_ - cursor_left(&c);
+    return BLOCK_OK;
+}
+
+/* Start a new section (section 4.1): check the version, reset the interface table. */
+static int section_start(tcpsift_capture_reader *r, tcpsift_cursor body)
+{
+    uint32_t magic;
+    uint16_t major, minor;
+    /* magic, version, 64-bit section length: 16 bytes (total length >= 28) */
+    if (!cursor_u32_order(&body, r->big_endian_, &magic) ||
+        !cursor_u16_order(&body, r->big_endian_, &major) ||
+        !cursor_u16_order(&body, r->big_endian_, &minor) || !cursor_skip(&body, 8))
+        return 0;
+    (void)minor;
+    if (major != 1) return 0; /* a different major version may change every block layout */
+    r->n_interfaces_ = 0;
+    return 1;
+}
+
+/* Option iterator (section 3.5): 1 = an option, 0 = end, -1 = runs past the block. A run of
+ * fewer than 4 bytes or a missing final padding is tolerated. */
+static int option_next(tcpsift_cursor *opts, int big, uint16_t *code, tcpsift_cursor *value)
+{
+    if (cursor_left(opts) < 4) return 0;
+    uint16_t len = 0;
+    if (!cursor_u16_order(opts, big, code) || !cursor_u16_order(opts, big, &len) ||
+        *code == OPT_ENDOFOPT)
+        return 0;
+    if (!cursor_child(opts, len, value)) return -1;
+    size_t pad = (4u - len % 4u) % 4u;
+    (void)cursor_skip(opts, pad <= cursor_left(opts) ? pad : cursor_left(opts));
+    return 1;
+}
+
+/* Interface Description Block (section 4.2). A malformed one still takes its interface id so
+ * later ids keep their meaning; packets on it are refused. */
+static int interface_describe(tcpsift_capture_reader *r, tcpsift_cursor body, tcpsift_error *err)
+{
+    if (r->n_interfaces_ >= TCPSIFT_CAPTURE_MAX_INTERFACES) {
+        *err = TCPSIFT_E_BAD_PCAPNG_BLOCK;
+        return -1;
+    }
+    tcpsift_capture_interface_ *ifc = &r->interfaces_[r->n_interfaces_++];
+    ifc->linktype = -1;
+    ifc->snaplen = 0;
+    ifc->tsresol = TSRESOL_DEFAULT;
+    ifc->tsoffset = 0;
+    int big = r->big_endian_;
+    uint16_t linktype, reserved;
+    uint32_t snaplen;
+    if (!cursor_u16_order(&body, big, &linktype) || !cursor_u16_order(&body, big, &reserved) ||
+        !cursor_u32_order(&body, big, &snaplen)) {
+        *err = TCPSIFT_E_BAD_PCAPNG_BLOCK;
+        return -1;
+    }
+    uint8_t tsresol = TSRESOL_DEFAULT;
+    int64_t tsoffset = 0;
+    uint16_t code;
+    tcpsift_cursor value;
+    int more;
+    while ((more = option_next(&body, big, &code, &value)) == 1) {
+        if (code == OPT_IF_TSRESOL) {
+            if (!cursor_u8(&value, &tsresol) || cursor_left(&value) != 0) more = -1;
+        } else if (code == OPT_IF_TSOFFSET) {
+            uint32_t first, second;
+            if (!cursor_u32_order(&value, big, &first) ||
+                !cursor_u32_order(&value, big, &second) || cursor_left(&value) != 0)
+                more = -1;
+            else {
+                uint64_t v = big ? (uint64_t)first << 32 | second : (uint64_t)second << 32 | first;
+                /* Two's complement without implementation-defined conversion. */
+                tsoffset = v > (uint64_t)INT64_MAX ? -(int64_t)(~v) - 1 : (int64_t)v;
+            }
+        }
+        if (more == -1) break;
+    }
+    if (more == -1) {
+        *err = TCPSIFT_E_BAD_PCAPNG_BLOCK;
+        return -1;
+    }
+    ifc->linktype = linktype;
+    ifc->snaplen = snaplen;
+    ifc->tsresol = tsresol;
+    ifc->tsoffset = tsoffset;
+    if (r->first_linktype_ < 0) r->first_linktype_ = linktype;
+    return 0;
+}
+
+/* Packet options: only epb_flags / pack_flags (code 2, 4 bytes) matters to us. */
+static int packet_options(tcpsift_cursor opts, int big, uint32_t *flags)
+{
+    uint16_t code;
+    tcpsift_cursor value;
+    int more;
+    *flags = 0;
+    while ((more = option_next(&opts, big, &code, &value)) == 1) {
+        if (code == OPT_EPB_FLAGS &&
+            (!cursor_u32_order(&value, big, flags) || cursor_left(&value) != 0))
+            return 0;
+    }
+    return more == 0;
+}
+
+static const tcpsift_capture_interface_ *interface_find(const tcpsift_capture_reader *r,
+                                                         uint32_t id)
+{
+    if (id >= r->n_interfaces_ || r->interfaces_[id].linktype < 0) return NULL;
+    return &r->interfaces_[id];
+}
+
+/* Skip the padding after packet data (to 4 bytes) so the options that follow line up. */
+static void skip_data_padding(tcpsift_cursor *body, uint32_t caplen)
+{
+    size_t pad = (4u - caplen % 4u) % 4u;
+    (void)cursor_skip(body, pad <= cursor_left(body) ? pad : cursor_left(body));
+}
+
+static void record_fill(tcpsift_capture_reader *r, tcpsift_capture_record *rec,
+                        const tcpsift_capture_interface_ *ifc, uint32_t iface, uint32_t ts_high,
+                        uint32_t ts_low)
+{
+    uint64_t sec;
+    uint32_t nsec;
+    tcpsift_capture_ts_from_units((uint64_t)ts_high << 32 | ts_low, ifc->tsresol, &sec, &nsec);
+    rec->ts_sec = tcpsift_capture_add_seconds(sec, ifc->tsoffset);
+    rec->ts_nsec = nsec;
+    rec->ts_digits = tcpsift_capture_ts_digits(ifc->tsresol);
+    rec->linktype = ifc->linktype;
+    rec->interface_id = iface;
+    rec->frame_number = ++r->frames_;
+}
+
+/* Enhanced Packet Block (section 4.3) and obsolete Packet Block (Appendix A): same fields but
+ * for the PB's 16-bit interface id and 16-bit drop count. */
+static int packet_read(tcpsift_capture_reader *r, tcpsift_cursor body, int obsolete,
+                       tcpsift_capture_record *rec, tcpsift_error *err)
+{
+    int big = r->big_endian_;
+    uint32_t iface, ts_high, ts_low, caplen, origlen;
+    int ok;
+    if (obsolete) {
+        uint16_t id16, drops;
+        ok = cursor_u16_order(&body, big, &id16) && cursor_u16_order(&body, big, &drops);
+        iface = ok ? id16 : 0;
+    } else {
+        ok = cursor_u32_order(&body, big, &iface);
+    }
+    const uint8_t *data = NULL;
+    ok = ok && cursor_u32_order(&body, big, &ts_high) && cursor_u32_order(&body, big, &ts_low) &&
+         cursor_u32_order(&body, big, &caplen) && cursor_u32_order(&body, big, &origlen) &&
+         cursor_take(&body, caplen, &data);
+    uint32_t flags = 0;
+    if (ok) {
+        skip_data_padding(&body, caplen);
+        ok = packet_options(body, big, &flags);
+    }
+    if (!ok) {
+        *err = TCPSIFT_E_BAD_PCAPNG_BLOCK;
+        return -1;
+    }
+    const tcpsift_capture_interface_ *ifc = interface_find(r, iface);
+    if (!ifc) {
+        *err = TCPSIFT_E_UNKNOWN_INTERFACE;
+        return -1;
+    }
+    rec->data = data;
+    rec->caplen = caplen;
+    rec->wirelen = origlen;
+    rec->epb_flags = flags;
+    record_fill(r, rec, ifc, iface, ts_high, ts_low);
+    return 1;
+}
+
+/* Simple Packet Block (section 4.4): interface 0, no timestamp (reported as 0), captured length
+ * implied: min(original length, bytes in the block, interface snaplen when not 0). */
+static int simple_packet_read(tcpsift_capture_reader *r, tcpsift_cursor body,
+                              tcpsift_capture_record *rec, tcpsift_error *err)
+{
+    uint32_t origlen;
+    if (!cursor_u32_order(&body, r->big_endian_, &origlen)) {
+        *err = TCPSIFT_E_BAD_PCAPNG_BLOCK;
+        return -1;
+    }
+    const tcpsift_capture_interface_ *ifc = interface_find(r, 0);
+    if (!ifc) {
+        *err = TCPSIFT_E_UNKNOWN_INTERFACE;
+        return -1;
+    }
+    size_t caplen = cursor_left(&body);
+    if (origlen < caplen) caplen = origlen;
+    if (ifc->snaplen != 0 && ifc->snaplen < caplen) caplen = ifc->snaplen;
+    rec->data = body.ptr;
+    rec->caplen = (uint32_t)caplen; /* <= origlen, a uint32_t */
+    rec->wirelen = origlen;
+    rec->epb_flags = 0;
+    record_fill(r, rec, ifc, 0, 0, 0);
+    rec->ts_sec = 0; /* an SPB has no timestamp: if_tsoffset does not apply either */
+    return 1;
+}
+
+tcpsift_error tcpsift_capture_pcapng_open(tcpsift_capture_reader *r)
+{
+    struct block b;
+    tcpsift_error err = TCPSIFT_OK;
+    r->format_ = TCPSIFT_CAPTURE_FORMAT_PCAPNG;
+    /* The whole first SHB is the file header: anything short of it is not a capture. */
+    if (block_next(r, &b, &err) != BLOCK_OK || b.type != BT_SHB || !section_start(r, b.body))
+        return TCPSIFT_E_NOT_A_CAPTURE;
+    return TCPSIFT_OK;
+}
+
+int tcpsift_capture_pcapng_next(tcpsift_capture_reader *r, tcpsift_capture_record *rec,
+                                tcpsift_error *err)
+{
+    for (;;) { /* every pass consumes one block of >= 12 bytes, so this ends */
+        struct block b;
+        switch (block_next(r, &b, err)) {
+        case BLOCK_END:
+            r->at_end_ = 1;
+            return 0;
+        case BLOCK_FATAL:
+            return tcpsift_capture_fail_fatal(r, *err, err);
+        case BLOCK_OK:
+            break;
+        }
+        switch (b.type) {
+        case BT_SHB:
+            if (!section_start(r, b.body))
+                return tcpsift_capture_fail_fatal(r, TCPSIFT_E_BAD_PCAPNG_BLOCK, err);
+            break;
+        case BT_IDB:
+            if (interface_describe(r, b.body, err) < 0) return -1;
+            break;
+        case BT_EPB:
+            return packet_read(r, b.body, 0, rec, err);
+        case BT_PB:
+            return packet_read(r, b.body, 1, rec, err);
+        case BT_SPB:
+            return simple_packet_read(r, b.body, rec, err);
+        default:
+            break; /* NRB, ISB, DSB, custom, local-use and unknown blocks carry no packets */
+        }
+    }
+}
