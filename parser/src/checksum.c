@@ -30,7 +30,7 @@ static uint16_t fold(uint64_t acc)
 static uint64_t pseudo_header_sum(const tcpsift_packet *pkt, size_t l4_len)
 {
     uint64_t acc = sum_words(0, pkt->src, pkt->addr_len);
-    acc = sum_words(acc, pkt->dst, pkt->addr_len);
+    acc = sum_words(acc, pkt->final_dst, pkt->addr_len);
     acc += pkt->ip_proto;
     acc += (uint64_t)l4_len; /* IPv6 uses a 32-bit length: summed as two words */
     return acc;

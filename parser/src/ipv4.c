@@ -55,6 +55,7 @@ tcpsift_error decode_ipv4(tcpsift_packet *pkt, tcpsift_cursor *c, tcpsift_cursor
     pkt->ip_checksum = load_be16(h + 10);
     pkt->src = h + 12;
     pkt->dst = h + 16;
+    pkt->final_dst = pkt->dst;
     pkt->ip_header.ptr = h;
     pkt->ip_header.len = header_len;
     pkt->layers |= TCPSIFT_LAYER_IPV4;

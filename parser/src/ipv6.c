@@ -20,9 +20,9 @@ static void note_final_destination(tcpsift_packet *pkt, const uint8_t *rh, size_
     if (segments_left == 0) return;
     if ((type == 0 || type == 2) && len >= 24) {
         size_t addresses = (len - 8) / 16;
-        pkt->dst = rh + 8 + (addresses - 1) * 16;
+        pkt->final_dst = rh + 8 + (addresses - 1) * 16;
     } else if (type == 4 && len >= 24) {
-        pkt->dst = rh + 8;
+        pkt->final_dst = rh + 8;
     }
 }
 
@@ -51,6 +51,7 @@ tcpsift_error decode_ipv6(tcpsift_packet *pkt, tcpsift_cursor *c, tcpsift_cursor
     pkt->ttl = h[7];
     pkt->src = h + 8;
     pkt->dst = h + 24;
+    pkt->final_dst = pkt->dst;
     pkt->layers |= TCPSIFT_LAYER_IPV6;
 
     /* The extension headers live inside the payload length. */

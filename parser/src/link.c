@@ -12,6 +12,33 @@
 #define BSD_AF_INET6_FREEBSD 28 /* FreeBSD, DragonFly */
 #define BSD_AF_INET6_DARWIN 30  /* macOS, iOS */
 
+static void note_encap(tcpsift_packet *pkt, uint8_t kind)
+{
+    if (pkt->encap_count < TCPSIFT_MAX_ENCAP) pkt->encap[pkt->encap_count++] = kind;
+}
+
+/* PPPoE session stage (RFC 2516 §4): version/type, code, session id, length,
+ * then the PPP protocol number (RFC 1661) of the payload. */
+static tcpsift_error decode_pppoe_session(tcpsift_packet *pkt, tcpsift_cursor *c,
+                                          uint16_t *ethertype)
+{
+    const uint8_t *h;
+    if (!cursor_take(c, 8, &h)) return TCPSIFT_E_TRUNCATED_LINK_HEADER;
+    note_encap(pkt, TCPSIFT_ENCAP_PPPOE);
+    switch (load_be16(h + 6)) {
+    case 0x0021:
+        *ethertype = ETHERTYPE_IPV4;
+        break;
+    case 0x0057:
+        *ethertype = ETHERTYPE_IPV6;
+        break;
+    default:
+        *ethertype = 0; /* LCP, IPCP, ...: clean, but not IP */
+        break;
+    }
+    return TCPSIFT_OK;
+}
+
 /* 802.1Q / 802.1ad tags, outermost first; bounded by TCPSIFT_MAX_VLAN_TAGS. */
 static tcpsift_error decode_vlan_tags(tcpsift_packet *pkt, tcpsift_cursor *c, uint16_t *ethertype)
 {
@@ -24,9 +51,11 @@ static tcpsift_error decode_vlan_tags(tcpsift_packet *pkt, tcpsift_cursor *c, ui
             return TCPSIFT_E_TRUNCATED_VLAN_HEADER;
         *c = probe;
         pkt->vlan_ids[pkt->vlan_count++] = (uint16_t)(tci & 0x0FFF);
+        note_encap(pkt, TCPSIFT_ENCAP_VLAN);
         pkt->layers |= TCPSIFT_LAYER_VLAN;
         *ethertype = inner;
     }
+    if (*ethertype == ETHERTYPE_PPPOE_SESSION) return decode_pppoe_session(pkt, c, ethertype);
     return TCPSIFT_OK;
 }
 
@@ -151,6 +180,27 @@ tcpsift_error decode_link(tcpsift_packet *pkt, tcpsift_cursor *c, uint16_t *ethe
     default:
         return TCPSIFT_E_UNSUPPORTED_LINK_TYPE;
     }
+}
+
+const char *tcpsift_encap_name(int kind)
+{
+    switch ((enum tcpsift_encap_kind)kind) {
+    case TCPSIFT_ENCAP_VLAN:
+        return "vlan";
+    case TCPSIFT_ENCAP_MPLS:
+        return "mpls";
+    case TCPSIFT_ENCAP_PPPOE:
+        return "pppoe";
+    case TCPSIFT_ENCAP_IPIP:
+        return "ipip";
+    case TCPSIFT_ENCAP_GRE:
+        return "gre";
+    case TCPSIFT_ENCAP_VXLAN:
+        return "vxlan";
+    case TCPSIFT_ENCAP_TEREDO:
+        return "teredo";
+    }
+    return "unknown";
 }
 
 int tcpsift_linktype_supported(int linktype)

@@ -38,6 +38,18 @@ enum tcpsift_linktype {
 #define TCPSIFT_MAX_IPV6_EXT_HEADERS 8
 #define TCPSIFT_MAX_SACK_BLOCKS 4
 #define TCPSIFT_MAX_UNKNOWN_OPTIONS 20 /* 40 option bytes / 2 */
+#define TCPSIFT_MAX_ENCAP 8
+
+/* Layers between the link header and the innermost IP header, in order. */
+enum tcpsift_encap_kind {
+    TCPSIFT_ENCAP_VLAN = 1,
+    TCPSIFT_ENCAP_MPLS,
+    TCPSIFT_ENCAP_PPPOE,
+    TCPSIFT_ENCAP_IPIP,
+    TCPSIFT_ENCAP_GRE,
+    TCPSIFT_ENCAP_VXLAN,
+    TCPSIFT_ENCAP_TEREDO
+};
 
 /* Which layers decoded cleanly (bit set = the fields of that layer are valid). */
 enum tcpsift_layer {
@@ -143,13 +155,17 @@ typedef struct tcpsift_packet {
     uint16_t ethertype; /* innermost ethertype (or pseudo value for NULL/raw) */
     uint8_t vlan_count;
     uint16_t vlan_ids[TCPSIFT_MAX_VLAN_TAGS]; /* 12-bit VLAN ids, outermost first */
+    uint8_t encap_count;
+    uint8_t encap[TCPSIFT_MAX_ENCAP];         /* enum tcpsift_encap_kind, outermost first */
     size_t l3_offset;                         /* offset of the IP header in frame */
 
     /* IP (v4 or v6) */
     uint8_t ip_version;     /* 4 or 6, 0 when no IP */
     uint8_t addr_len;       /* 4 or 16 */
     const uint8_t *src;     /* view: addr_len bytes */
-    const uint8_t *dst;     /* view: addr_len bytes */
+    const uint8_t *dst;     /* view: addr_len bytes, as in the IP header */
+    const uint8_t *final_dst; /* destination for the pseudo-header: dst, or an IPv6
+                                 routing header's final address (RFC 8200 §8.1) */
     tcpsift_bytes ip_header; /* IPv4 header with options / IPv6 fixed header + extensions */
     uint8_t ttl;            /* TTL or hop limit */
     uint8_t ip_proto;       /* upper-layer protocol (after IPv6 extension headers) */
@@ -203,6 +219,9 @@ void tcpsift_packet_verify_checksums(tcpsift_packet *pkt);
 /* Parse a TCP option space (the bytes after the 20-byte header). Used by the
  * decoder; exposed for tools and fuzzing. Never reads outside `raw`. */
 tcpsift_error tcpsift_tcp_options_parse(tcpsift_tcp_options *out, const uint8_t *raw, size_t len);
+
+/* Name of an encapsulation kind as the CLI prints it ("vlan", "pppoe", ...). */
+const char *tcpsift_encap_name(int kind);
 
 /* Whether a link type is decoded by this version. */
 int tcpsift_linktype_supported(int linktype);

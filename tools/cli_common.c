@@ -1,0 +1,43 @@
+#include "cli_common.h"
+
+#include <stdio.h>
+
+int cli_usage_error(const char *usage, const char *bad_arg)
+{
+    if (bad_arg)
+        fprintf(stderr, "tcpsift: unexpected argument '%s'\n", bad_arg);
+    else
+        fprintf(stderr, "tcpsift: missing argument\n");
+    fputs(usage, stderr);
+    return 2;
+}
+
+void cli_report_skipped_block(json_writer *w, tcpsift_error err, uint64_t frames_so_far)
+{
+    jw_object_begin(w);
+    jw_key_str(w, "error", tcpsift_error_name(err));
+    jw_key_u64(w, "after_frame", frames_so_far);
+    jw_object_end(w);
+    jw_line_end(w);
+}
+
+int cli_finish(const capture_input *in, json_writer *w)
+{
+    if (in->fatal == TCPSIFT_E_NOT_A_CAPTURE) {
+        fprintf(stderr, "tcpsift: %s: not a pcap or pcapng file\n", in->path);
+        jw_object_begin(w);
+        jw_key_str(w, "error", "not_a_capture");
+        jw_key_str(w, "file", in->path);
+        jw_object_end(w);
+        jw_line_end(w);
+        jw_flush(w);
+        return 1;
+    }
+    capture_report_end(in, w);
+    jw_flush(w);
+    if (w->failed) {
+        fprintf(stderr, "tcpsift: error writing output\n");
+        return 1;
+    }
+    return 0;
+}

@@ -1,0 +1,215 @@
+/* JSON Lines output, buffered: the CLI prints one object per frame or
+ * connection, so formatting cost matters; integers avoid printf. */
+#include "json_writer.h"
+
+#include <string.h>
+
+void jw_init(json_writer *w, FILE *out)
+{
+    w->out = out;
+    w->used = 0;
+    w->need_comma = 0;
+    w->failed = 0;
+}
+
+void jw_flush(json_writer *w)
+{
+    if (w->used && fwrite(w->buf, 1, w->used, w->out) != w->used) w->failed = 1;
+    w->used = 0;
+    if (fflush(w->out) != 0) w->failed = 1;
+}
+
+static void put(json_writer *w, const char *s, size_t n)
+{
+    if (n > sizeof w->buf - w->used) {
+        if (fwrite(w->buf, 1, w->used, w->out) != w->used) w->failed = 1;
+        w->used = 0;
+        if (n > sizeof w->buf) {
+            if (fwrite(s, 1, n, w->out) != n) w->failed = 1;
+            return;
+        }
+    }
+    memcpy(w->buf + w->used, s, n);
+    w->used += n;
+}
+
+static void putc_(json_writer *w, char ch) { put(w, &ch, 1); }
+
+static void put_u64(json_writer *w, uint64_t v)
+{
+    char tmp[24];
+    size_t i = sizeof tmp;
+    do {
+        tmp[--i] = (char)('0' + v % 10);
+        v /= 10;
+    } while (v);
+    put(w, tmp + i, sizeof tmp - i);
+}
+
+static void put_string(json_writer *w, const char *s)
+{
+    static const char hex[] = "0123456789abcdef";
+    putc_(w, '"');
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+        if (*p == '"' || *p == '\\') {
+            putc_(w, '\\');
+            putc_(w, (char)*p);
+        } else if (*p < 0x20) {
+            char esc[6] = {'\\', 'u', '0', '0', hex[*p >> 4], hex[*p & 15]};
+            put(w, esc, sizeof esc);
+        } else {
+            putc_(w, (char)*p);
+        }
+    }
+    putc_(w, '"');
+}
+
+static void key(json_writer *w, const char *k)
+{
+    if (w->need_comma) putc_(w, ',');
+    putc_(w, '"');
+    put(w, k, strlen(k));
+    put(w, "\":", 2);
+    w->need_comma = 1;
+}
+
+static void element(json_writer *w)
+{
+    if (w->need_comma) putc_(w, ',');
+    w->need_comma = 1;
+}
+
+void jw_object_begin(json_writer *w)
+{
+    element(w);
+    putc_(w, '{');
+    w->need_comma = 0;
+}
+
+void jw_object_end(json_writer *w)
+{
+    putc_(w, '}');
+    w->need_comma = 1;
+}
+
+void jw_line_end(json_writer *w)
+{
+    putc_(w, '\n');
+    w->need_comma = 0;
+}
+
+void jw_key_object_begin(json_writer *w, const char *k)
+{
+    key(w, k);
+    putc_(w, '{');
+    w->need_comma = 0;
+}
+
+void jw_key_array_begin(json_writer *w, const char *k)
+{
+    key(w, k);
+    putc_(w, '[');
+    w->need_comma = 0;
+}
+
+void jw_array_begin(json_writer *w)
+{
+    element(w);
+    putc_(w, '[');
+    w->need_comma = 0;
+}
+
+void jw_array_end(json_writer *w)
+{
+    putc_(w, ']');
+    w->need_comma = 1;
+}
+
+void jw_key_u64(json_writer *w, const char *k, uint64_t v)
+{
+    key(w, k);
+    put_u64(w, v);
+}
+
+void jw_key_i64(json_writer *w, const char *k, int64_t v)
+{
+    key(w, k);
+    if (v < 0) {
+        putc_(w, '-');
+        put_u64(w, (uint64_t)0 - (uint64_t)v);
+    } else {
+        put_u64(w, (uint64_t)v);
+    }
+}
+
+void jw_key_str(json_writer *w, const char *k, const char *s)
+{
+    key(w, k);
+    put_string(w, s);
+}
+
+void jw_key_bool(json_writer *w, const char *k, int v)
+{
+    key(w, k);
+    if (v)
+        put(w, "true", 4);
+    else
+        put(w, "false", 5);
+}
+
+void jw_key_hex(json_writer *w, const char *k, const uint8_t *p, size_t len)
+{
+    static const char hex[] = "0123456789abcdef";
+    key(w, k);
+    putc_(w, '"');
+    for (size_t i = 0; i < len; i++) {
+        char two[2] = {hex[p[i] >> 4], hex[p[i] & 15]};
+        put(w, two, 2);
+    }
+    putc_(w, '"');
+}
+
+void jw_key_raw(json_writer *w, const char *k, const char *literal)
+{
+    key(w, k);
+    put(w, literal, strlen(literal));
+}
+
+void jw_key_timestamp(json_writer *w, const char *k, int64_t sec, uint32_t nsec, unsigned digits)
+{
+    key(w, k);
+    if (sec < 0 && nsec > 0) {
+        /* -1.25 s is stored as sec=-2, nsec=750000000. */
+        putc_(w, '-');
+        put_u64(w, (uint64_t)0 - (uint64_t)(sec + 1));
+        nsec = 1000000000u - nsec;
+    } else if (sec < 0) {
+        putc_(w, '-');
+        put_u64(w, (uint64_t)0 - (uint64_t)sec);
+    } else {
+        put_u64(w, (uint64_t)sec);
+    }
+    if (digits == 0) return;
+    if (digits > 9) digits = 9;
+    char frac[10];
+    frac[0] = '.';
+    uint32_t v = nsec;
+    for (unsigned i = 9; i > digits; i--) v /= 10;
+    for (unsigned i = digits; i > 0; i--) {
+        frac[i] = (char)('0' + v % 10);
+        v /= 10;
+    }
+    put(w, frac, (size_t)digits + 1);
+}
+
+void jw_u64(json_writer *w, uint64_t v)
+{
+    element(w);
+    put_u64(w, v);
+}
+
+void jw_str(json_writer *w, const char *s)
+{
+    element(w);
+    put_string(w, s);
+}

@@ -1,0 +1,48 @@
+/* tcpsift command-line tool: dispatch to subcommands. */
+#include <stdio.h>
+#include <string.h>
+
+#include "commands.h"
+#include "tcpsift/version.h"
+
+static const char usage[] =
+    "usage: tcpsift COMMAND [OPTIONS] CAPTURE\n"
+    "\n"
+    "Read a pcap or pcapng capture (or - for standard input) and print JSON Lines.\n"
+    "\n"
+    "commands:\n"
+    "  packets   one object per frame: addresses, ports, TCP header, options, checksum\n"
+    "\n"
+    "  tcpsift COMMAND --help   shows the options of a command\n"
+    "  tcpsift --version        prints the version\n";
+
+struct command {
+    const char *name;
+    int (*run)(int argc, char **argv);
+};
+
+static const struct command commands[] = {
+    {"packets", cmd_packets},
+};
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        fputs(usage, stderr);
+        return 2;
+    }
+    if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
+        strcmp(argv[1], "help") == 0) {
+        fputs(usage, stdout);
+        return 0;
+    }
+    if (strcmp(argv[1], "--version") == 0) {
+        printf("tcpsift %s\n", TCPSIFT_VERSION_STRING);
+        return 0;
+    }
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+        if (strcmp(argv[1], commands[i].name) == 0) return commands[i].run(argc - 1, argv + 1);
+    fprintf(stderr, "tcpsift: unknown command '%s'\n", argv[1]);
+    fputs(usage, stderr);
+    return 2;
+}

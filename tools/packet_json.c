@@ -1,0 +1,105 @@
+#include "packet_json.h"
+
+#include <arpa/inet.h>
+#include <sys/socket.h>
+
+static void write_address(json_writer *w, const char *key, const uint8_t *addr, uint8_t len)
+{
+    char text[INET6_ADDRSTRLEN];
+    if (!inet_ntop(len == 4 ? AF_INET : AF_INET6, addr, text, sizeof text)) text[0] = '\0';
+    jw_key_str(w, key, text);
+}
+
+static void write_options(json_writer *w, const tcpsift_tcp_options *o)
+{
+    jw_key_object_begin(w, "opts");
+    if (o->present & TCPSIFT_OPT_MSS) jw_key_u64(w, "mss", o->mss);
+    if (o->present & TCPSIFT_OPT_WSCALE) jw_key_u64(w, "ws", o->wscale);
+    if (o->present & TCPSIFT_OPT_SACK_PERM) jw_key_bool(w, "sack_perm", 1);
+    if (o->present & TCPSIFT_OPT_TIMESTAMP) {
+        jw_key_u64(w, "tsval", o->tsval);
+        jw_key_u64(w, "tsecr", o->tsecr);
+    }
+    if (o->present & TCPSIFT_OPT_SACK) {
+        jw_key_array_begin(w, "sack");
+        for (unsigned i = 0; i < o->sack_count; i++) {
+            jw_array_begin(w);
+            jw_u64(w, o->sack[i][0]);
+            jw_u64(w, o->sack[i][1]);
+            jw_array_end(w);
+        }
+        jw_array_end(w);
+    }
+    if (o->present & TCPSIFT_OPT_TFO) jw_key_hex(w, "tfo", o->tfo_cookie.ptr, o->tfo_cookie.len);
+    if (o->present & TCPSIFT_OPT_UNKNOWN) {
+        jw_key_array_begin(w, "unknown");
+        for (unsigned i = 0; i < o->unknown_count; i++) jw_u64(w, o->unknown_kinds[i]);
+        jw_array_end(w);
+    }
+    jw_object_end(w);
+}
+
+static const char *checksum_name(uint8_t status)
+{
+    switch ((enum tcpsift_checksum_status)status) {
+    case TCPSIFT_CSUM_GOOD:
+        return "good";
+    case TCPSIFT_CSUM_BAD:
+        return "bad";
+    case TCPSIFT_CSUM_NOT_CHECKED:
+    case TCPSIFT_CSUM_UNVERIFIED:
+    case TCPSIFT_CSUM_ABSENT:
+        return "unverified";
+    }
+    return "unverified";
+}
+
+static const char *proto_name(const tcpsift_packet *pkt)
+{
+    if (!(pkt->layers & (TCPSIFT_LAYER_IPV4 | TCPSIFT_LAYER_IPV6))) return "other";
+    if (pkt->ip_proto == 6) return "tcp";
+    if (pkt->ip_proto == 17) return "udp";
+    return "other";
+}
+
+void packet_json_write(json_writer *w, const tcpsift_capture_record *rec, const tcpsift_packet *pkt)
+{
+    jw_object_begin(w);
+    jw_key_u64(w, "frame", rec->frame_number);
+    jw_key_timestamp(w, "ts", rec->ts_sec, rec->ts_nsec, rec->ts_digits);
+    jw_key_str(w, "proto", proto_name(pkt));
+    if (pkt->encap_count) {
+        jw_key_array_begin(w, "encap");
+        for (unsigned i = 0; i < pkt->encap_count; i++) jw_str(w, tcpsift_encap_name(pkt->encap[i]));
+        jw_array_end(w);
+    }
+    if (pkt->layers & (TCPSIFT_LAYER_IPV4 | TCPSIFT_LAYER_IPV6)) {
+        write_address(w, "src", pkt->src, pkt->addr_len);
+        write_address(w, "dst", pkt->dst, pkt->addr_len);
+    }
+    int fragment = (pkt->layers & TCPSIFT_LAYER_FRAGMENT) != 0;
+    if (fragment) jw_key_bool(w, "frag", 1);
+    /* A fragment's transport keys belong to the reassembled datagram. */
+    if (!fragment && (pkt->layers & TCPSIFT_LAYER_PORTS)) {
+        jw_key_u64(w, "sport", pkt->sport);
+        jw_key_u64(w, "dport", pkt->dport);
+    }
+    if (!fragment && (pkt->layers & TCPSIFT_LAYER_TCP)) {
+        jw_key_u64(w, "seq", pkt->seq);
+        jw_key_u64(w, "ack", pkt->ack);
+        jw_key_u64(w, "flags", pkt->tcp_flags);
+        jw_key_u64(w, "win", pkt->window);
+    }
+    if (!fragment && (pkt->layers & (TCPSIFT_LAYER_TCP | TCPSIFT_LAYER_UDP))) {
+        jw_key_u64(w, "len", pkt->payload_len);
+        jw_key_u64(w, "caplen_payload", pkt->payload.len);
+    }
+    if (!fragment && (pkt->layers & TCPSIFT_LAYER_TCP)) write_options(w, &pkt->opts);
+    if (!fragment && (pkt->layers & (TCPSIFT_LAYER_TCP | TCPSIFT_LAYER_UDP))) {
+        jw_key_str(w, "csum", checksum_name(pkt->l4_csum));
+        if (pkt->l4_csum == TCPSIFT_CSUM_BAD && pkt->l4_csum_offload) jw_key_bool(w, "csum_offload", 1);
+    }
+    if (pkt->error != TCPSIFT_OK) jw_key_str(w, "error", tcpsift_error_name(pkt->error));
+    jw_object_end(w);
+    jw_line_end(w);
+}
