@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -920,8 +921,17 @@ static void test_pcapng_tsresol(void **state)
         {0xbf, 0, 0, UINT64_MAX, 1, 999999999, 9}, /* 2^-63 */
         {0xc0, 0, 0, 1ull << 63, 0, 500000000, 9}, /* 2^-64 */
         {0xff, 0, 0, UINT64_MAX, 0, 0, 9},         /* 2^-127 */
+        /* Bit patterns whose 128-bit product carries between halves. tshark 4.0.17 prints
+         * 1193046.001349063 and 6.000000001 for these two and 1234.014487801 for the 10^-12
+         * case above: its 64-bit fraction arithmetic overflows above nanosecond resolution. */
+        {0xa8, 0, 0, 0x123456789abcdef0ull, 1193046, 471111111, 9},
+        {0xbd, 0, 0, 0xdeadbeefcafebabeull, 6, 958709209, 9},
+        {0xb2, 0, 0, 0xfedcba9876543210ull, 16311, 182222222, 9},
+        {0xc0, 0, 0, 0xfedcba9876543210ull, 0, 995555555, 9},
+        {0xc6, 0, 0, UINT64_MAX, 0, 15624999, 9},
         {6, 1, -10, 5000000, -5, 0, 6},
-        {6, 1, -10, 5250000, -5, 250000000, 6}, /* -5 s + 0.25 s: seconds and fraction add */
+        /* the time is ts_sec + ts_nsec / 10^9: here -4.75 s (tshark prints "-5.250000000") */
+        {6, 1, -10, 5250000, -5, 250000000, 6},
         {6, 1, INT64_MIN, 0, INT64_MIN, 0, 6},
         {6, 1, INT64_MIN, 2000000, INT64_MIN + 2, 0, 6},
         {6, 1, INT64_MAX, 1000000, INT64_MAX, 0, 6}, /* saturates */
@@ -1216,7 +1226,9 @@ static void test_guard_place(void **state)
     assert_non_null(p);
     assert_memory_equal(p, "abc", 3);
     /* the copy ends exactly at a page boundary, where the guard page starts */
-    assert_int_equal(((uintptr_t)(p + 3)) % 4096u, 0);
+    long page = sysconf(_SC_PAGESIZE);
+    assert_true(page > 0);
+    assert_int_equal(((uintptr_t)(p + 3)) % (uintptr_t)page, 0);
     guard_release(&g);
     assert_null(g.map);
 }
