@@ -30,10 +30,11 @@ tcpsift_error decode_ipv4(tcpsift_packet *pkt, tcpsift_cursor *c, tcpsift_cursor
     size_t on_wire = wire_bytes_after(pkt, l3_offset);
     tcpsift_error err = TCPSIFT_OK;
     if (total_len == 0) {
-        /* Segmentation offload (TSO/GSO) captures carry 0: the captured bytes
-         * are the datagram, as tshark assumes. */
+        /* Segmentation offload (TSO/GSO) captures carry 0: the frame on the
+         * wire is the datagram, as tshark assumes (its reported length). Not
+         * the captured bytes: a snap length would then hide the truncation. */
         pkt->ip_len_from_capture = 1;
-        total_len = header_len + cursor_left(c);
+        total_len = on_wire;
     } else if (total_len < header_len) {
         return TCPSIFT_E_BAD_IP_TOTAL_LENGTH;
     } else if (total_len > on_wire) {

@@ -37,9 +37,10 @@ tcpsift_error decode_ipv6(tcpsift_packet *pkt, tcpsift_cursor *c, tcpsift_cursor
     tcpsift_error err = TCPSIFT_OK;
     if (payload_len == 0) {
         /* Jumbogram or big TCP (RFC 2675, Linux BIG TCP): the payload length
-         * lives elsewhere or nowhere; take what was captured, as tshark does. */
+         * lives elsewhere or nowhere; take what the wire carried, as tshark
+         * does (never the captured bytes, which would hide a snap length). */
         pkt->ip_len_from_capture = 1;
-        payload_len = cursor_left(c);
+        payload_len = on_wire;
     } else if (payload_len > on_wire) {
         err = TCPSIFT_E_BAD_IPV6_PAYLOAD_LENGTH;
         payload_len = on_wire;
