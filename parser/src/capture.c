@@ -77,6 +77,11 @@ int tcpsift_capture_linktype(const tcpsift_capture_reader *r)
     return r ? r->first_linktype_ : -1;
 }
 
+int tcpsift_capture_at_end(const tcpsift_capture_reader *r)
+{
+    return !r || r->at_end_;
+}
+
 int tcpsift_capture_is_pcapng(const tcpsift_capture_reader *r)
 {
     return r && r->format_ == TCPSIFT_CAPTURE_FORMAT_PCAPNG;

@@ -218,12 +218,24 @@ static int next_ok(tcpsift_capture_reader *r, tcpsift_capture_record *rec)
     return rc;
 }
 
+/* An error; fatal ones leave the reader at its end, recoverable ones do not. */
 static void next_err(tcpsift_capture_reader *r, tcpsift_error want)
 {
     tcpsift_capture_record rec;
     tcpsift_error err = TCPSIFT_OK;
+    assert_int_equal(tcpsift_capture_at_end(r), 0);
     assert_int_equal(tcpsift_capture_next(r, &rec, &err), -1);
     assert_int_equal(err, want);
+    int fatal = want == TCPSIFT_E_CAPTURE_TRUNCATED || want == TCPSIFT_E_BAD_CAPTURE_RECORD;
+    if (fatal) assert_int_equal(tcpsift_capture_at_end(r), 1);
+    if (want == TCPSIFT_E_UNKNOWN_INTERFACE) assert_int_equal(tcpsift_capture_at_end(r), 0);
+}
+
+/* BAD_PCAPNG_BLOCK is fatal or recoverable depending on what was malformed. */
+static void next_err_fatal(tcpsift_capture_reader *r, tcpsift_error want, int fatal)
+{
+    next_err(r, want);
+    assert_int_equal(tcpsift_capture_at_end(r), fatal);
 }
 
 static void next_end(tcpsift_capture_reader *r)
@@ -231,6 +243,8 @@ static void next_end(tcpsift_capture_reader *r)
     tcpsift_capture_record rec;
     tcpsift_error err = TCPSIFT_E_INVALID_ARGUMENT;
     assert_int_equal(tcpsift_capture_next(r, &rec, &err), 0);
+    assert_int_equal(err, TCPSIFT_OK);
+    assert_int_equal(tcpsift_capture_at_end(r), 1);
 }
 
 /* A byte builder for variant vectors (written in either byte order). */
@@ -673,7 +687,7 @@ static void test_pcapng_bad_framing_fatal(void **state)
     set32(&w, good_end + 32, 40); /* this EPB is 36 bytes: its trailer sits at +32 */
     assert_int_equal(tcpsift_capture_open(&r, w.b, w.n), TCPSIFT_OK);
     next_ok(&r, &rec);
-    next_err(&r, TCPSIFT_E_BAD_PCAPNG_BLOCK);
+    next_err_fatal(&r, TCPSIFT_E_BAD_PCAPNG_BLOCK, 1);
     next_end(&r); /* framing lost: the following good EPB is not guessed at */
 
     /* total length below 12, not a multiple of 4, beyond the input */
@@ -688,7 +702,7 @@ static void test_pcapng_bad_framing_fatal(void **state)
         set32(&w, good_end + 4, bad_totals[i]);
         assert_int_equal(tcpsift_capture_open(&r, w.b, w.n), TCPSIFT_OK);
         next_ok(&r, &rec);
-        next_err(&r, TCPSIFT_E_BAD_PCAPNG_BLOCK);
+        next_err_fatal(&r, TCPSIFT_E_BAD_PCAPNG_BLOCK, 1);
         next_end(&r);
     }
     w.n = 0;
@@ -708,7 +722,7 @@ static void test_pcapng_bad_framing_fatal(void **state)
     add_shb(&w, 0);
     w.b[good_end + 8] = 0x00;
     assert_int_equal(tcpsift_capture_open(&r, w.b, w.n), TCPSIFT_OK);
-    next_err(&r, TCPSIFT_E_BAD_PCAPNG_BLOCK);
+    next_err_fatal(&r, TCPSIFT_E_BAD_PCAPNG_BLOCK, 1);
     next_end(&r);
 }
 
@@ -788,15 +802,15 @@ static void test_pcapng_malformed_block_recoverable(void **state)
     block_end(&w, s);
 
     assert_int_equal(tcpsift_capture_open(&r, w.b, w.n), TCPSIFT_OK);
-    next_err(&r, TCPSIFT_E_BAD_PCAPNG_BLOCK); /* IDB 0 short */
-    next_err(&r, TCPSIFT_E_BAD_PCAPNG_BLOCK); /* IDB 1 bad tsresol length */
-    next_err(&r, TCPSIFT_E_BAD_PCAPNG_BLOCK); /* IDB 2 option overrun */
+    next_err_fatal(&r, TCPSIFT_E_BAD_PCAPNG_BLOCK, 0); /* IDB 0 short */
+    next_err_fatal(&r, TCPSIFT_E_BAD_PCAPNG_BLOCK, 0); /* IDB 1 bad tsresol length */
+    next_err_fatal(&r, TCPSIFT_E_BAD_PCAPNG_BLOCK, 0); /* IDB 2 option overrun */
     assert_int_equal(tcpsift_capture_linktype(&r), -1);
     next_err(&r, TCPSIFT_E_UNKNOWN_INTERFACE); /* EPB on malformed IDB 0 */
     assert_int_equal(tcpsift_capture_linktype(&r), 101);
-    next_err(&r, TCPSIFT_E_BAD_PCAPNG_BLOCK); /* caplen past block */
-    next_err(&r, TCPSIFT_E_BAD_PCAPNG_BLOCK); /* epb_flags length 2 */
-    next_err(&r, TCPSIFT_E_BAD_PCAPNG_BLOCK); /* EPB too short */
+    next_err_fatal(&r, TCPSIFT_E_BAD_PCAPNG_BLOCK, 0); /* caplen past block */
+    next_err_fatal(&r, TCPSIFT_E_BAD_PCAPNG_BLOCK, 0); /* epb_flags length 2 */
+    next_err_fatal(&r, TCPSIFT_E_BAD_PCAPNG_BLOCK, 0); /* EPB too short */
     next_ok(&r, &rec);
     expect_record(&rec, w.b + at, 5, 7, 4, 321000000, 3, 101, 3, 0x01000002u, 1);
     next_end(&r);
@@ -820,7 +834,7 @@ static void test_pcapng_interface_limit(void **state)
     add_idb(&w, 1, 0, -1, 0, 0);
     size_t b = add_epb(&w, 0, 0, d, 1);
     assert_int_equal(tcpsift_capture_open(&r, w.b, w.n), TCPSIFT_OK);
-    next_err(&r, TCPSIFT_E_BAD_PCAPNG_BLOCK); /* the 65th IDB */
+    next_err_fatal(&r, TCPSIFT_E_BAD_PCAPNG_BLOCK, 0); /* the 65th IDB */
     next_ok(&r, &rec);
     expect_record(&rec, w.b + a, 1, 1, 0, 0, 6, 200 + TCPSIFT_CAPTURE_MAX_INTERFACES - 1,
                   TCPSIFT_CAPTURE_MAX_INTERFACES - 1, 0, 1);
@@ -887,7 +901,7 @@ static void test_pcapng_spb_caplen(void **state)
     expect_record(&rec, w.b + a, 6, 100, 0, 0, 6, 1, 0, 0, 1);
     next_ok(&r, &rec);
     expect_record(&rec, w.b + b, 3, 3, 0, 0, 6, 1, 0, 0, 2);
-    next_err(&r, TCPSIFT_E_BAD_PCAPNG_BLOCK);
+    next_err_fatal(&r, TCPSIFT_E_BAD_PCAPNG_BLOCK, 0);
     next_end(&r);
 }
 

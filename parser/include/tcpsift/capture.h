@@ -116,6 +116,11 @@ int tcpsift_capture_next(tcpsift_capture_reader *r, tcpsift_capture_record *rec,
 /* pcap header link type, or the first IDB's link type for pcapng; -1 if no IDB read yet. */
 int tcpsift_capture_linktype(const tcpsift_capture_reader *r);
 
+/* 1 once the reader is at its end: after the clean end, after a fatal error (so after a -1 from
+ * tcpsift_capture_next() it tells a fatal error, 1, from a skipped block, 0), or when open
+ * failed. */
+int tcpsift_capture_at_end(const tcpsift_capture_reader *r);
+
 /* 1 when the input is pcapng, 0 for pcap (or when open failed). */
 int tcpsift_capture_is_pcapng(const tcpsift_capture_reader *r);
 
