@@ -1,0 +1,63 @@
+/* Private machinery shared by the framer kinds (framer.c owns the pending
+ * buffer and delivery; framer_length.c, framer_delimiter.c and
+ * framer_json_header.c own their state machines). Never installed. */
+#ifndef TCPSIFT_FRAMER_INTERNAL_H
+#define TCPSIFT_FRAMER_INTERNAL_H
+
+#include "tcpsift/framer.h"
+#include "cursor.h"
+
+/* Config validation shared by spec parsing and init. Returns NULL when
+ * valid, else a static reason. */
+const char *framer_config_check(const tcpsift_framer_config *cfg);
+
+/* Pending frame bytes ------------------------------------------------- */
+/* Append n bytes at p (a view into the chunk being fed, or a copy). Returns 0
+ * when the tail buffer could not grow (the framer is then stopped). */
+int framer_pend_add(tcpsift_framer *f, const uint8_t *p, size_t n);
+void framer_pend_reset(tcpsift_framer *f);
+uint64_t framer_pend_len(const tcpsift_framer *f);
+/* Copy every view into the tail buffer (COPY_TAIL: before feed() returns). */
+int framer_pend_settle(tcpsift_framer *f);
+
+/* Deliver one frame. Header bytes are pending[hdr_from, hdr_from+hdr_len),
+ * body bytes pending[body_from, body_from+body_len) (both within pending). */
+void framer_emit(tcpsift_framer *f, tcpsift_frame_part part, tcpsift_frame_error err,
+                 uint64_t offset, uint64_t len, uint64_t hdr_from, uint64_t hdr_len,
+                 uint64_t body_from, uint64_t body_len, tcpsift_frame_cb cb, void *ctx);
+/* Deliver an error frame without bytes. */
+void framer_emit_error(tcpsift_framer *f, tcpsift_frame_part part, tcpsift_frame_error err,
+                       uint64_t offset, uint64_t len, tcpsift_frame_cb cb, void *ctx);
+/* Slice pending[from, from+len) into out (cap entries); returns entries used. */
+size_t framer_pend_slice(const tcpsift_framer *f, uint64_t from, uint64_t len, tcpsift_bytes *out,
+                         size_t cap);
+
+/* Length fields (framer_length.c) ------------------------------------- */
+enum framer_field_step { FIELD_MORE, FIELD_DONE, FIELD_OVERFLOW };
+/* Consume one length-field byte into f->field_value / f->field_got. */
+enum framer_field_step framer_field_byte(tcpsift_framer *f, uint8_t b);
+void framer_field_reset(tcpsift_framer *f);
+
+/* Kinds: each consumes the whole cursor (f->pos advances in framer.c). ---- */
+void framer_length_init(tcpsift_framer *f);
+int framer_length_feed(tcpsift_framer *f, tcpsift_cursor *in, tcpsift_frame_cb cb, void *ctx);
+void framer_length_gap(tcpsift_framer *f, uint64_t gap_len, tcpsift_frame_cb cb, void *ctx);
+void framer_length_finish(tcpsift_framer *f, tcpsift_frame_cb cb, void *ctx);
+
+void framer_delimiter_init(tcpsift_framer *f);
+int framer_delimiter_feed(tcpsift_framer *f, tcpsift_cursor *in, tcpsift_frame_cb cb, void *ctx);
+void framer_delimiter_gap(tcpsift_framer *f, uint64_t gap_len, tcpsift_frame_cb cb, void *ctx);
+void framer_delimiter_finish(tcpsift_framer *f, tcpsift_frame_cb cb, void *ctx);
+
+void framer_json_init(tcpsift_framer *f);
+int framer_json_feed(tcpsift_framer *f, tcpsift_cursor *in, tcpsift_frame_cb cb, void *ctx);
+void framer_json_gap(tcpsift_framer *f, uint64_t gap_len, tcpsift_frame_cb cb, void *ctx);
+void framer_json_finish(tcpsift_framer *f, tcpsift_frame_cb cb, void *ctx);
+
+/* Bounded JSON reader: find top-level integer member `key` of the object in
+ * segs. Returns 1 and *out when found exactly once as an integer >= 0 that
+ * fits in 64 bits; 0 for anything else. */
+int framer_json_find_uint(const tcpsift_bytes *segs, size_t nsegs, const char *key,
+                          size_t key_len, uint64_t *out);
+
+#endif

@@ -1,0 +1,211 @@
+/* Length-prefixed framing, `len:W[:be|le][,offset=N][,adjust=N][,max=N]`.
+ *
+ *   | N header bytes | W-byte field (or varint) | body = value + adjust |
+ *
+ * The field is decoded one byte at a time into state kept between calls, so
+ * a field (in particular a varint, netty#17549) split across chunks decodes
+ * exactly as if it arrived at once. The maximum is checked after the
+ * adjustment, on the whole frame (tokio#4815). */
+#include "framer_internal.h"
+
+enum length_phase {
+    LEN_HEADER, /* header bytes (need = left) then the field */
+    LEN_BODY,   /* need = body bytes left */
+    LEN_SKIP    /* too_long: need = body bytes left to skip */
+};
+
+/* Whole frames beyond 2^63 bytes are impossible lengths (contract). */
+#define LENGTH_LIMIT (UINT64_C(1) << 63)
+
+void framer_field_reset(tcpsift_framer *f)
+{
+    f->field_value = 0;
+    f->field_got = 0;
+}
+
+enum framer_field_step framer_field_byte(tcpsift_framer *f, uint8_t b)
+{
+    unsigned i = f->field_got++;
+    if (f->cfg.width == 0) {
+        /* protobuf base-128: 7 bits per byte, least significant group first;
+         * the 10th byte may only carry bit 63 and must end the varint. */
+        uint64_t group = b & 0x7f;
+        if (i == TCPSIFT_FRAMER_VARINT_MAX_BYTES - 1 && (group > 1 || (b & 0x80)))
+            return FIELD_OVERFLOW;
+        f->field_value |= group << (7 * i);
+        return (b & 0x80) ? FIELD_MORE : FIELD_DONE;
+    }
+    if (f->cfg.big_endian)
+        f->field_value = f->field_value << 8 | b;
+    else
+        f->field_value |= (uint64_t)b << (8 * i);
+    return f->field_got == f->cfg.width ? FIELD_DONE : FIELD_MORE;
+}
+
+static void length_next_frame(tcpsift_framer *f, uint64_t start)
+{
+    f->phase = LEN_HEADER;
+    f->frame_start = start;
+    f->need = f->cfg.header_offset;
+    framer_field_reset(f);
+    framer_pend_reset(f);
+}
+
+void framer_length_init(tcpsift_framer *f) { length_next_frame(f, 0); }
+
+static void length_stop(tcpsift_framer *f, tcpsift_frame_error err, uint64_t offset,
+                        tcpsift_frame_cb cb, void *ctx)
+{
+    framer_pend_reset(f);
+    framer_emit_error(f, TCPSIFT_FRAME_WHOLE, err, offset, 0, cb, ctx);
+    f->stopped = 1;
+}
+
+static void length_deliver(tcpsift_framer *f, tcpsift_frame_cb cb, void *ctx)
+{
+    uint64_t hdr = f->cfg.header_offset;
+    framer_emit(f, TCPSIFT_FRAME_WHOLE, TCPSIFT_FRAME_OK, f->frame_start, f->body_len, 0, hdr,
+                hdr + f->field_got, f->body_len, cb, ctx);
+    length_next_frame(f, f->pos);
+}
+
+/* The field is complete (f->pos is just past it): apply adjust, check. */
+static void length_field_done(tcpsift_framer *f, tcpsift_frame_cb cb, void *ctx)
+{
+    uint64_t v = f->field_value;
+    uint64_t body;
+    if (f->cfg.adjust >= 0) {
+        uint64_t a = (uint64_t)f->cfg.adjust;
+        if (v > LENGTH_LIMIT - a) { /* a <= 2^62 */
+            length_stop(f, TCPSIFT_FRAME_BAD_LENGTH, f->frame_start, cb, ctx);
+            return;
+        }
+        body = v + a;
+    } else {
+        uint64_t a = (uint64_t)(-(f->cfg.adjust + 1)) + 1; /* |adjust| without overflow */
+        if (v < a) {                                       /* negative after adjustment */
+            length_stop(f, TCPSIFT_FRAME_BAD_LENGTH, f->frame_start, cb, ctx);
+            return;
+        }
+        body = v - a;
+    }
+    uint64_t prefix = f->cfg.header_offset + f->field_got; /* <= 2^62 + 10 */
+    if (body > LENGTH_LIMIT - prefix) {
+        length_stop(f, TCPSIFT_FRAME_BAD_LENGTH, f->frame_start, cb, ctx);
+        return;
+    }
+    f->body_len = body;
+    if (prefix + body > f->cfg.max) {
+        framer_pend_reset(f);
+        framer_emit_error(f, TCPSIFT_FRAME_WHOLE, TCPSIFT_FRAME_TOO_LONG, f->frame_start, body,
+                          cb, ctx);
+        if (body == 0) {
+            length_next_frame(f, f->pos);
+        } else {
+            f->phase = LEN_SKIP;
+            f->need = body;
+        }
+        return;
+    }
+    if (body == 0) {
+        length_deliver(f, cb, ctx);
+        return;
+    }
+    f->phase = LEN_BODY;
+    f->need = body;
+}
+
+int framer_length_feed(tcpsift_framer *f, tcpsift_cursor *in, tcpsift_frame_cb cb, void *ctx)
+{
+    while (cursor_left(in) > 0 && !f->stopped) {
+        size_t left = cursor_left(in);
+        size_t n = f->need < left ? (size_t)f->need : left;
+        const uint8_t *p;
+        switch ((enum length_phase)f->phase) {
+        case LEN_HEADER:
+            if (f->need > 0) {
+                cursor_take(in, n, &p);
+                if (!framer_pend_add(f, p, n)) return 0;
+                f->pos += n;
+                f->need -= n;
+                break;
+            }
+            cursor_take(in, 1, &p);
+            if (!framer_pend_add(f, p, 1)) return 0;
+            f->pos += 1;
+            switch (framer_field_byte(f, p[0])) {
+            case FIELD_MORE: break;
+            case FIELD_DONE: length_field_done(f, cb, ctx); break;
+            case FIELD_OVERFLOW:
+                length_stop(f, TCPSIFT_FRAME_BAD_LENGTH, f->frame_start, cb, ctx);
+                break;
+            }
+            break;
+        case LEN_BODY:
+            cursor_take(in, n, &p);
+            if (!framer_pend_add(f, p, n)) return 0;
+            f->pos += n;
+            f->need -= n;
+            if (f->need == 0) length_deliver(f, cb, ctx);
+            break;
+        case LEN_SKIP:
+            cursor_skip(in, n);
+            f->pos += n;
+            f->need -= n;
+            if (f->need == 0) length_next_frame(f, f->pos);
+            break;
+        }
+    }
+    /* A stopped direction swallows the rest. */
+    f->pos += cursor_left(in);
+    cursor_skip(in, cursor_left(in));
+    return 1;
+}
+
+void framer_length_gap(tcpsift_framer *f, uint64_t gap_len, tcpsift_frame_cb cb, void *ctx)
+{
+    uint64_t hdr = f->cfg.header_offset;
+    switch ((enum length_phase)f->phase) {
+    case LEN_HEADER:
+        /* Even at a frame boundary the gap swallows the next header. */
+        length_stop(f, TCPSIFT_FRAME_DESYNC, f->frame_start, cb, ctx);
+        return;
+    case LEN_BODY: {
+        uint64_t known = f->body_len - f->need;
+        framer_emit(f, TCPSIFT_FRAME_WHOLE, TCPSIFT_FRAME_TRUNCATED, f->frame_start, f->body_len,
+                    0, hdr, hdr + f->field_got, known, cb, ctx);
+        framer_pend_reset(f);
+        f->phase = LEN_SKIP;
+        break;
+    }
+    case LEN_SKIP: break;
+    }
+    /* Skipping a body of known length: resume at its end when the gap ends
+     * there or before, else the gap reaches into the next header. */
+    if (gap_len < f->need) {
+        f->need -= gap_len;
+        return;
+    }
+    uint64_t next = f->pos + f->need;
+    if (gap_len == f->need) {
+        length_next_frame(f, next);
+        return;
+    }
+    length_stop(f, TCPSIFT_FRAME_DESYNC, next, cb, ctx);
+}
+
+void framer_length_finish(tcpsift_framer *f, tcpsift_frame_cb cb, void *ctx)
+{
+    switch ((enum length_phase)f->phase) {
+    case LEN_HEADER:
+        if (framer_pend_len(f) > 0)
+            framer_emit_error(f, TCPSIFT_FRAME_WHOLE, TCPSIFT_FRAME_INCOMPLETE, f->frame_start, 0,
+                              cb, ctx);
+        return;
+    case LEN_BODY:
+        framer_emit_error(f, TCPSIFT_FRAME_WHOLE, TCPSIFT_FRAME_INCOMPLETE, f->frame_start,
+                          f->body_len, cb, ctx);
+        return;
+    case LEN_SKIP: return;
+    }
+}
