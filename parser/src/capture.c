@@ -5,8 +5,8 @@
 #include "cursor.h"
 #include "tcpsift/capture.h"
 
-#define PCAP_MAGIC_USEC 0xa1b2c3d4u
-#define PCAP_MAGIC_NSEC 0xa1b23c4du
+#define PCAP_MAGIC_USEC         0xa1b2c3d4u
+#define PCAP_MAGIC_NSEC         0xa1b23c4du
 #define PCAP_MAGIC_USEC_SWAPPED 0xd4c3b2a1u
 #define PCAP_MAGIC_NSEC_SWAPPED 0x4d3cb2a1u
 /* SHB block type: a palindrome, so it reads the same in either byte order. */
@@ -50,8 +50,7 @@ tcpsift_error tcpsift_capture_open(tcpsift_capture_reader *r, const uint8_t *buf
     return TCPSIFT_OK;
 }
 
-int tcpsift_capture_next(tcpsift_capture_reader *r, tcpsift_capture_record *rec,
-                         tcpsift_error *err)
+int tcpsift_capture_next(tcpsift_capture_reader *r, tcpsift_capture_record *rec, tcpsift_error *err)
 {
     tcpsift_error dummy;
     if (!err) err = &dummy;

@@ -26,8 +26,7 @@ int tcpsift_capture_fail_fatal(tcpsift_capture_reader *r, tcpsift_error code, tc
 
 /* Convert a pcapng timestamp (count of units of 10^-k or 2^-k s, as given by the raw if_tsresol
  * byte) to whole seconds and nanoseconds, exactly (floor to the nanosecond), for every k. */
-void tcpsift_capture_ts_from_units(uint64_t units, uint8_t tsresol, uint64_t *sec,
-                                   uint32_t *nsec);
+void tcpsift_capture_ts_from_units(uint64_t units, uint8_t tsresol, uint64_t *sec, uint32_t *nsec);
 /* Digits of precision for a raw if_tsresol byte: k for 10^-k (capped at 9), 9 for 2^-k. */
 uint8_t tcpsift_capture_ts_digits(uint8_t tsresol);
 /* seconds + offset, saturating at INT64_MIN / INT64_MAX. */

@@ -4,10 +4,10 @@
 #include "cursor.h"
 #include "tcpsift/capture.h"
 
-#define PCAP_MAGIC_USEC 0xa1b2c3d4u
-#define PCAP_MAGIC_NSEC 0xa1b23c4du
+#define PCAP_MAGIC_USEC      0xa1b2c3d4u
+#define PCAP_MAGIC_NSEC      0xa1b23c4du
 #define PCAP_FILE_HEADER_LEN 24u
-#define PCAP_VERSION_MAJOR 2u
+#define PCAP_VERSION_MAJOR   2u
 
 tcpsift_error tcpsift_capture_pcap_open(tcpsift_capture_reader *r)
 {

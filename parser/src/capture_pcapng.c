@@ -8,18 +8,18 @@
 /* Block types (pcapng section 11.1). */
 #define BT_SHB 0x0a0d0d0au
 #define BT_IDB 0x00000001u
-#define BT_PB 0x00000002u /* obsolete Packet Block (Appendix A) */
+#define BT_PB  0x00000002u /* obsolete Packet Block (Appendix A) */
 #define BT_SPB 0x00000003u
 #define BT_EPB 0x00000006u
 
-#define SHB_BYTE_ORDER_MAGIC 0x1a2b3c4du
+#define SHB_BYTE_ORDER_MAGIC         0x1a2b3c4du
 #define SHB_BYTE_ORDER_MAGIC_SWAPPED 0x4d3c2b1au
-#define BLOCK_MIN_TOTAL 12u
-#define OPT_ENDOFOPT 0u
-#define OPT_IF_TSRESOL 9u   /* section 4.2 */
-#define OPT_IF_TSOFFSET 14u /* section 4.2 */
-#define OPT_EPB_FLAGS 2u    /* section 4.3; also pack_flags of the obsolete PB */
-#define TSRESOL_DEFAULT 6u  /* microseconds when if_tsresol is absent (section 4.2) */
+#define BLOCK_MIN_TOTAL              12u
+#define OPT_ENDOFOPT                 0u
+#define OPT_IF_TSRESOL               9u  /* section 4.2 */
+#define OPT_IF_TSOFFSET              14u /* section 4.2 */
+#define OPT_EPB_FLAGS                2u  /* section 4.3; also pack_flags of the obsolete PB */
+#define TSRESOL_DEFAULT              6u  /* microseconds when if_tsresol is absent (section 4.2) */
 
 /* What the block walker found. */
 enum block_status { BLOCK_OK, BLOCK_END, BLOCK_FATAL };
@@ -31,8 +31,7 @@ struct block {
 
 /* Frame the next block at r->pos_ and, on success, advance past it (so any error found in its
  * body skips just this block). An SHB sets the byte order before its length is read. */
-static enum block_status block_next(tcpsift_capture_reader *r, struct block *b,
-                                    tcpsift_error *err)
+static enum block_status block_next(tcpsift_capture_reader *r, struct block *b, tcpsift_error *err)
 {
     size_t left = r->len_ - r->pos_;
     if (left == 0) return BLOCK_END;
@@ -143,8 +142,8 @@ static int interface_describe(tcpsift_capture_reader *r, tcpsift_cursor body, tc
             if (!cursor_u8(&value, &tsresol) || cursor_left(&value) != 0) more = -1;
         } else if (code == OPT_IF_TSOFFSET) {
             uint32_t first, second;
-            if (!cursor_u32_order(&value, big, &first) ||
-                !cursor_u32_order(&value, big, &second) || cursor_left(&value) != 0)
+            if (!cursor_u32_order(&value, big, &first) || !cursor_u32_order(&value, big, &second) ||
+                cursor_left(&value) != 0)
                 more = -1;
             else {
                 uint64_t v = big ? (uint64_t)first << 32 | second : (uint64_t)second << 32 | first;
@@ -182,7 +181,7 @@ static int packet_options(tcpsift_cursor opts, int big, uint32_t *flags)
 }
 
 static const tcpsift_capture_interface_ *interface_find(const tcpsift_capture_reader *r,
-                                                         uint32_t id)
+                                                        uint32_t id)
 {
     if (id >= r->n_interfaces_ || r->interfaces_[id].linktype < 0) return NULL;
     return &r->interfaces_[id];

@@ -21,6 +21,7 @@
  * bytes. Link-type field 0x10000001: Ethernet with FCS bits set in the upper half (must be
  * masked). Checked with tshark 4.0.17: 1600000000.123456000 / 1.999999000 (usec) and
  * 1600000000.123456789 / 1.999999999 (nsec). */
+/* clang-format off */
 static const uint8_t pcap_le_usec[] = {
     /* global header */
     0xd4, 0xc3, 0xb2, 0xa1, 0x02, 0x00, 0x04, 0x00, 0x00, 0x00, 0x00, 0x00,
@@ -65,12 +66,14 @@ static const uint8_t pcap_be_nsec[] = {
     0x00, 0x00, 0x00, 0x01, 0x3b, 0x9a, 0xc9, 0xff, 0x00, 0x00, 0x00, 0x03, 0x00, 0x00, 0x00, 0x03,
     0x01, 0x02, 0x03,
 };
+/* clang-format on */
 #define PCAP_VECTOR_LEN 63u
 
 /* ------------------------------------------------------------------ hand-built pcapng vector
  * Every block type, two sections of opposite byte order. tshark 4.0.17 reads section 1 as:
  * 1600000000.123456789 if0 5/60, 105.500000000 if1 4/4, (no time) SPB 6/6, 102.000000000 if1
  * 2/2 (it also lists the custom block as a frame: tcpsift reports packets only). */
+/* clang-format off */
 static const uint8_t pcapng_vector[] = {
     /* SHB little-endian, version 1.0, section length -1 */
     0x0a, 0x0d, 0x0d, 0x0a, 0x1c, 0x00, 0x00, 0x00, 0x4d, 0x3c, 0x2b, 0x1a,
@@ -135,6 +138,8 @@ static const uint8_t pcapng_vector[] = {
     0x00, 0x00, 0x00, 0x01, 0xd1, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x24,
 };
 
+/* clang-format on */
+
 /* End offset of every block above, and whether it yields an event (record or error). */
 static const struct {
     size_t end;
@@ -155,8 +160,8 @@ struct event {
 
 /* Read everything; returns the number of events (records and errors, fatal ones included) up to
  * the clean end. Checks every record lies inside the buffer and the reader stays at its end. */
-static size_t read_all(const uint8_t *buf, size_t len, tcpsift_error *open_err,
-                       struct event *ev, size_t max)
+static size_t read_all(const uint8_t *buf, size_t len, tcpsift_error *open_err, struct event *ev,
+                       size_t max)
 {
     tcpsift_capture_reader r;
     tcpsift_capture_record rec;
@@ -291,7 +296,8 @@ static void put64(struct bb *w, uint64_t v)
 }
 static void put_bytes(struct bb *w, const void *p, size_t n)
 {
-    for (size_t i = 0; i < n; i++) put8(w, ((const uint8_t *)p)[i]);
+    for (size_t i = 0; i < n; i++)
+        put8(w, ((const uint8_t *)p)[i]);
 }
 static void set32(struct bb *w, size_t at, uint32_t v)
 {
@@ -310,7 +316,8 @@ static size_t block_begin(struct bb *w, uint32_t type)
 }
 static void block_end(struct bb *w, size_t start)
 {
-    while (w->n % 4) put8(w, 0);
+    while (w->n % 4)
+        put8(w, 0);
     uint32_t total = (uint32_t)(w->n - start + 4);
     put32(w, total);
     set32(w, start + 4, total);
@@ -320,7 +327,8 @@ static void opt_bytes(struct bb *w, uint16_t code, const void *v, uint16_t len)
     put16(w, code);
     put16(w, len);
     put_bytes(w, v, len);
-    while (w->n % 4) put8(w, 0);
+    while (w->n % 4)
+        put8(w, 0);
 }
 static void add_shb(struct bb *w, int big)
 {
@@ -333,8 +341,8 @@ static void add_shb(struct bb *w, int big)
     block_end(w, s);
 }
 /* tsresol < 0: option absent; with_offset: add if_tsoffset. */
-static void add_idb(struct bb *w, uint16_t linktype, uint32_t snaplen, int tsresol,
-                    int with_offset, int64_t offset)
+static void add_idb(struct bb *w, uint16_t linktype, uint32_t snaplen, int tsresol, int with_offset,
+                    int64_t offset)
 {
     size_t s = block_begin(w, 1);
     put16(w, linktype);
@@ -375,11 +383,10 @@ static void check_pcap_vector(const uint8_t *v, int nsec)
     assert_int_equal(tcpsift_capture_is_pcapng(&r), 0);
     assert_int_equal(tcpsift_capture_linktype(&r), 1); /* FCS bits 0x1000.... masked off */
     next_ok(&r, &rec);
-    expect_record(&rec, v + 40, 4, 60, 1600000000, nsec ? 123456789u : 123456000u,
-                  nsec ? 9 : 6, 1, 0, 0, 1);
+    expect_record(&rec, v + 40, 4, 60, 1600000000, nsec ? 123456789u : 123456000u, nsec ? 9 : 6, 1,
+                  0, 0, 1);
     next_ok(&r, &rec);
-    expect_record(&rec, v + 60, 3, 3, 1, nsec ? 999999999u : 999999000u, nsec ? 9 : 6, 1, 0, 0,
-                  2);
+    expect_record(&rec, v + 60, 3, 3, 1, nsec ? 999999999u : 999999000u, nsec ? 9 : 6, 1, 0, 0, 2);
     next_end(&r);
     next_end(&r);
 }
@@ -440,7 +447,8 @@ static void pcap_rec(struct bb *w, uint32_t sec, uint32_t frac, uint32_t caplen,
     put32(w, frac);
     put32(w, caplen);
     put32(w, wirelen);
-    for (size_t i = 0; i < present; i++) put8(w, (uint8_t)i);
+    for (size_t i = 0; i < present; i++)
+        put8(w, (uint8_t)i);
 }
 
 static void test_pcap_record_edge_cases(void **state)
@@ -507,7 +515,8 @@ static void check_every_prefix(const uint8_t *full, size_t full_len, const size_
     tcpsift_error open_err;
     size_t n_all = read_all(full, full_len, &open_err, all, MAX_EVENTS);
     assert_int_equal(open_err, TCPSIFT_OK);
-    for (size_t i = 0; i < n_all; i++) assert_false(is_fatal(&all[i]));
+    for (size_t i = 0; i < n_all; i++)
+        assert_false(is_fatal(&all[i]));
     for (size_t len = 0; len <= full_len; len++) {
         struct guard_buf g;
         const uint8_t *p = guard_place(&g, full, len);
@@ -644,7 +653,7 @@ static void test_pcapng_unknown_interface_recoverable(void **state)
     const uint8_t d[3] = {1, 2, 3};
     w.n = 0;
     add_shb(&w, 0);
-    add_epb(&w, 0, 1, d, 3); /* before any IDB */
+    add_epb(&w, 0, 1, d, 3);       /* before any IDB */
     size_t s = block_begin(&w, 3); /* SPB before any IDB */
     put32(&w, 3);
     put_bytes(&w, d, 3);
@@ -759,7 +768,7 @@ static void test_pcapng_malformed_block_recoverable(void **state)
     put16(&w, 200);
     block_end(&w, s);
     add_idb(&w, 101, 0, 3, 0, 0); /* IDB 3, good: milliseconds */
-    add_epb(&w, 0, 0, d, 1);       /* on the short IDB */
+    add_epb(&w, 0, 0, d, 1);      /* on the short IDB */
     /* EPB whose caplen runs past its block */
     s = block_begin(&w, 6);
     put32(&w, 3);
@@ -777,7 +786,8 @@ static void test_pcapng_malformed_block_recoverable(void **state)
     put32(&w, 1);
     put32(&w, 1);
     put_bytes(&w, d, 1);
-    while (w.n % 4) put8(&w, 0);
+    while (w.n % 4)
+        put8(&w, 0);
     opt_bytes(&w, 2, d, 2);
     block_end(&w, s);
     /* EPB body shorter than its fixed fields */
@@ -793,7 +803,8 @@ static void test_pcapng_malformed_block_recoverable(void **state)
     put32(&w, 7);
     size_t at = w.n;
     put_bytes(&w, d, 5);
-    while (w.n % 4) put8(&w, 0);
+    while (w.n % 4)
+        put8(&w, 0);
     opt_bytes(&w, 1, "hello", 5); /* opt_comment */
     put16(&w, 2);
     put16(&w, 4);
@@ -825,7 +836,8 @@ static void test_pcapng_interface_limit(void **state)
     const uint8_t d[1] = {7};
     w.n = 0;
     add_shb(&w, 1);
-    for (int i = 0; i <= TCPSIFT_CAPTURE_MAX_INTERFACES; i++) add_idb(&w, (uint16_t)(200 + i), 0, -1, 0, 0);
+    for (int i = 0; i <= TCPSIFT_CAPTURE_MAX_INTERFACES; i++)
+        add_idb(&w, (uint16_t)(200 + i), 0, -1, 0, 0);
     size_t a = add_epb(&w, TCPSIFT_CAPTURE_MAX_INTERFACES - 1, 0, d, 1);
     add_epb(&w, TCPSIFT_CAPTURE_MAX_INTERFACES, 0, d, 1);
     /* a new section resets the table */
@@ -919,7 +931,7 @@ static void test_pcapng_tsresol(void **state)
         uint8_t digits;
     } cases[] = {
         {-1, 0, 0, 1234567, 1, 234567000, 6},   /* default: microseconds */
-        {0, 0, 0, 17, 17, 0, 0},                 /* 10^0: whole seconds */
+        {0, 0, 0, 17, 17, 0, 0},                /* 10^0: whole seconds */
         {3, 0, 0, 1234567, 1234, 567000000, 3}, /* milliseconds */
         {9, 0, 0, 1234567890123456789ull, 1234567890, 123456789, 9},
         {12, 0, 0, 1234567890123456ull, 1234, 567890123, 9}, /* picoseconds, floored */
@@ -1142,8 +1154,7 @@ static void test_shared_timestamps_match_tshark(void **state)
         {"pcapplusplus/pcapng-example.pcapng", 1, 1422527998, 578402281, 9, 1, 0, 74, 74},
         {"pcapplusplus/pcapng-example.pcapng", 2, 2894531997, 938836488, 9, 1, 0, 74, 74},
         {"pcapplusplus/pcapng-example.pcapng", 3, 1422527998, 578455857, 9, 1, 0, 66, 66},
-        {"pcapplusplus/pcapng-example.pcapng", 61, 18446744073204, 126338000, 6, 113, 1, 128,
-         1444},
+        {"pcapplusplus/pcapng-example.pcapng", 61, 18446744073204, 126338000, 6, 113, 1, 128, 1444},
         {"pcapplusplus/pcapng-example.pcapng", 159, 18446744073204, 277451000, 6, 113, 1, 128,
          1444},
         {"zeek/retransmit-timeout.pcapng", 3, 629503500, 40000, 6, 1, 0, 72, 72},
@@ -1183,11 +1194,10 @@ static void test_shared_every_prefix(void **state)
         skip();
         return;
     }
-    static const char *files[] = {"pcapplusplus/nanosecs_big_endian.pcap",
-                                  "tcpdump/tcp-handshake-nano.pcap",
-                                  "zeek/retransmit-timeout.pcapng",
-                                  "zeek/ip-discarder-truncated-tcp-oob.pcapng",
-                                  "zeek/http-on-irc-port-missing-syn.pcapng"};
+    static const char *files[] = {
+        "pcapplusplus/nanosecs_big_endian.pcap", "tcpdump/tcp-handshake-nano.pcap",
+        "zeek/retransmit-timeout.pcapng", "zeek/ip-discarder-truncated-tcp-oob.pcapng",
+        "zeek/http-on-irc-port-missing-syn.pcapng"};
     static struct event all[MAX_EVENTS], part[MAX_EVENTS];
     for (size_t f = 0; f < sizeof files / sizeof files[0]; f++) {
         char path[2048];
@@ -1198,7 +1208,8 @@ static void test_shared_every_prefix(void **state)
         tcpsift_error open_err;
         size_t n_all = read_all(buf, len, &open_err, all, MAX_EVENTS);
         assert_int_equal(open_err, TCPSIFT_OK);
-        for (size_t i = 0; i < n_all; i++) assert_int_equal(all[i].rc, 1);
+        for (size_t i = 0; i < n_all; i++)
+            assert_int_equal(all[i].rc, 1);
         size_t prev = 0;
         for (size_t cut = 0; cut <= len; cut++) {
             struct guard_buf g;

@@ -80,10 +80,10 @@ typedef struct tcpsift_capture_record {
 
 /* Private per-interface state of a pcapng section. */
 typedef struct tcpsift_capture_interface_ {
-    int64_t tsoffset;  /* if_tsoffset seconds */
-    uint32_t snaplen;  /* 0 = unlimited */
-    int linktype;      /* -1: the IDB was malformed; packets on it are refused */
-    uint8_t tsresol;   /* raw if_tsresol byte: MSB set = 2^-k, else 10^-k */
+    int64_t tsoffset; /* if_tsoffset seconds */
+    uint32_t snaplen; /* 0 = unlimited */
+    int linktype;     /* -1: the IDB was malformed; packets on it are refused */
+    uint8_t tsresol;  /* raw if_tsresol byte: MSB set = 2^-k, else 10^-k */
 } tcpsift_capture_interface_;
 
 /* Caller-owned reader state. All fields are private: use the functions below. */
