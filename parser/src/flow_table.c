@@ -1,0 +1,849 @@
+/* Bounded flow table: two preallocated pools (full entries, compact embryos),
+ * SipHash-keyed bucket chains, per-class LRU lists and one insertion-order
+ * list. Design notes are in tcpsift/flow_table.h. */
+#include "tcpsift/flow_table.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "siphash.h"
+
+#define NIL UINT32_MAX
+/* LRU list index of the embryo pool, after the four full-entry classes. */
+#define EMBRYO_LIST TCPSIFT_FLOW_CLASS_COUNT
+#define LIST_COUNT (TCPSIFT_FLOW_CLASS_COUNT + 1)
+/* Largest full-entry payload accepted. */
+#define VALUE_SIZE_MAX ((size_t)1 << 20)
+
+/* The part every flow has, full or embryo. Indices are 32-bit so the whole
+ * bookkeeping is 32 bytes beside the 40-byte key. */
+typedef struct flow_node {
+    tcpsift_flow_key key;  /* normalised (see normalise_key) */
+    uint64_t last_seen_ns; /* <= table clock, so idle time is never negative */
+    uint32_t chain_next;   /* next in the bucket chain; next free slot when free */
+    uint32_t lru_prev, lru_next;     /* slot indices within this pool's list */
+    uint32_t order_prev, order_next; /* node ids (see node_id) */
+    uint8_t cls;                     /* enum tcpsift_flow_class */
+    uint8_t in_use;
+    uint8_t syn_reversed; /* embryos only */
+    uint8_t spare;
+} flow_node;
+
+struct tcpsift_flow_entry {
+    flow_node node;
+    /* value_size bytes of payload follow */
+};
+
+struct tcpsift_flow_embryo {
+    flow_node node;
+    uint32_t isn;
+    /* embryo_value_size bytes of payload follow, 8-aligned */
+};
+
+_Static_assert(sizeof(flow_node) == 72, "flow_node layout drifted: per-entry overhead grows");
+_Static_assert(sizeof(struct tcpsift_flow_entry) % TCPSIFT_FLOW_VALUE_ALIGN == 0,
+               "entry payload must stay aligned");
+_Static_assert(sizeof(struct tcpsift_flow_embryo) % TCPSIFT_FLOW_VALUE_ALIGN == 0,
+               "embryo payload must stay aligned");
+
+typedef struct flow_pool {
+    uint8_t *base;
+    size_t stride; /* bytes per slot, payload included */
+    size_t header; /* bytes before the payload in a slot */
+    uint32_t capacity;
+    uint32_t *buckets;
+    uint32_t bucket_mask;
+    uint32_t free_head;
+    uint32_t count, peak;
+} flow_pool;
+
+typedef struct flow_list {
+    uint32_t head, tail; /* head = least recently touched */
+} flow_list;
+
+struct tcpsift_flow_table {
+    flow_pool full;
+    flow_pool embryo;
+    flow_list lru[LIST_COUNT];
+    uint32_t order_head, order_tail;
+    uint64_t clock_ns;
+
+    /* One-key hash cache: a packet's lookup, embryo lookup and insert all hash
+     * the same key, so SipHash runs once per packet. */
+    tcpsift_flow_key cache_key;
+    uint64_t cache_hash;
+    int cache_valid;
+
+    uint8_t hash_key[16];
+    int key_vlan;
+    uint64_t timeout_ns[TCPSIFT_FLOW_CLASS_COUNT];
+    size_t value_size, embryo_value_size;
+    tcpsift_flow_remove_fn on_evict;
+    void *on_evict_ctx;
+
+    tcpsift_allocator allocator;
+    size_t block_size;
+    tcpsift_flow_table_stats stats;
+};
+
+/* ------------------------------------------------------------ sizes */
+
+static int size_add(size_t a, size_t b, size_t *out)
+{
+    if (a > SIZE_MAX - b) return 0;
+    *out = a + b;
+    return 1;
+}
+
+static int size_mul(size_t a, size_t b, size_t *out)
+{
+    if (b != 0 && a > SIZE_MAX / b) return 0;
+    *out = a * b;
+    return 1;
+}
+
+static size_t round_up8(size_t n) { return (n + 7u) & ~(size_t)7u; }
+
+/* Bucket count: the power of two >= n (load factor <= 1); 0 for n == 0. */
+static uint32_t bucket_count(uint32_t n)
+{
+    uint32_t b = 1;
+    if (n == 0) return 0;
+    while (b < n) b <<= 1; /* n <= 2^30, so no overflow */
+    return b;
+}
+
+typedef struct flow_layout {
+    size_t entry_stride, embryo_stride;
+    size_t full_off, embryo_off, buckets_off, embryo_buckets_off, total;
+    uint32_t buckets, embryo_buckets;
+} flow_layout;
+
+static tcpsift_error layout_compute(const tcpsift_flow_table_config *cfg, flow_layout *l)
+{
+    size_t part, off;
+
+    if (!cfg) return TCPSIFT_E_INVALID_ARGUMENT;
+    if (cfg->max_connections == 0 || cfg->max_connections > TCPSIFT_FLOW_MAX_CAPACITY ||
+        cfg->embryo_capacity > TCPSIFT_FLOW_MAX_CAPACITY || cfg->value_size > VALUE_SIZE_MAX ||
+        cfg->embryo_value_size > TCPSIFT_FLOW_EMBRYO_VALUE_MAX ||
+        cfg->embryo_value_size > cfg->value_size)
+        return TCPSIFT_E_INVALID_ARGUMENT;
+    if (cfg->allocator && (!cfg->allocator->alloc || !cfg->allocator->free))
+        return TCPSIFT_E_INVALID_ARGUMENT;
+
+    l->entry_stride = sizeof(struct tcpsift_flow_entry) + round_up8(cfg->value_size);
+    l->embryo_stride = sizeof(struct tcpsift_flow_embryo) + round_up8(cfg->embryo_value_size);
+    l->buckets = bucket_count(cfg->max_connections);
+    l->embryo_buckets = bucket_count(cfg->embryo_capacity);
+
+    off = round_up8(sizeof(struct tcpsift_flow_table));
+    l->full_off = off;
+    if (!size_mul(l->entry_stride, cfg->max_connections, &part) || !size_add(off, part, &off))
+        return TCPSIFT_E_NO_MEMORY;
+    l->embryo_off = off;
+    if (!size_mul(l->embryo_stride, cfg->embryo_capacity, &part) || !size_add(off, part, &off))
+        return TCPSIFT_E_NO_MEMORY;
+    l->buckets_off = off;
+    if (!size_mul(sizeof(uint32_t), l->buckets, &part) || !size_add(off, part, &off))
+        return TCPSIFT_E_NO_MEMORY;
+    l->embryo_buckets_off = off;
+    if (!size_mul(sizeof(uint32_t), l->embryo_buckets, &part) || !size_add(off, part, &off))
+        return TCPSIFT_E_NO_MEMORY;
+    l->total = off;
+    if (cfg->memcap_bytes != 0 && l->total > cfg->memcap_bytes) return TCPSIFT_E_NO_MEMORY;
+    return TCPSIFT_OK;
+}
+
+/* ------------------------------------------------------------ config, create */
+
+void tcpsift_flow_table_config_init(tcpsift_flow_table_config *cfg)
+{
+    if (!cfg) return;
+    memset(cfg, 0, sizeof *cfg);
+    cfg->max_connections = 65536;
+    cfg->embryo_capacity = 16384;
+    cfg->timeout_ns[TCPSIFT_FLOW_EMBRYONIC] = TCPSIFT_FLOW_DEFAULT_EMBRYONIC_NS;
+    cfg->timeout_ns[TCPSIFT_FLOW_ESTABLISHED] = TCPSIFT_FLOW_DEFAULT_ESTABLISHED_NS;
+    cfg->timeout_ns[TCPSIFT_FLOW_CLOSING] = TCPSIFT_FLOW_DEFAULT_CLOSING_NS;
+    cfg->timeout_ns[TCPSIFT_FLOW_UDP] = TCPSIFT_FLOW_DEFAULT_UDP_NS;
+}
+
+tcpsift_error tcpsift_flow_table_memory_needed(const tcpsift_flow_table_config *cfg,
+                                               size_t *bytes)
+{
+    flow_layout l;
+    tcpsift_error err;
+    if (!bytes) return TCPSIFT_E_INVALID_ARGUMENT;
+    *bytes = 0;
+    err = layout_compute(cfg, &l);
+    if (err == TCPSIFT_OK) *bytes = l.total;
+    return err;
+}
+
+static void *default_alloc(void *ctx, size_t size)
+{
+    (void)ctx;
+    return malloc(size);
+}
+
+static void default_free(void *ctx, void *p, size_t size)
+{
+    (void)ctx;
+    (void)size;
+    free(p);
+}
+
+static void pool_init(flow_pool *p, uint8_t *block, size_t off, size_t stride, size_t header,
+                      uint32_t capacity, size_t buckets_off, uint32_t buckets)
+{
+    p->base = block + off;
+    p->stride = stride;
+    p->header = header;
+    p->capacity = capacity;
+    p->buckets = buckets ? (uint32_t *)(void *)(block + buckets_off) : NULL;
+    p->bucket_mask = buckets ? buckets - 1 : 0;
+    p->count = p->peak = 0;
+    for (uint32_t b = 0; b < buckets; b++) p->buckets[b] = NIL;
+    /* Free list in slot order, so a fresh table fills slots 0, 1, 2, ... */
+    for (uint32_t i = 0; i < capacity; i++) {
+        flow_node *n = (flow_node *)(void *)(p->base + (size_t)i * stride);
+        memset(n, 0, header);
+        n->chain_next = i + 1 < capacity ? i + 1 : NIL;
+    }
+    p->free_head = capacity ? 0 : NIL;
+}
+
+tcpsift_error tcpsift_flow_table_create(const tcpsift_flow_table_config *cfg,
+                                        tcpsift_flow_table **out)
+{
+    flow_layout l;
+    tcpsift_allocator a;
+    tcpsift_flow_table *t;
+    uint8_t *block;
+    tcpsift_error err;
+
+    if (!out) return TCPSIFT_E_INVALID_ARGUMENT;
+    *out = NULL;
+    err = layout_compute(cfg, &l);
+    if (err != TCPSIFT_OK) return err;
+    if (cfg->allocator) {
+        a = *cfg->allocator;
+    } else {
+        a.alloc = default_alloc;
+        a.free = default_free;
+        a.ctx = NULL;
+    }
+    block = a.alloc(a.ctx, l.total);
+    if (!block) return TCPSIFT_E_NO_MEMORY;
+
+    t = (tcpsift_flow_table *)(void *)block;
+    memset(t, 0, sizeof *t);
+    pool_init(&t->full, block, l.full_off, l.entry_stride, sizeof(struct tcpsift_flow_entry),
+              cfg->max_connections, l.buckets_off, l.buckets);
+    pool_init(&t->embryo, block, l.embryo_off, l.embryo_stride,
+              sizeof(struct tcpsift_flow_embryo), cfg->embryo_capacity, l.embryo_buckets_off,
+              l.embryo_buckets);
+    for (int i = 0; i < LIST_COUNT; i++) t->lru[i].head = t->lru[i].tail = NIL;
+    t->order_head = t->order_tail = NIL;
+    memcpy(t->hash_key, cfg->hash_key, sizeof t->hash_key);
+    t->key_vlan = cfg->key_vlan != 0;
+    memcpy(t->timeout_ns, cfg->timeout_ns, sizeof t->timeout_ns);
+    t->value_size = cfg->value_size;
+    t->embryo_value_size = cfg->embryo_value_size;
+    t->on_evict = cfg->on_evict;
+    t->on_evict_ctx = cfg->on_evict_ctx;
+    t->allocator = a;
+    t->block_size = l.total;
+    t->stats.bytes_allocated = l.total;
+    *out = t;
+    return TCPSIFT_OK;
+}
+
+void tcpsift_flow_table_destroy(tcpsift_flow_table *t)
+{
+    tcpsift_allocator a;
+    size_t size;
+    if (!t) return;
+    a = t->allocator;
+    size = t->block_size;
+    a.free(a.ctx, t, size);
+}
+
+/* ------------------------------------------------------------ keys and hashing */
+
+/* The stored form of a key: VLAN dropped unless keyed, unused IPv4 address
+ * bytes zero, so that byte equality is flow equality. */
+static void normalise_key(const tcpsift_flow_table *t, const tcpsift_flow_key *in,
+                          tcpsift_flow_key *out)
+{
+    *out = *in;
+    out->vlan = t->key_vlan ? (uint16_t)(in->vlan & TCPSIFT_VLAN_ID_MASK) : 0;
+    if (out->ip_version == 4) {
+        memset(out->a_addr + 4, 0, 12);
+        memset(out->b_addr + 4, 0, 12);
+    }
+}
+
+/* SipHash over a fixed byte serialisation (not the struct's memory), so the
+ * hash, and thus bucket order, is the same on little- and big-endian hosts. */
+static uint64_t hash_key(tcpsift_flow_table *t, const tcpsift_flow_key *k)
+{
+    uint8_t buf[40];
+    size_t alen = k->ip_version == 4 ? 4 : 16, n = 0;
+
+    if (t->cache_valid && memcmp(&t->cache_key, k, sizeof *k) == 0) return t->cache_hash;
+    buf[n++] = k->ip_version;
+    buf[n++] = k->proto;
+    memcpy(buf + n, k->a_addr, alen);
+    n += alen;
+    memcpy(buf + n, k->b_addr, alen);
+    n += alen;
+    buf[n++] = (uint8_t)(k->a_port >> 8);
+    buf[n++] = (uint8_t)k->a_port;
+    buf[n++] = (uint8_t)(k->b_port >> 8);
+    buf[n++] = (uint8_t)k->b_port;
+    buf[n++] = (uint8_t)(k->vlan >> 8);
+    buf[n++] = (uint8_t)k->vlan;
+    t->cache_key = *k;
+    t->cache_hash = tcpsift_siphash24(t->hash_key, buf, n);
+    t->cache_valid = 1;
+    return t->cache_hash;
+}
+
+/* ------------------------------------------------------------ pools and lists */
+
+static inline flow_node *pool_node(const flow_pool *p, uint32_t i)
+{
+    return (flow_node *)(void *)(p->base + (size_t)i * p->stride);
+}
+
+static inline uint32_t pool_index(const flow_pool *p, const flow_node *n)
+{
+    return (uint32_t)((size_t)((const uint8_t *)n - p->base) / p->stride);
+}
+
+static inline void *node_value(const flow_pool *p, flow_node *n)
+{
+    return (uint8_t *)n + p->header;
+}
+
+static uint32_t chain_find(const flow_pool *p, const tcpsift_flow_key *k, uint64_t h)
+{
+    if (!p->buckets) return NIL;
+    for (uint32_t i = p->buckets[h & p->bucket_mask]; i != NIL; i = pool_node(p, i)->chain_next)
+        if (memcmp(&pool_node(p, i)->key, k, sizeof *k) == 0) return i;
+    return NIL;
+}
+
+static void chain_push(flow_pool *p, uint32_t i, uint64_t h)
+{
+    uint32_t *bucket = &p->buckets[h & p->bucket_mask];
+    pool_node(p, i)->chain_next = *bucket;
+    *bucket = i;
+}
+
+static void chain_unlink(flow_pool *p, uint32_t i, uint64_t h)
+{
+    uint32_t *link = &p->buckets[h & p->bucket_mask];
+    while (*link != NIL) {
+        if (*link == i) {
+            *link = pool_node(p, i)->chain_next;
+            return;
+        }
+        link = &pool_node(p, *link)->chain_next;
+    }
+}
+
+static void lru_append(flow_pool *p, flow_list *l, uint32_t i)
+{
+    flow_node *n = pool_node(p, i);
+    n->lru_prev = l->tail;
+    n->lru_next = NIL;
+    if (l->tail != NIL)
+        pool_node(p, l->tail)->lru_next = i;
+    else
+        l->head = i;
+    l->tail = i;
+}
+
+static void lru_unlink(flow_pool *p, flow_list *l, uint32_t i)
+{
+    flow_node *n = pool_node(p, i);
+    if (n->lru_prev != NIL)
+        pool_node(p, n->lru_prev)->lru_next = n->lru_next;
+    else
+        l->head = n->lru_next;
+    if (n->lru_next != NIL)
+        pool_node(p, n->lru_next)->lru_prev = n->lru_prev;
+    else
+        l->tail = n->lru_prev;
+    n->lru_prev = n->lru_next = NIL;
+}
+
+/* Insertion-order ids: full slot i is id i, embryo slot j is id
+ * full.capacity + j (both pools are <= 2^30, so ids never reach NIL). */
+static inline int pool_is_embryo(const tcpsift_flow_table *t, const flow_pool *p)
+{
+    return p == &t->embryo;
+}
+
+static inline uint32_t node_id(const tcpsift_flow_table *t, const flow_pool *p, uint32_t i)
+{
+    return pool_is_embryo(t, p) ? t->full.capacity + i : i;
+}
+
+static inline flow_node *node_by_id(const tcpsift_flow_table *t, uint32_t id)
+{
+    return id < t->full.capacity ? pool_node(&t->full, id)
+                                 : pool_node(&t->embryo, id - t->full.capacity);
+}
+
+static void order_append(tcpsift_flow_table *t, uint32_t id)
+{
+    flow_node *n = node_by_id(t, id);
+    n->order_prev = t->order_tail;
+    n->order_next = NIL;
+    if (t->order_tail != NIL)
+        node_by_id(t, t->order_tail)->order_next = id;
+    else
+        t->order_head = id;
+    t->order_tail = id;
+}
+
+static void order_unlink(tcpsift_flow_table *t, uint32_t id)
+{
+    flow_node *n = node_by_id(t, id);
+    if (n->order_prev != NIL)
+        node_by_id(t, n->order_prev)->order_next = n->order_next;
+    else
+        t->order_head = n->order_next;
+    if (n->order_next != NIL)
+        node_by_id(t, n->order_next)->order_prev = n->order_prev;
+    else
+        t->order_tail = n->order_prev;
+    n->order_prev = n->order_next = NIL;
+}
+
+/* Puts `new_id` where `old_id` was in insertion order (promotion). */
+static void order_replace(tcpsift_flow_table *t, uint32_t old_id, uint32_t new_id)
+{
+    flow_node *o = node_by_id(t, old_id), *n = node_by_id(t, new_id);
+    n->order_prev = o->order_prev;
+    n->order_next = o->order_next;
+    if (n->order_prev != NIL)
+        node_by_id(t, n->order_prev)->order_next = new_id;
+    else
+        t->order_head = new_id;
+    if (n->order_next != NIL)
+        node_by_id(t, n->order_next)->order_prev = new_id;
+    else
+        t->order_tail = new_id;
+    o->order_prev = o->order_next = NIL;
+}
+
+static inline flow_list *node_list(tcpsift_flow_table *t, const flow_pool *p, const flow_node *n)
+{
+    return &t->lru[pool_is_embryo(t, p) ? EMBRYO_LIST : n->cls];
+}
+
+static uint64_t clock_advance(tcpsift_flow_table *t, uint64_t now_ns)
+{
+    if (now_ns > t->clock_ns) t->clock_ns = now_ns;
+    return t->clock_ns;
+}
+
+static void make_view(const tcpsift_flow_table *t, const flow_pool *p, flow_node *n,
+                      tcpsift_flow_view *v)
+{
+    int embryo = pool_is_embryo(t, p);
+    v->key = &n->key;
+    v->last_seen_ns = n->last_seen_ns;
+    v->cls = (enum tcpsift_flow_class)n->cls;
+    v->value = node_value(p, n);
+    v->value_size = embryo ? t->embryo_value_size : t->value_size;
+    v->entry = embryo ? NULL : (tcpsift_flow_entry *)(void *)n;
+    v->embryo = embryo ? (tcpsift_flow_embryo *)(void *)n : NULL;
+}
+
+/* Unlinks slot i from its chain, LRU list and (unless keep_order) the
+ * insertion order, and returns it to the free list. */
+static void node_release(tcpsift_flow_table *t, flow_pool *p, uint32_t i, int keep_order)
+{
+    flow_node *n = pool_node(p, i);
+    chain_unlink(p, i, hash_key(t, &n->key));
+    lru_unlink(p, node_list(t, p, n), i);
+    if (!keep_order) order_unlink(t, node_id(t, p, i));
+    n->in_use = 0;
+    n->chain_next = p->free_head;
+    p->free_head = i;
+    p->count--;
+}
+
+/* Removes slot i after telling `cb` why. */
+static void node_drop(tcpsift_flow_table *t, flow_pool *p, uint32_t i,
+                      enum tcpsift_flow_remove_reason reason, tcpsift_flow_remove_fn cb, void *ctx)
+{
+    flow_node *n = pool_node(p, i);
+    int embryo = pool_is_embryo(t, p);
+    if (cb) {
+        tcpsift_flow_view v;
+        make_view(t, p, n, &v);
+        cb(ctx, &v, reason);
+    }
+    switch (reason) {
+    case TCPSIFT_FLOW_TIMED_OUT:
+        if (embryo)
+            t->stats.embryo_timeouts++;
+        else
+            t->stats.timeouts[n->cls]++;
+        break;
+    case TCPSIFT_FLOW_EVICTED:
+        if (embryo)
+            t->stats.embryo_evictions++;
+        else
+            t->stats.evictions[n->cls]++;
+        break;
+    }
+    node_release(t, p, i, 0);
+}
+
+/* The eviction victim of a full pool (order documented in the header). */
+static uint32_t full_victim(const tcpsift_flow_table *t)
+{
+    static const enum tcpsift_flow_class idle_order[] = {
+        TCPSIFT_FLOW_ESTABLISHED, TCPSIFT_FLOW_CLOSING, TCPSIFT_FLOW_UDP};
+    uint32_t best = t->lru[TCPSIFT_FLOW_EMBRYONIC].head;
+    if (best != NIL) return best;
+    for (size_t c = 0; c < sizeof idle_order / sizeof idle_order[0]; c++) {
+        uint32_t head = t->lru[idle_order[c]].head;
+        /* Strictly older wins, so ties go to the class listed first. */
+        if (head != NIL && (best == NIL || pool_node(&t->full, head)->last_seen_ns <
+                                               pool_node(&t->full, best)->last_seen_ns))
+            best = head;
+    }
+    return best;
+}
+
+/* A free slot of pool p, evicting one flow first if the pool is full.
+ * NIL only for an empty (capacity 0) pool. */
+static uint32_t slot_take(tcpsift_flow_table *t, flow_pool *p)
+{
+    uint32_t i;
+    if (p->free_head == NIL) {
+        uint32_t victim = pool_is_embryo(t, p) ? t->lru[EMBRYO_LIST].head : full_victim(t);
+        if (victim == NIL) return NIL;
+        t->stats.memcap_hits++;
+        node_drop(t, p, victim, TCPSIFT_FLOW_EVICTED, t->on_evict, t->on_evict_ctx);
+    }
+    i = p->free_head;
+    p->free_head = pool_node(p, i)->chain_next;
+    p->count++;
+    if (p->count > p->peak) p->peak = p->count;
+    return i;
+}
+
+/* Fills a fresh slot and links it everywhere but the insertion order. */
+static flow_node *slot_fill(tcpsift_flow_table *t, flow_pool *p, uint32_t i,
+                            const tcpsift_flow_key *k, uint64_t h, uint64_t ts, uint8_t cls)
+{
+    flow_node *n = pool_node(p, i);
+    memset(n, 0, p->stride);
+    n->key = *k;
+    n->last_seen_ns = ts;
+    n->cls = cls;
+    n->in_use = 1;
+    n->order_prev = n->order_next = NIL;
+    chain_push(p, i, h);
+    lru_append(p, node_list(t, p, n), i);
+    return n;
+}
+
+static int class_valid(enum tcpsift_flow_class cls)
+{
+    switch (cls) {
+    case TCPSIFT_FLOW_EMBRYONIC:
+    case TCPSIFT_FLOW_ESTABLISHED:
+    case TCPSIFT_FLOW_CLOSING:
+    case TCPSIFT_FLOW_UDP:
+        return 1;
+    }
+    return 0;
+}
+
+/* ------------------------------------------------------------ full entries */
+
+tcpsift_flow_entry *tcpsift_flow_table_lookup(tcpsift_flow_table *t, const tcpsift_flow_key *key)
+{
+    tcpsift_flow_key k;
+    uint32_t i;
+    if (!t || !key) return NULL;
+    normalise_key(t, key, &k);
+    i = chain_find(&t->full, &k, hash_key(t, &k));
+    return i == NIL ? NULL : (tcpsift_flow_entry *)(void *)pool_node(&t->full, i);
+}
+
+tcpsift_error tcpsift_flow_table_insert(tcpsift_flow_table *t, const tcpsift_flow_key *key,
+                                        uint64_t now_ns, enum tcpsift_flow_class cls,
+                                        tcpsift_flow_entry **out)
+{
+    tcpsift_flow_key k;
+    uint64_t h, ts;
+    uint32_t i;
+
+    if (out) *out = NULL;
+    if (!t || !key || !class_valid(cls)) return TCPSIFT_E_INVALID_ARGUMENT;
+    normalise_key(t, key, &k);
+    h = hash_key(t, &k);
+    if (chain_find(&t->full, &k, h) != NIL) return TCPSIFT_E_INVALID_ARGUMENT;
+    ts = clock_advance(t, now_ns);
+    i = slot_take(t, &t->full); /* capacity >= 1, so never NIL */
+    slot_fill(t, &t->full, i, &k, h, ts, (uint8_t)cls);
+    order_append(t, node_id(t, &t->full, i));
+    t->stats.inserts++;
+    if (out) *out = (tcpsift_flow_entry *)(void *)pool_node(&t->full, i);
+    return TCPSIFT_OK;
+}
+
+void tcpsift_flow_table_touch(tcpsift_flow_table *t, tcpsift_flow_entry *e, uint64_t now_ns,
+                              enum tcpsift_flow_class cls)
+{
+    flow_node *n;
+    uint32_t i;
+    if (!t || !e || !e->node.in_use) return;
+    n = &e->node;
+    i = pool_index(&t->full, n);
+    /* Moving to the tail with the clock's time keeps every list sorted by
+     * last_seen, which is what lets expire stop at the first live entry. */
+    lru_unlink(&t->full, &t->lru[n->cls], i);
+    if (class_valid(cls)) n->cls = (uint8_t)cls;
+    n->last_seen_ns = clock_advance(t, now_ns);
+    lru_append(&t->full, &t->lru[n->cls], i);
+}
+
+void tcpsift_flow_table_remove(tcpsift_flow_table *t, tcpsift_flow_entry *e)
+{
+    if (!t || !e || !e->node.in_use) return;
+    node_release(t, &t->full, pool_index(&t->full, &e->node), 0);
+    t->stats.removals++;
+}
+
+const tcpsift_flow_key *tcpsift_flow_entry_key(const tcpsift_flow_entry *e)
+{
+    return &e->node.key;
+}
+
+void *tcpsift_flow_entry_value(tcpsift_flow_entry *e) { return e + 1; }
+
+uint64_t tcpsift_flow_entry_last_seen(const tcpsift_flow_entry *e) { return e->node.last_seen_ns; }
+
+enum tcpsift_flow_class tcpsift_flow_entry_class(const tcpsift_flow_entry *e)
+{
+    return (enum tcpsift_flow_class)e->node.cls;
+}
+
+/* ------------------------------------------------------------ embryos */
+
+tcpsift_flow_embryo *tcpsift_flow_table_embryo_lookup(tcpsift_flow_table *t,
+                                                      const tcpsift_flow_key *key)
+{
+    tcpsift_flow_key k;
+    uint32_t i;
+    if (!t || !key || t->embryo.capacity == 0) return NULL;
+    normalise_key(t, key, &k);
+    i = chain_find(&t->embryo, &k, hash_key(t, &k));
+    return i == NIL ? NULL : (tcpsift_flow_embryo *)(void *)pool_node(&t->embryo, i);
+}
+
+tcpsift_error tcpsift_flow_table_embryo_insert(tcpsift_flow_table *t, const tcpsift_flow_key *key,
+                                               uint64_t now_ns, uint32_t isn, int syn_reversed,
+                                               tcpsift_flow_embryo **out)
+{
+    tcpsift_flow_key k;
+    tcpsift_flow_embryo *em;
+    uint64_t h, ts;
+    uint32_t i;
+
+    if (out) *out = NULL;
+    if (!t || !key) return TCPSIFT_E_INVALID_ARGUMENT;
+    if (t->embryo.capacity == 0) return TCPSIFT_E_NO_MEMORY;
+    normalise_key(t, key, &k);
+    h = hash_key(t, &k);
+    if (chain_find(&t->embryo, &k, h) != NIL) return TCPSIFT_E_INVALID_ARGUMENT;
+    ts = clock_advance(t, now_ns);
+    i = slot_take(t, &t->embryo);
+    em = (tcpsift_flow_embryo *)(void *)slot_fill(t, &t->embryo, i, &k, h, ts,
+                                                   TCPSIFT_FLOW_EMBRYONIC);
+    em->isn = isn;
+    em->node.syn_reversed = syn_reversed != 0;
+    order_append(t, node_id(t, &t->embryo, i));
+    t->stats.embryo_inserts++;
+    if (out) *out = em;
+    return TCPSIFT_OK;
+}
+
+void tcpsift_flow_table_embryo_touch(tcpsift_flow_table *t, tcpsift_flow_embryo *em,
+                                     uint64_t now_ns)
+{
+    uint32_t i;
+    if (!t || !em || !em->node.in_use) return;
+    i = pool_index(&t->embryo, &em->node);
+    lru_unlink(&t->embryo, &t->lru[EMBRYO_LIST], i);
+    em->node.last_seen_ns = clock_advance(t, now_ns);
+    lru_append(&t->embryo, &t->lru[EMBRYO_LIST], i);
+}
+
+tcpsift_error tcpsift_flow_table_embryo_promote(tcpsift_flow_table *t, tcpsift_flow_embryo *em,
+                                                uint64_t now_ns, enum tcpsift_flow_class cls,
+                                                tcpsift_flow_entry **out)
+{
+    tcpsift_flow_key k;
+    uint64_t h, ts;
+    uint32_t ei, fi;
+    flow_node *n;
+
+    if (out) *out = NULL;
+    if (!t || !em || !em->node.in_use || !class_valid(cls)) return TCPSIFT_E_INVALID_ARGUMENT;
+    k = em->node.key;
+    h = hash_key(t, &k);
+    if (chain_find(&t->full, &k, h) != NIL) return TCPSIFT_E_INVALID_ARGUMENT;
+    ts = clock_advance(t, now_ns);
+    ei = pool_index(&t->embryo, &em->node);
+    /* Evicting a full entry never touches the embryo pool, so `em` stays valid. */
+    fi = slot_take(t, &t->full);
+    n = slot_fill(t, &t->full, fi, &k, h, ts, (uint8_t)cls);
+    memcpy(node_value(&t->full, n), node_value(&t->embryo, &em->node), t->embryo_value_size);
+    order_replace(t, node_id(t, &t->embryo, ei), node_id(t, &t->full, fi));
+    node_release(t, &t->embryo, ei, 1);
+    t->stats.promotions++;
+    if (out) *out = (tcpsift_flow_entry *)(void *)n;
+    return TCPSIFT_OK;
+}
+
+void tcpsift_flow_table_embryo_remove(tcpsift_flow_table *t, tcpsift_flow_embryo *em)
+{
+    if (!t || !em || !em->node.in_use) return;
+    node_release(t, &t->embryo, pool_index(&t->embryo, &em->node), 0);
+    t->stats.removals++;
+}
+
+const tcpsift_flow_key *tcpsift_flow_embryo_key(const tcpsift_flow_embryo *em)
+{
+    return &em->node.key;
+}
+
+void *tcpsift_flow_embryo_value(tcpsift_flow_embryo *em) { return em + 1; }
+
+uint64_t tcpsift_flow_embryo_last_seen(const tcpsift_flow_embryo *em)
+{
+    return em->node.last_seen_ns;
+}
+
+uint32_t tcpsift_flow_embryo_isn(const tcpsift_flow_embryo *em) { return em->isn; }
+
+int tcpsift_flow_embryo_syn_reversed(const tcpsift_flow_embryo *em)
+{
+    return em->node.syn_reversed;
+}
+
+/* ------------------------------------------------------------ time, iteration */
+
+/* Pops expired flows off the head of one LRU list. The list is sorted by
+ * last_seen and one timeout applies to it, so the first live flow ends it. */
+static size_t expire_list(tcpsift_flow_table *t, flow_pool *p, flow_list *l, uint64_t timeout,
+                          tcpsift_flow_remove_fn cb, void *ctx)
+{
+    size_t n = 0;
+    while (l->head != NIL) {
+        uint64_t idle = t->clock_ns - pool_node(p, l->head)->last_seen_ns;
+        if (idle <= timeout) break;
+        node_drop(t, p, l->head, TCPSIFT_FLOW_TIMED_OUT, cb, ctx);
+        n++;
+    }
+    return n;
+}
+
+size_t tcpsift_flow_table_expire(tcpsift_flow_table *t, uint64_t now_ns, tcpsift_flow_remove_fn cb,
+                                 void *ctx)
+{
+    size_t n;
+    if (!t) return 0;
+    if (!cb) {
+        cb = t->on_evict;
+        ctx = t->on_evict_ctx;
+    }
+    clock_advance(t, now_ns);
+    n = expire_list(t, &t->embryo, &t->lru[EMBRYO_LIST], t->timeout_ns[TCPSIFT_FLOW_EMBRYONIC],
+                    cb, ctx);
+    for (int c = 0; c < TCPSIFT_FLOW_CLASS_COUNT; c++)
+        n += expire_list(t, &t->full, &t->lru[c], t->timeout_ns[c], cb, ctx);
+    return n;
+}
+
+size_t tcpsift_flow_table_foreach(tcpsift_flow_table *t, tcpsift_flow_visit_fn cb, void *ctx)
+{
+    size_t n = 0;
+    if (!t || !cb) return 0;
+    for (uint32_t id = t->order_head; id != NIL;) {
+        flow_pool *p = id < t->full.capacity ? &t->full : &t->embryo;
+        flow_node *node = node_by_id(t, id);
+        tcpsift_flow_view v;
+        id = node->order_next;
+        make_view(t, p, node, &v);
+        n++;
+        if (cb(ctx, &v)) break;
+    }
+    return n;
+}
+
+uint64_t tcpsift_flow_table_now(const tcpsift_flow_table *t) { return t ? t->clock_ns : 0; }
+
+void tcpsift_flow_table_get_stats(const tcpsift_flow_table *t, tcpsift_flow_table_stats *out)
+{
+    if (!out) return;
+    if (!t) {
+        memset(out, 0, sizeof *out);
+        return;
+    }
+    *out = t->stats;
+    out->entries = t->full.count;
+    out->embryos = t->embryo.count;
+    out->peak_entries = t->full.peak;
+    out->peak_embryos = t->embryo.peak;
+}
+
+size_t tcpsift_flow_table_entry_size(const tcpsift_flow_table *t) { return t->full.stride; }
+
+size_t tcpsift_flow_table_embryo_size(const tcpsift_flow_table *t) { return t->embryo.stride; }
+
+uint32_t tcpsift_flow_table_longest_chain(const tcpsift_flow_table *t)
+{
+    uint32_t longest = 0;
+    for (uint32_t b = 0; b <= t->full.bucket_mask; b++) {
+        uint32_t len = 0;
+        for (uint32_t i = t->full.buckets[b]; i != NIL; i = pool_node(&t->full, i)->chain_next)
+            len++;
+        if (len > longest) longest = len;
+    }
+    return longest;
+}
+
+const char *tcpsift_flow_class_name(enum tcpsift_flow_class cls)
+{
+    switch (cls) {
+    case TCPSIFT_FLOW_EMBRYONIC: return "embryonic";
+    case TCPSIFT_FLOW_ESTABLISHED: return "established";
+    case TCPSIFT_FLOW_CLOSING: return "closing";
+    case TCPSIFT_FLOW_UDP: return "udp";
+    }
+    return "unknown";
+}
+
+const char *tcpsift_flow_remove_reason_name(enum tcpsift_flow_remove_reason reason)
+{
+    switch (reason) {
+    case TCPSIFT_FLOW_TIMED_OUT: return "timed_out";
+    case TCPSIFT_FLOW_EVICTED: return "evicted";
+    }
+    return "unknown";
+}
