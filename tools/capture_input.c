@@ -104,7 +104,7 @@ int capture_run(capture_input *in, const capture_handler *h)
             h->on_record(h->ctx, &rec);
             continue;
         }
-        if (!reader.at_end_) { /* FIXME: use a public call once capture.h has one */
+        if (!tcpsift_capture_at_end(&reader)) {
             in->skipped++;
             if (h->on_skipped_block) h->on_skipped_block(h->ctx, err, in->frames);
             continue;

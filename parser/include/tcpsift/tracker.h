@@ -1,0 +1,181 @@
+/* tcpsift connection tracker: decoded packets in, connections, stream bytes,
+ * gaps, frames and anomaly events out.
+ *
+ * The tracker owns a bounded flow table (tcpsift/flow_table.h). For every TCP
+ * connection it drives each endpoint's RFC 9293 state through the explicit
+ * state table (tcpsift/state.h), judges RST acceptability per RFC 5961,
+ * counts anomalies (tcpsift/anomaly.h), keeps Zeek's history and conn_state,
+ * and, when asked, reassembles each direction (tcpsift/reassembly.h) and cuts
+ * it into frames (tcpsift/framer.h). UDP flows are counted, and with framing
+ * on each datagram is one frame.
+ *
+ * Feed packets in capture order with tcpsift_tracker_packet(); call
+ * tcpsift_tracker_finish() at the end of input (or to flush a live capture).
+ * Time is the packets' own clock (nanoseconds since the epoch): idle
+ * timeouts and TIME_WAIT never look at the wall clock.
+ *
+ * Lifetimes: every pointer passed to a callback (conn info, data, frame) is
+ * valid only during the callback. Stream data delivered in order on arrival
+ * points into the packet buffer given to tcpsift_tracker_packet().
+ *
+ * One tracker per thread; trackers share nothing and hold no locks. */
+#ifndef TCPSIFT_TRACKER_H
+#define TCPSIFT_TRACKER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "tcpsift/alloc.h"
+#include "tcpsift/anomaly.h"
+#include "tcpsift/decode.h"
+#include "tcpsift/error.h"
+#include "tcpsift/flow_table.h"
+#include "tcpsift/framer.h"
+#include "tcpsift/reassembly.h"
+#include "tcpsift/state.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* What a segment with a bad checksum does to state and reassembly. */
+typedef enum tcpsift_checksum_policy {
+    /* Verify; a bad checksum makes the segment ignored (counted, history C),
+     * except that a direction whose bad checksums look like transmit offload
+     * (the field holds only the pseudo-header sum, as on every loopback or
+     * sending-host capture) is treated as unverified. The default. */
+    TCPSIFT_CHECKSUM_AUTO = 0,
+    TCPSIFT_CHECKSUM_VERIFY, /* every bad checksum: segment ignored */
+    TCPSIFT_CHECKSUM_OFF     /* never computed: every segment accepted */
+} tcpsift_checksum_policy;
+
+const char *tcpsift_checksum_policy_name(tcpsift_checksum_policy p);
+tcpsift_error tcpsift_checksum_policy_parse(const char *name, tcpsift_checksum_policy *out);
+
+/* How a connection ended (contract `end`). */
+typedef enum tcpsift_conn_end {
+    TCPSIFT_END_OPEN = 0,
+    TCPSIFT_END_FIN,            /* both sides' FINs seen */
+    TCPSIFT_END_HALF_CLOSED,    /* one side's FIN only */
+    TCPSIFT_END_RST,            /* an accepted RST */
+    TCPSIFT_END_REJECTED,       /* RST answering the SYN */
+    TCPSIFT_END_SYN_UNANSWERED  /* SYN(s) and nothing back */
+} tcpsift_conn_end;
+
+const char *tcpsift_conn_end_name(tcpsift_conn_end e);
+
+typedef enum tcpsift_direction {
+    TCPSIFT_C2S = 0, /* client (originator) to server */
+    TCPSIFT_S2C = 1
+} tcpsift_direction;
+
+#define TCPSIFT_HISTORY_MAX 31
+
+typedef struct tcpsift_endpoint_info {
+    tcpsift_tcp_state state; /* TCP: inferred RFC 9293 state at report time */
+    uint64_t pkts;           /* packets this endpoint sent (retransmissions included) */
+    uint64_t bytes;          /* payload bytes it sent (retransmissions included) */
+    uint64_t stream_bytes;   /* bytes of its stream delivered in order */
+    uint64_t gap_bytes;      /* bytes of its stream never seen (holes skipped) */
+} tcpsift_endpoint_info;
+
+/* A connection (TCP) or flow (UDP) as reported. */
+typedef struct tcpsift_conn_info {
+    uint64_t id;          /* 0-based, in order of first packet, TCP and UDP counted apart */
+    uint8_t proto;        /* 6 or 17 */
+    uint8_t ip_version;   /* 4 or 6 */
+    uint16_t vlan;        /* outermost VLAN id of the first packet, 0 when none */
+    const uint8_t *client_addr, *server_addr; /* ip_version 4: 4 bytes; 6: 16 bytes */
+    uint16_t client_port, server_port;
+    int64_t first_ns, last_ns;
+    tcpsift_endpoint_info client, server;
+    tcpsift_conn_end end;
+    uint8_t handshake;         /* SYN, SYN-ACK and the ACK completing them all seen */
+    uint8_t direction_guessed; /* no SYN seen: client chosen by ports and flags */
+    uint8_t rst_unconfirmed;   /* end = rst from an in-window inexact RST nobody refuted */
+    uint8_t timed_out, evicted;
+    uint8_t completeness;      /* tshark's tcp.completeness bits */
+    const char *conn_state;    /* Zeek's conn_state ("SF", "S0", ...) */
+    const char *history;       /* Zeek's history letters */
+    const uint32_t *events;    /* TCPSIFT_ANOMALY_COUNT counts, indexed by tcpsift_anomaly */
+} tcpsift_conn_info;
+
+typedef struct tcpsift_tracker_callbacks {
+    /* A connection is over: closed and finished, timed out, evicted, or
+     * flushed by tcpsift_tracker_finish(). Called exactly once per id. */
+    void (*on_conn_end)(void *ctx, const tcpsift_conn_info *conn);
+    /* In-order stream bytes of one direction (reassembly on). */
+    void (*on_data)(void *ctx, uint64_t conn_id, tcpsift_direction dir, uint64_t offset,
+                    const uint8_t *data, size_t len);
+    /* Bytes of one direction that will never be seen (reassembly on). */
+    void (*on_gap)(void *ctx, uint64_t conn_id, tcpsift_direction dir, uint64_t offset,
+                   uint64_t len);
+    /* A frame of one direction (framing on). */
+    void (*on_frame)(void *ctx, uint64_t conn_id, uint8_t proto, tcpsift_direction dir,
+                     const tcpsift_frame *frame);
+    void *ctx;
+} tcpsift_tracker_callbacks;
+
+typedef struct tcpsift_tracker_config {
+    uint32_t max_connections; /* full connection entries */
+    uint32_t embryo_capacity; /* compact half-open (SYN-only) entries */
+    size_t table_memcap;      /* cap on the flow table's memory, 0 = none */
+    uint64_t timeout_ns[TCPSIFT_FLOW_CLASS_COUNT]; /* idle timeouts by flow class */
+    uint64_t time_wait_ns;    /* 2*MSL: TIME_WAIT -> CLOSED */
+    uint8_t hash_key[16];     /* per-instance SipHash key: make it random */
+    int key_vlan;             /* the VLAN id is part of the flow key */
+    tcpsift_checksum_policy checksums;
+    int reassemble;           /* deliver stream bytes (and gaps) */
+    tcpsift_reasm_config reasm;
+    uint64_t reasm_global_cap; /* bytes buffered across all connections, 0 = none */
+    int framing;               /* cut streams (and UDP datagrams) into frames */
+    tcpsift_framer_config framer;
+    int buffers_stable;        /* packet buffers stay valid until the end (mapped file) */
+    const tcpsift_allocator *allocator; /* NULL: malloc/free */
+    tcpsift_tracker_callbacks cb;
+} tcpsift_tracker_config;
+
+/* Counters over the tracker's life (the CLI's `summary`). */
+typedef struct tcpsift_tracker_stats {
+    uint64_t packets;          /* packets given to tcpsift_tracker_packet */
+    uint64_t tcp_packets, udp_packets;
+    uint64_t other_packets;    /* neither TCP nor UDP, or fragments */
+    uint64_t malformed;        /* decode error: TCP/UDP layer unusable */
+    uint64_t bad_checksum;     /* segments ignored for a bad checksum */
+    uint64_t tcp_connections, udp_flows;
+    uint64_t evicted, timed_out;
+    uint64_t memcap_hits;      /* flow table pool full + reassembly caps */
+    uint64_t reasm_buffered_peak; /* bytes buffered at peak, all connections */
+    uint64_t errors[TCPSIFT_ERROR_COUNT_]; /* decode errors by code */
+    uint64_t events[TCPSIFT_ANOMALY_COUNT]; /* anomalies over all connections */
+} tcpsift_tracker_stats;
+
+typedef struct tcpsift_tracker tcpsift_tracker;
+
+/* Defaults: 65536 connections, 16384 embryos, default timeouts, 2*MSL = 240 s,
+ * checksums auto, no reassembly, no framing, a zero hash key (replace it). */
+void tcpsift_tracker_config_init(tcpsift_tracker_config *cfg);
+
+tcpsift_error tcpsift_tracker_create(const tcpsift_tracker_config *cfg, tcpsift_tracker **out);
+void tcpsift_tracker_destroy(tcpsift_tracker *t);
+
+/* One decoded packet, seen at `ts_ns`. Packets that are not TCP/UDP are
+ * counted and otherwise ignored. Checksums are verified here per policy
+ * (the caller need not call tcpsift_packet_verify_checksums). */
+tcpsift_error tcpsift_tracker_packet(tcpsift_tracker *t, const tcpsift_packet *pkt, int64_t ts_ns);
+
+/* Move the clock forward without a packet (live capture): expires idle
+ * connections. A time older than the clock is ignored. */
+void tcpsift_tracker_advance_time(tcpsift_tracker *t, int64_t now_ns);
+
+/* End of input: finish every connection (pending data flushed, holes become
+ * gaps, unfinished frames reported incomplete) and report each through
+ * on_conn_end, in id order within each protocol (TCP, then UDP). */
+void tcpsift_tracker_finish(tcpsift_tracker *t);
+
+const tcpsift_tracker_stats *tcpsift_tracker_get_stats(const tcpsift_tracker *t);
+
+#ifdef __cplusplus
+}
+#endif
+#endif
