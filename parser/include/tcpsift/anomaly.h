@@ -1,0 +1,100 @@
+/* tcpsift anomaly events: one enum, one stable lower_snake_case name per event.
+ *
+ * An anomaly is something a passive observer notices about a segment or a
+ * connection that an RFC-conforming, loss-free exchange would not show. The
+ * connection tracker counts them per connection (the `events` object of
+ * `tcpsift conns`); the state table (tcpsift/state.h) raises some of them from
+ * its cells. The names are part of the CLI contract: never rename one, only
+ * add (at the end of the group it belongs to). TCPSIFT_ANOMALY_NONE is not an
+ * event: it is the "nothing to report" value of a table cell.
+ *
+ * X(ENUM_SUFFIX, "name", "meaning") */
+#ifndef TCPSIFT_ANOMALY_H
+#define TCPSIFT_ANOMALY_H
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define TCPSIFT_ANOMALY_LIST(X)                                                                    \
+    X(NONE, "none", "no anomaly")                                                                  \
+    /* sequence space and retransmission (RFC 9293 §3.4, §3.8.1) */                               \
+    X(RETRANSMISSION, "retransmission",                                                            \
+      "payload, SYN or FIN re-sent: the segment does not advance the sender's next sequence "     \
+      "number")                                                                                    \
+    X(OUT_OF_ORDER, "out_of_order",                                                                \
+      "segment fills a hole below data of the same direction that was already seen")              \
+    X(LOST_SEGMENT, "lost_segment",                                                                \
+      "segment starts beyond the next expected sequence number: bytes before it were never "      \
+      "seen")                                                                                      \
+    X(OVERLAP_MISMATCH, "overlap_mismatch",                                                        \
+      "re-sent bytes differ from the copy of the same sequence numbers seen earlier")             \
+    X(DATA_AFTER_FIN, "data_after_fin",                                                            \
+      "new payload from an endpoint that already sent its FIN (RFC 9293 §3.10.2: connection "     \
+      "closing)")                                                                                  \
+    /* acknowledgements and windows (RFC 9293 §3.8.6, §3.10.7.4; RFC 5961 §5) */                  \
+    X(DUPLICATE_ACK, "duplicate_ack",                                                              \
+      "pure ACK repeating the previous acknowledgement number and window while data is "          \
+      "outstanding")                                                                               \
+    X(ACK_UNSEEN_SEGMENT, "ack_unseen_segment",                                                    \
+      "acknowledgement covers sequence numbers the observer never saw sent")                      \
+    X(ACK_OUT_OF_WINDOW, "ack_out_of_window",                                                      \
+      "ACK outside SND.UNA - MAX.SND.WND .. SND.NXT of the acknowledged endpoint (RFC 5961 "      \
+      "§5.2)")                                                                                     \
+    X(ZERO_WINDOW, "zero_window", "the sender advertises a receive window of zero")               \
+    X(WINDOW_UPDATE, "window_update",                                                              \
+      "pure ACK that repeats the acknowledgement number and only changes the window")             \
+    X(WINDOW_SHRUNK, "window_shrunk",                                                              \
+      "the right edge of the advertised window moved left (RFC 9293 §3.8.6 discourages it)")      \
+    X(KEEP_ALIVE, "keep_alive",                                                                    \
+      "segment at the next expected sequence number minus one with at most one byte: a "          \
+      "keep-alive probe (RFC 9293 §3.8.4)")                                                        \
+    /* resets (RFC 5961 §3) */                                                                     \
+    X(RST_OUT_OF_WINDOW, "rst_out_of_window",                                                      \
+      "RST outside the receiver's window: the receiver drops it")                                 \
+    X(RST_IN_WINDOW_PENDING, "rst_in_window_pending",                                              \
+      "RST inside the receiver's window but not at RCV.NXT: held pending until the peers' "       \
+      "behaviour confirms or refutes it")                                                          \
+    /* flags and handshake (RFC 9293 §3.5, §3.10.7; RFC 5961 §4) */                               \
+    X(INVALID_FLAG_COMBINATION, "invalid_flag_combination",                                        \
+      "SYN+FIN, SYN+RST, or none of SYN/ACK/RST/FIN set")                                          \
+    X(SYN_WITH_DATA, "syn_with_data", "SYN or SYN-ACK carrying payload (TCP Fast Open or abuse)") \
+    X(SYN_IN_SYNCHRONIZED_STATE, "syn_in_synchronized_state",                                      \
+      "SYN from an endpoint already synchronized: the peer answers with a challenge ACK (RFC "     \
+      "5961 §4)")                                                                                  \
+    X(DATA_BEFORE_HANDSHAKE, "data_before_handshake",                                              \
+      "payload from an endpoint that has not acknowledged the peer's SYN")                        \
+    X(FIN_BEFORE_HANDSHAKE, "fin_before_handshake",                                                \
+      "FIN from an endpoint that has not acknowledged the peer's SYN (RFC 9293 §3.10.4: "         \
+      "CLOSE before SYN-RECEIVED sends no FIN)")                                                   \
+    X(ACK_BEFORE_SYN, "ack_before_syn",                                                            \
+      "endpoint acknowledges the peer's SYN or FIN without having sent a SYN of its own (split "  \
+      "handshake)")                                                                                \
+    X(SEGMENT_AFTER_CLOSE, "segment_after_close",                                                  \
+      "data, FIN or acknowledgement from an endpoint already CLOSED (after a RST or a completed "  \
+      "close)")                                                                                    \
+    X(TUPLE_REUSE, "tuple_reuse",                                                                  \
+      "new SYN on the tuple of a closed, reset or TIME_WAIT connection")                          \
+    /* integrity */                                                                                \
+    X(BAD_CHECKSUM, "bad_checksum", "checksum wrong: the segment is ignored by state and "        \
+                                    "reassembly")                                                  \
+    X(BAD_OPTION, "bad_option",                                                                    \
+      "TCP options malformed: options after the bad one are not parsed, the segment is still "    \
+      "processed")
+
+typedef enum tcpsift_anomaly {
+#define TCPSIFT_X_ENUM(suffix, name, text) TCPSIFT_ANOMALY_##suffix,
+    TCPSIFT_ANOMALY_LIST(TCPSIFT_X_ENUM)
+#undef TCPSIFT_X_ENUM
+        TCPSIFT_ANOMALY_COUNT
+} tcpsift_anomaly;
+
+/* Stable lower_snake_case name of an anomaly, "unknown_anomaly" when out of range. */
+const char *tcpsift_anomaly_name(tcpsift_anomaly anomaly);
+/* One-line meaning of an anomaly. */
+const char *tcpsift_anomaly_text(tcpsift_anomaly anomaly);
+
+#ifdef __cplusplus
+}
+#endif
+#endif
