@@ -18,10 +18,9 @@ static int endpoint_compare(const uint8_t x_addr[16], uint16_t x_port, const uin
     return 0;
 }
 
-tcpsift_error tcpsift_flow_key_make(tcpsift_flow_key *key, uint8_t ip_version,
-                                    const uint8_t *src, const uint8_t *dst, uint16_t sport,
-                                    uint16_t dport, uint8_t proto, uint16_t vlan,
-                                    int *reversed)
+tcpsift_error tcpsift_flow_key_make(tcpsift_flow_key *key, uint8_t ip_version, const uint8_t *src,
+                                    const uint8_t *dst, uint16_t sport, uint16_t dport,
+                                    uint8_t proto, uint16_t vlan, int *reversed)
 {
     uint8_t s[16] = {0}, d[16] = {0};
     size_t addr_len;

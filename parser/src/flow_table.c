@@ -11,16 +11,16 @@
 #define NIL UINT32_MAX
 /* LRU list index of the embryo pool, after the four full-entry classes. */
 #define EMBRYO_LIST TCPSIFT_FLOW_CLASS_COUNT
-#define LIST_COUNT (TCPSIFT_FLOW_CLASS_COUNT + 1)
+#define LIST_COUNT  (TCPSIFT_FLOW_CLASS_COUNT + 1)
 /* Largest full-entry payload accepted. */
 #define VALUE_SIZE_MAX ((size_t)1 << 20)
 
 /* The part every flow has, full or embryo. Indices are 32-bit so the whole
  * bookkeeping is 32 bytes beside the 40-byte key. */
 typedef struct flow_node {
-    tcpsift_flow_key key;  /* normalised (see normalise_key) */
-    uint64_t last_seen_ns; /* <= table clock, so idle time is never negative */
-    uint32_t chain_next;   /* next in the bucket chain; next free slot when free */
+    tcpsift_flow_key key;            /* normalised (see normalise_key) */
+    uint64_t last_seen_ns;           /* <= table clock, so idle time is never negative */
+    uint32_t chain_next;             /* next in the bucket chain; next free slot when free */
     uint32_t lru_prev, lru_next;     /* slot indices within this pool's list */
     uint32_t order_prev, order_next; /* node ids (see node_id) */
     uint8_t cls;                     /* enum tcpsift_flow_class */
@@ -37,14 +37,14 @@ struct tcpsift_flow_entry {
 struct tcpsift_flow_embryo {
     flow_node node;
     uint32_t isn;
+    uint32_t spare; /* explicit: keeps the size 80 where uint64_t aligns to 4 (i386) */
     /* embryo_value_size bytes of payload follow, 8-aligned */
 };
 
 _Static_assert(sizeof(flow_node) == 72, "flow_node layout drifted: per-entry overhead grows");
 _Static_assert(sizeof(struct tcpsift_flow_entry) % TCPSIFT_FLOW_VALUE_ALIGN == 0,
                "entry payload must stay aligned");
-_Static_assert(sizeof(struct tcpsift_flow_embryo) % TCPSIFT_FLOW_VALUE_ALIGN == 0,
-               "embryo payload must stay aligned");
+_Static_assert(sizeof(struct tcpsift_flow_embryo) == 80, "embryo layout drifted");
 
 typedef struct flow_pool {
     uint8_t *base;
@@ -102,14 +102,18 @@ static int size_mul(size_t a, size_t b, size_t *out)
     return 1;
 }
 
-static size_t round_up8(size_t n) { return (n + 7u) & ~(size_t)7u; }
+static size_t round_up8(size_t n)
+{
+    return (n + 7u) & ~(size_t)7u;
+}
 
 /* Bucket count: the power of two >= n (load factor <= 1); 0 for n == 0. */
 static uint32_t bucket_count(uint32_t n)
 {
     uint32_t b = 1;
     if (n == 0) return 0;
-    while (b < n) b <<= 1; /* n <= 2^30, so no overflow */
+    while (b < n)
+        b <<= 1; /* n <= 2^30, so no overflow */
     return b;
 }
 
@@ -169,8 +173,7 @@ void tcpsift_flow_table_config_init(tcpsift_flow_table_config *cfg)
     cfg->timeout_ns[TCPSIFT_FLOW_UDP] = TCPSIFT_FLOW_DEFAULT_UDP_NS;
 }
 
-tcpsift_error tcpsift_flow_table_memory_needed(const tcpsift_flow_table_config *cfg,
-                                               size_t *bytes)
+tcpsift_error tcpsift_flow_table_memory_needed(const tcpsift_flow_table_config *cfg, size_t *bytes)
 {
     flow_layout l;
     tcpsift_error err;
@@ -204,7 +207,8 @@ static void pool_init(flow_pool *p, uint8_t *block, size_t off, size_t stride, s
     p->buckets = buckets ? (uint32_t *)(void *)(block + buckets_off) : NULL;
     p->bucket_mask = buckets ? buckets - 1 : 0;
     p->count = p->peak = 0;
-    for (uint32_t b = 0; b < buckets; b++) p->buckets[b] = NIL;
+    for (uint32_t b = 0; b < buckets; b++)
+        p->buckets[b] = NIL;
     /* Free list in slot order, so a fresh table fills slots 0, 1, 2, ... */
     for (uint32_t i = 0; i < capacity; i++) {
         flow_node *n = (flow_node *)(void *)(p->base + (size_t)i * stride);
@@ -241,10 +245,10 @@ tcpsift_error tcpsift_flow_table_create(const tcpsift_flow_table_config *cfg,
     memset(t, 0, sizeof *t);
     pool_init(&t->full, block, l.full_off, l.entry_stride, sizeof(struct tcpsift_flow_entry),
               cfg->max_connections, l.buckets_off, l.buckets);
-    pool_init(&t->embryo, block, l.embryo_off, l.embryo_stride,
-              sizeof(struct tcpsift_flow_embryo), cfg->embryo_capacity, l.embryo_buckets_off,
-              l.embryo_buckets);
-    for (int i = 0; i < LIST_COUNT; i++) t->lru[i].head = t->lru[i].tail = NIL;
+    pool_init(&t->embryo, block, l.embryo_off, l.embryo_stride, sizeof(struct tcpsift_flow_embryo),
+              cfg->embryo_capacity, l.embryo_buckets_off, l.embryo_buckets);
+    for (int i = 0; i < LIST_COUNT; i++)
+        t->lru[i].head = t->lru[i].tail = NIL;
     t->order_head = t->order_tail = NIL;
     memcpy(t->hash_key, cfg->hash_key, sizeof t->hash_key);
     t->key_vlan = cfg->key_vlan != 0;
@@ -287,7 +291,7 @@ static void normalise_key(const tcpsift_flow_table *t, const tcpsift_flow_key *i
 
 /* SipHash over a fixed byte serialisation (not the struct's memory), so the
  * hash, and thus bucket order, is the same on little- and big-endian hosts. */
-static uint64_t hash_key(tcpsift_flow_table *t, const tcpsift_flow_key *k)
+static uint64_t key_hash(tcpsift_flow_table *t, const tcpsift_flow_key *k)
 {
     uint8_t buf[40];
     size_t alen = k->ip_version == 4 ? 4 : 16, n = 0;
@@ -471,7 +475,7 @@ static void make_view(const tcpsift_flow_table *t, const flow_pool *p, flow_node
 static void node_release(tcpsift_flow_table *t, flow_pool *p, uint32_t i, int keep_order)
 {
     flow_node *n = pool_node(p, i);
-    chain_unlink(p, i, hash_key(t, &n->key));
+    chain_unlink(p, i, key_hash(t, &n->key));
     lru_unlink(p, node_list(t, p, n), i);
     if (!keep_order) order_unlink(t, node_id(t, p, i));
     n->in_use = 0;
@@ -511,8 +515,8 @@ static void node_drop(tcpsift_flow_table *t, flow_pool *p, uint32_t i,
 /* The eviction victim of a full pool (order documented in the header). */
 static uint32_t full_victim(const tcpsift_flow_table *t)
 {
-    static const enum tcpsift_flow_class idle_order[] = {
-        TCPSIFT_FLOW_ESTABLISHED, TCPSIFT_FLOW_CLOSING, TCPSIFT_FLOW_UDP};
+    static const enum tcpsift_flow_class idle_order[] = {TCPSIFT_FLOW_ESTABLISHED,
+                                                         TCPSIFT_FLOW_CLOSING, TCPSIFT_FLOW_UDP};
     uint32_t best = t->lru[TCPSIFT_FLOW_EMBRYONIC].head;
     if (best != NIL) return best;
     for (size_t c = 0; c < sizeof idle_order / sizeof idle_order[0]; c++) {
@@ -579,7 +583,7 @@ tcpsift_flow_entry *tcpsift_flow_table_lookup(tcpsift_flow_table *t, const tcpsi
     uint32_t i;
     if (!t || !key) return NULL;
     normalise_key(t, key, &k);
-    i = chain_find(&t->full, &k, hash_key(t, &k));
+    i = chain_find(&t->full, &k, key_hash(t, &k));
     return i == NIL ? NULL : (tcpsift_flow_entry *)(void *)pool_node(&t->full, i);
 }
 
@@ -594,7 +598,7 @@ tcpsift_error tcpsift_flow_table_insert(tcpsift_flow_table *t, const tcpsift_flo
     if (out) *out = NULL;
     if (!t || !key || !class_valid(cls)) return TCPSIFT_E_INVALID_ARGUMENT;
     normalise_key(t, key, &k);
-    h = hash_key(t, &k);
+    h = key_hash(t, &k);
     if (chain_find(&t->full, &k, h) != NIL) return TCPSIFT_E_INVALID_ARGUMENT;
     ts = clock_advance(t, now_ns);
     i = slot_take(t, &t->full); /* capacity >= 1, so never NIL */
@@ -633,9 +637,15 @@ const tcpsift_flow_key *tcpsift_flow_entry_key(const tcpsift_flow_entry *e)
     return &e->node.key;
 }
 
-void *tcpsift_flow_entry_value(tcpsift_flow_entry *e) { return e + 1; }
+void *tcpsift_flow_entry_value(tcpsift_flow_entry *e)
+{
+    return e + 1;
+}
 
-uint64_t tcpsift_flow_entry_last_seen(const tcpsift_flow_entry *e) { return e->node.last_seen_ns; }
+uint64_t tcpsift_flow_entry_last_seen(const tcpsift_flow_entry *e)
+{
+    return e->node.last_seen_ns;
+}
 
 enum tcpsift_flow_class tcpsift_flow_entry_class(const tcpsift_flow_entry *e)
 {
@@ -651,7 +661,7 @@ tcpsift_flow_embryo *tcpsift_flow_table_embryo_lookup(tcpsift_flow_table *t,
     uint32_t i;
     if (!t || !key || t->embryo.capacity == 0) return NULL;
     normalise_key(t, key, &k);
-    i = chain_find(&t->embryo, &k, hash_key(t, &k));
+    i = chain_find(&t->embryo, &k, key_hash(t, &k));
     return i == NIL ? NULL : (tcpsift_flow_embryo *)(void *)pool_node(&t->embryo, i);
 }
 
@@ -668,12 +678,12 @@ tcpsift_error tcpsift_flow_table_embryo_insert(tcpsift_flow_table *t, const tcps
     if (!t || !key) return TCPSIFT_E_INVALID_ARGUMENT;
     if (t->embryo.capacity == 0) return TCPSIFT_E_NO_MEMORY;
     normalise_key(t, key, &k);
-    h = hash_key(t, &k);
+    h = key_hash(t, &k);
     if (chain_find(&t->embryo, &k, h) != NIL) return TCPSIFT_E_INVALID_ARGUMENT;
     ts = clock_advance(t, now_ns);
     i = slot_take(t, &t->embryo);
     em = (tcpsift_flow_embryo *)(void *)slot_fill(t, &t->embryo, i, &k, h, ts,
-                                                   TCPSIFT_FLOW_EMBRYONIC);
+                                                  TCPSIFT_FLOW_EMBRYONIC);
     em->isn = isn;
     em->node.syn_reversed = syn_reversed != 0;
     order_append(t, node_id(t, &t->embryo, i));
@@ -705,7 +715,7 @@ tcpsift_error tcpsift_flow_table_embryo_promote(tcpsift_flow_table *t, tcpsift_f
     if (out) *out = NULL;
     if (!t || !em || !em->node.in_use || !class_valid(cls)) return TCPSIFT_E_INVALID_ARGUMENT;
     k = em->node.key;
-    h = hash_key(t, &k);
+    h = key_hash(t, &k);
     if (chain_find(&t->full, &k, h) != NIL) return TCPSIFT_E_INVALID_ARGUMENT;
     ts = clock_advance(t, now_ns);
     ei = pool_index(&t->embryo, &em->node);
@@ -732,14 +742,20 @@ const tcpsift_flow_key *tcpsift_flow_embryo_key(const tcpsift_flow_embryo *em)
     return &em->node.key;
 }
 
-void *tcpsift_flow_embryo_value(tcpsift_flow_embryo *em) { return em + 1; }
+void *tcpsift_flow_embryo_value(tcpsift_flow_embryo *em)
+{
+    return em + 1;
+}
 
 uint64_t tcpsift_flow_embryo_last_seen(const tcpsift_flow_embryo *em)
 {
     return em->node.last_seen_ns;
 }
 
-uint32_t tcpsift_flow_embryo_isn(const tcpsift_flow_embryo *em) { return em->isn; }
+uint32_t tcpsift_flow_embryo_isn(const tcpsift_flow_embryo *em)
+{
+    return em->isn;
+}
 
 int tcpsift_flow_embryo_syn_reversed(const tcpsift_flow_embryo *em)
 {
@@ -751,10 +767,10 @@ int tcpsift_flow_embryo_syn_reversed(const tcpsift_flow_embryo *em)
 /* Pops expired flows off the head of one LRU list. The list is sorted by
  * last_seen and one timeout applies to it, so the first live flow ends it. */
 static size_t expire_list(tcpsift_flow_table *t, flow_pool *p, flow_list *l, uint64_t timeout,
-                          tcpsift_flow_remove_fn cb, void *ctx)
+                          size_t budget, tcpsift_flow_remove_fn cb, void *ctx)
 {
     size_t n = 0;
-    while (l->head != NIL) {
+    while (n < budget && l->head != NIL) {
         uint64_t idle = t->clock_ns - pool_node(p, l->head)->last_seen_ns;
         if (idle <= timeout) break;
         node_drop(t, p, l->head, TCPSIFT_FLOW_TIMED_OUT, cb, ctx);
@@ -763,8 +779,8 @@ static size_t expire_list(tcpsift_flow_table *t, flow_pool *p, flow_list *l, uin
     return n;
 }
 
-size_t tcpsift_flow_table_expire(tcpsift_flow_table *t, uint64_t now_ns, tcpsift_flow_remove_fn cb,
-                                 void *ctx)
+size_t tcpsift_flow_table_expire_some(tcpsift_flow_table *t, uint64_t now_ns, size_t max_flows,
+                                      tcpsift_flow_remove_fn cb, void *ctx)
 {
     size_t n;
     if (!t) return 0;
@@ -774,10 +790,16 @@ size_t tcpsift_flow_table_expire(tcpsift_flow_table *t, uint64_t now_ns, tcpsift
     }
     clock_advance(t, now_ns);
     n = expire_list(t, &t->embryo, &t->lru[EMBRYO_LIST], t->timeout_ns[TCPSIFT_FLOW_EMBRYONIC],
-                    cb, ctx);
+                    max_flows, cb, ctx);
     for (int c = 0; c < TCPSIFT_FLOW_CLASS_COUNT; c++)
-        n += expire_list(t, &t->full, &t->lru[c], t->timeout_ns[c], cb, ctx);
+        n += expire_list(t, &t->full, &t->lru[c], t->timeout_ns[c], max_flows - n, cb, ctx);
     return n;
+}
+
+size_t tcpsift_flow_table_expire(tcpsift_flow_table *t, uint64_t now_ns, tcpsift_flow_remove_fn cb,
+                                 void *ctx)
+{
+    return tcpsift_flow_table_expire_some(t, now_ns, SIZE_MAX, cb, ctx);
 }
 
 size_t tcpsift_flow_table_foreach(tcpsift_flow_table *t, tcpsift_flow_visit_fn cb, void *ctx)
@@ -796,7 +818,10 @@ size_t tcpsift_flow_table_foreach(tcpsift_flow_table *t, tcpsift_flow_visit_fn c
     return n;
 }
 
-uint64_t tcpsift_flow_table_now(const tcpsift_flow_table *t) { return t ? t->clock_ns : 0; }
+uint64_t tcpsift_flow_table_now(const tcpsift_flow_table *t)
+{
+    return t ? t->clock_ns : 0;
+}
 
 void tcpsift_flow_table_get_stats(const tcpsift_flow_table *t, tcpsift_flow_table_stats *out)
 {
@@ -812,9 +837,15 @@ void tcpsift_flow_table_get_stats(const tcpsift_flow_table *t, tcpsift_flow_tabl
     out->peak_embryos = t->embryo.peak;
 }
 
-size_t tcpsift_flow_table_entry_size(const tcpsift_flow_table *t) { return t->full.stride; }
+size_t tcpsift_flow_table_entry_size(const tcpsift_flow_table *t)
+{
+    return t->full.stride;
+}
 
-size_t tcpsift_flow_table_embryo_size(const tcpsift_flow_table *t) { return t->embryo.stride; }
+size_t tcpsift_flow_table_embryo_size(const tcpsift_flow_table *t)
+{
+    return t->embryo.stride;
+}
 
 uint32_t tcpsift_flow_table_longest_chain(const tcpsift_flow_table *t)
 {
@@ -831,10 +862,14 @@ uint32_t tcpsift_flow_table_longest_chain(const tcpsift_flow_table *t)
 const char *tcpsift_flow_class_name(enum tcpsift_flow_class cls)
 {
     switch (cls) {
-    case TCPSIFT_FLOW_EMBRYONIC: return "embryonic";
-    case TCPSIFT_FLOW_ESTABLISHED: return "established";
-    case TCPSIFT_FLOW_CLOSING: return "closing";
-    case TCPSIFT_FLOW_UDP: return "udp";
+    case TCPSIFT_FLOW_EMBRYONIC:
+        return "embryonic";
+    case TCPSIFT_FLOW_ESTABLISHED:
+        return "established";
+    case TCPSIFT_FLOW_CLOSING:
+        return "closing";
+    case TCPSIFT_FLOW_UDP:
+        return "udp";
     }
     return "unknown";
 }
@@ -842,8 +877,10 @@ const char *tcpsift_flow_class_name(enum tcpsift_flow_class cls)
 const char *tcpsift_flow_remove_reason_name(enum tcpsift_flow_remove_reason reason)
 {
     switch (reason) {
-    case TCPSIFT_FLOW_TIMED_OUT: return "timed_out";
-    case TCPSIFT_FLOW_EVICTED: return "evicted";
+    case TCPSIFT_FLOW_TIMED_OUT:
+        return "timed_out";
+    case TCPSIFT_FLOW_EVICTED:
+        return "evicted";
     }
     return "unknown";
 }

@@ -10,11 +10,15 @@
 static uint64_t le64_at(const uint8_t *p)
 {
     uint64_t v = 0;
-    for (int i = 7; i >= 0; i--) v = v << 8 | p[i];
+    for (int i = 7; i >= 0; i--)
+        v = v << 8 | p[i];
     return v;
 }
 
-static inline uint64_t rotl64(uint64_t x, unsigned b) { return x << b | x >> (64u - b); }
+static inline uint64_t rotl64(uint64_t x, unsigned b)
+{
+    return x << b | x >> (64u - b);
+}
 
 typedef struct sip_state {
     uint64_t v0, v1, v2, v3;
@@ -66,7 +70,8 @@ uint64_t tcpsift_siphash24(const uint8_t key[TCPSIFT_SIPHASH_KEY_SIZE], const ui
     s.v2 = k0 ^ UINT64_C(0x6c7967656e657261);
     s.v3 = k1 ^ UINT64_C(0x7465646279746573);
 
-    while (cursor_take(&mc, 8, &p)) sip_compress(&s, le64_at(p));
+    while (cursor_take(&mc, 8, &p))
+        sip_compress(&s, le64_at(p));
 
     /* Final word: the 0..7 remaining bytes, little-endian, with the message
      * length modulo 256 in the top byte. */
@@ -75,7 +80,8 @@ uint64_t tcpsift_siphash24(const uint8_t key[TCPSIFT_SIPHASH_KEY_SIZE], const ui
     /* tail == 0 skips the take: the message may be NULL, and even a zero
      * offset added to a null pointer is undefined behaviour. */
     if (tail != 0 && cursor_take(&mc, tail, &p))
-        for (size_t i = 0; i < tail; i++) last |= (uint64_t)p[i] << (8u * i);
+        for (size_t i = 0; i < tail; i++)
+            last |= (uint64_t)p[i] << (8u * i);
     sip_compress(&s, last);
 
     /* Finalization: d = 4 SipRounds. */

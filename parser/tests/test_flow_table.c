@@ -65,9 +65,9 @@ static tcpsift_flow_key nth_key(uint32_t n)
     uint8_t src[4] = {10, (uint8_t)(n >> 24), (uint8_t)(n >> 16), (uint8_t)(n >> 8)};
     uint8_t dst[4] = {172, 16, 0, 1};
     tcpsift_flow_key k;
-    assert_int_equal(tcpsift_flow_key_make(&k, 4, src, dst, (uint16_t)(1024 + (n & 0xff)), 80, 6,
-                                           0, NULL),
-                     TCPSIFT_OK);
+    assert_int_equal(
+        tcpsift_flow_key_make(&k, 4, src, dst, (uint16_t)(1024 + (n & 0xff)), 80, 6, 0, NULL),
+        TCPSIFT_OK);
     return k;
 }
 
@@ -158,7 +158,8 @@ static void test_key_symmetry_ipv4(void **state)
     assert_int_equal(fwd.b_port, 443);
     assert_int_equal(fwd.ip_version, 4);
     assert_int_equal(fwd.proto, 6);
-    for (int i = 4; i < 16; i++) assert_int_equal(fwd.a_addr[i] | fwd.b_addr[i], 0);
+    for (int i = 4; i < 16; i++)
+        assert_int_equal(fwd.a_addr[i] | fwd.b_addr[i], 0);
 
     /* Same address both sides (loopback): the port decides. */
     assert_int_equal(tcpsift_flow_key_make(&fwd, 4, a, a, 8080, 40000, 17, 0, &rf), TCPSIFT_OK);
@@ -253,8 +254,7 @@ static void test_table_vlan_keying(void **state)
     assert_null(tcpsift_flow_table_lookup(keyed, &k20));
     assert_ptr_equal(tcpsift_flow_table_lookup(keyed, &k10), e);
     assert_int_equal(tcpsift_flow_entry_key(e)->vlan, 10);
-    assert_int_equal(tcpsift_flow_table_insert(keyed, &k20, 1, TCPSIFT_FLOW_UDP, NULL),
-                     TCPSIFT_OK);
+    assert_int_equal(tcpsift_flow_table_insert(keyed, &k20, 1, TCPSIFT_FLOW_UDP, NULL), TCPSIFT_OK);
 
     /* Two tables are independent: nothing of `keyed` shows in `plain`. */
     tcpsift_flow_table_stats s;
@@ -290,7 +290,8 @@ static void test_insert_lookup_remove(void **state)
     /* Payload: zeroed, value_size bytes, 8-aligned. */
     uint8_t *v = tcpsift_flow_entry_value(e);
     assert_int_equal((uintptr_t)v % TCPSIFT_FLOW_VALUE_ALIGN, 0);
-    for (size_t i = 0; i < cfg.value_size; i++) assert_int_equal(v[i], 0);
+    for (size_t i = 0; i < cfg.value_size; i++)
+        assert_int_equal(v[i], 0);
     memset(v, 0xab, cfg.value_size);
 
     /* The reply direction finds the same entry. */
@@ -380,7 +381,8 @@ static void test_collisions_model(void **state)
             tcpsift_flow_table_touch(t, e, (uint64_t)step, TCPSIFT_FLOW_ESTABLISHED);
         }
         unsigned live = 0;
-        for (int i = 0; i < 64; i++) live += m.present[i];
+        for (int i = 0; i < 64; i++)
+            live += m.present[i];
         tcpsift_flow_table_stats s;
         tcpsift_flow_table_get_stats(t, &s);
         assert_int_equal(s.entries, live);
@@ -522,7 +524,8 @@ static void test_embryo_promote_and_order(void **state)
     /* Embryo payload copied to the head of the entry payload, rest zero. */
     uint8_t *v = tcpsift_flow_entry_value(e);
     assert_memory_equal(v, &tag1, sizeof tag1);
-    for (size_t i = cfg.embryo_value_size; i < cfg.value_size; i++) assert_int_equal(v[i], 0);
+    for (size_t i = cfg.embryo_value_size; i < cfg.value_size; i++)
+        assert_int_equal(v[i], 0);
 
     /* Insertion order, the promoted flow in its embryo's place. */
     assert_int_equal(tcpsift_flow_table_foreach(t, log_order, &order), 4);
@@ -659,7 +662,8 @@ static void test_timeouts_by_class(void **state)
     assert_int_equal(s.timeouts[TCPSIFT_FLOW_UDP], 1);
     assert_int_equal(s.embryo_timeouts, 1);
     assert_int_equal(s.entries + s.embryos, 0);
-    for (int c = 0; c < TCPSIFT_FLOW_CLASS_COUNT; c++) assert_int_equal(s.evictions[c], 0);
+    for (int c = 0; c < TCPSIFT_FLOW_CLASS_COUNT; c++)
+        assert_int_equal(s.evictions[c], 0);
     tcpsift_flow_table_destroy(t);
 }
 
@@ -691,7 +695,8 @@ static void test_time_backwards(void **state)
     removal_log log = {0};
     (void)state;
     base_config(&cfg, 8, 4);
-    for (int c = 0; c < TCPSIFT_FLOW_CLASS_COUNT; c++) cfg.timeout_ns[c] = 30;
+    for (int c = 0; c < TCPSIFT_FLOW_CLASS_COUNT; c++)
+        cfg.timeout_ns[c] = 30;
     tcpsift_flow_table *t = make_table(&cfg);
 
     tcpsift_flow_entry *x = insert_tagged(t, 1, 1000000, TCPSIFT_FLOW_UDP);
@@ -724,9 +729,11 @@ static void test_huge_time_jump(void **state)
     tcpsift_flow_table *t = make_table(&cfg);
     for (uint32_t n = 0; n < 1000; n++)
         insert_tagged(t, n, 1000 + n, (enum tcpsift_flow_class)(n % TCPSIFT_FLOW_CLASS_COUNT));
-    for (uint32_t n = 0; n < 500; n++) embryo_tagged(t, 5000 + n, 3000 + n);
-    size_t gone = tcpsift_flow_table_expire(t, UINT64_C(1000) * 365 * 24 * 3600 * 1000000000u,
-                                            NULL, NULL);
+    for (uint32_t n = 0; n < 500; n++)
+        embryo_tagged(t, 5000 + n, 3000 + n);
+    /* 100 years later, in one call. */
+    size_t gone =
+        tcpsift_flow_table_expire(t, UINT64_C(100) * 365 * 24 * 3600 * 1000000000u, NULL, NULL);
     assert_int_equal(gone, 1500);
     tcpsift_flow_table_get_stats(t, &s);
     assert_int_equal(s.entries, 0);
@@ -748,6 +755,31 @@ static void test_huge_time_jump(void **state)
     assert_int_equal(tcpsift_flow_table_expire(t, UINT64_MAX, NULL, NULL), 1);
     tcpsift_flow_table_get_stats(t, &s);
     assert_int_equal(s.entries, 1);
+    tcpsift_flow_table_destroy(t);
+}
+
+/* Bounded expiry: at most max_flows per call, oldest first, none lost. */
+static void test_expire_some(void **state)
+{
+    tcpsift_flow_table_config cfg;
+    removal_log log = {0};
+    (void)state;
+    base_config(&cfg, 16, 4);
+    for (int c = 0; c < TCPSIFT_FLOW_CLASS_COUNT; c++)
+        cfg.timeout_ns[c] = 10;
+    tcpsift_flow_table *t = make_table(&cfg);
+    embryo_tagged(t, 100, 0);
+    for (uint32_t n = 1; n <= 6; n++)
+        insert_tagged(t, n, n, TCPSIFT_FLOW_ESTABLISHED);
+    assert_int_equal(tcpsift_flow_table_expire_some(t, 1000, 3, log_removal, &log), 3);
+    assert_int_equal(tcpsift_flow_table_expire_some(t, 1000, 3, log_removal, &log), 3);
+    assert_int_equal(tcpsift_flow_table_expire_some(t, 1000, 3, log_removal, &log), 1);
+    assert_int_equal(tcpsift_flow_table_expire_some(t, 1000, 3, log_removal, &log), 0);
+    const uint64_t want[7] = {100, 1, 2, 3, 4, 5, 6};
+    assert_int_equal(log.count, 7);
+    for (int i = 0; i < 7; i++)
+        assert_int_equal(log.tag[i], want[i]);
+    assert_int_equal(tcpsift_flow_table_expire_some(t, 1000, 0, log_removal, &log), 0);
     tcpsift_flow_table_destroy(t);
 }
 
@@ -931,8 +963,8 @@ static void syn_flood(uint32_t max_connections, uint32_t embryos, uint32_t syns)
                          TCPSIFT_OK);
     }
     tcpsift_flow_table_get_stats(t, &s);
-    printf("SYN flood: %u SYNs, %u entries, %u embryos: %llu evicted, %zu bytes (cap %zu)\n",
-           syns, max_connections, embryos, (unsigned long long)s.embryo_evictions, ca.peak,
+    printf("SYN flood: %u SYNs, %u entries, %u embryos: %llu evicted, %zu bytes (cap %zu)\n", syns,
+           max_connections, embryos, (unsigned long long)s.embryo_evictions, ca.peak,
            cfg.memcap_bytes);
     assert_int_equal(s.embryo_inserts, syns);
     assert_int_equal(s.embryo_evictions, syns - embryos);
@@ -1045,7 +1077,8 @@ static void test_deterministic_eviction(void **state)
 {
     uint8_t other_key[16];
     (void)state;
-    for (int i = 0; i < 16; i++) other_key[i] = (uint8_t)(0xf0 ^ i);
+    for (int i = 0; i < 16; i++)
+        other_key[i] = (uint8_t)(0xf0 ^ i);
     digest a = run_workload(test_hash_key), b = run_workload(test_hash_key);
     digest c = run_workload(other_key);
     printf("workload: %llu evictions/timeouts\n", (unsigned long long)a.events);
@@ -1086,6 +1119,7 @@ int main(void)
         cmocka_unit_test(test_class_change_timeout),
         cmocka_unit_test(test_time_backwards),
         cmocka_unit_test(test_huge_time_jump),
+        cmocka_unit_test(test_expire_some),
         cmocka_unit_test(test_memory_cap_and_hooks),
         cmocka_unit_test(test_bad_configs),
         cmocka_unit_test(test_entry_sizes),

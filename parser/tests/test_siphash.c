@@ -85,7 +85,8 @@ static const uint64_t expected_sip64[64] = {
 
 static void reference_key(uint8_t key[16])
 {
-    for (int i = 0; i < 16; i++) key[i] = (uint8_t)i;
+    for (int i = 0; i < 16; i++)
+        key[i] = (uint8_t)i;
 }
 
 /* The first vectors spelled out, so a reader sees the convention. */
@@ -105,7 +106,8 @@ static void test_all_reference_vectors(void **state)
     uint8_t key[16], msg[64];
     (void)state;
     reference_key(key);
-    for (int i = 0; i < 64; i++) msg[i] = (uint8_t)i;
+    for (int i = 0; i < 64; i++)
+        msg[i] = (uint8_t)i;
     for (size_t n = 0; n < 64; n++) {
         struct guard_buf g = {0};
         const uint8_t *placed = guard_place(&g, msg, n);
@@ -124,7 +126,8 @@ static void test_paper_example(void **state)
     uint8_t key[16], msg[15];
     (void)state;
     reference_key(key);
-    for (int i = 0; i < 15; i++) msg[i] = (uint8_t)i;
+    for (int i = 0; i < 15; i++)
+        msg[i] = (uint8_t)i;
     assert_true(tcpsift_siphash24(key, msg, sizeof msg) == UINT64_C(0xa129ca6149be45e5));
 }
 

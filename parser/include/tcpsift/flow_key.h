@@ -37,10 +37,9 @@ typedef struct tcpsift_flow_key {
  * whose two endpoints are equal counts as a->b.
  * Returns TCPSIFT_E_INVALID_ARGUMENT (key zeroed) for a NULL pointer or an
  * ip_version other than 4 or 6. */
-tcpsift_error tcpsift_flow_key_make(tcpsift_flow_key *key, uint8_t ip_version,
-                                    const uint8_t *src, const uint8_t *dst, uint16_t sport,
-                                    uint16_t dport, uint8_t proto, uint16_t vlan,
-                                    int *reversed);
+tcpsift_error tcpsift_flow_key_make(tcpsift_flow_key *key, uint8_t ip_version, const uint8_t *src,
+                                    const uint8_t *dst, uint16_t sport, uint16_t dport,
+                                    uint8_t proto, uint16_t vlan, int *reversed);
 
 /* 1 when both keys name the same flow, else 0. */
 int tcpsift_flow_key_equal(const tcpsift_flow_key *x, const tcpsift_flow_key *y);

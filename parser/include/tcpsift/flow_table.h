@@ -78,10 +78,10 @@ enum tcpsift_flow_remove_reason {
  * Established: 5 min, Zeek's tcp_inactivity_timeout. Closing: 2*MSL with
  * MSL = 2 min (RFC 9293 section 3.4.2). UDP: 1 min, Zeek's
  * udp_inactivity_timeout. */
-#define TCPSIFT_FLOW_DEFAULT_EMBRYONIC_NS (UINT64_C(30) * 1000000000u)
+#define TCPSIFT_FLOW_DEFAULT_EMBRYONIC_NS   (UINT64_C(30) * 1000000000u)
 #define TCPSIFT_FLOW_DEFAULT_ESTABLISHED_NS (UINT64_C(300) * 1000000000u)
-#define TCPSIFT_FLOW_DEFAULT_CLOSING_NS (UINT64_C(240) * 1000000000u)
-#define TCPSIFT_FLOW_DEFAULT_UDP_NS (UINT64_C(60) * 1000000000u)
+#define TCPSIFT_FLOW_DEFAULT_CLOSING_NS     (UINT64_C(240) * 1000000000u)
+#define TCPSIFT_FLOW_DEFAULT_UDP_NS         (UINT64_C(60) * 1000000000u)
 
 typedef struct tcpsift_flow_table tcpsift_flow_table;
 typedef struct tcpsift_flow_entry tcpsift_flow_entry;   /* full entry (opaque) */
@@ -105,16 +105,16 @@ typedef void (*tcpsift_flow_remove_fn)(void *ctx, const tcpsift_flow_view *flow,
 typedef int (*tcpsift_flow_visit_fn)(void *ctx, const tcpsift_flow_view *flow);
 
 typedef struct tcpsift_flow_table_config {
-    uint32_t max_connections;  /* full entries, 1..TCPSIFT_FLOW_MAX_CAPACITY */
-    uint32_t embryo_capacity;  /* embryos, 0..TCPSIFT_FLOW_MAX_CAPACITY (0: no embryo pool) */
-    size_t memcap_bytes;       /* cap on the bytes allocated at create; 0 = no cap */
-    size_t value_size;         /* user bytes per full entry */
-    size_t embryo_value_size;  /* user bytes per embryo, <= value_size and <= ..._VALUE_MAX */
-    uint8_t hash_key[16];      /* SipHash key of this instance: make it random */
-    int key_vlan;              /* non-zero: the VLAN id is part of the key */
+    uint32_t max_connections; /* full entries, 1..TCPSIFT_FLOW_MAX_CAPACITY */
+    uint32_t embryo_capacity; /* embryos, 0..TCPSIFT_FLOW_MAX_CAPACITY (0: no embryo pool) */
+    size_t memcap_bytes;      /* cap on the bytes allocated at create; 0 = no cap */
+    size_t value_size;        /* user bytes per full entry */
+    size_t embryo_value_size; /* user bytes per embryo, <= value_size and <= ..._VALUE_MAX */
+    uint8_t hash_key[16];     /* SipHash key of this instance: make it random */
+    int key_vlan;             /* non-zero: the VLAN id is part of the key */
     uint64_t timeout_ns[TCPSIFT_FLOW_CLASS_COUNT]; /* idle timeout by enum tcpsift_flow_class */
     const tcpsift_allocator *allocator;            /* NULL: malloc/free */
-    tcpsift_flow_remove_fn on_evict; /* called for evictions on insert; may be NULL */
+    tcpsift_flow_remove_fn on_evict;               /* called for evictions on insert; may be NULL */
     void *on_evict_ctx;
 } tcpsift_flow_table_config;
 
@@ -127,12 +127,12 @@ typedef struct tcpsift_flow_table_stats {
     uint64_t embryo_evictions;
     uint64_t timeouts[TCPSIFT_FLOW_CLASS_COUNT]; /* full entries timed out, by class */
     uint64_t embryo_timeouts;
-    uint64_t memcap_hits;    /* adds that found their pool full (each evicted one flow) */
-    uint32_t entries;        /* full entries now */
-    uint32_t embryos;        /* embryos now */
+    uint64_t memcap_hits; /* adds that found their pool full (each evicted one flow) */
+    uint32_t entries;     /* full entries now */
+    uint32_t embryos;     /* embryos now */
     uint32_t peak_entries;
     uint32_t peak_embryos;
-    size_t bytes_allocated;  /* bytes taken from the allocator (all at create) */
+    size_t bytes_allocated; /* bytes taken from the allocator (all at create) */
 } tcpsift_flow_table_stats;
 
 /* Fills `cfg` with defaults: 65536 connections, 16384 embryos, no memcap,
@@ -143,8 +143,7 @@ void tcpsift_flow_table_config_init(tcpsift_flow_table_config *cfg);
 /* Bytes tcpsift_flow_table_create() would allocate for `cfg`.
  * TCPSIFT_E_INVALID_ARGUMENT for a bad configuration, TCPSIFT_E_NO_MEMORY
  * when the size overflows size_t or exceeds the memcap. */
-tcpsift_error tcpsift_flow_table_memory_needed(const tcpsift_flow_table_config *cfg,
-                                               size_t *bytes);
+tcpsift_error tcpsift_flow_table_memory_needed(const tcpsift_flow_table_config *cfg, size_t *bytes);
 
 tcpsift_error tcpsift_flow_table_create(const tcpsift_flow_table_config *cfg,
                                         tcpsift_flow_table **out);
@@ -159,7 +158,8 @@ tcpsift_flow_entry *tcpsift_flow_table_lookup(tcpsift_flow_table *t, const tcpsi
 /* Adds a full entry of class `cls` for `key`, last seen at `now_ns`, with a
  * zeroed payload. When the pool is full, first evicts one entry (order in
  * the header comment), calling `on_evict`. TCPSIFT_E_INVALID_ARGUMENT when
- * `key` already has a full entry or `cls` is out of range. */
+ * `key` already has a full entry or `cls` is out of range. An embryo with the
+ * same key is not looked at: promote or remove it first. */
 tcpsift_error tcpsift_flow_table_insert(tcpsift_flow_table *t, const tcpsift_flow_key *key,
                                         uint64_t now_ns, enum tcpsift_flow_class cls,
                                         tcpsift_flow_entry **out);
@@ -222,9 +222,16 @@ int tcpsift_flow_embryo_syn_reversed(const tcpsift_flow_embryo *em);
 /* Advances the clock to `now_ns` (never backwards) and removes every flow
  * idle longer than its class timeout (idle > timeout), calling `cb` (or, when
  * NULL, the table's `on_evict`) with TCPSIFT_FLOW_TIMED_OUT before each
- * removal. Returns the number removed. Work is linear in that number. */
+ * removal. Order: embryos, then full entries by class (EMBRYONIC,
+ * ESTABLISHED, CLOSING, UDP), least recently touched first within each.
+ * Returns the number removed; work is linear in that number. */
 size_t tcpsift_flow_table_expire(tcpsift_flow_table *t, uint64_t now_ns, tcpsift_flow_remove_fn cb,
                                  void *ctx);
+
+/* The same, removing at most `max_flows` flows (bounded work per call, for a
+ * live capture loop); call again to continue. */
+size_t tcpsift_flow_table_expire_some(tcpsift_flow_table *t, uint64_t now_ns, size_t max_flows,
+                                      tcpsift_flow_remove_fn cb, void *ctx);
 
 /* Visits every flow (embryos and full entries) in insertion order. Returns
  * the number visited. */
