@@ -165,7 +165,8 @@ tcpsift_error tcpsift_flow_table_insert(tcpsift_flow_table *t, const tcpsift_flo
                                         tcpsift_flow_entry **out);
 
 /* Records activity at `now_ns` and sets the class (the entry becomes the
- * most recently used of its class). */
+ * most recently used of its class; an out-of-range class keeps the current
+ * one). */
 void tcpsift_flow_table_touch(tcpsift_flow_table *t, tcpsift_flow_entry *e, uint64_t now_ns,
                               enum tcpsift_flow_class cls);
 
