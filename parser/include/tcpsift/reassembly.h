@@ -1,0 +1,250 @@
+/* tcpsift per-direction TCP stream reassembly.
+ *
+ * One tcpsift_reasm turns the segments one endpoint sent into that direction's byte stream.
+ * It knows nothing of packet decoding: the caller hands it (seq, payload, flags) and the
+ * peer's acknowledgement numbers, and receives callbacks.
+ *
+ * Stream offsets. The offset of a byte is its sequence number minus the sequence number of the
+ * direction's first data byte, modulo 2^32, extended to 64 bits (so it survives wraparound and a
+ * hole advances the offset by its size). The first data byte is ISN+1 when a SYN was fed (the SYN
+ * occupies one sequence number, RFC 9293 §3.4); otherwise ("midstream pickup") it is the first
+ * byte of the first segment carrying data, and anything older is treated as already delivered.
+ * Sequence numbers are interpreted relative to the next undelivered byte with the usual
+ * modulo-2^32 window of ±2^31 (RFC 9293 §3.4): the caller must reject wildly out-of-window
+ * segments and unacceptable ACKs itself (this module does not track the receive window).
+ *
+ * Delivery modes.
+ * - ON_ARRIVAL (default): bytes are delivered as soon as they are in order. A segment that
+ *   starts at the next expected byte is delivered as a VIEW into the caller's buffer (copied=0),
+ *   never copied. Out-of-order bytes are copied into buffers and delivered from there
+ *   (copied=1) once the hole before them fills. Bytes already delivered keep the first copy;
+ *   among copies not yet delivered, the overlap policy decides.
+ * - ACKED: every byte is copied and held until the peer's ACK covers it; the overlap policy
+ *   decides among all copies seen before that ACK. Delivered ptrs are always copied=1.
+ * Views given to on_data are valid only during the callback.
+ *
+ * Retransmissions of delivered bytes. Comparing a later copy with bytes already delivered needs
+ * those bytes: when config.max_retained_bytes > 0 the last that many delivered bytes are kept in a
+ * ring (one allocation, the only copy of in-order data; memory counted) and later copies are
+ * compared: identical -> RETRANSMISSION, different -> OVERLAP_MISMATCH. Bytes older than the ring
+ * can only be counted (RETRANSMISSION_UNVERIFIED, unverified_bytes).
+ *
+ * Memory and caps. Held bytes are stored per received segment (one allocation of header + the
+ * segment's captured bytes, shared by the extents that still reference it) through the
+ * allocator hooks. memory_bytes counts every allocation (segment buffers, the extent array, the
+ * retention ring). Caps: config.max_buffered_bytes (memory of this direction),
+ * config.max_segments (extents held: contiguous pieces of held data, each at most one segment),
+ * and an optional shared tcpsift_reasm_budget (memory across many reassemblers). An allocation
+ * that would exceed a cap is never made. Instead the lowest held data is released: the hole
+ * before it (if any) is skipped and reported as a gap (reason MEMCAP or SEGMENT_CAP), then the
+ * contiguous held run is delivered (in ACKED mode before its ACK), repeating until the new
+ * segment fits or is itself the lowest data; in that case it is delivered at once as a view.
+ * Each such release raises MEMCAP_HIT or SEGMENT_CAP_HIT once per segment.
+ *
+ * FIN occupies one sequence number (RFC 9293 §3.4); bytes at or after the FIN's sequence number
+ * are never delivered (dropped_after_fin_bytes, DATA_AFTER_FIN). The first FIN fixes the end.
+ * RST: the caller decides acceptance; payload carried by an RST segment is not stream data
+ * (RFC 9293 §3.10.7: an RST is processed for its reset meaning only) and is counted in
+ * rst_payload_bytes. Call tcpsift_reasm_finish() when the connection is closed or forgotten.
+ *
+ * Not thread-safe; no global state: every reassembler (and budget) is independent. */
+#ifndef TCPSIFT_REASSEMBLY_H
+#define TCPSIFT_REASSEMBLY_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "tcpsift/alloc.h"
+#include "tcpsift/error.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Segment flags for tcpsift_reasm_segment(); same values as enum tcpsift_tcp_flag. */
+#define TCPSIFT_REASM_FIN 0x001u
+#define TCPSIFT_REASM_SYN 0x002u
+#define TCPSIFT_REASM_RST 0x004u
+
+typedef enum tcpsift_reasm_mode {
+    TCPSIFT_REASM_ON_ARRIVAL = 0,
+    TCPSIFT_REASM_ACKED = 1
+} tcpsift_reasm_mode;
+
+/* Which copy of an overlapped byte is kept among copies not yet delivered.
+ * "new" is the arriving copy N, "old" the copy O currently held for those bytes (the segment
+ * that supplied it, with its original start/end). For each overlapped byte range:
+ *   FIRST      old always wins.
+ *   LAST       new always wins.
+ *   BSD        new wins iff N.start < O.start.
+ *   WINDOWS    same rule as BSD (Suricata maps Windows and Windows 2003 to it).
+ *   LINUX      new wins iff N.start < O.start, or N.start == O.start and N.end > O.end.
+ *   OLD_LINUX  new wins iff N.start < O.start, or N.start == O.start and N.end >= O.end.
+ *   SOLARIS    new wins iff N.end > O.end, or N.end == O.end and N.start <= O.start.
+ * The OS rules are exactly the pairwise rules of Suricata's DoHandleDataOverlap
+ * (src/stream-tcp-list.c), its implementation of Novak & Sturges 2007. With more than two
+ * copies tcpsift compares the new copy with the copy currently holding each byte; Suricata
+ * compares it with every stored segment in tree order, which may differ for three or more
+ * mutually overlapping copies. Other OS names (hpux10, irix, macos: BSD rule there; hpux11:
+ * Solaris rule; vista: first) are not offered because we cannot check them against vectors. */
+typedef enum tcpsift_overlap_policy {
+    TCPSIFT_OVERLAP_FIRST = 0,
+    TCPSIFT_OVERLAP_LAST,
+    TCPSIFT_OVERLAP_BSD,
+    TCPSIFT_OVERLAP_WINDOWS,
+    TCPSIFT_OVERLAP_LINUX,
+    TCPSIFT_OVERLAP_OLD_LINUX,
+    TCPSIFT_OVERLAP_SOLARIS,
+    TCPSIFT_OVERLAP_COUNT_
+} tcpsift_overlap_policy;
+
+/* Stable lower-case name ("first", "last", "bsd", ...), "unknown" when out of range. */
+const char *tcpsift_overlap_policy_name(tcpsift_overlap_policy p);
+/* Parse a name as printed by tcpsift_overlap_policy_name(); TCPSIFT_E_INVALID_ARGUMENT if
+ * unknown. */
+tcpsift_error tcpsift_overlap_policy_parse(const char *name, tcpsift_overlap_policy *out);
+/* 1 when the new copy [new_start,new_end) replaces the old copy [old_start,old_end) on the
+ * bytes they share under policy p, else 0. Offsets are stream offsets (64-bit, no wrap). */
+int tcpsift_overlap_new_wins(tcpsift_overlap_policy p, uint64_t new_start, uint64_t new_end,
+                             uint64_t old_start, uint64_t old_end);
+
+typedef enum tcpsift_reasm_gap_reason {
+    TCPSIFT_GAP_MEMCAP = 0,   /* skipped to make room under a memory cap */
+    TCPSIFT_GAP_SEGMENT_CAP,  /* skipped to make room under max_segments */
+    TCPSIFT_GAP_ACK_UNSEEN,   /* the peer acknowledged bytes never seen */
+    TCPSIFT_GAP_FINISH,       /* the connection ended with a hole */
+    TCPSIFT_GAP_TRUNCATED     /* sent (IP length) but not captured (snaplen) */
+} tcpsift_reasm_gap_reason;
+
+const char *tcpsift_reasm_gap_reason_name(tcpsift_reasm_gap_reason r);
+
+typedef enum tcpsift_reasm_event_kind {
+    TCPSIFT_REASM_EV_RETRANSMISSION = 0,     /* identical copy of bytes seen before, dropped */
+    TCPSIFT_REASM_EV_RETRANSMISSION_UNVERIFIED, /* copy of delivered bytes no longer retained */
+    TCPSIFT_REASM_EV_OVERLAP_MISMATCH, /* range = first..last differing byte of one overlap */
+    TCPSIFT_REASM_EV_DATA_AFTER_FIN,   /* bytes at/after the FIN's sequence number, dropped */
+    TCPSIFT_REASM_EV_MEMCAP_HIT,       /* offset/len: the segment that did not fit */
+    TCPSIFT_REASM_EV_SEGMENT_CAP_HIT,  /* offset/len: the segment that did not fit */
+    TCPSIFT_REASM_EV_COUNT_
+} tcpsift_reasm_event_kind;
+
+const char *tcpsift_reasm_event_name(tcpsift_reasm_event_kind k);
+
+typedef struct tcpsift_reasm_callbacks {
+    /* Bytes [offset, offset+len) of the stream, in order, each byte exactly once. */
+    void (*on_data)(void *ctx, uint64_t offset, const uint8_t *ptr, size_t len, int copied);
+    /* Bytes [offset, offset+len) will never be delivered. */
+    void (*on_gap)(void *ctx, uint64_t offset, uint64_t len, tcpsift_reasm_gap_reason reason);
+    void (*on_event)(void *ctx, tcpsift_reasm_event_kind kind, uint64_t offset, uint64_t len);
+    void *ctx;
+} tcpsift_reasm_callbacks;
+
+/* Memory shared by many reassemblers (e.g. every connection of a table). cap 0 = no cap.
+ * Zero-initialise, set cap; never touched concurrently. */
+typedef struct tcpsift_reasm_budget {
+    uint64_t cap;
+    uint64_t used;
+    uint64_t peak;
+    uint64_t hits; /* times an allocation was refused because of this cap */
+} tcpsift_reasm_budget;
+
+typedef struct tcpsift_reasm_config {
+    tcpsift_reasm_mode mode;
+    tcpsift_overlap_policy policy;
+    uint64_t max_buffered_bytes; /* memory cap for this direction; 0 = no per-direction cap */
+    uint32_t max_segments;       /* held extents cap; 0 = no cap */
+    uint32_t max_retained_bytes; /* delivered bytes kept to verify retransmissions; 0 = off */
+} tcpsift_reasm_config;
+
+/* Defaults: ON_ARRIVAL, FIRST, 1 MiB, 4096 extents, 64 KiB retained. */
+void tcpsift_reasm_config_default(tcpsift_reasm_config *cfg);
+
+typedef struct tcpsift_reasm_stats {
+    uint64_t delivered_bytes;     /* bytes passed to on_data */
+    uint64_t buffered_bytes;      /* stream bytes held now (not yet delivered) */
+    uint64_t buffered_peak;       /* maximum of buffered_bytes */
+    uint64_t memory_bytes;        /* allocated now (held segments, extent array, ring) */
+    uint64_t memory_peak;
+    uint64_t gap_bytes;           /* bytes passed to on_gap */
+    uint64_t retransmitted_bytes; /* identical copies dropped */
+    uint64_t unverified_bytes;    /* copies of delivered bytes that could not be compared */
+    uint64_t overlap_bytes;       /* bytes of differing copies (all bytes of mismatch ranges) */
+    uint64_t dropped_after_fin_bytes;
+    uint64_t rst_payload_bytes;
+    uint64_t memcap_hits;
+    uint64_t segment_cap_hits;
+    uint64_t conflicts; /* mismatching overlaps seen (recorded or not) */
+} tcpsift_reasm_stats;
+
+/* One range where copies differed. */
+typedef struct tcpsift_reasm_conflict {
+    uint64_t offset;
+    uint64_t len;
+    uint8_t new_won;   /* 1: the later copy was kept, 0: the earlier copy */
+    uint8_t delivered; /* 1: the earlier copy had already been delivered (it stays) */
+} tcpsift_reasm_conflict;
+
+#define TCPSIFT_REASM_CONFLICT_RECORDS 32
+
+struct tcpsift_reasm_extent; /* private */
+struct tcpsift_reasm_held;   /* private */
+
+/* Caller-owned state: treat every field as private, use the functions below. */
+typedef struct tcpsift_reasm {
+    tcpsift_reasm_config cfg;
+    tcpsift_reasm_callbacks cb;
+    tcpsift_allocator alloc;
+    tcpsift_reasm_budget *budget;
+    tcpsift_reasm_stats stats;
+
+    uint8_t have_base, have_fin, finished, in_callback;
+    uint32_t base_seq;    /* sequence number of stream offset 0 */
+    uint64_t next_offset; /* next byte to deliver (or gap) */
+    uint64_t fin_offset;  /* valid when have_fin */
+
+    struct tcpsift_reasm_extent *ext; /* ring-ordered array of held extents */
+    uint32_t ext_head, ext_count, ext_cap;
+
+    uint8_t *ring; /* retained delivered bytes */
+    uint64_t ring_start; /* stream offset of the oldest retained byte; ring holds up to next */
+
+    /* the last TCPSIFT_REASM_CONFLICT_RECORDS conflicts, a ring indexed by stats.conflicts */
+    tcpsift_reasm_conflict conflicts[TCPSIFT_REASM_CONFLICT_RECORDS];
+} tcpsift_reasm;
+
+/* cfg NULL = defaults; alloc NULL = malloc/free; budget may be NULL. Never allocates. */
+tcpsift_error tcpsift_reasm_init(tcpsift_reasm *r, const tcpsift_reasm_config *cfg,
+                                 const tcpsift_reasm_callbacks *cb,
+                                 const tcpsift_allocator *alloc, tcpsift_reasm_budget *budget);
+
+/* One segment of this direction. seq: its sequence number; data/len: captured payload;
+ * wire_len: payload length implied by the IP header (>= len; the uncaptured tail is a gap,
+ * reason TRUNCATED); flags: TCPSIFT_REASM_SYN/FIN/RST. Returns INVALID_ARGUMENT for
+ * wire_len < len, data NULL with len > 0, wire_len >= 2^31, or a call from a callback. */
+tcpsift_error tcpsift_reasm_segment(tcpsift_reasm *r, uint32_t seq, const uint8_t *data,
+                                    size_t len, size_t wire_len, unsigned flags);
+
+/* The peer acknowledged everything before `ack`. Holes below it become gaps (ACK_UNSEEN); in
+ * ACKED mode held bytes below it are delivered. Ignored before the first SYN/data byte. */
+tcpsift_error tcpsift_reasm_ack(tcpsift_reasm *r, uint32_t ack);
+
+/* Connection over: deliver everything held (holes become gaps, reason FINISH, including a hole
+ * before a seen FIN) and release memory. Further segments are ignored. */
+tcpsift_error tcpsift_reasm_finish(tcpsift_reasm *r);
+
+/* Release all memory without delivering (e.g. an evicted connection). Safe after finish. */
+void tcpsift_reasm_free(tcpsift_reasm *r);
+
+const tcpsift_reasm_stats *tcpsift_reasm_get_stats(const tcpsift_reasm *r);
+
+/* Copy up to `max` of the most recent conflict records, oldest first; returns how many. */
+size_t tcpsift_reasm_conflicts(const tcpsift_reasm *r, tcpsift_reasm_conflict *out, size_t max);
+
+/* Stream offset of the next byte to be delivered, and whether a FIN was seen and reached. */
+uint64_t tcpsift_reasm_next_offset(const tcpsift_reasm *r);
+int tcpsift_reasm_fin_reached(const tcpsift_reasm *r);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

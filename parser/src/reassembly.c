@@ -1,0 +1,809 @@
+/* Per-direction TCP stream reassembly (see tcpsift/reassembly.h for the contract).
+ *
+ * Held data is an ordered set of non-overlapping extents [start, end) in stream offsets, each
+ * pointing into a "held" block: one copy of one received segment, reference-counted because
+ * an overlap resolved in favour of a newer copy can split an extent in two. An extent without a
+ * block marks bytes known to exist but never captured (snaplen), delivered as a gap.
+ *
+ * The extents live in a power-of-two ring-ordered array: lookup is a binary search, and an
+ * insertion shifts only the shorter side, so ascending and descending arrival (the common and
+ * the adversarial "reversed tiny segments" patterns) cost O(1) moves per insertion and any
+ * other order costs at most max_segments/2 moves: bounded work per segment.
+ *
+ * Invariant: every extent starts at or after next_offset (held bytes are never behind the
+ * delivery point) and ends at or before fin_offset once a FIN is known. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "tcpsift/reassembly.h"
+
+struct tcpsift_reasm_held {
+    uint64_t start;          /* stream offset of held_data()[0] */
+    uint64_t ostart, oend;   /* the copy's original bounds: what the OS policies compare */
+    size_t alloc_size;
+    uint64_t refs;           /* extents pointing into this copy */
+};
+
+struct tcpsift_reasm_extent {
+    uint64_t start, end;
+    struct tcpsift_reasm_held *held; /* NULL: bytes never captured */
+};
+
+typedef struct tcpsift_reasm_held held_t;
+typedef struct tcpsift_reasm_extent ext_t;
+
+#define DEFAULT_MAX_BUFFERED (1u << 20)
+#define DEFAULT_MAX_SEGMENTS 4096u
+#define DEFAULT_MAX_RETAINED (64u << 10)
+#define MAX_WIRE_LEN 0x7fffffffu /* a segment longer than half the sequence space is nonsense */
+
+static uint8_t *held_data(held_t *h) { return (uint8_t *)(h + 1); }
+
+/* ------------------------------------------------------------------ memory accounting */
+
+static void *default_alloc(void *ctx, size_t size)
+{
+    (void)ctx;
+    return malloc(size);
+}
+
+static void default_free(void *ctx, void *p, size_t size)
+{
+    (void)ctx;
+    (void)size;
+    free(p);
+}
+
+enum cap_kind { CAP_NONE = 0, CAP_MEMORY, CAP_BUDGET, CAP_SEGMENTS };
+
+/* Which memory cap (if any) `n` more bytes would exceed. */
+static enum cap_kind mem_check(const tcpsift_reasm *r, uint64_t n)
+{
+    if (r->cfg.max_buffered_bytes && (n > r->cfg.max_buffered_bytes ||
+                                      r->stats.memory_bytes > r->cfg.max_buffered_bytes - n))
+        return CAP_MEMORY;
+    if (r->budget && r->budget->cap &&
+        (n > r->budget->cap || r->budget->used > r->budget->cap - n))
+        return CAP_BUDGET;
+    return CAP_NONE;
+}
+
+/* Allocate n bytes if every cap allows it; NULL otherwise. */
+static void *mem_alloc(tcpsift_reasm *r, size_t n)
+{
+    if (mem_check(r, n) != CAP_NONE) return NULL;
+    void *p = r->alloc.alloc(r->alloc.ctx, n);
+    if (p == NULL) return NULL;
+    r->stats.memory_bytes += n;
+    if (r->stats.memory_bytes > r->stats.memory_peak) r->stats.memory_peak = r->stats.memory_bytes;
+    if (r->budget) {
+        r->budget->used += n;
+        if (r->budget->used > r->budget->peak) r->budget->peak = r->budget->used;
+    }
+    return p;
+}
+
+static void mem_free(tcpsift_reasm *r, void *p, size_t n)
+{
+    if (p == NULL) return;
+    r->alloc.free(r->alloc.ctx, p, n);
+    r->stats.memory_bytes -= n;
+    if (r->budget) r->budget->used -= n;
+}
+
+static void held_unref(tcpsift_reasm *r, held_t *h)
+{
+    if (h && --h->refs == 0) mem_free(r, h, h->alloc_size);
+}
+
+static void buffered_add(tcpsift_reasm *r, uint64_t n)
+{
+    r->stats.buffered_bytes += n;
+    if (r->stats.buffered_bytes > r->stats.buffered_peak)
+        r->stats.buffered_peak = r->stats.buffered_bytes;
+}
+
+/* ------------------------------------------------------------------ extent ring array */
+
+static ext_t *ext_at(const tcpsift_reasm *r, uint32_t i)
+{
+    return &r->ext[(r->ext_head + i) & (r->ext_cap - 1)];
+}
+
+/* Bytes a growth to hold `want` extents would allocate (0 when it fits already). */
+static uint64_t ext_growth_bytes(const tcpsift_reasm *r, uint64_t want)
+{
+    if (want <= r->ext_cap) return 0;
+    uint64_t cap = r->ext_cap ? r->ext_cap : 16;
+    while (cap < want) cap *= 2;
+    return cap * sizeof(ext_t);
+}
+
+/* Make room for `want` extents in total. 0 on allocation failure. */
+static int ext_reserve(tcpsift_reasm *r, uint64_t want)
+{
+    uint64_t bytes = ext_growth_bytes(r, want);
+    if (bytes == 0) return 1;
+    if (bytes > SIZE_MAX) return 0;
+    ext_t *n = mem_alloc(r, (size_t)bytes);
+    if (n == NULL) return 0;
+    for (uint32_t i = 0; i < r->ext_count; i++) n[i] = *ext_at(r, i);
+    mem_free(r, r->ext, (size_t)r->ext_cap * sizeof(ext_t));
+    r->ext = n;
+    r->ext_head = 0;
+    r->ext_cap = (uint32_t)(bytes / sizeof(ext_t));
+    return 1;
+}
+
+/* Index of the first extent with end > off (ext_count when none). */
+static uint32_t ext_find(const tcpsift_reasm *r, uint64_t off)
+{
+    uint32_t lo = 0, hi = r->ext_count;
+    while (lo < hi) {
+        uint32_t mid = lo + (hi - lo) / 2;
+        if (ext_at(r, mid)->end > off)
+            hi = mid;
+        else
+            lo = mid + 1;
+    }
+    return lo;
+}
+
+/* Insert at index i; capacity must have been reserved. Shifts the shorter side. */
+static void ext_insert(tcpsift_reasm *r, uint32_t i, ext_t e)
+{
+    uint32_t mask = r->ext_cap - 1;
+    if (i < r->ext_count - i) {
+        r->ext_head = (r->ext_head + mask) & mask; /* head - 1 */
+        for (uint32_t j = 0; j < i; j++) *ext_at(r, j) = *ext_at(r, j + 1);
+    } else {
+        for (uint32_t j = r->ext_count; j > i; j--) *ext_at(r, j) = *ext_at(r, j - 1);
+    }
+    r->ext_count++;
+    *ext_at(r, i) = e;
+}
+
+static void ext_remove(tcpsift_reasm *r, uint32_t i)
+{
+    uint32_t mask = r->ext_cap - 1;
+    if (i < r->ext_count - 1 - i) {
+        for (uint32_t j = i; j > 0; j--) *ext_at(r, j) = *ext_at(r, j - 1);
+        r->ext_head = (r->ext_head + 1) & mask;
+    } else {
+        for (uint32_t j = i; j + 1 < r->ext_count; j++) *ext_at(r, j) = *ext_at(r, j + 1);
+    }
+    r->ext_count--;
+}
+
+static const uint8_t *ext_data(const ext_t *e, uint64_t off)
+{
+    return held_data(e->held) + (off - e->held->start);
+}
+
+/* ------------------------------------------------------------------ output */
+
+static void emit_event(tcpsift_reasm *r, tcpsift_reasm_event_kind k, uint64_t off, uint64_t len)
+{
+    if (r->cb.on_event == NULL) return;
+    r->in_callback = 1;
+    r->cb.on_event(r->cb.ctx, k, off, len);
+    r->in_callback = 0;
+}
+
+static void record_conflict(tcpsift_reasm *r, uint64_t off, uint64_t len, int new_won,
+                            int delivered)
+{
+    tcpsift_reasm_conflict *c =
+        &r->conflicts[r->stats.conflicts % TCPSIFT_REASM_CONFLICT_RECORDS];
+    c->offset = off;
+    c->len = len;
+    c->new_won = (uint8_t)new_won;
+    c->delivered = (uint8_t)delivered;
+    r->stats.conflicts++;
+    r->stats.overlap_bytes += len;
+    emit_event(r, TCPSIFT_REASM_EV_OVERLAP_MISMATCH, off, len);
+}
+
+/* Keep the last max_retained_bytes delivered bytes (next_offset already advanced past them). */
+static void retain(tcpsift_reasm *r, const uint8_t *p, size_t len)
+{
+    uint64_t cap = r->cfg.max_retained_bytes;
+    if (cap == 0) return;
+    if (r->ring == NULL) {
+        r->ring = mem_alloc(r, (size_t)cap);
+        if (r->ring == NULL) return; /* retention is best effort: copies become unverified */
+        r->ring_start = r->next_offset - len;
+    }
+    if (len > cap) {
+        p += len - cap;
+        len = (size_t)cap;
+    }
+    uint64_t off = r->next_offset - len;
+    size_t pos = (size_t)(off % cap);
+    size_t first = len < cap - pos ? len : (size_t)(cap - pos);
+    memcpy(r->ring + pos, p, first);
+    memcpy(r->ring, p + first, len - first);
+    if (r->next_offset - r->ring_start > cap) r->ring_start = r->next_offset - cap;
+}
+
+static void emit_data(tcpsift_reasm *r, const uint8_t *p, size_t len, int copied)
+{
+    if (len == 0) return;
+    uint64_t off = r->next_offset;
+    r->next_offset += len;
+    r->stats.delivered_bytes += len;
+    if (r->cb.on_data) {
+        r->in_callback = 1;
+        r->cb.on_data(r->cb.ctx, off, p, len, copied);
+        r->in_callback = 0;
+    }
+    retain(r, p, len);
+}
+
+static void emit_gap(tcpsift_reasm *r, uint64_t len, tcpsift_reasm_gap_reason why)
+{
+    if (len == 0) return;
+    uint64_t off = r->next_offset;
+    r->next_offset += len;
+    r->ring_start = r->next_offset; /* retained bytes must be contiguous with next_offset */
+    r->stats.gap_bytes += len;
+    if (r->cb.on_gap) {
+        r->in_callback = 1;
+        r->cb.on_gap(r->cb.ctx, off, len, why);
+        r->in_callback = 0;
+    }
+}
+
+/* Deliver the first extent (which starts at next_offset) up to `limit`. */
+static void deliver_front(tcpsift_reasm *r, uint64_t limit)
+{
+    ext_t *e = ext_at(r, 0);
+    uint64_t stop = e->end < limit ? e->end : limit;
+    uint64_t n = stop - e->start;
+    held_t *h = e->held;
+    const uint8_t *p = h ? ext_data(e, e->start) : NULL;
+    int gone = stop == e->end;
+    e->start = stop;
+    if (gone) ext_remove(r, 0);
+    if (h) {
+        r->stats.buffered_bytes -= n;
+        emit_data(r, p, (size_t)n, 1);
+        if (gone) held_unref(r, h); /* after the callback: p points into h */
+    } else {
+        emit_gap(r, n, TCPSIFT_GAP_TRUNCATED);
+    }
+}
+
+/* Deliver held extents and skip holes up to `limit` (UINT64_MAX: everything held). */
+static void release_until(tcpsift_reasm *r, uint64_t limit, tcpsift_reasm_gap_reason why)
+{
+    while (r->next_offset < limit) {
+        if (r->ext_count == 0) {
+            if (limit != UINT64_MAX) emit_gap(r, limit - r->next_offset, why);
+            return;
+        }
+        ext_t *e = ext_at(r, 0);
+        if (e->start > r->next_offset) {
+            uint64_t stop = e->start < limit ? e->start : limit;
+            emit_gap(r, stop - r->next_offset, why);
+            continue;
+        }
+        deliver_front(r, limit);
+    }
+}
+
+static void flush_contiguous(tcpsift_reasm *r)
+{
+    while (r->ext_count && ext_at(r, 0)->start == r->next_offset) deliver_front(r, UINT64_MAX);
+}
+
+/* ------------------------------------------------------------------ room under the caps */
+
+/* Release the lowest held data until `bytes` more memory and `extents` more extents fit, or the
+ * segment starting at `s` is itself the lowest data (then any hole before it is skipped).
+ * Returns 1 when the segment must be delivered at once instead of being held. */
+static int make_room(tcpsift_reasm *r, uint64_t s, uint64_t seg_len, uint64_t bytes,
+                     uint64_t extents)
+{
+    int hit = 0;
+    for (;;) {
+        enum cap_kind k = CAP_NONE;
+        if (r->cfg.max_segments && r->ext_count + extents > r->cfg.max_segments)
+            k = CAP_SEGMENTS;
+        else
+            k = mem_check(r, bytes + ext_growth_bytes(r, r->ext_count + extents));
+        if (k == CAP_NONE) return 0;
+        if (!hit) {
+            hit = 1;
+            if (k == CAP_SEGMENTS) {
+                r->stats.segment_cap_hits++;
+                emit_event(r, TCPSIFT_REASM_EV_SEGMENT_CAP_HIT, s, seg_len);
+            } else {
+                r->stats.memcap_hits++;
+                if (k == CAP_BUDGET) r->budget->hits++;
+                emit_event(r, TCPSIFT_REASM_EV_MEMCAP_HIT, s, seg_len);
+            }
+        }
+        tcpsift_reasm_gap_reason why =
+            k == CAP_SEGMENTS ? TCPSIFT_GAP_SEGMENT_CAP : TCPSIFT_GAP_MEMCAP;
+        if (r->ext_count == 0 || ext_at(r, 0)->start >= s) {
+            if (s > r->next_offset) emit_gap(r, s - r->next_offset, why);
+            return 1;
+        }
+        uint64_t first = ext_at(r, 0)->start;
+        if (first > r->next_offset) emit_gap(r, first - r->next_offset, why);
+        flush_contiguous(r);
+    }
+}
+
+/* ------------------------------------------------------------------ one segment */
+
+typedef struct seg_in {
+    uint64_t s, e, w;      /* captured bytes [s,e), uncaptured tail [e,w) */
+    const uint8_t *data;   /* byte at stream offset s */
+    uint64_t ostart, oend; /* the copy's original captured bounds (for the OS policies) */
+    held_t *nh;            /* our copy of [s,e) when it must be held */
+    int now;               /* [s,w) is delivered at once, in order */
+} seg_in;
+
+/* 64-bit stream offset of sequence number `seq`, taken within ±2^31 of next_offset
+ * (RFC 9293 §3.4 sequence arithmetic). May be negative: before the first byte. */
+static int64_t seq_offset(const tcpsift_reasm *r, uint32_t seq)
+{
+    uint32_t d = seq - (uint32_t)(r->base_seq + (uint32_t)r->next_offset);
+    int64_t rel = d < 0x80000000u ? (int64_t)d : (int64_t)d - (int64_t)0x100000000;
+    return (int64_t)r->next_offset + rel;
+}
+
+static void diff_bounds(const uint8_t *x, const uint8_t *y, size_t n, size_t base, int *any,
+                        size_t *d0, size_t *d1)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (x[i] != y[i]) {
+            if (!*any) *d0 = base + i;
+            *any = 1;
+            *d1 = base + i;
+        }
+    }
+}
+
+/* Count an overlap of n bytes at `off`: identical bytes are retransmissions, the span from the
+ * first to the last differing byte is a mismatch. */
+static void account_overlap(tcpsift_reasm *r, uint64_t off, uint64_t n, int any, size_t d0,
+                            size_t d1, int new_won, int delivered)
+{
+    if (!any) {
+        r->stats.retransmitted_bytes += n;
+        emit_event(r, TCPSIFT_REASM_EV_RETRANSMISSION, off, n);
+        return;
+    }
+    uint64_t mlen = (uint64_t)(d1 - d0) + 1;
+    r->stats.retransmitted_bytes += n - mlen;
+    record_conflict(r, off + d0, mlen, new_won, delivered);
+}
+
+/* Drop the part of the segment before next_offset: compare it with the retained delivered
+ * bytes where we still have them. */
+static void trim_delivered(tcpsift_reasm *r, int64_t *s, int64_t *e, int64_t w,
+                           const uint8_t **data)
+{
+    int64_t next = (int64_t)r->next_offset;
+    if (*s >= next) return;
+    int64_t stop = w < next ? w : next;
+    int64_t cap_stop = *e < stop ? *e : stop; /* captured bytes below next: [s, cap_stop) */
+    int64_t lo = r->ring ? (int64_t)r->ring_start : next;
+    uint64_t unverified = 0;
+    int64_t a = *s;
+    const uint8_t *p = *data;
+    if (a < lo && a < cap_stop) {
+        int64_t m = cap_stop < lo ? cap_stop : lo;
+        unverified += (uint64_t)(m - a);
+        p += m - a;
+        a = m;
+    }
+    if (a < cap_stop) {
+        uint64_t cap = r->cfg.max_retained_bytes;
+        size_t n = (size_t)(cap_stop - a), done = 0, d0 = 0, d1 = 0;
+        int any = 0;
+        while (done < n) {
+            size_t pos = (size_t)(((uint64_t)a + done) % cap);
+            size_t chunk = n - done < cap - pos ? n - done : (size_t)(cap - pos);
+            diff_bounds(p + done, r->ring + pos, chunk, done, &any, &d0, &d1);
+            done += chunk;
+        }
+        account_overlap(r, (uint64_t)a, n, any, d0, d1, 0, 1);
+    }
+    if (stop > cap_stop && stop > *s) /* uncaptured bytes below next */
+        unverified += (uint64_t)(stop - (cap_stop > *s ? cap_stop : *s));
+    if (unverified) {
+        r->stats.unverified_bytes += unverified;
+        emit_event(r, TCPSIFT_REASM_EV_RETRANSMISSION_UNVERIFIED, *s < 0 ? 0 : (uint64_t)*s,
+                   unverified);
+    }
+    if (cap_stop > *s) *data += cap_stop - *s;
+    *s = stop;
+    if (*e < *s) *e = *s;
+}
+
+/* Remove held bytes at or after the FIN (RFC 9293 §3.10.7.4: nothing follows a FIN). */
+static void drop_held_after(tcpsift_reasm *r, uint64_t fin)
+{
+    uint64_t dropped = 0, maxend = fin;
+    while (r->ext_count) {
+        ext_t *x = ext_at(r, r->ext_count - 1);
+        if (x->end <= fin) break;
+        if (x->end > maxend) maxend = x->end;
+        uint64_t from = x->start > fin ? x->start : fin;
+        uint64_t n = x->end - from;
+        dropped += n;
+        if (x->held) r->stats.buffered_bytes -= n;
+        if (from == x->start) {
+            held_t *h = x->held;
+            ext_remove(r, r->ext_count - 1);
+            held_unref(r, h);
+        } else {
+            x->end = fin;
+        }
+    }
+    if (dropped) {
+        r->stats.dropped_after_fin_bytes += dropped;
+        emit_event(r, TCPSIFT_REASM_EV_DATA_AFTER_FIN, fin, maxend - fin);
+    }
+}
+
+static void piece_uncovered(tcpsift_reasm *r, seg_in *g, uint64_t a, uint64_t b)
+{
+    int has_data = a < g->e;
+    if (g->now) {
+        if (has_data)
+            emit_data(r, g->data + (a - g->s), (size_t)(b - a), 0);
+        else
+            emit_gap(r, b - a, TCPSIFT_GAP_TRUNCATED);
+        return;
+    }
+    ext_t x = {a, b, has_data ? g->nh : NULL};
+    if (has_data) {
+        g->nh->refs++;
+        buffered_add(r, b - a);
+    }
+    ext_insert(r, ext_find(r, a), x);
+}
+
+/* Held extent i now holds the new copy on [a,b) (split as needed). */
+static void replace_piece(tcpsift_reasm *r, uint32_t i, uint64_t a, uint64_t b, held_t *nh)
+{
+    ext_t old = *ext_at(r, i);
+    ext_t mid = {a, b, nh};
+    int left = a > old.start, right = b < old.end;
+    nh->refs++;
+    if (old.held == NULL) buffered_add(r, b - a); /* a never-captured range gets bytes */
+    if (left && right && old.held) old.held->refs++;
+    if (!left && !right) held_unref(r, old.held);
+    uint32_t k = i;
+    if (left) {
+        ext_at(r, i)->end = a;
+        ext_insert(r, i + 1, mid);
+        k = i + 1;
+    } else {
+        *ext_at(r, i) = mid;
+    }
+    if (right) {
+        ext_t rt = old;
+        rt.start = b;
+        ext_insert(r, k + 1, rt);
+    }
+}
+
+static void piece_overlap(tcpsift_reasm *r, seg_in *g, uint32_t i, uint64_t a, uint64_t b)
+{
+    ext_t *x = ext_at(r, i);
+    int has_data = a < g->e;
+    int new_wins;
+    if (!has_data) {
+        new_wins = 0; /* an uncaptured tail never replaces anything */
+    } else if (x->held == NULL) {
+        new_wins = 1; /* real bytes for a range we only knew was missing */
+    } else {
+        int any = 0;
+        size_t d0 = 0, d1 = 0;
+        diff_bounds(g->data + (a - g->s), ext_data(x, a), (size_t)(b - a), 0, &any, &d0, &d1);
+        new_wins = any && tcpsift_overlap_new_wins(r->cfg.policy, g->ostart, g->oend,
+                                                   x->held->ostart, x->held->oend);
+        account_overlap(r, a, b - a, any, d0, d1, new_wins, 0);
+        x = ext_at(r, i); /* (callbacks cannot change r, but keep the pointer fresh) */
+    }
+    if (g->now) { /* x starts at a == next_offset */
+        if (new_wins) {
+            held_t *h = x->held;
+            if (h) r->stats.buffered_bytes -= b - a;
+            x->start = b;
+            if (x->start == x->end) {
+                ext_remove(r, 0);
+                held_unref(r, h);
+            }
+            emit_data(r, g->data + (a - g->s), (size_t)(b - a), 0);
+        } else {
+            deliver_front(r, b);
+        }
+        return;
+    }
+    if (new_wins) replace_piece(r, i, a, b, g->nh);
+}
+
+static void process_range(tcpsift_reasm *r, seg_in *g, uint64_t a, uint64_t b)
+{
+    uint64_t cur = a;
+    while (cur < b) {
+        uint32_t i = ext_find(r, cur);
+        if (i == r->ext_count || ext_at(r, i)->start >= b) {
+            piece_uncovered(r, g, cur, b);
+            return;
+        }
+        uint64_t xs = ext_at(r, i)->start, xe = ext_at(r, i)->end;
+        if (xs > cur) {
+            piece_uncovered(r, g, cur, xs);
+            cur = xs;
+            continue;
+        }
+        uint64_t stop = xe < b ? xe : b;
+        piece_overlap(r, g, i, cur, stop);
+        cur = stop;
+    }
+}
+
+/* Dry run over [a,b): how many uncovered pieces it has and whether it overlaps a
+ * never-captured range. */
+static void plan_range(const tcpsift_reasm *r, uint64_t a, uint64_t b, uint64_t *pieces,
+                       int *markers)
+{
+    uint64_t cur = a;
+    for (uint32_t i = ext_find(r, a); i < r->ext_count && cur < b; i++) {
+        const ext_t *x = ext_at(r, i);
+        if (x->start >= b) break;
+        if (x->start > cur) ++*pieces;
+        if (x->held == NULL) *markers = 1;
+        cur = x->end;
+    }
+    if (cur < b) ++*pieces;
+}
+
+static held_t *held_new(tcpsift_reasm *r, const seg_in *g)
+{
+    uint64_t n = g->e - g->s;
+    if (n > SIZE_MAX - sizeof(held_t)) return NULL;
+    size_t size = sizeof(held_t) + (size_t)n;
+    held_t *h = mem_alloc(r, size);
+    if (h == NULL) return NULL;
+    h->start = g->s;
+    h->ostart = g->ostart;
+    h->oend = g->oend;
+    h->alloc_size = size;
+    h->refs = 0;
+    memcpy(held_data(h), g->data, (size_t)n);
+    return h;
+}
+
+static int valid_reasm(const tcpsift_reasm *r) { return r != NULL && !r->in_callback; }
+
+tcpsift_error tcpsift_reasm_segment(tcpsift_reasm *r, uint32_t seq, const uint8_t *data,
+                                    size_t len, size_t wire_len, unsigned flags)
+{
+    if (!valid_reasm(r) || len > wire_len || (len && data == NULL) || wire_len > MAX_WIRE_LEN)
+        return TCPSIFT_E_INVALID_ARGUMENT;
+    if (r->finished) return TCPSIFT_OK;
+    if (flags & TCPSIFT_REASM_RST) {
+        r->stats.rst_payload_bytes += wire_len;
+        return TCPSIFT_OK;
+    }
+    /* The SYN occupies the sequence number before the first data byte (RFC 9293 §3.4). */
+    uint32_t ds = seq + ((flags & TCPSIFT_REASM_SYN) ? 1u : 0u);
+    if (!r->have_base) {
+        if (!(flags & (TCPSIFT_REASM_SYN | TCPSIFT_REASM_FIN)) && wire_len == 0)
+            return TCPSIFT_OK;
+        r->have_base = 1;
+        r->base_seq = ds;
+        r->next_offset = 0;
+        r->ring_start = 0;
+    }
+    int64_t s = seq_offset(r, ds);
+    int64_t e = s + (int64_t)len, w = s + (int64_t)wire_len;
+    const int64_t ostart = s < 0 ? 0 : s, oend = e < 0 ? 0 : e;
+
+    /* The FIN follows the segment's last byte and occupies one number (RFC 9293 §3.4). */
+    if ((flags & TCPSIFT_REASM_FIN) && !r->have_fin && w >= (int64_t)r->next_offset) {
+        r->have_fin = 1;
+        r->fin_offset = (uint64_t)w;
+        drop_held_after(r, r->fin_offset);
+    }
+    if (r->have_fin && w > (int64_t)r->fin_offset) {
+        int64_t from = s > (int64_t)r->fin_offset ? s : (int64_t)r->fin_offset;
+        r->stats.dropped_after_fin_bytes += (uint64_t)(w - from);
+        emit_event(r, TCPSIFT_REASM_EV_DATA_AFTER_FIN, (uint64_t)from, (uint64_t)(w - from));
+        w = from;
+        if (e > w) e = w;
+        if (s > w) s = w;
+    }
+    trim_delivered(r, &s, &e, w, &data);
+    if (s >= w) return TCPSIFT_OK;
+
+    seg_in g = {(uint64_t)s, (uint64_t)e, (uint64_t)w, data, (uint64_t)ostart, (uint64_t)oend,
+                NULL, 0};
+    g.now = r->cfg.mode == TCPSIFT_REASM_ON_ARRIVAL && g.s == r->next_offset;
+    if (!g.now) {
+        uint64_t pieces = 0;
+        int markers = 0, tail_markers = 0;
+        plan_range(r, g.s, g.e, &pieces, &markers);
+        int need_copy = g.e > g.s &&
+                        (pieces > 0 || markers || r->cfg.policy != TCPSIFT_OVERLAP_FIRST);
+        plan_range(r, g.e, g.w, &pieces, &tail_markers);
+        uint64_t bytes = need_copy ? sizeof(held_t) + (g.e - g.s) : 0;
+        uint64_t extents = pieces + 2; /* +2: a replaced range can split two held extents */
+        if (make_room(r, g.s, g.w - g.s, bytes, extents)) {
+            g.now = 1;
+        } else if (!ext_reserve(r, (uint64_t)r->ext_count + extents) ||
+                   (need_copy && (g.nh = held_new(r, &g)) == NULL)) {
+            /* The allocator itself refused: behave as at a cap, deliver what we have. */
+            r->stats.memcap_hits++;
+            emit_event(r, TCPSIFT_REASM_EV_MEMCAP_HIT, g.s, g.w - g.s);
+            release_until(r, g.s, TCPSIFT_GAP_MEMCAP);
+            g.now = 1;
+        }
+        if (g.now) {
+            /* Releasing may have delivered past s: compare what is now behind us. */
+            int64_t s2 = (int64_t)g.s, e2 = (int64_t)g.e;
+            trim_delivered(r, &s2, &e2, (int64_t)g.w, &g.data);
+            g.s = (uint64_t)s2;
+            g.e = (uint64_t)e2;
+        }
+    }
+    if (g.s < g.w) {
+        process_range(r, &g, g.s, g.e);
+        process_range(r, &g, g.e, g.w);
+    }
+    if (g.nh && g.nh->refs == 0) mem_free(r, g.nh, g.nh->alloc_size);
+    if (r->cfg.mode == TCPSIFT_REASM_ON_ARRIVAL) flush_contiguous(r);
+    return TCPSIFT_OK;
+}
+
+tcpsift_error tcpsift_reasm_ack(tcpsift_reasm *r, uint32_t ack)
+{
+    if (!valid_reasm(r)) return TCPSIFT_E_INVALID_ARGUMENT;
+    if (r->finished || !r->have_base) return TCPSIFT_OK;
+    int64_t off = seq_offset(r, ack);
+    if (off <= (int64_t)r->next_offset) return TCPSIFT_OK;
+    uint64_t limit = (uint64_t)off;
+    if (r->have_fin && limit > r->fin_offset) limit = r->fin_offset; /* the FIN's own number */
+    release_until(r, limit, TCPSIFT_GAP_ACK_UNSEEN);
+    if (r->cfg.mode == TCPSIFT_REASM_ON_ARRIVAL) flush_contiguous(r);
+    return TCPSIFT_OK;
+}
+
+void tcpsift_reasm_free(tcpsift_reasm *r)
+{
+    if (r == NULL) return;
+    while (r->ext_count) {
+        held_t *h = ext_at(r, r->ext_count - 1)->held;
+        if (h) r->stats.buffered_bytes -= ext_at(r, r->ext_count - 1)->end -
+                                          ext_at(r, r->ext_count - 1)->start;
+        r->ext_count--;
+        held_unref(r, h);
+    }
+    mem_free(r, r->ext, (size_t)r->ext_cap * sizeof(ext_t));
+    r->ext = NULL;
+    r->ext_cap = 0;
+    r->ext_head = 0;
+    mem_free(r, r->ring, (size_t)r->cfg.max_retained_bytes);
+    r->ring = NULL;
+}
+
+tcpsift_error tcpsift_reasm_finish(tcpsift_reasm *r)
+{
+    if (!valid_reasm(r)) return TCPSIFT_E_INVALID_ARGUMENT;
+    if (r->finished) return TCPSIFT_OK;
+    release_until(r, UINT64_MAX, TCPSIFT_GAP_FINISH);
+    if (r->have_fin && r->next_offset < r->fin_offset)
+        emit_gap(r, r->fin_offset - r->next_offset, TCPSIFT_GAP_FINISH);
+    r->finished = 1;
+    tcpsift_reasm_free(r);
+    return TCPSIFT_OK;
+}
+
+/* ------------------------------------------------------------------ setup and queries */
+
+void tcpsift_reasm_config_default(tcpsift_reasm_config *cfg)
+{
+    if (cfg == NULL) return;
+    memset(cfg, 0, sizeof(*cfg));
+    cfg->mode = TCPSIFT_REASM_ON_ARRIVAL;
+    cfg->policy = TCPSIFT_OVERLAP_FIRST;
+    cfg->max_buffered_bytes = DEFAULT_MAX_BUFFERED;
+    cfg->max_segments = DEFAULT_MAX_SEGMENTS;
+    cfg->max_retained_bytes = DEFAULT_MAX_RETAINED;
+}
+
+tcpsift_error tcpsift_reasm_init(tcpsift_reasm *r, const tcpsift_reasm_config *cfg,
+                                 const tcpsift_reasm_callbacks *cb,
+                                 const tcpsift_allocator *alloc, tcpsift_reasm_budget *budget)
+{
+    if (r == NULL) return TCPSIFT_E_INVALID_ARGUMENT;
+    tcpsift_reasm_config c;
+    if (cfg)
+        c = *cfg;
+    else
+        tcpsift_reasm_config_default(&c);
+    if ((unsigned)c.mode > TCPSIFT_REASM_ACKED || (unsigned)c.policy >= TCPSIFT_OVERLAP_COUNT_ ||
+        c.max_segments > (1u << 30) || (alloc && (alloc->alloc == NULL || alloc->free == NULL)))
+        return TCPSIFT_E_INVALID_ARGUMENT;
+    memset(r, 0, sizeof(*r));
+    r->cfg = c;
+    if (cb) r->cb = *cb;
+    if (alloc) {
+        r->alloc = *alloc;
+    } else {
+        r->alloc.alloc = default_alloc;
+        r->alloc.free = default_free;
+    }
+    r->budget = budget;
+    return TCPSIFT_OK;
+}
+
+const tcpsift_reasm_stats *tcpsift_reasm_get_stats(const tcpsift_reasm *r)
+{
+    return r ? &r->stats : NULL;
+}
+
+size_t tcpsift_reasm_conflicts(const tcpsift_reasm *r, tcpsift_reasm_conflict *out, size_t max)
+{
+    if (r == NULL || out == NULL) return 0;
+    uint64_t total = r->stats.conflicts;
+    uint64_t kept = total < TCPSIFT_REASM_CONFLICT_RECORDS ? total : TCPSIFT_REASM_CONFLICT_RECORDS;
+    uint64_t n = kept < max ? kept : max;
+    for (uint64_t i = 0; i < n; i++)
+        out[i] = r->conflicts[(total - n + i) % TCPSIFT_REASM_CONFLICT_RECORDS];
+    return (size_t)n;
+}
+
+uint64_t tcpsift_reasm_next_offset(const tcpsift_reasm *r) { return r ? r->next_offset : 0; }
+
+int tcpsift_reasm_fin_reached(const tcpsift_reasm *r)
+{
+    return r != NULL && r->have_fin && r->next_offset >= r->fin_offset;
+}
+
+const char *tcpsift_reasm_gap_reason_name(tcpsift_reasm_gap_reason why)
+{
+    switch (why) {
+    case TCPSIFT_GAP_MEMCAP:
+        return "memcap";
+    case TCPSIFT_GAP_SEGMENT_CAP:
+        return "segment_cap";
+    case TCPSIFT_GAP_ACK_UNSEEN:
+        return "ack_unseen";
+    case TCPSIFT_GAP_FINISH:
+        return "finish";
+    case TCPSIFT_GAP_TRUNCATED:
+        return "truncated";
+    }
+    return "unknown";
+}
+
+const char *tcpsift_reasm_event_name(tcpsift_reasm_event_kind k)
+{
+    switch (k) {
+    case TCPSIFT_REASM_EV_RETRANSMISSION:
+        return "retransmission";
+    case TCPSIFT_REASM_EV_RETRANSMISSION_UNVERIFIED:
+        return "retransmission_unverified";
+    case TCPSIFT_REASM_EV_OVERLAP_MISMATCH:
+        return "overlap_mismatch";
+    case TCPSIFT_REASM_EV_DATA_AFTER_FIN:
+        return "data_after_fin";
+    case TCPSIFT_REASM_EV_MEMCAP_HIT:
+        return "memcap_hit";
+    case TCPSIFT_REASM_EV_SEGMENT_CAP_HIT:
+        return "segment_cap_hit";
+    case TCPSIFT_REASM_EV_COUNT_:
+        break;
+    }
+    return "unknown";
+}
