@@ -21,12 +21,18 @@ static void libc_free(void *ctx, void *ptr)
 const char *tcpsift_frame_error_name(tcpsift_frame_error err)
 {
     switch (err) {
-    case TCPSIFT_FRAME_OK: return "";
-    case TCPSIFT_FRAME_TRUNCATED: return "truncated";
-    case TCPSIFT_FRAME_DESYNC: return "desync";
-    case TCPSIFT_FRAME_TOO_LONG: return "too_long";
-    case TCPSIFT_FRAME_BAD_LENGTH: return "bad_length";
-    case TCPSIFT_FRAME_INCOMPLETE: return "incomplete";
+    case TCPSIFT_FRAME_OK:
+        return "";
+    case TCPSIFT_FRAME_TRUNCATED:
+        return "truncated";
+    case TCPSIFT_FRAME_DESYNC:
+        return "desync";
+    case TCPSIFT_FRAME_TOO_LONG:
+        return "too_long";
+    case TCPSIFT_FRAME_BAD_LENGTH:
+        return "bad_length";
+    case TCPSIFT_FRAME_INCOMPLETE:
+        return "incomplete";
     }
     return "unknown";
 }
@@ -34,9 +40,12 @@ const char *tcpsift_frame_error_name(tcpsift_frame_error err)
 const char *tcpsift_frame_part_name(tcpsift_frame_part part)
 {
     switch (part) {
-    case TCPSIFT_FRAME_WHOLE: return "whole";
-    case TCPSIFT_FRAME_HEADER: return "header";
-    case TCPSIFT_FRAME_BODY: return "body";
+    case TCPSIFT_FRAME_WHOLE:
+        return "whole";
+    case TCPSIFT_FRAME_HEADER:
+        return "header";
+    case TCPSIFT_FRAME_BODY:
+        return "body";
     }
     return "unknown";
 }
@@ -58,7 +67,8 @@ size_t tcpsift_frame_copy_body(const tcpsift_frame *frame, uint8_t *out, size_t 
 uint64_t framer_pend_len(const tcpsift_framer *f)
 {
     uint64_t n = f->tail_len;
-    for (size_t i = 0; i < f->nviews; i++) n += f->views[i].len;
+    for (size_t i = 0; i < f->nviews; i++)
+        n += f->views[i].len;
     return n;
 }
 
@@ -83,7 +93,8 @@ static int framer_tail_reserve(tcpsift_framer *f, size_t extra)
     size_t need = f->tail_len + extra;
     if (need <= f->tail_cap) return 1;
     size_t cap = f->tail_cap ? f->tail_cap : 256;
-    while (cap < need) cap = cap > SIZE_MAX / 2 ? SIZE_MAX : cap * 2;
+    while (cap < need)
+        cap = cap > SIZE_MAX / 2 ? SIZE_MAX : cap * 2;
     if (cap > f->tail_limit) cap = f->tail_limit;
     uint8_t *p = f->alloc.realloc_fn(f->alloc.ctx, f->tail, cap);
     if (!p) return 0;
@@ -180,7 +191,8 @@ void framer_emit(tcpsift_framer *f, tcpsift_frame_part part, tcpsift_frame_error
                         : 0;
     fr.segs = fr.nsegs ? f->out_body : NULL;
     fr.data_len = 0;
-    for (size_t i = 0; i < fr.nsegs; i++) fr.data_len += fr.segs[i].len;
+    for (size_t i = 0; i < fr.nsegs; i++)
+        fr.data_len += fr.segs[i].len;
     cb(ctx, &fr);
 }
 
@@ -211,15 +223,21 @@ tcpsift_error tcpsift_framer_init(tcpsift_framer *f, const tcpsift_framer_config
     }
     /* Pending never holds more than the frame max plus a length field
      * (header bytes before the field are inside max) or a partial delimiter. */
-    uint64_t limit = cfg->max + TCPSIFT_FRAMER_TAIL_SLACK + TCPSIFT_FRAMER_MAX_DELIM +
-                     cfg->header_offset;
+    uint64_t limit =
+        cfg->max + TCPSIFT_FRAMER_TAIL_SLACK + TCPSIFT_FRAMER_MAX_DELIM + cfg->header_offset;
     f->tail_limit = limit > SIZE_MAX ? SIZE_MAX : (size_t)limit;
     f->sticky = TCPSIFT_OK;
     switch (cfg->kind) {
-    case TCPSIFT_FRAMER_LENGTH: framer_length_init(f); break;
+    case TCPSIFT_FRAMER_LENGTH:
+        framer_length_init(f);
+        break;
     case TCPSIFT_FRAMER_LINE:
-    case TCPSIFT_FRAMER_DELIM: framer_delimiter_init(f); break;
-    case TCPSIFT_FRAMER_JSON_HEADER: framer_json_init(f); break;
+    case TCPSIFT_FRAMER_DELIM:
+        framer_delimiter_init(f);
+        break;
+    case TCPSIFT_FRAMER_JSON_HEADER:
+        framer_json_init(f);
+        break;
     }
     return TCPSIFT_OK;
 }
@@ -247,10 +265,16 @@ tcpsift_error tcpsift_framer_feed(tcpsift_framer *f, const uint8_t *data, size_t
     tcpsift_cursor in = cursor_make(data, len);
     int ok = 0;
     switch (f->cfg.kind) {
-    case TCPSIFT_FRAMER_LENGTH: ok = framer_length_feed(f, &in, cb, ctx); break;
+    case TCPSIFT_FRAMER_LENGTH:
+        ok = framer_length_feed(f, &in, cb, ctx);
+        break;
     case TCPSIFT_FRAMER_LINE:
-    case TCPSIFT_FRAMER_DELIM: ok = framer_delimiter_feed(f, &in, cb, ctx); break;
-    case TCPSIFT_FRAMER_JSON_HEADER: ok = framer_json_feed(f, &in, cb, ctx); break;
+    case TCPSIFT_FRAMER_DELIM:
+        ok = framer_delimiter_feed(f, &in, cb, ctx);
+        break;
+    case TCPSIFT_FRAMER_JSON_HEADER:
+        ok = framer_json_feed(f, &in, cb, ctx);
+        break;
     }
     if (!ok) {
         framer_fail_memory(f);
@@ -270,10 +294,16 @@ tcpsift_error tcpsift_framer_gap(tcpsift_framer *f, uint64_t gap_len, tcpsift_fr
     if (gap_len == 0) return TCPSIFT_OK;
     if (!f->stopped) {
         switch (f->cfg.kind) {
-        case TCPSIFT_FRAMER_LENGTH: framer_length_gap(f, gap_len, cb, ctx); break;
+        case TCPSIFT_FRAMER_LENGTH:
+            framer_length_gap(f, gap_len, cb, ctx);
+            break;
         case TCPSIFT_FRAMER_LINE:
-        case TCPSIFT_FRAMER_DELIM: framer_delimiter_gap(f, gap_len, cb, ctx); break;
-        case TCPSIFT_FRAMER_JSON_HEADER: framer_json_gap(f, gap_len, cb, ctx); break;
+        case TCPSIFT_FRAMER_DELIM:
+            framer_delimiter_gap(f, gap_len, cb, ctx);
+            break;
+        case TCPSIFT_FRAMER_JSON_HEADER:
+            framer_json_gap(f, gap_len, cb, ctx);
+            break;
         }
     }
     f->pos += gap_len;
@@ -287,16 +317,28 @@ tcpsift_error tcpsift_framer_finish(tcpsift_framer *f, tcpsift_frame_cb cb, void
     if (f->sticky != TCPSIFT_OK) return f->sticky;
     if (!f->stopped) {
         switch (f->cfg.kind) {
-        case TCPSIFT_FRAMER_LENGTH: framer_length_finish(f, cb, ctx); break;
+        case TCPSIFT_FRAMER_LENGTH:
+            framer_length_finish(f, cb, ctx);
+            break;
         case TCPSIFT_FRAMER_LINE:
-        case TCPSIFT_FRAMER_DELIM: framer_delimiter_finish(f, cb, ctx); break;
-        case TCPSIFT_FRAMER_JSON_HEADER: framer_json_finish(f, cb, ctx); break;
+        case TCPSIFT_FRAMER_DELIM:
+            framer_delimiter_finish(f, cb, ctx);
+            break;
+        case TCPSIFT_FRAMER_JSON_HEADER:
+            framer_json_finish(f, cb, ctx);
+            break;
         }
     }
     framer_pend_reset(f);
     return TCPSIFT_OK;
 }
 
-uint64_t tcpsift_framer_offset(const tcpsift_framer *f) { return f->pos; }
+uint64_t tcpsift_framer_offset(const tcpsift_framer *f)
+{
+    return f->pos;
+}
 
-int tcpsift_framer_stopped(const tcpsift_framer *f) { return f->stopped; }
+int tcpsift_framer_stopped(const tcpsift_framer *f)
+{
+    return f->stopped;
+}

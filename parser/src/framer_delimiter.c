@@ -18,7 +18,10 @@ enum delim_phase {
     DELIM_RESYNC   /* after a gap: skipping to the next delimiter */
 };
 
-static int is_line(const tcpsift_framer *f) { return f->cfg.kind == TCPSIFT_FRAMER_LINE; }
+static int is_line(const tcpsift_framer *f)
+{
+    return f->cfg.kind == TCPSIFT_FRAMER_LINE;
+}
 
 void framer_delimiter_init(tcpsift_framer *f)
 {
@@ -29,7 +32,8 @@ void framer_delimiter_init(tcpsift_framer *f)
     f->fail[0] = 0;
     size_t k = 0;
     for (size_t i = 1; i < n; i++) {
-        while (k > 0 && d[i] != d[k]) k = f->fail[k - 1];
+        while (k > 0 && d[i] != d[k])
+            k = f->fail[k - 1];
         if (d[i] == d[k]) k++;
         f->fail[i] = (uint8_t)k;
     }
@@ -44,7 +48,8 @@ void framer_delimiter_init(tcpsift_framer *f)
 static size_t kmp_step(const tcpsift_framer *f, size_t j, uint8_t b)
 {
     const uint8_t *d = f->cfg.delim;
-    while (j > 0 && d[j] != b) j = f->fail[j - 1];
+    while (j > 0 && d[j] != b)
+        j = f->fail[j - 1];
     if (d[j] == b) j++;
     return j;
 }
@@ -113,7 +118,8 @@ int framer_delimiter_feed(tcpsift_framer *f, tcpsift_cursor *in, tcpsift_frame_c
                 framer_emit_error(f, TCPSIFT_FRAME_WHOLE, TCPSIFT_FRAME_TOO_LONG, f->frame_start,
                                   content, cb, ctx);
                 break;
-            case DELIM_RESYNC: break;
+            case DELIM_RESYNC:
+                break;
             }
             delim_next_frame(f, DELIM_SEARCH);
             continue;
@@ -139,8 +145,11 @@ int framer_delimiter_feed(tcpsift_framer *f, tcpsift_cursor *in, tcpsift_frame_c
             f->seen = total;
             break;
         }
-        case DELIM_DISCARD: f->seen = total; break;
-        case DELIM_RESYNC: break;
+        case DELIM_DISCARD:
+            f->seen = total;
+            break;
+        case DELIM_RESYNC:
+            break;
         }
     }
     return 1;
@@ -155,10 +164,11 @@ void framer_delimiter_gap(tcpsift_framer *f, uint64_t gap_len, tcpsift_frame_cb 
         /* The gap may hide a delimiter (even at a frame boundary): frames
          * cannot be told apart until the next delimiter we see. */
         framer_pend_reset(f);
-        framer_emit_error(f, TCPSIFT_FRAME_WHOLE, TCPSIFT_FRAME_DESYNC, f->frame_start, f->seen,
-                          cb, ctx);
+        framer_emit_error(f, TCPSIFT_FRAME_WHOLE, TCPSIFT_FRAME_DESYNC, f->frame_start, f->seen, cb,
+                          ctx);
         break;
-    case DELIM_RESYNC: break;
+    case DELIM_RESYNC:
+        break;
     }
     f->phase = DELIM_RESYNC;
     f->match = 0; /* bytes on both sides of a gap are not contiguous */
@@ -175,6 +185,7 @@ void framer_delimiter_finish(tcpsift_framer *f, tcpsift_frame_cb cb, void *ctx)
             framer_emit_error(f, TCPSIFT_FRAME_WHOLE, TCPSIFT_FRAME_INCOMPLETE, f->frame_start,
                               f->seen, cb, ctx);
         return;
-    case DELIM_RESYNC: return;
+    case DELIM_RESYNC:
+        return;
     }
 }

@@ -57,7 +57,7 @@ void framer_json_finish(tcpsift_framer *f, tcpsift_frame_cb cb, void *ctx);
 /* Bounded JSON reader: find top-level integer member `key` of the object in
  * segs. Returns 1 and *out when found exactly once as an integer >= 0 that
  * fits in 64 bits; 0 for anything else. */
-int framer_json_find_uint(const tcpsift_bytes *segs, size_t nsegs, const char *key,
-                          size_t key_len, uint64_t *out);
+int framer_json_find_uint(const tcpsift_bytes *segs, size_t nsegs, const char *key, size_t key_len,
+                          uint64_t *out);
 
 #endif

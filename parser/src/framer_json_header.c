@@ -94,12 +94,24 @@ static int json_string(json_reader *r, key_match *m)
         switch (e) {
         case '"':
         case '\\':
-        case '/': match_byte(m, (uint8_t)e); break;
-        case 'b': match_byte(m, 8); break;
-        case 'f': match_byte(m, 12); break;
-        case 'n': match_byte(m, 10); break;
-        case 'r': match_byte(m, 13); break;
-        case 't': match_byte(m, 9); break;
+        case '/':
+            match_byte(m, (uint8_t)e);
+            break;
+        case 'b':
+            match_byte(m, 8);
+            break;
+        case 'f':
+            match_byte(m, 12);
+            break;
+        case 'n':
+            match_byte(m, 10);
+            break;
+        case 'r':
+            match_byte(m, 13);
+            break;
+        case 't':
+            match_byte(m, 9);
+            break;
         case 'u': {
             unsigned cp = 0;
             for (int k = 0; k < 4; k++) {
@@ -121,12 +133,16 @@ static int json_string(json_reader *r, key_match *m)
             }
             break;
         }
-        default: return 0;
+        default:
+            return 0;
         }
     }
 }
 
-static int is_digit(int c) { return c >= '0' && c <= '9'; }
+static int is_digit(int c)
+{
+    return c >= '0' && c <= '9';
+}
 
 /* Number (RFC 8259 section 6). *is_uint: no sign, fraction or exponent and
  * the value fits in 64 bits (then in *value). */
@@ -156,7 +172,8 @@ static int json_number(json_reader *r, uint64_t *value, int *is_uint)
         rd_next(r);
         frac = 1;
         if (!is_digit(rd_peek(r))) return 0;
-        while (is_digit(rd_peek(r))) rd_next(r);
+        while (is_digit(rd_peek(r)))
+            rd_next(r);
     }
     c = rd_peek(r);
     if (c == 'e' || c == 'E') {
@@ -165,7 +182,8 @@ static int json_number(json_reader *r, uint64_t *value, int *is_uint)
         c = rd_peek(r);
         if (c == '+' || c == '-') rd_next(r);
         if (!is_digit(rd_peek(r))) return 0;
-        while (is_digit(rd_peek(r))) rd_next(r);
+        while (is_digit(rd_peek(r)))
+            rd_next(r);
     }
     *value = v;
     *is_uint = !neg && !frac && !overflow;
@@ -241,16 +259,22 @@ static int json_value(json_reader *r, unsigned depth)
             if (c != ',') return 0;
             rd_ws(r);
         }
-    case '"': rd_next(r); return json_string(r, &(key_match){NULL, 0, 0, 0});
-    case 't': return json_literal(r, "true");
-    case 'f': return json_literal(r, "false");
-    case 'n': return json_literal(r, "null");
-    default: return json_number(r, &v, &is_uint);
+    case '"':
+        rd_next(r);
+        return json_string(r, &(key_match){NULL, 0, 0, 0});
+    case 't':
+        return json_literal(r, "true");
+    case 'f':
+        return json_literal(r, "false");
+    case 'n':
+        return json_literal(r, "null");
+    default:
+        return json_number(r, &v, &is_uint);
     }
 }
 
-int framer_json_find_uint(const tcpsift_bytes *segs, size_t nsegs, const char *key,
-                          size_t key_len, uint64_t *out)
+int framer_json_find_uint(const tcpsift_bytes *segs, size_t nsegs, const char *key, size_t key_len,
+                          uint64_t *out)
 {
     json_reader r;
     r.segs = segs;
@@ -280,7 +304,10 @@ static void json_next_message(tcpsift_framer *f, uint64_t start)
     framer_pend_reset(f);
 }
 
-void framer_json_init(tcpsift_framer *f) { json_next_message(f, 0); }
+void framer_json_init(tcpsift_framer *f)
+{
+    json_next_message(f, 0);
+}
 
 static void json_stop(tcpsift_framer *f, tcpsift_frame_part part, tcpsift_frame_error err,
                       uint64_t offset, uint64_t len, tcpsift_frame_cb cb, void *ctx)
@@ -359,8 +386,11 @@ int framer_json_feed(tcpsift_framer *f, tcpsift_cursor *in, tcpsift_frame_cb cb,
             if (!framer_pend_add(f, p, 1)) return 0;
             f->pos += 1;
             switch (framer_field_byte(f, p[0])) {
-            case FIELD_MORE: break;
-            case FIELD_DONE: json_field_done(f, cb, ctx); break;
+            case FIELD_MORE:
+                break;
+            case FIELD_DONE:
+                json_field_done(f, cb, ctx);
+                break;
             case FIELD_OVERFLOW: /* fixed widths never overflow */
                 json_stop(f, TCPSIFT_FRAME_HEADER, TCPSIFT_FRAME_BAD_LENGTH, f->msg_start, 0, cb,
                           ctx);
@@ -380,8 +410,8 @@ int framer_json_feed(tcpsift_framer *f, tcpsift_cursor *in, tcpsift_frame_cb cb,
             f->pos += n;
             f->need -= n;
             if (f->need == 0) {
-                framer_emit(f, TCPSIFT_FRAME_BODY, TCPSIFT_FRAME_OK, f->frame_start, f->body_len,
-                            0, 0, 0, f->body_len, cb, ctx);
+                framer_emit(f, TCPSIFT_FRAME_BODY, TCPSIFT_FRAME_OK, f->frame_start, f->body_len, 0,
+                            0, 0, f->body_len, cb, ctx);
                 json_next_message(f, f->pos);
             }
             break;
@@ -406,12 +436,13 @@ void framer_json_gap(tcpsift_framer *f, uint64_t gap_len, tcpsift_frame_cb cb, v
         json_stop(f, TCPSIFT_FRAME_HEADER, TCPSIFT_FRAME_DESYNC, f->msg_start, 0, cb, ctx);
         return;
     case JSON_BODY:
-        framer_emit(f, TCPSIFT_FRAME_BODY, TCPSIFT_FRAME_TRUNCATED, f->frame_start, f->body_len,
-                    0, 0, 0, f->body_len - f->need, cb, ctx);
+        framer_emit(f, TCPSIFT_FRAME_BODY, TCPSIFT_FRAME_TRUNCATED, f->frame_start, f->body_len, 0,
+                    0, 0, f->body_len - f->need, cb, ctx);
         framer_pend_reset(f);
         f->phase = JSON_SKIP;
         break;
-    case JSON_SKIP: break;
+    case JSON_SKIP:
+        break;
     }
     if (gap_len < f->need) {
         f->need -= gap_len;
@@ -441,6 +472,7 @@ void framer_json_finish(tcpsift_framer *f, tcpsift_frame_cb cb, void *ctx)
         framer_emit_error(f, TCPSIFT_FRAME_BODY, TCPSIFT_FRAME_INCOMPLETE, f->frame_start,
                           f->body_len, cb, ctx);
         return;
-    case JSON_SKIP: return;
+    case JSON_SKIP:
+        return;
     }
 }

@@ -51,7 +51,10 @@ static void length_next_frame(tcpsift_framer *f, uint64_t start)
     framer_pend_reset(f);
 }
 
-void framer_length_init(tcpsift_framer *f) { length_next_frame(f, 0); }
+void framer_length_init(tcpsift_framer *f)
+{
+    length_next_frame(f, 0);
+}
 
 static void length_stop(tcpsift_framer *f, tcpsift_frame_error err, uint64_t offset,
                         tcpsift_frame_cb cb, void *ctx)
@@ -97,8 +100,8 @@ static void length_field_done(tcpsift_framer *f, tcpsift_frame_cb cb, void *ctx)
     f->body_len = body;
     if (prefix + body > f->cfg.max) {
         framer_pend_reset(f);
-        framer_emit_error(f, TCPSIFT_FRAME_WHOLE, TCPSIFT_FRAME_TOO_LONG, f->frame_start, body,
-                          cb, ctx);
+        framer_emit_error(f, TCPSIFT_FRAME_WHOLE, TCPSIFT_FRAME_TOO_LONG, f->frame_start, body, cb,
+                          ctx);
         if (body == 0) {
             length_next_frame(f, f->pos);
         } else {
@@ -134,8 +137,11 @@ int framer_length_feed(tcpsift_framer *f, tcpsift_cursor *in, tcpsift_frame_cb c
             if (!framer_pend_add(f, p, 1)) return 0;
             f->pos += 1;
             switch (framer_field_byte(f, p[0])) {
-            case FIELD_MORE: break;
-            case FIELD_DONE: length_field_done(f, cb, ctx); break;
+            case FIELD_MORE:
+                break;
+            case FIELD_DONE:
+                length_field_done(f, cb, ctx);
+                break;
             case FIELD_OVERFLOW:
                 length_stop(f, TCPSIFT_FRAME_BAD_LENGTH, f->frame_start, cb, ctx);
                 break;
@@ -172,13 +178,14 @@ void framer_length_gap(tcpsift_framer *f, uint64_t gap_len, tcpsift_frame_cb cb,
         return;
     case LEN_BODY: {
         uint64_t known = f->body_len - f->need;
-        framer_emit(f, TCPSIFT_FRAME_WHOLE, TCPSIFT_FRAME_TRUNCATED, f->frame_start, f->body_len,
-                    0, hdr, hdr + f->field_got, known, cb, ctx);
+        framer_emit(f, TCPSIFT_FRAME_WHOLE, TCPSIFT_FRAME_TRUNCATED, f->frame_start, f->body_len, 0,
+                    hdr, hdr + f->field_got, known, cb, ctx);
         framer_pend_reset(f);
         f->phase = LEN_SKIP;
         break;
     }
-    case LEN_SKIP: break;
+    case LEN_SKIP:
+        break;
     }
     /* Skipping a body of known length: resume at its end when the gap ends
      * there or before, else the gap reaches into the next header. */
@@ -206,6 +213,7 @@ void framer_length_finish(tcpsift_framer *f, tcpsift_frame_cb cb, void *ctx)
         framer_emit_error(f, TCPSIFT_FRAME_WHOLE, TCPSIFT_FRAME_INCOMPLETE, f->frame_start,
                           f->body_len, cb, ctx);
         return;
-    case LEN_SKIP: return;
+    case LEN_SKIP:
+        return;
     }
 }

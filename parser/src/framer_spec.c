@@ -135,8 +135,8 @@ tcpsift_error tcpsift_framer_spec_parse(const char *spec, tcpsift_framer_config 
         uint64_t w;
         if (c.kind == TCPSIFT_FRAMER_LENGTH && token_is(args, w_len, "varint")) {
             c.width = 0;
-        } else if (parse_u64(args, w_len, 8, &w) && (w == 1 || w == 2 || w == 3 || w == 4 ||
-                                                      w == 8)) {
+        } else if (parse_u64(args, w_len, 8, &w) &&
+                   (w == 1 || w == 2 || w == 3 || w == 4 || w == 8)) {
             c.width = (unsigned)w;
         } else {
             return spec_fail(why, why_len,

@@ -23,9 +23,8 @@ static void test_line_max(void **state)
                                   "ok\n"
                                   "\r\r\r\r\r\n"
                                   "abcd\r")};
-    static const expect e[] = {W_OK(0, "abcd"),        W_ERR(TOO_LONG, 6, 5),
-                               W_ERR(TOO_LONG, 12, 6), W_OK(19, "ok"),
-                               W_OK(22, "\r\r\r\r"),   W_ERR(INCOMPLETE, 28, 5)};
+    static const expect e[] = {W_OK(0, "abcd"), W_ERR(TOO_LONG, 6, 5), W_ERR(TOO_LONG, 12, 6),
+                               W_OK(19, "ok"),  W_OK(22, "\r\r\r\r"),  W_ERR(INCOMPLETE, 28, 5)};
     check_split_invariance("line,max=4", s, NELEM(s), e, NELEM(e));
 }
 
@@ -41,7 +40,8 @@ static void test_delim_multibyte(void **state)
     static const expect e2[] = {W_OK(0, "abc"), W_OK(9, "x")};
     check_split_invariance("delim:616263616264", s2, NELEM(s2), e2, NELEM(e2));
     static const step s3[] = {DATA("a||b|||c")};
-    static const expect e3[] = {W_OK(0, "a"), W_OK(3, "b"), W_ERR(INCOMPLETE, 6, 2)}; /* "|c" never ends */
+    static const expect e3[] = {W_OK(0, "a"), W_OK(3, "b"),
+                                W_ERR(INCOMPLETE, 6, 2)}; /* "|c" never ends */
     check_split_invariance("delim:7c7c,max=8", s3, NELEM(s3), e3, NELEM(e3));
 }
 
@@ -55,7 +55,8 @@ static void test_delim_max_len(void **state)
     memset(want, 'a', 7);
     /* 63 'a' then 'b': every prefix of the delimiter is a partial match. */
     char spec[6 + 128 + 1] = "delim:";
-    for (int i = 0; i < 63; i++) memcpy(spec + 6 + 2 * i, "61", 2);
+    for (int i = 0; i < 63; i++)
+        memcpy(spec + 6 + 2 * i, "61", 2);
     memcpy(spec + 6 + 126, "62", 3);
     step s[] = {{stream, sizeof stream, 0}};
     expect e[] = {{TCPSIFT_FRAME_WHOLE, TCPSIFT_FRAME_OK, 0, 7, "", 0, want, 7}};
@@ -101,7 +102,8 @@ static void feed_chunks(const char *spec, tcpsift_framer_mode mode, const char *
     }
     assert_int_equal(tcpsift_framer_finish(&f, on_frame, l), TCPSIFT_OK);
     tcpsift_framer_destroy(&f);
-    while (nheld) free(held[--nheld]);
+    while (nheld)
+        free(held[--nheld]);
 }
 
 static void test_regression_partial_delimiter_while_discarding(void **state)

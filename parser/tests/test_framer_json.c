@@ -26,8 +26,14 @@ static uint64_t msg_add(msgbuf *m, unsigned w, int le, const char *json, const c
     return at;
 }
 
-#define HDR(off, json) {TCPSIFT_FRAME_HEADER, TCPSIFT_FRAME_OK, (off), strlen(json), "", 0, (json), strlen(json)}
-#define BODY(off, s) {TCPSIFT_FRAME_BODY, TCPSIFT_FRAME_OK, (off), strlen(s), "", 0, (s), strlen(s)}
+#define HDR(off, json)                                                                             \
+    {                                                                                              \
+        TCPSIFT_FRAME_HEADER, TCPSIFT_FRAME_OK, (off), strlen(json), "", 0, (json), strlen(json)   \
+    }
+#define BODY(off, s)                                                                               \
+    {                                                                                              \
+        TCPSIFT_FRAME_BODY, TCPSIFT_FRAME_OK, (off), strlen(s), "", 0, (s), strlen(s)              \
+    }
 
 static void test_json_messages(void **state)
 {
@@ -63,12 +69,23 @@ static void test_json_bad_headers(void **state)
 {
     (void)state;
     static const char *const bad[] = {
-        "{\"size\":-1}",         "{\"size\":1.5}",     "{\"size\":1e2}",
-        "{\"size\":\"3\"}",      "{\"x\":1}",          "{\"size\":1,\"size\":1}",
-        "{\"size\":18446744073709551616}",             "{\"a\":{\"size\":3}}",
-        "[1]",                   "{\"size\":1}x",      "{\"size\":01}",
-        "{\"size\":1,}",         "{\"size\" 1}",       "{\"size\":tru}",
-        "{\"s\":\"\x01\"}",      "{\"s\":\"\\q\"}",    "",
+        "{\"size\":-1}",
+        "{\"size\":1.5}",
+        "{\"size\":1e2}",
+        "{\"size\":\"3\"}",
+        "{\"x\":1}",
+        "{\"size\":1,\"size\":1}",
+        "{\"size\":18446744073709551616}",
+        "{\"a\":{\"size\":3}}",
+        "[1]",
+        "{\"size\":1}x",
+        "{\"size\":01}",
+        "{\"size\":1,}",
+        "{\"size\" 1}",
+        "{\"size\":tru}",
+        "{\"s\":\"\x01\"}",
+        "{\"s\":\"\\q\"}",
+        "",
         "{\"size\":9223372036854775809}",
         ("{\"a\":[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]],"
          "\"size\":1}"),
@@ -97,8 +114,10 @@ static void test_json_reader_limits(void **state)
     char deep[256];
     size_t n = 0;
     n += (size_t)sprintf(deep + n, "{\"a\":");
-    for (int i = 0; i < TCPSIFT_FRAMER_JSON_MAX_DEPTH - 1; i++) deep[n++] = '[';
-    for (int i = 0; i < TCPSIFT_FRAMER_JSON_MAX_DEPTH - 1; i++) deep[n++] = ']';
+    for (int i = 0; i < TCPSIFT_FRAMER_JSON_MAX_DEPTH - 1; i++)
+        deep[n++] = '[';
+    for (int i = 0; i < TCPSIFT_FRAMER_JSON_MAX_DEPTH - 1; i++)
+        deep[n++] = ']';
     n += (size_t)sprintf(deep + n, ",\"size\":7}");
     tcpsift_bytes d = {(const uint8_t *)deep, n};
     assert_int_equal(framer_json_find_uint(&d, 1, "size", 4, &v), 1);
@@ -167,7 +186,8 @@ static void test_json_gaps_and_incomplete(void **state)
     uint64_t o2 = a.n + 2;
     expect e1[] = {HDR(0, j),
                    {TCPSIFT_FRAME_BODY, TCPSIFT_FRAME_TRUNCATED, 2 + jl, 4, "", 0, "ab", 2},
-                   HDR(o2, "{\"size\":1}"), BODY(o2 + 2 + 10, "z")};
+                   HDR(o2, "{\"size\":1}"),
+                   BODY(o2 + 2 + 10, "z")};
     check_split_invariance("json-header:2", s1, NELEM(s1), e1, NELEM(e1));
     /* Gap inside the JSON header: desync, stop. */
     step s2[] = {{a.b, 5, 0}, GAP(3), {b.b, b.n, 0}};

@@ -66,7 +66,7 @@ static void test_len_offset_adjust_max(void **state)
                                   "KL"
                                   "\x07\x00\x00\x00"
                                   "z")};
-    static const expect e[] = {W_HDR(0, "AB", "xyz"),  W_HDR(9, "CD", ""),
+    static const expect e[] = {W_HDR(0, "AB", "xyz"),   W_HDR(9, "CD", ""),
                                W_ERR(TOO_LONG, 15, 24), W_HDR(45, "GH", "0123456789abcd"),
                                W_ERR(TOO_LONG, 65, 15), W_HDR(86, "KL", "z")};
     check_split_invariance("len:4:le,offset=2,adjust=-6,max=20", s, NELEM(s), e, NELEM(e));
@@ -97,16 +97,17 @@ static void test_len_varint(void **state)
     size_t n = 0;
     big_stream[n++] = 0xac;
     big_stream[n++] = 0x02;
-    for (int i = 0; i < 300; i++) big_body[i] = (char)('a' + i % 26);
+    for (int i = 0; i < 300; i++)
+        big_body[i] = (char)('a' + i % 26);
     memcpy(big_stream + n, big_body, 300);
     n += 300;
     static const step head = DATA("\x03"
                                   "abc");
-    static const step tail = DATA("\x80\x00"         /* non-canonical zero */
+    static const step tail = DATA("\x80\x00" /* non-canonical zero */
                                   "\x81\x00"
-                                  "q"                /* 1 */
+                                  "q" /* 1 */
                                   "\x85\x80\x80\x80\x80\x80\x80\x80\x80\x00"
-                                  "12345");          /* 10-byte encoding of 5 */
+                                  "12345"); /* 10-byte encoding of 5 */
     step s[3] = {head, {big_stream, n, 0}, tail};
     expect e[] = {W_OK(0, "abc"),
                   {TCPSIFT_FRAME_WHOLE, TCPSIFT_FRAME_OK, 4, 300, "", 0, big_body, 300},
@@ -122,13 +123,13 @@ static void test_regression_varint_split(void **state)
     (void)state;
     tcpsift_framer_config cfg = parse_spec("len:varint,max=1000");
     uint8_t body[300];
-    for (int i = 0; i < 300; i++) body[i] = (uint8_t)i;
+    for (int i = 0; i < 300; i++)
+        body[i] = (uint8_t)i;
     for (int m = 0; m < 2; m++) {
         tcpsift_framer f;
         flog l = {0};
-        assert_int_equal(tcpsift_framer_init(&f, &cfg, m ? TCPSIFT_FRAMER_STABLE
-                                                         : TCPSIFT_FRAMER_COPY_TAIL,
-                                             NULL),
+        assert_int_equal(tcpsift_framer_init(
+                             &f, &cfg, m ? TCPSIFT_FRAMER_STABLE : TCPSIFT_FRAMER_COPY_TAIL, NULL),
                          TCPSIFT_OK);
         static const uint8_t lo[1] = {0xac}, hi[1] = {0x02};
         assert_int_equal(tcpsift_framer_feed(&f, lo, 1, on_frame, &l), TCPSIFT_OK);
@@ -213,15 +214,17 @@ static void test_len_gaps(void **state)
     /* Gap inside a body: truncated with the known part, resume at its end. */
     static const step a[] = {DATA("\x00\x05"
                                   "he"),
-                             GAP(3), DATA("\x00\x02"
-                                          "ok")};
+                             GAP(3),
+                             DATA("\x00\x02"
+                                  "ok")};
     static const expect ea[] = {W_TRUNC(0, 5, "", "he"), W_OK(7, "ok")};
     check_split_invariance("len:2", a, NELEM(a), ea, NELEM(ea));
     /* Gap running past the body into the next header: truncated, then desync. */
     static const step b[] = {DATA("\x00\x05"
                                   "he"),
-                             GAP(5), DATA("\x00\x02"
-                                          "ok")};
+                             GAP(5),
+                             DATA("\x00\x02"
+                                  "ok")};
     static const expect eb[] = {W_TRUNC(0, 5, "", "he"), W_ERR(DESYNC, 7, 0)};
     check_split_invariance("len:2", b, NELEM(b), eb, NELEM(eb));
     /* Gap inside the length field. */
@@ -231,27 +234,31 @@ static void test_len_gaps(void **state)
     /* Gap exactly at a frame boundary swallows the next header. */
     static const step d[] = {DATA("\x00\x01"
                                   "a"),
-                             GAP(2), DATA("\x00\x01"
-                                          "b")};
+                             GAP(2),
+                             DATA("\x00\x01"
+                                  "b")};
     static const expect ed[] = {W_OK(0, "a"), W_ERR(DESYNC, 3, 0)};
     check_split_invariance("len:2", d, NELEM(d), ed, NELEM(ed));
     /* Gap inside a too_long skip: exactly 9 body bytes are skipped. */
     static const step e[] = {DATA("\x09"
                                   "ab"),
-                             GAP(3), DATA("cdef"
-                                          "\x01"
-                                          "z")};
+                             GAP(3),
+                             DATA("cdef"
+                                  "\x01"
+                                  "z")};
     static const expect ee[] = {W_ERR(TOO_LONG, 0, 9), W_OK(10, "z")};
     check_split_invariance("len:1,max=4", e, NELEM(e), ee, NELEM(ee));
     /* Truncated keeps the offset=N header bytes; gap at the very start of a body. */
     static const step g[] = {DATA("HH"
                                   "\x04"
                                   "ab"),
-                             GAP(2), DATA("HH"
-                                          "\x03"),
-                             GAP(3), DATA("HH"
-                                          "\x01"
-                                          "c")};
+                             GAP(2),
+                             DATA("HH"
+                                  "\x03"),
+                             GAP(3),
+                             DATA("HH"
+                                  "\x01"
+                                  "c")};
     static const expect eg[] = {W_TRUNC(0, 4, "HH", "ab"), W_TRUNC(7, 3, "HH", ""),
                                 W_HDR(13, "HH", "c")};
     check_split_invariance("len:1,offset=2", g, NELEM(g), eg, NELEM(eg));
@@ -301,9 +308,8 @@ static void test_len_zero_copy_views(void **state)
     for (int m = 0; m < 2; m++) {
         tcpsift_framer f;
         view_probe p = {0};
-        assert_int_equal(tcpsift_framer_init(&f, &cfg, m ? TCPSIFT_FRAMER_STABLE
-                                                         : TCPSIFT_FRAMER_COPY_TAIL,
-                                             NULL),
+        assert_int_equal(tcpsift_framer_init(
+                             &f, &cfg, m ? TCPSIFT_FRAMER_STABLE : TCPSIFT_FRAMER_COPY_TAIL, NULL),
                          TCPSIFT_OK);
         static const uint8_t chunk[] = {0, 3, 'a', 'b', 'c', 0, 1, 'd'};
         assert_int_equal(tcpsift_framer_feed(&f, chunk, sizeof chunk, on_probe, &p), TCPSIFT_OK);

@@ -22,10 +22,32 @@ static const char *const specs[] = {
 };
 
 static const char *const fragments[] = {
-    "\x00", "\x01", "\x02", "\x05", "\x80", "\xff", "\r", "\n", "\r\n", "a", "aa", "ab", "b",
-    "{\"size\":2}", "{\"n\":1}", "{\"size\":-1}", "{\"size\":1,\"size\":2}", "{\"x\":[1,{}],\"size\":0}",
-    "\x0a{\"size\":3}", "\x07{\"n\":4}", "xyz", "\x00\x00\x00", "\x03\x00\x00",
-    "\xff\xff\xff\xff\xff\xff\xff\xff\xff\x7f", "\x0a{\"size\":1}z", "\x07\x00{\"n\":2}zz",
+    "\x00",
+    "\x01",
+    "\x02",
+    "\x05",
+    "\x80",
+    "\xff",
+    "\r",
+    "\n",
+    "\r\n",
+    "a",
+    "aa",
+    "ab",
+    "b",
+    "{\"size\":2}",
+    "{\"n\":1}",
+    "{\"size\":-1}",
+    "{\"size\":1,\"size\":2}",
+    "{\"x\":[1,{}],\"size\":0}",
+    "\x0a{\"size\":3}",
+    "\x07{\"n\":4}",
+    "xyz",
+    "\x00\x00\x00",
+    "\x03\x00\x00",
+    "\xff\xff\xff\xff\xff\xff\xff\xff\xff\x7f",
+    "\x0a{\"size\":1}z",
+    "\x07\x00{\"n\":2}zz",
     "\x0b{\"size\":-1}",
 };
 
@@ -43,8 +65,12 @@ static void check_frame_invariants(const flog *l)
         assert_true(r->offset >= prev);
         prev = r->offset;
         switch (r->error) {
-        case TCPSIFT_FRAME_OK: assert_true(r->body_len == r->len); break;
-        case TCPSIFT_FRAME_TRUNCATED: assert_true(r->body_len < r->len); break;
+        case TCPSIFT_FRAME_OK:
+            assert_true(r->body_len == r->len);
+            break;
+        case TCPSIFT_FRAME_TRUNCATED:
+            assert_true(r->body_len < r->len);
+            break;
         case TCPSIFT_FRAME_DESYNC:
         case TCPSIFT_FRAME_TOO_LONG:
         case TCPSIFT_FRAME_BAD_LENGTH:

@@ -46,7 +46,8 @@ static inline void flog_free(flog *l)
 static inline uint8_t *gather(const tcpsift_bytes *segs, size_t n, size_t *len)
 {
     size_t total = 0;
-    for (size_t i = 0; i < n; i++) total += segs[i].len;
+    for (size_t i = 0; i < n; i++)
+        total += segs[i].len;
     uint8_t *p = malloc(total ? total : 1);
     assert_non_null(p);
     size_t at = 0;
@@ -94,8 +95,14 @@ typedef struct step {
     uint64_t gap;
 } step;
 
-#define DATA(s) {(const uint8_t *)(s), sizeof(s) - 1, 0}
-#define GAP(n) {NULL, 0, (n)}
+#define DATA(s)                                                                                    \
+    {                                                                                              \
+        (const uint8_t *)(s), sizeof(s) - 1, 0                                                     \
+    }
+#define GAP(n)                                                                                     \
+    {                                                                                              \
+        NULL, 0, (n)                                                                               \
+    }
 
 /* Deterministic PRNG (xorshift64*) so random cuts are reproducible. */
 static inline uint64_t prng_next(uint64_t *s)
@@ -120,9 +127,14 @@ static inline size_t cut_next(cutter *c, size_t left)
 {
     size_t n = left;
     switch (c->kind) {
-    case CUT_ONCE: break;
-    case CUT_FIXED: n = c->size; break;
-    case CUT_RANDOM: n = 1 + (size_t)(prng_next(&c->seed) % 17); break;
+    case CUT_ONCE:
+        break;
+    case CUT_FIXED:
+        n = c->size;
+        break;
+    case CUT_RANDOM:
+        n = 1 + (size_t)(prng_next(&c->seed) % 17);
+        break;
     }
     return n < left ? n : left;
 }
@@ -131,7 +143,7 @@ static inline size_t cut_next(cutter *c, size_t left)
  * chunk lives in its own heap buffer that is scribbled over and freed right
  * after feed() returns, so a dangling view is caught (wrong bytes or ASan). */
 static inline void run_steps(const tcpsift_framer_config *cfg, tcpsift_framer_mode mode,
-                      const step *steps, size_t nsteps, cutter cut, flog *out)
+                             const step *steps, size_t nsteps, cutter cut, flog *out)
 {
     tcpsift_framer f;
     assert_int_equal(tcpsift_framer_init(&f, cfg, mode, NULL), TCPSIFT_OK);
@@ -187,17 +199,36 @@ typedef struct expect {
     size_t body_len;
 } expect;
 
-#define W_OK(off, s) {TCPSIFT_FRAME_WHOLE, TCPSIFT_FRAME_OK, (off), sizeof(s) - 1, "", 0, (s), sizeof(s) - 1}
+#define W_OK(off, s)                                                                               \
+    {                                                                                              \
+        TCPSIFT_FRAME_WHOLE, TCPSIFT_FRAME_OK, (off), sizeof(s) - 1, "", 0, (s), sizeof(s) - 1     \
+    }
 #define W_HDR(off, h, s)                                                                           \
-    {TCPSIFT_FRAME_WHOLE, TCPSIFT_FRAME_OK, (off), sizeof(s) - 1, (h), sizeof(h) - 1, (s),         \
-     sizeof(s) - 1}
-#define W_ERR(err, off, len) {TCPSIFT_FRAME_WHOLE, TCPSIFT_FRAME_##err, (off), (len), "", 0, "", 0}
+    {                                                                                              \
+        TCPSIFT_FRAME_WHOLE, TCPSIFT_FRAME_OK, (off), sizeof(s) - 1, (h), sizeof(h) - 1, (s),      \
+            sizeof(s) - 1                                                                          \
+    }
+#define W_ERR(err, off, len)                                                                       \
+    {                                                                                              \
+        TCPSIFT_FRAME_WHOLE, TCPSIFT_FRAME_##err, (off), (len), "", 0, "", 0                       \
+    }
 #define W_TRUNC(off, len, hdr, known)                                                              \
-    {TCPSIFT_FRAME_WHOLE, TCPSIFT_FRAME_TRUNCATED, (off), (len), (hdr), sizeof(hdr) - 1, (known),  \
-     sizeof(known) - 1}
-#define J_HDR(off, s) {TCPSIFT_FRAME_HEADER, TCPSIFT_FRAME_OK, (off), sizeof(s) - 1, "", 0, (s), sizeof(s) - 1}
-#define J_BODY(off, s) {TCPSIFT_FRAME_BODY, TCPSIFT_FRAME_OK, (off), sizeof(s) - 1, "", 0, (s), sizeof(s) - 1}
-#define J_ERR(part, err, off, len) {TCPSIFT_FRAME_##part, TCPSIFT_FRAME_##err, (off), (len), "", 0, "", 0}
+    {                                                                                              \
+        TCPSIFT_FRAME_WHOLE, TCPSIFT_FRAME_TRUNCATED, (off), (len), (hdr), sizeof(hdr) - 1,        \
+            (known), sizeof(known) - 1                                                             \
+    }
+#define J_HDR(off, s)                                                                              \
+    {                                                                                              \
+        TCPSIFT_FRAME_HEADER, TCPSIFT_FRAME_OK, (off), sizeof(s) - 1, "", 0, (s), sizeof(s) - 1    \
+    }
+#define J_BODY(off, s)                                                                             \
+    {                                                                                              \
+        TCPSIFT_FRAME_BODY, TCPSIFT_FRAME_OK, (off), sizeof(s) - 1, "", 0, (s), sizeof(s) - 1      \
+    }
+#define J_ERR(part, err, off, len)                                                                 \
+    {                                                                                              \
+        TCPSIFT_FRAME_##part, TCPSIFT_FRAME_##err, (off), (len), "", 0, "", 0                      \
+    }
 
 static inline void assert_log_expected(const flog *l, const expect *e, size_t ne)
 {
@@ -236,11 +267,12 @@ static inline tcpsift_framer_config parse_spec(const char *spec)
  * hand-written ones, and every other cut (byte by byte, every chunk size
  * 1..N, 64 random cuts), in both buffer modes, gives the same frames. */
 static inline void check_split_invariance(const char *spec, const step *steps, size_t nsteps,
-                                   const expect *e, size_t ne)
+                                          const expect *e, size_t ne)
 {
     tcpsift_framer_config cfg = parse_spec(spec);
     size_t total = 0;
-    for (size_t s = 0; s < nsteps; s++) total += steps[s].len;
+    for (size_t s = 0; s < nsteps; s++)
+        total += steps[s].len;
     flog ref = {0};
     run_steps(&cfg, TCPSIFT_FRAMER_COPY_TAIL, steps, nsteps, (cutter){CUT_ONCE, 0, 0}, &ref);
     assert_log_expected(&ref, e, ne);
@@ -259,8 +291,8 @@ static inline void check_split_invariance(const char *spec, const step *steps, s
             flog_free(&l);
         }
         for (uint64_t seed = 1; seed <= 64; seed++) {
-            run_steps(&cfg, mode, steps, nsteps, (cutter){CUT_RANDOM, 0, seed * 0x9E3779B97F4A7C15u},
-                      &l);
+            run_steps(&cfg, mode, steps, nsteps,
+                      (cutter){CUT_RANDOM, 0, seed * 0x9E3779B97F4A7C15u}, &l);
             snprintf(what, sizeof what, "%s mode %d random seed %llu", spec, m,
                      (unsigned long long)seed);
             assert_logs_equal(&ref, &l, what);

@@ -111,13 +111,13 @@
 extern "C" {
 #endif
 
-#define TCPSIFT_FRAMER_DEFAULT_MAX (16u * 1024u * 1024u)
-#define TCPSIFT_FRAMER_MAX_MAX (UINT64_C(1) << 62) /* largest accepted max=N */
-#define TCPSIFT_FRAMER_MAX_DELIM 64 /* delimiter bytes */
-#define TCPSIFT_FRAMER_MAX_KEY 64   /* json-header key bytes */
-#define TCPSIFT_FRAMER_MAX_VIEWS 16 /* STABLE mode: pending views per frame */
-#define TCPSIFT_FRAMER_TAIL_SLACK 16 /* room for a length field beyond max */
-#define TCPSIFT_FRAMER_JSON_MAX_DEPTH 32
+#define TCPSIFT_FRAMER_DEFAULT_MAX      (16u * 1024u * 1024u)
+#define TCPSIFT_FRAMER_MAX_MAX          (UINT64_C(1) << 62) /* largest accepted max=N */
+#define TCPSIFT_FRAMER_MAX_DELIM        64                  /* delimiter bytes */
+#define TCPSIFT_FRAMER_MAX_KEY          64                  /* json-header key bytes */
+#define TCPSIFT_FRAMER_MAX_VIEWS        16 /* STABLE mode: pending views per frame */
+#define TCPSIFT_FRAMER_TAIL_SLACK       16 /* room for a length field beyond max */
+#define TCPSIFT_FRAMER_JSON_MAX_DEPTH   32
 #define TCPSIFT_FRAMER_VARINT_MAX_BYTES 10
 
 typedef enum tcpsift_framer_kind {
@@ -171,8 +171,8 @@ const char *tcpsift_frame_part_name(tcpsift_frame_part part);
 typedef struct tcpsift_frame {
     tcpsift_frame_part part;
     tcpsift_frame_error error;
-    uint64_t offset; /* stream offset of the frame's first byte (see contract) */
-    uint64_t len;    /* body length (declared for length framers) */
+    uint64_t offset;             /* stream offset of the frame's first byte (see contract) */
+    uint64_t len;                /* body length (declared for length framers) */
     const tcpsift_bytes *header; /* offset=N bytes before the length field */
     size_t nheader;
     const tcpsift_bytes *segs; /* body bytes present, in order */
@@ -210,15 +210,15 @@ typedef struct tcpsift_framer {
     int finished;
     tcpsift_error sticky; /* NO_MEMORY once allocation failed */
     /* length-field decoding */
-    uint64_t need;        /* bytes still needed in the current phase */
+    uint64_t need; /* bytes still needed in the current phase */
     uint64_t field_value;
-    unsigned field_got;   /* field bytes consumed */
-    uint64_t body_len;    /* declared body / JSON header length */
-    uint64_t msg_start;   /* json-header: offset of the message */
+    unsigned field_got; /* field bytes consumed */
+    uint64_t body_len;  /* declared body / JSON header length */
+    uint64_t msg_start; /* json-header: offset of the message */
     /* delimiter search */
-    uint64_t seen;        /* bytes since frame start, final delimiter byte excluded */
-    size_t match;         /* delimiter bytes currently matched (KMP state) */
-    int last_cr;          /* line: last content byte was '\r' */
+    uint64_t seen; /* bytes since frame start, final delimiter byte excluded */
+    size_t match;  /* delimiter bytes currently matched (KMP state) */
+    int last_cr;   /* line: last content byte was '\r' */
     uint8_t fail[TCPSIFT_FRAMER_MAX_DELIM]; /* KMP failure table */
     /* pending frame bytes = tail[0..tail_len) followed by views[0..nviews) */
     uint8_t *tail;
