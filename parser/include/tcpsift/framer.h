@@ -75,8 +75,9 @@
  *   TCPSIFT_FRAMER_COPY_TAIL  each fed buffer may be reused as soon as feed()
  *       returns. The unfinished tail of a frame is copied into the framer's
  *       tail buffer, which grows as bytes arrive (never by a declared length)
- *       and never beyond max + TCPSIFT_FRAMER_TAIL_SLACK + delimiter length.
- *       Over-long frames are skipped, never buffered.
+ *       and never beyond max + offset + TCPSIFT_FRAMER_TAIL_SLACK +
+ *       TCPSIFT_FRAMER_MAX_DELIM bytes. Over-long frames are skipped, never
+ *       buffered.
  *   TCPSIFT_FRAMER_STABLE  the caller promises every fed buffer stays valid
  *       and unchanged until the frames using it have been delivered (e.g. a
  *       mapped file). Frames spanning chunks are delivered as lists of views
@@ -86,9 +87,11 @@
  * into that chunk (zero-copy).
  * The tail buffer is obtained from the caller's allocator hooks
  * (tcpsift_framer_alloc; NULL hooks = realloc/free of the C library). It is
- * the ONLY allocation, it happens only for frames spanning chunks, and it is
- * released by tcpsift_framer_destroy(). If an allocation fails, that call
- * returns TCPSIFT_E_NO_MEMORY and the framer stops (sticky).
+ * the ONLY allocation; it happens only when a frame spans feed() calls
+ * (COPY_TAIL) or needs more views than TCPSIFT_FRAMER_MAX_VIEWS (STABLE), it
+ * is kept for reuse and released by tcpsift_framer_destroy(). If an
+ * allocation fails, that call returns TCPSIFT_E_NO_MEMORY and the framer
+ * stops (sticky). Memory per framer: sizeof(tcpsift_framer) plus the tail.
  *
  * ---------------------------------------------------------------- lifetimes
  * The tcpsift_frame passed to the callback, its `header` and `segs` arrays
