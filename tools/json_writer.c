@@ -213,3 +213,5 @@ void jw_str(json_writer *w, const char *s)
     element(w);
     put_string(w, s);
 }
+
+void jw_raw(json_writer *w, const char *text) { put(w, text, strlen(text)); }

@@ -35,6 +35,7 @@ void jw_key_raw(json_writer *w, const char *key, const char *literal); /* pre-fo
 void jw_key_timestamp(json_writer *w, const char *key, int64_t sec, uint32_t nsec,
                       unsigned digits);
 void jw_u64(json_writer *w, uint64_t v); /* array element */
+void jw_raw(json_writer *w, const char *text); /* inside a value being written */
 void jw_str(json_writer *w, const char *s);
 
 #endif

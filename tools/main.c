@@ -12,6 +12,10 @@ static const char usage[] =
     "\n"
     "commands:\n"
     "  packets   one object per frame: addresses, ports, TCP header, options, checksum\n"
+    "  conns     one object per connection: endpoint states, end, Zeek summary, events\n"
+    "  stream    write each connection's reassembled bytes to files\n"
+    "  frames    cut each stream into application messages (length, delimiter, JSON)\n"
+    "  states    print the TCP endpoint state table (text, or Graphviz with --dot)\n"
     "\n"
     "  tcpsift COMMAND --help   shows the options of a command\n"
     "  tcpsift --version        prints the version\n";
@@ -22,7 +26,8 @@ struct command {
 };
 
 static const struct command commands[] = {
-    {"packets", cmd_packets},
+    {"packets", cmd_packets}, {"conns", cmd_conns}, {"stream", cmd_stream},
+    {"frames", cmd_frames},   {"states", cmd_states},
 };
 
 int main(int argc, char **argv)

@@ -27,6 +27,7 @@ static inline size_t cursor_left(const tcpsift_cursor *c) { return c->len; }
 static inline int cursor_skip(tcpsift_cursor *c, size_t n)
 {
     if (c->len < n) return 0;
+    if (n == 0) return 1; /* never form NULL + 0 */
     c->ptr += n;
     c->len -= n;
     return 1;
@@ -37,6 +38,7 @@ static inline int cursor_take(tcpsift_cursor *c, size_t n, const uint8_t **out)
 {
     if (c->len < n) return 0;
     *out = c->ptr;
+    if (n == 0) return 1; /* never form NULL + 0 */
     c->ptr += n;
     c->len -= n;
     return 1;

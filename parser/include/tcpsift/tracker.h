@@ -120,8 +120,8 @@ typedef struct tcpsift_tracker_config {
     uint32_t max_connections; /* full connection entries */
     uint32_t embryo_capacity; /* compact half-open (SYN-only) entries */
     size_t table_memcap;      /* cap on the flow table's memory, 0 = none */
-    uint64_t timeout_ns[TCPSIFT_FLOW_CLASS_COUNT]; /* idle timeouts by flow class */
-    uint64_t time_wait_ns;    /* 2*MSL: TIME_WAIT -> CLOSED */
+    /* idle timeouts by flow class; CLOSING's is 2*MSL: TIME_WAIT -> CLOSED */
+    uint64_t timeout_ns[TCPSIFT_FLOW_CLASS_COUNT];
     uint8_t hash_key[16];     /* per-instance SipHash key: make it random */
     int key_vlan;             /* the VLAN id is part of the flow key */
     tcpsift_checksum_policy checksums;
@@ -152,7 +152,7 @@ typedef struct tcpsift_tracker_stats {
 
 typedef struct tcpsift_tracker tcpsift_tracker;
 
-/* Defaults: 65536 connections, 16384 embryos, default timeouts, 2*MSL = 240 s,
+/* Defaults: 65536 connections, default timeouts (2*MSL = 240 s),
  * checksums auto, no reassembly, no framing, a zero hash key (replace it). */
 void tcpsift_tracker_config_init(tcpsift_tracker_config *cfg);
 

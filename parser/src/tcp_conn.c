@@ -1,0 +1,356 @@
+/* Per-segment analysis of one TCP connection, as a passive observer.
+ *
+ * For each accepted segment the observer derives events for the sender (S)
+ * and the receiver (R) and feeds them to the explicit state table
+ * (state_table.c); the order below is the one docs/state-events.md gives:
+ * the sender's SYN, its acknowledgements of the peer's SYN and FIN, its new
+ * data, its FIN, then an accepted RST. Sequence analysis (retransmission,
+ * out-of-order, lost segments, duplicate ACKs, windows) follows the rules
+ * tshark applies that do not depend on timing. */
+#include <string.h>
+
+#include "conn_internal.h"
+#include "tracker_internal.h"
+
+void conn_count_event(struct tcpsift_tracker *t, conn *c, tcpsift_anomaly a)
+{
+    if (a == TCPSIFT_ANOMALY_NONE || (unsigned)a >= TCPSIFT_ANOMALY_COUNT) return;
+    /* Each anomaly counts at most once per segment (docs/state-events.md). */
+    uint64_t bit = (uint64_t)1 << (a % 64);
+    if (t->segment_anomalies[a / 64] & bit) return;
+    t->segment_anomalies[a / 64] |= bit;
+    c->events[a]++;
+    t->stats.events[a]++;
+}
+
+/* Feed one event to the table for endpoint `who`; count the cell's anomaly. */
+static void raise_event(struct tcpsift_tracker *t, conn *c, int who, tcpsift_state_event ev)
+{
+    tcpsift_state_action action;
+    tcpsift_anomaly anomaly;
+    endpoint *e = &c->ep[who];
+    e->state = (uint8_t)tcpsift_state_next((tcpsift_tcp_state)e->state, ev, &action, &anomaly);
+    conn_count_event(t, c, anomaly);
+    switch (action) {
+    case TCPSIFT_ACT_START_TIME_WAIT_TIMER:
+        c->closed_for_reuse = 1;
+        break;
+    case TCPSIFT_ACT_ABORT:
+        c->closed_for_reuse = 1;
+        break;
+    case TCPSIFT_ACT_NONE:
+    case TCPSIFT_ACT_RECORD_ISN:      /* recorded by the caller with the SYN */
+    case TCPSIFT_ACT_RECORD_FIN_SEQ:  /* recorded by the caller with the FIN */
+    case TCPSIFT_ACT_MARK_INFERRED:   /* direction_guessed already says so */
+    case TCPSIFT_ACT_COUNT:
+        break;
+    }
+}
+
+int tcp_conn_start(conn *c, const tcpsift_packet *pkt)
+{
+    unsigned f = pkt->tcp_flags;
+    if ((f & TCPSIFT_TCP_SYN) && !(f & TCPSIFT_TCP_ACK)) return 0;
+    if ((f & TCPSIFT_TCP_SYN) && (f & TCPSIFT_TCP_ACK)) {
+        c->flipped = 1; /* Zeek '^': the first packet was the responder's */
+        return 1;
+    }
+    /* Midstream: a well-known port answering an ephemeral one is the server;
+     * otherwise the first sender is taken as the client, as Zeek does. */
+    c->direction_guessed = 1;
+    if (pkt->sport < 1024 && pkt->dport >= 1024) {
+        c->flipped = 1;
+        return 1;
+    }
+    return 0;
+}
+
+static uint32_t scaled_window(const conn *c, int from, const tcpsift_packet *pkt)
+{
+    /* RFC 7323 §2.2: scaling applies only when both SYNs carried the option,
+     * never to a SYN's own window; shifts above 14 count as 14. */
+    const endpoint *e = &c->ep[from], *peer = &c->ep[1 - from];
+    if ((pkt->tcp_flags & TCPSIFT_TCP_SYN) || !(e->flags & EP_WS_OFFERED) ||
+        !(peer->flags & EP_WS_OFFERED))
+        return pkt->window;
+    unsigned shift = e->wscale > 14 ? 14 : e->wscale;
+    return (uint32_t)pkt->window << shift;
+}
+
+/* RFC 5961 §3.2 as a passive observer sees it: RCV.NXT of the receiver is
+ * approximated by its last acknowledgement, or the sender's next sequence. */
+enum rst_verdict { RST_ACCEPT, RST_PENDING, RST_IGNORE };
+
+static enum rst_verdict judge_rst(const conn *c, int from, const tcpsift_packet *pkt)
+{
+    const endpoint *s = &c->ep[from], *r = &c->ep[1 - from];
+    /* RFC 9293 §3.10.7.3: in SYN-SENT a RST counts only if it acks the SYN. */
+    if (r->state == TCPSIFT_ST_SYN_SENT && !(s->flags & EP_SYN_SEEN)) {
+        if ((pkt->tcp_flags & TCPSIFT_TCP_ACK) && (r->flags & EP_SYN_SEEN) &&
+            pkt->ack == r->isn + 1)
+            return RST_ACCEPT;
+        return RST_IGNORE;
+    }
+    int have_ack = (r->flags & EP_ACK_SEEN) != 0, have_next = (s->flags & EP_NEXT_VALID) != 0;
+    if (!have_ack && !have_next) return RST_ACCEPT; /* nothing to judge it by */
+    if ((have_ack && pkt->seq == r->last_ack) || (have_next && pkt->seq == s->next_seq))
+        return RST_ACCEPT;
+    uint32_t base = have_ack ? r->last_ack : s->next_seq;
+    uint32_t window = (r->flags & EP_WIN_VALID) ? r->max_win : 65535;
+    if (window == 0) window = 1;
+    if (seq_geq(pkt->seq, base) && seq_lt(pkt->seq, base + window)) return RST_PENDING;
+    return RST_IGNORE;
+}
+
+static void accept_rst(struct tcpsift_tracker *t, conn *c, int from)
+{
+    endpoint *r = &c->ep[1 - from];
+    if (r->state == TCPSIFT_ST_SYN_SENT && !(c->ep[from].flags & EP_SYN_SEEN) && from == 1)
+        c->rejected = 1;
+    c->rst_accepted = (uint8_t)(from + 1);
+    c->rst.active = 0;
+    raise_event(t, c, from, TCPSIFT_EV_SEND_RST);
+    raise_event(t, c, 1 - from, TCPSIFT_EV_RECV_RST);
+    c->closed_for_reuse = 1;
+}
+
+/* A later packet decides a pending in-window RST (RFC 5961 §3.2): the
+ * sender going on refutes it; the receiver may send one challenge ACK, but
+ * data or a FIN from it shows the connection lived on. */
+static void check_pending_rst(conn *c, int from, const tcpsift_packet *pkt)
+{
+    if (!c->rst.active || c->rst.refuted) return;
+    if (pkt->tcp_flags & TCPSIFT_TCP_RST) return;
+    if (from == c->rst.from || pkt->payload_len > 0 || (pkt->tcp_flags & TCPSIFT_TCP_FIN))
+        c->rst.refuted = 1;
+}
+
+static void note_syn(conn *c, endpoint *s, const tcpsift_packet *pkt)
+{
+    s->isn = pkt->seq;
+    s->flags |= EP_SYN_SEEN;
+    if (pkt->opts.present & TCPSIFT_OPT_WSCALE) {
+        s->flags |= EP_WS_OFFERED;
+        s->wscale = pkt->opts.wscale;
+    }
+    if (pkt->opts.present & TCPSIFT_OPT_TIMESTAMP) s->flags |= EP_TS_OFFERED;
+    (void)c;
+}
+
+static void sequence_analysis(struct tcpsift_tracker *t, conn *c, int from,
+                              const tcpsift_packet *pkt, int *new_data)
+{
+    endpoint *s = &c->ep[from];
+    unsigned f = pkt->tcp_flags;
+    uint32_t seg_len = (uint32_t)pkt->payload_len + ((f & TCPSIFT_TCP_SYN) ? 1u : 0u) +
+                       ((f & TCPSIFT_TCP_FIN) ? 1u : 0u);
+    uint32_t end = pkt->seq + seg_len;
+    *new_data = pkt->payload_len > 0 && !(f & TCPSIFT_TCP_RST);
+    if (f & TCPSIFT_TCP_RST) return;
+    if (!(s->flags & EP_NEXT_VALID)) {
+        s->next_seq = end;
+        s->flags |= EP_NEXT_VALID;
+        return;
+    }
+    if (seg_len == 0) {
+        /* Keep-alive: one byte (or none, as Linux sends) below the next sequence. */
+        if (pkt->seq == s->next_seq - 1) conn_count_event(t, c, TCPSIFT_ANOMALY_KEEP_ALIVE);
+        return;
+    }
+    if (pkt->payload_len <= 1 && pkt->seq == s->next_seq - 1 && !(f & (TCPSIFT_TCP_SYN | TCPSIFT_TCP_FIN))) {
+        conn_count_event(t, c, TCPSIFT_ANOMALY_KEEP_ALIVE);
+        *new_data = 0;
+        return;
+    }
+    if (seq_leq(end, s->next_seq)) {
+        conn_count_event(t, c, TCPSIFT_ANOMALY_RETRANSMISSION);
+        if (pkt->payload_len > 0) zeek_history_counted(c, from, HIST_T);
+        *new_data = 0;
+        return;
+    }
+    if (seq_lt(pkt->seq, s->next_seq)) {
+        /* Partly old, partly new. */
+        conn_count_event(t, c, TCPSIFT_ANOMALY_RETRANSMISSION);
+        if (pkt->payload_len > 0) zeek_history_counted(c, from, HIST_T);
+    } else if (seq_gt(pkt->seq, s->next_seq)) {
+        conn_count_event(t, c, TCPSIFT_ANOMALY_LOST_SEGMENT);
+    }
+    s->next_seq = end;
+}
+
+static void ack_analysis(struct tcpsift_tracker *t, conn *c, int from, const tcpsift_packet *pkt)
+{
+    endpoint *s = &c->ep[from], *r = &c->ep[1 - from];
+    unsigned f = pkt->tcp_flags;
+    uint32_t win = scaled_window(c, from, pkt);
+    int pure = pkt->payload_len == 0 && !(f & (TCPSIFT_TCP_SYN | TCPSIFT_TCP_FIN | TCPSIFT_TCP_RST));
+    if (pkt->window == 0 && !(f & (TCPSIFT_TCP_SYN | TCPSIFT_TCP_FIN | TCPSIFT_TCP_RST)))
+        conn_count_event(t, c, TCPSIFT_ANOMALY_ZERO_WINDOW);
+    if (!(f & TCPSIFT_TCP_ACK) || (f & TCPSIFT_TCP_RST)) return;
+    uint32_t ack = pkt->ack;
+    if (s->flags & EP_ACK_SEEN) {
+        if (pure && ack == s->last_ack) {
+            if (pkt->window == s->last_win) {
+                if (!(pkt->seq == s->next_seq - 1)) /* a keep-alive is not a dup ACK */
+                    conn_count_event(t, c, TCPSIFT_ANOMALY_DUPLICATE_ACK);
+            } else {
+                conn_count_event(t, c, TCPSIFT_ANOMALY_WINDOW_UPDATE);
+            }
+        }
+        if (seq_lt(ack, s->last_ack) && s->last_ack - ack > (s->max_win ? s->max_win : 65535))
+            conn_count_event(t, c, TCPSIFT_ANOMALY_ACK_OUT_OF_WINDOW);
+    }
+    if ((r->flags & EP_NEXT_VALID) && seq_gt(ack, r->next_seq))
+        conn_count_event(t, c, TCPSIFT_ANOMALY_ACK_UNSEEN_SEGMENT);
+    if (!(s->flags & EP_ACK_SEEN) || seq_gt(ack, s->last_ack)) s->last_ack = ack;
+    /* RFC 9293 §3.8.6.2.2: the right edge of the window should not move left. */
+    uint32_t edge = ack + win;
+    if ((s->flags & EP_WIN_VALID) && !(f & TCPSIFT_TCP_SYN) && seq_lt(edge, s->right_edge))
+        conn_count_event(t, c, TCPSIFT_ANOMALY_WINDOW_SHRUNK);
+    s->right_edge = edge;
+    s->flags |= EP_ACK_SEEN | EP_WIN_VALID;
+    s->last_win = pkt->window;
+    if (win > s->max_win) s->max_win = win;
+}
+
+/* Flags no stack sends together (RFC 9293 §3.1, §3.10.7). */
+static int invalid_flags(unsigned f)
+{
+    if ((f & (TCPSIFT_TCP_SYN | TCPSIFT_TCP_FIN | TCPSIFT_TCP_RST | TCPSIFT_TCP_ACK)) == 0)
+        return 1; /* no control flag at all ("null" scan) */
+    if ((f & TCPSIFT_TCP_SYN) && (f & (TCPSIFT_TCP_FIN | TCPSIFT_TCP_RST))) return 1;
+    return 0;
+}
+
+void tcp_conn_segment(struct tcpsift_tracker *t, conn *c, const tcpsift_packet *pkt, int from,
+                      int checksum_bad)
+{
+    endpoint *s = &c->ep[from], *r = &c->ep[1 - from];
+    unsigned f = pkt->tcp_flags;
+    s->pkts++;
+    s->bytes += pkt->payload_len;
+    if (checksum_bad) {
+        /* RFC 9293 §3.10.7.4: a segment with a bad checksum is discarded. */
+        conn_count_event(t, c, TCPSIFT_ANOMALY_BAD_CHECKSUM);
+        zeek_history_counted(c, from, HIST_C);
+        t->stats.bad_checksum++;
+        return;
+    }
+    if (!(pkt->layers & TCPSIFT_LAYER_TCP_OPTIONS)) conn_count_event(t, c, TCPSIFT_ANOMALY_BAD_OPTION);
+    zeek_history_packet(c, from, pkt);
+    if (invalid_flags(f)) {
+        conn_count_event(t, c, TCPSIFT_ANOMALY_INVALID_FLAG_COMBINATION);
+        if (!(f & TCPSIFT_TCP_FIN && f & TCPSIFT_TCP_RST && !(f & TCPSIFT_TCP_SYN))) return;
+    }
+    zeek_endpoint_update(c, from, pkt);
+    check_pending_rst(c, from, pkt);
+
+    /* tshark's completeness bits: SYN, SYN-ACK, ACK, DATA, FIN, RST. */
+    if ((f & TCPSIFT_TCP_SYN) && !(f & TCPSIFT_TCP_ACK)) c->completeness |= 1;
+    if ((f & TCPSIFT_TCP_SYN) && (f & TCPSIFT_TCP_ACK)) c->completeness |= 2;
+    if ((f & TCPSIFT_TCP_ACK) && !(f & (TCPSIFT_TCP_SYN | TCPSIFT_TCP_FIN | TCPSIFT_TCP_RST)) &&
+        pkt->payload_len == 0 && (c->completeness & 2))
+        c->completeness |= 4;
+    if (pkt->payload_len > 0) c->completeness |= 8;
+    if (f & TCPSIFT_TCP_FIN) c->completeness |= 16;
+    if (f & TCPSIFT_TCP_RST) c->completeness |= 32;
+
+    int first_from_sender = !(s->flags & EP_SENT);
+    s->flags |= EP_SENT;
+    if (first_from_sender && !(f & TCPSIFT_TCP_SYN) && !(s->flags & EP_SYN_SEEN) &&
+        s->state == TCPSIFT_ST_UNKNOWN && c->direction_guessed) {
+        /* Midstream pickup: both ends must already be synchronized. */
+        raise_event(t, c, from, TCPSIFT_EV_MIDSTREAM);
+        if (r->state == TCPSIFT_ST_UNKNOWN) raise_event(t, c, 1 - from, TCPSIFT_EV_MIDSTREAM);
+    }
+
+    /* Data beyond the FIN this endpoint already sent (RFC 9293 §3.10.4). */
+    if ((s->flags & EP_FIN_SEEN) && pkt->payload_len > 0 &&
+        seq_gt(pkt->seq + (uint32_t)pkt->payload_len, s->fin_seq))
+        conn_count_event(t, c, TCPSIFT_ANOMALY_DATA_AFTER_FIN);
+
+    int new_data = 0;
+    if (f & TCPSIFT_TCP_SYN) {
+        int repeat = (s->flags & EP_SYN_SEEN) && s->isn == pkt->seq;
+        if (!repeat) {
+            note_syn(c, s, pkt);
+            s->flags &= (uint16_t)~EP_NEXT_VALID;
+        }
+        if (pkt->payload_len > 0) conn_count_event(t, c, TCPSIFT_ANOMALY_SYN_WITH_DATA);
+        if (f & TCPSIFT_TCP_ACK) {
+            if (from == 1) c->handshake_synack = 1;
+        } else if (from == 0) {
+            c->handshake_syn = 1;
+        }
+    }
+    sequence_analysis(t, c, from, pkt, &new_data);
+    ack_analysis(t, c, from, pkt);
+
+    /* ---- state events, in the order docs/state-events.md gives ---- */
+    if (f & TCPSIFT_TCP_RST) {
+        /* An RST is judged for acceptability only; its ACK field is not an
+         * acknowledgement (RFC 9293 §3.10.7.3). */
+        tracker_stream_segment(t, c, from, pkt);
+        switch (judge_rst(c, from, pkt)) {
+        case RST_ACCEPT:
+            accept_rst(t, c, from);
+            break;
+        case RST_PENDING:
+            conn_count_event(t, c, TCPSIFT_ANOMALY_RST_IN_WINDOW_PENDING);
+            c->rst.active = 1;
+            c->rst.from = (uint8_t)from;
+            c->rst.refuted = 0;
+            break;
+        case RST_IGNORE:
+            conn_count_event(t, c, TCPSIFT_ANOMALY_RST_OUT_OF_WINDOW);
+            break;
+        }
+        return;
+    }
+    int acks = (f & TCPSIFT_TCP_ACK) != 0;
+    int acks_peer_syn = acks && (((f & TCPSIFT_TCP_SYN) != 0) ||
+                                 ((r->flags & EP_SYN_SEEN) && seq_gt(pkt->ack, r->isn)));
+    int acks_peer_fin = acks && (r->flags & EP_FIN_SEEN) && seq_gt(pkt->ack, r->fin_seq);
+    if (f & TCPSIFT_TCP_SYN) {
+        raise_event(t, c, from, acks ? TCPSIFT_EV_SEND_SYNACK : TCPSIFT_EV_SEND_SYN);
+        if (acks) s->flags |= EP_ACKED_PEER_SYN; /* the SYN-ACK itself answers the SYN */
+    } else if (acks_peer_syn && !(s->flags & EP_ACKED_PEER_SYN)) {
+        s->flags |= EP_ACKED_PEER_SYN;
+        raise_event(t, c, from, TCPSIFT_EV_SEND_ACK_OF_SYN);
+        if (from == 0 && c->handshake_syn && c->handshake_synack) c->handshake = 1;
+    }
+    if (acks_peer_fin && !(s->flags & EP_ACKED_PEER_FIN)) {
+        s->flags |= EP_ACKED_PEER_FIN;
+        raise_event(t, c, from, TCPSIFT_EV_SEND_ACK_OF_FIN);
+    }
+    if (new_data) raise_event(t, c, from, TCPSIFT_EV_SEND_DATA);
+    if (f & TCPSIFT_TCP_FIN) {
+        if (!(s->flags & EP_FIN_SEEN)) {
+            s->fin_seq = pkt->seq + (uint32_t)pkt->payload_len;
+            s->flags |= EP_FIN_SEEN;
+        }
+        raise_event(t, c, from, TCPSIFT_EV_SEND_FIN);
+    }
+    if (acks_peer_syn && !(r->flags & EP_SYN_ACKED_BY_PEER)) {
+        r->flags |= EP_SYN_ACKED_BY_PEER;
+        raise_event(t, c, 1 - from, TCPSIFT_EV_RECV_ACK_OF_SYN);
+    }
+    if (acks_peer_fin && !(r->flags & EP_FIN_ACKED_BY_PEER)) {
+        r->flags |= EP_FIN_ACKED_BY_PEER;
+        raise_event(t, c, 1 - from, TCPSIFT_EV_RECV_ACK_OF_FIN);
+    }
+
+    /* Stream bytes: the sender's segment, then its acknowledgement of the peer. */
+    tracker_stream_segment(t, c, from, pkt);
+    if (acks) tracker_stream_ack(t, c, 1 - from, pkt->ack);
+}
+
+void tcp_conn_close(struct tcpsift_tracker *t, conn *c)
+{
+    if (c->rst.active && !c->rst.refuted && !c->rst_accepted) {
+        /* Nobody spoke after the in-window RST: take it as accepted. */
+        accept_rst(t, c, c->rst.from);
+        c->rst_unconfirmed = 1;
+    }
+    tracker_stream_finish(t, c);
+}

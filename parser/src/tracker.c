@@ -1,0 +1,548 @@
+/* The connection tracker: flow lookup, connection lifecycle (ids, tuple
+ * reuse, timeouts, eviction, reports), and the glue from each direction's
+ * reassembler to the embedder's callbacks and framer. Per-segment TCP
+ * analysis lives in tcp_conn.c. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "tracker_internal.h"
+
+/* ---------------------------------------------------------------- names */
+
+const char *tcpsift_checksum_policy_name(tcpsift_checksum_policy p)
+{
+    switch (p) {
+    case TCPSIFT_CHECKSUM_AUTO:
+        return "auto";
+    case TCPSIFT_CHECKSUM_VERIFY:
+        return "verify";
+    case TCPSIFT_CHECKSUM_OFF:
+        return "off";
+    }
+    return "unknown";
+}
+
+tcpsift_error tcpsift_checksum_policy_parse(const char *name, tcpsift_checksum_policy *out)
+{
+    static const tcpsift_checksum_policy all[] = {TCPSIFT_CHECKSUM_AUTO, TCPSIFT_CHECKSUM_VERIFY,
+                                                  TCPSIFT_CHECKSUM_OFF};
+    for (size_t i = 0; name && i < sizeof all / sizeof all[0]; i++)
+        if (strcmp(name, tcpsift_checksum_policy_name(all[i])) == 0) {
+            *out = all[i];
+            return TCPSIFT_OK;
+        }
+    return TCPSIFT_E_INVALID_ARGUMENT;
+}
+
+const char *tcpsift_conn_end_name(tcpsift_conn_end e)
+{
+    switch (e) {
+    case TCPSIFT_END_OPEN:
+        return "open";
+    case TCPSIFT_END_FIN:
+        return "fin";
+    case TCPSIFT_END_HALF_CLOSED:
+        return "half_closed";
+    case TCPSIFT_END_RST:
+        return "rst";
+    case TCPSIFT_END_REJECTED:
+        return "rejected";
+    case TCPSIFT_END_SYN_UNANSWERED:
+        return "syn_unanswered";
+    }
+    return "unknown";
+}
+
+/* ---------------------------------------------------------------- memory */
+
+static void *default_alloc(void *ctx, size_t size)
+{
+    (void)ctx;
+    return malloc(size);
+}
+
+static void default_free(void *ctx, void *p, size_t size)
+{
+    (void)ctx;
+    (void)size;
+    free(p);
+}
+
+/* The framer wants realloc-style hooks; they route to the same allocator,
+ * with the block size stored in front so free() can report it. */
+static void *framer_realloc(void *ctx, void *ptr, size_t size)
+{
+    struct tcpsift_tracker *t = ctx;
+    if (size > SIZE_MAX - 16) return NULL;
+    uint8_t *fresh = t->alloc.alloc(t->alloc.ctx, size + 16);
+    if (!fresh) return NULL;
+    memcpy(fresh, &size, sizeof size);
+    if (ptr) {
+        uint8_t *old = (uint8_t *)ptr - 16;
+        size_t old_size;
+        memcpy(&old_size, old, sizeof old_size);
+        memcpy(fresh + 16, ptr, old_size < size ? old_size : size);
+        t->alloc.free(t->alloc.ctx, old, old_size + 16);
+    }
+    return fresh + 16;
+}
+
+static void framer_free(void *ctx, void *ptr)
+{
+    struct tcpsift_tracker *t = ctx;
+    if (!ptr) return;
+    uint8_t *block = (uint8_t *)ptr - 16;
+    size_t size;
+    memcpy(&size, block, sizeof size);
+    t->alloc.free(t->alloc.ctx, block, size + 16);
+}
+
+/* ---------------------------------------------------------------- streams */
+
+static tcpsift_direction dir_of(int from) { return from == 0 ? TCPSIFT_C2S : TCPSIFT_S2C; }
+
+static void deliver_frame(void *ctx, const tcpsift_frame *frame)
+{
+    direction_stream *ds = ctx;
+    struct tcpsift_tracker *t = ds->t;
+    if (t->cfg.cb.on_frame)
+        t->cfg.cb.on_frame(t->cfg.cb.ctx, ds->c->id, ds->c->proto, dir_of(ds->from), frame);
+}
+
+static void stream_on_data(void *ctx, uint64_t offset, const uint8_t *ptr, size_t len, int copied)
+{
+    direction_stream *ds = ctx;
+    struct tcpsift_tracker *t = ds->t;
+    (void)copied;
+    if (t->cfg.cb.on_data)
+        t->cfg.cb.on_data(t->cfg.cb.ctx, ds->c->id, dir_of(ds->from), offset, ptr, len);
+    if (ds->has_framer) tcpsift_framer_feed(&ds->framer, ptr, len, deliver_frame, ds);
+}
+
+static void stream_on_gap(void *ctx, uint64_t offset, uint64_t len, tcpsift_reasm_gap_reason why)
+{
+    direction_stream *ds = ctx;
+    struct tcpsift_tracker *t = ds->t;
+    (void)why;
+    zeek_history_counted(ds->c, ds->from, HIST_G);
+    if (t->cfg.cb.on_gap) t->cfg.cb.on_gap(t->cfg.cb.ctx, ds->c->id, dir_of(ds->from), offset, len);
+    if (ds->has_framer) tcpsift_framer_gap(&ds->framer, len, deliver_frame, ds);
+}
+
+static void stream_on_event(void *ctx, tcpsift_reasm_event_kind kind, uint64_t offset, uint64_t len)
+{
+    direction_stream *ds = ctx;
+    (void)offset;
+    (void)len;
+    switch (kind) {
+    case TCPSIFT_REASM_EV_OVERLAP_MISMATCH:
+        conn_count_event(ds->t, ds->c, TCPSIFT_ANOMALY_OVERLAP_MISMATCH);
+        break;
+    case TCPSIFT_REASM_EV_MEMCAP_HIT:
+    case TCPSIFT_REASM_EV_SEGMENT_CAP_HIT:
+        ds->t->stats.memcap_hits++;
+        break;
+    case TCPSIFT_REASM_EV_RETRANSMISSION:            /* counted by sequence analysis */
+    case TCPSIFT_REASM_EV_RETRANSMISSION_UNVERIFIED: /* likewise */
+    case TCPSIFT_REASM_EV_DATA_AFTER_FIN:            /* likewise */
+    case TCPSIFT_REASM_EV_COUNT_:
+        break;
+    }
+}
+
+static direction_stream *stream_get(struct tcpsift_tracker *t, conn *c, int from)
+{
+    endpoint *e = &c->ep[from];
+    if (e->stream) return e->stream;
+    direction_stream *ds = t->alloc.alloc(t->alloc.ctx, sizeof *ds);
+    if (!ds) {
+        t->stats.memcap_hits++;
+        return NULL;
+    }
+    memset(ds, 0, sizeof *ds);
+    ds->t = t;
+    ds->c = c;
+    ds->from = (uint8_t)from;
+    if (t->cfg.reassemble && c->proto == 6) {
+        tcpsift_reasm_callbacks cb = {stream_on_data, stream_on_gap, stream_on_event, ds};
+        if (tcpsift_reasm_init(&ds->reasm, &t->cfg.reasm, &cb, &t->alloc, &t->budget) == TCPSIFT_OK)
+            ds->has_reasm = 1;
+    }
+    if (t->cfg.framing && c->proto == 6) {
+        /* Reassembled bytes may come from the reassembler's own buffers,
+         * valid only during the callback: the framer copies its tails. */
+        tcpsift_framer_alloc fa = {framer_realloc, framer_free, t};
+        if (tcpsift_framer_init(&ds->framer, &t->cfg.framer, TCPSIFT_FRAMER_COPY_TAIL, &fa) ==
+            TCPSIFT_OK)
+            ds->has_framer = 1;
+    }
+    e->stream = ds;
+    return ds;
+}
+
+static void stream_release(struct tcpsift_tracker *t, conn *c, int from)
+{
+    endpoint *e = &c->ep[from];
+    direction_stream *ds = e->stream;
+    if (!ds) return;
+    if (ds->has_reasm) {
+        const tcpsift_reasm_stats *st = tcpsift_reasm_get_stats(&ds->reasm);
+        e->stream_bytes = st->delivered_bytes;
+        e->gap_bytes = st->gap_bytes;
+        if (st->memory_peak > t->stats.reasm_buffered_peak) t->stats.reasm_buffered_peak = t->budget.peak;
+        tcpsift_reasm_free(&ds->reasm);
+    }
+    if (ds->has_framer) tcpsift_framer_destroy(&ds->framer);
+    t->alloc.free(t->alloc.ctx, ds, sizeof *ds);
+    e->stream = NULL;
+}
+
+void tracker_stream_segment(struct tcpsift_tracker *t, conn *c, int from, const tcpsift_packet *pkt)
+{
+    if (!t->cfg.reassemble && !t->cfg.framing) return;
+    unsigned flags = pkt->tcp_flags & (TCPSIFT_REASM_SYN | TCPSIFT_REASM_FIN | TCPSIFT_REASM_RST);
+    if (pkt->payload_len == 0 && !(flags & (TCPSIFT_REASM_SYN | TCPSIFT_REASM_FIN)) &&
+        !c->ep[from].stream)
+        return;
+    direction_stream *ds = stream_get(t, c, from);
+    if (!ds || !ds->has_reasm) return;
+    size_t wire_len = pkt->payload_len;
+    if (wire_len >= (size_t)1 << 31) return; /* no TCP segment is that long */
+    tcpsift_reasm_segment(&ds->reasm, pkt->seq, pkt->payload.ptr, pkt->payload.len, wire_len, flags);
+}
+
+void tracker_stream_ack(struct tcpsift_tracker *t, conn *c, int to, uint32_t ack)
+{
+    direction_stream *ds = c->ep[to].stream;
+    if (ds && ds->has_reasm) tcpsift_reasm_ack(&ds->reasm, ack);
+    (void)t;
+}
+
+void tracker_stream_finish(struct tcpsift_tracker *t, conn *c)
+{
+    for (int from = 0; from < 2; from++) {
+        direction_stream *ds = c->ep[from].stream;
+        if (!ds) continue;
+        if (ds->has_reasm) tcpsift_reasm_finish(&ds->reasm);
+        if (ds->has_framer) tcpsift_framer_finish(&ds->framer, deliver_frame, ds);
+        stream_release(t, c, from);
+    }
+}
+
+uint64_t tracker_stream_delivered(const conn *c, int from)
+{
+    const direction_stream *ds = c->ep[from].stream;
+    if (ds && ds->has_reasm) return tcpsift_reasm_get_stats(&ds->reasm)->delivered_bytes;
+    return c->ep[from].stream_bytes;
+}
+
+uint64_t tracker_stream_gaps(const conn *c, int from)
+{
+    const direction_stream *ds = c->ep[from].stream;
+    if (ds && ds->has_reasm) return tcpsift_reasm_get_stats(&ds->reasm)->gap_bytes;
+    return c->ep[from].gap_bytes;
+}
+
+/* ---------------------------------------------------------------- UDP */
+
+static void udp_datagram(struct tcpsift_tracker *t, conn *c, int from, const tcpsift_packet *pkt)
+{
+    endpoint *e = &c->ep[from];
+    e->pkts++;
+    e->bytes += pkt->payload_len;
+    e->flags |= EP_SENT;
+    if (!t->cfg.framing || !t->cfg.cb.on_frame) {
+        e->frame_base += pkt->payload_len;
+        return;
+    }
+    /* A datagram keeps its boundaries: it is one frame (contract: `udp`). */
+    tcpsift_bytes body = pkt->payload;
+    tcpsift_frame frame;
+    memset(&frame, 0, sizeof frame);
+    frame.part = TCPSIFT_FRAME_WHOLE;
+    frame.error = body.len < pkt->payload_len ? TCPSIFT_FRAME_TRUNCATED : TCPSIFT_FRAME_OK;
+    frame.offset = e->frame_base;
+    frame.len = pkt->payload_len;
+    frame.segs = &body;
+    frame.nsegs = body.len ? 1 : 0;
+    frame.data_len = body.len;
+    t->cfg.cb.on_frame(t->cfg.cb.ctx, c->id, 17, dir_of(from), &frame);
+    e->frame_base += pkt->payload_len;
+}
+
+/* ---------------------------------------------------------------- reports */
+
+static tcpsift_conn_end end_of(const conn *c)
+{
+    if (c->proto != 6) return TCPSIFT_END_OPEN;
+    if (c->rejected) return TCPSIFT_END_REJECTED;
+    if (c->rst_accepted) return TCPSIFT_END_RST;
+    int fins = ((c->ep[0].flags & EP_FIN_SEEN) != 0) + ((c->ep[1].flags & EP_FIN_SEEN) != 0);
+    if (fins == 2) return TCPSIFT_END_FIN;
+    if (fins == 1) return TCPSIFT_END_HALF_CLOSED;
+    if ((c->ep[0].flags & EP_SYN_SEEN) && !(c->ep[0].flags & EP_ACKED_PEER_SYN) &&
+        !(c->ep[1].flags & EP_SENT))
+        return TCPSIFT_END_SYN_UNANSWERED;
+    return TCPSIFT_END_OPEN;
+}
+
+static void report(struct tcpsift_tracker *t, conn *c, const tcpsift_flow_key *key, int timed_out,
+                   int evicted)
+{
+    if (c->proto == 6) tcp_conn_close(t, c);
+    else tracker_stream_finish(t, c);
+    if (!t->cfg.cb.on_conn_end) return;
+    tcpsift_conn_info info;
+    memset(&info, 0, sizeof info);
+    info.id = c->id;
+    info.proto = c->proto;
+    info.ip_version = key->ip_version;
+    info.vlan = c->vlan;
+    info.client_addr = c->client_is_a ? key->a_addr : key->b_addr;
+    info.server_addr = c->client_is_a ? key->b_addr : key->a_addr;
+    info.client_port = c->client_is_a ? key->a_port : key->b_port;
+    info.server_port = c->client_is_a ? key->b_port : key->a_port;
+    info.first_ns = c->first_ns;
+    info.last_ns = c->last_ns;
+    tcpsift_endpoint_info *side[2] = {&info.client, &info.server};
+    for (int i = 0; i < 2; i++) {
+        side[i]->state = (tcpsift_tcp_state)c->ep[i].state;
+        side[i]->pkts = c->ep[i].pkts;
+        side[i]->bytes = c->ep[i].bytes;
+        side[i]->stream_bytes = tracker_stream_delivered(c, i);
+        side[i]->gap_bytes = tracker_stream_gaps(c, i);
+    }
+    info.end = end_of(c);
+    info.handshake = c->handshake;
+    info.direction_guessed = c->direction_guessed;
+    info.rst_unconfirmed = c->rst_unconfirmed;
+    info.timed_out = (uint8_t)timed_out;
+    info.evicted = (uint8_t)evicted;
+    info.completeness = c->completeness;
+    info.conn_state = c->proto == 6 ? zeek_conn_state(c) : (c->ep[1].pkts ? "SF" : "S0");
+    info.history = c->history;
+    info.events = c->events;
+    t->cfg.cb.on_conn_end(t->cfg.cb.ctx, &info);
+}
+
+static void on_flow_removed(void *ctx, const tcpsift_flow_view *flow,
+                            enum tcpsift_flow_remove_reason reason)
+{
+    struct tcpsift_tracker *t = ctx;
+    conn *c = flow->value;
+    if (reason == TCPSIFT_FLOW_EVICTED) t->stats.evicted++;
+    else t->stats.timed_out++;
+    if (reason == TCPSIFT_FLOW_TIMED_OUT && flow->cls == TCPSIFT_FLOW_CLOSING) {
+        /* 2*MSL passed in TIME-WAIT (RFC 9293 §3.10.7.4). */
+        for (int i = 0; i < 2; i++)
+            c->ep[i].state = (uint8_t)tcpsift_state_next((tcpsift_tcp_state)c->ep[i].state,
+                                                          TCPSIFT_EV_TIMEOUT, NULL, NULL);
+    }
+    report(t, c, flow->key, reason == TCPSIFT_FLOW_TIMED_OUT, reason == TCPSIFT_FLOW_EVICTED);
+}
+
+/* ---------------------------------------------------------------- lifecycle */
+
+void tcpsift_tracker_config_init(tcpsift_tracker_config *cfg)
+{
+    memset(cfg, 0, sizeof *cfg);
+    tcpsift_flow_table_config fc;
+    tcpsift_flow_table_config_init(&fc);
+    cfg->max_connections = fc.max_connections;
+    cfg->embryo_capacity = 0;
+    memcpy(cfg->timeout_ns, fc.timeout_ns, sizeof cfg->timeout_ns);
+    cfg->checksums = TCPSIFT_CHECKSUM_AUTO;
+    tcpsift_reasm_config_default(&cfg->reasm);
+}
+
+tcpsift_error tcpsift_tracker_create(const tcpsift_tracker_config *cfg, tcpsift_tracker **out)
+{
+    if (!cfg || !out) return TCPSIFT_E_INVALID_ARGUMENT;
+    *out = NULL;
+    tcpsift_allocator alloc = {default_alloc, default_free, NULL};
+    if (cfg->allocator) alloc = *cfg->allocator;
+    struct tcpsift_tracker *t = alloc.alloc(alloc.ctx, sizeof *t);
+    if (!t) return TCPSIFT_E_NO_MEMORY;
+    memset(t, 0, sizeof *t);
+    t->cfg = *cfg;
+    t->alloc = alloc;
+    t->budget.cap = cfg->reasm_global_cap;
+
+    tcpsift_flow_table_config fc;
+    tcpsift_flow_table_config_init(&fc);
+    fc.max_connections = cfg->max_connections;
+    fc.embryo_capacity = 0;
+    fc.memcap_bytes = cfg->table_memcap;
+    fc.value_size = sizeof(conn);
+    memcpy(fc.hash_key, cfg->hash_key, sizeof fc.hash_key);
+    fc.key_vlan = cfg->key_vlan;
+    memcpy(fc.timeout_ns, cfg->timeout_ns, sizeof fc.timeout_ns);
+    fc.allocator = &t->alloc;
+    fc.on_evict = on_flow_removed;
+    fc.on_evict_ctx = t;
+    tcpsift_error err = tcpsift_flow_table_create(&fc, &t->table);
+    if (err != TCPSIFT_OK) {
+        alloc.free(alloc.ctx, t, sizeof *t);
+        return err;
+    }
+    *out = t;
+    return TCPSIFT_OK;
+}
+
+static int free_streams(void *ctx, const tcpsift_flow_view *flow)
+{
+    struct tcpsift_tracker *t = ctx;
+    conn *c = flow->value;
+    stream_release(t, c, 0);
+    stream_release(t, c, 1);
+    return 0;
+}
+
+void tcpsift_tracker_destroy(tcpsift_tracker *t)
+{
+    if (!t) return;
+    tcpsift_flow_table_foreach(t->table, free_streams, t);
+    tcpsift_flow_table_destroy(t->table);
+    tcpsift_allocator alloc = t->alloc;
+    alloc.free(alloc.ctx, t, sizeof *t);
+}
+
+static uint64_t clamp_time(int64_t ns) { return ns < 0 ? 0 : (uint64_t)ns; }
+
+static enum tcpsift_flow_class class_of(const conn *c)
+{
+    if (c->proto != 6) return TCPSIFT_FLOW_UDP;
+    if (c->closed_for_reuse || (c->ep[0].flags & EP_FIN_SEEN) || (c->ep[1].flags & EP_FIN_SEEN))
+        return TCPSIFT_FLOW_CLOSING;
+    if (c->ep[0].state == TCPSIFT_ST_ESTABLISHED || c->ep[1].state == TCPSIFT_ST_ESTABLISHED)
+        return TCPSIFT_FLOW_ESTABLISHED;
+    return TCPSIFT_FLOW_EMBRYONIC;
+}
+
+/* A new SYN on a tuple whose connection is over starts a new connection, as
+ * tshark's tcp.stream does. */
+static int starts_new_connection(const conn *c, const tcpsift_packet *pkt, int from)
+{
+    if (c->proto != 6 || !c->closed_for_reuse) return 0;
+    if ((pkt->tcp_flags & (TCPSIFT_TCP_SYN | TCPSIFT_TCP_ACK | TCPSIFT_TCP_RST)) != TCPSIFT_TCP_SYN)
+        return 0;
+    const endpoint *e = &c->ep[from];
+    return !(e->flags & EP_SYN_SEEN) || e->isn != pkt->seq;
+}
+
+static int checksum_rejects(struct tcpsift_tracker *t, const tcpsift_packet *pkt)
+{
+    if (t->cfg.checksums == TCPSIFT_CHECKSUM_OFF) return 0;
+    if (pkt->l4_csum != TCPSIFT_CSUM_BAD) return 0;
+    /* auto: transmit offload leaves the pseudo-header sum; such a packet was
+     * captured on its sender before the NIC finished it (RFC 1071 sums). */
+    if (t->cfg.checksums == TCPSIFT_CHECKSUM_AUTO && pkt->l4_csum_offload) return 0;
+    return 1;
+}
+
+tcpsift_error tcpsift_tracker_packet(tcpsift_tracker *t, const tcpsift_packet *pkt, int64_t ts_ns)
+{
+    if (!t || !pkt || t->finished) return TCPSIFT_E_INVALID_ARGUMENT;
+    t->stats.packets++;
+    if (pkt->error != TCPSIFT_OK && (unsigned)pkt->error < TCPSIFT_ERROR_COUNT_)
+        t->stats.errors[pkt->error]++;
+    uint64_t now = clamp_time(ts_ns);
+    tcpsift_flow_table_expire(t->table, now, on_flow_removed, t);
+
+    int is_tcp = (pkt->layers & TCPSIFT_LAYER_TCP) != 0, is_udp = (pkt->layers & TCPSIFT_LAYER_UDP) != 0;
+    if ((pkt->layers & TCPSIFT_LAYER_FRAGMENT) || (!is_tcp && !is_udp)) {
+        if ((pkt->layers & TCPSIFT_LAYER_PORTS) && !(pkt->layers & TCPSIFT_LAYER_FRAGMENT))
+            t->stats.malformed++;
+        else
+            t->stats.other_packets++;
+        return TCPSIFT_OK;
+    }
+    if (is_tcp) t->stats.tcp_packets++;
+    else t->stats.udp_packets++;
+    if (t->cfg.checksums != TCPSIFT_CHECKSUM_OFF && pkt->l4_csum == TCPSIFT_CSUM_NOT_CHECKED)
+        tcpsift_packet_verify_checksums((tcpsift_packet *)(uintptr_t)pkt);
+
+    tcpsift_flow_key key;
+    int reversed;
+    uint16_t vlan = pkt->vlan_count ? pkt->vlan_ids[0] : 0;
+    uint8_t proto = is_tcp ? 6 : 17;
+    if (tcpsift_flow_key_make(&key, pkt->ip_version, pkt->src, pkt->dst, pkt->sport, pkt->dport,
+                              proto, t->cfg.key_vlan ? vlan : 0, &reversed) != TCPSIFT_OK)
+        return TCPSIFT_E_INVALID_ARGUMENT;
+
+    tcpsift_flow_entry *entry = tcpsift_flow_table_lookup(t->table, &key);
+    conn *c = entry ? tcpsift_flow_entry_value(entry) : NULL;
+    int from = 0;
+    if (c) {
+        /* endpoint a sent this packet iff !reversed */
+        from = (c->client_is_a == !reversed) ? 0 : 1;
+    }
+    int reused = 0;
+    if (c && is_tcp && starts_new_connection(c, pkt, from)) {
+        report(t, c, tcpsift_flow_entry_key(entry), 0, 0);
+        tcpsift_flow_table_remove(t->table, entry);
+        entry = NULL;
+        c = NULL;
+        reused = 1;
+    }
+    if (!c) {
+        tcpsift_error err = tcpsift_flow_table_insert(
+            t->table, &key, now, is_tcp ? TCPSIFT_FLOW_EMBRYONIC : TCPSIFT_FLOW_UDP, &entry);
+        if (err != TCPSIFT_OK) return err;
+        c = tcpsift_flow_entry_value(entry);
+        memset(c, 0, sizeof *c);
+        c->proto = proto;
+        c->id = t->next_id[is_tcp ? 0 : 1]++;
+        if (is_tcp) t->stats.tcp_connections++;
+        else t->stats.udp_flows++;
+        c->first_ns = ts_ns;
+        c->vlan = vlan;
+        int sender = is_tcp ? tcp_conn_start(c, pkt) : 0;
+        /* the sender is endpoint a iff !reversed; the client is endpoint 0 */
+        c->client_is_a = (uint8_t)((sender == 0) == !reversed);
+        from = sender;
+    }
+    c->last_ns = ts_ns;
+    t->segment_anomalies[0] = t->segment_anomalies[1] = 0;
+    if (reused) conn_count_event(t, c, TCPSIFT_ANOMALY_TUPLE_REUSE);
+    if (is_tcp)
+        tcp_conn_segment(t, c, pkt, from, checksum_rejects(t, pkt));
+    else
+        udp_datagram(t, c, from, pkt);
+    tcpsift_flow_table_touch(t->table, entry, now, class_of(c));
+    return TCPSIFT_OK;
+}
+
+void tcpsift_tracker_advance_time(tcpsift_tracker *t, int64_t now_ns)
+{
+    if (!t || t->finished) return;
+    tcpsift_flow_table_expire(t->table, clamp_time(now_ns), on_flow_removed, t);
+}
+
+struct finish_pass {
+    struct tcpsift_tracker *t;
+    uint8_t proto;
+};
+
+static int finish_one(void *ctx, const tcpsift_flow_view *flow)
+{
+    struct finish_pass *pass = ctx;
+    conn *c = flow->value;
+    if (c->proto == pass->proto) report(pass->t, c, flow->key, 0, 0);
+    return 0;
+}
+
+void tcpsift_tracker_finish(tcpsift_tracker *t)
+{
+    if (!t || t->finished) return;
+    struct finish_pass tcp = {t, 6}, udp = {t, 17};
+    tcpsift_flow_table_foreach(t->table, finish_one, &tcp);
+    tcpsift_flow_table_foreach(t->table, finish_one, &udp);
+    t->finished = 1;
+    if (t->budget.peak > t->stats.reasm_buffered_peak) t->stats.reasm_buffered_peak = t->budget.peak;
+}
+
+const tcpsift_tracker_stats *tcpsift_tracker_get_stats(const tcpsift_tracker *t)
+{
+    return t ? &t->stats : NULL;
+}

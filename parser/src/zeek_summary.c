@@ -1,0 +1,153 @@
+/* Zeek's connection summary: `history` letters and `conn_state`, with the
+ * meanings of Zeek's conn.log (scripts/base/protocols/conn/main.zeek and the
+ * TCP analyzer). The rules are in ../shared/reference/tcp-observer-rules.md. */
+#include <string.h>
+
+#include "conn_internal.h"
+
+/* Bits of endpoint.hist_once for the letters recorded once per direction. */
+enum { ONCE_A = 1, ONCE_D = 2, ONCE_I = 4, ONCE_Q = 8 };
+
+void zeek_history_add(conn *c, int from, char letter)
+{
+    if (c->history_len >= TCPSIFT_HISTORY_MAX) return;
+    /* Upper case for the originator, lower case for the responder. */
+    char ch = from == 0 ? letter : (char)(letter - 'A' + 'a');
+    c->history[c->history_len++] = ch;
+    c->history[c->history_len] = '\0';
+}
+
+/* C, G, T, W are recorded at the 1st, 10th, 100th, ... occurrence. */
+void zeek_history_counted(conn *c, int from, enum history_counted kind)
+{
+    static const char letters[HIST_COUNTED_KINDS] = {'C', 'G', 'T', 'W'};
+    endpoint *e = &c->ep[from];
+    uint32_t n = ++e->hist_count[kind];
+    uint32_t threshold = 1;
+    while (threshold < n && threshold <= UINT32_MAX / 10) threshold *= 10;
+    if (n == threshold) zeek_history_add(c, from, letters[kind]);
+}
+
+static void add_once(conn *c, int from, unsigned bit, char letter)
+{
+    endpoint *e = &c->ep[from];
+    if (e->hist_once & bit) return;
+    e->hist_once = (uint8_t)(e->hist_once | bit);
+    zeek_history_add(c, from, letter);
+}
+
+/* S, H, F and R are recorded again only when the sequence number differs
+ * from the last one recorded for that letter. Slots: 0 S/H, 1 F, 2 R. */
+static void add_per_seq(conn *c, int from, int slot, uint32_t seq, char letter)
+{
+    endpoint *e = &c->ep[from];
+    unsigned seen_bit = 1u << (4 + slot);
+    if ((e->hist_once & seen_bit) && e->hist_seq[slot] == seq) return;
+    e->hist_once = (uint8_t)(e->hist_once | seen_bit);
+    e->hist_seq[slot] = seq;
+    zeek_history_add(c, from, letter);
+}
+
+void zeek_history_packet(conn *c, int from, const tcpsift_packet *pkt)
+{
+    unsigned f = pkt->tcp_flags;
+    int syn = (f & TCPSIFT_TCP_SYN) != 0, fin = (f & TCPSIFT_TCP_FIN) != 0,
+        rst = (f & TCPSIFT_TCP_RST) != 0, ack = (f & TCPSIFT_TCP_ACK) != 0;
+    if (syn + fin + rst >= 2) {
+        if (fin && rst && !syn)
+            add_once(c, from, ONCE_I, 'I');
+        else
+            add_once(c, from, ONCE_Q, 'Q');
+    } else if (syn) {
+        add_per_seq(c, from, 0, pkt->seq, ack ? 'H' : 'S');
+    } else if (fin) {
+        add_per_seq(c, from, 1, pkt->seq, 'F');
+    } else if (rst) {
+        add_per_seq(c, from, 2, pkt->seq, 'R');
+    } else if (pkt->payload_len > 0) {
+        add_once(c, from, ONCE_D, 'D');
+    } else if (ack) {
+        add_once(c, from, ONCE_A, 'A');
+    }
+    if (pkt->window == 0 && !syn && !rst && ack) zeek_history_counted(c, from, HIST_W);
+}
+
+/* Zeek's endpoint state machine, as far as conn_state depends on it. */
+void zeek_endpoint_update(conn *c, int from, const tcpsift_packet *pkt)
+{
+    endpoint *e = &c->ep[from], *peer = &c->ep[1 - from];
+    unsigned f = pkt->tcp_flags;
+    if (f & TCPSIFT_TCP_RST) {
+        e->zeek = ZEEK_RESET;
+        return;
+    }
+    if (f & TCPSIFT_TCP_FIN) {
+        if (e->zeek != ZEEK_RESET) e->zeek = ZEEK_CLOSED;
+        return;
+    }
+    switch ((enum zeek_endpoint_state)e->zeek) {
+    case ZEEK_INACTIVE:
+        if (f & TCPSIFT_TCP_SYN) {
+            if (from == 0) {
+                e->zeek = (f & TCPSIFT_TCP_ACK) ? ZEEK_SYN_ACK_SENT : ZEEK_SYN_SENT;
+            } else {
+                /* The responder's SYN(-ACK) establishes both ends in Zeek. */
+                if (peer->zeek == ZEEK_SYN_SENT || peer->zeek == ZEEK_SYN_ACK_SENT)
+                    peer->zeek = ZEEK_ESTABLISHED;
+                e->zeek = ZEEK_ESTABLISHED;
+            }
+        } else if (pkt->payload_len > 0 || (f & TCPSIFT_TCP_ACK)) {
+            e->zeek = ZEEK_PARTIAL;
+        }
+        break;
+    case ZEEK_SYN_SENT:
+    case ZEEK_SYN_ACK_SENT:
+        /* An originator's ACK after the responder answered completes its side. */
+        if (!(f & TCPSIFT_TCP_SYN) && (f & TCPSIFT_TCP_ACK) && peer->zeek == ZEEK_ESTABLISHED)
+            e->zeek = ZEEK_ESTABLISHED;
+        break;
+    case ZEEK_PARTIAL:
+    case ZEEK_ESTABLISHED:
+    case ZEEK_CLOSED:
+    case ZEEK_RESET:
+        break;
+    }
+}
+
+static int zeek_inactive(uint8_t s) { return s == ZEEK_INACTIVE || s == ZEEK_PARTIAL; }
+
+/* `^?S[^HAFGIQ]*R.*`: the originator sent SYN then RST with no SYN-ACK,
+ * ACK, FIN, gap or odd flags in between. */
+static int history_is_syn_then_rst(const char *h)
+{
+    if (*h == '^') h++;
+    if (*h != 'S') return 0;
+    for (h++; *h; h++) {
+        if (*h == 'R') return 1;
+        if (strchr("HAFGIQ", *h)) return 0;
+    }
+    return 0;
+}
+
+/* First matching rule wins (Zeek's conn_state). */
+const char *zeek_conn_state(const conn *c)
+{
+    uint8_t o = c->ep[0].zeek, r = c->ep[1].zeek;
+    if (r == ZEEK_RESET) {
+        if (o == ZEEK_SYN_SENT || o == ZEEK_SYN_ACK_SENT ||
+            (o == ZEEK_RESET && c->ep[0].bytes == 0 && c->ep[1].bytes == 0))
+            return "REJ";
+        if (zeek_inactive(o)) return "RSTRH";
+        return "RSTR";
+    }
+    if (o == ZEEK_RESET) {
+        if (zeek_inactive(r)) return history_is_syn_then_rst(c->history) ? "RSTOS0" : "OTH";
+        return "RSTO";
+    }
+    if (o == ZEEK_CLOSED && r == ZEEK_CLOSED) return "SF";
+    if (o == ZEEK_CLOSED) return zeek_inactive(r) ? "SH" : "S2";
+    if (r == ZEEK_CLOSED) return zeek_inactive(o) ? "SHR" : "S3";
+    if (o == ZEEK_SYN_SENT && r == ZEEK_INACTIVE) return "S0";
+    if (o == ZEEK_ESTABLISHED && r == ZEEK_ESTABLISHED) return "S1";
+    return "OTH";
+}

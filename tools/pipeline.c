@@ -1,0 +1,268 @@
+#include "pipeline.h"
+
+#include <arpa/inet.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "cli_common.h"
+
+struct conn_record {
+    tcpsift_conn_info info;
+    uint8_t client_addr[16], server_addr[16];
+    char history[TCPSIFT_HISTORY_MAX + 1];
+    char conn_state[8];
+    uint32_t events[TCPSIFT_ANOMALY_COUNT];
+};
+
+const char pipeline_options_help[] =
+    "  --checksums auto|verify|off  what a bad TCP checksum does to state and\n"
+    "                             reassembly (auto: ignore the segment, except\n"
+    "                             transmit-offload sums, as on loopback; default)\n"
+    "  --deliver arrival|acked    deliver stream bytes on arrival (default) or when\n"
+    "                             the peer acknowledges them\n"
+    "  --overlap POLICY           first|last|bsd|windows|linux|old_linux|solaris\n"
+    "                             (which copy of overlapping bytes wins; acked mode)\n"
+    "  --max-conns N              connection table size (default 65536)\n"
+    "  --key-vlan                 the VLAN id is part of the connection key\n";
+
+void pipeline_init(pipeline *p, json_writer *w)
+{
+    memset(p, 0, sizeof *p);
+    p->w = w;
+    tcpsift_tracker_config_init(&p->cfg);
+    p->cfg.reassemble = 1; /* stream byte counts and gaps need it */
+    /* Delivered bytes kept per direction to tell a retransmission from a
+     * conflicting overlap: 16 KiB bounds memory per connection. */
+    p->cfg.reasm.max_retained_bytes = 16 * 1024;
+    /* A fixed key would let crafted captures aim tuples at one bucket. */
+    FILE *r = fopen("/dev/urandom", "rb");
+    if (!r || fread(p->cfg.hash_key, 1, sizeof p->cfg.hash_key, r) != sizeof p->cfg.hash_key) {
+        for (size_t i = 0; i < sizeof p->cfg.hash_key; i++)
+            p->cfg.hash_key[i] = (uint8_t)((uintptr_t)p >> (i % 8) ^ (uintptr_t)&r >> (i % 5));
+    }
+    if (r) fclose(r);
+}
+
+static int value_of(int argc, char **argv, int *i, const char **out)
+{
+    if (*i + 1 >= argc) {
+        fprintf(stderr, "tcpsift: %s needs a value\n", argv[*i]);
+        return 0;
+    }
+    *out = argv[++*i];
+    return 1;
+}
+
+int pipeline_option(pipeline *p, int argc, char **argv, int *i)
+{
+    const char *arg = argv[*i], *v;
+    if (strcmp(arg, "--checksums") == 0) {
+        if (!value_of(argc, argv, i, &v)) return -1;
+        if (tcpsift_checksum_policy_parse(v, &p->cfg.checksums) != TCPSIFT_OK) {
+            fprintf(stderr, "tcpsift: --checksums: expected auto, verify or off, not '%s'\n", v);
+            return -1;
+        }
+        return 1;
+    }
+    if (strcmp(arg, "--deliver") == 0) {
+        if (!value_of(argc, argv, i, &v)) return -1;
+        if (strcmp(v, "arrival") == 0)
+            p->cfg.reasm.mode = TCPSIFT_REASM_ON_ARRIVAL;
+        else if (strcmp(v, "acked") == 0)
+            p->cfg.reasm.mode = TCPSIFT_REASM_ACKED;
+        else {
+            fprintf(stderr, "tcpsift: --deliver: expected arrival or acked, not '%s'\n", v);
+            return -1;
+        }
+        return 1;
+    }
+    if (strcmp(arg, "--overlap") == 0) {
+        if (!value_of(argc, argv, i, &v)) return -1;
+        if (tcpsift_overlap_policy_parse(v, &p->cfg.reasm.policy) != TCPSIFT_OK) {
+            fprintf(stderr, "tcpsift: --overlap: unknown policy '%s'\n", v);
+            return -1;
+        }
+        return 1;
+    }
+    if (strcmp(arg, "--max-conns") == 0) {
+        if (!value_of(argc, argv, i, &v)) return -1;
+        char *end;
+        unsigned long n = strtoul(v, &end, 10);
+        if (*end || n == 0 || n > (1ul << 30)) {
+            fprintf(stderr, "tcpsift: --max-conns: expected 1..1073741824, not '%s'\n", v);
+            return -1;
+        }
+        p->cfg.max_connections = (uint32_t)n;
+        return 1;
+    }
+    if (strcmp(arg, "--key-vlan") == 0) {
+        p->cfg.key_vlan = 1;
+        return 1;
+    }
+    return 0;
+}
+
+static void collect(void *ctx, const tcpsift_conn_info *info)
+{
+    pipeline *p = ctx;
+    if (p->on_conn_end) p->on_conn_end(p->ctx, info);
+    if (p->nrecords == p->cap_records) {
+        size_t cap = p->cap_records ? p->cap_records * 2 : 256;
+        conn_record *bigger = realloc(p->records, cap * sizeof *bigger);
+        if (!bigger) {
+            p->oom = 1;
+            return;
+        }
+        p->records = bigger;
+        p->cap_records = cap;
+    }
+    conn_record *r = &p->records[p->nrecords++];
+    r->info = *info;
+    size_t alen = info->ip_version == 4 ? 4 : 16;
+    memcpy(r->client_addr, info->client_addr, alen);
+    memcpy(r->server_addr, info->server_addr, alen);
+    snprintf(r->history, sizeof r->history, "%s", info->history);
+    snprintf(r->conn_state, sizeof r->conn_state, "%s", info->conn_state);
+    memcpy(r->events, info->events, sizeof r->events);
+}
+
+static int record_order(const void *a, const void *b)
+{
+    const conn_record *x = a, *y = b;
+    if (x->info.proto != y->info.proto) return x->info.proto == 6 ? -1 : 1;
+    return x->info.id < y->info.id ? -1 : x->info.id > y->info.id;
+}
+
+static void write_addr(json_writer *w, const char *key, const uint8_t *addr, uint8_t version)
+{
+    char text[INET6_ADDRSTRLEN];
+    if (!inet_ntop(version == 4 ? AF_INET : AF_INET6, addr, text, sizeof text)) text[0] = '\0';
+    jw_key_str(w, key, text);
+}
+
+static void write_conn(json_writer *w, const conn_record *r)
+{
+    const tcpsift_conn_info *c = &r->info;
+    int tcp = c->proto == 6;
+    jw_object_begin(w);
+    jw_key_u64(w, "id", c->id);
+    jw_key_str(w, "proto", tcp ? "tcp" : "udp");
+    write_addr(w, "client", r->client_addr, c->ip_version);
+    jw_key_u64(w, "cport", c->client_port);
+    write_addr(w, "server", r->server_addr, c->ip_version);
+    jw_key_u64(w, "sport", c->server_port);
+    if (c->direction_guessed) jw_key_bool(w, "direction_guessed", 1);
+    if (tcp) {
+        jw_key_str(w, "client_state", tcpsift_tcp_state_name(c->client.state));
+        jw_key_str(w, "server_state", tcpsift_tcp_state_name(c->server.state));
+        jw_key_bool(w, "handshake", c->handshake);
+        jw_key_str(w, "end", tcpsift_conn_end_name(c->end));
+        if (c->rst_unconfirmed) jw_key_bool(w, "rst_unconfirmed", 1);
+        jw_key_str(w, "conn_state", r->conn_state);
+        jw_key_str(w, "history", r->history);
+        jw_key_u64(w, "completeness", c->completeness);
+    }
+    if (c->timed_out) jw_key_bool(w, "timed_out", 1);
+    if (c->evicted) jw_key_bool(w, "evicted", 1);
+    jw_key_u64(w, "c2s_pkts", c->client.pkts);
+    jw_key_u64(w, "s2c_pkts", c->server.pkts);
+    jw_key_u64(w, "c2s_bytes", c->client.bytes);
+    jw_key_u64(w, "s2c_bytes", c->server.bytes);
+    if (tcp) {
+        jw_key_u64(w, "c2s_stream_bytes", c->client.stream_bytes);
+        jw_key_u64(w, "s2c_stream_bytes", c->server.stream_bytes);
+        jw_key_u64(w, "c2s_gaps", c->client.gap_bytes);
+        jw_key_u64(w, "s2c_gaps", c->server.gap_bytes);
+        jw_key_object_begin(w, "events");
+        for (unsigned a = 1; a < TCPSIFT_ANOMALY_COUNT; a++)
+            if (r->events[a]) jw_key_u64(w, tcpsift_anomaly_name((tcpsift_anomaly)a), r->events[a]);
+        jw_object_end(w);
+    }
+    jw_object_end(w);
+    jw_line_end(w);
+}
+
+static void write_summary(json_writer *w, const tcpsift_tracker_stats *s, const capture_input *in)
+{
+    jw_object_begin(w);
+    jw_key_object_begin(w, "summary");
+    jw_key_u64(w, "frames", in->frames);
+    jw_key_u64(w, "tcp_packets", s->tcp_packets);
+    jw_key_u64(w, "udp_packets", s->udp_packets);
+    jw_key_u64(w, "other_packets", s->other_packets);
+    jw_key_u64(w, "malformed_packets", s->malformed);
+    jw_key_u64(w, "bad_checksum_packets", s->bad_checksum);
+    jw_key_u64(w, "tcp_connections", s->tcp_connections);
+    jw_key_u64(w, "udp_flows", s->udp_flows);
+    jw_key_u64(w, "evictions", s->evicted);
+    jw_key_u64(w, "timeouts", s->timed_out);
+    jw_key_u64(w, "memcap_hits", s->memcap_hits);
+    jw_key_u64(w, "reassembly_memory_peak", s->reasm_buffered_peak);
+    jw_key_u64(w, "skipped_capture_blocks", in->skipped);
+    jw_key_object_begin(w, "errors");
+    for (unsigned e = 1; e < TCPSIFT_ERROR_COUNT_; e++)
+        if (s->errors[e]) jw_key_u64(w, tcpsift_error_name((tcpsift_error)e), s->errors[e]);
+    jw_object_end(w);
+    jw_key_object_begin(w, "events");
+    for (unsigned a = 1; a < TCPSIFT_ANOMALY_COUNT; a++)
+        if (s->events[a]) jw_key_u64(w, tcpsift_anomaly_name((tcpsift_anomaly)a), s->events[a]);
+    jw_object_end(w);
+    jw_object_end(w);
+    jw_object_end(w);
+    jw_line_end(w);
+}
+
+static void on_record(void *ctx, const tcpsift_capture_record *rec)
+{
+    pipeline *p = ctx;
+    tcpsift_packet pkt;
+    tcpsift_packet_decode(&pkt, rec->linktype, rec->data, rec->caplen, rec->wirelen);
+    int64_t ns = rec->ts_sec * 1000000000 + (int64_t)rec->ts_nsec;
+    if (rec->ts_sec > INT64_MAX / 1000000000 - 1) ns = INT64_MAX;
+    if (rec->ts_sec < 0) ns = 0;
+    tcpsift_tracker_packet(p->tracker, &pkt, ns);
+}
+
+static void on_skipped_block(void *ctx, tcpsift_error err, uint64_t frames_so_far)
+{
+    pipeline *p = ctx;
+    (void)p;
+    (void)err;
+    (void)frames_so_far;
+}
+
+int pipeline_run(pipeline *p, int print_conns)
+{
+    capture_input in;
+    if (!capture_open(&in, p->capture_path, p->w)) return 1;
+    /* Commands install on_data/on_gap/on_frame; every callback gets the pipeline. */
+    p->cfg.cb.on_conn_end = collect;
+    p->cfg.cb.ctx = p;
+    tcpsift_error err = tcpsift_tracker_create(&p->cfg, &p->tracker);
+    if (err != TCPSIFT_OK) {
+        fprintf(stderr, "tcpsift: cannot create the tracker: %s\n", tcpsift_error_text(err));
+        capture_close(&in);
+        return 1;
+    }
+    capture_handler h = {on_record, on_skipped_block, p};
+    capture_run(&in, &h);
+    tcpsift_tracker_finish(p->tracker);
+    if (in.fatal == TCPSIFT_E_NOT_A_CAPTURE) {
+        tcpsift_tracker_destroy(p->tracker);
+        int status = cli_finish(&in, p->w);
+        capture_close(&in);
+        return status;
+    }
+    if (print_conns) {
+        qsort(p->records, p->nrecords, sizeof *p->records, record_order);
+        for (size_t i = 0; i < p->nrecords; i++) write_conn(p->w, &p->records[i]);
+        write_summary(p->w, tcpsift_tracker_get_stats(p->tracker), &in);
+    }
+    if (p->oom) fprintf(stderr, "tcpsift: out of memory: some connections were not reported\n");
+    tcpsift_tracker_destroy(p->tracker);
+    free(p->records);
+    int status = cli_finish(&in, p->w);
+    capture_close(&in);
+    return p->oom ? 1 : status;
+}

@@ -1,0 +1,40 @@
+/* The capture -> decoder -> tracker pipeline shared by `conns`, `stream`
+ * and `frames`: option parsing, the packet loop, and connection reports
+ * collected and printed in id order (TCP first, then UDP). */
+#ifndef TCPSIFT_TOOLS_PIPELINE_H
+#define TCPSIFT_TOOLS_PIPELINE_H
+
+#include "capture_input.h"
+#include "json_writer.h"
+#include "tcpsift/tracker.h"
+
+typedef struct conn_record conn_record;
+
+typedef struct pipeline {
+    const char *capture_path;
+    tcpsift_tracker_config cfg;
+    tcpsift_tracker *tracker;
+    json_writer *w;
+    /* collected reports */
+    conn_record *records;
+    size_t nrecords, cap_records;
+    int oom;
+    /* per-command hooks, chained behind the pipeline's own on_conn_end */
+    void (*on_conn_end)(void *ctx, const tcpsift_conn_info *conn);
+    void *ctx;
+} pipeline;
+
+/* Parses the options every pipeline command shares. Returns 1 when argv[*i]
+ * (and maybe its value) was consumed, 0 when it is not a shared option, -1
+ * on a bad value (a message is printed). */
+int pipeline_option(pipeline *p, int argc, char **argv, int *i);
+
+extern const char pipeline_options_help[];
+
+void pipeline_init(pipeline *p, json_writer *w);
+
+/* Runs the capture through the tracker. Returns the exit status. When
+ * print_conns is set, prints every connection object then the summary. */
+int pipeline_run(pipeline *p, int print_conns);
+
+#endif
