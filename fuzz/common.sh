@@ -1,0 +1,22 @@
+# Shared by fuzz/run.sh and fuzz/merge.sh (sourced, not run).
+FUZZ_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+ROOT=$(cd "$FUZZ_DIR/.." && pwd)
+BUILD=${TCPSIFT_FUZZ_BUILD:-$ROOT/build-fuzz}
+SCRATCH=${TCPSIFT_FUZZ_SCRATCH:-$FUZZ_DIR/scratch}
+HARNESSES=$(cd "$FUZZ_DIR" && ls fuzz_*.c | sed 's/\.c$//')
+
+# Configure (once) and build the libFuzzer harnesses with clang, ASan+UBSan.
+build_libfuzzer() {
+  if [ ! -f "$BUILD/CMakeCache.txt" ]; then
+    cmake -S "$ROOT" -B "$BUILD" -DCMAKE_C_COMPILER=clang -DTCPSIFT_FUZZ=libfuzzer \
+          -DTCPSIFT_BUILD_CLI=OFF -DTCPSIFT_WERROR=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null \
+      || return 1
+  fi
+  cmake --build "$BUILD" -j2 --target $HARNESSES >/dev/null || return 1
+}
+
+harness_known() {
+  for h in $HARNESSES; do [ "$h" = "$1" ] && return 0; done
+  echo "unknown harness '$1'; one of: $HARNESSES" >&2
+  return 1
+}

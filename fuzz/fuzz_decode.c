@@ -1,0 +1,79 @@
+/* Fuzz harness: tcpsift_packet_decode and tcpsift_packet_verify_checksums.
+ *
+ * Input: byte 0 selects the link type (every supported one, plus one that is
+ * not), byte 1 selects how much longer the frame was on the wire than
+ * captured, the rest is the frame. The frame is copied into a buffer of exactly
+ * its size so a read one byte past the capture is caught by ASan.
+ *
+ * Properties (fuzz_check.h): every view lies inside the frame, lengths agree
+ * with the header bytes, layers are consistent, errors and checksum statuses
+ * are valid enum values; decoding is deterministic; verifying checksums
+ * changes nothing but the checksum fields. */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "fuzz_check.h"
+#include "tcpsift/decode.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+static const int linktypes[] = {
+    TCPSIFT_LINK_ETHERNET, TCPSIFT_LINK_RAW,   TCPSIFT_LINK_LINUX_SLL, TCPSIFT_LINK_LINUX_SLL2,
+    TCPSIFT_LINK_NULL,     TCPSIFT_LINK_LOOP,  TCPSIFT_LINK_RAW_DLT12, TCPSIFT_LINK_RAW_DLT14,
+    TCPSIFT_LINK_IPV4,     TCPSIFT_LINK_IPV6,  147 /* LINKTYPE_USER0: not supported */
+};
+#define N_LINKTYPES (sizeof linktypes / sizeof linktypes[0])
+
+/* Byte 1: 0..127 extra bytes, 128..191 extra KiB, 192..254 a wirelen below
+ * caplen (treated as caplen), 255 the largest size_t. */
+static size_t pick_wirelen(uint8_t b, size_t caplen)
+{
+    if (b < 128) return caplen + b;
+    if (b < 192) return caplen + (size_t)(b - 128) * 1024;
+    if (b < 255) return caplen > (size_t)(b - 191) ? caplen - (size_t)(b - 191) : 0;
+    return SIZE_MAX;
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    if (size < 2) return 0;
+    int linktype = linktypes[data[0] % N_LINKTYPES];
+    size_t caplen = size - 2;
+    size_t wirelen = pick_wirelen(data[1], caplen);
+    uint8_t *frame = malloc(caplen ? caplen : 1);
+    if (frame == NULL) return 0;
+    memcpy(frame, data + 2, caplen);
+
+    tcpsift_packet pkt, again;
+    tcpsift_error ret = tcpsift_packet_decode(&pkt, linktype, frame, caplen, wirelen);
+    FUZZ_CHECK(pkt.linktype == linktype);
+    if (!tcpsift_linktype_supported(linktype)) {
+        FUZZ_CHECK(ret == TCPSIFT_E_UNSUPPORTED_LINK_TYPE);
+        FUZZ_CHECK(strcmp(tcpsift_linktype_name(linktype), "unknown") == 0);
+    } else {
+        FUZZ_CHECK(ret != TCPSIFT_E_UNSUPPORTED_LINK_TYPE);
+    }
+    fuzz_check_packet(&pkt, ret, frame, caplen, wirelen);
+
+    tcpsift_error ret2 = tcpsift_packet_decode(&again, linktype, frame, caplen, wirelen);
+    FUZZ_CHECK(ret2 == ret);
+    FUZZ_CHECK(memcmp(&pkt, &again, sizeof pkt) == 0);
+
+    fuzz_check_checksums(&pkt);
+
+    /* The parsed options of the packet equal a direct parse of the same bytes
+     * when the whole option space was captured. */
+    if ((pkt.layers & TCPSIFT_LAYER_TCP) &&
+        pkt.tcp_options_raw.len == (size_t)pkt.tcp_header_len - 20) {
+        tcpsift_tcp_options direct;
+        tcpsift_error oe =
+            tcpsift_tcp_options_parse(&direct, pkt.tcp_options_raw.ptr, pkt.tcp_options_raw.len);
+        FUZZ_CHECK(oe == direct.error);
+        if (pkt.tcp_options_raw.len) {
+            FUZZ_CHECK(memcmp(&direct, &pkt.opts, sizeof direct) == 0);
+        }
+    }
+    free(frame);
+    return 0;
+}
