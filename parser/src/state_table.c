@@ -11,7 +11,13 @@
  *     acknowledges it (SEND_SYNACK, SEND_ACK_OF_SYN, SEND_ACK_OF_FIN);
  *   - ACK-coverage events are level-triggered: repeats are KEEP, no anomaly;
  *   - an accepted RST closes every state that has a connection to close;
- *   - IMPOSSIBLE cells keep the state with no action and no anomaly. */
+ *   - IMPOSSIBLE cells keep the state with no action and no anomaly;
+ *   - a tracked connection starts in UNKNOWN, so a SYN from CLOSED or
+ *     TIME_WAIT is a new incarnation of the tuple (tuple_reuse: the tracker
+ *     starts a new connection), while any other segment from CLOSED is stale
+ *     (segment_after_close) — Spin found that letting a stale SYN,ACK reopen
+ *     a reset endpoint desynchronises the observer
+ *     (conformance/model/tcp_endpoint.pml). */
 #include "tcpsift/state.h"
 
 #include <stddef.h>
@@ -46,10 +52,12 @@
       "segment without SYN on a new tuple: both ends must be synchronized (§3.3.2)")               \
     C(UNKNOWN, TIMEOUT, UNKNOWN, NONE, NONE, KEEP, "no timer runs for an endpoint never heard from") \
     /* ---- CLOSED: after a reset or a completed close (or RFC's starting point) ---- */         \
-    C(CLOSED, SEND_SYN, SYN_SENT, RECORD_ISN, NONE, TRANSITION,                                    \
-      "active OPEN / snd SYN (Figure 5)")                                                          \
-    C(CLOSED, SEND_SYNACK, SYN_RECEIVED, RECORD_ISN, NONE, TRANSITION,                             \
-      "passive OPEN not visible, then rcv SYN / snd SYN,ACK (Figure 5)")                           \
+    C(CLOSED, SEND_SYN, SYN_SENT, RECORD_ISN, TUPLE_REUSE, TRANSITION,                             \
+      "active OPEN / snd SYN (Figure 5) on a tuple already used: the tracker starts a new "        \
+      "connection")                                                                                \
+    C(CLOSED, SEND_SYNACK, CLOSED, NONE, SEGMENT_AFTER_CLOSE, KEEP,                                \
+      "stale SYN,ACK sent before a RST arrived; a new SYN on a closed tuple is a new connection "  \
+      "for the tracker, whose endpoints start in UNKNOWN")                                         \
     C(CLOSED, SEND_ACK_OF_SYN, CLOSED, NONE, SEGMENT_AFTER_CLOSE, KEEP,                            \
       "a CLOSED endpoint answers segments only with RST (§3.10.7.1)")                              \
     C(CLOSED, SEND_DATA, CLOSED, NONE, SEGMENT_AFTER_CLOSE, KEEP,                                  \

@@ -39,7 +39,8 @@ struct rfc_transition {
 
 static const struct rfc_transition rfc9293_transitions[] = {
     /* ---- Figure 5, arc by arc ---- */
-    {S(CLOSED), EV1(SEND_SYN), S(SYN_SENT), AN(NONE), "Fig.5 CLOSED active OPEN / snd SYN"},
+    /* (the observer flags a SYN from CLOSED as tuple reuse: the RFC says nothing of that) */
+    {S(CLOSED), EV1(SEND_SYN), S(SYN_SENT), RFC_ANY_ANOMALY, "Fig.5 CLOSED active OPEN / snd SYN"},
     {S(LISTEN), EV1(SEND_SYNACK), S(SYN_RECEIVED), AN(NONE),
      "Fig.5 LISTEN rcv SYN / snd SYN,ACK"},
     {S(LISTEN), EV1(SEND_SYN), S(SYN_SENT), AN(NONE), "Fig.5 LISTEN SEND / snd SYN"},

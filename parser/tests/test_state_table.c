@@ -701,6 +701,11 @@ static void test_scenario_rst(void **state)
     /* ack and data after the close: one anomaly for the one segment */
     assert_int_equal(p.anomalies[TCPSIFT_ANOMALY_SEGMENT_AFTER_CLOSE], 1);
 
+    /* A SYN,ACK it sent before the RST reached it is stale: it does not reopen it. */
+    seg(&p, SRV, "SA");
+    ASSERT_STATES(&p, CLOSED, CLOSED);
+    assert_int_equal(p.anomalies[TCPSIFT_ANOMALY_SEGMENT_AFTER_CLOSE], 2);
+
     /* A RST answering a SYN,ACK: the passive opener returns to LISTEN. */
     pair_init(&p);
     seg(&p, CLI, "S");
@@ -747,9 +752,21 @@ static void test_scenario_time_wait_reuse_and_synchronized_syn(void **state)
     ASSERT_STATES(&p, TIME_WAIT, CLOSED);
     seg(&p, CLI, "S"); /* same tuple, new SYN from TIME_WAIT */
     assert_int_equal(p.anomalies[TCPSIFT_ANOMALY_TUPLE_REUSE], 1);
-    seg(&p, SRV, "SA");
-    seg(&p, CLI, "A");
-    ASSERT_STATES(&p, ESTABLISHED, ESTABLISHED);
+    ASSERT_STATES(&p, SYN_SENT, CLOSED);
+    /* On tuple_reuse the tracker starts a new connection with fresh endpoints. */
+    struct pair q;
+    open_normally(&q);
+    assert_int_equal(total_anomalies(&q), 0);
+
+    /* Same from CLOSED (the server closed last, then the client reconnects). */
+    open_normally(&p);
+    seg(&p, SRV, "AF");
+    seg(&p, CLI, "AaF");
+    seg(&p, SRV, "Aa");
+    ASSERT_STATES(&p, CLOSED, TIME_WAIT);
+    seg(&p, CLI, "S");
+    assert_int_equal(p.anomalies[TCPSIFT_ANOMALY_TUPLE_REUSE], 1);
+    ASSERT_STATES(&p, SYN_SENT, TIME_WAIT);
 }
 
 int main(void)
