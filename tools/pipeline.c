@@ -218,9 +218,14 @@ static void on_record(void *ctx, const tcpsift_capture_record *rec)
     pipeline *p = ctx;
     tcpsift_packet pkt;
     tcpsift_packet_decode(&pkt, rec->linktype, rec->data, rec->caplen, rec->wirelen);
-    int64_t ns = rec->ts_sec * 1000000000 + (int64_t)rec->ts_nsec;
-    if (rec->ts_sec > INT64_MAX / 1000000000 - 1) ns = INT64_MAX;
-    if (rec->ts_sec < 0) ns = 0;
+    /* Packet time in ns; absurd timestamps saturate instead of overflowing. */
+    int64_t ns;
+    if (rec->ts_sec < 0)
+        ns = 0;
+    else if (rec->ts_sec >= INT64_MAX / 1000000000 - 1)
+        ns = INT64_MAX;
+    else
+        ns = rec->ts_sec * 1000000000 + (int64_t)rec->ts_nsec;
     tcpsift_tracker_packet(p->tracker, &pkt, ns);
 }
 
@@ -255,7 +260,7 @@ int pipeline_run(pipeline *p, int print_conns)
         return status;
     }
     if (print_conns) {
-        qsort(p->records, p->nrecords, sizeof *p->records, record_order);
+        if (p->nrecords) qsort(p->records, p->nrecords, sizeof *p->records, record_order);
         for (size_t i = 0; i < p->nrecords; i++) write_conn(p->w, &p->records[i]);
         write_summary(p->w, tcpsift_tracker_get_stats(p->tracker), &in);
     }
