@@ -81,7 +81,10 @@ tcpsift_error decode_ipv6(tcpsift_packet *pkt, tcpsift_cursor *c, tcpsift_cursor
             goto stop;
         }
         if (!cursor_peek(&chain, 2, &eh)) {
-            if (err == TCPSIFT_OK) err = TCPSIFT_E_TRUNCATED_IPV6_EXT_HEADER;
+            /* Under 2 declared bytes left: the payload length is short, not the capture. */
+            if (err == TCPSIFT_OK)
+                err = remaining < 2 ? TCPSIFT_E_BAD_IPV6_EXT_HEADER
+                                    : TCPSIFT_E_TRUNCATED_IPV6_EXT_HEADER;
             goto stop;
         }
         if (next == IP6_FRAGMENT)
