@@ -292,6 +292,30 @@ static void test_ext_longer_than_payload(void **state)
     decoded_release(&d);
 }
 
+static void test_ext_header_outside_payload(void **state)
+{
+    (void)state;
+    /* The hop-by-hop header names a destination-options header next, but the payload length
+     * ends 0 or 1 byte after it while the frame goes on: the IPv6 length is what is wrong,
+     * not the capture (the frame does not end there). */
+    uint8_t ext[8];
+    ext_opts(ext, DSTOPT, 0);
+    for (long extra = 0; extra <= 1; extra++) {
+        struct ip6_spec ip = ip6_default(6);
+        ip.next = HBH;
+        ip.payload_len = 8 + extra;
+        struct pb p;
+        build(&p, &ip, ext, 8);
+        struct decoded d;
+        decode_pb(&d, TCPSIFT_LINK_ETHERNET, &p);
+        assert_int_equal(d.rc, TCPSIFT_E_BAD_IPV6_EXT_HEADER);
+        assert_int_equal(d.pkt.layers, TCPSIFT_LAYER_LINK | TCPSIFT_LAYER_IPV6);
+        assert_int_equal(d.pkt.ipv6_ext_count, 1);
+        assert_int_equal(d.pkt.ip_header.len, 48);
+        decoded_release(&d);
+    }
+}
+
 static void test_ext_truncated(void **state)
 {
     (void)state;
@@ -393,6 +417,7 @@ int main(void)
         cmocka_unit_test(test_ah_and_full_chain),
         cmocka_unit_test(test_chain_limit),
         cmocka_unit_test(test_ext_longer_than_payload),
+        cmocka_unit_test(test_ext_header_outside_payload),
         cmocka_unit_test(test_ext_truncated),
         cmocka_unit_test(test_payload_length_zero),
         cmocka_unit_test(test_payload_length_beyond_wire),
