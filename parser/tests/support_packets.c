@@ -39,7 +39,10 @@ size_t pb_zero(struct pb *p, size_t n)
     return at;
 }
 
-size_t pb_u8(struct pb *p, uint8_t v) { return pb_bytes(p, &v, 1); }
+size_t pb_u8(struct pb *p, uint8_t v)
+{
+    return pb_bytes(p, &v, 1);
+}
 
 size_t pb_be16(struct pb *p, uint16_t v)
 {
@@ -92,9 +95,9 @@ size_t pb_vlan(struct pb *p, uint16_t tci, uint16_t inner_ethertype)
 
 size_t pb_sll(struct pb *p, uint16_t protocol)
 {
-    size_t at = pb_be16(p, 0);      /* packet type: to us */
-    pb_be16(p, 1);                  /* ARPHRD_ETHER */
-    pb_be16(p, 6);                  /* address length */
+    size_t at = pb_be16(p, 0); /* packet type: to us */
+    pb_be16(p, 1);             /* ARPHRD_ETHER */
+    pb_be16(p, 6);             /* address length */
     static const uint8_t addr[8] = {2, 0, 0, 0, 0, 1, 0, 0};
     pb_bytes(p, addr, sizeof addr);
     pb_be16(p, protocol);
@@ -104,11 +107,11 @@ size_t pb_sll(struct pb *p, uint16_t protocol)
 size_t pb_sll2(struct pb *p, uint16_t protocol)
 {
     size_t at = pb_be16(p, protocol);
-    pb_be16(p, 0);  /* reserved */
-    pb_be32(p, 3);  /* ifindex */
-    pb_be16(p, 1);  /* ARPHRD_ETHER */
-    pb_u8(p, 4);    /* packet type: outgoing */
-    pb_u8(p, 6);    /* address length */
+    pb_be16(p, 0); /* reserved */
+    pb_be32(p, 3); /* ifindex */
+    pb_be16(p, 1); /* ARPHRD_ETHER */
+    pb_u8(p, 4);   /* packet type: outgoing */
+    pb_u8(p, 6);   /* address length */
     static const uint8_t addr[8] = {2, 0, 0, 0, 0, 1, 0, 0};
     pb_bytes(p, addr, sizeof addr);
     return at;
@@ -119,7 +122,10 @@ size_t pb_null(struct pb *p, uint32_t family, int big_endian)
     return big_endian ? pb_be32(p, family) : pb_le32(p, family);
 }
 
-size_t pb_loop(struct pb *p, uint32_t family) { return pb_be32(p, family); }
+size_t pb_loop(struct pb *p, uint32_t family)
+{
+    return pb_be32(p, family);
+}
 
 /* ---- reference checksums ---- */
 
@@ -130,12 +136,16 @@ static uint32_t ref_sum(uint32_t acc, const uint8_t *data, size_t len)
             acc += (uint32_t)data[i] << 8;
         else
             acc += data[i];
-        while (acc > 0xFFFF) acc = (acc & 0xFFFF) + (acc >> 16);
+        while (acc > 0xFFFF)
+            acc = (acc & 0xFFFF) + (acc >> 16);
     }
     return acc;
 }
 
-uint16_t ref_csum(const uint8_t *data, size_t len) { return (uint16_t)~ref_sum(0, data, len); }
+uint16_t ref_csum(const uint8_t *data, size_t len)
+{
+    return (uint16_t)~ref_sum(0, data, len);
+}
 
 static size_t ref_pseudo(uint8_t *out, const uint8_t *src, const uint8_t *dst, size_t addr_len,
                          uint8_t proto, size_t l4_len)
@@ -174,8 +184,8 @@ uint16_t ref_l4_csum(const uint8_t *src, const uint8_t *dst, size_t addr_len, ui
     return (uint16_t)~acc;
 }
 
-uint16_t ref_pseudo_partial(const uint8_t *src, const uint8_t *dst, size_t addr_len,
-                            uint8_t proto, size_t l4_len)
+uint16_t ref_pseudo_partial(const uint8_t *src, const uint8_t *dst, size_t addr_len, uint8_t proto,
+                            size_t l4_len)
 {
     uint8_t pseudo[40];
     size_t n = ref_pseudo(pseudo, src, dst, addr_len, proto, l4_len);
@@ -308,8 +318,7 @@ size_t pb_ipv6(struct pb *p, const struct ip6_spec *s, const uint8_t *l4, size_t
     size_t at = pb_zero(p, 40);
     uint8_t *h = p->b + at;
     put_be32(h, (uint32_t)6 << 28 | (uint32_t)s->tclass << 20 | (s->flow & 0xFFFFF));
-    put_be16(h + 4,
-             (uint16_t)(s->payload_len < 0 ? (long)(s->ext_len + l4_len) : s->payload_len));
+    put_be16(h + 4, (uint16_t)(s->payload_len < 0 ? (long)(s->ext_len + l4_len) : s->payload_len));
     h[6] = s->next;
     h[7] = s->hlim;
     memcpy(h + 8, s->src, 16);
@@ -351,7 +360,8 @@ size_t ext_rh0(uint8_t *out, uint8_t next, uint8_t segments_left, const uint8_t 
     out[1] = (uint8_t)(2 * n);
     out[2] = 0; /* type 0 */
     out[3] = segments_left;
-    for (size_t i = 0; i < n; i++) memcpy(out + 8 + 16 * i, addrs[i], 16);
+    for (size_t i = 0; i < n; i++)
+        memcpy(out + 8 + 16 * i, addrs[i], 16);
     return len;
 }
 
@@ -363,7 +373,8 @@ size_t ext_ah(uint8_t *out, uint8_t next, uint8_t len_field)
     out[1] = len_field;
     put_be32(out + 4, 0x00001000); /* SPI */
     put_be32(out + 8, 7);          /* sequence number */
-    for (size_t i = 12; i < len; i++) out[i] = (uint8_t)(0xA0 + i); /* ICV */
+    for (size_t i = 12; i < len; i++)
+        out[i] = (uint8_t)(0xA0 + i); /* ICV */
     return len;
 }
 
@@ -455,8 +466,8 @@ void check_packet_sane(const tcpsift_packet *pkt)
     assert_int_equal(pkt->l4_offset, pkt->l3_offset + pkt->ip_header.len);
     assert_true(pkt->l4_offset <= pkt->caplen);
     int non_first = (pkt->layers & TCPSIFT_LAYER_FRAGMENT) && pkt->frag_offset != 0;
-    uint32_t l4 = TCPSIFT_LAYER_PORTS | TCPSIFT_LAYER_TCP | TCPSIFT_LAYER_TCP_OPTIONS |
-                  TCPSIFT_LAYER_UDP;
+    uint32_t l4 =
+        TCPSIFT_LAYER_PORTS | TCPSIFT_LAYER_TCP | TCPSIFT_LAYER_TCP_OPTIONS | TCPSIFT_LAYER_UDP;
     if (non_first) assert_int_equal(pkt->layers & l4, 0);
     assert_true((pkt->layers & (TCPSIFT_LAYER_TCP | TCPSIFT_LAYER_UDP)) !=
                 (TCPSIFT_LAYER_TCP | TCPSIFT_LAYER_UDP));
@@ -604,4 +615,7 @@ void decode_pb(struct decoded *d, int linktype, const struct pb *p)
     decode_all(d, linktype, p->b, p->len, p->len);
 }
 
-void decoded_release(struct decoded *d) { guard_release(&d->g); }
+void decoded_release(struct decoded *d)
+{
+    guard_release(&d->g);
+}

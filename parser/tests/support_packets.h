@@ -45,8 +45,8 @@ uint16_t ref_csum(const uint8_t *data, size_t len); /* ~folded sum: value to sto
 uint16_t ref_l4_csum(const uint8_t *src, const uint8_t *dst, size_t addr_len, uint8_t proto,
                      const uint8_t *l4, size_t l4_len);
 /* Folded, non-inverted pseudo-header sum: what a CHECKSUM_PARTIAL sender leaves in the field. */
-uint16_t ref_pseudo_partial(const uint8_t *src, const uint8_t *dst, size_t addr_len,
-                            uint8_t proto, size_t l4_len);
+uint16_t ref_pseudo_partial(const uint8_t *src, const uint8_t *dst, size_t addr_len, uint8_t proto,
+                            size_t l4_len);
 
 /* TCP segment, checksum field 0. Options are zero-padded to a multiple of 4. */
 struct tcp_spec {
@@ -95,9 +95,9 @@ struct ip6_spec {
     uint8_t src[16], dst[16];
     const uint8_t *ext; /* prebuilt extension header chain */
     size_t ext_len;
-    uint8_t l4_proto;      /* protocol for the pseudo-header */
+    uint8_t l4_proto;        /* protocol for the pseudo-header */
     const uint8_t *csum_dst; /* final destination for the pseudo-header; NULL = dst */
-    long payload_len;      /* < 0 = ext + l4 */
+    long payload_len;        /* < 0 = ext + l4 */
     int l4_csum;
 };
 struct ip6_spec ip6_default(uint8_t proto); /* tclass 0, hlim 64, no extensions */

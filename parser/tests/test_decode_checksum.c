@@ -211,8 +211,8 @@ static void test_routing_header_final_destination(void **state)
     (void)state;
     static const uint8_t final_dst[16] = {0x20, 0x01, 0x0d, 0xb8, 0xff, 0, 0, 0,
                                           0,    0,    0,    0,    0,    0, 0, 0x99};
-    const uint8_t addrs[1][16] = {{0x20, 0x01, 0x0d, 0xb8, 0xff, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-                                   0x99}};
+    const uint8_t addrs[1][16] = {
+        {0x20, 0x01, 0x0d, 0xb8, 0xff, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x99}};
     uint8_t ext[24];
     size_t n = ext_rh0(ext, 6, 1, addrs, 1);
     struct tcp_spec t = tcp_default();

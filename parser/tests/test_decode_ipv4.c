@@ -16,7 +16,8 @@ static const uint8_t HELLO[5] = {'h', 'e', 'l', 'l', 'o'};
 static void build(struct pb *p, const struct ip4_spec *ip, size_t payload_len)
 {
     static uint8_t data[1500];
-    for (size_t i = 0; i < sizeof data; i++) data[i] = (uint8_t)i;
+    for (size_t i = 0; i < sizeof data; i++)
+        data[i] = (uint8_t)i;
     struct tcp_spec t = tcp_default();
     t.payload = payload_len == 5 ? HELLO : data;
     t.payload_len = payload_len;
@@ -122,9 +123,9 @@ static void test_options_malformed(void **state)
 {
     (void)state;
     static const uint8_t past[8] = {0x07, 0x0C, 0x04, 0, 0, 0, 0, 0}; /* 12 > 8 bytes left */
-    static const uint8_t short_len[4] = {0x44, 0x01, 0, 0};          /* length below 2 */
-    static const uint8_t no_len[4] = {0x01, 0x01, 0x01, 0x44};       /* length byte missing */
-    static const uint8_t zero_len[4] = {0x83, 0x00, 0x01, 0x01};     /* length 0 */
+    static const uint8_t short_len[4] = {0x44, 0x01, 0, 0};           /* length below 2 */
+    static const uint8_t no_len[4] = {0x01, 0x01, 0x01, 0x44};        /* length byte missing */
+    static const uint8_t zero_len[4] = {0x83, 0x00, 0x01, 0x01};      /* length 0 */
     const uint8_t *cases[] = {past, short_len, no_len, zero_len};
     size_t lens[] = {8, 4, 4, 4};
     for (size_t i = 0; i < 4; i++) {

@@ -10,10 +10,10 @@
 #include "support_packets.h"
 #include "tcpsift/decode.h"
 
-#define HBH 0
-#define RH 43
-#define FRAG 44
-#define AH 51
+#define HBH    0
+#define RH     43
+#define FRAG   44
+#define AH     51
 #define DSTOPT 60
 
 /* Ethernet + IPv6(spec, with `ext` chain) + default TCP carrying "hello". */
@@ -241,7 +241,8 @@ static void test_ah_and_full_chain(void **state)
 static size_t dest_opts_chain(uint8_t *ext, size_t count)
 {
     size_t n = 0;
-    for (size_t i = 0; i < count; i++) n += ext_opts(ext + n, i + 1 < count ? DSTOPT : 6, 0);
+    for (size_t i = 0; i < count; i++)
+        n += ext_opts(ext + n, i + 1 < count ? DSTOPT : 6, 0);
     return n;
 }
 

@@ -59,8 +59,8 @@ static void decode_link_then(struct decoded *d, int linktype, const uint8_t *lin
 static void test_ethernet_ipv4(void **state)
 {
     (void)state;
-    static const uint8_t eth[] = {0x00, 0x11, 0x22, 0x33, 0x44, 0x55, 0x66, 0x77,
-                                  0x88, 0x99, 0xaa, 0xbb, 0x08, 0x00};
+    static const uint8_t eth[] = {0x00, 0x11, 0x22, 0x33, 0x44, 0x55, 0x66,
+                                  0x77, 0x88, 0x99, 0xaa, 0xbb, 0x08, 0x00};
     struct decoded d;
     decode_link_then(&d, TCPSIFT_LINK_ETHERNET, eth, sizeof eth, 4);
     expect_default_tcp(&d, 14, 4);
@@ -74,8 +74,8 @@ static void test_ethernet_ipv4(void **state)
 static void test_ethernet_ipv6(void **state)
 {
     (void)state;
-    static const uint8_t eth[] = {0x00, 0x11, 0x22, 0x33, 0x44, 0x55, 0x66, 0x77,
-                                  0x88, 0x99, 0xaa, 0xbb, 0x86, 0xdd};
+    static const uint8_t eth[] = {0x00, 0x11, 0x22, 0x33, 0x44, 0x55, 0x66,
+                                  0x77, 0x88, 0x99, 0xaa, 0xbb, 0x86, 0xdd};
     struct decoded d;
     decode_link_then(&d, TCPSIFT_LINK_ETHERNET, eth, sizeof eth, 6);
     expect_default_tcp(&d, 14, 6);
@@ -86,8 +86,8 @@ static void test_ethernet_ipv6(void **state)
 static void test_ethernet_not_ip(void **state)
 {
     (void)state;
-    static const uint8_t arp[] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x02, 0, 0, 0, 0, 1,
-                                  0x08, 0x06, 0x00, 0x01, 0x08, 0x00, 0x06, 0x04, 0x00, 0x01};
+    static const uint8_t arp[] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x02, 0,    0,    0,    0,
+                                  1,    0x08, 0x06, 0x00, 0x01, 0x08, 0x00, 0x06, 0x04, 0x00, 0x01};
     struct decoded d;
     decode_all(&d, TCPSIFT_LINK_ETHERNET, arp, sizeof arp, sizeof arp);
     assert_int_equal(d.rc, TCPSIFT_OK);
@@ -113,8 +113,8 @@ static void test_vlan_8021q(void **state)
 {
     (void)state;
     /* TCI 0x2064: priority 1, DEI 0, VID 100. */
-    static const uint8_t eth[] = {0, 0x11, 0x22, 0x33, 0x44, 0x55, 0x66, 0x77, 0x88, 0x99,
-                                  0xaa, 0xbb, 0x81, 0x00, 0x20, 0x64, 0x08, 0x00};
+    static const uint8_t eth[] = {0,    0x11, 0x22, 0x33, 0x44, 0x55, 0x66, 0x77, 0x88,
+                                  0x99, 0xaa, 0xbb, 0x81, 0x00, 0x20, 0x64, 0x08, 0x00};
     struct decoded d;
     decode_link_then(&d, TCPSIFT_LINK_ETHERNET, eth, sizeof eth, 4);
     expect_default_tcp(&d, 18, 4);
@@ -128,9 +128,8 @@ static void test_vlan_8021q(void **state)
 static void test_vlan_qinq_88a8(void **state)
 {
     (void)state;
-    static const uint8_t eth[] = {0, 0x11, 0x22, 0x33, 0x44, 0x55, 0x66, 0x77, 0x88,
-                                  0x99, 0xaa, 0xbb, 0x88, 0xa8, 0x00, 0x0a, 0x81, 0x00,
-                                  0xef, 0xff, 0x86, 0xdd};
+    static const uint8_t eth[] = {0,    0x11, 0x22, 0x33, 0x44, 0x55, 0x66, 0x77, 0x88, 0x99, 0xaa,
+                                  0xbb, 0x88, 0xa8, 0x00, 0x0a, 0x81, 0x00, 0xef, 0xff, 0x86, 0xdd};
     struct decoded d;
     decode_link_then(&d, TCPSIFT_LINK_ETHERNET, eth, sizeof eth, 6);
     expect_default_tcp(&d, 22, 6);
@@ -144,9 +143,8 @@ static void test_vlan_qinq_88a8(void **state)
 static void test_vlan_qinq_9100(void **state)
 {
     (void)state;
-    static const uint8_t eth[] = {0, 0x11, 0x22, 0x33, 0x44, 0x55, 0x66, 0x77, 0x88,
-                                  0x99, 0xaa, 0xbb, 0x91, 0x00, 0x01, 0x2c, 0x81, 0x00,
-                                  0x00, 0x05, 0x08, 0x00};
+    static const uint8_t eth[] = {0,    0x11, 0x22, 0x33, 0x44, 0x55, 0x66, 0x77, 0x88, 0x99, 0xaa,
+                                  0xbb, 0x91, 0x00, 0x01, 0x2c, 0x81, 0x00, 0x00, 0x05, 0x08, 0x00};
     struct decoded d;
     decode_link_then(&d, TCPSIFT_LINK_ETHERNET, eth, sizeof eth, 4);
     expect_default_tcp(&d, 22, 4);
@@ -175,7 +173,8 @@ static void test_vlan_depth_limit(void **state)
     decode_pb(&d, TCPSIFT_LINK_ETHERNET, &p);
     expect_default_tcp(&d, 14 + 4 * TCPSIFT_MAX_VLAN_TAGS, 4);
     assert_int_equal(d.pkt.vlan_count, TCPSIFT_MAX_VLAN_TAGS);
-    for (size_t i = 0; i < TCPSIFT_MAX_VLAN_TAGS; i++) assert_int_equal(d.pkt.vlan_ids[i], i + 1);
+    for (size_t i = 0; i < TCPSIFT_MAX_VLAN_TAGS; i++)
+        assert_int_equal(d.pkt.vlan_ids[i], i + 1);
     decoded_release(&d);
 
     build_tags(&p, TCPSIFT_MAX_VLAN_TAGS + 1);
@@ -189,8 +188,8 @@ static void test_vlan_depth_limit(void **state)
 static void test_vlan_truncated(void **state)
 {
     (void)state;
-    static const uint8_t eth[] = {0, 0x11, 0x22, 0x33, 0x44, 0x55, 0x66, 0x77,
-                                  0x88, 0x99, 0xaa, 0xbb, 0x81, 0x00, 0x00, 0x07, 0x08};
+    static const uint8_t eth[] = {0,    0x11, 0x22, 0x33, 0x44, 0x55, 0x66, 0x77, 0x88,
+                                  0x99, 0xaa, 0xbb, 0x81, 0x00, 0x00, 0x07, 0x08};
     struct decoded d;
     decode_all(&d, TCPSIFT_LINK_ETHERNET, eth, sizeof eth, sizeof eth);
     assert_int_equal(d.rc, TCPSIFT_E_TRUNCATED_VLAN_HEADER);
@@ -368,9 +367,9 @@ static void test_unsupported_and_names(void **state)
     static const struct {
         int lt;
         const char *name;
-    } names[] = {{0, "null"},        {1, "ethernet"},       {101, "raw"},  {12, "raw"},
-                 {14, "raw"},        {108, "loop"},         {113, "linux_sll"},
-                 {228, "ipv4"},      {229, "ipv6"},         {276, "linux_sll2"}};
+    } names[] = {{0, "null"},   {1, "ethernet"},    {101, "raw"},       {12, "raw"},
+                 {14, "raw"},   {108, "loop"},      {113, "linux_sll"}, {228, "ipv4"},
+                 {229, "ipv6"}, {276, "linux_sll2"}};
     for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
         assert_string_equal(tcpsift_linktype_name(names[i].lt), names[i].name);
         assert_true(tcpsift_linktype_supported(names[i].lt));
@@ -397,14 +396,22 @@ static void test_api_edges(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_ethernet_ipv4),      cmocka_unit_test(test_ethernet_ipv6),
-        cmocka_unit_test(test_ethernet_not_ip),    cmocka_unit_test(test_ethernet_truncated),
-        cmocka_unit_test(test_vlan_8021q),         cmocka_unit_test(test_vlan_qinq_88a8),
-        cmocka_unit_test(test_vlan_qinq_9100),     cmocka_unit_test(test_vlan_depth_limit),
-        cmocka_unit_test(test_vlan_truncated),     cmocka_unit_test(test_sll),
-        cmocka_unit_test(test_sll2),               cmocka_unit_test(test_null_families),
-        cmocka_unit_test(test_loop),               cmocka_unit_test(test_raw_types),
-        cmocka_unit_test(test_ipv4_ipv6_linktypes), cmocka_unit_test(test_unsupported_and_names),
+        cmocka_unit_test(test_ethernet_ipv4),
+        cmocka_unit_test(test_ethernet_ipv6),
+        cmocka_unit_test(test_ethernet_not_ip),
+        cmocka_unit_test(test_ethernet_truncated),
+        cmocka_unit_test(test_vlan_8021q),
+        cmocka_unit_test(test_vlan_qinq_88a8),
+        cmocka_unit_test(test_vlan_qinq_9100),
+        cmocka_unit_test(test_vlan_depth_limit),
+        cmocka_unit_test(test_vlan_truncated),
+        cmocka_unit_test(test_sll),
+        cmocka_unit_test(test_sll2),
+        cmocka_unit_test(test_null_families),
+        cmocka_unit_test(test_loop),
+        cmocka_unit_test(test_raw_types),
+        cmocka_unit_test(test_ipv4_ipv6_linktypes),
+        cmocka_unit_test(test_unsupported_and_names),
         cmocka_unit_test(test_api_edges),
     };
     return cmocka_run_group_tests(tests, 0, 0);

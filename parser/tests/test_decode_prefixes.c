@@ -17,17 +17,17 @@
 #include "tcpsift/decode.h"
 #include "tcpsift/error.h"
 
-#define LK TCPSIFT_LAYER_LINK
-#define VL TCPSIFT_LAYER_VLAN
-#define V4 TCPSIFT_LAYER_IPV4
-#define V6 TCPSIFT_LAYER_IPV6
-#define FR TCPSIFT_LAYER_FRAGMENT
-#define PT TCPSIFT_LAYER_PORTS
-#define TCP4 (LK | V4 | PT | TCPSIFT_LAYER_TCP | TCPSIFT_LAYER_TCP_OPTIONS)
-#define TCP6 (LK | V6 | PT | TCPSIFT_LAYER_TCP | TCPSIFT_LAYER_TCP_OPTIONS)
+#define LK         TCPSIFT_LAYER_LINK
+#define VL         TCPSIFT_LAYER_VLAN
+#define V4         TCPSIFT_LAYER_IPV4
+#define V6         TCPSIFT_LAYER_IPV6
+#define FR         TCPSIFT_LAYER_FRAGMENT
+#define PT         TCPSIFT_LAYER_PORTS
+#define TCP4       (LK | V4 | PT | TCPSIFT_LAYER_TCP | TCPSIFT_LAYER_TCP_OPTIONS)
+#define TCP6       (LK | V6 | PT | TCPSIFT_LAYER_TCP | TCPSIFT_LAYER_TCP_OPTIONS)
 #define TCP4_NOOPT (LK | V4 | PT | TCPSIFT_LAYER_TCP)
-#define UDP4 (LK | V4 | PT | TCPSIFT_LAYER_UDP)
-#define UDP6 (LK | V6 | PT | TCPSIFT_LAYER_UDP)
+#define UDP4       (LK | V4 | PT | TCPSIFT_LAYER_UDP)
+#define UDP6       (LK | V6 | PT | TCPSIFT_LAYER_UDP)
 
 typedef int (*build_fn)(struct pb *p); /* builds the frame, returns its link type */
 
@@ -40,7 +40,10 @@ struct sample {
 
 /* ---- helpers ---- */
 
-static void tcp_v4_with(struct pb *p, const struct tcp_spec *t) { build_eth_ipv4_tcp(p, t); }
+static void tcp_v4_with(struct pb *p, const struct tcp_spec *t)
+{
+    build_eth_ipv4_tcp(p, t);
+}
 
 static void tcp_v4_opts(struct pb *p, const uint8_t *opts, size_t n)
 {
@@ -139,13 +142,20 @@ static int tags(struct pb *p, size_t n)
 {
     pb_init(p);
     pb_ethernet(p, 0x8100);
-    for (size_t i = 0; i < n; i++) pb_vlan(p, (uint16_t)(i + 1), i + 1 < n ? 0x8100 : 0x0800);
+    for (size_t i = 0; i < n; i++)
+        pb_vlan(p, (uint16_t)(i + 1), i + 1 < n ? 0x8100 : 0x0800);
     pb_default_ipv4_tcp(p);
     return TCPSIFT_LINK_ETHERNET;
 }
 
-static int s_vlan_max(struct pb *p) { return tags(p, TCPSIFT_MAX_VLAN_TAGS); }
-static int s_vlan_too_deep(struct pb *p) { return tags(p, TCPSIFT_MAX_VLAN_TAGS + 1); }
+static int s_vlan_max(struct pb *p)
+{
+    return tags(p, TCPSIFT_MAX_VLAN_TAGS);
+}
+static int s_vlan_too_deep(struct pb *p)
+{
+    return tags(p, TCPSIFT_MAX_VLAN_TAGS + 1);
+}
 
 static int s_pppoe(struct pb *p)
 {
@@ -330,8 +340,14 @@ static int udp4(struct pb *p, int csum)
     return TCPSIFT_LINK_ETHERNET;
 }
 
-static int s_udp4(struct pb *p) { return udp4(p, 1); }
-static int s_udp4_nocsum(struct pb *p) { return udp4(p, 0); }
+static int s_udp4(struct pb *p)
+{
+    return udp4(p, 1);
+}
+static int s_udp4_nocsum(struct pb *p)
+{
+    return udp4(p, 0);
+}
 
 static int s_udp4_bad_len(struct pb *p)
 {
@@ -377,9 +393,18 @@ static int frag6(struct pb *p, uint16_t off, int more)
     return TCPSIFT_LINK_ETHERNET;
 }
 
-static int s_ip6_atomic_fragment(struct pb *p) { return frag6(p, 0, 0); }
-static int s_ip6_first_fragment(struct pb *p) { return frag6(p, 0, 1); }
-static int s_ip6_later_fragment(struct pb *p) { return frag6(p, 3, 1); }
+static int s_ip6_atomic_fragment(struct pb *p)
+{
+    return frag6(p, 0, 0);
+}
+static int s_ip6_first_fragment(struct pb *p)
+{
+    return frag6(p, 0, 1);
+}
+static int s_ip6_later_fragment(struct pb *p)
+{
+    return frag6(p, 3, 1);
+}
 
 static int s_ip6_ah(struct pb *p)
 {
@@ -394,13 +419,17 @@ static int chain6(struct pb *p, size_t count)
 {
     uint8_t ext[8 * 16];
     size_t n = 0;
-    for (size_t i = 0; i < count; i++) n += ext_opts(ext + n, i + 1 < count ? 60 : 6, 0);
+    for (size_t i = 0; i < count; i++)
+        n += ext_opts(ext + n, i + 1 < count ? 60 : 6, 0);
     struct ip6_spec ip = ip6_default(6);
     ip6_with(p, &ip, 60, ext, n);
     return TCPSIFT_LINK_ETHERNET;
 }
 
-static int s_ip6_chain_max(struct pb *p) { return chain6(p, TCPSIFT_MAX_IPV6_EXT_HEADERS); }
+static int s_ip6_chain_max(struct pb *p)
+{
+    return chain6(p, TCPSIFT_MAX_IPV6_EXT_HEADERS);
+}
 static int s_ip6_chain_too_long(struct pb *p)
 {
     return chain6(p, TCPSIFT_MAX_IPV6_EXT_HEADERS + 1);
@@ -464,7 +493,8 @@ static int s_tcp_bad_doff(struct pb *p)
 static int s_tcp_big_payload(struct pb *p)
 {
     static uint8_t data[1400];
-    for (size_t i = 0; i < sizeof data; i++) data[i] = (uint8_t)(i * 13);
+    for (size_t i = 0; i < sizeof data; i++)
+        data[i] = (uint8_t)(i * 13);
     struct tcp_spec t = tcp_default();
     t.payload = data;
     t.payload_len = sizeof data;
@@ -483,7 +513,8 @@ static int s_opt_syn(struct pb *p)
 static int s_opt_sack4(struct pb *p)
 {
     uint8_t o[36] = {1, 1, 5, 34};
-    for (size_t i = 0; i < 32; i++) o[4 + i] = (uint8_t)(i * 3);
+    for (size_t i = 0; i < 32; i++)
+        o[4 + i] = (uint8_t)(i * 3);
     tcp_v4_opts(p, o, sizeof o);
     return TCPSIFT_LINK_ETHERNET;
 }
@@ -505,7 +536,8 @@ static int s_opt_tfo254(struct pb *p)
 static int s_opt_md5(struct pb *p)
 {
     uint8_t o[20] = {1, 1, 19, 18};
-    for (size_t i = 0; i < 16; i++) o[4 + i] = (uint8_t)(0xF0 ^ i);
+    for (size_t i = 0; i < 16; i++)
+        o[4 + i] = (uint8_t)(0xF0 ^ i);
     tcp_v4_opts(p, o, sizeof o);
     return TCPSIFT_LINK_ETHERNET;
 }

@@ -68,8 +68,7 @@ static void test_each_flag(void **state)
     static const uint16_t flags[9] = {TCPSIFT_TCP_FIN, TCPSIFT_TCP_SYN, TCPSIFT_TCP_RST,
                                       TCPSIFT_TCP_PSH, TCPSIFT_TCP_ACK, TCPSIFT_TCP_URG,
                                       TCPSIFT_TCP_ECE, TCPSIFT_TCP_CWR, TCPSIFT_TCP_NS};
-    static const uint16_t wire[9] = {0x001, 0x002, 0x004, 0x008, 0x010,
-                                     0x020, 0x040, 0x080, 0x100};
+    static const uint16_t wire[9] = {0x001, 0x002, 0x004, 0x008, 0x010, 0x020, 0x040, 0x080, 0x100};
     uint16_t all = 0;
     for (size_t i = 0; i < 9; i++) {
         assert_int_equal(flags[i], wire[i]);
@@ -190,7 +189,8 @@ static void test_payload_is_a_view(void **state)
 {
     (void)state;
     static uint8_t data[1000];
-    for (size_t i = 0; i < sizeof data; i++) data[i] = (uint8_t)(i * 7);
+    for (size_t i = 0; i < sizeof data; i++)
+        data[i] = (uint8_t)(i * 7);
     struct tcp_spec t = tcp_default();
     t.payload = data;
     t.payload_len = sizeof data;
@@ -208,8 +208,7 @@ static void test_payload_is_a_view(void **state)
 
     /* Snap length 100: the view covers what was captured, payload_len what was sent. */
     tcpsift_packet k;
-    assert_int_equal(tcpsift_packet_decode(&k, TCPSIFT_LINK_ETHERNET, p.b, 100, p.len),
-                     TCPSIFT_OK);
+    assert_int_equal(tcpsift_packet_decode(&k, TCPSIFT_LINK_ETHERNET, p.b, 100, p.len), TCPSIFT_OK);
     assert_ptr_equal(k.payload.ptr, p.b + L4 + 20);
     assert_int_equal(k.payload.len, 100 - L4 - 20);
     assert_int_equal(k.payload_len, 1000);

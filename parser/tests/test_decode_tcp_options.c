@@ -35,7 +35,8 @@ static void parse_both(struct guard_buf *g, const uint8_t **copy, tcpsift_tcp_op
     /* Pad with NOPs (not EOL) so the frame's options mean exactly what `raw` means. */
     uint8_t padded[40];
     memcpy(padded, raw, len);
-    while (len % 4) padded[len++] = TCPSIFT_OPTKIND_NOP;
+    while (len % 4)
+        padded[len++] = TCPSIFT_OPTKIND_NOP;
     struct tcp_spec t = tcp_default();
     t.opts = padded;
     t.opts_len = len;
@@ -112,7 +113,8 @@ static void test_sack_blocks(void **state)
     (void)state;
     for (size_t blocks = 1; blocks <= 4; blocks++) {
         uint8_t raw[40] = {1, 1, 5, (uint8_t)(2 + 8 * blocks)};
-        for (size_t i = 0; i < 8 * blocks; i++) raw[4 + i] = (uint8_t)(0x10 + i);
+        for (size_t i = 0; i < 8 * blocks; i++)
+            raw[4 + i] = (uint8_t)(0x10 + i);
         tcpsift_tcp_options o;
         expect_ok(&o, raw, 4 + 8 * blocks, TCPSIFT_OPT_SACK);
         assert_int_equal(o.sack_count, blocks);
@@ -174,7 +176,8 @@ static void test_tfo(void **state)
     static const size_t cookie_lens[] = {4, 8, 16};
     for (size_t i = 0; i < 3; i++) {
         uint8_t raw[20] = {34, (uint8_t)(2 + cookie_lens[i])};
-        for (size_t j = 0; j < cookie_lens[i]; j++) raw[2 + j] = (uint8_t)(0xC0 + j);
+        for (size_t j = 0; j < cookie_lens[i]; j++)
+            raw[2 + j] = (uint8_t)(0xC0 + j);
         parse_both(&g, &copy, &o, raw, 2 + cookie_lens[i], TCPSIFT_OK);
         assert_int_equal(o.present, TCPSIFT_OPT_TFO);
         assert_int_equal(o.tfo_kind, 34);
@@ -217,7 +220,8 @@ static void test_md5_uto_mptcp(void **state)
     const uint8_t *copy;
     tcpsift_tcp_options o;
     uint8_t md5[20] = {1, 1, 19, 18};
-    for (size_t i = 0; i < 16; i++) md5[4 + i] = (uint8_t)(0x50 + i);
+    for (size_t i = 0; i < 16; i++)
+        md5[4 + i] = (uint8_t)(0x50 + i);
     parse_both(&g, &copy, &o, md5, 20, TCPSIFT_OK);
     assert_int_equal(o.present, TCPSIFT_OPT_MD5);
     assert_ptr_equal(o.md5_digest.ptr, copy + 4);
@@ -364,7 +368,7 @@ static void test_options_cut_by_snaplen(void **state)
 {
     (void)state;
     /* MSS(0) SACK-perm(4) TS(6) NOP(16) WS(17): 20 bytes. */
-    static const uint8_t opts[20] = {0x02, 0x04, 0x05, 0xb4, 0x04, 0x02, 0x08, 0x0a, 0, 0,
+    static const uint8_t opts[20] = {0x02, 0x04, 0x05, 0xb4, 0x04, 0x02, 0x08, 0x0a, 0,    0,
                                      0,    1,    0,    0,    0,    0,    0x01, 0x03, 0x03, 0x07};
     struct tcp_spec t = tcp_default();
     t.opts = opts;
@@ -372,9 +376,9 @@ static void test_options_cut_by_snaplen(void **state)
     struct pb p;
     build_eth_ipv4_tcp(&p, &t);
     static const struct {
-        size_t captured;   /* option bytes captured */
-        uint8_t offset;    /* error_offset */
-        uint32_t present;  /* options parsed before the cut */
+        size_t captured;  /* option bytes captured */
+        uint8_t offset;   /* error_offset */
+        uint32_t present; /* options parsed before the cut */
     } cuts[] = {
         {0, 0, 0},
         {1, 0, 0},
@@ -415,7 +419,8 @@ static void test_full_option_space(void **state)
     (void)state;
     /* NOP NOP SACK(4 blocks, 34 bytes) NOP NOP EOL EOL = 40 bytes, data offset 15. */
     uint8_t raw[40] = {1, 1, 5, 34};
-    for (size_t i = 0; i < 32; i++) raw[4 + i] = (uint8_t)i;
+    for (size_t i = 0; i < 32; i++)
+        raw[4 + i] = (uint8_t)i;
     raw[36] = 1;
     raw[37] = 1;
     tcpsift_tcp_options o;
@@ -446,14 +451,27 @@ static void test_parse_api_edges(void **state)
     /* Every prefix of a valid list, parsed directly at the guard page: never a read past. */
     static const uint8_t syn[20] = {0x02, 0x04, 0xff, 0xd7, 0x04, 0x02, 0x08, 0x0a, 0x9a, 0x3b,
                                     0x1c, 0x22, 0x00, 0x00, 0x00, 0x00, 0x01, 0x03, 0x03, 0x07};
-    static const tcpsift_error want[21] = {
-        TCPSIFT_OK,                  TCPSIFT_E_BAD_OPTION_LENGTH, TCPSIFT_E_BAD_OPTION_LENGTH,
-        TCPSIFT_E_BAD_OPTION_LENGTH, TCPSIFT_OK,                  TCPSIFT_E_BAD_OPTION_LENGTH,
-        TCPSIFT_OK,                  TCPSIFT_E_BAD_OPTION_LENGTH, TCPSIFT_E_BAD_OPTION_LENGTH,
-        TCPSIFT_E_BAD_OPTION_LENGTH, TCPSIFT_E_BAD_OPTION_LENGTH, TCPSIFT_E_BAD_OPTION_LENGTH,
-        TCPSIFT_E_BAD_OPTION_LENGTH, TCPSIFT_E_BAD_OPTION_LENGTH, TCPSIFT_E_BAD_OPTION_LENGTH,
-        TCPSIFT_E_BAD_OPTION_LENGTH, TCPSIFT_OK,                  TCPSIFT_OK,
-        TCPSIFT_E_BAD_OPTION_LENGTH, TCPSIFT_E_BAD_OPTION_LENGTH, TCPSIFT_OK};
+    static const tcpsift_error want[21] = {TCPSIFT_OK,
+                                           TCPSIFT_E_BAD_OPTION_LENGTH,
+                                           TCPSIFT_E_BAD_OPTION_LENGTH,
+                                           TCPSIFT_E_BAD_OPTION_LENGTH,
+                                           TCPSIFT_OK,
+                                           TCPSIFT_E_BAD_OPTION_LENGTH,
+                                           TCPSIFT_OK,
+                                           TCPSIFT_E_BAD_OPTION_LENGTH,
+                                           TCPSIFT_E_BAD_OPTION_LENGTH,
+                                           TCPSIFT_E_BAD_OPTION_LENGTH,
+                                           TCPSIFT_E_BAD_OPTION_LENGTH,
+                                           TCPSIFT_E_BAD_OPTION_LENGTH,
+                                           TCPSIFT_E_BAD_OPTION_LENGTH,
+                                           TCPSIFT_E_BAD_OPTION_LENGTH,
+                                           TCPSIFT_E_BAD_OPTION_LENGTH,
+                                           TCPSIFT_E_BAD_OPTION_LENGTH,
+                                           TCPSIFT_OK,
+                                           TCPSIFT_OK,
+                                           TCPSIFT_E_BAD_OPTION_LENGTH,
+                                           TCPSIFT_E_BAD_OPTION_LENGTH,
+                                           TCPSIFT_OK};
     for (size_t k = 0; k <= 20; k++) {
         struct guard_buf g;
         const uint8_t *copy;
