@@ -53,8 +53,9 @@ def find_exception(exceptions, capture, check, key):
     return None
 
 
-def run_tcpsift(tcpsift, capture):
-    proc = subprocess.run([tcpsift, "conns", capture], capture_output=True, text=True)
+def run_tcpsift(tcpsift, capture, extra=()):
+    proc = subprocess.run([tcpsift, "conns"] + list(extra) + [capture], capture_output=True,
+                          text=True)
     conns = []
     for line in proc.stdout.splitlines():
         try:
@@ -129,14 +130,20 @@ def compare_tshark(tsv, conns):
     return diffs, agree, len(ids)
 
 
-def compare_zeek(root, rel, conns, notes):
-    """[(key, message)] for every disagreement, and (agree, total)."""
+def compare_zeek(root, rel, conns_for, notes):
+    """[(key, message)] for every disagreement, and (agree, total).
+    conns_for(extra_args) gives tcpsift's connections under those options."""
     diffs, agree, total = [], 0, 0
     for name, rows, skip in zeek_baselines.baselines_for(root, rel):
         short = name.split(".expected.zeek.", 1)[1]
         if skip:
             notes.append("zeek %s not compared: %s" % (short, skip))
             continue
+        extra = zeek_baselines.tcpsift_args(name)
+        conns = conns_for(extra)
+        if extra:
+            notes.append("zeek %s compared with `tcpsift conns %s` (the btest ran zeek -C)"
+                         % (short, " ".join(extra)))
         # Pair rows with connections: rows sharing an unordered tuple are
         # matched in order with tcpsift's connections on that tuple (by id).
         used = {}
@@ -170,7 +177,7 @@ def compare_zeek(root, rel, conns, notes):
                                  len(cands))))
                 continue
             ok = True
-            label = "%s (tcpsift id %d)" % (where, mine["id"])
+            label = "%s (tcpsift%s id %d)" % (where, "".join(" " + a for a in extra), mine["id"])
             if orig is not None and (mine["client"], str(mine["cport"])) != orig:
                 ok = False
                 diffs.append((key + ":direction", "%s: Zeek originator %s:%s, tcpsift client %s:%s%s"
@@ -219,7 +226,17 @@ def main():
         if rc != 0:
             problems.append("exit status %d: %s" % (rc, err.strip()[:200]))
         t_diffs, t_agree, t_total = compare_tshark(cap + ".tshark.tsv", conns)
-        z_diffs, z_agree, z_total = compare_zeek(root, rel, conns, notes)
+        runs = {(): conns}
+
+        def conns_for(extra, cap=cap, runs=runs):
+            if extra not in runs:
+                xrc, runs[extra], xerr = run_tcpsift(args.tcpsift, cap, extra)
+                if xrc != 0:
+                    problems.append("exit status %d with %s: %s"
+                                    % (xrc, " ".join(extra), xerr.strip()[:200]))
+            return runs[extra]
+
+        z_diffs, z_agree, z_total = compare_zeek(root, rel, conns_for, notes)
         for check, diffs in (("tshark", t_diffs), ("zeek", z_diffs)):
             for key, msg in diffs:
                 exc = find_exception(exceptions, rel, check, key)

@@ -45,6 +45,32 @@ PREFERRED = {
     "zeek/retransmit-timeout.pcapng": "core.expire-all-timers.conn-all.log",
 }
 
+# Baselines whose btest ran `zeek -C` (ignore_checksums: every segment is used
+# whatever its checksum; testing/btest/... @TEST-EXEC lines at the commit in
+# captures/external/README.md). tcpsift's equivalent is `--checksums off`;
+# comparing them with tcpsift's default (which drops segments with a bad
+# checksum, as Zeek does without -C) would compare different settings.
+ZEEK_IGNORE_CHECKSUMS = (
+    "core.tcp.missing-syn.conn.log",                      # zeek -b -C
+    "core.history-flip.conn.log",                         # zeek -b -C
+    "core.tcp-padding.conn.log",                          # zeek -C
+    "core.tcp.rxmit-history.conn-1.log",                  # zeek -C
+    "core.conn-size-flip.conn.log.one-sided",             # zeek -C -b
+    "core.tcp.tcp-dups.out",                              # zeek -C
+    "core.expire-all-timers.conn-all.log",                # zeek -b -C
+    "core.expire-all-timers.conn-limited.log",            # zeek -b -C
+    "scripts.base.protocols.conn.conn_state-RST-behavior.out",  # zeek -b -C
+    "scripts.base.protocols.syslog.tcp-framing.conn.log",  # zeek -C -b
+)
+
+
+def tcpsift_args(baseline_name):
+    """Extra `tcpsift conns` options matching the Zeek run of a baseline."""
+    if any(baseline_name.endswith(s) for s in ZEEK_IGNORE_CHECKSUMS):
+        return ("--checksums", "off")
+    return ()
+
+
 _TUPLE_RE = re.compile(r"\[orig_h=([^,]+), orig_p=(\d+)/tcp, resp_h=([^,]+), resp_p=(\d+)/tcp")
 
 
