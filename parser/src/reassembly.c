@@ -623,13 +623,16 @@ tcpsift_error tcpsift_reasm_segment(tcpsift_reasm *r, uint32_t seq, const uint8_
         if (e > w) e = w;
         if (s > w) s = w;
     }
-    trim_delivered(r, &s, &e, w, &data);
-    if (s >= w) return TCPSIFT_OK;
-
-    seg_in g = {(uint64_t)s, (uint64_t)e, (uint64_t)w, data, (uint64_t)ostart, (uint64_t)oend,
-                NULL, 0};
-    g.now = r->cfg.mode == TCPSIFT_REASM_ON_ARRIVAL && g.s == r->next_offset;
-    if (!g.now) {
+    seg_in g = {0, 0, 0, NULL, (uint64_t)ostart, (uint64_t)oend, NULL, 0};
+    for (;;) {
+        trim_delivered(r, &s, &e, w, &data);
+        if (s >= w) return TCPSIFT_OK;
+        g.s = (uint64_t)s;
+        g.e = (uint64_t)e;
+        g.w = (uint64_t)w;
+        g.data = data;
+        g.now = r->cfg.mode == TCPSIFT_REASM_ON_ARRIVAL && g.s == r->next_offset;
+        if (g.now) break;
         uint64_t pieces = 0;
         int markers = 0, tail_markers = 0;
         plan_range(r, g.s, g.e, &pieces, &markers);
@@ -638,23 +641,23 @@ tcpsift_error tcpsift_reasm_segment(tcpsift_reasm *r, uint32_t seq, const uint8_
         plan_range(r, g.e, g.w, &pieces, &tail_markers);
         uint64_t bytes = need_copy ? sizeof(held_t) + (g.e - g.s) : 0;
         uint64_t extents = pieces + 2; /* +2: a replaced range can split two held extents */
-        if (make_room(r, g.s, g.w - g.s, bytes, extents)) {
-            g.now = 1;
-        } else if (!ext_reserve(r, (uint64_t)r->ext_count + extents) ||
-                   (need_copy && (g.nh = held_new(r, &g)) == NULL)) {
+        int must_deliver = make_room(r, g.s, g.w - g.s, bytes, extents);
+        /* Releasing held data may have delivered past s: compare that part with what was
+         * delivered and plan the rest again (each round released something: it ends). */
+        if (r->next_offset > g.s) continue;
+        if (must_deliver) {
+            g.now = 1; /* make_room skipped the hole up to s */
+            break;
+        }
+        if (!ext_reserve(r, (uint64_t)r->ext_count + extents) ||
+            (need_copy && (g.nh = held_new(r, &g)) == NULL)) {
             /* The allocator itself refused: behave as at a cap, deliver what we have. */
             r->stats.memcap_hits++;
             emit_event(r, TCPSIFT_REASM_EV_MEMCAP_HIT, g.s, g.w - g.s);
-            release_until(r, g.s, TCPSIFT_GAP_MEMCAP);
+            release_until(r, g.s, TCPSIFT_GAP_MEMCAP); /* stops exactly at s */
             g.now = 1;
         }
-        if (g.now) {
-            /* Releasing may have delivered past s: compare what is now behind us. */
-            int64_t s2 = (int64_t)g.s, e2 = (int64_t)g.e;
-            trim_delivered(r, &s2, &e2, (int64_t)g.w, &g.data);
-            g.s = (uint64_t)s2;
-            g.e = (uint64_t)e2;
-        }
+        break;
     }
     if (g.s < g.w) {
         process_range(r, &g, g.s, g.e);
@@ -709,6 +712,27 @@ tcpsift_error tcpsift_reasm_finish(tcpsift_reasm *r)
 }
 
 /* ------------------------------------------------------------------ setup and queries */
+
+int tcpsift_reasm_check(const tcpsift_reasm *r)
+{
+    if (r == NULL || r->ext_count > r->ext_cap) return 0;
+    if (r->cfg.max_segments && r->ext_count > r->cfg.max_segments) return 0;
+    if (r->cfg.max_buffered_bytes && r->stats.memory_bytes > r->cfg.max_buffered_bytes) return 0;
+    uint64_t prev = r->next_offset, held_bytes = 0;
+    for (uint32_t i = 0; i < r->ext_count; i++) {
+        const ext_t *x = ext_at(r, i);
+        if (x->start < prev || x->end <= x->start) return 0;
+        if (r->have_fin && x->end > r->fin_offset) return 0;
+        if (x->held) {
+            if (x->held->refs == 0 || x->start < x->held->start ||
+                x->end - x->held->start > x->held->alloc_size - sizeof(held_t))
+                return 0;
+            held_bytes += x->end - x->start;
+        }
+        prev = x->end;
+    }
+    return held_bytes == r->stats.buffered_bytes;
+}
 
 void tcpsift_reasm_config_default(tcpsift_reasm_config *cfg)
 {

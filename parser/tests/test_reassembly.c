@@ -220,8 +220,10 @@ static void run_invariance(tcpsift_reasm_mode mode, enum order ord, uint32_t max
     tcpsift_reasm r;
     reasm_setup(&r, s, &cfg, &ca, NULL);
     assert_int_equal(tcpsift_reasm_segment(&r, isn, NULL, 0, 0, TCPSIFT_REASM_SYN), TCPSIFT_OK);
-    for (size_t i = 0; i < k; i++)
+    for (size_t i = 0; i < k; i++) {
         feed(&r, isn + 1 + (uint32_t)cuts[i].off, stream + cuts[i].off, (size_t)cuts[i].len);
+        if (i % 64 == 0) assert_true(tcpsift_reasm_check(&r));
+    }
     if (mode == TCPSIFT_REASM_ACKED) {
         assert_int_equal(s->data_bytes, 0); /* nothing before the ACK */
         assert_int_equal(tcpsift_reasm_ack(&r, isn + 1 + (uint32_t)n), TCPSIFT_OK);
@@ -310,6 +312,7 @@ static void run_model(tcpsift_reasm_mode mode, tcpsift_overlap_policy pol, uint6
         }
         if (off + len > max_end) max_end = off + len;
         feed(&r, isn + 1 + (uint32_t)off, buf, (size_t)len);
+        assert_true(tcpsift_reasm_check(&r));
     }
     assert_int_equal(tcpsift_reasm_finish(&r), TCPSIFT_OK);
     assert_int_equal(s->next, max_end);
@@ -778,6 +781,7 @@ static void test_memcap_never_exceeded(void **state)
         assert_int_equal(tcpsift_reasm_segment(&r, 8, NULL, 0, 0, TCPSIFT_REASM_SYN), TCPSIFT_OK);
         for (size_t i = 0; i < k; i++) {
             feed(&r, 9 + (uint32_t)cuts[i].off, stream + cuts[i].off, (size_t)cuts[i].len);
+            assert_true(tcpsift_reasm_check(&r));
             assert_true(tcpsift_reasm_get_stats(&r)->memory_bytes <= 4096);
         }
         assert_int_equal(tcpsift_reasm_finish(&r), TCPSIFT_OK);
@@ -899,6 +903,77 @@ static void test_reversed_tiny_segments(void **state)
     tcpsift_reasm_free(&r);
     assert_int_equal(tcpsift_reasm_get_stats(&r)->memory_bytes, 0);
     sink_free(s);
+}
+
+
+/* Random segments, flags, ACKs, modes, policies and small caps: whatever happens, each stream
+ * offset is reported exactly once (the sink asserts contiguity), counters agree with the
+ * callbacks, no cap is ever passed and every byte allocated is freed. */
+static void test_random_stress_invariants(void **state)
+{
+    (void)state;
+    uint8_t buf[600];
+    for (uint64_t seed = 1; seed <= 40; seed++) {
+        rng_state = seed * 0x9E3779B97F4A7C15ull;
+        tcpsift_reasm_budget budget = {0};
+        budget.cap = 6000;
+        struct counting_alloc ca = {0};
+        ca.limit = 2 * 4096; /* two directions, each capped at 4096 */
+        struct sink *s[2];
+        tcpsift_reasm r[2];
+        for (int d = 0; d < 2; d++) {
+            s[d] = sink_new(1u << 22);
+            tcpsift_reasm_config cfg =
+                cfg_with((tcpsift_reasm_mode)rng_below(2),
+                         (tcpsift_overlap_policy)rng_below(TCPSIFT_OVERLAP_COUNT_));
+            cfg.max_buffered_bytes = 4096;
+            cfg.max_segments = 1 + rng_below(32);
+            cfg.max_retained_bytes = rng_below(3) * 256;
+            reasm_setup(&r[d], s[d], &cfg, &ca, &budget);
+        }
+        uint32_t isn[2] = {rng(), rng()};
+        for (int op = 0; op < 400; op++) {
+            int d = (int)rng_below(2);
+            uint32_t base = isn[d] + 1 + (uint32_t)tcpsift_reasm_next_offset(&r[d]);
+            uint32_t pick = rng_below(100);
+            if (pick < 8) {
+                assert_int_equal(tcpsift_reasm_ack(&r[d], base + rng_below(3000) - 500),
+                                 TCPSIFT_OK);
+                assert_true(tcpsift_reasm_check(&r[d]));
+                continue;
+            }
+            size_t len = rng_below(600), wire = len + (rng_below(10) == 0 ? rng_below(50) : 0);
+            for (size_t i = 0; i < len; i++) buf[i] = (uint8_t)('a' + rng_below(2));
+            unsigned flags = 0;
+            if (op == 0) flags |= TCPSIFT_REASM_SYN;
+            if (rng_below(60) == 0) flags |= TCPSIFT_REASM_FIN;
+            if (rng_below(100) == 0) flags |= TCPSIFT_REASM_RST;
+            uint32_t seq = op == 0 ? isn[d] : base + rng_below(8000) - 1000;
+            assert_int_equal(tcpsift_reasm_segment(&r[d], seq, buf, len, wire, flags),
+                             TCPSIFT_OK);
+            assert_true(tcpsift_reasm_check(&r[d]));
+            assert_true(budget.used <= budget.cap);
+            assert_true(tcpsift_reasm_get_stats(&r[d])->memory_bytes <= 4096);
+            assert_true(r[d].ext_count <= r[d].cfg.max_segments);
+        }
+        for (int d = 0; d < 2; d++) {
+            assert_int_equal(tcpsift_reasm_finish(&r[d]), TCPSIFT_OK);
+            const tcpsift_reasm_stats *st = tcpsift_reasm_get_stats(&r[d]);
+            assert_int_equal(st->delivered_bytes, s[d]->data_bytes);
+            assert_int_equal(st->gap_bytes, s[d]->gap_bytes);
+            assert_int_equal(st->delivered_bytes + st->gap_bytes, s[d]->next);
+            assert_int_equal(st->buffered_bytes, 0);
+            assert_int_equal(st->memory_bytes, 0);
+            assert_int_equal(st->memcap_hits + st->segment_cap_hits,
+                             s[d]->ev_count[TCPSIFT_REASM_EV_MEMCAP_HIT] +
+                                 s[d]->ev_count[TCPSIFT_REASM_EV_SEGMENT_CAP_HIT]);
+            assert_int_equal(st->conflicts, s[d]->ev_count[TCPSIFT_REASM_EV_OVERLAP_MISMATCH]);
+            sink_free(s[d]);
+        }
+        assert_int_equal(budget.used, 0);
+        assert_int_equal(ca.now, 0);
+        assert_true(ca.peak <= 2 * 4096);
+    }
 }
 
 /* ------------------------------------------------------------------ SYN, FIN, RST */
@@ -1028,6 +1103,7 @@ int main(void)
         cmocka_unit_test(test_global_budget),
         cmocka_unit_test(test_segment_cap),
         cmocka_unit_test(test_reversed_tiny_segments),
+        cmocka_unit_test(test_random_stress_invariants),
         cmocka_unit_test(test_syn_with_data),
         cmocka_unit_test(test_data_after_fin),
         cmocka_unit_test(test_rst_payload_ignored),

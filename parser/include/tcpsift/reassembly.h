@@ -240,6 +240,10 @@ const tcpsift_reasm_stats *tcpsift_reasm_get_stats(const tcpsift_reasm *r);
 /* Copy up to `max` of the most recent conflict records, oldest first; returns how many. */
 size_t tcpsift_reasm_conflicts(const tcpsift_reasm *r, tcpsift_reasm_conflict *out, size_t max);
 
+/* 1 when the internal invariants hold (held extents ordered, disjoint, at or after the next
+ * byte and before the FIN; counters match; caps respected), else 0. For tests and fuzzers. */
+int tcpsift_reasm_check(const tcpsift_reasm *r);
+
 /* Stream offset of the next byte to be delivered, and whether a FIN was seen and reached. */
 uint64_t tcpsift_reasm_next_offset(const tcpsift_reasm *r);
 int tcpsift_reasm_fin_reached(const tcpsift_reasm *r);
