@@ -425,7 +425,8 @@ static void trim_delivered(tcpsift_reasm *r, int64_t *s, int64_t *e, int64_t w,
     if (*e < *s) *e = *s;
 }
 
-/* Remove held bytes at or after the FIN (RFC 9293 §3.10.7.4: nothing follows a FIN). */
+/* Remove held bytes at or after the FIN: the FIN takes the sender's last sequence number
+ * (RFC 9293 §3.4), so nothing after it is stream data. */
 static void drop_held_after(tcpsift_reasm *r, uint64_t fin)
 {
     uint64_t dropped = 0, maxend = fin;

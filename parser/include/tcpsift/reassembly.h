@@ -20,8 +20,13 @@
  *   (copied=1) once the hole before them fills. Bytes already delivered keep the first copy;
  *   among copies not yet delivered, the overlap policy decides.
  * - ACKED: every byte is copied and held until the peer's ACK covers it; the overlap policy
- *   decides among all copies seen before that ACK. Delivered ptrs are always copied=1.
+ *   decides among all copies seen before that ACK. Delivered ptrs are copied=1, except for a
+ *   segment delivered at once because a cap left no room to hold it (see below).
  * Views given to on_data are valid only during the callback.
+ * In both modes an ACK beyond the bytes seen turns the hole below it into a gap (ACK_UNSEEN);
+ * bytes of that hole arriving later are behind the delivery point and only counted.
+ * Midstream pickup: bytes before the first data byte seen have negative offsets; they are
+ * counted as unverified retransmissions, never delivered.
  *
  * Retransmissions of delivered bytes. Comparing a later copy with bytes already delivered needs
  * those bytes: when config.max_retained_bytes > 0 the last that many delivered bytes are kept in a
@@ -39,13 +44,17 @@
  * before it (if any) is skipped and reported as a gap (reason MEMCAP or SEGMENT_CAP), then the
  * contiguous held run is delivered (in ACKED mode before its ACK), repeating until the new
  * segment fits or is itself the lowest data; in that case it is delivered at once as a view.
- * Each such release raises MEMCAP_HIT or SEGMENT_CAP_HIT once per segment.
+ * Each such release raises MEMCAP_HIT or SEGMENT_CAP_HIT once per segment (an allocator
+ * returning NULL is handled the same way, as MEMCAP_HIT).
+ *
+ * Bounded work. Held extents sit in a sorted ring-ordered array: a segment costs a binary search
+ * plus O(pieces it overlaps), and an insertion moves at most half the extents (none for
+ * ascending or descending arrival), so max_segments bounds the work per segment.
  *
  * FIN occupies one sequence number (RFC 9293 §3.4); bytes at or after the FIN's sequence number
  * are never delivered (dropped_after_fin_bytes, DATA_AFTER_FIN). The first FIN fixes the end.
- * RST: the caller decides acceptance; payload carried by an RST segment is not stream data
- * (RFC 9293 §3.10.7: an RST is processed for its reset meaning only) and is counted in
- * rst_payload_bytes. Call tcpsift_reasm_finish() when the connection is closed or forgotten.
+ * RST: the caller decides acceptance; payload carried by an RST segment is diagnostic text, not
+ * stream data (RFC 1122 §4.2.2.12), and is only counted in rst_payload_bytes. Call tcpsift_reasm_finish() when the connection is closed or forgotten.
  *
  * Not thread-safe; no global state: every reassembler (and budget) is independent. */
 #ifndef TCPSIFT_REASSEMBLY_H
