@@ -5,9 +5,9 @@
 #include "tcpsift/reassembly.h"
 
 static const char *const policy_names[TCPSIFT_OVERLAP_COUNT_] = {
-    [TCPSIFT_OVERLAP_FIRST] = "first",         [TCPSIFT_OVERLAP_LAST] = "last",
-    [TCPSIFT_OVERLAP_BSD] = "bsd",             [TCPSIFT_OVERLAP_WINDOWS] = "windows",
-    [TCPSIFT_OVERLAP_LINUX] = "linux",         [TCPSIFT_OVERLAP_OLD_LINUX] = "old_linux",
+    [TCPSIFT_OVERLAP_FIRST] = "first",     [TCPSIFT_OVERLAP_LAST] = "last",
+    [TCPSIFT_OVERLAP_BSD] = "bsd",         [TCPSIFT_OVERLAP_WINDOWS] = "windows",
+    [TCPSIFT_OVERLAP_LINUX] = "linux",     [TCPSIFT_OVERLAP_OLD_LINUX] = "old_linux",
     [TCPSIFT_OVERLAP_SOLARIS] = "solaris",
 };
 

@@ -18,10 +18,10 @@
 #include "tcpsift/reassembly.h"
 
 struct tcpsift_reasm_held {
-    uint64_t start;          /* stream offset of held_data()[0] */
-    uint64_t ostart, oend;   /* the copy's original bounds: what the OS policies compare */
+    uint64_t start;        /* stream offset of held_data()[0] */
+    uint64_t ostart, oend; /* the copy's original bounds: what the OS policies compare */
     size_t alloc_size;
-    uint64_t refs;           /* extents pointing into this copy */
+    uint64_t refs; /* extents pointing into this copy */
 };
 
 struct tcpsift_reasm_extent {
@@ -35,9 +35,12 @@ typedef struct tcpsift_reasm_extent ext_t;
 #define DEFAULT_MAX_BUFFERED (1u << 20)
 #define DEFAULT_MAX_SEGMENTS 4096u
 #define DEFAULT_MAX_RETAINED (64u << 10)
-#define MAX_WIRE_LEN 0x7fffffffu /* a segment longer than half the sequence space is nonsense */
+#define MAX_WIRE_LEN         0x7fffffffu /* a segment longer than half the sequence space is nonsense */
 
-static uint8_t *held_data(held_t *h) { return (uint8_t *)(h + 1); }
+static uint8_t *held_data(held_t *h)
+{
+    return (uint8_t *)(h + 1);
+}
 
 /* ------------------------------------------------------------------ memory accounting */
 
@@ -59,11 +62,10 @@ enum cap_kind { CAP_NONE = 0, CAP_MEMORY, CAP_BUDGET, CAP_SEGMENTS };
 /* Which memory cap (if any) `n` more bytes would exceed. */
 static enum cap_kind mem_check(const tcpsift_reasm *r, uint64_t n)
 {
-    if (r->cfg.max_buffered_bytes && (n > r->cfg.max_buffered_bytes ||
-                                      r->stats.memory_bytes > r->cfg.max_buffered_bytes - n))
+    if (r->cfg.max_buffered_bytes &&
+        (n > r->cfg.max_buffered_bytes || r->stats.memory_bytes > r->cfg.max_buffered_bytes - n))
         return CAP_MEMORY;
-    if (r->budget && r->budget->cap &&
-        (n > r->budget->cap || r->budget->used > r->budget->cap - n))
+    if (r->budget && r->budget->cap && (n > r->budget->cap || r->budget->used > r->budget->cap - n))
         return CAP_BUDGET;
     return CAP_NONE;
 }
@@ -115,7 +117,8 @@ static uint64_t ext_growth_bytes(const tcpsift_reasm *r, uint64_t want)
 {
     if (want <= r->ext_cap) return 0;
     uint64_t cap = r->ext_cap ? r->ext_cap : 16;
-    while (cap < want) cap *= 2;
+    while (cap < want)
+        cap *= 2;
     return cap * sizeof(ext_t);
 }
 
@@ -127,7 +130,8 @@ static int ext_reserve(tcpsift_reasm *r, uint64_t want)
     if (bytes > SIZE_MAX) return 0;
     ext_t *n = mem_alloc(r, (size_t)bytes);
     if (n == NULL) return 0;
-    for (uint32_t i = 0; i < r->ext_count; i++) n[i] = *ext_at(r, i);
+    for (uint32_t i = 0; i < r->ext_count; i++)
+        n[i] = *ext_at(r, i);
     mem_free(r, r->ext, (size_t)r->ext_cap * sizeof(ext_t));
     r->ext = n;
     r->ext_head = 0;
@@ -155,9 +159,11 @@ static void ext_insert(tcpsift_reasm *r, uint32_t i, ext_t e)
     uint32_t mask = r->ext_cap - 1;
     if (i < r->ext_count - i) {
         r->ext_head = (r->ext_head + mask) & mask; /* head - 1 */
-        for (uint32_t j = 0; j < i; j++) *ext_at(r, j) = *ext_at(r, j + 1);
+        for (uint32_t j = 0; j < i; j++)
+            *ext_at(r, j) = *ext_at(r, j + 1);
     } else {
-        for (uint32_t j = r->ext_count; j > i; j--) *ext_at(r, j) = *ext_at(r, j - 1);
+        for (uint32_t j = r->ext_count; j > i; j--)
+            *ext_at(r, j) = *ext_at(r, j - 1);
     }
     r->ext_count++;
     *ext_at(r, i) = e;
@@ -167,10 +173,12 @@ static void ext_remove(tcpsift_reasm *r, uint32_t i)
 {
     uint32_t mask = r->ext_cap - 1;
     if (i < r->ext_count - 1 - i) {
-        for (uint32_t j = i; j > 0; j--) *ext_at(r, j) = *ext_at(r, j - 1);
+        for (uint32_t j = i; j > 0; j--)
+            *ext_at(r, j) = *ext_at(r, j - 1);
         r->ext_head = (r->ext_head + 1) & mask;
     } else {
-        for (uint32_t j = i; j + 1 < r->ext_count; j++) *ext_at(r, j) = *ext_at(r, j + 1);
+        for (uint32_t j = i; j + 1 < r->ext_count; j++)
+            *ext_at(r, j) = *ext_at(r, j + 1);
     }
     r->ext_count--;
 }
@@ -193,8 +201,7 @@ static void emit_event(tcpsift_reasm *r, tcpsift_reasm_event_kind k, uint64_t of
 static void record_conflict(tcpsift_reasm *r, uint64_t off, uint64_t len, int new_won,
                             int delivered)
 {
-    tcpsift_reasm_conflict *c =
-        &r->conflicts[r->stats.conflicts % TCPSIFT_REASM_CONFLICT_RECORDS];
+    tcpsift_reasm_conflict *c = &r->conflicts[r->stats.conflicts % TCPSIFT_REASM_CONFLICT_RECORDS];
     c->offset = off;
     c->len = len;
     c->new_won = (uint8_t)new_won;
@@ -294,7 +301,8 @@ static void release_until(tcpsift_reasm *r, uint64_t limit, tcpsift_reasm_gap_re
 
 static void flush_contiguous(tcpsift_reasm *r)
 {
-    while (r->ext_count && ext_at(r, 0)->start == r->next_offset) deliver_front(r, UINT64_MAX);
+    while (r->ext_count && ext_at(r, 0)->start == r->next_offset)
+        deliver_front(r, UINT64_MAX);
 }
 
 /* ------------------------------------------------------------------ room under the caps */
@@ -584,10 +592,13 @@ static held_t *held_new(tcpsift_reasm *r, const seg_in *g)
     return h;
 }
 
-static int valid_reasm(const tcpsift_reasm *r) { return r != NULL && !r->in_callback; }
+static int valid_reasm(const tcpsift_reasm *r)
+{
+    return r != NULL && !r->in_callback;
+}
 
-tcpsift_error tcpsift_reasm_segment(tcpsift_reasm *r, uint32_t seq, const uint8_t *data,
-                                    size_t len, size_t wire_len, unsigned flags)
+tcpsift_error tcpsift_reasm_segment(tcpsift_reasm *r, uint32_t seq, const uint8_t *data, size_t len,
+                                    size_t wire_len, unsigned flags)
 {
     if (!valid_reasm(r) || len > wire_len || (len && data == NULL) || wire_len > MAX_WIRE_LEN)
         return TCPSIFT_E_INVALID_ARGUMENT;
@@ -599,8 +610,7 @@ tcpsift_error tcpsift_reasm_segment(tcpsift_reasm *r, uint32_t seq, const uint8_
     /* The SYN occupies the sequence number before the first data byte (RFC 9293 §3.4). */
     uint32_t ds = seq + ((flags & TCPSIFT_REASM_SYN) ? 1u : 0u);
     if (!r->have_base) {
-        if (!(flags & (TCPSIFT_REASM_SYN | TCPSIFT_REASM_FIN)) && wire_len == 0)
-            return TCPSIFT_OK;
+        if (!(flags & (TCPSIFT_REASM_SYN | TCPSIFT_REASM_FIN)) && wire_len == 0) return TCPSIFT_OK;
         r->have_base = 1;
         r->base_seq = ds;
         r->next_offset = 0;
@@ -637,8 +647,8 @@ tcpsift_error tcpsift_reasm_segment(tcpsift_reasm *r, uint32_t seq, const uint8_
         uint64_t pieces = 0;
         int markers = 0, tail_markers = 0;
         plan_range(r, g.s, g.e, &pieces, &markers);
-        int need_copy = g.e > g.s &&
-                        (pieces > 0 || markers || r->cfg.policy != TCPSIFT_OVERLAP_FIRST);
+        int need_copy =
+            g.e > g.s && (pieces > 0 || markers || r->cfg.policy != TCPSIFT_OVERLAP_FIRST);
         plan_range(r, g.e, g.w, &pieces, &tail_markers);
         uint64_t bytes = need_copy ? sizeof(held_t) + (g.e - g.s) : 0;
         uint64_t extents = pieces + 2; /* +2: a replaced range can split two held extents */
@@ -687,8 +697,9 @@ void tcpsift_reasm_free(tcpsift_reasm *r)
     if (r == NULL) return;
     while (r->ext_count) {
         held_t *h = ext_at(r, r->ext_count - 1)->held;
-        if (h) r->stats.buffered_bytes -= ext_at(r, r->ext_count - 1)->end -
-                                          ext_at(r, r->ext_count - 1)->start;
+        if (h)
+            r->stats.buffered_bytes -=
+                ext_at(r, r->ext_count - 1)->end - ext_at(r, r->ext_count - 1)->start;
         r->ext_count--;
         held_unref(r, h);
     }
@@ -747,8 +758,8 @@ void tcpsift_reasm_config_default(tcpsift_reasm_config *cfg)
 }
 
 tcpsift_error tcpsift_reasm_init(tcpsift_reasm *r, const tcpsift_reasm_config *cfg,
-                                 const tcpsift_reasm_callbacks *cb,
-                                 const tcpsift_allocator *alloc, tcpsift_reasm_budget *budget)
+                                 const tcpsift_reasm_callbacks *cb, const tcpsift_allocator *alloc,
+                                 tcpsift_reasm_budget *budget)
 {
     if (r == NULL) return TCPSIFT_E_INVALID_ARGUMENT;
     tcpsift_reasm_config c;
@@ -788,7 +799,10 @@ size_t tcpsift_reasm_conflicts(const tcpsift_reasm *r, tcpsift_reasm_conflict *o
     return (size_t)n;
 }
 
-uint64_t tcpsift_reasm_next_offset(const tcpsift_reasm *r) { return r ? r->next_offset : 0; }
+uint64_t tcpsift_reasm_next_offset(const tcpsift_reasm *r)
+{
+    return r ? r->next_offset : 0;
+}
 
 int tcpsift_reasm_fin_reached(const tcpsift_reasm *r)
 {

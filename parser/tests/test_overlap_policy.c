@@ -41,8 +41,8 @@ static void test_policy_table(void **state)
     (void)state;
     for (size_t r = 0; r < sizeof(rows) / sizeof(rows[0]); r++) {
         for (int c = 0; c < 9; c++) {
-            int got = tcpsift_overlap_new_wins(rows[r].p, case_bounds[c][0], case_bounds[c][1],
-                                               100, 200);
+            int got =
+                tcpsift_overlap_new_wins(rows[r].p, case_bounds[c][0], case_bounds[c][1], 100, 200);
             if (got != rows[r].new_wins[c])
                 fail_msg("policy %s case %d: got %d want %d",
                          tcpsift_overlap_policy_name(rows[r].p), c, got, rows[r].new_wins[c]);
@@ -54,8 +54,8 @@ static void test_policy_table(void **state)
 static void test_policy_names(void **state)
 {
     (void)state;
-    static const char *const names[] = {"first",   "last",      "bsd",    "windows",
-                                        "linux",   "old_linux", "solaris"};
+    static const char *const names[] = {"first", "last",      "bsd",    "windows",
+                                        "linux", "old_linux", "solaris"};
     for (unsigned i = 0; i < TCPSIFT_OVERLAP_COUNT_; i++) {
         tcpsift_overlap_policy p = TCPSIFT_OVERLAP_LAST;
         assert_string_equal(tcpsift_overlap_policy_name((tcpsift_overlap_policy)i), names[i]);

@@ -21,7 +21,10 @@ static uint32_t rng(void) /* xorshift64*, seeded per test */
     rng_state ^= rng_state >> 27;
     return (uint32_t)((rng_state * 2685821657736338717ull) >> 32);
 }
-static uint32_t rng_below(uint32_t n) { return rng() % n; }
+static uint32_t rng_below(uint32_t n)
+{
+    return rng() % n;
+}
 
 /* An allocator that counts bytes, checks sizes on free, and fails the test above `limit`. */
 struct counting_alloc {
@@ -51,7 +54,7 @@ static void count_free(void *ctx, void *q, size_t size)
     free(p);
 }
 
-#define MAX_GAPS 4096
+#define MAX_GAPS   4096
 #define MAX_EVENTS 4096
 
 struct gap_rec {
@@ -64,15 +67,16 @@ struct ev_rec {
 };
 
 struct sink {
-    uint8_t *out;      /* delivered bytes at their stream offsets */
-    uint8_t *seen;     /* 1 = delivered, 2 = gap */
-    uint64_t cap;      /* size of out/seen */
-    uint64_t next;     /* next offset expected */
+    uint8_t *out;  /* delivered bytes at their stream offsets */
+    uint8_t *seen; /* 1 = delivered, 2 = gap */
+    uint64_t cap;  /* size of out/seen */
+    uint64_t next; /* next offset expected */
     uint64_t data_bytes, copied_bytes, view_bytes, gap_bytes;
     size_t ngaps, nevents;
     struct gap_rec gaps[MAX_GAPS];
     struct ev_rec events[MAX_EVENTS];
     uint64_t ev_count[TCPSIFT_REASM_EV_COUNT_];
+    const uint8_t *view_lo, *view_hi; /* when set, copied=0 views must point in here */
 };
 
 static void on_data(void *ctx, uint64_t off, const uint8_t *p, size_t len, int copied)
@@ -85,10 +89,13 @@ static void on_data(void *ctx, uint64_t off, const uint8_t *p, size_t len, int c
     memset(s->seen + off, 1, len);
     s->next += len;
     s->data_bytes += len;
-    if (copied)
+    if (copied) {
         s->copied_bytes += len;
-    else
+    } else {
         s->view_bytes += len;
+        if (s->view_lo) /* zero copy: the caller's own buffer */
+            assert_true(p >= s->view_lo && p + len <= s->view_hi);
+    }
 }
 
 static void on_gap(void *ctx, uint64_t off, uint64_t len, tcpsift_reasm_gap_reason why)
@@ -153,7 +160,8 @@ static void feed(tcpsift_reasm *r, uint32_t seq, const void *data, size_t len)
 
 static void fill_random(uint8_t *p, size_t n)
 {
-    for (size_t i = 0; i < n; i++) p[i] = (uint8_t)rng();
+    for (size_t i = 0; i < n; i++)
+        p[i] = (uint8_t)rng();
 }
 
 /* ------------------------------------------------------------------ invariance */
@@ -189,8 +197,8 @@ enum order { IN_ORDER, REVERSED, RANDOM };
 
 /* Feed one stream cut and ordered as asked; expect exactly the stream back, no gap, no
  * mismatch, whatever the order. */
-static void run_invariance(tcpsift_reasm_mode mode, enum order ord, uint32_t maxlen,
-                           int duplicates, uint64_t seed)
+static void run_invariance(tcpsift_reasm_mode mode, enum order ord, uint32_t maxlen, int duplicates,
+                           uint64_t seed)
 {
     /* 1-byte segments in random order are the costly case (O(held) moves each): keep it
      * smaller so the suite stays fast under sanitizers */
@@ -215,6 +223,8 @@ static void run_invariance(tcpsift_reasm_mode mode, enum order ord, uint32_t max
     if (ord == RANDOM || duplicates) shuffle(cuts, k);
 
     struct sink *s = sink_new(n);
+    s->view_lo = stream;
+    s->view_hi = stream + n;
     struct counting_alloc ca = {0};
     tcpsift_reasm_config cfg = cfg_with(mode, TCPSIFT_OVERLAP_FIRST);
     cfg.max_buffered_bytes = 0; /* this test is about ordering, not caps */
@@ -302,7 +312,8 @@ static void run_model(tcpsift_reasm_mode mode, tcpsift_overlap_policy pol, uint6
     for (int i = 0; i < 60; i++) {
         uint64_t off = rng_below((uint32_t)n - 300);
         uint64_t len = 1 + rng_below(300);
-        for (uint64_t j = 0; j < len; j++) buf[j] = (uint8_t)('a' + rng_below(3));
+        for (uint64_t j = 0; j < len; j++)
+            buf[j] = (uint8_t)('a' + rng_below(3));
         for (uint64_t j = 0; j < len; j++) {
             /* ON_ARRIVAL with FIRST: first arrival wins; bytes delivered keep it too */
             if (pol == TCPSIFT_OVERLAP_FIRST) {
@@ -322,8 +333,8 @@ static void run_model(tcpsift_reasm_mode mode, tcpsift_overlap_policy pol, uint6
     for (uint64_t i = 0; i < max_end; i++) {
         if (have[i]) {
             assert_int_equal(s->seen[i], 1);
-            if (s->out[i] != model[i]) fail_msg("byte %llu: got %c want %c",
-                                                (unsigned long long)i, s->out[i], model[i]);
+            if (s->out[i] != model[i])
+                fail_msg("byte %llu: got %c want %c", (unsigned long long)i, s->out[i], model[i]);
         } else {
             assert_int_equal(s->seen[i], 2);
             gaps++;
@@ -331,7 +342,8 @@ static void run_model(tcpsift_reasm_mode mode, tcpsift_overlap_policy pol, uint6
     }
     assert_int_equal(s->gap_bytes, gaps);
     assert_int_equal(tcpsift_reasm_get_stats(&r)->gap_bytes, gaps);
-    for (size_t g = 0; g < s->ngaps; g++) assert_int_equal(s->gaps[g].reason, TCPSIFT_GAP_FINISH);
+    for (size_t g = 0; g < s->ngaps; g++)
+        assert_int_equal(s->gaps[g].reason, TCPSIFT_GAP_FINISH);
     assert_true(tcpsift_reasm_get_stats(&r)->conflicts > 0); /* 3 letters: conflicts certain */
     sink_free(s);
     free(model);
@@ -442,8 +454,8 @@ static void test_mismatch_held_on_arrival(void **state)
     (void)state;
     for (int last = 0; last <= 1; last++) {
         struct sink *s = sink_new(100);
-        tcpsift_reasm_config cfg = cfg_with(
-            TCPSIFT_REASM_ON_ARRIVAL, last ? TCPSIFT_OVERLAP_LAST : TCPSIFT_OVERLAP_FIRST);
+        tcpsift_reasm_config cfg =
+            cfg_with(TCPSIFT_REASM_ON_ARRIVAL, last ? TCPSIFT_OVERLAP_LAST : TCPSIFT_OVERLAP_FIRST);
         tcpsift_reasm r;
         reasm_setup(&r, s, &cfg, NULL, NULL);
         feed(&r, 100, "01234", 5);
@@ -474,12 +486,12 @@ static void test_in_order_over_held(void **state)
     (void)state;
     for (int last = 0; last <= 1; last++) {
         struct sink *s = sink_new(100);
-        tcpsift_reasm_config cfg = cfg_with(
-            TCPSIFT_REASM_ON_ARRIVAL, last ? TCPSIFT_OVERLAP_LAST : TCPSIFT_OVERLAP_FIRST);
+        tcpsift_reasm_config cfg =
+            cfg_with(TCPSIFT_REASM_ON_ARRIVAL, last ? TCPSIFT_OVERLAP_LAST : TCPSIFT_OVERLAP_FIRST);
         tcpsift_reasm r;
         reasm_setup(&r, s, &cfg, NULL, NULL);
         feed(&r, 0, "a", 1);
-        feed(&r, 4, "xxxxxx", 6); /* held 4..9 */
+        feed(&r, 4, "xxxxxx", 6);  /* held 4..9 */
         feed(&r, 1, "bcdefgh", 7); /* 1..7, overlaps 4..7 */
         assert_int_equal(s->data_bytes, 10);
         assert_memory_equal(s->out, last ? "abcdefghxx" : "abcdxxxxxx", 10);
@@ -489,6 +501,39 @@ static void test_in_order_over_held(void **state)
         tcpsift_reasm_free(&r);
         sink_free(s);
     }
+}
+
+/* The conflict record is bounded: the last TCPSIFT_REASM_CONFLICT_RECORDS, oldest first. */
+static void test_conflict_record_bounded(void **state)
+{
+    (void)state;
+    struct sink *s = sink_new(1000);
+    tcpsift_reasm r;
+    reasm_setup(&r, s, NULL, NULL, NULL);
+    uint8_t a[400], b[400];
+    memset(a, 'a', sizeof(a));
+    memset(b, 'a', sizeof(b));
+    feed(&r, 0, a, 400);
+    for (int i = 0; i < 40; i++)
+        b[i * 10 + 3] = 'b'; /* 40 separate differing bytes */
+    for (int i = 0; i < 40; i++)
+        feed(&r, (uint32_t)(i * 10), b + i * 10, 10);
+    assert_int_equal(tcpsift_reasm_get_stats(&r)->conflicts, 40);
+    tcpsift_reasm_conflict c[64];
+    size_t k = tcpsift_reasm_conflicts(&r, c, 64);
+    assert_int_equal(k, TCPSIFT_REASM_CONFLICT_RECORDS);
+    for (size_t i = 0; i < k; i++) {
+        assert_int_equal(c[i].offset, (40 - k + i) * 10 + 3);
+        assert_int_equal(c[i].len, 1);
+        assert_int_equal(c[i].delivered, 1);
+    }
+    assert_int_equal(tcpsift_reasm_conflicts(&r, c, 2), 2); /* the two most recent */
+    assert_int_equal(c[0].offset, 383);
+    assert_int_equal(c[1].offset, 393);
+    assert_int_equal(tcpsift_reasm_get_stats(&r)->overlap_bytes, 40);
+    assert_int_equal(tcpsift_reasm_get_stats(&r)->retransmitted_bytes, 360);
+    tcpsift_reasm_free(&r);
+    sink_free(s);
 }
 
 /* ------------------------------------------------------------------ ACKED mode and policies */
@@ -576,26 +621,27 @@ static void test_acked_two_copy_vectors(void **state)
         const char *want[9];
     } v[] = {
         {TCPSIFT_OVERLAP_FIRST,
-         {"nnnnnoooooooooo", "nnnnnoooooooooo", "nnnnnoooooooooonnnnn", "oooooooooo",
-          "oooooooooo", "oooooooooonnnnn", "oooooooooo", "oooooooooo", "oooooooooonnnnn"}},
+         {"nnnnnoooooooooo", "nnnnnoooooooooo", "nnnnnoooooooooonnnnn", "oooooooooo", "oooooooooo",
+          "oooooooooonnnnn", "oooooooooo", "oooooooooo", "oooooooooonnnnn"}},
         {TCPSIFT_OVERLAP_LAST,
-         {"nnnnnnnnnnooooo", "nnnnnnnnnnnnnnn", "nnnnnnnnnnnnnnnnnnnn", "nnnnnooooo",
-          "nnnnnnnnnn", "nnnnnnnnnnnnnnn", "oonnnooooo", "oonnnnnnnn", "oonnnnnnnnnnnnn"}},
+         {"nnnnnnnnnnooooo", "nnnnnnnnnnnnnnn", "nnnnnnnnnnnnnnnnnnnn", "nnnnnooooo", "nnnnnnnnnn",
+          "nnnnnnnnnnnnnnn", "oonnnooooo", "oonnnnnnnn", "oonnnnnnnnnnnnn"}},
         {TCPSIFT_OVERLAP_BSD,
-         {"nnnnnnnnnnooooo", "nnnnnnnnnnnnnnn", "nnnnnnnnnnnnnnnnnnnn", "oooooooooo",
-          "oooooooooo", "oooooooooonnnnn", "oooooooooo", "oooooooooo", "oooooooooonnnnn"}},
+         {"nnnnnnnnnnooooo", "nnnnnnnnnnnnnnn", "nnnnnnnnnnnnnnnnnnnn", "oooooooooo", "oooooooooo",
+          "oooooooooonnnnn", "oooooooooo", "oooooooooo", "oooooooooonnnnn"}},
         {TCPSIFT_OVERLAP_LINUX,
-         {"nnnnnnnnnnooooo", "nnnnnnnnnnnnnnn", "nnnnnnnnnnnnnnnnnnnn", "oooooooooo",
-          "oooooooooo", "nnnnnnnnnnnnnnn", "oooooooooo", "oooooooooo", "oooooooooonnnnn"}},
+         {"nnnnnnnnnnooooo", "nnnnnnnnnnnnnnn", "nnnnnnnnnnnnnnnnnnnn", "oooooooooo", "oooooooooo",
+          "nnnnnnnnnnnnnnn", "oooooooooo", "oooooooooo", "oooooooooonnnnn"}},
         {TCPSIFT_OVERLAP_OLD_LINUX,
-         {"nnnnnnnnnnooooo", "nnnnnnnnnnnnnnn", "nnnnnnnnnnnnnnnnnnnn", "oooooooooo",
-          "nnnnnnnnnn", "nnnnnnnnnnnnnnn", "oooooooooo", "oooooooooo", "oooooooooonnnnn"}},
+         {"nnnnnnnnnnooooo", "nnnnnnnnnnnnnnn", "nnnnnnnnnnnnnnnnnnnn", "oooooooooo", "nnnnnnnnnn",
+          "nnnnnnnnnnnnnnn", "oooooooooo", "oooooooooo", "oooooooooonnnnn"}},
         {TCPSIFT_OVERLAP_SOLARIS,
-         {"nnnnnoooooooooo", "nnnnnnnnnnnnnnn", "nnnnnnnnnnnnnnnnnnnn", "oooooooooo",
-          "nnnnnnnnnn", "nnnnnnnnnnnnnnn", "oooooooooo", "oooooooooo", "oonnnnnnnnnnnnn"}},
+         {"nnnnnoooooooooo", "nnnnnnnnnnnnnnn", "nnnnnnnnnnnnnnnnnnnn", "oooooooooo", "nnnnnnnnnn",
+          "nnnnnnnnnnnnnnn", "oooooooooo", "oooooooooo", "oonnnnnnnnnnnnn"}},
     };
     for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++)
-        for (int c = 0; c < 9; c++) run_two(v[i].p, g[c].off, g[c].len, v[i].want[c]);
+        for (int c = 0; c < 9; c++)
+            run_two(v[i].p, g[c].off, g[c].len, v[i].want[c]);
 }
 
 static void test_acked_holds_until_ack(void **state)
@@ -690,8 +736,7 @@ static void test_gap_truncated_capture(void **state)
     tcpsift_reasm r;
     reasm_setup(&r, s, NULL, NULL, NULL);
     /* in order: 5 of 10 bytes captured */
-    assert_int_equal(tcpsift_reasm_segment(&r, 0, (const uint8_t *)"abcde", 5, 10, 0),
-                     TCPSIFT_OK);
+    assert_int_equal(tcpsift_reasm_segment(&r, 0, (const uint8_t *)"abcde", 5, 10, 0), TCPSIFT_OK);
     assert_int_equal(s->ngaps, 1);
     assert_int_equal(s->gaps[0].off, 5);
     assert_int_equal(s->gaps[0].len, 5);
@@ -743,9 +788,9 @@ static void test_wraparound_1mb(void **state)
         feed(&r, isn + 1 + (uint32_t)off, stream + off, (size_t)l1);
         assert_int_equal(tcpsift_reasm_ack(&r, isn + 1 + (uint32_t)(off + l1)), TCPSIFT_OK);
     }
-    assert_int_equal(tcpsift_reasm_segment(&r, isn + 1 + (uint32_t)n, NULL, 0, 0,
-                                           TCPSIFT_REASM_FIN),
-                     TCPSIFT_OK);
+    assert_int_equal(
+        tcpsift_reasm_segment(&r, isn + 1 + (uint32_t)n, NULL, 0, 0, TCPSIFT_REASM_FIN),
+        TCPSIFT_OK);
     assert_int_equal(tcpsift_reasm_ack(&r, isn + 2 + (uint32_t)n), TCPSIFT_OK);
     assert_true(tcpsift_reasm_fin_reached(&r));
     assert_int_equal(s->data_bytes, n);
@@ -858,7 +903,8 @@ static void test_segment_cap(void **state)
     tcpsift_reasm r;
     reasm_setup(&r, s, &cfg, NULL, NULL);
     uint8_t all[100];
-    for (int i = 0; i < 100; i++) all[i] = (uint8_t)i;
+    for (int i = 0; i < 100; i++)
+        all[i] = (uint8_t)i;
     feed(&r, 0, all, 1);
     for (int i = 99; i >= 2; i -= 2) { /* spaced single bytes: never contiguous */
         feed(&r, (uint32_t)i, all + i, 1);
@@ -899,14 +945,14 @@ static void test_reversed_tiny_segments(void **state)
     uint8_t b0 = 0;
     feed(&r, 78, &b0, 1);
     assert_int_equal(s->data_bytes, n);
-    for (uint32_t i = 0; i < n; i++) assert_int_equal(s->out[i], (uint8_t)(i * 7));
+    for (uint32_t i = 0; i < n; i++)
+        assert_int_equal(s->out[i], (uint8_t)(i * 7));
     assert_int_equal(tcpsift_reasm_get_stats(&r)->buffered_peak, n - 1);
     assert_int_equal(tcpsift_reasm_get_stats(&r)->buffered_bytes, 0);
     tcpsift_reasm_free(&r);
     assert_int_equal(tcpsift_reasm_get_stats(&r)->memory_bytes, 0);
     sink_free(s);
 }
-
 
 /* Random segments, flags, ACKs, modes, policies and small caps: whatever happens, each stream
  * offset is reported exactly once (the sink asserts contiguity), counters agree with the
@@ -945,14 +991,14 @@ static void test_random_stress_invariants(void **state)
                 continue;
             }
             size_t len = rng_below(600), wire = len + (rng_below(10) == 0 ? rng_below(50) : 0);
-            for (size_t i = 0; i < len; i++) buf[i] = (uint8_t)('a' + rng_below(2));
+            for (size_t i = 0; i < len; i++)
+                buf[i] = (uint8_t)('a' + rng_below(2));
             unsigned flags = 0;
             if (op == 0) flags |= TCPSIFT_REASM_SYN;
             if (rng_below(60) == 0) flags |= TCPSIFT_REASM_FIN;
             if (rng_below(100) == 0) flags |= TCPSIFT_REASM_RST;
             uint32_t seq = op == 0 ? isn[d] : base + rng_below(8000) - 1000;
-            assert_int_equal(tcpsift_reasm_segment(&r[d], seq, buf, len, wire, flags),
-                             TCPSIFT_OK);
+            assert_int_equal(tcpsift_reasm_segment(&r[d], seq, buf, len, wire, flags), TCPSIFT_OK);
             assert_true(tcpsift_reasm_check(&r[d]));
             assert_true(budget.used <= budget.cap);
             assert_true(tcpsift_reasm_get_stats(&r[d])->memory_bytes <= 4096);
@@ -986,17 +1032,17 @@ static void test_syn_with_data(void **state)
     struct sink *s = sink_new(100);
     tcpsift_reasm r;
     reasm_setup(&r, s, NULL, NULL, NULL);
-    assert_int_equal(tcpsift_reasm_segment(&r, 1000, (const uint8_t *)"hello", 5, 5,
-                                           TCPSIFT_REASM_SYN),
-                     TCPSIFT_OK);
+    assert_int_equal(
+        tcpsift_reasm_segment(&r, 1000, (const uint8_t *)"hello", 5, 5, TCPSIFT_REASM_SYN),
+        TCPSIFT_OK);
     assert_int_equal(s->data_bytes, 5);
     assert_int_equal(s->view_bytes, 5);
     feed(&r, 1006, " tfo", 4);
     assert_memory_equal(s->out, "hello tfo", 9);
     /* retransmitted SYN with its data: identical, dropped */
-    assert_int_equal(tcpsift_reasm_segment(&r, 1000, (const uint8_t *)"hello", 5, 5,
-                                           TCPSIFT_REASM_SYN),
-                     TCPSIFT_OK);
+    assert_int_equal(
+        tcpsift_reasm_segment(&r, 1000, (const uint8_t *)"hello", 5, 5, TCPSIFT_REASM_SYN),
+        TCPSIFT_OK);
     assert_int_equal(s->data_bytes, 9);
     assert_int_equal(tcpsift_reasm_get_stats(&r)->retransmitted_bytes, 5);
     tcpsift_reasm_free(&r);
@@ -1011,9 +1057,9 @@ static void test_data_after_fin(void **state)
     reasm_setup(&r, s, NULL, NULL, NULL);
     feed(&r, 10, "abc", 3);
     feed(&r, 25, "held", 4); /* offsets 15..18, beyond the FIN to come */
-    assert_int_equal(tcpsift_reasm_segment(&r, 13, (const uint8_t *)"defgh", 5, 5,
-                                           TCPSIFT_REASM_FIN),
-                     TCPSIFT_OK); /* data 3..7, FIN at 8 */
+    assert_int_equal(
+        tcpsift_reasm_segment(&r, 13, (const uint8_t *)"defgh", 5, 5, TCPSIFT_REASM_FIN),
+        TCPSIFT_OK); /* data 3..7, FIN at 8 */
     assert_true(tcpsift_reasm_fin_reached(&r));
     const tcpsift_reasm_stats *st = tcpsift_reasm_get_stats(&r);
     assert_int_equal(st->dropped_after_fin_bytes, 4);
@@ -1023,7 +1069,7 @@ static void test_data_after_fin(void **state)
     assert_int_equal(s->ev_count[TCPSIFT_REASM_EV_DATA_AFTER_FIN], 2);
     assert_int_equal(s->data_bytes, 8);
     assert_memory_equal(s->out, "abcdefgh", 8);
-    assert_int_equal(st->conflicts, 1); /* 'x' against delivered 'h' */
+    assert_int_equal(st->conflicts, 1);                      /* 'x' against delivered 'h' */
     assert_int_equal(tcpsift_reasm_ack(&r, 19), TCPSIFT_OK); /* acks the FIN: no gap */
     assert_int_equal(tcpsift_reasm_finish(&r), TCPSIFT_OK);
     assert_int_equal(s->gap_bytes, 0);
@@ -1037,9 +1083,9 @@ static void test_rst_payload_ignored(void **state)
     tcpsift_reasm r;
     reasm_setup(&r, s, NULL, NULL, NULL);
     feed(&r, 10, "abc", 3);
-    assert_int_equal(tcpsift_reasm_segment(&r, 13, (const uint8_t *)"diag", 4, 4,
-                                           TCPSIFT_REASM_RST),
-                     TCPSIFT_OK);
+    assert_int_equal(
+        tcpsift_reasm_segment(&r, 13, (const uint8_t *)"diag", 4, 4, TCPSIFT_REASM_RST),
+        TCPSIFT_OK);
     assert_int_equal(s->data_bytes, 3);
     assert_int_equal(tcpsift_reasm_get_stats(&r)->rst_payload_bytes, 4);
     tcpsift_reasm_free(&r);
@@ -1094,6 +1140,7 @@ int main(void)
         cmocka_unit_test(test_mismatch_delivered_keeps_first),
         cmocka_unit_test(test_mismatch_held_on_arrival),
         cmocka_unit_test(test_in_order_over_held),
+        cmocka_unit_test(test_conflict_record_bounded),
         cmocka_unit_test(test_acked_policies),
         cmocka_unit_test(test_acked_two_copy_vectors),
         cmocka_unit_test(test_acked_holds_until_ack),

@@ -54,7 +54,8 @@
  * FIN occupies one sequence number (RFC 9293 §3.4); bytes at or after the FIN's sequence number
  * are never delivered (dropped_after_fin_bytes, DATA_AFTER_FIN). The first FIN fixes the end.
  * RST: the caller decides acceptance; payload carried by an RST segment is diagnostic text, not
- * stream data (RFC 1122 §4.2.2.12), and is only counted in rst_payload_bytes. Call tcpsift_reasm_finish() when the connection is closed or forgotten.
+ * stream data (RFC 1122 §4.2.2.12), and is only counted in rst_payload_bytes. Call
+ * tcpsift_reasm_finish() when the connection is closed or forgotten.
  *
  * Not thread-safe; no global state: every reassembler (and budget) is independent. */
 #ifndef TCPSIFT_REASSEMBLY_H
@@ -118,17 +119,17 @@ int tcpsift_overlap_new_wins(tcpsift_overlap_policy p, uint64_t new_start, uint6
                              uint64_t old_start, uint64_t old_end);
 
 typedef enum tcpsift_reasm_gap_reason {
-    TCPSIFT_GAP_MEMCAP = 0,   /* skipped to make room under a memory cap */
-    TCPSIFT_GAP_SEGMENT_CAP,  /* skipped to make room under max_segments */
-    TCPSIFT_GAP_ACK_UNSEEN,   /* the peer acknowledged bytes never seen */
-    TCPSIFT_GAP_FINISH,       /* the connection ended with a hole */
-    TCPSIFT_GAP_TRUNCATED     /* sent (IP length) but not captured (snaplen) */
+    TCPSIFT_GAP_MEMCAP = 0,  /* skipped to make room under a memory cap */
+    TCPSIFT_GAP_SEGMENT_CAP, /* skipped to make room under max_segments */
+    TCPSIFT_GAP_ACK_UNSEEN,  /* the peer acknowledged bytes never seen */
+    TCPSIFT_GAP_FINISH,      /* the connection ended with a hole */
+    TCPSIFT_GAP_TRUNCATED    /* sent (IP length) but not captured (snaplen) */
 } tcpsift_reasm_gap_reason;
 
 const char *tcpsift_reasm_gap_reason_name(tcpsift_reasm_gap_reason r);
 
 typedef enum tcpsift_reasm_event_kind {
-    TCPSIFT_REASM_EV_RETRANSMISSION = 0,     /* identical copy of bytes seen before, dropped */
+    TCPSIFT_REASM_EV_RETRANSMISSION = 0,        /* identical copy of bytes seen before, dropped */
     TCPSIFT_REASM_EV_RETRANSMISSION_UNVERIFIED, /* copy of delivered bytes no longer retained */
     TCPSIFT_REASM_EV_OVERLAP_MISMATCH, /* range = first..last differing byte of one overlap */
     TCPSIFT_REASM_EV_DATA_AFTER_FIN,   /* bytes at/after the FIN's sequence number, dropped */
@@ -169,10 +170,10 @@ typedef struct tcpsift_reasm_config {
 void tcpsift_reasm_config_default(tcpsift_reasm_config *cfg);
 
 typedef struct tcpsift_reasm_stats {
-    uint64_t delivered_bytes;     /* bytes passed to on_data */
-    uint64_t buffered_bytes;      /* stream bytes held now (not yet delivered) */
-    uint64_t buffered_peak;       /* maximum of buffered_bytes */
-    uint64_t memory_bytes;        /* allocated now (held segments, extent array, ring) */
+    uint64_t delivered_bytes; /* bytes passed to on_data */
+    uint64_t buffered_bytes;  /* stream bytes held now (not yet delivered) */
+    uint64_t buffered_peak;   /* maximum of buffered_bytes */
+    uint64_t memory_bytes;    /* allocated now (held segments, extent array, ring) */
     uint64_t memory_peak;
     uint64_t gap_bytes;           /* bytes passed to on_gap */
     uint64_t retransmitted_bytes; /* identical copies dropped */
@@ -214,7 +215,7 @@ typedef struct tcpsift_reasm {
     struct tcpsift_reasm_extent *ext; /* ring-ordered array of held extents */
     uint32_t ext_head, ext_count, ext_cap;
 
-    uint8_t *ring; /* retained delivered bytes */
+    uint8_t *ring;       /* retained delivered bytes */
     uint64_t ring_start; /* stream offset of the oldest retained byte; ring holds up to next */
 
     /* the last TCPSIFT_REASM_CONFLICT_RECORDS conflicts, a ring indexed by stats.conflicts */
@@ -223,15 +224,15 @@ typedef struct tcpsift_reasm {
 
 /* cfg NULL = defaults; alloc NULL = malloc/free; budget may be NULL. Never allocates. */
 tcpsift_error tcpsift_reasm_init(tcpsift_reasm *r, const tcpsift_reasm_config *cfg,
-                                 const tcpsift_reasm_callbacks *cb,
-                                 const tcpsift_allocator *alloc, tcpsift_reasm_budget *budget);
+                                 const tcpsift_reasm_callbacks *cb, const tcpsift_allocator *alloc,
+                                 tcpsift_reasm_budget *budget);
 
 /* One segment of this direction. seq: its sequence number; data/len: captured payload;
  * wire_len: payload length implied by the IP header (>= len; the uncaptured tail is a gap,
  * reason TRUNCATED); flags: TCPSIFT_REASM_SYN/FIN/RST. Returns INVALID_ARGUMENT for
  * wire_len < len, data NULL with len > 0, wire_len >= 2^31, or a call from a callback. */
-tcpsift_error tcpsift_reasm_segment(tcpsift_reasm *r, uint32_t seq, const uint8_t *data,
-                                    size_t len, size_t wire_len, unsigned flags);
+tcpsift_error tcpsift_reasm_segment(tcpsift_reasm *r, uint32_t seq, const uint8_t *data, size_t len,
+                                    size_t wire_len, unsigned flags);
 
 /* The peer acknowledged everything before `ack`. Holes below it become gaps (ACK_UNSEEN); in
  * ACKED mode held bytes below it are delivered. Ignored before the first SYN/data byte. */
