@@ -13,6 +13,8 @@ int main(void)
         printf("#define ST_%s %d\n", tcpsift_tcp_state_name((tcpsift_tcp_state)s), s);
     for (int e = 0; e < TCPSIFT_EV_COUNT; e++)
         printf("#define EV_%s %d\n", tcpsift_state_event_name((tcpsift_state_event)e), e);
+    for (int a = 0; a < TCPSIFT_ANOMALY_COUNT; a++)
+        printf("#define AN_%s %d\n", tcpsift_anomaly_name((tcpsift_anomaly)a), a);
     printf("#define N_EV %d\n", TCPSIFT_EV_COUNT);
     printf("#define CELL_IMPOSSIBLE %d\n", TCPSIFT_CELL_IMPOSSIBLE);
     printf("#define N_CELLS %d\n", TCPSIFT_ST_COUNT * TCPSIFT_EV_COUNT);

@@ -1,6 +1,6 @@
 /* The TCP endpoint state table as data: [state][event] -> cell.
  *
- * Every one of the 12 x 12 cells is written out below, one row per cell, in
+ * Every one of the 12 x 13 cells is written out below, one row per cell, in
  * one X-macro list, so the transitions and their reasons cannot drift apart.
  * A duplicated cell fails the build (-Woverride-init / -Winitializer-overrides
  * under -Wextra -Werror); a missing one keeps kind UNSET, which the unit test
@@ -12,12 +12,17 @@
  *   - ACK-coverage events are level-triggered: repeats are KEEP, no anomaly;
  *   - an accepted RST closes every state that has a connection to close;
  *   - IMPOSSIBLE cells keep the state with no action and no anomaly;
+ *   - an endpoint's own segment is the best evidence of its state: one
+ *     re-sending its SYN,ACK or FIN has not received the ACK that the
+ *     observer saw (lost after the capture point), so the cell moves it back
+ *     to the state that awaits that ACK (SYN-RECEIVED, FIN-WAIT-1, CLOSING);
  *   - a tracked connection starts in UNKNOWN, so a SYN from CLOSED or
  *     TIME_WAIT is a new incarnation of the tuple (tuple_reuse: the tracker
  *     starts a new connection), while any other segment from CLOSED is stale
  *     (segment_after_close) — Spin found that letting a stale SYN,ACK reopen
  *     a reset endpoint desynchronises the observer
- *     (conformance/model/tcp_endpoint.pml). */
+ *     (conformance/model/tcp_endpoint.pml); the same holds in LISTEN, which
+ *     the table reaches only by a reset. */
 #include "tcpsift/state.h"
 
 #include <stddef.h>
@@ -28,6 +33,8 @@
     /* ---- UNKNOWN: never heard from (a new connection starts both ends here) ---- */             \
     C(UNKNOWN, SEND_SYN, SYN_SENT, RECORD_ISN, NONE, TRANSITION,                                   \
       "active open observed (§3.5, Figure 6)")                                                     \
+    C(UNKNOWN, RESEND_SYN, UNKNOWN, NONE, NONE, IMPOSSIBLE,                                        \
+      "no ISN of this endpoint is recorded, so its first SYN is SEND_SYN")                         \
     C(UNKNOWN, SEND_SYNACK, SYN_RECEIVED, RECORD_ISN, NONE, TRANSITION,                            \
       "LISTEN inferred then left: rcv SYN / snd SYN,ACK (§3.10.7.2)")                              \
     C(UNKNOWN, SEND_ACK_OF_SYN, UNKNOWN, NONE, ACK_BEFORE_SYN, KEEP,                               \
@@ -55,6 +62,8 @@
     C(CLOSED, SEND_SYN, SYN_SENT, RECORD_ISN, TUPLE_REUSE, TRANSITION,                             \
       "active OPEN / snd SYN (Figure 5) on a tuple already used: the tracker starts a new "        \
       "connection")                                                                                \
+    C(CLOSED, RESEND_SYN, CLOSED, NONE, SEGMENT_AFTER_CLOSE, KEEP,                                 \
+      "stale SYN re-sent before the RST reached it: not a new incarnation")                        \
     C(CLOSED, SEND_SYNACK, CLOSED, NONE, SEGMENT_AFTER_CLOSE, KEEP,                                \
       "stale SYN,ACK sent before a RST arrived; a new SYN on a closed tuple is a new connection "  \
       "for the tracker, whose endpoints start in UNKNOWN")                                         \
@@ -76,11 +85,15 @@
     C(CLOSED, MIDSTREAM, CLOSED, NONE, NONE, IMPOSSIBLE,                                           \
       "MIDSTREAM is raised only when a connection is created, in UNKNOWN")                         \
     C(CLOSED, TIMEOUT, CLOSED, NONE, NONE, KEEP, "no timer runs in CLOSED")                        \
-    /* ---- LISTEN: reached only when a passively opened SYN-RECEIVED is reset ---- */           \
-    C(LISTEN, SEND_SYN, SYN_SENT, RECORD_ISN, NONE, TRANSITION,                                    \
-      "SEND in LISTEN turns the connection active (§3.10.2)")                                      \
-    C(LISTEN, SEND_SYNACK, SYN_RECEIVED, RECORD_ISN, NONE, TRANSITION,                             \
-      "rcv SYN / snd SYN,ACK (Figure 5, §3.10.7.2)")                                               \
+    /* ---- LISTEN: reached only when a passively opened SYN-RECEIVED is reset; the RFC's  ---- */\
+    /* ---- initial LISTEN is invisible to an observer: that endpoint is UNKNOWN          ---- */\
+    C(LISTEN, SEND_SYN, SYN_SENT, RECORD_ISN, TUPLE_REUSE, TRANSITION,                             \
+      "SEND in LISTEN turns it active (§3.10.2): after a reset, a new incarnation of the tuple")    \
+    C(LISTEN, RESEND_SYN, LISTEN, NONE, RETRANSMISSION, KEEP,                                      \
+      "simultaneous opener's SYN re-sent before the RST reached it (§3.8.1)")                      \
+    C(LISTEN, SEND_SYNACK, LISTEN, NONE, RETRANSMISSION, KEEP,                                     \
+      "stale SYN,ACK re-sent before the RST arrived; a SYN,ACK to a new SYN belongs to a new "     \
+      "connection (the peer's SYN from CLOSED raised tuple_reuse), whose ends start in UNKNOWN")   \
     C(LISTEN, SEND_ACK_OF_SYN, LISTEN, NONE, ACK_BEFORE_SYN, KEEP,                                 \
       "LISTEN answers a SYN only with SYN,ACK (§3.10.7.2)")                                        \
     C(LISTEN, SEND_DATA, LISTEN, NONE, DATA_BEFORE_HANDSHAKE, KEEP,                                \
@@ -100,8 +113,9 @@
       "MIDSTREAM is raised only when a connection is created, in UNKNOWN")                         \
     C(LISTEN, TIMEOUT, LISTEN, NONE, NONE, KEEP, "no timer runs in LISTEN")                        \
     /* ---- SYN-SENT ---- */                                                                      \
-    C(SYN_SENT, SEND_SYN, SYN_SENT, NONE, RETRANSMISSION, KEEP,                                    \
-      "SYN re-sent with the same ISN (§3.8.1); a new ISN is a new connection for the tracker")     \
+    C(SYN_SENT, SEND_SYN, SYN_SENT, RECORD_ISN, TUPLE_REUSE, KEEP,                                 \
+      "SYN with a new ISN: a new attempt on the tuple, the tracker starts a new connection")       \
+    C(SYN_SENT, RESEND_SYN, SYN_SENT, NONE, RETRANSMISSION, KEEP, "SYN re-sent (§3.8.1)")          \
     C(SYN_SENT, SEND_SYNACK, SYN_RECEIVED, NONE, NONE, TRANSITION,                                 \
       "simultaneous open: rcv SYN / snd SYN,ACK (Figure 5, §3.10.7.3)")                            \
     C(SYN_SENT, SEND_ACK_OF_SYN, ESTABLISHED, NONE, NONE, TRANSITION,                              \
@@ -124,7 +138,9 @@
     C(SYN_SENT, TIMEOUT, SYN_SENT, NONE, NONE, KEEP,                                               \
       "idle expiry ends tracking, not the endpoint: the report keeps SYN_SENT")                    \
     /* ---- SYN-RECEIVED ---- */                                                                  \
-    C(SYN_RECEIVED, SEND_SYN, SYN_RECEIVED, NONE, RETRANSMISSION, KEEP,                            \
+    C(SYN_RECEIVED, SEND_SYN, SYN_RECEIVED, NONE, SYN_IN_SYNCHRONIZED_STATE, KEEP,                 \
+      "SYN with a new ISN after the handshake began: challenge ACK (§3.10.7.4 fourth)")           \
+    C(SYN_RECEIVED, RESEND_SYN, SYN_RECEIVED, NONE, RETRANSMISSION, KEEP,                          \
       "simultaneous open: own SYN re-sent (§3.8.1)")                                               \
     C(SYN_RECEIVED, SEND_SYNACK, SYN_RECEIVED, NONE, RETRANSMISSION, KEEP,                         \
       "SYN,ACK re-sent (§3.8.1)")                                                                  \
@@ -150,8 +166,11 @@
     /* ---- ESTABLISHED ---- */                                                                   \
     C(ESTABLISHED, SEND_SYN, ESTABLISHED, NONE, SYN_IN_SYNCHRONIZED_STATE, KEEP,                   \
       "SYN in a synchronized state draws a challenge ACK (RFC 5961 §4)")                           \
-    C(ESTABLISHED, SEND_SYNACK, ESTABLISHED, NONE, RETRANSMISSION, KEEP,                           \
-      "SYN,ACK re-sent: the handshake ACK was lost after the capture point (§3.8.1)")             \
+    C(ESTABLISHED, RESEND_SYN, ESTABLISHED, NONE, RETRANSMISSION, KEEP,                            \
+      "late duplicate of the SYN, already acknowledged (§3.8.1)")                                  \
+    C(ESTABLISHED, SEND_SYNACK, SYN_RECEIVED, NONE, RETRANSMISSION, TRANSITION,                    \
+      "SYN,ACK re-sent: the handshake ACK seen on the wire never arrived, so this end is still "   \
+      "in SYN-RECEIVED (§3.8.1)")                                                                  \
     C(ESTABLISHED, SEND_ACK_OF_SYN, ESTABLISHED, NONE, NONE, KEEP, "level-triggered repeat")       \
     C(ESTABLISHED, SEND_DATA, ESTABLISHED, NONE, NONE, KEEP, "data transfer (§3.10.2)")            \
     C(ESTABLISHED, SEND_FIN, FIN_WAIT_1, RECORD_FIN_SEQ, NONE, TRANSITION,                         \
@@ -171,6 +190,8 @@
     /* ---- FIN-WAIT-1 ---- */                                                                    \
     C(FIN_WAIT_1, SEND_SYN, FIN_WAIT_1, NONE, SYN_IN_SYNCHRONIZED_STATE, KEEP,                     \
       "SYN in a synchronized state (RFC 5961 §4)")                                                 \
+    C(FIN_WAIT_1, RESEND_SYN, FIN_WAIT_1, NONE, RETRANSMISSION, KEEP,                              \
+      "late duplicate of the SYN, already acknowledged (§3.8.1)")                                  \
     C(FIN_WAIT_1, SEND_SYNACK, FIN_WAIT_1, NONE, SYN_IN_SYNCHRONIZED_STATE, KEEP,                  \
       "SYN in a synchronized state (RFC 5961 §4)")                                                 \
     C(FIN_WAIT_1, SEND_ACK_OF_SYN, FIN_WAIT_1, NONE, NONE, KEEP, "level-triggered repeat")         \
@@ -192,13 +213,16 @@
     /* ---- FIN-WAIT-2 ---- */                                                                    \
     C(FIN_WAIT_2, SEND_SYN, FIN_WAIT_2, NONE, SYN_IN_SYNCHRONIZED_STATE, KEEP,                     \
       "SYN in a synchronized state (RFC 5961 §4)")                                                 \
+    C(FIN_WAIT_2, RESEND_SYN, FIN_WAIT_2, NONE, RETRANSMISSION, KEEP,                              \
+      "late duplicate of the SYN, already acknowledged (§3.8.1)")                                  \
     C(FIN_WAIT_2, SEND_SYNACK, FIN_WAIT_2, NONE, SYN_IN_SYNCHRONIZED_STATE, KEEP,                  \
       "SYN in a synchronized state (RFC 5961 §4)")                                                 \
     C(FIN_WAIT_2, SEND_ACK_OF_SYN, FIN_WAIT_2, NONE, NONE, KEEP, "level-triggered repeat")         \
     C(FIN_WAIT_2, SEND_DATA, FIN_WAIT_2, NONE, DATA_AFTER_FIN, KEEP,                               \
       "SEND after CLOSE: error, connection closing (§3.10.2)")                                     \
-    C(FIN_WAIT_2, SEND_FIN, FIN_WAIT_2, NONE, RETRANSMISSION, KEEP,                                \
-      "FIN re-sent: its ACK was lost after the capture point (§3.8.1)")                           \
+    C(FIN_WAIT_2, SEND_FIN, FIN_WAIT_1, NONE, RETRANSMISSION, TRANSITION,                          \
+      "FIN re-sent: the ACK of it seen on the wire never arrived, so this end is still in "        \
+      "FIN-WAIT-1 (§3.8.1)")                                                                       \
     C(FIN_WAIT_2, SEND_ACK_OF_FIN, TIME_WAIT, START_TIME_WAIT_TIMER, NONE, TRANSITION,             \
       "rcv FIN / snd ACK (Figure 5, §3.10.7.4 eighth)")                                            \
     C(FIN_WAIT_2, SEND_RST, CLOSED, ABORT, NONE, TRANSITION, "ABORT / snd RST (§3.10.5)")          \
@@ -213,6 +237,8 @@
     /* ---- CLOSE-WAIT ---- */                                                                    \
     C(CLOSE_WAIT, SEND_SYN, CLOSE_WAIT, NONE, SYN_IN_SYNCHRONIZED_STATE, KEEP,                     \
       "SYN in a synchronized state (RFC 5961 §4)")                                                 \
+    C(CLOSE_WAIT, RESEND_SYN, CLOSE_WAIT, NONE, RETRANSMISSION, KEEP,                              \
+      "late duplicate of the SYN, already acknowledged (§3.8.1)")                                  \
     C(CLOSE_WAIT, SEND_SYNACK, CLOSE_WAIT, NONE, SYN_IN_SYNCHRONIZED_STATE, KEEP,                  \
       "SYN in a synchronized state (RFC 5961 §4)")                                                 \
     C(CLOSE_WAIT, SEND_ACK_OF_SYN, CLOSE_WAIT, NONE, NONE, KEEP, "level-triggered repeat")         \
@@ -235,6 +261,8 @@
     /* ---- CLOSING ---- */                                                                       \
     C(CLOSING, SEND_SYN, CLOSING, NONE, SYN_IN_SYNCHRONIZED_STATE, KEEP,                           \
       "SYN in a synchronized state (RFC 5961 §4)")                                                 \
+    C(CLOSING, RESEND_SYN, CLOSING, NONE, RETRANSMISSION, KEEP,                                    \
+      "late duplicate of the SYN, already acknowledged (§3.8.1)")                                  \
     C(CLOSING, SEND_SYNACK, CLOSING, NONE, SYN_IN_SYNCHRONIZED_STATE, KEEP,                        \
       "SYN in a synchronized state (RFC 5961 §4)")                                                 \
     C(CLOSING, SEND_ACK_OF_SYN, CLOSING, NONE, NONE, KEEP, "level-triggered repeat")               \
@@ -256,6 +284,8 @@
     /* ---- LAST-ACK ---- */                                                                      \
     C(LAST_ACK, SEND_SYN, LAST_ACK, NONE, SYN_IN_SYNCHRONIZED_STATE, KEEP,                         \
       "SYN in a synchronized state (RFC 5961 §4)")                                                 \
+    C(LAST_ACK, RESEND_SYN, LAST_ACK, NONE, RETRANSMISSION, KEEP,                                  \
+      "late duplicate of the SYN, already acknowledged (§3.8.1)")                                  \
     C(LAST_ACK, SEND_SYNACK, LAST_ACK, NONE, SYN_IN_SYNCHRONIZED_STATE, KEEP,                      \
       "SYN in a synchronized state (RFC 5961 §4)")                                                 \
     C(LAST_ACK, SEND_ACK_OF_SYN, LAST_ACK, NONE, NONE, KEEP, "level-triggered repeat")             \
@@ -274,16 +304,19 @@
       "MIDSTREAM is raised only when a connection is created, in UNKNOWN")                         \
     C(LAST_ACK, TIMEOUT, LAST_ACK, NONE, NONE, KEEP,                                               \
       "idle expiry ends tracking, not the endpoint: the report keeps LAST_ACK")                    \
-    /* ---- TIME-WAIT: left only by TIMEOUT, RST, or a new SYN (RFC 6191) ---- */                 \
+    /* ---- TIME-WAIT: left by TIMEOUT, RST, a new SYN (RFC 6191), or its own FIN re-sent ---- */\
     C(TIME_WAIT, SEND_SYN, SYN_SENT, RECORD_ISN, TUPLE_REUSE, TRANSITION,                          \
       "new SYN from TIME-WAIT reopens the tuple (RFC 6191 §2)")                                    \
+    C(TIME_WAIT, RESEND_SYN, TIME_WAIT, NONE, RETRANSMISSION, KEEP,                                \
+      "late duplicate of the SYN, already acknowledged (§3.8.1)")                                  \
     C(TIME_WAIT, SEND_SYNACK, SYN_RECEIVED, RECORD_ISN, TUPLE_REUSE, TRANSITION,                   \
       "TIME-WAIT accepts a new SYN and answers it (RFC 6191 §2, §3.10.7.4)")                       \
     C(TIME_WAIT, SEND_ACK_OF_SYN, TIME_WAIT, NONE, NONE, KEEP, "level-triggered repeat")           \
     C(TIME_WAIT, SEND_DATA, TIME_WAIT, NONE, DATA_AFTER_FIN, KEEP,                                 \
       "SEND after CLOSE: error, connection closing (§3.10.2)")                                     \
-    C(TIME_WAIT, SEND_FIN, TIME_WAIT, NONE, RETRANSMISSION, KEEP,                                  \
-      "FIN re-sent: its ACK was lost after the capture point (§3.8.1)")                           \
+    C(TIME_WAIT, SEND_FIN, CLOSING, NONE, RETRANSMISSION, TRANSITION,                              \
+      "FIN re-sent: the ACK of it seen on the wire never arrived, so this end is still in "        \
+      "CLOSING (§3.8.1)")                                                                          \
     C(TIME_WAIT, SEND_ACK_OF_FIN, TIME_WAIT, START_TIME_WAIT_TIMER, NONE, KEEP,                    \
       "peer's FIN re-sent: ack it and restart the 2 MSL timer (§3.10.7.4 eighth)")                 \
     C(TIME_WAIT, SEND_RST, CLOSED, ABORT, NONE, TRANSITION, "ABORT / snd RST (§3.10.5)")           \
@@ -367,6 +400,7 @@ const char *tcpsift_state_event_name(tcpsift_state_event e)
 {
     switch (e) {
     case TCPSIFT_EV_SEND_SYN: return "SEND_SYN";
+    case TCPSIFT_EV_RESEND_SYN: return "RESEND_SYN";
     case TCPSIFT_EV_SEND_SYNACK: return "SEND_SYNACK";
     case TCPSIFT_EV_SEND_ACK_OF_SYN: return "SEND_ACK_OF_SYN";
     case TCPSIFT_EV_SEND_DATA: return "SEND_DATA";

@@ -6,7 +6,7 @@
  * ("rcv SYN / snd SYN,ACK"). A passive observer sees only segments, so each
  * arc is written here as the observer's evidence for it, in the order it is
  * seen (docs/state-events.md):
- *   "snd X"            -> SEND_X of this endpoint;
+ *   "snd X"            -> SEND_X of this endpoint (a SYN re-sent: RESEND_SYN);
  *   "rcv SYN / snd SYN,ACK"  -> SEND_SYNACK (the SYN,ACK proves the SYN arrived);
  *   "rcv FIN / snd ACK"      -> SEND_ACK_OF_FIN (the ACK proves the FIN arrived);
  *   "rcv ACK of SYN/FIN"     -> RECV_ACK_OF_SYN / RECV_ACK_OF_FIN;
@@ -41,9 +41,14 @@ static const struct rfc_transition rfc9293_transitions[] = {
     /* ---- Figure 5, arc by arc ---- */
     /* (the observer flags a SYN from CLOSED as tuple reuse: the RFC says nothing of that) */
     {S(CLOSED), EV1(SEND_SYN), S(SYN_SENT), RFC_ANY_ANOMALY, "Fig.5 CLOSED active OPEN / snd SYN"},
-    {S(LISTEN), EV1(SEND_SYNACK), S(SYN_RECEIVED), AN(NONE),
-     "Fig.5 LISTEN rcv SYN / snd SYN,ACK"},
-    {S(LISTEN), EV1(SEND_SYN), S(SYN_SENT), AN(NONE), "Fig.5 LISTEN SEND / snd SYN"},
+    /* A passive OPEN sends nothing, so an endpoint in the RFC's initial LISTEN has never been
+     * heard from: to the observer it is UNKNOWN, and these two arcs leave from there. */
+    {S(UNKNOWN), EV1(SEND_SYNACK), S(SYN_RECEIVED), AN(NONE),
+     "Fig.5 LISTEN rcv SYN / snd SYN,ACK (LISTEN unseen: UNKNOWN)"},
+    {S(UNKNOWN), EV1(SEND_SYN), S(SYN_SENT), AN(NONE),
+     "Fig.5 LISTEN SEND / snd SYN (LISTEN unseen: UNKNOWN)"},
+    /* LISTEN re-entered after a reset (3.10.7.4): SEND there still makes it active. */
+    {S(LISTEN), EV1(SEND_SYN), S(SYN_SENT), RFC_ANY_ANOMALY, "3.10.2 SEND in LISTEN / snd SYN"},
     {S(SYN_SENT), EV1(SEND_SYNACK), S(SYN_RECEIVED), AN(NONE),
      "Fig.5 SYN-SENT rcv SYN / snd SYN,ACK (simultaneous open)"},
     {S(SYN_SENT), EV2(RECV_ACK_OF_SYN, SEND_ACK_OF_SYN), S(ESTABLISHED), AN(NONE),
@@ -128,6 +133,9 @@ static const struct rfc_transition rfc9293_transitions[] = {
      "3.10.2 SEND in TIME-WAIT: error: connection closing"},
 
     /* ---- §3.8.1 retransmission of a FIN: the state does not move ---- */
+    {S(SYN_SENT), EV1(RESEND_SYN), S(SYN_SENT), AN(RETRANSMISSION), "3.8.1 SYN re-sent"},
+    {S(SYN_RECEIVED), EV1(SEND_SYNACK), S(SYN_RECEIVED), AN(RETRANSMISSION),
+     "3.8.1 SYN,ACK re-sent"},
     {S(FIN_WAIT_1), EV1(SEND_FIN), S(FIN_WAIT_1), AN(RETRANSMISSION), "3.8.1 FIN re-sent"},
     {S(LAST_ACK), EV1(SEND_FIN), S(LAST_ACK), AN(RETRANSMISSION), "3.8.1 FIN re-sent"},
     {S(CLOSING), EV1(SEND_FIN), S(CLOSING), AN(RETRANSMISSION), "3.8.1 FIN re-sent"},

@@ -106,9 +106,13 @@ static void test_time_wait_exits(void **state)
             assert_int_equal(c.action, TCPSIFT_ACT_RECORD_ISN);
             assert_int_equal(c.anomaly, TCPSIFT_ANOMALY_TUPLE_REUSE);
             break;
+        case TCPSIFT_EV_SEND_FIN: /* its FIN re-sent: the ACK seen was lost, still CLOSING */
+            assert_int_equal(c.next_state, TCPSIFT_ST_CLOSING);
+            assert_int_equal(c.anomaly, TCPSIFT_ANOMALY_RETRANSMISSION);
+            break;
+        case TCPSIFT_EV_RESEND_SYN: /* a late duplicate reopens nothing */
         case TCPSIFT_EV_SEND_ACK_OF_SYN:
         case TCPSIFT_EV_SEND_DATA:
-        case TCPSIFT_EV_SEND_FIN:
         case TCPSIFT_EV_SEND_ACK_OF_FIN:
         case TCPSIFT_EV_RECV_ACK_OF_SYN:
         case TCPSIFT_EV_RECV_ACK_OF_FIN:
@@ -220,6 +224,7 @@ static void test_state_and_event_names(void **state)
     assert_string_equal(tcpsift_tcp_state_name((tcpsift_tcp_state)-1), "invalid");
     assert_string_equal(tcpsift_state_event_name(TCPSIFT_EV_SEND_ACK_OF_FIN), "SEND_ACK_OF_FIN");
     assert_string_equal(tcpsift_state_event_name(TCPSIFT_EV_MIDSTREAM), "MIDSTREAM");
+    assert_string_equal(tcpsift_state_event_name(TCPSIFT_EV_RESEND_SYN), "RESEND_SYN");
     assert_string_equal(tcpsift_state_event_name(TCPSIFT_EV_COUNT), "invalid");
     assert_string_equal(tcpsift_state_action_name(TCPSIFT_ACT_START_TIME_WAIT_TIMER),
                         "start_time_wait_timer");
@@ -432,7 +437,8 @@ static void raise_event(struct pair *p, int who, tcpsift_state_event e)
 
 /* One observed segment from `who`, raising events in the order
  * docs/state-events.md prescribes. Letters: M midstream pickup (first
- * segment of the connection), S SYN flag, A the ACK covers the peer's SYN,
+ * segment of the connection), S SYN flag (with r: repeating the sender's
+ * recorded ISN), A the ACK covers the peer's SYN,
  * a the ACK covers the peer's FIN, D new payload, F FIN flag, R accepted RST. */
 static void seg(struct pair *p, int who, const char *flags)
 {
@@ -440,7 +446,7 @@ static void seg(struct pair *p, int who, const char *flags)
     int m = strchr(flags, 'M') != NULL, syn = strchr(flags, 'S') != NULL;
     int ack_syn = strchr(flags, 'A') != NULL, ack_fin = strchr(flags, 'a') != NULL;
     int data = strchr(flags, 'D') != NULL, fin = strchr(flags, 'F') != NULL;
-    int rst = strchr(flags, 'R') != NULL;
+    int rst = strchr(flags, 'R') != NULL, resend = strchr(flags, 'r') != NULL;
     uint64_t seen = 0;
     if (m) {
         raise_on(p, who, TCPSIFT_EV_MIDSTREAM, &seen);
@@ -451,8 +457,10 @@ static void seg(struct pair *p, int who, const char *flags)
         raise_on(p, peer, TCPSIFT_EV_RECV_RST, &seen);
         return;
     }
-    if (syn)
-        raise_on(p, who, ack_syn ? TCPSIFT_EV_SEND_SYNACK : TCPSIFT_EV_SEND_SYN, &seen);
+    if (syn && ack_syn)
+        raise_on(p, who, TCPSIFT_EV_SEND_SYNACK, &seen);
+    else if (syn)
+        raise_on(p, who, resend ? TCPSIFT_EV_RESEND_SYN : TCPSIFT_EV_SEND_SYN, &seen);
     else if (ack_syn)
         raise_on(p, who, TCPSIFT_EV_SEND_ACK_OF_SYN, &seen);
     if (ack_fin) raise_on(p, who, TCPSIFT_EV_SEND_ACK_OF_FIN, &seen);
@@ -506,7 +514,7 @@ static void test_scenario_syn_and_synack_retransmission(void **state)
     struct pair p;
     pair_init(&p);
     seg(&p, CLI, "S");
-    seg(&p, CLI, "S");
+    seg(&p, CLI, "Sr");
     seg(&p, SRV, "SA");
     seg(&p, SRV, "SA");
     ASSERT_STATES(&p, SYN_SENT, SYN_RECEIVED);
@@ -522,10 +530,13 @@ static void test_scenario_syn_unanswered_and_rejected(void **state)
     struct pair p;
     pair_init(&p);
     seg(&p, CLI, "S");
-    seg(&p, CLI, "S");
-    seg(&p, CLI, "S");
+    seg(&p, CLI, "Sr");
+    seg(&p, CLI, "Sr");
     ASSERT_STATES(&p, SYN_SENT, UNKNOWN); /* contract: the silent server stays UNKNOWN */
     assert_int_equal(p.anomalies[TCPSIFT_ANOMALY_RETRANSMISSION], 2);
+    seg(&p, CLI, "S"); /* a new ISN: a new attempt, the tracker starts a new connection */
+    assert_int_equal(p.anomalies[TCPSIFT_ANOMALY_TUPLE_REUSE], 1);
+    assert_int_equal(p.actions[CLI][TCPSIFT_ACT_RECORD_ISN], 2);
 
     pair_init(&p);
     seg(&p, CLI, "S");
@@ -533,6 +544,14 @@ static void test_scenario_syn_unanswered_and_rejected(void **state)
     ASSERT_STATES(&p, CLOSED, CLOSED);
     assert_int_equal(p.actions[CLI][TCPSIFT_ACT_ABORT], 1);
     assert_int_equal(total_anomalies(&p), 0);
+    /* The client's SYN re-sent before the RST reached it is stale: no reopening. */
+    seg(&p, CLI, "Sr");
+    ASSERT_STATES(&p, CLOSED, CLOSED);
+    assert_int_equal(p.anomalies[TCPSIFT_ANOMALY_SEGMENT_AFTER_CLOSE], 1);
+    /* A SYN with a new ISN is a new incarnation. */
+    seg(&p, CLI, "S");
+    ASSERT_STATES(&p, SYN_SENT, CLOSED);
+    assert_int_equal(p.anomalies[TCPSIFT_ANOMALY_TUPLE_REUSE], 1);
 }
 
 static void test_scenario_simultaneous_open(void **state)
@@ -687,6 +706,58 @@ static void test_scenario_fin_retransmission_and_data_after_fin(void **state)
     assert_int_equal(total_anomalies(&p), 1);
 }
 
+static void test_scenario_ack_lost_after_capture_point(void **state)
+{
+    (void)state;
+    struct pair p;
+    /* The handshake ACK is seen, then lost: the server re-sends its SYN,ACK. */
+    pair_init(&p);
+    seg(&p, CLI, "S");
+    seg(&p, SRV, "SA");
+    seg(&p, CLI, "A");
+    ASSERT_STATES(&p, ESTABLISHED, ESTABLISHED);
+    seg(&p, SRV, "SA");
+    ASSERT_STATES(&p, ESTABLISHED, SYN_RECEIVED);
+    seg(&p, CLI, "A");
+    ASSERT_STATES(&p, ESTABLISHED, ESTABLISHED);
+    assert_int_equal(p.anomalies[TCPSIFT_ANOMALY_RETRANSMISSION], 1);
+    /* ... and when the client aborts meanwhile, the server returns to LISTEN as it really
+     * does (RFC 9293 §3.10.7.4), not CLOSED. */
+    pair_init(&p);
+    seg(&p, CLI, "S");
+    seg(&p, SRV, "SA");
+    seg(&p, CLI, "A");
+    seg(&p, SRV, "SA");
+    seg(&p, CLI, "R");
+    ASSERT_STATES(&p, CLOSED, LISTEN);
+
+    /* The ACK of the client's FIN is seen, then lost: the client re-sends its FIN. */
+    open_normally(&p);
+    seg(&p, CLI, "AF");
+    seg(&p, SRV, "Aa");
+    ASSERT_STATES(&p, FIN_WAIT_2, CLOSE_WAIT);
+    seg(&p, CLI, "AF");
+    ASSERT_STATES(&p, FIN_WAIT_1, CLOSE_WAIT);
+    seg(&p, SRV, "Aa");
+    ASSERT_STATES(&p, FIN_WAIT_2, CLOSE_WAIT);
+
+    /* Simultaneous close, one closing ACK lost: TIME_WAIT falls back to CLOSING. */
+    open_normally(&p);
+    seg(&p, CLI, "AF");
+    seg(&p, SRV, "AF");
+    seg(&p, CLI, "Aa");
+    seg(&p, SRV, "Aa"); /* lost after the capture point */
+    ASSERT_STATES(&p, TIME_WAIT, TIME_WAIT);
+    seg(&p, CLI, "AaF");
+    ASSERT_STATES(&p, CLOSING, TIME_WAIT);
+    seg(&p, SRV, "Aa");
+    ASSERT_STATES(&p, TIME_WAIT, TIME_WAIT);
+    assert_int_equal(p.anomalies[TCPSIFT_ANOMALY_RETRANSMISSION], 1);
+    /* entered, re-armed by the re-sent FIN's ACK field (harmless: the FIN then moves it to
+     * CLOSING, where the timer's TIMEOUT keeps the state), entered again */
+    assert_int_equal(p.actions[CLI][TCPSIFT_ACT_START_TIME_WAIT_TIMER], 3);
+}
+
 static void test_scenario_rst(void **state)
 {
     (void)state;
@@ -795,6 +866,7 @@ int main(void)
         cmocka_unit_test(test_scenario_simultaneous_close),
         cmocka_unit_test(test_scenario_half_close),
         cmocka_unit_test(test_scenario_fin_retransmission_and_data_after_fin),
+        cmocka_unit_test(test_scenario_ack_lost_after_capture_point),
         cmocka_unit_test(test_scenario_rst),
         cmocka_unit_test(test_scenario_midstream_and_flipped),
         cmocka_unit_test(test_scenario_time_wait_reuse_and_synchronized_syn),

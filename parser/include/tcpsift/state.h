@@ -56,7 +56,8 @@ typedef enum tcpsift_tcp_state {
 /* What the observer saw, per endpoint ("this endpoint" = E, its peer = P).
  * See docs/state-events.md for when the tracker raises each one. */
 typedef enum tcpsift_state_event {
-    TCPSIFT_EV_SEND_SYN = 0,     /* E sent a SYN without ACK */
+    TCPSIFT_EV_SEND_SYN = 0,     /* E sent a SYN without ACK, with an ISN new for E */
+    TCPSIFT_EV_RESEND_SYN,       /* E sent a SYN without ACK repeating E's recorded ISN */
     TCPSIFT_EV_SEND_SYNACK,      /* E sent a SYN+ACK (so E received P's SYN) */
     TCPSIFT_EV_SEND_ACK_OF_SYN,  /* E sent a non-SYN segment whose ACK covers P's SYN */
     TCPSIFT_EV_SEND_DATA,        /* E sent new payload (beyond anything E sent before) */
