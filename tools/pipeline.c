@@ -24,7 +24,11 @@ const char pipeline_options_help[] =
     "  --overlap POLICY           first|last|bsd|windows|linux|old_linux|solaris\n"
     "                             (which copy of overlapping bytes wins; acked mode)\n"
     "  --max-conns N              connection table size (default 65536)\n"
-    "  --key-vlan                 the VLAN id is part of the connection key\n";
+    "  --key-vlan                 the VLAN id is part of the connection key\n"
+    "  --timeouts                 expire idle connections by packet time (embryonic\n"
+    "                             30 s, established 300 s, closing 240 s, UDP 60 s),\n"
+    "                             as Zeek does; off by default for a capture file, so\n"
+    "                             connection ids equal tshark's tcp.stream\n";
 
 void pipeline_init(pipeline *p, json_writer *w)
 {
@@ -35,6 +39,9 @@ void pipeline_init(pipeline *p, json_writer *w)
     /* Delivered bytes kept per direction to tell a retransmission from a
      * conflicting overlap: 16 KiB bounds memory per connection. */
     p->cfg.reasm.max_retained_bytes = 16 * 1024;
+    /* A capture file is read whole: like tshark, never split a connection
+     * for idleness (memory stays bounded by --max-conns eviction). */
+    for (int i = 0; i < TCPSIFT_FLOW_CLASS_COUNT; i++) p->cfg.timeout_ns[i] = TCPSIFT_FLOW_NO_TIMEOUT;
     /* A fixed key would let crafted captures aim tuples at one bucket. */
     FILE *r = fopen("/dev/urandom", "rb");
     if (!r || fread(p->cfg.hash_key, 1, sizeof p->cfg.hash_key, r) != sizeof p->cfg.hash_key) {
@@ -94,6 +101,12 @@ int pipeline_option(pipeline *p, int argc, char **argv, int *i)
             return -1;
         }
         p->cfg.max_connections = (uint32_t)n;
+        return 1;
+    }
+    if (strcmp(arg, "--timeouts") == 0) {
+        tcpsift_tracker_config defaults;
+        tcpsift_tracker_config_init(&defaults);
+        memcpy(p->cfg.timeout_ns, defaults.timeout_ns, sizeof p->cfg.timeout_ns);
         return 1;
     }
     if (strcmp(arg, "--key-vlan") == 0) {

@@ -72,5 +72,9 @@ void tcpsift_packet_verify_checksums(tcpsift_packet *pkt)
     uint16_t stored = is_tcp ? pkt->tcp_checksum : pkt->udp_checksum;
     uint16_t partial = fold(pseudo);
     uint16_t inverted = (uint16_t)~partial;
-    pkt->l4_csum_offload = stored == partial || stored == inverted;
+    /* With segmentation offload (IP length 0) the stack's partial sum
+     * leaves the length out: the NIC adds each segment's own. */
+    uint16_t partial_no_len = fold(pseudo_header_sum(pkt, 0));
+    pkt->l4_csum_offload = stored == partial || stored == inverted ||
+                           (pkt->ip_len_from_capture && stored == partial_no_len);
 }

@@ -116,6 +116,7 @@ void conn_count_event(struct tcpsift_tracker *t, conn *c, tcpsift_anomaly a);
 /* Zeek's history and conn_state (zeek_summary.c). */
 void zeek_history_packet(conn *c, int from, const tcpsift_packet *pkt);
 void zeek_history_add(conn *c, int from, char letter);
+void zeek_history_flip(conn *c); /* Zeek's '^': the roles were swapped */
 void zeek_history_counted(conn *c, int from, enum history_counted kind);
 void zeek_endpoint_update(conn *c, int from, const tcpsift_packet *pkt);
 const char *zeek_conn_state(const conn *c);

@@ -123,8 +123,18 @@ static void stream_on_gap(void *ctx, uint64_t offset, uint64_t len, tcpsift_reas
 {
     direction_stream *ds = ctx;
     struct tcpsift_tracker *t = ds->t;
-    (void)why;
-    zeek_history_counted(ds->c, ds->from, HIST_G);
+    /* A run of adjacent holes (e.g. every segment cut by the snap length)
+     * is one content gap for Zeek's G letter. Zeek notices a hole when the
+     * peer's ACK passes it, so a hole known at arrival (bytes sent but not
+     * captured) is lettered at the next acknowledgement. */
+    if (!ds->gap_seen || offset != ds->last_gap_end) {
+        if (why == TCPSIFT_GAP_TRUNCATED)
+            ds->gap_letter_pending = 1;
+        else
+            zeek_history_counted(ds->c, ds->from, HIST_G);
+    }
+    ds->gap_seen = 1;
+    ds->last_gap_end = offset + len;
     if (t->cfg.cb.on_gap) t->cfg.cb.on_gap(t->cfg.cb.ctx, ds->c->id, dir_of(ds->from), offset, len);
     if (ds->has_framer) tcpsift_framer_gap(&ds->framer, len, deliver_frame, ds);
 }
@@ -214,8 +224,22 @@ void tracker_stream_segment(struct tcpsift_tracker *t, conn *c, int from, const 
 void tracker_stream_ack(struct tcpsift_tracker *t, conn *c, int to, uint32_t ack)
 {
     direction_stream *ds = c->ep[to].stream;
-    if (ds && ds->has_reasm) tcpsift_reasm_ack(&ds->reasm, ack);
+    const endpoint *data_sender = &c->ep[to], *acker = &c->ep[1 - to];
     (void)t;
+    if (!ds || !ds->has_reasm) return;
+    if (ds->gap_letter_pending) {
+        ds->gap_letter_pending = 0;
+        zeek_history_counted(c, to, HIST_G);
+    }
+    /* An ACK may cover bytes the capture missed (they become a gap), but
+     * not more than the acknowledging side's window beyond anything the
+     * data sender was seen to send (RFC 9293 §3.10.7.4): a wild ACK must
+     * not declare gigabytes missing. */
+    if (data_sender->flags & EP_NEXT_VALID) {
+        uint32_t window = acker->max_win ? acker->max_win : 65535;
+        if (seq_gt(ack, data_sender->next_seq) && ack - data_sender->next_seq > window) return;
+    }
+    tcpsift_reasm_ack(&ds->reasm, ack);
 }
 
 void tracker_stream_finish(struct tcpsift_tracker *t, conn *c)
@@ -224,6 +248,7 @@ void tracker_stream_finish(struct tcpsift_tracker *t, conn *c)
         direction_stream *ds = c->ep[from].stream;
         if (!ds) continue;
         if (ds->has_reasm) tcpsift_reasm_finish(&ds->reasm);
+        if (ds->gap_letter_pending) zeek_history_counted(c, from, HIST_G);
         if (ds->has_framer) tcpsift_framer_finish(&ds->framer, deliver_frame, ds);
         stream_release(t, c, from);
     }
@@ -414,9 +439,12 @@ static enum tcpsift_flow_class class_of(const conn *c)
     if (c->proto != 6) return TCPSIFT_FLOW_UDP;
     if (c->closed_for_reuse || (c->ep[0].flags & EP_FIN_SEEN) || (c->ep[1].flags & EP_FIN_SEEN))
         return TCPSIFT_FLOW_CLOSING;
-    if (c->ep[0].state == TCPSIFT_ST_ESTABLISHED || c->ep[1].state == TCPSIFT_ST_ESTABLISHED)
-        return TCPSIFT_FLOW_ESTABLISHED;
-    return TCPSIFT_FLOW_EMBRYONIC;
+    /* The short embryonic timeout is for a bare attempt: SYNs from the
+     * client and nothing back (Zeek's S0). Midstream and one-sided
+     * connections live as long as established ones. */
+    if ((c->ep[0].flags & EP_SYN_SEEN) && !(c->ep[1].flags & EP_SENT) && !c->direction_guessed)
+        return TCPSIFT_FLOW_EMBRYONIC;
+    return TCPSIFT_FLOW_ESTABLISHED;
 }
 
 /* A new SYN on a tuple whose connection is over starts a new connection, as
@@ -501,6 +529,7 @@ tcpsift_error tcpsift_tracker_packet(tcpsift_tracker *t, const tcpsift_packet *p
         /* the sender is endpoint a iff !reversed; the client is endpoint 0 */
         c->client_is_a = (uint8_t)((sender == 0) == !reversed);
         from = sender;
+        if (c->flipped) zeek_history_flip(c);
     }
     c->last_ns = ts_ns;
     t->segment_anomalies[0] = t->segment_anomalies[1] = 0;

@@ -17,6 +17,14 @@ void zeek_history_add(conn *c, int from, char letter)
     c->history[c->history_len] = '\0';
 }
 
+/* Connection::FlipRoles() records '^' as it swaps originator and responder. */
+void zeek_history_flip(conn *c)
+{
+    if (c->history_len >= TCPSIFT_HISTORY_MAX) return;
+    c->history[c->history_len++] = '^';
+    c->history[c->history_len] = '\0';
+}
+
 /* C, G, T, W are recorded at the 1st, 10th, 100th, ... occurrence. */
 void zeek_history_counted(conn *c, int from, enum history_counted kind)
 {

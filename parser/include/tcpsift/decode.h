@@ -180,7 +180,7 @@ typedef struct tcpsift_packet {
     uint16_t ip_checksum;
     size_t l4_offset;   /* offset of the TCP/UDP header in frame */
     size_t l4_length;   /* upper-layer length declared by IP (or derived, see below) */
-    uint8_t ip_len_from_capture; /* IP said 0 (TSO / jumbogram): l4_length from caplen */
+    uint8_t ip_len_from_capture; /* IP said 0 (TSO / jumbogram): l4_length from the wire length */
 
     /* TCP */
     uint16_t sport, dport;
