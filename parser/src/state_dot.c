@@ -19,7 +19,8 @@ static void print_dot_edges(FILE *out, int from)
             tcpsift_state_transition c = cell_at(from, e);
             if (c.next_state != to) continue;
             if (n == 0)
-                fprintf(out, "  %s -> %s [label=\"", tcpsift_tcp_state_name((tcpsift_tcp_state)from),
+                fprintf(out, "  %s -> %s [label=\"",
+                        tcpsift_tcp_state_name((tcpsift_tcp_state)from),
                         tcpsift_tcp_state_name((tcpsift_tcp_state)to));
             else
                 fputs("\\n", out);

@@ -35,8 +35,8 @@ static void test_every_cell_is_deliberate(void **state)
     for (int s = 0; s < NS; s++) {
         for (int e = 0; e < NE; e++) {
             tcpsift_state_transition c = cell(s, e);
-            const char *why = tcpsift_state_table_reason((tcpsift_tcp_state)s,
-                                                         (tcpsift_state_event)e);
+            const char *why =
+                tcpsift_state_table_reason((tcpsift_tcp_state)s, (tcpsift_state_event)e);
             /* A cell missing from the X-macro list would be all zero: UNSET. */
             assert_int_not_equal(c.kind, TCPSIFT_CELL_UNSET);
             assert_true(c.kind < TCPSIFT_CELL_KIND_COUNT);
@@ -64,9 +64,9 @@ static void test_every_cell_is_deliberate(void **state)
             assert_int_equal(act, c.action);
             assert_int_equal(an, c.anomaly);
             /* NULL out-pointers are allowed. */
-            assert_int_equal(tcpsift_state_next((tcpsift_tcp_state)s, (tcpsift_state_event)e,
-                                                NULL, NULL),
-                             c.next_state);
+            assert_int_equal(
+                tcpsift_state_next((tcpsift_tcp_state)s, (tcpsift_state_event)e, NULL, NULL),
+                c.next_state);
         }
     }
 }
@@ -125,8 +125,7 @@ static void test_time_wait_exits(void **state)
     }
     /* TIMEOUT moves nothing else: idle expiry ends tracking, not endpoints. */
     for (int s = 0; s < NS; s++)
-        if (s != TCPSIFT_ST_TIME_WAIT)
-            assert_int_equal(cell(s, TCPSIFT_EV_TIMEOUT).next_state, s);
+        if (s != TCPSIFT_ST_TIME_WAIT) assert_int_equal(cell(s, TCPSIFT_EV_TIMEOUT).next_state, s);
 }
 
 static void test_closed_reached_only_by_documented_events(void **state)
@@ -215,9 +214,9 @@ static void test_every_state_reachable(void **state)
 static void test_state_and_event_names(void **state)
 {
     (void)state;
-    static const char *const want[NS] = {
-        "UNKNOWN",     "CLOSED",     "LISTEN",     "SYN_SENT",   "SYN_RECEIVED", "ESTABLISHED",
-        "FIN_WAIT_1",  "FIN_WAIT_2", "CLOSE_WAIT", "CLOSING",    "LAST_ACK",     "TIME_WAIT"};
+    static const char *const want[NS] = {"UNKNOWN",      "CLOSED",      "LISTEN",     "SYN_SENT",
+                                         "SYN_RECEIVED", "ESTABLISHED", "FIN_WAIT_1", "FIN_WAIT_2",
+                                         "CLOSE_WAIT",   "CLOSING",     "LAST_ACK",   "TIME_WAIT"};
     for (int s = 0; s < NS; s++)
         assert_string_equal(tcpsift_tcp_state_name((tcpsift_tcp_state)s), want[s]);
     assert_string_equal(tcpsift_tcp_state_name(TCPSIFT_ST_COUNT), "invalid");
@@ -233,7 +232,8 @@ static void test_state_and_event_names(void **state)
     /* Event names are distinct and upper-case. */
     for (int a = 0; a < NE; a++) {
         const char *na = tcpsift_state_event_name((tcpsift_state_event)a);
-        for (const char *p = na; *p; p++) assert_true((*p >= 'A' && *p <= 'Z') || *p == '_');
+        for (const char *p = na; *p; p++)
+            assert_true((*p >= 'A' && *p <= 'Z') || *p == '_');
         for (int b = a + 1; b < NE; b++)
             assert_string_not_equal(na, tcpsift_state_event_name((tcpsift_state_event)b));
     }
@@ -243,12 +243,25 @@ static void test_anomaly_names(void **state)
 {
     (void)state;
     assert_true(TCPSIFT_ANOMALY_COUNT <= 64); /* the scenario driver keeps a 64-bit set */
-    static const char *const required[] = {
-        "retransmission", "out_of_order", "duplicate_ack", "zero_window", "keep_alive",
-        "window_update", "lost_segment", "ack_unseen_segment", "rst_out_of_window",
-        "rst_in_window_pending", "syn_with_data", "data_after_fin", "invalid_flag_combination",
-        "bad_checksum", "ack_out_of_window", "window_shrunk", "tuple_reuse", "overlap_mismatch",
-        "bad_option"};
+    static const char *const required[] = {"retransmission",
+                                           "out_of_order",
+                                           "duplicate_ack",
+                                           "zero_window",
+                                           "keep_alive",
+                                           "window_update",
+                                           "lost_segment",
+                                           "ack_unseen_segment",
+                                           "rst_out_of_window",
+                                           "rst_in_window_pending",
+                                           "syn_with_data",
+                                           "data_after_fin",
+                                           "invalid_flag_combination",
+                                           "bad_checksum",
+                                           "ack_out_of_window",
+                                           "window_shrunk",
+                                           "tuple_reuse",
+                                           "overlap_mismatch",
+                                           "bad_option"};
     for (size_t i = 0; i < sizeof required / sizeof required[0]; i++) {
         int found = 0;
         for (int a = 0; a < TCPSIFT_ANOMALY_COUNT; a++)
@@ -300,20 +313,23 @@ static void test_rfc9293_transitions(void **state)
         const struct rfc_transition *t = &rfc9293_transitions[i];
         tcpsift_tcp_state s = t->from;
         tcpsift_anomaly an = TCPSIFT_ANOMALY_NONE;
-        for (int k = 0; k < t->n_events; k++) s = tcpsift_state_next(s, t->events[k], NULL, &an);
+        for (int k = 0; k < t->n_events; k++)
+            s = tcpsift_state_next(s, t->events[k], NULL, &an);
         if (s != t->to || (t->anomaly != RFC_ANY_ANOMALY && (int)an != t->anomaly)) {
             print_error("RFC 9293 [%s]: %s -> got %s (%s), want %s (%s)\n", t->rfc,
                         tcpsift_tcp_state_name(t->from), tcpsift_tcp_state_name(s),
                         tcpsift_anomaly_name(an), tcpsift_tcp_state_name(t->to),
-                        t->anomaly == RFC_ANY_ANOMALY ? "any"
-                                                      : tcpsift_anomaly_name((tcpsift_anomaly)t->anomaly));
+                        t->anomaly == RFC_ANY_ANOMALY
+                            ? "any"
+                            : tcpsift_anomaly_name((tcpsift_anomaly)t->anomaly));
             fail();
         }
     }
     /* Every state of Figure 5 appears as a source in the list. */
     for (tcpsift_tcp_state st = TCPSIFT_ST_CLOSED; st < TCPSIFT_ST_COUNT; st++) {
         int found = 0;
-        for (size_t i = 0; i < n; i++) found |= rfc9293_transitions[i].from == st;
+        for (size_t i = 0; i < n; i++)
+            found |= rfc9293_transitions[i].from == st;
         assert_true(found);
     }
 }
@@ -340,7 +356,8 @@ static char *print_to_string(int (*printer)(FILE *), size_t *len_out)
 static size_t count_substr(const char *hay, const char *needle)
 {
     size_t n = 0;
-    for (const char *p = strstr(hay, needle); p; p = strstr(p + 1, needle)) n++;
+    for (const char *p = strstr(hay, needle); p; p = strstr(p + 1, needle))
+        n++;
     return n;
 }
 
@@ -374,8 +391,10 @@ static void test_dot_output(void **state)
         int has_loop = 0;
         for (int e = 0; e < NE; e++) {
             tcpsift_state_transition c = cell(s, e);
-            if (c.next_state != s) to_seen |= 1u << c.next_state;
-            else if (c.anomaly != TCPSIFT_ANOMALY_NONE) has_loop = 1;
+            if (c.next_state != s)
+                to_seen |= 1u << c.next_state;
+            else if (c.anomaly != TCPSIFT_ANOMALY_NONE)
+                has_loop = 1;
         }
         pairs += (size_t)__builtin_popcount(to_seen);
         loops += (size_t)has_loop;
@@ -473,7 +492,8 @@ static void seg(struct pair *p, int who, const char *flags)
 static int total_anomalies(const struct pair *p)
 {
     int n = 0;
-    for (int a = 1; a < TCPSIFT_ANOMALY_COUNT; a++) n += p->anomalies[a];
+    for (int a = 1; a < TCPSIFT_ANOMALY_COUNT; a++)
+        n += p->anomalies[a];
     return n;
 }
 

@@ -56,19 +56,19 @@ typedef enum tcpsift_tcp_state {
 /* What the observer saw, per endpoint ("this endpoint" = E, its peer = P).
  * See docs/state-events.md for when the tracker raises each one. */
 typedef enum tcpsift_state_event {
-    TCPSIFT_EV_SEND_SYN = 0,     /* E sent a SYN without ACK, with an ISN new for E */
-    TCPSIFT_EV_RESEND_SYN,       /* E sent a SYN without ACK repeating E's recorded ISN */
-    TCPSIFT_EV_SEND_SYNACK,      /* E sent a SYN+ACK (so E received P's SYN) */
-    TCPSIFT_EV_SEND_ACK_OF_SYN,  /* E sent a non-SYN segment whose ACK covers P's SYN */
-    TCPSIFT_EV_SEND_DATA,        /* E sent new payload (beyond anything E sent before) */
-    TCPSIFT_EV_SEND_FIN,         /* E sent a FIN (first or retransmitted) */
-    TCPSIFT_EV_SEND_ACK_OF_FIN,  /* E sent a segment whose ACK covers P's FIN */
-    TCPSIFT_EV_SEND_RST,         /* E sent a RST that the tracker accepted */
-    TCPSIFT_EV_RECV_ACK_OF_SYN,  /* P sent a segment whose ACK covers E's SYN */
-    TCPSIFT_EV_RECV_ACK_OF_FIN,  /* P sent a segment whose ACK covers E's FIN */
-    TCPSIFT_EV_RECV_RST,         /* P sent a RST that the tracker accepted (RFC 5961 §3) */
-    TCPSIFT_EV_MIDSTREAM,        /* connection picked up without a SYN: raised once, both ends */
-    TCPSIFT_EV_TIMEOUT,          /* the 2*MSL TIME-WAIT timer expired (packet time) */
+    TCPSIFT_EV_SEND_SYN = 0,    /* E sent a SYN without ACK, with an ISN new for E */
+    TCPSIFT_EV_RESEND_SYN,      /* E sent a SYN without ACK repeating E's recorded ISN */
+    TCPSIFT_EV_SEND_SYNACK,     /* E sent a SYN+ACK (so E received P's SYN) */
+    TCPSIFT_EV_SEND_ACK_OF_SYN, /* E sent a non-SYN segment whose ACK covers P's SYN */
+    TCPSIFT_EV_SEND_DATA,       /* E sent new payload (beyond anything E sent before) */
+    TCPSIFT_EV_SEND_FIN,        /* E sent a FIN (first or retransmitted) */
+    TCPSIFT_EV_SEND_ACK_OF_FIN, /* E sent a segment whose ACK covers P's FIN */
+    TCPSIFT_EV_SEND_RST,        /* E sent a RST that the tracker accepted */
+    TCPSIFT_EV_RECV_ACK_OF_SYN, /* P sent a segment whose ACK covers E's SYN */
+    TCPSIFT_EV_RECV_ACK_OF_FIN, /* P sent a segment whose ACK covers E's FIN */
+    TCPSIFT_EV_RECV_RST,        /* P sent a RST that the tracker accepted (RFC 5961 §3) */
+    TCPSIFT_EV_MIDSTREAM,       /* connection picked up without a SYN: raised once, both ends */
+    TCPSIFT_EV_TIMEOUT,         /* the 2*MSL TIME-WAIT timer expired (packet time) */
     TCPSIFT_EV_COUNT
 } tcpsift_state_event;
 
@@ -86,11 +86,11 @@ typedef enum tcpsift_state_action {
 /* Why a cell is what it is; every cell has one (none is 0 so that a cell
  * left out of the table is detectable). */
 typedef enum tcpsift_state_cell_kind {
-    TCPSIFT_CELL_UNSET = 0,   /* never in a finished table */
-    TCPSIFT_CELL_TRANSITION,  /* the state changes */
-    TCPSIFT_CELL_KEEP,        /* legitimate, no state change (repeat, or anomaly noted) */
-    TCPSIFT_CELL_IGNORED,     /* the RFC has the endpoint discard such a segment */
-    TCPSIFT_CELL_IMPOSSIBLE,  /* the tracker never raises this event in this state */
+    TCPSIFT_CELL_UNSET = 0,  /* never in a finished table */
+    TCPSIFT_CELL_TRANSITION, /* the state changes */
+    TCPSIFT_CELL_KEEP,       /* legitimate, no state change (repeat, or anomaly noted) */
+    TCPSIFT_CELL_IGNORED,    /* the RFC has the endpoint discard such a segment */
+    TCPSIFT_CELL_IMPOSSIBLE, /* the tracker never raises this event in this state */
     TCPSIFT_CELL_KIND_COUNT
 } tcpsift_state_cell_kind;
 
