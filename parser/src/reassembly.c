@@ -634,6 +634,12 @@ tcpsift_error tcpsift_reasm_segment(tcpsift_reasm *r, uint32_t seq, const uint8_
         if (e > w) e = w;
         if (s > w) s = w;
     }
+    /* Data past an acknowledged hole: the receiver had the hole's bytes,
+     * the capture never will (see the header on late data). */
+    if (r->acked_hole_end > r->next_offset && ostart > (int64_t)r->next_offset) {
+        uint64_t stop = (uint64_t)ostart < r->acked_hole_end ? (uint64_t)ostart : r->acked_hole_end;
+        release_until(r, stop, TCPSIFT_GAP_ACK_UNSEEN);
+    }
     seg_in g = {0, 0, 0, NULL, (uint64_t)ostart, (uint64_t)oend, NULL, 0};
     for (;;) {
         trim_delivered(r, &s, &e, w, &data);
@@ -687,6 +693,11 @@ tcpsift_error tcpsift_reasm_ack(tcpsift_reasm *r, uint32_t ack)
     if (off <= (int64_t)r->next_offset) return TCPSIFT_OK;
     uint64_t limit = (uint64_t)off;
     if (r->have_fin && limit > r->fin_offset) limit = r->fin_offset; /* the FIN's own number */
+    if (r->cfg.mode == TCPSIFT_REASM_ON_ARRIVAL && r->ext_count == 0) {
+        /* Nothing waits behind the hole: keep it open for late data. */
+        if (limit > r->acked_hole_end) r->acked_hole_end = limit;
+        return TCPSIFT_OK;
+    }
     release_until(r, limit, TCPSIFT_GAP_ACK_UNSEEN);
     if (r->cfg.mode == TCPSIFT_REASM_ON_ARRIVAL) flush_contiguous(r);
     return TCPSIFT_OK;
@@ -715,6 +726,7 @@ tcpsift_error tcpsift_reasm_finish(tcpsift_reasm *r)
 {
     if (!valid_reasm(r)) return TCPSIFT_E_INVALID_ARGUMENT;
     if (r->finished) return TCPSIFT_OK;
+    if (r->acked_hole_end > r->next_offset) release_until(r, r->acked_hole_end, TCPSIFT_GAP_ACK_UNSEEN);
     release_until(r, UINT64_MAX, TCPSIFT_GAP_FINISH);
     if (r->have_fin && r->next_offset < r->fin_offset)
         emit_gap(r, r->fin_offset - r->next_offset, TCPSIFT_GAP_FINISH);
@@ -845,4 +857,10 @@ const char *tcpsift_reasm_event_name(tcpsift_reasm_event_kind k)
         break;
     }
     return "unknown";
+}
+
+uint64_t tcpsift_reasm_acked_hole(const tcpsift_reasm *r)
+{
+    if (r == NULL || r->acked_hole_end <= r->next_offset) return 0;
+    return r->acked_hole_end - r->next_offset;
 }

@@ -130,8 +130,8 @@ static void stream_on_gap(void *ctx, uint64_t offset, uint64_t len, tcpsift_reas
     if (!ds->gap_seen || offset != ds->last_gap_end) {
         if (why == TCPSIFT_GAP_TRUNCATED)
             ds->gap_letter_pending = 1;
-        else
-            zeek_history_counted(ds->c, ds->from, HIST_G);
+        else if (!(ds->ack_gap_lettered && ds->ack_gap_offset == offset))
+            zeek_history_counted(ds->c, ds->from, HIST_G); /* else lettered at its ACK */
     }
     ds->gap_seen = 1;
     ds->last_gap_end = offset + len;
@@ -235,11 +235,21 @@ void tracker_stream_ack(struct tcpsift_tracker *t, conn *c, int to, uint32_t ack
      * not more than the acknowledging side's window beyond anything the
      * data sender was seen to send (RFC 9293 §3.10.7.4): a wild ACK must
      * not declare gigabytes missing. */
-    if (data_sender->flags & EP_NEXT_VALID) {
+    if (data_sender->flags & EP_NEXT_VALID && seq_gt(ack, data_sender->next_seq)) {
         uint32_t window = acker->max_win ? acker->max_win : 65535;
-        if (seq_gt(ack, data_sender->next_seq) && ack - data_sender->next_seq > window) return;
+        if (ack - data_sender->next_seq > window) return;
     }
     tcpsift_reasm_ack(&ds->reasm, ack);
+    /* Zeek notices a content gap when an ACK passes bytes never seen. The
+     * reassembler may keep the hole open for late data; the letter is now. */
+    if (tcpsift_reasm_acked_hole(&ds->reasm)) {
+        uint64_t at = tcpsift_reasm_next_offset(&ds->reasm);
+        if (!ds->ack_gap_lettered || ds->ack_gap_offset != at) {
+            ds->ack_gap_lettered = 1;
+            ds->ack_gap_offset = at;
+            zeek_history_counted(c, to, HIST_G);
+        }
+    }
 }
 
 void tracker_stream_finish(struct tcpsift_tracker *t, conn *c)

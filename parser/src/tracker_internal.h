@@ -25,7 +25,8 @@ typedef struct direction_stream {
     conn *c;
     uint8_t from; /* endpoint index = direction (0 c2s, 1 s2c) */
     uint8_t has_reasm, has_framer;
-    uint8_t gap_seen, gap_letter_pending;
+    uint8_t gap_seen, gap_letter_pending, ack_gap_lettered;
+    uint64_t ack_gap_offset; /* stream offset of a hole already lettered at its ACK */
     uint64_t last_gap_end; /* end of the last hole: adjacent holes are one content gap */
 } direction_stream;
 

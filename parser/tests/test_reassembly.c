@@ -680,6 +680,35 @@ static void test_acked_holds_until_ack(void **state)
 
 /* ------------------------------------------------------------------ gaps */
 
+/* An ACK seen before the data it acknowledges (capture order): the late data
+ * is still delivered, and only a hole that stays empty becomes a gap. */
+static void test_late_data_after_its_ack(void **state)
+{
+    (void)state;
+    struct sink *s = sink_new(100);
+    tcpsift_reasm r;
+    reasm_setup(&r, s, NULL, NULL, NULL);
+    feed(&r, 5000, "0123456789", 10);
+    assert_int_equal(tcpsift_reasm_ack(&r, 5020), TCPSIFT_OK); /* acks 10 unseen bytes */
+    assert_int_equal(s->ngaps, 0);
+    feed(&r, 5010, "abcdefghij", 10); /* the late copy */
+    assert_int_equal(s->ngaps, 0);
+    assert_int_equal(s->data_bytes, 20);
+    assert_memory_equal(s->out + 10, "abcdefghij", 10);
+    assert_int_equal(tcpsift_reasm_ack(&r, 5040), TCPSIFT_OK); /* 20 more, never seen */
+    feed(&r, 5050, "XY", 2);                                   /* data past the hole */
+    assert_int_equal(s->ngaps, 1);
+    assert_int_equal(s->gaps[0].off, 20);
+    assert_int_equal(s->gaps[0].len, 20);
+    assert_int_equal(s->gaps[0].reason, TCPSIFT_GAP_ACK_UNSEEN);
+    assert_int_equal(tcpsift_reasm_ack(&r, 5060), TCPSIFT_OK);
+    assert_int_equal(tcpsift_reasm_finish(&r), TCPSIFT_OK); /* hole 40..50 then XY, then 52..60 */
+    assert_int_equal(s->gaps[s->ngaps - 1].reason, TCPSIFT_GAP_ACK_UNSEEN);
+    assert_memory_equal(s->out + 50, "XY", 2);
+    assert_int_equal(s->data_bytes, 22);
+    sink_free(s);
+}
+
 static void test_gap_ack_unseen_on_arrival(void **state)
 {
     (void)state;
@@ -1145,6 +1174,7 @@ int main(void)
         cmocka_unit_test(test_acked_two_copy_vectors),
         cmocka_unit_test(test_acked_holds_until_ack),
         cmocka_unit_test(test_gap_ack_unseen_on_arrival),
+        cmocka_unit_test(test_late_data_after_its_ack),
         cmocka_unit_test(test_gap_finish_with_hole),
         cmocka_unit_test(test_gap_truncated_capture),
         cmocka_unit_test(test_wraparound_1mb),

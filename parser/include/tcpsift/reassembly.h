@@ -19,6 +19,10 @@
  *   never copied. Out-of-order bytes are copied into buffers and delivered from there
  *   (copied=1) once the hole before them fills. Bytes already delivered keep the first copy;
  *   among copies not yet delivered, the overlap policy decides.
+ *   An ACK beyond every byte seen, with nothing held after the hole, does not skip the hole
+ *   at once: captures do show an ACK before the data it acknowledges (timestamps out of
+ *   order, multi-queue capture), and that late data is still delivered. The hole becomes an
+ *   ACK_UNSEEN gap when data past it arrives, or at finish.
  * - ACKED: every byte is copied and held until the peer's ACK covers it; the overlap policy
  *   decides among all copies seen before that ACK. Delivered ptrs are copied=1, except for a
  *   segment delivered at once because a cap left no room to hold it (see below).
@@ -217,6 +221,7 @@ typedef struct tcpsift_reasm {
 
     uint8_t *ring;       /* retained delivered bytes */
     uint64_t ring_start; /* stream offset of the oldest retained byte; ring holds up to next */
+    uint64_t acked_hole_end; /* ON_ARRIVAL: peer acked up to here, nothing held past the hole */
 
     /* the last TCPSIFT_REASM_CONFLICT_RECORDS conflicts, a ring indexed by stats.conflicts */
     tcpsift_reasm_conflict conflicts[TCPSIFT_REASM_CONFLICT_RECORDS];
@@ -257,6 +262,9 @@ int tcpsift_reasm_check(const tcpsift_reasm *r);
 /* Stream offset of the next byte to be delivered, and whether a FIN was seen and reached. */
 uint64_t tcpsift_reasm_next_offset(const tcpsift_reasm *r);
 int tcpsift_reasm_fin_reached(const tcpsift_reasm *r);
+/* Bytes acknowledged by the peer but neither seen nor yet declared a gap (ON_ARRIVAL keeps
+ * such a hole open for late data); 0 when there is none. */
+uint64_t tcpsift_reasm_acked_hole(const tcpsift_reasm *r);
 
 #ifdef __cplusplus
 }
