@@ -52,6 +52,20 @@ class Conversation:
         self._send(side, "PA", payload)
         self._send("s" if side == "c" else "c", "A")
 
+    def segments(self, side, stream, cuts, order, duplicate=()):
+        """Send `stream` cut at `cuts`, in `order` (indices of the pieces),
+        re-sending the pieces listed in `duplicate` right after themselves;
+        then the peer acknowledges everything."""
+        base = self.seq[side]
+        bounds = [0] + list(cuts) + [len(stream)]
+        pieces = [(bounds[i], bounds[i + 1]) for i in range(len(bounds) - 1)]
+        for i in order:
+            a, b = pieces[i]
+            for _ in range(2 if i in duplicate else 1):
+                self._send(side, "PA", stream[a:b], seq=(base + a) % 2**32)
+        self.seq[side] = (base + len(stream)) % 2**32
+        self._send("s" if side == "c" else "c", "A")
+
     def close(self):
         self._send("c", "FA")
         self._send("s", "FA")
@@ -101,11 +115,59 @@ def lenprefix_coalesced(out):
         fh.write("\n")
 
 
+def write_case(out, name, how, framing, conv, client_msgs, server_msgs, end="fin"):
+    wrpcap(os.path.join(out, name + ".pcap"), conv.pkts)
+    meta = {
+        "capture": name + ".pcap", "how": how, "framing": framing,
+        "connections": [{
+            "client": CLIENT, "cport": CPORT, "server": SERVER, "sport": SPORT,
+            "c2s_messages_hex": [m.hex() for m in client_msgs],
+            "s2c_messages_hex": [m.hex() for m in server_msgs],
+            "end": end,
+        }],
+    }
+    with open(os.path.join(out, name + ".messages.json"), "w") as fh:
+        json.dump(meta, fh, indent=1)
+        fh.write("\n")
+
+
+def json_header_file_transfer(out):
+    """A file transfer: 4-byte length, JSON header naming the size, then the
+    file; the body is split, reordered and partly retransmitted."""
+    body = bytes((i * 7 + 3) % 256 for i in range(3000))
+    header = json.dumps({"name": "report.bin", "size": len(body)}).encode()
+    stream = struct.pack(">I", len(header)) + header + body
+    conv = Conversation(0xFFFFF000, 0x30000000)  # the client's sequence numbers wrap
+    conv.handshake()
+    conv.segments("c", stream, [20, 700, 1400, 2100, 2800], [0, 2, 1, 3, 5, 4], duplicate=(3,))
+    conv.close()
+    write_case(out, "json-header-file-transfer",
+               "scapy, make_crafted.py: a JSON-header file transfer (json-header:4) whose "
+               "body segments arrive out of order with one exact retransmission, client "
+               "sequence numbers wrapping past 2^32",
+               "json-header:4", conv, [header, body], [])
+
+
+def lines_reordered(out):
+    """Newline-delimited messages (CRLF and LF), segments reordered."""
+    msgs = [b"GET /a", b"Host: example", b"", b"x" * 500, b"last"]
+    stream = b"GET /a\r\nHost: example\r\n\r\n" + b"x" * 500 + b"\nlast\n"
+    conv = Conversation(0x40000000, 0x50000000)
+    conv.handshake()
+    conv.segments("c", stream, [3, 9, 25, 300], [1, 0, 2, 4, 3])
+    conv.close()
+    write_case(out, "lines-reordered",
+               "scapy, make_crafted.py: line-delimited messages, CRLF and LF, cut mid-line "
+               "and mid-delimiter, segments delivered out of order", "line", conv, msgs, [])
+
+
 def main():
     out = sys.argv[1] if len(sys.argv) > 1 else os.path.join(
         os.path.dirname(os.path.abspath(__file__)), "..", "captures", "crafted")
     os.makedirs(out, exist_ok=True)
     lenprefix_coalesced(out)
+    json_header_file_transfer(out)
+    lines_reordered(out)
 
 
 if __name__ == "__main__":
