@@ -61,6 +61,7 @@ typedef struct endpoint {
     uint32_t max_win;    /* largest scaled window it advertised */
     uint32_t right_edge; /* last ack + scaled window it advertised */
     uint32_t ts_recent;  /* newest TSval it sent (RFC 7323 §5.3) */
+    uint32_t ts_syn;     /* TSval of its SYN */
     uint32_t hist_seq[4]; /* last seq of S/H, F, R letters (Zeek repeats on a new seq) */
     uint32_t hist_count[HIST_COUNTED_KINDS];
     uint64_t pkts, bytes;

@@ -86,11 +86,24 @@ static enum rst_verdict judge_rst(const conn *c, int from, const tcpsift_packet 
     const endpoint *s = &c->ep[from], *r = &c->ep[1 - from];
     /* RFC 9293 §3.10.7.3: in SYN-SENT a RST counts only if it acks the SYN. */
     if (r->state == TCPSIFT_ST_SYN_SENT && !(s->flags & EP_SYN_SEEN)) {
-        if ((pkt->tcp_flags & TCPSIFT_TCP_ACK) && (r->flags & EP_SYN_SEEN) &&
-            pkt->ack == r->isn + 1)
-            return RST_ACCEPT;
-        return RST_IGNORE;
+        if (!(pkt->tcp_flags & TCPSIFT_TCP_ACK) || !(r->flags & EP_SYN_SEEN) ||
+            pkt->ack != r->isn + 1)
+            return RST_IGNORE;
+        /* Linux checks TSecr against its SYN's timestamps before looking at
+         * RST (tcp_rcv_synsent_state_process): a reply that does not echo
+         * them is dropped. Evasion tools forge exactly that RST. */
+        if ((r->flags & EP_TS_OFFERED) && (pkt->opts.present & TCPSIFT_OPT_TIMESTAMP) &&
+            pkt->opts.tsecr != 0 &&
+            (seq_lt(pkt->opts.tsecr, r->ts_syn) || seq_gt(pkt->opts.tsecr, r->ts_recent)))
+            return RST_IGNORE;
+        return RST_ACCEPT;
     }
+    /* An RST from a SYN-SENT endpoint whose peer never answered with a SYN
+     * is its reply to an unacceptable segment (Linux answers a segment that
+     * fails its SYN-SENT checks with RST and keeps the attempt); the peer,
+     * in LISTEN at most, ignores it (RFC 9293 §3.10.7.2). */
+    if (s->state == TCPSIFT_ST_SYN_SENT && !(r->flags & EP_SYN_SEEN) && !c->direction_guessed)
+        return RST_IGNORE;
     int have_ack = (r->flags & EP_ACK_SEEN) != 0, have_next = (s->flags & EP_NEXT_VALID) != 0;
     if (!have_ack && !have_next) return RST_ACCEPT; /* nothing to judge it by */
     if ((have_ack && pkt->seq == r->last_ack) || (have_next && pkt->seq == s->next_seq))
@@ -133,7 +146,10 @@ static void note_syn(conn *c, endpoint *s, const tcpsift_packet *pkt)
         s->flags |= EP_WS_OFFERED;
         s->wscale = pkt->opts.wscale;
     }
-    if (pkt->opts.present & TCPSIFT_OPT_TIMESTAMP) s->flags |= EP_TS_OFFERED;
+    if (pkt->opts.present & TCPSIFT_OPT_TIMESTAMP) {
+        s->flags |= EP_TS_OFFERED;
+        s->ts_syn = pkt->opts.tsval;
+    }
     (void)c;
 }
 
@@ -242,6 +258,18 @@ void tcp_conn_segment(struct tcpsift_tracker *t, conn *c, const tcpsift_packet *
         conn_count_event(t, c, TCPSIFT_ANOMALY_INVALID_FLAG_COMBINATION);
         if (!(f & TCPSIFT_TCP_FIN && f & TCPSIFT_TCP_RST && !(f & TCPSIFT_TCP_SYN))) return;
     }
+    /* RFC 9293 §3.10.7.3: in SYN-SENT, a segment with neither SYN nor RST
+     * is dropped by the receiver; it must not fix a FIN or stream bytes
+     * (an evasion sends a FIN before its SYN-ACK). */
+    if (r->state == TCPSIFT_ST_SYN_SENT && !(s->flags & EP_SYN_SEEN) &&
+        !(f & (TCPSIFT_TCP_SYN | TCPSIFT_TCP_RST))) {
+        conn_count_event(t, c,
+                         (f & TCPSIFT_TCP_FIN)    ? TCPSIFT_ANOMALY_FIN_BEFORE_HANDSHAKE
+                         : pkt->payload_len > 0 ? TCPSIFT_ANOMALY_DATA_BEFORE_HANDSHAKE
+                                                : TCPSIFT_ANOMALY_ACK_BEFORE_SYN);
+        return;
+    }
+    if (pkt->opts.present & TCPSIFT_OPT_TIMESTAMP) s->ts_recent = pkt->opts.tsval;
     zeek_endpoint_update(c, from, pkt);
     check_pending_rst(c, from, pkt);
 
