@@ -23,7 +23,9 @@
  *     clean exchange is clean), and with loss only `retransmission` and
  *     `segment_after_close` (an endpoint re-sending its FIN after its final
  *     ACK was seen on the wire but lost);
- *   - when everything has stopped (Spin's `timeout`), the observer's state of
+ *   - when everything has stopped (Spin's `timeout`; the applications may
+ *     stop calling at any point, so this is checked in every state, not only
+ *     after a close), the observer's state of
  *     each endpoint equals the endpoint's real state — except after a RST,
  *     where CLOSED and LISTEN (both: no connection left) may be confused: the
  *     observer applies an accepted RST on sight, while the receiver may still
@@ -49,10 +51,13 @@ bool got_fin[2];     /* received the peer's FIN */
 byte obs[2];         /* the observer's state of each endpoint */
 bool rst_sent;       /* a RST is on the wire: from then on, on-sight RST handling may race */
 bool lossy;          /* a segment was lost or re-sent */
-bool syn_seen[2];    /* the observer recorded this endpoint's ISN (each endpoint has one) */
+bool acked_syn[2], acked_fin[2]; /* EDGE_ACKS: event already raised for this endpoint */
+bool syn_seen[2];
+bool sent_any[2];    /* the observer has seen a segment from this endpoint */    /* the observer recorded this endpoint's ISN (each endpoint has one) */
 byte data_left[2];
 byte rst_left;
 byte lose_left;      /* segments the network may still drop, after the capture point */
+bool frozen;         /* the applications stop calling (so the check also runs mid-life) */
 
 inline raise(who, ev) {
     idx = obs[who] * N_EV + ev;
@@ -70,6 +75,7 @@ inline raise(who, ev) {
 
 /* The tracker's event rules for one segment from `me` (docs/state-events.md). */
 inline observe(me, f) {
+    sent_any[me] = true;
     if
     :: (f & F_RST) ->
         rst_sent = true;
@@ -86,8 +92,18 @@ inline observe(me, f) {
         if :: (f & F_AFIN) -> raise(me, EV_SEND_ACK_OF_FIN) :: else -> skip fi;
         if :: (f & F_DATA) -> raise(me, EV_SEND_DATA) :: else -> skip fi;
         if :: (f & F_FIN) -> raise(me, EV_SEND_FIN) :: else -> skip fi;
+#ifdef EDGE_ACKS
+        /* the tracker's current choice: each ACK-coverage event raised once */
+        if :: (f & F_ASYN) && !acked_syn[1 - me] -> acked_syn[1 - me] = true;
+                                                    raise(1 - me, EV_RECV_ACK_OF_SYN)
+           :: else -> skip fi;
+        if :: (f & F_AFIN) && !acked_fin[1 - me] -> acked_fin[1 - me] = true;
+                                                    raise(1 - me, EV_RECV_ACK_OF_FIN)
+           :: else -> skip fi;
+#else
         if :: (f & F_ASYN) -> raise(1 - me, EV_RECV_ACK_OF_SYN) :: else -> skip fi;
         if :: (f & F_AFIN) -> raise(1 - me, EV_RECV_ACK_OF_FIN) :: else -> skip fi;
+#endif
         if :: (f & F_SYN) -> syn_seen[me] = true :: else -> skip fi
     fi
 }
@@ -110,14 +126,14 @@ proctype endpoint(byte me) {
 end:
     do
     /* ---- user calls ---- */
-    :: atomic { rs[me] == ST_CLOSED && is_active[me] && !opened ->
+    :: atomic { !frozen && rs[me] == ST_CLOSED && is_active[me] && !opened ->
         opened = true; send(me, F_SYN); rs[me] = ST_SYN_SENT }     /* active OPEN */
-    :: atomic { (rs[me] == ST_ESTABLISHED || rs[me] == ST_CLOSE_WAIT) && data_left[me] > 0 ->
+    :: atomic { !frozen && (rs[me] == ST_ESTABLISHED || rs[me] == ST_CLOSE_WAIT) && data_left[me] > 0 ->
         data_left[me]--; send(me, F_DATA) }
-    :: atomic { rs[me] == ST_ESTABLISHED || rs[me] == ST_SYN_RECEIVED ->
+    :: atomic { !frozen && (rs[me] == ST_ESTABLISHED || rs[me] == ST_SYN_RECEIVED) ->
         send(me, F_FIN); rs[me] = ST_FIN_WAIT_1 }             /* CLOSE, §3.10.4 */
-    :: atomic { rs[me] == ST_CLOSE_WAIT -> send(me, F_FIN); rs[me] = ST_LAST_ACK }
-    :: atomic { rst_left > 0 && (rs[me] == ST_SYN_RECEIVED || rs[me] == ST_ESTABLISHED ||
+    :: atomic { !frozen && rs[me] == ST_CLOSE_WAIT -> send(me, F_FIN); rs[me] = ST_LAST_ACK }
+    :: atomic { !frozen && rst_left > 0 && (rs[me] == ST_SYN_RECEIVED || rs[me] == ST_ESTABLISHED ||
                 rs[me] == ST_FIN_WAIT_1 || rs[me] == ST_FIN_WAIT_2 ||
                 rs[me] == ST_CLOSE_WAIT) ->
         rst_left--; wire[me] ! F_RST; observe(me, F_RST); rs[me] = ST_CLOSED } /* ABORT, §3.10.5 */
@@ -188,11 +204,14 @@ end:
 }
 
 /* When nothing can move any more, the observer must agree with the endpoints. */
+active proctype freeze() { frozen = true }
+
 active proctype check() {
     byte i;
     timeout ->
     for (i : 0 .. 1) {
         assert(obs[i] == rs[i] ||
+               (obs[i] == ST_UNKNOWN && !sent_any[i]) || /* never heard from */
                (rst_sent && (obs[i] == ST_LISTEN || obs[i] == ST_CLOSED) &&
                 (rs[i] == ST_LISTEN || rs[i] == ST_CLOSED)))
     }

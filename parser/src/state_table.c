@@ -12,10 +12,10 @@
  *   - ACK-coverage events are level-triggered: repeats are KEEP, no anomaly;
  *   - an accepted RST closes every state that has a connection to close;
  *   - IMPOSSIBLE cells keep the state with no action and no anomaly;
- *   - an endpoint's own segment is the best evidence of its state: one
- *     re-sending its SYN,ACK or FIN has not received the ACK that the
- *     observer saw (lost after the capture point), so the cell moves it back
- *     to the state that awaits that ACK (SYN-RECEIVED, FIN-WAIT-1, CLOSING);
+ *   - an ACK seen but lost after the capture point is repaired by the
+ *     peer's re-ACK: re-sent SYN,ACKs and FINs keep the state (moving the
+ *     endpoint back would need level-triggered ACK events, which the
+ *     tracker raises only once; see docs/state-events.md);
  *   - a tracked connection starts in UNKNOWN, so a SYN from CLOSED or
  *     TIME_WAIT is a new incarnation of the tuple (tuple_reuse: the tracker
  *     starts a new connection), while any other segment from CLOSED is stale
@@ -113,8 +113,8 @@
       "MIDSTREAM is raised only when a connection is created, in UNKNOWN")                         \
     C(LISTEN, TIMEOUT, LISTEN, NONE, NONE, KEEP, "no timer runs in LISTEN")                        \
     /* ---- SYN-SENT ---- */                                                                      \
-    C(SYN_SENT, SEND_SYN, SYN_SENT, RECORD_ISN, TUPLE_REUSE, KEEP,                                 \
-      "SYN with a new ISN: a new attempt on the tuple, the tracker starts a new connection")       \
+    C(SYN_SENT, SEND_SYN, SYN_SENT, NONE, RETRANSMISSION, KEEP,                                    \
+      "SYN re-sent (§3.8.1); a new ISN is a new attempt the tracker detects by ISN (tuple reuse)") \
     C(SYN_SENT, RESEND_SYN, SYN_SENT, NONE, RETRANSMISSION, KEEP, "SYN re-sent (§3.8.1)")          \
     C(SYN_SENT, SEND_SYNACK, SYN_RECEIVED, NONE, NONE, TRANSITION,                                 \
       "simultaneous open: rcv SYN / snd SYN,ACK (Figure 5, §3.10.7.3)")                            \
@@ -144,8 +144,9 @@
       "simultaneous open: own SYN re-sent (§3.8.1)")                                               \
     C(SYN_RECEIVED, SEND_SYNACK, SYN_RECEIVED, NONE, RETRANSMISSION, KEEP,                         \
       "SYN,ACK re-sent (§3.8.1)")                                                                  \
-    C(SYN_RECEIVED, SEND_ACK_OF_SYN, SYN_RECEIVED, NONE, NONE, KEEP,                               \
-      "the peer's SYN was already acked by the SYN,ACK")                                           \
+    C(SYN_RECEIVED, SEND_ACK_OF_SYN, ESTABLISHED, NONE, NONE, TRANSITION,                          \
+      "SYN-RECEIVED re-sends SYN,ACK until its SYN is acked: a segment without SYN shows it is "   \
+      "ESTABLISHED (simultaneous open: it acks the peer's SYN,ACK, §3.10.7.4 fifth)")              \
     C(SYN_RECEIVED, SEND_DATA, SYN_RECEIVED, NONE, NONE, KEEP,                                     \
       "server data before the final ACK: TCP Fast Open (RFC 7413 §4.2)")                           \
     C(SYN_RECEIVED, SEND_FIN, FIN_WAIT_1, RECORD_FIN_SEQ, NONE, TRANSITION,                        \
@@ -168,9 +169,9 @@
       "SYN in a synchronized state draws a challenge ACK (RFC 5961 §4)")                           \
     C(ESTABLISHED, RESEND_SYN, ESTABLISHED, NONE, RETRANSMISSION, KEEP,                            \
       "late duplicate of the SYN, already acknowledged (§3.8.1)")                                  \
-    C(ESTABLISHED, SEND_SYNACK, SYN_RECEIVED, NONE, RETRANSMISSION, TRANSITION,                    \
-      "SYN,ACK re-sent: the handshake ACK seen on the wire never arrived, so this end is still "   \
-      "in SYN-RECEIVED (§3.8.1)")                                                                  \
+    C(ESTABLISHED, SEND_SYNACK, ESTABLISHED, NONE, RETRANSMISSION, KEEP,                           \
+      "SYN,ACK re-sent: the handshake ACK was lost after the capture point; the peer's re-ACK "    \
+      "repairs it (§3.8.1)")                                                                       \
     C(ESTABLISHED, SEND_ACK_OF_SYN, ESTABLISHED, NONE, NONE, KEEP, "level-triggered repeat")       \
     C(ESTABLISHED, SEND_DATA, ESTABLISHED, NONE, NONE, KEEP, "data transfer (§3.10.2)")            \
     C(ESTABLISHED, SEND_FIN, FIN_WAIT_1, RECORD_FIN_SEQ, NONE, TRANSITION,                         \
@@ -220,9 +221,9 @@
     C(FIN_WAIT_2, SEND_ACK_OF_SYN, FIN_WAIT_2, NONE, NONE, KEEP, "level-triggered repeat")         \
     C(FIN_WAIT_2, SEND_DATA, FIN_WAIT_2, NONE, DATA_AFTER_FIN, KEEP,                               \
       "SEND after CLOSE: error, connection closing (§3.10.2)")                                     \
-    C(FIN_WAIT_2, SEND_FIN, FIN_WAIT_1, NONE, RETRANSMISSION, TRANSITION,                          \
-      "FIN re-sent: the ACK of it seen on the wire never arrived, so this end is still in "        \
-      "FIN-WAIT-1 (§3.8.1)")                                                                       \
+    C(FIN_WAIT_2, SEND_FIN, FIN_WAIT_2, NONE, RETRANSMISSION, KEEP,                                \
+      "FIN re-sent: its ACK was lost after the capture point; the peer's re-ACK repairs it "       \
+      "(§3.8.1)")                                                                                  \
     C(FIN_WAIT_2, SEND_ACK_OF_FIN, TIME_WAIT, START_TIME_WAIT_TIMER, NONE, TRANSITION,             \
       "rcv FIN / snd ACK (Figure 5, §3.10.7.4 eighth)")                                            \
     C(FIN_WAIT_2, SEND_RST, CLOSED, ABORT, NONE, TRANSITION, "ABORT / snd RST (§3.10.5)")          \
@@ -304,7 +305,7 @@
       "MIDSTREAM is raised only when a connection is created, in UNKNOWN")                         \
     C(LAST_ACK, TIMEOUT, LAST_ACK, NONE, NONE, KEEP,                                               \
       "idle expiry ends tracking, not the endpoint: the report keeps LAST_ACK")                    \
-    /* ---- TIME-WAIT: left by TIMEOUT, RST, a new SYN (RFC 6191), or its own FIN re-sent ---- */\
+    /* ---- TIME-WAIT: left only by TIMEOUT, RST, or a new SYN (RFC 6191) ---- */                 \
     C(TIME_WAIT, SEND_SYN, SYN_SENT, RECORD_ISN, TUPLE_REUSE, TRANSITION,                          \
       "new SYN from TIME-WAIT reopens the tuple (RFC 6191 §2)")                                    \
     C(TIME_WAIT, RESEND_SYN, TIME_WAIT, NONE, RETRANSMISSION, KEEP,                                \
@@ -314,9 +315,9 @@
     C(TIME_WAIT, SEND_ACK_OF_SYN, TIME_WAIT, NONE, NONE, KEEP, "level-triggered repeat")           \
     C(TIME_WAIT, SEND_DATA, TIME_WAIT, NONE, DATA_AFTER_FIN, KEEP,                                 \
       "SEND after CLOSE: error, connection closing (§3.10.2)")                                     \
-    C(TIME_WAIT, SEND_FIN, CLOSING, NONE, RETRANSMISSION, TRANSITION,                              \
-      "FIN re-sent: the ACK of it seen on the wire never arrived, so this end is still in "        \
-      "CLOSING (§3.8.1)")                                                                          \
+    C(TIME_WAIT, SEND_FIN, TIME_WAIT, NONE, RETRANSMISSION, KEEP,                                  \
+      "FIN re-sent: its ACK was lost after the capture point; the peer's re-ACK repairs it "       \
+      "(§3.8.1)")                                                                                  \
     C(TIME_WAIT, SEND_ACK_OF_FIN, TIME_WAIT, START_TIME_WAIT_TIMER, NONE, KEEP,                    \
       "peer's FIN re-sent: ack it and restart the 2 MSL timer (§3.10.7.4 eighth)")                 \
     C(TIME_WAIT, SEND_RST, CLOSED, ABORT, NONE, TRANSITION, "ABORT / snd RST (§3.10.5)")           \

@@ -17,8 +17,11 @@
  *     an answered FIN, CLOSE-WAIT -> LAST-ACK);
  *   - segments that are never acknowledged (an ACK, an accepted RST) change
  *     the receiver's state when they are seen.
- * The ACK-coverage events are level-triggered: raising one again in a state
- * where it was already applied is a harmless self-loop.
+ * The ACK-coverage events are level-triggered: the tracker raises them for
+ * every segment whose ACK covers the SYN or FIN (at least while the endpoint
+ * awaits that ACK); raising one again where it was already applied is a
+ * harmless self-loop. Raising each only once loses simultaneous opens
+ * (found by the Spin model, conformance/model/).
  *
  * The table is a pure function: it keeps no per-connection data. Sequence
  * numbers, acceptability (RFC 5961) and timers belong to the tracker, which
