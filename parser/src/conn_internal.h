@@ -44,7 +44,8 @@ enum endpoint_flag {
     EP_OFFLOAD = 1u << 9,      /* its bad checksums look like transmit offload */
     EP_WIN_VALID = 1u << 10,
     EP_SYN_ACKED_BY_PEER = 1u << 11, /* RECV_ACK_OF_SYN raised */
-    EP_FIN_ACKED_BY_PEER = 1u << 12  /* RECV_ACK_OF_FIN raised */
+    EP_FIN_ACKED_BY_PEER = 1u << 12, /* RECV_ACK_OF_FIN raised */
+    EP_TTL_SEEN = 1u << 13           /* ttl_first valid */
 };
 
 typedef struct endpoint {
@@ -52,6 +53,7 @@ typedef struct endpoint {
     uint8_t zeek;        /* enum zeek_endpoint_state */
     uint8_t wscale;      /* shift offered in its SYN */
     uint8_t hist_once;   /* Zeek letters A D I Q already recorded (bit per letter) */
+    uint8_t ttl_first;   /* TTL / hop limit of its first segment */
     uint16_t flags;      /* enum endpoint_flag */
     uint32_t isn;
     uint32_t next_seq;   /* one past the highest sequence number it sent */

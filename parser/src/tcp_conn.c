@@ -178,8 +178,13 @@ static void sequence_analysis(struct tcpsift_tracker *t, conn *c, int from,
         *new_data = 0;
         return;
     }
+    if (pkt->payload_len == 1 && pkt->seq == s->next_seq && (c->ep[1 - from].flags & EP_WIN_VALID) &&
+        c->ep[1 - from].last_win == 0)
+        conn_count_event(t, c, TCPSIFT_ANOMALY_ZERO_WINDOW_PROBE);
     if (seq_leq(end, s->next_seq)) {
         conn_count_event(t, c, TCPSIFT_ANOMALY_RETRANSMISSION);
+        if ((c->ep[1 - from].flags & EP_ACK_SEEN) && seq_leq(end, c->ep[1 - from].last_ack))
+            conn_count_event(t, c, TCPSIFT_ANOMALY_SPURIOUS_RETRANSMISSION);
         if (pkt->payload_len > 0) zeek_history_counted(c, from, HIST_T);
         *new_data = 0;
         return;
@@ -229,6 +234,57 @@ static void ack_analysis(struct tcpsift_tracker *t, conn *c, int from, const tcp
     if (win > s->max_win) s->max_win = win;
 }
 
+/* RFC 9293 §3.10.7.4 acceptability of a data segment, with the receiver's
+ * last acknowledgement as RCV.NXT and the largest window it advertised as
+ * RCV.WND (lenient: windows move while data is in flight). Unknown when the
+ * receiver has not acknowledged anything yet. */
+static int outside_receive_window(const conn *c, int from, const tcpsift_packet *pkt)
+{
+    const endpoint *r = &c->ep[1 - from], *s = &c->ep[from];
+    if (!(r->flags & EP_ACK_SEEN) || !(r->flags & EP_WIN_VALID)) return 0;
+    /* Without both SYNs the window scale is unknown (RFC 7323 §2.2): a
+     * midstream window cannot be judged. */
+    if (!(r->flags & EP_SYN_SEEN) || !(s->flags & EP_SYN_SEEN)) return 0;
+    uint32_t rcv_nxt = r->last_ack, wnd = r->max_win;
+    uint32_t first = pkt->seq, last = pkt->seq + (uint32_t)pkt->payload_len - 1;
+    if (wnd == 0) return 0; /* a zero window admits probes; judged elsewhere */
+    int first_in = seq_geq(first, rcv_nxt) && seq_lt(first, rcv_nxt + wnd);
+    int last_in = seq_geq(last, rcv_nxt) && seq_lt(last, rcv_nxt + wnd);
+    /* Old data (retransmissions below RCV.NXT) is the reassembler's business. */
+    int old = seq_lt(last, rcv_nxt);
+    return !first_in && !last_in && !old;
+}
+
+/* Checks on one segment that need no sequence state. */
+static void segment_checks(struct tcpsift_tracker *t, conn *c, int from, const tcpsift_packet *pkt)
+{
+    endpoint *s = &c->ep[from], *r = &c->ep[1 - from];
+    unsigned f = pkt->tcp_flags;
+    uint32_t opts = pkt->opts.present;
+    if ((f & TCPSIFT_TCP_RST) && pkt->payload_len > 0) conn_count_event(t, c, TCPSIFT_ANOMALY_RST_WITH_DATA);
+    if (f & TCPSIFT_TCP_URG) conn_count_event(t, c, TCPSIFT_ANOMALY_URGENT_DATA);
+    if (pkt->payload.len < pkt->payload_len) conn_count_event(t, c, TCPSIFT_ANOMALY_SEGMENT_TRUNCATED);
+    if ((f & TCPSIFT_TCP_SYN) && (opts & TCPSIFT_OPT_WSCALE) && pkt->opts.wscale > 14)
+        conn_count_event(t, c, TCPSIFT_ANOMALY_WSCALE_TOO_LARGE);
+    if (!(f & TCPSIFT_TCP_SYN) && (opts & (TCPSIFT_OPT_MSS | TCPSIFT_OPT_WSCALE | TCPSIFT_OPT_SACK_PERM)))
+        conn_count_event(t, c, TCPSIFT_ANOMALY_OPTION_OUTSIDE_SYN);
+    /* RFC 7323 §3.2: once both SYNs carried timestamps every segment but an
+     * RST must; §5.3: a TSval older than the newest one fails PAWS. */
+    int negotiated = (s->flags & EP_TS_OFFERED) && (r->flags & EP_TS_OFFERED);
+    if (negotiated && !(f & (TCPSIFT_TCP_RST | TCPSIFT_TCP_SYN))) {
+        if (!(opts & TCPSIFT_OPT_TIMESTAMP))
+            conn_count_event(t, c, TCPSIFT_ANOMALY_TIMESTAMP_MISSING);
+        else if (seq_lt(pkt->opts.tsval, s->ts_recent))
+            conn_count_event(t, c, TCPSIFT_ANOMALY_PAWS_FAILURE);
+    }
+    if (!(s->flags & EP_TTL_SEEN)) {
+        s->flags |= EP_TTL_SEEN;
+        s->ttl_first = pkt->ttl;
+    } else if (pkt->ttl != s->ttl_first) {
+        conn_count_event(t, c, TCPSIFT_ANOMALY_TTL_CHANGED);
+    }
+}
+
 /* Flags no stack sends together (RFC 9293 §3.1, §3.10.7). */
 static int invalid_flags(unsigned f)
 {
@@ -269,6 +325,7 @@ void tcp_conn_segment(struct tcpsift_tracker *t, conn *c, const tcpsift_packet *
                                                 : TCPSIFT_ANOMALY_ACK_BEFORE_SYN);
         return;
     }
+    segment_checks(t, c, from, pkt);
     if (pkt->opts.present & TCPSIFT_OPT_TIMESTAMP) s->ts_recent = pkt->opts.tsval;
     zeek_endpoint_update(c, from, pkt);
     check_pending_rst(c, from, pkt);
@@ -284,12 +341,15 @@ void tcp_conn_segment(struct tcpsift_tracker *t, conn *c, const tcpsift_packet *
     if (f & TCPSIFT_TCP_RST) c->completeness |= 32;
 
     int first_from_sender = !(s->flags & EP_SENT);
+    if (c->flipped && !(c->ep[0].flags & EP_SENT) && !(c->ep[1].flags & EP_SENT))
+        conn_count_event(t, c, TCPSIFT_ANOMALY_DIRECTION_FLIPPED);
     s->flags |= EP_SENT;
     if (first_from_sender && !(f & TCPSIFT_TCP_SYN) && !(s->flags & EP_SYN_SEEN) &&
         s->state == TCPSIFT_ST_UNKNOWN && c->direction_guessed) {
         /* Midstream pickup: both ends must already be synchronized. */
         raise_event(t, c, from, TCPSIFT_EV_MIDSTREAM);
         if (r->state == TCPSIFT_ST_UNKNOWN) raise_event(t, c, 1 - from, TCPSIFT_EV_MIDSTREAM);
+        conn_count_event(t, c, TCPSIFT_ANOMALY_MIDSTREAM_PICKUP);
     }
 
     /* Data beyond the FIN this endpoint already sent (RFC 9293 §3.10.4). */
@@ -297,9 +357,10 @@ void tcp_conn_segment(struct tcpsift_tracker *t, conn *c, const tcpsift_packet *
         seq_gt(pkt->seq + (uint32_t)pkt->payload_len, s->fin_seq))
         conn_count_event(t, c, TCPSIFT_ANOMALY_DATA_AFTER_FIN);
 
-    int new_data = 0;
+    int new_data = 0, syn_repeat = 0;
     if (f & TCPSIFT_TCP_SYN) {
         int repeat = (s->flags & EP_SYN_SEEN) && s->isn == pkt->seq;
+        syn_repeat = repeat;
         if (!repeat) {
             note_syn(c, s, pkt);
             s->flags &= (uint16_t)~EP_NEXT_VALID;
@@ -339,10 +400,20 @@ void tcp_conn_segment(struct tcpsift_tracker *t, conn *c, const tcpsift_packet *
     int acks_peer_syn = acks && (((f & TCPSIFT_TCP_SYN) != 0) ||
                                  ((r->flags & EP_SYN_SEEN) && seq_gt(pkt->ack, r->isn)));
     int acks_peer_fin = acks && (r->flags & EP_FIN_SEEN) && seq_gt(pkt->ack, r->fin_seq);
+    /* ACK-coverage events are level-triggered in the table: they are raised
+     * again while the endpoint is in a state that still waits for them (a
+     * simultaneous opener acks the peer's SYN after its own SYN-ACK). */
+    int s_waits_syn_ack = s->state == TCPSIFT_ST_SYN_SENT || s->state == TCPSIFT_ST_SYN_RECEIVED;
+    int r_waits_syn_ack = r->state == TCPSIFT_ST_SYN_SENT || r->state == TCPSIFT_ST_SYN_RECEIVED;
+    int r_waits_fin_ack = r->state == TCPSIFT_ST_FIN_WAIT_1 || r->state == TCPSIFT_ST_CLOSING ||
+                          r->state == TCPSIFT_ST_LAST_ACK;
     if (f & TCPSIFT_TCP_SYN) {
-        raise_event(t, c, from, acks ? TCPSIFT_EV_SEND_SYNACK : TCPSIFT_EV_SEND_SYN);
+        raise_event(t, c, from,
+                    acks         ? TCPSIFT_EV_SEND_SYNACK
+                    : syn_repeat ? TCPSIFT_EV_RESEND_SYN
+                                 : TCPSIFT_EV_SEND_SYN);
         if (acks) s->flags |= EP_ACKED_PEER_SYN; /* the SYN-ACK itself answers the SYN */
-    } else if (acks_peer_syn && !(s->flags & EP_ACKED_PEER_SYN)) {
+    } else if (acks_peer_syn && (!(s->flags & EP_ACKED_PEER_SYN) || s_waits_syn_ack)) {
         s->flags |= EP_ACKED_PEER_SYN;
         raise_event(t, c, from, TCPSIFT_EV_SEND_ACK_OF_SYN);
         if (from == 0 && c->handshake_syn && c->handshake_synack) c->handshake = 1;
@@ -359,17 +430,22 @@ void tcp_conn_segment(struct tcpsift_tracker *t, conn *c, const tcpsift_packet *
         }
         raise_event(t, c, from, TCPSIFT_EV_SEND_FIN);
     }
-    if (acks_peer_syn && !(r->flags & EP_SYN_ACKED_BY_PEER)) {
+    if (acks_peer_syn && (!(r->flags & EP_SYN_ACKED_BY_PEER) || r_waits_syn_ack)) {
         r->flags |= EP_SYN_ACKED_BY_PEER;
         raise_event(t, c, 1 - from, TCPSIFT_EV_RECV_ACK_OF_SYN);
     }
-    if (acks_peer_fin && !(r->flags & EP_FIN_ACKED_BY_PEER)) {
+    if (acks_peer_fin && (!(r->flags & EP_FIN_ACKED_BY_PEER) || r_waits_fin_ack)) {
         r->flags |= EP_FIN_ACKED_BY_PEER;
         raise_event(t, c, 1 - from, TCPSIFT_EV_RECV_ACK_OF_FIN);
     }
 
-    /* Stream bytes: the sender's segment, then its acknowledgement of the peer. */
-    tracker_stream_segment(t, c, from, pkt);
+    /* Stream bytes: the sender's segment, then its acknowledgement of the peer.
+     * Data the receiver's window cannot hold is dropped by the receiver
+     * (RFC 9293 §3.10.7.4), so it is not delivered. */
+    if (pkt->payload_len > 0 && outside_receive_window(c, from, pkt))
+        conn_count_event(t, c, TCPSIFT_ANOMALY_DATA_OUT_OF_WINDOW);
+    else
+        tracker_stream_segment(t, c, from, pkt);
     if (acks) tracker_stream_ack(t, c, 1 - from, pkt->ack);
 }
 

@@ -135,6 +135,7 @@ static void stream_on_gap(void *ctx, uint64_t offset, uint64_t len, tcpsift_reas
     }
     ds->gap_seen = 1;
     ds->last_gap_end = offset + len;
+    conn_count_event(ds->t, ds->c, TCPSIFT_ANOMALY_CONTENT_GAP);
     if (t->cfg.cb.on_gap) t->cfg.cb.on_gap(t->cfg.cb.ctx, ds->c->id, dir_of(ds->from), offset, len);
     if (ds->has_framer) tcpsift_framer_gap(&ds->framer, len, deliver_frame, ds);
 }
@@ -149,11 +150,17 @@ static void stream_on_event(void *ctx, tcpsift_reasm_event_kind kind, uint64_t o
         conn_count_event(ds->t, ds->c, TCPSIFT_ANOMALY_OVERLAP_MISMATCH);
         break;
     case TCPSIFT_REASM_EV_MEMCAP_HIT:
+        ds->t->stats.memcap_hits++;
+        conn_count_event(ds->t, ds->c, TCPSIFT_ANOMALY_REASSEMBLY_MEMCAP);
+        break;
     case TCPSIFT_REASM_EV_SEGMENT_CAP_HIT:
         ds->t->stats.memcap_hits++;
+        conn_count_event(ds->t, ds->c, TCPSIFT_ANOMALY_REASSEMBLY_SEGMENT_CAP);
         break;
-    case TCPSIFT_REASM_EV_RETRANSMISSION:            /* counted by sequence analysis */
-    case TCPSIFT_REASM_EV_RETRANSMISSION_UNVERIFIED: /* likewise */
+    case TCPSIFT_REASM_EV_RETRANSMISSION_UNVERIFIED:
+        conn_count_event(ds->t, ds->c, TCPSIFT_ANOMALY_RETRANSMISSION_UNVERIFIED);
+        break;
+    case TCPSIFT_REASM_EV_RETRANSMISSION: /* counted by sequence analysis */
     case TCPSIFT_REASM_EV_DATA_AFTER_FIN:            /* likewise */
     case TCPSIFT_REASM_EV_COUNT_:
         break;

@@ -80,7 +80,43 @@ extern "C" {
                                     "reassembly")                                                  \
     X(BAD_OPTION, "bad_option",                                                                    \
       "TCP options malformed: options after the bad one are not parsed, the segment is still "    \
-      "processed")
+      "processed")                                                                                 \
+    /* ---- raised by the connection tracker (tcp_conn.c, tracker.c) ---- */                     \
+    X(DATA_OUT_OF_WINDOW, "data_out_of_window",                                                    \
+      "payload entirely outside the receiver's advertised window (RFC 9293 §3.10.7.4): not "       \
+      "delivered")                                                                                 \
+    X(SEGMENT_TRUNCATED, "segment_truncated",                                                      \
+      "payload cut by the capture's snap length: the missing tail is a gap")                      \
+    X(CONTENT_GAP, "content_gap", "reassembly skipped bytes it never saw (a hole)")                \
+    X(REASSEMBLY_MEMCAP, "reassembly_memcap",                                                      \
+      "a reassembly memory cap was hit: the lowest hole was skipped to make room")               \
+    X(REASSEMBLY_SEGMENT_CAP, "reassembly_segment_cap",                                            \
+      "the cap on held segments per direction was hit: the lowest hole was skipped")             \
+    X(RETRANSMISSION_UNVERIFIED, "retransmission_unverified",                                      \
+      "a copy of delivered bytes no longer retained: it could not be compared")                   \
+    X(SPURIOUS_RETRANSMISSION, "spurious_retransmission",                                          \
+      "retransmitted bytes the peer had already acknowledged")                                     \
+    X(ZERO_WINDOW_PROBE, "zero_window_probe",                                                      \
+      "one byte sent at the next sequence number into a zero window (RFC 9293 §3.8.6.1)")         \
+    X(RST_WITH_DATA, "rst_with_data",                                                              \
+      "an RST carrying payload; the payload is not stream data (RFC 9293 §3.10.7)")               \
+    X(URGENT_DATA, "urgent_data", "a segment with URG set (RFC 9293 §3.8.5; RFC 6093)")            \
+    X(PAWS_FAILURE, "paws_failure",                                                                \
+      "a non-RST segment whose TSval is older than the sender's newest (RFC 7323 §5.3)")           \
+    X(TIMESTAMP_MISSING, "timestamp_missing",                                                      \
+      "timestamps were negotiated but a non-RST segment has none (RFC 7323 §3.2)")                 \
+    X(WSCALE_TOO_LARGE, "wscale_too_large",                                                        \
+      "a window-scale shift above 14, used as 14 (RFC 7323 §2.3)")                                 \
+    X(OPTION_OUTSIDE_SYN, "option_outside_syn",                                                    \
+      "MSS, window scale or SACK-permitted on a segment without SYN (RFC 9293 §3.7.1; "           \
+      "RFC 7323 §2.2; RFC 2018 §2)")                                                               \
+    X(TTL_CHANGED, "ttl_changed",                                                                  \
+      "TTL / hop limit differs from the sender's first segment (insertion attacks, Ptacek & "     \
+      "Newsham)")                                                                                  \
+    X(MIDSTREAM_PICKUP, "midstream_pickup",                                                        \
+      "the connection was picked up without its handshake: client and states inferred")           \
+    X(DIRECTION_FLIPPED, "direction_flipped",                                                      \
+      "the first packet seen came from the responder (Zeek's '^')")
 
 typedef enum tcpsift_anomaly {
 #define TCPSIFT_X_ENUM(suffix, name, text) TCPSIFT_ANOMALY_##suffix,
