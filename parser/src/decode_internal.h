@@ -16,14 +16,43 @@
 #define ETHERTYPE_QINQ 0x88A8
 #define ETHERTYPE_QINQ_OLD 0x9100
 #define ETHERTYPE_PPPOE_SESSION 0x8864
+#define ETHERTYPE_MPLS_UNICAST 0x8847
+#define ETHERTYPE_MPLS_MULTICAST 0x8848
+#define ETHERTYPE_TEB 0x6558        /* transparent Ethernet bridging: an Ethernet frame follows */
+#define ETHERTYPE_ERSPAN_I_II 0x88BE /* GRE payload: ERSPAN type I (no GRE sequence) or II */
+#define ETHERTYPE_ERSPAN_III 0x22EB
 
 #define IPPROTO_NUM_TCP 6
 #define IPPROTO_NUM_UDP 17
+#define IPPROTO_NUM_IPIP 4  /* IPv4 in IP (RFC 2003) */
+#define IPPROTO_NUM_IPV6 41 /* IPv6 in IP (RFC 4213 §3.5, RFC 2473) */
+#define IPPROTO_NUM_GRE 47
+
+/* Outcome of a tunnel decoder that looks at an IP or UDP payload. */
+typedef enum decap_result {
+    DECAP_NONE = 0, /* not this tunnel (or a kind not decoded): the outer packet stands */
+    DECAP_INNER,    /* cursor moved to the inner header whose ethertype is reported */
+    DECAP_TRUNCATED /* the tunnel header itself is cut: the outer packet stands, with an error */
+} decap_result;
 
 /* Link layer: consume the link header (and VLAN tags) and report the
  * ethertype of what follows. Raw-IP link types report the ethertype that
  * matches the IP version nibble. */
 tcpsift_error decode_link(tcpsift_packet *pkt, tcpsift_cursor *c, uint16_t *ethertype);
+
+/* An Ethernet frame carried inside a tunnel (GRE bridging, VXLAN, ERSPAN), with its tags. */
+tcpsift_error decode_inner_ethernet(tcpsift_packet *pkt, tcpsift_cursor *c, uint16_t *ethertype);
+
+/* Record an outer layer; 0 when the list is full (nesting too deep). */
+int note_encap(tcpsift_packet *pkt, uint8_t kind);
+
+/* Tunnels. Each reads only through `c` and, on DECAP_INNER, leaves it at the inner header. */
+tcpsift_error decap_mpls(tcpsift_packet *pkt, tcpsift_cursor *c, uint16_t *ethertype);
+decap_result decap_gre(tcpsift_cursor *c, uint16_t *ethertype);
+decap_result decap_udp_tunnel(const tcpsift_packet *pkt, tcpsift_cursor *c, uint16_t *ethertype,
+                              uint8_t *kind);
+/* PPP protocol number (RFC 1661) -> ethertype of the payload, 0 when not IP or MPLS. */
+uint16_t ppp_protocol_ethertype(uint16_t protocol);
 
 /* IP: on success, *l4 is bounded by both the IP length and the capture. */
 tcpsift_error decode_ipv4(tcpsift_packet *pkt, tcpsift_cursor *c, tcpsift_cursor *l4);

@@ -1,5 +1,5 @@
 /* Link layers: Ethernet II with 802.1Q/802.1ad tags, Linux SLL and SLL2,
- * BSD NULL/LOOP, raw IP. Each consumes its header and reports the ethertype
+ * BSD NULL/LOOP, raw IP, PPP (plain, HDLC-framed, PPPoE) and Cisco HDLC. Each consumes its header and reports the ethertype
  * of the payload so decode.c can dispatch to IPv4 or IPv6. */
 #include <string.h>
 
@@ -12,9 +12,80 @@
 #define BSD_AF_INET6_FREEBSD 28 /* FreeBSD, DragonFly */
 #define BSD_AF_INET6_DARWIN 30  /* macOS, iOS */
 
-static void note_encap(tcpsift_packet *pkt, uint8_t kind)
+/* PPP protocol numbers (RFC 1661, IANA PPP DLL protocol numbers). */
+#define PPP_IPV4 0x0021
+#define PPP_IPV6 0x0057
+#define PPP_MPLS_UNICAST 0x0281
+#define PPP_MPLS_MULTICAST 0x0283
+#define HDLC_ALL_STATIONS 0xFF  /* RFC 1662 §3.1 address */
+#define HDLC_UI 0x03            /* RFC 1662 §3.1 control */
+#define CISCO_HDLC_UNICAST 0x0F /* Cisco HDLC address bytes */
+#define CISCO_HDLC_MULTICAST 0x8F
+
+int note_encap(tcpsift_packet *pkt, uint8_t kind)
 {
-    if (pkt->encap_count < TCPSIFT_MAX_ENCAP) pkt->encap[pkt->encap_count++] = kind;
+    if (pkt->encap_count == TCPSIFT_MAX_ENCAP) return 0;
+    pkt->encap[pkt->encap_count++] = kind;
+    return 1;
+}
+
+uint16_t ppp_protocol_ethertype(uint16_t protocol)
+{
+    switch (protocol) {
+    case PPP_IPV4:
+        return ETHERTYPE_IPV4;
+    case PPP_IPV6:
+        return ETHERTYPE_IPV6;
+    case PPP_MPLS_UNICAST:
+        return ETHERTYPE_MPLS_UNICAST;
+    case PPP_MPLS_MULTICAST:
+        return ETHERTYPE_MPLS_MULTICAST;
+    default:
+        return 0; /* LCP, IPCP, ...: clean, but not IP */
+    }
+}
+
+/* PPP frame (RFC 1661 §2) optionally in HDLC-like framing (RFC 1662 §3.1): address 0xFF and
+ * control 0x03 may be present, and a compressed protocol field (RFC 1661 §6.5) is one odd
+ * byte. */
+static tcpsift_error decode_ppp_frame(tcpsift_packet *pkt, tcpsift_cursor *c, uint16_t *ethertype)
+{
+    const uint8_t *h;
+    tcpsift_cursor probe = *c;
+    if (cursor_peek(&probe, 2, &h) && h[0] == HDLC_ALL_STATIONS && h[1] == HDLC_UI)
+        cursor_skip(&probe, 2);
+    uint8_t first, second;
+    if (!cursor_u8(&probe, &first)) return TCPSIFT_E_TRUNCATED_LINK_HEADER;
+    uint16_t protocol = first;
+    if (!(first & 1)) {
+        if (!cursor_u8(&probe, &second)) return TCPSIFT_E_TRUNCATED_LINK_HEADER;
+        protocol = (uint16_t)(first << 8 | second);
+    }
+    *c = probe;
+    pkt->layers |= TCPSIFT_LAYER_LINK;
+    *ethertype = ppp_protocol_ethertype(protocol);
+    return TCPSIFT_OK;
+}
+
+/* Cisco HDLC: address (0x0F unicast, 0x8F broadcast), control 0, then an ethertype. */
+static tcpsift_error decode_cisco_hdlc(tcpsift_packet *pkt, tcpsift_cursor *c, uint16_t *ethertype)
+{
+    tcpsift_cursor probe = *c;
+    if (!cursor_skip(&probe, 2) || !cursor_be16(&probe, ethertype))
+        return TCPSIFT_E_TRUNCATED_LINK_HEADER;
+    *c = probe;
+    pkt->layers |= TCPSIFT_LAYER_LINK;
+    return TCPSIFT_OK;
+}
+
+/* LINKTYPE_PPP_HDLC carries PPP in HDLC framing or Cisco HDLC; the address byte tells which. */
+static tcpsift_error decode_ppp_hdlc(tcpsift_packet *pkt, tcpsift_cursor *c, uint16_t *ethertype)
+{
+    const uint8_t *h;
+    if (!cursor_peek(c, 1, &h)) return TCPSIFT_E_TRUNCATED_LINK_HEADER;
+    if (h[0] == CISCO_HDLC_UNICAST || h[0] == CISCO_HDLC_MULTICAST)
+        return decode_cisco_hdlc(pkt, c, ethertype);
+    return decode_ppp_frame(pkt, c, ethertype);
 }
 
 /* PPPoE session stage (RFC 2516 §4): version/type, code, session id, length,
@@ -25,17 +96,7 @@ static tcpsift_error decode_pppoe_session(tcpsift_packet *pkt, tcpsift_cursor *c
     const uint8_t *h;
     if (!cursor_take(c, 8, &h)) return TCPSIFT_E_TRUNCATED_LINK_HEADER;
     note_encap(pkt, TCPSIFT_ENCAP_PPPOE);
-    switch (load_be16(h + 6)) {
-    case 0x0021:
-        *ethertype = ETHERTYPE_IPV4;
-        break;
-    case 0x0057:
-        *ethertype = ETHERTYPE_IPV6;
-        break;
-    default:
-        *ethertype = 0; /* LCP, IPCP, ...: clean, but not IP */
-        break;
-    }
+    *ethertype = ppp_protocol_ethertype(load_be16(h + 6));
     return TCPSIFT_OK;
 }
 
@@ -66,6 +127,15 @@ static tcpsift_error decode_ethernet(tcpsift_packet *pkt, tcpsift_cursor *c, uin
         return TCPSIFT_E_TRUNCATED_LINK_HEADER;
     *c = probe;
     pkt->layers |= TCPSIFT_LAYER_LINK;
+    return decode_vlan_tags(pkt, c, ethertype);
+}
+
+tcpsift_error decode_inner_ethernet(tcpsift_packet *pkt, tcpsift_cursor *c, uint16_t *ethertype)
+{
+    tcpsift_cursor probe = *c;
+    if (!cursor_skip(&probe, 12) || !cursor_be16(&probe, ethertype))
+        return TCPSIFT_E_TRUNCATED_ENCAP_HEADER;
+    *c = probe;
     return decode_vlan_tags(pkt, c, ethertype);
 }
 
@@ -165,6 +235,15 @@ tcpsift_error decode_link(tcpsift_packet *pkt, tcpsift_cursor *c, uint16_t *ethe
         return decode_null(pkt, c, ethertype);
     case TCPSIFT_LINK_LOOP:
         return decode_loop(pkt, c, ethertype);
+    case TCPSIFT_LINK_PPP:
+        return decode_ppp_frame(pkt, c, ethertype);
+    case TCPSIFT_LINK_PPP_HDLC:
+        return decode_ppp_hdlc(pkt, c, ethertype);
+    case TCPSIFT_LINK_C_HDLC:
+        return decode_cisco_hdlc(pkt, c, ethertype);
+    case TCPSIFT_LINK_PPP_ETHER:
+        pkt->layers |= TCPSIFT_LAYER_LINK;
+        return decode_pppoe_session(pkt, c, ethertype);
     case TCPSIFT_LINK_RAW:
     case TCPSIFT_LINK_RAW_DLT12:
     case TCPSIFT_LINK_RAW_DLT14:
@@ -221,6 +300,14 @@ const char *tcpsift_linktype_name(int linktype)
         return "raw";
     case TCPSIFT_LINK_LOOP:
         return "loop";
+    case TCPSIFT_LINK_PPP:
+        return "ppp";
+    case TCPSIFT_LINK_PPP_HDLC:
+        return "ppp_hdlc";
+    case TCPSIFT_LINK_C_HDLC:
+        return "c_hdlc";
+    case TCPSIFT_LINK_PPP_ETHER:
+        return "ppp_ether";
     case TCPSIFT_LINK_LINUX_SLL:
         return "linux_sll";
     case TCPSIFT_LINK_IPV4:

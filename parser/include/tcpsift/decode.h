@@ -23,6 +23,10 @@ extern "C" {
 enum tcpsift_linktype {
     TCPSIFT_LINK_NULL = 0,        /* BSD loopback: 4-byte AF in host order of the writer */
     TCPSIFT_LINK_ETHERNET = 1,    /* Ethernet II, with 802.1Q / 802.1ad tags */
+    TCPSIFT_LINK_PPP = 9,         /* PPP (RFC 1661), HDLC address/control optional */
+    TCPSIFT_LINK_PPP_HDLC = 50,   /* PPP in HDLC framing (RFC 1662) or Cisco HDLC */
+    TCPSIFT_LINK_PPP_ETHER = 51,  /* PPPoE session header without Ethernet (RFC 2516) */
+    TCPSIFT_LINK_C_HDLC = 104,    /* Cisco HDLC: address, control, ethertype */
     TCPSIFT_LINK_RAW = 101,       /* raw IPv4 or IPv6 */
     TCPSIFT_LINK_RAW_DLT12 = 12,  /* DLT_RAW as written by some BSDs */
     TCPSIFT_LINK_RAW_DLT14 = 14,  /* DLT_RAW as written by OpenBSD */
@@ -38,7 +42,8 @@ enum tcpsift_linktype {
 #define TCPSIFT_MAX_IPV6_EXT_HEADERS 8
 #define TCPSIFT_MAX_SACK_BLOCKS 4
 #define TCPSIFT_MAX_UNKNOWN_OPTIONS 20 /* 40 option bytes / 2 */
-#define TCPSIFT_MAX_ENCAP 8
+#define TCPSIFT_MAX_ENCAP 8       /* outer layers (VLAN tags included); deeper = encap_too_deep */
+#define TCPSIFT_MAX_MPLS_LABELS 8 /* label stack entries walked before encap_too_deep */
 
 /* Layers between the link header and the innermost IP header, in order. */
 enum tcpsift_encap_kind {

@@ -19,6 +19,9 @@ extern "C" {
     X(TRUNCATED_VLAN_HEADER, "truncated_vlan_header", "frame ends inside an 802.1Q/802.1ad tag")   \
     X(VLAN_TOO_DEEP, "vlan_too_deep", "more stacked VLAN tags than the decoder allows")            \
     X(BAD_LINK_HEADER, "bad_link_header", "link-layer header field holds an impossible value")     \
+    X(ENCAP_TOO_DEEP, "encap_too_deep", "more nested encapsulations than the decoder allows")       \
+    X(TRUNCATED_ENCAP_HEADER, "truncated_encap_header",                                            \
+      "frame ends inside an MPLS, GRE, VXLAN or Teredo header")                                    \
     /* IPv4 */                                                                                     \
     X(TRUNCATED_IP_HEADER, "truncated_ip_header", "frame ends inside the IP header")               \
     X(BAD_IP_VERSION, "bad_ip_version", "IP version field is neither 4 nor 6 as expected")         \
@@ -35,6 +38,18 @@ extern "C" {
       "IPv6 extension header longer than the payload it sits in")                                  \
     X(IPV6_EXT_CHAIN_TOO_LONG, "ipv6_ext_chain_too_long",                                          \
       "more IPv6 extension headers than the decoder allows")                                       \
+    /* IP fragment reassembly (tcpsift/defrag.h) */                                                \
+    X(FRAG_TRUNCATED, "frag_truncated", "fragment not captured whole: it cannot be reassembled")   \
+    X(FRAG_BAD_LENGTH, "frag_bad_length",                                                          \
+      "fragment other than the last is empty or not a multiple of 8 bytes")                        \
+    X(FRAG_TOO_LARGE, "frag_too_large",                                                            \
+      "fragment ends past 65535 bytes or past the per-datagram cap")                               \
+    X(FRAG_TINY, "frag_tiny",                                                                      \
+      "first fragment too short for the TCP header, or a TCP fragment at offset 8 (RFC 1858)")     \
+    X(FRAG_TEARDROP, "frag_teardrop",                                                              \
+      "fragment ends past the datagram end, or a last fragment ends before data already held")     \
+    X(FRAG_DUPLICATE_LAST, "frag_duplicate_last",                                                  \
+      "second last fragment (no more-fragments flag) with a different end")                        \
     /* TCP */                                                                                      \
     X(TRUNCATED_TCP_HEADER, "truncated_tcp_header", "frame ends inside the TCP header")            \
     X(BAD_TCP_DATA_OFFSET, "bad_tcp_data_offset",                                                  \

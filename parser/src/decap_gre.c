@@ -1,0 +1,62 @@
+/* GRE (RFC 2784 with the key and sequence fields of RFC 2890) and the ERSPAN headers GRE
+ * carries (draft-foschiano-erspan, types I-III). */
+#include "decode_internal.h"
+
+#define GRE_CHECKSUM 0x8000u
+#define GRE_ROUTING 0x4000u /* RFC 1701 source routing: not decoded */
+#define GRE_KEY 0x2000u
+#define GRE_SEQUENCE 0x1000u
+#define GRE_VERSION_MASK 0x0007u
+#define ERSPAN_II_LEN 8
+#define ERSPAN_III_LEN 12
+#define ERSPAN_III_PLATFORM_LEN 8 /* optional subheader when the O bit is set */
+
+/* Skip an ERSPAN header; the mirrored Ethernet frame follows. Type I has no header and is
+ * sent without the GRE sequence field. */
+static decap_result skip_erspan(tcpsift_cursor *c, uint16_t protocol, int has_sequence)
+{
+    const uint8_t *h;
+    if (protocol == ETHERTYPE_ERSPAN_I_II) {
+        if (!has_sequence) return DECAP_INNER;
+        return cursor_skip(c, ERSPAN_II_LEN) ? DECAP_INNER : DECAP_TRUNCATED;
+    }
+    if (!cursor_take(c, ERSPAN_III_LEN, &h)) return DECAP_TRUNCATED;
+    if ((h[11] & 1) && !cursor_skip(c, ERSPAN_III_PLATFORM_LEN)) return DECAP_TRUNCATED;
+    return DECAP_INNER;
+}
+
+decap_result decap_gre(tcpsift_cursor *c, uint16_t *ethertype)
+{
+    tcpsift_cursor probe = *c;
+    uint16_t flags, protocol;
+    if (!cursor_be16(&probe, &flags) || !cursor_be16(&probe, &protocol)) return DECAP_TRUNCATED;
+    /* Version 1 is PPTP's enhanced GRE (RFC 2637) and routing is obsolete: neither decoded. */
+    if ((flags & GRE_VERSION_MASK) != 0 || (flags & GRE_ROUTING)) return DECAP_NONE;
+    size_t optional = 0;
+    if (flags & GRE_CHECKSUM) optional += 4; /* checksum + reserved1 */
+    if (flags & GRE_KEY) optional += 4;
+    if (flags & GRE_SEQUENCE) optional += 4;
+    if (!cursor_skip(&probe, optional)) return DECAP_TRUNCATED;
+
+    decap_result r;
+    switch (protocol) {
+    case ETHERTYPE_IPV4:
+    case ETHERTYPE_IPV6:
+    case ETHERTYPE_MPLS_UNICAST:
+    case ETHERTYPE_MPLS_MULTICAST:
+    case ETHERTYPE_TEB:
+        r = DECAP_INNER;
+        break;
+    case ETHERTYPE_ERSPAN_I_II:
+    case ETHERTYPE_ERSPAN_III:
+        r = skip_erspan(&probe, protocol, (flags & GRE_SEQUENCE) != 0);
+        protocol = ETHERTYPE_TEB;
+        break;
+    default:
+        return DECAP_NONE;
+    }
+    if (r != DECAP_INNER) return r;
+    *c = probe;
+    *ethertype = protocol;
+    return DECAP_INNER;
+}
