@@ -221,7 +221,7 @@ typedef struct tcpsift_framer {
     /* delimiter search */
     uint64_t seen; /* bytes since frame start, final delimiter byte excluded */
     size_t match;  /* delimiter bytes currently matched (KMP state) */
-    int last_cr;   /* line: last content byte was '\r' */
+    int last_cr;   /* line: last content byte was a carriage return (CR) */
     uint8_t fail[TCPSIFT_FRAMER_MAX_DELIM]; /* KMP failure table */
     /* pending frame bytes = tail[0..tail_len) followed by views[0..nviews) */
     uint8_t *tail;
