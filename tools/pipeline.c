@@ -36,6 +36,9 @@ void pipeline_init(pipeline *p, json_writer *w)
     p->w = w;
     tcpsift_tracker_config_init(&p->cfg);
     p->cfg.reassemble = 1; /* stream byte counts and gaps need it */
+    /* The capture is mapped (or read whole) until the command ends: frames
+     * spanning segments are delivered as views, not copies. */
+    p->cfg.buffers_stable = 1;
     /* Delivered bytes kept per direction to tell a retransmission from a
      * conflicting overlap: 16 KiB bounds memory per connection. */
     p->cfg.reasm.max_retained_bytes = 16 * 1024;

@@ -251,8 +251,8 @@ void tcpsift_framer_destroy(tcpsift_framer *f)
     f->nviews = 0;
 }
 
-tcpsift_error tcpsift_framer_feed(tcpsift_framer *f, const uint8_t *data, size_t len,
-                                  tcpsift_frame_cb cb, void *ctx)
+static tcpsift_error framer_feed(tcpsift_framer *f, const uint8_t *data, size_t len,
+                                 tcpsift_frame_cb cb, void *ctx, int transient)
 {
     if (!f || !cb || (!data && len > 0) || f->finished) return TCPSIFT_E_INVALID_ARGUMENT;
     if (f->sticky != TCPSIFT_OK) return f->sticky;
@@ -280,9 +280,23 @@ tcpsift_error tcpsift_framer_feed(tcpsift_framer *f, const uint8_t *data, size_t
         framer_fail_memory(f);
         return f->sticky;
     }
-    /* COPY_TAIL: the caller reuses data after we return; keep no view into it. */
-    if (f->mode == TCPSIFT_FRAMER_COPY_TAIL && !framer_pend_settle(f)) return f->sticky;
+    /* COPY_TAIL, or a transient chunk: the caller reuses data after we
+     * return; keep no view into it. */
+    if ((f->mode == TCPSIFT_FRAMER_COPY_TAIL || transient) && !framer_pend_settle(f))
+        return f->sticky;
     return TCPSIFT_OK;
+}
+
+tcpsift_error tcpsift_framer_feed(tcpsift_framer *f, const uint8_t *data, size_t len,
+                                  tcpsift_frame_cb cb, void *ctx)
+{
+    return framer_feed(f, data, len, cb, ctx, 0);
+}
+
+tcpsift_error tcpsift_framer_feed_transient(tcpsift_framer *f, const uint8_t *data, size_t len,
+                                            tcpsift_frame_cb cb, void *ctx)
+{
+    return framer_feed(f, data, len, cb, ctx, 1);
 }
 
 tcpsift_error tcpsift_framer_gap(tcpsift_framer *f, uint64_t gap_len, tcpsift_frame_cb cb,

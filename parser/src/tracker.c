@@ -113,10 +113,16 @@ static void stream_on_data(void *ctx, uint64_t offset, const uint8_t *ptr, size_
 {
     direction_stream *ds = ctx;
     struct tcpsift_tracker *t = ds->t;
-    (void)copied;
     if (t->cfg.cb.on_data)
         t->cfg.cb.on_data(t->cfg.cb.ctx, ds->c->id, dir_of(ds->from), offset, ptr, len);
-    if (ds->has_framer) tcpsift_framer_feed(&ds->framer, ptr, len, deliver_frame, ds);
+    if (!ds->has_framer) return;
+    /* In-order bytes on arrival are views into the packet buffer; with
+     * stable buffers a frame spanning segments stays a list of views. Bytes
+     * the reassembler held were copied and live only during this call. */
+    if (copied)
+        tcpsift_framer_feed_transient(&ds->framer, ptr, len, deliver_frame, ds);
+    else
+        tcpsift_framer_feed(&ds->framer, ptr, len, deliver_frame, ds);
 }
 
 static void stream_on_gap(void *ctx, uint64_t offset, uint64_t len, tcpsift_reasm_gap_reason why)
@@ -186,11 +192,10 @@ static direction_stream *stream_get(struct tcpsift_tracker *t, conn *c, int from
             ds->has_reasm = 1;
     }
     if (t->cfg.framing && c->proto == 6) {
-        /* Reassembled bytes may come from the reassembler's own buffers,
-         * valid only during the callback: the framer copies its tails. */
         tcpsift_framer_alloc fa = {framer_realloc, framer_free, t};
-        if (tcpsift_framer_init(&ds->framer, &t->cfg.framer, TCPSIFT_FRAMER_COPY_TAIL, &fa) ==
-            TCPSIFT_OK)
+        tcpsift_framer_mode mode =
+            t->cfg.buffers_stable ? TCPSIFT_FRAMER_STABLE : TCPSIFT_FRAMER_COPY_TAIL;
+        if (tcpsift_framer_init(&ds->framer, &t->cfg.framer, mode, &fa) == TCPSIFT_OK)
             ds->has_framer = 1;
     }
     e->stream = ds;

@@ -250,6 +250,12 @@ void tcpsift_framer_destroy(tcpsift_framer *f);
 tcpsift_error tcpsift_framer_feed(tcpsift_framer *f, const uint8_t *data, size_t len,
                                   tcpsift_frame_cb cb, void *ctx);
 
+/* The same for a chunk that is valid only during this call (e.g. bytes a
+ * reassembler delivered from its own buffer) in a STABLE framer: its
+ * unfinished tail, and anything pending before it, is copied before the call
+ * returns. In COPY_TAIL mode it is tcpsift_framer_feed(). */
+tcpsift_error tcpsift_framer_feed_transient(tcpsift_framer *f, const uint8_t *data, size_t len,
+                                            tcpsift_frame_cb cb, void *ctx);
 /* gap_len bytes that were never seen; the stream offset advances by it. */
 tcpsift_error tcpsift_framer_gap(tcpsift_framer *f, uint64_t gap_len, tcpsift_frame_cb cb,
                                  void *ctx);
