@@ -183,7 +183,10 @@ static void sequence_analysis(struct tcpsift_tracker *t, conn *c, int from,
         conn_count_event(t, c, TCPSIFT_ANOMALY_ZERO_WINDOW_PROBE);
     if (seq_leq(end, s->next_seq)) {
         conn_count_event(t, c, TCPSIFT_ANOMALY_RETRANSMISSION);
-        if ((c->ep[1 - from].flags & EP_ACK_SEEN) && seq_leq(end, c->ep[1 - from].last_ack))
+        /* Spurious: re-sent *bytes* the peer already acknowledged (tshark
+         * requires payload too); a re-sent SYN or FIN alone is not. */
+        if (pkt->payload_len > 0 && (c->ep[1 - from].flags & EP_ACK_SEEN) &&
+            seq_leq(end, c->ep[1 - from].last_ack))
             conn_count_event(t, c, TCPSIFT_ANOMALY_SPURIOUS_RETRANSMISSION);
         if (pkt->payload_len > 0) zeek_history_counted(c, from, HIST_T);
         *new_data = 0;
