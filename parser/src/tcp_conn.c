@@ -213,7 +213,9 @@ static void ack_analysis(struct tcpsift_tracker *t, conn *c, int from, const tcp
     if (!(f & TCPSIFT_TCP_ACK) || (f & TCPSIFT_TCP_RST)) return;
     uint32_t ack = pkt->ack;
     if (s->flags & EP_ACK_SEEN) {
-        if (pure && ack == s->last_ack) {
+        /* tshark: neither a duplicate ACK nor a window update advertises a
+         * zero window (a zero window is its own event). */
+        if (pure && ack == s->last_ack && pkt->window != 0) {
             if (pkt->window == s->last_win) {
                 if (!(pkt->seq == s->next_seq - 1)) /* a keep-alive is not a dup ACK */
                     conn_count_event(t, c, TCPSIFT_ANOMALY_DUPLICATE_ACK);
