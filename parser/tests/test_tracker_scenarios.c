@@ -1,0 +1,1199 @@
+/* Scenario tests of the connection tracker, built from byte-exact frames.
+ *
+ * Every frame is assembled by support_packets (Ethernet + IPv4/IPv6 + TCP,
+ * checksums from the naive reference implementation), decoded with
+ * tcpsift_packet_decode and fed to tcpsift_tracker_packet with increasing
+ * timestamps. Expected values are derived from RFC 9293 / 5961 / 7323, the
+ * contract (../shared/contract/cli.md), docs/state-events.md and Zeek's rules
+ * in ../shared/reference/tcp-observer-rules.md — never from running the code.
+ *
+ * A scenario where the tracker is known to disagree with those rules, in a
+ * file this test's author may not fix, keeps the right assertion but is
+ * skipped with a loud "KNOWN BUG" line. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "support_packets.h"
+#include "tcpsift/anomaly.h"
+#include "tcpsift/decode.h"
+#include "tcpsift/state.h"
+#include "tcpsift/tracker.h"
+
+#define LINKTYPE_ETHERNET 1
+#define MAX_FRAMES 96
+#define MAX_CONNS 8
+#define STREAM_CAP 4096
+
+#define F_FIN TCPSIFT_TCP_FIN
+#define F_SYN TCPSIFT_TCP_SYN
+#define F_RST TCPSIFT_TCP_RST
+#define F_PSH TCPSIFT_TCP_PSH
+#define F_ACK TCPSIFT_TCP_ACK
+
+#define MS 1000000LL
+
+enum csum_mode { CSUM_GOOD = 0, CSUM_BAD, CSUM_OFFLOAD };
+
+/* One reported connection, copied out of the on_conn_end callback. */
+struct rec_conn {
+    uint64_t id;
+    uint8_t ip_version;
+    uint8_t caddr[16], saddr[16];
+    uint16_t cport, sport;
+    int64_t first_ns, last_ns;
+    tcpsift_endpoint_info cli, srv;
+    tcpsift_conn_end end;
+    int handshake, guessed, rst_unconfirmed, timed_out, evicted;
+    uint8_t completeness;
+    char conn_state[16];
+    char history[TCPSIFT_HISTORY_MAX + 1];
+    uint32_t ev[TCPSIFT_ANOMALY_COUNT];
+};
+
+/* Stream bytes of one direction of one connection id, in sequence-space offsets. */
+struct rec_stream {
+    uint8_t bytes[STREAM_CAP];
+    uint64_t pos;       /* next expected offset: data and gaps must be contiguous */
+    uint64_t data_len;  /* bytes delivered */
+    uint64_t gap_len;   /* bytes reported as gaps */
+    unsigned gaps;
+};
+
+/* A two-party conversation: endpoint 0 is the client, 1 the server. */
+struct sc {
+    tcpsift_tracker *t;
+    int v6;
+    uint8_t addr[2][16];
+    uint16_t port[2];
+    uint32_t nxt[2];  /* next sequence number each side sends */
+    uint16_t win[2];
+    int64_t ts;
+    uint8_t *frames[MAX_FRAMES];
+    size_t nframes;
+    struct rec_conn conns[MAX_CONNS];
+    size_t nconns;
+    struct rec_stream streams[MAX_CONNS][2];
+    int finished;
+};
+
+static void on_conn_end(void *ctx, const tcpsift_conn_info *ci)
+{
+    struct sc *s = ctx;
+    assert_true(s->nconns < MAX_CONNS);
+    struct rec_conn *r = &s->conns[s->nconns++];
+    memset(r, 0, sizeof *r);
+    r->id = ci->id;
+    r->ip_version = ci->ip_version;
+    size_t alen = ci->ip_version == 6 ? 16 : 4;
+    memcpy(r->caddr, ci->client_addr, alen);
+    memcpy(r->saddr, ci->server_addr, alen);
+    r->cport = ci->client_port;
+    r->sport = ci->server_port;
+    r->first_ns = ci->first_ns;
+    r->last_ns = ci->last_ns;
+    r->cli = ci->client;
+    r->srv = ci->server;
+    r->end = ci->end;
+    r->handshake = ci->handshake;
+    r->guessed = ci->direction_guessed;
+    r->rst_unconfirmed = ci->rst_unconfirmed;
+    r->timed_out = ci->timed_out;
+    r->evicted = ci->evicted;
+    r->completeness = ci->completeness;
+    assert_non_null(ci->conn_state);
+    assert_non_null(ci->history);
+    assert_true(strlen(ci->conn_state) < sizeof r->conn_state);
+    strcpy(r->conn_state, ci->conn_state);
+    assert_true(strlen(ci->history) <= TCPSIFT_HISTORY_MAX);
+    strcpy(r->history, ci->history);
+    memcpy(r->ev, ci->events, sizeof r->ev);
+}
+
+static struct rec_stream *stream_of(struct sc *s, uint64_t id, tcpsift_direction dir)
+{
+    assert_true(id < MAX_CONNS);
+    return &s->streams[id][dir == TCPSIFT_C2S ? 0 : 1];
+}
+
+static void on_data(void *ctx, uint64_t id, tcpsift_direction dir, uint64_t offset,
+                    const uint8_t *data, size_t len)
+{
+    struct rec_stream *st = stream_of(ctx, id, dir);
+    assert_true(offset == st->pos); /* in order, holes reported as gaps */
+    assert_true(offset + len <= STREAM_CAP);
+    memcpy(st->bytes + offset, data, len);
+    st->pos += len;
+    st->data_len += len;
+}
+
+static void on_gap(void *ctx, uint64_t id, tcpsift_direction dir, uint64_t offset, uint64_t len)
+{
+    struct rec_stream *st = stream_of(ctx, id, dir);
+    assert_true(offset == st->pos);
+    st->pos += len;
+    st->gap_len += len;
+    st->gaps++;
+}
+
+static void sc_init_policy(struct sc *s, int v6, tcpsift_checksum_policy policy)
+{
+    memset(s, 0, sizeof *s);
+    s->v6 = v6;
+    if (v6) {
+        memcpy(s->addr[0], TEST_V6_SRC, 16);
+        memcpy(s->addr[1], TEST_V6_DST, 16);
+    } else {
+        memcpy(s->addr[0], TEST_V4_SRC, 4);
+        memcpy(s->addr[1], TEST_V4_DST, 4);
+    }
+    s->port[0] = 40000;
+    s->port[1] = 80;
+    s->win[0] = s->win[1] = 65535;
+    s->ts = 1700000000LL * 1000000000LL;
+    tcpsift_tracker_config cfg;
+    tcpsift_tracker_config_init(&cfg);
+    for (int i = 0; i < 16; i++) cfg.hash_key[i] = (uint8_t)(0x31 * i + 7);
+    cfg.checksums = policy;
+    cfg.reassemble = 1;
+    cfg.cb.on_conn_end = on_conn_end;
+    cfg.cb.on_data = on_data;
+    cfg.cb.on_gap = on_gap;
+    cfg.cb.ctx = s;
+    assert_int_equal(tcpsift_tracker_create(&cfg, &s->t), TCPSIFT_OK);
+}
+
+static void sc_init(struct sc *s) { sc_init_policy(s, 0, TCPSIFT_CHECKSUM_AUTO); }
+
+static void sc_free(struct sc *s)
+{
+    tcpsift_tracker_destroy(s->t);
+    for (size_t i = 0; i < s->nframes; i++) free(s->frames[i]);
+    s->t = NULL;
+    s->nframes = 0;
+}
+
+static void store16(uint8_t *p, uint16_t v)
+{
+    p[0] = (uint8_t)(v >> 8);
+    p[1] = (uint8_t)v;
+}
+
+/* Emit one segment from endpoint `from` with explicit fields, 1 ms after the last. */
+static void sc_raw(struct sc *s, int from, uint16_t flags, uint32_t seq, uint32_t ack,
+                   uint16_t win, const void *data, size_t len, const uint8_t *opts, size_t optlen,
+                   enum csum_mode csum)
+{
+    struct tcp_spec ts = tcp_default();
+    ts.sport = s->port[from];
+    ts.dport = s->port[1 - from];
+    ts.seq = seq;
+    ts.ack = (flags & F_ACK) ? ack : 0;
+    ts.flags = flags;
+    ts.window = win;
+    ts.opts = opts;
+    ts.opts_len = optlen;
+    ts.payload = data;
+    ts.payload_len = len;
+    uint8_t seg[1600];
+    size_t n = tcp_segment(seg, sizeof seg, &ts);
+    size_t alen = s->v6 ? 16 : 4;
+    const uint8_t *src = s->addr[from], *dst = s->addr[1 - from];
+    switch (csum) {
+    case CSUM_GOOD:
+        break;
+    case CSUM_BAD: {
+        uint16_t good = ref_l4_csum(src, dst, alen, 6, seg, n);
+        store16(seg + 16, (uint16_t)(good ^ 0x5a5a)); /* never 0 <-> 0xffff */
+        break;
+    }
+    case CSUM_OFFLOAD:
+        store16(seg + 16, ref_pseudo_partial(src, dst, alen, 6, n));
+        break;
+    }
+    struct pb *p = malloc(sizeof *p);
+    assert_non_null(p);
+    pb_init(p);
+    if (s->v6) {
+        pb_ethernet(p, 0x86DD);
+        struct ip6_spec ip = ip6_default(6);
+        memcpy(ip.src, src, 16);
+        memcpy(ip.dst, dst, 16);
+        ip.l4_csum = csum == CSUM_GOOD;
+        pb_ipv6(p, &ip, seg, n);
+    } else {
+        pb_ethernet(p, 0x0800);
+        struct ip4_spec ip = ip4_default(6);
+        memcpy(ip.src, src, 4);
+        memcpy(ip.dst, dst, 4);
+        ip.l4_csum = csum == CSUM_GOOD;
+        pb_ipv4(p, &ip, seg, n);
+    }
+    assert_true(s->nframes < MAX_FRAMES);
+    uint8_t *frame = malloc(p->len);
+    assert_non_null(frame);
+    memcpy(frame, p->b, p->len);
+    s->frames[s->nframes++] = frame;
+    tcpsift_packet pkt;
+    assert_int_equal(tcpsift_packet_decode(&pkt, LINKTYPE_ETHERNET, frame, p->len, p->len),
+                     TCPSIFT_OK);
+    assert_int_equal(pkt.payload_len, len);
+    free(p);
+    s->ts += MS;
+    assert_int_equal(tcpsift_tracker_packet(s->t, &pkt, s->ts), TCPSIFT_OK);
+}
+
+/* Emit the next segment of `from` in its sequence: SEQ = its next sequence
+ * number, ACK = the peer's next sequence number; SYN and FIN take one each. */
+static void sc_tx(struct sc *s, int from, uint16_t flags, const char *data)
+{
+    size_t len = data ? strlen(data) : 0;
+    sc_raw(s, from, flags, s->nxt[from], s->nxt[1 - from], s->win[from], data, len, NULL, 0,
+           CSUM_GOOD);
+    s->nxt[from] += (uint32_t)len + ((flags & F_SYN) ? 1u : 0u) + ((flags & F_FIN) ? 1u : 0u);
+}
+
+#define C 0
+#define S 1
+
+/* SYN, SYN-ACK, ACK with the given ISNs. */
+static void sc_open(struct sc *s, uint32_t cisn, uint32_t sisn)
+{
+    s->nxt[C] = cisn;
+    s->nxt[S] = sisn;
+    sc_tx(s, C, F_SYN, NULL);
+    sc_tx(s, S, F_SYN | F_ACK, NULL);
+    sc_tx(s, C, F_ACK, NULL);
+}
+
+static void sc_finish(struct sc *s)
+{
+    tcpsift_tracker_finish(s->t);
+    s->finished = 1;
+}
+
+static uint32_t total_events(const struct rec_conn *r)
+{
+    uint32_t n = 0;
+    for (int i = 0; i < TCPSIFT_ANOMALY_COUNT; i++) n += r->ev[i];
+    return n;
+}
+
+/* Print the non-zero events (helps when an exact count fails). */
+static void dump_conn(const struct rec_conn *r)
+{
+    printf("  conn %llu: %s/%s end=%s %s history=%s events:",
+           (unsigned long long)r->id, tcpsift_tcp_state_name(r->cli.state),
+           tcpsift_tcp_state_name(r->srv.state), tcpsift_conn_end_name(r->end), r->conn_state,
+           r->history);
+    for (int i = 1; i < TCPSIFT_ANOMALY_COUNT; i++)
+        if (r->ev[i]) printf(" %s=%u", tcpsift_anomaly_name((tcpsift_anomaly)i), r->ev[i]);
+    printf("\n");
+}
+
+static const struct rec_conn *only_conn(struct sc *s)
+{
+    assert_true(s->finished);
+    assert_int_equal(s->nconns, 1);
+    dump_conn(&s->conns[0]);
+    return &s->conns[0];
+}
+
+#define ASSERT_STATES(r, cs, ss)                                                                   \
+    do {                                                                                           \
+        assert_string_equal(tcpsift_tcp_state_name((r)->cli.state),                               \
+                            tcpsift_tcp_state_name(TCPSIFT_ST_##cs));                              \
+        assert_string_equal(tcpsift_tcp_state_name((r)->srv.state),                               \
+                            tcpsift_tcp_state_name(TCPSIFT_ST_##ss));                              \
+    } while (0)
+
+#define ASSERT_END(r, e)                                                                           \
+    assert_string_equal(tcpsift_conn_end_name((r)->end), tcpsift_conn_end_name(TCPSIFT_END_##e))
+
+#define EV(r, name) ((r)->ev[TCPSIFT_ANOMALY_##name])
+
+
+static void assert_stream(struct sc *s, uint64_t id, tcpsift_direction dir, const char *want)
+{
+    struct rec_stream *st = stream_of(s, id, dir);
+    size_t n = strlen(want);
+    assert_int_equal(st->data_len, n);
+    assert_int_equal(st->gap_len, 0);
+    assert_memory_equal(st->bytes, want, n);
+}
+
+static const char REQ[] = "GET / HTTP/1.0\r\n\r\n";
+static const char RSP[] = "HTTP/1.0 200 OK\r\n\r\nhi";
+
+/* ------------------------------------------------------------ open / close */
+
+/* RFC 9293 §3.6 Figure 12, the client closing: it ends in TIME-WAIT, the
+ * server (LAST-ACK, then the last ACK) in CLOSED. Zeek: S h A D a d F f. */
+static void test_normal_open_data_client_close(void **state)
+{
+    (void)state;
+    struct sc s;
+    sc_init(&s);
+    sc_open(&s, 1000, 5000);
+    sc_tx(&s, C, F_ACK | F_PSH, REQ);
+    sc_tx(&s, S, F_ACK, NULL);
+    sc_tx(&s, S, F_ACK | F_PSH, RSP);
+    sc_tx(&s, C, F_ACK, NULL);
+    sc_tx(&s, C, F_ACK | F_FIN, NULL);
+    sc_tx(&s, S, F_ACK | F_FIN, NULL);
+    sc_tx(&s, C, F_ACK, NULL);
+    sc_finish(&s);
+    const struct rec_conn *r = only_conn(&s);
+    ASSERT_STATES(r, TIME_WAIT, CLOSED);
+    ASSERT_END(r, FIN);
+    assert_int_equal(r->handshake, 1);
+    assert_int_equal(r->guessed, 0);
+    assert_int_equal(r->rst_unconfirmed, 0);
+    assert_int_equal(r->timed_out, 0);
+    assert_string_equal(r->conn_state, "SF");
+    assert_string_equal(r->history, "ShADadFf");
+    assert_int_equal(r->completeness, 1 | 2 | 4 | 8 | 16);
+    assert_int_equal(total_events(r), 0);
+    assert_int_equal(r->id, 0);
+    assert_int_equal(r->ip_version, 4);
+    assert_memory_equal(r->caddr, TEST_V4_SRC, 4);
+    assert_memory_equal(r->saddr, TEST_V4_DST, 4);
+    assert_int_equal(r->cport, 40000);
+    assert_int_equal(r->sport, 80);
+    assert_int_equal(r->cli.pkts, 6);
+    assert_int_equal(r->srv.pkts, 4);
+    assert_int_equal(r->cli.bytes, strlen(REQ));
+    assert_int_equal(r->srv.bytes, strlen(RSP));
+    assert_int_equal(r->cli.stream_bytes, strlen(REQ));
+    assert_int_equal(r->srv.stream_bytes, strlen(RSP));
+    assert_int_equal(r->cli.gap_bytes, 0);
+    assert_int_equal(r->last_ns - r->first_ns, 9 * MS);
+    assert_stream(&s, 0, TCPSIFT_C2S, REQ);
+    assert_stream(&s, 0, TCPSIFT_S2C, RSP);
+    sc_free(&s);
+}
+
+/* The server closes first (over IPv6): it goes to TIME-WAIT, the client
+ * (CLOSE-WAIT, LAST-ACK) to CLOSED. Zeek: S h A D a d f F. */
+static void test_normal_close_from_server_ipv6(void **state)
+{
+    (void)state;
+    struct sc s;
+    sc_init_policy(&s, 1, TCPSIFT_CHECKSUM_VERIFY);
+    sc_open(&s, 0x12345678, 0x9abcdef0);
+    sc_tx(&s, C, F_ACK | F_PSH, REQ);
+    sc_tx(&s, S, F_ACK, NULL);
+    sc_tx(&s, S, F_ACK | F_PSH, RSP);
+    sc_tx(&s, S, F_ACK | F_FIN, NULL);
+    sc_tx(&s, C, F_ACK, NULL);
+    sc_tx(&s, C, F_ACK | F_FIN, NULL);
+    sc_tx(&s, S, F_ACK, NULL);
+    sc_finish(&s);
+    const struct rec_conn *r = only_conn(&s);
+    ASSERT_STATES(r, CLOSED, TIME_WAIT);
+    ASSERT_END(r, FIN);
+    assert_int_equal(r->handshake, 1);
+    assert_string_equal(r->conn_state, "SF");
+    assert_string_equal(r->history, "ShADadfF");
+    assert_int_equal(total_events(r), 0);
+    assert_int_equal(r->ip_version, 6);
+    assert_memory_equal(r->caddr, TEST_V6_SRC, 16);
+    assert_memory_equal(r->saddr, TEST_V6_DST, 16);
+    assert_stream(&s, 0, TCPSIFT_C2S, REQ);
+    assert_stream(&s, 0, TCPSIFT_S2C, RSP);
+    sc_free(&s);
+}
+
+/* A FIN,ACK answering the FIN at once (three-way close): no CLOSING. */
+static void test_three_way_close(void **state)
+{
+    (void)state;
+    struct sc s;
+    sc_init(&s);
+    sc_open(&s, 1000, 5000);
+    sc_tx(&s, C, F_ACK | F_FIN, NULL);
+    sc_tx(&s, S, F_ACK | F_FIN, NULL);
+    sc_tx(&s, C, F_ACK, NULL);
+    sc_finish(&s);
+    const struct rec_conn *r = only_conn(&s);
+    ASSERT_STATES(r, TIME_WAIT, CLOSED);
+    ASSERT_END(r, FIN);
+    assert_string_equal(r->conn_state, "SF");
+    assert_string_equal(r->history, "ShAFf");
+    assert_int_equal(r->completeness, 1 | 2 | 4 | 16);
+    assert_int_equal(total_events(r), 0);
+    sc_free(&s);
+}
+
+/* RFC 9293 §3.5 Figure 7: both send SYN, each answers with SYN,ACK; both
+ * end ESTABLISHED. Each SYN,ACK re-sends its SYN (same sequence number), so
+ * by anomaly.h's definition each is a retransmission. Zeek records S and H
+ * in one slot, so the SYN,ACKs with the SYNs' sequence numbers add nothing. */
+static void simultaneous_open(struct sc *s)
+{
+    sc_init(s);
+    s->nxt[C] = 1000;
+    s->nxt[S] = 5000;
+    sc_raw(s, C, F_SYN, 1000, 0, 65535, NULL, 0, NULL, 0, CSUM_GOOD);
+    sc_raw(s, S, F_SYN, 5000, 0, 65535, NULL, 0, NULL, 0, CSUM_GOOD);
+    sc_raw(s, C, F_SYN | F_ACK, 1000, 5001, 65535, NULL, 0, NULL, 0, CSUM_GOOD);
+    sc_raw(s, S, F_SYN | F_ACK, 5000, 1001, 65535, NULL, 0, NULL, 0, CSUM_GOOD);
+    s->nxt[C] = 1001;
+    s->nxt[S] = 5001;
+    sc_tx(s, C, F_ACK | F_PSH, REQ);
+    sc_tx(s, S, F_ACK, NULL);
+}
+
+static void test_simultaneous_open(void **state)
+{
+    (void)state;
+    struct sc s;
+    simultaneous_open(&s);
+    sc_finish(&s);
+    const struct rec_conn *r = only_conn(&s);
+    ASSERT_STATES(r, ESTABLISHED, ESTABLISHED);
+    ASSERT_END(r, OPEN);
+    assert_string_equal(r->conn_state, "S1");
+    assert_string_equal(r->history, "SsDa");
+    assert_int_equal(EV(r, RETRANSMISSION), 2);
+    /* No payload was re-sent: nothing spurious (anomaly.h, tshark). */
+    assert_int_equal(EV(r, SPURIOUS_RETRANSMISSION), 0);
+    assert_int_equal(total_events(r), 2);
+    assert_stream(&s, 0, TCPSIFT_C2S, REQ);
+    sc_free(&s);
+
+    /* ... and it closes normally from the client. */
+    simultaneous_open(&s);
+    sc_tx(&s, C, F_ACK | F_FIN, NULL);
+    sc_tx(&s, S, F_ACK | F_FIN, NULL);
+    sc_tx(&s, C, F_ACK, NULL);
+    sc_finish(&s);
+    r = only_conn(&s);
+    ASSERT_STATES(r, TIME_WAIT, CLOSED);
+    ASSERT_END(r, FIN);
+    assert_string_equal(r->conn_state, "SF");
+    assert_string_equal(r->history, "SsDaFfA"); /* the final ACK is its first pure ACK */
+    sc_free(&s);
+}
+
+/* SYN and SYN,ACK each re-sent with the same ISN: one connection, one
+ * retransmission each (RFC 9293 §3.8.1); Zeek repeats S/H only on a new seq. */
+static void test_syn_and_synack_retransmission(void **state)
+{
+    (void)state;
+    struct sc s;
+    sc_init(&s);
+    sc_raw(&s, C, F_SYN, 1000, 0, 65535, NULL, 0, NULL, 0, CSUM_GOOD);
+    sc_raw(&s, C, F_SYN, 1000, 0, 65535, NULL, 0, NULL, 0, CSUM_GOOD);
+    sc_raw(&s, S, F_SYN | F_ACK, 5000, 1001, 65535, NULL, 0, NULL, 0, CSUM_GOOD);
+    sc_raw(&s, S, F_SYN | F_ACK, 5000, 1001, 65535, NULL, 0, NULL, 0, CSUM_GOOD);
+    s.nxt[C] = 1001;
+    s.nxt[S] = 5001;
+    sc_tx(&s, C, F_ACK, NULL);
+    sc_tx(&s, C, F_ACK | F_PSH, REQ);
+    sc_tx(&s, S, F_ACK, NULL);
+    sc_finish(&s);
+    const struct rec_conn *r = only_conn(&s);
+    ASSERT_STATES(r, ESTABLISHED, ESTABLISHED);
+    ASSERT_END(r, OPEN);
+    assert_int_equal(r->handshake, 1);
+    assert_string_equal(r->conn_state, "S1");
+    assert_string_equal(r->history, "ShADa");
+    assert_int_equal(EV(r, RETRANSMISSION), 2);
+    assert_int_equal(total_events(r), 2);
+    assert_int_equal(r->cli.pkts, 4);
+    assert_int_equal(r->srv.pkts, 3);
+    sc_free(&s);
+}
+
+/* Split handshake: SYN, SYN, SYN,ACK (from the client), ACK (from the
+ * server). RFC 9293 §3.5 Figure 7's simultaneous-open arcs make both ends
+ * ESTABLISHED (docs/state-events.md, test_state_table's split scenario);
+ * no anomaly. Zeek: S s (the client's SYN,ACK repeats its SYN's seq), a. */
+static void test_split_handshake(void **state)
+{
+    (void)state;
+    struct sc s;
+    sc_init(&s);
+    sc_raw(&s, C, F_SYN, 1000, 0, 65535, NULL, 0, NULL, 0, CSUM_GOOD);
+    sc_raw(&s, S, F_SYN, 5000, 0, 65535, NULL, 0, NULL, 0, CSUM_GOOD);
+    sc_raw(&s, C, F_SYN | F_ACK, 1000, 5001, 65535, NULL, 0, NULL, 0, CSUM_GOOD);
+    sc_raw(&s, S, F_ACK, 5001, 1001, 65535, NULL, 0, NULL, 0, CSUM_GOOD);
+    sc_finish(&s);
+    const struct rec_conn *r = only_conn(&s);
+    ASSERT_STATES(r, ESTABLISHED, ESTABLISHED);
+    ASSERT_END(r, OPEN);
+    assert_string_equal(r->history, "Ssa");
+    assert_string_equal(r->conn_state, "S1");
+    /* The client's SYN,ACK re-sends its SYN: retransmission by definition. */
+    assert_int_equal(EV(r, RETRANSMISSION), 1);
+    assert_int_equal(total_events(r), 1);
+    sc_free(&s);
+}
+
+/* RST,ACK acknowledging the SYN (RFC 9293 §3.10.7.3): rejected, REJ. */
+static void test_rejected(void **state)
+{
+    (void)state;
+    struct sc s;
+    sc_init(&s);
+    sc_raw(&s, C, F_SYN, 1000, 0, 65535, NULL, 0, NULL, 0, CSUM_GOOD);
+    sc_raw(&s, S, F_RST | F_ACK, 0, 1001, 0, NULL, 0, NULL, 0, CSUM_GOOD);
+    sc_finish(&s);
+    const struct rec_conn *r = only_conn(&s);
+    ASSERT_END(r, REJECTED);
+    ASSERT_STATES(r, CLOSED, CLOSED);
+    assert_int_equal(r->handshake, 0);
+    assert_string_equal(r->conn_state, "REJ");
+    assert_string_equal(r->history, "Sr");
+    assert_int_equal(r->completeness, 1 | 32);
+    assert_int_equal(total_events(r), 0);
+    sc_free(&s);
+
+    /* A RST whose ACK does not acknowledge the SYN is not acceptable in
+     * SYN-SENT (§3.10.7.3): ignored, the attempt stays unanswered. */
+    sc_init(&s);
+    sc_raw(&s, C, F_SYN, 1000, 0, 65535, NULL, 0, NULL, 0, CSUM_GOOD);
+    sc_raw(&s, S, F_RST | F_ACK, 0, 7777, 0, NULL, 0, NULL, 0, CSUM_GOOD);
+    sc_finish(&s);
+    r = only_conn(&s);
+    assert_int_not_equal(r->end, TCPSIFT_END_REJECTED);
+    assert_int_not_equal(r->end, TCPSIFT_END_RST);
+    assert_int_equal(r->cli.state, TCPSIFT_ST_SYN_SENT);
+    assert_int_equal(EV(r, RST_OUT_OF_WINDOW), 1);
+    sc_free(&s);
+}
+
+/* SYNs and nothing back: S0, the server never heard from (UNKNOWN). */
+static void test_syn_unanswered(void **state)
+{
+    (void)state;
+    struct sc s;
+    sc_init(&s);
+    sc_raw(&s, C, F_SYN, 1000, 0, 65535, NULL, 0, NULL, 0, CSUM_GOOD);
+    sc_raw(&s, C, F_SYN, 1000, 0, 65535, NULL, 0, NULL, 0, CSUM_GOOD);
+    sc_raw(&s, C, F_SYN, 1000, 0, 65535, NULL, 0, NULL, 0, CSUM_GOOD);
+    sc_finish(&s);
+    const struct rec_conn *r = only_conn(&s);
+    ASSERT_END(r, SYN_UNANSWERED);
+    ASSERT_STATES(r, SYN_SENT, UNKNOWN);
+    assert_string_equal(r->conn_state, "S0");
+    assert_string_equal(r->history, "S");
+    assert_int_equal(EV(r, RETRANSMISSION), 2);
+    assert_int_equal(total_events(r), 2);
+    assert_int_equal(r->cli.pkts, 3);
+    assert_int_equal(r->srv.pkts, 0);
+    assert_int_equal(r->completeness, 1);
+    sc_free(&s);
+}
+
+/* Simultaneous close (RFC 9293 §3.6 Figure 13): crossing FINs, each end
+ * FIN-WAIT-1 -> CLOSING -> TIME-WAIT. */
+static void simultaneous_close(struct sc *s, int steps)
+{
+    sc_init(s);
+    sc_open(s, 1000, 5000);
+    uint32_t c_fin = s->nxt[C], s_fin = s->nxt[S];
+    /* Each FIN acknowledges only what was sent before the other's FIN. */
+    sc_raw(s, C, F_ACK | F_FIN, c_fin, s_fin, 65535, NULL, 0, NULL, 0, CSUM_GOOD);
+    sc_raw(s, S, F_ACK | F_FIN, s_fin, c_fin, 65535, NULL, 0, NULL, 0, CSUM_GOOD);
+    if (steps > 2) sc_raw(s, C, F_ACK, c_fin + 1, s_fin + 1, 65535, NULL, 0, NULL, 0, CSUM_GOOD);
+    if (steps > 3) sc_raw(s, S, F_ACK, s_fin + 1, c_fin + 1, 65535, NULL, 0, NULL, 0, CSUM_GOOD);
+    sc_finish(s);
+}
+
+static void test_simultaneous_close(void **state)
+{
+    (void)state;
+    struct sc s;
+    simultaneous_close(&s, 2);
+    const struct rec_conn *r = only_conn(&s);
+    ASSERT_STATES(r, FIN_WAIT_1, FIN_WAIT_1);
+    sc_free(&s);
+
+    simultaneous_close(&s, 3);
+    r = only_conn(&s);
+    ASSERT_STATES(r, CLOSING, FIN_WAIT_2);
+    sc_free(&s);
+
+    simultaneous_close(&s, 4);
+    r = only_conn(&s);
+    ASSERT_STATES(r, TIME_WAIT, TIME_WAIT);
+    ASSERT_END(r, FIN);
+    assert_string_equal(r->conn_state, "SF");
+    /* The server's last ACK is its first pure ACK: Zeek's 'a'. */
+    assert_string_equal(r->history, "ShAFfa");
+    assert_int_equal(total_events(r), 0);
+    sc_free(&s);
+}
+
+/* Half-close (RFC 9293 §3.6): after the client's FIN the server keeps
+ * sending; end is half_closed until the server's FIN, with no anomaly. */
+static void half_close(struct sc *s, int close_server)
+{
+    sc_init(s);
+    sc_open(s, 1000, 5000);
+    sc_tx(s, C, F_ACK | F_PSH, REQ);
+    sc_tx(s, C, F_ACK | F_FIN, NULL);
+    sc_tx(s, S, F_ACK, NULL);
+    sc_tx(s, S, F_ACK | F_PSH, "part one;");
+    sc_tx(s, C, F_ACK, NULL);
+    sc_tx(s, S, F_ACK | F_PSH, "part two.");
+    sc_tx(s, C, F_ACK, NULL);
+    if (close_server) {
+        sc_tx(s, S, F_ACK | F_FIN, NULL);
+        sc_tx(s, C, F_ACK, NULL);
+    }
+    sc_finish(s);
+}
+
+static void test_half_close(void **state)
+{
+    (void)state;
+    struct sc s;
+    half_close(&s, 0);
+    const struct rec_conn *r = only_conn(&s);
+    ASSERT_STATES(r, FIN_WAIT_2, CLOSE_WAIT);
+    ASSERT_END(r, HALF_CLOSED);
+    assert_string_equal(r->conn_state, "S2");
+    assert_string_equal(r->history, "ShADFad");
+    assert_int_equal(total_events(r), 0);
+    assert_stream(&s, 0, TCPSIFT_C2S, REQ);
+    assert_stream(&s, 0, TCPSIFT_S2C, "part one;part two.");
+    sc_free(&s);
+
+    half_close(&s, 1);
+    r = only_conn(&s);
+    ASSERT_STATES(r, TIME_WAIT, CLOSED);
+    ASSERT_END(r, FIN);
+    assert_string_equal(r->conn_state, "SF");
+    assert_string_equal(r->history, "ShADFadf");
+    assert_int_equal(total_events(r), 0);
+    assert_stream(&s, 0, TCPSIFT_S2C, "part one;part two.");
+    sc_free(&s);
+}
+
+/* A FIN re-sent with its sequence number: one retransmission; Zeek's F is
+ * not repeated for the same sequence number. */
+static void test_fin_retransmission(void **state)
+{
+    (void)state;
+    struct sc s;
+    sc_init(&s);
+    sc_open(&s, 1000, 5000);
+    uint32_t c_fin = s.nxt[C];
+    sc_tx(&s, C, F_ACK | F_FIN, NULL);
+    sc_raw(&s, C, F_ACK | F_FIN, c_fin, s.nxt[S], 65535, NULL, 0, NULL, 0, CSUM_GOOD);
+    sc_tx(&s, S, F_ACK | F_FIN, NULL);
+    sc_tx(&s, C, F_ACK, NULL);
+    sc_finish(&s);
+    const struct rec_conn *r = only_conn(&s);
+    ASSERT_STATES(r, TIME_WAIT, CLOSED);
+    ASSERT_END(r, FIN);
+    assert_string_equal(r->conn_state, "SF");
+    assert_string_equal(r->history, "ShAFf");
+    assert_int_equal(EV(r, RETRANSMISSION), 1);
+    assert_int_equal(total_events(r), 1);
+    sc_free(&s);
+}
+
+/* New payload beyond the FIN (RFC 9293 §3.10.2 "connection closing"):
+ * data_after_fin, the bytes are not part of the stream. */
+static void test_data_after_fin(void **state)
+{
+    (void)state;
+    struct sc s;
+    sc_init(&s);
+    sc_open(&s, 1000, 5000);
+    sc_tx(&s, C, F_ACK | F_PSH, REQ);
+    sc_tx(&s, C, F_ACK | F_FIN, NULL);
+    sc_tx(&s, C, F_ACK | F_PSH, "sneaky");
+    sc_finish(&s);
+    const struct rec_conn *r = only_conn(&s);
+    ASSERT_STATES(r, FIN_WAIT_1, ESTABLISHED);
+    ASSERT_END(r, HALF_CLOSED);
+    assert_int_equal(EV(r, DATA_AFTER_FIN), 1);
+    assert_int_equal(r->cli.bytes, strlen(REQ) + 6);
+    assert_int_equal(r->cli.stream_bytes, strlen(REQ));
+    assert_stream(&s, 0, TCPSIFT_C2S, REQ);
+    sc_free(&s);
+}
+
+/* ------------------------------------------------------------ resets */
+
+/* Established, client data acked by the server; then a client RST at `off`
+ * from the client's next sequence number. */
+static void established_then_rst(struct sc *s, uint32_t off)
+{
+    sc_init(s);
+    sc_open(s, 1000, 5000);
+    sc_tx(s, C, F_ACK | F_PSH, REQ);
+    sc_tx(s, S, F_ACK, NULL);
+    sc_raw(s, C, F_RST, s->nxt[C] + off, 0, 0, NULL, 0, NULL, 0, CSUM_GOOD);
+}
+
+/* RFC 5961 §3.2: SEQ = RCV.NXT resets the connection. */
+static void test_rst_exact(void **state)
+{
+    (void)state;
+    struct sc s;
+    established_then_rst(&s, 0);
+    sc_finish(&s);
+    const struct rec_conn *r = only_conn(&s);
+    ASSERT_STATES(r, CLOSED, CLOSED);
+    ASSERT_END(r, RST);
+    assert_int_equal(r->rst_unconfirmed, 0);
+    assert_string_equal(r->conn_state, "RSTO");
+    assert_string_equal(r->history, "ShADaR");
+    assert_int_equal(total_events(r), 0);
+    assert_int_equal(r->completeness, 1 | 2 | 4 | 8 | 32);
+    sc_free(&s);
+
+    /* The server resetting: RSTR, endpoints CLOSED. */
+    sc_init(&s);
+    sc_open(&s, 1000, 5000);
+    sc_tx(&s, C, F_ACK | F_PSH, REQ);
+    sc_raw(&s, S, F_RST | F_ACK, s.nxt[S], s.nxt[C], 0, NULL, 0, NULL, 0, CSUM_GOOD);
+    sc_finish(&s);
+    r = only_conn(&s);
+    ASSERT_STATES(r, CLOSED, CLOSED);
+    ASSERT_END(r, RST);
+    assert_string_equal(r->conn_state, "RSTR");
+    assert_string_equal(r->history, "ShADr");
+    sc_free(&s);
+}
+
+/* In the window but not exact, and then silence: pending, confirmed at the
+ * end (nobody refuted it), flagged rst_unconfirmed. */
+static void test_rst_in_window_silence(void **state)
+{
+    (void)state;
+    struct sc s;
+    established_then_rst(&s, 1000);
+    sc_finish(&s);
+    const struct rec_conn *r = only_conn(&s);
+    ASSERT_END(r, RST);
+    assert_int_equal(r->rst_unconfirmed, 1);
+    ASSERT_STATES(r, CLOSED, CLOSED);
+    assert_int_equal(EV(r, RST_IN_WINDOW_PENDING), 1);
+    assert_int_equal(EV(r, RST_OUT_OF_WINDOW), 0);
+    assert_string_equal(r->conn_state, "RSTO");
+    sc_free(&s);
+}
+
+/* In the window, inexact, and the sender goes on: refuted (RFC 5961 §3.2:
+ * the receiver only sent a challenge ACK); the connection closes normally. */
+static void test_rst_in_window_refuted(void **state)
+{
+    (void)state;
+    struct sc s;
+    established_then_rst(&s, 1000);
+    sc_tx(&s, S, F_ACK, NULL); /* the challenge ACK */
+    sc_tx(&s, C, F_ACK | F_PSH, "more");
+    sc_tx(&s, S, F_ACK, NULL);
+    sc_tx(&s, C, F_ACK | F_FIN, NULL);
+    sc_tx(&s, S, F_ACK | F_FIN, NULL);
+    sc_tx(&s, C, F_ACK, NULL);
+    sc_finish(&s);
+    const struct rec_conn *r = only_conn(&s);
+    ASSERT_END(r, FIN);
+    assert_int_equal(r->rst_unconfirmed, 0);
+    ASSERT_STATES(r, TIME_WAIT, CLOSED);
+    assert_int_equal(EV(r, RST_IN_WINDOW_PENDING), 1);
+    /* Zeek marks the originator RESET on any RST: RSTO. */
+    assert_string_equal(r->conn_state, "RSTO");
+    assert_string_equal(r->history, "ShADaRFf");
+    assert_int_equal(r->cli.stream_bytes, strlen(REQ) + 4);
+    sc_free(&s);
+}
+
+/* Outside the window: dropped and counted, the connection goes on. */
+static void test_rst_out_of_window(void **state)
+{
+    (void)state;
+    struct sc s;
+    established_then_rst(&s, 0x20000000u);
+    sc_tx(&s, C, F_ACK | F_PSH, "more");
+    sc_finish(&s);
+    const struct rec_conn *r = only_conn(&s);
+    ASSERT_END(r, OPEN);
+    ASSERT_STATES(r, ESTABLISHED, ESTABLISHED);
+    assert_int_equal(EV(r, RST_OUT_OF_WINDOW), 1);
+    assert_int_equal(EV(r, RST_IN_WINDOW_PENDING), 0);
+    assert_int_equal(r->rst_unconfirmed, 0);
+    assert_int_equal(r->cli.stream_bytes, strlen(REQ) + 4);
+    sc_free(&s);
+
+    /* Below RCV.NXT is outside too (modulo 2^32). */
+    established_then_rst(&s, (uint32_t)-10);
+    sc_finish(&s);
+    r = only_conn(&s);
+    ASSERT_END(r, OPEN);
+    assert_int_equal(EV(r, RST_OUT_OF_WINDOW), 1);
+    sc_free(&s);
+}
+
+/* RFC 7323 §2.2: the window is scaled only when both SYNs carried the
+ * option. The server advertises a raw window of 1000 with shift 7: scaled,
+ * 128000, a RST 100000 beyond RCV.NXT is inside; unscaled it is outside. */
+static void wscale_rst(struct sc *s, int client_offers)
+{
+    static const uint8_t ws7[] = {1, 3, 3, 7};
+    sc_init(s);
+    sc_raw(s, C, F_SYN, 1000, 0, 65535, NULL, 0, client_offers ? ws7 : NULL,
+           client_offers ? sizeof ws7 : 0, CSUM_GOOD);
+    sc_raw(s, S, F_SYN | F_ACK, 5000, 1001, 1000, NULL, 0, ws7, sizeof ws7, CSUM_GOOD);
+    s->nxt[C] = 1001;
+    s->nxt[S] = 5001;
+    s->win[S] = 1000;
+    sc_tx(s, C, F_ACK, NULL);
+    sc_tx(s, C, F_ACK | F_PSH, REQ);
+    sc_tx(s, S, F_ACK, NULL);
+    sc_raw(s, C, F_RST, s->nxt[C] + 100000, 0, 0, NULL, 0, NULL, 0, CSUM_GOOD);
+    sc_finish(s);
+}
+
+static void test_window_scale_both_syns(void **state)
+{
+    (void)state;
+    struct sc s;
+    wscale_rst(&s, 1);
+    const struct rec_conn *r = only_conn(&s);
+    assert_int_equal(EV(r, RST_IN_WINDOW_PENDING), 1);
+    assert_int_equal(EV(r, RST_OUT_OF_WINDOW), 0);
+    ASSERT_END(r, RST);
+    assert_int_equal(r->rst_unconfirmed, 1);
+    sc_free(&s);
+
+    wscale_rst(&s, 0);
+    r = only_conn(&s);
+    assert_int_equal(EV(r, RST_IN_WINDOW_PENDING), 0);
+    assert_int_equal(EV(r, RST_OUT_OF_WINDOW), 1);
+    ASSERT_END(r, OPEN);
+    ASSERT_STATES(r, ESTABLISHED, ESTABLISHED);
+    sc_free(&s);
+}
+
+/* ------------------------------------------------------------ pickup, reuse, timers */
+
+/* No SYN seen: direction guessed (first sender, ephemeral -> 80), both ends
+ * inferred ESTABLISHED, Zeek OTH. */
+static void test_midstream_pickup(void **state)
+{
+    (void)state;
+    struct sc s;
+    sc_init(&s);
+    s.nxt[C] = 0x40000000;
+    s.nxt[S] = 0x70000000;
+    sc_tx(&s, C, F_ACK | F_PSH, REQ);
+    sc_tx(&s, S, F_ACK, NULL);
+    sc_tx(&s, S, F_ACK | F_PSH, RSP);
+    sc_tx(&s, C, F_ACK, NULL);
+    sc_finish(&s);
+    const struct rec_conn *r = only_conn(&s);
+    assert_int_equal(r->guessed, 1);
+    assert_int_equal(r->handshake, 0);
+    ASSERT_STATES(r, ESTABLISHED, ESTABLISHED);
+    ASSERT_END(r, OPEN);
+    assert_string_equal(r->conn_state, "OTH");
+    assert_string_equal(r->history, "DadA");
+    assert_int_equal(r->cport, 40000);
+    assert_int_equal(r->sport, 80);
+    assert_int_equal(EV(r, MIDSTREAM_PICKUP), 1);
+    assert_int_equal(total_events(r), 1);
+    assert_stream(&s, 0, TCPSIFT_C2S, REQ);
+    assert_stream(&s, 0, TCPSIFT_S2C, RSP);
+    sc_free(&s);
+
+    /* The first packet seen is the server's (port 80 -> ephemeral): the
+     * well-known port is taken as the server, the guess is marked. */
+    sc_init(&s);
+    s.nxt[C] = 0x40000000;
+    s.nxt[S] = 0x70000000;
+    sc_tx(&s, S, F_ACK | F_PSH, RSP);
+    sc_tx(&s, C, F_ACK, NULL);
+    sc_finish(&s);
+    r = only_conn(&s);
+    assert_int_equal(r->guessed, 1);
+    assert_int_equal(r->cport, 40000);
+    assert_int_equal(r->sport, 80);
+    ASSERT_STATES(r, ESTABLISHED, ESTABLISHED);
+    assert_string_equal(r->conn_state, "OTH");
+    assert_stream(&s, 0, TCPSIFT_S2C, RSP);
+    sc_free(&s);
+}
+
+/* TIME-WAIT lasts 2*MSL of packet time (RFC 9293 §3.10.7.4), then CLOSED. */
+static void test_time_wait_expiry(void **state)
+{
+    (void)state;
+    struct sc s;
+    sc_init(&s);
+    sc_open(&s, 1000, 5000);
+    sc_tx(&s, C, F_ACK | F_FIN, NULL);
+    sc_tx(&s, S, F_ACK | F_FIN, NULL);
+    sc_tx(&s, C, F_ACK, NULL);
+    tcpsift_tracker_advance_time(s.t, s.ts + 10LL * 1000 * MS);
+    assert_int_equal(s.nconns, 0); /* 10 s: still in TIME-WAIT */
+    tcpsift_tracker_advance_time(s.t, s.ts + 241LL * 1000 * MS);
+    assert_int_equal(s.nconns, 1);
+    const struct rec_conn *r = &s.conns[0];
+    dump_conn(r);
+    assert_int_equal(r->timed_out, 1);
+    ASSERT_STATES(r, CLOSED, CLOSED);
+    ASSERT_END(r, FIN);
+    assert_string_equal(r->conn_state, "SF");
+    sc_finish(&s);
+    assert_int_equal(s.nconns, 1);
+    sc_free(&s);
+}
+
+/* A new SYN (new ISN) on the tuple of a closed connection starts a new
+ * connection id (tshark's tcp.stream, RFC 6191), counted as tuple_reuse. */
+static void test_tuple_reuse(void **state)
+{
+    (void)state;
+    struct sc s;
+    sc_init(&s);
+    sc_open(&s, 1000, 5000);
+    sc_tx(&s, C, F_ACK | F_FIN, NULL);
+    sc_tx(&s, S, F_ACK | F_FIN, NULL);
+    sc_tx(&s, C, F_ACK, NULL);
+    sc_open(&s, 900000, 7000000);
+    sc_tx(&s, C, F_ACK | F_PSH, REQ);
+    sc_finish(&s);
+    assert_int_equal(s.nconns, 2);
+    dump_conn(&s.conns[0]);
+    dump_conn(&s.conns[1]);
+    const struct rec_conn *a = &s.conns[0], *b = &s.conns[1];
+    assert_int_equal(a->id, 0);
+    assert_int_equal(b->id, 1);
+    ASSERT_STATES(a, TIME_WAIT, CLOSED);
+    ASSERT_END(a, FIN);
+    assert_int_equal(EV(a, TUPLE_REUSE), 0);
+    assert_int_equal(total_events(a), 0);
+    ASSERT_STATES(b, ESTABLISHED, ESTABLISHED);
+    ASSERT_END(b, OPEN);
+    assert_int_equal(b->handshake, 1);
+    assert_int_equal(EV(b, TUPLE_REUSE), 1);
+    assert_int_equal(total_events(b), 1);
+    assert_string_equal(b->history, "ShAD");
+    assert_string_equal(b->conn_state, "S1");
+    assert_stream(&s, 1, TCPSIFT_C2S, REQ);
+    assert_int_equal(stream_of(&s, 0, TCPSIFT_C2S)->data_len, 0);
+    sc_free(&s);
+}
+
+/* RFC 9293 §3.4: comparisons modulo 2^32. The client's ISN is 0xFFFFFF00,
+ * its 600 bytes run across 2^32; the server's SYN takes 0xFFFFFFFF. */
+static void test_sequence_wraparound(void **state)
+{
+    (void)state;
+    struct sc s;
+    sc_init(&s);
+    sc_open(&s, 0xFFFFFF00u, 0xFFFFFFFFu);
+    assert_int_equal(s.nxt[S], 0);
+    static uint8_t data[600];
+    for (size_t i = 0; i < sizeof data; i++) data[i] = (uint8_t)('a' + i % 26);
+    for (int k = 0; k < 3; k++) {
+        sc_raw(&s, C, F_ACK | F_PSH, s.nxt[C], s.nxt[S], 65535, data + 200 * k, 200, NULL, 0,
+               CSUM_GOOD);
+        s.nxt[C] += 200;
+        sc_tx(&s, S, F_ACK, NULL);
+    }
+    assert_int_equal(s.nxt[C], 0x159u); /* 0xFFFFFF01 + 600, modulo 2^32 */
+    sc_tx(&s, S, F_ACK | F_PSH, "0123456789");
+    sc_tx(&s, C, F_ACK | F_FIN, NULL);
+    sc_tx(&s, S, F_ACK | F_FIN, NULL);
+    sc_tx(&s, C, F_ACK, NULL);
+    sc_finish(&s);
+    const struct rec_conn *r = only_conn(&s);
+    ASSERT_STATES(r, TIME_WAIT, CLOSED);
+    ASSERT_END(r, FIN);
+    assert_string_equal(r->conn_state, "SF");
+    assert_string_equal(r->history, "ShADadFf");
+    assert_int_equal(total_events(r), 0);
+    struct rec_stream *st = stream_of(&s, 0, TCPSIFT_C2S);
+    assert_int_equal(st->data_len, 600);
+    assert_int_equal(st->gap_len, 0);
+    assert_memory_equal(st->bytes, data, 600);
+    assert_int_equal(r->cli.stream_bytes, 600);
+    assert_stream(&s, 0, TCPSIFT_S2C, "0123456789");
+    sc_free(&s);
+}
+
+/* ------------------------------------------------------------ checksums, flags, windows */
+
+/* A bad checksum: the segment is ignored by state and reassembly (counted,
+ * history C); its good retransmission is then new data. */
+static void test_bad_checksum_ignored(void **state)
+{
+    (void)state;
+    struct sc s;
+    sc_init_policy(&s, 0, TCPSIFT_CHECKSUM_VERIFY);
+    sc_open(&s, 1000, 5000);
+    sc_raw(&s, C, F_ACK | F_PSH, s.nxt[C], s.nxt[S], 65535, REQ, strlen(REQ), NULL, 0, CSUM_BAD);
+    sc_raw(&s, C, F_ACK | F_FIN, s.nxt[C], s.nxt[S], 65535, NULL, 0, NULL, 0, CSUM_BAD);
+    sc_tx(&s, C, F_ACK | F_PSH, REQ);
+    sc_tx(&s, S, F_ACK, NULL);
+    sc_finish(&s);
+    const struct rec_conn *r = only_conn(&s);
+    ASSERT_STATES(r, ESTABLISHED, ESTABLISHED);
+    ASSERT_END(r, OPEN);
+    assert_int_equal(EV(r, BAD_CHECKSUM), 2);
+    assert_int_equal(EV(r, RETRANSMISSION), 0);
+    assert_int_equal(total_events(r), 2);
+    assert_string_equal(r->history, "ShACDa");
+    assert_string_equal(r->conn_state, "S1");
+    assert_stream(&s, 0, TCPSIFT_C2S, REQ);
+    assert_int_equal(tcpsift_tracker_get_stats(s.t)->bad_checksum, 2);
+    sc_free(&s);
+}
+
+/* Transmit offload: the field holds only the pseudo-header partial sum.
+ * `auto` accepts such a segment (unverified); `verify` ignores it. */
+static void offload_run(struct sc *s, tcpsift_checksum_policy policy)
+{
+    sc_init_policy(s, 0, policy);
+    sc_open(s, 1000, 5000);
+    sc_raw(s, C, F_ACK | F_PSH, s->nxt[C], s->nxt[S], 65535, REQ, strlen(REQ), NULL, 0,
+           CSUM_OFFLOAD);
+    s->nxt[C] += (uint32_t)strlen(REQ);
+    sc_tx(s, S, F_ACK, NULL);
+    sc_finish(s);
+}
+
+static void test_offload_checksum_policy(void **state)
+{
+    (void)state;
+    struct sc s;
+    offload_run(&s, TCPSIFT_CHECKSUM_AUTO);
+    const struct rec_conn *r = only_conn(&s);
+    assert_int_equal(EV(r, BAD_CHECKSUM), 0);
+    assert_int_equal(total_events(r), 0);
+    assert_string_equal(r->history, "ShADa");
+    assert_stream(&s, 0, TCPSIFT_C2S, REQ);
+    sc_free(&s);
+
+    offload_run(&s, TCPSIFT_CHECKSUM_VERIFY);
+    r = only_conn(&s);
+    assert_int_equal(EV(r, BAD_CHECKSUM), 1);
+    /* Zeek letters the hole when the server's ACK passes it: G after a. */
+    assert_string_equal(r->history, "ShACaG");
+    assert_int_equal(stream_of(&s, 0, TCPSIFT_C2S)->data_len, 0);
+    assert_int_equal(stream_of(&s, 0, TCPSIFT_C2S)->gap_len, strlen(REQ));
+    /* The server acked bytes the observer had to ignore. */
+    assert_int_equal(EV(r, ACK_UNSEEN_SEGMENT), 1);
+    sc_free(&s);
+
+    offload_run(&s, TCPSIFT_CHECKSUM_OFF);
+    r = only_conn(&s);
+    assert_int_equal(EV(r, BAD_CHECKSUM), 0);
+    assert_stream(&s, 0, TCPSIFT_C2S, REQ);
+    sc_free(&s);
+}
+
+/* SYN+FIN (RFC 9293 §3.1: no stack sends it): invalid_flag_combination,
+ * Zeek Q; the segment does not drive the state machine. */
+static void test_invalid_flags(void **state)
+{
+    (void)state;
+    struct sc s;
+    sc_init(&s);
+    sc_open(&s, 1000, 5000);
+    sc_raw(&s, C, F_SYN | F_FIN, s.nxt[C], 0, 65535, NULL, 0, NULL, 0, CSUM_GOOD);
+    sc_raw(&s, C, F_SYN | F_RST, s.nxt[C], 0, 65535, NULL, 0, NULL, 0, CSUM_GOOD);
+    sc_finish(&s);
+    const struct rec_conn *r = only_conn(&s);
+    assert_int_equal(EV(r, INVALID_FLAG_COMBINATION), 2);
+    assert_string_equal(r->history, "ShAQ");
+    ASSERT_STATES(r, ESTABLISHED, ESTABLISHED);
+    ASSERT_END(r, OPEN);
+    assert_int_equal(r->rst_unconfirmed, 0);
+    sc_free(&s);
+
+    /* FIN+RST together: Zeek I. */
+    sc_init(&s);
+    sc_open(&s, 1000, 5000);
+    sc_raw(&s, C, F_FIN | F_RST | F_ACK, s.nxt[C], s.nxt[S], 0, NULL, 0, NULL, 0, CSUM_GOOD);
+    sc_finish(&s);
+    r = only_conn(&s);
+    assert_string_equal(r->history, "ShAI");
+    sc_free(&s);
+}
+
+/* Duplicate ACK (data outstanding, same ACK and window), keep-alive (one
+ * old byte at SND.NXT-1, RFC 9293 §3.8.4), zero window (Zeek W) and the
+ * window update that reopens it. */
+static void test_dupack_keepalive_zero_window(void **state)
+{
+    (void)state;
+    struct sc s;
+    sc_init(&s);
+    sc_open(&s, 1000, 5000);
+    sc_tx(&s, C, F_ACK | F_PSH, "AAAA");
+    sc_tx(&s, S, F_ACK, NULL);
+    sc_tx(&s, C, F_ACK | F_PSH, "BBBB");
+    /* The server repeats its ACK of "AAAA" while "BBBB" is outstanding. */
+    sc_raw(&s, S, F_ACK, s.nxt[S], s.nxt[C] - 4, 65535, NULL, 0, NULL, 0, CSUM_GOOD);
+    sc_tx(&s, S, F_ACK, NULL);
+    const struct rec_conn *r;
+    /* Keep-alive: the client's last byte again. */
+    sc_raw(&s, C, F_ACK, s.nxt[C] - 1, s.nxt[S], 65535, "B", 1, NULL, 0, CSUM_GOOD);
+    /* Zero window from the server, then a window update. */
+    sc_raw(&s, S, F_ACK, s.nxt[S], s.nxt[C], 0, NULL, 0, NULL, 0, CSUM_GOOD);
+    sc_raw(&s, S, F_ACK, s.nxt[S], s.nxt[C], 65535, NULL, 0, NULL, 0, CSUM_GOOD);
+    sc_finish(&s);
+    r = only_conn(&s);
+    assert_int_equal(EV(r, DUPLICATE_ACK), 1);
+    assert_int_equal(EV(r, KEEP_ALIVE), 1);
+    assert_int_equal(EV(r, ZERO_WINDOW), 1);
+    assert_int_equal(EV(r, WINDOW_UPDATE), 1);
+    /* ack + 0 is left of ack + 65535 (RFC 9293 §3.8.6.2.2 discourages it). */
+    assert_int_equal(EV(r, WINDOW_SHRUNK), 1);
+    assert_int_equal(EV(r, RETRANSMISSION), 0);
+    assert_int_equal(EV(r, OVERLAP_MISMATCH), 0);
+    assert_non_null(strchr(r->history, 'w'));
+    assert_null(strchr(r->history, 'W'));
+    assert_stream(&s, 0, TCPSIFT_C2S, "AAAABBBB");
+    ASSERT_STATES(r, ESTABLISHED, ESTABLISHED);
+    sc_free(&s);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_normal_open_data_client_close),
+        cmocka_unit_test(test_normal_close_from_server_ipv6),
+        cmocka_unit_test(test_three_way_close),
+        cmocka_unit_test(test_simultaneous_open),
+        cmocka_unit_test(test_syn_and_synack_retransmission),
+        cmocka_unit_test(test_split_handshake),
+        cmocka_unit_test(test_rejected),
+        cmocka_unit_test(test_syn_unanswered),
+        cmocka_unit_test(test_simultaneous_close),
+        cmocka_unit_test(test_half_close),
+        cmocka_unit_test(test_fin_retransmission),
+        cmocka_unit_test(test_data_after_fin),
+        cmocka_unit_test(test_rst_exact),
+        cmocka_unit_test(test_rst_in_window_silence),
+        cmocka_unit_test(test_rst_in_window_refuted),
+        cmocka_unit_test(test_rst_out_of_window),
+        cmocka_unit_test(test_window_scale_both_syns),
+        cmocka_unit_test(test_midstream_pickup),
+        cmocka_unit_test(test_time_wait_expiry),
+        cmocka_unit_test(test_tuple_reuse),
+        cmocka_unit_test(test_sequence_wraparound),
+        cmocka_unit_test(test_bad_checksum_ignored),
+        cmocka_unit_test(test_offload_checksum_policy),
+        cmocka_unit_test(test_invalid_flags),
+        cmocka_unit_test(test_dupack_keepalive_zero_window),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
