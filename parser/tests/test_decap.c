@@ -1,0 +1,532 @@
+/* Decapsulation: byte-exact vectors for MPLS, PPP link types, PPPoE, IP-in-IP, GRE (with
+ * ERSPAN), VXLAN and Teredo, each decoded with every prefix placed at a guard page. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "support_packets.h"
+#include "tcpsift/decode.h"
+
+static const uint8_t OUTER_V4_SRC[4] = {198, 51, 100, 1}, OUTER_V4_DST[4] = {198, 51, 100, 2};
+
+/* Full decode under the guard page plus every shorter capture: each prefix must be sane, and
+ * its encap list a prefix of the full one (a cut frame can only know fewer outer layers). */
+static void decode_tunnel(struct decoded *d, int linktype, const struct pb *p)
+{
+    memset(d, 0, sizeof *d);
+    d->frame = guard_place(&d->g, p->b, p->len);
+    assert_non_null(d->frame);
+    d->len = p->len;
+    d->rc = tcpsift_packet_decode(&d->pkt, linktype, d->frame, p->len, p->len);
+    assert_int_equal(d->rc, d->pkt.error);
+    tcpsift_packet_verify_checksums(&d->pkt);
+    check_packet_sane(&d->pkt);
+    for (size_t k = 0; k < p->len; k++) {
+        struct guard_buf g;
+        const uint8_t *f = guard_place(&g, p->b, k);
+        assert_non_null(f);
+        tcpsift_packet pre;
+        tcpsift_error rc = tcpsift_packet_decode(&pre, linktype, f, k, p->len);
+        assert_int_equal(rc, pre.error);
+        tcpsift_packet_verify_checksums(&pre);
+        check_packet_sane(&pre);
+        assert_true(pre.encap_count <= d->pkt.encap_count);
+        assert_memory_equal(pre.encap, d->pkt.encap, pre.encap_count);
+        guard_release(&g);
+    }
+}
+
+/* The default IPv4/IPv6 TCP "hello" segment (support_packets.h) is the innermost datagram. */
+static void expect_inner_default(const struct decoded *d, size_t l3, int version)
+{
+    const tcpsift_packet *p = &d->pkt;
+    assert_int_equal(p->error, TCPSIFT_OK);
+    assert_int_equal(p->ip_version, version);
+    assert_int_equal(p->l3_offset, l3);
+    assert_ptr_equal(p->ip_header.ptr, d->frame + l3);
+    assert_memory_equal(p->src, version == 4 ? TEST_V4_SRC : TEST_V6_SRC, version == 4 ? 4 : 16);
+    assert_memory_equal(p->dst, version == 4 ? TEST_V4_DST : TEST_V6_DST, version == 4 ? 4 : 16);
+    assert_int_equal(p->ip_proto, 6);
+    assert_int_equal(p->sport, 40000);
+    assert_int_equal(p->dport, 80);
+    assert_int_equal(p->seq, 0x01020304);
+    assert_int_equal(p->payload_len, 5);
+    assert_memory_equal(p->payload.ptr, "hello", 5);
+    assert_int_equal(p->l4_csum, TCPSIFT_CSUM_GOOD);
+    assert_true(p->layers & TCPSIFT_LAYER_TCP);
+    assert_false(p->layers & TCPSIFT_LAYER_UDP);
+}
+
+static void expect_encap(const tcpsift_packet *p, const uint8_t *kinds, size_t n)
+{
+    assert_int_equal(p->encap_count, n);
+    assert_memory_equal(p->encap, kinds, n);
+}
+
+/* Bytes of a default inner datagram, for building tunnels around it. */
+static size_t inner_default(uint8_t *out, int version)
+{
+    struct pb p;
+    pb_init(&p);
+    if (version == 4)
+        pb_default_ipv4_tcp(&p);
+    else
+        pb_default_ipv6_tcp(&p);
+    memcpy(out, p.b, p.len);
+    return p.len;
+}
+
+static size_t outer_ipv4(struct pb *p, uint8_t proto, const uint8_t *l4, size_t n)
+{
+    struct ip4_spec ip = ip4_default(proto);
+    memcpy(ip.src, OUTER_V4_SRC, 4);
+    memcpy(ip.dst, OUTER_V4_DST, 4);
+    ip.l4_csum = proto == 17;
+    return pb_ipv4(p, &ip, l4, n);
+}
+
+static size_t outer_ipv6(struct pb *p, uint8_t next, const uint8_t *l4, size_t n)
+{
+    struct ip6_spec ip = ip6_default(next);
+    ip.src[15] = 0x99;
+    ip.l4_csum = next == 17;
+    return pb_ipv6(p, &ip, l4, n);
+}
+
+/* ---------------------------------------------------------------- MPLS */
+
+static void test_mpls_two_labels_ipv4(void **state)
+{
+    (void)state;
+    struct pb p;
+    pb_init(&p);
+    pb_ethernet(&p, 0x8847);
+    pb_be32(&p, 100u << 12 | 64);             /* label 100, TTL 64 */
+    pb_be32(&p, 200u << 12 | 0x100 | 64);     /* label 200, bottom of stack */
+    pb_default_ipv4_tcp(&p);
+    struct decoded d;
+    decode_tunnel(&d, TCPSIFT_LINK_ETHERNET, &p);
+    expect_inner_default(&d, 22, 4);
+    const uint8_t want[] = {TCPSIFT_ENCAP_MPLS};
+    expect_encap(&d.pkt, want, 1);
+    assert_int_equal(d.pkt.ethertype, 0x0800);
+    guard_release(&d.g);
+}
+
+static void test_mpls_multicast_ipv6_under_vlan(void **state)
+{
+    (void)state;
+    struct pb p;
+    pb_init(&p);
+    pb_ethernet(&p, 0x8100);
+    pb_vlan(&p, 7, 0x8848);
+    pb_be32(&p, 5u << 12 | 0x100 | 1);
+    pb_default_ipv6_tcp(&p);
+    struct decoded d;
+    decode_tunnel(&d, TCPSIFT_LINK_ETHERNET, &p);
+    expect_inner_default(&d, 22, 6);
+    const uint8_t want[] = {TCPSIFT_ENCAP_VLAN, TCPSIFT_ENCAP_MPLS};
+    expect_encap(&d.pkt, want, 2);
+    assert_int_equal(d.pkt.vlan_ids[0], 7);
+    guard_release(&d.g);
+}
+
+static void test_mpls_stack_too_deep(void **state)
+{
+    (void)state;
+    struct pb p;
+    pb_init(&p);
+    pb_ethernet(&p, 0x8847);
+    for (int i = 0; i < TCPSIFT_MAX_MPLS_LABELS; i++) pb_be32(&p, (uint32_t)i << 12 | 64);
+    pb_be32(&p, 0x100 | 64);
+    pb_default_ipv4_tcp(&p);
+    struct decoded d;
+    decode_tunnel(&d, TCPSIFT_LINK_ETHERNET, &p);
+    assert_int_equal(d.pkt.error, TCPSIFT_E_ENCAP_TOO_DEEP);
+    assert_int_equal(d.pkt.layers, TCPSIFT_LAYER_LINK);
+    guard_release(&d.g);
+}
+
+static void test_mpls_truncated_and_non_ip(void **state)
+{
+    (void)state;
+    struct pb p;
+    pb_init(&p);
+    pb_ethernet(&p, 0x8847);
+    pb_be32(&p, 1u << 12 | 64); /* no bottom of stack, then the frame ends */
+    struct decoded d;
+    decode_tunnel(&d, TCPSIFT_LINK_ETHERNET, &p);
+    assert_int_equal(d.pkt.error, TCPSIFT_E_TRUNCATED_ENCAP_HEADER);
+    guard_release(&d.g);
+
+    pb_init(&p);
+    pb_ethernet(&p, 0x8847);
+    pb_be32(&p, 1u << 12 | 0x100 | 64);
+    pb_be32(&p, 0); /* a pseudowire control word: not IP, not an error */
+    decode_tunnel(&d, TCPSIFT_LINK_ETHERNET, &p);
+    assert_int_equal(d.pkt.error, TCPSIFT_OK);
+    assert_int_equal(d.pkt.ip_version, 0);
+    assert_int_equal(d.pkt.encap_count, 1);
+    guard_release(&d.g);
+}
+
+/* ---------------------------------------------------------------- PPP link types */
+
+static void ppp_case(int linktype, const uint8_t *link, size_t n, int version, size_t encaps)
+{
+    struct pb p;
+    pb_init(&p);
+    pb_bytes(&p, link, n);
+    if (version == 4)
+        pb_default_ipv4_tcp(&p);
+    else
+        pb_default_ipv6_tcp(&p);
+    struct decoded d;
+    decode_tunnel(&d, linktype, &p);
+    expect_inner_default(&d, n, version);
+    assert_int_equal(d.pkt.encap_count, encaps);
+    guard_release(&d.g);
+}
+
+static void test_ppp_link_types(void **state)
+{
+    (void)state;
+    const uint8_t hdlc_v4[] = {0xFF, 0x03, 0x00, 0x21};
+    const uint8_t bare_v6[] = {0x00, 0x57};
+    const uint8_t compressed_v4[] = {0x21}; /* RFC 1661 §6.5 protocol field compression */
+    const uint8_t cisco_v4[] = {0x0F, 0x00, 0x08, 0x00};
+    const uint8_t cisco_v6[] = {0x8F, 0x00, 0x86, 0xDD};
+    const uint8_t pppoe_v4[] = {0x11, 0x00, 0x12, 0x34, 0x00, 0x2F, 0x00, 0x21};
+    ppp_case(TCPSIFT_LINK_PPP, hdlc_v4, sizeof hdlc_v4, 4, 0);
+    ppp_case(TCPSIFT_LINK_PPP, bare_v6, sizeof bare_v6, 6, 0);
+    ppp_case(TCPSIFT_LINK_PPP, compressed_v4, sizeof compressed_v4, 4, 0);
+    ppp_case(TCPSIFT_LINK_PPP_HDLC, hdlc_v4, sizeof hdlc_v4, 4, 0);
+    ppp_case(TCPSIFT_LINK_PPP_HDLC, cisco_v4, sizeof cisco_v4, 4, 0);
+    ppp_case(TCPSIFT_LINK_C_HDLC, cisco_v6, sizeof cisco_v6, 6, 0);
+    ppp_case(TCPSIFT_LINK_PPP_ETHER, pppoe_v4, sizeof pppoe_v4, 4, 1);
+    assert_string_equal(tcpsift_linktype_name(9), "ppp");
+    assert_string_equal(tcpsift_linktype_name(50), "ppp_hdlc");
+    assert_true(tcpsift_linktype_supported(104));
+}
+
+static void test_ppp_lcp_is_not_ip(void **state)
+{
+    (void)state;
+    const uint8_t lcp[] = {0xFF, 0x03, 0xC0, 0x21, 0x01, 0x01, 0x00, 0x04};
+    struct pb p;
+    pb_init(&p);
+    pb_bytes(&p, lcp, sizeof lcp);
+    struct decoded d;
+    decode_tunnel(&d, TCPSIFT_LINK_PPP, &p);
+    assert_int_equal(d.pkt.error, TCPSIFT_OK);
+    assert_int_equal(d.pkt.layers, TCPSIFT_LAYER_LINK);
+    guard_release(&d.g);
+}
+
+/* ---------------------------------------------------------------- IP in IP */
+
+static void ipip_case(int outer, int inner)
+{
+    uint8_t in[128];
+    size_t n = inner_default(in, inner);
+    struct pb p;
+    pb_init(&p);
+    pb_ethernet(&p, outer == 4 ? 0x0800 : 0x86DD);
+    uint8_t proto = inner == 4 ? 4 : 41;
+    if (outer == 4)
+        outer_ipv4(&p, proto, in, n);
+    else
+        outer_ipv6(&p, proto, in, n);
+    struct decoded d;
+    decode_tunnel(&d, TCPSIFT_LINK_ETHERNET, &p);
+    expect_inner_default(&d, 14 + (outer == 4 ? 20u : 40u), inner);
+    const uint8_t want[] = {TCPSIFT_ENCAP_IPIP};
+    expect_encap(&d.pkt, want, 1);
+    guard_release(&d.g);
+}
+
+static void test_ip_in_ip(void **state)
+{
+    (void)state;
+    ipip_case(4, 4);
+    ipip_case(4, 6);
+    ipip_case(6, 4);
+    ipip_case(6, 6);
+}
+
+static void test_nesting_too_deep(void **state)
+{
+    (void)state;
+    uint8_t a[PB_MAX], b[PB_MAX];
+    size_t n = inner_default(a, 4);
+    for (int i = 0; i < TCPSIFT_MAX_ENCAP + 1; i++) {
+        struct pb p;
+        pb_init(&p);
+        outer_ipv4(&p, 4, a, n);
+        memcpy(b, p.b, p.len);
+        memcpy(a, b, p.len);
+        n = p.len;
+    }
+    struct pb p;
+    pb_init(&p);
+    pb_bytes(&p, a, n);
+    struct decoded d;
+    decode_tunnel(&d, TCPSIFT_LINK_RAW, &p);
+    assert_int_equal(d.pkt.error, TCPSIFT_E_ENCAP_TOO_DEEP);
+    assert_int_equal(d.pkt.encap_count, TCPSIFT_MAX_ENCAP);
+    /* The packet describes the deepest datagram reached: the 9th IPv4 header, proto 4. */
+    assert_int_equal(d.pkt.l3_offset, 20u * TCPSIFT_MAX_ENCAP);
+    assert_int_equal(d.pkt.ip_proto, 4);
+    assert_false(d.pkt.layers & TCPSIFT_LAYER_TCP);
+    guard_release(&d.g);
+}
+
+/* ---------------------------------------------------------------- GRE */
+
+static void test_gre_checksum_key_sequence(void **state)
+{
+    (void)state;
+    uint8_t in[128], gre[256];
+    size_t n = inner_default(in, 4);
+    size_t g = 0;
+    gre[g++] = 0xB0; /* C, K, S */
+    gre[g++] = 0x00;
+    gre[g++] = 0x08;
+    gre[g++] = 0x00;
+    memset(gre + g, 0xAB, 12); /* checksum+reserved, key, sequence */
+    g += 12;
+    memcpy(gre + g, in, n);
+    struct pb p;
+    pb_init(&p);
+    pb_ethernet(&p, 0x0800);
+    outer_ipv4(&p, 47, gre, g + n);
+    struct decoded d;
+    decode_tunnel(&d, TCPSIFT_LINK_ETHERNET, &p);
+    expect_inner_default(&d, 14 + 20 + 16, 4);
+    const uint8_t want[] = {TCPSIFT_ENCAP_GRE};
+    expect_encap(&d.pkt, want, 1);
+    guard_release(&d.g);
+}
+
+static void test_vlan_mpls_gre_bridged_ethernet(void **state)
+{
+    (void)state;
+    /* GRE carrying transparent Ethernet bridging with a VLAN tag, over MPLS over VLAN. */
+    uint8_t in[128], gre[256];
+    size_t n = inner_default(in, 6);
+    struct pb inner_eth;
+    pb_init(&inner_eth);
+    pb_ethernet(&inner_eth, 0x8100);
+    pb_vlan(&inner_eth, 42, 0x86DD);
+    pb_bytes(&inner_eth, in, n);
+    size_t g = 0;
+    gre[g++] = 0x00;
+    gre[g++] = 0x00;
+    gre[g++] = 0x65;
+    gre[g++] = 0x58;
+    memcpy(gre + g, inner_eth.b, inner_eth.len);
+    struct pb p;
+    pb_init(&p);
+    pb_ethernet(&p, 0x8100);
+    pb_vlan(&p, 10, 0x8847);
+    pb_be32(&p, 77u << 12 | 0x100 | 9);
+    outer_ipv4(&p, 47, gre, g + inner_eth.len);
+    struct decoded d;
+    decode_tunnel(&d, TCPSIFT_LINK_ETHERNET, &p);
+    expect_inner_default(&d, 18 + 4 + 20 + 4 + 18, 6);
+    const uint8_t want[] = {TCPSIFT_ENCAP_VLAN, TCPSIFT_ENCAP_MPLS, TCPSIFT_ENCAP_GRE,
+                            TCPSIFT_ENCAP_VLAN};
+    expect_encap(&d.pkt, want, 4);
+    assert_int_equal(d.pkt.vlan_count, 2);
+    assert_int_equal(d.pkt.vlan_ids[0], 10);
+    assert_int_equal(d.pkt.vlan_ids[1], 42);
+    guard_release(&d.g);
+}
+
+static void erspan_case(uint16_t gre_flags, uint16_t protocol, const uint8_t *hdr, size_t hlen,
+                        size_t expect_l3)
+{
+    uint8_t in[128], gre[256];
+    size_t n = inner_default(in, 4);
+    size_t g = 0;
+    gre[g++] = (uint8_t)(gre_flags >> 8);
+    gre[g++] = (uint8_t)gre_flags;
+    gre[g++] = (uint8_t)(protocol >> 8);
+    gre[g++] = (uint8_t)protocol;
+    if (gre_flags & 0x1000) {
+        memset(gre + g, 0, 4);
+        g += 4;
+    }
+    if (hlen) memcpy(gre + g, hdr, hlen);
+    g += hlen;
+    struct pb eth;
+    pb_init(&eth);
+    pb_ethernet(&eth, 0x0800);
+    memcpy(gre + g, eth.b, eth.len);
+    g += eth.len;
+    memcpy(gre + g, in, n);
+    struct pb p;
+    pb_init(&p);
+    pb_ethernet(&p, 0x0800);
+    outer_ipv4(&p, 47, gre, g + n);
+    struct decoded d;
+    decode_tunnel(&d, TCPSIFT_LINK_ETHERNET, &p);
+    expect_inner_default(&d, expect_l3, 4);
+    const uint8_t want[] = {TCPSIFT_ENCAP_GRE};
+    expect_encap(&d.pkt, want, 1);
+    guard_release(&d.g);
+}
+
+static void test_gre_erspan(void **state)
+{
+    (void)state;
+    const uint8_t type2[8] = {0x10, 0x01, 0x00, 0x05, 0, 0, 0, 0};
+    const uint8_t type3_platform[20] = {0x20, 0x01, 0x00, 0x05, 0, 0, 0, 0, 0, 0, 0, 0x01};
+    erspan_case(0x0000, 0x88BE, NULL, 0, 14 + 20 + 4 + 14);                 /* type I */
+    erspan_case(0x1000, 0x88BE, type2, sizeof type2, 14 + 20 + 8 + 8 + 14); /* type II */
+    erspan_case(0x1000, 0x22EB, type3_platform, sizeof type3_platform,
+                14 + 20 + 8 + 20 + 14); /* type III with the platform subheader */
+}
+
+static void test_gre_not_decoded_and_truncated(void **state)
+{
+    (void)state;
+    uint8_t in[128], gre[256];
+    size_t n = inner_default(in, 4);
+    /* Version 1 (PPTP enhanced GRE) is left as the outer datagram, without error. */
+    const uint8_t v1[] = {0x30, 0x01, 0x88, 0x0B, 0, 0, 0, 0};
+    memcpy(gre, v1, sizeof v1);
+    memcpy(gre + sizeof v1, in, n);
+    struct pb p;
+    pb_init(&p);
+    pb_ethernet(&p, 0x0800);
+    outer_ipv4(&p, 47, gre, sizeof v1 + n);
+    struct decoded d;
+    decode_tunnel(&d, TCPSIFT_LINK_ETHERNET, &p);
+    assert_int_equal(d.pkt.error, TCPSIFT_OK);
+    assert_int_equal(d.pkt.ip_proto, 47);
+    assert_memory_equal(d.pkt.src, OUTER_V4_SRC, 4);
+    assert_int_equal(d.pkt.encap_count, 0);
+    guard_release(&d.g);
+
+    /* Key flag set but the key is not there. */
+    const uint8_t cut[] = {0x20, 0x00, 0x08, 0x00, 0xAA};
+    pb_init(&p);
+    pb_ethernet(&p, 0x0800);
+    outer_ipv4(&p, 47, cut, sizeof cut);
+    decode_tunnel(&d, TCPSIFT_LINK_ETHERNET, &p);
+    assert_int_equal(d.pkt.error, TCPSIFT_E_TRUNCATED_ENCAP_HEADER);
+    assert_int_equal(d.pkt.ip_version, 4);
+    assert_memory_equal(d.pkt.dst, OUTER_V4_DST, 4);
+    assert_int_equal(d.pkt.encap_count, 0);
+    guard_release(&d.g);
+}
+
+/* ---------------------------------------------------------------- VXLAN, Teredo */
+
+static void udp_tunnel(struct pb *p, uint16_t sport, uint16_t dport, const uint8_t *payload,
+                       size_t n)
+{
+    uint8_t udp[PB_MAX];
+    size_t u = udp_datagram(udp, sizeof udp, sport, dport, payload, n, -1);
+    pb_init(p);
+    pb_ethernet(p, 0x0800);
+    outer_ipv4(p, 17, udp, u);
+}
+
+static void test_vxlan(void **state)
+{
+    (void)state;
+    uint8_t in[128], v[256];
+    size_t n = inner_default(in, 4);
+    const uint8_t hdr[8] = {0x08, 0, 0, 0, 0x00, 0x12, 0x34, 0};
+    memcpy(v, hdr, 8);
+    struct pb eth;
+    pb_init(&eth);
+    pb_ethernet(&eth, 0x0800);
+    memcpy(v + 8, eth.b, eth.len);
+    memcpy(v + 8 + eth.len, in, n);
+    struct pb p;
+    udp_tunnel(&p, 51000, 4789, v, 8 + eth.len + n);
+    struct decoded d;
+    decode_tunnel(&d, TCPSIFT_LINK_ETHERNET, &p);
+    expect_inner_default(&d, 14 + 20 + 8 + 8 + 14, 4);
+    const uint8_t want[] = {TCPSIFT_ENCAP_VXLAN};
+    expect_encap(&d.pkt, want, 1);
+    guard_release(&d.g);
+
+    /* Without the I flag it is not VXLAN (RFC 7348 §5): plain UDP. */
+    v[0] = 0;
+    udp_tunnel(&p, 51000, 4789, v, 8 + eth.len + n);
+    decode_tunnel(&d, TCPSIFT_LINK_ETHERNET, &p);
+    assert_int_equal(d.pkt.error, TCPSIFT_OK);
+    assert_true(d.pkt.layers & TCPSIFT_LAYER_UDP);
+    assert_int_equal(d.pkt.dport, 4789);
+    assert_int_equal(d.pkt.encap_count, 0);
+    guard_release(&d.g);
+}
+
+static void teredo_case(const uint8_t *prefix, size_t plen)
+{
+    uint8_t in[128], t[256];
+    size_t n = inner_default(in, 6);
+    if (plen) memcpy(t, prefix, plen);
+    memcpy(t + plen, in, n);
+    struct pb p;
+    udp_tunnel(&p, 3544, 61000, t, plen + n);
+    struct decoded d;
+    decode_tunnel(&d, TCPSIFT_LINK_ETHERNET, &p);
+    expect_inner_default(&d, 14 + 20 + 8 + plen, 6);
+    const uint8_t want[] = {TCPSIFT_ENCAP_TEREDO};
+    expect_encap(&d.pkt, want, 1);
+    guard_release(&d.g);
+}
+
+static void test_teredo(void **state)
+{
+    (void)state;
+    teredo_case(NULL, 0);
+    const uint8_t origin[8] = {0x00, 0x00, 0xF2, 0x27, 0x3F, 0xFF, 0xFF, 0xFE};
+    teredo_case(origin, sizeof origin);
+    /* Authentication (ID-len 2, AU-len 1) then origin indication (RFC 4380 §5.1.1). */
+    const uint8_t auth_origin[] = {0x00, 0x01, 2, 1, 'i', 'd', 0x5A, 1, 2, 3, 4, 5, 6, 7, 8, 0,
+                                   0x00, 0x00, 0xF2, 0x27, 0x3F, 0xFF, 0xFF, 0xFE};
+    teredo_case(auth_origin, sizeof auth_origin);
+
+    /* Port 3544 with a payload that is not IPv6 stays UDP. */
+    const uint8_t junk[48] = {0x45};
+    struct pb p;
+    udp_tunnel(&p, 3544, 61000, junk, sizeof junk);
+    struct decoded d;
+    decode_tunnel(&d, TCPSIFT_LINK_ETHERNET, &p);
+    assert_int_equal(d.pkt.error, TCPSIFT_OK);
+    assert_true(d.pkt.layers & TCPSIFT_LAYER_UDP);
+    assert_int_equal(d.pkt.payload_len, sizeof junk);
+    assert_int_equal(d.pkt.encap_count, 0);
+    guard_release(&d.g);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_mpls_two_labels_ipv4),
+        cmocka_unit_test(test_mpls_multicast_ipv6_under_vlan),
+        cmocka_unit_test(test_mpls_stack_too_deep),
+        cmocka_unit_test(test_mpls_truncated_and_non_ip),
+        cmocka_unit_test(test_ppp_link_types),
+        cmocka_unit_test(test_ppp_lcp_is_not_ip),
+        cmocka_unit_test(test_ip_in_ip),
+        cmocka_unit_test(test_nesting_too_deep),
+        cmocka_unit_test(test_gre_checksum_key_sequence),
+        cmocka_unit_test(test_vlan_mpls_gre_bridged_ethernet),
+        cmocka_unit_test(test_gre_erspan),
+        cmocka_unit_test(test_gre_not_decoded_and_truncated),
+        cmocka_unit_test(test_vxlan),
+        cmocka_unit_test(test_teredo),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
