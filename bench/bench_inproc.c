@@ -1,0 +1,420 @@
+/* bench_inproc: in-process benchmark tiers over one capture loaded into memory.
+ *
+ *   bench_inproc --tier TIER --capture FILE [--truth FILE.json] [--repeat N] [--max-conns N]
+ *
+ * The capture is read whole into memory (mlock'ed when allowed, every page touched) before
+ * anything is timed; only the packet loop is timed (clock_gettime, CLOCK_MONOTONIC), N times.
+ * Tiers:
+ *   floor        walk the pcap records, touch the first 64 B of each packet, prefetch 4 KiB ahead
+ *   floor-nopf   the same walk without the prefetch
+ *   decode       tcpsift_capture_next + tcpsift_packet_decode
+ *   state        decode + tcpsift_tracker (no reassembly), checksums off
+ *   full         decode + tracker + reassembly + len:4:be framing, checksums off
+ *   full-csum    full with checksums verified (tcpsift_checksum_policy VERIFY)
+ * Every run is cross-checked against the generator's ground truth (FILE.json): packets,
+ * payload bytes, connections, frames and stream bytes per direction. A mismatch exits 3.
+ *
+ * Output: one JSON line with the best and median loop time, ns/packet, Mpps, Gbit/s (captured
+ * packet bytes), peak RSS (getrusage) and the RSS growth during the loop (peak minus the
+ * resident size before the first run, so the loaded capture is excluded).
+ *
+ * Under callgrind, run with --toggle-collect=bench_loop so only the packet loop is counted. */
+#define _POSIX_C_SOURCE 200809L
+#include <errno.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/resource.h>
+#include <time.h>
+
+#include "tcpsift/capture.h"
+#include "tcpsift/decode.h"
+#include "tcpsift/flow_table.h"
+#include "tcpsift/framer.h"
+#include "tcpsift/tracker.h"
+
+#include "conn_internal.h" /* sizeof(conn): the tracker's per-connection payload (diagnostic) */
+
+typedef enum tier {
+    TIER_FLOOR,
+    TIER_FLOOR_NOPF,
+    TIER_DECODE,
+    TIER_STATE,
+    TIER_FULL,
+    TIER_FULL_CSUM
+} tier;
+
+static const char *const tier_names[] = {"floor", "floor-nopf", "decode",
+                                         "state", "full",       "full-csum"};
+
+typedef struct truth {
+    uint64_t packets, connections, frames_c2s, frames_s2c, stream_c2s, stream_s2c, payload_bytes,
+        captured_bytes;
+    int loaded;
+} truth;
+
+typedef struct counts {
+    uint64_t packets, bytes, payload_bytes, tcp_ok, touch;
+    uint64_t conns_ended, frames[2], frame_errors, stream[2], bad_checksum, tcp_connections;
+} counts;
+
+/* ------------------------------------------------------------------ helpers */
+static double now_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec * 1e9 + (double)ts.tv_nsec;
+}
+
+static long peak_rss_kb(void)
+{
+    struct rusage ru;
+    getrusage(RUSAGE_SELF, &ru);
+    return ru.ru_maxrss;
+}
+
+static long current_rss_kb(void)
+{
+    FILE *f = fopen("/proc/self/statm", "r");
+    long pages = 0, resident = 0;
+    if (f) {
+        if (fscanf(f, "%ld %ld", &pages, &resident) != 2) resident = 0;
+        fclose(f);
+    }
+    return resident * 4; /* 4 KiB pages */
+}
+
+static uint64_t json_u64(const char *text, const char *key)
+{
+    char pat[80];
+    snprintf(pat, sizeof pat, "\"%s\":", key);
+    const char *p = strstr(text, pat);
+    if (!p) {
+        fprintf(stderr, "bench_inproc: ground truth lacks \"%s\"\n", key);
+        exit(2);
+    }
+    return strtoull(p + strlen(pat), NULL, 10);
+}
+
+static uint8_t *read_file(const char *path, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        perror(path);
+        exit(2);
+    }
+    if (fseek(f, 0, SEEK_END) != 0) exit(2);
+    long n = ftell(f);
+    if (n < 0) exit(2);
+    rewind(f);
+    uint8_t *buf = malloc((size_t)n + 1);
+    if (!buf || fread(buf, 1, (size_t)n, f) != (size_t)n) {
+        fprintf(stderr, "bench_inproc: cannot read %s\n", path);
+        exit(2);
+    }
+    fclose(f);
+    buf[n] = 0;
+    *len = (size_t)n;
+    return buf;
+}
+
+static void load_truth(const char *path, truth *t)
+{
+    size_t len;
+    char *text = (char *)read_file(path, &len);
+    t->packets = json_u64(text, "packets");
+    t->connections = json_u64(text, "connections");
+    t->frames_c2s = json_u64(text, "frames_c2s");
+    t->frames_s2c = json_u64(text, "frames_s2c");
+    t->stream_c2s = json_u64(text, "stream_bytes_c2s");
+    t->stream_s2c = json_u64(text, "stream_bytes_s2c");
+    t->payload_bytes = json_u64(text, "payload_bytes");
+    t->captured_bytes = json_u64(text, "captured_bytes");
+    t->loaded = 1;
+    free(text);
+}
+
+/* ------------------------------------------------------------------ floor */
+static uint64_t load64(const uint8_t *p)
+{
+    uint64_t v;
+    memcpy(&v, p, sizeof v);
+    return v;
+}
+static uint32_t le32(const uint8_t *p)
+{
+    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+/* The floor: a pcap walk that trusts the file (no checks beyond the buffer end), touching the
+ * first 64 bytes of every packet. The generator writes little-endian microsecond pcap. */
+static void floor_walk(const uint8_t *buf, size_t len, int prefetch, counts *c)
+{
+    size_t pos = 24;
+    uint64_t acc = 0;
+    while (pos + 16 <= len) {
+        uint32_t caplen = le32(buf + pos + 8);
+        const uint8_t *pkt = buf + pos + 16;
+        if (pos + 16 + caplen > len) break;
+        if (prefetch) __builtin_prefetch(pkt + 4096);
+        if (caplen >= 64)
+            for (int i = 0; i < 64; i += 8) acc += load64(pkt + i);
+        else
+            for (uint32_t i = 0; i < caplen; i++) acc += pkt[i];
+        c->packets++;
+        c->bytes += caplen;
+        pos += 16 + (size_t)caplen;
+    }
+    c->touch = acc;
+}
+
+/* ------------------------------------------------------------------ tracker callbacks */
+static void on_conn_end(void *ctx, const tcpsift_conn_info *info)
+{
+    counts *c = ctx;
+    c->conns_ended++;
+    c->stream[0] += info->client.stream_bytes;
+    c->stream[1] += info->server.stream_bytes;
+}
+
+static void on_frame(void *ctx, uint64_t conn_id, uint8_t proto, tcpsift_direction dir,
+                     const tcpsift_frame *frame)
+{
+    counts *c = ctx;
+    (void)conn_id;
+    (void)proto;
+    if (frame->error == TCPSIFT_FRAME_OK)
+        c->frames[dir == TCPSIFT_S2C]++;
+    else
+        c->frame_errors++;
+}
+
+static int64_t record_ns(const tcpsift_capture_record *rec)
+{
+    return rec->ts_sec * 1000000000 + (int64_t)rec->ts_nsec;
+}
+
+static tcpsift_tracker *make_tracker(tier t, counts *c, uint32_t max_conns)
+{
+    tcpsift_tracker_config cfg;
+    tcpsift_tracker_config_init(&cfg);
+    if (max_conns) cfg.max_connections = max_conns;
+    for (int i = 0; i < TCPSIFT_FLOW_CLASS_COUNT; i++) cfg.timeout_ns[i] = TCPSIFT_FLOW_NO_TIMEOUT;
+    for (int i = 0; i < 16; i++) cfg.hash_key[i] = (uint8_t)(0x5a + 13 * i); /* fixed: repeatable */
+    cfg.checksums = t == TIER_FULL_CSUM ? TCPSIFT_CHECKSUM_VERIFY : TCPSIFT_CHECKSUM_OFF;
+    if (t == TIER_FULL || t == TIER_FULL_CSUM) {
+        cfg.reassemble = 1;
+        cfg.framing = 1;
+        char why[128];
+        if (tcpsift_framer_spec_parse("len:4:be", &cfg.framer, why, sizeof why) != TCPSIFT_OK) {
+            fprintf(stderr, "bench_inproc: framer spec: %s\n", why);
+            exit(2);
+        }
+        cfg.cb.on_frame = on_frame;
+    }
+    cfg.cb.on_conn_end = on_conn_end;
+    cfg.cb.ctx = c;
+    tcpsift_tracker *tr = NULL;
+    if (tcpsift_tracker_create(&cfg, &tr) != TCPSIFT_OK) {
+        fprintf(stderr, "bench_inproc: tracker_create failed\n");
+        exit(2);
+    }
+    return tr;
+}
+
+/* The timed packet loop of every tier (callgrind: --toggle-collect=bench_loop). */
+__attribute__((noinline)) void bench_loop(tier t, const uint8_t *buf, size_t len,
+                                          tcpsift_tracker *tr, counts *c);
+__attribute__((noinline)) void bench_loop(tier t, const uint8_t *buf, size_t len,
+                                          tcpsift_tracker *tr, counts *c)
+{
+    if (t == TIER_FLOOR || t == TIER_FLOOR_NOPF) {
+        floor_walk(buf, len, t == TIER_FLOOR, c);
+        return;
+    }
+    tcpsift_capture_reader r;
+    tcpsift_capture_record rec;
+    tcpsift_packet pkt;
+    tcpsift_error err;
+    if (tcpsift_capture_open(&r, buf, len) != TCPSIFT_OK) return;
+    int got;
+    while ((got = tcpsift_capture_next(&r, &rec, &err)) != 0) {
+        if (got < 0) continue;
+        c->packets++;
+        c->bytes += rec.caplen;
+        tcpsift_packet_decode(&pkt, rec.linktype, rec.data, rec.caplen, rec.wirelen);
+        if (t == TIER_DECODE) {
+            if (pkt.error == TCPSIFT_OK && (pkt.layers & TCPSIFT_LAYER_TCP)) c->tcp_ok++;
+            c->payload_bytes += pkt.payload.len;
+            continue;
+        }
+        tcpsift_tracker_packet(tr, &pkt, record_ns(&rec));
+    }
+    if (tr) tcpsift_tracker_finish(tr);
+}
+
+/* ------------------------------------------------------------------ cross-check */
+static int check(const char *what, uint64_t got, uint64_t want)
+{
+    if (got == want) return 0;
+    fprintf(stderr, "bench_inproc: MISMATCH %s: got %llu, ground truth %llu\n", what,
+            (unsigned long long)got, (unsigned long long)want);
+    return 1;
+}
+
+static int cross_check(tier t, const counts *c, const truth *tr)
+{
+    int bad = 0;
+    bad += check("packets", c->packets, tr->packets);
+    bad += check("captured bytes", c->bytes, tr->captured_bytes);
+    switch (t) {
+    case TIER_FLOOR:
+    case TIER_FLOOR_NOPF:
+        break;
+    case TIER_DECODE:
+        bad += check("clean TCP packets", c->tcp_ok, tr->packets);
+        bad += check("payload bytes", c->payload_bytes, tr->payload_bytes);
+        break;
+    case TIER_STATE:
+        bad += check("connections ended", c->conns_ended, tr->connections);
+        bad += check("tcp connections", c->tcp_connections, tr->connections);
+        break;
+    case TIER_FULL:
+    case TIER_FULL_CSUM:
+        bad += check("connections ended", c->conns_ended, tr->connections);
+        bad += check("tcp connections", c->tcp_connections, tr->connections);
+        bad += check("frames c2s", c->frames[0], tr->frames_c2s);
+        bad += check("frames s2c", c->frames[1], tr->frames_s2c);
+        bad += check("frame errors", c->frame_errors, 0);
+        bad += check("stream bytes c2s", c->stream[0], tr->stream_c2s);
+        bad += check("stream bytes s2c", c->stream[1], tr->stream_s2c);
+        bad += check("bad checksums", c->bad_checksum, 0);
+        break;
+    }
+    return bad;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* Bytes one tracker connection takes in the flow table's pool (payload = the tracker's conn). */
+static size_t flow_entry_size(void)
+{
+    tcpsift_flow_table_config fc;
+    tcpsift_flow_table_config_init(&fc);
+    fc.max_connections = 16;
+    fc.embryo_capacity = 0;
+    fc.value_size = sizeof(conn);
+    tcpsift_flow_table *ft = NULL;
+    if (tcpsift_flow_table_create(&fc, &ft) != TCPSIFT_OK) return 0;
+    size_t n = tcpsift_flow_table_entry_size(ft);
+    tcpsift_flow_table_destroy(ft);
+    return n;
+}
+
+int main(int argc, char **argv)
+{
+    const char *tier_name = NULL, *capture = NULL, *truth_path = NULL;
+    int repeat = 3, keep_going = 0;
+    uint32_t max_conns = 0;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+        if (strcmp(a, "--sizes") == 0) {
+            printf("{\"flow_table_entry_bytes\": %zu, \"tracker_conn_bytes\": %zu, "
+                   "\"framer_bytes\": %zu}\n",
+                   flow_entry_size(), sizeof(conn), sizeof(tcpsift_framer));
+            return 0;
+        }
+        if (strcmp(a, "--keep-going") == 0) {
+            keep_going = 1;
+            continue;
+        }
+        if (!v) {
+            fprintf(stderr, "bench_inproc: %s needs a value\n", a);
+            return 2;
+        }
+        if (strcmp(a, "--tier") == 0)
+            tier_name = v;
+        else if (strcmp(a, "--capture") == 0)
+            capture = v;
+        else if (strcmp(a, "--truth") == 0)
+            truth_path = v;
+        else if (strcmp(a, "--repeat") == 0)
+            repeat = atoi(v);
+        else if (strcmp(a, "--max-conns") == 0)
+            max_conns = (uint32_t)strtoul(v, NULL, 10);
+        else {
+            fprintf(stderr, "bench_inproc: unknown option %s\n", a);
+            return 2;
+        }
+        i++;
+    }
+    int t = -1;
+    for (int k = 0; tier_name && k < (int)(sizeof tier_names / sizeof tier_names[0]); k++)
+        if (strcmp(tier_name, tier_names[k]) == 0) t = k;
+    if (t < 0 || !capture || repeat < 1 || repeat > 1000) {
+        fprintf(stderr, "usage: bench_inproc --tier floor|floor-nopf|decode|state|full|full-csum "
+                        "--capture FILE [--truth FILE.json] [--repeat N] [--max-conns N]\n"
+                        "       bench_inproc --sizes\n");
+        return 2;
+    }
+    truth tr;
+    memset(&tr, 0, sizeof tr);
+    if (truth_path) load_truth(truth_path, &tr);
+
+    size_t len;
+    uint8_t *buf = read_file(capture, &len);
+    int locked = mlock(buf, len) == 0;
+    uint64_t sink = 0;
+    for (size_t i = 0; i < len; i += 4096) sink += buf[i];
+    long rss_before = current_rss_kb();
+
+    double *times = calloc((size_t)repeat, sizeof *times);
+    if (!times) return 2;
+    counts c;
+    int bad = 0;
+    for (int r = 0; r < repeat; r++) {
+        memset(&c, 0, sizeof c);
+        tcpsift_tracker *trk = t >= TIER_STATE ? make_tracker((tier)t, &c, max_conns) : NULL;
+        double t0 = now_ns();
+        bench_loop((tier)t, buf, len, trk, &c);
+        times[r] = now_ns() - t0;
+        if (trk) {
+            const tcpsift_tracker_stats *st = tcpsift_tracker_get_stats(trk);
+            c.tcp_connections = st->tcp_connections;
+            c.bad_checksum = st->bad_checksum;
+            tcpsift_tracker_destroy(trk);
+        }
+        sink += c.touch;
+        if (tr.loaded) bad += cross_check((tier)t, &c, &tr);
+        if (bad && !keep_going) break;
+    }
+    long peak = peak_rss_kb();
+    if (bad) {
+        fprintf(stderr, "bench_inproc: tier %s FAILED the ground-truth cross-check on %s\n",
+                tier_names[t], capture);
+        return 3;
+    }
+    qsort(times, (size_t)repeat, sizeof *times, cmp_double);
+    double best = times[0], median = times[repeat / 2];
+    double pk = (double)(c.packets ? c.packets : 1);
+    printf("{\"tier\": \"%s\", \"capture\": \"%s\", \"packets\": %llu, \"repeat\": %d, "
+           "\"best_ns_per_packet\": %.2f, \"median_ns_per_packet\": %.2f, \"mpps\": %.3f, "
+           "\"gbit_s\": %.3f, \"peak_rss_kb\": %ld, \"rss_before_kb\": %ld, "
+           "\"rss_growth_kb\": %ld, \"mlocked\": %s, \"checked\": %s, \"frames\": %llu, "
+           "\"sink\": %llu}\n",
+           tier_names[t], capture, (unsigned long long)c.packets, repeat, best / pk, median / pk,
+           pk / best * 1e3, (double)c.bytes * 8.0 / best, peak, rss_before, peak - rss_before,
+           locked ? "true" : "false", tr.loaded ? "true" : "false",
+           (unsigned long long)(c.frames[0] + c.frames[1]), (unsigned long long)(sink & 0xff));
+    free(times);
+    munlock(buf, len);
+    free(buf);
+    (void)errno;
+    return 0;
+}

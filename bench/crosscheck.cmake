@@ -1,0 +1,18 @@
+# ctest bench_crosscheck: generate small captures, run every tier once with the
+# ground truth; bench_inproc exits non-zero on any mismatch.
+foreach(workload tiny impaired-tiny handshake-tiny)
+  execute_process(COMMAND ${GEN} ${workload} ${DIR}/check-${workload}.pcap RESULT_VARIABLE rc)
+  if(NOT rc EQUAL 0)
+    message(FATAL_ERROR "gen_capture ${workload} failed (${rc})")
+  endif()
+  foreach(tier floor floor-nopf decode state full full-csum)
+    execute_process(COMMAND ${BENCH} --tier ${tier} --repeat 1
+                            --capture ${DIR}/check-${workload}.pcap
+                            --truth ${DIR}/check-${workload}.pcap.json
+                    RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
+    message(STATUS "${workload} ${tier}: ${out}${err}")
+    if(NOT rc EQUAL 0)
+      message(FATAL_ERROR "bench_inproc --tier ${tier} on ${workload} failed (${rc})")
+    endif()
+  endforeach()
+endforeach()
