@@ -1,0 +1,104 @@
+/* tcpsift IP fragment reassembly (IPv4: RFC 791 §3.2; IPv6: RFC 8200 §4.5).
+ *
+ * A tcpsift_defrag pool takes decoded fragment packets (TCPSIFT_LAYER_FRAGMENT set) and returns
+ * a whole datagram once every byte from 0 to the end set by the last fragment has arrived. The
+ * datagram is a bare IP packet (header of the first fragment, lengths fixed, IPv4 header
+ * checksum recomputed, IPv6 fragment header removed): decode it with
+ * tcpsift_packet_decode(&pkt, TCPSIFT_LINK_RAW, d.ptr, d.len, d.len). Its bytes belong to the
+ * pool and stay valid until the next call on the pool.
+ *
+ * Only fragments pay: a caller hands the pool nothing else. Datagrams are keyed by (source,
+ * destination, protocol, identification) for IPv4 and (source, destination, identification)
+ * for IPv6. Memory is bounded three ways: max_datagrams in progress, max_datagram_bytes per
+ * datagram, memory_cap over all (buffers + piece lists). A new datagram that does not fit evicts
+ * the datagrams that started first (like Linux's LRU of fragment queues), counted in `evicted`.
+ * Datagrams older than timeout_ns (packet time, since their first fragment) are dropped at the
+ * next call, counted in `timed_out`. Lookup is a linear scan of the datagrams in progress: work
+ * per fragment is bounded by max_datagrams.
+ *
+ * Overlaps (RFC 5722 forbids them for IPv6; RFC 791 allows them) are counted in `overlaps`
+ * (`conflicts` when the overlapped bytes differ) and resolved per byte range by the chosen
+ * tcpsift_overlap_policy, with exactly the pairwise rules documented in tcpsift/reassembly.h
+ * (new copy against the copy currently holding each byte), so FIRST, LAST and the OS-like
+ * policies of Novak & Sturges are all available.
+ *
+ * Named errors (the fragment is not stored; the counter errors[code] counts them):
+ *   frag_truncated      the fragment was not captured whole (snap length) or decoded with an
+ *                       error: its bytes are unknown.
+ *   frag_bad_length     a fragment other than the last is empty or not a multiple of 8 bytes.
+ *   frag_too_large      the fragment ends past 65535 bytes of IPv4 datagram / IPv6 payload,
+ *                       or past max_datagram_bytes.
+ *   frag_tiny           RFC 1858 §3: a first TCP fragment shorter than 20 bytes (a TCP header
+ *                       without options), or a TCP fragment at offset 8 bytes (RFC 1858 §4).
+ *   frag_teardrop       a fragment ends past the end set by the last fragment, or a last
+ *                       fragment ends before bytes already held. The whole datagram is dropped.
+ *   frag_duplicate_last a second last fragment with a different end. The whole datagram is
+ *                       dropped (a second last fragment with the same end is an overlap).
+ *   no_memory           the fragment alone needs more than the memory cap, or allocation failed.
+ * A fragment whose datagram the pool cannot identify (not a fragment) is invalid_argument. */
+#ifndef TCPSIFT_DEFRAG_H
+#define TCPSIFT_DEFRAG_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "tcpsift/alloc.h"
+#include "tcpsift/decode.h"
+#include "tcpsift/error.h"
+#include "tcpsift/reassembly.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Largest unfragmentable part kept from a first fragment (IPv4 header with options, IPv6 fixed
+ * header and the extension headers before the fragment header). Longer ones: frag_too_large. */
+#define TCPSIFT_DEFRAG_MAX_HEADER 256
+
+typedef struct tcpsift_defrag_config {
+    uint32_t max_datagrams;      /* datagrams in progress at once (>= 1) */
+    uint32_t max_datagram_bytes; /* reassembled payload bytes per datagram (<= 65535 + 8) */
+    uint64_t memory_cap;         /* bytes of buffers and piece lists over the pool */
+    int64_t timeout_ns;          /* since the first fragment, in packet time */
+    tcpsift_overlap_policy policy;
+    const tcpsift_allocator *allocator; /* NULL: malloc/free */
+} tcpsift_defrag_config;
+
+/* Defaults: 1024 datagrams, 65535 bytes each, 16 MiB, 30 s (Linux ipfrag_time; RFC 8200 §4.5
+ * says 60 s for IPv6, RFC 791 suggests 15 s), policy FIRST. */
+void tcpsift_defrag_config_init(tcpsift_defrag_config *cfg);
+
+typedef struct tcpsift_defrag_stats {
+    uint64_t fragments;     /* fragments fed */
+    uint64_t reassembled;   /* datagrams completed */
+    uint64_t overlaps;      /* fragments that overlapped bytes already held */
+    uint64_t conflicts;     /* ... of which the overlapped bytes differed */
+    uint64_t timed_out;     /* datagrams dropped incomplete after timeout_ns */
+    uint64_t evicted;       /* datagrams dropped incomplete to make room */
+    uint64_t in_progress;   /* datagrams held now */
+    uint64_t memory;        /* bytes held now */
+    uint64_t memory_peak;   /* most bytes ever held */
+    uint64_t errors[TCPSIFT_ERROR_COUNT_];
+} tcpsift_defrag_stats;
+
+typedef struct tcpsift_defrag tcpsift_defrag;
+
+tcpsift_error tcpsift_defrag_create(const tcpsift_defrag_config *cfg, tcpsift_defrag **out);
+void tcpsift_defrag_destroy(tcpsift_defrag *d);
+
+/* Feed one decoded fragment seen at packet time `ts_ns`. On TCPSIFT_OK, `*datagram` is either
+ * empty (ptr NULL, len 0: still in progress) or the reassembled datagram; `*overlapped` (may be
+ * NULL) is set to 1 when this fragment overlapped bytes already held. On an error the fragment
+ * was not stored (see the list above) and `*datagram` is empty. */
+tcpsift_error tcpsift_defrag_feed(tcpsift_defrag *d, const tcpsift_packet *fragment, int64_t ts_ns,
+                                  tcpsift_bytes *datagram, int *overlapped);
+
+/* Drop every datagram older than timeout_ns at time `now_ns` (feed does this too). */
+void tcpsift_defrag_expire(tcpsift_defrag *d, int64_t now_ns);
+
+const tcpsift_defrag_stats *tcpsift_defrag_get_stats(const tcpsift_defrag *d);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

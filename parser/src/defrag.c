@@ -1,0 +1,499 @@
+/* IP fragment reassembly pool: see tcpsift/defrag.h for the contract.
+ *
+ * Each datagram in progress holds one buffer (a TCPSIFT_DEFRAG_MAX_HEADER prefix where the
+ * header is written on completion, then the fragmentable bytes at their offsets) and a sorted
+ * list of non-overlapping pieces, each remembering the fragment that supplied it, so overlap
+ * policies compare the new fragment with the copy holding each byte. Piece boundaries are
+ * fragment boundaries: multiples of 8 except the datagram end, so at most 65535 / 8 + 1. */
+#include "tcpsift/defrag.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define IPV4_MAX_TOTAL 65535u
+#define IPV6_MAX_PAYLOAD 65535u
+#define IP6_FRAGMENT 44
+#define IP6_AH 51
+#define TCP_MIN_HEADER 20
+#define IPPROTO_NUM_TCP 6
+#define MIN_BUFFER 2048u
+
+typedef struct frag_piece {
+    uint32_t start, end;           /* bytes of the datagram this piece holds */
+    uint32_t orig_start, orig_end; /* the fragment that supplied them */
+} frag_piece;
+
+typedef struct frag_datagram {
+    uint8_t used, version, addr_len, proto, have_last, have_header;
+    uint8_t src[16], dst[16];
+    uint32_t id;
+    int64_t first_ts;
+    uint64_t started; /* creation order, for eviction */
+    uint32_t end;     /* payload end set by the last fragment */
+    uint32_t held;    /* bytes covered by pieces */
+    uint32_t max_end; /* highest byte held */
+    uint8_t header[TCPSIFT_DEFRAG_MAX_HEADER];
+    uint16_t header_len;
+    uint16_t next_header_at; /* IPv6: the byte naming the fragment header */
+    uint8_t inner_next;      /* IPv6: the fragment header's next header */
+    uint8_t *buf;
+    size_t buf_cap;
+    frag_piece *pieces, *scratch;
+    uint32_t npieces, pieces_cap;
+} frag_datagram;
+
+struct tcpsift_defrag {
+    tcpsift_defrag_config cfg;
+    tcpsift_allocator alloc;
+    frag_datagram *slots;
+    uint64_t next_started;
+    uint8_t *done_buf; /* the datagram handed out last, freed at the next call */
+    size_t done_cap;
+    tcpsift_defrag_stats stats;
+};
+
+/* What a fragment contributes, located in its frame. */
+typedef struct frag_view {
+    const uint8_t *header; /* unfragmentable part */
+    size_t header_len;
+    size_t next_header_at;
+    uint8_t inner_next; /* IPv6 fragment header's next header; IPv4: the protocol */
+    const uint8_t *data;
+    size_t len;
+    uint32_t offset;
+    int more;
+    uint32_t id;
+} frag_view;
+
+static void *default_alloc(void *ctx, size_t size)
+{
+    (void)ctx;
+    return malloc(size);
+}
+
+static void default_free(void *ctx, void *p, size_t size)
+{
+    (void)ctx;
+    (void)size;
+    free(p);
+}
+
+void tcpsift_defrag_config_init(tcpsift_defrag_config *cfg)
+{
+    memset(cfg, 0, sizeof *cfg);
+    cfg->max_datagrams = 1024;
+    cfg->max_datagram_bytes = 65535;
+    cfg->memory_cap = 16u << 20;
+    cfg->timeout_ns = 30LL * 1000000000LL;
+    cfg->policy = TCPSIFT_OVERLAP_FIRST;
+}
+
+static void account(tcpsift_defrag *d, size_t add, size_t sub)
+{
+    d->stats.memory = d->stats.memory + add - sub;
+    if (d->stats.memory > d->stats.memory_peak) d->stats.memory_peak = d->stats.memory;
+}
+
+static void release(tcpsift_defrag *d, void *p, size_t size)
+{
+    if (!p) return;
+    d->alloc.free(d->alloc.ctx, p, size);
+    account(d, 0, size);
+}
+
+static void *obtain(tcpsift_defrag *d, size_t size)
+{
+    void *p = d->alloc.alloc(d->alloc.ctx, size);
+    if (p) account(d, size, 0);
+    return p;
+}
+
+static void datagram_free(tcpsift_defrag *d, frag_datagram *g)
+{
+    release(d, g->buf, g->buf_cap);
+    release(d, g->pieces, (size_t)g->pieces_cap * sizeof *g->pieces);
+    release(d, g->scratch, (size_t)g->pieces_cap * sizeof *g->scratch);
+    memset(g, 0, sizeof *g);
+    d->stats.in_progress--;
+}
+
+static void drop_done(tcpsift_defrag *d)
+{
+    release(d, d->done_buf, d->done_cap);
+    d->done_buf = NULL;
+    d->done_cap = 0;
+}
+
+tcpsift_error tcpsift_defrag_create(const tcpsift_defrag_config *cfg, tcpsift_defrag **out)
+{
+    if (!cfg || !out || cfg->max_datagrams == 0 || cfg->max_datagram_bytes == 0 ||
+        cfg->max_datagram_bytes > 65535u + 8u || (unsigned)cfg->policy >= TCPSIFT_OVERLAP_COUNT_ ||
+        cfg->timeout_ns < 0)
+        return TCPSIFT_E_INVALID_ARGUMENT;
+    tcpsift_allocator a = {default_alloc, default_free, NULL};
+    if (cfg->allocator) a = *cfg->allocator;
+    tcpsift_defrag *d = a.alloc(a.ctx, sizeof *d);
+    if (!d) return TCPSIFT_E_NO_MEMORY;
+    memset(d, 0, sizeof *d);
+    d->cfg = *cfg;
+    d->alloc = a;
+    size_t slots = (size_t)cfg->max_datagrams * sizeof *d->slots;
+    if (slots / sizeof *d->slots != cfg->max_datagrams) slots = SIZE_MAX;
+    d->slots = slots == SIZE_MAX ? NULL : a.alloc(a.ctx, slots);
+    if (!d->slots) {
+        a.free(a.ctx, d, sizeof *d);
+        return TCPSIFT_E_NO_MEMORY;
+    }
+    memset(d->slots, 0, slots);
+    *out = d;
+    return TCPSIFT_OK;
+}
+
+void tcpsift_defrag_destroy(tcpsift_defrag *d)
+{
+    if (!d) return;
+    for (uint32_t i = 0; i < d->cfg.max_datagrams; i++)
+        if (d->slots[i].used) datagram_free(d, &d->slots[i]);
+    drop_done(d);
+    tcpsift_allocator a = d->alloc;
+    a.free(a.ctx, d->slots, (size_t)d->cfg.max_datagrams * sizeof *d->slots);
+    a.free(a.ctx, d, sizeof *d);
+}
+
+const tcpsift_defrag_stats *tcpsift_defrag_get_stats(const tcpsift_defrag *d) { return &d->stats; }
+
+void tcpsift_defrag_expire(tcpsift_defrag *d, int64_t now_ns)
+{
+    for (uint32_t i = 0; i < d->cfg.max_datagrams; i++) {
+        frag_datagram *g = &d->slots[i];
+        /* Packet time may step back: only a datagram seen before `now` can be old. */
+        if (g->used && now_ns > g->first_ts && (uint64_t)now_ns - (uint64_t)g->first_ts >
+                                                   (uint64_t)d->cfg.timeout_ns) {
+            datagram_free(d, g);
+            d->stats.timed_out++;
+        }
+    }
+}
+
+/* Evict the datagram that started first, other than `keep`; 0 when there is none. */
+static int evict_oldest(tcpsift_defrag *d, const frag_datagram *keep)
+{
+    frag_datagram *oldest = NULL;
+    for (uint32_t i = 0; i < d->cfg.max_datagrams; i++) {
+        frag_datagram *g = &d->slots[i];
+        if (g->used && g != keep && (!oldest || g->started < oldest->started)) oldest = g;
+    }
+    if (!oldest) return 0;
+    datagram_free(d, oldest);
+    d->stats.evicted++;
+    return 1;
+}
+
+/* Room for `bytes` more under the memory cap, evicting other datagrams if needed. */
+static int make_room(tcpsift_defrag *d, const frag_datagram *keep, size_t bytes)
+{
+    while (d->stats.memory > d->cfg.memory_cap || d->cfg.memory_cap - d->stats.memory < bytes)
+        if (!evict_oldest(d, keep)) return 0;
+    return 1;
+}
+
+static int is_ip_error(tcpsift_error e)
+{
+    return e == TCPSIFT_E_TRUNCATED_IP_HEADER || e == TCPSIFT_E_BAD_IP_VERSION ||
+           e == TCPSIFT_E_BAD_IP_HEADER_LENGTH || e == TCPSIFT_E_BAD_IP_TOTAL_LENGTH ||
+           e == TCPSIFT_E_BAD_IPV6_PAYLOAD_LENGTH ||
+           e == TCPSIFT_E_TRUNCATED_IPV6_EXT_HEADER || e == TCPSIFT_E_BAD_IPV6_EXT_HEADER ||
+           e == TCPSIFT_E_IPV6_EXT_CHAIN_TOO_LONG;
+}
+
+/* Locate the unfragmentable part and the fragment data (RFC 8200 §4.5: the unfragmentable part
+ * is everything before the fragment header, the fragmentable part everything after it). */
+static tcpsift_error locate(const tcpsift_packet *pkt, frag_view *v)
+{
+    if (!(pkt->layers & TCPSIFT_LAYER_FRAGMENT) || !pkt->frame) return TCPSIFT_E_INVALID_ARGUMENT;
+    if (is_ip_error(pkt->error) || pkt->ip_len_from_capture) return TCPSIFT_E_FRAG_TRUNCATED;
+    size_t end = pkt->l4_offset + pkt->l4_length; /* declared end of the datagram in the frame */
+    if (end > pkt->caplen || end < pkt->l4_offset) return TCPSIFT_E_FRAG_TRUNCATED;
+    const uint8_t *h = pkt->ip_header.ptr;
+    v->header = h;
+    v->offset = (uint32_t)pkt->frag_offset * 8u;
+    v->more = pkt->more_fragments;
+    if (pkt->ip_version == 4) {
+        v->header_len = pkt->ip_header.len;
+        v->next_header_at = 0;
+        v->inner_next = pkt->ip_proto;
+        v->data = pkt->frame + pkt->l4_offset;
+        v->len = pkt->l4_length;
+        v->id = pkt->ip_id;
+        return TCPSIFT_OK;
+    }
+    size_t pos = 40, next_at = 6;
+    for (unsigned i = 0; i < pkt->ipv6_ext_count; i++) {
+        uint8_t type = pkt->ipv6_ext_types[i];
+        if (type == IP6_FRAGMENT) {
+            v->header_len = pos;
+            v->next_header_at = next_at;
+            v->inner_next = h[pos];
+            size_t data_at = (size_t)(h - pkt->frame) + pos + 8;
+            if (data_at > end) return TCPSIFT_E_FRAG_TRUNCATED;
+            v->data = pkt->frame + data_at;
+            v->len = end - data_at;
+            v->id = pkt->ip6_frag_id;
+            return TCPSIFT_OK;
+        }
+        /* The decoder proved these headers present; their lengths as it computed them. */
+        size_t len = type == IP6_AH ? ((size_t)h[pos + 1] + 2) * 4 : ((size_t)h[pos + 1] + 1) * 8;
+        next_at = pos;
+        pos += len;
+    }
+    return TCPSIFT_E_INVALID_ARGUMENT;
+}
+
+static frag_datagram *find(tcpsift_defrag *d, const tcpsift_packet *pkt, const frag_view *v)
+{
+    for (uint32_t i = 0; i < d->cfg.max_datagrams; i++) {
+        frag_datagram *g = &d->slots[i];
+        if (g->used && g->version == pkt->ip_version && g->id == v->id &&
+            (pkt->ip_version == 6 || g->proto == pkt->ip_proto) &&
+            memcmp(g->src, pkt->src, pkt->addr_len) == 0 &&
+            memcmp(g->dst, pkt->dst, pkt->addr_len) == 0)
+            return g;
+    }
+    return NULL;
+}
+
+static frag_datagram *start(tcpsift_defrag *d, const tcpsift_packet *pkt, const frag_view *v,
+                            int64_t ts)
+{
+    frag_datagram *free_slot = NULL;
+    for (;;) {
+        for (uint32_t i = 0; i < d->cfg.max_datagrams && !free_slot; i++)
+            if (!d->slots[i].used) free_slot = &d->slots[i];
+        if (free_slot || !evict_oldest(d, NULL)) break;
+    }
+    frag_datagram *g = free_slot;
+    g->used = 1;
+    g->version = pkt->ip_version;
+    g->addr_len = pkt->addr_len;
+    g->proto = pkt->ip_proto;
+    memcpy(g->src, pkt->src, pkt->addr_len);
+    memcpy(g->dst, pkt->dst, pkt->addr_len);
+    g->id = v->id;
+    g->first_ts = ts;
+    g->started = d->next_started++;
+    d->stats.in_progress++;
+    return g;
+}
+
+/* Grow the buffer to hold payload bytes [0, end) and the piece arrays to `pieces` entries. */
+static tcpsift_error reserve(tcpsift_defrag *d, frag_datagram *g, size_t end, size_t pieces)
+{
+    size_t need = TCPSIFT_DEFRAG_MAX_HEADER + end;
+    if (need > g->buf_cap) {
+        size_t cap = g->buf_cap ? g->buf_cap * 2 : MIN_BUFFER;
+        size_t most = TCPSIFT_DEFRAG_MAX_HEADER + (size_t)d->cfg.max_datagram_bytes;
+        if (cap < need) cap = need;
+        if (cap > most) cap = most;
+        if (!make_room(d, g, cap)) return TCPSIFT_E_NO_MEMORY;
+        uint8_t *bigger = obtain(d, cap);
+        if (!bigger) return TCPSIFT_E_NO_MEMORY;
+        if (g->buf) memcpy(bigger, g->buf, g->buf_cap);
+        release(d, g->buf, g->buf_cap);
+        g->buf = bigger;
+        g->buf_cap = cap;
+    }
+    if (pieces > g->pieces_cap) {
+        size_t cap = g->pieces_cap ? (size_t)g->pieces_cap * 2 : 8;
+        if (cap < pieces) cap = pieces;
+        size_t bytes = cap * sizeof(frag_piece);
+        if (!make_room(d, g, 2 * bytes)) return TCPSIFT_E_NO_MEMORY;
+        frag_piece *p = obtain(d, bytes), *s = obtain(d, bytes);
+        if (!p || !s) {
+            release(d, p, p ? bytes : 0);
+            release(d, s, s ? bytes : 0);
+            return TCPSIFT_E_NO_MEMORY;
+        }
+        if (g->npieces) memcpy(p, g->pieces, g->npieces * sizeof *p);
+        release(d, g->pieces, (size_t)g->pieces_cap * sizeof *g->pieces);
+        release(d, g->scratch, (size_t)g->pieces_cap * sizeof *g->scratch);
+        g->pieces = p;
+        g->scratch = s;
+        g->pieces_cap = (uint32_t)cap;
+    }
+    return TCPSIFT_OK;
+}
+
+static void emit(frag_piece *out, uint32_t *n, uint32_t start, uint32_t end, uint32_t os,
+                 uint32_t oe)
+{
+    if (start >= end) return;
+    frag_piece p = {start, end, os, oe};
+    out[(*n)++] = p;
+}
+
+/* Merge fragment [s,e) into the pieces under the policy. Returns 1 if it overlapped, and sets
+ * *conflict when an overlapped byte differed. */
+static int insert(tcpsift_defrag *d, frag_datagram *g, uint32_t s, uint32_t e, const uint8_t *data,
+                  int *conflict)
+{
+    uint8_t *base = g->buf + TCPSIFT_DEFRAG_MAX_HEADER;
+    frag_piece *out = g->scratch;
+    uint32_t n = 0, cursor = s; /* next byte of the new fragment not yet placed */
+    int overlapped = 0;
+    *conflict = 0;
+    for (uint32_t i = 0; i < g->npieces; i++) {
+        frag_piece p = g->pieces[i];
+        if (p.end <= s || p.start >= e) {
+            if (p.start >= e && cursor < e) { /* the gap before the first piece past the new one */
+                memcpy(base + cursor, data + (cursor - s), e - cursor);
+                emit(out, &n, cursor, e, s, e);
+                cursor = e;
+            }
+            out[n++] = p;
+            continue;
+        }
+        if (cursor < p.start) { /* uncovered bytes before this piece */
+            memcpy(base + cursor, data + (cursor - s), p.start - cursor);
+            emit(out, &n, cursor, p.start, s, e);
+        }
+        uint32_t os = p.start > s ? p.start : s, oe = p.end < e ? p.end : e;
+        overlapped = 1;
+        if (memcmp(base + os, data + (os - s), oe - os) != 0) *conflict = 1;
+        if (tcpsift_overlap_new_wins(d->cfg.policy, s, e, p.orig_start, p.orig_end)) {
+            memcpy(base + os, data + (os - s), oe - os);
+            emit(out, &n, p.start, os, p.orig_start, p.orig_end);
+            emit(out, &n, os, oe, s, e);
+            emit(out, &n, oe, p.end, p.orig_start, p.orig_end);
+        } else {
+            out[n++] = p;
+        }
+        cursor = oe > cursor ? oe : cursor;
+    }
+    if (cursor < e) {
+        memcpy(base + cursor, data + (cursor - s), e - cursor);
+        emit(out, &n, cursor, e, s, e);
+    }
+    frag_piece *old = g->pieces;
+    g->pieces = out;
+    g->scratch = old;
+    g->npieces = n;
+    uint32_t held = 0;
+    for (uint32_t i = 0; i < n; i++) held += out[i].end - out[i].start;
+    g->held = held;
+    if (e > g->max_end) g->max_end = e;
+    return overlapped;
+}
+
+static uint16_t ipv4_header_checksum(const uint8_t *h, size_t len)
+{
+    uint32_t sum = 0;
+    for (size_t i = 0; i + 1 < len; i += 2) sum += (uint32_t)h[i] << 8 | h[i + 1];
+    while (sum >> 16) sum = (sum & 0xFFFF) + (sum >> 16);
+    return (uint16_t)~sum;
+}
+
+/* Write the header in front of the payload and hand the buffer out until the next call. */
+static void complete(tcpsift_defrag *d, frag_datagram *g, tcpsift_bytes *out)
+{
+    uint8_t *h = g->buf + TCPSIFT_DEFRAG_MAX_HEADER - g->header_len;
+    memcpy(h, g->header, g->header_len);
+    if (g->version == 4) {
+        size_t total = g->header_len + (size_t)g->end;
+        h[2] = (uint8_t)(total >> 8);
+        h[3] = (uint8_t)total;
+        h[6] &= 0xC0; /* keep reserved and DF; clear MF and the offset (RFC 791 §3.2) */
+        h[7] = 0;
+        h[10] = h[11] = 0;
+        uint16_t sum = ipv4_header_checksum(h, g->header_len);
+        h[10] = (uint8_t)(sum >> 8);
+        h[11] = (uint8_t)sum;
+    } else {
+        size_t payload = g->header_len - 40u + (size_t)g->end;
+        h[4] = (uint8_t)(payload >> 8);
+        h[5] = (uint8_t)payload;
+        h[g->next_header_at] = g->inner_next; /* the fragment header is gone (RFC 8200 §4.5) */
+    }
+    out->ptr = h;
+    out->len = g->header_len + (size_t)g->end;
+    d->done_buf = g->buf;
+    d->done_cap = g->buf_cap;
+    g->buf = NULL;
+    g->buf_cap = 0;
+    datagram_free(d, g);
+    d->stats.reassembled++;
+}
+
+static tcpsift_error fail(tcpsift_defrag *d, tcpsift_error e)
+{
+    d->stats.errors[e]++;
+    return e;
+}
+
+tcpsift_error tcpsift_defrag_feed(tcpsift_defrag *d, const tcpsift_packet *pkt, int64_t ts_ns,
+                                  tcpsift_bytes *datagram, int *overlapped)
+{
+    datagram->ptr = NULL;
+    datagram->len = 0;
+    if (overlapped) *overlapped = 0;
+    drop_done(d);
+    tcpsift_defrag_expire(d, ts_ns);
+    d->stats.fragments++;
+
+    frag_view v;
+    tcpsift_error err = locate(pkt, &v);
+    if (err != TCPSIFT_OK) return fail(d, err);
+    /* RFC 791 §3.2 / RFC 8200 §4.5: all but the last fragment carry multiples of 8 bytes. */
+    if (v.more && (v.len == 0 || v.len % 8 != 0)) return fail(d, TCPSIFT_E_FRAG_BAD_LENGTH);
+    size_t end = (size_t)v.offset + v.len;
+    size_t limit = pkt->ip_version == 4 ? IPV4_MAX_TOTAL - v.header_len
+                                        : IPV6_MAX_PAYLOAD - (v.header_len - 40);
+    if (end > limit || end > d->cfg.max_datagram_bytes) return fail(d, TCPSIFT_E_FRAG_TOO_LARGE);
+    if (v.offset == 0 && v.header_len > TCPSIFT_DEFRAG_MAX_HEADER)
+        return fail(d, TCPSIFT_E_FRAG_TOO_LARGE);
+    if (v.inner_next == IPPROTO_NUM_TCP &&
+        ((v.offset == 0 && v.more && v.len < TCP_MIN_HEADER) || v.offset == 8))
+        return fail(d, TCPSIFT_E_FRAG_TINY);
+
+    frag_datagram *g = find(d, pkt, &v);
+    if (!g) g = start(d, pkt, &v, ts_ns);
+    if (!v.more) {
+        if (g->have_last && end != g->end) {
+            datagram_free(d, g);
+            return fail(d, TCPSIFT_E_FRAG_DUPLICATE_LAST);
+        }
+        if (g->max_end > end) {
+            datagram_free(d, g);
+            return fail(d, TCPSIFT_E_FRAG_TEARDROP);
+        }
+    } else if (g->have_last && end > g->end) {
+        datagram_free(d, g);
+        return fail(d, TCPSIFT_E_FRAG_TEARDROP);
+    }
+
+    /* Room: the fragment's bytes, and at most two more pieces per piece it overlaps plus one. */
+    err = reserve(d, g, end, (size_t)g->npieces * 2 + 3);
+    if (err != TCPSIFT_OK) {
+        if (g->npieces == 0) datagram_free(d, g);
+        return fail(d, err);
+    }
+    if (!v.more) {
+        g->have_last = 1;
+        g->end = (uint32_t)end;
+    }
+    if (v.offset == 0 && !g->have_header) {
+        /* The first offset-0 fragment supplies the header, whatever the overlap policy. */
+        memcpy(g->header, v.header, v.header_len);
+        g->header_len = (uint16_t)v.header_len;
+        g->next_header_at = (uint16_t)v.next_header_at;
+        g->inner_next = v.inner_next;
+        g->have_header = 1;
+    }
+    int conflict = 0;
+    if (v.len > 0 && insert(d, g, v.offset, (uint32_t)end, v.data, &conflict)) {
+        d->stats.overlaps++;
+        if (conflict) d->stats.conflicts++;
+        if (overlapped) *overlapped = 1;
+    }
+    if (g->have_last && g->have_header && g->held == g->end) complete(d, g, datagram);
+    return TCPSIFT_OK;
+}

@@ -1,0 +1,443 @@
+/* IP fragment reassembly pool: in order, reverse, overlaps (equal and conflicting, per policy),
+ * missing piece then timeout, caps, and every named error. Each fragment frame is decoded with
+ * every prefix at the guard page (decode_pb) and the reassembled datagram is decoded again. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "support_packets.h"
+#include "tcpsift/decode.h"
+#include "tcpsift/defrag.h"
+
+#define SEC 1000000000LL
+#define PAYLOAD 100 /* TCP payload bytes: the segment is 120 */
+
+static uint8_t segment[PB_MAX];
+static size_t segment_len;
+
+/* A TCP segment with PAYLOAD patterned bytes and a correct checksum for `version`. */
+static void make_segment(int version)
+{
+    uint8_t payload[PAYLOAD];
+    for (int i = 0; i < PAYLOAD; i++) payload[i] = (uint8_t)(i * 7 + 3);
+    struct tcp_spec t = tcp_default();
+    t.payload = payload;
+    t.payload_len = PAYLOAD;
+    segment_len = tcp_segment(segment, sizeof segment, &t);
+    uint16_t c = version == 4
+                     ? ref_l4_csum(TEST_V4_SRC, TEST_V4_DST, 4, 6, segment, segment_len)
+                     : ref_l4_csum(TEST_V6_SRC, TEST_V6_DST, 16, 6, segment, segment_len);
+    segment[16] = (uint8_t)(c >> 8);
+    segment[17] = (uint8_t)c;
+}
+
+/* An Ethernet frame with an IPv4 fragment of `data` at byte offset `off`. */
+static void frag4(struct pb *p, uint16_t id, uint8_t proto, size_t off, int more,
+                  const uint8_t *data, size_t len)
+{
+    struct ip4_spec ip = ip4_default(proto);
+    ip.id = id;
+    ip.frag = (uint16_t)((more ? 0x2000 : 0) | off / 8);
+    ip.l4_csum = 0;
+    pb_init(p);
+    pb_ethernet(p, 0x0800);
+    pb_ipv4(p, &ip, data, len);
+}
+
+/* An IPv6 fragment; with `hbh` a hop-by-hop header precedes the fragment header. */
+static void frag6(struct pb *p, uint32_t id, size_t off, int more, const uint8_t *data, size_t len,
+                  int hbh)
+{
+    uint8_t ext[64];
+    size_t e = 0;
+    if (hbh) e = ext_opts(ext, 44, 0);
+    e += ext_frag(ext + e, 6, (uint16_t)(off / 8), more, id);
+    struct ip6_spec ip = ip6_default(6);
+    ip.next = hbh ? 0 : 44;
+    ip.ext = ext;
+    ip.ext_len = e;
+    ip.l4_csum = 0;
+    pb_init(p);
+    pb_ethernet(p, 0x86DD);
+    pb_ipv6(p, &ip, data, len);
+}
+
+/* Decode a built frame (all prefixes under the guard page) and feed it. */
+static tcpsift_error feed(tcpsift_defrag *df, const struct pb *p, int64_t ts, uint8_t *out,
+                          size_t *out_len, int *overlapped)
+{
+    struct decoded d;
+    decode_pb(&d, TCPSIFT_LINK_ETHERNET, p);
+    assert_true(d.pkt.layers & TCPSIFT_LAYER_FRAGMENT);
+    tcpsift_bytes dg;
+    tcpsift_error rc = tcpsift_defrag_feed(df, &d.pkt, ts, &dg, overlapped);
+    *out_len = dg.len;
+    if (dg.ptr) memcpy(out, dg.ptr, dg.len);
+    if (rc != TCPSIFT_OK) assert_null(dg.ptr);
+    guard_release(&d.g);
+    return rc;
+}
+
+static tcpsift_defrag *make_pool(tcpsift_overlap_policy policy)
+{
+    tcpsift_defrag_config cfg;
+    tcpsift_defrag_config_init(&cfg);
+    cfg.policy = policy;
+    tcpsift_defrag *df = NULL;
+    assert_int_equal(tcpsift_defrag_create(&cfg, &df), TCPSIFT_OK);
+    return df;
+}
+
+static size_t load16(const uint8_t *b);
+
+/* The reassembled datagram is the original segment behind a fixed IP header. */
+static void expect_segment(const uint8_t *dg, size_t len, int version, int ext_count)
+{
+    struct decoded r;
+    decode_all(&r, TCPSIFT_LINK_RAW, dg, len, len);
+    const tcpsift_packet *p = &r.pkt;
+    assert_int_equal(p->error, TCPSIFT_OK);
+    assert_int_equal(p->ip_version, version);
+    assert_false(p->layers & TCPSIFT_LAYER_FRAGMENT);
+    assert_true(p->layers & TCPSIFT_LAYER_TCP);
+    assert_int_equal(p->ipv6_ext_count, ext_count);
+    assert_int_equal(p->l4_length, segment_len);
+    assert_memory_equal(dg + p->l4_offset, segment, segment_len);
+    assert_int_equal(p->payload_len, PAYLOAD);
+    assert_int_equal(p->sport, 40000);
+    assert_int_equal(p->l4_csum, TCPSIFT_CSUM_GOOD);
+    if (version == 4) {
+        assert_int_equal(p->ip_csum, TCPSIFT_CSUM_GOOD);
+        assert_int_equal(p->more_fragments, 0);
+        assert_int_equal(p->frag_offset, 0);
+        assert_int_equal(load16(dg + 2), len); /* total length rewritten */
+    }
+    decoded_release(&r);
+}
+
+static size_t load16(const uint8_t *b) { return (size_t)b[0] << 8 | b[1]; }
+
+static const size_t CUTS[4] = {0, 48, 96, 120};
+
+static void run_order(int version, const int *order, int hbh)
+{
+    make_segment(version);
+    tcpsift_defrag *df = make_pool(TCPSIFT_OVERLAP_FIRST);
+    uint8_t out[PB_MAX];
+    size_t out_len = 0;
+    for (int k = 0; k < 3; k++) {
+        int i = order[k];
+        struct pb p;
+        int more = i < 2;
+        if (version == 4)
+            frag4(&p, 0x4242, 6, CUTS[i], more, segment + CUTS[i], CUTS[i + 1] - CUTS[i]);
+        else
+            frag6(&p, 0xABCDEF01, CUTS[i], more, segment + CUTS[i], CUTS[i + 1] - CUTS[i], hbh);
+        int ov = -1;
+        assert_int_equal(feed(df, &p, k * SEC, out, &out_len, &ov), TCPSIFT_OK);
+        assert_int_equal(ov, 0);
+        assert_int_equal(out_len, k == 2 ? (version == 4 ? 20 : 40 + (hbh ? 8 : 0)) + 120 : 0);
+    }
+    expect_segment(out, out_len, version, hbh ? 1 : 0);
+    const tcpsift_defrag_stats *s = tcpsift_defrag_get_stats(df);
+    assert_int_equal(s->fragments, 3);
+    assert_int_equal(s->reassembled, 1);
+    assert_int_equal(s->in_progress, 0);
+    assert_int_equal(s->overlaps, 0);
+    assert_true(s->memory > 0); /* the handed-out datagram, until the next call */
+    tcpsift_defrag_expire(df, 0);
+    tcpsift_defrag_destroy(df);
+}
+
+static void test_ipv4_in_order_and_reverse(void **state)
+{
+    (void)state;
+    const int in_order[3] = {0, 1, 2}, reverse[3] = {2, 1, 0}, middle_last[3] = {0, 2, 1};
+    run_order(4, in_order, 0);
+    run_order(4, reverse, 0);
+    run_order(4, middle_last, 0);
+}
+
+static void test_ipv6_in_order_and_reverse(void **state)
+{
+    (void)state;
+    const int in_order[3] = {0, 1, 2}, reverse[3] = {2, 1, 0};
+    run_order(6, in_order, 0);
+    run_order(6, reverse, 0);
+    run_order(6, in_order, 1); /* hop-by-hop stays in the unfragmentable part */
+    run_order(6, reverse, 1);
+}
+
+/* Fragments [24,72) then [0,48) (conflicting on [24,48) when `conflict`), then [72,120). */
+static void run_overlap(tcpsift_overlap_policy policy, int conflict, int expect_new_wins)
+{
+    make_segment(4);
+    uint8_t alt[48];
+    memcpy(alt, segment, 48);
+    if (conflict) memset(alt + 24, 0xEE, 24);
+    tcpsift_defrag *df = make_pool(policy);
+    uint8_t out[PB_MAX];
+    size_t out_len;
+    int ov;
+    struct pb p;
+    frag4(&p, 7, 6, 24, 1, segment + 24, 48);
+    assert_int_equal(feed(df, &p, 0, out, &out_len, &ov), TCPSIFT_OK);
+    assert_int_equal(ov, 0);
+    frag4(&p, 7, 6, 0, 1, alt, 48);
+    assert_int_equal(feed(df, &p, 0, out, &out_len, &ov), TCPSIFT_OK);
+    assert_int_equal(ov, 1);
+    frag4(&p, 7, 6, 72, 0, segment + 72, 48);
+    assert_int_equal(feed(df, &p, 0, out, &out_len, &ov), TCPSIFT_OK);
+    assert_int_equal(ov, 0);
+    assert_int_equal(out_len, 140);
+    const tcpsift_defrag_stats *s = tcpsift_defrag_get_stats(df);
+    assert_int_equal(s->overlaps, 1);
+    assert_int_equal(s->conflicts, conflict ? 1 : 0);
+    assert_int_equal(s->reassembled, 1);
+    assert_memory_equal(out + 20, segment, 24);
+    assert_memory_equal(out + 20 + 48, segment + 48, 72);
+    if (!conflict || !expect_new_wins) {
+        assert_memory_equal(out + 20 + 24, segment + 24, 24);
+        expect_segment(out, out_len, 4, 0);
+    } else {
+        assert_memory_equal(out + 20 + 24, alt + 24, 24);
+    }
+    tcpsift_defrag_destroy(df);
+}
+
+static void test_overlap_equal_and_conflicting(void **state)
+{
+    (void)state;
+    run_overlap(TCPSIFT_OVERLAP_FIRST, 0, 0);
+    run_overlap(TCPSIFT_OVERLAP_FIRST, 1, 0);
+    run_overlap(TCPSIFT_OVERLAP_LAST, 1, 1);
+    run_overlap(TCPSIFT_OVERLAP_BSD, 1, 1);     /* the new copy starts before the old one */
+    run_overlap(TCPSIFT_OVERLAP_SOLARIS, 1, 0); /* it ends before the old one */
+}
+
+static void test_missing_piece_then_timeout(void **state)
+{
+    (void)state;
+    make_segment(4);
+    tcpsift_defrag *df = make_pool(TCPSIFT_OVERLAP_FIRST);
+    uint8_t out[PB_MAX];
+    size_t out_len;
+    struct pb p;
+    frag4(&p, 1, 6, 0, 1, segment, 48);
+    assert_int_equal(feed(df, &p, 10 * SEC, out, &out_len, NULL), TCPSIFT_OK);
+    frag4(&p, 1, 6, 96, 0, segment + 96, 24);
+    assert_int_equal(feed(df, &p, 20 * SEC, out, &out_len, NULL), TCPSIFT_OK);
+    assert_int_equal(tcpsift_defrag_get_stats(df)->in_progress, 1);
+    /* 30 s after the first fragment exactly: still held. */
+    tcpsift_defrag_expire(df, 40 * SEC);
+    assert_int_equal(tcpsift_defrag_get_stats(df)->timed_out, 0);
+    /* The missing piece arrives too late: the datagram was dropped, this starts a new one. */
+    frag4(&p, 1, 6, 48, 1, segment + 48, 48);
+    assert_int_equal(feed(df, &p, 40 * SEC + 1, out, &out_len, NULL), TCPSIFT_OK);
+    assert_int_equal(out_len, 0);
+    const tcpsift_defrag_stats *s = tcpsift_defrag_get_stats(df);
+    assert_int_equal(s->timed_out, 1);
+    assert_int_equal(s->in_progress, 1);
+    assert_int_equal(s->reassembled, 0);
+    tcpsift_defrag_destroy(df);
+}
+
+/* Counting allocator: the pool must give back everything and never hold more than its cap. */
+struct counter {
+    size_t live, peak;
+};
+static void *count_alloc(void *ctx, size_t n)
+{
+    struct counter *c = ctx;
+    c->live += n;
+    if (c->live > c->peak) c->peak = c->live;
+    return malloc(n);
+}
+static void count_free(void *ctx, void *p, size_t n)
+{
+    struct counter *c = ctx;
+    c->live -= n;
+    free(p);
+}
+
+static void test_caps_exhausted(void **state)
+{
+    (void)state;
+    make_segment(4);
+    struct counter cnt = {0, 0};
+    tcpsift_allocator a = {count_alloc, count_free, &cnt};
+    tcpsift_defrag_config cfg;
+    tcpsift_defrag_config_init(&cfg);
+    cfg.max_datagrams = 2;
+    cfg.allocator = &a;
+    tcpsift_defrag *df = NULL;
+    assert_int_equal(tcpsift_defrag_create(&cfg, &df), TCPSIFT_OK);
+    uint8_t out[PB_MAX];
+    size_t out_len;
+    struct pb p;
+    for (uint16_t id = 1; id <= 3; id++) {
+        frag4(&p, id, 6, 0, 1, segment, 48);
+        assert_int_equal(feed(df, &p, id, out, &out_len, NULL), TCPSIFT_OK);
+    }
+    const tcpsift_defrag_stats *s = tcpsift_defrag_get_stats(df);
+    assert_int_equal(s->evicted, 1);
+    assert_int_equal(s->in_progress, 2);
+    /* Datagram 1 was evicted (it started first): its rest cannot complete it. */
+    frag4(&p, 1, 6, 48, 0, segment + 48, 72);
+    assert_int_equal(feed(df, &p, 4, out, &out_len, NULL), TCPSIFT_OK);
+    assert_int_equal(out_len, 0);
+    assert_int_equal(s->evicted, 2); /* and starting it again evicted datagram 2 */
+    frag4(&p, 3, 6, 48, 0, segment + 48, 72);
+    assert_int_equal(feed(df, &p, 5, out, &out_len, NULL), TCPSIFT_OK);
+    assert_int_equal(out_len, 140);
+    expect_segment(out, out_len, 4, 0);
+    tcpsift_defrag_destroy(df);
+    assert_int_equal(cnt.live, 0);
+
+    /* Memory cap: room for one datagram buffer; a second datagram evicts the first. */
+    cnt.peak = 0;
+    tcpsift_defrag_config_init(&cfg);
+    cfg.allocator = &a;
+    cfg.memory_cap = 2048 + 512;
+    assert_int_equal(tcpsift_defrag_create(&cfg, &df), TCPSIFT_OK);
+    size_t base = cnt.live;
+    frag4(&p, 1, 6, 0, 1, segment, 48);
+    assert_int_equal(feed(df, &p, 0, out, &out_len, NULL), TCPSIFT_OK);
+    frag4(&p, 2, 6, 0, 1, segment, 48);
+    assert_int_equal(feed(df, &p, 0, out, &out_len, NULL), TCPSIFT_OK);
+    s = tcpsift_defrag_get_stats(df);
+    assert_int_equal(s->evicted, 1);
+    assert_int_equal(s->in_progress, 1);
+    assert_true(s->memory_peak <= cfg.memory_cap);
+    assert_true(cnt.peak - base <= cfg.memory_cap);
+    /* A fragment ending far away needs a bigger buffer than the cap allows. */
+    frag4(&p, 3, 6, 8000, 1, segment, 48);
+    assert_int_equal(feed(df, &p, 0, out, &out_len, NULL), TCPSIFT_E_NO_MEMORY);
+    assert_int_equal(s->errors[TCPSIFT_E_NO_MEMORY], 1);
+    assert_true(cnt.peak - base <= cfg.memory_cap);
+    tcpsift_defrag_destroy(df);
+    assert_int_equal(cnt.live, 0);
+}
+
+static void test_named_errors(void **state)
+{
+    (void)state;
+    make_segment(4);
+    tcpsift_defrag *df = make_pool(TCPSIFT_OVERLAP_FIRST);
+    uint8_t out[PB_MAX];
+    size_t out_len;
+    struct pb p;
+    const tcpsift_defrag_stats *s = tcpsift_defrag_get_stats(df);
+
+    frag4(&p, 1, 6, 0, 1, segment, 44); /* not a multiple of 8 */
+    assert_int_equal(feed(df, &p, 0, out, &out_len, NULL), TCPSIFT_E_FRAG_BAD_LENGTH);
+    frag4(&p, 1, 6, 65520, 0, segment, 40); /* 65520 + 40 > 65535 - 20 */
+    assert_int_equal(feed(df, &p, 0, out, &out_len, NULL), TCPSIFT_E_FRAG_TOO_LARGE);
+    frag4(&p, 1, 6, 0, 1, segment, 16); /* TCP header split (RFC 1858 §3) */
+    assert_int_equal(feed(df, &p, 0, out, &out_len, NULL), TCPSIFT_E_FRAG_TINY);
+    frag4(&p, 1, 6, 8, 1, segment + 8, 16); /* overwrites the TCP flags (RFC 1858 §4) */
+    assert_int_equal(feed(df, &p, 0, out, &out_len, NULL), TCPSIFT_E_FRAG_TINY);
+    frag4(&p, 1, 17, 0, 1, segment, 16); /* a short first fragment is fine for UDP */
+    assert_int_equal(feed(df, &p, 0, out, &out_len, NULL), TCPSIFT_OK);
+    assert_int_equal(s->in_progress, 1);
+
+    /* Teardrop: a last fragment ending inside bytes already held drops the datagram. */
+    frag4(&p, 2, 6, 0, 1, segment, 48);
+    assert_int_equal(feed(df, &p, 0, out, &out_len, NULL), TCPSIFT_OK);
+    frag4(&p, 2, 6, 24, 0, segment + 24, 4);
+    assert_int_equal(feed(df, &p, 0, out, &out_len, NULL), TCPSIFT_E_FRAG_TEARDROP);
+    assert_int_equal(s->in_progress, 1);
+    /* ... and so does a fragment past the end the last one set. */
+    frag4(&p, 3, 6, 48, 0, segment + 48, 8);
+    assert_int_equal(feed(df, &p, 0, out, &out_len, NULL), TCPSIFT_OK);
+    frag4(&p, 3, 6, 48, 1, segment + 48, 16);
+    assert_int_equal(feed(df, &p, 0, out, &out_len, NULL), TCPSIFT_E_FRAG_TEARDROP);
+
+    /* Duplicate last fragment: same end is an overlap, another end an error. */
+    frag4(&p, 4, 6, 96, 0, segment + 96, 24);
+    assert_int_equal(feed(df, &p, 0, out, &out_len, NULL), TCPSIFT_OK);
+    assert_int_equal(feed(df, &p, 0, out, &out_len, NULL), TCPSIFT_OK);
+    assert_int_equal(s->overlaps, 1);
+    frag4(&p, 4, 6, 96, 0, segment + 96, 20);
+    assert_int_equal(feed(df, &p, 0, out, &out_len, NULL), TCPSIFT_E_FRAG_DUPLICATE_LAST);
+    assert_int_equal(s->in_progress, 1);
+
+    /* A fragment cut by the snap length cannot be reassembled. */
+    frag4(&p, 5, 6, 0, 1, segment, 48);
+    p.len -= 1;
+    assert_int_equal(feed(df, &p, 0, out, &out_len, NULL), TCPSIFT_E_FRAG_TRUNCATED);
+
+    /* Not a fragment at all. */
+    struct pb whole;
+    pb_init(&whole);
+    pb_ethernet(&whole, 0x0800);
+    pb_default_ipv4_tcp(&whole);
+    tcpsift_packet pkt;
+    tcpsift_packet_decode(&pkt, TCPSIFT_LINK_ETHERNET, whole.b, whole.len, whole.len);
+    tcpsift_bytes dg;
+    assert_int_equal(tcpsift_defrag_feed(df, &pkt, 0, &dg, NULL), TCPSIFT_E_INVALID_ARGUMENT);
+    assert_null(dg.ptr);
+
+    assert_int_equal(s->errors[TCPSIFT_E_FRAG_BAD_LENGTH], 1);
+    assert_int_equal(s->errors[TCPSIFT_E_FRAG_TOO_LARGE], 1);
+    assert_int_equal(s->errors[TCPSIFT_E_FRAG_TINY], 2);
+    assert_int_equal(s->errors[TCPSIFT_E_FRAG_TEARDROP], 2);
+    assert_int_equal(s->errors[TCPSIFT_E_FRAG_DUPLICATE_LAST], 1);
+    assert_int_equal(s->errors[TCPSIFT_E_FRAG_TRUNCATED], 1);
+    assert_int_equal(s->errors[TCPSIFT_E_INVALID_ARGUMENT], 1);
+    assert_int_equal(s->reassembled, 0);
+    tcpsift_defrag_destroy(df);
+}
+
+static void test_ipv4_udp_and_config_checks(void **state)
+{
+    (void)state;
+    uint8_t payload[64], udp[128];
+    for (int i = 0; i < 64; i++) payload[i] = (uint8_t)i;
+    size_t n = udp_datagram(udp, sizeof udp, 5353, 53, payload, sizeof payload, -1);
+    tcpsift_defrag *df = make_pool(TCPSIFT_OVERLAP_LAST);
+    uint8_t out[PB_MAX];
+    size_t out_len;
+    struct pb p;
+    frag4(&p, 9, 17, 32, 0, udp + 32, n - 32);
+    assert_int_equal(feed(df, &p, 0, out, &out_len, NULL), TCPSIFT_OK);
+    frag4(&p, 9, 17, 0, 1, udp, 32);
+    assert_int_equal(feed(df, &p, 0, out, &out_len, NULL), TCPSIFT_OK);
+    assert_int_equal(out_len, 20 + n);
+    struct decoded r;
+    decode_all(&r, TCPSIFT_LINK_RAW, out, out_len, out_len);
+    assert_int_equal(r.pkt.error, TCPSIFT_OK);
+    assert_true(r.pkt.layers & TCPSIFT_LAYER_UDP);
+    assert_int_equal(r.pkt.dport, 53);
+    assert_int_equal(r.pkt.payload_len, 64);
+    assert_memory_equal(r.pkt.payload.ptr, payload, 64);
+    decoded_release(&r);
+    tcpsift_defrag_destroy(df);
+
+    tcpsift_defrag_config cfg;
+    tcpsift_defrag_config_init(&cfg);
+    cfg.max_datagrams = 0;
+    assert_int_equal(tcpsift_defrag_create(&cfg, &df), TCPSIFT_E_INVALID_ARGUMENT);
+    tcpsift_defrag_config_init(&cfg);
+    cfg.max_datagram_bytes = 70000;
+    assert_int_equal(tcpsift_defrag_create(&cfg, &df), TCPSIFT_E_INVALID_ARGUMENT);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_ipv4_in_order_and_reverse),
+        cmocka_unit_test(test_ipv6_in_order_and_reverse),
+        cmocka_unit_test(test_overlap_equal_and_conflicting),
+        cmocka_unit_test(test_missing_piece_then_timeout),
+        cmocka_unit_test(test_caps_exhausted),
+        cmocka_unit_test(test_named_errors),
+        cmocka_unit_test(test_ipv4_udp_and_config_checks),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
