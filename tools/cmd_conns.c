@@ -8,11 +8,14 @@
 
 static const char conns_usage[] =
     "usage: tcpsift conns [OPTIONS] CAPTURE\n"
+    "       tcpsift conns -i IFACE [--filter EXPR] [-c N] [OPTIONS]\n"
     "\n"
     "Track every TCP connection and UDP flow of CAPTURE (pcap/pcapng, - for stdin)\n"
     "and print one JSON object per connection in id order (TCP first, then UDP):\n"
     "endpoints, each endpoint's RFC 9293 state, handshake, end, Zeek conn_state and\n"
     "history, packet/byte/stream counts, gaps and anomaly events; then a summary.\n"
+    "With -i each connection is printed when it ends, times out (idle timeouts\n"
+    "are on) or is evicted; the rest when capturing stops.\n"
     "\n"
     "options:\n";
 
@@ -22,19 +25,26 @@ int cmd_conns(int argc, char **argv)
     jw_init(&w, stdout);
     pipeline p;
     pipeline_init(&p, &w);
+    live_options live = {0};
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
             fputs(conns_usage, stdout);
             fputs(pipeline_options_help, stdout);
+            fputs(live_options_help, stdout);
             return 0;
         }
         int r = pipeline_option(&p, argc, argv, &i);
+        if (r < 0) return 2;
+        if (r > 0) continue;
+        r = live_option(&live, argc, argv, &i);
         if (r < 0) return 2;
         if (r > 0) continue;
         if ((argv[i][0] == '-' && argv[i][1] != '\0') || p.capture_path)
             return cli_usage_error(conns_usage, argv[i]);
         p.capture_path = argv[i];
     }
-    if (!p.capture_path) return cli_usage_error(conns_usage, NULL);
+    if (!live_options_valid(&live, p.capture_path)) return 2;
+    if (live.iface) p.live = &live;
+    if (!p.capture_path && !p.live) return cli_usage_error(conns_usage, NULL);
     return pipeline_run(&p, 1);
 }

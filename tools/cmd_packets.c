@@ -5,6 +5,7 @@
 #include "capture_input.h"
 #include "cli_common.h"
 #include "commands.h"
+#include "live_capture.h"
 #include "packet_json.h"
 
 typedef struct packets_ctx {
@@ -28,24 +29,53 @@ static void on_skipped_block(void *ctx_, tcpsift_error err, uint64_t frames_so_f
 
 static const char packets_usage[] =
     "usage: tcpsift packets [--help] CAPTURE\n"
+    "       tcpsift packets -i IFACE [--filter EXPR] [-c N]\n"
     "\n"
     "Decode every frame of CAPTURE (pcap or pcapng file, or - for standard input)\n"
     "and print one JSON object per frame: frame, ts, proto, src, dst, sport, dport,\n"
     "seq, ack, flags, win, len, caplen_payload, opts, csum, encap, frag, error.\n"
-    "Checksums are reported as they are (good, bad or unverified).\n";
+    "Checksums are reported as they are (good, bad or unverified).\n"
+    "\n"
+    "options:\n";
+
+static void on_live_record(void *ctx_, const tcpsift_capture_record *rec)
+{
+    packets_ctx *ctx = ctx_;
+    on_record(ctx, rec);
+    jw_flush(ctx->w); /* each packet is seen as it arrives */
+}
+
+static int packets_live(const live_options *live)
+{
+    static json_writer w;
+    jw_init(&w, stdout);
+    packets_ctx ctx = {&w};
+    live_handler h = {on_live_record, NULL, &ctx};
+    uint64_t frames;
+    int status = live_run(live, &h, &frames);
+    jw_flush(&w);
+    return status;
+}
 
 int cmd_packets(int argc, char **argv)
 {
     const char *path = NULL;
+    live_options live = {0};
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
             fputs(packets_usage, stdout);
+            fputs(live_options_help, stdout);
             return 0;
         }
+        int r = live_option(&live, argc, argv, &i);
+        if (r < 0) return 2;
+        if (r > 0) continue;
         if (argv[i][0] == '-' && argv[i][1] != '\0') return cli_usage_error(packets_usage, argv[i]);
         if (path) return cli_usage_error(packets_usage, argv[i]);
         path = argv[i];
     }
+    if (!live_options_valid(&live, path)) return 2;
+    if (live.iface) return packets_live(&live);
     if (!path) return cli_usage_error(packets_usage, NULL);
 
     static json_writer w;

@@ -119,21 +119,26 @@ int pipeline_option(pipeline *p, int argc, char **argv, int *i)
     return 0;
 }
 
+static void write_conn(json_writer *w, const conn_record *r);
+
 static void collect(void *ctx, const tcpsift_conn_info *info)
 {
     pipeline *p = ctx;
     if (p->on_conn_end) p->on_conn_end(p->ctx, info);
-    if (p->nrecords == p->cap_records) {
-        size_t cap = p->cap_records ? p->cap_records * 2 : 256;
-        conn_record *bigger = realloc(p->records, cap * sizeof *bigger);
-        if (!bigger) {
-            p->oom = 1;
-            return;
+    conn_record live_record, *r = &live_record;
+    if (!p->live) { /* live: printed as it ends, not collected */
+        if (p->nrecords == p->cap_records) {
+            size_t cap = p->cap_records ? p->cap_records * 2 : 256;
+            conn_record *bigger = realloc(p->records, cap * sizeof *bigger);
+            if (!bigger) {
+                p->oom = 1;
+                return;
+            }
+            p->records = bigger;
+            p->cap_records = cap;
         }
-        p->records = bigger;
-        p->cap_records = cap;
+        r = &p->records[p->nrecords++];
     }
-    conn_record *r = &p->records[p->nrecords++];
     r->info = *info;
     size_t alen = info->ip_version == 4 ? 4 : 16;
     memcpy(r->client_addr, info->client_addr, alen);
@@ -141,6 +146,10 @@ static void collect(void *ctx, const tcpsift_conn_info *info)
     snprintf(r->history, sizeof r->history, "%s", info->history);
     snprintf(r->conn_state, sizeof r->conn_state, "%s", info->conn_state);
     memcpy(r->events, info->events, sizeof r->events);
+    if (p->live) {
+        write_conn(p->w, r);
+        jw_flush(p->w);
+    }
 }
 
 static int record_order(const void *a, const void *b)
@@ -255,6 +264,7 @@ static void on_skipped_block(void *ctx, tcpsift_error err, uint64_t frames_so_fa
 
 int pipeline_run(pipeline *p, int print_conns)
 {
+    if (p->live) return pipeline_run_live(p);
     capture_input in;
     if (!capture_open(&in, p->capture_path, p->w)) return 1;
     /* Commands install on_data/on_gap/on_frame; every callback gets the pipeline. */
@@ -286,4 +296,21 @@ int pipeline_run(pipeline *p, int print_conns)
     int status = cli_finish(&in, p->w);
     capture_close(&in);
     return p->oom ? 1 : status;
+}
+
+/* The pieces the live pipeline (pipeline_live.c) shares. */
+void pipeline_watch_conns(pipeline *p)
+{
+    p->cfg.cb.on_conn_end = collect;
+    p->cfg.cb.ctx = p;
+}
+
+void pipeline_feed(pipeline *p, const tcpsift_capture_record *rec)
+{
+    on_record(p, rec);
+}
+
+void pipeline_write_summary(pipeline *p, const capture_input *in)
+{
+    write_summary(p->w, tcpsift_tracker_get_stats(p->tracker), in);
 }

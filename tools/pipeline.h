@@ -6,6 +6,7 @@
 
 #include "capture_input.h"
 #include "json_writer.h"
+#include "live_capture.h"
 #include "tcpsift/tracker.h"
 
 typedef struct conn_record conn_record;
@@ -22,6 +23,8 @@ typedef struct pipeline {
     /* per-command hooks, chained behind the pipeline's own on_conn_end */
     void (*on_conn_end)(void *ctx, const tcpsift_conn_info *conn);
     void *ctx;
+    /* live capture (-i): each connection is printed as it ends */
+    const live_options *live;
 } pipeline;
 
 /* Parses the options every pipeline command shares. Returns 1 when argv[*i]
@@ -36,5 +39,15 @@ void pipeline_init(pipeline *p, json_writer *w);
 /* Runs the capture through the tracker. Returns the exit status. When
  * print_conns is set, prints every connection object then the summary. */
 int pipeline_run(pipeline *p, int print_conns);
+
+/* Live capture (p->live set; pipeline_run calls it): idle connections expire
+ * on real time, each connection is printed when it ends, times out or is
+ * evicted, the rest when capturing stops; then the summary. */
+int pipeline_run_live(pipeline *p);
+
+/* Used by pipeline_run_live. */
+void pipeline_watch_conns(pipeline *p);
+void pipeline_feed(pipeline *p, const tcpsift_capture_record *rec);
+void pipeline_write_summary(pipeline *p, const capture_input *in);
 
 #endif

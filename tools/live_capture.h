@@ -1,0 +1,39 @@
+/* Live capture from a network interface through libpcap, for `packets` and
+ * `conns`: -i IFACE, --filter EXPR (BPF, pcap-filter(7)), -c N. */
+#ifndef TCPSIFT_TOOLS_LIVE_CAPTURE_H
+#define TCPSIFT_TOOLS_LIVE_CAPTURE_H
+
+#include <stdint.h>
+
+#include "tcpsift/capture.h"
+
+typedef struct live_options {
+    const char *iface;  /* NULL: read a capture file instead */
+    const char *filter; /* BPF filter expression, or NULL */
+    uint64_t count;     /* stop after this many packets; 0: until SIGINT/SIGTERM */
+} live_options;
+
+extern const char live_options_help[];
+
+/* Parses -i, --filter and -c. Returns 1 when argv[*i] (and its value) was
+ * consumed, 0 when it is not a live option, -1 on a bad value (message printed). */
+int live_option(live_options *o, int argc, char **argv, int *i);
+
+/* --filter and -c without -i, or -i with a capture file too: prints why and
+ * returns 0. */
+int live_options_valid(const live_options *o, const char *capture_path);
+
+typedef struct live_handler {
+    /* one packet; rec->data is valid only during the call */
+    void (*on_record)(void *ctx, const tcpsift_capture_record *rec);
+    /* real time (ns since the epoch), about every 200 ms even when idle */
+    void (*on_tick)(void *ctx, int64_t now_ns);
+    void *ctx;
+} live_handler;
+
+/* Captures until -c packets were seen or SIGINT/SIGTERM arrives. Returns 0
+ * after a clean stop, 1 when the interface or the filter cannot be set up or
+ * capturing fails (a message is printed). *frames counts the packets. */
+int live_run(const live_options *o, const live_handler *h, uint64_t *frames);
+
+#endif

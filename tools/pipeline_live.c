@@ -1,0 +1,47 @@
+/* `conns -i IFACE`: the pipeline over a live capture. Packet buffers live
+ * only during libpcap's callback, so the tracker copies what it keeps; the
+ * idle timeouts are always on and run on real time between packets, so a
+ * connection is reported soon after it ends or goes quiet (contract: "when
+ * reading without end, each is printed when it ends, times out or is
+ * evicted"). */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli_common.h"
+#include "pipeline.h"
+
+static void on_live_record(void *ctx, const tcpsift_capture_record *rec)
+{
+    pipeline_feed(ctx, rec);
+}
+
+static void on_tick(void *ctx, int64_t now_ns)
+{
+    pipeline *p = ctx;
+    tcpsift_tracker_advance_time(p->tracker, now_ns);
+}
+
+int pipeline_run_live(pipeline *p)
+{
+    p->cfg.buffers_stable = 0;
+    tcpsift_tracker_config defaults;
+    tcpsift_tracker_config_init(&defaults);
+    memcpy(p->cfg.timeout_ns, defaults.timeout_ns, sizeof p->cfg.timeout_ns);
+    pipeline_watch_conns(p);
+    tcpsift_error err = tcpsift_tracker_create(&p->cfg, &p->tracker);
+    if (err != TCPSIFT_OK) {
+        fprintf(stderr, "tcpsift: cannot create the tracker: %s\n", tcpsift_error_text(err));
+        return 1;
+    }
+    live_handler h = {on_live_record, on_tick, p};
+    capture_input in;
+    memset(&in, 0, sizeof in);
+    in.path = p->live->iface;
+    int status = live_run(p->live, &h, &in.frames);
+    /* Stopped (signal, -c or error): every connection still open is reported. */
+    tcpsift_tracker_finish(p->tracker);
+    pipeline_write_summary(p, &in);
+    jw_flush(p->w);
+    tcpsift_tracker_destroy(p->tracker);
+    return status;
+}
