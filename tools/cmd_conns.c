@@ -7,7 +7,7 @@
 #include "pipeline.h"
 
 static const char conns_usage[] =
-    "usage: tcpsift conns [OPTIONS] CAPTURE\n"
+    "usage: tcpsift conns [--format json|text] [OPTIONS] CAPTURE\n"
     "       tcpsift conns -i IFACE [--filter EXPR] [-c N] [OPTIONS]\n"
     "\n"
     "Track every TCP connection and UDP flow of CAPTURE (pcap/pcapng, - for stdin)\n"
@@ -17,7 +17,8 @@ static const char conns_usage[] =
     "With -i each connection is printed when it ends, times out (idle timeouts\n"
     "are on) or is evicted; the rest when capturing stops.\n"
     "\n"
-    "options:\n";
+    "options:\n"
+    "  --format json|text         JSON Lines (default) or a table for people\n";
 
 int cmd_conns(int argc, char **argv)
 {
@@ -32,6 +33,13 @@ int cmd_conns(int argc, char **argv)
             fputs(pipeline_options_help, stdout);
             fputs(live_options_help, stdout);
             return 0;
+        }
+        if (strcmp(argv[i], "--format") == 0 && i + 1 < argc) {
+            const char *f = argv[++i];
+            if (strcmp(f, "json") != 0 && strcmp(f, "text") != 0)
+                return cli_usage_error(conns_usage, f);
+            p.format_text = strcmp(f, "text") == 0;
+            continue;
         }
         int r = pipeline_option(&p, argc, argv, &i);
         if (r < 0) return 2;

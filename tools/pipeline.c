@@ -6,6 +6,7 @@
 #include <sys/socket.h>
 
 #include "cli_common.h"
+#include "conn_table.h"
 
 struct conn_record {
     tcpsift_conn_info info;
@@ -121,6 +122,18 @@ int pipeline_option(pipeline *p, int argc, char **argv, int *i)
 
 static void write_conn(json_writer *w, const conn_record *r);
 
+static void emit_conn(pipeline *p, const conn_record *r)
+{
+    if (!p->format_text) {
+        write_conn(p->w, r);
+        return;
+    }
+    jw_flush(p->w); /* the table shares standard output with error objects */
+    if (!p->table_started) conn_table_header(stdout);
+    p->table_started = 1;
+    conn_table_row(stdout, &r->info, r->client_addr, r->server_addr, r->conn_state, r->history);
+}
+
 static void collect(void *ctx, const tcpsift_conn_info *info)
 {
     pipeline *p = ctx;
@@ -147,8 +160,9 @@ static void collect(void *ctx, const tcpsift_conn_info *info)
     snprintf(r->conn_state, sizeof r->conn_state, "%s", info->conn_state);
     memcpy(r->events, info->events, sizeof r->events);
     if (p->live) {
-        write_conn(p->w, r);
+        emit_conn(p, r);
         jw_flush(p->w);
+        fflush(stdout);
     }
 }
 
@@ -287,8 +301,8 @@ int pipeline_run(pipeline *p, int print_conns)
     }
     if (print_conns) {
         if (p->nrecords) qsort(p->records, p->nrecords, sizeof *p->records, record_order);
-        for (size_t i = 0; i < p->nrecords; i++) write_conn(p->w, &p->records[i]);
-        write_summary(p->w, tcpsift_tracker_get_stats(p->tracker), &in);
+        for (size_t i = 0; i < p->nrecords; i++) emit_conn(p, &p->records[i]);
+        pipeline_write_summary(p, &in);
     }
     if (p->oom) fprintf(stderr, "tcpsift: out of memory: some connections were not reported\n");
     tcpsift_tracker_destroy(p->tracker);
@@ -312,5 +326,10 @@ void pipeline_feed(pipeline *p, const tcpsift_capture_record *rec)
 
 void pipeline_write_summary(pipeline *p, const capture_input *in)
 {
+    if (p->format_text) {
+        jw_flush(p->w);
+        conn_table_summary(stdout, tcpsift_tracker_get_stats(p->tracker), in->frames);
+        return;
+    }
     write_summary(p->w, tcpsift_tracker_get_stats(p->tracker), in);
 }

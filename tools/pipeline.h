@@ -25,6 +25,9 @@ typedef struct pipeline {
     void *ctx;
     /* live capture (-i): each connection is printed as it ends */
     const live_options *live;
+    /* conns --format text: a table instead of JSON Lines */
+    int format_text;
+    int table_started;
 } pipeline;
 
 /* Parses the options every pipeline command shares. Returns 1 when argv[*i]
