@@ -15,7 +15,7 @@
  * payload bytes, connections, frames and stream bytes per direction. A mismatch exits 3.
  *
  * Output: one JSON line with the best and median loop time, ns/packet, Mpps, Gbit/s (captured
- * packet bytes), peak RSS (getrusage) and the RSS growth during the loop (peak minus the
+ * packet bytes), peak RSS (VmHWM; getrusage where /proc is missing) and the RSS growth during the loop (peak minus the
  * resident size before the first run, so the loaded capture is excluded).
  *
  * Under callgrind, run with --toggle-collect=bench_loop so only the packet loop is counted. */
@@ -35,7 +35,8 @@
 #include "tcpsift/framer.h"
 #include "tcpsift/tracker.h"
 
-#include "conn_internal.h" /* sizeof(conn): the tracker's per-connection payload (diagnostic) */
+/* private, for --sizes only: the tracker's per-connection payload and per-direction stream */
+#include "tracker_internal.h"
 
 typedef enum tier {
     TIER_FLOOR,
@@ -68,8 +69,28 @@ static double now_ns(void)
     return (double)ts.tv_sec * 1e9 + (double)ts.tv_nsec;
 }
 
+/* Peak and current resident size of this program's memory (kB): VmHWM / VmRSS of
+ * /proc/self/status. getrusage's ru_maxrss is the fallback only: Linux carries it across
+ * execve, so a child of a big parent (python) would report the parent's peak. */
+static long status_kb(const char *field)
+{
+    FILE *f = fopen("/proc/self/status", "r");
+    char line[256];
+    long kb = -1;
+    size_t n = strlen(field);
+    while (f && fgets(line, sizeof line, f))
+        if (strncmp(line, field, n) == 0 && line[n] == ':') {
+            kb = strtol(line + n + 1, NULL, 10);
+            break;
+        }
+    if (f) fclose(f);
+    return kb;
+}
+
 static long peak_rss_kb(void)
 {
+    long kb = status_kb("VmHWM");
+    if (kb >= 0) return kb;
     struct rusage ru;
     getrusage(RUSAGE_SELF, &ru);
     return ru.ru_maxrss;
@@ -77,13 +98,8 @@ static long peak_rss_kb(void)
 
 static long current_rss_kb(void)
 {
-    FILE *f = fopen("/proc/self/statm", "r");
-    long pages = 0, resident = 0;
-    if (f) {
-        if (fscanf(f, "%ld %ld", &pages, &resident) != 2) resident = 0;
-        fclose(f);
-    }
-    return resident * 4; /* 4 KiB pages */
+    long kb = status_kb("VmRSS");
+    return kb >= 0 ? kb : peak_rss_kb();
 }
 
 static uint64_t json_u64(const char *text, const char *key)
@@ -325,9 +341,13 @@ int main(int argc, char **argv)
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
         if (strcmp(a, "--sizes") == 0) {
+            tcpsift_reasm_config rc;
+            tcpsift_reasm_config_default(&rc);
             printf("{\"flow_table_entry_bytes\": %zu, \"tracker_conn_bytes\": %zu, "
-                   "\"framer_bytes\": %zu}\n",
-                   flow_entry_size(), sizeof(conn), sizeof(tcpsift_framer));
+                   "\"framer_bytes\": %zu, \"direction_stream_bytes\": %zu, "
+                   "\"reasm_retained_bytes_default\": %u}\n",
+                   flow_entry_size(), sizeof(conn), sizeof(tcpsift_framer),
+                   sizeof(direction_stream), (unsigned)rc.max_retained_bytes);
             return 0;
         }
         if (strcmp(a, "--keep-going") == 0) {

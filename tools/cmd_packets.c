@@ -5,11 +5,13 @@
 #include "capture_input.h"
 #include "cli_common.h"
 #include "commands.h"
+#include "frag_stage.h"
 #include "live_capture.h"
 #include "packet_json.h"
 
 typedef struct packets_ctx {
     json_writer *w;
+    frag_stage frags;
 } packets_ctx;
 
 static void on_record(void *ctx_, const tcpsift_capture_record *rec)
@@ -18,7 +20,10 @@ static void on_record(void *ctx_, const tcpsift_capture_record *rec)
     tcpsift_packet pkt;
     tcpsift_packet_decode(&pkt, rec->linktype, rec->data, rec->caplen, rec->wirelen);
     tcpsift_packet_verify_checksums(&pkt);
-    packet_json_write(ctx->w, rec, &pkt);
+    const tcpsift_packet *whole = NULL;
+    ctx->frags.error = TCPSIFT_OK;
+    if (pkt.layers & TCPSIFT_LAYER_FRAGMENT) whole = frag_stage_packet(&ctx->frags, rec, &pkt, 0);
+    packet_json_write(ctx->w, rec, &pkt, whole, ctx->frags.error);
 }
 
 static void on_skipped_block(void *ctx_, tcpsift_error err, uint64_t frames_so_far)
@@ -49,10 +54,11 @@ static int packets_live(const live_options *live)
 {
     static json_writer w;
     jw_init(&w, stdout);
-    packets_ctx ctx = {&w};
+    packets_ctx ctx = {.w = &w};
     live_handler h = {on_live_record, NULL, &ctx};
     uint64_t frames;
     int status = live_run(live, &h, &frames);
+    frag_stage_free(&ctx.frags);
     jw_flush(&w);
     return status;
 }
@@ -82,9 +88,10 @@ int cmd_packets(int argc, char **argv)
     jw_init(&w, stdout);
     capture_input in;
     if (!capture_open(&in, path, &w)) return 1;
-    packets_ctx ctx = {&w};
+    packets_ctx ctx = {.w = &w};
     capture_handler h = {on_record, on_skipped_block, &ctx};
     capture_run(&in, &h);
+    frag_stage_free(&ctx.frags);
     int status = cli_finish(&in, &w);
     capture_close(&in);
     return status;

@@ -62,7 +62,32 @@ static const char *proto_name(const tcpsift_packet *pkt)
     return "other";
 }
 
-void packet_json_write(json_writer *w, const tcpsift_capture_record *rec, const tcpsift_packet *pkt)
+/* The transport keys of one decoded datagram. */
+static void write_transport(json_writer *w, const tcpsift_packet *pkt)
+{
+    if (pkt->layers & TCPSIFT_LAYER_PORTS) {
+        jw_key_u64(w, "sport", pkt->sport);
+        jw_key_u64(w, "dport", pkt->dport);
+    }
+    if (pkt->layers & TCPSIFT_LAYER_TCP) {
+        jw_key_u64(w, "seq", pkt->seq);
+        jw_key_u64(w, "ack", pkt->ack);
+        jw_key_u64(w, "flags", pkt->tcp_flags);
+        jw_key_u64(w, "win", pkt->window);
+    }
+    if (pkt->layers & (TCPSIFT_LAYER_TCP | TCPSIFT_LAYER_UDP)) {
+        jw_key_u64(w, "len", pkt->payload_len);
+        jw_key_u64(w, "caplen_payload", pkt->payload.len);
+    }
+    if (pkt->layers & TCPSIFT_LAYER_TCP) write_options(w, &pkt->opts);
+    if (pkt->layers & (TCPSIFT_LAYER_TCP | TCPSIFT_LAYER_UDP)) {
+        jw_key_str(w, "csum", checksum_name(pkt->l4_csum));
+        if (pkt->l4_csum == TCPSIFT_CSUM_BAD && pkt->l4_csum_offload) jw_key_bool(w, "csum_offload", 1);
+    }
+}
+
+void packet_json_write(json_writer *w, const tcpsift_capture_record *rec, const tcpsift_packet *pkt,
+                       const tcpsift_packet *reassembled, tcpsift_error frag_error)
 {
     jw_object_begin(w);
     jw_key_u64(w, "frame", rec->frame_number);
@@ -79,27 +104,16 @@ void packet_json_write(json_writer *w, const tcpsift_capture_record *rec, const 
     }
     int fragment = (pkt->layers & TCPSIFT_LAYER_FRAGMENT) != 0;
     if (fragment) jw_key_bool(w, "frag", 1);
-    /* A fragment's transport keys belong to the reassembled datagram. */
-    if (!fragment && (pkt->layers & TCPSIFT_LAYER_PORTS)) {
-        jw_key_u64(w, "sport", pkt->sport);
-        jw_key_u64(w, "dport", pkt->dport);
-    }
-    if (!fragment && (pkt->layers & TCPSIFT_LAYER_TCP)) {
-        jw_key_u64(w, "seq", pkt->seq);
-        jw_key_u64(w, "ack", pkt->ack);
-        jw_key_u64(w, "flags", pkt->tcp_flags);
-        jw_key_u64(w, "win", pkt->window);
-    }
-    if (!fragment && (pkt->layers & (TCPSIFT_LAYER_TCP | TCPSIFT_LAYER_UDP))) {
-        jw_key_u64(w, "len", pkt->payload_len);
-        jw_key_u64(w, "caplen_payload", pkt->payload.len);
-    }
-    if (!fragment && (pkt->layers & TCPSIFT_LAYER_TCP)) write_options(w, &pkt->opts);
-    if (!fragment && (pkt->layers & (TCPSIFT_LAYER_TCP | TCPSIFT_LAYER_UDP))) {
-        jw_key_str(w, "csum", checksum_name(pkt->l4_csum));
-        if (pkt->l4_csum == TCPSIFT_CSUM_BAD && pkt->l4_csum_offload) jw_key_bool(w, "csum_offload", 1);
-    }
-    if (pkt->error != TCPSIFT_OK) jw_key_str(w, "error", tcpsift_error_name(pkt->error));
+    /* A fragment's transport keys belong to the reassembled datagram, shown on its last frame. */
+    if (!fragment)
+        write_transport(w, pkt);
+    else if (reassembled)
+        write_transport(w, reassembled);
+    tcpsift_error err = pkt->error;
+    /* Running out of pool memory is ours, not the frame's fault. */
+    if (err == TCPSIFT_OK && frag_error != TCPSIFT_E_NO_MEMORY) err = frag_error;
+    if (err == TCPSIFT_OK && reassembled) err = reassembled->error;
+    if (err != TCPSIFT_OK) jw_key_str(w, "error", tcpsift_error_name(err));
     jw_object_end(w);
     jw_line_end(w);
 }

@@ -6,6 +6,10 @@
 #include "tcpsift/capture.h"
 #include "tcpsift/decode.h"
 
-void packet_json_write(json_writer *w, const tcpsift_capture_record *rec, const tcpsift_packet *pkt);
+/* `reassembled`: the datagram this fragment frame completed (its TCP/UDP keys are printed on
+ * this frame, as tshark does), else NULL. `frag_error`: the fragment pool's verdict, printed as
+ * the frame's error when decoding found none. */
+void packet_json_write(json_writer *w, const tcpsift_capture_record *rec, const tcpsift_packet *pkt,
+                       const tcpsift_packet *reassembled, tcpsift_error frag_error);
 
 #endif

@@ -265,7 +265,13 @@ static void on_record(void *ctx, const tcpsift_capture_record *rec)
         ns = INT64_MAX;
     else
         ns = rec->ts_sec * 1000000000 + (int64_t)rec->ts_nsec;
-    tcpsift_tracker_packet(p->tracker, &pkt, ns);
+    const tcpsift_packet *use = &pkt;
+    if (pkt.layers & TCPSIFT_LAYER_FRAGMENT) {
+        /* Fragments reach the tracker only as the datagram the last of them completes. */
+        use = frag_stage_packet(&p->frags, rec, &pkt, p->cfg.buffers_stable);
+        if (!use) return;
+    }
+    tcpsift_tracker_packet(p->tracker, use, ns);
 }
 
 static void on_skipped_block(void *ctx, tcpsift_error err, uint64_t frames_so_far)
@@ -295,6 +301,7 @@ int pipeline_run(pipeline *p, int print_conns)
     tcpsift_tracker_finish(p->tracker);
     if (in.fatal == TCPSIFT_E_NOT_A_CAPTURE) {
         tcpsift_tracker_destroy(p->tracker);
+        frag_stage_free(&p->frags);
         int status = cli_finish(&in, p->w);
         capture_close(&in);
         return status;
@@ -306,6 +313,7 @@ int pipeline_run(pipeline *p, int print_conns)
     }
     if (p->oom) fprintf(stderr, "tcpsift: out of memory: some connections were not reported\n");
     tcpsift_tracker_destroy(p->tracker);
+    frag_stage_free(&p->frags); /* after the tracker: it may hold views into kept datagrams */
     free(p->records);
     int status = cli_finish(&in, p->w);
     capture_close(&in);

@@ -5,6 +5,7 @@
 #define TCPSIFT_TOOLS_PIPELINE_H
 
 #include "capture_input.h"
+#include "frag_stage.h"
 #include "json_writer.h"
 #include "live_capture.h"
 #include "tcpsift/tracker.h"
@@ -20,6 +21,7 @@ typedef struct pipeline {
     conn_record *records;
     size_t nrecords, cap_records;
     int oom;
+    frag_stage frags; /* IP fragments: the tracker sees the datagrams they complete */
     /* per-command hooks, chained behind the pipeline's own on_conn_end */
     void (*on_conn_end)(void *ctx, const tcpsift_conn_info *conn);
     void *ctx;

@@ -451,8 +451,10 @@ tcpsift_error tcpsift_defrag_feed(tcpsift_defrag *d, const tcpsift_packet *pkt, 
     if (v.offset == 0 && v.header_len > TCPSIFT_DEFRAG_MAX_HEADER)
         return fail(d, TCPSIFT_E_FRAG_TOO_LARGE);
     if (v.inner_next == IPPROTO_NUM_TCP &&
-        ((v.offset == 0 && v.more && v.len < TCP_MIN_HEADER) || v.offset == 8))
-        return fail(d, TCPSIFT_E_FRAG_TINY);
+        ((v.offset == 0 && v.more && v.len < TCP_MIN_HEADER) || v.offset == 8)) {
+        d->stats.tiny++;
+        if (d->cfg.reject_tiny) return fail(d, TCPSIFT_E_FRAG_TINY);
+    }
 
     frag_datagram *g = find(d, pkt, &v);
     if (!g) g = start(d, pkt, &v, ts_ns);

@@ -328,7 +328,11 @@ static void test_named_errors(void **state)
 {
     (void)state;
     make_segment(4);
-    tcpsift_defrag *df = make_pool(TCPSIFT_OVERLAP_FIRST);
+    tcpsift_defrag_config cfg;
+    tcpsift_defrag_config_init(&cfg);
+    cfg.reject_tiny = 1;
+    tcpsift_defrag *df = NULL;
+    assert_int_equal(tcpsift_defrag_create(&cfg, &df), TCPSIFT_OK);
     uint8_t out[PB_MAX];
     size_t out_len;
     struct pb p;
@@ -342,6 +346,7 @@ static void test_named_errors(void **state)
     assert_int_equal(feed(df, &p, 0, out, &out_len, NULL), TCPSIFT_E_FRAG_TINY);
     frag4(&p, 1, 6, 8, 1, segment + 8, 16); /* overwrites the TCP flags (RFC 1858 §4) */
     assert_int_equal(feed(df, &p, 0, out, &out_len, NULL), TCPSIFT_E_FRAG_TINY);
+    assert_int_equal(s->tiny, 2);
     frag4(&p, 1, 17, 0, 1, segment, 16); /* a short first fragment is fine for UDP */
     assert_int_equal(feed(df, &p, 0, out, &out_len, NULL), TCPSIFT_OK);
     assert_int_equal(s->in_progress, 1);
@@ -394,6 +399,29 @@ static void test_named_errors(void **state)
     tcpsift_defrag_destroy(df);
 }
 
+/* By default 8-byte TCP fragments at offsets 0, 8, 16 (as in Suricata's bug-6887 capture) are
+ * counted as tiny but reassembled, like tshark and Suricata. */
+static void test_tiny_fragments_accepted_by_default(void **state)
+{
+    (void)state;
+    make_segment(4);
+    tcpsift_defrag *df = make_pool(TCPSIFT_OVERLAP_FIRST);
+    uint8_t out[PB_MAX];
+    size_t out_len = 0;
+    struct pb p;
+    for (size_t off = 0; off < segment_len; off += 8) {
+        size_t len = segment_len - off < 8 ? segment_len - off : 8;
+        frag4(&p, 77, 6, off, off + len < segment_len, segment + off, len);
+        assert_int_equal(feed(df, &p, 0, out, &out_len, NULL), TCPSIFT_OK);
+    }
+    const tcpsift_defrag_stats *s = tcpsift_defrag_get_stats(df);
+    assert_int_equal(s->tiny, 2);
+    assert_int_equal(s->reassembled, 1);
+    assert_int_equal(s->fragments, 15);
+    expect_segment(out, out_len, 4, 0);
+    tcpsift_defrag_destroy(df);
+}
+
 static void test_ipv4_udp_and_config_checks(void **state)
 {
     (void)state;
@@ -437,6 +465,7 @@ int main(void)
         cmocka_unit_test(test_missing_piece_then_timeout),
         cmocka_unit_test(test_caps_exhausted),
         cmocka_unit_test(test_named_errors),
+        cmocka_unit_test(test_tiny_fragments_accepted_by_default),
         cmocka_unit_test(test_ipv4_udp_and_config_checks),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

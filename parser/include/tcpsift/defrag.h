@@ -28,8 +28,10 @@
  *   frag_bad_length     a fragment other than the last is empty or not a multiple of 8 bytes.
  *   frag_too_large      the fragment ends past 65535 bytes of IPv4 datagram / IPv6 payload,
  *                       or past max_datagram_bytes.
- *   frag_tiny           RFC 1858 §3: a first TCP fragment shorter than 20 bytes (a TCP header
- *                       without options), or a TCP fragment at offset 8 bytes (RFC 1858 §4).
+ *   frag_tiny           only with reject_tiny set: RFC 1858 §3, a first TCP fragment shorter
+ *                       than 20 bytes (a TCP header without options), or §4, a TCP fragment at
+ *                       offset 8 bytes. By default such fragments are counted in `tiny` and
+ *                       reassembled, as tshark and Suricata do.
  *   frag_teardrop       a fragment ends past the end set by the last fragment, or a last
  *                       fragment ends before bytes already held. The whole datagram is dropped.
  *   frag_duplicate_last a second last fragment with a different end. The whole datagram is
@@ -61,11 +63,12 @@ typedef struct tcpsift_defrag_config {
     uint64_t memory_cap;         /* bytes of buffers and piece lists over the pool */
     int64_t timeout_ns;          /* since the first fragment, in packet time */
     tcpsift_overlap_policy policy;
+    int reject_tiny;             /* refuse RFC 1858 tiny/offset-8 TCP fragments (frag_tiny) */
     const tcpsift_allocator *allocator; /* NULL: malloc/free */
 } tcpsift_defrag_config;
 
 /* Defaults: 1024 datagrams, 65535 bytes each, 16 MiB, 30 s (Linux ipfrag_time; RFC 8200 §4.5
- * says 60 s for IPv6, RFC 791 suggests 15 s), policy FIRST. */
+ * says 60 s for IPv6, RFC 791 suggests 15 s), policy FIRST, tiny fragments accepted. */
 void tcpsift_defrag_config_init(tcpsift_defrag_config *cfg);
 
 typedef struct tcpsift_defrag_stats {
@@ -73,6 +76,7 @@ typedef struct tcpsift_defrag_stats {
     uint64_t reassembled;   /* datagrams completed */
     uint64_t overlaps;      /* fragments that overlapped bytes already held */
     uint64_t conflicts;     /* ... of which the overlapped bytes differed */
+    uint64_t tiny;          /* RFC 1858 tiny or offset-8 TCP fragments seen */
     uint64_t timed_out;     /* datagrams dropped incomplete after timeout_ns */
     uint64_t evicted;       /* datagrams dropped incomplete to make room */
     uint64_t in_progress;   /* datagrams held now */

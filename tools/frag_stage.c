@@ -1,0 +1,58 @@
+#include "frag_stage.h"
+
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct frag_kept {
+    frag_kept *next;
+    uint8_t bytes[];
+};
+
+static int64_t record_ns(const tcpsift_capture_record *rec)
+{
+    if (rec->ts_sec < 0) return 0;
+    if (rec->ts_sec >= INT64_MAX / 1000000000 - 1) return INT64_MAX;
+    return rec->ts_sec * 1000000000 + (int64_t)rec->ts_nsec;
+}
+
+const tcpsift_packet *frag_stage_packet(frag_stage *f, const tcpsift_capture_record *rec,
+                                        const tcpsift_packet *pkt, int keep)
+{
+    f->error = TCPSIFT_OK;
+    if (!f->pool && !f->unavailable) {
+        tcpsift_defrag_config cfg;
+        tcpsift_defrag_config_init(&cfg);
+        if (tcpsift_defrag_create(&cfg, &f->pool) != TCPSIFT_OK) f->unavailable = 1;
+    }
+    if (!f->pool) return NULL;
+    tcpsift_bytes dg;
+    f->error = tcpsift_defrag_feed(f->pool, pkt, record_ns(rec), &dg, NULL);
+    if (!dg.ptr) return NULL;
+    const uint8_t *bytes = dg.ptr;
+    if (keep) {
+        frag_kept *k = malloc(sizeof *k + dg.len);
+        if (!k) {
+            f->error = TCPSIFT_E_NO_MEMORY;
+            return NULL;
+        }
+        memcpy(k->bytes, dg.ptr, dg.len);
+        k->next = f->kept;
+        f->kept = k;
+        bytes = k->bytes;
+    }
+    tcpsift_packet_decode(&f->whole, TCPSIFT_LINK_RAW, bytes, dg.len, dg.len);
+    tcpsift_packet_verify_checksums(&f->whole);
+    return &f->whole;
+}
+
+void frag_stage_free(frag_stage *f)
+{
+    tcpsift_defrag_destroy(f->pool);
+    f->pool = NULL;
+    while (f->kept) {
+        frag_kept *next = f->kept->next;
+        free(f->kept);
+        f->kept = next;
+    }
+}
