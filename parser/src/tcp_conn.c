@@ -427,7 +427,9 @@ void tcp_conn_segment(struct tcpsift_tracker *t, conn *c, const tcpsift_packet *
         s->flags |= EP_ACKED_PEER_FIN;
         raise_event(t, c, from, TCPSIFT_EV_SEND_ACK_OF_FIN);
     }
-    if (new_data) raise_event(t, c, from, TCPSIFT_EV_SEND_DATA);
+    /* Data on the SYN itself is syn_with_data, not data before the
+     * handshake (docs/state-events.md, SEND_DATA; RFC 9293 §3.10.7.2 queues it). */
+    if (new_data && !(f & TCPSIFT_TCP_SYN)) raise_event(t, c, from, TCPSIFT_EV_SEND_DATA);
     if (f & TCPSIFT_TCP_FIN) {
         if (!(s->flags & EP_FIN_SEEN)) {
             s->fin_seq = pkt->seq + (uint32_t)pkt->payload_len;
