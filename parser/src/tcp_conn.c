@@ -260,9 +260,11 @@ static int outside_receive_window(const conn *c, int from, const tcpsift_packet 
     return !first_in && !last_in && !old;
 }
 
-/* Checks on one segment that need no sequence state. */
-static void segment_checks(struct tcpsift_tracker *t, conn *c, int from, const tcpsift_packet *pkt)
+/* Checks on one segment that need no sequence state. Returns 1 when the
+ * segment fails PAWS (RFC 7323 §5.3 R1: the receiver drops it). */
+static int segment_checks(struct tcpsift_tracker *t, conn *c, int from, const tcpsift_packet *pkt)
 {
+    int paws_failed = 0;
     endpoint *s = &c->ep[from], *r = &c->ep[1 - from];
     unsigned f = pkt->tcp_flags;
     uint32_t opts = pkt->opts.present;
@@ -274,13 +276,15 @@ static void segment_checks(struct tcpsift_tracker *t, conn *c, int from, const t
     if (!(f & TCPSIFT_TCP_SYN) && (opts & (TCPSIFT_OPT_MSS | TCPSIFT_OPT_WSCALE | TCPSIFT_OPT_SACK_PERM)))
         conn_count_event(t, c, TCPSIFT_ANOMALY_OPTION_OUTSIDE_SYN);
     /* RFC 7323 §3.2: once both SYNs carried timestamps every segment but an
-     * RST must; §5.3: a TSval older than the newest one fails PAWS. */
+     * RST must; §5.3: a TSval older than TS.Recent fails PAWS. */
     int negotiated = (s->flags & EP_TS_OFFERED) && (r->flags & EP_TS_OFFERED);
     if (negotiated && !(f & (TCPSIFT_TCP_RST | TCPSIFT_TCP_SYN))) {
         if (!(opts & TCPSIFT_OPT_TIMESTAMP))
             conn_count_event(t, c, TCPSIFT_ANOMALY_TIMESTAMP_MISSING);
-        else if (seq_lt(pkt->opts.tsval, s->ts_recent))
+        else if (seq_lt(pkt->opts.tsval, s->ts_recent)) {
             conn_count_event(t, c, TCPSIFT_ANOMALY_PAWS_FAILURE);
+            paws_failed = 1;
+        }
     }
     if (!(s->flags & EP_TTL_SEEN)) {
         s->flags |= EP_TTL_SEEN;
@@ -288,6 +292,7 @@ static void segment_checks(struct tcpsift_tracker *t, conn *c, int from, const t
     } else if (pkt->ttl != s->ttl_first) {
         conn_count_event(t, c, TCPSIFT_ANOMALY_TTL_CHANGED);
     }
+    return paws_failed;
 }
 
 /* Flags no stack sends together (RFC 9293 §3.1, §3.10.7). */
@@ -330,10 +335,17 @@ void tcp_conn_segment(struct tcpsift_tracker *t, conn *c, const tcpsift_packet *
                                                 : TCPSIFT_ANOMALY_ACK_BEFORE_SYN);
         return;
     }
-    segment_checks(t, c, from, pkt);
-    if (pkt->opts.present & TCPSIFT_OPT_TIMESTAMP) s->ts_recent = pkt->opts.tsval;
-    zeek_endpoint_update(c, from, pkt);
-    check_pending_rst(c, from, pkt);
+    int paws_failed = segment_checks(t, c, from, pkt);
+    /* TS.Recent (RFC 7323 §4.3): a TSval is recorded only when it is not
+     * older and the segment starts at or below the receiver's Last.ACK.sent,
+     * so a segment reordered ahead of its predecessors does not make them
+     * fail PAWS. Before both SYNs are seen every TSval counts. */
+    if ((pkt->opts.present & TCPSIFT_OPT_TIMESTAMP) && !paws_failed &&
+        (!(s->flags & EP_TS_OFFERED) || seq_geq(pkt->opts.tsval, s->ts_recent)) &&
+        (!(r->flags & EP_ACK_SEEN) || seq_leq(pkt->seq, r->last_ack)))
+        s->ts_recent = pkt->opts.tsval;
+    zeek_endpoint_update(c, from, pkt); /* Zeek has no PAWS */
+    if (!paws_failed) check_pending_rst(c, from, pkt);
 
     /* tshark's completeness bits: SYN, SYN-ACK, ACK, DATA, FIN, RST. */
     if ((f & TCPSIFT_TCP_SYN) && !(f & TCPSIFT_TCP_ACK)) c->completeness |= 1;
@@ -344,6 +356,9 @@ void tcp_conn_segment(struct tcpsift_tracker *t, conn *c, const tcpsift_packet *
     if (pkt->payload_len > 0) c->completeness |= 8;
     if (f & TCPSIFT_TCP_FIN) c->completeness |= 16;
     if (f & TCPSIFT_TCP_RST) c->completeness |= 32;
+    /* RFC 7323 §5.3 R1: dropped by the receiver, so no state event and no
+     * stream bytes (docs/state-events.md). */
+    if (paws_failed) return;
 
     int first_from_sender = !(s->flags & EP_SENT);
     if (c->flipped && !(c->ep[0].flags & EP_SENT) && !(c->ep[1].flags & EP_SENT))
