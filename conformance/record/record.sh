@@ -11,6 +11,8 @@
 #            c2 <-> s2          fd77:1::1/64               <-> fd77:1::2            MTU 1280
 #   tsift-c  c3 <-> r0  tsift-r r1 <-> s3  tsift-s   a router namespace in between:
 #            10.77.2.1, fd77:2::1 -> (forwarding, nftables drops) -> 10.77.3.2, fd77:3::2
+#   tsift-c  c4 <-> b0  tsift-b b1 <-> s4  tsift-s   one Ethernet segment through bridge.py
+#            10.77.4.1, fd77:4::1  (AF_PACKET bridge: seeded drop/delay/reorder/duplicate)  10.77.4.2, fd77:4::2
 #
 # Usage: bash conformance/record/record.sh [OUTDIR] [CASE...]
 set -euo pipefail
@@ -31,7 +33,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 outdir=${1:-$here/../captures/real}
 shift || true
 
-NSS="tsift-lo tsift-c tsift-s tsift-r"
+NSS="tsift-lo tsift-c tsift-s tsift-r tsift-b"
 cleanup() {
     for ns in $NSS; do
         ip netns del "$ns" 2>/dev/null || true
@@ -59,6 +61,15 @@ pair c1 tsift-c s1 tsift-s 600
 pair c2 tsift-c s2 tsift-s 1280
 pair c3 tsift-c r0 tsift-r 1500
 pair r1 tsift-r s3 tsift-s 1500
+pair c4 tsift-c b0 tsift-b 1500
+pair b1 tsift-b s4 tsift-s 1500
+ip netns exec tsift-b sysctl -q -w net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
+ip -n tsift-b link set b0 promisc on
+ip -n tsift-b link set b1 promisc on
+ip -n tsift-c addr add 10.77.4.1/24 dev c4
+ip -n tsift-s addr add 10.77.4.2/24 dev s4
+ip -n tsift-c addr add fd77:4::1/64 dev c4 nodad
+ip -n tsift-s addr add fd77:4::2/64 dev s4 nodad
 ip -n tsift-c addr add 10.77.0.1/24 dev c0
 ip -n tsift-s addr add 10.77.0.2/24 dev s0
 ip -n tsift-c addr add fd77::1/64 dev c0 nodad
