@@ -446,11 +446,18 @@ void tcp_conn_segment(struct tcpsift_tracker *t, conn *c, const tcpsift_packet *
      * handshake (docs/state-events.md, SEND_DATA; RFC 9293 §3.10.7.2 queues it). */
     if (new_data && !(f & TCPSIFT_TCP_SYN)) raise_event(t, c, from, TCPSIFT_EV_SEND_DATA);
     if (f & TCPSIFT_TCP_FIN) {
+        uint32_t fin_at = pkt->seq + (uint32_t)pkt->payload_len;
+        /* A LAST_ACK end whose final ACK was seen but lost re-sends its FIN
+         * from the observer's CLOSED; sequence analysis already counts it as
+         * a retransmission, so not also segment_after_close
+         * (docs/state-events.md: one or the other). */
+        int resent_after_close = (s->flags & EP_FIN_SEEN) && fin_at == s->fin_seq &&
+                                 s->state == TCPSIFT_ST_CLOSED;
         if (!(s->flags & EP_FIN_SEEN)) {
-            s->fin_seq = pkt->seq + (uint32_t)pkt->payload_len;
+            s->fin_seq = fin_at;
             s->flags |= EP_FIN_SEEN;
         }
-        raise_event(t, c, from, TCPSIFT_EV_SEND_FIN);
+        if (!resent_after_close) raise_event(t, c, from, TCPSIFT_EV_SEND_FIN);
     }
     if (acks_peer_syn && (!(r->flags & EP_SYN_ACKED_BY_PEER) || r_waits_syn_ack)) {
         r->flags |= EP_SYN_ACKED_BY_PEER;
