@@ -24,6 +24,7 @@
 #include "tcpsift/anomaly.h"
 #include "tcpsift/capture.h"
 #include "tcpsift/decode.h"
+#include "tcpsift/defrag.h"
 #include "tcpsift/error.h"
 #include "tcpsift/flow_key.h"
 #include "tcpsift/flow_table.h"
