@@ -92,7 +92,7 @@ int framer_delimiter_feed(tcpsift_framer *f, tcpsift_cursor *in, tcpsift_frame_c
                 break;
             }
         }
-        const uint8_t *run;
+        const uint8_t *run = NULL;
         cursor_take(in, i, &run);
         uint64_t total = f->seen + i; /* frame bytes so far, delimiter included if found */
 

@@ -34,7 +34,7 @@ static int rd_peek(json_reader *r)
         r->i++;
         r->cur = cursor_make(r->segs[r->i].ptr, r->segs[r->i].len);
     }
-    const uint8_t *p;
+    const uint8_t *p = NULL;
     if (!cursor_peek(&r->cur, 1, &p)) return -1;
     return p[0];
 }
@@ -379,7 +379,7 @@ int framer_json_feed(tcpsift_framer *f, tcpsift_cursor *in, tcpsift_frame_cb cb,
     while (cursor_left(in) > 0 && !f->stopped) {
         size_t left = cursor_left(in);
         size_t n = f->need < left ? (size_t)f->need : left;
-        const uint8_t *p;
+        const uint8_t *p = NULL;
         switch ((enum json_phase)f->phase) {
         case JSON_FIELD:
             cursor_take(in, 1, &p);

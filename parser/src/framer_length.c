@@ -123,7 +123,7 @@ int framer_length_feed(tcpsift_framer *f, tcpsift_cursor *in, tcpsift_frame_cb c
     while (cursor_left(in) > 0 && !f->stopped) {
         size_t left = cursor_left(in);
         size_t n = f->need < left ? (size_t)f->need : left;
-        const uint8_t *p;
+        const uint8_t *p = NULL;
         switch ((enum length_phase)f->phase) {
         case LEN_HEADER:
             if (f->need > 0) {
