@@ -21,12 +21,35 @@ def build(build_dir, jobs=2):
            "-DCMAKE_C_FLAGS_RELEASE=-O2 -DNDEBUG", "-DCMAKE_C_COMPILER=gcc",
            "-DTCPSIFT_BUILD_TESTS=OFF", "-DTCPSIFT_SANITIZE=OFF"]
     for cmd in (cfg, ["cmake", "--build", build_dir, "-j%d" % jobs, "--target", "gen_capture",
-                      "bench_inproc"]):
+                      "bench_inproc"] + peers_targets(build_dir)):
         out = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
         if out.returncode != 0:
             raise SystemExit("bench: build failed: %s\n%s" % (" ".join(cmd), out.stdout))
     return (os.path.join(build_dir, "bench", "gen_capture"),
             os.path.join(build_dir, "bench", "bench_inproc"))
+
+
+PEERS = {"libnids": "bench_nids", "libtins": "bench_tins"}
+
+
+def peers_targets(build_dir):
+    """Peer programs the configured tree knows (CMake adds them only when installed)."""
+    try:
+        with open(os.path.join(build_dir, "bench", "Makefile")) as f:
+            text = f.read()
+    except OSError:
+        return []
+    return [t for t in PEERS.values() if re.search(r"^%s:" % t, text, re.M)]
+
+
+def peer_binaries(build_dir):
+    """{tier: path} of the peer programs that were built."""
+    found = {}
+    for tier, target in PEERS.items():
+        path = os.path.join(build_dir, "bench", target)
+        if os.access(path, os.X_OK):
+            found[tier] = path
+    return found
 
 
 def capture(build_dir, gen, workload, seed=1):
@@ -74,10 +97,11 @@ def top_functions(outfile, n=8):
                          stderr=subprocess.DEVNULL, text=True).stdout
     rows = []
     for line in out.splitlines():
-        m = re.match(r"^\s*[\d,]+\s+\(\s*([\d.]+)%\)\s+(\S+)", line)
+        m = re.match(r"^\s*[\d,]+\s+\(\s*([\d.]+)%\)\s+(.*?)(\s+\[[^]]*\])?$", line)
         if not m or "PROGRAM" in line:
             continue
-        name = m.group(2).split(":")[-1]
+        name = m.group(2)
+        name = name[name.index(":") + 1:] if ":" in name else name  # drop "file:"
         rows.append((float(m.group(1)), name))
         if len(rows) >= n:
             break

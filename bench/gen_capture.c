@@ -486,6 +486,7 @@ int main(int argc, char **argv)
     }
     fprintf(j,
             "{\"workload\": \"%s\", \"seed\": %llu, \"packets\": %llu, \"connections\": %llu,\n"
+            " \"closed_connections\": %llu,"
             " \"open_at_once\": %u, \"frames\": %llu, \"frames_c2s\": %llu, \"frames_s2c\": %llu,\n"
             " \"stream_bytes_c2s\": %llu, \"stream_bytes_s2c\": %llu, \"payload_bytes\": %llu,\n"
             " \"captured_bytes\": %llu, \"file_bytes\": %llu, \"data_segments\": %llu,\n"
@@ -493,7 +494,8 @@ int main(int argc, char **argv)
             " \"frames_spanning_segments\": %llu, \"bytes_in_spanning_frames\": %llu,\n"
             " \"segments_with_2plus_frame_starts\": %llu}\n",
             w.name, (unsigned long long)seed, (unsigned long long)t.packets,
-            (unsigned long long)t.connections, w.open,
+            (unsigned long long)t.connections,
+            (unsigned long long)(w.teardown ? t.connections : 0), w.open,
             (unsigned long long)(t.frames[0] + t.frames[1]), (unsigned long long)t.frames[0],
             (unsigned long long)t.frames[1], (unsigned long long)t.stream_bytes[0],
             (unsigned long long)t.stream_bytes[1], (unsigned long long)t.payload_bytes,

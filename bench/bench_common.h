@@ -1,0 +1,33 @@
+/* Helpers shared by the bench programs (bench_inproc and the peers). */
+#ifndef TCPSIFT_BENCH_COMMON_H
+#define TCPSIFT_BENCH_COMMON_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* The generator's ground truth (OUT.pcap.json). */
+typedef struct truth {
+    uint64_t packets, connections, closed_connections, frames_c2s, frames_s2c, stream_c2s, stream_s2c, payload_bytes,
+        captured_bytes;
+    int loaded;
+} truth;
+
+double now_ns(void);                /* CLOCK_MONOTONIC */
+long peak_rss_kb(void);             /* VmHWM (getrusage as fallback) */
+long current_rss_kb(void);          /* VmRSS */
+uint8_t *read_file(const char *path, size_t *len); /* whole file, NUL-terminated; exits on error */
+void load_truth(const char *path, truth *t);
+/* read the capture whole, mlock it when allowed, touch every page */
+uint8_t *load_capture(const char *path, size_t *len, int *locked);
+/* 0 when equal; else prints a MISMATCH line and returns 1 */
+int check(const char *what, uint64_t got, uint64_t want);
+int cmp_double(const void *a, const void *b);
+
+#ifdef __cplusplus
+}
+#endif
+#endif
