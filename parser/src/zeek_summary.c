@@ -77,7 +77,13 @@ void zeek_history_packet(conn *c, int from, const tcpsift_packet *pkt)
     } else if (ack) {
         add_once(c, from, ONCE_A, 'A');
     }
-    if (pkt->window == 0 && !syn && !rst && ack) zeek_history_counted(c, from, HIST_W);
+    /* Zeek's update_window(), with the endpoint states before this packet:
+     * a zero window counts unless it comes with or after the sender's RST or
+     * after the peer's FIN (no relevant window then). SYNs and segments
+     * without ACK are not exempt. */
+    if (pkt->window == 0 && !rst && c->ep[1 - from].zeek != ZEEK_CLOSED &&
+        c->ep[from].zeek != ZEEK_RESET)
+        zeek_history_counted(c, from, HIST_W);
 }
 
 /* Zeek's endpoint state machine, as far as conn_state depends on it. */
