@@ -1796,6 +1796,65 @@ static void test_reuse_reverse_direction(void **state)
     sc_free(&s);
 }
 
+/* `auto` ignores a checksum that is plainly wrong (not an offload partial
+ * sum); `off` never computes it and accepts the segment. */
+static void bad_csum_run(struct sc *s, tcpsift_checksum_policy policy)
+{
+    sc_init_policy(s, 0, policy);
+    sc_open(s, 1000, 5000);
+    sc_raw(s, C, F_ACK | F_PSH, s->nxt[C], s->nxt[S], 65535, REQ, strlen(REQ), NULL, 0, CSUM_BAD);
+    sc_finish(s);
+}
+
+static void test_bad_checksum_auto_and_off(void **state)
+{
+    (void)state;
+    struct sc s;
+    bad_csum_run(&s, TCPSIFT_CHECKSUM_AUTO);
+    const struct rec_conn *r = only_conn(&s);
+    assert_int_equal(EV(r, BAD_CHECKSUM), 1);
+    assert_string_equal(r->history, "ShAC");
+    assert_int_equal(stream_of(&s, 0, TCPSIFT_C2S)->data_len, 0);
+    assert_int_equal(r->cli.pkts, 3);
+    assert_int_equal(r->cli.bytes, strlen(REQ));
+    assert_int_equal(tcpsift_tracker_get_stats(s.t)->bad_checksum, 1);
+    assert_int_equal(tcpsift_tracker_get_stats(s.t)->events[TCPSIFT_ANOMALY_BAD_CHECKSUM], 1);
+    sc_free(&s);
+
+    bad_csum_run(&s, TCPSIFT_CHECKSUM_OFF);
+    r = only_conn(&s);
+    assert_int_equal(EV(r, BAD_CHECKSUM), 0);
+    assert_string_equal(r->history, "ShAD");
+    assert_stream(&s, 0, TCPSIFT_C2S, REQ);
+    assert_int_equal(tcpsift_tracker_get_stats(s.t)->bad_checksum, 0);
+    sc_free(&s);
+}
+
+/* Zeek's W (update_window): a zero window after the peer's FIN is not
+ * lettered; one on a SYN is. */
+static void test_zeek_zero_window_letter(void **state)
+{
+    (void)state;
+    struct sc s;
+    sc_init(&s);
+    sc_open(&s, 1000, 5000);
+    sc_tx(&s, C, F_ACK | F_FIN, NULL);
+    s.win[S] = 0;
+    sc_tx(&s, S, F_ACK, NULL); /* acks the FIN with a zero window */
+    sc_finish(&s);
+    const struct rec_conn *r = only_conn(&s);
+    assert_string_equal(r->history, "ShAFa");
+    assert_int_equal(EV(r, ZERO_WINDOW), 1);
+    sc_free(&s);
+
+    sc_init(&s);
+    sc_raw(&s, C, F_SYN, 1000, 0, 0, NULL, 0, NULL, 0, CSUM_GOOD);
+    sc_finish(&s);
+    r = only_conn(&s);
+    assert_string_equal(r->history, "SW");
+    sc_free(&s);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1846,6 +1905,8 @@ int main(void)
         cmocka_unit_test(test_data_out_of_window),
         cmocka_unit_test(test_new_attempt_while_syn_sent),
         cmocka_unit_test(test_reuse_reverse_direction),
+        cmocka_unit_test(test_bad_checksum_auto_and_off),
+        cmocka_unit_test(test_zeek_zero_window_letter),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
