@@ -8,6 +8,13 @@
 /* Bits of endpoint.hist_once for the letters recorded once per direction. */
 enum { ONCE_A = 1, ONCE_D = 2, ONCE_I = 4, ONCE_Q = 8 };
 
+/* Zeek's TCP_Endpoint keeps prev_state; conn_state needs it only to undo a
+ * RST that followed the endpoint's own FIN. Kept in the top bit of
+ * endpoint.zeek, which only this file reads. */
+enum { ZEEK_PREV_CLOSED = 0x80 };
+
+static uint8_t zstate(const endpoint *e) { return (uint8_t)(e->zeek & ~ZEEK_PREV_CLOSED); }
+
 void zeek_history_add(conn *c, int from, char letter)
 {
     if (c->history_len >= TCPSIFT_HISTORY_MAX) return;
@@ -81,48 +88,57 @@ void zeek_history_packet(conn *c, int from, const tcpsift_packet *pkt)
      * a zero window counts unless it comes with or after the sender's RST or
      * after the peer's FIN (no relevant window then). SYNs and segments
      * without ACK are not exempt. */
-    if (pkt->window == 0 && !rst && c->ep[1 - from].zeek != ZEEK_CLOSED &&
-        c->ep[from].zeek != ZEEK_RESET)
+    if (pkt->window == 0 && !rst && zstate(&c->ep[1 - from]) != ZEEK_CLOSED &&
+        zstate(&c->ep[from]) != ZEEK_RESET)
         zeek_history_counted(c, from, HIST_W);
 }
 
-/* Zeek's endpoint state machine, as far as conn_state depends on it. */
+/* Zeek's endpoint state machine (TCPSessionAdapter::UpdateStateMachine), as
+ * far as conn_state depends on it. */
 void zeek_endpoint_update(conn *c, int from, const tcpsift_packet *pkt)
 {
     endpoint *e = &c->ep[from], *peer = &c->ep[1 - from];
     unsigned f = pkt->tcp_flags;
-    if (f & TCPSIFT_TCP_RST) {
-        e->zeek = ZEEK_RESET;
-        return;
-    }
-    if (f & TCPSIFT_TCP_FIN) {
-        if (e->zeek != ZEEK_RESET) e->zeek = ZEEK_CLOSED;
-        return;
-    }
-    switch ((enum zeek_endpoint_state)e->zeek) {
+    int fin = (f & TCPSIFT_TCP_FIN) != 0, rst = (f & TCPSIFT_TCP_RST) != 0;
+    switch ((enum zeek_endpoint_state)zstate(e)) {
     case ZEEK_INACTIVE:
         if (f & TCPSIFT_TCP_SYN) {
             if (from == 0) {
                 e->zeek = (f & TCPSIFT_TCP_ACK) ? ZEEK_SYN_ACK_SENT : ZEEK_SYN_SENT;
             } else {
                 /* The responder's SYN(-ACK) establishes both ends in Zeek. */
-                if (peer->zeek == ZEEK_SYN_SENT || peer->zeek == ZEEK_SYN_ACK_SENT)
+                if (zstate(peer) == ZEEK_SYN_SENT || zstate(peer) == ZEEK_SYN_ACK_SENT)
                     peer->zeek = ZEEK_ESTABLISHED;
                 e->zeek = ZEEK_ESTABLISHED;
             }
-        } else if (pkt->payload_len > 0 || (f & TCPSIFT_TCP_ACK)) {
-            e->zeek = ZEEK_PARTIAL;
         }
+        if (fin) e->zeek = ZEEK_CLOSED;
+        if (rst) e->zeek = ZEEK_RESET;
+        if (zstate(e) == ZEEK_INACTIVE && (pkt->payload_len > 0 || (f & TCPSIFT_TCP_ACK)))
+            e->zeek = ZEEK_PARTIAL;
         break;
     case ZEEK_SYN_SENT:
     case ZEEK_SYN_ACK_SENT:
+        if (fin) e->zeek = ZEEK_CLOSED;
+        if (rst) e->zeek = ZEEK_RESET;
         /* An originator's ACK after the responder answered completes its side. */
-        if (!(f & TCPSIFT_TCP_SYN) && (f & TCPSIFT_TCP_ACK) && peer->zeek == ZEEK_ESTABLISHED)
+        if (!fin && !rst && !(f & TCPSIFT_TCP_SYN) && (f & TCPSIFT_TCP_ACK) &&
+            zstate(peer) == ZEEK_ESTABLISHED)
             e->zeek = ZEEK_ESTABLISHED;
         break;
     case ZEEK_PARTIAL:
     case ZEEK_ESTABLISHED:
+        if (fin && !rst) {
+            e->zeek = ZEEK_CLOSED;
+            /* The peer sent a FIN and then a RST: normal termination after all. */
+            if (peer->zeek == (ZEEK_RESET | ZEEK_PREV_CLOSED)) peer->zeek = ZEEK_CLOSED;
+        }
+        if (rst) e->zeek = ZEEK_RESET;
+        break;
     case ZEEK_CLOSED:
+        /* After a FIN exchange a RST changes nothing (UpdateClosedState). */
+        if (rst && zstate(peer) != ZEEK_CLOSED) e->zeek = ZEEK_RESET | ZEEK_PREV_CLOSED;
+        break;
     case ZEEK_RESET:
         break;
     }
@@ -146,7 +162,7 @@ static int history_is_syn_then_rst(const char *h)
 /* First matching rule wins (Zeek's conn_state). */
 const char *zeek_conn_state(const conn *c)
 {
-    uint8_t o = c->ep[0].zeek, r = c->ep[1].zeek;
+    uint8_t o = zstate(&c->ep[0]), r = zstate(&c->ep[1]);
     if (r == ZEEK_RESET) {
         if (o == ZEEK_SYN_SENT || o == ZEEK_SYN_ACK_SENT ||
             (o == ZEEK_RESET && c->ep[0].bytes == 0 && c->ep[1].bytes == 0))
