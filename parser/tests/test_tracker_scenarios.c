@@ -1855,6 +1855,47 @@ static void test_zeek_zero_window_letter(void **state)
     sc_free(&s);
 }
 
+/* Zeek's UpdateClosedState: after a FIN exchange a RST changes nothing (SF);
+ * a FIN answering the peer's FIN-then-RST turns the peer back to CLOSED
+ * (UpdateEstablishedState: "this was actually normal termination"). */
+static void test_zeek_rst_after_fin(void **state)
+{
+    (void)state;
+    struct sc s;
+    sc_init(&s);
+    sc_open(&s, 1000, 5000);
+    sc_tx(&s, C, F_ACK | F_FIN, NULL);
+    sc_tx(&s, S, F_ACK | F_FIN, NULL);
+    sc_tx(&s, C, F_ACK, NULL);
+    sc_raw(&s, C, F_RST, s.nxt[C], 0, 0, NULL, 0, NULL, 0, CSUM_GOOD);
+    sc_finish(&s);
+    const struct rec_conn *r = only_conn(&s);
+    assert_string_equal(r->history, "ShAFfR");
+    assert_string_equal(r->conn_state, "SF");
+    sc_free(&s);
+
+    sc_init(&s);
+    sc_open(&s, 1000, 5000);
+    sc_tx(&s, C, F_ACK | F_FIN, NULL);
+    sc_raw(&s, C, F_RST, s.nxt[C], 0, 0, NULL, 0, NULL, 0, CSUM_GOOD);
+    sc_tx(&s, S, F_ACK | F_FIN, NULL);
+    sc_finish(&s);
+    r = only_conn(&s);
+    assert_string_equal(r->history, "ShAFRf");
+    assert_string_equal(r->conn_state, "SF");
+    sc_free(&s);
+
+    /* A RST after only its own FIN, the peer silent: RSTO. */
+    sc_init(&s);
+    sc_open(&s, 1000, 5000);
+    sc_tx(&s, C, F_ACK | F_FIN, NULL);
+    sc_raw(&s, C, F_RST, s.nxt[C], 0, 0, NULL, 0, NULL, 0, CSUM_GOOD);
+    sc_finish(&s);
+    r = only_conn(&s);
+    assert_string_equal(r->conn_state, "RSTO");
+    sc_free(&s);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1907,6 +1948,7 @@ int main(void)
         cmocka_unit_test(test_reuse_reverse_direction),
         cmocka_unit_test(test_bad_checksum_auto_and_off),
         cmocka_unit_test(test_zeek_zero_window_letter),
+        cmocka_unit_test(test_zeek_rst_after_fin),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
