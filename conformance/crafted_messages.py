@@ -6,7 +6,8 @@ captures and the real-stack ones recorded by conformance/record/record.sh).
 The sidecar records what each side's application wrote and how the capture was
 made; every expectation comes from that construction, never from tcpsift:
   framing                          the SPEC the application used (`frames --framing`)
-  connections[]                    one entry per connection, matched by its 4-tuple:
+  connections[]                    every connection of the capture, in order, matched by its
+                                   4-tuple (the n-th with a reused tuple to the n-th id):
     c2s_messages_hex, s2c_messages_hex   frames must be exactly these messages, in order
     end                            `conns` end (fin, half_closed, rst, rejected, syn_unanswered)
     c2s_stream_bytes, s2c_stream_bytes   optional: bytes the application wrote, all delivered
@@ -51,11 +52,13 @@ def conns_of(tcpsift, capture):
     return [json.loads(l) for l in out.stdout.splitlines() if '"proto":"tcp"' in l]
 
 
-def check_connection(i, want, conns, got):
-    """Problems found for one expected connection (empty when it matches)."""
-    conn = next((c for c in conns if c["client"] == want["client"]
-                 and c["cport"] == want["cport"] and c["server"] == want["server"]
-                 and c["sport"] == want["sport"]), None)
+def check_connection(i, want, conns, got, nth):
+    """Problems found for one expected connection (empty when it matches). nth: how many
+    earlier expected connections have the same 4-tuple (a reused tuple gives new ids)."""
+    same = sorted((c for c in conns if c["client"] == want["client"]
+                   and c["cport"] == want["cport"] and c["server"] == want["server"]
+                   and c["sport"] == want["sport"]), key=lambda c: c["id"])
+    conn = same[nth] if nth < len(same) else None
     if conn is None:
         return ["connection %d (%s:%s -> %s:%s) not reported" % (
             i, want["client"], want["cport"], want["server"], want["sport"])]
@@ -106,10 +109,16 @@ def main():
             got, conns = {}, []
         if meta.get("known_bug"):
             known_bugs.append(meta["known_bug"])
+        seen = {}
         for i, want in enumerate(meta["connections"]):
             if want.get("known_bug"):
                 known_bugs.append(want["known_bug"])
-            problems += check_connection(i, want, conns, got)
+            key = (want["client"], want["cport"], want["server"], want["sport"])
+            problems += check_connection(i, want, conns, got, seen.get(key, 0))
+            seen[key] = seen.get(key, 0) + 1
+        if len(conns) != len(meta["connections"]):
+            problems.append("%d TCP connections reported, %d recorded" % (
+                len(conns), len(meta["connections"])))
         name = os.path.relpath(capture, args.captures)
         if problems and known_bugs:
             known += 1

@@ -142,7 +142,7 @@ def load_case(path):
     return case, encode(framing, msgs("client")), encode(framing, msgs("server"))
 
 
-def run_server(a, case, cunits, sunits, log):
+def listen(a):
     family = socket.AF_INET6 if ":" in a.addr else socket.AF_INET
     ls = socket.socket(family, socket.SOCK_STREAM)
     ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -150,8 +150,11 @@ def run_server(a, case, cunits, sunits, log):
     ls.listen(4)
     ls.settimeout(IO_TIMEOUT)
     print("listening", flush=True)  # record.py waits for this line
+    return ls
+
+
+def run_server(ls, a, case, cunits, sunits, log):
     s, peer = ls.accept()
-    ls.close()
     s.settimeout(IO_TIMEOUT)
     log["local"], log["peer"] = s.getsockname()[:2], peer[:2]
     close = case["close"]
@@ -267,18 +270,26 @@ def main():
     case, cunits, sunits = load_case(a.case)
     if case["close"] not in CLOSES:
         raise ValueError(case["close"])
-    log = {"role": a.role, "sent_messages_hex": [], "sent_wire_bytes": 0}
+    # Several connections run one after another; the client reuses its port, so on
+    # loopback (net.ipv4.tcp_tw_reuse=2) each new SYN reuses the TIME_WAIT 4-tuple.
+    top = {"role": a.role, "connections": []}
     try:
-        if a.role == "server":
-            run_server(a, case, cunits, sunits, log)
-        else:
-            run_client(a, case, cunits, sunits, log)
+        ls = listen(a) if a.role == "server" else None
+        for _ in range(case.get("connections", 1)):
+            log = {"sent_messages_hex": [], "sent_wire_bytes": 0}
+            top["connections"].append(log)
+            if a.role == "server":
+                run_server(ls, a, case, cunits, sunits, log)
+            else:
+                run_client(a, case, cunits, sunits, log)
+        if ls is not None:
+            ls.close()
     except Exception as e:  # logged for record.py, which fails the case
-        log["error"] = "%s: %s" % (type(e).__name__, e)
+        top["error"] = "%s: %s" % (type(e).__name__, e)
     with open(a.log + ".tmp", "w") as f:
-        json.dump(log, f)
+        json.dump(top, f)
     os.rename(a.log + ".tmp", a.log)
-    return 1 if "error" in log else 0
+    return 1 if "error" in top else 0
 
 
 if __name__ == "__main__":

@@ -115,10 +115,10 @@ SYN_DROP_RULE = ("table inet syn {\n chain i {\n  type filter hook input priorit
 
 
 def case(name, net, framing, client, server, close, end, how, client_mode="bulk",
-         server_mode="bulk", states=None, nft=None, fault=None, bridge=None):
+         server_mode="bulk", states=None, nft=None, fault=None, bridge=None, connections=1):
     return dict(name=name, net=net, framing=framing, client=client, server=server, close=close,
                 end=end, how=how, client_mode=client_mode, server_mode=server_mode,
-                states=states, nft=nft or [], fault=fault, bridge=bridge)
+                states=states, nft=nft or [], fault=fault, bridge=bridge, connections=connections)
 
 
 CASES = [
@@ -261,6 +261,11 @@ CASES = [
          client_mode="each", server_mode="each",
          bridge=dict(seed=7, drop=0.0, reorder=0.20, delay=0.0, dup=0.20),
          fault="bridge: reorder 20%, duplicate 20%"),
+    # ---- more clean cases (appended: ports follow the index, earlier captures keep theirs)
+    case("lo4-tuple-reuse", "lo4", "len:4:be", [b"one", b"two"], [b"ack"], "client_first", "fin",
+         "three connections one after another on the same 4-tuple (the client binds the same "
+         "port; each new SYN recycles the client's TIME_WAIT): three ids, each with its own "
+         "messages", states=("TIME_WAIT", "CLOSED", ACTIVE_CLIENT), connections=3),
 ]
 
 
@@ -399,7 +404,7 @@ def record(c, idx, outdir, tmp, attempt=0):
     name = c["name"]
     pcap = os.path.join(outdir, name + ".pcap")
     spec = dict(framing=c["framing"], close=c["close"], client_mode=c["client_mode"],
-                server_mode=c["server_mode"])
+                server_mode=c["server_mode"], connections=c["connections"])
     if c["framing"] == "json-header:4":
         spec["client"] = [[n, b.hex()] for n, b in c["client"]]
         spec["server"] = [[n, b.hex()] for n, b in c["server"]]
@@ -488,18 +493,24 @@ def record(c, idx, outdir, tmp, attempt=0):
     if not dropped or dropped.group(1) != "0":
         raise RuntimeError("%s: tcpdump lost packets: %s" % (name, stats.strip()))
     clog_d = json.load(open(clog))
-    slog_d = json.load(open(slog)) if os.path.exists(slog) else {"sent_messages_hex": [], "sent_wire_bytes": 0}
+    slog_d = json.load(open(slog)) if os.path.exists(slog) else {"connections": []}
     for d in (clog_d, slog_d):
         if "error" in d:
             raise RuntimeError("%s: %s failed: %s" % (name, d.get("role"), d["error"]))
-    conn = {"client": net["caddr"], "cport": cport, "server": net["saddr"], "sport": sport,
-            "c2s_messages_hex": clog_d["sent_messages_hex"],
-            "s2c_messages_hex": slog_d["sent_messages_hex"],
-            "c2s_stream_bytes": clog_d["sent_wire_bytes"],
-            "s2c_stream_bytes": slog_d["sent_wire_bytes"],
-            "gaps": 0,
-            "handshake": c["close"] not in ("refused", "syn_dropped"),
-            "end": c["end"]}
+    conns = []
+    for i, cl in enumerate(clog_d["connections"]):
+        sl = (slog_d["connections"][i] if i < len(slog_d["connections"])
+              else {"sent_messages_hex": [], "sent_wire_bytes": 0})
+        conns.append({"client": net["caddr"], "cport": cport, "server": net["saddr"], "sport": sport,
+                      "c2s_messages_hex": cl["sent_messages_hex"],
+                      "s2c_messages_hex": sl["sent_messages_hex"],
+                      "c2s_stream_bytes": cl["sent_wire_bytes"],
+                      "s2c_stream_bytes": sl["sent_wire_bytes"],
+                      "gaps": 0,
+                      "handshake": c["close"] not in ("refused", "syn_dropped"),
+                      "end": c["end"]})
+    result = clog_d["connections"][-1].get("result", "")
+    conn = conns[-1]  # the kernel's end states are those of the last connection on the tuple
     states = c["states"]
     if c["close"] == "both":
         if observed == {"client": "TIME_WAIT", "server": "TIME_WAIT"}:
@@ -521,7 +532,12 @@ def record(c, idx, outdir, tmp, attempt=0):
     meta = {"capture": name + ".pcap", "source": "real-stack",
             "how": "conformance/record/record.sh (Linux %s, %s): %s" % (
                 os.uname().release, net["desc"], c["how"]),
-            "framing": c["framing"], "connections": [conn]}
+            "framing": c["framing"], "connections": conns}
+    if len(conns) > 1:
+        meta["connections_note"] = ("the connections reuse one 4-tuple one after another (the "
+                                    "client's TIME_WAIT is recycled by its next SYN, loopback "
+                                    "net.ipv4.tcp_tw_reuse); endpoint states are expected for "
+                                    "the last one only")
     if c["close"] == "both":
         meta["states_note"] = ("whether the FINs cross depends on timing, not on construction: the "
                                "recorder asked the kernel (ss) and records the states it saw")
@@ -551,7 +567,7 @@ def record(c, idx, outdir, tmp, attempt=0):
         json.dump(meta, f, indent=1)
         f.write("\n")
     os.chmod(pcap, 0o644)
-    print("  %-28s %6d bytes  (%s%s)" % (name, os.path.getsize(pcap), clog_d.get("result", ""),
+    print("  %-28s %6d bytes  (%s%s)" % (name, os.path.getsize(pcap), result,
                                          ", fault %s" % drops if drops else ""))
 
 
