@@ -128,10 +128,14 @@ def main():
         elif problems:
             failed += 1
             print("%-60s FAIL" % name)
+        elif known_bugs:
+            # A known bug that no longer shows: the sidecar must be updated, so
+            # the list of known bugs stays true.
+            failed += 1
+            print("%-60s FAIL (stale known_bug: it passes now, remove the note)" % name)
         else:
             passed += 1
-            print("%-60s ok%s" % (name, "  (FIXED? sidecar still says known_bug)" if known_bugs
-                                  else ""))
+            print("%-60s ok" % name)
         for p in problems:
             print("    " + p)
     if not sidecars:

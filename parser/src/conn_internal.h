@@ -90,6 +90,7 @@ typedef struct conn {
     uint8_t rst_accepted; /* index+1 of the endpoint whose RST was accepted, 0 none */
     uint8_t rejected;
     uint8_t rst_unconfirmed;
+    uint8_t rst_after_fins; /* the accepted RST came after both FINs */
     uint8_t completeness;
     uint8_t closed_for_reuse; /* a new SYN on this tuple starts a new connection */
     uint8_t history_len;

@@ -121,6 +121,10 @@ static void accept_rst(struct tcpsift_tracker *t, conn *c, int from)
     if (r->state == TCPSIFT_ST_SYN_SENT && !(c->ep[from].flags & EP_SYN_SEEN) && from == 1)
         c->rejected = 1;
     c->rst_accepted = (uint8_t)(from + 1);
+    /* Both FINs already seen: the close had completed (an RST answering a
+     * late duplicate from a CLOSED endpoint ends TIME-WAIT, RFC 9293
+     * §3.10.7.1/§3.10.7.4), so the connection ended by FIN. */
+    if ((c->ep[0].flags & EP_FIN_SEEN) && (c->ep[1].flags & EP_FIN_SEEN)) c->rst_after_fins = 1;
     c->rst.active = 0;
     raise_event(t, c, from, TCPSIFT_EV_SEND_RST);
     raise_event(t, c, 1 - from, TCPSIFT_EV_RECV_RST);

@@ -323,7 +323,7 @@ static tcpsift_conn_end end_of(const conn *c)
 {
     if (c->proto != 6) return TCPSIFT_END_OPEN;
     if (c->rejected) return TCPSIFT_END_REJECTED;
-    if (c->rst_accepted) return TCPSIFT_END_RST;
+    if (c->rst_accepted && !c->rst_after_fins) return TCPSIFT_END_RST;
     int fins = ((c->ep[0].flags & EP_FIN_SEEN) != 0) + ((c->ep[1].flags & EP_FIN_SEEN) != 0);
     if (fins == 2) return TCPSIFT_END_FIN;
     if (fins == 1) return TCPSIFT_END_HALF_CLOSED;
