@@ -102,6 +102,7 @@ def top_functions(outfile, n=8):
             continue
         name = m.group(2)
         name = name[name.index(":") + 1:] if ":" in name else name  # drop "file:"
+        name = name.split("(")[0][:60]  # C++: drop the argument list
         rows.append((float(m.group(1)), name))
         if len(rows) >= n:
             break
