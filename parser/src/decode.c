@@ -57,6 +57,15 @@ static decap_result find_tunnel(tcpsift_packet *pkt, tcpsift_cursor *l4, uint16_
     return r;
 }
 
+/* No IP datagram inside the tunnel (cut, malformed, or not IP): the packet describes the
+ * innermost datagram that did decode, with the first error met. */
+static tcpsift_error no_inner_ip(tcpsift_packet *pkt, const tcpsift_packet *outer,
+                                 tcpsift_error first)
+{
+    if (outer) *pkt = *outer;
+    return pkt->error = first;
+}
+
 tcpsift_error tcpsift_packet_decode(tcpsift_packet *pkt, int linktype, const uint8_t *frame,
                                     size_t caplen, size_t wirelen)
 {
@@ -74,17 +83,19 @@ tcpsift_error tcpsift_packet_decode(tcpsift_packet *pkt, int linktype, const uin
     if (err != TCPSIFT_OK) return pkt->error = err;
 
     tcpsift_error first = TCPSIFT_OK; /* an outer layer's error outlives the inner decode */
+    tcpsift_packet outer;             /* the last IP datagram decoded, once inside a tunnel */
+    int in_tunnel = 0;
     for (;;) {
         if (ethertype == ETHERTYPE_TEB) {
             /* A bridged Ethernet frame (GRE, VXLAN, ERSPAN): its tunnel is already noted. */
             err = decode_inner_ethernet(pkt, &c, &ethertype);
             keep_first_error(&first, err);
-            if (err != TCPSIFT_OK) return pkt->error = first;
+            if (err != TCPSIFT_OK) return no_inner_ip(pkt, in_tunnel ? &outer : NULL, first);
         }
         if (ethertype == ETHERTYPE_MPLS_UNICAST || ethertype == ETHERTYPE_MPLS_MULTICAST) {
             err = decap_mpls(pkt, &c, &ethertype);
             keep_first_error(&first, err);
-            if (err != TCPSIFT_OK) return pkt->error = first;
+            if (err != TCPSIFT_OK) return no_inner_ip(pkt, in_tunnel ? &outer : NULL, first);
         }
         pkt->ethertype = ethertype;
         pkt->l3_offset = offset_in_frame(pkt, &c);
@@ -97,11 +108,12 @@ tcpsift_error tcpsift_packet_decode(tcpsift_packet *pkt, int linktype, const uin
         case ETHERTYPE_IPV6:
             err = decode_ipv6(pkt, &c, &l4);
             break;
-        default:
-            return pkt->error = first; /* a clean frame that is not IP */
+        default: /* a clean frame that is not IP */
+            return no_inner_ip(pkt, in_tunnel ? &outer : NULL, first);
         }
         keep_first_error(&first, err);
-        if (!(pkt->layers & (TCPSIFT_LAYER_IPV4 | TCPSIFT_LAYER_IPV6))) return pkt->error = first;
+        if (!(pkt->layers & (TCPSIFT_LAYER_IPV4 | TCPSIFT_LAYER_IPV6)))
+            return no_inner_ip(pkt, in_tunnel ? &outer : NULL, first);
 
         /* A fragment's payload (tunnel or transport) exists only once reassembled. */
         if ((pkt->layers & TCPSIFT_LAYER_FRAGMENT) && pkt->frag_offset != 0)
@@ -119,6 +131,8 @@ tcpsift_error tcpsift_packet_decode(tcpsift_packet *pkt, int linktype, const uin
         uint8_t kind = 0;
         decap_result r = find_tunnel(pkt, &l4, &ethertype, &kind, &first);
         if (r != DECAP_INNER) return pkt->error = first;
+        outer = *pkt; /* only tunnelled packets pay this copy */
+        in_tunnel = 1;
         if (!note_encap(pkt, kind)) {
             /* Too deep: the packet describes the deepest datagram decoded so far. */
             keep_first_error(&first, TCPSIFT_E_ENCAP_TOO_DEEP);

@@ -256,6 +256,32 @@ static void test_ip_in_ip(void **state)
     ipip_case(4, 6);
     ipip_case(6, 4);
     ipip_case(6, 6);
+
+    /* An inner header that is cut or not IP leaves the outer datagram, with the error. */
+    const uint8_t cut[10] = {0x45};
+    struct pb p;
+    pb_init(&p);
+    pb_ethernet(&p, 0x0800);
+    outer_ipv4(&p, 4, cut, sizeof cut);
+    struct decoded d;
+    decode_tunnel(&d, TCPSIFT_LINK_ETHERNET, &p);
+    assert_int_equal(d.pkt.error, TCPSIFT_E_TRUNCATED_IP_HEADER);
+    assert_int_equal(d.pkt.ip_version, 4);
+    assert_int_equal(d.pkt.ip_proto, 4);
+    assert_int_equal(d.pkt.l3_offset, 14);
+    assert_memory_equal(d.pkt.src, OUTER_V4_SRC, 4);
+    assert_int_equal(d.pkt.encap_count, 0);
+    guard_release(&d.g);
+    const uint8_t not_ip[40] = {0x50};
+    pb_init(&p);
+    pb_ethernet(&p, 0x0800);
+    outer_ipv4(&p, 41, not_ip, sizeof not_ip);
+    decode_tunnel(&d, TCPSIFT_LINK_ETHERNET, &p);
+    assert_int_equal(d.pkt.error, TCPSIFT_E_BAD_IP_VERSION);
+    assert_int_equal(d.pkt.ip_proto, 41);
+    assert_true(d.pkt.layers & TCPSIFT_LAYER_IPV4);
+    assert_int_equal(d.pkt.encap_count, 0);
+    guard_release(&d.g);
 }
 
 static void test_nesting_too_deep(void **state)
