@@ -114,20 +114,31 @@ void zeek_endpoint_update(conn *c, int from, const tcpsift_packet *pkt)
         }
         if (fin) e->zeek = ZEEK_CLOSED;
         if (rst) e->zeek = ZEEK_RESET;
-        if (zstate(e) == ZEEK_INACTIVE && (pkt->payload_len > 0 || (f & TCPSIFT_TCP_ACK)))
-            e->zeek = ZEEK_PARTIAL;
+        if (zstate(e) == ZEEK_INACTIVE) {
+            /* No control flag moved it (UpdateInactiveState): a responder's
+             * bare ACK of the SYN before its SYN reply leaves it inactive; an
+             * ACK to a peer whose SYN-ACK was seen (the SYN was missed)
+             * establishes it; anything else is a partial connection. */
+            if (from == 1 && pkt->payload_len == 0 && zstate(peer) == ZEEK_SYN_SENT)
+                ;
+            else if ((f & TCPSIFT_TCP_ACK) && zstate(peer) == ZEEK_ESTABLISHED)
+                e->zeek = ZEEK_ESTABLISHED;
+            else
+                e->zeek = ZEEK_PARTIAL;
+        }
         break;
     case ZEEK_SYN_SENT:
     case ZEEK_SYN_ACK_SENT:
+        /* The originator is established by the responder's SYN-ACK, not by
+         * its own ACK (UpdateSYN_SentState). */
         if (fin) e->zeek = ZEEK_CLOSED;
         if (rst) e->zeek = ZEEK_RESET;
-        /* An originator's ACK after the responder answered completes its side. */
-        if (!fin && !rst && !(f & TCPSIFT_TCP_SYN) && (f & TCPSIFT_TCP_ACK) &&
-            zstate(peer) == ZEEK_ESTABLISHED)
-            e->zeek = ZEEK_ESTABLISHED;
         break;
     case ZEEK_PARTIAL:
     case ZEEK_ESTABLISHED:
+        if ((f & TCPSIFT_TCP_SYN) && !(f & TCPSIFT_TCP_ACK) && zstate(e) == ZEEK_PARTIAL &&
+            zstate(peer) == ZEEK_INACTIVE)
+            e->zeek = ZEEK_SYN_SENT; /* SYN_after_partial */
         if (fin && !rst) {
             e->zeek = ZEEK_CLOSED;
             /* The peer sent a FIN and then a RST: normal termination after all. */
