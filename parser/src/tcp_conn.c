@@ -455,8 +455,8 @@ void tcp_conn_segment(struct tcpsift_tracker *t, conn *c, const tcpsift_packet *
          * from the observer's CLOSED; sequence analysis already counts it as
          * a retransmission, so not also segment_after_close
          * (docs/state-events.md: one or the other). */
-        int resent_after_close = (s->flags & EP_FIN_SEEN) && fin_at == s->fin_seq &&
-                                 s->state == TCPSIFT_ST_CLOSED;
+        int resent_after_close =
+            (s->flags & EP_FIN_SEEN) && fin_at == s->fin_seq && s->state == TCPSIFT_ST_CLOSED;
         if (!(s->flags & EP_FIN_SEEN)) {
             s->fin_seq = fin_at;
             s->flags |= EP_FIN_SEEN;
