@@ -1,0 +1,295 @@
+/* Fuzz harness: TCP stream reassembly (tcpsift/reassembly.h) against a plain
+ * byte-map reference model.
+ *
+ * Input:
+ *   byte 0,1  ISN = 2^32 - 1 - (b0 * 16 + (b1 & 15)): within 4 KiB of the wrap,
+ *             so a few segments cross it.
+ *   byte 1    bits 4-5: retention ring (0, 16, 256, 64 KiB bytes);
+ *             bits 6-7: allocator fails every (4, 16, never, never) allocations
+ *   byte 2    bit 0 mode (0 on_arrival, 1 acked); bits 1-3 policy (% 7);
+ *             bit 4 shared budget; bits 5-7 budget cap (x 512 bytes, 0 = none)
+ *   byte 3    bits 0-3 max_segments (0 = none); bits 4-7 max_buffered_bytes
+ *             (x 256 bytes, 0 = none)
+ *   then 4-byte records:
+ *     r0  bits 0-1: 3 = ACK, else a segment; bit 2 SYN, 3 FIN, 4 RST,
+ *         bit 5 conflicting copy (payload bytes differ from the
+ *         deterministic ones), bit 6 truncated (wire_len > len),
+ *         bit 7 backward: start = last_end - r1, else last_end + r1
+ *     r1  distance
+ *     r2,r3  length = r2 | (r3 & 3) << 8; r3 >> 2: truncated extra bytes
+ *   ACK record: ack = highest end seen - 128 + r1 (+ r2 * 256 when bit 7).
+ * Positions are "rel" = sequence number - (ISN + 1). A byte's payload is a
+ * function of its sequence number, so every non-conflicting copy of a range
+ * carries equal bytes. A SYN segment's sequence number is one before its data.
+ *
+ * Properties:
+ *   - on_data and on_gap ranges are contiguous from offset 0, never overlap;
+ *   - a copied == 0 view lies inside the segment being fed;
+ *   - every delivered byte was sent in a non-RST segment (delivered bytes
+ *     never exceed bytes seen), and equals the reference byte-map wherever no
+ *     conflicting copy of that sequence number was ever sent;
+ *   - stats.delivered_bytes / gap_bytes equal the callbacks' sums;
+ *   - tcpsift_reasm_check() after every call; the stream's base sequence
+ *     number never changes once set (ISN + 1 when the first segment is a SYN);
+ *   - memory counted by a test allocator equals stats.memory_bytes and never
+ *     exceeds max_buffered_bytes or the budget cap;
+ *   - finish() releases everything (allocator balance zero). */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "fuzz_check.h"
+#include "tcpsift/reassembly.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+/* The model's per-byte loops need no coverage feedback of their own (it only
+ * slows the fuzzer down): clang >= 13 can leave them uninstrumented. */
+#if defined(__clang__) && defined(__has_attribute)
+#if __has_attribute(no_sanitize_coverage)
+#define MODEL_LOOP __attribute__((no_sanitize_coverage, noinline))
+#endif
+#endif
+#ifndef MODEL_LOOP
+#define MODEL_LOOP
+#endif
+
+/* Reference byte-map: rel positions [-RANGE_NEG, range_pos), range_pos sized
+ * by the input (a record moves at most 255 + 1023 + 64 bytes forward) and
+ * capped at RANGE_POS_MAX (records beyond are skipped). */
+#define RANGE_NEG     4096
+#define RANGE_POS_MAX (256 * 1024)
+
+typedef struct counting_alloc {
+    uint64_t current, peak, allocs, frees;
+    unsigned fail_every, calls;
+} counting_alloc;
+
+static void *ca_alloc(void *ctx, size_t size)
+{
+    counting_alloc *a = ctx;
+    a->calls++;
+    if (a->fail_every && a->calls % a->fail_every == 0) return NULL;
+    void *p = malloc(size ? size : 1);
+    if (p == NULL) return NULL;
+    a->current += size;
+    if (a->current > a->peak) a->peak = a->current;
+    a->allocs++;
+    return p;
+}
+
+static void ca_free(void *ctx, void *p, size_t size)
+{
+    counting_alloc *a = ctx;
+    FUZZ_CHECK(p != NULL);
+    FUZZ_CHECK(size <= a->current);
+    a->current -= size;
+    a->frees++;
+    free(p);
+}
+
+typedef struct model {
+    uint32_t isn;
+    uint8_t *sent;     /* 1: a non-RST segment captured this byte */
+    uint8_t *conflict; /* 1: a conflicting copy of this byte was sent */
+    int64_t range_pos;
+    uint64_t next;     /* next offset expected from on_data/on_gap */
+    uint64_t delivered, gaps;
+    const tcpsift_reasm *r;
+    const uint8_t *seg; /* segment being fed (views must point into it) */
+    size_t seg_len;
+} model;
+
+MODEL_LOOP static uint8_t gen_byte(uint32_t seq)
+{
+    uint32_t x = seq * 2654435761u;
+    return (uint8_t)(x >> 24 ^ x >> 11);
+}
+
+MODEL_LOOP static int rel_index(const model *m, uint32_t seq, size_t *idx)
+{
+    int64_t rel = (int64_t)(int32_t)(seq - (m->isn + 1u));
+    if (rel < -RANGE_NEG || rel >= m->range_pos) return 0;
+    *idx = (size_t)(rel + RANGE_NEG);
+    return 1;
+}
+
+MODEL_LOOP static void check_bytes(const model *m, uint64_t offset, const uint8_t *ptr, size_t len)
+{
+    for (size_t i = 0; i < len; i++) {
+        uint32_t seq = m->r->base_seq + (uint32_t)(offset + i);
+        size_t idx;
+        /* Every byte we send lies inside the model's range. */
+        FUZZ_CHECK(rel_index(m, seq, &idx));
+        FUZZ_CHECK(m->sent[idx]);
+        if (!m->conflict[idx]) FUZZ_CHECK(ptr[i] == gen_byte(seq));
+    }
+}
+
+MODEL_LOOP static void fill_segment(model *m, uint8_t *buf, uint32_t seq0, size_t len,
+                                    int conflicting, int rst)
+{
+    for (size_t k = 0; k < len; k++) {
+        uint32_t s = seq0 + (uint32_t)k;
+        size_t idx;
+        FUZZ_CHECK(rel_index(m, s, &idx));
+        buf[k] = gen_byte(s);
+        if (conflicting) {
+            buf[k] ^= (uint8_t)(0x5A | 1);
+            m->conflict[idx] = 1;
+        }
+        if (!rst) m->sent[idx] = 1;
+    }
+}
+
+static void on_data(void *ctx, uint64_t offset, const uint8_t *ptr, size_t len, int copied)
+{
+    model *m = ctx;
+    FUZZ_CHECK(offset == m->next);
+    FUZZ_CHECK(ptr != NULL || len == 0);
+    FUZZ_CHECK(copied == 0 || copied == 1);
+    if (!copied) FUZZ_CHECK(m->seg != NULL && fuzz_inside(m->seg, m->seg_len, ptr, len));
+    FUZZ_CHECK(m->r->have_base);
+    check_bytes(m, offset, ptr, len);
+    m->next += len;
+    m->delivered += len;
+}
+
+static void on_gap(void *ctx, uint64_t offset, uint64_t len, tcpsift_reasm_gap_reason reason)
+{
+    model *m = ctx;
+    FUZZ_CHECK(offset == m->next);
+    FUZZ_CHECK(reason <= TCPSIFT_GAP_TRUNCATED);
+    FUZZ_CHECK(len <= UINT64_MAX - m->next);
+    m->next += len;
+    m->gaps += len;
+}
+
+static void on_event(void *ctx, tcpsift_reasm_event_kind kind, uint64_t offset, uint64_t len)
+{
+    (void)ctx;
+    (void)offset;
+    (void)len;
+    FUZZ_CHECK((unsigned)kind < TCPSIFT_REASM_EV_COUNT_);
+}
+
+static void check_all(const tcpsift_reasm *r, const model *m, const counting_alloc *a,
+                      const tcpsift_reasm_budget *budget)
+{
+    FUZZ_CHECK(tcpsift_reasm_check(r));
+    const tcpsift_reasm_stats *st = tcpsift_reasm_get_stats(r);
+    FUZZ_CHECK(st->delivered_bytes == m->delivered);
+    FUZZ_CHECK(st->gap_bytes == m->gaps);
+    FUZZ_CHECK(st->memory_bytes == a->current);
+    FUZZ_CHECK(st->memory_peak >= st->memory_bytes);
+    FUZZ_CHECK(st->buffered_bytes <= st->buffered_peak);
+    FUZZ_CHECK(tcpsift_reasm_next_offset(r) == m->next);
+    if (r->cfg.max_buffered_bytes) FUZZ_CHECK(a->current <= r->cfg.max_buffered_bytes);
+    if (budget) {
+        FUZZ_CHECK(budget->used == a->current);
+        if (budget->cap) FUZZ_CHECK(budget->used <= budget->cap);
+    }
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    if (size < 4) return 0;
+    static const uint32_t retained[4] = {0, 16, 256, 65536};
+    static const unsigned fail_every[4] = {4, 16, 0, 0};
+
+    model m;
+    memset(&m, 0, sizeof m);
+    m.isn = UINT32_MAX - (uint32_t)(data[0] * 16u + (data[1] & 15u));
+    m.range_pos = (int64_t)(size / 4) * 1400 + 4096;
+    if (m.range_pos > RANGE_POS_MAX) m.range_pos = RANGE_POS_MAX;
+    m.sent = calloc((size_t)(RANGE_NEG + m.range_pos), 1);
+    m.conflict = calloc((size_t)(RANGE_NEG + m.range_pos), 1);
+    if (m.sent == NULL || m.conflict == NULL) {
+        free(m.sent);
+        free(m.conflict);
+        return 0;
+    }
+
+    counting_alloc a;
+    memset(&a, 0, sizeof a);
+    a.fail_every = fail_every[data[1] >> 6];
+    tcpsift_allocator alloc = {ca_alloc, ca_free, &a};
+
+    tcpsift_reasm_config cfg;
+    tcpsift_reasm_config_default(&cfg);
+    cfg.mode = (data[2] & 1) ? TCPSIFT_REASM_ACKED : TCPSIFT_REASM_ON_ARRIVAL;
+    cfg.policy = (tcpsift_overlap_policy)(((data[2] >> 1) & 7u) % TCPSIFT_OVERLAP_COUNT_);
+    cfg.max_retained_bytes = retained[(data[1] >> 4) & 3];
+    cfg.max_segments = data[3] & 15u;
+    cfg.max_buffered_bytes = (uint64_t)(data[3] >> 4) * 256u;
+    tcpsift_reasm_budget budget_store;
+    memset(&budget_store, 0, sizeof budget_store);
+    tcpsift_reasm_budget *budget = NULL;
+    if (data[2] & 0x10) {
+        budget = &budget_store;
+        budget->cap = (uint64_t)(data[2] >> 5) * 512u;
+    }
+
+    tcpsift_reasm_callbacks cb = {on_data, on_gap, on_event, &m};
+    tcpsift_reasm r;
+    FUZZ_CHECK(tcpsift_reasm_init(&r, &cfg, &cb, &alloc, budget) == TCPSIFT_OK);
+    m.r = &r;
+
+    int64_t last_end = 0, hi_end = 0;
+    int fed_any = 0, base_known = 0;
+    uint32_t base = 0;
+    for (size_t i = 4; i + 4 <= size; i += 4) {
+        const uint8_t *rec = data + i;
+        tcpsift_error ret;
+        if ((rec[0] & 3) == 3) {
+            int64_t rel = hi_end - 128 + rec[1];
+            if (rec[0] & 0x80) rel += (int64_t)rec[2] * 256;
+            ret = tcpsift_reasm_ack(&r, m.isn + 1u + (uint32_t)rel);
+        } else {
+            int64_t start = (rec[0] & 0x80) ? last_end - rec[1] : last_end + rec[1];
+            size_t len = rec[2] | (size_t)(rec[3] & 3) << 8;
+            size_t extra = (rec[0] & 0x40) ? (size_t)(rec[3] >> 2) + 1 : 0;
+            if (start < -RANGE_NEG + 1 || start + (int64_t)(len + extra) >= m.range_pos) continue;
+            unsigned flags = 0;
+            if (rec[0] & 0x04) flags |= TCPSIFT_REASM_SYN;
+            if (rec[0] & 0x08) flags |= TCPSIFT_REASM_FIN;
+            if (rec[0] & 0x10) flags |= TCPSIFT_REASM_RST;
+            int conflicting = (rec[0] & 0x20) != 0;
+            uint32_t seq0 = m.isn + 1u + (uint32_t)start; /* first data byte */
+            uint8_t *buf = malloc(len ? len : 1);
+            if (buf == NULL) break;
+            fill_segment(&m, buf, seq0, len, conflicting, (flags & TCPSIFT_REASM_RST) != 0);
+            uint32_t seq = (flags & TCPSIFT_REASM_SYN) ? seq0 - 1u : seq0;
+            m.seg = buf;
+            m.seg_len = len;
+            ret = tcpsift_reasm_segment(&r, seq, len ? buf : NULL, len, len + extra, flags);
+            m.seg = NULL;
+            free(buf);
+            if (!fed_any && (flags & TCPSIFT_REASM_SYN) && !(flags & TCPSIFT_REASM_RST)) {
+                /* RFC 9293 §3.4: the SYN occupies ISN; data starts at ISN + 1. */
+                FUZZ_CHECK(r.have_base && r.base_seq == seq0);
+            }
+            fed_any = 1;
+            last_end = start + (int64_t)len;
+            if (last_end > hi_end) hi_end = last_end;
+        }
+        FUZZ_CHECK(ret == TCPSIFT_OK);
+        if (base_known) FUZZ_CHECK(r.have_base && r.base_seq == base);
+        if (r.have_base && !base_known) {
+            base_known = 1;
+            base = r.base_seq;
+        }
+        check_all(&r, &m, &a, budget);
+    }
+
+    FUZZ_CHECK(tcpsift_reasm_finish(&r) == TCPSIFT_OK);
+    check_all(&r, &m, &a, budget);
+    FUZZ_CHECK(a.current == 0);
+    FUZZ_CHECK(r.stats.buffered_bytes == 0);
+    tcpsift_reasm_free(&r);
+    FUZZ_CHECK(a.current == 0 && a.allocs == a.frees);
+    if (budget) FUZZ_CHECK(budget->used == 0);
+    free(m.sent);
+    free(m.conflict);
+    return 0;
+}
