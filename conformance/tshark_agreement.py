@@ -86,10 +86,12 @@ def main():
     ap.add_argument("--shared", required=True, help="path to the shared/ directory")
     ap.add_argument("--exceptions", default=os.path.join(os.path.dirname(__file__),
                                                          "tshark-exceptions.tsv"))
+    ap.add_argument("--captures", help="compare the captures under this directory instead of "
+                    "the shared external ones (e.g. conformance/tunnels)")
     ap.add_argument("-v", "--verbose", action="store_true")
     args = ap.parse_args()
 
-    root = os.path.join(args.shared, "captures", "external")
+    root = args.captures or os.path.join(args.shared, "captures", "external")
     if not os.path.isdir(root):
         print("SKIPPED: %s is absent; the tshark agreement test did not run" % root)
         print("0 passed, 0 failed, 1 skipped")
