@@ -27,6 +27,11 @@ set(CMAKE_FIND_ROOT_PATH_MODE_LIBRARY BOTH)
 set(CMAKE_FIND_ROOT_PATH_MODE_INCLUDE BOTH)
 set(CMAKE_FIND_ROOT_PATH_MODE_PACKAGE BOTH)
 
+# Never the build machine's own libraries (bench/ looks for libnids and
+# libtins with find_library; Debian has libtins.so in /usr/lib).
+set(CMAKE_IGNORE_PATH /usr/lib/x86_64-linux-gnu /lib/x86_64-linux-gnu /usr/lib /lib
+                      /usr/local/lib)
+
 # pkg-config must see only the s390x .pc files (cmocka; libpcap:s390x when
 # installed), never the build machine's amd64 ones.
 set(ENV{PKG_CONFIG_LIBDIR} "/usr/lib/${TCPSIFT_CROSS_TRIPLE}/pkgconfig:/usr/share/pkgconfig")
