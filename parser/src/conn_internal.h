@@ -41,11 +41,12 @@ enum endpoint_flag {
     EP_TS_OFFERED = 1u << 6,   /* its SYN carried timestamps */
     EP_ACK_SEEN = 1u << 7,     /* last_ack valid */
     EP_NEXT_VALID = 1u << 8,   /* next_seq valid */
-    EP_OFFLOAD = 1u << 9,      /* its bad checksums look like transmit offload */
+    EP_LAST_KEEPALIVE = 1u << 9, /* its last segment was a keep-alive */
     EP_WIN_VALID = 1u << 10,
     EP_SYN_ACKED_BY_PEER = 1u << 11, /* RECV_ACK_OF_SYN raised */
     EP_FIN_ACKED_BY_PEER = 1u << 12, /* RECV_ACK_OF_FIN raised */
-    EP_TTL_SEEN = 1u << 13           /* ttl_first valid */
+    EP_TTL_SEEN = 1u << 13,          /* ttl_first valid */
+    EP_HOLE = 1u << 14               /* hole_start..hole_end: sequence space skipped */
 };
 
 typedef struct endpoint {
@@ -62,6 +63,7 @@ typedef struct endpoint {
     uint32_t last_win;   /* last raw window field */
     uint32_t max_win;    /* largest scaled window it advertised */
     uint32_t right_edge; /* last ack + scaled window it advertised */
+    uint32_t hole_start, hole_end; /* the oldest sequence range it skipped (lost_segment) */
     uint32_t ts_recent;  /* newest TSval it sent (RFC 7323 §5.3) */
     uint32_t ts_syn;     /* TSval of its SYN */
     uint32_t hist_seq[4]; /* last seq of S/H, F, R letters (Zeek repeats on a new seq) */
@@ -130,6 +132,8 @@ void tracker_stream_segment(struct tcpsift_tracker *t, conn *c, int from,
                             const tcpsift_packet *pkt);
 void tracker_stream_ack(struct tcpsift_tracker *t, conn *c, int to, uint32_t ack);
 void tracker_stream_finish(struct tcpsift_tracker *t, conn *c);
+/* A new ISN before any byte was delivered: restart the direction's stream. */
+void tracker_stream_rebase(struct tcpsift_tracker *t, conn *c, int from);
 uint64_t tracker_stream_delivered(const conn *c, int from);
 uint64_t tracker_stream_gaps(const conn *c, int from);
 

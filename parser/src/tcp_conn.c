@@ -157,6 +157,20 @@ static void note_syn(conn *c, endpoint *s, const tcpsift_packet *pkt)
     (void)c;
 }
 
+/* Whether [seq, end) lies in the oldest range the sender skipped; shrinks
+ * the range from its start as it fills. */
+static int fills_hole(endpoint *s, uint32_t seq, uint32_t end)
+{
+    if (!(s->flags & EP_HOLE) || seq_lt(seq, s->hole_start) || seq_geq(seq, s->hole_end)) return 0;
+    if (seq == s->hole_start) {
+        if (seq_geq(end, s->hole_end))
+            s->flags &= (uint16_t)~EP_HOLE;
+        else
+            s->hole_start = end;
+    }
+    return 1;
+}
+
 static void sequence_analysis(struct tcpsift_tracker *t, conn *c, int from,
                               const tcpsift_packet *pkt, int *new_data)
 {
@@ -172,19 +186,31 @@ static void sequence_analysis(struct tcpsift_tracker *t, conn *c, int from,
         s->flags |= EP_NEXT_VALID;
         return;
     }
+    s->flags &= (uint16_t)~EP_LAST_KEEPALIVE;
     if (seg_len == 0) {
         /* Keep-alive: one byte (or none, as Linux sends) below the next sequence. */
-        if (pkt->seq == s->next_seq - 1) conn_count_event(t, c, TCPSIFT_ANOMALY_KEEP_ALIVE);
+        if (pkt->seq == s->next_seq - 1) {
+            conn_count_event(t, c, TCPSIFT_ANOMALY_KEEP_ALIVE);
+            s->flags |= EP_LAST_KEEPALIVE;
+        }
         return;
     }
     if (pkt->payload_len <= 1 && pkt->seq == s->next_seq - 1 && !(f & (TCPSIFT_TCP_SYN | TCPSIFT_TCP_FIN))) {
         conn_count_event(t, c, TCPSIFT_ANOMALY_KEEP_ALIVE);
+        s->flags |= EP_LAST_KEEPALIVE;
         *new_data = 0;
         return;
     }
     if (pkt->payload_len == 1 && pkt->seq == s->next_seq && (c->ep[1 - from].flags & EP_WIN_VALID) &&
         c->ep[1 - from].last_win == 0)
         conn_count_event(t, c, TCPSIFT_ANOMALY_ZERO_WINDOW_PROBE);
+    if (seq_leq(end, s->next_seq) && fills_hole(s, pkt->seq, end)) {
+        /* Bytes below the highest sent but inside a range that was skipped:
+         * first seen now, out of order rather than a retransmission. */
+        conn_count_event(t, c, TCPSIFT_ANOMALY_OUT_OF_ORDER);
+        if (pkt->payload_len > 0) zeek_history_counted(c, from, HIST_T); /* Zeek: any old seq */
+        return;
+    }
     if (seq_leq(end, s->next_seq)) {
         conn_count_event(t, c, TCPSIFT_ANOMALY_RETRANSMISSION);
         /* Spurious: re-sent *bytes* the peer already acknowledged (tshark
@@ -202,6 +228,11 @@ static void sequence_analysis(struct tcpsift_tracker *t, conn *c, int from,
         if (pkt->payload_len > 0) zeek_history_counted(c, from, HIST_T);
     } else if (seq_gt(pkt->seq, s->next_seq)) {
         conn_count_event(t, c, TCPSIFT_ANOMALY_LOST_SEGMENT);
+        if (!(s->flags & EP_HOLE)) { /* remember the oldest skipped range */
+            s->flags |= EP_HOLE;
+            s->hole_start = s->next_seq;
+            s->hole_end = pkt->seq;
+        }
     }
     s->next_seq = end;
 }
@@ -221,7 +252,8 @@ static void ack_analysis(struct tcpsift_tracker *t, conn *c, int from, const tcp
          * zero window (a zero window is its own event). */
         if (pure && ack == s->last_ack && pkt->window != 0) {
             if (pkt->window == s->last_win) {
-                if (!(pkt->seq == s->next_seq - 1)) /* a keep-alive is not a dup ACK */
+                /* Neither a keep-alive nor the answer to one is a dup ACK. */
+                if (pkt->seq != s->next_seq - 1 && !(r->flags & EP_LAST_KEEPALIVE))
                     conn_count_event(t, c, TCPSIFT_ANOMALY_DUPLICATE_ACK);
             } else {
                 conn_count_event(t, c, TCPSIFT_ANOMALY_WINDOW_UPDATE);
@@ -386,6 +418,9 @@ void tcp_conn_segment(struct tcpsift_tracker *t, conn *c, const tcpsift_packet *
         int repeat = (s->flags & EP_SYN_SEEN) && s->isn == pkt->seq;
         syn_repeat = repeat;
         if (!repeat) {
+            /* A new ISN: a stream based on the old one would misplace every
+             * byte (an attempt re-made while SYN-SENT). */
+            if (s->flags & EP_SYN_SEEN) tracker_stream_rebase(t, c, from);
             note_syn(c, s, pkt);
             s->flags &= (uint16_t)~EP_NEXT_VALID;
         }

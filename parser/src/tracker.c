@@ -276,6 +276,14 @@ void tracker_stream_finish(struct tcpsift_tracker *t, conn *c)
     }
 }
 
+void tracker_stream_rebase(struct tcpsift_tracker *t, conn *c, int from)
+{
+    direction_stream *ds = c->ep[from].stream;
+    if (!ds || (ds->has_reasm && tcpsift_reasm_get_stats(&ds->reasm)->delivered_bytes != 0))
+        return;
+    stream_release(t, c, from);
+}
+
 uint64_t tracker_stream_delivered(const conn *c, int from)
 {
     const direction_stream *ds = c->ep[from].stream;
