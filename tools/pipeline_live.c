@@ -43,5 +43,6 @@ int pipeline_run_live(pipeline *p)
     pipeline_write_summary(p, &in);
     jw_flush(p->w);
     tcpsift_tracker_destroy(p->tracker);
+    frag_stage_free(&p->frags);
     return status;
 }
