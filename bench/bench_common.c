@@ -5,7 +5,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <sys/resource.h>
 #include <time.h>
 
@@ -122,4 +125,22 @@ uint8_t *load_capture(const char *path, size_t *len, int *locked)
     volatile uint8_t sink = 0;
     for (size_t i = 0; i < *len; i += 4096) sink = (uint8_t)(sink + buf[i]);
     return buf;
+}
+
+uint8_t *map_capture(const char *path, size_t *len)
+{
+    int fd = open(path, O_RDONLY);
+    struct stat st;
+    if (fd < 0 || fstat(fd, &st) != 0 || st.st_size <= 0) {
+        perror(path);
+        exit(2);
+    }
+    void *p = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+    close(fd);
+    if (p == MAP_FAILED) {
+        perror("mmap");
+        exit(2);
+    }
+    *len = (size_t)st.st_size;
+    return p;
 }

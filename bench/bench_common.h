@@ -23,6 +23,8 @@ uint8_t *read_file(const char *path, size_t *len); /* whole file, NUL-terminated
 void load_truth(const char *path, truth *t);
 /* read the capture whole, mlock it when allowed, touch every page */
 uint8_t *load_capture(const char *path, size_t *len, int *locked);
+/* map the capture read-only (end-to-end runs: nothing preloaded); munmap to release */
+uint8_t *map_capture(const char *path, size_t *len);
 /* 0 when equal; else prints a MISMATCH line and returns 1 */
 int check(const char *what, uint64_t got, uint64_t want);
 int cmp_double(const void *a, const void *b);

@@ -1,6 +1,8 @@
 /* bench_inproc: in-process benchmark tiers over one capture loaded into memory.
  *
- *   bench_inproc --tier TIER --capture FILE [--truth FILE.json] [--repeat N] [--max-conns N]
+ *   bench_inproc --tier TIER --capture FILE [--truth FILE.json] [--repeat N] [--max-conns N] [--e2e]
+ *
+ * --e2e: map the file instead of reading it into memory (the caller times the whole process).
  *
  * The capture is read whole into memory (mlock'ed when allowed, every page touched) before
  * anything is timed; only the packet loop is timed (clock_gettime, CLOCK_MONOTONIC), N times.
@@ -228,7 +230,7 @@ static size_t flow_entry_size(void)
 int main(int argc, char **argv)
 {
     const char *tier_name = NULL, *capture = NULL, *truth_path = NULL;
-    int repeat = 3, keep_going = 0;
+    int repeat = 3, keep_going = 0, e2e = 0;
     uint32_t max_conns = 0;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
@@ -244,6 +246,10 @@ int main(int argc, char **argv)
         }
         if (strcmp(a, "--keep-going") == 0) {
             keep_going = 1;
+            continue;
+        }
+        if (strcmp(a, "--e2e") == 0) { /* end to end: map the file, no preloading */
+            e2e = 1;
             continue;
         }
         if (!v) {
@@ -281,7 +287,13 @@ int main(int argc, char **argv)
 
     size_t len;
     int locked;
-    uint8_t *buf = load_capture(capture, &len, &locked);
+    uint8_t *buf;
+    if (e2e) {
+        buf = map_capture(capture, &len);
+        locked = 0;
+    } else {
+        buf = load_capture(capture, &len, &locked);
+    }
     uint64_t sink = 0;
     long rss_before = current_rss_kb();
 
@@ -324,7 +336,11 @@ int main(int argc, char **argv)
            locked ? "true" : "false", tr.loaded ? "true" : "false",
            (unsigned long long)(c.frames[0] + c.frames[1]), (unsigned long long)(sink & 0xff));
     free(times);
-    munlock(buf, len);
-    free(buf);
+    if (e2e) {
+        munmap(buf, len);
+    } else {
+        munlock(buf, len);
+        free(buf);
+    }
     return 0;
 }

@@ -1,6 +1,8 @@
 // bench_tins: the libtins peer of bench_inproc's full tier (issue 9).
 //
-//   bench_tins --capture FILE [--truth FILE.json] [--repeat N]
+//   bench_tins --capture FILE [--truth FILE.json] [--repeat N] [--e2e]
+//
+// --e2e: libtins reads the file itself (FileSniffer), for end-to-end timing by the caller.
 //
 // The same job as tcpsift's full pipeline: TCPIP::StreamFollower reassembles every TCP
 // connection and each direction is cut into 4-byte big-endian length-prefixed frames, counted.
@@ -93,8 +95,15 @@ int main(int argc, char **argv)
 {
     const char *capture = nullptr, *truth_path = nullptr;
     int repeat = 3;
-    for (int i = 1; i + 1 < argc; i += 2) {
-        if (!std::strcmp(argv[i], "--capture"))
+    bool e2e = false;
+    for (int i = 1; i < argc; i += 2) {
+        if (!std::strcmp(argv[i], "--e2e")) {
+            e2e = true;
+            i--;
+        } else if (i + 1 >= argc) {
+            std::fprintf(stderr, "bench_tins: %s needs a value\n", argv[i]);
+            return 2;
+        } else if (!std::strcmp(argv[i], "--capture"))
             capture = argv[i + 1];
         else if (!std::strcmp(argv[i], "--truth"))
             truth_path = argv[i + 1];
@@ -114,9 +123,9 @@ int main(int argc, char **argv)
     truth tr;
     std::memset(&tr, 0, sizeof tr);
     if (truth_path) load_truth(truth_path, &tr);
-    size_t len;
-    int locked;
-    uint8_t *buf = load_capture(capture, &len, &locked);
+    size_t len = 0;
+    int locked = 0;
+    uint8_t *buf = e2e ? nullptr : load_capture(capture, &len, &locked);
     long rss_before = current_rss_kb();
 
     std::vector<double> times;
@@ -144,7 +153,16 @@ int main(int argc, char **argv)
                 s.stream_closed_callback([&c](Tins::TCPIP::Stream &) { c.ended++; });
             });
             double t0 = now_ns();
-            bench_loop(follower, buf, len, &packets, &bytes);
+            if (e2e) {
+                Tins::FileSniffer sniffer(capture);
+                sniffer.sniff_loop([&](Tins::Packet &p) {
+                    follower.process_packet(p);
+                    packets++;
+                    return true;
+                });
+            } else {
+                bench_loop(follower, buf, len, &packets, &bytes);
+            }
             times.push_back(now_ns() - t0);
         }
         if (tr.loaded) {
@@ -173,7 +191,9 @@ int main(int argc, char **argv)
                 pk / best * 1e3, double(bytes) * 8.0 / best, peak, rss_before, peak - rss_before,
                 locked ? "true" : "false", tr.loaded ? "true" : "false",
                 (unsigned long long)(c.frames[0] + c.frames[1]));
-    munlock(buf, len);
-    std::free(buf);
+    if (buf) {
+        munlock(buf, len);
+        std::free(buf);
+    }
     return 0;
 }

@@ -15,13 +15,15 @@ def log(msg):
     print(msg, file=sys.stderr, flush=True)
 
 
-def build(build_dir, jobs=2):
-    """Release (-O2) gcc build of the bench programs and the library."""
+def build(build_dir, jobs=2, extra_targets=None):
+    """Release (-O2) gcc build of the bench programs and the library; extra_targets: None =
+    the peers that are available, else the list given."""
     cfg = ["cmake", "-S", ROOT, "-B", build_dir, "-DCMAKE_BUILD_TYPE=Release",
            "-DCMAKE_C_FLAGS_RELEASE=-O2 -DNDEBUG", "-DCMAKE_C_COMPILER=gcc",
            "-DTCPSIFT_BUILD_TESTS=OFF", "-DTCPSIFT_SANITIZE=OFF"]
     for cmd in (cfg, ["cmake", "--build", build_dir, "-j%d" % jobs, "--target", "gen_capture",
-                      "bench_inproc"] + peers_targets(build_dir)):
+                      "bench_inproc"] + (peers_targets(build_dir) + ["tcpsift_cli"]
+                                         if extra_targets is None else extra_targets)):
         out = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
         if out.returncode != 0:
             raise SystemExit("bench: build failed: %s\n%s" % (" ".join(cmd), out.stdout))
