@@ -133,9 +133,10 @@ FRAMER = {
 # ---------------------------------------------------------------- split invariance
 
 
-def split(config, stream, cuts, transient=0, reverse=False, isn_sel=0):
+def split(config, stream, cuts, transient=0, reverse=False, isn_sel=0, gaps=0):
+    """gaps: bit i set = chunk i is never seen (a gap)."""
     b6 = len(cuts) | (0x10 if reverse else 0) | isn_sel << 5
-    return (config + bytes([b6]) + struct.pack(">I", transient)
+    return (config + bytes([b6]) + struct.pack(">I", transient | gaps << 16)
             + b"".join(struct.pack(">H", c) for c in cuts) + stream)
 
 
@@ -154,6 +155,11 @@ SPLIT = {
                                       [1, 3, 4, 8, 12, 20], transient=0b100100, isn_sel=7),
     "mixed-reverse-segments": split(fc_line(), MIXED, [3, 7, 11, 20, 30], reverse=True,
                                     transient=0xFFFF, isn_sel=3),
+    # gaps inside a length body (truncated), a length field (desync) and a line
+    "gaps-in-body-and-header": split(fc_len(2), b"\0\x0aabcdefghij\0\x04wxyz\0\x02ok",
+                                     [4, 6, 13, 15, 19], gaps=0b001001, transient=0b10),
+    "gaps-adjacent-reverse-json": split(fc_json(1), json_msg(1, b"abcdefgh") + json_msg(1, b"ij") + b"x\n",
+                                        [5, 9, 12, 20, 26], gaps=0b0110, reverse=True),
     "many-views-stable": split(fc_delim(b"\n"), b"x" * 40 + b"\n", list(range(2, 32, 2))),
 }
 

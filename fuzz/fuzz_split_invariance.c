@@ -10,20 +10,26 @@
  *               parameters these bytes give it
  *   byte 6      bits 0-3 number of cuts; bit 4: segments reach the
  *               reassembler in reverse order; bits 5-7 ISN below 2^32 (x 512)
- *   bytes 7-10  bit i set: chunk i is fed with tcpsift_framer_feed_transient
- *               (STABLE run), its buffer scribbled over and freed at once
+ *   bytes 7-10  bit i set (i < 16): chunk i is fed with
+ *               tcpsift_framer_feed_transient (STABLE run), its buffer
+ *               scribbled over and freed at once; bit 16 + i set: chunk i is
+ *               never seen (a gap: tcpsift_framer_gap, a hole for the
+ *               reassembler)
  *   then 2 bytes per cut (big-endian position, modulo stream length + 1),
  *   then the stream.
  *
- * For every form, compared with the whole-stream COPY_TAIL run:
+ * For every form, compared with the whole-stream COPY_TAIL run (each maximal
+ * run of seen chunks fed at once, each maximal run of gap chunks as one gap):
  *   - COPY_TAIL, chunk by chunk, each chunk in its own buffer freed right
  *     after feed();
  *   - STABLE, chunk by chunk, chunks either kept until the end (feed) or
  *     transient (feed_transient);
  *   - the reassembler (ON_ARRIVAL, a SYN first, the chunks as segments in
  *     order or reversed) feeding a STABLE framer: views with feed(), copies
- *     with feed_transient(), as the tracker does. Its delivered bytes must be
- *     the stream exactly, with no gap.
+ *     with feed_transient(), gaps with tcpsift_framer_gap(), as the tracker
+ *     does. Its delivered bytes must be the stream exactly and its gaps
+ *     exactly the gap chunks (merged); with no gap chunk, everything is
+ *     delivered before finish().
  * Any difference aborts. The tail allocator checks the memory bound too. */
 #include <stdint.h>
 #include <stdlib.h>
@@ -43,8 +49,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 typedef struct chunks {
     size_t n;
     size_t start[MAX_CHUNKS], len[MAX_CHUNKS];
-    uint32_t transient;
+    uint32_t transient; /* bit i: chunk i transient */
+    uint32_t gap;       /* bit i: chunk i never seen */
 } chunks;
+
+static int is_gap(const chunks *ch, size_t i) { return (ch->gap >> i & 1) && ch->len[i] > 0; }
 
 static void on_frame(void *ctx, const tcpsift_frame *f)
 {
@@ -83,10 +92,22 @@ static uint8_t *dup_bytes(const uint8_t *p, size_t n)
 }
 
 static void run_whole(const tcpsift_framer_config *cfg, const uint8_t *s, size_t n,
-                      framer_run *r)
+                      const chunks *ch, framer_run *r)
 {
     run_init(r, cfg, TCPSIFT_FRAMER_COPY_TAIL);
-    FUZZ_CHECK(tcpsift_framer_feed(&r->f, n ? s : NULL, n, on_frame, &r->log) == TCPSIFT_OK);
+    for (size_t i = 0; i < ch->n;) {
+        size_t j = i, len = 0;
+        int gap = is_gap(ch, i);
+        while (j < ch->n && (is_gap(ch, j) == gap || ch->len[j] == 0)) len += ch->len[j++];
+        if (gap) {
+            FUZZ_CHECK(tcpsift_framer_gap(&r->f, len, on_frame, &r->log) == TCPSIFT_OK);
+        } else {
+            uint8_t *b = dup_bytes(s + ch->start[i], len);
+            FUZZ_CHECK(tcpsift_framer_feed(&r->f, b, len, on_frame, &r->log) == TCPSIFT_OK);
+            free(b);
+        }
+        i = j;
+    }
     run_end(r, n);
 }
 
@@ -95,6 +116,10 @@ static void run_copy_tail(const tcpsift_framer_config *cfg, const uint8_t *s, si
 {
     run_init(r, cfg, TCPSIFT_FRAMER_COPY_TAIL);
     for (size_t i = 0; i < ch->n; i++) {
+        if (is_gap(ch, i)) {
+            FUZZ_CHECK(tcpsift_framer_gap(&r->f, ch->len[i], on_frame, &r->log) == TCPSIFT_OK);
+            continue;
+        }
         uint8_t *b = dup_bytes(s + ch->start[i], ch->len[i]);
         FUZZ_CHECK(tcpsift_framer_feed(&r->f, b, ch->len[i], on_frame, &r->log) == TCPSIFT_OK);
         memset(b, 0xA5, ch->len[i]); /* the framer may not keep pointers into it */
@@ -109,6 +134,10 @@ static void run_stable(const tcpsift_framer_config *cfg, const uint8_t *s, size_
     uint8_t *kept[MAX_CHUNKS] = {0};
     run_init(r, cfg, TCPSIFT_FRAMER_STABLE);
     for (size_t i = 0; i < ch->n; i++) {
+        if (is_gap(ch, i)) {
+            FUZZ_CHECK(tcpsift_framer_gap(&r->f, ch->len[i], on_frame, &r->log) == TCPSIFT_OK);
+            continue;
+        }
         uint8_t *b = dup_bytes(s + ch->start[i], ch->len[i]);
         if (ch->transient >> i & 1) {
             FUZZ_CHECK(tcpsift_framer_feed_transient(&r->f, b, ch->len[i], on_frame, &r->log) ==
@@ -131,13 +160,37 @@ typedef struct reasm_sink {
     const uint8_t *stream;
     size_t n;
     uint64_t next;
+    const chunks *ch;
 } reasm_sink;
+
+/* Is [offset, offset+len) exactly a maximal run of gap chunks, or inside seen chunks? */
+static int range_is_gap_run(const chunks *ch, uint64_t offset, uint64_t len)
+{
+    for (size_t i = 0; i < ch->n; i++) {
+        if (ch->start[i] != offset || !is_gap(ch, i)) continue;
+        if (i > 0 && is_gap(ch, i - 1)) return 0;
+        uint64_t run = 0;
+        size_t j = i;
+        while (j < ch->n && (is_gap(ch, j) || ch->len[j] == 0)) run += ch->len[j++];
+        return run == len;
+    }
+    return 0;
+}
+
+static int range_seen(const chunks *ch, uint64_t offset, uint64_t len)
+{
+    for (size_t i = 0; i < ch->n; i++)
+        if (is_gap(ch, i) && ch->start[i] < offset + len && offset < ch->start[i] + ch->len[i])
+            return 0;
+    return 1;
+}
 
 static void sink_data(void *ctx, uint64_t offset, const uint8_t *ptr, size_t len, int copied)
 {
     reasm_sink *k = ctx;
     FUZZ_CHECK(offset == k->next);
     FUZZ_CHECK(offset <= k->n && len <= k->n - offset);
+    FUZZ_CHECK(range_seen(k->ch, offset, len));
     FUZZ_CHECK(len == 0 || memcmp(ptr, k->stream + offset, len) == 0);
     k->next += len;
     if (k->fr) {
@@ -150,11 +203,14 @@ static void sink_data(void *ctx, uint64_t offset, const uint8_t *ptr, size_t len
 
 static void sink_gap(void *ctx, uint64_t offset, uint64_t len, tcpsift_reasm_gap_reason reason)
 {
-    (void)ctx;
-    (void)offset;
-    (void)len;
-    (void)reason;
-    FUZZ_CHECK(!"a gap in a stream sent whole");
+    reasm_sink *k = ctx;
+    /* Only the chunks never sent are holes, reported at finish (no ACK, no cap hit). */
+    FUZZ_CHECK(reason == TCPSIFT_GAP_FINISH);
+    FUZZ_CHECK(offset == k->next);
+    FUZZ_CHECK(range_is_gap_run(k->ch, offset, len));
+    k->next += len;
+    if (k->fr)
+        FUZZ_CHECK(tcpsift_framer_gap(&k->fr->f, len, on_frame, &k->fr->log) == TCPSIFT_OK);
 }
 
 static void run_reasm(const tcpsift_framer_config *cfg, const uint8_t *s, size_t n,
@@ -162,7 +218,8 @@ static void run_reasm(const tcpsift_framer_config *cfg, const uint8_t *s, size_t
 {
     uint8_t *kept[MAX_CHUNKS] = {0};
     if (cfg) run_init(r, cfg, TCPSIFT_FRAMER_STABLE);
-    reasm_sink sink = {cfg ? r : NULL, s, n, 0};
+    reasm_sink sink = {cfg ? r : NULL, s, n, 0, ch};
+    int holes = 0;
     tcpsift_reasm_callbacks cb = {sink_data, sink_gap, NULL, &sink};
     tcpsift_reasm_config rc;
     tcpsift_reasm_config_default(&rc);
@@ -171,6 +228,10 @@ static void run_reasm(const tcpsift_framer_config *cfg, const uint8_t *s, size_t
     FUZZ_CHECK(tcpsift_reasm_segment(&re, isn, NULL, 0, 0, TCPSIFT_REASM_SYN) == TCPSIFT_OK);
     for (size_t j = 0; j < ch->n; j++) {
         size_t i = reverse ? ch->n - 1 - j : j;
+        if (is_gap(ch, i)) {
+            holes = 1;
+            continue;
+        }
         /* The chunks stay valid until the end: STABLE views into them. */
         kept[i] = dup_bytes(s + ch->start[i], ch->len[i]);
         uint32_t seq = isn + 1u + (uint32_t)ch->start[i];
@@ -178,9 +239,17 @@ static void run_reasm(const tcpsift_framer_config *cfg, const uint8_t *s, size_t
                                          ch->len[i], 0) == TCPSIFT_OK);
         FUZZ_CHECK(tcpsift_reasm_check(&re));
     }
-    /* In order, everything is delivered before finish. */
-    FUZZ_CHECK(sink.next == n);
+    /* With no hole, everything is delivered before finish. */
+    if (!holes) FUZZ_CHECK(sink.next == n);
     FUZZ_CHECK(tcpsift_reasm_finish(&re) == TCPSIFT_OK);
+    /* A trailing hole is never reported (nothing after it was seen). */
+    FUZZ_CHECK(sink.next <= n);
+    if (sink.next < n) {
+        FUZZ_CHECK(range_is_gap_run(ch, sink.next, n - sink.next));
+        if (cfg)
+            FUZZ_CHECK(tcpsift_framer_gap(&r->f, n - sink.next, on_frame, &r->log) ==
+                       TCPSIFT_OK);
+    }
     tcpsift_reasm_free(&re);
     if (cfg) run_end(r, n);
     for (size_t i = 0; i < ch->n; i++) free(kept[i]);
@@ -206,7 +275,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
     chunks ch;
     memset(&ch, 0, sizeof ch);
-    ch.transient = fuzz_be32(data + 7);
+    ch.transient = fuzz_be32(data + 7) & 0xFFFFu;
+    ch.gap = fuzz_be32(data + 7) >> 16;
     size_t cuts[MAX_CUTS + 2];
     cuts[0] = 0;
     for (unsigned i = 0; i < ncuts; i++) cuts[i + 1] = fuzz_be16(cutp + 2u * i) % (n + 1);
@@ -226,7 +296,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         char spec[160];
         if (!fuzz_framer_config(c, kind, &cfg, spec, sizeof spec)) continue;
         framer_run whole, cut;
-        run_whole(&cfg, s, n, &whole);
+        run_whole(&cfg, s, n, &ch, &whole);
 
         run_copy_tail(&cfg, s, n, &ch, &cut);
         fuzz_log_same(&whole.log, &cut.log, "whole and cut (COPY_TAIL) frames", spec);
