@@ -279,8 +279,9 @@ void tracker_stream_finish(struct tcpsift_tracker *t, conn *c)
 void tracker_stream_rebase(struct tcpsift_tracker *t, conn *c, int from)
 {
     direction_stream *ds = c->ep[from].stream;
-    if (!ds || (ds->has_reasm && tcpsift_reasm_get_stats(&ds->reasm)->delivered_bytes != 0))
-        return;
+    /* Only while the stream is still at offset 0: nothing delivered and no
+     * hole skipped, so offsets stay contiguous for the consumer. */
+    if (!ds || (ds->has_reasm && tcpsift_reasm_next_offset(&ds->reasm) != 0)) return;
     stream_release(t, c, from);
 }
 
