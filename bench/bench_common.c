@@ -123,7 +123,8 @@ uint8_t *load_capture(const char *path, size_t *len, int *locked)
     uint8_t *buf = read_file(path, len);
     *locked = mlock(buf, *len) == 0;
     volatile uint8_t sink = 0;
-    for (size_t i = 0; i < *len; i += 4096) sink = (uint8_t)(sink + buf[i]);
+    for (size_t i = 0; i < *len; i += 4096)
+        sink = (uint8_t)(sink + buf[i]);
     return buf;
 }
 

@@ -11,14 +11,14 @@ extern "C" {
 
 /* The generator's ground truth (OUT.pcap.json). */
 typedef struct truth {
-    uint64_t packets, connections, closed_connections, frames_c2s, frames_s2c, stream_c2s, stream_s2c, payload_bytes,
-        captured_bytes;
+    uint64_t packets, connections, closed_connections, frames_c2s, frames_s2c, stream_c2s,
+        stream_s2c, payload_bytes, captured_bytes;
     int loaded;
 } truth;
 
-double now_ns(void);                /* CLOCK_MONOTONIC */
-long peak_rss_kb(void);             /* VmHWM (getrusage as fallback) */
-long current_rss_kb(void);          /* VmRSS */
+double now_ns(void);                               /* CLOCK_MONOTONIC */
+long peak_rss_kb(void);                            /* VmHWM (getrusage as fallback) */
+long current_rss_kb(void);                         /* VmRSS */
 uint8_t *read_file(const char *path, size_t *len); /* whole file, NUL-terminated; exits on error */
 void load_truth(const char *path, truth *t);
 /* read the capture whole, mlock it when allowed, touch every page */

@@ -1,6 +1,7 @@
 /* bench_inproc: in-process benchmark tiers over one capture loaded into memory.
  *
- *   bench_inproc --tier TIER --capture FILE [--truth FILE.json] [--repeat N] [--max-conns N] [--e2e]
+ *   bench_inproc --tier TIER --capture FILE [--truth FILE.json] [--repeat N] [--max-conns N]
+ * [--e2e]
  *
  * --e2e: map the file instead of reading it into memory (the caller times the whole process).
  *
@@ -17,8 +18,8 @@
  * payload bytes, connections, frames and stream bytes per direction. A mismatch exits 3.
  *
  * Output: one JSON line with the best and median loop time, ns/packet, Mpps, Gbit/s (captured
- * packet bytes), peak RSS (VmHWM; getrusage where /proc is missing) and the RSS growth during the loop (peak minus the
- * resident size before the first run, so the loaded capture is excluded).
+ * packet bytes), peak RSS (VmHWM; getrusage where /proc is missing) and the RSS growth during the
+ * loop (peak minus the resident size before the first run, so the loaded capture is excluded).
  *
  * Under callgrind, run with --toggle-collect=bench_loop so only the packet loop is counted. */
 #define _POSIX_C_SOURCE 200809L
@@ -51,12 +52,10 @@ typedef enum tier {
 static const char *const tier_names[] = {"floor", "floor-nopf", "decode",
                                          "state", "full",       "full-csum"};
 
-
 typedef struct counts {
     uint64_t packets, bytes, payload_bytes, tcp_ok, touch;
     uint64_t conns_ended, frames[2], frame_errors, stream[2], bad_checksum, tcp_connections;
 } counts;
-
 
 /* ------------------------------------------------------------------ floor */
 static uint64_t load64(const uint8_t *p)
@@ -82,9 +81,11 @@ static void floor_walk(const uint8_t *buf, size_t len, int prefetch, counts *c)
         if (pos + 16 + caplen > len) break;
         if (prefetch) __builtin_prefetch(pkt + 4096);
         if (caplen >= 64)
-            for (int i = 0; i < 64; i += 8) acc += load64(pkt + i);
+            for (int i = 0; i < 64; i += 8)
+                acc += load64(pkt + i);
         else
-            for (uint32_t i = 0; i < caplen; i++) acc += pkt[i];
+            for (uint32_t i = 0; i < caplen; i++)
+                acc += pkt[i];
         c->packets++;
         c->bytes += caplen;
         pos += 16 + (size_t)caplen;
@@ -123,8 +124,10 @@ static tcpsift_tracker *make_tracker(tier t, counts *c, uint32_t max_conns)
     tcpsift_tracker_config cfg;
     tcpsift_tracker_config_init(&cfg);
     if (max_conns) cfg.max_connections = max_conns;
-    for (int i = 0; i < TCPSIFT_FLOW_CLASS_COUNT; i++) cfg.timeout_ns[i] = TCPSIFT_FLOW_NO_TIMEOUT;
-    for (int i = 0; i < 16; i++) cfg.hash_key[i] = (uint8_t)(0x5a + 13 * i); /* fixed: repeatable */
+    for (int i = 0; i < TCPSIFT_FLOW_CLASS_COUNT; i++)
+        cfg.timeout_ns[i] = TCPSIFT_FLOW_NO_TIMEOUT;
+    for (int i = 0; i < 16; i++)
+        cfg.hash_key[i] = (uint8_t)(0x5a + 13 * i); /* fixed: repeatable */
     cfg.checksums = t == TIER_FULL_CSUM ? TCPSIFT_CHECKSUM_VERIFY : TCPSIFT_CHECKSUM_OFF;
     if (t == TIER_FULL || t == TIER_FULL_CSUM) {
         cfg.reassemble = 1;
@@ -210,7 +213,6 @@ static int cross_check(tier t, const counts *c, const truth *tr)
     }
     return bad;
 }
-
 
 /* Bytes one tracker connection takes in the flow table's pool (payload = the tracker's conn). */
 static size_t flow_entry_size(void)

@@ -171,7 +171,7 @@ int main(int argc, char **argv)
         /* libnids opens the file for its link type only; we hand it the records ourselves */
         nids_params.filename = (char *)(uintptr_t)capture;
         nids_params.device = NULL;
-        nids_params.scan_num_hosts = 0;       /* port-scan detection off */
+        nids_params.scan_num_hosts = 0;        /* port-scan detection off */
         nids_params.n_tcp_streams = max_conns; /* at most 3/4 of it are tracked at once */
         nids_params.n_hosts = 256;
         nids_params.tcp_workarounds = 0;
@@ -185,7 +185,7 @@ int main(int argc, char **argv)
         packets = bytes = 0;
         double t0 = now_ns();
         if (e2e) {
-            nids_run(); /* libnids' own pcap_loop over the file */
+            nids_run();           /* libnids' own pcap_loop over the file */
             packets = tr.packets; /* not counted by libnids: checked through the streams */
         } else {
             bench_loop(buf, len, &packets, &bytes);

@@ -25,7 +25,8 @@
 
 #include "bench_common.h"
 
-namespace {
+namespace
+{
 
 struct LenFramer {
     uint32_t body_left = 0, value = 0;

@@ -44,10 +44,10 @@
 #ifndef LARGE_BURST
 #define LARGE_BURST 8
 #endif
-#define MSS 1448u
-#define ETH_LEN 14u
-#define IP_LEN 20u
-#define TCP_TS_LEN 32u  /* 20 + NOP NOP TS(10) */
+#define MSS         1448u
+#define ETH_LEN     14u
+#define IP_LEN      20u
+#define TCP_TS_LEN  32u /* 20 + NOP NOP TS(10) */
 #define TCP_SYN_LEN 40u /* 20 + MSS(4) SACK_PERM(2) TS(10) NOP(1) WS(3) */
 
 enum { F_FIN = 0x01, F_SYN = 0x02, F_PSH = 0x08, F_ACK = 0x10 };
@@ -61,30 +61,36 @@ static uint64_t rnd(void)
     z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
     return z ^ (z >> 31);
 }
-static uint32_t rnd_below(uint32_t n) { return (uint32_t)((rnd() >> 32) * n >> 32); }
-static uint32_t rnd_range(uint32_t lo, uint32_t hi) { return lo + rnd_below(hi - lo + 1); }
+static uint32_t rnd_below(uint32_t n)
+{
+    return (uint32_t)((rnd() >> 32) * n >> 32);
+}
+static uint32_t rnd_range(uint32_t lo, uint32_t hi)
+{
+    return lo + rnd_below(hi - lo + 1);
+}
 
 /* ------------------------------------------------------------------ workload parameters */
 typedef struct workload {
     const char *name;
-    uint32_t conns;      /* connections in the capture */
-    uint32_t open;       /* connections open at once */
-    uint32_t max_msgs;   /* messages per connection: uniform in [1, max_msgs] (0: none) */
-    int fixed_msgs;      /* exactly max_msgs messages, one per burst */
-    uint32_t max_burst;  /* messages per burst: uniform in [1, max_burst] */
-    int teardown;        /* FIN teardown at the end */
-    int staged;          /* all handshakes first, then the data (open-N variants) */
-    uint32_t dup_pct10;  /* per mille of data segments duplicated */
+    uint32_t conns;       /* connections in the capture */
+    uint32_t open;        /* connections open at once */
+    uint32_t max_msgs;    /* messages per connection: uniform in [1, max_msgs] (0: none) */
+    int fixed_msgs;       /* exactly max_msgs messages, one per burst */
+    uint32_t max_burst;   /* messages per burst: uniform in [1, max_burst] */
+    int teardown;         /* FIN teardown at the end */
+    int staged;           /* all handshakes first, then the data (open-N variants) */
+    uint32_t dup_pct10;   /* per mille of data segments duplicated */
     uint32_t reord_pct10; /* per mille of data segments swapped with the next */
 } workload;
 
 /* ------------------------------------------------------------------ packets of one connection */
 typedef struct pdesc {
-    uint8_t dir;   /* 0 client->server, 1 server->client */
+    uint8_t dir; /* 0 client->server, 1 server->client */
     uint8_t flags;
     uint8_t is_data;
-    uint32_t seq_rel; /* relative to the sender's ISN */
-    uint32_t ack_rel; /* relative to the peer's ISN (0 when no ACK flag) */
+    uint32_t seq_rel;  /* relative to the sender's ISN */
+    uint32_t ack_rel;  /* relative to the peer's ISN (0 when no ACK flag) */
     uint32_t off, len; /* payload: bytes [off, off+len) of the sender's stream */
 } pdesc;
 
@@ -101,8 +107,8 @@ typedef struct conn {
 
 typedef struct truth {
     uint64_t packets, connections, frames[2], stream_bytes[2], payload_bytes, captured_bytes;
-    uint64_t data_segments, dup_segments, reordered_segments, frames_spanning,
-        bytes_in_spanning, segments_multi_start, pure_acks;
+    uint64_t data_segments, dup_segments, reordered_segments, frames_spanning, bytes_in_spanning,
+        segments_multi_start, pure_acks;
 } truth;
 
 static void *xrealloc(void *p, size_t n)
@@ -146,7 +152,8 @@ static void append_message(conn *c, int dir, truth *t)
     m[2] = (uint8_t)(body >> 8);
     m[3] = (uint8_t)body;
     uint8_t fill = (uint8_t)rnd();
-    for (uint32_t i = 0; i < body; i++) m[4 + i] = (uint8_t)(fill + i * 7u);
+    for (uint32_t i = 0; i < body; i++)
+        m[4 + i] = (uint8_t)(fill + i * 7u);
     c->stream_len[dir] = need;
     t->frames[dir]++;
     t->stream_bytes[dir] += 4 + body;
@@ -270,13 +277,15 @@ static void conn_free(conn *c)
 /* ------------------------------------------------------------------ packet writing */
 static uint32_t sum16(const uint8_t *p, size_t n, uint32_t s)
 {
-    for (size_t i = 0; i + 1 < n; i += 2) s += (uint32_t)p[i] << 8 | p[i + 1];
+    for (size_t i = 0; i + 1 < n; i += 2)
+        s += (uint32_t)p[i] << 8 | p[i + 1];
     if (n & 1) s += (uint32_t)p[n - 1] << 8;
     return s;
 }
 static uint16_t fold(uint32_t s)
 {
-    while (s >> 16) s = (s & 0xffff) + (s >> 16);
+    while (s >> 16)
+        s = (s & 0xffff) + (s >> 16);
     return (uint16_t)~s;
 }
 static void be16(uint8_t *p, uint32_t v)
@@ -383,8 +392,7 @@ static int parse_workload(const char *name, workload *w)
         w->conns = 10000, w->open = 1000, w->max_msgs = 0;
     } else if (strcmp(name, "impaired") == 0) {
         w->conns = 10000, w->open = 1000, w->max_msgs = SMALL_MSGS, w->max_burst = SMALL_BURST,
-        w->dup_pct10 = 20,
-        w->reord_pct10 = 30;
+        w->dup_pct10 = 20, w->reord_pct10 = 30;
     } else if (strcmp(name, "impaired-tiny") == 0) {
         w->conns = 1000, w->open = 100, w->max_msgs = SMALL_MSGS, w->max_burst = SMALL_BURST,
         w->dup_pct10 = 20, w->reord_pct10 = 30;
@@ -393,8 +401,7 @@ static int parse_workload(const char *name, workload *w)
     } else if (sscanf(name, "open-hs-%u", &n) == 1 && n > 0 && n <= 10000000) {
         w->conns = w->open = n, w->max_msgs = 0, w->teardown = 0, w->staged = 1;
     } else if (sscanf(name, "open-data-%u", &n) == 1 && n > 0 && n <= 10000000) {
-        w->conns = w->open = n, w->max_msgs = 2, w->fixed_msgs = 1, w->teardown = 0,
-        w->staged = 1;
+        w->conns = w->open = n, w->max_msgs = 2, w->fixed_msgs = 1, w->teardown = 0, w->staged = 1;
     } else {
         return 0;
     }
@@ -437,14 +444,16 @@ int main(int argc, char **argv)
     conn *open = calloc(w.open, sizeof *open);
     if (!open) return 1;
     uint32_t nopen = 0, started = 0;
-    while (nopen < w.open && started < w.conns) conn_open(&open[nopen++], started++, &w, &t);
+    while (nopen < w.open && started < w.conns)
+        conn_open(&open[nopen++], started++, &w, &t);
     if (w.staged) {
         /* all handshakes, interleaved, then all the data: every connection open at once */
         for (int phase = 0; phase < 2; phase++) {
             uint32_t live = nopen;
             uint32_t *order = malloc(live * sizeof *order);
             if (!order) return 1;
-            for (uint32_t k = 0; k < live; k++) order[k] = k;
+            for (uint32_t k = 0; k < live; k++)
+                order[k] = k;
             while (live) {
                 uint32_t k = rnd_below(live);
                 conn *c = &open[order[k]];
@@ -454,7 +463,8 @@ int main(int argc, char **argv)
             }
             free(order);
         }
-        for (uint32_t k = 0; k < nopen; k++) conn_free(&open[k]);
+        for (uint32_t k = 0; k < nopen; k++)
+            conn_free(&open[k]);
     } else {
         while (nopen) {
             uint32_t k = rnd_below(nopen);
@@ -494,12 +504,11 @@ int main(int argc, char **argv)
             " \"frames_spanning_segments\": %llu, \"bytes_in_spanning_frames\": %llu,\n"
             " \"segments_with_2plus_frame_starts\": %llu}\n",
             w.name, (unsigned long long)seed, (unsigned long long)t.packets,
-            (unsigned long long)t.connections,
-            (unsigned long long)(w.teardown ? t.connections : 0), w.open,
-            (unsigned long long)(t.frames[0] + t.frames[1]), (unsigned long long)t.frames[0],
-            (unsigned long long)t.frames[1], (unsigned long long)t.stream_bytes[0],
-            (unsigned long long)t.stream_bytes[1], (unsigned long long)t.payload_bytes,
-            (unsigned long long)t.captured_bytes,
+            (unsigned long long)t.connections, (unsigned long long)(w.teardown ? t.connections : 0),
+            w.open, (unsigned long long)(t.frames[0] + t.frames[1]),
+            (unsigned long long)t.frames[0], (unsigned long long)t.frames[1],
+            (unsigned long long)t.stream_bytes[0], (unsigned long long)t.stream_bytes[1],
+            (unsigned long long)t.payload_bytes, (unsigned long long)t.captured_bytes,
             (unsigned long long)(24 + 16 * t.packets + t.captured_bytes),
             (unsigned long long)t.data_segments, (unsigned long long)t.pure_acks,
             (unsigned long long)t.dup_segments, (unsigned long long)t.reordered_segments,
