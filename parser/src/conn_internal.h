@@ -46,7 +46,8 @@ enum endpoint_flag {
     EP_SYN_ACKED_BY_PEER = 1u << 11, /* RECV_ACK_OF_SYN raised */
     EP_FIN_ACKED_BY_PEER = 1u << 12, /* RECV_ACK_OF_FIN raised */
     EP_TTL_SEEN = 1u << 13,          /* ttl_first valid */
-    EP_HOLE = 1u << 14               /* hole_start..hole_end: sequence space skipped */
+    EP_HOLE = 1u << 14,              /* hole_start..hole_end: sequence space skipped */
+    EP_STREAM_DONE = 1u << 15        /* its stream reached the FIN and was released */
 };
 
 typedef struct endpoint {

@@ -219,25 +219,68 @@ static void stream_release(struct tcpsift_tracker *t, conn *c, int from)
     e->stream = NULL;
 }
 
+/* A direction whose stream reached its FIN can deliver nothing more (RFC
+ * 9293 §3.5: the FIN is the last sequence number): finish it at once so a
+ * long capture holds stream state only for connections still open. */
+static void finish_direction_if_done(struct tcpsift_tracker *t, conn *c, int from)
+{
+    direction_stream *ds = c->ep[from].stream;
+    if (!ds || !ds->has_reasm || !tcpsift_reasm_fin_reached(&ds->reasm)) return;
+    tcpsift_reasm_finish(&ds->reasm);
+    if (ds->gap_letter_pending) zeek_history_counted(c, from, HIST_G);
+    if (ds->has_framer) tcpsift_framer_finish(&ds->framer, deliver_frame, ds);
+    stream_release(t, c, from);
+    c->ep[from].flags |= EP_STREAM_DONE;
+}
+
+/* Streams are created by the first payload (or an ACK of bytes never
+ * seen): a handshake-only connection costs no stream memory. The SYN (it
+ * fixes offset 0) and an earlier FIN are replayed from what the endpoint
+ * kept, unless the segment at hand carries them. */
+static direction_stream *stream_open(struct tcpsift_tracker *t, conn *c, int from, unsigned flags)
+{
+    const endpoint *e = &c->ep[from];
+    direction_stream *ds = stream_get(t, c, from);
+    if (!ds || !ds->has_reasm) return ds;
+    if ((e->flags & EP_SYN_SEEN) && !(flags & TCPSIFT_REASM_SYN))
+        tcpsift_reasm_segment(&ds->reasm, e->isn, NULL, 0, 0, TCPSIFT_REASM_SYN);
+    if ((e->flags & EP_FIN_SEEN) && !(flags & TCPSIFT_REASM_FIN))
+        tcpsift_reasm_segment(&ds->reasm, e->fin_seq, NULL, 0, 0, TCPSIFT_REASM_FIN);
+    return ds;
+}
+
 void tracker_stream_segment(struct tcpsift_tracker *t, conn *c, int from, const tcpsift_packet *pkt)
 {
     if (!t->cfg.reassemble && !t->cfg.framing) return;
+    endpoint *e = &c->ep[from];
+    if (e->flags & EP_STREAM_DONE) return; /* past the FIN: counted as data_after_fin */
     unsigned flags = pkt->tcp_flags & (TCPSIFT_REASM_SYN | TCPSIFT_REASM_FIN | TCPSIFT_REASM_RST);
-    if (pkt->payload_len == 0 && !(flags & (TCPSIFT_REASM_SYN | TCPSIFT_REASM_FIN)) &&
-        !c->ep[from].stream)
-        return;
-    direction_stream *ds = stream_get(t, c, from);
-    if (!ds || !ds->has_reasm) return;
     size_t wire_len = pkt->payload_len;
     if (wire_len >= (size_t)1 << 31) return; /* no TCP segment is that long */
+    direction_stream *ds = e->stream;
+    if (!ds) {
+        if (pkt->payload_len == 0) return;
+        ds = stream_open(t, c, from, flags);
+    }
+    if (!ds || !ds->has_reasm) return;
     tcpsift_reasm_segment(&ds->reasm, pkt->seq, pkt->payload.ptr, pkt->payload.len, wire_len, flags);
+    finish_direction_if_done(t, c, from);
 }
 
 void tracker_stream_ack(struct tcpsift_tracker *t, conn *c, int to, uint32_t ack)
 {
     direction_stream *ds = c->ep[to].stream;
     const endpoint *data_sender = &c->ep[to], *acker = &c->ep[1 - to];
-    (void)t;
+    if (!ds && (t->cfg.reassemble || t->cfg.framing) && !(data_sender->flags & EP_STREAM_DONE) &&
+        (data_sender->flags & EP_SYN_SEEN)) {
+        /* An ACK of data bytes this direction never showed: a stream is
+         * needed to report the hole. Bytes acked = ack - (ISN+1), less the
+         * FIN's own number. */
+        uint32_t acked = ack - (data_sender->isn + 1);
+        if ((data_sender->flags & EP_FIN_SEEN) && seq_gt(ack, data_sender->fin_seq)) acked -= 1;
+        if (seq_gt(ack, data_sender->isn + 1) && acked > 0 && acked < 0x80000000u)
+            ds = stream_open(t, c, to, 0);
+    }
     if (!ds || !ds->has_reasm) return;
     if (ds->gap_letter_pending) {
         ds->gap_letter_pending = 0;
@@ -252,6 +295,10 @@ void tracker_stream_ack(struct tcpsift_tracker *t, conn *c, int to, uint32_t ack
         if (ack - data_sender->next_seq > window) return;
     }
     tcpsift_reasm_ack(&ds->reasm, ack);
+    if (tcpsift_reasm_fin_reached(&ds->reasm)) {
+        finish_direction_if_done(t, c, to);
+        return;
+    }
     /* Zeek notices a content gap when an ACK passes bytes never seen. The
      * reassembler may keep the hole open for late data; the letter is now. */
     if (tcpsift_reasm_acked_hole(&ds->reasm)) {
