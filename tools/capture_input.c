@@ -2,6 +2,7 @@
  * so records are views into one buffer that lives until the command ends:
  * the library can then hand out frames spanning packets without copying. */
 #include "capture_input.h"
+#include "progress.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -96,12 +97,15 @@ int capture_run(capture_input *in, const capture_handler *h)
         return 1;
     }
     tcpsift_capture_record rec;
+    progress prog;
+    progress_init(&prog);
     for (;;) {
         int r = tcpsift_capture_next(&reader, &rec, &err);
         if (r == 0) break;
         if (r > 0) {
             in->frames++;
             h->on_record(h->ctx, &rec);
+            progress_tick(&prog, in->frames, (size_t)(rec.data - in->data), in->len);
             continue;
         }
         if (!tcpsift_capture_at_end(&reader)) {
@@ -110,8 +114,10 @@ int capture_run(capture_input *in, const capture_handler *h)
             continue;
         }
         in->fatal = err;
+        progress_done(&prog);
         return 1;
     }
+    progress_done(&prog);
     return 0;
 }
 
