@@ -9,11 +9,15 @@ made; every expectation comes from that construction, never from tcpsift:
   connections[]                    every connection of the capture, in order, matched by its
                                    4-tuple (the n-th with a reused tuple to the n-th id):
     c2s_messages_hex, s2c_messages_hex   frames must be exactly these messages, in order
+    c2s_frames_hex, s2c_frames_hex       optional: the frames instead, when the capture lost
+                                   part of the messages ("<error CODE>" for an error frame)
     end                            `conns` end (fin, half_closed, rst, rejected, syn_unanswered)
     c2s_stream_bytes, s2c_stream_bytes   optional: bytes the application wrote, all delivered
     gaps                           optional: bytes never seen, in each direction (0 when the
                                    capture point sees every byte the receiver got)
     handshake                      optional: SYN, SYN-ACK and ACK all captured
+    rst_unconfirmed, direction_guessed   optional: as the CLI contract defines them
+    events_constructed             optional: {anomaly: count} the capture was built to hold
     client_state, server_state     optional: endpoint states that follow from construction,
     states_reason                  with the reason (RFC 9293 sections)
   known_bug                        optional (top level or per connection): a mismatch that is
@@ -64,7 +68,9 @@ def check_connection(i, want, conns, got, nth):
             i, want["client"], want["cport"], want["server"], want["sport"])]
     problems = []
     for d in ("c2s", "s2c"):
-        expect = want[d + "_messages_hex"]
+        # <dir>_frames_hex, when given, are the frames construction and the CLI contract
+        # fix when the capture lost part of the messages (e.g. a snap length).
+        expect = want.get(d + "_frames_hex", want[d + "_messages_hex"])
         have = got.get((conn["id"], d), [])
         if have != expect:
             k = next((k for k, (a, b) in enumerate(zip(expect, have)) if a != b),
@@ -79,10 +85,18 @@ def check_connection(i, want, conns, got, nth):
         if "gaps" in want and conn.get(d + "_gaps") != want["gaps"]:
             problems.append("conn %d: %s_gaps %s, expected %d" % (conn["id"], d,
                                                                  conn.get(d + "_gaps"), want["gaps"]))
-    for key in ("end", "handshake", "client_state", "server_state"):
+    for key in ("end", "handshake", "client_state", "server_state", "rst_unconfirmed",
+                "direction_guessed"):
         if key in want and conn.get(key) != want[key]:
             problems.append("conn %d: %s %s, expected %s" % (conn["id"], key, conn.get(key),
                                                             want[key]))
+    # events_constructed: anomalies the capture was built to contain, with their exact
+    # counts (other events are recorded outputs, checked by conformance/run).
+    for name, count in want.get("events_constructed", {}).items():
+        have = conn.get("events", {}).get(name, 0)
+        if have != count:
+            problems.append("conn %d: event %s counted %d, constructed %d" % (
+                conn["id"], name, have, count))
     return problems
 
 

@@ -161,6 +161,514 @@ def lines_reordered(out):
                "and mid-delimiter, segments delivered out of order", "line", conv, msgs, [])
 
 
+# ---------------------------------------------------------------------------
+# Second set: one case per RFC rule or decoding path (issue 5). Each builds the
+# packets by hand with a generic two-sided builder and records, in the sidecar,
+# the messages, the end and the endpoint states that follow from construction.
+
+from scapy.all import (UDP, CookedLinux, CookedLinuxV2, Dot1AD, Dot1Q,  # noqa: E402
+                       IPOption_NOP, IPOption_RR, IPOption_Router_Alert, IPv6,
+                       IPv6ExtHdrDestOpt, IPv6ExtHdrHopByHop)
+
+C6, S6 = "2001:db8::10", "2001:db8:1::20"
+MAC_C, MAC_S = "02:00:00:00:00:01", "02:00:00:00:00:02"
+CLOSE_REASON = "client active close, server passive close (RFC 9293 3.6, 3.10.7.4)"
+
+
+def l2_ether(ip, side):
+    return Ether(src=MAC_C if side == "c" else MAC_S, dst=MAC_S if side == "c" else MAC_C) / ip
+
+
+def l2_vlan(ip, side):
+    return (Ether(src=MAC_C if side == "c" else MAC_S, dst=MAC_S if side == "c" else MAC_C) /
+            Dot1Q(vlan=100) / ip)
+
+
+def l2_qinq(ip, side):
+    return (Ether(src=MAC_C if side == "c" else MAC_S, dst=MAC_S if side == "c" else MAC_C) /
+            Dot1AD(vlan=10) / Dot1Q(vlan=20) / ip)
+
+
+def l2_sll(ip, side):
+    proto = 0x86DD if ip.version == 6 else 0x0800
+    return CookedLinux(pkttype=0 if side == "s" else 4, lladdrtype=1, lladdrlen=6,
+                       src=bytes.fromhex((MAC_C if side == "c" else MAC_S).replace(":", "")) +
+                       b"\0\0", proto=proto) / ip
+
+
+def l2_sll2(ip, side):
+    proto = 0x86DD if ip.version == 6 else 0x0800
+    return CookedLinuxV2(proto=proto, ifindex=2, lladdrtype=1, pkttype=0 if side == "s" else 4,
+                         lladdrlen=6,
+                         src=bytes.fromhex((MAC_C if side == "c" else MAC_S).replace(":", "")) +
+                         b"\0\0") / ip
+
+
+class Conv:
+    """Both directions of TCP connections with correct seq/ack by default;
+    every field can be overridden per packet to build the odd cases."""
+
+    def __init__(self, cisn, sisn, v6=False, l2=l2_ether, cport=CPORT, sport=SPORT,
+                 ip_extra=None, pkts=None, t_us=None):
+        self.v6, self.l2, self.ip_extra = v6, l2, ip_extra or {}
+        self.client, self.server = (C6, S6) if v6 else (CLIENT, SERVER)
+        self.cport, self.sport = cport, sport
+        self.pkts = [] if pkts is None else pkts
+        self.t_us = T0_US if t_us is None else t_us
+        self.seq = {"c": cisn, "s": sisn}
+
+    def raw(self, side, flags, payload=b"", seq=None, ack=None, window=65535, options=None,
+            chksum=None, advance=True, v6ext=None):
+        other = "s" if side == "c" else "c"
+        src, dst = (self.client, self.server) if side == "c" else (self.server, self.client)
+        sp, dp = (self.cport, self.sport) if side == "c" else (self.sport, self.cport)
+        s = self.seq[side] if seq is None else seq
+        a = (self.seq[other] if "A" in flags else 0) if ack is None else ack
+        tcp = TCP(sport=sp, dport=dp, seq=s, ack=a, flags=flags, window=window,
+                  options=options or [])
+        if chksum is not None:
+            tcp.chksum = chksum
+        if self.v6:
+            ip = IPv6(src=src, dst=dst, hlim=64)
+            for h in (v6ext or self.ip_extra.get("v6ext", [])):
+                ip = ip / h()
+            ip = ip / tcp / payload
+        else:
+            ip = IP(src=src, dst=dst, ttl=64, id=len(self.pkts) + 1,
+                    options=self.ip_extra.get("options", [])) / tcp / payload
+        pkt = self.l2(ip, side)
+        pkt.time = Decimal(self.t_us) / Decimal(10**6)
+        self.t_us += 1000
+        self.pkts.append(pkt)
+        if advance and seq is None:
+            self.seq[side] = (s + len(payload) + ("S" in flags) + ("F" in flags)) % 2**32
+        return pkt
+
+    def handshake(self):
+        self.raw("c", "S")
+        self.raw("s", "SA")
+        self.raw("c", "A")
+
+    def data(self, side, payload):
+        self.raw(side, "PA", payload)
+        self.raw("s" if side == "c" else "c", "A")
+
+    def close(self):
+        self.raw("c", "FA")
+        self.raw("s", "FA")
+        self.raw("c", "A")
+
+
+def conn_meta(conv, c_msgs, s_msgs, end=None, states=None, reason=None, **extra):
+    d = {"client": conv.client, "cport": conv.cport, "server": conv.server,
+         "sport": conv.sport, "c2s_messages_hex": [m.hex() for m in c_msgs],
+         "s2c_messages_hex": [m.hex() for m in s_msgs]}
+    if end:
+        d["end"] = end
+    if states:
+        d["client_state"], d["server_state"] = states
+        d["states_reason"] = reason
+    d.update(extra)
+    return d
+
+
+def save(out, name, how, framing, pkts, connections, linktype=None, snaplen=None, **extra):
+    path = os.path.join(out, name + ".pcap")
+    if snaplen is None:
+        wrpcap(path, pkts, linktype=linktype) if linktype else wrpcap(path, pkts)
+    else:
+        write_truncated(path, pkts, snaplen)
+    meta = {"capture": name + ".pcap", "how": how, "framing": framing,
+            "connections": connections}
+    meta.update(extra)
+    with open(os.path.join(out, name + ".messages.json"), "w") as fh:
+        json.dump(meta, fh, indent=1)
+        fh.write("\n")
+
+
+def write_truncated(path, pkts, snaplen):
+    """A classic pcap (Ethernet) whose records keep at most `snaplen` bytes, as
+    tcpdump -s SNAPLEN writes them (caplen < len)."""
+    with open(path, "wb") as fh:
+        fh.write(struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, snaplen, 1))
+        for p in pkts:
+            raw = bytes(p)
+            t = int(p.time * 10**6)
+            fh.write(struct.pack("<IIII", t // 10**6, t % 10**6, min(len(raw), snaplen),
+                                 len(raw)))
+            fh.write(raw[:snaplen])
+
+
+def std_messages():
+    return [b"hello", b"x" * 300, b""], [b"welcome", b"ok"]
+
+
+def std_exchange(conv, cm, sm):
+    conv.data("c", b"".join(lp(m) for m in cm))
+    conv.data("s", b"".join(lp(m) for m in sm))
+
+
+def simple_case(out, name, how, **kw):
+    linktype = kw.pop("linktype", None)
+    conv = Conv(0x11000000, 0x22000000, **kw)
+    cm, sm = std_messages()
+    conv.handshake()
+    std_exchange(conv, cm, sm)
+    conv.close()
+    save(out, name, how, "len:4:be", conv.pkts,
+         [conn_meta(conv, cm, sm, "fin", ("TIME_WAIT", "CLOSED"), CLOSE_REASON,
+                    handshake=True, c2s_stream_bytes=sum(4 + len(m) for m in cm),
+                    s2c_stream_bytes=sum(4 + len(m) for m in sm), gaps=0)],
+         linktype=linktype)
+
+
+def link_and_ip_cases(out):
+    simple_case(out, "link-vlan", "scapy, make_crafted.py: the standard exchange (handshake, "
+                "length-prefixed messages both ways, client close) in 802.1Q frames (VLAN 100)",
+                l2=l2_vlan)
+    simple_case(out, "link-qinq", "scapy, make_crafted.py: the standard exchange in QinQ "
+                "frames (802.1ad S-tag 10, then 802.1Q C-tag 20)", l2=l2_qinq)
+    simple_case(out, "link-sll", "scapy, make_crafted.py: the standard exchange as Linux "
+                "cooked capture v1 (DLT_LINUX_SLL, 113), as `tcpdump -i any` writes it",
+                l2=l2_sll)
+    simple_case(out, "link-sll2", "scapy, make_crafted.py: the standard exchange as Linux "
+                "cooked capture v2 (DLT_LINUX_SLL2, 276)", l2=l2_sll2)
+    simple_case(out, "link-sll-ipv6", "scapy, make_crafted.py: the standard exchange over "
+                "IPv6 as Linux cooked capture v1", l2=l2_sll, v6=True)
+    simple_case(out, "ipv4-options", "scapy, make_crafted.py: the standard exchange, every "
+                "IPv4 header carrying options (Router Alert, NOP, Record Route: IHL 11, "
+                "RFC 791 3.1)",
+                ip_extra={"options": [IPOption_Router_Alert(), IPOption_NOP(),
+                                      IPOption_RR(routers=["0.0.0.0"] * 5)]})
+    simple_case(out, "ipv6-ext-headers", "scapy, make_crafted.py: the standard exchange over "
+                "IPv6, every packet carrying a Hop-by-Hop then a Destination Options header "
+                "before TCP (RFC 8200 4.1-4.6)",
+                v6=True, ip_extra={"v6ext": [IPv6ExtHdrHopByHop, IPv6ExtHdrDestOpt]})
+
+
+def simultaneous_open(out):
+    conv = Conv(0x31000000, 0x32000000)
+    cm, sm = std_messages()
+    ci, si = conv.seq["c"], conv.seq["s"]
+    conv.raw("c", "S")                 # SYN_SENT
+    conv.raw("s", "S")                 # crosses it: both SYN_SENT -> SYN_RECEIVED
+    conv.raw("c", "SA", seq=ci, ack=si + 1)
+    conv.raw("s", "SA", seq=si, ack=ci + 1)
+    std_exchange(conv, cm, sm)
+    conv.close()
+    save(out, "simultaneous-open", "scapy, make_crafted.py: both ends send a SYN that cross "
+         "(RFC 9293 3.5, figure 8), then each sends SYN,ACK; data both ways; the first SYN's "
+         "sender closes first", "len:4:be", conv.pkts,
+         [conn_meta(conv, cm, sm, "fin", ("TIME_WAIT", "CLOSED"),
+                    "simultaneous open reaches ESTABLISHED on both ends (RFC 9293 3.5); then "
+                    + CLOSE_REASON)])
+
+
+def simultaneous_close(out):
+    conv = Conv(0x41000000, 0x42000000)
+    cm, sm = std_messages()
+    conv.handshake()
+    std_exchange(conv, cm, sm)
+    cf, sf = conv.seq["c"], conv.seq["s"]
+    conv.raw("c", "FA", ack=sf)        # FIN_WAIT_1
+    conv.raw("s", "FA", ack=cf)        # crossed: it does not acknowledge the client's FIN
+    conv.raw("c", "A")                 # CLOSING -> each ACK of the other's FIN
+    conv.raw("s", "A")
+    save(out, "simultaneous-close", "scapy, make_crafted.py: both FINs cross (neither "
+         "acknowledges the other's), then each acknowledges the other's FIN", "len:4:be",
+         conv.pkts,
+         [conn_meta(conv, cm, sm, "fin", ("TIME_WAIT", "TIME_WAIT"),
+                    "simultaneous close: FIN_WAIT_1 -> CLOSING -> TIME_WAIT on both ends "
+                    "(RFC 9293 3.6, figure 13)")])
+
+
+def rst_cases(out):
+    cm, sm = std_messages()
+    # Outside the window: ignored (RFC 9293 3.10.7.4 first check, RFC 5961 3.2).
+    conv = Conv(0x51000000, 0x52000000)
+    conv.handshake()
+    std_exchange(conv, cm, sm)
+    conv.raw("s", "R", seq=(conv.seq["s"] + 10_000_000) % 2**32, ack=0)
+    more = [b"still here"]
+    conv.data("c", b"".join(lp(m) for m in more))
+    conv.close()
+    save(out, "rst-out-of-window", "scapy, make_crafted.py: after the exchange an RST from "
+         "the server's port with a sequence number 10^7 beyond the client's window; the "
+         "connection goes on and closes normally", "len:4:be", conv.pkts,
+         [conn_meta(conv, cm + more, sm, "fin", ("TIME_WAIT", "CLOSED"),
+                    "an RST outside the receive window is discarded (RFC 9293 3.10.7.4, "
+                    "RFC 5961 3.2); then " + CLOSE_REASON,
+                    events_constructed={"rst_out_of_window": 1})])
+    # Exactly RCV.NXT: accepted, both CLOSED.
+    conv = Conv(0x53000000, 0x54000000)
+    conv.handshake()
+    std_exchange(conv, cm, sm)
+    conv.raw("s", "R", ack=0, advance=False)
+    save(out, "rst-in-window-exact", "scapy, make_crafted.py: after the exchange the server "
+         "aborts with an RST whose sequence number is exactly the client's RCV.NXT",
+         "len:4:be", conv.pkts,
+         [conn_meta(conv, cm, sm, "rst", ("CLOSED", "CLOSED"),
+                    "the server aborts (RFC 9293 3.10.5: RST, CLOSED); an RST at exactly "
+                    "RCV.NXT is accepted (RFC 9293 3.10.7.4, RFC 5961 3.2)")])
+    # In the window but not exact, then silence.
+    conv = Conv(0x55000000, 0x56000000)
+    conv.handshake()
+    std_exchange(conv, cm, sm)
+    conv.raw("s", "R", seq=(conv.seq["s"] + 1000) % 2**32, ack=0, advance=False)
+    save(out, "rst-in-window-inexact", "scapy, make_crafted.py: after the exchange an RST "
+         "1000 bytes beyond the client's RCV.NXT (inside its window); nothing follows (no "
+         "challenge ACK, no more data)", "len:4:be", conv.pkts,
+         [conn_meta(conv, cm, sm, "rst", None, None, rst_unconfirmed=True)],
+         states_note="an inexact in-window RST draws a challenge ACK from an RFC 5961 "
+         "receiver (3.2) and is accepted by an older one; no answer was captured, so the "
+         "contract counts it accepted with rst_unconfirmed; the states are not fixed")
+
+
+def syn_fin(out):
+    cm, sm = std_messages()
+    pkts = []
+    stray = Conv(0x61000000, 0, cport=CPORT + 1, pkts=pkts)
+    stray.raw("c", "SF")               # invalid: SYN and FIN together, never answered
+    conv = Conv(0x62000000, 0x63000000, pkts=pkts, t_us=stray.t_us)
+    conv.handshake()
+    std_exchange(conv, cm, sm)
+    conv.close()
+    save(out, "invalid-syn-fin", "scapy, make_crafted.py: a lone SYN+FIN (an invalid flag "
+         "combination, as scanners send) from another client port, unanswered; then a normal "
+         "connection", "len:4:be", pkts,
+         [conn_meta(stray, [], [], events_constructed={"invalid_flag_combination": 1}),
+          conn_meta(conv, cm, sm, "fin", ("TIME_WAIT", "CLOSED"), CLOSE_REASON)],
+         connections_note="the SYN+FIN tuple's end and states are not fixed by any RFC rule; "
+         "only that it carries no data and does not disturb the other connection")
+
+
+def overlap_conflict(out):
+    cm, sm = [b"A" * 120, b"second"], [b"ok"]
+    stream = b"".join(lp(m) for m in cm)
+    conv = Conv(0x71000000, 0x72000000)
+    conv.handshake()
+    base = conv.seq["c"]
+    conv.raw("c", "PA", stream[:100], seq=base)
+    forged = stream[50:100].replace(b"A", b"Z") + stream[100:]
+    conv.raw("c", "PA", forged, seq=(base + 50) % 2**32)
+    conv.seq["c"] = (base + len(stream)) % 2**32
+    conv.raw("s", "A")
+    conv.data("s", b"".join(lp(m) for m in sm))
+    conv.close()
+    save(out, "overlap-conflict", "scapy, make_crafted.py: the client's stream in two segments "
+         "where the second overlaps the first by 50 bytes with different bytes there (Z for "
+         "A): the first copy is what was sent and delivered", "len:4:be", conv.pkts,
+         [conn_meta(conv, cm, sm, "fin", ("TIME_WAIT", "CLOSED"), CLOSE_REASON,
+                    events_constructed={"overlap_mismatch": 1})],
+         overlap_note="bytes already delivered in order keep the first copy (the contract's "
+         "default delivery on arrival; RFC 9293 3.10.7.4 trims what was already received); "
+         "the differing copy must be counted as overlap_mismatch (recorded events)")
+
+
+def seq_wrap(out):
+    cm = [b"m%02d" % i + b"." * (i * 7) for i in range(12)]
+    sm = [b"r%02d" % i + b"-" * (i * 5) for i in range(8)]
+    conv = Conv(2**32 - 150, 2**32 - 40)
+    conv.handshake()
+    for m in cm:
+        conv.data("c", lp(m))
+    for m in sm:
+        conv.data("s", lp(m))
+    conv.close()
+    save(out, "seq-wrap-data", "scapy, make_crafted.py: both directions' sequence numbers "
+         "wrap past 2^32 in the middle of the data (ISNs 2^32-150 and 2^32-40), one message "
+         "per segment", "len:4:be", conv.pkts,
+         [conn_meta(conv, cm, sm, "fin", ("TIME_WAIT", "CLOSED"),
+                    "sequence arithmetic is modulo 2^32 (RFC 9293 3.4); " + CLOSE_REASON,
+                    c2s_stream_bytes=sum(4 + len(m) for m in cm),
+                    s2c_stream_bytes=sum(4 + len(m) for m in sm), gaps=0)])
+
+
+def zero_window_keepalive(out):
+    m1, m2 = b"first" * 10, b"second" * 10
+    conv = Conv(0x81000000, 0x82000000)
+    conv.handshake()
+    conv.raw("c", "PA", lp(m1))
+    conv.raw("s", "A", window=0)                       # receiver full: window 0
+    nxt = conv.seq["c"]
+    conv.raw("c", "A", seq=(nxt - 1) % 2**32)          # keep-alive: SEG.SEQ = SND.NXT-1, no data
+    conv.raw("s", "A", window=0)
+    conv.raw("c", "A", seq=(nxt - 1) % 2**32)          # second keep-alive
+    conv.raw("s", "A", window=0)
+    conv.raw("c", "PA", lp(m2)[:1], seq=nxt)           # zero-window probe: one new byte
+    conv.raw("s", "A", window=0)                       # not accepted: ACK unchanged
+    conv.raw("s", "A", window=65535)                   # window update
+    conv.data("c", lp(m2))
+    conv.data("s", lp(b"done"))
+    conv.close()
+    save(out, "zero-window-keepalive", "scapy, make_crafted.py: the server advertises a zero "
+         "window; the client sends two keep-alives (SEG.SEQ = SND.NXT-1, no data, nothing "
+         "outstanding), then a one-byte zero-window probe (not accepted); then the window opens and the client sends the "
+         "message again in full", "len:4:be", conv.pkts,
+         [conn_meta(conv, [m1, m2], [b"done"], "fin", ("TIME_WAIT", "CLOSED"),
+                    "zero-window probing (RFC 9293 3.8.6.1) and keep-alives (RFC 1122 "
+                    "4.2.3.6) do not change the state; then " + CLOSE_REASON,
+                    events_constructed={"zero_window_probe": 1, "keep_alive": 2})])
+
+
+def bad_checksums(out):
+    cm, sm = std_messages()
+    stream = b"".join(lp(m) for m in cm)
+    conv = Conv(0x91000000, 0x92000000)
+    conv.handshake()
+    base = conv.seq["c"]
+    conv.raw("c", "PA", stream.replace(b"x", b"E"), seq=base, chksum=0xBAD0)  # corrupted
+    conv.raw("c", "PA", stream)                                                  # retransmitted
+    conv.raw("s", "A")
+    conv.raw("s", "R", ack=0, advance=False, chksum=0xBAD1)   # exact RST, bad checksum
+    conv.data("s", b"".join(lp(m) for m in sm))
+    conv.close()
+    save(out, "bad-checksums", "scapy, make_crafted.py: a data segment with a bad TCP "
+         "checksum and different bytes, then its good retransmission; an RST at exactly "
+         "RCV.NXT with a bad checksum; then the exchange completes", "len:4:be", conv.pkts,
+         [conn_meta(conv, cm, sm, "fin", ("TIME_WAIT", "CLOSED"),
+                    "segments with a bad checksum are discarded (RFC 9293 3.1, RFC 1122 "
+                    "4.2.2.7), so neither the corrupted data nor the RST count; then "
+                    + CLOSE_REASON, events_constructed={"bad_checksum": 2})])
+
+
+def malformed_options(out):
+    cm, sm = std_messages()
+    conv = Conv(0xA1000000, 0xA2000000)
+    conv.raw("c", "S", options=[("MSS", 1460), (8, b"")])           # timestamp of length 2
+    conv.raw("s", "SA", options=[("MSS", 1460), (3, b"\x07\x00")])  # window scale of length 4
+    conv.raw("c", "A")
+    conv.raw("c", "PA", b"".join(lp(m) for m in cm), options=[(2, b"\x05")])  # MSS length 3
+    conv.raw("s", "A")
+    std_exchange_s = b"".join(lp(m) for m in sm)
+    conv.data("s", std_exchange_s)
+    conv.close()
+    save(out, "malformed-options", "scapy, make_crafted.py: a SYN with a timestamp option of "
+         "length 2, a SYN,ACK with a window-scale option of length 4, a data segment with an "
+         "MSS option of length 3", "len:4:be", conv.pkts,
+         [conn_meta(conv, cm, sm, "fin", ("TIME_WAIT", "CLOSED"),
+                    "a malformed option does not make the segment unacceptable (RFC 9293 "
+                    "3.1: options are processed, unknown/invalid ones skipped; RFC 1122 "
+                    "4.2.2.5); then " + CLOSE_REASON,
+                    events_constructed={"bad_option": 3})])
+
+
+def snaplen_truncated(out):
+    cm = [b"hi", b"there"]
+    sm = [b"ok", b"B" * 500, b"done"]
+    conv = Conv(0xB1000000, 0xB2000000)
+    conv.handshake()
+    for m in cm:
+        conv.data("c", lp(m))
+    for m in sm:
+        conv.data("s", lp(m))
+    conv.close()
+    snap = 96  # Ethernet 14 + IPv4 20 + TCP 20 + 42 bytes of payload
+    save(out, "snaplen-truncated", "scapy, make_crafted.py: written as by tcpdump -s 96: each "
+         "record keeps at most 96 bytes; only the server's 504-byte segment is cut (42 of its "
+         "bytes captured)", "len:4:be", conv.pkts,
+         [conn_meta(conv, cm, sm, "fin", ("TIME_WAIT", "CLOSED"), CLOSE_REASON,
+                    s2c_frames_hex=[b"ok".hex(), "<error truncated>", b"done".hex()],
+                    c2s_stream_bytes=sum(4 + len(m) for m in cm),
+                    s2c_stream_bytes=6 + 42 + 8,
+                    events_constructed={"segment_truncated": 1})],
+         snaplen=snap,
+         frames_note="s2c_frames_hex: the 500-byte message's bytes past the snap length were "
+         "never captured (a hole inside a body of known length: frame error `truncated`, "
+         "framing goes on at the next boundary, per the CLI contract)")
+
+
+def midstream(out):
+    cm, sm = std_messages()
+    conv = Conv(0xC1000000, 0xC2000000)
+    std_exchange(conv, cm, sm)           # no handshake in the capture
+    conv.close()
+    save(out, "midstream-pickup", "scapy, make_crafted.py: the capture starts after the "
+         "handshake: data both ways (client port 40001, server port 7000), then the client "
+         "closes", "len:4:be", conv.pkts,
+         [conn_meta(conv, cm, sm, "fin", ("TIME_WAIT", "CLOSED"), CLOSE_REASON,
+                    direction_guessed=True, events_constructed={"midstream_pickup": 1})])
+
+
+def tuple_reuse(out):
+    pkts = []
+    conns = []
+    t = None
+    for i, isn in enumerate((0xD1000000, 0xE1000000)):
+        conv = Conv(isn, 0xD2000000 + i * 0x01000000, pkts=pkts, t_us=t)
+        cm, sm = [b"round %d" % i], [b"answer %d" % i]
+        conv.handshake()
+        std_exchange(conv, cm, sm)
+        conv.close()
+        t = conv.t_us + 1000
+        conns.append(conn_meta(conv, cm, sm, "fin", ("TIME_WAIT", "CLOSED"),
+                               "each connection: " + CLOSE_REASON +
+                               "; a new SYN with a higher ISN reopens from TIME_WAIT "
+                               "(RFC 9293 3.10.7.4, RFC 6191)",
+                               events_constructed={"tuple_reuse": i}))
+    save(out, "tuple-reuse", "scapy, make_crafted.py: two connections one after another on "
+         "the same 4-tuple, the second SYN (higher ISN) 1 ms after the first closed",
+         "len:4:be", pkts, conns)
+
+
+def tcp_fast_open(out):
+    cm, sm = [b"request on the SYN", b"then more"], [b"reply"]
+    conv = Conv(0xF1000000, 0xF2000000)
+    cookie = bytes.fromhex("0011223344556677")
+    conv.raw("c", "S", lp(cm[0]), options=[("MSS", 1460), (34, cookie)])
+    conv.raw("s", "SA", options=[("MSS", 1460)])   # acknowledges the SYN's data
+    conv.raw("c", "A")
+    conv.data("c", lp(cm[1]))
+    conv.data("s", lp(sm[0]))
+    conv.close()
+    save(out, "tcp-fast-open", "scapy, make_crafted.py: TCP Fast Open: the SYN carries a "
+         "cookie (option 34) and the first message; the SYN,ACK acknowledges it", "len:4:be",
+         conv.pkts,
+         [conn_meta(conv, cm, sm, "fin", ("TIME_WAIT", "CLOSED"),
+                    "data on the SYN is delivered once the SYN,ACK acknowledges it (RFC 7413 "
+                    "3; RFC 9293 3.10.7.3); then " + CLOSE_REASON)])
+
+
+def udp_datagrams(out):
+    c_dgrams = [b"query one", b"", b"q" * 400]
+    s_dgrams = [b"answer one", b"a" * 300]
+    pkts = []
+    t = T0_US
+    for side, d in (("c", c_dgrams[0]), ("s", s_dgrams[0]), ("c", c_dgrams[1]),
+                    ("c", c_dgrams[2]), ("s", s_dgrams[1])):
+        src, dst = (CLIENT, SERVER) if side == "c" else (SERVER, CLIENT)
+        sp, dp = (CPORT, 5353) if side == "c" else (5353, CPORT)
+        p = l2_ether(IP(src=src, dst=dst, ttl=64) / UDP(sport=sp, dport=dp) / d, side)
+        p.time = Decimal(t) / Decimal(10**6)
+        t += 1000
+        pkts.append(p)
+    save(out, "udp-datagrams", "scapy, make_crafted.py: one UDP flow, three datagrams from "
+         "the client (one empty) and two answers", "line", pkts, [],
+         udp_flows=[{"client": CLIENT, "cport": CPORT, "server": SERVER, "sport": 5353,
+                     "c2s_messages_hex": [d.hex() for d in c_dgrams],
+                     "s2c_messages_hex": [d.hex() for d in s_dgrams]}],
+         udp_note="each UDP datagram is one frame whatever the framing (RFC 768: datagrams "
+         "keep their boundaries)")
+
+
+def second_set(out):
+    link_and_ip_cases(out)
+    simultaneous_open(out)
+    simultaneous_close(out)
+    rst_cases(out)
+    syn_fin(out)
+    overlap_conflict(out)
+    seq_wrap(out)
+    zero_window_keepalive(out)
+    bad_checksums(out)
+    malformed_options(out)
+    snaplen_truncated(out)
+    midstream(out)
+    tuple_reuse(out)
+    tcp_fast_open(out)
+    udp_datagrams(out)
+
+
 def main():
     out = sys.argv[1] if len(sys.argv) > 1 else os.path.join(
         os.path.dirname(os.path.abspath(__file__)), "..", "captures", "crafted")
@@ -168,6 +676,7 @@ def main():
     lenprefix_coalesced(out)
     json_header_file_transfer(out)
     lines_reordered(out)
+    second_set(out)
 
 
 if __name__ == "__main__":
