@@ -26,6 +26,9 @@ const char pipeline_options_help[] =
     "                             (which copy of overlapping bytes wins; acked mode)\n"
     "  --max-conns N              connection table size (default 65536)\n"
     "  --key-vlan                 the VLAN id is part of the connection key\n"
+    "  --key-tunnel               the tunnel id (innermost MPLS label, GRE key or\n"
+    "                             VXLAN VNI) is part of the connection key, so equal\n"
+    "                             inner tuples in different tunnels stay apart\n"
     "  --timeouts                 expire idle connections by packet time (embryonic\n"
     "                             30 s, established 300 s, closing 240 s, UDP 60 s),\n"
     "                             as Zeek does; off by default for a capture file, so\n"
@@ -115,6 +118,10 @@ int pipeline_option(pipeline *p, int argc, char **argv, int *i)
     }
     if (strcmp(arg, "--key-vlan") == 0) {
         p->cfg.key_vlan = 1;
+        return 1;
+    }
+    if (strcmp(arg, "--key-tunnel") == 0) {
+        p->cfg.key_tunnel = 1;
         return 1;
     }
     return 0;

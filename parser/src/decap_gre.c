@@ -25,18 +25,20 @@ static decap_result skip_erspan(tcpsift_cursor *c, uint16_t protocol, int has_se
     return DECAP_INNER;
 }
 
-decap_result decap_gre(tcpsift_cursor *c, uint16_t *ethertype)
+decap_result decap_gre(tcpsift_cursor *c, uint16_t *ethertype, tunnel_ident *ident)
 {
     tcpsift_cursor probe = *c;
     uint16_t flags, protocol;
+    uint32_t key = 0;
+    ident->id = 0;
+    ident->kind = 0;
     if (!cursor_be16(&probe, &flags) || !cursor_be16(&probe, &protocol)) return DECAP_TRUNCATED;
     /* Version 1 is PPTP's enhanced GRE (RFC 2637) and routing is obsolete: neither decoded. */
     if ((flags & GRE_VERSION_MASK) != 0 || (flags & GRE_ROUTING)) return DECAP_NONE;
-    size_t optional = 0;
-    if (flags & GRE_CHECKSUM) optional += 4; /* checksum + reserved1 */
-    if (flags & GRE_KEY) optional += 4;
-    if (flags & GRE_SEQUENCE) optional += 4;
-    if (!cursor_skip(&probe, optional)) return DECAP_TRUNCATED;
+    /* Optional fields in this order: checksum + reserved1, key, sequence (RFC 2890 §2). */
+    if ((flags & GRE_CHECKSUM) && !cursor_skip(&probe, 4)) return DECAP_TRUNCATED;
+    if ((flags & GRE_KEY) && !cursor_be32(&probe, &key)) return DECAP_TRUNCATED;
+    if ((flags & GRE_SEQUENCE) && !cursor_skip(&probe, 4)) return DECAP_TRUNCATED;
 
     decap_result r;
     switch (protocol) {
@@ -58,5 +60,10 @@ decap_result decap_gre(tcpsift_cursor *c, uint16_t *ethertype)
     if (r != DECAP_INNER) return r;
     *c = probe;
     *ethertype = protocol;
+    /* The key names the flow within the tunnel (RFC 2890 §2.1): a tunnel id for us. */
+    if (flags & GRE_KEY) {
+        ident->id = key;
+        ident->kind = TCPSIFT_ENCAP_GRE;
+    }
     return DECAP_INNER;
 }

@@ -10,13 +10,16 @@
 #define TEREDO_ORIGIN_LEN 8
 #define TEREDO_AUTH_FIXED_LEN 13 /* type, ID-len, AU-len, nonce 8, confirmation 1 */
 
-static decap_result decap_vxlan(tcpsift_cursor *c, uint16_t *ethertype)
+static decap_result decap_vxlan(tcpsift_cursor *c, uint16_t *ethertype, tunnel_ident *ident)
 {
     const uint8_t *h;
     if (!cursor_peek(c, VXLAN_HEADER_LEN, &h)) return DECAP_TRUNCATED;
     if (!(h[0] & VXLAN_FLAG_VNI)) return DECAP_NONE;
     cursor_skip(c, VXLAN_HEADER_LEN);
     *ethertype = ETHERTYPE_TEB;
+    /* RFC 7348 §5: flags(8) reserved(24) VNI(24) reserved(8). */
+    ident->id = (uint32_t)h[4] << 16 | (uint32_t)h[5] << 8 | h[6];
+    ident->kind = TCPSIFT_ENCAP_VXLAN;
     return DECAP_INNER;
 }
 
@@ -47,11 +50,13 @@ static decap_result decap_teredo(const tcpsift_packet *pkt, tcpsift_cursor *c, u
 }
 
 decap_result decap_udp_tunnel(const tcpsift_packet *pkt, tcpsift_cursor *c, uint16_t *ethertype,
-                              uint8_t *kind)
+                              uint8_t *kind, tunnel_ident *ident)
 {
+    ident->id = 0;
+    ident->kind = 0; /* Teredo names no tunnel: the inner IPv6 addresses embed the relay */
     if (pkt->sport == VXLAN_PORT || pkt->dport == VXLAN_PORT) {
         *kind = TCPSIFT_ENCAP_VXLAN;
-        return decap_vxlan(c, ethertype);
+        return decap_vxlan(c, ethertype, ident);
     }
     if (pkt->sport == TEREDO_PORT || pkt->dport == TEREDO_PORT) {
         *kind = TCPSIFT_ENCAP_TEREDO;

@@ -25,9 +25,11 @@ static void reset_network_fields(tcpsift_packet *pkt)
 
 /* The IP payload is another tunnel layer: find the inner ethertype and move `c` to it. */
 static decap_result find_tunnel(tcpsift_packet *pkt, tcpsift_cursor *l4, uint16_t *ethertype,
-                                uint8_t *kind, tcpsift_error *first)
+                                uint8_t *kind, tunnel_ident *ident, tcpsift_error *first)
 {
     decap_result r = DECAP_NONE;
+    ident->id = 0;
+    ident->kind = 0;
     switch (pkt->ip_proto) {
     case IPPROTO_NUM_IPIP:
         *kind = TCPSIFT_ENCAP_IPIP;
@@ -39,14 +41,14 @@ static decap_result find_tunnel(tcpsift_packet *pkt, tcpsift_cursor *l4, uint16_
         return DECAP_INNER;
     case IPPROTO_NUM_GRE:
         *kind = TCPSIFT_ENCAP_GRE;
-        r = decap_gre(l4, ethertype);
+        r = decap_gre(l4, ethertype, ident);
         break;
     case IPPROTO_NUM_UDP: {
         tcpsift_error err = decode_udp(pkt, l4);
         keep_first_error(first, err);
         if (err != TCPSIFT_OK) return DECAP_NONE;
         tcpsift_cursor payload = cursor_make(pkt->payload.ptr, pkt->payload.len);
-        r = decap_udp_tunnel(pkt, &payload, ethertype, kind);
+        r = decap_udp_tunnel(pkt, &payload, ethertype, kind, ident);
         if (r == DECAP_INNER) *l4 = payload;
         break;
     }
@@ -129,7 +131,8 @@ tcpsift_error tcpsift_packet_decode(tcpsift_packet *pkt, int linktype, const uin
         }
 
         uint8_t kind = 0;
-        decap_result r = find_tunnel(pkt, &l4, &ethertype, &kind, &first);
+        tunnel_ident ident;
+        decap_result r = find_tunnel(pkt, &l4, &ethertype, &kind, &ident, &first);
         if (r != DECAP_INNER) return pkt->error = first;
         outer = *pkt; /* only tunnelled packets pay this copy */
         in_tunnel = 1;
@@ -137,6 +140,11 @@ tcpsift_error tcpsift_packet_decode(tcpsift_packet *pkt, int linktype, const uin
             /* Too deep: the packet describes the deepest datagram decoded so far. */
             keep_first_error(&first, TCPSIFT_E_ENCAP_TOO_DEEP);
             return pkt->error = first;
+        }
+        /* Recorded with the layer, so a failed inner decode (back to `outer`) drops both. */
+        if (ident.kind != 0) {
+            pkt->tunnel_id = ident.id;
+            pkt->tunnel_id_kind = ident.kind;
         }
         reset_network_fields(pkt);
         c = l4;

@@ -46,11 +46,19 @@ tcpsift_error decode_inner_ethernet(tcpsift_packet *pkt, tcpsift_cursor *c, uint
 /* Record an outer layer; 0 when the list is full (nesting too deep). */
 int note_encap(tcpsift_packet *pkt, uint8_t kind);
 
-/* Tunnels. Each reads only through `c` and, on DECAP_INNER, leaves it at the inner header. */
+/* The identifier a tunnel header names its tunnel by (pkt->tunnel_id / tunnel_id_kind). */
+typedef struct tunnel_ident {
+    uint32_t id;
+    uint8_t kind; /* enum tcpsift_encap_kind; 0 = the header carries none */
+} tunnel_ident;
+
+/* Tunnels. Each reads only through `c` and, on DECAP_INNER, leaves it at the inner header.
+ * decap_mpls records its layer and bottom label in pkt itself; the others report the
+ * identifier in *ident (kind 0 when none) for the caller to record with the layer. */
 tcpsift_error decap_mpls(tcpsift_packet *pkt, tcpsift_cursor *c, uint16_t *ethertype);
-decap_result decap_gre(tcpsift_cursor *c, uint16_t *ethertype);
+decap_result decap_gre(tcpsift_cursor *c, uint16_t *ethertype, tunnel_ident *ident);
 decap_result decap_udp_tunnel(const tcpsift_packet *pkt, tcpsift_cursor *c, uint16_t *ethertype,
-                              uint8_t *kind);
+                              uint8_t *kind, tunnel_ident *ident);
 /* PPP protocol number (RFC 1661) -> ethertype of the payload, 0 when not IP or MPLS. */
 uint16_t ppp_protocol_ethertype(uint16_t protocol);
 

@@ -5,7 +5,7 @@
 
 /* The key is compared and hashed as bytes: a padding byte would make two
  * equal tuples differ. */
-_Static_assert(sizeof(tcpsift_flow_key) == 40, "tcpsift_flow_key must have no padding");
+_Static_assert(sizeof(tcpsift_flow_key) == 48, "tcpsift_flow_key must have no padding");
 
 /* Orders endpoints by address bytes, then port: any total order works as
  * long as both directions of a flow agree on it. */
@@ -54,6 +54,13 @@ tcpsift_error tcpsift_flow_key_make(tcpsift_flow_key *key, uint8_t ip_version, c
         if (reversed) *reversed = 1;
     }
     return TCPSIFT_OK;
+}
+
+void tcpsift_flow_key_set_tunnel(tcpsift_flow_key *key, uint8_t kind, uint32_t id)
+{
+    if (!key) return;
+    key->tunnel_kind = kind;
+    key->tunnel = kind != 0 ? id : 0;
 }
 
 int tcpsift_flow_key_equal(const tcpsift_flow_key *x, const tcpsift_flow_key *y)

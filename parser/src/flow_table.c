@@ -16,7 +16,7 @@
 #define VALUE_SIZE_MAX ((size_t)1 << 20)
 
 /* The part every flow has, full or embryo. Indices are 32-bit so the whole
- * bookkeeping is 32 bytes beside the 40-byte key. */
+ * bookkeeping is 32 bytes beside the 48-byte key. */
 typedef struct flow_node {
     tcpsift_flow_key key;            /* normalised (see normalise_key) */
     uint64_t last_seen_ns;           /* <= table clock, so idle time is never negative */
@@ -37,14 +37,14 @@ struct tcpsift_flow_entry {
 struct tcpsift_flow_embryo {
     flow_node node;
     uint32_t isn;
-    uint32_t spare; /* explicit: keeps the size 80 where uint64_t aligns to 4 (i386) */
+    uint32_t spare; /* explicit: keeps the size 88 where uint64_t aligns to 4 (i386) */
     /* embryo_value_size bytes of payload follow, 8-aligned */
 };
 
-_Static_assert(sizeof(flow_node) == 72, "flow_node layout drifted: per-entry overhead grows");
+_Static_assert(sizeof(flow_node) == 80, "flow_node layout drifted: per-entry overhead grows");
 _Static_assert(sizeof(struct tcpsift_flow_entry) % TCPSIFT_FLOW_VALUE_ALIGN == 0,
                "entry payload must stay aligned");
-_Static_assert(sizeof(struct tcpsift_flow_embryo) == 80, "embryo layout drifted");
+_Static_assert(sizeof(struct tcpsift_flow_embryo) == 88, "embryo layout drifted");
 
 typedef struct flow_pool {
     uint8_t *base;
@@ -76,6 +76,7 @@ struct tcpsift_flow_table {
 
     uint8_t hash_key[16];
     int key_vlan;
+    int key_tunnel;
     uint64_t timeout_ns[TCPSIFT_FLOW_CLASS_COUNT];
     size_t value_size, embryo_value_size;
     tcpsift_flow_remove_fn on_evict;
@@ -252,6 +253,7 @@ tcpsift_error tcpsift_flow_table_create(const tcpsift_flow_table_config *cfg,
     t->order_head = t->order_tail = NIL;
     memcpy(t->hash_key, cfg->hash_key, sizeof t->hash_key);
     t->key_vlan = cfg->key_vlan != 0;
+    t->key_tunnel = cfg->key_tunnel != 0;
     memcpy(t->timeout_ns, cfg->timeout_ns, sizeof t->timeout_ns);
     t->value_size = cfg->value_size;
     t->embryo_value_size = cfg->embryo_value_size;
@@ -276,13 +278,18 @@ void tcpsift_flow_table_destroy(tcpsift_flow_table *t)
 
 /* ------------------------------------------------------------ keys and hashing */
 
-/* The stored form of a key: VLAN dropped unless keyed, unused IPv4 address
- * bytes zero, so that byte equality is flow equality. */
+/* The stored form of a key: VLAN and tunnel dropped unless keyed, unused IPv4
+ * address bytes and spare bytes zero, so that byte equality is flow equality. */
 static void normalise_key(const tcpsift_flow_table *t, const tcpsift_flow_key *in,
                           tcpsift_flow_key *out)
 {
     *out = *in;
     out->vlan = t->key_vlan ? (uint16_t)(in->vlan & TCPSIFT_VLAN_ID_MASK) : 0;
+    if (!t->key_tunnel || in->tunnel_kind == 0) {
+        out->tunnel = 0;
+        out->tunnel_kind = 0;
+    }
+    memset(out->spare, 0, sizeof out->spare);
     if (out->ip_version == 4) {
         memset(out->a_addr + 4, 0, 12);
         memset(out->b_addr + 4, 0, 12);
@@ -293,7 +300,7 @@ static void normalise_key(const tcpsift_flow_table *t, const tcpsift_flow_key *i
  * hash, and thus bucket order, is the same on little- and big-endian hosts. */
 static uint64_t key_hash(tcpsift_flow_table *t, const tcpsift_flow_key *k)
 {
-    uint8_t buf[40];
+    uint8_t buf[48]; /* 2 + 2 * 16 + 4 + 2 + 5 bytes at most */
     size_t alen = k->ip_version == 4 ? 4 : 16, n = 0;
 
     if (t->cache_valid && memcmp(&t->cache_key, k, sizeof *k) == 0) return t->cache_hash;
@@ -309,6 +316,11 @@ static uint64_t key_hash(tcpsift_flow_table *t, const tcpsift_flow_key *k)
     buf[n++] = (uint8_t)k->b_port;
     buf[n++] = (uint8_t)(k->vlan >> 8);
     buf[n++] = (uint8_t)k->vlan;
+    buf[n++] = k->tunnel_kind;
+    buf[n++] = (uint8_t)(k->tunnel >> 24);
+    buf[n++] = (uint8_t)(k->tunnel >> 16);
+    buf[n++] = (uint8_t)(k->tunnel >> 8);
+    buf[n++] = (uint8_t)k->tunnel;
     t->cache_key = *k;
     t->cache_hash = tcpsift_siphash24(t->hash_key, buf, n);
     t->cache_valid = 1;

@@ -114,6 +114,9 @@ static void test_mpls_two_labels_ipv4(void **state)
     const uint8_t want[] = {TCPSIFT_ENCAP_MPLS};
     expect_encap(&d.pkt, want, 1);
     assert_int_equal(d.pkt.ethertype, 0x0800);
+    /* The bottom label names the tunnel, not the outer (transport) one. */
+    assert_int_equal(d.pkt.tunnel_id_kind, TCPSIFT_ENCAP_MPLS);
+    assert_int_equal(d.pkt.tunnel_id, 200);
     guard_release(&d.g);
 }
 
@@ -370,6 +373,9 @@ static void test_vlan_mpls_gre_bridged_ethernet(void **state)
     assert_int_equal(d.pkt.vlan_count, 2);
     assert_int_equal(d.pkt.vlan_ids[0], 10);
     assert_int_equal(d.pkt.vlan_ids[1], 42);
+    /* The keyless GRE names no tunnel: the MPLS label outside it stands. */
+    assert_int_equal(d.pkt.tunnel_id_kind, TCPSIFT_ENCAP_MPLS);
+    assert_int_equal(d.pkt.tunnel_id, 77);
     guard_release(&d.g);
 }
 
@@ -452,6 +458,158 @@ static void test_gre_not_decoded_and_truncated(void **state)
     guard_release(&d.g);
 }
 
+/* ---------------------------------------------------------------- tunnel ids */
+
+/* GRE over IPv4 with the given flags word (C, K, S as in RFC 2890 §2) around `in`. */
+static void gre_with(struct pb *p, uint16_t flags, uint32_t key, const uint8_t *in, size_t n)
+{
+    uint8_t gre[256];
+    size_t g = 0;
+    gre[g++] = (uint8_t)(flags >> 8);
+    gre[g++] = (uint8_t)flags;
+    gre[g++] = 0x08;
+    gre[g++] = 0x00;
+    if (flags & 0x8000) {
+        memset(gre + g, 0xC5, 4); /* checksum + reserved1: must not be read as the key */
+        g += 4;
+    }
+    if (flags & 0x2000) {
+        gre[g++] = (uint8_t)(key >> 24);
+        gre[g++] = (uint8_t)(key >> 16);
+        gre[g++] = (uint8_t)(key >> 8);
+        gre[g++] = (uint8_t)key;
+    }
+    if (flags & 0x1000) {
+        memset(gre + g, 0x5A, 4); /* sequence number */
+        g += 4;
+    }
+    memcpy(gre + g, in, n);
+    pb_init(p);
+    pb_ethernet(p, 0x0800);
+    outer_ipv4(p, 47, gre, g + n);
+}
+
+static void test_tunnel_id_mpls_label(void **state)
+{
+    (void)state;
+    struct pb p;
+    pb_init(&p);
+    pb_ethernet(&p, 0x8847);
+    pb_be32(&p, 16u << 12 | 7u << 9 | 255);              /* transport label, TC 7 */
+    pb_be32(&p, 0xFEDCBu << 12 | 5u << 9 | 0x100 | 255); /* all 20 label bits, TC, TTL set */
+    pb_default_ipv4_tcp(&p);
+    struct decoded d;
+    decode_tunnel(&d, TCPSIFT_LINK_ETHERNET, &p);
+    expect_inner_default(&d, 22, 4);
+    assert_int_equal(d.pkt.tunnel_id_kind, TCPSIFT_ENCAP_MPLS);
+    assert_int_equal(d.pkt.tunnel_id, 0xFEDCB);
+    guard_release(&d.g);
+
+    /* A plain frame has none. */
+    pb_init(&p);
+    pb_ethernet(&p, 0x0800);
+    pb_default_ipv4_tcp(&p);
+    decode_tunnel(&d, TCPSIFT_LINK_ETHERNET, &p);
+    expect_inner_default(&d, 14, 4);
+    assert_int_equal(d.pkt.tunnel_id_kind, 0);
+    assert_int_equal(d.pkt.tunnel_id, 0);
+    guard_release(&d.g);
+}
+
+static void test_tunnel_id_gre_key(void **state)
+{
+    (void)state;
+    uint8_t in[128];
+    size_t n = inner_default(in, 4);
+    struct pb p;
+    struct decoded d;
+
+    /* Key between checksum and sequence: all 32 bits taken from the key field only. */
+    gre_with(&p, 0xB000, 0xDEADBEEF, in, n);
+    decode_tunnel(&d, TCPSIFT_LINK_ETHERNET, &p);
+    expect_inner_default(&d, 14 + 20 + 16, 4);
+    assert_int_equal(d.pkt.tunnel_id_kind, TCPSIFT_ENCAP_GRE);
+    assert_int_equal(d.pkt.tunnel_id, 0xDEADBEEF);
+    guard_release(&d.g);
+
+    /* Key alone. */
+    gre_with(&p, 0x2000, 0x00000001, in, n);
+    decode_tunnel(&d, TCPSIFT_LINK_ETHERNET, &p);
+    expect_inner_default(&d, 14 + 20 + 8, 4);
+    assert_int_equal(d.pkt.tunnel_id_kind, TCPSIFT_ENCAP_GRE);
+    assert_int_equal(d.pkt.tunnel_id, 1);
+    guard_release(&d.g);
+
+    /* No K bit: checksum and sequence are not a key. */
+    gre_with(&p, 0x9000, 0, in, n);
+    decode_tunnel(&d, TCPSIFT_LINK_ETHERNET, &p);
+    expect_inner_default(&d, 14 + 20 + 12, 4);
+    const uint8_t want[] = {TCPSIFT_ENCAP_GRE};
+    expect_encap(&d.pkt, want, 1);
+    assert_int_equal(d.pkt.tunnel_id_kind, 0);
+    assert_int_equal(d.pkt.tunnel_id, 0);
+    guard_release(&d.g);
+
+    /* The inner datagram is cut: the packet is the outer one, without the layer or its key. */
+    const uint8_t cut[10] = {0x45};
+    gre_with(&p, 0x2000, 0x01020304, cut, sizeof cut);
+    decode_tunnel(&d, TCPSIFT_LINK_ETHERNET, &p);
+    assert_int_equal(d.pkt.error, TCPSIFT_E_TRUNCATED_IP_HEADER);
+    assert_int_equal(d.pkt.ip_proto, 47);
+    assert_int_equal(d.pkt.encap_count, 0);
+    assert_int_equal(d.pkt.tunnel_id_kind, 0);
+    assert_int_equal(d.pkt.tunnel_id, 0);
+    guard_release(&d.g);
+}
+
+/* VXLAN VNI 0xABCDEF in a header whose reserved bytes are all ones: only the VNI counts. */
+static void test_tunnel_id_vxlan_vni(void **state)
+{
+    (void)state;
+    uint8_t in[128], v[256];
+    size_t n = inner_default(in, 6);
+    const uint8_t hdr[8] = {0xFF, 0xFF, 0xFF, 0xFF, 0xAB, 0xCD, 0xEF, 0xFF};
+    memcpy(v, hdr, 8);
+    struct pb eth;
+    pb_init(&eth);
+    pb_ethernet(&eth, 0x86DD);
+    memcpy(v + 8, eth.b, eth.len);
+    memcpy(v + 8 + eth.len, in, n);
+    uint8_t udp[PB_MAX];
+    size_t u = udp_datagram(udp, sizeof udp, 4789, 4789, v, 8 + eth.len + n, -1);
+    struct pb p;
+    pb_init(&p);
+    pb_ethernet(&p, 0x8100);
+    pb_vlan(&p, 300, 0x0800);
+    outer_ipv4(&p, 17, udp, u);
+    struct decoded d;
+    decode_tunnel(&d, TCPSIFT_LINK_ETHERNET, &p);
+    expect_inner_default(&d, 18 + 20 + 8 + 8 + 14, 6);
+    const uint8_t want[] = {TCPSIFT_ENCAP_VLAN, TCPSIFT_ENCAP_VXLAN};
+    expect_encap(&d.pkt, want, 2);
+    assert_int_equal(d.pkt.vlan_ids[0], 300);
+    assert_int_equal(d.pkt.tunnel_id_kind, TCPSIFT_ENCAP_VXLAN);
+    assert_int_equal(d.pkt.tunnel_id, 0xABCDEF);
+    guard_release(&d.g);
+
+    /* VXLAN over GRE with a key: the innermost id (the VNI) names the tunnel. */
+    uint8_t vx[PB_MAX];
+    size_t m = 0;
+    struct pb ip;
+    pb_init(&ip);
+    outer_ipv4(&ip, 17, udp, u);
+    memcpy(vx, ip.b, ip.len);
+    m = ip.len;
+    gre_with(&p, 0x2000, 0x77777777, vx, m);
+    decode_tunnel(&d, TCPSIFT_LINK_ETHERNET, &p);
+    expect_inner_default(&d, 14 + 20 + 8 + 20 + 8 + 8 + 14, 6);
+    const uint8_t want2[] = {TCPSIFT_ENCAP_GRE, TCPSIFT_ENCAP_VXLAN};
+    expect_encap(&d.pkt, want2, 2);
+    assert_int_equal(d.pkt.tunnel_id_kind, TCPSIFT_ENCAP_VXLAN);
+    assert_int_equal(d.pkt.tunnel_id, 0xABCDEF);
+    guard_release(&d.g);
+}
+
 /* ---------------------------------------------------------------- VXLAN, Teredo */
 
 static void udp_tunnel(struct pb *p, uint16_t sport, uint16_t dport, const uint8_t *payload,
@@ -483,6 +641,8 @@ static void test_vxlan(void **state)
     expect_inner_default(&d, 14 + 20 + 8 + 8 + 14, 4);
     const uint8_t want[] = {TCPSIFT_ENCAP_VXLAN};
     expect_encap(&d.pkt, want, 1);
+    assert_int_equal(d.pkt.tunnel_id_kind, TCPSIFT_ENCAP_VXLAN);
+    assert_int_equal(d.pkt.tunnel_id, 0x1234);
     guard_release(&d.g);
 
     /* Without the I flag it is not VXLAN (RFC 7348 §5): plain UDP. */
@@ -493,6 +653,8 @@ static void test_vxlan(void **state)
     assert_true(d.pkt.layers & TCPSIFT_LAYER_UDP);
     assert_int_equal(d.pkt.dport, 4789);
     assert_int_equal(d.pkt.encap_count, 0);
+    assert_int_equal(d.pkt.tunnel_id_kind, 0);
+    assert_int_equal(d.pkt.tunnel_id, 0);
     guard_release(&d.g);
 }
 
@@ -509,6 +671,8 @@ static void teredo_case(const uint8_t *prefix, size_t plen)
     expect_inner_default(&d, 14 + 20 + 8 + plen, 6);
     const uint8_t want[] = {TCPSIFT_ENCAP_TEREDO};
     expect_encap(&d.pkt, want, 1);
+    assert_int_equal(d.pkt.tunnel_id_kind, 0); /* Teredo carries no tunnel id */
+    assert_int_equal(d.pkt.tunnel_id, 0);
     guard_release(&d.g);
 }
 
@@ -553,6 +717,9 @@ int main(void)
         cmocka_unit_test(test_gre_not_decoded_and_truncated),
         cmocka_unit_test(test_vxlan),
         cmocka_unit_test(test_teredo),
+        cmocka_unit_test(test_tunnel_id_mpls_label),
+        cmocka_unit_test(test_tunnel_id_gre_key),
+        cmocka_unit_test(test_tunnel_id_vxlan_vni),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -10,6 +10,7 @@
 
 #include <cmocka.h>
 
+#include "tcpsift/decode.h" /* enum tcpsift_encap_kind for tunnel kinds */
 #include "tcpsift/flow_table.h"
 
 static const uint8_t test_hash_key[16] = {0x00, 0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07,
@@ -262,6 +263,102 @@ static void test_table_vlan_keying(void **state)
     assert_int_equal(s.entries, 1);
     tcpsift_flow_table_get_stats(keyed, &s);
     assert_int_equal(s.entries, 2);
+    tcpsift_flow_table_destroy(plain);
+    tcpsift_flow_table_destroy(keyed);
+}
+
+/* Tunnel ids: tcpsift_flow_key_make leaves them zero, set_tunnel fills them (kind 0 forces
+ * id 0); the table keys on them only with key_tunnel. */
+static void test_key_tunnel_fields(void **state)
+{
+    const uint8_t a[4] = {10, 0, 0, 1}, b[4] = {10, 0, 0, 2};
+    tcpsift_flow_key k, plain;
+    int r = -1;
+    (void)state;
+    assert_int_equal(tcpsift_flow_key_make(&k, 4, b, a, 80, 1234, 6, 0, &r), TCPSIFT_OK);
+    plain = k;
+    assert_int_equal(k.tunnel, 0);
+    assert_int_equal(k.tunnel_kind, 0);
+    tcpsift_flow_key_set_tunnel(&k, TCPSIFT_ENCAP_GRE, 0xDEADBEEF);
+    assert_int_equal(k.tunnel, 0xDEADBEEF);
+    assert_int_equal(k.tunnel_kind, TCPSIFT_ENCAP_GRE);
+    assert_false(tcpsift_flow_key_equal(&k, &plain));
+    /* The endpoints and direction are untouched. */
+    assert_int_equal(r, 1);
+    assert_memory_equal(k.a_addr, a, 4);
+    assert_int_equal(k.a_port, 1234);
+    /* Same number, other kind: another tunnel. */
+    tcpsift_flow_key vni = plain;
+    tcpsift_flow_key_set_tunnel(&vni, TCPSIFT_ENCAP_VXLAN, 0xDEADBEEF);
+    assert_false(tcpsift_flow_key_equal(&k, &vni));
+    /* Kind 0 is no tunnel, whatever the id. */
+    tcpsift_flow_key_set_tunnel(&k, 0, 99);
+    assert_int_equal(k.tunnel, 0);
+    assert_true(tcpsift_flow_key_equal(&k, &plain));
+    tcpsift_flow_key_set_tunnel(NULL, TCPSIFT_ENCAP_GRE, 1); /* ignored, no crash */
+}
+
+/* key_tunnel off: one flow for the same inner tuple in two tunnels; on: two. */
+static void test_table_tunnel_keying(void **state)
+{
+    const uint8_t a[4] = {10, 0, 0, 1}, b[4] = {10, 0, 0, 2};
+    tcpsift_flow_table_config cfg;
+    tcpsift_flow_key vni100, vni200, vni100_rev, gre100, none;
+    tcpsift_flow_entry *e = NULL;
+    (void)state;
+    assert_int_equal(tcpsift_flow_key_make(&vni100, 4, a, b, 40000, 80, 6, 0, NULL), TCPSIFT_OK);
+    assert_int_equal(tcpsift_flow_key_make(&vni100_rev, 4, b, a, 80, 40000, 6, 0, NULL),
+                     TCPSIFT_OK);
+    none = vni200 = gre100 = vni100;
+    tcpsift_flow_key_set_tunnel(&vni100, TCPSIFT_ENCAP_VXLAN, 100);
+    tcpsift_flow_key_set_tunnel(&vni100_rev, TCPSIFT_ENCAP_VXLAN, 100);
+    tcpsift_flow_key_set_tunnel(&vni200, TCPSIFT_ENCAP_VXLAN, 200);
+    tcpsift_flow_key_set_tunnel(&gre100, TCPSIFT_ENCAP_GRE, 100);
+
+    base_config(&cfg, 8, 4);
+    tcpsift_flow_table *plain = make_table(&cfg);
+    assert_int_equal(tcpsift_flow_table_insert(plain, &vni100, 1, TCPSIFT_FLOW_ESTABLISHED, &e),
+                     TCPSIFT_OK);
+    assert_ptr_equal(tcpsift_flow_table_lookup(plain, &vni200), e);
+    assert_ptr_equal(tcpsift_flow_table_lookup(plain, &gre100), e);
+    assert_ptr_equal(tcpsift_flow_table_lookup(plain, &none), e);
+    assert_int_equal(tcpsift_flow_entry_key(e)->tunnel, 0);
+    assert_int_equal(tcpsift_flow_entry_key(e)->tunnel_kind, 0);
+    assert_int_equal(tcpsift_flow_table_insert(plain, &vni200, 1, TCPSIFT_FLOW_ESTABLISHED, NULL),
+                     TCPSIFT_E_INVALID_ARGUMENT);
+    /* Embryos are normalised the same way. */
+    tcpsift_flow_embryo *em = NULL;
+    assert_int_equal(tcpsift_flow_table_embryo_insert(plain, &vni100, 1, 7, 0, &em), TCPSIFT_OK);
+    assert_ptr_equal(tcpsift_flow_table_embryo_lookup(plain, &vni200), em);
+
+    cfg.key_tunnel = 1;
+    tcpsift_flow_table *keyed = make_table(&cfg);
+    tcpsift_flow_entry *e100 = NULL, *e200 = NULL, *eg = NULL, *en = NULL;
+    assert_int_equal(tcpsift_flow_table_insert(keyed, &vni100, 1, TCPSIFT_FLOW_ESTABLISHED, &e100),
+                     TCPSIFT_OK);
+    assert_null(tcpsift_flow_table_lookup(keyed, &vni200));
+    assert_null(tcpsift_flow_table_lookup(keyed, &gre100));
+    assert_null(tcpsift_flow_table_lookup(keyed, &none));
+    /* Both directions inside one tunnel are still one flow. */
+    assert_ptr_equal(tcpsift_flow_table_lookup(keyed, &vni100_rev), e100);
+    assert_int_equal(tcpsift_flow_entry_key(e100)->tunnel, 100);
+    assert_int_equal(tcpsift_flow_entry_key(e100)->tunnel_kind, TCPSIFT_ENCAP_VXLAN);
+    assert_int_equal(tcpsift_flow_table_insert(keyed, &vni200, 1, TCPSIFT_FLOW_ESTABLISHED, &e200),
+                     TCPSIFT_OK);
+    assert_int_equal(tcpsift_flow_table_insert(keyed, &gre100, 1, TCPSIFT_FLOW_ESTABLISHED, &eg),
+                     TCPSIFT_OK);
+    assert_int_equal(tcpsift_flow_table_insert(keyed, &none, 1, TCPSIFT_FLOW_ESTABLISHED, &en),
+                     TCPSIFT_OK);
+    assert_true(e100 != e200 && e100 != eg && e100 != en && e200 != eg && e200 != en && eg != en);
+    assert_ptr_equal(tcpsift_flow_table_lookup(keyed, &vni200), e200);
+    assert_ptr_equal(tcpsift_flow_table_lookup(keyed, &gre100), eg);
+    assert_ptr_equal(tcpsift_flow_table_lookup(keyed, &none), en);
+
+    tcpsift_flow_table_stats s;
+    tcpsift_flow_table_get_stats(plain, &s);
+    assert_int_equal(s.entries, 1);
+    tcpsift_flow_table_get_stats(keyed, &s);
+    assert_int_equal(s.entries, 4);
     tcpsift_flow_table_destroy(plain);
     tcpsift_flow_table_destroy(keyed);
 }
@@ -798,7 +895,7 @@ static void test_memory_cap_and_hooks(void **state)
     cfg.allocator = &hooks;
     assert_int_equal(tcpsift_flow_table_memory_needed(&cfg, &need), TCPSIFT_OK);
     /* Pools + bucket arrays (1024 and 512 buckets of 4 bytes) + the table. */
-    size_t pools = 1000 * (72 + 32) + 300 * (80 + 8) + 1024 * 4 + 512 * 4;
+    size_t pools = 1000 * (80 + 32) + 300 * (88 + 8) + 1024 * 4 + 512 * 4;
     assert_true(need > pools && need < pools + 1024);
 
     /* One byte under the cap needed: refused before any allocation. */
@@ -907,13 +1004,13 @@ static void test_entry_sizes(void **state)
 
     printf("flow table sizes: full entry %zu bytes + value_size (rounded to 8); "
            "embryo %zu bytes + embryo_value_size; with value 120 / embryo value 20: %zu / %zu; "
-           "per connection incl. bucket array: %zu bytes (40 of them the key)\n",
+           "per connection incl. bucket array: %zu bytes (48 of them the key)\n",
            entry, embryo, entry120, embryo20, per_conn);
-    assert_int_equal(entry, 72);
-    assert_int_equal(embryo, 80);
-    assert_int_equal(entry120, 72 + 120);
-    assert_int_equal(embryo20, 80 + 24);
-    assert_int_equal(per_conn, 72 + 4);
+    assert_int_equal(entry, 80);
+    assert_int_equal(embryo, 88);
+    assert_int_equal(entry120, 80 + 120);
+    assert_int_equal(embryo20, 88 + 24);
+    assert_int_equal(per_conn, 80 + 4);
 }
 
 /* ------------------------------------------------------------ floods */
@@ -1109,6 +1206,8 @@ int main(void)
         cmocka_unit_test(test_key_symmetry_ipv6_and_vlan),
         cmocka_unit_test(test_key_bad_arguments),
         cmocka_unit_test(test_table_vlan_keying),
+        cmocka_unit_test(test_key_tunnel_fields),
+        cmocka_unit_test(test_table_tunnel_keying),
         cmocka_unit_test(test_insert_lookup_remove),
         cmocka_unit_test(test_collisions_model),
         cmocka_unit_test(test_eviction_order),

@@ -162,6 +162,19 @@ typedef struct tcpsift_packet {
     uint16_t vlan_ids[TCPSIFT_MAX_VLAN_TAGS]; /* 12-bit VLAN ids, outermost first */
     uint8_t encap_count;
     uint8_t encap[TCPSIFT_MAX_ENCAP];         /* enum tcpsift_encap_kind, outermost first */
+    /* The identifier of the tunnel the innermost datagram travelled in: the id of the
+     * innermost outer layer that carries one, so that identical inner tuples in different
+     * tunnels can be told apart (see tcpsift_flow_key_set_tunnel). tunnel_id_kind is
+     *   TCPSIFT_ENCAP_MPLS:  the bottom-of-stack label of the innermost MPLS stack (20 bits,
+     *                        RFC 3032 §2.1; the VPN / pseudowire label of a two-label stack),
+     *   TCPSIFT_ENCAP_GRE:   the GRE key (32 bits, RFC 2890 §2.1), only when the K bit is set,
+     *   TCPSIFT_ENCAP_VXLAN: the VNI (24 bits, RFC 7348 §5),
+     *   0:                   none (tunnel_id 0).
+     * Layers without an identifier (IP-in-IP, keyless GRE, PPPoE, Teredo) leave it as the
+     * outer layers set it. VLAN ids are not folded in: they are in vlan_ids (key_vlan). A layer
+     * whose inner datagram did not decode is dropped from encap and from tunnel_id alike. */
+    uint32_t tunnel_id;
+    uint8_t tunnel_id_kind; /* enum tcpsift_encap_kind, 0 = no tunnel id */
     size_t l3_offset;                         /* offset of the IP header in frame */
 
     /* IP (v4 or v6) */

@@ -112,6 +112,7 @@ typedef struct tcpsift_flow_table_config {
     size_t embryo_value_size; /* user bytes per embryo, <= value_size and <= ..._VALUE_MAX */
     uint8_t hash_key[16];     /* SipHash key of this instance: make it random */
     int key_vlan;             /* non-zero: the VLAN id is part of the key */
+    int key_tunnel;           /* non-zero: the tunnel id (and its kind) is part of the key */
     uint64_t timeout_ns[TCPSIFT_FLOW_CLASS_COUNT]; /* idle timeout by enum tcpsift_flow_class */
     const tcpsift_allocator *allocator;            /* NULL: malloc/free */
     tcpsift_flow_remove_fn on_evict;               /* called for evictions on insert; may be NULL */
@@ -136,7 +137,7 @@ typedef struct tcpsift_flow_table_stats {
 } tcpsift_flow_table_stats;
 
 /* Fills `cfg` with defaults: 65536 connections, 16384 embryos, no memcap,
- * no payload, an all-zero hash key (replace it), VLAN not keyed, the default
+ * no payload, an all-zero hash key (replace it), VLAN and tunnel not keyed, the default
  * timeouts above, malloc/free, no eviction callback. */
 void tcpsift_flow_table_config_init(tcpsift_flow_table_config *cfg);
 

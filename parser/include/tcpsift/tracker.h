@@ -124,6 +124,8 @@ typedef struct tcpsift_tracker_config {
     uint64_t timeout_ns[TCPSIFT_FLOW_CLASS_COUNT];
     uint8_t hash_key[16];     /* per-instance SipHash key: make it random */
     int key_vlan;             /* the VLAN id is part of the flow key */
+    int key_tunnel;           /* the tunnel id (MPLS label, GRE key, VXLAN VNI) is part of
+                                 the flow key: see tcpsift_packet tunnel_id */
     tcpsift_checksum_policy checksums;
     int reassemble;           /* deliver stream bytes (and gaps) */
     tcpsift_reasm_config reasm;
