@@ -344,7 +344,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     tcpsift_tracker_config cfg;
     tcpsift_tracker_config_init(&cfg);
     cfg.max_connections = (data[1] & 7u) + 1u;
-    h->max_connections = cfg.max_connections;
+    /* Half-open connections live in their own small pool (embryos). */
+    cfg.embryo_capacity = (data[1] & 7u) / 2u;
+    h->max_connections = cfg.max_connections + cfg.embryo_capacity;
     cfg.checksums = policies[data[0] & 3];
     cfg.reassemble = 1;
     cfg.reasm.mode = (data[0] & 4) ? TCPSIFT_REASM_ACKED : TCPSIFT_REASM_ON_ARRIVAL;

@@ -428,10 +428,25 @@ static void report(struct tcpsift_tracker *t, conn *c, const tcpsift_flow_key *k
     t->cfg.cb.on_conn_end(t->cfg.cb.ctx, &info);
 }
 
+/* An embryo is reported as the connection its SYNs make. */
+static void report_embryo(struct tcpsift_tracker *t, const tcpsift_flow_view *flow, int timed_out,
+                          int evicted)
+{
+    conn c;
+    embryo_replay(t, flow->value, &c);
+    report(t, &c, flow->key, timed_out, evicted);
+}
+
 static void on_flow_removed(void *ctx, const tcpsift_flow_view *flow,
                             enum tcpsift_flow_remove_reason reason)
 {
     struct tcpsift_tracker *t = ctx;
+    if (flow->embryo) {
+        if (reason == TCPSIFT_FLOW_EVICTED) t->stats.evicted++;
+        else t->stats.timed_out++;
+        report_embryo(t, flow, reason == TCPSIFT_FLOW_TIMED_OUT, reason == TCPSIFT_FLOW_EVICTED);
+        return;
+    }
     conn *c = flow->value;
     if (reason == TCPSIFT_FLOW_EVICTED) t->stats.evicted++;
     else t->stats.timed_out++;
@@ -452,7 +467,7 @@ void tcpsift_tracker_config_init(tcpsift_tracker_config *cfg)
     tcpsift_flow_table_config fc;
     tcpsift_flow_table_config_init(&fc);
     cfg->max_connections = fc.max_connections;
-    cfg->embryo_capacity = 0;
+    cfg->embryo_capacity = fc.embryo_capacity;
     memcpy(cfg->timeout_ns, fc.timeout_ns, sizeof cfg->timeout_ns);
     cfg->checksums = TCPSIFT_CHECKSUM_AUTO;
     tcpsift_reasm_config_default(&cfg->reasm);
@@ -474,12 +489,12 @@ tcpsift_error tcpsift_tracker_create(const tcpsift_tracker_config *cfg, tcpsift_
     tcpsift_flow_table_config fc;
     tcpsift_flow_table_config_init(&fc);
     fc.max_connections = cfg->max_connections;
-    fc.embryo_capacity = 0;
+    fc.embryo_capacity = cfg->embryo_capacity;
     fc.memcap_bytes = cfg->table_memcap;
     fc.value_size = sizeof(conn);
+    fc.embryo_value_size = cfg->embryo_capacity ? sizeof(embryo) : 0;
     memcpy(fc.hash_key, cfg->hash_key, sizeof fc.hash_key);
     fc.key_vlan = cfg->key_vlan;
-    fc.key_tunnel = cfg->key_tunnel;
     memcpy(fc.timeout_ns, cfg->timeout_ns, sizeof fc.timeout_ns);
     fc.allocator = &t->alloc;
     fc.on_evict = on_flow_removed;
@@ -496,6 +511,7 @@ tcpsift_error tcpsift_tracker_create(const tcpsift_tracker_config *cfg, tcpsift_
 static int free_streams(void *ctx, const tcpsift_flow_view *flow)
 {
     struct tcpsift_tracker *t = ctx;
+    if (flow->embryo) return 0; /* embryos own no memory */
     conn *c = flow->value;
     stream_release(t, c, 0);
     stream_release(t, c, 1);
@@ -576,11 +592,29 @@ tcpsift_error tcpsift_tracker_packet(tcpsift_tracker *t, const tcpsift_packet *p
     if (tcpsift_flow_key_make(&key, pkt->ip_version, pkt->src, pkt->dst, pkt->sport, pkt->dport,
                               proto, t->cfg.key_vlan ? vlan : 0, &reversed) != TCPSIFT_OK)
         return TCPSIFT_E_INVALID_ARGUMENT;
-    if (t->cfg.key_tunnel) tcpsift_flow_key_set_tunnel(&key, pkt->tunnel_id_kind, pkt->tunnel_id);
 
     tcpsift_flow_entry *entry = tcpsift_flow_table_lookup(t->table, &key);
     conn *c = entry ? tcpsift_flow_entry_value(entry) : NULL;
     int from = 0;
+    int csum_bad = is_tcp && checksum_rejects(t, pkt);
+    if (!c && is_tcp && t->cfg.embryo_capacity) {
+        tcpsift_flow_embryo *em = tcpsift_flow_table_embryo_lookup(t->table, &key);
+        if (em) {
+            embryo *e = tcpsift_flow_embryo_value(em);
+            from = (e->client_is_a == !reversed) ? 0 : 1;
+            if (from == 0 && embryo_absorb(e, pkt, ts_ns, csum_bad)) {
+                tcpsift_flow_table_embryo_touch(t->table, em, now);
+                return TCPSIFT_OK;
+            }
+            /* Anything but a repeat of its SYN: become a full connection. */
+            embryo kept = *e;
+            tcpsift_error err = tcpsift_flow_table_embryo_promote(t->table, em, now,
+                                                                  TCPSIFT_FLOW_EMBRYONIC, &entry);
+            if (err != TCPSIFT_OK) return err;
+            c = tcpsift_flow_entry_value(entry);
+            embryo_replay(t, &kept, c);
+        }
+    }
     if (c) {
         /* endpoint a sent this packet iff !reversed */
         from = (c->client_is_a == !reversed) ? 0 : 1;
@@ -592,6 +626,16 @@ tcpsift_error tcpsift_tracker_packet(tcpsift_tracker *t, const tcpsift_packet *p
         entry = NULL;
         c = NULL;
         reused = 1;
+    }
+    if (!c && is_tcp && embryo_wanted(t, pkt, csum_bad)) {
+        /* A bare SYN on a new tuple: compact form until anything else comes. */
+        tcpsift_flow_embryo *em;
+        tcpsift_error err = tcpsift_flow_table_embryo_insert(t->table, &key, now, pkt->seq, reversed, &em);
+        if (err != TCPSIFT_OK) return err;
+        embryo_init(tcpsift_flow_embryo_value(em), pkt, t->next_id[0]++, ts_ns, !reversed, vlan,
+                    reused);
+        t->stats.tcp_connections++;
+        return TCPSIFT_OK;
     }
     if (!c) {
         tcpsift_error err = tcpsift_flow_table_insert(
@@ -615,7 +659,7 @@ tcpsift_error tcpsift_tracker_packet(tcpsift_tracker *t, const tcpsift_packet *p
     t->segment_anomalies[0] = t->segment_anomalies[1] = 0;
     if (reused) conn_count_event(t, c, TCPSIFT_ANOMALY_TUPLE_REUSE);
     if (is_tcp)
-        tcp_conn_segment(t, c, pkt, from, checksum_rejects(t, pkt));
+        tcp_conn_segment(t, c, pkt, from, csum_bad);
     else
         udp_datagram(t, c, from, pkt);
     tcpsift_flow_table_touch(t->table, entry, now, class_of(c));
@@ -636,6 +680,10 @@ struct finish_pass {
 static int finish_one(void *ctx, const tcpsift_flow_view *flow)
 {
     struct finish_pass *pass = ctx;
+    if (flow->embryo) {
+        if (pass->proto == 6) report_embryo(pass->t, flow, 0, 0);
+        return 0;
+    }
     conn *c = flow->value;
     if (c->proto == pass->proto) report(pass->t, c, flow->key, 0, 0);
     return 0;

@@ -16,6 +16,26 @@ struct tcpsift_tracker {
     uint64_t segment_anomalies[2]; /* anomalies already counted for the current segment */
 };
 
+/* A half-open connection (SYNs from the client, nothing else yet) in the flow
+ * table's compact embryo pool: what is needed to replay its SYNs into a full
+ * connection when anything else arrives, and to report it if it never does.
+ * A SYN flood churns this pool only (issue 3). */
+typedef struct embryo {
+    uint64_t id;
+    int64_t first_ns, last_ns;
+    uint32_t isn, tsval, tsecr, syn_count;
+    uint32_t opts_present; /* enum tcpsift_tcp_option_bit of the SYN */
+    uint16_t mss, window, vlan, tcp_flags;
+    uint8_t wscale, ttl, client_is_a, reused;
+} embryo;
+
+/* tracker_embryo.c */
+int embryo_wanted(const struct tcpsift_tracker *t, const tcpsift_packet *pkt, int checksum_bad);
+void embryo_init(embryo *e, const tcpsift_packet *pkt, uint64_t id, int64_t ts_ns,
+                 int client_is_a, uint16_t vlan, int reused);
+int embryo_absorb(embryo *e, const tcpsift_packet *pkt, int64_t ts_ns, int checksum_bad);
+void embryo_replay(struct tcpsift_tracker *t, const embryo *e, conn *c);
+
 /* One direction's reassembler and framer, allocated on its first payload.
  * The conn pointer stays valid while the flow is in the table. */
 typedef struct direction_stream {

@@ -171,7 +171,11 @@ static void sc_init_cfg(struct sc *s, int v6, tcpsift_checksum_policy policy,
     for (int i = 0; i < 16; i++)
         cfg.hash_key[i] = (uint8_t)(0x31 * i + 7);
     cfg.checksums = policy;
-    if (max_connections) cfg.max_connections = max_connections;
+    if (max_connections) {
+        /* Small tables get a small pool of half-open (SYN-only) embryos. */
+        cfg.max_connections = max_connections;
+        cfg.embryo_capacity = max_connections / 2;
+    }
     cfg.reassemble = 1;
     cfg.cb.on_conn_end = on_conn_end;
     cfg.cb.on_data = on_data;
@@ -1636,9 +1640,9 @@ static void test_embryonic_timeout(void **state)
     sc_free(&s);
 }
 
-/* Table full (2 entries): the embryonic attempt is evicted before the
- * older established connection (issue 3's documented order), and still
- * reported once, with evicted set. */
+/* Half-open pool full (1 embryo, 2 full entries): the embryonic attempt is
+ * evicted, never the older established connection (issue 3's documented
+ * order), and still reported once, with evicted set. */
 static void test_eviction_embryonic_first(void **state)
 {
     (void)state;
@@ -1664,6 +1668,73 @@ static void test_eviction_embryonic_first(void **state)
     assert_int_equal(tcpsift_tracker_get_stats(s.t)->evicted, 1);
     assert_int_equal(tcpsift_tracker_get_stats(s.t)->tcp_connections, 3);
     sc_free(&s);
+}
+
+/* A SYN flood churns the half-open pool only: 20000 distinct SYNs against 4
+ * embryos and 8 full entries leave the established connection alone, report
+ * every evicted attempt exactly once, and never take a full entry. Built
+ * without the scenario recorder (it keeps a handful of connections). */
+struct flood_count {
+    uint64_t ended, evicted, id0_seen, id0_evicted;
+};
+
+static void flood_on_end(void *ctx, const tcpsift_conn_info *ci)
+{
+    struct flood_count *fc = ctx;
+    fc->ended++;
+    fc->evicted += ci->evicted;
+    if (ci->id == 0) {
+        fc->id0_seen++;
+        fc->id0_evicted = ci->evicted;
+    }
+}
+
+static void flood_feed(tcpsift_tracker *t, const struct tcp_spec *spec, int64_t ts)
+{
+    struct pb p;
+    build_eth_ipv4_tcp(&p, spec);
+    tcpsift_packet pkt;
+    assert_int_equal(tcpsift_packet_decode(&pkt, TCPSIFT_LINK_ETHERNET, p.b, p.len, p.len), TCPSIFT_OK);
+    assert_int_equal(tcpsift_tracker_packet(t, &pkt, ts), TCPSIFT_OK);
+}
+
+static void test_syn_flood_churns_embryos_only(void **state)
+{
+    (void)state;
+    struct flood_count fc = {0};
+    tcpsift_tracker_config cfg;
+    tcpsift_tracker_config_init(&cfg);
+    cfg.max_connections = 8;
+    cfg.embryo_capacity = 4;
+    cfg.cb.on_conn_end = flood_on_end;
+    cfg.cb.ctx = &fc;
+    tcpsift_tracker *t;
+    assert_int_equal(tcpsift_tracker_create(&cfg, &t), TCPSIFT_OK);
+    int64_t ts = 1700000000LL * 1000000000LL;
+    struct tcp_spec sp = tcp_default();
+    /* id 0: a connection carrying data (picked up midstream: the builder
+     * writes one address order only) */
+    static const uint8_t hello[] = "hello";
+    sp.flags = F_ACK | F_PSH, sp.sport = 50000, sp.payload = hello, sp.payload_len = 5;
+    flood_feed(t, &sp, ts++);
+    const uint32_t syns = 20000;
+    for (uint32_t i = 0; i < syns; i++) {
+        sp = tcp_default();
+        sp.flags = F_SYN, sp.sport = (uint16_t)(1024 + i % 40000), sp.seq = 7 * i, sp.ack = 0;
+        sp.dport = (uint16_t)(81 + i / 40000);
+        flood_feed(t, &sp, ts++);
+    }
+    const tcpsift_tracker_stats *st = tcpsift_tracker_get_stats(t);
+    assert_int_equal(st->evicted, syns - 4);
+    assert_int_equal(fc.ended, syns - 4);
+    assert_int_equal(fc.evicted, syns - 4);
+    assert_int_equal(fc.id0_seen, 0); /* the established connection was never touched */
+    tcpsift_tracker_finish(t);
+    assert_int_equal(fc.ended, syns + 1);
+    assert_int_equal(fc.id0_seen, 1);
+    assert_int_equal(fc.id0_evicted, 0);
+    assert_int_equal(st->tcp_connections, syns + 1);
+    tcpsift_tracker_destroy(t);
 }
 
 /* The final ACK is seen but lost: the LAST-ACK end re-sends its FIN and the
@@ -1991,6 +2062,7 @@ int main(void)
         cmocka_unit_test(test_rst_with_data),
         cmocka_unit_test(test_embryonic_timeout),
         cmocka_unit_test(test_eviction_embryonic_first),
+        cmocka_unit_test(test_syn_flood_churns_embryos_only),
         cmocka_unit_test(test_last_ack_fin_resent),
         cmocka_unit_test(test_keepalive_ack),
         cmocka_unit_test(test_data_out_of_window),
