@@ -33,6 +33,7 @@
 
 #define F_FIN TCPSIFT_TCP_FIN
 #define F_SYN TCPSIFT_TCP_SYN
+#define F_URG TCPSIFT_TCP_URG
 #define F_RST TCPSIFT_TCP_RST
 #define F_PSH TCPSIFT_TCP_PSH
 #define F_ACK TCPSIFT_TCP_ACK
@@ -74,6 +75,8 @@ struct sc {
     uint16_t port[2];
     uint32_t nxt[2]; /* next sequence number each side sends */
     uint16_t win[2];
+    uint8_t ttl[2];  /* TTL / hop limit each side sends; 0 = 64 */
+    size_t snap;     /* capture snap length; 0 = whole frames */
     int64_t ts;
     uint8_t *frames[MAX_FRAMES];
     size_t nframes;
@@ -150,8 +153,17 @@ static void sc_init_policy(struct sc *s, int v6, tcpsift_checksum_policy policy)
     sc_init_cfg(s, v6, policy, 0);
 }
 
+static void sc_init_reasm(struct sc *s, int v6, tcpsift_checksum_policy policy,
+                          uint32_t max_connections, const tcpsift_reasm_config *reasm);
+
 static void sc_init_cfg(struct sc *s, int v6, tcpsift_checksum_policy policy,
                         uint32_t max_connections)
+{
+    sc_init_reasm(s, v6, policy, max_connections, NULL);
+}
+
+static void sc_init_reasm(struct sc *s, int v6, tcpsift_checksum_policy policy,
+                          uint32_t max_connections, const tcpsift_reasm_config *reasm)
 {
     memset(s, 0, sizeof *s);
     s->v6 = v6;
@@ -177,6 +189,7 @@ static void sc_init_cfg(struct sc *s, int v6, tcpsift_checksum_policy policy,
         cfg.embryo_capacity = max_connections / 2;
     }
     cfg.reassemble = 1;
+    if (reasm) cfg.reasm = *reasm;
     cfg.cb.on_conn_end = on_conn_end;
     cfg.cb.on_data = on_data;
     cfg.cb.on_gap = on_gap;
@@ -245,6 +258,7 @@ static void sc_raw(struct sc *s, int from, uint16_t flags, uint32_t seq, uint32_
         memcpy(ip.src, src, 16);
         memcpy(ip.dst, dst, 16);
         ip.l4_csum = csum == CSUM_GOOD;
+        if (s->ttl[from]) ip.hlim = s->ttl[from];
         pb_ipv6(p, &ip, seg, n);
     } else {
         pb_ethernet(p, 0x0800);
@@ -252,6 +266,7 @@ static void sc_raw(struct sc *s, int from, uint16_t flags, uint32_t seq, uint32_
         memcpy(ip.src, src, 4);
         memcpy(ip.dst, dst, 4);
         ip.l4_csum = csum == CSUM_GOOD;
+        if (s->ttl[from]) ip.ttl = s->ttl[from];
         pb_ipv4(p, &ip, seg, n);
     }
     assert_true(s->nframes < MAX_FRAMES);
@@ -260,7 +275,8 @@ static void sc_raw(struct sc *s, int from, uint16_t flags, uint32_t seq, uint32_
     memcpy(frame, p->b, p->len);
     s->frames[s->nframes++] = frame;
     tcpsift_packet pkt;
-    assert_int_equal(tcpsift_packet_decode(&pkt, LINKTYPE_ETHERNET, frame, p->len, p->len),
+    size_t caplen = s->snap && s->snap < p->len ? s->snap : p->len;
+    assert_int_equal(tcpsift_packet_decode(&pkt, LINKTYPE_ETHERNET, frame, caplen, p->len),
                      TCPSIFT_OK);
     assert_int_equal(pkt.payload_len, len);
     free(p);
@@ -2017,6 +2033,185 @@ static void test_zeek_inactive_rules(void **state)
     sc_free(&s);
 }
 
+
+/* ------------------------------------------------------------ anomaly coverage */
+
+/* A snap length cutting the payload: segment_truncated, the tail is a gap. */
+static void test_anomaly_segment_truncated(void **state)
+{
+    (void)state;
+    struct sc s;
+    sc_init(&s);
+    sc_open(&s, 1000, 5000);
+    s.snap = 14 + 20 + 20 + 4; /* Ethernet, IPv4, TCP, then 4 payload bytes */
+    sc_tx(&s, C, F_ACK | F_PSH, "0123456789");
+    s.snap = 0;
+    sc_tx(&s, S, F_ACK, NULL);
+    sc_finish(&s);
+    const struct rec_conn *r = only_conn(&s);
+    assert_int_equal(EV(r, SEGMENT_TRUNCATED), 1);
+    assert_int_equal(r->cli.stream_bytes, 4);
+    assert_int_equal(r->cli.gap_bytes, 6);
+    sc_free(&s);
+}
+
+/* URG, MSS outside a SYN and a TTL change: each counted once per segment. */
+static void test_anomaly_urgent_option_ttl(void **state)
+{
+    (void)state;
+    static const uint8_t mss[] = {2, 4, 0x05, 0xb4};
+    struct sc s;
+    sc_init(&s);
+    sc_open(&s, 1000, 5000);
+    sc_raw(&s, C, F_ACK | F_PSH | F_URG, s.nxt[C], s.nxt[S], 65535, "u", 1, NULL, 0, CSUM_GOOD);
+    s.nxt[C] += 1;
+    sc_raw(&s, C, F_ACK, s.nxt[C], s.nxt[S], 65535, NULL, 0, mss, sizeof mss, CSUM_GOOD);
+    s.ttl[C] = 3; /* an inserted segment from nearer the observer */
+    sc_tx(&s, C, F_ACK | F_PSH, "x");
+    sc_finish(&s);
+    const struct rec_conn *r = only_conn(&s);
+    assert_int_equal(EV(r, URGENT_DATA), 1);
+    assert_int_equal(EV(r, OPTION_OUTSIDE_SYN), 1);
+    assert_int_equal(EV(r, TTL_CHANGED), 1);
+    sc_free(&s);
+}
+
+/* RFC 7323 §3.2: timestamps negotiated, then a segment without them. */
+static void test_anomaly_timestamp_missing(void **state)
+{
+    (void)state;
+    static const uint8_t ts1[] = {1, 1, 8, 10, 0, 0, 0, 100, 0, 0, 0, 0};
+    static const uint8_t ts2[] = {1, 1, 8, 10, 0, 0, 0, 200, 0, 0, 0, 100};
+    static const uint8_t ts3[] = {1, 1, 8, 10, 0, 0, 0, 101, 0, 0, 0, 200};
+    struct sc s;
+    sc_init(&s);
+    sc_raw(&s, C, F_SYN, 1000, 0, 65535, NULL, 0, ts1, sizeof ts1, CSUM_GOOD);
+    sc_raw(&s, S, F_SYN | F_ACK, 5000, 1001, 65535, NULL, 0, ts2, sizeof ts2, CSUM_GOOD);
+    sc_raw(&s, C, F_ACK, 1001, 5001, 65535, NULL, 0, ts3, sizeof ts3, CSUM_GOOD);
+    sc_raw(&s, C, F_ACK | F_PSH, 1001, 5001, 65535, "no-ts", 5, NULL, 0, CSUM_GOOD);
+    sc_finish(&s);
+    const struct rec_conn *r = only_conn(&s);
+    assert_int_equal(EV(r, TIMESTAMP_MISSING), 1);
+    assert_int_equal(EV(r, PAWS_FAILURE), 0);
+    sc_free(&s);
+}
+
+/* One byte at the next sequence number into the peer's zero window. */
+static void test_anomaly_zero_window_probe(void **state)
+{
+    (void)state;
+    struct sc s;
+    sc_init(&s);
+    sc_open(&s, 1000, 5000);
+    sc_tx(&s, C, F_ACK | F_PSH, "abc");
+    sc_raw(&s, S, F_ACK, s.nxt[S], s.nxt[C], 0, NULL, 0, NULL, 0, CSUM_GOOD);
+    sc_raw(&s, C, F_ACK, s.nxt[C], s.nxt[S], 65535, "d", 1, NULL, 0, CSUM_GOOD);
+    sc_finish(&s);
+    const struct rec_conn *r = only_conn(&s);
+    assert_int_equal(EV(r, ZERO_WINDOW), 1);
+    assert_int_equal(EV(r, ZERO_WINDOW_PROBE), 1);
+    sc_free(&s);
+}
+
+/* Reassembly caps: out-of-order data past a hole with room for one held
+ * segment; the lowest hole is skipped and counted. */
+static void test_anomaly_reassembly_caps(void **state)
+{
+    (void)state;
+    for (int which = 0; which < 2; which++) {
+        tcpsift_reasm_config rc;
+        tcpsift_reasm_config_default(&rc);
+        if (which == 0)
+            rc.max_segments = 1;
+        else
+            rc.max_buffered_bytes = 1; /* any held segment is over the cap */
+        struct sc s;
+        sc_init_reasm(&s, 0, TCPSIFT_CHECKSUM_AUTO, 0, &rc);
+        sc_open(&s, 1000, 5000);
+        uint32_t base = s.nxt[C];
+        sc_raw(&s, C, F_ACK | F_PSH, base + 10, s.nxt[S], 65535, "BBBB", 4, NULL, 0, CSUM_GOOD);
+        sc_raw(&s, C, F_ACK | F_PSH, base + 20, s.nxt[S], 65535, "CCCC", 4, NULL, 0, CSUM_GOOD);
+        sc_raw(&s, C, F_ACK | F_PSH, base + 30, s.nxt[S], 65535, "DDDD", 4, NULL, 0, CSUM_GOOD);
+        sc_finish(&s);
+        const struct rec_conn *r = only_conn(&s);
+        if (which == 0)
+            assert_true(EV(r, REASSEMBLY_SEGMENT_CAP) >= 1);
+        else
+            assert_true(EV(r, REASSEMBLY_MEMCAP) >= 1);
+        assert_true(EV(r, CONTENT_GAP) >= 1);
+        assert_int_equal(r->cli.stream_bytes, 12);
+        sc_free(&s);
+    }
+}
+
+/* Without retained bytes a copy of delivered data cannot be compared. */
+static void test_anomaly_retransmission_unverified(void **state)
+{
+    (void)state;
+    tcpsift_reasm_config rc;
+    tcpsift_reasm_config_default(&rc);
+    rc.max_retained_bytes = 0;
+    struct sc s;
+    sc_init_reasm(&s, 0, TCPSIFT_CHECKSUM_AUTO, 0, &rc);
+    sc_open(&s, 1000, 5000);
+    uint32_t at = s.nxt[C];
+    sc_tx(&s, C, F_ACK | F_PSH, "same");
+    sc_raw(&s, C, F_ACK | F_PSH, at, s.nxt[S], 65535, "same", 4, NULL, 0, CSUM_GOOD);
+    sc_finish(&s);
+    const struct rec_conn *r = only_conn(&s);
+    assert_int_equal(EV(r, RETRANSMISSION), 1);
+    assert_int_equal(EV(r, RETRANSMISSION_UNVERIFIED), 1);
+    assert_int_equal(r->cli.stream_bytes, 4);
+    sc_free(&s);
+}
+
+
+/* RFC 5961 §5.2: an ACK more than a window below what was acknowledged. */
+static void test_anomaly_ack_out_of_window(void **state)
+{
+    (void)state;
+    struct sc s;
+    sc_init(&s);
+    sc_open(&s, 1000, 5000);
+    sc_tx(&s, S, F_ACK | F_PSH, "data");
+    sc_tx(&s, C, F_ACK, NULL);
+    sc_raw(&s, C, F_ACK, s.nxt[C], s.nxt[S] - 200000, 65535, NULL, 0, NULL, 0, CSUM_GOOD);
+    sc_finish(&s);
+    const struct rec_conn *r = only_conn(&s);
+    assert_int_equal(EV(r, ACK_OUT_OF_WINDOW), 1);
+    sc_free(&s);
+}
+
+/* A malformed option: the decoder reports bad_option_length, the tracker
+ * still processes the segment and counts bad_option. */
+static void test_anomaly_bad_option(void **state)
+{
+    (void)state;
+    static const uint8_t bad_mss[] = {2, 3, 5, 1}; /* MSS must be 4 bytes long */
+    struct flood_count fc = {0};
+    tcpsift_tracker_config cfg;
+    tcpsift_tracker_config_init(&cfg);
+    uint32_t counted = 0;
+    cfg.cb.on_conn_end = flood_on_end;
+    cfg.cb.ctx = &fc;
+    tcpsift_tracker *t;
+    assert_int_equal(tcpsift_tracker_create(&cfg, &t), TCPSIFT_OK);
+    struct tcp_spec sp = tcp_default();
+    sp.flags = F_SYN, sp.ack = 0, sp.opts = bad_mss, sp.opts_len = sizeof bad_mss;
+    struct pb p;
+    build_eth_ipv4_tcp(&p, &sp);
+    tcpsift_packet pkt;
+    assert_int_equal(tcpsift_packet_decode(&pkt, TCPSIFT_LINK_ETHERNET, p.b, p.len, p.len),
+                     TCPSIFT_E_BAD_OPTION_LENGTH);
+    assert_true(pkt.layers & TCPSIFT_LAYER_TCP);
+    assert_int_equal(tcpsift_tracker_packet(t, &pkt, 1), TCPSIFT_OK);
+    counted = (uint32_t)tcpsift_tracker_get_stats(t)->events[TCPSIFT_ANOMALY_BAD_OPTION];
+    assert_int_equal(counted, 1);
+    tcpsift_tracker_finish(t);
+    assert_int_equal(fc.ended, 1);
+    tcpsift_tracker_destroy(t);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -2063,6 +2258,14 @@ int main(void)
         cmocka_unit_test(test_embryonic_timeout),
         cmocka_unit_test(test_eviction_embryonic_first),
         cmocka_unit_test(test_syn_flood_churns_embryos_only),
+        cmocka_unit_test(test_anomaly_segment_truncated),
+        cmocka_unit_test(test_anomaly_urgent_option_ttl),
+        cmocka_unit_test(test_anomaly_timestamp_missing),
+        cmocka_unit_test(test_anomaly_zero_window_probe),
+        cmocka_unit_test(test_anomaly_reassembly_caps),
+        cmocka_unit_test(test_anomaly_retransmission_unverified),
+        cmocka_unit_test(test_anomaly_ack_out_of_window),
+        cmocka_unit_test(test_anomaly_bad_option),
         cmocka_unit_test(test_last_ack_fin_resent),
         cmocka_unit_test(test_keepalive_ack),
         cmocka_unit_test(test_data_out_of_window),
