@@ -297,7 +297,9 @@ static void normalise_key(const tcpsift_flow_table *t, const tcpsift_flow_key *i
 }
 
 /* SipHash over a fixed byte serialisation (not the struct's memory), so the
- * hash, and thus bucket order, is the same on little- and big-endian hosts. */
+ * hash, and thus bucket order, is the same on little- and big-endian hosts.
+ * The tunnel bytes are appended only for a key in a tunnel: a plain key hashes
+ * as few bytes as before (the length then tells the two forms apart). */
 static uint64_t key_hash(tcpsift_flow_table *t, const tcpsift_flow_key *k)
 {
     uint8_t buf[48]; /* 2 + 2 * 16 + 4 + 2 + 5 bytes at most */
@@ -316,11 +318,13 @@ static uint64_t key_hash(tcpsift_flow_table *t, const tcpsift_flow_key *k)
     buf[n++] = (uint8_t)k->b_port;
     buf[n++] = (uint8_t)(k->vlan >> 8);
     buf[n++] = (uint8_t)k->vlan;
-    buf[n++] = k->tunnel_kind;
-    buf[n++] = (uint8_t)(k->tunnel >> 24);
-    buf[n++] = (uint8_t)(k->tunnel >> 16);
-    buf[n++] = (uint8_t)(k->tunnel >> 8);
-    buf[n++] = (uint8_t)k->tunnel;
+    if (k->tunnel_kind != 0) {
+        buf[n++] = k->tunnel_kind;
+        buf[n++] = (uint8_t)(k->tunnel >> 24);
+        buf[n++] = (uint8_t)(k->tunnel >> 16);
+        buf[n++] = (uint8_t)(k->tunnel >> 8);
+        buf[n++] = (uint8_t)k->tunnel;
+    }
     t->cache_key = *k;
     t->cache_hash = tcpsift_siphash24(t->hash_key, buf, n);
     t->cache_valid = 1;
