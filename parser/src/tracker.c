@@ -495,6 +495,7 @@ tcpsift_error tcpsift_tracker_create(const tcpsift_tracker_config *cfg, tcpsift_
     fc.embryo_value_size = cfg->embryo_capacity ? sizeof(embryo) : 0;
     memcpy(fc.hash_key, cfg->hash_key, sizeof fc.hash_key);
     fc.key_vlan = cfg->key_vlan;
+    fc.key_tunnel = cfg->key_tunnel;
     memcpy(fc.timeout_ns, cfg->timeout_ns, sizeof fc.timeout_ns);
     fc.allocator = &t->alloc;
     fc.on_evict = on_flow_removed;
@@ -592,6 +593,7 @@ tcpsift_error tcpsift_tracker_packet(tcpsift_tracker *t, const tcpsift_packet *p
     if (tcpsift_flow_key_make(&key, pkt->ip_version, pkt->src, pkt->dst, pkt->sport, pkt->dport,
                               proto, t->cfg.key_vlan ? vlan : 0, &reversed) != TCPSIFT_OK)
         return TCPSIFT_E_INVALID_ARGUMENT;
+    if (t->cfg.key_tunnel) tcpsift_flow_key_set_tunnel(&key, pkt->tunnel_id_kind, pkt->tunnel_id);
 
     tcpsift_flow_entry *entry = tcpsift_flow_table_lookup(t->table, &key);
     conn *c = entry ? tcpsift_flow_entry_value(entry) : NULL;
