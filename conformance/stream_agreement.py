@@ -476,10 +476,18 @@ def main():
     ap.add_argument("--live", action="store_true",
                     help="also check the committed oracles against the installed tshark "
                          "(skipped when its version differs)")
+    ap.add_argument("--captures", default=None,
+                    help="compare the captures under this directory instead of ../shared's "
+                         "external ones (e.g. conformance/captures)")
+    ap.add_argument("--oracles", default=None,
+                    help="directory of the .follow.json oracles (default oracles/external-follow)")
     ap.add_argument("-v", "--verbose", action="store_true")
     args = ap.parse_args()
 
-    root = os.path.join(args.shared, "captures", "external")
+    global ORACLE_DIR
+    if args.oracles:
+        ORACLE_DIR = args.oracles
+    root = args.captures or os.path.join(args.shared, "captures", "external")
     args.root = root
     if not os.path.isdir(root):
         print("SKIPPED: %s is absent; the stream agreement test did not run" % root)
