@@ -564,6 +564,17 @@ static int checksum_rejects(struct tcpsift_tracker *t, const tcpsift_packet *pkt
     return 1;
 }
 
+/* A new bare SYN becomes an embryo while the embryo pool has room, or when
+ * the full table is full too (then the oldest embryo is evicted, never an
+ * established connection). With the pool full and the table not, it takes a
+ * full entry: a burst of real handshakes must not evict itself. */
+static int embryo_slot_or_pressure(const struct tcpsift_tracker *t)
+{
+    tcpsift_flow_table_stats st;
+    tcpsift_flow_table_get_stats(t->table, &st);
+    return st.embryos < t->cfg.embryo_capacity || st.entries >= t->cfg.max_connections;
+}
+
 tcpsift_error tcpsift_tracker_packet(tcpsift_tracker *t, const tcpsift_packet *pkt, int64_t ts_ns)
 {
     if (!t || !pkt || t->finished) return TCPSIFT_E_INVALID_ARGUMENT;
@@ -629,7 +640,7 @@ tcpsift_error tcpsift_tracker_packet(tcpsift_tracker *t, const tcpsift_packet *p
         c = NULL;
         reused = 1;
     }
-    if (!c && is_tcp && embryo_wanted(t, pkt, csum_bad)) {
+    if (!c && is_tcp && embryo_wanted(t, pkt, csum_bad) && embryo_slot_or_pressure(t)) {
         /* A bare SYN on a new tuple: compact form until anything else comes. */
         tcpsift_flow_embryo *em;
         tcpsift_error err = tcpsift_flow_table_embryo_insert(t->table, &key, now, pkt->seq, reversed, &em);

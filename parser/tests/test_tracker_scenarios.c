@@ -1656,20 +1656,24 @@ static void test_embryonic_timeout(void **state)
     sc_free(&s);
 }
 
-/* Half-open pool full (1 embryo, 2 full entries): the embryonic attempt is
- * evicted, never the older established connection (issue 3's documented
- * order), and still reported once, with evicted set. */
+/* Half-open pool full (1 embryo) and the full table full (2 entries): the
+ * embryonic attempt is evicted, never the older established connection
+ * (issue 3's documented order), and still reported once, with evicted set.
+ * While the table has room a SYN takes a full entry instead. */
 static void test_eviction_embryonic_first(void **state)
 {
     (void)state;
     struct sc s;
     sc_init_cfg(&s, 0, TCPSIFT_CHECKSUM_AUTO, 2);
     s.port[C] = 40001;
-    sc_open(&s, 1000, 5000); /* id 0, established */
+    sc_open(&s, 1000, 5000); /* id 0, established: full entry 1 of 2 */
     s.port[C] = 40002;
-    sc_raw(&s, C, F_SYN, 2000, 0, 65535, NULL, 0, NULL, 0, CSUM_GOOD); /* id 1, embryonic */
+    sc_raw(&s, C, F_SYN, 2000, 0, 65535, NULL, 0, NULL, 0, CSUM_GOOD); /* id 1, the embryo */
     s.port[C] = 40003;
-    sc_raw(&s, C, F_SYN, 3000, 0, 65535, NULL, 0, NULL, 0, CSUM_GOOD); /* id 2 */
+    sc_raw(&s, C, F_SYN, 3000, 0, 65535, NULL, 0, NULL, 0, CSUM_GOOD); /* id 2, full entry 2 */
+    assert_int_equal(s.nconns, 0);
+    s.port[C] = 40004;
+    sc_raw(&s, C, F_SYN, 4000, 0, 65535, NULL, 0, NULL, 0, CSUM_GOOD); /* id 3: evicts id 1 */
     assert_int_equal(s.nconns, 1);
     dump_conn(&s.conns[0]);
     assert_int_equal(s.conns[0].id, 1);
@@ -1677,19 +1681,20 @@ static void test_eviction_embryonic_first(void **state)
     assert_int_equal(s.conns[0].cport, 40002);
     ASSERT_END(&s.conns[0], SYN_UNANSWERED);
     sc_finish(&s);
-    assert_int_equal(s.nconns, 3);
+    assert_int_equal(s.nconns, 4);
+    for (size_t i = 1; i < 4; i++)
+        assert_int_equal(s.conns[i].evicted, 0);
     assert_int_equal(s.conns[1].id, 0);
-    assert_int_equal(s.conns[1].evicted, 0);
-    assert_int_equal(s.conns[2].id, 2);
     assert_int_equal(tcpsift_tracker_get_stats(s.t)->evicted, 1);
-    assert_int_equal(tcpsift_tracker_get_stats(s.t)->tcp_connections, 3);
+    assert_int_equal(tcpsift_tracker_get_stats(s.t)->tcp_connections, 4);
     sc_free(&s);
 }
 
-/* A SYN flood churns the half-open pool only: 20000 distinct SYNs against 4
- * embryos and 8 full entries leave the established connection alone, report
- * every evicted attempt exactly once, and never take a full entry. Built
- * without the scenario recorder (it keeps a handful of connections). */
+/* A SYN flood: 20000 distinct SYNs against 4 embryos and 8 full entries fill
+ * the free entries (7) and the embryo pool (4), then churn attempts only; the
+ * established connection is never evicted and every evicted attempt is
+ * reported exactly once. Built without the scenario recorder (it keeps a
+ * handful of connections). */
 struct flood_count {
     uint64_t ended, evicted, id0_seen, id0_evicted;
 };
@@ -1741,9 +1746,9 @@ static void test_syn_flood_churns_embryos_only(void **state)
         flood_feed(t, &sp, ts++);
     }
     const tcpsift_tracker_stats *st = tcpsift_tracker_get_stats(t);
-    assert_int_equal(st->evicted, syns - 4);
-    assert_int_equal(fc.ended, syns - 4);
-    assert_int_equal(fc.evicted, syns - 4);
+    assert_int_equal(st->evicted, syns - 4 - 7);
+    assert_int_equal(fc.ended, syns - 4 - 7);
+    assert_int_equal(fc.evicted, syns - 4 - 7);
     assert_int_equal(fc.id0_seen, 0); /* the established connection was never touched */
     tcpsift_tracker_finish(t);
     assert_int_equal(fc.ended, syns + 1);
