@@ -36,18 +36,15 @@ static uint64_t pseudo_header_sum(const tcpsift_packet *pkt, size_t l4_len)
     return acc;
 }
 
-void tcpsift_packet_verify_checksums(tcpsift_packet *pkt)
+void checksum_l4_status(const tcpsift_packet *pkt, uint8_t *status, uint8_t *offload)
 {
-    if (pkt->layers & TCPSIFT_LAYER_IPV4) {
-        pkt->ip_csum = fold(sum_words(0, pkt->ip_header.ptr, pkt->ip_header.len)) == 0xFFFF
-                           ? TCPSIFT_CSUM_GOOD
-                           : TCPSIFT_CSUM_BAD;
-    }
+    *status = TCPSIFT_CSUM_NOT_CHECKED;
+    *offload = 0;
     int is_tcp = (pkt->layers & TCPSIFT_LAYER_TCP) != 0;
     int is_udp = (pkt->layers & TCPSIFT_LAYER_UDP) != 0;
     if (!is_tcp && !is_udp) return;
     if (is_udp && pkt->ip_version == 4 && pkt->udp_checksum == 0) {
-        pkt->l4_csum = TCPSIFT_CSUM_ABSENT; /* RFC 768: zero means none was computed */
+        *status = TCPSIFT_CSUM_ABSENT; /* RFC 768: zero means none was computed */
         return;
     }
     /* A fragment's checksum covers the whole datagram; a truncated capture
@@ -56,16 +53,16 @@ void tcpsift_packet_verify_checksums(tcpsift_packet *pkt)
     size_t l4_len = header_len + pkt->payload_len;
     if ((pkt->layers & TCPSIFT_LAYER_FRAGMENT) || pkt->payload.len < pkt->payload_len ||
         pkt->l4_offset > pkt->caplen || pkt->caplen - pkt->l4_offset < l4_len) {
-        pkt->l4_csum = TCPSIFT_CSUM_UNVERIFIED;
+        *status = TCPSIFT_CSUM_UNVERIFIED;
         return;
     }
     uint64_t pseudo = pseudo_header_sum(pkt, l4_len);
     uint16_t total = fold(sum_words(pseudo, pkt->frame + pkt->l4_offset, l4_len));
     if (total == 0xFFFF) {
-        pkt->l4_csum = TCPSIFT_CSUM_GOOD;
+        *status = TCPSIFT_CSUM_GOOD;
         return;
     }
-    pkt->l4_csum = TCPSIFT_CSUM_BAD;
+    *status = TCPSIFT_CSUM_BAD;
     /* Transmit offload: the stack left only the folded pseudo-header sum in
      * the field for the NIC to finish (Linux CHECKSUM_PARTIAL), so a capture
      * on the sending host sees that partial sum. */
@@ -75,6 +72,17 @@ void tcpsift_packet_verify_checksums(tcpsift_packet *pkt)
     /* With segmentation offload (IP length 0) the stack's partial sum
      * leaves the length out: the NIC adds each segment's own. */
     uint16_t partial_no_len = fold(pseudo_header_sum(pkt, 0));
-    pkt->l4_csum_offload = stored == partial || stored == inverted ||
-                           (pkt->ip_len_from_capture && stored == partial_no_len);
+    *offload = stored == partial || stored == inverted ||
+               (pkt->ip_len_from_capture && stored == partial_no_len);
+}
+
+void tcpsift_packet_verify_checksums(tcpsift_packet *pkt)
+{
+    if (pkt->layers & TCPSIFT_LAYER_IPV4) {
+        pkt->ip_csum = fold(sum_words(0, pkt->ip_header.ptr, pkt->ip_header.len)) == 0xFFFF
+                           ? TCPSIFT_CSUM_GOOD
+                           : TCPSIFT_CSUM_BAD;
+    }
+    if (!(pkt->layers & (TCPSIFT_LAYER_TCP | TCPSIFT_LAYER_UDP))) return;
+    checksum_l4_status(pkt, &pkt->l4_csum, &pkt->l4_csum_offload);
 }

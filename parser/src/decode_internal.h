@@ -70,6 +70,10 @@ tcpsift_error decode_ipv6(tcpsift_packet *pkt, tcpsift_cursor *c, tcpsift_cursor
 tcpsift_error decode_tcp(tcpsift_packet *pkt, tcpsift_cursor *l4);
 tcpsift_error decode_udp(tcpsift_packet *pkt, tcpsift_cursor *l4);
 
+/* TCP/UDP checksum status of a decoded packet, computed without writing
+ * into it (the tracker reads packets it was given as const). */
+void checksum_l4_status(const tcpsift_packet *pkt, uint8_t *status, uint8_t *offload);
+
 /* Bytes of the frame the wire had beyond `offset` (0 when offset is past it). */
 static inline size_t wire_bytes_after(const tcpsift_packet *pkt, size_t offset)
 {

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "decode_internal.h"
 #include "tracker_internal.h"
 
 /* ---------------------------------------------------------------- names */
@@ -557,10 +558,14 @@ static int starts_new_connection(const conn *c, const tcpsift_packet *pkt, int f
 static int checksum_rejects(struct tcpsift_tracker *t, const tcpsift_packet *pkt)
 {
     if (t->cfg.checksums == TCPSIFT_CHECKSUM_OFF) return 0;
-    if (pkt->l4_csum != TCPSIFT_CSUM_BAD) return 0;
+    /* Verified here unless the caller already did; the caller's packet is
+     * only read. */
+    uint8_t status = pkt->l4_csum, offload = pkt->l4_csum_offload;
+    if (status == TCPSIFT_CSUM_NOT_CHECKED) checksum_l4_status(pkt, &status, &offload);
+    if (status != TCPSIFT_CSUM_BAD) return 0;
     /* auto: transmit offload leaves the pseudo-header sum; such a packet was
      * captured on its sender before the NIC finished it (RFC 1071 sums). */
-    if (t->cfg.checksums == TCPSIFT_CHECKSUM_AUTO && pkt->l4_csum_offload) return 0;
+    if (t->cfg.checksums == TCPSIFT_CHECKSUM_AUTO && offload) return 0;
     return 1;
 }
 
@@ -594,8 +599,6 @@ tcpsift_error tcpsift_tracker_packet(tcpsift_tracker *t, const tcpsift_packet *p
     }
     if (is_tcp) t->stats.tcp_packets++;
     else t->stats.udp_packets++;
-    if (t->cfg.checksums != TCPSIFT_CHECKSUM_OFF && pkt->l4_csum == TCPSIFT_CSUM_NOT_CHECKED)
-        tcpsift_packet_verify_checksums((tcpsift_packet *)(uintptr_t)pkt);
 
     tcpsift_flow_key key;
     int reversed;

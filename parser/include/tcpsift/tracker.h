@@ -163,7 +163,8 @@ void tcpsift_tracker_destroy(tcpsift_tracker *t);
 
 /* One decoded packet, seen at `ts_ns`. Packets that are not TCP/UDP are
  * counted and otherwise ignored. Checksums are verified here per policy
- * (the caller need not call tcpsift_packet_verify_checksums). */
+ * unless the caller already called tcpsift_packet_verify_checksums(); the
+ * packet is only read. */
 tcpsift_error tcpsift_tracker_packet(tcpsift_tracker *t, const tcpsift_packet *pkt, int64_t ts_ns);
 
 /* Move the clock forward without a packet (live capture): expires idle
