@@ -1,16 +1,64 @@
 /* Internet checksums (RFC 1071): IPv4 header, and TCP/UDP over the IPv4
  * (RFC 9293 §3.1) and IPv6 (RFC 8200 §8.1) pseudo-headers. */
+#include <string.h>
+
 #include "decode_internal.h"
+
+/* Sum of the native-order 64-bit words of [p, p+8n), end-around carries
+ * kept apart. The one's-complement sum does not depend on byte order (RFC 1071
+ * §2(B)): summing words as the machine loads them and swapping the folded
+ * result once is the same sum, at a fraction of the cost per byte. */
+static uint64_t sum_native_words(const uint8_t *p, size_t words, uint64_t *carries)
+{
+    uint64_t s0 = 0, s1 = 0, c = 0;
+    for (; words >= 2; words -= 2, p += 16) {
+        uint64_t w0, w1;
+        memcpy(&w0, p, 8); /* the view is bounded by the caller; memcpy: unaligned */
+        memcpy(&w1, p + 8, 8);
+        s0 += w0;
+        c += s0 < w0;
+        s1 += w1;
+        c += s1 < w1;
+    }
+    if (words) {
+        uint64_t w;
+        memcpy(&w, p, 8);
+        s0 += w;
+        c += s0 < w;
+    }
+    s0 += s1;
+    c += s0 < s1;
+    *carries = c;
+    return s0;
+}
+
+/* Folds a 64-bit one's-complement partial sum to 16 bits. */
+static uint16_t fold64(uint64_t acc)
+{
+    acc = (acc & 0xFFFFFFFFu) + (acc >> 32);
+    acc = (acc & 0xFFFFu) + (acc >> 16);
+    acc = (acc & 0xFFFFu) + (acc >> 16);
+    acc = (acc & 0xFFFFu) + (acc >> 16);
+    return (uint16_t)acc;
+}
 
 /* One's-complement sum of big-endian 16-bit words, not yet folded. Reads
  * only [p, p+len): the caller passes bytes already bounded by the capture. */
 static uint64_t sum_words(uint64_t acc, const uint8_t *p, size_t len)
 {
-    while (len >= 8) {
-        acc += load_be32(p);
-        acc += load_be32(p + 4);
-        p += 8;
-        len -= 8;
+    if (len >= 16) {
+        uint64_t carries;
+        size_t words = len / 8;
+        uint64_t s = sum_native_words(p, words, &carries);
+        /* 2^64 is 1 modulo 0xFFFF: each carry adds one. */
+        uint16_t folded = fold64((s & 0xFFFFFFFFu) + (s >> 32) + carries);
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+        acc += folded;
+#else
+        acc += (uint16_t)(folded << 8 | folded >> 8);
+#endif
+        p += words * 8;
+        len -= words * 8;
     }
     while (len >= 2) {
         acc += load_be16(p);

@@ -129,6 +129,38 @@ static void test_tcp_good_and_bad(void **state)
     }
 }
 
+/* The word-at-a-time sum must equal the byte-at-a-time reference for every
+ * length (every tail shape after the 16-byte blocks) and for data that makes
+ * every carry path fire (runs of 0xFF). */
+static void test_tcp_every_length_and_carry(void **state)
+{
+    (void)state;
+    static uint8_t payload[600];
+    uint32_t x = 12345;
+    for (int pattern = 0; pattern < 3; pattern++) {
+        for (size_t i = 0; i < sizeof payload; i++) {
+            x = x * 1103515245u + 12345u;
+            payload[i] = pattern == 0 ? (uint8_t)(x >> 16) : pattern == 1 ? 0xFF : (uint8_t)(i & 1 ? 0xFF : 0x01);
+        }
+        for (int version = 4; version <= 6; version += 2) {
+            size_t l4 = version == 4 ? L4V4 : L4V6;
+            for (size_t n = 0; n <= sizeof payload; n += (n < 80 ? 1 : 37)) {
+                struct pb p;
+                build_tcp(&p, version, payload, n);
+                struct decoded d;
+                decode_pb(&d, TCPSIFT_LINK_ETHERNET, &p);
+                assert_int_equal(d.pkt.l4_csum, TCPSIFT_CSUM_GOOD);
+                decoded_release(&d);
+                if (n == 0) continue;
+                p.b[l4 + 20 + (n * 7 + 3) % n] ^= 0x04; /* one bit somewhere in the payload */
+                decode_pb(&d, TCPSIFT_LINK_ETHERNET, &p);
+                assert_int_equal(d.pkt.l4_csum, TCPSIFT_CSUM_BAD);
+                decoded_release(&d);
+            }
+        }
+    }
+}
+
 static void test_udp_good_and_bad(void **state)
 {
     (void)state;
@@ -265,6 +297,7 @@ int main(void)
         cmocka_unit_test(test_offload_partial_sum),
         cmocka_unit_test(test_routing_header_final_destination),
         cmocka_unit_test(test_no_l4_no_check),
+        cmocka_unit_test(test_tcp_every_length_and_carry),
     };
     return cmocka_run_group_tests(tests, 0, 0);
 }
