@@ -5,7 +5,9 @@
  *   byte 0,1  ISN = 2^32 - 1 - (b0 * 16 + (b1 & 15)): within 4 KiB of the wrap,
  *             so a few segments cross it.
  *   byte 1    bits 4-5: retention ring (0, 16, 256, 64 KiB bytes);
- *             bits 6-7: allocator fails every (4, 16, never, never) allocations
+ *             bits 6-7: allocator fails every (4, 16, never, never) allocations;
+ *             3 also declares stable buffers (every segment's bytes are kept
+ *             until the end, so retained views stay valid)
  *   byte 2    bit 0 mode (0 on_arrival, 1 acked); bits 1-3 policy (% 7);
  *             bit 4 shared budget; bits 5-7 budget cap (x 512 bytes, 0 = none)
  *   byte 3    bits 0-3 max_segments (0 = none); bits 4-7 max_buffered_bytes
@@ -222,6 +224,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     cfg.max_retained_bytes = retained[(data[1] >> 4) & 3];
     cfg.max_segments = data[3] & 15u;
     cfg.max_buffered_bytes = (uint64_t)(data[3] >> 4) * 256u;
+    cfg.stable_buffers = (data[1] >> 6) == 3;
+    uint8_t **kept = NULL; /* stable buffers: every segment's bytes, freed after finish */
+    size_t nkept = 0;
+    if (cfg.stable_buffers) {
+        kept = calloc(size / 4 + 1, sizeof *kept);
+        if (kept == NULL) {
+            free(m.sent);
+            free(m.conflict);
+            return 0;
+        }
+    }
     tcpsift_reasm_budget budget_store;
     memset(&budget_store, 0, sizeof budget_store);
     tcpsift_reasm_budget *budget = NULL;
@@ -264,7 +277,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             m.seg_len = len;
             ret = tcpsift_reasm_segment(&r, seq, len ? buf : NULL, len, len + extra, flags);
             m.seg = NULL;
-            free(buf);
+            if (kept)
+                kept[nkept++] = buf;
+            else
+                free(buf);
             if (!fed_any && (flags & TCPSIFT_REASM_SYN) && !(flags & TCPSIFT_REASM_RST)) {
                 /* RFC 9293 §3.4: the SYN occupies ISN; data starts at ISN + 1. */
                 FUZZ_CHECK(r.have_base && r.base_seq == seq0);
@@ -289,6 +305,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     tcpsift_reasm_free(&r);
     FUZZ_CHECK(a.current == 0 && a.allocs == a.frees);
     if (budget) FUZZ_CHECK(budget->used == 0);
+    for (size_t k = 0; k < nkept; k++)
+        free(kept[k]);
+    free(kept);
     free(m.sent);
     free(m.conflict);
     return 0;

@@ -29,12 +29,23 @@ struct tcpsift_reasm_extent {
     struct tcpsift_reasm_held *held; /* NULL: bytes never captured */
 };
 
+/* stable_buffers: delivered bytes [off, off+len) retained as a view (into the caller's buffer,
+ * or into the ring for bytes that were delivered from a held copy). */
+struct tcpsift_reasm_view {
+    uint64_t off;
+    const uint8_t *ptr;
+    size_t len;
+};
+
 typedef struct tcpsift_reasm_held held_t;
 typedef struct tcpsift_reasm_extent ext_t;
+typedef struct tcpsift_reasm_view view_t;
 
 #define DEFAULT_MAX_BUFFERED (1u << 20)
 #define DEFAULT_MAX_SEGMENTS 4096u
 #define DEFAULT_MAX_RETAINED (64u << 10)
+#define DEFAULT_MAX_VIEWS    64u
+#define MAX_VIEWS_LIMIT      (1u << 20)
 #define MAX_WIRE_LEN         0x7fffffffu /* a segment longer than half the sequence space is nonsense */
 
 static uint8_t *held_data(held_t *h)
@@ -201,36 +212,168 @@ static void emit_event(tcpsift_reasm *r, tcpsift_reasm_event_kind k, uint64_t of
 static void record_conflict(tcpsift_reasm *r, uint64_t off, uint64_t len, int new_won,
                             int delivered)
 {
-    tcpsift_reasm_conflict *c = &r->conflicts[r->stats.conflicts % TCPSIFT_REASM_CONFLICT_RECORDS];
-    c->offset = off;
-    c->len = len;
-    c->new_won = (uint8_t)new_won;
-    c->delivered = (uint8_t)delivered;
+    /* The records are allocated by the first conflict: a clean stream never pays for them. */
+    if (r->conflicts == NULL)
+        r->conflicts =
+            mem_alloc(r, TCPSIFT_REASM_CONFLICT_RECORDS * sizeof(tcpsift_reasm_conflict));
+    if (r->conflicts) {
+        tcpsift_reasm_conflict *c =
+            &r->conflicts[r->conflicts_recorded++ % TCPSIFT_REASM_CONFLICT_RECORDS];
+        c->offset = off;
+        c->len = len;
+        c->new_won = (uint8_t)new_won;
+        c->delivered = (uint8_t)delivered;
+    }
     r->stats.conflicts++;
     r->stats.overlap_bytes += len;
     emit_event(r, TCPSIFT_REASM_EV_OVERLAP_MISMATCH, off, len);
 }
 
-/* Keep the last max_retained_bytes delivered bytes (next_offset already advanced past them). */
-static void retain(tcpsift_reasm *r, const uint8_t *p, size_t len)
+/* Copy [next_offset - len, next_offset) into the ring at its offset modulo the ring size. The
+ * ring is allocated on first use; 0 when it cannot be. */
+static int ring_store(tcpsift_reasm *r, const uint8_t *p, size_t len)
 {
     uint64_t cap = r->cfg.max_retained_bytes;
-    if (cap == 0) return;
     if (r->ring == NULL) {
         r->ring = mem_alloc(r, (size_t)cap);
-        if (r->ring == NULL) return; /* retention is best effort: copies become unverified */
-        r->ring_start = r->next_offset - len;
-    }
-    if (len > cap) {
-        p += len - cap;
-        len = (size_t)cap;
+        if (r->ring == NULL) return 0;
     }
     uint64_t off = r->next_offset - len;
     size_t pos = (size_t)(off % cap);
     size_t first = len < cap - pos ? len : (size_t)(cap - pos);
     memcpy(r->ring + pos, p, first);
     memcpy(r->ring, p + first, len - first);
-    if (r->next_offset - r->ring_start > cap) r->ring_start = r->next_offset - cap;
+    r->stats.bytes_copied += len;
+    return 1;
+}
+
+static view_t *view_at(const tcpsift_reasm *r, uint32_t i)
+{
+    return &r->views[(r->view_head + i) & (r->view_cap - 1)];
+}
+
+static void views_clear(tcpsift_reasm *r)
+{
+    r->view_count = 0;
+    r->view_bytes = 0;
+}
+
+static void view_pop_oldest(tcpsift_reasm *r)
+{
+    r->view_bytes -= view_at(r, 0)->len;
+    r->view_head = (r->view_head + 1) & (r->view_cap - 1);
+    r->view_count--;
+}
+
+/* A free slot for one more view: grow the array (doubling, up to max_retained_views) or drop
+ * the oldest view. 0 when no view can be kept at all. */
+static int view_slot(tcpsift_reasm *r)
+{
+    if (r->view_count < r->view_cap) return 1;
+    uint32_t max = r->cfg.max_retained_views;
+    if (r->view_cap < max) {
+        uint32_t cap = r->view_cap ? r->view_cap * 2 : 4;
+        if (cap > max) cap = max;
+        /* keep the capacity a power of two (view_at masks): round max down to one */
+        while (cap & (cap - 1))
+            cap &= cap - 1;
+        if (cap > r->view_cap) {
+            view_t *n = mem_alloc(r, (size_t)cap * sizeof(view_t));
+            if (n) {
+                for (uint32_t i = 0; i < r->view_count; i++)
+                    n[i] = *view_at(r, i);
+                mem_free(r, r->views, (size_t)r->view_cap * sizeof(view_t));
+                r->views = n;
+                r->view_cap = cap;
+                r->view_head = 0;
+                return 1;
+            }
+        }
+    }
+    if (r->view_count == 0) return 0;
+    view_pop_oldest(r);
+    return 1;
+}
+
+/* Retain [next_offset - len, next_offset) as a view of p. */
+static void view_add(tcpsift_reasm *r, const uint8_t *p, size_t len)
+{
+    uint64_t cap = r->cfg.max_retained_bytes, off = r->next_offset - len;
+    /* The byte budget: trim the oldest views so the newest `cap` bytes remain. */
+    while (r->view_count && r->view_bytes + len > cap) {
+        view_t *v = view_at(r, 0);
+        uint64_t over = r->view_bytes + len - cap;
+        if (over >= v->len) {
+            view_pop_oldest(r);
+        } else {
+            v->off += over;
+            v->ptr += over;
+            v->len -= (size_t)over;
+            r->view_bytes -= over;
+        }
+    }
+    if (r->view_count) {
+        view_t *last = view_at(r, r->view_count - 1);
+        if (last->ptr + last->len == p && last->off + last->len == off) {
+            /* the same buffer, continued: one view */
+            last->len += len;
+            r->view_bytes += len;
+            r->ring_start = view_at(r, 0)->off;
+            return;
+        }
+    }
+    if (!view_slot(r)) {
+        r->ring_start = r->next_offset; /* nothing retained: copies become unverified */
+        return;
+    }
+    view_t *v = view_at(r, r->view_count++);
+    v->off = off;
+    v->ptr = p;
+    v->len = len;
+    r->view_bytes += len;
+    r->ring_start = view_at(r, 0)->off;
+}
+
+/* Keep the last max_retained_bytes delivered bytes (next_offset already advanced past them). */
+static void retain(tcpsift_reasm *r, const uint8_t *p, size_t len, int copied)
+{
+    uint64_t cap = r->cfg.max_retained_bytes;
+    if (cap == 0) return;
+    if (len >= cap) { /* this piece alone fills the budget: everything older goes */
+        p += len - cap;
+        len = (size_t)cap;
+        views_clear(r);
+    }
+    if (!r->cfg.stable_buffers) {
+        int fresh = r->ring == NULL;
+        if (!ring_store(r, p, len)) return; /* best effort: copies become unverified */
+        if (fresh) r->ring_start = r->next_offset - len;
+        if (r->next_offset - r->ring_start > cap) r->ring_start = r->next_offset - cap;
+        return;
+    }
+    if (r->cfg.max_retained_views == 0) {
+        r->ring_start = r->next_offset;
+        return;
+    }
+    if (!copied) {
+        view_add(r, p, len);
+        return;
+    }
+    /* Bytes from a held copy die after on_data: copy them into the ring (slot = offset modulo
+     * its size, so retained ring bytes are never overwritten while still in the byte budget)
+     * and retain views of the ring. */
+    if (!ring_store(r, p, len)) {
+        views_clear(r);
+        r->ring_start = r->next_offset;
+        return;
+    }
+    uint64_t off = r->next_offset - len;
+    size_t pos = (size_t)(off % cap);
+    size_t first = len < cap - pos ? len : (size_t)(cap - pos);
+    r->next_offset -= len - first; /* view_add takes the piece ending at next_offset */
+    view_add(r, r->ring + pos, first);
+    r->next_offset += len - first;
+    if (len > first) view_add(r, r->ring, len - first);
 }
 
 static void emit_data(tcpsift_reasm *r, const uint8_t *p, size_t len, int copied)
@@ -244,7 +387,7 @@ static void emit_data(tcpsift_reasm *r, const uint8_t *p, size_t len, int copied
         r->cb.on_data(r->cb.ctx, off, p, len, copied);
         r->in_callback = 0;
     }
-    retain(r, p, len);
+    retain(r, p, len, copied);
 }
 
 static void emit_gap(tcpsift_reasm *r, uint64_t len, tcpsift_reasm_gap_reason why)
@@ -253,6 +396,7 @@ static void emit_gap(tcpsift_reasm *r, uint64_t len, tcpsift_reasm_gap_reason wh
     uint64_t off = r->next_offset;
     r->next_offset += len;
     r->ring_start = r->next_offset; /* retained bytes must be contiguous with next_offset */
+    views_clear(r);
     r->stats.gap_bytes += len;
     if (r->cb.on_gap) {
         r->in_callback = 1;
@@ -390,6 +534,45 @@ static void account_overlap(tcpsift_reasm *r, uint64_t off, uint64_t n, int any,
     record_conflict(r, off + d0, mlen, new_won, delivered);
 }
 
+static int retained_any(const tcpsift_reasm *r)
+{
+    return r->cfg.stable_buffers ? r->view_count > 0 : r->ring != NULL;
+}
+
+/* Compare p[0,n) with the retained bytes at stream offsets [a, a+n), all of them retained. */
+static void compare_retained(const tcpsift_reasm *r, uint64_t a, const uint8_t *p, size_t n,
+                             int *any, size_t *d0, size_t *d1)
+{
+    size_t done = 0;
+    if (!r->cfg.stable_buffers) {
+        uint64_t cap = r->cfg.max_retained_bytes;
+        while (done < n) {
+            size_t pos = (size_t)((a + done) % cap);
+            size_t chunk = n - done < cap - pos ? n - done : (size_t)(cap - pos);
+            diff_bounds(p + done, r->ring + pos, chunk, done, any, d0, d1);
+            done += chunk;
+        }
+        return;
+    }
+    /* the first view ending after a (views are contiguous and ordered) */
+    uint32_t lo = 0, hi = r->view_count;
+    while (lo < hi) {
+        uint32_t mid = lo + (hi - lo) / 2;
+        const view_t *v = view_at(r, mid);
+        if (v->off + v->len > a)
+            hi = mid;
+        else
+            lo = mid + 1;
+    }
+    for (uint32_t i = lo; i < r->view_count && done < n; i++) {
+        const view_t *v = view_at(r, i);
+        size_t skip = (size_t)(a + done - v->off);
+        size_t chunk = v->len - skip < n - done ? v->len - skip : n - done;
+        diff_bounds(p + done, v->ptr + skip, chunk, done, any, d0, d1);
+        done += chunk;
+    }
+}
+
 /* Drop the part of the segment before next_offset: compare it with the retained delivered
  * bytes where we still have them. */
 static void trim_delivered(tcpsift_reasm *r, int64_t *s, int64_t *e, int64_t w,
@@ -399,7 +582,7 @@ static void trim_delivered(tcpsift_reasm *r, int64_t *s, int64_t *e, int64_t w,
     if (*s >= next) return;
     int64_t stop = w < next ? w : next;
     int64_t cap_stop = *e < stop ? *e : stop; /* captured bytes below next: [s, cap_stop) */
-    int64_t lo = r->ring ? (int64_t)r->ring_start : next;
+    int64_t lo = retained_any(r) ? (int64_t)r->ring_start : next;
     uint64_t unverified = 0;
     int64_t a = *s;
     const uint8_t *p = *data;
@@ -410,15 +593,9 @@ static void trim_delivered(tcpsift_reasm *r, int64_t *s, int64_t *e, int64_t w,
         a = m;
     }
     if (a < cap_stop) {
-        uint64_t cap = r->cfg.max_retained_bytes;
-        size_t n = (size_t)(cap_stop - a), done = 0, d0 = 0, d1 = 0;
+        size_t n = (size_t)(cap_stop - a), d0 = 0, d1 = 0;
         int any = 0;
-        while (done < n) {
-            size_t pos = (size_t)(((uint64_t)a + done) % cap);
-            size_t chunk = n - done < cap - pos ? n - done : (size_t)(cap - pos);
-            diff_bounds(p + done, r->ring + pos, chunk, done, &any, &d0, &d1);
-            done += chunk;
-        }
+        compare_retained(r, (uint64_t)a, p, n, &any, &d0, &d1);
         account_overlap(r, (uint64_t)a, n, any, d0, d1, 0, 1);
     }
     if (stop > cap_stop && stop > *s) /* uncaptured bytes below next */
@@ -589,6 +766,7 @@ static held_t *held_new(tcpsift_reasm *r, const seg_in *g)
     h->alloc_size = size;
     h->refs = 0;
     memcpy(held_data(h), g->data, (size_t)n);
+    r->stats.bytes_copied += n;
     return h;
 }
 
@@ -720,6 +898,12 @@ void tcpsift_reasm_free(tcpsift_reasm *r)
     r->ext_head = 0;
     mem_free(r, r->ring, (size_t)r->cfg.max_retained_bytes);
     r->ring = NULL;
+    mem_free(r, r->views, (size_t)r->view_cap * sizeof(view_t));
+    r->views = NULL;
+    r->view_cap = r->view_head = 0;
+    views_clear(r);
+    mem_free(r, r->conflicts, TCPSIFT_REASM_CONFLICT_RECORDS * sizeof(tcpsift_reasm_conflict));
+    r->conflicts = NULL;
 }
 
 tcpsift_error tcpsift_reasm_finish(tcpsift_reasm *r)
@@ -755,6 +939,18 @@ int tcpsift_reasm_check(const tcpsift_reasm *r)
         }
         prev = x->end;
     }
+    if (r->view_count) { /* retained views: contiguous, ending at next, within the budget */
+        uint64_t at = r->ring_start, sum = 0;
+        if (!r->cfg.stable_buffers || r->view_count > r->cfg.max_retained_views) return 0;
+        for (uint32_t i = 0; i < r->view_count; i++) {
+            const view_t *v = view_at(r, i);
+            if (v->off != at || v->len == 0) return 0;
+            at += v->len;
+            sum += v->len;
+        }
+        if (at != r->next_offset || sum != r->view_bytes || sum > r->cfg.max_retained_bytes)
+            return 0;
+    }
     return held_bytes == r->stats.buffered_bytes;
 }
 
@@ -767,6 +963,7 @@ void tcpsift_reasm_config_default(tcpsift_reasm_config *cfg)
     cfg->max_buffered_bytes = DEFAULT_MAX_BUFFERED;
     cfg->max_segments = DEFAULT_MAX_SEGMENTS;
     cfg->max_retained_bytes = DEFAULT_MAX_RETAINED;
+    cfg->max_retained_views = DEFAULT_MAX_VIEWS;
 }
 
 tcpsift_error tcpsift_reasm_init(tcpsift_reasm *r, const tcpsift_reasm_config *cfg,
@@ -780,7 +977,7 @@ tcpsift_error tcpsift_reasm_init(tcpsift_reasm *r, const tcpsift_reasm_config *c
     else
         tcpsift_reasm_config_default(&c);
     if ((unsigned)c.mode > TCPSIFT_REASM_ACKED || (unsigned)c.policy >= TCPSIFT_OVERLAP_COUNT_ ||
-        c.max_segments > (1u << 30) || (alloc && (alloc->alloc == NULL || alloc->free == NULL)))
+        c.max_segments > (1u << 30) || c.max_retained_views > MAX_VIEWS_LIMIT || (alloc && (alloc->alloc == NULL || alloc->free == NULL)))
         return TCPSIFT_E_INVALID_ARGUMENT;
     memset(r, 0, sizeof(*r));
     r->cfg = c;
@@ -802,8 +999,8 @@ const tcpsift_reasm_stats *tcpsift_reasm_get_stats(const tcpsift_reasm *r)
 
 size_t tcpsift_reasm_conflicts(const tcpsift_reasm *r, tcpsift_reasm_conflict *out, size_t max)
 {
-    if (r == NULL || out == NULL) return 0;
-    uint64_t total = r->stats.conflicts;
+    if (r == NULL || out == NULL || r->conflicts == NULL) return 0;
+    uint64_t total = r->conflicts_recorded;
     uint64_t kept = total < TCPSIFT_REASM_CONFLICT_RECORDS ? total : TCPSIFT_REASM_CONFLICT_RECORDS;
     uint64_t n = kept < max ? kept : max;
     for (uint64_t i = 0; i < n; i++)

@@ -1053,6 +1053,239 @@ static void test_random_stress_invariants(void **state)
     }
 }
 
+/* ------------------------------------------------------------------ stable buffers: views */
+
+/* With stable buffers an in-order stream is never copied: retention holds views of the
+ * caller's buffer, and they still tell a retransmission from a conflicting copy. */
+static void test_stable_in_order_no_copy(void **state)
+{
+    (void)state;
+    static const char stream[] = "0123456789abcdefghij0123456789ABCDEFGHIJ"; /* 40 bytes */
+    for (int stable = 0; stable <= 1; stable++) {
+        struct sink *s = sink_new(100);
+        struct counting_alloc ca = {0};
+        tcpsift_reasm_config cfg = cfg_with(TCPSIFT_REASM_ON_ARRIVAL, TCPSIFT_OVERLAP_FIRST);
+        cfg.stable_buffers = stable;
+        tcpsift_reasm r;
+        reasm_setup(&r, s, &cfg, &ca, NULL);
+        for (uint32_t off = 0; off < 40; off += 8)
+            feed(&r, 5000 + off, stream + off, 8);
+        feed(&r, 5010, "abcdef", 6);      /* identical copy of delivered bytes */
+        feed(&r, 5020, "01x34y", 6);      /* differs at offsets 22 and 25 */
+        const tcpsift_reasm_stats *st = tcpsift_reasm_get_stats(&r);
+        assert_int_equal(st->delivered_bytes, 40);
+        assert_int_equal(st->retransmitted_bytes, 6 + 2);
+        assert_int_equal(st->conflicts, 1);
+        assert_int_equal(st->overlap_bytes, 4); /* 22..25 */
+        assert_int_equal(st->unverified_bytes, 0);
+        assert_int_equal(s->view_bytes, 40);
+        if (stable) {
+            assert_int_equal(st->bytes_copied, 0);
+            /* no 64 KiB ring: only the view array (and the conflict records) */
+            assert_true(ca.peak < 2048);
+        } else {
+            assert_int_equal(st->bytes_copied, 40); /* every delivered byte into the ring */
+            assert_true(ca.peak >= cfg.max_retained_bytes);
+        }
+        assert_memory_equal(s->out, stream, 40);
+        tcpsift_reasm_free(&r);
+        assert_int_equal(ca.now, 0);
+        sink_free(s);
+    }
+}
+
+/* Out-of-order bytes are copied twice with stable buffers: once held until the hole fills,
+ * once into the retention ring when delivered from that held copy (it is freed after). */
+static void test_stable_out_of_order_copies(void **state)
+{
+    (void)state;
+    static const char stream[] = "0123456789ABCDEFGHIJ";
+    struct sink *s = sink_new(100);
+    tcpsift_reasm_config cfg = cfg_with(TCPSIFT_REASM_ON_ARRIVAL, TCPSIFT_OVERLAP_FIRST);
+    cfg.stable_buffers = 1;
+    cfg.max_retained_bytes = 16; /* the ring wraps: offsets 16..19 go to its start */
+    tcpsift_reasm r;
+    reasm_setup(&r, s, &cfg, NULL, NULL);
+    feed(&r, 100, stream, 5);
+    feed(&r, 110, stream + 10, 10); /* held */
+    assert_int_equal(tcpsift_reasm_get_stats(&r)->bytes_copied, 10);
+    feed(&r, 105, stream + 5, 5); /* fills the hole: 5 by view, 10 from the held copy */
+    const tcpsift_reasm_stats *st = tcpsift_reasm_get_stats(&r);
+    assert_int_equal(st->bytes_copied, 20);
+    assert_int_equal(s->view_bytes, 10);
+    assert_int_equal(s->copied_bytes, 10);
+    /* the last 16 bytes (4..19) are retained: two views of the caller's buffer, two of the
+     * wrapped ring; a copy of 4..19 with one changed byte is compared over all of them */
+    feed(&r, 104, "456789ABCDEFGHIZ", 16);
+    assert_int_equal(st->conflicts, 1);
+    assert_int_equal(s->events[s->nevents - 1].kind, TCPSIFT_REASM_EV_OVERLAP_MISMATCH);
+    assert_int_equal(s->events[s->nevents - 1].off, 19);
+    assert_int_equal(st->retransmitted_bytes, 15);
+    assert_int_equal(st->unverified_bytes, 0);
+    feed(&r, 103, "3", 1); /* older than the 16 retained bytes */
+    assert_int_equal(st->unverified_bytes, 1);
+    assert_memory_equal(s->out, stream, 20);
+    tcpsift_reasm_free(&r);
+    sink_free(s);
+}
+
+/* The view count is capped: with 4 views, 1-byte pieces from separate buffers keep only the
+ * last 4 bytes verifiable; pieces continuing one buffer share a view. */
+static void test_stable_view_cap(void **state)
+{
+    (void)state;
+    uint8_t spread[20]; /* byte i at spread[2i]: no two pieces adjacent in memory */
+    for (int i = 0; i < 10; i++) {
+        spread[2 * i] = (uint8_t)('a' + i);
+        spread[2 * i + 1] = '-';
+    }
+    for (int adjacent = 0; adjacent <= 1; adjacent++) {
+        struct sink *s = sink_new(100);
+        tcpsift_reasm_config cfg = cfg_with(TCPSIFT_REASM_ON_ARRIVAL, TCPSIFT_OVERLAP_FIRST);
+        cfg.stable_buffers = 1;
+        cfg.max_retained_views = 4;
+        tcpsift_reasm r;
+        reasm_setup(&r, s, &cfg, NULL, NULL);
+        static const char contiguous[] = "abcdefghij";
+        for (uint32_t i = 0; i < 10; i++)
+            feed(&r, 700 + i, adjacent ? (const uint8_t *)contiguous + i : spread + 2 * i, 1);
+        feed(&r, 706, "ghij", 4); /* the last four bytes: always retained */
+        const tcpsift_reasm_stats *st = tcpsift_reasm_get_stats(&r);
+        assert_int_equal(st->retransmitted_bytes, 4);
+        assert_int_equal(st->unverified_bytes, 0);
+        feed(&r, 700, "abcdef", 6);
+        assert_int_equal(st->retransmitted_bytes, adjacent ? 10 : 4);
+        assert_int_equal(st->unverified_bytes, adjacent ? 0 : 6);
+        assert_int_equal(st->bytes_copied, 0);
+        tcpsift_reasm_free(&r);
+        sink_free(s);
+    }
+}
+
+/* Differential: retention by views (stable buffers) gives exactly the events, stats and bytes
+ * of retention by copies, for random segments, duplicates with changed bytes, ACKs, FINs,
+ * modes, policies and retention sizes (no memory caps: only the memory used differs). Then
+ * stable buffers under small caps keep every invariant. */
+static void run_stable_random(uint64_t seed, int capped)
+{
+    enum { OPS = 300, SEG = 400 };
+    rng_state = seed * 0x9E3779B97F4A7C15ull;
+    uint8_t *arena = malloc((size_t)OPS * SEG); /* every segment's bytes, kept to the end */
+    assert_non_null(arena);
+    struct {
+        uint32_t seq, ack;
+        size_t len, wire;
+        unsigned flags;
+        int is_ack;
+    } *ops = calloc(OPS, sizeof *ops);
+    assert_non_null(ops);
+    uint32_t isn = rng();
+    tcpsift_reasm_mode mode = (tcpsift_reasm_mode)rng_below(2);
+    tcpsift_overlap_policy pol = (tcpsift_overlap_policy)rng_below(TCPSIFT_OVERLAP_COUNT_);
+    static const uint32_t retained[4] = {0, 7, 300, 65536};
+    uint32_t keep = retained[rng_below(4)];
+    /* the plan: segments around a moving front, so most overlap something */
+    uint32_t front = 0;
+    for (int op = 0; op < OPS; op++) {
+        if (op > 0 && rng_below(100) < 8) {
+            ops[op].is_ack = 1;
+            ops[op].ack = isn + 1 + front + rng_below(800) - 200;
+            continue;
+        }
+        size_t len = rng_below(SEG);
+        uint8_t *p = arena + (size_t)op * SEG;
+        for (size_t i = 0; i < len; i++)
+            p[i] = (uint8_t)('a' + rng_below(2));
+        ops[op].len = len;
+        ops[op].wire = len + (rng_below(20) == 0 ? rng_below(30) : 0);
+        ops[op].flags = op == 0 ? TCPSIFT_REASM_SYN : (rng_below(150) == 0 ? TCPSIFT_REASM_FIN : 0);
+        ops[op].seq = op == 0 ? isn : isn + 1 + front + rng_below(1200) - 400;
+        if (rng_below(3) == 0) front += (uint32_t)len;
+    }
+    struct sink *s[2];
+    tcpsift_reasm r[2];
+    struct counting_alloc ca[2] = {{0}, {0}};
+    for (int stable = 0; stable <= 1; stable++) {
+        s[stable] = sink_new(1u << 20);
+        tcpsift_reasm_config cfg = cfg_with(mode, pol);
+        cfg.max_retained_bytes = keep;
+        cfg.stable_buffers = stable;
+        if (capped) {
+            cfg.max_buffered_bytes = 4096;
+            cfg.max_segments = 1 + rng_below(16);
+            cfg.max_retained_views = rng_below(6); /* 0: nothing retained */
+            ca[stable].limit = 4096;
+        } else {
+            cfg.max_buffered_bytes = 0;
+            cfg.max_segments = 0;
+            cfg.max_retained_views = 1u << 16; /* never binding here */
+        }
+        reasm_setup(&r[stable], s[stable], &cfg, &ca[stable], NULL);
+    }
+    for (int op = 0; op < OPS; op++) {
+        for (int k = capped ? 1 : 0; k <= 1; k++) {
+            if (ops[op].is_ack)
+                assert_int_equal(tcpsift_reasm_ack(&r[k], ops[op].ack), TCPSIFT_OK);
+            else
+                assert_int_equal(tcpsift_reasm_segment(&r[k], ops[op].seq,
+                                                       arena + (size_t)op * SEG, ops[op].len,
+                                                       ops[op].wire, ops[op].flags),
+                                 TCPSIFT_OK);
+            assert_true(tcpsift_reasm_check(&r[k]));
+            if (capped) assert_true(tcpsift_reasm_get_stats(&r[k])->memory_bytes <= 4096);
+        }
+    }
+    for (int k = capped ? 1 : 0; k <= 1; k++) {
+        assert_int_equal(tcpsift_reasm_finish(&r[k]), TCPSIFT_OK);
+        const tcpsift_reasm_stats *st = tcpsift_reasm_get_stats(&r[k]);
+        assert_int_equal(st->delivered_bytes + st->gap_bytes, s[k]->next);
+        assert_int_equal(st->memory_bytes, 0);
+        assert_int_equal(ca[k].now, 0);
+    }
+    if (!capped) {
+        const tcpsift_reasm_stats *a = tcpsift_reasm_get_stats(&r[0]),
+                                  *b = tcpsift_reasm_get_stats(&r[1]);
+        assert_int_equal(a->delivered_bytes, b->delivered_bytes);
+        assert_int_equal(a->gap_bytes, b->gap_bytes);
+        assert_int_equal(a->retransmitted_bytes, b->retransmitted_bytes);
+        assert_int_equal(a->unverified_bytes, b->unverified_bytes);
+        assert_int_equal(a->overlap_bytes, b->overlap_bytes);
+        assert_int_equal(a->conflicts, b->conflicts);
+        assert_int_equal(a->dropped_after_fin_bytes, b->dropped_after_fin_bytes);
+        assert_int_equal(s[0]->next, s[1]->next);
+        assert_memory_equal(s[0]->out, s[1]->out, s[0]->next);
+        assert_memory_equal(s[0]->seen, s[1]->seen, s[0]->next);
+        assert_int_equal(s[0]->nevents, s[1]->nevents);
+        for (size_t i = 0; i < s[0]->nevents; i++) {
+            assert_int_equal(s[0]->events[i].kind, s[1]->events[i].kind);
+            assert_int_equal(s[0]->events[i].off, s[1]->events[i].off);
+            assert_int_equal(s[0]->events[i].len, s[1]->events[i].len);
+        }
+        /* bytes delivered as views are retained without a copy: the stable side copies
+         * exactly those fewer (what reached the ring, at most `keep` bytes per piece) */
+        assert_true(b->bytes_copied <= a->bytes_copied);
+        if (keep && s[1]->view_bytes) assert_true(b->bytes_copied < a->bytes_copied);
+    }
+    for (int k = 0; k <= 1; k++)
+        sink_free(s[k]);
+    free(ops);
+    free(arena);
+}
+
+static void test_stable_matches_copies(void **state)
+{
+    (void)state;
+    for (uint64_t seed = 1; seed <= 60; seed++)
+        run_stable_random(seed, 0);
+}
+
+static void test_stable_under_caps(void **state)
+{
+    (void)state;
+    for (uint64_t seed = 1; seed <= 60; seed++)
+        run_stable_random(seed, 1);
+}
+
 /* ------------------------------------------------------------------ SYN, FIN, RST */
 
 static void test_syn_with_data(void **state)
@@ -1183,6 +1416,11 @@ int main(void)
         cmocka_unit_test(test_segment_cap),
         cmocka_unit_test(test_reversed_tiny_segments),
         cmocka_unit_test(test_random_stress_invariants),
+        cmocka_unit_test(test_stable_in_order_no_copy),
+        cmocka_unit_test(test_stable_out_of_order_copies),
+        cmocka_unit_test(test_stable_view_cap),
+        cmocka_unit_test(test_stable_matches_copies),
+        cmocka_unit_test(test_stable_under_caps),
         cmocka_unit_test(test_syn_with_data),
         cmocka_unit_test(test_data_after_fin),
         cmocka_unit_test(test_rst_payload_ignored),

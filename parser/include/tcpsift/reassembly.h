@@ -26,17 +26,30 @@
  * - ACKED: every byte is copied and held until the peer's ACK covers it; the overlap policy
  *   decides among all copies seen before that ACK. Delivered ptrs are copied=1, except for a
  *   segment delivered at once because a cap left no room to hold it (see below).
- * Views given to on_data are valid only during the callback.
+ * Views given to on_data are valid only during the callback; with config.stable_buffers a
+ * copied=0 view points into the caller's buffer and stays valid as long as that buffer.
  * In both modes an ACK beyond the bytes seen turns the hole below it into a gap (ACK_UNSEEN);
  * bytes of that hole arriving later are behind the delivery point and only counted.
  * Midstream pickup: bytes before the first data byte seen have negative offsets; they are
  * counted as unverified retransmissions, never delivered.
  *
  * Retransmissions of delivered bytes. Comparing a later copy with bytes already delivered needs
- * those bytes: when config.max_retained_bytes > 0 the last that many delivered bytes are kept in a
- * ring (one allocation, the only copy of in-order data; memory counted) and later copies are
- * compared: identical -> RETRANSMISSION, different -> OVERLAP_MISMATCH. Bytes older than the ring
- * can only be counted (RETRANSMISSION_UNVERIFIED, unverified_bytes).
+ * those bytes: when config.max_retained_bytes > 0 the last that many delivered bytes are
+ * retained and later copies are compared: identical -> RETRANSMISSION, different ->
+ * OVERLAP_MISMATCH. Bytes older than that can only be counted (RETRANSMISSION_UNVERIFIED,
+ * unverified_bytes). How they are retained depends on config.stable_buffers:
+ * - 0 (default): every delivered byte is copied into a ring of max_retained_bytes (one
+ *   allocation on the first delivery; memory counted). This is the only copy of in-order data.
+ * - 1: the caller promises that the bytes passed to tcpsift_reasm_segment() stay valid and
+ *   unchanged until tcpsift_reasm_finish() or tcpsift_reasm_free() (a mapped capture file, a
+ *   capture read whole). Bytes delivered as views (copied=0) are then retained as views:
+ *   (stream offset, pointer, length) into the caller's buffer, never copied. At most
+ *   max_retained_bytes bytes are retained (view bytes count against it, the oldest trimmed
+ *   first) in at most max_retained_views views (an array grown on demand; memory counted).
+ *   Bytes delivered from held copies (copied=1) live only during on_data, so they are copied
+ *   into the ring (allocated only then) and retained as views of it.
+ * stats.bytes_copied counts every byte this module copies (held segments and the ring): with
+ * stable buffers an in-order stream costs 0.
  *
  * Memory and caps. Held bytes are stored per received segment (one allocation of header + the
  * segment's captured bytes, shared by the extents that still reference it) through the
@@ -99,7 +112,11 @@ typedef enum tcpsift_reasm_mode {
  * (src/stream-tcp-list.c), its implementation of Novak & Sturges 2007. With more than two
  * copies tcpsift compares the new copy with the copy currently holding each byte; Suricata
  * compares it with every stored segment in tree order, which may differ for three or more
- * mutually overlapping copies. Other OS names (hpux10, irix, macos: BSD rule there; hpux11:
+ * mutually overlapping copies. On Suricata's multi-segment overlap vectors (its
+ * src/tests/stream-tcp-list.c) every policy gives exactly Suricata's bytes in ACKED mode
+ * (parser/tests/test_overlap_vectors.c; FIRST is checked against its VISTA vectors, WINDOWS
+ * against BSD). In ON_ARRIVAL mode bytes delivered in order keep their first copy whatever the
+ * policy (a later differing copy is only recorded as a conflict). Other OS names (hpux10, irix, macos: BSD rule there; hpux11:
  * Solaris rule; vista: first) are not offered because we cannot check them against vectors. */
 typedef enum tcpsift_overlap_policy {
     TCPSIFT_OVERLAP_FIRST = 0,
@@ -168,9 +185,14 @@ typedef struct tcpsift_reasm_config {
     uint64_t max_buffered_bytes; /* memory cap for this direction; 0 = no per-direction cap */
     uint32_t max_segments;       /* held extents cap; 0 = no cap */
     uint32_t max_retained_bytes; /* delivered bytes kept to verify retransmissions; 0 = off */
+    /* 1: data given to tcpsift_reasm_segment() stays valid and unchanged until finish/free;
+     * delivered bytes are retained as views into it instead of copies (see the header). */
+    int stable_buffers;
+    uint32_t max_retained_views; /* stable_buffers: views retained at most; 0 = none kept */
 } tcpsift_reasm_config;
 
-/* Defaults: ON_ARRIVAL, FIRST, 1 MiB, 4096 extents, 64 KiB retained. */
+/* Defaults: ON_ARRIVAL, FIRST, 1 MiB, 4096 extents, 64 KiB retained, buffers not stable,
+ * 64 retained views. */
 void tcpsift_reasm_config_default(tcpsift_reasm_config *cfg);
 
 typedef struct tcpsift_reasm_stats {
@@ -188,6 +210,8 @@ typedef struct tcpsift_reasm_stats {
     uint64_t memcap_hits;
     uint64_t segment_cap_hits;
     uint64_t conflicts; /* mismatching overlaps seen (recorded or not) */
+    uint64_t bytes_copied; /* bytes copied: held segments, retention ring (0 when in order
+                              with stable_buffers) */
 } tcpsift_reasm_stats;
 
 /* One range where copies differed. */
@@ -198,10 +222,14 @@ typedef struct tcpsift_reasm_conflict {
     uint8_t delivered; /* 1: the earlier copy had already been delivered (it stays) */
 } tcpsift_reasm_conflict;
 
+/* Conflict records kept: allocated (and counted in memory_bytes) at the first conflict, so a
+ * clean stream pays nothing; under a memory cap records may be missing (stats.conflicts still
+ * counts every conflict). */
 #define TCPSIFT_REASM_CONFLICT_RECORDS 32
 
 struct tcpsift_reasm_extent; /* private */
 struct tcpsift_reasm_held;   /* private */
+struct tcpsift_reasm_view;   /* private */
 
 /* Caller-owned state: treat every field as private, use the functions below. */
 typedef struct tcpsift_reasm {
@@ -219,12 +247,19 @@ typedef struct tcpsift_reasm {
     struct tcpsift_reasm_extent *ext; /* ring-ordered array of held extents */
     uint32_t ext_head, ext_count, ext_cap;
 
-    uint8_t *ring;       /* retained delivered bytes */
-    uint64_t ring_start; /* stream offset of the oldest retained byte; ring holds up to next */
+    uint8_t *ring;       /* retained delivered bytes (copies) */
+    uint64_t ring_start; /* stream offset of the oldest retained byte; retained up to next */
     uint64_t acked_hole_end; /* ON_ARRIVAL: peer acked up to here, nothing held past the hole */
 
-    /* the last TCPSIFT_REASM_CONFLICT_RECORDS conflicts, a ring indexed by stats.conflicts */
-    tcpsift_reasm_conflict conflicts[TCPSIFT_REASM_CONFLICT_RECORDS];
+    /* stable_buffers: retained bytes as views, a ring-ordered array, oldest first */
+    struct tcpsift_reasm_view *views;
+    uint32_t view_head, view_count, view_cap;
+    uint64_t view_bytes; /* sum of the views' lengths */
+
+    /* the last TCPSIFT_REASM_CONFLICT_RECORDS recorded conflicts, a ring indexed by
+     * conflicts_recorded; allocated at the first conflict */
+    tcpsift_reasm_conflict *conflicts;
+    uint64_t conflicts_recorded;
 } tcpsift_reasm;
 
 /* cfg NULL = defaults; alloc NULL = malloc/free; budget may be NULL. Never allocates. */
@@ -252,7 +287,8 @@ void tcpsift_reasm_free(tcpsift_reasm *r);
 
 const tcpsift_reasm_stats *tcpsift_reasm_get_stats(const tcpsift_reasm *r);
 
-/* Copy up to `max` of the most recent conflict records, oldest first; returns how many. */
+/* Copy up to `max` of the most recent conflict records, oldest first; returns how many. The
+ * records are memory of the reassembler: read them before tcpsift_reasm_finish()/free(). */
 size_t tcpsift_reasm_conflicts(const tcpsift_reasm *r, tcpsift_reasm_conflict *out, size_t max);
 
 /* 1 when the internal invariants hold (held extents ordered, disjoint, at or after the next
