@@ -12,7 +12,8 @@
  *   floor-nopf   the same walk without the prefetch
  *   decode       tcpsift_capture_next + tcpsift_packet_decode
  *   state        decode + tcpsift_tracker (no reassembly), checksums off
- *   full         decode + tracker + reassembly + len:4:be framing, checksums off
+ *   full         decode + tracker + reassembly + len:4:be framing, checksums off, buffers
+ *                stable (the capture stays in memory, as the CLI's mapped file)
  *   full-csum    full with checksums verified (tcpsift_checksum_policy VERIFY)
  * Every run is cross-checked against the generator's ground truth (FILE.json): packets,
  * payload bytes, connections, frames and stream bytes per direction. A mismatch exits 3.
@@ -132,6 +133,10 @@ static tcpsift_tracker *make_tracker(tier t, counts *c, uint32_t max_conns)
     if (t == TIER_FULL || t == TIER_FULL_CSUM) {
         cfg.reassemble = 1;
         cfg.framing = 1;
+        /* The capture is in memory until the end, as the CLI's mapped file: frames spanning
+         * segments stay views and reassembly retains views, so in-order bytes are never
+         * copied (the CLI sets the same). */
+        cfg.buffers_stable = 1;
         char why[128];
         if (tcpsift_framer_spec_parse("len:4:be", &cfg.framer, why, sizeof why) != TCPSIFT_OK) {
             fprintf(stderr, "bench_inproc: framer spec: %s\n", why);

@@ -122,6 +122,7 @@ int framer_pend_settle(tcpsift_framer *f)
         memcpy(f->tail + f->tail_len, f->views[i].ptr, f->views[i].len);
         f->tail_len += f->views[i].len;
     }
+    f->copied_bytes += total;
     f->nviews = 0;
     return 1;
 }
@@ -177,19 +178,22 @@ void framer_emit(tcpsift_framer *f, tcpsift_frame_part part, tcpsift_frame_error
                  uint64_t offset, uint64_t len, uint64_t hdr_from, uint64_t hdr_len,
                  uint64_t body_from, uint64_t body_len, tcpsift_frame_cb cb, void *ctx)
 {
+    /* Scratch for the frame's view lists: on the stack, valid during the callback only, so
+     * they cost no per-direction memory. */
+    tcpsift_bytes out_header[TCPSIFT_FRAMER_MAX_VIEWS + 1], out_body[TCPSIFT_FRAMER_MAX_VIEWS + 1];
     tcpsift_frame fr;
     fr.part = part;
     fr.error = err;
     fr.offset = offset;
     fr.len = len;
-    fr.nheader = hdr_len ? framer_pend_slice(f, hdr_from, hdr_len, f->out_header,
+    fr.nheader = hdr_len ? framer_pend_slice(f, hdr_from, hdr_len, out_header,
                                              TCPSIFT_FRAMER_MAX_VIEWS + 1)
                          : 0;
-    fr.header = fr.nheader ? f->out_header : NULL;
-    fr.nsegs = body_len ? framer_pend_slice(f, body_from, body_len, f->out_body,
+    fr.header = fr.nheader ? out_header : NULL;
+    fr.nsegs = body_len ? framer_pend_slice(f, body_from, body_len, out_body,
                                             TCPSIFT_FRAMER_MAX_VIEWS + 1)
                         : 0;
-    fr.segs = fr.nsegs ? f->out_body : NULL;
+    fr.segs = fr.nsegs ? out_body : NULL;
     fr.data_len = 0;
     for (size_t i = 0; i < fr.nsegs; i++)
         fr.data_len += fr.segs[i].len;
@@ -355,4 +359,9 @@ uint64_t tcpsift_framer_offset(const tcpsift_framer *f)
 int tcpsift_framer_stopped(const tcpsift_framer *f)
 {
     return f->stopped;
+}
+
+uint64_t tcpsift_framer_copied_bytes(const tcpsift_framer *f)
+{
+    return f->copied_bytes;
 }

@@ -189,7 +189,10 @@ static direction_stream *stream_get(struct tcpsift_tracker *t, conn *c, int from
     ds->from = (uint8_t)from;
     if (t->cfg.reassemble && c->proto == 6) {
         tcpsift_reasm_callbacks cb = {stream_on_data, stream_on_gap, stream_on_event, ds};
-        if (tcpsift_reasm_init(&ds->reasm, &t->cfg.reasm, &cb, &t->alloc, &t->budget) == TCPSIFT_OK)
+        tcpsift_reasm_config rc = t->cfg.reasm;
+        /* Packet buffers that outlive the tracker's use of them: retain views, not copies. */
+        if (t->cfg.buffers_stable) rc.stable_buffers = 1;
+        if (tcpsift_reasm_init(&ds->reasm, &rc, &cb, &t->alloc, &t->budget) == TCPSIFT_OK)
             ds->has_reasm = 1;
     }
     if (t->cfg.framing && c->proto == 6) {
@@ -213,9 +216,13 @@ static void stream_release(struct tcpsift_tracker *t, conn *c, int from)
         e->stream_bytes = st->delivered_bytes;
         e->gap_bytes = st->gap_bytes;
         if (st->memory_peak > t->stats.reasm_buffered_peak) t->stats.reasm_buffered_peak = t->budget.peak;
+        t->stats.stream_copied_bytes += st->bytes_copied;
         tcpsift_reasm_free(&ds->reasm);
     }
-    if (ds->has_framer) tcpsift_framer_destroy(&ds->framer);
+    if (ds->has_framer) {
+        t->stats.stream_copied_bytes += tcpsift_framer_copied_bytes(&ds->framer);
+        tcpsift_framer_destroy(&ds->framer);
+    }
     t->alloc.free(t->alloc.ctx, ds, sizeof *ds);
     e->stream = NULL;
 }

@@ -228,9 +228,7 @@ typedef struct tcpsift_framer {
     size_t tail_len, tail_cap, tail_limit;
     tcpsift_bytes views[TCPSIFT_FRAMER_MAX_VIEWS];
     size_t nviews;
-    /* delivery scratch */
-    tcpsift_bytes out_header[TCPSIFT_FRAMER_MAX_VIEWS + 1];
-    tcpsift_bytes out_body[TCPSIFT_FRAMER_MAX_VIEWS + 1];
+    uint64_t copied_bytes; /* bytes copied into the tail buffer */
 } tcpsift_framer;
 
 /* Initialise f for one direction. cfg is copied (validated again: an invalid
@@ -268,6 +266,9 @@ tcpsift_error tcpsift_framer_finish(tcpsift_framer *f, tcpsift_frame_cb cb, void
 uint64_t tcpsift_framer_offset(const tcpsift_framer *f);
 /* 1 when this direction stopped (desync/bad_length on a length framer, no memory). */
 int tcpsift_framer_stopped(const tcpsift_framer *f);
+/* Bytes copied into the tail buffer so far: 0 in STABLE mode while every frame needs at most
+ * TCPSIFT_FRAMER_MAX_VIEWS views and no chunk was fed transient. */
+uint64_t tcpsift_framer_copied_bytes(const tcpsift_framer *f);
 
 #ifdef __cplusplus
 }

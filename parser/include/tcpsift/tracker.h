@@ -132,7 +132,10 @@ typedef struct tcpsift_tracker_config {
     uint64_t reasm_global_cap; /* bytes buffered across all connections, 0 = none */
     int framing;               /* cut streams (and UDP datagrams) into frames */
     tcpsift_framer_config framer;
-    int buffers_stable;        /* packet buffers stay valid until the end (mapped file) */
+    /* Packet buffers (and the payload views in them) stay valid and unchanged until
+     * tcpsift_tracker_destroy() (a mapped file, a capture read whole): frames spanning segments
+     * are then views, and reassembly retains views instead of copying delivered bytes. */
+    int buffers_stable;
     const tcpsift_allocator *allocator; /* NULL: malloc/free */
     tcpsift_tracker_callbacks cb;
 } tcpsift_tracker_config;
@@ -148,6 +151,11 @@ typedef struct tcpsift_tracker_stats {
     uint64_t evicted, timed_out;
     uint64_t memcap_hits;      /* flow table pool full + reassembly caps */
     uint64_t reasm_buffered_peak; /* bytes buffered at peak, all connections */
+    /* bytes the reassemblers and framers copied (held out-of-order or unacked data, retention
+     * copies, framer tails), counted when a direction's stream is released; with
+     * buffers_stable an in-order stream whose frames need at most TCPSIFT_FRAMER_MAX_VIEWS
+     * views adds 0 */
+    uint64_t stream_copied_bytes;
     uint64_t errors[TCPSIFT_ERROR_COUNT_]; /* decode errors by code */
     uint64_t events[TCPSIFT_ANOMALY_COUNT]; /* anomalies over all connections */
 } tcpsift_tracker_stats;
