@@ -302,6 +302,42 @@ static void test_refused_fragment_keeps_datagram(void **state)
     tcpsift_defrag_destroy(df);
 }
 
+/* Every memory cap from 0 to 3 KiB: the first fragment of a datagram either fits (buffer and
+ * piece lists) or is refused with no_memory leaving nothing held; the cap is never exceeded. */
+static void test_every_small_memory_cap(void **state)
+{
+    (void)state;
+    fill_data();
+    int refused = 0, stored = 0;
+    for (uint64_t cap = 0; cap <= 3072; cap += 8) {
+        tcpsift_defrag_config cfg;
+        tcpsift_defrag_config_init(&cfg);
+        cfg.memory_cap = cap;
+        tcpsift_defrag *df = NULL;
+        assert_int_equal(tcpsift_defrag_create(&cfg, &df), TCPSIFT_OK);
+        struct pb p;
+        static uint8_t out[OUT_MAX];
+        size_t out_len;
+        frag4(&p, 1, 0, 1, data, 48);
+        tcpsift_error rc = feed(df, &p, out, &out_len);
+        const tcpsift_defrag_stats *s = tcpsift_defrag_get_stats(df);
+        assert_true(s->memory_peak <= cap);
+        if (rc == TCPSIFT_OK) {
+            stored++;
+            assert_int_equal(s->in_progress, 1);
+            assert_true(s->memory > 0);
+        } else {
+            refused++;
+            assert_int_equal(rc, TCPSIFT_E_NO_MEMORY);
+            assert_int_equal(refused, cap / 8 + 1); /* refusals come first, then only fits */
+            assert_int_equal(s->in_progress, 0);
+            assert_int_equal(s->memory, 0);
+        }
+        tcpsift_defrag_destroy(df);
+    }
+    assert_true(refused > 0 && stored > 0);
+}
+
 /* IPv4 datagrams are keyed by source and destination too (RFC 791 §3.2): the same id from two
  * hosts, or to two hosts, is three datagrams. */
 static void test_same_id_other_hosts(void **state)
@@ -485,13 +521,18 @@ static void test_unknown_bytes_are_truncated(void **state)
     pkt = good;
     pkt.l4_length = SIZE_MAX - pkt.l4_offset + 1; /* end wraps to 0 */
     assert_int_equal(feed_pkt(df, &pkt, out, &out_len), TCPSIFT_E_FRAG_TRUNCATED);
+    /* Cut by the snap length (caplen < wirelen): the IP header is intact, the bytes are not. */
+    tcpsift_packet cut;
+    tcpsift_packet_decode(&cut, TCPSIFT_LINK_ETHERNET, p.b, p.len - 1, p.len);
+    assert_true(cut.layers & TCPSIFT_LAYER_FRAGMENT);
+    assert_int_equal(feed_pkt(df, &cut, out, &out_len), TCPSIFT_E_FRAG_TRUNCATED);
     pkt = good;
     pkt.frame = NULL;
     assert_int_equal(feed_pkt(df, &pkt, out, &out_len), TCPSIFT_E_INVALID_ARGUMENT);
     const tcpsift_defrag_stats *s = tcpsift_defrag_get_stats(df);
-    assert_int_equal(s->errors[TCPSIFT_E_FRAG_TRUNCATED], 10);
+    assert_int_equal(s->errors[TCPSIFT_E_FRAG_TRUNCATED], 11);
     assert_int_equal(s->errors[TCPSIFT_E_INVALID_ARGUMENT], 1);
-    assert_int_equal(s->fragments, 12);
+    assert_int_equal(s->fragments, 13);
     assert_int_equal(s->in_progress, 1);
     tcpsift_defrag_destroy(df);
 }
@@ -504,6 +545,7 @@ int main(void)
         cmocka_unit_test(test_feed_allocation_failures),
         cmocka_unit_test(test_buffer_growth_and_ceiling),
         cmocka_unit_test(test_refused_fragment_keeps_datagram),
+        cmocka_unit_test(test_every_small_memory_cap),
         cmocka_unit_test(test_same_id_other_hosts),
         cmocka_unit_test(test_ipv6_ah_before_fragment_header),
         cmocka_unit_test(test_ipv6_unfragmentable_part_too_long),

@@ -1,0 +1,218 @@
+/* Tracker paths no other unit test reaches (found by fuzz/coverage.sh; the CLI's conformance
+ * capture udp-datagrams.pcap covers them end to end, these check them at the API): UDP flows
+ * with framing on (each datagram is one WHOLE frame, contract `udp`; a datagram cut by the
+ * snap length is TRUNCATED with the bytes present), off, or on without a frame callback; and
+ * the checksum-policy and connection-end names. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "support_packets.h"
+#include "tcpsift/decode.h"
+#include "tcpsift/tracker.h"
+
+#define MAX_FRAMES 8
+
+struct seen {
+    unsigned frames, ends;
+    struct {
+        uint64_t conn;
+        uint8_t proto;
+        tcpsift_direction dir;
+        tcpsift_frame_part part;
+        tcpsift_frame_error error;
+        uint64_t offset, len, data_len;
+        size_t nsegs;
+        uint8_t body[32];
+    } f[MAX_FRAMES];
+    tcpsift_conn_info end;
+    uint8_t client_addr[4];
+};
+
+static void on_frame(void *ctx, uint64_t conn_id, uint8_t proto, tcpsift_direction dir,
+                     const tcpsift_frame *frame)
+{
+    struct seen *s = ctx;
+    assert_true(s->frames < MAX_FRAMES);
+    unsigned i = s->frames++;
+    s->f[i].conn = conn_id;
+    s->f[i].proto = proto;
+    s->f[i].dir = dir;
+    s->f[i].part = frame->part;
+    s->f[i].error = frame->error;
+    s->f[i].offset = frame->offset;
+    s->f[i].len = frame->len;
+    s->f[i].data_len = frame->data_len;
+    s->f[i].nsegs = frame->nsegs;
+    assert_true(frame->data_len <= sizeof s->f[i].body);
+    assert_int_equal(tcpsift_frame_copy_body(frame, s->f[i].body, sizeof s->f[i].body),
+                     frame->data_len);
+}
+
+static void on_end(void *ctx, const tcpsift_conn_info *c)
+{
+    struct seen *s = ctx;
+    s->ends++;
+    s->end = *c;
+    memcpy(s->client_addr, c->client_addr, 4);
+    s->end.client_addr = s->end.server_addr = NULL; /* valid only during the callback */
+    s->end.conn_state = s->end.history = NULL;
+    s->end.events = NULL;
+}
+
+static const uint8_t CLIENT[4] = {10, 0, 0, 1}, SERVER[4] = {10, 0, 0, 2};
+
+/* Ethernet / IPv4 / UDP between CLIENT:5353 and SERVER:53. */
+static void udp_frame(struct pb *p, int to_server, const char *payload)
+{
+    uint8_t udp[128];
+    size_t n = strlen(payload);
+    size_t u = udp_datagram(udp, sizeof udp, to_server ? 5353 : 53, to_server ? 53 : 5353,
+                            (const uint8_t *)payload, n, -1);
+    struct ip4_spec ip = ip4_default(17);
+    memcpy(ip.src, to_server ? CLIENT : SERVER, 4);
+    memcpy(ip.dst, to_server ? SERVER : CLIENT, 4);
+    pb_init(p);
+    pb_ethernet(p, 0x0800);
+    pb_ipv4(p, &ip, udp, u);
+}
+
+/* Feeds: client "abc", server "hello", client "0123456789" captured 4 bytes short, client "". */
+static tcpsift_tracker *run(int framing, int with_frame_cb, struct seen *s)
+{
+    tcpsift_tracker_config cfg;
+    tcpsift_tracker_config_init(&cfg);
+    for (int i = 0; i < 16; i++) cfg.hash_key[i] = (uint8_t)(0x30 + i);
+    cfg.framing = framing;
+    char why[100];
+    assert_int_equal(tcpsift_framer_spec_parse("line", &cfg.framer, why, sizeof why), TCPSIFT_OK);
+    cfg.cb.on_frame = with_frame_cb ? on_frame : NULL;
+    cfg.cb.on_conn_end = on_end;
+    cfg.cb.ctx = s;
+    tcpsift_tracker *t = NULL;
+    assert_int_equal(tcpsift_tracker_create(&cfg, &t), TCPSIFT_OK);
+    static const struct {
+        int to_server;
+        const char *payload;
+        size_t cut;
+    } feed[] = {{1, "abc", 0}, {0, "hello", 0}, {1, "0123456789", 4}, {1, "", 0}};
+    for (size_t i = 0; i < sizeof feed / sizeof feed[0]; i++) {
+        struct pb p;
+        udp_frame(&p, feed[i].to_server, feed[i].payload);
+        tcpsift_packet pkt;
+        tcpsift_packet_decode(&pkt, TCPSIFT_LINK_ETHERNET, p.b, p.len - feed[i].cut, p.len);
+        assert_true(pkt.layers & TCPSIFT_LAYER_UDP);
+        assert_int_equal(pkt.payload_len, strlen(feed[i].payload));
+        assert_int_equal(tcpsift_tracker_packet(t, &pkt, (int64_t)(i + 1) * 1000), TCPSIFT_OK);
+    }
+    tcpsift_tracker_finish(t);
+    return t;
+}
+
+static void expect_flow(const struct seen *s, const tcpsift_tracker *t)
+{
+    assert_int_equal(s->ends, 1);
+    assert_int_equal(s->end.proto, 17);
+    assert_int_equal(s->end.id, 0);
+    assert_memory_equal(s->client_addr, CLIENT, 4);
+    assert_int_equal(s->end.client_port, 5353);
+    assert_int_equal(s->end.server_port, 53);
+    assert_int_equal(s->end.client.pkts, 3);
+    assert_int_equal(s->end.client.bytes, 13);
+    assert_int_equal(s->end.server.pkts, 1);
+    assert_int_equal(s->end.server.bytes, 5);
+    assert_int_equal(s->end.end, TCPSIFT_END_OPEN);
+    assert_int_equal(s->end.first_ns, 1000);
+    assert_int_equal(s->end.last_ns, 4000);
+    const tcpsift_tracker_stats *st = tcpsift_tracker_get_stats(t);
+    assert_int_equal(st->udp_packets, 4);
+    assert_int_equal(st->udp_flows, 1);
+    assert_int_equal(st->tcp_packets, 0);
+}
+
+static void test_udp_datagrams_are_frames(void **state)
+{
+    (void)state;
+    struct seen s;
+    memset(&s, 0, sizeof s);
+    tcpsift_tracker *t = run(1, 1, &s);
+    assert_int_equal(s.frames, 4);
+    /* Offsets count each direction's datagram bytes (declared lengths). */
+    static const struct {
+        tcpsift_direction dir;
+        tcpsift_frame_error error;
+        uint64_t offset, len, data_len;
+        const char *body;
+    } want[4] = {
+        {TCPSIFT_C2S, TCPSIFT_FRAME_OK, 0, 3, 3, "abc"},
+        {TCPSIFT_S2C, TCPSIFT_FRAME_OK, 0, 5, 5, "hello"},
+        {TCPSIFT_C2S, TCPSIFT_FRAME_TRUNCATED, 3, 10, 6, "012345"},
+        {TCPSIFT_C2S, TCPSIFT_FRAME_OK, 13, 0, 0, ""},
+    };
+    for (unsigned i = 0; i < 4; i++) {
+        assert_int_equal(s.f[i].conn, 0);
+        assert_int_equal(s.f[i].proto, 17);
+        assert_int_equal(s.f[i].part, TCPSIFT_FRAME_WHOLE);
+        assert_int_equal(s.f[i].dir, want[i].dir);
+        assert_int_equal(s.f[i].error, want[i].error);
+        assert_int_equal(s.f[i].offset, want[i].offset);
+        assert_int_equal(s.f[i].len, want[i].len);
+        assert_int_equal(s.f[i].data_len, want[i].data_len);
+        assert_int_equal(s.f[i].nsegs, want[i].data_len ? 1 : 0);
+        assert_memory_equal(s.f[i].body, want[i].body, want[i].data_len);
+    }
+    expect_flow(&s, t);
+    tcpsift_tracker_destroy(t);
+}
+
+/* Framing off, or on without an on_frame callback: no frames, the same flow report. */
+static void test_udp_without_frames(void **state)
+{
+    (void)state;
+    for (int framing = 0; framing <= 1; framing++) {
+        struct seen s;
+        memset(&s, 0, sizeof s);
+        tcpsift_tracker *t = run(framing, framing ? 0 : 1, &s);
+        assert_int_equal(s.frames, 0);
+        expect_flow(&s, t);
+        tcpsift_tracker_destroy(t);
+    }
+}
+
+static void test_policy_and_end_names(void **state)
+{
+    (void)state;
+    assert_string_equal(tcpsift_checksum_policy_name(TCPSIFT_CHECKSUM_AUTO), "auto");
+    assert_string_equal(tcpsift_checksum_policy_name(TCPSIFT_CHECKSUM_VERIFY), "verify");
+    assert_string_equal(tcpsift_checksum_policy_name(TCPSIFT_CHECKSUM_OFF), "off");
+    assert_string_equal(tcpsift_checksum_policy_name((tcpsift_checksum_policy)3), "unknown");
+    tcpsift_checksum_policy p = TCPSIFT_CHECKSUM_AUTO;
+    assert_int_equal(tcpsift_checksum_policy_parse("off", &p), TCPSIFT_OK);
+    assert_int_equal(p, TCPSIFT_CHECKSUM_OFF);
+    assert_int_equal(tcpsift_checksum_policy_parse("verify", &p), TCPSIFT_OK);
+    assert_int_equal(p, TCPSIFT_CHECKSUM_VERIFY);
+    assert_int_equal(tcpsift_checksum_policy_parse("auto", &p), TCPSIFT_OK);
+    assert_int_equal(p, TCPSIFT_CHECKSUM_AUTO);
+    p = TCPSIFT_CHECKSUM_OFF;
+    assert_int_equal(tcpsift_checksum_policy_parse("Verify", &p), TCPSIFT_E_INVALID_ARGUMENT);
+    assert_int_equal(tcpsift_checksum_policy_parse("", &p), TCPSIFT_E_INVALID_ARGUMENT);
+    assert_int_equal(tcpsift_checksum_policy_parse(NULL, &p), TCPSIFT_E_INVALID_ARGUMENT);
+    assert_int_equal(p, TCPSIFT_CHECKSUM_OFF); /* untouched on error */
+    assert_string_equal(tcpsift_conn_end_name(TCPSIFT_END_SYN_UNANSWERED), "syn_unanswered");
+    assert_string_equal(tcpsift_conn_end_name((tcpsift_conn_end)(TCPSIFT_END_SYN_UNANSWERED + 1)),
+                        "unknown");
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_udp_datagrams_are_frames),
+        cmocka_unit_test(test_udp_without_frames),
+        cmocka_unit_test(test_policy_and_end_names),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
