@@ -1,8 +1,9 @@
 /* Tracker paths no other unit test reaches (found by fuzz/coverage.sh; the CLI's conformance
- * capture udp-datagrams.pcap covers them end to end, these check them at the API): UDP flows
- * with framing on (each datagram is one WHOLE frame, contract `udp`; a datagram cut by the
- * snap length is TRUNCATED with the bytes present), off, or on without a frame callback; and
- * the checksum-policy and connection-end names. */
+ * capture udp-datagrams.pcap covers the UDP ones end to end, these check them at the API):
+ * UDP flows with framing on (each datagram is one WHOLE frame, contract `udp`; a datagram cut
+ * by the snap length is TRUNCATED with the bytes present), off, or on without a frame
+ * callback; packets that are neither TCP nor UDP, fragments and unusable L4 headers counted;
+ * the argument contract of create/packet/finish; checksum-policy and connection-end names. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -207,12 +208,108 @@ static void test_policy_and_end_names(void **state)
                         "unknown");
 }
 
+/* Not TCP/UDP (ICMP), a fragment, and a TCP header cut after its ports: counted, no flow. */
+static void test_other_and_malformed_packets(void **state)
+{
+    (void)state;
+    struct seen s;
+    memset(&s, 0, sizeof s);
+    tcpsift_tracker_config cfg;
+    tcpsift_tracker_config_init(&cfg);
+    cfg.cb.on_conn_end = on_end;
+    cfg.cb.ctx = &s;
+    tcpsift_tracker *t = NULL;
+    assert_int_equal(tcpsift_tracker_create(&cfg, &t), TCPSIFT_OK);
+    static const uint8_t icmp[8] = {8, 0, 0xf7, 0xff, 0, 0, 0, 0}; /* echo request */
+    struct pb p;
+    tcpsift_packet pkt;
+    struct ip4_spec ip = ip4_default(1);
+    pb_init(&p);
+    pb_ethernet(&p, 0x0800);
+    pb_ipv4(&p, &ip, icmp, sizeof icmp);
+    tcpsift_packet_decode(&pkt, TCPSIFT_LINK_ETHERNET, p.b, p.len, p.len);
+    assert_int_equal(tcpsift_tracker_packet(t, &pkt, 1), TCPSIFT_OK);
+
+    uint8_t udp[64];
+    assert_int_equal(udp_datagram(udp, sizeof udp, 1, 2, (const uint8_t *)"0123456789abcdef", 16, -1),
+                     24);
+    ip = ip4_default(17);
+    ip.frag = 0x2000; /* first fragment (MF): 16 of the datagram's 24 bytes */
+    pb_init(&p);
+    pb_ethernet(&p, 0x0800);
+    pb_ipv4(&p, &ip, udp, 16);
+    tcpsift_packet_decode(&pkt, TCPSIFT_LINK_ETHERNET, p.b, p.len, p.len);
+    assert_true(pkt.layers & TCPSIFT_LAYER_FRAGMENT);
+    assert_int_equal(tcpsift_tracker_packet(t, &pkt, 2), TCPSIFT_OK);
+
+    pb_init(&p);
+    pb_ethernet(&p, 0x0800);
+    pb_default_ipv4_tcp(&p);
+    size_t cut = 14 + 20 + 4; /* the ports and nothing more of the TCP header */
+    tcpsift_packet_decode(&pkt, TCPSIFT_LINK_ETHERNET, p.b, cut, p.len);
+    assert_true(pkt.layers & TCPSIFT_LAYER_PORTS);
+    assert_false(pkt.layers & TCPSIFT_LAYER_TCP);
+    assert_int_equal(tcpsift_tracker_packet(t, &pkt, 3), TCPSIFT_OK);
+
+    const tcpsift_tracker_stats *st = tcpsift_tracker_get_stats(t);
+    assert_int_equal(st->packets, 3);
+    assert_int_equal(st->other_packets, 2);
+    assert_int_equal(st->malformed, 1);
+    assert_int_equal(st->errors[pkt.error], 1);
+    assert_int_not_equal(pkt.error, TCPSIFT_OK);
+    assert_int_equal(st->tcp_packets + st->udp_packets, 0);
+    assert_int_equal(st->tcp_connections + st->udp_flows, 0);
+    tcpsift_tracker_finish(t);
+    assert_int_equal(s.ends, 0);
+    tcpsift_tracker_destroy(t);
+}
+
+/* NULL arguments are invalid_argument; after finish() packets are refused and finish() and
+ * advance_time() do nothing (each connection still reported exactly once). */
+static void test_argument_contract(void **state)
+{
+    (void)state;
+    tcpsift_tracker_config cfg;
+    tcpsift_tracker_config_init(&cfg);
+    tcpsift_tracker *t = NULL;
+    assert_int_equal(tcpsift_tracker_create(NULL, &t), TCPSIFT_E_INVALID_ARGUMENT);
+    assert_int_equal(tcpsift_tracker_create(&cfg, NULL), TCPSIFT_E_INVALID_ARGUMENT);
+    assert_null(t);
+    tcpsift_tracker_destroy(NULL);
+    tcpsift_tracker_finish(NULL);
+    tcpsift_tracker_advance_time(NULL, 5);
+    assert_null(tcpsift_tracker_get_stats(NULL));
+
+    struct seen s;
+    memset(&s, 0, sizeof s);
+    cfg.cb.on_conn_end = on_end;
+    cfg.cb.ctx = &s;
+    assert_int_equal(tcpsift_tracker_create(&cfg, &t), TCPSIFT_OK);
+    struct pb p;
+    udp_frame(&p, 1, "abc");
+    tcpsift_packet pkt;
+    tcpsift_packet_decode(&pkt, TCPSIFT_LINK_ETHERNET, p.b, p.len, p.len);
+    assert_int_equal(tcpsift_tracker_packet(NULL, &pkt, 1), TCPSIFT_E_INVALID_ARGUMENT);
+    assert_int_equal(tcpsift_tracker_packet(t, NULL, 1), TCPSIFT_E_INVALID_ARGUMENT);
+    assert_int_equal(tcpsift_tracker_packet(t, &pkt, 1), TCPSIFT_OK);
+    tcpsift_tracker_finish(t);
+    assert_int_equal(s.ends, 1);
+    assert_int_equal(tcpsift_tracker_packet(t, &pkt, 2), TCPSIFT_E_INVALID_ARGUMENT);
+    tcpsift_tracker_finish(t);
+    tcpsift_tracker_advance_time(t, INT64_MAX);
+    assert_int_equal(s.ends, 1);
+    assert_int_equal(tcpsift_tracker_get_stats(t)->packets, 1);
+    tcpsift_tracker_destroy(t);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_udp_datagrams_are_frames),
         cmocka_unit_test(test_udp_without_frames),
         cmocka_unit_test(test_policy_and_end_names),
+        cmocka_unit_test(test_other_and_malformed_packets),
+        cmocka_unit_test(test_argument_contract),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
