@@ -90,6 +90,13 @@ static void test_stable_views_exhausted(void **state)
     assert_int_equal(frames, 0);
     assert_int_equal(calls, 1);
 
+    /* len:8,offset=10: the 17th chunk is byte 6 of the length field. */
+    memset(s, 'h', 10);
+    memset(s + 10, 0, 8);
+    assert_int_equal(first_failure("len:8,offset=10", TCPSIFT_FRAMER_STABLE, s, 18, &frames,
+                                   &calls), nth);
+    assert_int_equal(frames, 0);
+
     /* len:1, a 30-byte body: the 17th chunk is body byte 15. */
     s[0] = 30;
     memset(s + 1, 'b', 30);
