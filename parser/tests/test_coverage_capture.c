@@ -21,7 +21,8 @@ struct ng {
 };
 static void put32(struct ng *w, uint32_t v)
 {
-    for (int i = 0; i < 4; i++) w->b[w->len++] = (uint8_t)(v >> (8 * i));
+    for (int i = 0; i < 4; i++)
+        w->b[w->len++] = (uint8_t)(v >> (8 * i));
 }
 /* A block of `type` whose body is `body_len` bytes (a multiple of 4) from `body`. */
 static void block(struct ng *w, uint32_t type, const void *body, size_t body_len)
@@ -35,8 +36,9 @@ static void block(struct ng *w, uint32_t type, const void *body, size_t body_len
 }
 static void shb(struct ng *w)
 {
-    uint8_t body[16] = {0x4D, 0x3C, 0x2B, 0x1A, 1, 0, 0, 0, 0xff, 0xff, 0xff, 0xff,
-                        0xff, 0xff, 0xff, 0xff}; /* byte-order magic, 1.0, length unknown */
+    uint8_t body[16] = {
+        0x4D, 0x3C, 0x2B, 0x1A, 1,    0,    0,    0,
+        0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff}; /* byte-order magic, 1.0, length unknown */
     block(w, 0x0A0D0D0A, body, sizeof body);
 }
 static void idb(struct ng *w, uint16_t linktype)
@@ -56,7 +58,8 @@ static void epb(struct ng *w, uint32_t iface, const uint8_t *data, uint32_t len)
     put32(w, len);
     memcpy(w->b + w->len, data, len);
     w->len += len;
-    while (w->len % 4) w->b[w->len++] = 0;
+    while (w->len % 4)
+        w->b[w->len++] = 0;
     put32(w, (uint32_t)(w->len - start + 4));
     memcpy(w->b + start + 4, w->b + w->len - 4, 4);
 }
@@ -146,10 +149,10 @@ static void test_short_interface_blocks(void **state)
     (void)state;
     struct ng w = {.len = 0};
     shb(&w);
-    block(&w, 1, NULL, 0);                           /* interface 0: no fields */
+    block(&w, 1, NULL, 0); /* interface 0: no fields */
     uint8_t four[4] = {1, 0, 0, 0};
-    block(&w, 1, four, 4);                           /* interface 1: no snap length */
-    idb(&w, 101);                                    /* interface 2: raw IP */
+    block(&w, 1, four, 4); /* interface 1: no snap length */
+    idb(&w, 101);          /* interface 2: raw IP */
     epb(&w, 0, FRAME, sizeof FRAME);
     epb(&w, 1, FRAME, sizeof FRAME);
     epb(&w, 2, FRAME, sizeof FRAME);
@@ -183,8 +186,8 @@ static void test_short_obsolete_packet_block(void **state)
     idb(&w, 1);
     block(&w, 2, NULL, 0);
     uint8_t pb[28] = {0};
-    pb[8] = 7;               /* timestamp low word */
-    pb[12] = pb[16] = 6;     /* captured and original length */
+    pb[8] = 7;                 /* timestamp low word */
+    pb[12] = pb[16] = 6;       /* captured and original length */
     memcpy(pb + 20, FRAME, 6); /* data, padded to 8 */
     block(&w, 2, pb, sizeof pb);
     tcpsift_capture_reader r;

@@ -26,7 +26,8 @@ static uint8_t data[SEGMENT];
 static void fill_data(void)
 {
     uint8_t payload[SEGMENT - 8];
-    for (size_t i = 0; i < sizeof payload; i++) payload[i] = (uint8_t)(i * 11 + 5);
+    for (size_t i = 0; i < sizeof payload; i++)
+        payload[i] = (uint8_t)(i * 11 + 5);
     assert_int_equal(udp_datagram(data, sizeof data, 5353, 53, payload, sizeof payload, -1),
                      SEGMENT);
 }
@@ -46,8 +47,7 @@ static void frag4_hosts(struct pb *p, const uint8_t src[4], const uint8_t dst[4]
     pb_ipv4(p, &ip, bytes, len);
 }
 
-static void frag4(struct pb *p, uint16_t id, size_t off, int more, const uint8_t *bytes,
-                  size_t len)
+static void frag4(struct pb *p, uint16_t id, size_t off, int more, const uint8_t *bytes, size_t len)
 {
     frag4_hosts(p, TEST_V4_SRC, TEST_V4_DST, id, off, more, bytes, len);
 }
@@ -220,7 +220,8 @@ static void test_buffer_growth_and_ceiling(void **state)
 {
     (void)state;
     static uint8_t big[4096];
-    for (size_t i = 0; i < sizeof big; i++) big[i] = (uint8_t)(i ^ (i >> 8));
+    for (size_t i = 0; i < sizeof big; i++)
+        big[i] = (uint8_t)(i ^ (i >> 8));
     tcpsift_defrag_config cfg;
     tcpsift_defrag_config_init(&cfg);
     struct flaky f = {0, 0, 0, SIZE_MAX, 0};
@@ -393,8 +394,8 @@ static void test_ipv6_ah_before_fragment_header(void **state)
     frag6_after(&p, 51, ah, ah_len, 0x1234567, 0, 1, data, 64);
     assert_int_equal(feed(df, &p, out, &out_len), TCPSIFT_OK);
     assert_int_equal(out_len, 40 + ah_len + SEGMENT);
-    assert_int_equal(out[6], 51);                       /* fixed header still names the AH */
-    assert_int_equal(out[40], 17);                      /* AH now names UDP: no fragment header */
+    assert_int_equal(out[6], 51);  /* fixed header still names the AH */
+    assert_int_equal(out[40], 17); /* AH now names UDP: no fragment header */
     assert_memory_equal(out + 40 + 4, ah + 4, ah_len - 4);
     assert_int_equal((size_t)out[4] << 8 | out[5], ah_len + SEGMENT); /* payload length */
     assert_memory_equal(out + 40 + ah_len, data, SEGMENT);
@@ -489,10 +490,10 @@ static void test_unknown_bytes_are_truncated(void **state)
     (void)state;
     fill_data();
     static const tcpsift_error ip_errors[] = {
-        TCPSIFT_E_TRUNCATED_IP_HEADER,        TCPSIFT_E_BAD_IP_VERSION,
-        TCPSIFT_E_BAD_IP_HEADER_LENGTH,       TCPSIFT_E_BAD_IP_TOTAL_LENGTH,
-        TCPSIFT_E_BAD_IPV6_PAYLOAD_LENGTH,    TCPSIFT_E_TRUNCATED_IPV6_EXT_HEADER,
-        TCPSIFT_E_BAD_IPV6_EXT_HEADER,        TCPSIFT_E_IPV6_EXT_CHAIN_TOO_LONG,
+        TCPSIFT_E_TRUNCATED_IP_HEADER,     TCPSIFT_E_BAD_IP_VERSION,
+        TCPSIFT_E_BAD_IP_HEADER_LENGTH,    TCPSIFT_E_BAD_IP_TOTAL_LENGTH,
+        TCPSIFT_E_BAD_IPV6_PAYLOAD_LENGTH, TCPSIFT_E_TRUNCATED_IPV6_EXT_HEADER,
+        TCPSIFT_E_BAD_IPV6_EXT_HEADER,     TCPSIFT_E_IPV6_EXT_CHAIN_TOO_LONG,
     };
     tcpsift_defrag_config cfg;
     tcpsift_defrag_config_init(&cfg);

@@ -53,7 +53,8 @@ static size_t first_failure(const char *spec, tcpsift_framer_mode mode, const ui
     assert_int_equal(tcpsift_framer_init(&f, &cfg, mode, &a), TCPSIFT_OK);
     static uint8_t spaced[2 * 512];
     assert_true(len <= 512);
-    for (size_t i = 0; i < len; i++) spaced[2 * i] = stream[i];
+    for (size_t i = 0; i < len; i++)
+        spaced[2 * i] = stream[i];
     *frames = 0;
     size_t failed = len;
     for (size_t i = 0; i < len; i++) {
@@ -85,16 +86,16 @@ static void test_stable_views_exhausted(void **state)
     memset(s, 'h', 20);
     s[20] = 3;
     memcpy(s + 21, "abc", 3);
-    assert_int_equal(first_failure("len:1,offset=20", TCPSIFT_FRAMER_STABLE, s, 24, &frames,
-                                   &calls), nth);
+    assert_int_equal(
+        first_failure("len:1,offset=20", TCPSIFT_FRAMER_STABLE, s, 24, &frames, &calls), nth);
     assert_int_equal(frames, 0);
     assert_int_equal(calls, 1);
 
     /* len:8,offset=10: the 17th chunk is byte 6 of the length field. */
     memset(s, 'h', 10);
     memset(s + 10, 0, 8);
-    assert_int_equal(first_failure("len:8,offset=10", TCPSIFT_FRAMER_STABLE, s, 18, &frames,
-                                   &calls), nth);
+    assert_int_equal(
+        first_failure("len:8,offset=10", TCPSIFT_FRAMER_STABLE, s, 18, &frames, &calls), nth);
     assert_int_equal(frames, 0);
 
     /* len:1, a 30-byte body: the 17th chunk is body byte 15. */
@@ -106,8 +107,7 @@ static void test_stable_views_exhausted(void **state)
     /* delim:00 and line: 20 content bytes before the delimiter. */
     memset(s, 'c', 20);
     s[20] = 0;
-    assert_int_equal(first_failure("delim:00", TCPSIFT_FRAMER_STABLE, s, 21, &frames, &calls),
-                     nth);
+    assert_int_equal(first_failure("delim:00", TCPSIFT_FRAMER_STABLE, s, 21, &frames, &calls), nth);
     s[20] = '\n';
     assert_int_equal(first_failure("line", TCPSIFT_FRAMER_STABLE, s, 21, &frames, &calls), nth);
     assert_int_equal(frames, 0);
@@ -118,8 +118,8 @@ static void test_stable_views_exhausted(void **state)
     s[0] = (uint8_t)jl;
     memcpy(s + 1, json, jl);
     memcpy(s + 1 + jl, "ok", 2);
-    assert_int_equal(first_failure("json-header:1", TCPSIFT_FRAMER_STABLE, s, 1 + jl + 2, &frames,
-                                   &calls), nth);
+    assert_int_equal(
+        first_failure("json-header:1", TCPSIFT_FRAMER_STABLE, s, 1 + jl + 2, &frames, &calls), nth);
     assert_int_equal(frames, 0);
 
     /* json-header:1, a short header and a 30-byte body: the header frame is delivered (its
@@ -129,8 +129,9 @@ static void test_stable_views_exhausted(void **state)
     s[0] = (uint8_t)jl;
     memcpy(s + 1, json, jl);
     memset(s + 1 + jl, 'B', 30);
-    assert_int_equal(first_failure("json-header:1", TCPSIFT_FRAMER_STABLE, s, 1 + jl + 30,
-                                   &frames, &calls), 1 + jl + nth);
+    assert_int_equal(
+        first_failure("json-header:1", TCPSIFT_FRAMER_STABLE, s, 1 + jl + 30, &frames, &calls),
+        1 + jl + nth);
     assert_int_equal(frames, 1);
 
     /* Frames shorter than the view limit never need the tail: no allocation at all. */
@@ -150,8 +151,8 @@ static void test_copy_tail_unfinished_frame(void **state)
     static const uint8_t s[] = {2, 'a', 'b', 3, 'c', 'd', 'e'};
     unsigned frames, calls;
     /* Byte 0 alone is an unfinished length field: copied, so the first feed fails. */
-    assert_int_equal(first_failure("len:1", TCPSIFT_FRAMER_COPY_TAIL, s, sizeof s, &frames,
-                                   &calls), 0);
+    assert_int_equal(first_failure("len:1", TCPSIFT_FRAMER_COPY_TAIL, s, sizeof s, &frames, &calls),
+                     0);
     assert_int_equal(frames, 0);
     assert_int_equal(calls, 1);
 }

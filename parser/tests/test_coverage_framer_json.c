@@ -38,9 +38,11 @@ static size_t message(uint8_t *out, size_t cap, int nested, size_t *json_len)
 {
     char json[512];
     size_t n = (size_t)snprintf(json, sizeof json, "{\"size\":7,\"a\":");
-    for (int i = 0; i < nested; i++) n += (size_t)snprintf(json + n, sizeof json - n, "{\"a\":");
+    for (int i = 0; i < nested; i++)
+        n += (size_t)snprintf(json + n, sizeof json - n, "{\"a\":");
     json[n++] = '0';
-    for (int i = 0; i < nested; i++) json[n++] = '}';
+    for (int i = 0; i < nested; i++)
+        json[n++] = '}';
     json[n++] = '}';
     assert_true(2 + n + 7 <= cap);
     out[0] = (uint8_t)(n >> 8);

@@ -131,16 +131,16 @@ static void test_spec_reasons(void **state)
     static const struct {
         const char *spec, *why;
     } cases[] = {
-        {"len:9", "width must be 1, 2, 3, 4, 8 or varint"},  /* digit above the limit */
+        {"len:9", "width must be 1, 2, 3, 4, 8 or varint"},    /* digit above the limit */
         {"len:4,max=-1", "max must be an integer in 1..2^62"}, /* sign is not a digit */
         {"len:4,offset=x", "offset must be an integer >= 0"},
         {"len:4,adjust=1,adjust=1", "adjust given twice"},
         {"len:4,adjust=", "adjust must be an integer, |adjust| <= 2^62"},
         {"len:4,adjust=+", "adjust must be an integer, |adjust| <= 2^62"},
-        {"delim:0z", "delim HEX has a non-hex digit"},  /* bad low digit */
-        {"delim:+a", "delim HEX has a non-hex digit"},  /* below '0' */
-        {"delim:0:", "delim HEX has a non-hex digit"},  /* between '9' and 'A' */
-        {"delim:0G", "delim HEX has a non-hex digit"},  /* past 'F' */
+        {"delim:0z", "delim HEX has a non-hex digit"}, /* bad low digit */
+        {"delim:+a", "delim HEX has a non-hex digit"}, /* below '0' */
+        {"delim:0:", "delim HEX has a non-hex digit"}, /* between '9' and 'A' */
+        {"delim:0G", "delim HEX has a non-hex digit"}, /* past 'F' */
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         tcpsift_framer_config c;

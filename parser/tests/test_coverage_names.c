@@ -1,6 +1,7 @@
 /* Name and lookup functions at and past the ends of their ranges (paths the other tests and the
  * corpora leave out, found by fuzz/coverage.sh): encapsulation and link-type names, error names
- * and texts, the state table's out-of-range lookups, and the run-time version string. */
+ * and texts, the state table's out-of-range lookups, frame and reassembly names, and the
+ * run-time version string. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -13,6 +14,8 @@
 #include "tcpsift/anomaly.h"
 #include "tcpsift/decode.h"
 #include "tcpsift/error.h"
+#include "tcpsift/framer.h"
+#include "tcpsift/reassembly.h"
 #include "tcpsift/state.h"
 #include "tcpsift/tcpsift.h"
 #include "tcpsift/version.h"
@@ -88,6 +91,54 @@ static void test_state_lookups_out_of_range(void **state)
     assert_string_equal(tcpsift_state_cell_kind_name(TCPSIFT_CELL_IMPOSSIBLE), "impossible");
 }
 
+/* Frame error and part names are the contract's (contract/cli.md, `frames`). */
+static void test_frame_names(void **state)
+{
+    (void)state;
+    assert_string_equal(tcpsift_frame_error_name(TCPSIFT_FRAME_OK), "");
+    assert_string_equal(tcpsift_frame_error_name(TCPSIFT_FRAME_TRUNCATED), "truncated");
+    assert_string_equal(tcpsift_frame_error_name(TCPSIFT_FRAME_DESYNC), "desync");
+    assert_string_equal(tcpsift_frame_error_name(TCPSIFT_FRAME_TOO_LONG), "too_long");
+    assert_string_equal(tcpsift_frame_error_name(TCPSIFT_FRAME_BAD_LENGTH), "bad_length");
+    assert_string_equal(tcpsift_frame_error_name(TCPSIFT_FRAME_INCOMPLETE), "incomplete");
+    assert_string_equal(
+        tcpsift_frame_error_name((tcpsift_frame_error)(TCPSIFT_FRAME_INCOMPLETE + 1)), "unknown");
+    assert_string_equal(tcpsift_frame_part_name(TCPSIFT_FRAME_WHOLE), "whole");
+    assert_string_equal(tcpsift_frame_part_name(TCPSIFT_FRAME_HEADER), "header");
+    assert_string_equal(tcpsift_frame_part_name(TCPSIFT_FRAME_BODY), "body");
+    assert_string_equal(tcpsift_frame_part_name((tcpsift_frame_part)(TCPSIFT_FRAME_BODY + 1)),
+                        "unknown");
+}
+
+/* Reassembly gap reasons and events: the enum suffix in lower case, "unknown" out of range. */
+static void test_reasm_names(void **state)
+{
+    (void)state;
+    assert_string_equal(tcpsift_reasm_gap_reason_name(TCPSIFT_GAP_MEMCAP), "memcap");
+    assert_string_equal(tcpsift_reasm_gap_reason_name(TCPSIFT_GAP_SEGMENT_CAP), "segment_cap");
+    assert_string_equal(tcpsift_reasm_gap_reason_name(TCPSIFT_GAP_ACK_UNSEEN), "ack_unseen");
+    assert_string_equal(tcpsift_reasm_gap_reason_name(TCPSIFT_GAP_FINISH), "finish");
+    assert_string_equal(tcpsift_reasm_gap_reason_name(TCPSIFT_GAP_TRUNCATED), "truncated");
+    assert_string_equal(
+        tcpsift_reasm_gap_reason_name((tcpsift_reasm_gap_reason)(TCPSIFT_GAP_TRUNCATED + 1)),
+        "unknown");
+    assert_string_equal(tcpsift_reasm_event_name(TCPSIFT_REASM_EV_RETRANSMISSION),
+                        "retransmission");
+    assert_string_equal(tcpsift_reasm_event_name(TCPSIFT_REASM_EV_RETRANSMISSION_UNVERIFIED),
+                        "retransmission_unverified");
+    assert_string_equal(tcpsift_reasm_event_name(TCPSIFT_REASM_EV_OVERLAP_MISMATCH),
+                        "overlap_mismatch");
+    assert_string_equal(tcpsift_reasm_event_name(TCPSIFT_REASM_EV_DATA_AFTER_FIN),
+                        "data_after_fin");
+    assert_string_equal(tcpsift_reasm_event_name(TCPSIFT_REASM_EV_MEMCAP_HIT), "memcap_hit");
+    assert_string_equal(tcpsift_reasm_event_name(TCPSIFT_REASM_EV_SEGMENT_CAP_HIT),
+                        "segment_cap_hit");
+    assert_string_equal(tcpsift_reasm_event_name(TCPSIFT_REASM_EV_COUNT_), "unknown");
+    assert_string_equal(
+        tcpsift_reasm_event_name((tcpsift_reasm_event_kind)(TCPSIFT_REASM_EV_COUNT_ + 1)),
+        "unknown");
+}
+
 /* The library reports the version it was built as, which is the header's. */
 static void test_version_matches_header(void **state)
 {
@@ -106,6 +157,8 @@ int main(void)
         cmocka_unit_test(test_ppp_ether_link_name),
         cmocka_unit_test(test_error_names_out_of_range),
         cmocka_unit_test(test_state_lookups_out_of_range),
+        cmocka_unit_test(test_frame_names),
+        cmocka_unit_test(test_reasm_names),
         cmocka_unit_test(test_version_matches_header),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

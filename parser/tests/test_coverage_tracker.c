@@ -87,7 +87,8 @@ static tcpsift_tracker *run(int framing, int with_frame_cb, struct seen *s)
 {
     tcpsift_tracker_config cfg;
     tcpsift_tracker_config_init(&cfg);
-    for (int i = 0; i < 16; i++) cfg.hash_key[i] = (uint8_t)(0x30 + i);
+    for (int i = 0; i < 16; i++)
+        cfg.hash_key[i] = (uint8_t)(0x30 + i);
     cfg.framing = framing;
     char why[100];
     assert_int_equal(tcpsift_framer_spec_parse("line", &cfg.framer, why, sizeof why), TCPSIFT_OK);
@@ -231,8 +232,8 @@ static void test_other_and_malformed_packets(void **state)
     assert_int_equal(tcpsift_tracker_packet(t, &pkt, 1), TCPSIFT_OK);
 
     uint8_t udp[64];
-    assert_int_equal(udp_datagram(udp, sizeof udp, 1, 2, (const uint8_t *)"0123456789abcdef", 16, -1),
-                     24);
+    assert_int_equal(
+        udp_datagram(udp, sizeof udp, 1, 2, (const uint8_t *)"0123456789abcdef", 16, -1), 24);
     ip = ip4_default(17);
     ip.frag = 0x2000; /* first fragment (MF): 16 of the datagram's 24 bytes */
     pb_init(&p);
