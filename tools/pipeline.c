@@ -24,6 +24,28 @@ const char pipeline_options_help[] =
     "                             the peer acknowledges them\n"
     "  --overlap POLICY           first|last|bsd|windows|linux|old_linux|solaris\n"
     "                             (which copy of overlapping bytes wins; acked mode)\n"
+    "  --overlap-for NET/LEN=POLICY\n"
+    "                             the overlap policy of streams towards hosts in\n"
+    "                             NET/LEN (IPv4 or IPv6; repeatable, up to 256; the\n"
+    "                             longest matching prefix wins, --overlap elsewhere),\n"
+    "                             e.g. --overlap-for 10.0.0.0/8=windows\n"
+    "  --urgent inline|oob|gap    the byte an urgent pointer marks (RFC 6093: the\n"
+    "                             pointer is one past it): kept in the stream\n"
+    "                             (default), taken out of band (later offsets count\n"
+    "                             in-band bytes only; urgent_removed), or a 1-byte\n"
+    "                             gap (urgent_skipped)\n"
+    "  --ttl-outliers flag|drop   a segment whose TTL / hop limit is more than\n"
+    "                             --ttl-margin below its sender's first one may\n"
+    "                             expire before the receiver (insertion): counted\n"
+    "                             ttl_below_expected (default flag), or also ignored\n"
+    "  --ttl-margin N             hops of TTL drop tolerated (default 5)\n"
+    "  --span-duplicates USEC     ignore an IP datagram identical to one of the last\n"
+    "                             32 seen within USEC microseconds (a span port's\n"
+    "                             second copy), counted duplicate_frame (default off)\n"
+    "  --release-unacked BYTES    acked mode, peer never seen (one-sided capture):\n"
+    "                             release a direction's held bytes once it holds\n"
+    "                             this many, counted released_unacked (default 65536;\n"
+    "                             0 waits for the caps or the end)\n"
     "  --max-conns N              connection table size (default 65536)\n"
     "  --key-vlan                 the VLAN id is part of the connection key\n"
     "  --key-tunnel               the tunnel id (innermost MPLS label, GRE key or\n"
@@ -68,6 +90,20 @@ static int value_of(int argc, char **argv, int *i, const char **out)
     return 1;
 }
 
+static int number_of(const char *opt, const char *v, unsigned long long max,
+                     unsigned long long *out)
+{
+    char *end;
+    if (*v < '0' || *v > '9') goto bad;
+    unsigned long long n = strtoull(v, &end, 10);
+    if (*end || n > max) goto bad;
+    *out = n;
+    return 1;
+bad:
+    fprintf(stderr, "tcpsift: %s: expected 0..%llu, not '%s'\n", opt, max, v);
+    return 0;
+}
+
 int pipeline_option(pipeline *p, int argc, char **argv, int *i)
 {
     const char *arg = argv[*i], *v;
@@ -97,6 +133,55 @@ int pipeline_option(pipeline *p, int argc, char **argv, int *i)
             fprintf(stderr, "tcpsift: --overlap: unknown policy '%s'\n", v);
             return -1;
         }
+        return 1;
+    }
+    if (strcmp(arg, "--overlap-for") == 0) {
+        if (!value_of(argc, argv, i, &v)) return -1;
+        if (p->n_overlap_for == PIPELINE_MAX_OVERLAP_FOR) {
+            fprintf(stderr, "tcpsift: --overlap-for: at most %d rows\n", PIPELINE_MAX_OVERLAP_FOR);
+            return -1;
+        }
+        if (tcpsift_overlap_prefix_parse(v, &p->overlap_for[p->n_overlap_for]) != TCPSIFT_OK) {
+            fprintf(stderr, "tcpsift: --overlap-for: expected NET/LEN=POLICY, not '%s'\n", v);
+            return -1;
+        }
+        p->n_overlap_for++;
+        p->cfg.overlap_prefixes = p->overlap_for;
+        p->cfg.overlap_prefix_count = p->n_overlap_for;
+        return 1;
+    }
+    if (strcmp(arg, "--urgent") == 0) {
+        if (!value_of(argc, argv, i, &v)) return -1;
+        if (tcpsift_urgent_policy_parse(v, &p->cfg.urgent) != TCPSIFT_OK) {
+            fprintf(stderr, "tcpsift: --urgent: expected inline, oob or gap, not '%s'\n", v);
+            return -1;
+        }
+        return 1;
+    }
+    if (strcmp(arg, "--ttl-outliers") == 0) {
+        if (!value_of(argc, argv, i, &v)) return -1;
+        if (tcpsift_ttl_policy_parse(v, &p->cfg.ttl_policy) != TCPSIFT_OK) {
+            fprintf(stderr, "tcpsift: --ttl-outliers: expected flag or drop, not '%s'\n", v);
+            return -1;
+        }
+        return 1;
+    }
+    if (strcmp(arg, "--ttl-margin") == 0) {
+        unsigned long long n;
+        if (!value_of(argc, argv, i, &v) || !number_of(arg, v, 255, &n)) return -1;
+        p->cfg.ttl_margin = (uint8_t)n;
+        return 1;
+    }
+    if (strcmp(arg, "--span-duplicates") == 0) {
+        unsigned long long n;
+        if (!value_of(argc, argv, i, &v) || !number_of(arg, v, 3600ull * 1000000, &n)) return -1;
+        p->cfg.duplicate_window_ns = n * 1000;
+        return 1;
+    }
+    if (strcmp(arg, "--release-unacked") == 0) {
+        unsigned long long n;
+        if (!value_of(argc, argv, i, &v) || !number_of(arg, v, 1ull << 40, &n)) return -1;
+        p->cfg.one_sided_release_bytes = n;
         return 1;
     }
     if (strcmp(arg, "--max-conns") == 0) {
@@ -246,6 +331,10 @@ static void write_summary(json_writer *w, const tcpsift_tracker_stats *s, const 
     jw_key_u64(w, "memcap_hits", s->memcap_hits);
     jw_key_u64(w, "reassembly_memory_peak", s->reasm_buffered_peak);
     jw_key_u64(w, "skipped_capture_blocks", in->skipped);
+    /* Present only when the policy acted, so default output is unchanged. */
+    if (s->duplicate_frames) jw_key_u64(w, "duplicate_frames", s->duplicate_frames);
+    if (s->released_unacked_bytes)
+        jw_key_u64(w, "released_unacked_bytes", s->released_unacked_bytes);
     jw_key_object_begin(w, "errors");
     for (unsigned e = 1; e < TCPSIFT_ERROR_COUNT_; e++)
         if (s->errors[e]) jw_key_u64(w, tcpsift_error_name((tcpsift_error)e), s->errors[e]);

@@ -12,6 +12,8 @@
 
 typedef struct conn_record conn_record;
 
+#define PIPELINE_MAX_OVERLAP_FOR 256
+
 typedef struct pipeline {
     const char *capture_path;
     tcpsift_tracker_config cfg;
@@ -30,6 +32,9 @@ typedef struct pipeline {
     /* conns --format text: a table instead of JSON Lines */
     int format_text;
     int table_started;
+    /* --overlap-for rows, given to the tracker (which copies them) */
+    tcpsift_overlap_prefix overlap_for[PIPELINE_MAX_OVERLAP_FOR];
+    size_t n_overlap_for;
 } pipeline;
 
 /* Parses the options every pipeline command shares. Returns 1 when argv[*i]

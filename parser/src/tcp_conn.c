@@ -345,6 +345,8 @@ void tcp_conn_segment(struct tcpsift_tracker *t, conn *c, const tcpsift_packet *
 {
     endpoint *s = &c->ep[from], *r = &c->ep[1 - from];
     unsigned f = pkt->tcp_flags;
+    t->cur_pkt = pkt;
+    t->cur_from = from;
     s->pkts++;
     s->bytes += pkt->payload_len;
     if (checksum_bad) {
@@ -354,6 +356,7 @@ void tcp_conn_segment(struct tcpsift_tracker *t, conn *c, const tcpsift_packet *
         t->stats.bad_checksum++;
         return;
     }
+    if (ttl_outlier(t, c, from, pkt)) return; /* policy drop: never reached the receiver */
     if (!(pkt->layers & TCPSIFT_LAYER_TCP_OPTIONS)) conn_count_event(t, c, TCPSIFT_ANOMALY_BAD_OPTION);
     zeek_history_packet(c, from, pkt);
     if (invalid_flags(f)) {

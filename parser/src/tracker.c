@@ -110,9 +110,9 @@ static void deliver_frame(void *ctx, const tcpsift_frame *frame)
         t->cfg.cb.on_frame(t->cfg.cb.ctx, ds->c->id, ds->c->proto, dir_of(ds->from), frame);
 }
 
-static void stream_on_data(void *ctx, uint64_t offset, const uint8_t *ptr, size_t len, int copied)
+void stream_emit_data(direction_stream *ds, uint64_t offset, const uint8_t *ptr, size_t len,
+                      int copied)
 {
-    direction_stream *ds = ctx;
     struct tcpsift_tracker *t = ds->t;
     if (t->cfg.cb.on_data)
         t->cfg.cb.on_data(t->cfg.cb.ctx, ds->c->id, dir_of(ds->from), offset, ptr, len);
@@ -126,15 +126,16 @@ static void stream_on_data(void *ctx, uint64_t offset, const uint8_t *ptr, size_
         tcpsift_framer_feed(&ds->framer, ptr, len, deliver_frame, ds);
 }
 
-static void stream_on_gap(void *ctx, uint64_t offset, uint64_t len, tcpsift_reasm_gap_reason why)
+void stream_emit_gap(direction_stream *ds, uint64_t offset, uint64_t len,
+                     tcpsift_reasm_gap_reason why, int letter)
 {
-    direction_stream *ds = ctx;
     struct tcpsift_tracker *t = ds->t;
     /* A run of adjacent holes (e.g. every segment cut by the snap length)
      * is one content gap for Zeek's G letter. Zeek notices a hole when the
      * peer's ACK passes it, so a hole known at arrival (bytes sent but not
-     * captured) is lettered at the next acknowledgement. */
-    if (!ds->gap_seen || offset != ds->last_gap_end) {
+     * captured) is lettered at the next acknowledgement. A gap made by the
+     * urgent policy is no hole Zeek would see (letter 0). */
+    if (letter && (!ds->gap_seen || offset != ds->last_gap_end)) {
         if (why == TCPSIFT_GAP_TRUNCATED)
             ds->gap_letter_pending = 1;
         else if (!(ds->ack_gap_lettered && ds->ack_gap_offset == offset))
@@ -145,6 +146,24 @@ static void stream_on_gap(void *ctx, uint64_t offset, uint64_t len, tcpsift_reas
     conn_count_event(ds->t, ds->c, TCPSIFT_ANOMALY_CONTENT_GAP);
     if (t->cfg.cb.on_gap) t->cfg.cb.on_gap(t->cfg.cb.ctx, ds->c->id, dir_of(ds->from), offset, len);
     if (ds->has_framer) tcpsift_framer_gap(&ds->framer, len, deliver_frame, ds);
+}
+
+static void stream_on_data(void *ctx, uint64_t offset, const uint8_t *ptr, size_t len, int copied)
+{
+    direction_stream *ds = ctx;
+    if (ds->urg.pending || ds->urg.removed)
+        urgent_on_data(ds, offset, ptr, len, copied);
+    else
+        stream_emit_data(ds, offset, ptr, len, copied);
+}
+
+static void stream_on_gap(void *ctx, uint64_t offset, uint64_t len, tcpsift_reasm_gap_reason why)
+{
+    direction_stream *ds = ctx;
+    if (ds->urg.pending || ds->urg.removed)
+        urgent_on_gap(ds, offset, len, why);
+    else
+        stream_emit_gap(ds, offset, len, why, 1);
 }
 
 static void stream_on_event(void *ctx, tcpsift_reasm_event_kind kind, uint64_t offset, uint64_t len)
@@ -192,6 +211,7 @@ static direction_stream *stream_get(struct tcpsift_tracker *t, conn *c, int from
         tcpsift_reasm_config rc = t->cfg.reasm;
         /* Packet buffers that outlive the tracker's use of them: retain views, not copies. */
         if (t->cfg.buffers_stable) rc.stable_buffers = 1;
+        rc.policy = prefix_policy_for(t, from);
         if (tcpsift_reasm_init(&ds->reasm, &rc, &cb, &t->alloc, &t->budget) == TCPSIFT_OK)
             ds->has_reasm = 1;
     }
@@ -213,8 +233,8 @@ static void stream_release(struct tcpsift_tracker *t, conn *c, int from)
     if (!ds) return;
     if (ds->has_reasm) {
         const tcpsift_reasm_stats *st = tcpsift_reasm_get_stats(&ds->reasm);
-        e->stream_bytes = st->delivered_bytes;
-        e->gap_bytes = st->gap_bytes;
+        e->stream_bytes = st->delivered_bytes - ds->urg.removed - ds->urg.skipped;
+        e->gap_bytes = st->gap_bytes + ds->urg.skipped;
         if (st->memory_peak > t->stats.reasm_buffered_peak) t->stats.reasm_buffered_peak = t->budget.peak;
         t->stats.stream_copied_bytes += st->bytes_copied;
         tcpsift_reasm_free(&ds->reasm);
@@ -271,7 +291,10 @@ void tracker_stream_segment(struct tcpsift_tracker *t, conn *c, int from, const 
         ds = stream_open(t, c, from, flags);
     }
     if (!ds || !ds->has_reasm) return;
+    if ((pkt->tcp_flags & TCPSIFT_TCP_URG) && t->cfg.urgent != TCPSIFT_URGENT_INLINE)
+        urgent_note(t, ds, pkt);
     tcpsift_reasm_segment(&ds->reasm, pkt->seq, pkt->payload.ptr, pkt->payload.len, wire_len, flags);
+    one_sided_after_segment(t, c, from, ds);
     finish_direction_if_done(t, c, from);
 }
 
@@ -324,6 +347,7 @@ void tracker_stream_finish(struct tcpsift_tracker *t, conn *c)
     for (int from = 0; from < 2; from++) {
         direction_stream *ds = c->ep[from].stream;
         if (!ds) continue;
+        one_sided_before_finish(t, c, ds);
         if (ds->has_reasm) tcpsift_reasm_finish(&ds->reasm);
         if (ds->gap_letter_pending) zeek_history_counted(c, from, HIST_G);
         if (ds->has_framer) tcpsift_framer_finish(&ds->framer, deliver_frame, ds);
@@ -343,14 +367,17 @@ void tracker_stream_rebase(struct tcpsift_tracker *t, conn *c, int from)
 uint64_t tracker_stream_delivered(const conn *c, int from)
 {
     const direction_stream *ds = c->ep[from].stream;
-    if (ds && ds->has_reasm) return tcpsift_reasm_get_stats(&ds->reasm)->delivered_bytes;
+    if (ds && ds->has_reasm)
+        return tcpsift_reasm_get_stats(&ds->reasm)->delivered_bytes - ds->urg.removed -
+               ds->urg.skipped;
     return c->ep[from].stream_bytes;
 }
 
 uint64_t tracker_stream_gaps(const conn *c, int from)
 {
     const direction_stream *ds = c->ep[from].stream;
-    if (ds && ds->has_reasm) return tcpsift_reasm_get_stats(&ds->reasm)->gap_bytes;
+    if (ds && ds->has_reasm)
+        return tcpsift_reasm_get_stats(&ds->reasm)->gap_bytes + ds->urg.skipped;
     return c->ep[from].gap_bytes;
 }
 
@@ -479,6 +506,8 @@ void tcpsift_tracker_config_init(tcpsift_tracker_config *cfg)
     memcpy(cfg->timeout_ns, fc.timeout_ns, sizeof cfg->timeout_ns);
     cfg->checksums = TCPSIFT_CHECKSUM_AUTO;
     tcpsift_reasm_config_default(&cfg->reasm);
+    cfg->ttl_margin = 5;
+    cfg->one_sided_release_bytes = 64 * 1024;
 }
 
 tcpsift_error tcpsift_tracker_create(const tcpsift_tracker_config *cfg, tcpsift_tracker **out)
@@ -493,6 +522,10 @@ tcpsift_error tcpsift_tracker_create(const tcpsift_tracker_config *cfg, tcpsift_
     t->cfg = *cfg;
     t->alloc = alloc;
     t->budget.cap = cfg->reasm_global_cap;
+    if (prefix_policy_install(t) != TCPSIFT_OK) {
+        alloc.free(alloc.ctx, t, sizeof *t);
+        return TCPSIFT_E_NO_MEMORY;
+    }
 
     tcpsift_flow_table_config fc;
     tcpsift_flow_table_config_init(&fc);
@@ -510,6 +543,7 @@ tcpsift_error tcpsift_tracker_create(const tcpsift_tracker_config *cfg, tcpsift_
     fc.on_evict_ctx = t;
     tcpsift_error err = tcpsift_flow_table_create(&fc, &t->table);
     if (err != TCPSIFT_OK) {
+        prefix_policy_free(t);
         alloc.free(alloc.ctx, t, sizeof *t);
         return err;
     }
@@ -532,6 +566,7 @@ void tcpsift_tracker_destroy(tcpsift_tracker *t)
     if (!t) return;
     tcpsift_flow_table_foreach(t->table, free_streams, t);
     tcpsift_flow_table_destroy(t->table);
+    prefix_policy_free(t);
     tcpsift_allocator alloc = t->alloc;
     alloc.free(alloc.ctx, t, sizeof *t);
 }
@@ -619,6 +654,14 @@ tcpsift_error tcpsift_tracker_packet(tcpsift_tracker *t, const tcpsift_packet *p
     tcpsift_flow_entry *entry = tcpsift_flow_table_lookup(t->table, &key);
     conn *c = entry ? tcpsift_flow_entry_value(entry) : NULL;
     int from = 0;
+    if (t->cfg.duplicate_window_ns && span_dup_seen(t, pkt, now)) {
+        /* A span-port copy: counted on its connection, nothing else. */
+        t->segment_anomalies[0] = t->segment_anomalies[1] = 0;
+        t->stats.duplicate_frames++;
+        if (c) conn_count_event(t, c, TCPSIFT_ANOMALY_DUPLICATE_FRAME);
+        else t->stats.events[TCPSIFT_ANOMALY_DUPLICATE_FRAME]++;
+        return TCPSIFT_OK;
+    }
     int csum_bad = is_tcp && checksum_rejects(t, pkt);
     if (!c && is_tcp && t->cfg.embryo_capacity) {
         tcpsift_flow_embryo *em = tcpsift_flow_table_embryo_lookup(t->table, &key);
@@ -681,10 +724,12 @@ tcpsift_error tcpsift_tracker_packet(tcpsift_tracker *t, const tcpsift_packet *p
     c->last_ns = ts_ns;
     t->segment_anomalies[0] = t->segment_anomalies[1] = 0;
     if (reused) conn_count_event(t, c, TCPSIFT_ANOMALY_TUPLE_REUSE);
-    if (is_tcp)
+    if (is_tcp) {
         tcp_conn_segment(t, c, pkt, from, csum_bad);
-    else
+        t->cur_pkt = NULL; /* the caller's packet is not ours past this call */
+    } else {
         udp_datagram(t, c, from, pkt);
+    }
     tcpsift_flow_table_touch(t->table, entry, now, class_of(c));
     return TCPSIFT_OK;
 }

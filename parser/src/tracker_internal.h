@@ -5,6 +5,15 @@
 #include "conn_internal.h"
 #include "tcpsift/tracker.h"
 
+/* Span-port duplicates (span_duplicates.c): the last few datagrams seen,
+ * tracker-wide (a copy is the same connection's datagram by definition). */
+typedef struct span_dup_ring {
+    uint64_t hash[TCPSIFT_SPAN_DUP_HISTORY]; /* keyed SipHash of the IP datagram */
+    uint64_t ts[TCPSIFT_SPAN_DUP_HISTORY];
+    uint32_t len[TCPSIFT_SPAN_DUP_HISTORY];
+    uint32_t next, used;
+} span_dup_ring;
+
 struct tcpsift_tracker {
     tcpsift_tracker_config cfg;
     tcpsift_allocator alloc;
@@ -14,6 +23,13 @@ struct tcpsift_tracker {
     uint64_t next_id[2]; /* [0] TCP, [1] UDP */
     int finished;
     uint64_t segment_anomalies[2]; /* anomalies already counted for the current segment */
+    /* The segment being analysed and its sender (tcp_conn_segment): a stream
+     * created meanwhile picks its overlap policy by its receiver's address. */
+    const tcpsift_packet *cur_pkt;
+    int cur_from;
+    tcpsift_overlap_prefix *prefixes; /* sorted longest first (prefix_policy.c) */
+    size_t nprefixes, prefixes_allocated;
+    span_dup_ring dups;
 };
 
 /* A half-open connection (SYNs from the client, nothing else yet) in the flow
@@ -48,6 +64,43 @@ typedef struct direction_stream {
     uint8_t gap_seen, gap_letter_pending, ack_gap_lettered;
     uint64_t ack_gap_offset; /* stream offset of a hole already lettered at its ACK */
     uint64_t last_gap_end; /* end of the last hole: adjacent holes are one content gap */
+    struct urgent_state {
+        uint8_t pending;  /* `offset` marks an urgent byte not yet delivered */
+        uint64_t offset;  /* its stream offset (sequence space) */
+        uint64_t removed; /* bytes taken out (policy oob): later offsets shift by this */
+        uint64_t skipped; /* bytes turned into gaps (policy gap) */
+    } urg;
 } direction_stream;
+
+/* tracker.c: emit in-order bytes / a gap to the embedder and the framer, at
+ * stream offsets already adjusted for removed urgent bytes. `letter`: the
+ * gap counts for Zeek's G letter (a policy-made gap does not). */
+void stream_emit_data(direction_stream *ds, uint64_t offset, const uint8_t *ptr, size_t len,
+                      int copied);
+void stream_emit_gap(direction_stream *ds, uint64_t offset, uint64_t len,
+                     tcpsift_reasm_gap_reason why, int letter);
+
+/* urgent_policy.c */
+void urgent_note(struct tcpsift_tracker *t, direction_stream *ds, const tcpsift_packet *pkt);
+void urgent_on_data(direction_stream *ds, uint64_t offset, const uint8_t *ptr, size_t len,
+                    int copied);
+void urgent_on_gap(direction_stream *ds, uint64_t offset, uint64_t len,
+                   tcpsift_reasm_gap_reason why);
+
+/* ttl_policy.c: 1 when the segment must be ignored (policy drop). */
+int ttl_outlier(struct tcpsift_tracker *t, conn *c, int from, const tcpsift_packet *pkt);
+
+/* prefix_policy.c */
+tcpsift_error prefix_policy_install(struct tcpsift_tracker *t);
+void prefix_policy_free(struct tcpsift_tracker *t);
+/* The overlap policy of direction `from`'s stream (by its receiver's address). */
+tcpsift_overlap_policy prefix_policy_for(const struct tcpsift_tracker *t, int from);
+
+/* span_duplicates.c: 1 when pkt repeats a datagram seen within the window. */
+int span_dup_seen(struct tcpsift_tracker *t, const tcpsift_packet *pkt, uint64_t now);
+
+/* one_sided.c: ACKED delivery that no ACK will ever release. */
+void one_sided_after_segment(struct tcpsift_tracker *t, conn *c, int from, direction_stream *ds);
+void one_sided_before_finish(struct tcpsift_tracker *t, conn *c, direction_stream *ds);
 
 #endif

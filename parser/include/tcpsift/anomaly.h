@@ -116,7 +116,22 @@ extern "C" {
     X(MIDSTREAM_PICKUP, "midstream_pickup",                                                        \
       "the connection was picked up without its handshake: client and states inferred")           \
     X(DIRECTION_FLIPPED, "direction_flipped",                                                      \
-      "the first packet seen came from the responder (Zeek's '^')")
+      "the first packet seen came from the responder (Zeek's '^')")                                   \
+    /* ---- hostile-traffic policies (issue 8) ---- */                                           \
+    X(URGENT_REMOVED, "urgent_removed",                                                            \
+      "the byte before the urgent pointer was taken out of the stream as out-of-band data "       \
+      "(urgent policy oob; RFC 6093 §3)")                                                          \
+    X(URGENT_SKIPPED, "urgent_skipped",                                                            \
+      "the byte before the urgent pointer was skipped as a one-byte gap (urgent policy gap)")     \
+    X(TTL_BELOW_EXPECTED, "ttl_below_expected",                                                    \
+      "TTL / hop limit lower than the sender's first segment's by more than the margin: it may "  \
+      "expire before the receiver (insertion, Ptacek & Newsham 1998); dropped under policy drop") \
+    X(DUPLICATE_FRAME, "duplicate_frame",                                                          \
+      "an IP datagram identical to one of this connection's last few, within the duplicate "      \
+      "window (span-port copy): ignored")                                                          \
+    X(RELEASED_UNACKED, "released_unacked",                                                        \
+      "acked delivery released bytes no acknowledgement covered (one-sided capture byte budget, " \
+      "or the connection ended)")
 
 typedef enum tcpsift_anomaly {
 #define TCPSIFT_X_ENUM(suffix, name, text) TCPSIFT_ANOMALY_##suffix,

@@ -52,6 +52,58 @@ typedef enum tcpsift_checksum_policy {
 const char *tcpsift_checksum_policy_name(tcpsift_checksum_policy p);
 tcpsift_error tcpsift_checksum_policy_parse(const char *name, tcpsift_checksum_policy *out);
 
+/* What the byte an urgent pointer marks does to the stream (RFC 9293 §3.8.5).
+ * The urgent pointer points one past the urgent byte: RFC 6093 §2-3 records
+ * that every major stack reads it that way (RFC 793's text, not RFC 1122's),
+ * so the byte at SEG.SEQ + urgent_ptr - 1 is the urgent one, and only the
+ * newest pointer's byte is out-of-band, as in BSD and Linux (tcp_check_urg:
+ * a later pointer replaces an earlier unread one, whose byte stays inline). */
+typedef enum tcpsift_urgent_policy {
+    /* The byte stays in the stream (a receiver with SO_OOBINLINE, and RFC
+     * 6093 §4's advice). Segments with URG are only counted. The default. */
+    TCPSIFT_URGENT_INLINE = 0,
+    /* The byte is taken out of the stream, as a receiver without
+     * SO_OOBINLINE reads it: not delivered, not a gap; the stream offsets of
+     * later bytes (on_data, on_gap, frames) count in-band bytes only, so the
+     * stream stays contiguous. Counted urgent_removed. */
+    TCPSIFT_URGENT_OOB,
+    /* The byte is reported as a one-byte gap (on_gap; framers see a hole).
+     * Counted urgent_skipped and content_gap. */
+    TCPSIFT_URGENT_GAP
+} tcpsift_urgent_policy;
+
+const char *tcpsift_urgent_policy_name(tcpsift_urgent_policy p);
+tcpsift_error tcpsift_urgent_policy_parse(const char *name, tcpsift_urgent_policy *out);
+
+/* What a segment whose TTL / hop limit is below its sender's expected one
+ * does (insertion: a segment crafted to expire between the observer and the
+ * receiver; Ptacek & Newsham 1998). The expected TTL of a direction is the
+ * TTL of its first segment: not the minimum (inserted segments would drag it
+ * down) nor the maximum (one forged high TTL would make every genuine
+ * segment an outlier). */
+typedef enum tcpsift_ttl_policy {
+    TCPSIFT_TTL_FLAG = 0, /* count ttl_below_expected; process as usual (default) */
+    TCPSIFT_TTL_DROP      /* count it, and ignore the segment for state and stream */
+} tcpsift_ttl_policy;
+
+const char *tcpsift_ttl_policy_name(tcpsift_ttl_policy p);
+tcpsift_error tcpsift_ttl_policy_parse(const char *name, tcpsift_ttl_policy *out);
+
+/* One row of a per-destination overlap policy table (an IDS's host OS
+ * table): the stream towards an address inside addr/prefix_len uses
+ * `policy`; the longest matching prefix wins, rows of the other IP version
+ * never match, and an address no row matches uses cfg.reasm.policy. */
+typedef struct tcpsift_overlap_prefix {
+    uint8_t ip_version; /* 4 or 6 */
+    uint8_t prefix_len; /* 0..32 or 0..128 */
+    uint8_t addr[16];   /* network address (bits past prefix_len are ignored) */
+    tcpsift_overlap_policy policy;
+} tcpsift_overlap_prefix;
+
+/* Parse "ADDR/LEN=POLICY" (e.g. "10.0.0.0/8=windows", "2001:db8::/32=linux";
+ * "/LEN" may be left out for a single host). INVALID_ARGUMENT when malformed. */
+tcpsift_error tcpsift_overlap_prefix_parse(const char *text, tcpsift_overlap_prefix *out);
+
 /* How a connection ended (contract `end`). */
 typedef enum tcpsift_conn_end {
     TCPSIFT_END_OPEN = 0,
@@ -136,6 +188,22 @@ typedef struct tcpsift_tracker_config {
      * tcpsift_tracker_destroy() (a mapped file, a capture read whole): frames spanning segments
      * are then views, and reassembly retains views instead of copying delivered bytes. */
     int buffers_stable;
+    /* Hostile traffic (issue 8). */
+    tcpsift_urgent_policy urgent;       /* default inline */
+    tcpsift_ttl_policy ttl_policy;      /* default flag */
+    uint8_t ttl_margin;                 /* TTL below the expected by more than this is an
+                                           outlier; default 5 (Snort stream5's ttl_limit) */
+    /* Per-destination overlap policies (copied at create; NULL/0 = none). */
+    const tcpsift_overlap_prefix *overlap_prefixes;
+    size_t overlap_prefix_count;
+    /* Span-port duplicates: an IP datagram identical to one of the last
+     * TCPSIFT_SPAN_DUP_HISTORY seen, no more than this many ns later, is
+     * counted duplicate_frame and otherwise ignored. 0 = off (default). */
+    uint64_t duplicate_window_ns;
+    /* ACKED delivery when the peer was never seen (one-sided capture): once
+     * a direction holds this many bytes they are released without an ACK
+     * (released_unacked). 0 = wait for the caps or the end. Default 64 KiB. */
+    uint64_t one_sided_release_bytes;
     const tcpsift_allocator *allocator; /* NULL: malloc/free */
     tcpsift_tracker_callbacks cb;
 } tcpsift_tracker_config;
@@ -156,9 +224,13 @@ typedef struct tcpsift_tracker_stats {
      * buffers_stable an in-order stream whose frames need at most TCPSIFT_FRAMER_MAX_VIEWS
      * views adds 0 */
     uint64_t stream_copied_bytes;
+    uint64_t duplicate_frames; /* span-port duplicates ignored (duplicate_window_ns) */
+    uint64_t released_unacked_bytes; /* ACKED mode: bytes released without an ACK */
     uint64_t errors[TCPSIFT_ERROR_COUNT_]; /* decode errors by code */
     uint64_t events[TCPSIFT_ANOMALY_COUNT]; /* anomalies over all connections */
 } tcpsift_tracker_stats;
+
+#define TCPSIFT_SPAN_DUP_HISTORY 32
 
 typedef struct tcpsift_tracker tcpsift_tracker;
 

@@ -1,0 +1,90 @@
+/* Urgent data as a policy (tcpsift_urgent_policy in tcpsift/tracker.h).
+ *
+ * A segment with URG marks the byte at SEG.SEQ + urgent_ptr - 1 (RFC 9293
+ * §3.8.5 with RFC 6093 §2-3: the pointer points one past the urgent byte in
+ * every major stack). Each direction remembers one pending urgent byte, as
+ * BSD and Linux do (tcp_check_urg): a pointer at or before the pending one,
+ * or before the delivery point, changes nothing; a later one replaces it and
+ * the earlier byte stays inline. When reassembly delivers the byte in order,
+ * policy oob takes it out of the stream and policy gap turns it into a
+ * one-byte gap. Under oob every later offset shifts down by the bytes
+ * removed, so on_data, on_gap and frames see one contiguous in-band stream. */
+#include <string.h>
+
+#include "tracker_internal.h"
+
+const char *tcpsift_urgent_policy_name(tcpsift_urgent_policy p)
+{
+    switch (p) {
+    case TCPSIFT_URGENT_INLINE:
+        return "inline";
+    case TCPSIFT_URGENT_OOB:
+        return "oob";
+    case TCPSIFT_URGENT_GAP:
+        return "gap";
+    }
+    return "unknown";
+}
+
+tcpsift_error tcpsift_urgent_policy_parse(const char *name, tcpsift_urgent_policy *out)
+{
+    static const tcpsift_urgent_policy all[] = {TCPSIFT_URGENT_INLINE, TCPSIFT_URGENT_OOB,
+                                                TCPSIFT_URGENT_GAP};
+    for (size_t i = 0; name && out && i < sizeof all / sizeof all[0]; i++)
+        if (strcmp(name, tcpsift_urgent_policy_name(all[i])) == 0) {
+            *out = all[i];
+            return TCPSIFT_OK;
+        }
+    return TCPSIFT_E_INVALID_ARGUMENT;
+}
+
+void urgent_note(struct tcpsift_tracker *t, direction_stream *ds, const tcpsift_packet *pkt)
+{
+    (void)t;
+    if (!ds->has_reasm || pkt->urgent_ptr == 0 || (pkt->tcp_flags & TCPSIFT_TCP_RST)) return;
+    const tcpsift_reasm *r = &ds->reasm;
+    /* Before its first byte the stream starts at this segment's first data
+     * byte (the SYN, if set, takes one number: RFC 9293 §3.4). */
+    uint32_t base = r->have_base ? r->base_seq
+                                 : pkt->seq + ((pkt->tcp_flags & TCPSIFT_TCP_SYN) ? 1u : 0u);
+    uint64_t next = tcpsift_reasm_next_offset(r);
+    uint32_t urgent_seq = pkt->seq + (uint32_t)pkt->urgent_ptr - 1u;
+    int32_t ahead = (int32_t)(urgent_seq - (base + (uint32_t)next));
+    if (ahead < 0) return; /* already delivered: nothing left to take out */
+    uint64_t offset = next + (uint64_t)ahead;
+    if (ds->urg.pending && offset <= ds->urg.offset) return;
+    ds->urg.pending = 1;
+    ds->urg.offset = offset;
+}
+
+void urgent_on_data(direction_stream *ds, uint64_t offset, const uint8_t *ptr, size_t len,
+                    int copied)
+{
+    uint64_t u = ds->urg.offset;
+    if (!ds->urg.pending || u < offset || u - offset >= len) {
+        stream_emit_data(ds, offset - ds->urg.removed, ptr, len, copied);
+        return;
+    }
+    size_t before = (size_t)(u - offset);
+    if (before) stream_emit_data(ds, offset - ds->urg.removed, ptr, before, copied);
+    ds->urg.pending = 0;
+    if (ds->t->cfg.urgent == TCPSIFT_URGENT_GAP) {
+        conn_count_event(ds->t, ds->c, TCPSIFT_ANOMALY_URGENT_SKIPPED);
+        stream_emit_gap(ds, u - ds->urg.removed, 1, TCPSIFT_GAP_FINISH, 0);
+        ds->urg.skipped++;
+    } else {
+        conn_count_event(ds->t, ds->c, TCPSIFT_ANOMALY_URGENT_REMOVED);
+        ds->urg.removed++;
+    }
+    size_t after = len - before - 1;
+    if (after) stream_emit_data(ds, u + 1 - ds->urg.removed, ptr + before + 1, after, copied);
+}
+
+void urgent_on_gap(direction_stream *ds, uint64_t offset, uint64_t len,
+                   tcpsift_reasm_gap_reason why)
+{
+    /* An urgent byte inside a hole was never seen: nothing to take out. */
+    if (ds->urg.pending && ds->urg.offset >= offset && ds->urg.offset - offset < len)
+        ds->urg.pending = 0;
+    stream_emit_gap(ds, offset - ds->urg.removed, len, why, 1);
+}
