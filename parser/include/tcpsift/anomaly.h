@@ -127,8 +127,8 @@ extern "C" {
       "TTL / hop limit lower than the sender's first segment's by more than the margin: it may "  \
       "expire before the receiver (insertion, Ptacek & Newsham 1998); dropped under policy drop") \
     X(DUPLICATE_FRAME, "duplicate_frame",                                                          \
-      "an IP datagram identical to one of this connection's last few, within the duplicate "      \
-      "window (span-port copy): ignored")                                                          \
+      "an IP datagram identical to one of the last 32 seen, within the duplicate window "         \
+      "(span-port copy): ignored")                                                                 \
     X(RELEASED_UNACKED, "released_unacked",                                                        \
       "acked delivery released bytes no acknowledgement covered (one-sided capture byte budget, " \
       "or the connection ended)")
