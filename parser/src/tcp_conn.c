@@ -356,7 +356,8 @@ void tcp_conn_segment(struct tcpsift_tracker *t, conn *c, const tcpsift_packet *
         t->stats.bad_checksum++;
         return;
     }
-    if (ttl_outlier(t, c, from, pkt)) return; /* policy drop: never reached the receiver */
+    /* Policy drop: the segment never reached the receiver (ttl_policy.c). */
+    if (pkt->ttl < s->ttl_first && ttl_outlier(t, c, from, pkt)) return;
     if (!(pkt->layers & TCPSIFT_LAYER_TCP_OPTIONS)) conn_count_event(t, c, TCPSIFT_ANOMALY_BAD_OPTION);
     zeek_history_packet(c, from, pkt);
     if (invalid_flags(f)) {

@@ -294,7 +294,7 @@ void tracker_stream_segment(struct tcpsift_tracker *t, conn *c, int from, const 
     if ((pkt->tcp_flags & TCPSIFT_TCP_URG) && t->cfg.urgent != TCPSIFT_URGENT_INLINE)
         urgent_note(t, ds, pkt);
     tcpsift_reasm_segment(&ds->reasm, pkt->seq, pkt->payload.ptr, pkt->payload.len, wire_len, flags);
-    one_sided_after_segment(t, c, from, ds);
+    if (t->cfg.reasm.mode == TCPSIFT_REASM_ACKED) one_sided_after_segment(t, c, from, ds);
     finish_direction_if_done(t, c, from);
 }
 
