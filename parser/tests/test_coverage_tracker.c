@@ -3,11 +3,13 @@
  * UDP flows with framing on (each datagram is one WHOLE frame, contract `udp`; a datagram cut
  * by the snap length is TRUNCATED with the bytes present), off, or on without a frame
  * callback; packets that are neither TCP nor UDP, fragments and unusable L4 headers counted;
- * the argument contract of create/packet/finish; checksum-policy and connection-end names. */
+ * the argument contract of create/packet/finish and create's failures; the VLAN id a flow
+ * reports; checksum-policy and connection-end names. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <cmocka.h>
@@ -32,6 +34,7 @@ struct seen {
     } f[MAX_FRAMES];
     tcpsift_conn_info end;
     uint8_t client_addr[4];
+    uint16_t vlans[4]; /* conn.vlan of each report, in order */
 };
 
 static void on_frame(void *ctx, uint64_t conn_id, uint8_t proto, tcpsift_direction dir,
@@ -57,6 +60,7 @@ static void on_frame(void *ctx, uint64_t conn_id, uint8_t proto, tcpsift_directi
 static void on_end(void *ctx, const tcpsift_conn_info *c)
 {
     struct seen *s = ctx;
+    if (s->ends < 4) s->vlans[s->ends] = c->vlan;
     s->ends++;
     s->end = *c;
     memcpy(s->client_addr, c->client_addr, 4);
@@ -303,6 +307,105 @@ static void test_argument_contract(void **state)
     tcpsift_tracker_destroy(t);
 }
 
+/* Allocator counting live bytes, failing call number `fail_at` (1-based; 0 = never). */
+struct flaky {
+    size_t live;
+    unsigned calls, fail_at;
+};
+static void *flaky_alloc(void *ctx, size_t n)
+{
+    struct flaky *f = ctx;
+    if (++f->calls == f->fail_at) return NULL;
+    f->live += n;
+    return malloc(n);
+}
+static void flaky_free(void *ctx, void *p, size_t n)
+{
+    struct flaky *f = ctx;
+    assert_true(f->live >= n);
+    f->live -= n;
+    free(p);
+}
+
+/* create() failing at its first or second allocation (the tracker, then its flow table) or on
+ * a config the flow table refuses returns that error, hands out nothing and leaks nothing. */
+static void test_create_failures(void **state)
+{
+    (void)state;
+    for (unsigned fail = 1; fail <= 2; fail++) {
+        struct flaky f = {0, 0, fail};
+        tcpsift_allocator a = {flaky_alloc, flaky_free, &f};
+        tcpsift_tracker_config cfg;
+        tcpsift_tracker_config_init(&cfg);
+        cfg.allocator = &a;
+        tcpsift_tracker *t = (tcpsift_tracker *)(void *)&f; /* overwritten with NULL */
+        assert_int_equal(tcpsift_tracker_create(&cfg, &t), TCPSIFT_E_NO_MEMORY);
+        assert_null(t);
+        assert_int_equal(f.live, 0);
+        assert_int_equal(f.calls, fail);
+    }
+    struct flaky f = {0, 0, 0};
+    tcpsift_allocator a = {flaky_alloc, flaky_free, &f};
+    tcpsift_tracker_config cfg;
+    tcpsift_tracker_config_init(&cfg);
+    cfg.allocator = &a;
+    cfg.max_connections = 0; /* tcpsift/flow_table.h: at least one */
+    tcpsift_tracker *t = NULL;
+    assert_int_equal(tcpsift_tracker_create(&cfg, &t), TCPSIFT_E_INVALID_ARGUMENT);
+    assert_null(t);
+    assert_int_equal(f.live, 0);
+}
+
+/* One UDP datagram CLIENT:5353 -> SERVER:53 inside 802.1Q VLAN `vid`. */
+static void vlan_udp(struct pb *p, uint16_t vid)
+{
+    uint8_t udp[64];
+    size_t u = udp_datagram(udp, sizeof udp, 5353, 53, (const uint8_t *)"q", 1, -1);
+    struct ip4_spec ip = ip4_default(17);
+    memcpy(ip.src, CLIENT, 4);
+    memcpy(ip.dst, SERVER, 4);
+    pb_init(p);
+    pb_ethernet(p, 0x8100);
+    pb_vlan(p, vid, 0x0800);
+    pb_ipv4(p, &ip, udp, u);
+}
+
+/* The same flow in VLANs 42 and 43: two flows when the VLAN id is keyed (each reporting its
+ * own), one flow reporting the first packet's VLAN when it is not. */
+static void test_vlan_of_first_packet(void **state)
+{
+    (void)state;
+    for (int keyed = 0; keyed <= 1; keyed++) {
+        struct seen s;
+        memset(&s, 0, sizeof s);
+        tcpsift_tracker_config cfg;
+        tcpsift_tracker_config_init(&cfg);
+        cfg.key_vlan = keyed;
+        cfg.cb.on_conn_end = on_end;
+        cfg.cb.ctx = &s;
+        tcpsift_tracker *t = NULL;
+        assert_int_equal(tcpsift_tracker_create(&cfg, &t), TCPSIFT_OK);
+        static const uint16_t vids[2] = {42, 43};
+        for (int i = 0; i < 2; i++) {
+            struct pb p;
+            vlan_udp(&p, vids[i]);
+            tcpsift_packet pkt;
+            assert_int_equal(tcpsift_packet_decode(&pkt, TCPSIFT_LINK_ETHERNET, p.b, p.len, p.len),
+                             TCPSIFT_OK);
+            assert_int_equal(pkt.vlan_count, 1);
+            assert_int_equal(tcpsift_tracker_packet(t, &pkt, 1000 + i), TCPSIFT_OK);
+        }
+        tcpsift_tracker_finish(t);
+        /* Flows are reported in id order. */
+        assert_int_equal(s.ends, keyed ? 2 : 1);
+        assert_int_equal(s.vlans[0], 42);
+        if (keyed) assert_int_equal(s.vlans[1], 43);
+        assert_int_equal(s.end.client.pkts, keyed ? 1 : 2);
+        assert_int_equal(tcpsift_tracker_get_stats(t)->udp_flows, keyed ? 2 : 1);
+        tcpsift_tracker_destroy(t);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -311,6 +414,8 @@ int main(void)
         cmocka_unit_test(test_policy_and_end_names),
         cmocka_unit_test(test_other_and_malformed_packets),
         cmocka_unit_test(test_argument_contract),
+        cmocka_unit_test(test_create_failures),
+        cmocka_unit_test(test_vlan_of_first_packet),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
