@@ -9,7 +9,11 @@
  *           (never, never, 64, 512) allocations after create
  *   byte 1  bits 0-2 max_connections - 1 (1..8); bits 3-7 global reassembly
  *           cap (x 256 bytes, 0 = none)
- *   bytes 2-7  framer config (fuzz_framing.h); an invalid spec: framing off
+ *   bytes 2-7  framer config (fuzz_framing.h); an invalid spec: framing off. Their
+ *           low bits also pick the hostile-traffic policies: urgent policy
+ *           (byte 2 ^ byte 7) & 3 (inline, oob, gap, oob); byte 3 TTL drop;
+ *           byte 4 span duplicates (5 ms); byte 5 one-sided release at 64
+ *           bytes; byte 6 a prefix table (the server /32 last, 10/8 bsd)
  *   then 8-byte packet records:
  *     r0  bits 0-1 connection (client port 40000 + n); bit 2 direction
  *         (server to client); bit 3 bad TCP checksum; bits 4-7 options
@@ -21,7 +25,8 @@
  *     r5  window (r5 * 257)
  *     r6  time step: r6 ms, or (r6 & 0x7F) * 10 s when bit 7 (timeouts)
  *     r7  bit 1: a bad checksum holds the pseudo-header sum (offload
- *         pattern, for checksum policy auto); bits 2-7 payload salt
+ *         pattern, for checksum policy auto); bits 2-7 payload salt, also
+ *         the urgent pointer when URG is set; bit 7 also a TTL of 50, not 64
  *   A segment's SYN and FIN each take one sequence number; the sender's next
  *   sequence number advances to the end of what it sent when that is beyond.
  *   Initial sequence numbers sit just below 2^32 so the streams wrap.
@@ -283,7 +288,7 @@ static size_t build_frame(uint8_t *f, const uint8_t *r, conn_model *cm, unsigned
     put16(ip + 2, (uint32_t)total);
     put16(ip + 4, 1);
     ip[6] = 0x40; /* DF */
-    ip[8] = 64;
+    ip[8] = (r[7] & 0x80) ? 50 : 64; /* salt bit 7: a TTL 14 below the usual (outlier) */
     ip[9] = 6;
     const uint8_t client[4] = {10, 0, 0, 1}, server[4] = {10, 0, 0, 2};
     memcpy(ip + 12, from ? server : client, 4);
@@ -299,7 +304,7 @@ static size_t build_frame(uint8_t *f, const uint8_t *r, conn_model *cm, unsigned
     tcp[13] = (uint8_t)flags;
     put16(tcp + 14, r[5] * 257u);
     put16(tcp + 16, 0);
-    put16(tcp + 18, 0);
+    put16(tcp + 18, (flags & 0x20) ? (uint32_t)(r[7] >> 2) : 0u); /* URG: pointer = salt */
     memcpy(tcp + 20, opts, olen);
     uint8_t salt = (uint8_t)(r[7] >> 2);
     for (size_t i = 0; i < len; i++)
@@ -360,6 +365,19 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     cfg.framing = (data[0] & 8) && fuzz_framer_config(data + 2, -1, &cfg.framer, spec,
                                                       sizeof spec);
     cfg.buffers_stable = (data[0] & 0x10) != 0;
+    /* Hostile-traffic policies (issue 8), from the framer bytes' low bits. */
+    static const tcpsift_urgent_policy urgent[4] = {TCPSIFT_URGENT_INLINE, TCPSIFT_URGENT_OOB,
+                                                    TCPSIFT_URGENT_GAP, TCPSIFT_URGENT_OOB};
+    cfg.urgent = urgent[(data[2] ^ data[7]) & 3];
+    cfg.ttl_policy = (data[3] & 1) ? TCPSIFT_TTL_DROP : TCPSIFT_TTL_FLAG;
+    cfg.duplicate_window_ns = (data[4] & 1) ? 5000000u : 0u;
+    if (data[5] & 1) cfg.one_sided_release_bytes = 64;
+    tcpsift_overlap_prefix rows[2];
+    if (data[6] & 1 && tcpsift_overlap_prefix_parse("10.0.0.2/32=last", &rows[0]) == TCPSIFT_OK &&
+        tcpsift_overlap_prefix_parse("10.0.0.0/8=bsd", &rows[1]) == TCPSIFT_OK) {
+        cfg.overlap_prefixes = rows;
+        cfg.overlap_prefix_count = 2;
+    }
     cfg.allocator = &alloc;
     cfg.cb.on_conn_end = on_conn_end;
     cfg.cb.on_data = on_data;
