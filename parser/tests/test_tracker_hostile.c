@@ -69,6 +69,13 @@ struct ht {
     size_t nframes;
     int64_t ts;
     int keep; /* store frames instead of feeding them */
+    /* frames of connection 0, c2s (framing on) */
+    struct {
+        uint64_t offset, len;
+        tcpsift_frame_error error;
+        char body[32];
+    } fr[8];
+    size_t nfr;
 };
 
 /* One conversation between two hosts. */
@@ -132,6 +139,20 @@ static void on_gap(void *ctx, uint64_t id, tcpsift_direction dir, uint64_t offse
     st->gaps++;
 }
 
+static void on_frame(void *ctx, uint64_t id, uint8_t proto, tcpsift_direction dir,
+                     const tcpsift_frame *frame)
+{
+    struct ht *h = ctx;
+    if (id != 0 || proto != 6 || dir != TCPSIFT_C2S) return;
+    assert_true(h->nfr < 8);
+    h->fr[h->nfr].offset = frame->offset;
+    h->fr[h->nfr].len = frame->len;
+    h->fr[h->nfr].error = frame->error;
+    size_t n = tcpsift_frame_copy_body(frame, (uint8_t *)h->fr[h->nfr].body, 31);
+    h->fr[h->nfr].body[n] = '\0';
+    h->nfr++;
+}
+
 static void ht_config(tcpsift_tracker_config *cfg)
 {
     tcpsift_tracker_config_init(cfg);
@@ -151,6 +172,7 @@ static void ht_start(struct ht *h, tcpsift_tracker_config *cfg)
     cfg->cb.on_conn_end = on_conn_end;
     cfg->cb.on_data = on_data;
     cfg->cb.on_gap = on_gap;
+    cfg->cb.on_frame = on_frame;
     cfg->cb.ctx = h;
     assert_int_equal(tcpsift_tracker_create(cfg, &h->t), TCPSIFT_OK);
 }
@@ -392,6 +414,56 @@ static void test_urgent_pointer_ahead_and_stale(void **state)
     assert_int_equal(EV(r, URGENT_REMOVED), 1);
     assert_int_equal(EV(r, URGENT_DATA), 4);
     assert_int_equal(r->info.client.stream_bytes, 9);
+    ht_free(&h);
+}
+
+/* Framing sees the stream the policy makes: under oob the line "ab!c"
+ * arrives as "abc" and the next frame's offset counts in-band bytes; under
+ * gap the hole inside the delimiter search desynchronises that line. */
+static void urgent_framed(struct ht *h, tcpsift_urgent_policy policy)
+{
+    tcpsift_tracker_config cfg;
+    ht_config(&cfg);
+    cfg.urgent = policy;
+    char why[128];
+    assert_int_equal(tcpsift_framer_spec_parse("line", &cfg.framer, why, sizeof why), TCPSIFT_OK);
+    cfg.framing = 1;
+    ht_start(h, &cfg);
+    struct conv cv;
+    conv_init(&cv, h, 0, V4_A, V4_B, 40000);
+    conv_open(&cv, 1000, 5000);
+    tx_urg(&cv, C, "ab!c\nde\n", 3);
+    tx(&cv, S, F_ACK, NULL);
+    conv_close(&cv);
+    tcpsift_tracker_finish(h->t);
+}
+
+static void test_urgent_framing(void **state)
+{
+    (void)state;
+    struct ht h;
+    urgent_framed(&h, TCPSIFT_URGENT_OOB);
+    assert_int_equal(h.nfr, 2);
+    assert_int_equal(h.fr[0].error, TCPSIFT_FRAME_OK);
+    assert_string_equal(h.fr[0].body, "abc");
+    assert_int_equal(h.fr[0].offset, 0);
+    assert_int_equal(h.fr[1].error, TCPSIFT_FRAME_OK);
+    assert_string_equal(h.fr[1].body, "de");
+    assert_int_equal(h.fr[1].offset, 4);
+    ht_free(&h);
+
+    urgent_framed(&h, TCPSIFT_URGENT_GAP);
+    assert_int_equal(h.nfr, 2);
+    assert_int_equal(h.fr[0].error, TCPSIFT_FRAME_DESYNC);
+    assert_int_equal(h.fr[1].error, TCPSIFT_FRAME_OK);
+    assert_string_equal(h.fr[1].body, "de");
+    assert_int_equal(h.fr[1].offset, 5);
+    ht_free(&h);
+
+    urgent_framed(&h, TCPSIFT_URGENT_INLINE);
+    assert_int_equal(h.nfr, 2);
+    assert_string_equal(h.fr[0].body, "ab!c");
+    assert_int_equal(h.fr[1].offset, 5);
     ht_free(&h);
 }
 
@@ -926,6 +998,7 @@ int main(void)
         cmocka_unit_test(test_urgent_oob),
         cmocka_unit_test(test_urgent_gap),
         cmocka_unit_test(test_urgent_pointer_ahead_and_stale),
+        cmocka_unit_test(test_urgent_framing),
         cmocka_unit_test(test_urgent_policy_names),
         cmocka_unit_test(test_ttl_outlier_flagged),
         cmocka_unit_test(test_ttl_outlier_dropped),
