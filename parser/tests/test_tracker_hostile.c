@@ -311,6 +311,9 @@ static void assert_stream(struct ht *h, uint64_t id, tcpsift_direction dir, cons
 
 #define EV(r, name) ((r)->ev[TCPSIFT_ANOMALY_##name])
 
+static void overlap_conv(struct ht *h, struct conv *cv, int v6, const uint8_t *server,
+                         uint16_t cport);
+
 static const uint8_t V4_A[4] = {192, 0, 2, 10};
 static const uint8_t V4_B[4] = {198, 51, 100, 20};
 
@@ -467,6 +470,155 @@ static void test_urgent_framing(void **state)
     ht_free(&h);
 }
 
+/* Prefix bits past a byte boundary: 10.0.0.0/9 holds 10.127.x.x, not
+ * 10.128.x.x. Rows that cannot match (an unknown IP version, a length past
+ * the address, an unknown policy) are left out. */
+static void test_overlap_prefix_bits_and_bad_rows(void **state)
+{
+    (void)state;
+    tcpsift_overlap_prefix rows[4];
+    memset(rows, 0, sizeof rows);
+    assert_int_equal(tcpsift_overlap_prefix_parse("10.0.0.0/9=first", &rows[0]), TCPSIFT_OK);
+    rows[1] = rows[0];
+    rows[1].ip_version = 5;
+    rows[2] = rows[0];
+    rows[2].prefix_len = 33;
+    rows[3] = rows[0];
+    rows[3].prefix_len = 8;
+    rows[3].policy = (tcpsift_overlap_policy)99;
+    struct ht h;
+    tcpsift_tracker_config cfg;
+    ht_config(&cfg);
+    cfg.reasm.mode = TCPSIFT_REASM_ACKED;
+    cfg.reasm.policy = TCPSIFT_OVERLAP_LAST;
+    cfg.overlap_prefixes = rows;
+    cfg.overlap_prefix_count = 4;
+    ht_start(&h, &cfg);
+    static const uint8_t inside[4] = {10, 127, 255, 1}, outside[4] = {10, 128, 0, 1};
+    struct conv a, b;
+    overlap_conv(&h, &a, 0, inside, 40001);
+    overlap_conv(&h, &b, 0, outside, 40002);
+    tcpsift_tracker_finish(h.t);
+    assert_stream(&h, 0, TCPSIFT_C2S, "AAAA", 0);
+    assert_stream(&h, 1, TCPSIFT_C2S, "BBBB", 0);
+    ht_free(&h);
+}
+
+struct refusing_alloc {
+    unsigned calls, refuse_at;
+    size_t live;
+};
+
+static void *refusing_alloc_fn(void *ctx, size_t size)
+{
+    struct refusing_alloc *a = ctx;
+    if (++a->calls == a->refuse_at) return NULL;
+    void *p = malloc(size);
+    if (p) a->live++;
+    return p;
+}
+
+static void refusing_free_fn(void *ctx, void *p, size_t size)
+{
+    struct refusing_alloc *a = ctx;
+    (void)size;
+    if (p) a->live--;
+    free(p);
+}
+
+/* The prefix table's copy is an allocation: refused, create fails cleanly
+ * (nothing leaks); refused later (the flow table), the copy is freed. */
+static void test_overlap_prefix_allocation_refused(void **state)
+{
+    (void)state;
+    tcpsift_overlap_prefix row;
+    assert_int_equal(tcpsift_overlap_prefix_parse("10.0.0.0/8=bsd", &row), TCPSIFT_OK);
+    for (unsigned refuse = 1; refuse <= 3; refuse++) {
+        struct refusing_alloc a = {0, refuse, 0};
+        tcpsift_allocator alloc = {refusing_alloc_fn, refusing_free_fn, &a};
+        tcpsift_tracker_config cfg;
+        ht_config(&cfg);
+        cfg.allocator = &alloc;
+        cfg.overlap_prefixes = &row;
+        cfg.overlap_prefix_count = 1;
+        tcpsift_tracker *t = NULL;
+        tcpsift_error err = tcpsift_tracker_create(&cfg, &t);
+        if (refuse <= 2) {
+            assert_int_equal(err, TCPSIFT_E_NO_MEMORY);
+            assert_null(t);
+        } else if (err == TCPSIFT_OK) {
+            tcpsift_tracker_destroy(t);
+        }
+        assert_int_equal(a.live, 0);
+    }
+}
+
+/* The ring remembers the last 32 datagrams: a copy after 32 others is not
+ * recognised (the documented limit); one after 31 others is. */
+static void test_span_duplicate_ring_limit(void **state)
+{
+    (void)state;
+    struct ht gen, h;
+    tcpsift_tracker_config cfg;
+    ht_config(&cfg);
+    ht_start(&gen, &cfg);
+    gen.keep = 1;
+    struct conv cv;
+    conv_init(&cv, &gen, 0, V4_A, V4_B, 40000);
+    conv_open(&cv, 1000, 5000);
+    for (int i = 0; i < 40; i++)
+        tx(&cv, C, F_ACK | F_PSH, "x");
+    assert_int_equal(gen.nframes, 43);
+    ht_config(&cfg);
+    cfg.duplicate_window_ns = 10 * SEC;
+    ht_start(&h, &cfg);
+    for (size_t i = 0; i < gen.nframes; i++)
+        feed(&h, gen.frames[i].bytes, gen.frames[i].len, gen.frames[i].ts);
+    /* frame 10: 32 datagrams since (11..42): forgotten; frame 11: 31 since */
+    feed(&h, gen.frames[11].bytes, gen.frames[11].len, h.ts + SEC);
+    feed(&h, gen.frames[10].bytes, gen.frames[10].len, h.ts + SEC);
+    tcpsift_tracker_finish(h.t);
+    const struct rec_conn *r = conn_by_id(&h, 0);
+    assert_int_equal(EV(r, DUPLICATE_FRAME), 1);
+    assert_int_equal(EV(r, RETRANSMISSION), 1);
+    ht_free(&gen);
+    ht_free(&h);
+}
+
+/* Urgent edges under oob: a midstream first segment whose first byte is
+ * urgent (pointer 1, the stream has no base yet); an RST with URG changes
+ * nothing; an urgent byte inside a hole is never seen, so nothing is taken
+ * out and later offsets are unchanged. */
+static void test_urgent_edges(void **state)
+{
+    (void)state;
+    struct ht h;
+    tcpsift_tracker_config cfg;
+    ht_config(&cfg);
+    cfg.urgent = TCPSIFT_URGENT_OOB;
+    ht_start(&h, &cfg);
+    struct conv cv;
+    conv_init(&cv, &h, 0, V4_A, V4_B, 40000);
+    cv.nxt[C] = 7000;
+    cv.nxt[S] = 9000;
+    tx_urg(&cv, C, "!xyz", 1);     /* midstream: offset 0 is urgent */
+    tx_urg(&cv, C, "abc", 5);      /* offsets 4-6; urgent byte at 8 */
+    cv.nxt[C] += 3;                /* offsets 7-9 never captured */
+    tx(&cv, C, F_ACK | F_PSH, "ghi"); /* offsets 10-12 */
+    seg(&cv, C, F_ACK | F_URG | TCPSIFT_TCP_RST, cv.nxt[C], NULL, 0, 1, 64);
+    tcpsift_tracker_finish(h.t);
+    const struct rec_conn *r = conn_by_id(&h, 0);
+    struct rec_stream *st = stream_of(&h, 0, TCPSIFT_C2S);
+    assert_int_equal(EV(r, URGENT_REMOVED), 1);
+    assert_int_equal(st->data_len, 9);
+    assert_int_equal(st->gap_len, 3);
+    assert_memory_equal(st->bytes, "xyzabc", 6);
+    assert_memory_equal(st->bytes + 9, "ghi", 3); /* in-band offsets: 3 + 3 + 3 */
+    assert_int_equal(r->info.client.stream_bytes, 9);
+    assert_int_equal(r->info.client.gap_bytes, 3);
+    ht_free(&h);
+}
+
 static void test_urgent_policy_names(void **state)
 {
     (void)state;
@@ -484,6 +636,15 @@ static void test_urgent_policy_names(void **state)
     assert_int_equal(tp, TCPSIFT_TTL_DROP);
     assert_int_equal(tcpsift_ttl_policy_parse("kill", &tp), TCPSIFT_E_INVALID_ARGUMENT);
     assert_string_equal(tcpsift_ttl_policy_name(TCPSIFT_TTL_FLAG), "flag");
+    assert_string_equal(tcpsift_urgent_policy_name((tcpsift_urgent_policy)9), "unknown");
+    assert_string_equal(tcpsift_ttl_policy_name((tcpsift_ttl_policy)9), "unknown");
+    assert_int_equal(tcpsift_urgent_policy_parse(NULL, &u), TCPSIFT_E_INVALID_ARGUMENT);
+    assert_int_equal(tcpsift_urgent_policy_parse("oob", NULL), TCPSIFT_E_INVALID_ARGUMENT);
+    assert_int_equal(tcpsift_ttl_policy_parse(NULL, &tp), TCPSIFT_E_INVALID_ARGUMENT);
+    tcpsift_overlap_prefix p;
+    assert_int_equal(tcpsift_overlap_prefix_parse(NULL, &p), TCPSIFT_E_INVALID_ARGUMENT);
+    assert_int_equal(tcpsift_overlap_prefix_parse("10.0.0.0/8=bsd", NULL),
+                     TCPSIFT_E_INVALID_ARGUMENT);
 }
 
 /* ------------------------------------------------------------ TTL outliers */
@@ -999,7 +1160,11 @@ int main(void)
         cmocka_unit_test(test_urgent_gap),
         cmocka_unit_test(test_urgent_pointer_ahead_and_stale),
         cmocka_unit_test(test_urgent_framing),
+        cmocka_unit_test(test_urgent_edges),
         cmocka_unit_test(test_urgent_policy_names),
+        cmocka_unit_test(test_overlap_prefix_bits_and_bad_rows),
+        cmocka_unit_test(test_overlap_prefix_allocation_refused),
+        cmocka_unit_test(test_span_duplicate_ring_limit),
         cmocka_unit_test(test_ttl_outlier_flagged),
         cmocka_unit_test(test_ttl_outlier_dropped),
         cmocka_unit_test(test_ttl_margin),
