@@ -653,7 +653,7 @@ static void test_urgent_policy_names(void **state)
  * 64, margin 5) reaches the observer but not the server; the real "GOOD"
  * follows at the same sequence numbers. A TTL of 60 (4 below) is within the
  * margin. */
-static void ttl_run(struct ht *h, tcpsift_ttl_policy policy, uint8_t margin)
+static void ttl_run_on(struct ht *h, tcpsift_ttl_policy policy, uint8_t margin, int v6)
 {
     tcpsift_tracker_config cfg;
     ht_config(&cfg);
@@ -661,7 +661,7 @@ static void ttl_run(struct ht *h, tcpsift_ttl_policy policy, uint8_t margin)
     cfg.ttl_margin = margin;
     ht_start(h, &cfg);
     struct conv cv;
-    conv_init(&cv, h, 0, V4_A, V4_B, 40000);
+    conv_init(&cv, h, v6, v6 ? TEST_V6_SRC : V4_A, v6 ? TEST_V6_DST : V4_B, 40000);
     conv_open(&cv, 1000, 5000);
     seg(&cv, C, F_ACK | F_PSH, cv.nxt[C], "EVIL", 4, 0, 58);
     seg(&cv, C, F_ACK | F_PSH, cv.nxt[C], "GOOD", 4, 0, 64);
@@ -671,6 +671,25 @@ static void ttl_run(struct ht *h, tcpsift_ttl_policy policy, uint8_t margin)
     tx(&cv, S, F_ACK, NULL);
     conv_close(&cv);
     tcpsift_tracker_finish(h->t);
+}
+
+static void ttl_run(struct ht *h, tcpsift_ttl_policy policy, uint8_t margin)
+{
+    ttl_run_on(h, policy, margin, 0);
+}
+
+/* The same with IPv6's hop limit. */
+static void test_hop_limit_outlier_dropped(void **state)
+{
+    (void)state;
+    struct ht h;
+    ttl_run_on(&h, TCPSIFT_TTL_DROP, 5, 1);
+    const struct rec_conn *r = conn_by_id(&h, 0);
+    assert_int_equal(r->info.ip_version, 6);
+    assert_stream(&h, 0, TCPSIFT_C2S, "GOODok", 0);
+    assert_int_equal(EV(r, TTL_BELOW_EXPECTED), 1);
+    assert_int_equal(EV(r, OVERLAP_MISMATCH), 0);
+    ht_free(&h);
 }
 
 static void test_ttl_outlier_flagged(void **state)
@@ -1168,6 +1187,7 @@ int main(void)
         cmocka_unit_test(test_ttl_outlier_flagged),
         cmocka_unit_test(test_ttl_outlier_dropped),
         cmocka_unit_test(test_ttl_margin),
+        cmocka_unit_test(test_hop_limit_outlier_dropped),
         cmocka_unit_test(test_overlap_policy_per_destination),
         cmocka_unit_test(test_overlap_prefix_parse),
         cmocka_unit_test(test_span_duplicates),
