@@ -854,6 +854,12 @@ tcpsift_error tcpsift_reasm_segment(tcpsift_reasm *r, uint32_t seq, const uint8_
         }
         break;
     }
+    if (g.now && r->ext_count == 0 && g.nh == NULL) {
+        /* The common case, in order with nothing held: what process_range would do. */
+        if (g.e > g.s) emit_data(r, g.data, (size_t)(g.e - g.s), 0);
+        if (g.w > g.e) emit_gap(r, g.w - g.e, TCPSIFT_GAP_TRUNCATED);
+        return TCPSIFT_OK;
+    }
     if (g.s < g.w) {
         process_range(r, &g, g.s, g.e);
         process_range(r, &g, g.e, g.w);
