@@ -134,19 +134,24 @@ int framer_length_feed(tcpsift_framer *f, tcpsift_cursor *in, tcpsift_frame_cb c
                 break;
             }
             if (f->cfg.width > 1 && f->field_got == 0 && left >= f->cfg.width) {
-                /* The whole fixed-width field is in this chunk: the same bytes through the
-                 * same decoder, without a loop turn (and a view append) per byte. */
-                cursor_take(in, f->cfg.width, &p);
-                if (!framer_pend_add(f, p, f->cfg.width)) return 0;
-                f->pos += f->cfg.width;
-                for (unsigned i = 0; i + 1 < f->cfg.width; i++)
-                    (void)framer_field_byte(f, p[i]); /* FIELD_MORE: fixed widths never fail */
-                p += f->cfg.width - 1;
-            } else {
-                cursor_take(in, 1, &p);
-                if (!framer_pend_add(f, p, 1)) return 0;
-                f->pos += 1;
+                /* The whole fixed-width field is in this chunk: decode it in one step (the
+                 * value framer_field_byte builds byte by byte; the split-invariance tests
+                 * compare both paths), with one view append. */
+                unsigned w = f->cfg.width;
+                cursor_take(in, w, &p);
+                if (!framer_pend_add(f, p, w)) return 0;
+                f->pos += w;
+                uint64_t v = 0;
+                for (unsigned i = 0; i < w; i++)
+                    v |= (uint64_t)p[i] << (8 * (f->cfg.big_endian ? w - 1 - i : i));
+                f->field_value = v;
+                f->field_got = w;
+                length_field_done(f, cb, ctx);
+                break;
             }
+            cursor_take(in, 1, &p);
+            if (!framer_pend_add(f, p, 1)) return 0;
+            f->pos += 1;
             switch (framer_field_byte(f, p[0])) {
             case FIELD_MORE:
                 break;
