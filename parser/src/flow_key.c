@@ -7,22 +7,30 @@
  * equal tuples differ. */
 _Static_assert(sizeof(tcpsift_flow_key) == 48, "tcpsift_flow_key must have no padding");
 
-/* Orders endpoints by address bytes, then port: any total order works as
- * long as both directions of a flow agree on it. */
-static int endpoint_compare(const uint8_t x_addr[16], uint16_t x_port, const uint8_t y_addr[16],
-                            uint16_t y_port)
+/* Endpoints are ordered by address bytes (as memcmp over the 16 zero-padded
+ * bytes would), then port: any total order works as long as both
+ * directions of a flow agree on it. */
+static int endpoint_after(const uint8_t *x_addr, uint16_t x_port, const uint8_t *y_addr,
+                          uint16_t y_port, size_t addr_len)
 {
-    int c = memcmp(x_addr, y_addr, 16);
-    if (c != 0) return c;
-    if (x_port != y_port) return x_port < y_port ? -1 : 1;
-    return 0;
+    if (addr_len == 4) {
+        /* Big-endian value order is byte order: one compare instead of memcmp. */
+        uint32_t x = (uint32_t)x_addr[0] << 24 | (uint32_t)x_addr[1] << 16 |
+                     (uint32_t)x_addr[2] << 8 | x_addr[3];
+        uint32_t y = (uint32_t)y_addr[0] << 24 | (uint32_t)y_addr[1] << 16 |
+                     (uint32_t)y_addr[2] << 8 | y_addr[3];
+        if (x != y) return x > y;
+    } else {
+        int c = memcmp(x_addr, y_addr, addr_len);
+        if (c != 0) return c > 0;
+    }
+    return x_port > y_port;
 }
 
 tcpsift_error tcpsift_flow_key_make(tcpsift_flow_key *key, uint8_t ip_version, const uint8_t *src,
                                     const uint8_t *dst, uint16_t sport, uint16_t dport,
                                     uint8_t proto, uint16_t vlan, int *reversed)
 {
-    uint8_t s[16] = {0}, d[16] = {0};
     size_t addr_len;
 
     if (reversed) *reversed = 0;
@@ -35,20 +43,18 @@ tcpsift_error tcpsift_flow_key_make(tcpsift_flow_key *key, uint8_t ip_version, c
         addr_len = 16;
     else
         return TCPSIFT_E_INVALID_ARGUMENT;
-    memcpy(s, src, addr_len);
-    memcpy(d, dst, addr_len);
 
     key->ip_version = ip_version;
     key->proto = proto;
     key->vlan = (uint16_t)(vlan & TCPSIFT_VLAN_ID_MASK);
-    if (endpoint_compare(s, sport, d, dport) <= 0) {
-        memcpy(key->a_addr, s, 16);
-        memcpy(key->b_addr, d, 16);
+    if (!endpoint_after(src, sport, dst, dport, addr_len)) {
+        memcpy(key->a_addr, src, addr_len);
+        memcpy(key->b_addr, dst, addr_len);
         key->a_port = sport;
         key->b_port = dport;
     } else {
-        memcpy(key->a_addr, d, 16);
-        memcpy(key->b_addr, s, 16);
+        memcpy(key->a_addr, dst, addr_len);
+        memcpy(key->b_addr, src, addr_len);
         key->a_port = dport;
         key->b_port = sport;
         if (reversed) *reversed = 1;

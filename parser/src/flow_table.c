@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "flow_table_internal.h"
 #include "siphash.h"
 
 #define NIL UINT32_MAX
@@ -67,14 +68,13 @@ struct tcpsift_flow_table {
     flow_list lru[LIST_COUNT];
     uint32_t order_head, order_tail;
     uint64_t clock_ns;
+    /* A lower bound of every flow's expiry time (last_seen + its class
+     * timeout, saturated): until the clock passes it, expire has nothing to
+     * do and returns at once. Lowered by each insert and touch, recomputed
+     * from the list heads after an expire pass. */
+    uint64_t min_deadline;
 
-    /* One-key hash cache: a packet's lookup, embryo lookup and insert all hash
-     * the same key, so SipHash runs once per packet. */
-    tcpsift_flow_key cache_key;
-    uint64_t cache_hash;
-    int cache_valid;
-
-    uint8_t hash_key[16];
+    tcpsift_siphash_key sip; /* SipHash state keyed by hash_key, once */
     int key_vlan;
     int key_tunnel;
     uint64_t timeout_ns[TCPSIFT_FLOW_CLASS_COUNT];
@@ -251,7 +251,8 @@ tcpsift_error tcpsift_flow_table_create(const tcpsift_flow_table_config *cfg,
     for (int i = 0; i < LIST_COUNT; i++)
         t->lru[i].head = t->lru[i].tail = NIL;
     t->order_head = t->order_tail = NIL;
-    memcpy(t->hash_key, cfg->hash_key, sizeof t->hash_key);
+    tcpsift_siphash_key_init(&t->sip, cfg->hash_key);
+    t->min_deadline = UINT64_MAX;
     t->key_vlan = cfg->key_vlan != 0;
     t->key_tunnel = cfg->key_tunnel != 0;
     memcpy(t->timeout_ns, cfg->timeout_ns, sizeof t->timeout_ns);
@@ -296,39 +297,62 @@ static void normalise_key(const tcpsift_flow_table *t, const tcpsift_flow_key *i
     }
 }
 
-/* SipHash over a fixed byte serialisation (not the struct's memory), so the
- * hash, and thus bucket order, is the same on little- and big-endian hosts.
- * The tunnel bytes are appended only for a key in a tunnel: a plain key hashes
- * as few bytes as before (the length then tells the two forms apart). */
-static uint64_t key_hash(tcpsift_flow_table *t, const tcpsift_flow_key *k)
+static inline uint64_t le32_of(const uint8_t *p)
 {
-    uint8_t buf[48]; /* 2 + 2 * 16 + 4 + 2 + 5 bytes at most */
-    size_t alen = k->ip_version == 4 ? 4 : 16, n = 0;
+    return (uint64_t)p[0] | (uint64_t)p[1] << 8 | (uint64_t)p[2] << 16 | (uint64_t)p[3] << 24;
+}
 
-    if (t->cache_valid && memcmp(&t->cache_key, k, sizeof *k) == 0) return t->cache_hash;
-    buf[n++] = k->ip_version;
-    buf[n++] = k->proto;
-    memcpy(buf + n, k->a_addr, alen);
-    n += alen;
-    memcpy(buf + n, k->b_addr, alen);
-    n += alen;
-    buf[n++] = (uint8_t)(k->a_port >> 8);
-    buf[n++] = (uint8_t)k->a_port;
-    buf[n++] = (uint8_t)(k->b_port >> 8);
-    buf[n++] = (uint8_t)k->b_port;
-    buf[n++] = (uint8_t)(k->vlan >> 8);
-    buf[n++] = (uint8_t)k->vlan;
-    if (k->tunnel_kind != 0) {
-        buf[n++] = k->tunnel_kind;
-        buf[n++] = (uint8_t)(k->tunnel >> 24);
-        buf[n++] = (uint8_t)(k->tunnel >> 16);
-        buf[n++] = (uint8_t)(k->tunnel >> 8);
-        buf[n++] = (uint8_t)k->tunnel;
+static inline uint64_t le64_of(const uint8_t *p)
+{
+    return le32_of(p) | le32_of(p + 4) << 32;
+}
+
+/* SipHash-1-3 (siphash.h says why not 2-4) of a normalised key, over a fixed
+ * serialisation in whole little-endian words built from the fields (not the
+ * struct's memory), so the hash, and thus bucket order, is the same on
+ * little- and big-endian hosts:
+ *   IPv4: a_addr[0..3] b_addr[0..3] | ports, vlan, version, proto  (16 bytes)
+ *   IPv6: a_addr b_addr (4 words)   | ports, vlan, version, proto  (40 bytes)
+ * plus one word (tunnel kind, tunnel id) only for a key in a tunnel, so a
+ * plain key hashes as few words as possible; the length tells the forms
+ * apart. Computed once per packet (tcpsift_flow_table_probe). */
+static uint64_t key_hash(const tcpsift_flow_table *t, const tcpsift_flow_key *k)
+{
+    uint64_t w[6];
+    size_t n = 0;
+    if (k->ip_version == 4) {
+        w[n++] = le32_of(k->a_addr) | le32_of(k->b_addr) << 32;
+    } else {
+        w[n++] = le64_of(k->a_addr);
+        w[n++] = le64_of(k->a_addr + 8);
+        w[n++] = le64_of(k->b_addr);
+        w[n++] = le64_of(k->b_addr + 8);
     }
-    t->cache_key = *k;
-    t->cache_hash = tcpsift_siphash24(t->hash_key, buf, n);
-    t->cache_valid = 1;
-    return t->cache_hash;
+    w[n++] = (uint64_t)k->a_port | (uint64_t)k->b_port << 16 | (uint64_t)k->vlan << 32 |
+             (uint64_t)k->ip_version << 48 | (uint64_t)k->proto << 56;
+    if (k->tunnel_kind != 0) w[n++] = (uint64_t)k->tunnel_kind | (uint64_t)k->tunnel << 8;
+    /* The common form with a constant length, so the rounds unroll. */
+    if (n == 2) return tcpsift_siphash13_words(&t->sip, w, 2);
+    return tcpsift_siphash13_words(&t->sip, w, n);
+}
+
+/* Byte equality of two normalised keys, as six word compares. */
+static inline int key_equal(const tcpsift_flow_key *x, const tcpsift_flow_key *y)
+{
+    uint64_t a[6], b[6], diff = 0;
+    _Static_assert(sizeof a == sizeof(tcpsift_flow_key), "key is six words");
+    memcpy(a, x, sizeof a);
+    memcpy(b, y, sizeof b);
+    for (int i = 0; i < 6; i++)
+        diff |= a[i] ^ b[i];
+    return diff == 0;
+}
+
+void tcpsift_flow_table_probe(const tcpsift_flow_table *t, const tcpsift_flow_key *key,
+                              tcpsift_flow_probe *out)
+{
+    normalise_key(t, key, &out->key);
+    out->hash = key_hash(t, &out->key);
 }
 
 /* ------------------------------------------------------------ pools and lists */
@@ -352,7 +376,7 @@ static uint32_t chain_find(const flow_pool *p, const tcpsift_flow_key *k, uint64
 {
     if (!p->buckets) return NIL;
     for (uint32_t i = p->buckets[h & p->bucket_mask]; i != NIL; i = pool_node(p, i)->chain_next)
-        if (memcmp(&pool_node(p, i)->key, k, sizeof *k) == 0) return i;
+        if (key_equal(&pool_node(p, i)->key, k)) return i;
     return NIL;
 }
 
@@ -486,18 +510,34 @@ static void make_view(const tcpsift_flow_table *t, const flow_pool *p, flow_node
     v->embryo = embryo ? (tcpsift_flow_embryo *)(void *)n : NULL;
 }
 
-/* Unlinks slot i from its chain, LRU list and (unless keep_order) the
- * insertion order, and returns it to the free list. */
-static void node_release(tcpsift_flow_table *t, flow_pool *p, uint32_t i, int keep_order)
+/* Unlinks slot i (whose key hashes to h) from its chain, LRU list and
+ * (unless keep_order) the insertion order, and returns it to the free list. */
+static void node_release_hashed(tcpsift_flow_table *t, flow_pool *p, uint32_t i, uint64_t h,
+                                int keep_order)
 {
     flow_node *n = pool_node(p, i);
-    chain_unlink(p, i, key_hash(t, &n->key));
+    chain_unlink(p, i, h);
     lru_unlink(p, node_list(t, p, n), i);
     if (!keep_order) order_unlink(t, node_id(t, p, i));
     n->in_use = 0;
     n->chain_next = p->free_head;
     p->free_head = i;
     p->count--;
+}
+
+/* The same when the hash is not at hand: the key is hashed again (once per
+ * flow removed; the entry does not store its hash, to stay 80 bytes). */
+static void node_release(tcpsift_flow_table *t, flow_pool *p, uint32_t i, int keep_order)
+{
+    node_release_hashed(t, p, i, key_hash(t, &pool_node(p, i)->key), keep_order);
+}
+
+/* Keeps min_deadline a lower bound after a flow of class cls was touched at ts. */
+static inline void deadline_note(tcpsift_flow_table *t, uint64_t ts, uint8_t cls)
+{
+    uint64_t timeout = t->timeout_ns[cls];
+    uint64_t d = ts > UINT64_MAX - timeout ? UINT64_MAX : ts + timeout;
+    if (d < t->min_deadline) t->min_deadline = d;
 }
 
 /* Removes slot i after telling `cb` why. */
@@ -576,6 +616,7 @@ static flow_node *slot_fill(tcpsift_flow_table *t, flow_pool *p, uint32_t i,
     n->order_prev = n->order_next = NIL;
     chain_push(p, i, h);
     lru_append(p, node_list(t, p, n), i);
+    deadline_note(t, ts, cls);
     return n;
 }
 
@@ -593,36 +634,49 @@ static int class_valid(enum tcpsift_flow_class cls)
 
 /* ------------------------------------------------------------ full entries */
 
+tcpsift_flow_entry *tcpsift_flow_table_lookup_probe(tcpsift_flow_table *t,
+                                                    const tcpsift_flow_probe *pr)
+{
+    uint32_t i = chain_find(&t->full, &pr->key, pr->hash);
+    return i == NIL ? NULL : (tcpsift_flow_entry *)(void *)pool_node(&t->full, i);
+}
+
 tcpsift_flow_entry *tcpsift_flow_table_lookup(tcpsift_flow_table *t, const tcpsift_flow_key *key)
 {
-    tcpsift_flow_key k;
-    uint32_t i;
+    tcpsift_flow_probe pr;
     if (!t || !key) return NULL;
-    normalise_key(t, key, &k);
-    i = chain_find(&t->full, &k, key_hash(t, &k));
-    return i == NIL ? NULL : (tcpsift_flow_entry *)(void *)pool_node(&t->full, i);
+    tcpsift_flow_table_probe(t, key, &pr);
+    return tcpsift_flow_table_lookup_probe(t, &pr);
+}
+
+tcpsift_error tcpsift_flow_table_insert_probe(tcpsift_flow_table *t, const tcpsift_flow_probe *pr,
+                                              uint64_t now_ns, enum tcpsift_flow_class cls,
+                                              tcpsift_flow_entry **out)
+{
+    uint64_t ts;
+    uint32_t i;
+
+    if (out) *out = NULL;
+    if (!class_valid(cls)) return TCPSIFT_E_INVALID_ARGUMENT;
+    if (chain_find(&t->full, &pr->key, pr->hash) != NIL) return TCPSIFT_E_INVALID_ARGUMENT;
+    ts = clock_advance(t, now_ns);
+    i = slot_take(t, &t->full); /* capacity >= 1, so never NIL */
+    slot_fill(t, &t->full, i, &pr->key, pr->hash, ts, (uint8_t)cls);
+    order_append(t, node_id(t, &t->full, i));
+    t->stats.inserts++;
+    if (out) *out = (tcpsift_flow_entry *)(void *)pool_node(&t->full, i);
+    return TCPSIFT_OK;
 }
 
 tcpsift_error tcpsift_flow_table_insert(tcpsift_flow_table *t, const tcpsift_flow_key *key,
                                         uint64_t now_ns, enum tcpsift_flow_class cls,
                                         tcpsift_flow_entry **out)
 {
-    tcpsift_flow_key k;
-    uint64_t h, ts;
-    uint32_t i;
-
+    tcpsift_flow_probe pr;
     if (out) *out = NULL;
     if (!t || !key || !class_valid(cls)) return TCPSIFT_E_INVALID_ARGUMENT;
-    normalise_key(t, key, &k);
-    h = key_hash(t, &k);
-    if (chain_find(&t->full, &k, h) != NIL) return TCPSIFT_E_INVALID_ARGUMENT;
-    ts = clock_advance(t, now_ns);
-    i = slot_take(t, &t->full); /* capacity >= 1, so never NIL */
-    slot_fill(t, &t->full, i, &k, h, ts, (uint8_t)cls);
-    order_append(t, node_id(t, &t->full, i));
-    t->stats.inserts++;
-    if (out) *out = (tcpsift_flow_entry *)(void *)pool_node(&t->full, i);
-    return TCPSIFT_OK;
+    tcpsift_flow_table_probe(t, key, &pr);
+    return tcpsift_flow_table_insert_probe(t, &pr, now_ns, cls, out);
 }
 
 void tcpsift_flow_table_touch(tcpsift_flow_table *t, tcpsift_flow_entry *e, uint64_t now_ns,
@@ -639,6 +693,7 @@ void tcpsift_flow_table_touch(tcpsift_flow_table *t, tcpsift_flow_entry *e, uint
     if (class_valid(cls)) n->cls = (uint8_t)cls;
     n->last_seen_ns = clock_advance(t, now_ns);
     lru_append(&t->full, &t->lru[n->cls], i);
+    deadline_note(t, n->last_seen_ns, n->cls);
 }
 
 void tcpsift_flow_table_remove(tcpsift_flow_table *t, tcpsift_flow_entry *e)
@@ -670,35 +725,39 @@ enum tcpsift_flow_class tcpsift_flow_entry_class(const tcpsift_flow_entry *e)
 
 /* ------------------------------------------------------------ embryos */
 
-tcpsift_flow_embryo *tcpsift_flow_table_embryo_lookup(tcpsift_flow_table *t,
-                                                      const tcpsift_flow_key *key)
+tcpsift_flow_embryo *tcpsift_flow_table_embryo_lookup_probe(tcpsift_flow_table *t,
+                                                            const tcpsift_flow_probe *pr)
 {
-    tcpsift_flow_key k;
     uint32_t i;
-    if (!t || !key || t->embryo.capacity == 0) return NULL;
-    normalise_key(t, key, &k);
-    i = chain_find(&t->embryo, &k, key_hash(t, &k));
+    if (t->embryo.capacity == 0) return NULL;
+    i = chain_find(&t->embryo, &pr->key, pr->hash);
     return i == NIL ? NULL : (tcpsift_flow_embryo *)(void *)pool_node(&t->embryo, i);
 }
 
-tcpsift_error tcpsift_flow_table_embryo_insert(tcpsift_flow_table *t, const tcpsift_flow_key *key,
-                                               uint64_t now_ns, uint32_t isn, int syn_reversed,
-                                               tcpsift_flow_embryo **out)
+tcpsift_flow_embryo *tcpsift_flow_table_embryo_lookup(tcpsift_flow_table *t,
+                                                      const tcpsift_flow_key *key)
 {
-    tcpsift_flow_key k;
+    tcpsift_flow_probe pr;
+    if (!t || !key || t->embryo.capacity == 0) return NULL;
+    tcpsift_flow_table_probe(t, key, &pr);
+    return tcpsift_flow_table_embryo_lookup_probe(t, &pr);
+}
+
+tcpsift_error tcpsift_flow_table_embryo_insert_probe(tcpsift_flow_table *t,
+                                                     const tcpsift_flow_probe *pr, uint64_t now_ns,
+                                                     uint32_t isn, int syn_reversed,
+                                                     tcpsift_flow_embryo **out)
+{
     tcpsift_flow_embryo *em;
-    uint64_t h, ts;
+    uint64_t ts;
     uint32_t i;
 
     if (out) *out = NULL;
-    if (!t || !key) return TCPSIFT_E_INVALID_ARGUMENT;
     if (t->embryo.capacity == 0) return TCPSIFT_E_NO_MEMORY;
-    normalise_key(t, key, &k);
-    h = key_hash(t, &k);
-    if (chain_find(&t->embryo, &k, h) != NIL) return TCPSIFT_E_INVALID_ARGUMENT;
+    if (chain_find(&t->embryo, &pr->key, pr->hash) != NIL) return TCPSIFT_E_INVALID_ARGUMENT;
     ts = clock_advance(t, now_ns);
     i = slot_take(t, &t->embryo);
-    em = (tcpsift_flow_embryo *)(void *)slot_fill(t, &t->embryo, i, &k, h, ts,
+    em = (tcpsift_flow_embryo *)(void *)slot_fill(t, &t->embryo, i, &pr->key, pr->hash, ts,
                                                   TCPSIFT_FLOW_EMBRYONIC);
     em->isn = isn;
     em->node.syn_reversed = syn_reversed != 0;
@@ -706,6 +765,18 @@ tcpsift_error tcpsift_flow_table_embryo_insert(tcpsift_flow_table *t, const tcps
     t->stats.embryo_inserts++;
     if (out) *out = em;
     return TCPSIFT_OK;
+}
+
+tcpsift_error tcpsift_flow_table_embryo_insert(tcpsift_flow_table *t, const tcpsift_flow_key *key,
+                                               uint64_t now_ns, uint32_t isn, int syn_reversed,
+                                               tcpsift_flow_embryo **out)
+{
+    tcpsift_flow_probe pr;
+    if (out) *out = NULL;
+    if (!t || !key) return TCPSIFT_E_INVALID_ARGUMENT;
+    if (t->embryo.capacity == 0) return TCPSIFT_E_NO_MEMORY;
+    tcpsift_flow_table_probe(t, key, &pr);
+    return tcpsift_flow_table_embryo_insert_probe(t, &pr, now_ns, isn, syn_reversed, out);
 }
 
 void tcpsift_flow_table_embryo_touch(tcpsift_flow_table *t, tcpsift_flow_embryo *em,
@@ -717,6 +788,7 @@ void tcpsift_flow_table_embryo_touch(tcpsift_flow_table *t, tcpsift_flow_embryo 
     lru_unlink(&t->embryo, &t->lru[EMBRYO_LIST], i);
     em->node.last_seen_ns = clock_advance(t, now_ns);
     lru_append(&t->embryo, &t->lru[EMBRYO_LIST], i);
+    deadline_note(t, em->node.last_seen_ns, TCPSIFT_FLOW_EMBRYONIC);
 }
 
 tcpsift_error tcpsift_flow_table_embryo_promote(tcpsift_flow_table *t, tcpsift_flow_embryo *em,
@@ -740,7 +812,7 @@ tcpsift_error tcpsift_flow_table_embryo_promote(tcpsift_flow_table *t, tcpsift_f
     n = slot_fill(t, &t->full, fi, &k, h, ts, (uint8_t)cls);
     memcpy(node_value(&t->full, n), node_value(&t->embryo, &em->node), t->embryo_value_size);
     order_replace(t, node_id(t, &t->embryo, ei), node_id(t, &t->full, fi));
-    node_release(t, &t->embryo, ei, 1);
+    node_release_hashed(t, &t->embryo, ei, h, 1);
     t->stats.promotions++;
     if (out) *out = (tcpsift_flow_entry *)(void *)n;
     return TCPSIFT_OK;
@@ -804,11 +876,19 @@ size_t tcpsift_flow_table_expire_some(tcpsift_flow_table *t, uint64_t now_ns, si
         cb = t->on_evict;
         ctx = t->on_evict_ctx;
     }
-    clock_advance(t, now_ns);
+    if (clock_advance(t, now_ns) <= t->min_deadline) return 0; /* nothing can be idle enough */
     n = expire_list(t, &t->embryo, &t->lru[EMBRYO_LIST], t->timeout_ns[TCPSIFT_FLOW_EMBRYONIC],
                     max_flows, cb, ctx);
     for (int c = 0; c < TCPSIFT_FLOW_CLASS_COUNT; c++)
         n += expire_list(t, &t->full, &t->lru[c], t->timeout_ns[c], max_flows - n, cb, ctx);
+    /* The heads left are each list's oldest: the exact earliest deadline. */
+    t->min_deadline = UINT64_MAX;
+    if (t->lru[EMBRYO_LIST].head != NIL)
+        deadline_note(t, pool_node(&t->embryo, t->lru[EMBRYO_LIST].head)->last_seen_ns,
+                      TCPSIFT_FLOW_EMBRYONIC);
+    for (int c = 0; c < TCPSIFT_FLOW_CLASS_COUNT; c++)
+        if (t->lru[c].head != NIL)
+            deadline_note(t, pool_node(&t->full, t->lru[c].head)->last_seen_ns, (uint8_t)c);
     return n;
 }
 

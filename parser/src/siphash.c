@@ -1,7 +1,8 @@
-/* SipHash-2-4, written from the paper's description (section 2):
- * four 64-bit words of state initialised from the key and constants, two
- * SipRounds per 8-byte message word, a final word carrying the length byte,
- * then four SipRounds after xoring 0xff into v2. */
+/* SipHash-c-d, written from the paper's description (section 2): four
+ * 64-bit words of state initialised from the key and constants, c SipRounds
+ * per 8-byte message word, a final word carrying the length byte, then d
+ * SipRounds after xoring 0xff into v2. c-d = 2-4 (the paper's) and 1-3
+ * (the flow table's, see siphash.h). */
 #include "siphash.h"
 
 #include "cursor.h"
@@ -15,63 +16,39 @@ static uint64_t le64_at(const uint8_t *p)
     return v;
 }
 
-static inline uint64_t rotl64(uint64_t x, unsigned b)
-{
-    return x << b | x >> (64u - b);
-}
-
-typedef struct sip_state {
-    uint64_t v0, v1, v2, v3;
-} sip_state;
-
-/* One SipRound: the ARX network of the paper's figure 2.1. */
-static inline void sip_round(sip_state *s)
-{
-    s->v0 += s->v1;
-    s->v1 = rotl64(s->v1, 13);
-    s->v1 ^= s->v0;
-    s->v0 = rotl64(s->v0, 32);
-    s->v2 += s->v3;
-    s->v3 = rotl64(s->v3, 16);
-    s->v3 ^= s->v2;
-    s->v0 += s->v3;
-    s->v3 = rotl64(s->v3, 21);
-    s->v3 ^= s->v0;
-    s->v2 += s->v1;
-    s->v1 = rotl64(s->v1, 17);
-    s->v1 ^= s->v2;
-    s->v2 = rotl64(s->v2, 32);
-}
-
-/* Compression: c = 2 SipRounds per message word. */
-static inline void sip_compress(sip_state *s, uint64_t m)
-{
-    s->v3 ^= m;
-    sip_round(s);
-    sip_round(s);
-    s->v0 ^= m;
-}
-
-uint64_t tcpsift_siphash24(const uint8_t key[TCPSIFT_SIPHASH_KEY_SIZE], const uint8_t *msg,
-                           size_t len)
+void tcpsift_siphash_key_init(tcpsift_siphash_key *k, const uint8_t key[TCPSIFT_SIPHASH_KEY_SIZE])
 {
     tcpsift_cursor kc = cursor_make(key, TCPSIFT_SIPHASH_KEY_SIZE);
-    tcpsift_cursor mc = cursor_make(msg, len);
     const uint8_t *p;
-    uint64_t k0 = 0, k1 = 0, last;
-    sip_state s;
-    size_t tail;
-
+    uint64_t k0 = 0, k1 = 0;
     if (cursor_take(&kc, 8, &p)) k0 = le64_at(p);
     if (cursor_take(&kc, 8, &p)) k1 = le64_at(p);
     /* "somepseudorandomlygeneratedbytes" constants of the paper. */
-    s.v0 = k0 ^ UINT64_C(0x736f6d6570736575);
-    s.v1 = k1 ^ UINT64_C(0x646f72616e646f6d);
-    s.v2 = k0 ^ UINT64_C(0x6c7967656e657261);
-    s.v3 = k1 ^ UINT64_C(0x7465646279746573);
+    k->v0 = k0 ^ UINT64_C(0x736f6d6570736575);
+    k->v1 = k1 ^ UINT64_C(0x646f72616e646f6d);
+    k->v2 = k0 ^ UINT64_C(0x6c7967656e657261);
+    k->v3 = k1 ^ UINT64_C(0x7465646279746573);
+}
 
-    while (cursor_take(&mc, 8, &p))
-        sip_compress(&s, le64_at(p));
+static uint64_t siphash_cd(const uint8_t key[TCPSIFT_SIPHASH_KEY_SIZE], const uint8_t *msg,
+                           size_t len, int c_rounds, int d_rounds)
+{
+    tcpsift_siphash_key k;
+    tcpsift_cursor mc = cursor_make(msg, len);
+    const uint8_t *p;
+    uint64_t last, m;
+    size_t tail;
+
+    tcpsift_siphash_key_init(&k, key);
+    uint64_t v0 = k.v0, v1 = k.v1, v2 = k.v2, v3 = k.v3;
+
+    while (cursor_take(&mc, 8, &p)) {
+        m = le64_at(p);
+        v3 ^= m;
+        for (int r = 0; r < c_rounds; r++)
+            TCPSIFT_SIPROUND(v0, v1, v2, v3);
+        v0 ^= m;
+    }
 
     /* Final word: the 0..7 remaining bytes, little-endian, with the message
      * length modulo 256 in the top byte. */
@@ -82,13 +59,26 @@ uint64_t tcpsift_siphash24(const uint8_t key[TCPSIFT_SIPHASH_KEY_SIZE], const ui
     if (tail != 0 && cursor_take(&mc, tail, &p))
         for (size_t i = 0; i < tail; i++)
             last |= (uint64_t)p[i] << (8u * i);
-    sip_compress(&s, last);
+    v3 ^= last;
+    for (int r = 0; r < c_rounds; r++)
+        TCPSIFT_SIPROUND(v0, v1, v2, v3);
+    v0 ^= last;
 
-    /* Finalization: d = 4 SipRounds. */
-    s.v2 ^= 0xffu;
-    sip_round(&s);
-    sip_round(&s);
-    sip_round(&s);
-    sip_round(&s);
-    return s.v0 ^ s.v1 ^ s.v2 ^ s.v3;
+    /* Finalization. */
+    v2 ^= 0xffu;
+    for (int r = 0; r < d_rounds; r++)
+        TCPSIFT_SIPROUND(v0, v1, v2, v3);
+    return v0 ^ v1 ^ v2 ^ v3;
+}
+
+uint64_t tcpsift_siphash24(const uint8_t key[TCPSIFT_SIPHASH_KEY_SIZE], const uint8_t *msg,
+                           size_t len)
+{
+    return siphash_cd(key, msg, len, 2, 4);
+}
+
+uint64_t tcpsift_siphash13(const uint8_t key[TCPSIFT_SIPHASH_KEY_SIZE], const uint8_t *msg,
+                           size_t len)
+{
+    return siphash_cd(key, msg, len, 1, 3);
 }

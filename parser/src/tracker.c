@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "decode_internal.h"
+#include "flow_table_internal.h"
 #include "tracker_internal.h"
 
 /* ---------------------------------------------------------------- names */
@@ -651,7 +652,9 @@ tcpsift_error tcpsift_tracker_packet(tcpsift_tracker *t, const tcpsift_packet *p
         return TCPSIFT_E_INVALID_ARGUMENT;
     if (t->cfg.key_tunnel) tcpsift_flow_key_set_tunnel(&key, pkt->tunnel_id_kind, pkt->tunnel_id);
 
-    tcpsift_flow_entry *entry = tcpsift_flow_table_lookup(t->table, &key);
+    tcpsift_flow_probe probe; /* the key normalised and hashed once for this packet */
+    tcpsift_flow_table_probe(t->table, &key, &probe);
+    tcpsift_flow_entry *entry = tcpsift_flow_table_lookup_probe(t->table, &probe);
     conn *c = entry ? tcpsift_flow_entry_value(entry) : NULL;
     int from = 0;
     if (t->cfg.duplicate_window_ns && span_dup_seen(t, pkt, now)) {
@@ -664,7 +667,7 @@ tcpsift_error tcpsift_tracker_packet(tcpsift_tracker *t, const tcpsift_packet *p
     }
     int csum_bad = is_tcp && checksum_rejects(t, pkt);
     if (!c && is_tcp && t->cfg.embryo_capacity) {
-        tcpsift_flow_embryo *em = tcpsift_flow_table_embryo_lookup(t->table, &key);
+        tcpsift_flow_embryo *em = tcpsift_flow_table_embryo_lookup_probe(t->table, &probe);
         if (em) {
             embryo *e = tcpsift_flow_embryo_value(em);
             from = (e->client_is_a == !reversed) ? 0 : 1;
@@ -696,7 +699,8 @@ tcpsift_error tcpsift_tracker_packet(tcpsift_tracker *t, const tcpsift_packet *p
     if (!c && is_tcp && embryo_wanted(t, pkt, csum_bad) && embryo_slot_or_pressure(t)) {
         /* A bare SYN on a new tuple: compact form until anything else comes. */
         tcpsift_flow_embryo *em;
-        tcpsift_error err = tcpsift_flow_table_embryo_insert(t->table, &key, now, pkt->seq, reversed, &em);
+        tcpsift_error err =
+            tcpsift_flow_table_embryo_insert_probe(t->table, &probe, now, pkt->seq, reversed, &em);
         if (err != TCPSIFT_OK) return err;
         embryo_init(tcpsift_flow_embryo_value(em), pkt, t->next_id[0]++, ts_ns, !reversed, vlan,
                     reused);
@@ -704,8 +708,8 @@ tcpsift_error tcpsift_tracker_packet(tcpsift_tracker *t, const tcpsift_packet *p
         return TCPSIFT_OK;
     }
     if (!c) {
-        tcpsift_error err = tcpsift_flow_table_insert(
-            t->table, &key, now, is_tcp ? TCPSIFT_FLOW_EMBRYONIC : TCPSIFT_FLOW_UDP, &entry);
+        tcpsift_error err = tcpsift_flow_table_insert_probe(
+            t->table, &probe, now, is_tcp ? TCPSIFT_FLOW_EMBRYONIC : TCPSIFT_FLOW_UDP, &entry);
         if (err != TCPSIFT_OK) return err;
         c = tcpsift_flow_entry_value(entry);
         memset(c, 0, sizeof *c);

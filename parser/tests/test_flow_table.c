@@ -784,6 +784,50 @@ static void test_class_change_timeout(void **state)
     tcpsift_flow_table_destroy(t);
 }
 
+/* expire returns at once until the earliest deadline passes; that bound is
+ * recomputed after each pass and lowered again by any flow whose class has
+ * a shorter timeout, so such a flow still expires on time. */
+static void test_expire_deadline_after_pass(void **state)
+{
+    tcpsift_flow_table_config cfg;
+    removal_log log = {0};
+    (void)state;
+    base_config(&cfg, 8, 4);
+    cfg.timeout_ns[TCPSIFT_FLOW_EMBRYONIC] = 10;
+    cfg.timeout_ns[TCPSIFT_FLOW_ESTABLISHED] = 1000;
+    cfg.timeout_ns[TCPSIFT_FLOW_CLOSING] = 20;
+    cfg.timeout_ns[TCPSIFT_FLOW_UDP] = 30;
+    tcpsift_flow_table *t = make_table(&cfg);
+    tcpsift_flow_entry *est = insert_tagged(t, 1, 0, TCPSIFT_FLOW_ESTABLISHED);
+    insert_tagged(t, 2, 0, TCPSIFT_FLOW_UDP);
+    assert_int_equal(tcpsift_flow_table_expire(t, 31, log_removal, &log), 1); /* a pass: UDP */
+    assert_int_equal(log.tag[0], 2);
+    /* Only the established flow is left (deadline 1000); a new embryo's is 110. */
+    embryo_tagged(t, 3, 100);
+    assert_int_equal(tcpsift_flow_table_expire(t, 110, log_removal, &log), 0);
+    assert_int_equal(tcpsift_flow_table_expire(t, 111, log_removal, &log), 1);
+    assert_int_equal(log.tag[1], 3);
+    assert_int_equal(log.embryo[1], 1);
+    /* An embryonic full entry inserted later, and a touch into CLOSING. */
+    insert_tagged(t, 4, 200, TCPSIFT_FLOW_EMBRYONIC);
+    tcpsift_flow_table_touch(t, est, 205, TCPSIFT_FLOW_CLOSING);
+    assert_int_equal(tcpsift_flow_table_expire(t, 210, log_removal, &log), 0);
+    assert_int_equal(tcpsift_flow_table_expire(t, 211, log_removal, &log), 1);
+    assert_int_equal(log.tag[2], 4);
+    assert_int_equal(tcpsift_flow_table_expire(t, 225, log_removal, &log), 0);
+    assert_int_equal(tcpsift_flow_table_expire(t, 226, log_removal, &log), 1);
+    assert_int_equal(log.tag[3], 1);
+    assert_int_equal(log.cls[3], TCPSIFT_FLOW_CLOSING);
+    /* An embryo touched (SYN retransmission) counts from the touch. */
+    tcpsift_flow_embryo *em = embryo_tagged(t, 5, 300);
+    assert_int_equal(tcpsift_flow_table_expire(t, 305, log_removal, &log), 0);
+    tcpsift_flow_table_embryo_touch(t, em, 308);
+    assert_int_equal(tcpsift_flow_table_expire(t, 318, log_removal, &log), 0);
+    assert_int_equal(tcpsift_flow_table_expire(t, 319, log_removal, &log), 1);
+    assert_int_equal(log.count, 5);
+    tcpsift_flow_table_destroy(t);
+}
+
 /* Time going backwards: the clock holds, nothing expires en masse, idle
  * times never go negative (an unsigned wrap would expire everything). */
 static void test_time_backwards(void **state)
@@ -1216,6 +1260,7 @@ int main(void)
         cmocka_unit_test(test_no_embryo_pool),
         cmocka_unit_test(test_timeouts_by_class),
         cmocka_unit_test(test_class_change_timeout),
+        cmocka_unit_test(test_expire_deadline_after_pass),
         cmocka_unit_test(test_time_backwards),
         cmocka_unit_test(test_huge_time_jump),
         cmocka_unit_test(test_expire_some),

@@ -1,4 +1,5 @@
-/* SipHash-2-4 against the official test vectors.
+/* SipHash-2-4 against the official test vectors; SipHash-1-3 (the flow
+ * table's) against CPython's, and its whole-word form against the bytes form.
  *
  * Key 00 01 .. 0f, message of length n = bytes 00 01 .. (n-1), for n = 0..63.
  * Expected outputs: vectors_sip64 of the reference implementation
@@ -146,6 +147,61 @@ static void test_key_changes_output(void **state)
     assert_true(tcpsift_siphash24(key, msg, sizeof msg) == a);
 }
 
+/* SipHash-1-3 under the all-zero key, message bytes 00 01 .. (n-1): the
+ * values CPython 3.11 gives for hash(bytes(range(n))) with PYTHONHASHSEED=0
+ * (its bytes hash is SipHash-1-3 keyed by a secret that seed 0 zeroes),
+ * taken as unsigned 64-bit. An independent implementation. */
+static void test_siphash13_cpython_vectors(void **state)
+{
+    static const struct {
+        size_t n;
+        uint64_t want;
+    } v[] = {
+        {1, UINT64_C(0x68a914128e01e473)},  {7, UINT64_C(0x2f098ab0c751325a)},
+        {8, UINT64_C(0xead411e67ebe2eea)},  {15, UINT64_C(0xf30eb725bb91c9ea)},
+        {16, UINT64_C(0x8972188433a5c5b7)}, {17, UINT64_C(0x4883c49a2c009c1d)},
+        {24, UINT64_C(0x31185a47af932f3a)}, {40, UINT64_C(0x95bc321ab41d8206)},
+        {63, UINT64_C(0x385d3e39e5f37359)},
+    };
+    uint8_t key[16] = {0}, msg[64];
+    (void)state;
+    for (int i = 0; i < 64; i++)
+        msg[i] = (uint8_t)i;
+    for (size_t i = 0; i < sizeof v / sizeof v[0]; i++) {
+        struct guard_buf g = {0};
+        const uint8_t *placed = guard_place(&g, msg, v[i].n);
+        assert_non_null(placed);
+        uint64_t got = tcpsift_siphash13(key, placed, v[i].n);
+        guard_release(&g);
+        if (got != v[i].want)
+            fail_msg("1-3, length %zu: got %016llx, want %016llx", v[i].n,
+                     (unsigned long long)got, (unsigned long long)v[i].want);
+    }
+    /* Different from 2-4 on the same input. */
+    assert_true(tcpsift_siphash13(key, msg, 16) != tcpsift_siphash24(key, msg, 16));
+}
+
+/* The flow table's whole-word form equals the bytes form, for every word
+ * count it uses (2, 3, 5, 6) and more, under a non-trivial key. */
+static void test_siphash13_words_equal_bytes(void **state)
+{
+    uint8_t key[16], msg[8 * 8];
+    uint64_t w[8];
+    tcpsift_siphash_key k;
+    (void)state;
+    reference_key(key);
+    tcpsift_siphash_key_init(&k, key);
+    for (int i = 0; i < (int)sizeof msg; i++)
+        msg[i] = (uint8_t)(0x9d * i + 3);
+    for (int i = 0; i < 8; i++) {
+        w[i] = 0;
+        for (int b = 7; b >= 0; b--)
+            w[i] = w[i] << 8 | msg[8 * i + b];
+    }
+    for (size_t n = 0; n <= 8; n++)
+        assert_true(tcpsift_siphash13_words(&k, w, n) == tcpsift_siphash13(key, msg, 8 * n));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -153,6 +209,8 @@ int main(void)
         cmocka_unit_test(test_all_reference_vectors),
         cmocka_unit_test(test_paper_example),
         cmocka_unit_test(test_key_changes_output),
+        cmocka_unit_test(test_siphash13_cpython_vectors),
+        cmocka_unit_test(test_siphash13_words_equal_bytes),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,29 @@
+/* Private: the flow table's per-packet entry points for the tracker, which
+ * normalise and hash a key once (a probe) and reuse that for the lookup,
+ * the embryo lookup and the insert of the same packet. The public
+ * functions of tcpsift/flow_table.h are these plus a probe each. */
+#ifndef TCPSIFT_FLOW_TABLE_INTERNAL_H
+#define TCPSIFT_FLOW_TABLE_INTERNAL_H
+
+#include "tcpsift/flow_table.h"
+
+typedef struct tcpsift_flow_probe {
+    tcpsift_flow_key key; /* normalised: VLAN / tunnel dropped unless keyed, padding zero */
+    uint64_t hash;        /* SipHash-1-3 of key under the table's key */
+} tcpsift_flow_probe;
+
+void tcpsift_flow_table_probe(const tcpsift_flow_table *t, const tcpsift_flow_key *key,
+                              tcpsift_flow_probe *out);
+tcpsift_flow_entry *tcpsift_flow_table_lookup_probe(tcpsift_flow_table *t,
+                                                    const tcpsift_flow_probe *pr);
+tcpsift_flow_embryo *tcpsift_flow_table_embryo_lookup_probe(tcpsift_flow_table *t,
+                                                            const tcpsift_flow_probe *pr);
+tcpsift_error tcpsift_flow_table_insert_probe(tcpsift_flow_table *t, const tcpsift_flow_probe *pr,
+                                              uint64_t now_ns, enum tcpsift_flow_class cls,
+                                              tcpsift_flow_entry **out);
+tcpsift_error tcpsift_flow_table_embryo_insert_probe(tcpsift_flow_table *t,
+                                                     const tcpsift_flow_probe *pr, uint64_t now_ns,
+                                                     uint32_t isn, int syn_reversed,
+                                                     tcpsift_flow_embryo **out);
+
+#endif
