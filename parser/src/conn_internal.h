@@ -50,57 +50,84 @@ enum endpoint_flag {
     EP_STREAM_DONE = 1u << 15        /* its stream reached the FIN and was released */
 };
 
+/* Field order keeps an endpoint at 64 bytes (no padding): per-connection
+ * memory is budgeted (bench/README.md, issue 9). */
 typedef struct endpoint {
-    uint8_t state;       /* tcpsift_tcp_state */
-    uint8_t zeek;        /* enum zeek_endpoint_state */
-    uint8_t wscale;      /* shift offered in its SYN */
-    uint8_t hist_once;   /* Zeek letters A D I Q already recorded (bit per letter) */
-    uint8_t ttl_first;   /* TTL / hop limit of its first segment */
-    uint16_t flags;      /* enum endpoint_flag */
+    struct direction_stream *stream; /* reassembly + framing, allocated on first payload */
     uint32_t isn;
     uint32_t next_seq;   /* one past the highest sequence number it sent */
     uint32_t fin_seq;    /* sequence number of its FIN */
     uint32_t last_ack;   /* last acknowledgement number it sent */
-    uint32_t last_win;   /* last raw window field */
     uint32_t max_win;    /* largest scaled window it advertised */
     uint32_t right_edge; /* last ack + scaled window it advertised */
-    uint32_t hole_start, hole_end; /* the oldest sequence range it skipped (lost_segment) */
     uint32_t ts_recent;  /* newest TSval it sent (RFC 7323 §5.3) */
     uint32_t ts_syn;     /* TSval of its SYN */
-    uint32_t hist_seq[4]; /* last seq of S/H, F, R letters (Zeek repeats on a new seq) */
-    uint32_t hist_count[HIST_COUNTED_KINDS];
-    uint64_t pkts, bytes;
-    struct direction_stream *stream; /* reassembly + framing, allocated on first payload */
-    uint64_t stream_bytes, gap_bytes; /* kept when the stream is released */
-    uint64_t frame_base;              /* UDP: offset of the next datagram */
+    /* Sequence number of its last F and R letters (Zeek repeats a letter on
+     * a new seq); the S/H letter's is the ISN (zeek_summary.c). */
+    uint32_t hist_seq_fin, hist_seq_rst;
+    uint32_t pkts, bytes; /* low 32 bits: conn_pkts() / conn_bytes() add conn_ext's high halves */
+    uint16_t flags;       /* enum endpoint_flag */
+    uint16_t last_win;    /* last raw window field */
+    uint8_t state;        /* tcpsift_tcp_state */
+    uint8_t zeek;         /* enum zeek_endpoint_state */
+    uint8_t wscale;       /* shift offered in its SYN */
+    uint8_t hist_once;    /* Zeek letters A D I Q recorded, F R seqs valid (bit each) */
 } endpoint;
 
 typedef struct pending_rst {
-    uint8_t active;
-    uint8_t from;   /* endpoint index that sent it */
-    uint8_t refuted;
+    uint8_t active : 1;
+    uint8_t from : 1; /* endpoint index that sent it */
+    uint8_t refuted : 1;
 } pending_rst;
+
+/* Anomaly counts kept in the connection itself: this many (anomaly, count)
+ * slots, each (anomaly + 1) << 24 | count; a third kind, or a count past
+ * 2^24 - 1, moves every count to conn_ext.events (conn_event_add). Counts
+ * stay exact either way. */
+#define CONN_EV_INLINE 2
+#define CONN_EV_COUNT_MAX 0xffffffu
+_Static_assert(TCPSIFT_ANOMALY_COUNT < 255, "anomaly ids must fit the slot tag byte");
+
+/* Zeek history letters packed 5 bits each (zeek_summary.c). */
+#define CONN_HISTORY_BYTES ((TCPSIFT_HISTORY_MAX * 5 + 7) / 8)
+
+/* Rare per-connection state, allocated on first need: anomaly counts past
+ * the inline slots, counted history letters (C G T W), a sequence hole,
+ * packet and byte counts past 2^32, stream totals kept when a stream is
+ * released. A handshake-only or clean in-order connection has none. When
+ * the allocator fails, the fact that needed it is dropped and counted in
+ * the tracker's memcap_hits. Freed when the connection is reported. */
+typedef struct conn_ext {
+    uint32_t events[TCPSIFT_ANOMALY_COUNT]; /* valid once conn.events_spilled */
+    uint32_t hist_count[2][HIST_COUNTED_KINDS];
+    uint32_t hole_start[2], hole_end[2]; /* the oldest range each endpoint skipped (EP_HOLE) */
+    uint32_t pkts_hi[2], bytes_hi[2];
+    uint64_t stream_bytes[2], gap_bytes[2]; /* kept when the stream is released */
+} conn_ext;
 
 typedef struct conn {
     uint64_t id;
     int64_t first_ns, last_ns;
+    conn_ext *ext; /* NULL until needed */
     endpoint ep[2];
-    uint8_t proto;
-    uint8_t client_is_a;  /* the flow key's endpoint a is the client */
-    uint8_t direction_guessed;
-    uint8_t flipped;      /* Zeek '^': first packet came from the responder */
-    uint8_t handshake_syn, handshake_synack, handshake;
-    uint8_t rst_accepted; /* index+1 of the endpoint whose RST was accepted, 0 none */
-    uint8_t rejected;
-    uint8_t rst_unconfirmed;
-    uint8_t rst_after_fins; /* the accepted RST came after both FINs */
-    uint8_t completeness;
-    uint8_t closed_for_reuse; /* a new SYN on this tuple starts a new connection */
-    uint8_t history_len;
-    char history[TCPSIFT_HISTORY_MAX + 1];
-    pending_rst rst;
+    uint32_t ev[CONN_EV_INLINE]; /* inline anomaly counts (CONN_EV_INLINE) */
     uint16_t vlan;
-    uint32_t events[TCPSIFT_ANOMALY_COUNT];
+    uint8_t proto;
+    uint8_t completeness;
+    uint8_t ttl_first[2]; /* TTL / hop limit of each endpoint's first segment */
+    uint8_t history_len;
+    uint8_t rst_accepted : 2; /* index+1 of the endpoint whose RST was accepted, 0 none */
+    uint8_t client_is_a : 1;  /* the flow key's endpoint a is the client */
+    uint8_t direction_guessed : 1;
+    uint8_t flipped : 1; /* Zeek '^': first packet came from the responder */
+    uint8_t handshake_syn : 1, handshake_synack : 1, handshake : 1;
+    uint8_t rejected : 1;
+    uint8_t rst_unconfirmed : 1;
+    uint8_t rst_after_fins : 1;   /* the accepted RST came after both FINs */
+    uint8_t closed_for_reuse : 1; /* a new SYN on this tuple starts a new connection */
+    uint8_t events_spilled : 1;   /* anomaly counts are in ext->events */
+    pending_rst rst;
+    uint8_t history[CONN_HISTORY_BYTES]; /* history_len letters, 5 bits each */
 } conn;
 
 struct tcpsift_tracker;
@@ -119,13 +146,45 @@ int tcp_conn_start(conn *c, const tcpsift_packet *pkt);
 void tcp_conn_close(struct tcpsift_tracker *t, conn *c);
 
 void conn_count_event(struct tcpsift_tracker *t, conn *c, tcpsift_anomaly a);
+/* Adds n to the connection's count of anomaly a (no per-segment dedupe). */
+void conn_event_add(struct tcpsift_tracker *t, conn *c, tcpsift_anomaly a, uint32_t n);
+/* All TCPSIFT_ANOMALY_COUNT counts of the connection. */
+void conn_events_read(const conn *c, uint32_t out[TCPSIFT_ANOMALY_COUNT]);
+/* The connection's conn_ext, allocated zeroed on first use; NULL (counted
+ * as a memcap hit) when the allocator fails. */
+conn_ext *conn_ext_get(struct tcpsift_tracker *t, conn *c);
+void conn_ext_free(struct tcpsift_tracker *t, conn *c);
+/* Adds the high halves of counts that passed 2^32 (conn_count_packets). */
+void conn_count_carry(struct tcpsift_tracker *t, conn *c, int from, uint32_t pkts_hi,
+                      uint32_t bytes_hi);
+/* n packets of `payload_len` bytes in all, sent by endpoint `from`. */
+static inline void conn_count_packets(struct tcpsift_tracker *t, conn *c, int from, uint32_t n,
+                                      uint64_t payload_len)
+{
+    endpoint *e = &c->ep[from];
+    uint64_t pkts = (uint64_t)e->pkts + n, bytes = (uint64_t)e->bytes + payload_len;
+    e->pkts = (uint32_t)pkts;
+    e->bytes = (uint32_t)bytes;
+    if ((pkts | bytes) >> 32)
+        conn_count_carry(t, c, from, (uint32_t)(pkts >> 32), (uint32_t)(bytes >> 32));
+}
+static inline uint64_t conn_pkts(const conn *c, int from)
+{
+    return (c->ext ? (uint64_t)c->ext->pkts_hi[from] << 32 : 0) | c->ep[from].pkts;
+}
+static inline uint64_t conn_bytes(const conn *c, int from)
+{
+    return (c->ext ? (uint64_t)c->ext->bytes_hi[from] << 32 : 0) | c->ep[from].bytes;
+}
 
 /* Zeek's history and conn_state (zeek_summary.c). */
-void zeek_history_packet(conn *c, int from, const tcpsift_packet *pkt);
+void zeek_history_packet(struct tcpsift_tracker *t, conn *c, int from, const tcpsift_packet *pkt);
 void zeek_history_add(conn *c, int from, char letter);
 void zeek_history_flip(conn *c); /* Zeek's '^': the roles were swapped */
-void zeek_history_counted(conn *c, int from, enum history_counted kind);
+void zeek_history_counted(struct tcpsift_tracker *t, conn *c, int from, enum history_counted kind);
 void zeek_endpoint_update(conn *c, int from, const tcpsift_packet *pkt);
+/* The history letters as a string (at most TCPSIFT_HISTORY_MAX + NUL). */
+void zeek_history_string(const conn *c, char out[TCPSIFT_HISTORY_MAX + 1]);
 const char *zeek_conn_state(const conn *c);
 
 /* Reassembly/framing glue (tracker.c). */

@@ -895,6 +895,8 @@ size_t tcpsift_flow_table_expire_some(tcpsift_flow_table *t, uint64_t now_ns, si
 size_t tcpsift_flow_table_expire(tcpsift_flow_table *t, uint64_t now_ns, tcpsift_flow_remove_fn cb,
                                  void *ctx)
 {
+    /* The per-packet call: the common "nothing to do" without the full pass's setup. */
+    if (t && clock_advance(t, now_ns) <= t->min_deadline) return 0;
     return tcpsift_flow_table_expire_some(t, now_ns, SIZE_MAX, cb, ctx);
 }
 

@@ -19,8 +19,80 @@ void conn_count_event(struct tcpsift_tracker *t, conn *c, tcpsift_anomaly a)
     uint64_t bit = (uint64_t)1 << (a % 64);
     if (t->segment_anomalies[a / 64] & bit) return;
     t->segment_anomalies[a / 64] |= bit;
-    c->events[a]++;
+    conn_event_add(t, c, a, 1);
     t->stats.events[a]++;
+}
+
+conn_ext *conn_ext_get(struct tcpsift_tracker *t, conn *c)
+{
+    if (c->ext) return c->ext;
+    conn_ext *x = t->alloc.alloc(t->alloc.ctx, sizeof *x);
+    if (!x) {
+        t->stats.memcap_hits++;
+        return NULL;
+    }
+    memset(x, 0, sizeof *x);
+    c->ext = x;
+    return x;
+}
+
+void conn_ext_free(struct tcpsift_tracker *t, conn *c)
+{
+    if (!c->ext) return;
+    t->alloc.free(t->alloc.ctx, c->ext, sizeof *c->ext);
+    c->ext = NULL;
+}
+
+void conn_event_add(struct tcpsift_tracker *t, conn *c, tcpsift_anomaly a, uint32_t n)
+{
+    if ((unsigned)a >= TCPSIFT_ANOMALY_COUNT || n == 0) return;
+    if (!c->events_spilled) {
+        uint32_t tag = (uint32_t)(a + 1) << 24;
+        for (int i = 0; i < CONN_EV_INLINE; i++) {
+            uint32_t v = c->ev[i];
+            if (v == 0) {
+                if (n > CONN_EV_COUNT_MAX) break;
+                c->ev[i] = tag | n;
+                return;
+            }
+            if ((v & ~CONN_EV_COUNT_MAX) == tag) {
+                if ((v & CONN_EV_COUNT_MAX) > CONN_EV_COUNT_MAX - n) break;
+                c->ev[i] = v + n;
+                return;
+            }
+        }
+        /* A third kind, or a count past the slot's 24 bits: all counts move
+         * to the side table, exact as before. */
+        conn_ext *x = conn_ext_get(t, c);
+        if (!x) return; /* no memory: this count is lost (memcap_hits) */
+        for (int i = 0; i < CONN_EV_INLINE; i++) {
+            if (c->ev[i]) x->events[(c->ev[i] >> 24) - 1] += c->ev[i] & CONN_EV_COUNT_MAX;
+            c->ev[i] = 0;
+        }
+        c->events_spilled = 1;
+    }
+    c->ext->events[a] += n;
+}
+
+void conn_events_read(const conn *c, uint32_t out[TCPSIFT_ANOMALY_COUNT])
+{
+    if (c->events_spilled) {
+        memcpy(out, c->ext->events, sizeof c->ext->events);
+        return;
+    }
+    memset(out, 0, TCPSIFT_ANOMALY_COUNT * sizeof out[0]);
+    for (int i = 0; i < CONN_EV_INLINE; i++)
+        if (c->ev[i]) out[(c->ev[i] >> 24) - 1] += c->ev[i] & CONN_EV_COUNT_MAX;
+}
+
+void conn_count_carry(struct tcpsift_tracker *t, conn *c, int from, uint32_t pkts_hi,
+                      uint32_t bytes_hi)
+{
+    /* Past 2^32: the high halves live in the side table. */
+    conn_ext *x = conn_ext_get(t, c);
+    if (!x) return;
+    x->pkts_hi[from] += pkts_hi;
+    x->bytes_hi[from] += bytes_hi;
 }
 
 /* Feed one event to the table for endpoint `who`; count the cell's anomaly. */
@@ -158,15 +230,18 @@ static void note_syn(conn *c, endpoint *s, const tcpsift_packet *pkt)
 }
 
 /* Whether [seq, end) lies in the oldest range the sender skipped; shrinks
- * the range from its start as it fills. */
-static int fills_hole(endpoint *s, uint32_t seq, uint32_t end)
+ * the range from its start as it fills. EP_HOLE implies c->ext. */
+static int fills_hole(conn *c, int from, uint32_t seq, uint32_t end)
 {
-    if (!(s->flags & EP_HOLE) || seq_lt(seq, s->hole_start) || seq_geq(seq, s->hole_end)) return 0;
-    if (seq == s->hole_start) {
-        if (seq_geq(end, s->hole_end))
+    endpoint *s = &c->ep[from];
+    if (!(s->flags & EP_HOLE)) return 0;
+    uint32_t *start = &c->ext->hole_start[from], hole_end = c->ext->hole_end[from];
+    if (seq_lt(seq, *start) || seq_geq(seq, hole_end)) return 0;
+    if (seq == *start) {
+        if (seq_geq(end, hole_end))
             s->flags &= (uint16_t)~EP_HOLE;
         else
-            s->hole_start = end;
+            *start = end;
     }
     return 1;
 }
@@ -204,11 +279,11 @@ static void sequence_analysis(struct tcpsift_tracker *t, conn *c, int from,
     if (pkt->payload_len == 1 && pkt->seq == s->next_seq && (c->ep[1 - from].flags & EP_WIN_VALID) &&
         c->ep[1 - from].last_win == 0)
         conn_count_event(t, c, TCPSIFT_ANOMALY_ZERO_WINDOW_PROBE);
-    if (seq_leq(end, s->next_seq) && fills_hole(s, pkt->seq, end)) {
+    if (seq_leq(end, s->next_seq) && fills_hole(c, from, pkt->seq, end)) {
         /* Bytes below the highest sent but inside a range that was skipped:
          * first seen now, out of order rather than a retransmission. */
         conn_count_event(t, c, TCPSIFT_ANOMALY_OUT_OF_ORDER);
-        if (pkt->payload_len > 0) zeek_history_counted(c, from, HIST_T); /* Zeek: any old seq */
+        if (pkt->payload_len > 0) zeek_history_counted(t, c, from, HIST_T); /* Zeek: any old seq */
         return;
     }
     if (seq_leq(end, s->next_seq)) {
@@ -218,20 +293,22 @@ static void sequence_analysis(struct tcpsift_tracker *t, conn *c, int from,
         if (pkt->payload_len > 0 && (c->ep[1 - from].flags & EP_ACK_SEEN) &&
             seq_leq(end, c->ep[1 - from].last_ack))
             conn_count_event(t, c, TCPSIFT_ANOMALY_SPURIOUS_RETRANSMISSION);
-        if (pkt->payload_len > 0) zeek_history_counted(c, from, HIST_T);
+        if (pkt->payload_len > 0) zeek_history_counted(t, c, from, HIST_T);
         *new_data = 0;
         return;
     }
     if (seq_lt(pkt->seq, s->next_seq)) {
         /* Partly old, partly new. */
         conn_count_event(t, c, TCPSIFT_ANOMALY_RETRANSMISSION);
-        if (pkt->payload_len > 0) zeek_history_counted(c, from, HIST_T);
+        if (pkt->payload_len > 0) zeek_history_counted(t, c, from, HIST_T);
     } else if (seq_gt(pkt->seq, s->next_seq)) {
         conn_count_event(t, c, TCPSIFT_ANOMALY_LOST_SEGMENT);
-        if (!(s->flags & EP_HOLE)) { /* remember the oldest skipped range */
+        conn_ext *x;
+        if (!(s->flags & EP_HOLE) && (x = conn_ext_get(t, c)) != NULL) {
+            /* remember the oldest skipped range */
             s->flags |= EP_HOLE;
-            s->hole_start = s->next_seq;
-            s->hole_end = pkt->seq;
+            x->hole_start[from] = s->next_seq;
+            x->hole_end[from] = pkt->seq;
         }
     }
     s->next_seq = end;
@@ -324,8 +401,8 @@ static int segment_checks(struct tcpsift_tracker *t, conn *c, int from, const tc
     }
     if (!(s->flags & EP_TTL_SEEN)) {
         s->flags |= EP_TTL_SEEN;
-        s->ttl_first = pkt->ttl;
-    } else if (pkt->ttl != s->ttl_first) {
+        c->ttl_first[from] = pkt->ttl;
+    } else if (pkt->ttl != c->ttl_first[from]) {
         conn_count_event(t, c, TCPSIFT_ANOMALY_TTL_CHANGED);
     }
     return paws_failed;
@@ -347,19 +424,18 @@ void tcp_conn_segment(struct tcpsift_tracker *t, conn *c, const tcpsift_packet *
     unsigned f = pkt->tcp_flags;
     t->cur_pkt = pkt;
     t->cur_from = from;
-    s->pkts++;
-    s->bytes += pkt->payload_len;
+    conn_count_packets(t, c, from, 1, pkt->payload_len);
     if (checksum_bad) {
         /* RFC 9293 §3.10.7.4: a segment with a bad checksum is discarded. */
         conn_count_event(t, c, TCPSIFT_ANOMALY_BAD_CHECKSUM);
-        zeek_history_counted(c, from, HIST_C);
+        zeek_history_counted(t, c, from, HIST_C);
         t->stats.bad_checksum++;
         return;
     }
     /* Policy drop: the segment never reached the receiver (ttl_policy.c). */
-    if (pkt->ttl < s->ttl_first && ttl_outlier(t, c, from, pkt)) return;
+    if (pkt->ttl < c->ttl_first[from] && ttl_outlier(t, c, from, pkt)) return;
     if (!(pkt->layers & TCPSIFT_LAYER_TCP_OPTIONS)) conn_count_event(t, c, TCPSIFT_ANOMALY_BAD_OPTION);
-    zeek_history_packet(c, from, pkt);
+    zeek_history_packet(t, c, from, pkt);
     if (invalid_flags(f)) {
         conn_count_event(t, c, TCPSIFT_ANOMALY_INVALID_FLAG_COMBINATION);
         if (!(f & TCPSIFT_TCP_FIN && f & TCPSIFT_TCP_RST && !(f & TCPSIFT_TCP_SYN))) return;

@@ -140,7 +140,7 @@ void stream_emit_gap(direction_stream *ds, uint64_t offset, uint64_t len,
         if (why == TCPSIFT_GAP_TRUNCATED)
             ds->gap_letter_pending = 1;
         else if (!(ds->ack_gap_lettered && ds->ack_gap_offset == offset))
-            zeek_history_counted(ds->c, ds->from, HIST_G); /* else lettered at its ACK */
+            zeek_history_counted(t, ds->c, ds->from, HIST_G); /* else lettered at its ACK */
     }
     ds->gap_seen = 1;
     ds->last_gap_end = offset + len;
@@ -198,6 +198,9 @@ static direction_stream *stream_get(struct tcpsift_tracker *t, conn *c, int from
 {
     endpoint *e = &c->ep[from];
     if (e->stream) return e->stream;
+    /* The stream's totals outlive it in the side table: reserved first, so a
+     * failed allocation means no stream (nothing delivered), never lost totals. */
+    if (!conn_ext_get(t, c)) return NULL;
     direction_stream *ds = t->alloc.alloc(t->alloc.ctx, sizeof *ds);
     if (!ds) {
         t->stats.memcap_hits++;
@@ -234,8 +237,11 @@ static void stream_release(struct tcpsift_tracker *t, conn *c, int from)
     if (!ds) return;
     if (ds->has_reasm) {
         const tcpsift_reasm_stats *st = tcpsift_reasm_get_stats(&ds->reasm);
-        e->stream_bytes = st->delivered_bytes - ds->urg.removed - ds->urg.skipped;
-        e->gap_bytes = st->gap_bytes + ds->urg.skipped;
+        conn_ext *x = c->ext; /* reserved by stream_get */
+        if (x) {
+            x->stream_bytes[from] = st->delivered_bytes - ds->urg.removed - ds->urg.skipped;
+            x->gap_bytes[from] = st->gap_bytes + ds->urg.skipped;
+        }
         if (st->memory_peak > t->stats.reasm_buffered_peak) t->stats.reasm_buffered_peak = t->budget.peak;
         t->stats.stream_copied_bytes += st->bytes_copied;
         tcpsift_reasm_free(&ds->reasm);
@@ -256,7 +262,7 @@ static void finish_direction_if_done(struct tcpsift_tracker *t, conn *c, int fro
     direction_stream *ds = c->ep[from].stream;
     if (!ds || !ds->has_reasm || !tcpsift_reasm_fin_reached(&ds->reasm)) return;
     tcpsift_reasm_finish(&ds->reasm);
-    if (ds->gap_letter_pending) zeek_history_counted(c, from, HIST_G);
+    if (ds->gap_letter_pending) zeek_history_counted(t, c, from, HIST_G);
     if (ds->has_framer) tcpsift_framer_finish(&ds->framer, deliver_frame, ds);
     stream_release(t, c, from);
     c->ep[from].flags |= EP_STREAM_DONE;
@@ -316,7 +322,7 @@ void tracker_stream_ack(struct tcpsift_tracker *t, conn *c, int to, uint32_t ack
     if (!ds || !ds->has_reasm) return;
     if (ds->gap_letter_pending) {
         ds->gap_letter_pending = 0;
-        zeek_history_counted(c, to, HIST_G);
+        zeek_history_counted(t, c, to, HIST_G);
     }
     /* An ACK may cover bytes the capture missed (they become a gap), but
      * not more than the acknowledging side's window beyond anything the
@@ -338,7 +344,7 @@ void tracker_stream_ack(struct tcpsift_tracker *t, conn *c, int to, uint32_t ack
         if (!ds->ack_gap_lettered || ds->ack_gap_offset != at) {
             ds->ack_gap_lettered = 1;
             ds->ack_gap_offset = at;
-            zeek_history_counted(c, to, HIST_G);
+            zeek_history_counted(t, c, to, HIST_G);
         }
     }
 }
@@ -350,7 +356,7 @@ void tracker_stream_finish(struct tcpsift_tracker *t, conn *c)
         if (!ds) continue;
         one_sided_before_finish(t, c, ds);
         if (ds->has_reasm) tcpsift_reasm_finish(&ds->reasm);
-        if (ds->gap_letter_pending) zeek_history_counted(c, from, HIST_G);
+        if (ds->gap_letter_pending) zeek_history_counted(t, c, from, HIST_G);
         if (ds->has_framer) tcpsift_framer_finish(&ds->framer, deliver_frame, ds);
         stream_release(t, c, from);
     }
@@ -371,7 +377,7 @@ uint64_t tracker_stream_delivered(const conn *c, int from)
     if (ds && ds->has_reasm)
         return tcpsift_reasm_get_stats(&ds->reasm)->delivered_bytes - ds->urg.removed -
                ds->urg.skipped;
-    return c->ep[from].stream_bytes;
+    return c->ext ? c->ext->stream_bytes[from] : 0;
 }
 
 uint64_t tracker_stream_gaps(const conn *c, int from)
@@ -379,7 +385,7 @@ uint64_t tracker_stream_gaps(const conn *c, int from)
     const direction_stream *ds = c->ep[from].stream;
     if (ds && ds->has_reasm)
         return tcpsift_reasm_get_stats(&ds->reasm)->gap_bytes + ds->urg.skipped;
-    return c->ep[from].gap_bytes;
+    return c->ext ? c->ext->gap_bytes[from] : 0;
 }
 
 /* ---------------------------------------------------------------- UDP */
@@ -387,26 +393,22 @@ uint64_t tracker_stream_gaps(const conn *c, int from)
 static void udp_datagram(struct tcpsift_tracker *t, conn *c, int from, const tcpsift_packet *pkt)
 {
     endpoint *e = &c->ep[from];
-    e->pkts++;
-    e->bytes += pkt->payload_len;
+    uint64_t frame_base = conn_bytes(c, from); /* offset of this datagram: the bytes before it */
+    conn_count_packets(t, c, from, 1, pkt->payload_len);
     e->flags |= EP_SENT;
-    if (!t->cfg.framing || !t->cfg.cb.on_frame) {
-        e->frame_base += pkt->payload_len;
-        return;
-    }
+    if (!t->cfg.framing || !t->cfg.cb.on_frame) return;
     /* A datagram keeps its boundaries: it is one frame (contract: `udp`). */
     tcpsift_bytes body = pkt->payload;
     tcpsift_frame frame;
     memset(&frame, 0, sizeof frame);
     frame.part = TCPSIFT_FRAME_WHOLE;
     frame.error = body.len < pkt->payload_len ? TCPSIFT_FRAME_TRUNCATED : TCPSIFT_FRAME_OK;
-    frame.offset = e->frame_base;
+    frame.offset = frame_base;
     frame.len = pkt->payload_len;
     frame.segs = &body;
     frame.nsegs = body.len ? 1 : 0;
     frame.data_len = body.len;
     t->cfg.cb.on_frame(t->cfg.cb.ctx, c->id, 17, dir_of(from), &frame);
-    e->frame_base += pkt->payload_len;
 }
 
 /* ---------------------------------------------------------------- reports */
@@ -425,12 +427,21 @@ static tcpsift_conn_end end_of(const conn *c)
     return TCPSIFT_END_OPEN;
 }
 
+static void report_info(struct tcpsift_tracker *t, const conn *c, const tcpsift_flow_key *key,
+                        int timed_out, int evicted);
+
 static void report(struct tcpsift_tracker *t, conn *c, const tcpsift_flow_key *key, int timed_out,
                    int evicted)
 {
     if (c->proto == 6) tcp_conn_close(t, c);
     else tracker_stream_finish(t, c);
-    if (!t->cfg.cb.on_conn_end) return;
+    if (t->cfg.cb.on_conn_end) report_info(t, c, key, timed_out, evicted);
+    conn_ext_free(t, c); /* reported: the side table is no longer needed */
+}
+
+static void report_info(struct tcpsift_tracker *t, const conn *c, const tcpsift_flow_key *key,
+                        int timed_out, int evicted)
+{
     tcpsift_conn_info info;
     memset(&info, 0, sizeof info);
     info.id = c->id;
@@ -446,8 +457,8 @@ static void report(struct tcpsift_tracker *t, conn *c, const tcpsift_flow_key *k
     tcpsift_endpoint_info *side[2] = {&info.client, &info.server};
     for (int i = 0; i < 2; i++) {
         side[i]->state = (tcpsift_tcp_state)c->ep[i].state;
-        side[i]->pkts = c->ep[i].pkts;
-        side[i]->bytes = c->ep[i].bytes;
+        side[i]->pkts = conn_pkts(c, i);
+        side[i]->bytes = conn_bytes(c, i);
         side[i]->stream_bytes = tracker_stream_delivered(c, i);
         side[i]->gap_bytes = tracker_stream_gaps(c, i);
     }
@@ -458,9 +469,13 @@ static void report(struct tcpsift_tracker *t, conn *c, const tcpsift_flow_key *k
     info.timed_out = (uint8_t)timed_out;
     info.evicted = (uint8_t)evicted;
     info.completeness = c->completeness;
-    info.conn_state = c->proto == 6 ? zeek_conn_state(c) : (c->ep[1].pkts ? "SF" : "S0");
-    info.history = c->history;
-    info.events = c->events;
+    info.conn_state = c->proto == 6 ? zeek_conn_state(c) : (conn_pkts(c, 1) ? "SF" : "S0");
+    char history[TCPSIFT_HISTORY_MAX + 1];
+    uint32_t events[TCPSIFT_ANOMALY_COUNT];
+    zeek_history_string(c, history);
+    conn_events_read(c, events);
+    info.history = history;
+    info.events = events;
     t->cfg.cb.on_conn_end(t->cfg.cb.ctx, &info);
 }
 
@@ -559,6 +574,7 @@ static int free_streams(void *ctx, const tcpsift_flow_view *flow)
     conn *c = flow->value;
     stream_release(t, c, 0);
     stream_release(t, c, 1);
+    conn_ext_free(t, c);
     return 0;
 }
 

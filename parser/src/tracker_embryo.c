@@ -86,8 +86,8 @@ void embryo_replay(struct tcpsift_tracker *t, const embryo *e, conn *c)
         tcp_conn_segment(t, c, &syn, 0, 0);
     }
     uint32_t rest = e->syn_count - replayed;
-    c->ep[0].pkts += rest;
-    c->events[TCPSIFT_ANOMALY_RETRANSMISSION] += rest;
+    conn_count_packets(t, c, 0, rest, 0);
+    conn_event_add(t, c, TCPSIFT_ANOMALY_RETRANSMISSION, rest);
     t->stats.events[TCPSIFT_ANOMALY_RETRANSMISSION] += rest;
     c->last_ns = e->last_ns;
 }

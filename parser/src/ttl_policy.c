@@ -35,8 +35,8 @@ tcpsift_error tcpsift_ttl_policy_parse(const char *name, tcpsift_ttl_policy *out
 int ttl_outlier(struct tcpsift_tracker *t, conn *c, int from, const tcpsift_packet *pkt)
 {
     const endpoint *s = &c->ep[from];
-    if (!(s->flags & EP_TTL_SEEN) || pkt->ttl >= s->ttl_first) return 0;
-    if ((unsigned)(s->ttl_first - pkt->ttl) <= t->cfg.ttl_margin) return 0;
+    if (!(s->flags & EP_TTL_SEEN) || pkt->ttl >= c->ttl_first[from]) return 0;
+    if ((unsigned)(c->ttl_first[from] - pkt->ttl) <= t->cfg.ttl_margin) return 0;
     conn_count_event(t, c, TCPSIFT_ANOMALY_TTL_BELOW_EXPECTED);
     return t->cfg.ttl_policy == TCPSIFT_TTL_DROP;
 }

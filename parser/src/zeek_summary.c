@@ -5,8 +5,9 @@
 
 #include "conn_internal.h"
 
-/* Bits of endpoint.hist_once for the letters recorded once per direction. */
-enum { ONCE_A = 1, ONCE_D = 2, ONCE_I = 4, ONCE_Q = 8 };
+/* Bits of endpoint.hist_once for the letters recorded once per direction,
+ * and for the F and R sequence numbers being set. */
+enum { ONCE_A = 1, ONCE_D = 2, ONCE_I = 4, ONCE_Q = 8, SEQ_F_SET = 16, SEQ_R_SET = 32 };
 
 /* Zeek's TCP_Endpoint keeps prev_state; conn_state needs it only to undo a
  * RST that followed the endpoint's own FIN. Kept in the top bit of
@@ -15,29 +16,62 @@ enum { ZEEK_PREV_CLOSED = 0x80 };
 
 static uint8_t zstate(const endpoint *e) { return (uint8_t)(e->zeek & ~ZEEK_PREV_CLOSED); }
 
+/* History letters are stored 5 bits each (code = index in this alphabet
+ * + 1): 31 letters in 20 bytes instead of a 32-byte string. */
+static const char history_alphabet[] = "SHADFRCGTWIQshadfrcgtwiq^";
+_Static_assert(sizeof history_alphabet - 1 < 32, "history codes must fit 5 bits");
+
+/* The code of a letter: its position in history_alphabet + 1, 0 for none. */
+static const uint8_t history_codes[128] = {
+    ['S'] = 1,  ['H'] = 2,  ['A'] = 3,  ['D'] = 4,  ['F'] = 5,  ['R'] = 6,  ['C'] = 7,
+    ['G'] = 8,  ['T'] = 9,  ['W'] = 10, ['I'] = 11, ['Q'] = 12, ['s'] = 13, ['h'] = 14,
+    ['a'] = 15, ['d'] = 16, ['f'] = 17, ['r'] = 18, ['c'] = 19, ['g'] = 20, ['t'] = 21,
+    ['w'] = 22, ['i'] = 23, ['q'] = 24, ['^'] = 25,
+};
+
+static void history_push(conn *c, char ch)
+{
+    unsigned code = (unsigned char)ch < 128 ? history_codes[(unsigned char)ch] : 0;
+    unsigned bit = 5u * c->history_len;
+    if (code == 0 || c->history_len >= TCPSIFT_HISTORY_MAX) return;
+    /* Up to two bytes touched; the history bytes start zeroed. */
+    c->history[bit / 8] = (uint8_t)(c->history[bit / 8] | code << (bit % 8));
+    if (bit % 8 > 3) c->history[bit / 8 + 1] = (uint8_t)(code >> (8 - bit % 8));
+    c->history_len++;
+}
+
+void zeek_history_string(const conn *c, char out[TCPSIFT_HISTORY_MAX + 1])
+{
+    unsigned n = c->history_len <= TCPSIFT_HISTORY_MAX ? c->history_len : TCPSIFT_HISTORY_MAX;
+    for (unsigned i = 0; i < n; i++) {
+        unsigned bit = 5u * i, v = c->history[bit / 8] >> (bit % 8);
+        if (bit % 8 > 3) v |= (unsigned)c->history[bit / 8 + 1] << (8 - bit % 8);
+        v &= 31u;
+        out[i] = v >= 1 && v < sizeof history_alphabet ? history_alphabet[v - 1] : '?';
+    }
+    out[n] = '\0';
+}
+
 void zeek_history_add(conn *c, int from, char letter)
 {
-    if (c->history_len >= TCPSIFT_HISTORY_MAX) return;
     /* Upper case for the originator, lower case for the responder. */
     char ch = from == 0 ? letter : (char)(letter - 'A' + 'a');
-    c->history[c->history_len++] = ch;
-    c->history[c->history_len] = '\0';
+    history_push(c, ch);
 }
 
 /* Connection::FlipRoles() records '^' as it swaps originator and responder. */
 void zeek_history_flip(conn *c)
 {
-    if (c->history_len >= TCPSIFT_HISTORY_MAX) return;
-    c->history[c->history_len++] = '^';
-    c->history[c->history_len] = '\0';
+    history_push(c, '^');
 }
 
 /* C, G, T, W are recorded at the 1st, 10th, 100th, ... occurrence. */
-void zeek_history_counted(conn *c, int from, enum history_counted kind)
+void zeek_history_counted(struct tcpsift_tracker *t, conn *c, int from, enum history_counted kind)
 {
     static const char letters[HIST_COUNTED_KINDS] = {'C', 'G', 'T', 'W'};
-    endpoint *e = &c->ep[from];
-    uint32_t n = ++e->hist_count[kind];
+    conn_ext *x = conn_ext_get(t, c);
+    if (!x) return; /* no memory for the count: the letter is lost (memcap_hits) */
+    uint32_t n = ++x->hist_count[from][kind];
     uint32_t threshold = 1;
     while (threshold < n && threshold <= UINT32_MAX / 10) threshold *= 10;
     if (n == threshold) zeek_history_add(c, from, letters[kind]);
@@ -52,18 +86,21 @@ static void add_once(conn *c, int from, unsigned bit, char letter)
 }
 
 /* S, H, F and R are recorded again only when the sequence number differs
- * from the last one recorded for that letter. Slots: 0 S/H, 1 F, 2 R. */
-static void add_per_seq(conn *c, int from, int slot, uint32_t seq, char letter)
+ * from the last one recorded for that letter. For S/H that is the ISN: every
+ * SYN lettered here goes on to note_syn() (tcp_conn.c drops none between the
+ * two), which sets isn to its seq and EP_SYN_SEEN, so they are the letter's
+ * last seq and its "set" bit. */
+static void add_per_seq(conn *c, int from, uint32_t *last, unsigned set_bit, uint32_t seq,
+                        char letter)
 {
     endpoint *e = &c->ep[from];
-    unsigned seen_bit = 1u << (4 + slot);
-    if ((e->hist_once & seen_bit) && e->hist_seq[slot] == seq) return;
-    e->hist_once = (uint8_t)(e->hist_once | seen_bit);
-    e->hist_seq[slot] = seq;
+    if ((e->hist_once & set_bit) && *last == seq) return;
+    e->hist_once = (uint8_t)(e->hist_once | set_bit);
+    *last = seq;
     zeek_history_add(c, from, letter);
 }
 
-void zeek_history_packet(conn *c, int from, const tcpsift_packet *pkt)
+void zeek_history_packet(struct tcpsift_tracker *t, conn *c, int from, const tcpsift_packet *pkt)
 {
     unsigned f = pkt->tcp_flags;
     int syn = (f & TCPSIFT_TCP_SYN) != 0, fin = (f & TCPSIFT_TCP_FIN) != 0,
@@ -74,11 +111,12 @@ void zeek_history_packet(conn *c, int from, const tcpsift_packet *pkt)
         else
             add_once(c, from, ONCE_Q, 'Q');
     } else if (syn) {
-        add_per_seq(c, from, 0, pkt->seq, ack ? 'H' : 'S');
+        const endpoint *e = &c->ep[from];
+        if (!(e->flags & EP_SYN_SEEN) || e->isn != pkt->seq) zeek_history_add(c, from, ack ? 'H' : 'S');
     } else if (fin) {
-        add_per_seq(c, from, 1, pkt->seq, 'F');
+        add_per_seq(c, from, &c->ep[from].hist_seq_fin, SEQ_F_SET, pkt->seq, 'F');
     } else if (rst) {
-        add_per_seq(c, from, 2, pkt->seq, 'R');
+        add_per_seq(c, from, &c->ep[from].hist_seq_rst, SEQ_R_SET, pkt->seq, 'R');
     } else if (pkt->payload_len > 0) {
         add_once(c, from, ONCE_D, 'D');
     } else if (ack) {
@@ -90,7 +128,7 @@ void zeek_history_packet(conn *c, int from, const tcpsift_packet *pkt)
      * without ACK are not exempt. */
     if (pkt->window == 0 && !rst && zstate(&c->ep[1 - from]) != ZEEK_CLOSED &&
         zstate(&c->ep[from]) != ZEEK_RESET)
-        zeek_history_counted(c, from, HIST_W);
+        zeek_history_counted(t, c, from, HIST_W);
 }
 
 /* Zeek's endpoint state machine (TCPSessionAdapter::UpdateStateMachine), as
@@ -176,13 +214,17 @@ const char *zeek_conn_state(const conn *c)
     uint8_t o = zstate(&c->ep[0]), r = zstate(&c->ep[1]);
     if (r == ZEEK_RESET) {
         if (o == ZEEK_SYN_SENT || o == ZEEK_SYN_ACK_SENT ||
-            (o == ZEEK_RESET && c->ep[0].bytes == 0 && c->ep[1].bytes == 0))
+            (o == ZEEK_RESET && conn_bytes(c, 0) == 0 && conn_bytes(c, 1) == 0))
             return "REJ";
         if (zeek_inactive(o)) return "RSTRH";
         return "RSTR";
     }
     if (o == ZEEK_RESET) {
-        if (zeek_inactive(r)) return history_is_syn_then_rst(c->history) ? "RSTOS0" : "OTH";
+        if (zeek_inactive(r)) {
+            char h[TCPSIFT_HISTORY_MAX + 1];
+            zeek_history_string(c, h);
+            return history_is_syn_then_rst(h) ? "RSTOS0" : "OTH";
+        }
         return "RSTO";
     }
     if (o == ZEEK_CLOSED && r == ZEEK_CLOSED) return "SF";

@@ -1,0 +1,229 @@
+/* The compact per-connection state (conn_internal.h): anomaly counts in two
+ * inline slots with a spill to the side table, history letters packed 5
+ * bits each, packet/byte counts whose high halves live in the side table.
+ * Every reported value must stay exact; the struct size is pinned because
+ * memory per connection is budgeted (bench/README.md). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "tracker_internal.h"
+
+/* An allocator that can be told to refuse. */
+typedef struct test_alloc {
+    int refuse;
+    unsigned live;
+} test_alloc;
+
+static void *ta_alloc(void *ctx, size_t size)
+{
+    test_alloc *a = ctx;
+    if (a->refuse) return NULL;
+    a->live++;
+    return malloc(size);
+}
+
+static void ta_free(void *ctx, void *p, size_t size)
+{
+    test_alloc *a = ctx;
+    (void)size;
+    if (!p) return;
+    a->live--;
+    free(p);
+}
+
+static tcpsift_tracker *make_tracker(test_alloc *a, tcpsift_allocator *hooks)
+{
+    tcpsift_tracker_config cfg;
+    tcpsift_tracker *t = NULL;
+    tcpsift_tracker_config_init(&cfg);
+    cfg.max_connections = 4;
+    cfg.embryo_capacity = 0;
+    hooks->alloc = ta_alloc;
+    hooks->free = ta_free;
+    hooks->ctx = a;
+    cfg.allocator = hooks;
+    assert_int_equal(tcpsift_tracker_create(&cfg, &t), TCPSIFT_OK);
+    return t;
+}
+
+static void test_sizes_pinned(void **state)
+{
+    (void)state;
+    /* 520 bytes before issue 9's compaction; pinned exactly where
+     * pointers are 8 bytes, bounded elsewhere. */
+    assert_true(sizeof(conn) <= 200);
+    if (sizeof(void *) == 8) {
+        assert_int_equal(sizeof(endpoint), 64);
+        assert_int_equal(sizeof(conn), 200);
+    }
+}
+
+static void test_events_inline_then_spill_exact(void **state)
+{
+    test_alloc a = {0};
+    tcpsift_allocator hooks;
+    tcpsift_tracker *t = make_tracker(&a, &hooks);
+    unsigned live0 = a.live;
+    conn c;
+    uint32_t ev[TCPSIFT_ANOMALY_COUNT];
+    (void)state;
+    memset(&c, 0, sizeof c);
+
+    conn_event_add(t, &c, TCPSIFT_ANOMALY_RETRANSMISSION, 3);
+    conn_event_add(t, &c, TCPSIFT_ANOMALY_DUPLICATE_ACK, 1);
+    conn_event_add(t, &c, TCPSIFT_ANOMALY_RETRANSMISSION, 2);
+    assert_null(c.ext); /* two kinds: inline */
+    conn_events_read(&c, ev);
+    for (int i = 0; i < TCPSIFT_ANOMALY_COUNT; i++) {
+        uint32_t want = i == TCPSIFT_ANOMALY_RETRANSMISSION ? 5
+                        : i == TCPSIFT_ANOMALY_DUPLICATE_ACK ? 1
+                                                             : 0;
+        assert_int_equal(ev[i], want);
+    }
+
+    /* A third kind moves every count to the side table. */
+    conn_event_add(t, &c, TCPSIFT_ANOMALY_KEEP_ALIVE, 7);
+    assert_non_null(c.ext);
+    assert_true(c.events_spilled);
+    assert_int_equal(a.live, live0 + 1);
+    conn_event_add(t, &c, TCPSIFT_ANOMALY_DUPLICATE_ACK, 4);
+    conn_events_read(&c, ev);
+    assert_int_equal(ev[TCPSIFT_ANOMALY_RETRANSMISSION], 5);
+    assert_int_equal(ev[TCPSIFT_ANOMALY_DUPLICATE_ACK], 5);
+    assert_int_equal(ev[TCPSIFT_ANOMALY_KEEP_ALIVE], 7);
+    conn_ext_free(t, &c);
+    assert_null(c.ext);
+    assert_int_equal(a.live, live0);
+    tcpsift_tracker_destroy(t);
+    assert_int_equal(a.live, 0);
+}
+
+/* A count past the slot's 24 bits spills instead of wrapping. */
+static void test_events_slot_overflow_spills(void **state)
+{
+    test_alloc a = {0};
+    tcpsift_allocator hooks;
+    tcpsift_tracker *t = make_tracker(&a, &hooks);
+    conn c;
+    uint32_t ev[TCPSIFT_ANOMALY_COUNT];
+    (void)state;
+    memset(&c, 0, sizeof c);
+    conn_event_add(t, &c, TCPSIFT_ANOMALY_ZERO_WINDOW, CONN_EV_COUNT_MAX - 1);
+    conn_event_add(t, &c, TCPSIFT_ANOMALY_ZERO_WINDOW, 1);
+    assert_null(c.ext);
+    conn_events_read(&c, ev);
+    assert_int_equal(ev[TCPSIFT_ANOMALY_ZERO_WINDOW], CONN_EV_COUNT_MAX);
+    conn_event_add(t, &c, TCPSIFT_ANOMALY_ZERO_WINDOW, 2);
+    assert_true(c.events_spilled);
+    conn_events_read(&c, ev);
+    assert_int_equal(ev[TCPSIFT_ANOMALY_ZERO_WINDOW], (uint32_t)CONN_EV_COUNT_MAX + 2);
+    /* One add larger than a slot holds, on a fresh connection. */
+    conn d;
+    memset(&d, 0, sizeof d);
+    conn_event_add(t, &d, TCPSIFT_ANOMALY_ZERO_WINDOW, 0x1000000u);
+    conn_events_read(&d, ev);
+    assert_int_equal(ev[TCPSIFT_ANOMALY_ZERO_WINDOW], 0x1000000u);
+    conn_ext_free(t, &c);
+    conn_ext_free(t, &d);
+    tcpsift_tracker_destroy(t);
+    assert_int_equal(a.live, 0);
+}
+
+/* No memory for the side table: the count is dropped and says so. */
+static void test_events_spill_without_memory(void **state)
+{
+    test_alloc a = {0};
+    tcpsift_allocator hooks;
+    tcpsift_tracker *t = make_tracker(&a, &hooks);
+    conn c;
+    uint32_t ev[TCPSIFT_ANOMALY_COUNT];
+    (void)state;
+    memset(&c, 0, sizeof c);
+    conn_event_add(t, &c, TCPSIFT_ANOMALY_RETRANSMISSION, 1);
+    conn_event_add(t, &c, TCPSIFT_ANOMALY_DUPLICATE_ACK, 1);
+    uint64_t hits = tcpsift_tracker_get_stats(t)->memcap_hits;
+    a.refuse = 1;
+    conn_event_add(t, &c, TCPSIFT_ANOMALY_KEEP_ALIVE, 1);
+    a.refuse = 0;
+    assert_int_equal(tcpsift_tracker_get_stats(t)->memcap_hits, hits + 1);
+    assert_null(c.ext);
+    conn_events_read(&c, ev);
+    assert_int_equal(ev[TCPSIFT_ANOMALY_RETRANSMISSION], 1);
+    assert_int_equal(ev[TCPSIFT_ANOMALY_DUPLICATE_ACK], 1);
+    assert_int_equal(ev[TCPSIFT_ANOMALY_KEEP_ALIVE], 0);
+    tcpsift_tracker_destroy(t);
+}
+
+/* 31 letters round-trip through the 5-bit packing; the 32nd is dropped as
+ * before (TCPSIFT_HISTORY_MAX). */
+static void test_history_packing(void **state)
+{
+    conn c;
+    char out[TCPSIFT_HISTORY_MAX + 1];
+    const char *letters = "SHADFRCGTWIQ";
+    char want[TCPSIFT_HISTORY_MAX + 1];
+    (void)state;
+    memset(&c, 0, sizeof c);
+    zeek_history_string(&c, out);
+    assert_string_equal(out, "");
+    zeek_history_flip(&c);
+    want[0] = '^';
+    for (int i = 1; i < TCPSIFT_HISTORY_MAX; i++) {
+        char l = letters[i % 12];
+        int from = i % 3 == 0;
+        zeek_history_add(&c, from, l);
+        want[i] = from ? (char)(l - 'A' + 'a') : l;
+    }
+    want[TCPSIFT_HISTORY_MAX] = '\0';
+    zeek_history_string(&c, out);
+    assert_string_equal(out, want);
+    zeek_history_add(&c, 0, 'S');
+    assert_int_equal(c.history_len, TCPSIFT_HISTORY_MAX);
+    zeek_history_string(&c, out);
+    assert_string_equal(out, want);
+}
+
+/* Packet and byte counts past 2^32 carry into the side table, exactly. */
+static void test_counts_past_32_bits(void **state)
+{
+    test_alloc a = {0};
+    tcpsift_allocator hooks;
+    tcpsift_tracker *t = make_tracker(&a, &hooks);
+    conn c;
+    (void)state;
+    memset(&c, 0, sizeof c);
+    conn_count_packets(t, &c, 1, 1, 1448);
+    assert_null(c.ext);
+    c.ep[1].pkts = UINT32_MAX;
+    c.ep[1].bytes = UINT32_MAX - 100;
+    conn_count_packets(t, &c, 1, 1, 1448);
+    assert_non_null(c.ext);
+    assert_true(conn_pkts(&c, 1) == (uint64_t)UINT32_MAX + 1);
+    assert_true(conn_bytes(&c, 1) == (uint64_t)UINT32_MAX - 100 + 1448);
+    conn_count_packets(t, &c, 1, 3, 10);
+    assert_true(conn_pkts(&c, 1) == (uint64_t)UINT32_MAX + 4);
+    assert_true(conn_bytes(&c, 1) == (uint64_t)UINT32_MAX - 100 + 1458);
+    assert_true(conn_pkts(&c, 0) == 0 && conn_bytes(&c, 0) == 0);
+    conn_ext_free(t, &c);
+    tcpsift_tracker_destroy(t);
+    assert_int_equal(a.live, 0);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_sizes_pinned),
+        cmocka_unit_test(test_events_inline_then_spill_exact),
+        cmocka_unit_test(test_events_slot_overflow_spills),
+        cmocka_unit_test(test_events_spill_without_memory),
+        cmocka_unit_test(test_history_packing),
+        cmocka_unit_test(test_counts_past_32_bits),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
