@@ -590,11 +590,12 @@ void tcp_conn_segment(struct tcpsift_tracker *t, conn *c, const tcpsift_packet *
     /* Stream bytes: the sender's segment, then its acknowledgement of the peer.
      * Data the receiver's window cannot hold is dropped by the receiver
      * (RFC 9293 §3.10.7.4), so it is not delivered. */
+    int streams = t->cfg.reassemble || t->cfg.framing; /* else the stream glue has nothing to do */
     if (pkt->payload_len > 0 && outside_receive_window(c, from, pkt))
         conn_count_event(t, c, TCPSIFT_ANOMALY_DATA_OUT_OF_WINDOW);
-    else
+    else if (streams)
         tracker_stream_segment(t, c, from, pkt);
-    if (acks) tracker_stream_ack(t, c, 1 - from, pkt->ack);
+    if (acks && streams) tracker_stream_ack(t, c, 1 - from, pkt->ack);
 }
 
 void tcp_conn_close(struct tcpsift_tracker *t, conn *c)
