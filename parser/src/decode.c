@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "decode_internal.h"
+#include "tcp_options_internal.h"
 
 static void keep_first_error(tcpsift_error *first, tcpsift_error err)
 {
@@ -68,15 +69,151 @@ static tcpsift_error no_inner_ip(tcpsift_packet *pkt, const tcpsift_packet *oute
     return pkt->error = first;
 }
 
+/* Ethernet II (14) + IPv4 without options (20) + TCP fixed header (20). */
+#define FAST_ETH_LEN 14u
+#define FAST_IPV4_LEN 20u
+#define FAST_TCP_OFFSET (FAST_ETH_LEN + FAST_IPV4_LEN)
+#define FAST_FIXED_LEN (FAST_TCP_OFFSET + 20u)
+
+/* The dominant frame, decoded in one pass: untagged Ethernet, IPv4 with a 20-byte header whose
+ * total length fits the wire (and is not 0), not a fragment, carrying TCP whose header (options
+ * included) is all captured and fits the datagram. Every such frame decodes cleanly in the
+ * general path too, to exactly the same fields; anything else (tags, tunnels, IP options,
+ * fragments, TSO, truncation, bad lengths) returns 0 before writing anything and takes the
+ * general path, which reports the named errors.
+ *
+ * Reads go through the cursor: one cursor_peek proves the 54 fixed bytes present, a second one
+ * the TCP options; the loads in between are inside those ranges by construction.
+ *
+ * Every field of *pkt is written (the general path's memset is not paid), except the bounded
+ * arrays beyond their counts (vlan_ids, encap, ipv6_ext_types, opts.sack, opts.unknown_kinds),
+ * whose contents past the count are unspecified (decode.h). */
+static int decode_fast_ether_ipv4_tcp(tcpsift_packet *pkt, const uint8_t *frame, size_t caplen,
+                                      size_t wirelen)
+{
+    tcpsift_cursor c = cursor_make(frame, caplen);
+    const uint8_t *f;
+    if (TCPSIFT_UNLIKELY(!cursor_peek(&c, FAST_FIXED_LEN, &f))) return 0;
+    const uint8_t *ip = f + FAST_ETH_LEN;
+    const uint8_t *th = f + FAST_TCP_OFFSET;
+    /* ethertype IPv4, version 4 + IHL 5, MF clear and fragment offset 0 (DF may be set),
+     * protocol TCP (RFC 791 §3.1). */
+    uint16_t frag = load_be16(ip + 6);
+    if (TCPSIFT_UNLIKELY(load_be16(f + 12) != ETHERTYPE_IPV4 || ip[0] != 0x45 ||
+                         (frag & 0x3FFF) != 0 || ip[9] != IPPROTO_NUM_TCP))
+        return 0;
+    size_t total_len = load_be16(ip + 2);
+    /* wirelen >= caplen >= 54, so on_wire cannot underflow. */
+    size_t on_wire = wirelen - FAST_ETH_LEN;
+    size_t tcp_header_len = (size_t)(th[12] >> 4) * 4;
+    /* total_len 0 (TSO) and total_len > on_wire are the general path's to report; so is a TCP
+     * data offset below 5 or beyond the datagram (RFC 9293 §3.1). */
+    if (TCPSIFT_UNLIKELY(total_len < FAST_IPV4_LEN || total_len > on_wire ||
+                         tcp_header_len < 20 || tcp_header_len > total_len - FAST_IPV4_LEN))
+        return 0;
+    size_t l4_length = total_len - FAST_IPV4_LEN;
+    size_t l4_present = caplen - FAST_TCP_OFFSET;
+    size_t l4_captured = l4_present < l4_length ? l4_present : l4_length;
+    /* Options cut by the snap length: the general path reports them. */
+    tcpsift_cursor l4 = cursor_make(th, l4_captured);
+    if (TCPSIFT_UNLIKELY(!cursor_peek(&l4, tcp_header_len, &th))) return 0;
+    size_t option_space = tcp_header_len - 20;
+    tcpsift_cursor opts = cursor_make(th + 20, option_space);
+
+    pkt->frame = frame;
+    pkt->caplen = caplen;
+    pkt->wirelen = wirelen;
+    pkt->linktype = TCPSIFT_LINK_ETHERNET;
+    pkt->ethertype = ETHERTYPE_IPV4;
+    pkt->vlan_count = 0;
+    pkt->encap_count = 0;
+    pkt->tunnel_id = 0;
+    pkt->tunnel_id_kind = 0;
+    pkt->l3_offset = FAST_ETH_LEN;
+
+    pkt->ip_version = 4;
+    pkt->addr_len = 4;
+    pkt->src = ip + 12;
+    pkt->dst = ip + 16;
+    pkt->final_dst = ip + 16;
+    pkt->ip_header.ptr = ip;
+    pkt->ip_header.len = FAST_IPV4_LEN;
+    pkt->ttl = ip[8];
+    pkt->ip_proto = IPPROTO_NUM_TCP;
+    pkt->ip_id = load_be16(ip + 4);
+    pkt->ip6_frag_id = 0;
+    pkt->frag_offset = 0;
+    pkt->more_fragments = 0;
+    pkt->dont_fragment = (frag & 0x4000) != 0;
+    pkt->ip_tos = ip[1];
+    pkt->ipv6_ext_count = 0;
+    pkt->ip_checksum = load_be16(ip + 10);
+    pkt->l4_offset = FAST_TCP_OFFSET;
+    pkt->l4_length = l4_length;
+    pkt->ip_len_from_capture = 0;
+
+    pkt->sport = load_be16(th);
+    pkt->dport = load_be16(th + 2);
+    pkt->seq = load_be32(th + 4);
+    pkt->ack = load_be32(th + 8);
+    pkt->tcp_flags = (uint16_t)(load_be16(th + 12) & 0x0FFF);
+    pkt->window = load_be16(th + 14);
+    pkt->tcp_checksum = load_be16(th + 16);
+    pkt->urgent_ptr = load_be16(th + 18);
+    pkt->tcp_header_len = (uint8_t)tcp_header_len;
+    pkt->tcp_options_raw.ptr = th + 20;
+    pkt->tcp_options_raw.len = option_space;
+    uint32_t layers = TCPSIFT_LAYER_LINK | TCPSIFT_LAYER_IPV4 | TCPSIFT_LAYER_PORTS |
+                      TCPSIFT_LAYER_TCP | TCPSIFT_LAYER_TCP_OPTIONS;
+    tcpsift_error err = TCPSIFT_OK;
+    uint32_t tsval, tsecr;
+    if (option_space == 0) {
+        tcp_options_set_simple(&pkt->opts, 0, 0, 0);
+    } else if (TCPSIFT_LIKELY(tcp_options_timestamps_only(opts, &tsval, &tsecr))) {
+        tcp_options_set_simple(&pkt->opts, 1, tsval, tsecr);
+    } else {
+        /* All declared option bytes are captured (checked above). */
+        err = tcp_options_parse_bounded(&pkt->opts, th + 20, option_space, option_space);
+        if (err != TCPSIFT_OK) layers &= ~(uint32_t)TCPSIFT_LAYER_TCP_OPTIONS;
+    }
+    pkt->udp_length = 0;
+    pkt->udp_checksum = 0;
+    pkt->payload_len = l4_length - tcp_header_len;
+    /* The payload is what the capture holds after the header (a view, possibly empty). */
+    if (l4_captured > tcp_header_len) {
+        pkt->payload.ptr = th + tcp_header_len;
+        pkt->payload.len = l4_captured - tcp_header_len;
+    } else {
+        pkt->payload.ptr = NULL;
+        pkt->payload.len = 0;
+    }
+    pkt->ip_csum = TCPSIFT_CSUM_NOT_CHECKED;
+    pkt->l4_csum = TCPSIFT_CSUM_NOT_CHECKED;
+    pkt->l4_csum_offload = 0;
+    pkt->layers = layers;
+    pkt->error = err;
+    return 1;
+}
+
 tcpsift_error tcpsift_packet_decode(tcpsift_packet *pkt, int linktype, const uint8_t *frame,
                                     size_t caplen, size_t wirelen)
 {
-    if (pkt == NULL) return TCPSIFT_E_INVALID_ARGUMENT;
+    if (TCPSIFT_UNLIKELY(pkt == NULL)) return TCPSIFT_E_INVALID_ARGUMENT;
+    if (TCPSIFT_UNLIKELY(frame == NULL)) caplen = 0;
+    if (wirelen < caplen) wirelen = caplen;
+    if (TCPSIFT_LIKELY(linktype == TCPSIFT_LINK_ETHERNET) &&
+        TCPSIFT_LIKELY(decode_fast_ether_ipv4_tcp(pkt, frame, caplen, wirelen)))
+        return pkt->error;
+    return decode_packet_general(pkt, linktype, frame, caplen, wirelen);
+}
+
+tcpsift_error decode_packet_general(tcpsift_packet *pkt, int linktype, const uint8_t *frame,
+                                    size_t caplen, size_t wirelen)
+{
     memset(pkt, 0, sizeof *pkt);
-    if (frame == NULL) caplen = 0;
     pkt->frame = frame;
     pkt->caplen = caplen;
-    pkt->wirelen = wirelen < caplen ? caplen : wirelen;
+    pkt->wirelen = wirelen;
     pkt->linktype = linktype;
 
     tcpsift_cursor c = cursor_make(frame, caplen);

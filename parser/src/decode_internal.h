@@ -35,6 +35,15 @@ typedef enum decap_result {
     DECAP_TRUNCATED /* the tunnel header itself is cut: the outer packet stands, with an error */
 } decap_result;
 
+/* Every frame: link -> (tunnels ->) IP -> TCP/UDP, each layer's decoder reporting its named
+ * errors; tcpsift_packet_decode() without its fast path for the common Ethernet/IPv4/TCP frame
+ * (which must give exactly the same fields: the tests compare the two). Preconditions: pkt not
+ * NULL, caplen 0 when frame is NULL, wirelen >= caplen. Out of line so that the fast path's
+ * caller does not pay for this one's stack frame (it holds a whole packet for tunnels). */
+TCPSIFT_NOINLINE tcpsift_error decode_packet_general(tcpsift_packet *pkt, int linktype,
+                                                     const uint8_t *frame, size_t caplen,
+                                                     size_t wirelen);
+
 /* Link layer: consume the link header (and VLAN tags) and report the
  * ethertype of what follows. Raw-IP link types report the ethertype that
  * matches the IP version nibble. */

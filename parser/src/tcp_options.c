@@ -1,8 +1,6 @@
 /* TCP options (RFC 9293 §3.1, RFC 7323, RFC 2018, RFC 7413, RFC 2385,
  * RFC 5482, RFC 8684). A malformed length stops parsing with an error: the
  * options after it cannot be located, and are never guessed at. */
-#include <string.h>
-
 #include "decode_internal.h"
 #include "tcp_options_internal.h"
 
@@ -99,20 +97,33 @@ static int store_option(tcpsift_tcp_options *out, uint8_t kind, const uint8_t *b
 tcpsift_error tcp_options_parse_bounded(tcpsift_tcp_options *out, const uint8_t *raw,
                                         size_t captured, size_t declared)
 {
-    memset(out, 0, sizeof *out);
+    tcp_options_reset(out);
     tcpsift_cursor c = cursor_make(raw, captured);
-    size_t offset = 0;
-    uint8_t kind, len;
-    while (cursor_u8(&c, &kind)) {
+    /* Linux's (and most stacks') layout: NOP, NOP, timestamps first (RFC 7323 Appendix A),
+     * recognised by one 4-byte compare. It is exactly what the loop below would parse from
+     * these 12 bytes (the length 10 fits: declared >= captured >= 12), so the loop then goes
+     * on with whatever follows (SACK blocks, padding). */
+    const uint8_t *o;
+    if (cursor_peek(&c, TCP_OPT_TS_PREDICTED_LEN, &o) &&
+        load_be32(o) == TCP_OPT_TS_PREDICTED_PREFIX) {
+        out->tsval = load_be32(o + 4);
+        out->tsecr = load_be32(o + 8);
+        out->present = TCPSIFT_OPT_TIMESTAMP;
+        cursor_skip(&c, TCP_OPT_TS_PREDICTED_LEN);
+    }
+    /* `offset`: bytes of the option space consumed so far, always captured - cursor_left. */
+    while (cursor_peek(&c, 1, &o)) {
+        size_t offset = captured - cursor_left(&c);
+        uint8_t kind = o[0];
+        if (kind == TCPSIFT_OPTKIND_NOP) {
+            cursor_skip(&c, 1);
+            continue;
+        }
         if (kind == TCPSIFT_OPTKIND_EOL) {
             out->present |= TCPSIFT_OPT_EOL;
             return TCPSIFT_OK; /* the rest is padding (RFC 9293 §3.1) */
         }
-        if (kind == TCPSIFT_OPTKIND_NOP) {
-            offset += 1;
-            continue;
-        }
-        if (!cursor_u8(&c, &len)) {
+        if (!cursor_peek(&c, 2, &o)) {
             /* The length byte is missing: outside the option space it is a
              * malformed option; inside it, the capture was cut short. */
             return option_error(out,
@@ -120,16 +131,16 @@ tcpsift_error tcp_options_parse_bounded(tcpsift_tcp_options *out, const uint8_t 
                                                     : TCPSIFT_E_BAD_OPTION_LENGTH,
                                 offset);
         }
-        if (len < 2 || (size_t)len > declared - offset)
+        size_t len = o[1];
+        if (len < 2 || len > declared - offset)
             return option_error(out, TCPSIFT_E_BAD_OPTION_LENGTH, offset);
-        const uint8_t *body;
-        if (!cursor_take(&c, (size_t)len - 2, &body))
+        if (!cursor_take(&c, len, &o))
             return option_error(out, TCPSIFT_E_TRUNCATED_TCP_OPTIONS, offset);
-        if (!store_option(out, kind, body, len))
+        if (!store_option(out, kind, o + 2, len))
             return option_error(out, TCPSIFT_E_BAD_OPTION_LENGTH, offset);
-        offset += len;
     }
-    if (captured < declared) return option_error(out, TCPSIFT_E_TRUNCATED_TCP_OPTIONS, offset);
+    if (captured < declared)
+        return option_error(out, TCPSIFT_E_TRUNCATED_TCP_OPTIONS, captured);
     return TCPSIFT_OK;
 }
 

@@ -10,6 +10,9 @@
 
 #include "support_packets.h"
 
+#include "../../fuzz/fuzz_check.h" /* fuzz_packet_diff */
+#include "decode_internal.h"        /* decode_packet_general */
+
 const uint8_t TEST_V4_SRC[4] = {192, 0, 2, 1};
 const uint8_t TEST_V4_DST[4] = {198, 51, 100, 2};
 const uint8_t TEST_V6_SRC[16] = {0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x01};
@@ -580,6 +583,24 @@ void check_prefix_agrees(const tcpsift_packet *pre, const tcpsift_packet *full)
     }
 }
 
+tcpsift_error decode_checked(tcpsift_packet *out, int linktype, const uint8_t *frame, size_t caplen,
+                             size_t wirelen)
+{
+    /* The public entry point, into a struct full of 0xFF bytes (a field it forgot to write would
+     * keep them), against the general path into zeros: field by field the same. */
+    memset(out, 0xFF, sizeof *out);
+    tcpsift_error rc = tcpsift_packet_decode(out, linktype, frame, caplen, wirelen);
+    tcpsift_packet general;
+    memset(&general, 0, sizeof general);
+    tcpsift_error grc = decode_packet_general(&general, linktype, frame, caplen,
+                                              wirelen < caplen ? caplen : wirelen);
+    const char *diff = fuzz_packet_diff(out, &general);
+    if (diff != NULL || rc != grc)
+        fail_msg("fast path and general decode differ in %s (caplen %zu, wirelen %zu)",
+                 diff ? diff : "the return code", caplen, wirelen);
+    return rc;
+}
+
 void decode_all(struct decoded *d, int linktype, const uint8_t *bytes, size_t len, size_t wirelen)
 {
     memset(d, 0, sizeof *d);
@@ -587,7 +608,7 @@ void decode_all(struct decoded *d, int linktype, const uint8_t *bytes, size_t le
     d->frame = guard_place(&d->g, bytes, len);
     assert_non_null(d->frame);
     d->len = len;
-    d->rc = tcpsift_packet_decode(&d->pkt, linktype, d->frame, len, wirelen);
+    d->rc = decode_checked(&d->pkt, linktype, d->frame, len, wirelen);
     assert_int_equal(d->rc, d->pkt.error);
     assert_ptr_equal(d->pkt.frame, d->frame);
     assert_int_equal(d->pkt.caplen, len);
@@ -599,7 +620,7 @@ void decode_all(struct decoded *d, int linktype, const uint8_t *bytes, size_t le
         const uint8_t *f = guard_place(&g, bytes, k);
         assert_non_null(f);
         tcpsift_packet pre;
-        tcpsift_error rc = tcpsift_packet_decode(&pre, linktype, f, k, wire);
+        tcpsift_error rc = decode_checked(&pre, linktype, f, k, wire);
         assert_int_equal(rc, pre.error);
         assert_int_equal(pre.caplen, k);
         assert_int_equal(pre.wirelen, wire);

@@ -119,6 +119,13 @@ size_t pb_default_ipv6_tcp(struct pb *p);
 void build_eth_ipv4_tcp(struct pb *p, const struct tcp_spec *t);
 void build_eth_ipv6_tcp(struct pb *p, const struct tcp_spec *t);
 
+/* tcpsift_packet_decode(), checked field by field (fuzz_packet_diff) against the decoder's
+ * general path (decode_packet_general, no fast path) so that the fast path for Ethernet/IPv4/TCP
+ * is proven to report exactly what the layer decoders do, errors included; fails the test
+ * otherwise. Every decode of decode_all goes through it. */
+tcpsift_error decode_checked(tcpsift_packet *out, int linktype, const uint8_t *frame, size_t caplen,
+                             size_t wirelen);
+
 /* Decode `len` bytes placed to end at a PROT_NONE page. Before the full decode, every prefix
  * (caplen 0..len-1, wirelen = `wirelen`) is decoded and checked for sane views and for
  * agreement with the full decode. Checksums are verified on every decode. */

@@ -701,7 +701,7 @@ static void test_single_byte_mutations(void **state)
                 const uint8_t *f = guard_place(&g, p.b, p.len);
                 assert_non_null(f);
                 tcpsift_packet pkt;
-                tcpsift_error rc = tcpsift_packet_decode(&pkt, linktype, f, p.len, p.len);
+                tcpsift_error rc = decode_checked(&pkt, linktype, f, p.len, p.len);
                 assert_int_equal(rc, pkt.error);
                 tcpsift_packet_verify_checksums(&pkt);
                 check_packet_sane(&pkt);

@@ -1,0 +1,361 @@
+/* The decoder's fast path for untagged Ethernet / IPv4 (no options) / TCP (decode.c) against its
+ * general path, at every boundary of the fast path's conditions. Every decode here goes through
+ * decode_all -> decode_checked, which compares the public entry point field by field with
+ * decode_packet_general (no fast path) for the frame and every prefix of it; the asserts below
+ * pin the values both must report. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "support_packets.h"
+#include "tcpsift/decode.h"
+
+#define L4 34 /* Ethernet 14 + IPv4 20 */
+
+/* NOP, NOP, timestamps (RFC 7323 Appendix A): what Linux sends on every segment. */
+static const uint8_t ts_opts[12] = {1, 1, 8, 10, 0x11, 0x22, 0x33, 0x44, 0x55, 0x66, 0x77, 0x88};
+
+/* Ethernet + IPv4 (ip, total length `total_len`, < 0 = right) + TCP (t). */
+static void build(struct pb *p, struct ip4_spec ip, long total_len, const struct tcp_spec *t)
+{
+    uint8_t seg[1600];
+    size_t n = tcp_segment(seg, sizeof seg, t);
+    ip.total_len = total_len;
+    pb_init(p);
+    pb_ethernet(p, 0x0800);
+    pb_ipv4(p, &ip, seg, n);
+}
+
+static struct tcp_spec ts_segment(const uint8_t *payload, size_t n)
+{
+    struct tcp_spec t = tcp_default();
+    t.opts = ts_opts;
+    t.opts_len = sizeof ts_opts;
+    t.payload = payload;
+    t.payload_len = n;
+    return t;
+}
+
+static void test_timestamps_segment(void **state)
+{
+    (void)state;
+    static const uint8_t hello[5] = {'h', 'e', 'l', 'l', 'o'};
+    struct tcp_spec t = ts_segment(hello, sizeof hello);
+    struct pb p;
+    build(&p, ip4_default(6), -1, &t);
+    struct decoded d;
+    decode_pb(&d, TCPSIFT_LINK_ETHERNET, &p);
+    const tcpsift_packet *k = &d.pkt;
+    assert_int_equal(d.rc, TCPSIFT_OK);
+    assert_int_equal(k->layers, TCPSIFT_LAYER_LINK | TCPSIFT_LAYER_IPV4 | TCPSIFT_LAYER_PORTS |
+                                    TCPSIFT_LAYER_TCP | TCPSIFT_LAYER_TCP_OPTIONS);
+    assert_int_equal(k->opts.present, TCPSIFT_OPT_TIMESTAMP);
+    assert_int_equal(k->opts.tsval, 0x11223344);
+    assert_int_equal(k->opts.tsecr, 0x55667788);
+    assert_int_equal(k->opts.error, TCPSIFT_OK);
+    assert_int_equal(k->tcp_header_len, 32);
+    assert_ptr_equal(k->tcp_options_raw.ptr, d.frame + L4 + 20);
+    assert_int_equal(k->tcp_options_raw.len, 12);
+    assert_int_equal(k->payload_len, 5);
+    assert_ptr_equal(k->payload.ptr, d.frame + L4 + 32);
+    assert_int_equal(k->payload.len, 5);
+    assert_int_equal(k->dont_fragment, 1);
+    assert_int_equal(k->ip_id, 0x1234);
+    assert_int_equal(k->ttl, 64);
+    assert_int_equal(k->l4_length, 37);
+    assert_int_equal(k->l4_csum, TCPSIFT_CSUM_GOOD);
+    decoded_release(&d);
+}
+
+static void test_timestamps_then_sack(void **state)
+{
+    (void)state;
+    /* NOP NOP TS, then NOP NOP SACK with one block: the prefix is recognised, the loop goes on. */
+    static const uint8_t opts[24] = {1, 1, 8, 10, 0, 0, 0, 7, 0, 0, 0, 9,
+                                     1, 1, 5, 10, 0, 0, 1, 0, 0, 0, 2, 0};
+    struct tcp_spec t = tcp_default();
+    t.opts = opts;
+    t.opts_len = sizeof opts;
+    struct pb p;
+    build(&p, ip4_default(6), -1, &t);
+    struct decoded d;
+    decode_pb(&d, TCPSIFT_LINK_ETHERNET, &p);
+    assert_int_equal(d.rc, TCPSIFT_OK);
+    assert_int_equal(d.pkt.opts.present, TCPSIFT_OPT_TIMESTAMP | TCPSIFT_OPT_SACK);
+    assert_int_equal(d.pkt.opts.tsval, 7);
+    assert_int_equal(d.pkt.opts.tsecr, 9);
+    assert_int_equal(d.pkt.opts.sack_count, 1);
+    assert_int_equal(d.pkt.opts.sack[0][0], 0x100);
+    assert_int_equal(d.pkt.opts.sack[0][1], 0x200);
+    decoded_release(&d);
+}
+
+static void test_timestamps_lookalikes(void **state)
+{
+    (void)state;
+    /* 12 option bytes that start like the prediction but are not it. */
+    static const uint8_t bad_len[12] = {1, 1, 8, 9, 0, 0, 0, 1, 0, 0, 0, 0};  /* TS length 9 */
+    static const uint8_t eol_pad[12] = {1, 1, 0, 10, 0, 0, 0, 1, 0, 0, 0, 0}; /* EOL, padding */
+    static const uint8_t mss_bad[12] = {2, 3, 1, 1, 8, 10, 0, 0, 0, 0, 0, 0}; /* MSS length 3 */
+    struct {
+        const uint8_t *opts;
+        tcpsift_error want;
+        uint32_t present;
+    } cases[] = {{bad_len, TCPSIFT_E_BAD_OPTION_LENGTH, 0},
+                 {eol_pad, TCPSIFT_OK, TCPSIFT_OPT_EOL},
+                 {mss_bad, TCPSIFT_E_BAD_OPTION_LENGTH, 0}};
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        struct tcp_spec t = tcp_default();
+        t.opts = cases[i].opts;
+        t.opts_len = 12;
+        struct pb p;
+        build(&p, ip4_default(6), -1, &t);
+        struct decoded d;
+        decode_pb(&d, TCPSIFT_LINK_ETHERNET, &p);
+        assert_int_equal(d.rc, cases[i].want);
+        assert_int_equal(d.pkt.opts.present, cases[i].present);
+        assert_true(d.pkt.layers & TCPSIFT_LAYER_TCP);
+        assert_int_equal((d.pkt.layers & TCPSIFT_LAYER_TCP_OPTIONS) != 0,
+                         cases[i].want == TCPSIFT_OK);
+        decoded_release(&d);
+    }
+}
+
+static void test_ip_total_length_boundaries(void **state)
+{
+    (void)state;
+    struct tcp_spec t = ts_segment((const uint8_t *)"abcd", 4);
+    const long right = 20 + 32 + 4;
+    struct {
+        long total_len;
+        tcpsift_error want;
+        size_t payload_len, captured;
+    } cases[] = {
+        {right, TCPSIFT_OK, 4, 4},
+        {right + 1, TCPSIFT_E_BAD_IP_TOTAL_LENGTH, 4, 4}, /* one byte more than the wire */
+        {right - 1, TCPSIFT_OK, 3, 3},                    /* the last byte is link padding */
+        {20 + 32, TCPSIFT_OK, 0, 0},                      /* header only, 4 bytes of padding */
+        {20 + 31, TCPSIFT_E_BAD_TCP_DATA_OFFSET, 0, 0},   /* header longer than the datagram */
+        {19, TCPSIFT_E_BAD_IP_TOTAL_LENGTH, 0, 0},
+        {0, TCPSIFT_OK, 4, 4}, /* TSO: the length comes from the wire */
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        struct pb p;
+        build(&p, ip4_default(6), cases[i].total_len, &t);
+        struct decoded d;
+        decode_pb(&d, TCPSIFT_LINK_ETHERNET, &p);
+        assert_int_equal(d.rc, cases[i].want);
+        if (d.pkt.layers & TCPSIFT_LAYER_TCP) {
+            assert_int_equal(d.pkt.payload_len, cases[i].payload_len);
+            assert_int_equal(d.pkt.payload.len, cases[i].captured);
+        }
+        assert_int_equal(d.pkt.ip_len_from_capture, cases[i].total_len == 0);
+        decoded_release(&d);
+    }
+}
+
+static void test_ip_header_variants(void **state)
+{
+    (void)state;
+    static const uint8_t ip_opts[4] = {1, 1, 1, 0}; /* NOP NOP NOP EOL: IHL 6 */
+    struct tcp_spec t = ts_segment((const uint8_t *)"xy", 2);
+    struct {
+        uint16_t frag;
+        int with_opts;
+        uint8_t proto;
+        uint32_t layers_set, layers_clear;
+    } cases[] = {
+        {0x0000, 0, 6, TCPSIFT_LAYER_TCP, TCPSIFT_LAYER_FRAGMENT},     /* DF clear */
+        {0x4000, 1, 6, TCPSIFT_LAYER_TCP, TCPSIFT_LAYER_FRAGMENT},     /* IP options */
+        {0x2000, 0, 6, TCPSIFT_LAYER_FRAGMENT | TCPSIFT_LAYER_TCP, 0}, /* MF, offset 0 */
+        {0x0001, 0, 6, TCPSIFT_LAYER_FRAGMENT, TCPSIFT_LAYER_TCP},     /* offset 8 */
+        {0x4000, 0, 17, TCPSIFT_LAYER_IPV4, TCPSIFT_LAYER_TCP},        /* not TCP */
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        struct ip4_spec ip = ip4_default(cases[i].proto);
+        ip.frag = cases[i].frag;
+        ip.l4_csum = 0;
+        if (cases[i].with_opts) {
+            ip.opts = ip_opts;
+            ip.opts_len = sizeof ip_opts;
+        }
+        struct pb p;
+        build(&p, ip, -1, &t);
+        struct decoded d;
+        decode_pb(&d, TCPSIFT_LINK_ETHERNET, &p);
+        assert_int_equal(d.pkt.layers & cases[i].layers_set, cases[i].layers_set);
+        assert_int_equal(d.pkt.layers & cases[i].layers_clear, 0);
+        assert_int_equal(d.pkt.dont_fragment, (cases[i].frag & 0x4000) != 0);
+        assert_int_equal(d.pkt.more_fragments, (cases[i].frag & 0x2000) != 0);
+        assert_int_equal(d.pkt.frag_offset, cases[i].frag & 0x1FFF);
+        assert_int_equal(d.pkt.ip_header.len, cases[i].with_opts ? 24 : 20);
+        decoded_release(&d);
+    }
+}
+
+static void test_data_offsets(void **state)
+{
+    (void)state;
+    /* Data offset 4 (below the minimum), 5 (no options), 15 (40 option bytes, all NOPs). */
+    static const uint8_t nops[40] = {1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+                                     1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1};
+    struct {
+        uint8_t doff;
+        const uint8_t *opts;
+        size_t opts_len;
+        tcpsift_error want;
+    } cases[] = {{4, NULL, 0, TCPSIFT_E_BAD_TCP_DATA_OFFSET},
+                 {5, NULL, 0, TCPSIFT_OK},
+                 {15, nops, sizeof nops, TCPSIFT_OK}};
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        struct tcp_spec t = tcp_default();
+        t.doff = cases[i].doff;
+        t.opts = cases[i].opts;
+        t.opts_len = cases[i].opts_len;
+        t.payload = (const uint8_t *)"0123456789";
+        t.payload_len = 10;
+        struct pb p;
+        build(&p, ip4_default(6), -1, &t);
+        struct decoded d;
+        decode_pb(&d, TCPSIFT_LINK_ETHERNET, &p);
+        assert_int_equal(d.rc, cases[i].want);
+        if (cases[i].want == TCPSIFT_OK) {
+            assert_int_equal(d.pkt.tcp_header_len, cases[i].doff * 4);
+            assert_int_equal(d.pkt.opts.present, 0);
+            assert_int_equal(d.pkt.payload.len, 10);
+        }
+        decoded_release(&d);
+    }
+}
+
+static void test_snap_lengths(void **state)
+{
+    (void)state;
+    /* Cut inside the options (truncated options, general path) and inside the payload (fast
+     * path: the payload view is shorter than payload_len); the wire had the whole frame. */
+    uint8_t body[100];
+    for (size_t i = 0; i < sizeof body; i++) body[i] = (uint8_t)i;
+    struct tcp_spec t = ts_segment(body, sizeof body);
+    struct pb p;
+    build(&p, ip4_default(6), -1, &t);
+    for (size_t caplen = 50; caplen <= p.len; caplen += 3) {
+        struct guard_buf g;
+        const uint8_t *f = guard_place(&g, p.b, caplen);
+        assert_non_null(f);
+        tcpsift_packet k;
+        tcpsift_error rc = decode_checked(&k, TCPSIFT_LINK_ETHERNET, f, caplen, p.len);
+        if (caplen < L4 + 20) {
+            assert_int_equal(rc, TCPSIFT_E_TRUNCATED_TCP_HEADER);
+        } else if (caplen < L4 + 32) {
+            assert_int_equal(rc, TCPSIFT_E_TRUNCATED_TCP_OPTIONS);
+        } else {
+            assert_int_equal(rc, TCPSIFT_OK);
+            assert_int_equal(k.payload_len, sizeof body);
+            assert_int_equal(k.payload.len, caplen - (L4 + 32));
+        }
+        guard_release(&g);
+    }
+}
+
+static void test_other_frames_take_the_general_path(void **state)
+{
+    (void)state;
+    /* Tagged, another link type, IPv6, wirelen below caplen: each decodes as before. */
+    struct tcp_spec t = ts_segment((const uint8_t *)"q", 1);
+    uint8_t seg[200];
+    size_t n = tcp_segment(seg, sizeof seg, &t);
+    struct ip4_spec ip = ip4_default(6);
+    struct pb p;
+    pb_init(&p);
+    pb_ethernet(&p, 0x8100);
+    pb_vlan(&p, 0x0064, 0x0800);
+    pb_ipv4(&p, &ip, seg, n);
+    struct decoded d;
+    decode_pb(&d, TCPSIFT_LINK_ETHERNET, &p);
+    assert_int_equal(d.rc, TCPSIFT_OK);
+    assert_int_equal(d.pkt.vlan_count, 1);
+    assert_int_equal(d.pkt.vlan_ids[0], 100);
+    assert_int_equal(d.pkt.opts.tsval, 0x11223344);
+    decoded_release(&d);
+
+    /* The same bytes after the tag, as raw IPv4. */
+    decode_all(&d, TCPSIFT_LINK_RAW, p.b + 18, p.len - 18, p.len - 18);
+    assert_int_equal(d.rc, TCPSIFT_OK);
+    assert_int_equal(d.pkt.opts.tsecr, 0x55667788);
+    decoded_release(&d);
+
+    build_eth_ipv6_tcp(&p, &t);
+    decode_pb(&d, TCPSIFT_LINK_ETHERNET, &p);
+    assert_int_equal(d.rc, TCPSIFT_OK);
+    assert_int_equal(d.pkt.ip_version, 6);
+    assert_int_equal(d.pkt.opts.present, TCPSIFT_OPT_TIMESTAMP);
+    decoded_release(&d);
+
+    build(&p, ip4_default(6), -1, &t);
+    decode_all(&d, TCPSIFT_LINK_ETHERNET, p.b, p.len, 10); /* wirelen 10 < caplen */
+    assert_int_equal(d.rc, TCPSIFT_OK);
+    assert_int_equal(d.pkt.wirelen, p.len);
+    decoded_release(&d);
+}
+
+static void test_stale_struct_is_overwritten(void **state)
+{
+    (void)state;
+    /* A struct that held a tagged SYN with many options, then a plain timestamps segment: the
+     * second decode leaves nothing of the first behind (counts, views, bits). */
+    static const uint8_t syn_opts[20] = {2, 4, 5, 0xB4, 4, 2, 8, 10, 0, 0, 0, 1, 0, 0, 0, 0,
+                                         1, 3, 3, 7};
+    struct tcp_spec syn = tcp_default();
+    syn.flags = TCPSIFT_TCP_SYN;
+    syn.opts = syn_opts;
+    syn.opts_len = sizeof syn_opts;
+    uint8_t seg[200];
+    size_t n = tcp_segment(seg, sizeof seg, &syn);
+    struct ip4_spec ip = ip4_default(6);
+    struct pb tagged;
+    pb_init(&tagged);
+    pb_ethernet(&tagged, 0x8100);
+    pb_vlan(&tagged, 0x0005, 0x0800);
+    pb_ipv4(&tagged, &ip, seg, n);
+    struct tcp_spec t = ts_segment((const uint8_t *)"z", 1);
+    struct pb plain;
+    build(&plain, ip4_default(6), -1, &t);
+
+    tcpsift_packet k;
+    assert_int_equal(tcpsift_packet_decode(&k, TCPSIFT_LINK_ETHERNET, tagged.b, tagged.len,
+                                           tagged.len),
+                     TCPSIFT_OK);
+    assert_int_equal(k.vlan_count, 1);
+    assert_int_equal(k.opts.present, TCPSIFT_OPT_MSS | TCPSIFT_OPT_SACK_PERM |
+                                         TCPSIFT_OPT_TIMESTAMP | TCPSIFT_OPT_WSCALE);
+    assert_int_equal(
+        tcpsift_packet_decode(&k, TCPSIFT_LINK_ETHERNET, plain.b, plain.len, plain.len),
+        TCPSIFT_OK);
+    assert_int_equal(k.vlan_count, 0);
+    assert_int_equal(k.encap_count, 0);
+    assert_int_equal(k.opts.present, TCPSIFT_OPT_TIMESTAMP);
+    assert_int_equal(k.opts.mss, 0);
+    assert_int_equal(k.opts.wscale, 0);
+    assert_int_equal(k.tcp_flags, tcp_default().flags);
+    assert_int_equal(k.payload.len, 1);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_timestamps_segment),
+        cmocka_unit_test(test_timestamps_then_sack),
+        cmocka_unit_test(test_timestamps_lookalikes),
+        cmocka_unit_test(test_ip_total_length_boundaries),
+        cmocka_unit_test(test_ip_header_variants),
+        cmocka_unit_test(test_data_offsets),
+        cmocka_unit_test(test_snap_lengths),
+        cmocka_unit_test(test_other_frames_take_the_general_path),
+        cmocka_unit_test(test_stale_struct_is_overwritten),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
