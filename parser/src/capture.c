@@ -71,6 +71,31 @@ int tcpsift_capture_next(tcpsift_capture_reader *r, tcpsift_capture_record *rec,
     return 0;
 }
 
+size_t tcpsift_capture_next_batch(tcpsift_capture_reader *r, tcpsift_capture_record *recs,
+                                  size_t max, tcpsift_error *err)
+{
+    tcpsift_error dummy;
+    if (!err) err = &dummy;
+    *err = TCPSIFT_OK;
+    if (!r || (!recs && max > 0)) {
+        *err = TCPSIFT_E_INVALID_ARGUMENT;
+        return 0;
+    }
+    if (r->at_end_ || max == 0) return 0;
+    switch ((enum tcpsift_capture_format_)r->format_) {
+    case TCPSIFT_CAPTURE_FORMAT_PCAP:
+        return tcpsift_capture_pcap_next_batch(r, recs, max, err);
+    case TCPSIFT_CAPTURE_FORMAT_PCAPNG: {
+        size_t n = 0;
+        while (n < max && tcpsift_capture_pcapng_next(r, &recs[n], err) == 1) n++;
+        return n;
+    }
+    case TCPSIFT_CAPTURE_FORMAT_NONE:
+        break;
+    }
+    return 0;
+}
+
 int tcpsift_capture_linktype(const tcpsift_capture_reader *r)
 {
     return r ? r->first_linktype_ : -1;

@@ -17,6 +17,9 @@ enum tcpsift_capture_format_ {
 tcpsift_error tcpsift_capture_pcap_open(tcpsift_capture_reader *r);
 int tcpsift_capture_pcap_next(tcpsift_capture_reader *r, tcpsift_capture_record *rec,
                               tcpsift_error *err);
+/* Up to max records (max >= 1), stopping at the end or at an error (then *err is set). */
+size_t tcpsift_capture_pcap_next_batch(tcpsift_capture_reader *r, tcpsift_capture_record *recs,
+                                       size_t max, tcpsift_error *err);
 tcpsift_error tcpsift_capture_pcapng_open(tcpsift_capture_reader *r);
 int tcpsift_capture_pcapng_next(tcpsift_capture_reader *r, tcpsift_capture_record *rec,
                                 tcpsift_error *err);

@@ -7,6 +7,10 @@
 #define PCAP_MAGIC_USEC      0xa1b2c3d4u
 #define PCAP_MAGIC_NSEC      0xa1b23c4du
 #define PCAP_FILE_HEADER_LEN 24u
+#define PCAP_RECORD_HEADER_LEN 16u
+/* Records are read in file order: ask for the bytes 4 KiB ahead now, so that they are in cache
+ * when their turn comes (bench/README.md: the walk without it costs 1.5x). */
+#define PCAP_PREFETCH_DISTANCE 4096u
 #define PCAP_VERSION_MAJOR   2u
 
 tcpsift_error tcpsift_capture_pcap_open(tcpsift_capture_reader *r)
@@ -39,40 +43,84 @@ tcpsift_error tcpsift_capture_pcap_open(tcpsift_capture_reader *r)
     return TCPSIFT_OK;
 }
 
+/* The records of a batch. The byte order of the file and its timestamp unit are fixed at open
+ * and the read position is kept in a local cursor, so the per-record work is one 16-byte bounds
+ * check, four loads, the record's own checks and its fields. */
+size_t tcpsift_capture_pcap_next_batch(tcpsift_capture_reader *r, tcpsift_capture_record *recs,
+                                       size_t max, tcpsift_error *err)
+{
+    tcpsift_cursor c = cursor_make(r->buf_ + r->pos_, r->len_ - r->pos_);
+    const int big = r->big_endian_, nsec = r->pcap_nsec_, linktype = r->first_linktype_;
+    const uint32_t per_sec = nsec ? 1000000000u : 1000000u;
+    const uint32_t to_nsec = nsec ? 1u : 1000u;
+    const uint8_t digits = nsec ? 9 : 6;
+    uint64_t frames = r->frames_;
+    size_t n = 0;
+    *err = TCPSIFT_OK;
+    for (; n < max; n++) {
+        const uint8_t *h;
+        if (TCPSIFT_UNLIKELY(!cursor_take(&c, PCAP_RECORD_HEADER_LEN, &h))) {
+            if (cursor_left(&c) == 0) {
+                r->at_end_ = 1;
+                break;
+            }
+            r->frames_ = frames;
+            tcpsift_capture_fail_fatal(r, TCPSIFT_E_CAPTURE_TRUNCATED, err);
+            return n;
+        }
+        uint32_t ts_sec, ts_frac, caplen, wirelen;
+        if (TCPSIFT_LIKELY(!big)) {
+            ts_sec = load_le32(h);
+            ts_frac = load_le32(h + 4);
+            caplen = load_le32(h + 8);
+            wirelen = load_le32(h + 12);
+        } else {
+            ts_sec = load_be32(h);
+            ts_frac = load_be32(h + 4);
+            caplen = load_be32(h + 8);
+            wirelen = load_be32(h + 12);
+        }
+        /* A caplen this large is a corrupt header: the next record cannot be located, so stop. */
+        const uint8_t *data;
+        if (TCPSIFT_UNLIKELY(caplen > TCPSIFT_CAPTURE_MAX_CAPLEN) ||
+            TCPSIFT_UNLIKELY(!cursor_take(&c, caplen, &data))) {
+            r->frames_ = frames;
+            tcpsift_capture_fail_fatal(r,
+                                       caplen > TCPSIFT_CAPTURE_MAX_CAPLEN
+                                           ? TCPSIFT_E_BAD_CAPTURE_RECORD
+                                           : TCPSIFT_E_CAPTURE_TRUNCATED,
+                                       err);
+            return n;
+        }
+        cursor_prefetch(&c, PCAP_PREFETCH_DISTANCE);
+
+        tcpsift_capture_record *rec = &recs[n];
+        rec->data = data;
+        rec->caplen = caplen; /* kept even when > wirelen, as tshark does */
+        rec->wirelen = wirelen;
+        int64_t sec = (int64_t)ts_sec;
+        if (TCPSIFT_UNLIKELY(ts_frac >= per_sec)) {
+            /* A fraction of a second or more (writers that never normalised) is carried into
+             * seconds. */
+            sec += (int64_t)(ts_frac / per_sec);
+            ts_frac %= per_sec;
+        }
+        rec->ts_sec = sec;
+        rec->ts_nsec = ts_frac * to_nsec;
+        rec->ts_digits = digits;
+        rec->linktype = linktype;
+        rec->interface_id = 0;
+        rec->epb_flags = 0;
+        rec->frame_number = ++frames;
+    }
+    r->pos_ = r->len_ - cursor_left(&c);
+    r->frames_ = frames;
+    return n;
+}
+
 int tcpsift_capture_pcap_next(tcpsift_capture_reader *r, tcpsift_capture_record *rec,
                               tcpsift_error *err)
 {
-    size_t left = r->len_ - r->pos_;
-    if (left == 0) {
-        r->at_end_ = 1;
-        return 0;
-    }
-    tcpsift_cursor c = cursor_make(r->buf_ + r->pos_, left);
-    int big = r->big_endian_;
-    uint32_t ts_sec, ts_frac, caplen, wirelen;
-    if (!cursor_u32_order(&c, big, &ts_sec) || !cursor_u32_order(&c, big, &ts_frac) ||
-        !cursor_u32_order(&c, big, &caplen) || !cursor_u32_order(&c, big, &wirelen))
-        return tcpsift_capture_fail_fatal(r, TCPSIFT_E_CAPTURE_TRUNCATED, err);
-    /* A caplen this large is a corrupt header: the next record cannot be located, so stop. */
-    if (caplen > TCPSIFT_CAPTURE_MAX_CAPLEN)
-        return tcpsift_capture_fail_fatal(r, TCPSIFT_E_BAD_CAPTURE_RECORD, err);
-    const uint8_t *data;
-    if (!cursor_take(&c, caplen, &data))
-        return tcpsift_capture_fail_fatal(r, TCPSIFT_E_CAPTURE_TRUNCATED, err);
-    r->pos_ = r->len_ - cursor_left(&c);
-
-    /* A fraction of a second or more (writers that never normalised) is carried into seconds. */
-    uint32_t per_sec = r->pcap_nsec_ ? 1000000000u : 1000000u;
-    rec->data = data;
-    rec->caplen = caplen; /* kept even when > wirelen, as tshark does */
-    rec->wirelen = wirelen;
-    rec->ts_sec = (int64_t)ts_sec + (int64_t)(ts_frac / per_sec);
-    rec->ts_nsec = (ts_frac % per_sec) * (r->pcap_nsec_ ? 1u : 1000u);
-    rec->ts_digits = r->pcap_nsec_ ? 9 : 6;
-    rec->linktype = r->first_linktype_;
-    rec->interface_id = 0;
-    rec->epb_flags = 0;
-    rec->frame_number = ++r->frames_;
-    *err = TCPSIFT_OK;
-    return 1;
+    if (tcpsift_capture_pcap_next_batch(r, rec, 1, err) == 1) return 1;
+    return *err == TCPSIFT_OK ? 0 : -1;
 }

@@ -158,6 +158,50 @@ struct event {
     tcpsift_capture_record rec;
 };
 
+static void expect_record(const tcpsift_capture_record *rec, const uint8_t *data, uint32_t caplen,
+                          uint32_t wirelen, int64_t sec, uint32_t nsec, uint8_t digits,
+                          int linktype, uint32_t iface, uint32_t flags, uint64_t frame);
+
+/* tcpsift_capture_next_batch() in batches of `batch` hands out exactly the events `want` of
+ * tcpsift_capture_next(): the same records (field by field), the same errors at the same
+ * places, then the clean end. */
+static void expect_same_batched(const uint8_t *buf, size_t len, size_t batch,
+                                const struct event *want, size_t n_want)
+{
+    tcpsift_capture_reader r;
+    assert_int_equal(tcpsift_capture_open(&r, buf, len), TCPSIFT_OK);
+    tcpsift_capture_record recs[64];
+    assert_true(batch <= 64);
+    size_t at = 0;
+    for (;;) {
+        tcpsift_error err = TCPSIFT_E_INVALID_ARGUMENT;
+        memset(recs, 0xA5, sizeof recs);
+        size_t got = tcpsift_capture_next_batch(&r, recs, batch, &err);
+        assert_true(got <= batch);
+        for (size_t i = 0; i < got; i++, at++) {
+            assert_true(at < n_want);
+            const tcpsift_capture_record *w = &want[at].rec;
+            assert_int_equal(want[at].rc, 1);
+            expect_record(&recs[i], w->data, w->caplen, w->wirelen, w->ts_sec, w->ts_nsec,
+                          w->ts_digits, w->linktype, w->interface_id, w->epb_flags,
+                          w->frame_number);
+        }
+        if (err != TCPSIFT_OK) {
+            assert_true(at < n_want);
+            assert_int_equal(want[at].rc, -1);
+            assert_int_equal(want[at].err, err);
+            at++;
+            continue;
+        }
+        if (got < batch) break; /* the clean end */
+    }
+    assert_int_equal(at, n_want);
+    tcpsift_error err = TCPSIFT_E_INVALID_ARGUMENT;
+    assert_int_equal(tcpsift_capture_next_batch(&r, recs, batch, &err), 0);
+    assert_int_equal(err, TCPSIFT_OK);
+    assert_int_equal(tcpsift_capture_at_end(&r), 1);
+}
+
 /* Read everything; returns the number of events (records and errors, fatal ones included) up to
  * the clean end. Checks every record lies inside the buffer and the reader stays at its end. */
 static size_t read_all(const uint8_t *buf, size_t len, tcpsift_error *open_err, struct event *ev,
@@ -189,6 +233,11 @@ static size_t read_all(const uint8_t *buf, size_t len, tcpsift_error *open_err, 
     /* After the end (clean or fatal) the reader stays at its end. */
     assert_int_equal(tcpsift_capture_next(&r, &rec, &err), 0);
     assert_int_equal(tcpsift_capture_next(&r, &rec, &err), 0);
+    if (*open_err == TCPSIFT_OK) {
+        static const size_t batch_sizes[] = {1, 2, 3, 7, 64};
+        for (size_t i = 0; i < sizeof batch_sizes / sizeof batch_sizes[0]; i++)
+            expect_same_batched(buf, len, batch_sizes[i], ev, n);
+    }
     return n;
 }
 
@@ -411,6 +460,21 @@ static void test_pcap_header_rejected(void **state)
     next_end(&r);
     assert_int_equal(tcpsift_capture_open(&r, NULL, 100), TCPSIFT_E_NOT_A_CAPTURE);
     assert_int_equal(tcpsift_capture_open(NULL, pcap_le_usec, 24), TCPSIFT_E_INVALID_ARGUMENT);
+    /* The batch reader's arguments: NULL reader, NULL records with room for some, max 0. */
+    tcpsift_capture_record one;
+    tcpsift_error berr = TCPSIFT_OK;
+    assert_int_equal(tcpsift_capture_next_batch(NULL, &one, 1, &berr), 0);
+    assert_int_equal(berr, TCPSIFT_E_INVALID_ARGUMENT);
+    assert_int_equal(tcpsift_capture_open(&r, pcap_le_usec, sizeof pcap_le_usec), TCPSIFT_OK);
+    berr = TCPSIFT_OK;
+    assert_int_equal(tcpsift_capture_next_batch(&r, NULL, 1, &berr), 0);
+    assert_int_equal(berr, TCPSIFT_E_INVALID_ARGUMENT);
+    berr = TCPSIFT_E_INVALID_ARGUMENT;
+    assert_int_equal(tcpsift_capture_next_batch(&r, NULL, 0, &berr), 0);
+    assert_int_equal(berr, TCPSIFT_OK);
+    assert_int_equal(tcpsift_capture_at_end(&r), 0); /* max 0 reads nothing */
+    assert_int_equal(tcpsift_capture_next_batch(&r, &one, 1, NULL), 1);
+    assert_int_equal(one.frame_number, 1);
 
     uint8_t v[PCAP_VECTOR_LEN];
     memcpy(v, pcap_le_usec, sizeof v);

@@ -113,6 +113,18 @@ tcpsift_error tcpsift_capture_open(tcpsift_capture_reader *r, const uint8_t *buf
 int tcpsift_capture_next(tcpsift_capture_reader *r, tcpsift_capture_record *rec,
                          tcpsift_error *err);
 
+/* The next records, up to `max`, into recs[0..n-1]; returns n. The same records, errors and
+ * order as calls to tcpsift_capture_next(), handed out together so that the caller can look
+ * ahead (prefetch recs[i + k].data while decoding recs[i]) and pays one call per batch:
+ *   - n == max, *err == TCPSIFT_OK: there may be more;
+ *   - *err != TCPSIFT_OK: the n records are those before the error, which tcpsift_capture_next()
+ *     would have returned as -1 after them; tcpsift_capture_at_end() tells a fatal error (1)
+ *     from a skipped block (0, the next call continues after it);
+ *   - n < max, *err == TCPSIFT_OK: the input ended cleanly after these n (0 = already at end).
+ * TCPSIFT_E_INVALID_ARGUMENT for a NULL reader, or NULL recs with max > 0. `err` may be NULL. */
+size_t tcpsift_capture_next_batch(tcpsift_capture_reader *r, tcpsift_capture_record *recs,
+                                  size_t max, tcpsift_error *err);
+
 /* pcap header link type, or the first IDB's link type for pcapng; -1 if no IDB read yet. */
 int tcpsift_capture_linktype(const tcpsift_capture_reader *r);
 
