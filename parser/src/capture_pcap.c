@@ -43,84 +43,109 @@ tcpsift_error tcpsift_capture_pcap_open(tcpsift_capture_reader *r)
     return TCPSIFT_OK;
 }
 
-/* The records of a batch. The byte order of the file and its timestamp unit are fixed at open
- * and the read position is kept in a local cursor, so the per-record work is one 16-byte bounds
- * check, four loads, the record's own checks and its fields. */
-size_t tcpsift_capture_pcap_next_batch(tcpsift_capture_reader *r, tcpsift_capture_record *recs,
-                                       size_t max, tcpsift_error *err)
-{
-    tcpsift_cursor c = cursor_make(r->buf_ + r->pos_, r->len_ - r->pos_);
-    const int big = r->big_endian_, nsec = r->pcap_nsec_, linktype = r->first_linktype_;
-    const uint32_t per_sec = nsec ? 1000000000u : 1000000u;
-    const uint32_t to_nsec = nsec ? 1u : 1000u;
-    const uint8_t digits = nsec ? 9 : 6;
-    uint64_t frames = r->frames_;
-    size_t n = 0;
-    *err = TCPSIFT_OK;
-    for (; n < max; n++) {
-        const uint8_t *h;
-        if (TCPSIFT_UNLIKELY(!cursor_take(&c, PCAP_RECORD_HEADER_LEN, &h))) {
-            if (cursor_left(&c) == 0) {
-                r->at_end_ = 1;
-                break;
-            }
-            r->frames_ = frames;
-            tcpsift_capture_fail_fatal(r, TCPSIFT_E_CAPTURE_TRUNCATED, err);
-            return n;
-        }
-        uint32_t ts_sec, ts_frac, caplen, wirelen;
-        if (TCPSIFT_LIKELY(!big)) {
-            ts_sec = load_le32(h);
-            ts_frac = load_le32(h + 4);
-            caplen = load_le32(h + 8);
-            wirelen = load_le32(h + 12);
-        } else {
-            ts_sec = load_be32(h);
-            ts_frac = load_be32(h + 4);
-            caplen = load_be32(h + 8);
-            wirelen = load_be32(h + 12);
-        }
-        /* A caplen this large is a corrupt header: the next record cannot be located, so stop. */
-        const uint8_t *data;
-        if (TCPSIFT_UNLIKELY(caplen > TCPSIFT_CAPTURE_MAX_CAPLEN) ||
-            TCPSIFT_UNLIKELY(!cursor_take(&c, caplen, &data))) {
-            r->frames_ = frames;
-            tcpsift_capture_fail_fatal(r,
-                                       caplen > TCPSIFT_CAPTURE_MAX_CAPLEN
-                                           ? TCPSIFT_E_BAD_CAPTURE_RECORD
-                                           : TCPSIFT_E_CAPTURE_TRUNCATED,
-                                       err);
-            return n;
-        }
-        cursor_prefetch(&c, PCAP_PREFETCH_DISTANCE);
+/* The reader's state for a run of records, in locals: the byte order and timestamp unit are
+ * fixed at open, so the per-record work is one 16-byte bounds check, four loads, the record's
+ * own checks and its fields. */
+typedef struct pcap_run {
+    tcpsift_cursor c; /* at the next record header */
+    uint64_t frames;
+    int big, nsec, linktype;
+} pcap_run;
 
-        tcpsift_capture_record *rec = &recs[n];
-        rec->data = data;
-        rec->caplen = caplen; /* kept even when > wirelen, as tshark does */
-        rec->wirelen = wirelen;
-        int64_t sec = (int64_t)ts_sec;
-        if (TCPSIFT_UNLIKELY(ts_frac >= per_sec)) {
-            /* A fraction of a second or more (writers that never normalised) is carried into
-             * seconds. */
-            sec += (int64_t)(ts_frac / per_sec);
-            ts_frac %= per_sec;
-        }
-        rec->ts_sec = sec;
-        rec->ts_nsec = ts_frac * to_nsec;
-        rec->ts_digits = digits;
-        rec->linktype = linktype;
-        rec->interface_id = 0;
-        rec->epb_flags = 0;
-        rec->frame_number = ++frames;
+typedef enum pcap_outcome { PCAP_RECORD, PCAP_END, PCAP_TRUNCATED, PCAP_BAD_RECORD } pcap_outcome;
+
+static inline pcap_run pcap_run_start(const tcpsift_capture_reader *r)
+{
+    pcap_run run;
+    run.c = cursor_make(r->buf_ + r->pos_, r->len_ - r->pos_);
+    run.frames = r->frames_;
+    run.big = r->big_endian_;
+    run.nsec = r->pcap_nsec_;
+    run.linktype = r->first_linktype_;
+    return run;
+}
+
+static inline pcap_outcome pcap_record(pcap_run *run, tcpsift_capture_record *rec)
+{
+    const uint8_t *h;
+    if (TCPSIFT_UNLIKELY(!cursor_take(&run->c, PCAP_RECORD_HEADER_LEN, &h)))
+        return cursor_left(&run->c) == 0 ? PCAP_END : PCAP_TRUNCATED;
+    uint32_t ts_sec, ts_frac, caplen, wirelen;
+    if (TCPSIFT_LIKELY(!run->big)) {
+        ts_sec = load_le32(h);
+        ts_frac = load_le32(h + 4);
+        caplen = load_le32(h + 8);
+        wirelen = load_le32(h + 12);
+    } else {
+        ts_sec = load_be32(h);
+        ts_frac = load_be32(h + 4);
+        caplen = load_be32(h + 8);
+        wirelen = load_be32(h + 12);
     }
-    r->pos_ = r->len_ - cursor_left(&c);
+    /* A caplen this large is a corrupt header: the next record cannot be located, so stop. */
+    if (TCPSIFT_UNLIKELY(caplen > TCPSIFT_CAPTURE_MAX_CAPLEN)) return PCAP_BAD_RECORD;
+    const uint8_t *data;
+    if (TCPSIFT_UNLIKELY(!cursor_take(&run->c, caplen, &data))) return PCAP_TRUNCATED;
+    cursor_prefetch(&run->c, PCAP_PREFETCH_DISTANCE);
+
+    rec->data = data;
+    rec->caplen = caplen; /* kept even when > wirelen, as tshark does */
+    rec->wirelen = wirelen;
+    uint32_t per_sec = run->nsec ? 1000000000u : 1000000u;
+    int64_t sec = (int64_t)ts_sec;
+    if (TCPSIFT_UNLIKELY(ts_frac >= per_sec)) {
+        /* A fraction of a second or more (writers that never normalised) is carried into
+         * seconds. */
+        sec += (int64_t)(ts_frac / per_sec);
+        ts_frac %= per_sec;
+    }
+    rec->ts_sec = sec;
+    rec->ts_nsec = run->nsec ? ts_frac : ts_frac * 1000u;
+    rec->ts_digits = run->nsec ? 9 : 6;
+    rec->linktype = run->linktype;
+    rec->interface_id = 0;
+    rec->epb_flags = 0;
+    rec->frame_number = ++run->frames;
+    return PCAP_RECORD;
+}
+
+/* Store the run back (what is left of the input, the frame count); the outcome of the last
+ * attempt: a record, the end, or a fatal error (-1). */
+static int pcap_run_finish(tcpsift_capture_reader *r, size_t left, uint64_t frames,
+                           pcap_outcome o, tcpsift_error *err)
+{
     r->frames_ = frames;
-    return n;
+    switch (o) {
+    case PCAP_RECORD:
+        break;
+    case PCAP_END:
+        r->at_end_ = 1;
+        break;
+    case PCAP_TRUNCATED:
+        return tcpsift_capture_fail_fatal(r, TCPSIFT_E_CAPTURE_TRUNCATED, err);
+    case PCAP_BAD_RECORD:
+        return tcpsift_capture_fail_fatal(r, TCPSIFT_E_BAD_CAPTURE_RECORD, err);
+    }
+    r->pos_ = r->len_ - left;
+    return 0;
 }
 
 int tcpsift_capture_pcap_next(tcpsift_capture_reader *r, tcpsift_capture_record *rec,
                               tcpsift_error *err)
 {
-    if (tcpsift_capture_pcap_next_batch(r, rec, 1, err) == 1) return 1;
-    return *err == TCPSIFT_OK ? 0 : -1;
+    pcap_run run = pcap_run_start(r);
+    pcap_outcome o = pcap_record(&run, rec);
+    int rc = pcap_run_finish(r, cursor_left(&run.c), run.frames, o, err);
+    return o == PCAP_RECORD ? 1 : rc;
+}
+
+size_t tcpsift_capture_pcap_next_batch(tcpsift_capture_reader *r, tcpsift_capture_record *recs,
+                                       size_t max, tcpsift_error *err)
+{
+    pcap_run run = pcap_run_start(r);
+    pcap_outcome o = PCAP_RECORD;
+    size_t n = 0;
+    while (n < max && (o = pcap_record(&run, &recs[n])) == PCAP_RECORD) n++;
+    pcap_run_finish(r, cursor_left(&run.c), run.frames, o, err);
+    return n;
 }
