@@ -1,6 +1,8 @@
 /* TCP options (RFC 9293 §3.1, RFC 7323, RFC 2018, RFC 7413, RFC 2385,
  * RFC 5482, RFC 8684). A malformed length stops parsing with an error: the
  * options after it cannot be located, and are never guessed at. */
+#include <string.h>
+
 #include "decode_internal.h"
 #include "tcp_options_internal.h"
 
@@ -97,7 +99,18 @@ static int store_option(tcpsift_tcp_options *out, uint8_t kind, const uint8_t *b
 tcpsift_error tcp_options_parse_bounded(tcpsift_tcp_options *out, const uint8_t *raw,
                                         size_t captured, size_t declared)
 {
-    tcp_options_reset(out);
+    /* 144 bytes in constant pieces of at most 64: a few vector stores, not a `rep stos`. */
+    uint8_t *b = (uint8_t *)out;
+    _Static_assert(sizeof *out <= 192, "three pieces");
+    memset(b, 0, sizeof *out < 64 ? sizeof *out : 64);
+    if (sizeof *out > 64) memset(b + 64, 0, sizeof *out - 64 < 64 ? sizeof *out - 64 : 64);
+    if (sizeof *out > 128) memset(b + 128, 0, sizeof *out - 128);
+    return tcp_options_parse_cleared(out, raw, captured, declared);
+}
+
+tcpsift_error tcp_options_parse_cleared(tcpsift_tcp_options *out, const uint8_t *raw,
+                                        size_t captured, size_t declared)
+{
     tcpsift_cursor c = cursor_make(raw, captured);
     /* Linux's (and most stacks') layout: NOP, NOP, timestamps first (RFC 7323 Appendix A),
      * recognised by one 4-byte compare. It is exactly what the loop below would parse from
@@ -139,8 +152,7 @@ tcpsift_error tcp_options_parse_bounded(tcpsift_tcp_options *out, const uint8_t 
         if (!store_option(out, kind, o + 2, len))
             return option_error(out, TCPSIFT_E_BAD_OPTION_LENGTH, offset);
     }
-    if (captured < declared)
-        return option_error(out, TCPSIFT_E_TRUNCATED_TCP_OPTIONS, captured);
+    if (captured < declared) return option_error(out, TCPSIFT_E_TRUNCATED_TCP_OPTIONS, captured);
     return TCPSIFT_OK;
 }
 

@@ -119,7 +119,7 @@ size_t pb_default_ipv6_tcp(struct pb *p);
 void build_eth_ipv4_tcp(struct pb *p, const struct tcp_spec *t);
 void build_eth_ipv6_tcp(struct pb *p, const struct tcp_spec *t);
 
-/* tcpsift_packet_decode(), checked field by field (fuzz_packet_diff) against the decoder's
+/* tcpsift_packet_decode(), checked field by field and byte by byte against the decoder's
  * general path (decode_packet_general, no fast path) so that the fast path for Ethernet/IPv4/TCP
  * is proven to report exactly what the layer decoders do, errors included; fails the test
  * otherwise. Every decode of decode_all goes through it. */

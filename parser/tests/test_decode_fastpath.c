@@ -238,7 +238,8 @@ static void test_snap_lengths(void **state)
     /* Cut inside the options (truncated options, general path) and inside the payload (fast
      * path: the payload view is shorter than payload_len); the wire had the whole frame. */
     uint8_t body[100];
-    for (size_t i = 0; i < sizeof body; i++) body[i] = (uint8_t)i;
+    for (size_t i = 0; i < sizeof body; i++)
+        body[i] = (uint8_t)i;
     struct tcp_spec t = ts_segment(body, sizeof body);
     struct pb p;
     build(&p, ip4_default(6), -1, &t);
@@ -307,8 +308,8 @@ static void test_stale_struct_is_overwritten(void **state)
     (void)state;
     /* A struct that held a tagged SYN with many options, then a plain timestamps segment: the
      * second decode leaves nothing of the first behind (counts, views, bits). */
-    static const uint8_t syn_opts[20] = {2, 4, 5, 0xB4, 4, 2, 8, 10, 0, 0, 0, 1, 0, 0, 0, 0,
-                                         1, 3, 3, 7};
+    static const uint8_t syn_opts[20] = {2, 4, 5, 0xB4, 4, 2, 8, 10, 0, 0,
+                                         0, 1, 0, 0,    0, 0, 1, 3,  3, 7};
     struct tcp_spec syn = tcp_default();
     syn.flags = TCPSIFT_TCP_SYN;
     syn.opts = syn_opts;
@@ -326,9 +327,9 @@ static void test_stale_struct_is_overwritten(void **state)
     build(&plain, ip4_default(6), -1, &t);
 
     tcpsift_packet k;
-    assert_int_equal(tcpsift_packet_decode(&k, TCPSIFT_LINK_ETHERNET, tagged.b, tagged.len,
-                                           tagged.len),
-                     TCPSIFT_OK);
+    assert_int_equal(
+        tcpsift_packet_decode(&k, TCPSIFT_LINK_ETHERNET, tagged.b, tagged.len, tagged.len),
+        TCPSIFT_OK);
     assert_int_equal(k.vlan_count, 1);
     assert_int_equal(k.opts.present, TCPSIFT_OPT_MSS | TCPSIFT_OPT_SACK_PERM |
                                          TCPSIFT_OPT_TIMESTAMP | TCPSIFT_OPT_WSCALE);

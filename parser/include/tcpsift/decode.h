@@ -8,13 +8,8 @@
  * A malformed frame still reports every layer that decoded cleanly: check
  * `layers` for what is present and `error` for the first problem found.
  *
- * Every field of the packet (and of tcpsift_tcp_options) is written by each decode, whatever
- * the struct held before: fields of absent layers and options are 0 / NULL. Two things are
- * unspecified and may keep earlier contents: the elements of the bounded arrays past their
- * counts (vlan_ids past vlan_count, encap past encap_count, ipv6_ext_types past ipv6_ext_count,
- * opts.sack past opts.sack_count, opts.unknown_kinds past opts.unknown_count) and padding
- * bytes. Compare packets field by field, not with memcmp. (Not clearing them saves the
- * common Ethernet/IPv4/TCP frame a 400-byte memset.) */
+ * Every decode writes the whole struct, whatever it held before: fields of absent layers and
+ * options are 0 / NULL, the bounded arrays past their counts and padding bytes are 0. */
 #ifndef TCPSIFT_DECODE_H
 #define TCPSIFT_DECODE_H
 
@@ -243,9 +238,7 @@ tcpsift_error tcpsift_packet_decode(tcpsift_packet *pkt, int linktype, const uin
 void tcpsift_packet_verify_checksums(tcpsift_packet *pkt);
 
 /* Parse a TCP option space (the bytes after the 20-byte header). Used by the
- * decoder; exposed for tools and fuzzing. Never reads outside `raw`. Like the
- * decoder, leaves sack past sack_count and unknown_kinds past unknown_count as
- * they were. */
+ * decoder; exposed for tools and fuzzing. Never reads outside `raw`. */
 tcpsift_error tcpsift_tcp_options_parse(tcpsift_tcp_options *out, const uint8_t *raw, size_t len);
 
 /* Name of an encapsulation kind as the CLI prints it ("vlan", "pppoe", ...). */
