@@ -124,6 +124,22 @@ tcpsift_error tcp_options_parse_cleared(tcpsift_tcp_options *out, const uint8_t 
         out->present = TCPSIFT_OPT_TIMESTAMP;
         cursor_skip(&c, TCP_OPT_TS_PREDICTED_LEN);
     }
+    /* Linux's SYN and SYN-ACK layout (tcp_options_write: MSS, SACK-permitted and timestamps
+     * together, NOP and window scale; RFC 9293 §3.2, RFC 2018, RFC 7323), recognised by three
+     * compares: exactly what the loop below would parse from these 20 bytes (every length fits:
+     * declared >= captured >= 20). */
+    if (cursor_peek(&c, TCP_OPT_SYN_PREDICTED_LEN, &o) &&
+        load_be16(o) == TCP_OPT_SYN_PREDICTED_MSS &&
+        load_be32(o + 4) == TCP_OPT_SYN_PREDICTED_SACK_TS &&
+        (load_be32(o + 16) & 0xFFFFFF00u) == TCP_OPT_SYN_PREDICTED_NOP_WS) {
+        out->mss = load_be16(o + 2);
+        out->tsval = load_be32(o + 8);
+        out->tsecr = load_be32(o + 12);
+        out->wscale = o[19];
+        out->present =
+            TCPSIFT_OPT_MSS | TCPSIFT_OPT_SACK_PERM | TCPSIFT_OPT_TIMESTAMP | TCPSIFT_OPT_WSCALE;
+        cursor_skip(&c, TCP_OPT_SYN_PREDICTED_LEN);
+    }
     /* `offset`: bytes of the option space consumed so far, always captured - cursor_left. */
     while (cursor_peek(&c, 1, &o)) {
         size_t offset = captured - cursor_left(&c);

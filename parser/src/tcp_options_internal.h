@@ -12,6 +12,13 @@
 #define TCP_OPT_TS_PREDICTED_PREFIX 0x0101080Au
 #define TCP_OPT_TS_PREDICTED_LEN    12u
 
+/* MSS (kind 2, length 4, value), SACK-permitted (4, 2), timestamps (8, 10, values), NOP,
+ * window scale (3, 3, shift): Linux's SYN layout, 20 bytes. */
+#define TCP_OPT_SYN_PREDICTED_LEN     20u
+#define TCP_OPT_SYN_PREDICTED_MSS     0x0204u
+#define TCP_OPT_SYN_PREDICTED_SACK_TS 0x0402080Au
+#define TCP_OPT_SYN_PREDICTED_NOP_WS  0x01030300u
+
 /* Parse `captured` bytes of an option space of `declared` bytes
  * (captured <= declared). An option cut by the end of the capture is
  * TRUNCATED_TCP_OPTIONS; one running past the option space is BAD_OPTION_LENGTH. */

@@ -10,6 +10,7 @@
 
 #include "support_guard.h"
 #include "support_packets.h"
+#include "tcp_options_internal.h"
 #include "tcpsift/decode.h"
 
 #define L4 34 /* Ethernet 14 + IPv4 20 */
@@ -147,6 +148,78 @@ static void test_sack_blocks(void **state)
     parse_both(&g, &copy, &o, empty, 4, TCPSIFT_E_BAD_OPTION_LENGTH);
     assert_int_equal(o.error_offset, 2);
     guard_release(&g);
+}
+
+static void test_predicted_layouts_then_more(void **state)
+{
+    (void)state;
+    /* The layouts recognised by one compare each (Linux's SYN; NOP, NOP, timestamps) followed
+     * by more options: the general loop goes on after them. */
+    tcpsift_tcp_options o;
+    static const uint8_t syn_mptcp[28] = {
+        0x02, 0x04, 0x05, 0xb4, 0x04, 0x02, 0x08, 0x0a, 0,    0,    0,    5,    0,    0,
+        0,    6,    0x01, 0x03, 0x03, 0x02, 0x01, 0x01, 0x1e, 0x04, 0x00, 0x81, 0x01, 0x01};
+    expect_ok(&o, syn_mptcp, sizeof syn_mptcp,
+              TCPSIFT_OPT_MSS | TCPSIFT_OPT_SACK_PERM | TCPSIFT_OPT_TIMESTAMP | TCPSIFT_OPT_WSCALE |
+                  TCPSIFT_OPT_MPTCP);
+    assert_int_equal(o.mss, 1460);
+    assert_int_equal(o.tsval, 5);
+    assert_int_equal(o.tsecr, 6);
+    assert_int_equal(o.wscale, 2);
+    assert_int_equal(o.mptcp.len, 2);
+    static const uint8_t ts_eol[16] = {1, 1, 8, 10, 0, 0, 0, 1, 0, 0, 0, 2, 0, 0x02, 0x04, 0x05};
+    expect_ok(&o, ts_eol, 16, TCPSIFT_OPT_TIMESTAMP | TCPSIFT_OPT_EOL);
+    assert_int_equal(o.mss, 0);
+}
+
+static void test_predicted_layout_lookalikes(void **state)
+{
+    (void)state;
+    /* One byte off Linux's SYN layout: the general loop reports what is wrong, where. */
+    static const uint8_t syn[20] = {0x02, 0x04, 0x05, 0xb4, 0x04, 0x02, 0x08, 0x0a, 0,    0,
+                                    0,    1,    0,    0,    0,    0,    0x01, 0x03, 0x03, 0x07};
+    struct {
+        size_t at;
+        uint8_t value;
+        tcpsift_error want;
+        uint8_t offset;
+    } cases[] = {
+        {1, 0x05, TCPSIFT_E_BAD_OPTION_LENGTH, 0},   /* MSS length 5 */
+        {5, 0x03, TCPSIFT_E_BAD_OPTION_LENGTH, 4},   /* SACK-permitted length 3 */
+        {7, 0x09, TCPSIFT_E_BAD_OPTION_LENGTH, 6},   /* timestamps length 9 */
+        {18, 0x04, TCPSIFT_E_BAD_OPTION_LENGTH, 17}, /* window scale length 4 */
+        {16, 0x00, TCPSIFT_OK, 0},                   /* EOL before the window scale */
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        uint8_t v[20];
+        memcpy(v, syn, sizeof v);
+        v[cases[i].at] = cases[i].value;
+        struct guard_buf g;
+        const uint8_t *copy;
+        tcpsift_tcp_options o;
+        parse_both(&g, &copy, &o, v, sizeof v, cases[i].want);
+        assert_int_equal(o.error_offset, cases[i].offset);
+        if (cases[i].want == TCPSIFT_OK) {
+            assert_int_equal(o.present, TCPSIFT_OPT_MSS | TCPSIFT_OPT_SACK_PERM |
+                                            TCPSIFT_OPT_TIMESTAMP | TCPSIFT_OPT_EOL);
+            assert_int_equal(o.wscale, 0);
+        }
+        guard_release(&g);
+    }
+    /* Cut by the snap length anywhere: truncated, with the options before the cut. */
+    for (size_t k = 0; k < sizeof syn; k++) {
+        tcpsift_tcp_options o;
+        memset(&o, 0xA5, sizeof o);
+        struct guard_buf g;
+        const uint8_t *copy = guard_place(&g, syn, k);
+        assert_non_null(copy);
+        assert_int_equal(tcp_options_parse_bounded(&o, copy, k, sizeof syn),
+                         TCPSIFT_E_TRUNCATED_TCP_OPTIONS);
+        uint32_t want = (k >= 4 ? TCPSIFT_OPT_MSS : 0) | (k >= 6 ? TCPSIFT_OPT_SACK_PERM : 0) |
+                        (k >= 16 ? TCPSIFT_OPT_TIMESTAMP : 0);
+        assert_int_equal(o.present, want);
+        guard_release(&g);
+    }
 }
 
 static void test_timestamps(void **state)
@@ -487,6 +560,8 @@ int main(void)
         cmocka_unit_test(test_mss_wscale_sackperm),
         cmocka_unit_test(test_sack_blocks),
         cmocka_unit_test(test_timestamps),
+        cmocka_unit_test(test_predicted_layouts_then_more),
+        cmocka_unit_test(test_predicted_layout_lookalikes),
         cmocka_unit_test(test_tfo),
         cmocka_unit_test(test_md5_uto_mptcp),
         cmocka_unit_test(test_unknown_in_order),
