@@ -12,28 +12,44 @@ void jw_init(json_writer *w, FILE *out)
     w->failed = 0;
 }
 
+static void flush_buffer(json_writer *w);
+
 void jw_flush(json_writer *w)
+{
+    flush_buffer(w);
+    if (fflush(w->out) != 0) w->failed = 1;
+}
+
+static void flush_buffer(json_writer *w)
 {
     if (w->used && fwrite(w->buf, 1, w->used, w->out) != w->used) w->failed = 1;
     w->used = 0;
-    if (fflush(w->out) != 0) w->failed = 1;
+}
+
+/* Room for n more bytes in the buffer, flushing it first when needed; 0 when
+ * n is larger than the whole buffer. */
+static inline int reserve(json_writer *w, size_t n)
+{
+    if (n <= sizeof w->buf - w->used) return 1;
+    flush_buffer(w);
+    return n <= sizeof w->buf;
 }
 
 static void put(json_writer *w, const char *s, size_t n)
 {
-    if (n > sizeof w->buf - w->used) {
-        if (fwrite(w->buf, 1, w->used, w->out) != w->used) w->failed = 1;
-        w->used = 0;
-        if (n > sizeof w->buf) {
-            if (fwrite(s, 1, n, w->out) != n) w->failed = 1;
-            return;
-        }
+    if (!reserve(w, n)) {
+        if (fwrite(s, 1, n, w->out) != n) w->failed = 1;
+        return;
     }
     memcpy(w->buf + w->used, s, n);
     w->used += n;
 }
 
-static void putc_(json_writer *w, char ch) { put(w, &ch, 1); }
+static inline void putc_(json_writer *w, char ch)
+{
+    if (w->used == sizeof w->buf) flush_buffer(w);
+    w->buf[w->used++] = ch;
+}
 
 static void put_u64(json_writer *w, uint64_t v)
 {
@@ -50,26 +66,43 @@ static void put_string(json_writer *w, const char *s)
 {
     static const char hex[] = "0123456789abcdef";
     putc_(w, '"');
-    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+    const unsigned char *p = (const unsigned char *)s;
+    for (;;) {
+        /* Copy each run of bytes that need no escape in one piece. */
+        const unsigned char *run = p;
+        while (*p && *p != '"' && *p != '\\' && *p >= 0x20) p++;
+        if (p > run) put(w, (const char *)run, (size_t)(p - run));
+        if (!*p) break;
         if (*p == '"' || *p == '\\') {
-            putc_(w, '\\');
-            putc_(w, (char)*p);
-        } else if (*p < 0x20) {
-            char esc[6] = {'\\', 'u', '0', '0', hex[*p >> 4], hex[*p & 15]};
+            char esc[2] = {'\\', (char)*p};
             put(w, esc, sizeof esc);
         } else {
-            putc_(w, (char)*p);
+            char esc[6] = {'\\', 'u', '0', '0', hex[*p >> 4], hex[*p & 15]};
+            put(w, esc, sizeof esc);
         }
+        p++;
     }
     putc_(w, '"');
 }
 
 static void key(json_writer *w, const char *k)
 {
-    if (w->need_comma) putc_(w, ',');
-    putc_(w, '"');
-    put(w, k, strlen(k));
-    put(w, "\":", 2);
+    size_t n = strlen(k);
+    if (reserve(w, n + 4)) { /* the common case: one bounds check, direct stores */
+        char *o = w->buf + w->used;
+        if (w->need_comma) *o++ = ',';
+        *o++ = '"';
+        memcpy(o, k, n);
+        o += n;
+        *o++ = '"';
+        *o++ = ':';
+        w->used = (size_t)(o - w->buf);
+    } else {
+        if (w->need_comma) putc_(w, ',');
+        putc_(w, '"');
+        put(w, k, n);
+        put(w, "\":", 2);
+    }
     w->need_comma = 1;
 }
 
