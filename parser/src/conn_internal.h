@@ -178,11 +178,47 @@ static inline uint64_t conn_bytes(const conn *c, int from)
 }
 
 /* Zeek's history and conn_state (zeek_summary.c). */
-void zeek_history_packet(struct tcpsift_tracker *t, conn *c, int from, const tcpsift_packet *pkt);
+
+/* Bits of endpoint.hist_once for the letters recorded once per direction,
+ * and for the F and R sequence numbers being set. */
+enum { ONCE_A = 1, ONCE_D = 2, ONCE_I = 4, ONCE_Q = 8, SEQ_F_SET = 16, SEQ_R_SET = 32 };
+
+/* Zeek's TCP_Endpoint keeps prev_state; conn_state needs it only to undo a
+ * RST that followed the endpoint's own FIN. Kept in the top bit of
+ * endpoint.zeek, which only zeek_summary.c interprets. */
+enum { ZEEK_PREV_CLOSED = 0x80 };
+
+/* The history letters of one segment (all of Zeek's rules). */
+void zeek_history_packet_all(struct tcpsift_tracker *t, conn *c, int from,
+                             const tcpsift_packet *pkt);
+/* The same, answering first the question of the common segment: without
+ * SYN, FIN or RST, with a nonzero window, data (D) or a bare ACK (A) whose
+ * once-per-direction letter is already recorded adds no letter and no W
+ * count under any of zeek_history_packet_all()'s rules (issue 9). */
+static inline void zeek_history_packet(struct tcpsift_tracker *t, conn *c, int from,
+                                       const tcpsift_packet *pkt)
+{
+    unsigned f = pkt->tcp_flags;
+    if (!(f & (TCPSIFT_TCP_SYN | TCPSIFT_TCP_FIN | TCPSIFT_TCP_RST)) && pkt->window != 0) {
+        unsigned bit = pkt->payload_len > 0 ? ONCE_D : (f & TCPSIFT_TCP_ACK) ? ONCE_A : 0;
+        if (c->ep[from].hist_once & bit) return;
+    }
+    zeek_history_packet_all(t, c, from, pkt);
+}
 void zeek_history_add(conn *c, int from, char letter);
 void zeek_history_flip(conn *c); /* Zeek's '^': the roles were swapped */
 void zeek_history_counted(struct tcpsift_tracker *t, conn *c, int from, enum history_counted kind);
-void zeek_endpoint_update(conn *c, int from, const tcpsift_packet *pkt);
+void zeek_endpoint_update_all(conn *c, int from, const tcpsift_packet *pkt);
+/* Zeek's endpoint state machine for one segment. Without SYN, FIN or RST
+ * only an INACTIVE endpoint moves (every other state's rule needs one of
+ * them, zeek_endpoint_update_all()), so the common segment returns here. */
+static inline void zeek_endpoint_update(conn *c, int from, const tcpsift_packet *pkt)
+{
+    if (!(pkt->tcp_flags & (TCPSIFT_TCP_SYN | TCPSIFT_TCP_FIN | TCPSIFT_TCP_RST)) &&
+        c->ep[from].zeek != ZEEK_INACTIVE)
+        return;
+    zeek_endpoint_update_all(c, from, pkt);
+}
 /* The history letters as a string (at most TCPSIFT_HISTORY_MAX + NUL). */
 void zeek_history_string(const conn *c, char out[TCPSIFT_HISTORY_MAX + 1]);
 const char *zeek_conn_state(const conn *c);

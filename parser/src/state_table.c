@@ -25,6 +25,8 @@
  *     the table reaches only by a reset. */
 #include "tcpsift/state.h"
 
+#include "state_table_internal.h"
+
 #include <stddef.h>
 
 /* C(state, event, next, action, anomaly, kind, reason) — suffixes of the
@@ -334,7 +336,7 @@
     [TCPSIFT_ST_##s][TCPSIFT_EV_##e] = {TCPSIFT_ST_##next, TCPSIFT_ACT_##act,                      \
                                         TCPSIFT_ANOMALY_##anom, TCPSIFT_CELL_##kind_},
 
-static const tcpsift_state_transition state_table[TCPSIFT_ST_COUNT][TCPSIFT_EV_COUNT] = {
+const tcpsift_state_transition state_table_cells[TCPSIFT_ST_COUNT][TCPSIFT_EV_COUNT] = {
     STATE_TABLE(CELL_INIT)};
 
 #define CELL_REASON(s, e, next, act, anom, kind_, why) [TCPSIFT_ST_##s][TCPSIFT_EV_##e] = why,
@@ -354,7 +356,7 @@ const tcpsift_state_transition *tcpsift_state_table_cell(tcpsift_tcp_state s,
                                                          tcpsift_state_event e)
 {
     if (!state_valid(s) || !event_valid(e)) return NULL;
-    return &state_table[s][e];
+    return &state_table_cells[s][e];
 }
 
 tcpsift_tcp_state tcpsift_state_next(tcpsift_tcp_state s, tcpsift_state_event e,

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "conn_internal.h"
+#include "state_table_internal.h"
 #include "tracker_internal.h"
 
 void conn_count_event(struct tcpsift_tracker *t, conn *c, tcpsift_anomaly a)
@@ -95,15 +96,19 @@ void conn_count_carry(struct tcpsift_tracker *t, conn *c, int from, uint32_t pkt
     x->bytes_hi[from] += bytes_hi;
 }
 
-/* Feed one event to the table for endpoint `who`; count the cell's anomaly. */
-static void raise_event(struct tcpsift_tracker *t, conn *c, int who, tcpsift_state_event ev)
+/* Feed one event to the table for endpoint `who`; count the cell's anomaly.
+ * The cell is indexed directly: an endpoint's state is always a value the
+ * table (or the zeroed connection, UNKNOWN) wrote and `ev` is an enum
+ * constant, so tcpsift_state_next()'s range checks cannot fail here. */
+static inline void raise_event(struct tcpsift_tracker *t, conn *c, int who,
+                               tcpsift_state_event ev)
 {
-    tcpsift_state_action action;
-    tcpsift_anomaly anomaly;
     endpoint *e = &c->ep[who];
-    e->state = (uint8_t)tcpsift_state_next((tcpsift_tcp_state)e->state, ev, &action, &anomaly);
-    conn_count_event(t, c, anomaly);
-    switch (action) {
+    const tcpsift_state_transition *cell = &state_table_cells[e->state][ev];
+    e->state = cell->next_state;
+    if (cell->anomaly != TCPSIFT_ANOMALY_NONE)
+        conn_count_event(t, c, (tcpsift_anomaly)cell->anomaly);
+    switch ((tcpsift_state_action)cell->action) {
     case TCPSIFT_ACT_START_TIME_WAIT_TIMER:
         c->closed_for_reuse = 1;
         break;

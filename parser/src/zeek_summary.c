@@ -5,15 +5,6 @@
 
 #include "conn_internal.h"
 
-/* Bits of endpoint.hist_once for the letters recorded once per direction,
- * and for the F and R sequence numbers being set. */
-enum { ONCE_A = 1, ONCE_D = 2, ONCE_I = 4, ONCE_Q = 8, SEQ_F_SET = 16, SEQ_R_SET = 32 };
-
-/* Zeek's TCP_Endpoint keeps prev_state; conn_state needs it only to undo a
- * RST that followed the endpoint's own FIN. Kept in the top bit of
- * endpoint.zeek, which only this file reads. */
-enum { ZEEK_PREV_CLOSED = 0x80 };
-
 static uint8_t zstate(const endpoint *e) { return (uint8_t)(e->zeek & ~ZEEK_PREV_CLOSED); }
 
 /* History letters are stored 5 bits each (code = index in this alphabet
@@ -100,7 +91,8 @@ static void add_per_seq(conn *c, int from, uint32_t *last, unsigned set_bit, uin
     zeek_history_add(c, from, letter);
 }
 
-void zeek_history_packet(struct tcpsift_tracker *t, conn *c, int from, const tcpsift_packet *pkt)
+void zeek_history_packet_all(struct tcpsift_tracker *t, conn *c, int from,
+                             const tcpsift_packet *pkt)
 {
     unsigned f = pkt->tcp_flags;
     int syn = (f & TCPSIFT_TCP_SYN) != 0, fin = (f & TCPSIFT_TCP_FIN) != 0,
@@ -133,7 +125,7 @@ void zeek_history_packet(struct tcpsift_tracker *t, conn *c, int from, const tcp
 
 /* Zeek's endpoint state machine (TCPSessionAdapter::UpdateStateMachine), as
  * far as conn_state depends on it. */
-void zeek_endpoint_update(conn *c, int from, const tcpsift_packet *pkt)
+void zeek_endpoint_update_all(conn *c, int from, const tcpsift_packet *pkt)
 {
     endpoint *e = &c->ep[from], *peer = &c->ep[1 - from];
     unsigned f = pkt->tcp_flags;
