@@ -147,8 +147,7 @@ static uint32_t scaled_window(const conn *c, int from, const tcpsift_packet *pkt
     /* RFC 7323 §2.2: scaling applies only when both SYNs carried the option,
      * never to a SYN's own window; shifts above 14 count as 14. */
     const endpoint *e = &c->ep[from], *peer = &c->ep[1 - from];
-    if ((pkt->tcp_flags & TCPSIFT_TCP_SYN) || !(e->flags & EP_WS_OFFERED) ||
-        !(peer->flags & EP_WS_OFFERED))
+    if ((pkt->tcp_flags & TCPSIFT_TCP_SYN) || !(e->flags & peer->flags & EP_WS_OFFERED))
         return pkt->window;
     unsigned shift = e->wscale > 14 ? 14 : e->wscale;
     return (uint32_t)pkt->window << shift;
@@ -386,16 +385,20 @@ static int segment_checks(struct tcpsift_tracker *t, conn *c, int from, const tc
     endpoint *s = &c->ep[from], *r = &c->ep[1 - from];
     unsigned f = pkt->tcp_flags;
     uint32_t opts = pkt->opts.present;
-    if ((f & TCPSIFT_TCP_RST) && pkt->payload_len > 0) conn_count_event(t, c, TCPSIFT_ANOMALY_RST_WITH_DATA);
-    if (f & TCPSIFT_TCP_URG) conn_count_event(t, c, TCPSIFT_ANOMALY_URGENT_DATA);
+    /* The flag-dependent checks, behind one test of the flags they need. */
+    if (f & (TCPSIFT_TCP_RST | TCPSIFT_TCP_URG | TCPSIFT_TCP_SYN)) {
+        if ((f & TCPSIFT_TCP_RST) && pkt->payload_len > 0)
+            conn_count_event(t, c, TCPSIFT_ANOMALY_RST_WITH_DATA);
+        if (f & TCPSIFT_TCP_URG) conn_count_event(t, c, TCPSIFT_ANOMALY_URGENT_DATA);
+        if ((f & TCPSIFT_TCP_SYN) && (opts & TCPSIFT_OPT_WSCALE) && pkt->opts.wscale > 14)
+            conn_count_event(t, c, TCPSIFT_ANOMALY_WSCALE_TOO_LARGE);
+    }
     if (pkt->payload.len < pkt->payload_len) conn_count_event(t, c, TCPSIFT_ANOMALY_SEGMENT_TRUNCATED);
-    if ((f & TCPSIFT_TCP_SYN) && (opts & TCPSIFT_OPT_WSCALE) && pkt->opts.wscale > 14)
-        conn_count_event(t, c, TCPSIFT_ANOMALY_WSCALE_TOO_LARGE);
     if (!(f & TCPSIFT_TCP_SYN) && (opts & (TCPSIFT_OPT_MSS | TCPSIFT_OPT_WSCALE | TCPSIFT_OPT_SACK_PERM)))
         conn_count_event(t, c, TCPSIFT_ANOMALY_OPTION_OUTSIDE_SYN);
     /* RFC 7323 §3.2: once both SYNs carried timestamps every segment but an
      * RST must; §5.3: a TSval older than TS.Recent fails PAWS. */
-    int negotiated = (s->flags & EP_TS_OFFERED) && (r->flags & EP_TS_OFFERED);
+    int negotiated = (s->flags & r->flags & EP_TS_OFFERED) != 0;
     if (negotiated && !(f & (TCPSIFT_TCP_RST | TCPSIFT_TCP_SYN))) {
         if (!(opts & TCPSIFT_OPT_TIMESTAMP))
             conn_count_event(t, c, TCPSIFT_ANOMALY_TIMESTAMP_MISSING);
@@ -469,14 +472,15 @@ void tcp_conn_segment(struct tcpsift_tracker *t, conn *c, const tcpsift_packet *
     if (!paws_failed) check_pending_rst(c, from, pkt);
 
     /* tshark's completeness bits: SYN, SYN-ACK, ACK, DATA, FIN, RST. */
-    if ((f & TCPSIFT_TCP_SYN) && !(f & TCPSIFT_TCP_ACK)) c->completeness |= 1;
-    if ((f & TCPSIFT_TCP_SYN) && (f & TCPSIFT_TCP_ACK)) c->completeness |= 2;
-    if ((f & TCPSIFT_TCP_ACK) && !(f & (TCPSIFT_TCP_SYN | TCPSIFT_TCP_FIN | TCPSIFT_TCP_RST)) &&
-        pkt->payload_len == 0 && (c->completeness & 2))
+    if (f & (TCPSIFT_TCP_SYN | TCPSIFT_TCP_FIN | TCPSIFT_TCP_RST)) {
+        if ((f & TCPSIFT_TCP_SYN) && !(f & TCPSIFT_TCP_ACK)) c->completeness |= 1;
+        if ((f & TCPSIFT_TCP_SYN) && (f & TCPSIFT_TCP_ACK)) c->completeness |= 2;
+        if (f & TCPSIFT_TCP_FIN) c->completeness |= 16;
+        if (f & TCPSIFT_TCP_RST) c->completeness |= 32;
+    } else if ((f & TCPSIFT_TCP_ACK) && pkt->payload_len == 0 && (c->completeness & 2)) {
         c->completeness |= 4;
+    }
     if (pkt->payload_len > 0) c->completeness |= 8;
-    if (f & TCPSIFT_TCP_FIN) c->completeness |= 16;
-    if (f & TCPSIFT_TCP_RST) c->completeness |= 32;
     /* RFC 7323 §5.3 R1: dropped by the receiver, so no state event and no
      * stream bytes (docs/state-events.md). */
     if (paws_failed) return;
@@ -541,9 +545,6 @@ void tcp_conn_segment(struct tcpsift_tracker *t, conn *c, const tcpsift_packet *
         return;
     }
     int acks = (f & TCPSIFT_TCP_ACK) != 0;
-    int acks_peer_syn = acks && (((f & TCPSIFT_TCP_SYN) != 0) ||
-                                 ((r->flags & EP_SYN_SEEN) && seq_gt(pkt->ack, r->isn)));
-    int acks_peer_fin = acks && (r->flags & EP_FIN_SEEN) && seq_gt(pkt->ack, r->fin_seq);
     /* ACK-coverage events are level-triggered in the table: they are raised
      * again while the endpoint is in a state that still waits for them (a
      * simultaneous opener acks the peer's SYN after its own SYN-ACK). */
@@ -551,6 +552,16 @@ void tcp_conn_segment(struct tcpsift_tracker *t, conn *c, const tcpsift_packet *
     int r_waits_syn_ack = r->state == TCPSIFT_ST_SYN_SENT || r->state == TCPSIFT_ST_SYN_RECEIVED;
     int r_waits_fin_ack = r->state == TCPSIFT_ST_FIN_WAIT_1 || r->state == TCPSIFT_ST_CLOSING ||
                           r->state == TCPSIFT_ST_LAST_ACK;
+    /* Whether an ACK of the peer's SYN could still raise an event: both
+     * conditions below that read acks_peer_syn also need one of these facts
+     * (neither changes before they are read), so once the handshake is done
+     * the sequence comparison is skipped. */
+    int syn_ack_pending = !(s->flags & EP_ACKED_PEER_SYN) || s_waits_syn_ack ||
+                          !(r->flags & EP_SYN_ACKED_BY_PEER) || r_waits_syn_ack;
+    int acks_peer_syn = acks && (((f & TCPSIFT_TCP_SYN) != 0) ||
+                                 (syn_ack_pending && (r->flags & EP_SYN_SEEN) &&
+                                  seq_gt(pkt->ack, r->isn)));
+    int acks_peer_fin = acks && (r->flags & EP_FIN_SEEN) && seq_gt(pkt->ack, r->fin_seq);
     if (f & TCPSIFT_TCP_SYN) {
         raise_event(t, c, from,
                     acks         ? TCPSIFT_EV_SEND_SYNACK
