@@ -47,18 +47,19 @@ tcpsift_error tcpsift_flow_key_make(tcpsift_flow_key *key, uint8_t ip_version, c
     key->ip_version = ip_version;
     key->proto = proto;
     key->vlan = (uint16_t)(vlan & TCPSIFT_VLAN_ID_MASK);
-    if (!endpoint_after(src, sport, dst, dport, addr_len)) {
-        memcpy(key->a_addr, src, addr_len);
-        memcpy(key->b_addr, dst, addr_len);
-        key->a_port = sport;
-        key->b_port = dport;
+    int after = endpoint_after(src, sport, dst, dport, addr_len);
+    const uint8_t *a = after ? dst : src, *b = after ? src : dst;
+    /* Fixed-size copies (no memcpy call with a variable length per packet). */
+    if (addr_len == 4) {
+        memcpy(key->a_addr, a, 4);
+        memcpy(key->b_addr, b, 4);
     } else {
-        memcpy(key->a_addr, dst, addr_len);
-        memcpy(key->b_addr, src, addr_len);
-        key->a_port = dport;
-        key->b_port = sport;
-        if (reversed) *reversed = 1;
+        memcpy(key->a_addr, a, 16);
+        memcpy(key->b_addr, b, 16);
     }
+    key->a_port = after ? dport : sport;
+    key->b_port = after ? sport : dport;
+    if (after && reversed) *reversed = 1;
     return TCPSIFT_OK;
 }
 
