@@ -70,7 +70,7 @@ typedef struct endpoint {
     uint16_t last_win;    /* last raw window field */
     uint8_t state;        /* tcpsift_tcp_state */
     uint8_t zeek;         /* enum zeek_endpoint_state */
-    uint8_t wscale;       /* shift offered in its SYN */
+    uint8_t wscale;       /* shift offered in its SYN, capped at 14 (RFC 7323 §2.3) */
     uint8_t hist_once;    /* Zeek letters A D I Q recorded, F R seqs valid (bit each) */
 } endpoint;
 

@@ -149,8 +149,7 @@ static uint32_t scaled_window(const conn *c, int from, const tcpsift_packet *pkt
     const endpoint *e = &c->ep[from], *peer = &c->ep[1 - from];
     if ((pkt->tcp_flags & TCPSIFT_TCP_SYN) || !(e->flags & peer->flags & EP_WS_OFFERED))
         return pkt->window;
-    unsigned shift = e->wscale > 14 ? 14 : e->wscale;
-    return (uint32_t)pkt->window << shift;
+    return (uint32_t)pkt->window << e->wscale; /* capped at 14 by note_syn() */
 }
 
 /* RFC 5961 §3.2 as a passive observer sees it: RCV.NXT of the receiver is
@@ -224,7 +223,8 @@ static void note_syn(conn *c, endpoint *s, const tcpsift_packet *pkt)
     s->flags |= EP_SYN_SEEN;
     if (pkt->opts.present & TCPSIFT_OPT_WSCALE) {
         s->flags |= EP_WS_OFFERED;
-        s->wscale = pkt->opts.wscale;
+        /* RFC 7323 §2.3: a shift above 14 is used as 14. */
+        s->wscale = pkt->opts.wscale > 14 ? 14 : pkt->opts.wscale;
     }
     if (pkt->opts.present & TCPSIFT_OPT_TIMESTAMP) {
         s->flags |= EP_TS_OFFERED;

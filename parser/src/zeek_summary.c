@@ -20,15 +20,20 @@ static const uint8_t history_codes[128] = {
     ['w'] = 22, ['i'] = 23, ['q'] = 24, ['^'] = 25,
 };
 
-static void history_push(conn *c, char ch)
+/* Appends one letter by its code (1..25). */
+static void history_push_code(conn *c, unsigned code)
 {
-    unsigned code = (unsigned char)ch < 128 ? history_codes[(unsigned char)ch] : 0;
     unsigned bit = 5u * c->history_len;
-    if (code == 0 || c->history_len >= TCPSIFT_HISTORY_MAX) return;
+    if (c->history_len >= TCPSIFT_HISTORY_MAX) return;
     /* Up to two bytes touched; the history bytes start zeroed. */
     c->history[bit / 8] = (uint8_t)(c->history[bit / 8] | code << (bit % 8));
     if (bit % 8 > 3) c->history[bit / 8 + 1] = (uint8_t)(code >> (8 - bit % 8));
     c->history_len++;
+}
+
+static unsigned history_code(char ch)
+{
+    return (unsigned char)ch < 128 ? history_codes[(unsigned char)ch] : 0;
 }
 
 void zeek_history_string(const conn *c, char out[TCPSIFT_HISTORY_MAX + 1])
@@ -45,15 +50,18 @@ void zeek_history_string(const conn *c, char out[TCPSIFT_HISTORY_MAX + 1])
 
 void zeek_history_add(conn *c, int from, char letter)
 {
-    /* Upper case for the originator, lower case for the responder. */
-    char ch = from == 0 ? letter : (char)(letter - 'A' + 'a');
-    history_push(c, ch);
+    /* Upper case for the originator, lower case for the responder: in
+     * history_alphabet each of the 12 upper-case letters' lower case comes
+     * 12 places later; a letter without a lower case is dropped for it. */
+    unsigned code = history_code(letter);
+    if (from != 0) code = code >= 1 && code <= 12 ? code + 12 : 0;
+    if (code != 0) history_push_code(c, code);
 }
 
 /* Connection::FlipRoles() records '^' as it swaps originator and responder. */
 void zeek_history_flip(conn *c)
 {
-    history_push(c, '^');
+    history_push_code(c, history_code('^'));
 }
 
 /* C, G, T, W are recorded at the 1st, 10th, 100th, ... occurrence. */
