@@ -132,6 +132,15 @@ typedef struct conn {
 
 struct tcpsift_tracker;
 
+/* Anomaly bookkeeping is the rare path of a segment: marked cold so the
+ * compiler lays the common segment's code out straight and keeps the
+ * counting out of line (issue 9). */
+#if defined(__GNUC__) || defined(__clang__)
+#define CONN_COLD __attribute__((cold, noinline))
+#else
+#define CONN_COLD
+#endif
+
 /* Per-segment analysis of one TCP connection (tcp_conn.c). `from` is the
  * sender's endpoint index (0 client, 1 server). */
 void tcp_conn_segment(struct tcpsift_tracker *t, conn *c, const tcpsift_packet *pkt, int from,
@@ -145,7 +154,7 @@ int tcp_conn_start(conn *c, const tcpsift_packet *pkt);
  * reassembly and framing flushed. */
 void tcp_conn_close(struct tcpsift_tracker *t, conn *c);
 
-void conn_count_event(struct tcpsift_tracker *t, conn *c, tcpsift_anomaly a);
+CONN_COLD void conn_count_event(struct tcpsift_tracker *t, conn *c, tcpsift_anomaly a);
 /* Adds n to the connection's count of anomaly a (no per-segment dedupe). */
 void conn_event_add(struct tcpsift_tracker *t, conn *c, tcpsift_anomaly a, uint32_t n);
 /* All TCPSIFT_ANOMALY_COUNT counts of the connection. */
@@ -155,8 +164,8 @@ void conn_events_read(const conn *c, uint32_t out[TCPSIFT_ANOMALY_COUNT]);
 conn_ext *conn_ext_get(struct tcpsift_tracker *t, conn *c);
 void conn_ext_free(struct tcpsift_tracker *t, conn *c);
 /* Adds the high halves of counts that passed 2^32 (conn_count_packets). */
-void conn_count_carry(struct tcpsift_tracker *t, conn *c, int from, uint32_t pkts_hi,
-                      uint32_t bytes_hi);
+CONN_COLD void conn_count_carry(struct tcpsift_tracker *t, conn *c, int from,
+                                uint32_t pkts_hi, uint32_t bytes_hi);
 /* n packets of `payload_len` bytes in all, sent by endpoint `from`. */
 static inline void conn_count_packets(struct tcpsift_tracker *t, conn *c, int from, uint32_t n,
                                       uint64_t payload_len)
@@ -207,7 +216,8 @@ static inline void zeek_history_packet(struct tcpsift_tracker *t, conn *c, int f
 }
 void zeek_history_add(conn *c, int from, char letter);
 void zeek_history_flip(conn *c); /* Zeek's '^': the roles were swapped */
-void zeek_history_counted(struct tcpsift_tracker *t, conn *c, int from, enum history_counted kind);
+CONN_COLD void zeek_history_counted(struct tcpsift_tracker *t, conn *c, int from,
+                                    enum history_counted kind);
 void zeek_endpoint_update_all(conn *c, int from, const tcpsift_packet *pkt);
 /* Zeek's endpoint state machine for one segment. Without SYN, FIN or RST
  * only an INACTIVE endpoint moves (every other state's rule needs one of
