@@ -791,19 +791,16 @@ void tcpsift_flow_table_embryo_touch(tcpsift_flow_table *t, tcpsift_flow_embryo 
     deadline_note(t, em->node.last_seen_ns, TCPSIFT_FLOW_EMBRYONIC);
 }
 
-tcpsift_error tcpsift_flow_table_embryo_promote(tcpsift_flow_table *t, tcpsift_flow_embryo *em,
-                                                uint64_t now_ns, enum tcpsift_flow_class cls,
-                                                tcpsift_flow_entry **out)
+/* Promotion with the key's hash `h` already known (key_hash of em's key). */
+static tcpsift_error embryo_promote_hashed(tcpsift_flow_table *t, tcpsift_flow_embryo *em,
+                                           uint64_t h, uint64_t now_ns,
+                                           enum tcpsift_flow_class cls, tcpsift_flow_entry **out)
 {
-    tcpsift_flow_key k;
-    uint64_t h, ts;
+    tcpsift_flow_key k = em->node.key;
+    uint64_t ts;
     uint32_t ei, fi;
     flow_node *n;
 
-    if (out) *out = NULL;
-    if (!t || !em || !em->node.in_use || !class_valid(cls)) return TCPSIFT_E_INVALID_ARGUMENT;
-    k = em->node.key;
-    h = key_hash(t, &k);
     if (chain_find(&t->full, &k, h) != NIL) return TCPSIFT_E_INVALID_ARGUMENT;
     ts = clock_advance(t, now_ns);
     ei = pool_index(&t->embryo, &em->node);
@@ -816,6 +813,28 @@ tcpsift_error tcpsift_flow_table_embryo_promote(tcpsift_flow_table *t, tcpsift_f
     t->stats.promotions++;
     if (out) *out = (tcpsift_flow_entry *)(void *)n;
     return TCPSIFT_OK;
+}
+
+tcpsift_error tcpsift_flow_table_embryo_promote(tcpsift_flow_table *t, tcpsift_flow_embryo *em,
+                                                uint64_t now_ns, enum tcpsift_flow_class cls,
+                                                tcpsift_flow_entry **out)
+{
+    if (out) *out = NULL;
+    if (!t || !em || !em->node.in_use || !class_valid(cls)) return TCPSIFT_E_INVALID_ARGUMENT;
+    return embryo_promote_hashed(t, em, key_hash(t, &em->node.key), now_ns, cls, out);
+}
+
+tcpsift_error tcpsift_flow_table_embryo_promote_probe(tcpsift_flow_table *t,
+                                                      const tcpsift_flow_probe *pr,
+                                                      tcpsift_flow_embryo *em, uint64_t now_ns,
+                                                      enum tcpsift_flow_class cls,
+                                                      tcpsift_flow_entry **out)
+{
+    if (out) *out = NULL;
+    if (!t || !pr || !em || !em->node.in_use || !class_valid(cls) ||
+        !key_equal(&em->node.key, &pr->key))
+        return TCPSIFT_E_INVALID_ARGUMENT;
+    return embryo_promote_hashed(t, em, pr->hash, now_ns, cls, out);
 }
 
 void tcpsift_flow_table_embryo_remove(tcpsift_flow_table *t, tcpsift_flow_embryo *em)

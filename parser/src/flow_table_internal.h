@@ -25,5 +25,12 @@ tcpsift_error tcpsift_flow_table_embryo_insert_probe(tcpsift_flow_table *t,
                                                      const tcpsift_flow_probe *pr, uint64_t now_ns,
                                                      uint32_t isn, int syn_reversed,
                                                      tcpsift_flow_embryo **out);
+/* tcpsift_flow_table_embryo_promote() of the embryo `em` that `pr` found
+ * (its key must equal pr->key): the probe's hash is not recomputed. */
+tcpsift_error tcpsift_flow_table_embryo_promote_probe(tcpsift_flow_table *t,
+                                                      const tcpsift_flow_probe *pr,
+                                                      tcpsift_flow_embryo *em, uint64_t now_ns,
+                                                      enum tcpsift_flow_class cls,
+                                                      tcpsift_flow_entry **out);
 
 #endif

@@ -693,8 +693,8 @@ tcpsift_error tcpsift_tracker_packet(tcpsift_tracker *t, const tcpsift_packet *p
             }
             /* Anything but a repeat of its SYN: become a full connection. */
             embryo kept = *e;
-            tcpsift_error err = tcpsift_flow_table_embryo_promote(t->table, em, now,
-                                                                  TCPSIFT_FLOW_EMBRYONIC, &entry);
+            tcpsift_error err = tcpsift_flow_table_embryo_promote_probe(
+                t->table, &probe, em, now, TCPSIFT_FLOW_EMBRYONIC, &entry);
             if (err != TCPSIFT_OK) return err;
             c = tcpsift_flow_entry_value(entry);
             embryo_replay(t, &kept, c);

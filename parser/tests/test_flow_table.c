@@ -13,6 +13,8 @@
 #include "tcpsift/decode.h" /* enum tcpsift_encap_kind for tunnel kinds */
 #include "tcpsift/flow_table.h"
 
+#include "flow_table_internal.h" /* the probe variants the tracker uses */
+
 static const uint8_t test_hash_key[16] = {0x00, 0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07,
                                           0x08, 0x09, 0x0a, 0x0b, 0x0c, 0x0d, 0x0e, 0x0f};
 
@@ -580,6 +582,50 @@ static int log_order(void *ctx, const tcpsift_flow_view *v)
     log->embryo[log->count] = v->embryo != NULL;
     log->count++;
     return log->stop_after && log->count >= log->stop_after;
+}
+
+/* The tracker promotes the embryo its probe found without hashing again:
+ * same result as the public promote; a probe of another key is refused. */
+static void test_embryo_promote_probe(void **state)
+{
+    tcpsift_flow_table_config cfg;
+    tcpsift_flow_entry *e = NULL;
+    tcpsift_flow_embryo *em = NULL;
+    tcpsift_flow_probe pr, other;
+    (void)state;
+    base_config(&cfg, 4, 4);
+    tcpsift_flow_table *t = make_table(&cfg);
+    tcpsift_flow_key k1 = nth_key(1), k2 = nth_key(2);
+    tcpsift_flow_table_probe(t, &k1, &pr);
+    tcpsift_flow_table_probe(t, &k2, &other);
+    assert_int_equal(tcpsift_flow_table_embryo_insert_probe(t, &pr, 100, 7, 0, &em), TCPSIFT_OK);
+    uint64_t tag = 11;
+    memcpy(tcpsift_flow_embryo_value(em), &tag, sizeof tag);
+    assert_ptr_equal(tcpsift_flow_table_embryo_lookup_probe(t, &pr), em);
+
+    assert_int_equal(tcpsift_flow_table_embryo_promote_probe(t, &other, em, 110,
+                                                             TCPSIFT_FLOW_ESTABLISHED, &e),
+                     TCPSIFT_E_INVALID_ARGUMENT);
+    assert_null(e);
+    assert_ptr_equal(tcpsift_flow_table_embryo_lookup(t, &k1), em); /* untouched */
+
+    assert_int_equal(tcpsift_flow_table_embryo_promote_probe(t, &pr, em, 120,
+                                                             TCPSIFT_FLOW_ESTABLISHED, &e),
+                     TCPSIFT_OK);
+    assert_non_null(e);
+    assert_null(tcpsift_flow_table_embryo_lookup(t, &k1));
+    /* Found by an independent lookup (the public one hashes the key itself). */
+    assert_ptr_equal(tcpsift_flow_table_lookup(t, &k1), e);
+    assert_ptr_equal(tcpsift_flow_table_lookup_probe(t, &pr), e);
+    assert_int_equal(tcpsift_flow_entry_last_seen(e), 120);
+    assert_int_equal(tcpsift_flow_entry_class(e), TCPSIFT_FLOW_ESTABLISHED);
+    assert_memory_equal(tcpsift_flow_entry_value(e), &tag, sizeof tag);
+    tcpsift_flow_table_stats s;
+    tcpsift_flow_table_get_stats(t, &s);
+    assert_int_equal(s.embryos, 0);
+    assert_int_equal(s.entries, 1);
+    assert_int_equal(s.promotions, 1);
+    tcpsift_flow_table_destroy(t);
 }
 
 static void test_embryo_promote_and_order(void **state)
@@ -1256,6 +1302,7 @@ int main(void)
         cmocka_unit_test(test_collisions_model),
         cmocka_unit_test(test_eviction_order),
         cmocka_unit_test(test_embryo_promote_and_order),
+        cmocka_unit_test(test_embryo_promote_probe),
         cmocka_unit_test(test_promote_when_full),
         cmocka_unit_test(test_no_embryo_pool),
         cmocka_unit_test(test_timeouts_by_class),
