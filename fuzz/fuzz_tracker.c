@@ -45,8 +45,14 @@
  *     alphabet; conn_state one of Zeek's; each endpoint's stream_bytes and
  *     gap_bytes equal the sums of its on_data / on_gap callbacks, and
  *     stream_bytes <= payload bytes it sent;
- *   - on_data / on_gap offsets are contiguous per direction; frames of a
- *     direction come in increasing offsets (fuzz_framing.h frame checks);
+ *   - on_data / on_gap offsets are contiguous per direction in sequence
+ *     space: under urgent policy oob an offset may jump past removed urgent
+ *     bytes, and the jumps of a connection add up to at most its
+ *     urgent_removed count (a removed byte at the very end is never jumped);
+ *     under inline and gap no jump at all;
+ *   - frames of a direction come in increasing offsets (fuzz_framing.h frame
+ *     checks), in sequence space: a frame's first byte was delivered (or
+ *     gapped) already or is the next one, offset <= the next data offset;
  *   - the allocator is balanced after destroy (no leak). */
 #include <stdint.h>
 #include <stdlib.h>
@@ -54,6 +60,7 @@
 
 #include "fuzz_check.h"
 #include "fuzz_framing.h"
+#include "tcpsift/anomaly.h"
 #include "tcpsift/decode.h"
 #include "tcpsift/state.h"
 #include "tcpsift/tracker.h"
@@ -96,6 +103,7 @@ static void ca_free(void *ctx, void *p, size_t size)
 typedef struct dir_model {
     uint64_t next;           /* next on_data/on_gap offset */
     uint64_t data, gaps;     /* sums of the callbacks */
+    uint64_t jumped;         /* offsets skipped without a callback (urgent oob) */
     fuzz_frame_log frames;
 } dir_model;
 
@@ -110,6 +118,7 @@ typedef struct harness {
     uint64_t ended;
     uint32_t max_connections;
     uint16_t reachable; /* bit per tcpsift_tcp_state */
+    int oob;            /* urgent policy oob: offsets may jump past removed bytes */
     const tcpsift_tracker *t;
 } harness;
 
@@ -120,6 +129,19 @@ static id_model *live_id(harness *h, uint64_t id)
     return &h->ids[id];
 }
 
+/* Offsets are in sequence space: only a removed urgent byte (policy oob) is
+ * neither data nor gap, so only then may the next offset jump ahead. */
+static void advance_to(const harness *h, dir_model *d, uint64_t offset)
+{
+    if (!h->oob) {
+        FUZZ_CHECK(offset == d->next);
+        return;
+    }
+    FUZZ_CHECK(offset >= d->next);
+    d->jumped += offset - d->next;
+    d->next = offset;
+}
+
 static void on_data(void *ctx, uint64_t conn_id, tcpsift_direction dir, uint64_t offset,
                     const uint8_t *ptr, size_t len)
 {
@@ -127,7 +149,7 @@ static void on_data(void *ctx, uint64_t conn_id, tcpsift_direction dir, uint64_t
     FUZZ_CHECK(dir == TCPSIFT_C2S || dir == TCPSIFT_S2C);
     FUZZ_CHECK(ptr != NULL || len == 0);
     dir_model *d = &live_id(h, conn_id)->dir[dir];
-    FUZZ_CHECK(offset == d->next);
+    advance_to(h, d, offset);
     d->next += len;
     d->data += len;
 }
@@ -138,7 +160,7 @@ static void on_gap(void *ctx, uint64_t conn_id, tcpsift_direction dir, uint64_t 
     harness *h = ctx;
     FUZZ_CHECK(dir == TCPSIFT_C2S || dir == TCPSIFT_S2C);
     dir_model *d = &live_id(h, conn_id)->dir[dir];
-    FUZZ_CHECK(offset == d->next);
+    advance_to(h, d, offset);
     d->next += len;
     d->gaps += len;
 }
@@ -150,6 +172,8 @@ static void on_frame(void *ctx, uint64_t conn_id, uint8_t proto, tcpsift_directi
     FUZZ_CHECK(proto == 6);
     FUZZ_CHECK(dir == TCPSIFT_C2S || dir == TCPSIFT_S2C);
     dir_model *d = &live_id(h, conn_id)->dir[dir];
+    /* on_data / on_gap run before the framer sees the same bytes */
+    FUZZ_CHECK(frame->offset <= d->next);
     fuzz_log_frame(&d->frames, frame);
     /* the log's bytes are not needed here: keep memory flat */
     d->frames.len = 0;
@@ -196,6 +220,7 @@ static void on_conn_end(void *ctx, const tcpsift_conn_info *c)
     FUZZ_CHECK((c->client_port == 80) != (c->server_port == 80));
     check_endpoint(h, &c->client, &m->dir[TCPSIFT_C2S]);
     check_endpoint(h, &c->server, &m->dir[TCPSIFT_S2C]);
+    FUZZ_CHECK(m->dir[0].jumped + m->dir[1].jumped <= c->events[TCPSIFT_ANOMALY_URGENT_REMOVED]);
     fuzz_log_free(&m->dir[0].frames);
     fuzz_log_free(&m->dir[1].frames);
 }
@@ -369,6 +394,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     static const tcpsift_urgent_policy urgent[4] = {TCPSIFT_URGENT_INLINE, TCPSIFT_URGENT_OOB,
                                                     TCPSIFT_URGENT_GAP, TCPSIFT_URGENT_OOB};
     cfg.urgent = urgent[(data[2] ^ data[7]) & 3];
+    h->oob = cfg.urgent == TCPSIFT_URGENT_OOB;
     cfg.ttl_policy = (data[3] & 1) ? TCPSIFT_TTL_DROP : TCPSIFT_TTL_FLAG;
     cfg.duplicate_window_ns = (data[4] & 1) ? 5000000u : 0u;
     if (data[5] & 1) cfg.one_sided_release_bytes = 64;

@@ -107,8 +107,16 @@ static void deliver_frame(void *ctx, const tcpsift_frame *frame)
 {
     direction_stream *ds = ctx;
     struct tcpsift_tracker *t = ds->t;
-    if (t->cfg.cb.on_frame)
-        t->cfg.cb.on_frame(t->cfg.cb.ctx, ds->c->id, ds->c->proto, dir_of(ds->from), frame);
+    if (!t->cfg.cb.on_frame) return;
+    if (ds->urg.removed) {
+        /* Urgent policy oob: the framer counted in-band bytes; report the
+         * frame at its sequence-space offset (the CLI contract). */
+        tcpsift_frame seqf = *frame;
+        seqf.offset = urgent_frame_offset(ds, frame->offset);
+        t->cfg.cb.on_frame(t->cfg.cb.ctx, ds->c->id, ds->c->proto, dir_of(ds->from), &seqf);
+        return;
+    }
+    t->cfg.cb.on_frame(t->cfg.cb.ctx, ds->c->id, ds->c->proto, dir_of(ds->from), frame);
 }
 
 void stream_emit_data(direction_stream *ds, uint64_t offset, const uint8_t *ptr, size_t len,
@@ -152,7 +160,7 @@ void stream_emit_gap(direction_stream *ds, uint64_t offset, uint64_t len,
 static void stream_on_data(void *ctx, uint64_t offset, const uint8_t *ptr, size_t len, int copied)
 {
     direction_stream *ds = ctx;
-    if (ds->urg.pending || ds->urg.removed)
+    if (ds->urg.pending)
         urgent_on_data(ds, offset, ptr, len, copied);
     else
         stream_emit_data(ds, offset, ptr, len, copied);
@@ -161,7 +169,7 @@ static void stream_on_data(void *ctx, uint64_t offset, const uint8_t *ptr, size_
 static void stream_on_gap(void *ctx, uint64_t offset, uint64_t len, tcpsift_reasm_gap_reason why)
 {
     direction_stream *ds = ctx;
-    if (ds->urg.pending || ds->urg.removed)
+    if (ds->urg.pending)
         urgent_on_gap(ds, offset, len, why);
     else
         stream_emit_gap(ds, offset, len, why, 1);

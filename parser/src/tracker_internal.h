@@ -52,6 +52,10 @@ void embryo_init(embryo *e, const tcpsift_packet *pkt, uint64_t id, int64_t ts_n
 int embryo_absorb(embryo *e, const tcpsift_packet *pkt, int64_t ts_ns, int checksum_bad);
 void embryo_replay(struct tcpsift_tracker *t, const embryo *e, conn *c);
 
+/* Removals (policy oob) a direction remembers between two frames; when full,
+ * further urgent bytes of that direction stay inline (tcpsift/tracker.h). */
+#define URGENT_OOB_POINTS 8
+
 /* One direction's reassembler and framer, allocated on its first payload.
  * The conn pointer stays valid while the flow is in the table. */
 typedef struct direction_stream {
@@ -66,15 +70,26 @@ typedef struct direction_stream {
     uint64_t last_gap_end; /* end of the last hole: adjacent holes are one content gap */
     struct urgent_state {
         uint8_t pending;  /* `offset` marks an urgent byte not yet delivered */
+        uint8_t npoints;  /* points[0..npoints): removals not yet folded */
+        uint8_t mapped;   /* a frame offset was mapped: last_mapped is valid */
         uint64_t offset;  /* its stream offset (sequence space) */
-        uint64_t removed; /* bytes taken out (policy oob): later offsets shift by this */
+        uint64_t removed; /* bytes taken out (policy oob) */
         uint64_t skipped; /* bytes turned into gaps (policy gap) */
+        /* Policy oob with a framer: the framer sees in-band bytes only, so a
+         * frame's offset is mapped back to sequence space (urgent_frame_offset).
+         * points[] holds the in-band positions of removed bytes (ascending);
+         * those at or before the last mapped offset are only counted, in
+         * `folded`, as frames come in non-decreasing offsets. */
+        uint64_t points[URGENT_OOB_POINTS];
+        uint64_t folded;
+        uint64_t last_mapped;
     } urg;
 } direction_stream;
 
 /* tracker.c: emit in-order bytes / a gap to the embedder and the framer, at
- * stream offsets already adjusted for removed urgent bytes. `letter`: the
- * gap counts for Zeek's G letter (a policy-made gap does not). */
+ * stream offsets in sequence space (a removed urgent byte is skipped, never
+ * shifts later offsets). `letter`: the gap counts for Zeek's G letter (a
+ * policy-made gap does not). */
 void stream_emit_data(direction_stream *ds, uint64_t offset, const uint8_t *ptr, size_t len,
                       int copied);
 void stream_emit_gap(direction_stream *ds, uint64_t offset, uint64_t len,
@@ -86,6 +101,10 @@ void urgent_on_data(direction_stream *ds, uint64_t offset, const uint8_t *ptr, s
                     int copied);
 void urgent_on_gap(direction_stream *ds, uint64_t offset, uint64_t len,
                    tcpsift_reasm_gap_reason why);
+/* The sequence-space offset of the framer's (in-band) offset `inband`:
+ * inband + removed bytes at in-band positions <= inband. Calls must come
+ * with non-decreasing `inband` (frame order). */
+uint64_t urgent_frame_offset(direction_stream *ds, uint64_t inband);
 
 /* ttl_policy.c: 1 when the segment must be ignored (policy drop). */
 int ttl_outlier(struct tcpsift_tracker *t, conn *c, int from, const tcpsift_packet *pkt);

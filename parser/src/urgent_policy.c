@@ -7,8 +7,10 @@
  * or before the delivery point, changes nothing; a later one replaces it and
  * the earlier byte stays inline. When reassembly delivers the byte in order,
  * policy oob takes it out of the stream and policy gap turns it into a
- * one-byte gap. Under oob every later offset shifts down by the bytes
- * removed, so on_data, on_gap and frames see one contiguous in-band stream. */
+ * one-byte gap. Offsets stay in sequence space under every policy (the CLI
+ * contract): under oob on_data simply resumes one past the removed byte,
+ * while the framer, fed the contiguous in-band bytes, reports in-band
+ * offsets that urgent_frame_offset maps back. */
 #include <string.h>
 
 #include "tracker_internal.h"
@@ -57,27 +59,73 @@ void urgent_note(struct tcpsift_tracker *t, direction_stream *ds, const tcpsift_
     ds->urg.offset = offset;
 }
 
+/* Remember a removal at in-band position q for frame offsets. 0 when the
+ * list is full: the caller then leaves the byte inline (bounded memory). */
+static int urgent_point_add(direction_stream *ds, uint64_t q)
+{
+    struct urgent_state *u = &ds->urg;
+    /* No frame will be reported again: nothing to map. */
+    if (!ds->has_framer || tcpsift_framer_stopped(&ds->framer)) return 1;
+    /* Every later frame starts at or after the last mapped offset. */
+    if (u->mapped && q <= u->last_mapped) {
+        u->folded++;
+        return 1;
+    }
+    if (u->npoints == URGENT_OOB_POINTS) return 0;
+    u->points[u->npoints++] = q; /* in-band positions never decrease */
+    return 1;
+}
+
+uint64_t urgent_frame_offset(direction_stream *ds, uint64_t inband)
+{
+    struct urgent_state *u = &ds->urg;
+    size_t n = 0;
+    while (n < u->npoints && u->points[n] <= inband) n++;
+    if (n) {
+        u->folded += n;
+        u->npoints = (uint8_t)(u->npoints - n);
+        memmove(u->points, u->points + n, u->npoints * sizeof u->points[0]);
+    }
+    if (!u->mapped || inband > u->last_mapped) u->last_mapped = inband;
+    u->mapped = 1;
+    return inband + u->folded;
+}
+
 void urgent_on_data(direction_stream *ds, uint64_t offset, const uint8_t *ptr, size_t len,
                     int copied)
 {
     uint64_t u = ds->urg.offset;
     if (!ds->urg.pending || u < offset || u - offset >= len) {
-        stream_emit_data(ds, offset - ds->urg.removed, ptr, len, copied);
+        stream_emit_data(ds, offset, ptr, len, copied);
         return;
     }
     size_t before = (size_t)(u - offset);
-    if (before) stream_emit_data(ds, offset - ds->urg.removed, ptr, before, copied);
+    if (before) stream_emit_data(ds, offset, ptr, before, copied);
     ds->urg.pending = 0;
-    if (ds->t->cfg.urgent == TCPSIFT_URGENT_GAP) {
+    switch (ds->t->cfg.urgent) {
+    case TCPSIFT_URGENT_GAP:
         conn_count_event(ds->t, ds->c, TCPSIFT_ANOMALY_URGENT_SKIPPED);
-        stream_emit_gap(ds, u - ds->urg.removed, 1, TCPSIFT_GAP_FINISH, 0);
+        stream_emit_gap(ds, u, 1, TCPSIFT_GAP_FINISH, 0);
         ds->urg.skipped++;
-    } else {
+        break;
+    case TCPSIFT_URGENT_OOB:
+        /* The framer's position is the in-band one: sequence offset minus
+         * the bytes removed so far. */
+        if (!urgent_point_add(ds, u - ds->urg.removed)) {
+            stream_emit_data(ds, u, ptr + before, len - before, copied); /* stays inline */
+            return;
+        }
         conn_count_event(ds->t, ds->c, TCPSIFT_ANOMALY_URGENT_REMOVED);
         ds->urg.removed++;
+        break;
+    case TCPSIFT_URGENT_INLINE:
+        /* never pending: urgent_note is not called under inline */
+        stream_emit_data(ds, u, ptr + before, len - before, copied);
+        return;
     }
     size_t after = len - before - 1;
-    if (after) stream_emit_data(ds, u + 1 - ds->urg.removed, ptr + before + 1, after, copied);
+    /* In sequence space: one past the removed byte (or the gap). */
+    if (after) stream_emit_data(ds, u + 1, ptr + before + 1, after, copied);
 }
 
 void urgent_on_gap(direction_stream *ds, uint64_t offset, uint64_t len,
@@ -86,5 +134,5 @@ void urgent_on_gap(direction_stream *ds, uint64_t offset, uint64_t len,
     /* An urgent byte inside a hole was never seen: nothing to take out. */
     if (ds->urg.pending && ds->urg.offset >= offset && ds->urg.offset - offset < len)
         ds->urg.pending = 0;
-    stream_emit_gap(ds, offset - ds->urg.removed, len, why, 1);
+    stream_emit_gap(ds, offset, len, why, 1);
 }

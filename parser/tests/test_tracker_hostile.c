@@ -38,10 +38,16 @@
 #define C 0
 #define S 1
 
+/* bytes[] holds the delivered bytes at their offsets minus the bytes jumped
+ * before them (so under urgent oob the in-band bytes are contiguous). */
 struct rec_stream {
     uint8_t bytes[STREAM_CAP];
     uint64_t pos, data_len, gap_len;
     unsigned gaps;
+    uint64_t first_gap_at;
+    /* offsets skipped with neither data nor gap (urgent oob): where, how many */
+    uint64_t jumped, jump_at[16];
+    unsigned njumps;
 };
 
 /* One reported connection; streams recorded by id (ids < 8 only). */
@@ -68,7 +74,8 @@ struct ht {
     struct frame frames[MAX_FRAMES];
     size_t nframes;
     int64_t ts;
-    int keep; /* store frames instead of feeding them */
+    int keep;       /* store frames instead of feeding them */
+    int allow_jump; /* urgent oob: an offset may skip a removed byte */
     /* frames of connection 0, c2s (framing on) */
     struct {
         uint64_t offset, len;
@@ -117,14 +124,26 @@ static struct rec_stream *recorded(struct ht *h, uint64_t id, tcpsift_direction 
     return id < 8 ? stream_of(h, id, dir) : NULL; /* streams of ids >= 8 are not kept */
 }
 
+/* Offsets are in sequence space, contiguous with gaps whatever the policy,
+ * except past a byte urgent oob removed (neither data nor gap). */
+static void note_jump(struct ht *h, struct rec_stream *st, uint64_t offset)
+{
+    if (offset == st->pos) return;
+    assert_true(h->allow_jump && offset > st->pos);
+    assert_true(st->njumps < 16);
+    st->jump_at[st->njumps++] = st->pos;
+    st->jumped += offset - st->pos;
+    st->pos = offset;
+}
+
 static void on_data(void *ctx, uint64_t id, tcpsift_direction dir, uint64_t offset,
                     const uint8_t *data, size_t len)
 {
     struct rec_stream *st = recorded(ctx, id, dir);
     if (!st) return;
-    assert_true(offset == st->pos); /* contiguous with gaps, whatever the policy */
+    note_jump(ctx, st, offset);
     assert_true(offset + len <= STREAM_CAP);
-    memcpy(st->bytes + offset, data, len);
+    memcpy(st->bytes + offset - st->jumped, data, len);
     st->pos += len;
     st->data_len += len;
 }
@@ -133,7 +152,8 @@ static void on_gap(void *ctx, uint64_t id, tcpsift_direction dir, uint64_t offse
 {
     struct rec_stream *st = recorded(ctx, id, dir);
     if (!st) return;
-    assert_true(offset == st->pos);
+    note_jump(ctx, st, offset);
+    if (!st->gaps) st->first_gap_at = offset;
     st->pos += len;
     st->gap_len += len;
     st->gaps++;
@@ -166,6 +186,7 @@ static void ht_config(tcpsift_tracker_config *cfg)
 static void ht_start(struct ht *h, tcpsift_tracker_config *cfg)
 {
     memset(h, 0, sizeof *h);
+    h->allow_jump = cfg->urgent == TCPSIFT_URGENT_OOB;
     h->conns = calloc(MAX_CONNS, sizeof *h->conns);
     assert_non_null(h->conns);
     h->ts = 1700000000LL * SEC;
@@ -351,7 +372,9 @@ static void test_urgent_inline(void **state)
     ht_free(&h);
 }
 
-/* oob: '!' is out of band; the in-band stream is contiguous without it. */
+/* oob: '!' (sequence offset 2) is out of band: the bytes delivered are the
+ * in-band ones, at their sequence-space offsets, so the offset jumps from 2
+ * to 3 with no gap (the CLI contract: offsets are in sequence space). */
 static void test_urgent_oob(void **state)
 {
     (void)state;
@@ -359,6 +382,12 @@ static void test_urgent_oob(void **state)
     urgent_run(&h, TCPSIFT_URGENT_OOB);
     const struct rec_conn *r = conn_by_id(&h, 0);
     assert_stream(&h, 0, TCPSIFT_C2S, "abcdef", 0);
+    struct rec_stream *st = stream_of(&h, 0, TCPSIFT_C2S);
+    assert_int_equal(st->njumps, 1);
+    assert_int_equal(st->jump_at[0], 2);
+    assert_int_equal(st->jumped, 1);
+    assert_int_equal(st->pos, 7); /* "ab!cdef": 7 sequence numbers */
+    assert_int_equal(st->gaps, 0);
     assert_int_equal(r->info.client.stream_bytes, 6);
     assert_int_equal(r->info.client.gap_bytes, 0);
     assert_int_equal(EV(r, URGENT_DATA), 1);
@@ -414,6 +443,9 @@ static void test_urgent_pointer_ahead_and_stale(void **state)
     tcpsift_tracker_finish(h.t);
     const struct rec_conn *r = conn_by_id(&h, 0);
     assert_stream(&h, 0, TCPSIFT_C2S, "abcdefghi", 0);
+    /* 'j' was the last byte: nothing after it, so no offset jumps */
+    assert_int_equal(stream_of(&h, 0, TCPSIFT_C2S)->njumps, 0);
+    assert_int_equal(stream_of(&h, 0, TCPSIFT_C2S)->pos, 9);
     assert_int_equal(EV(r, URGENT_REMOVED), 1);
     assert_int_equal(EV(r, URGENT_DATA), 4);
     assert_int_equal(r->info.client.stream_bytes, 9);
@@ -421,8 +453,9 @@ static void test_urgent_pointer_ahead_and_stale(void **state)
 }
 
 /* Framing sees the stream the policy makes: under oob the line "ab!c"
- * arrives as "abc" and the next frame's offset counts in-band bytes; under
- * gap the hole inside the delimiter search desynchronises that line. */
+ * arrives as "abc" (len 3) and the next frame's offset is still its sequence
+ * offset, 5, as under inline; under gap the hole inside the delimiter search
+ * desynchronises that line. */
 static void urgent_framed(struct ht *h, tcpsift_urgent_policy policy)
 {
     tcpsift_tracker_config cfg;
@@ -450,9 +483,11 @@ static void test_urgent_framing(void **state)
     assert_int_equal(h.fr[0].error, TCPSIFT_FRAME_OK);
     assert_string_equal(h.fr[0].body, "abc");
     assert_int_equal(h.fr[0].offset, 0);
+    assert_int_equal(h.fr[0].len, 3);
     assert_int_equal(h.fr[1].error, TCPSIFT_FRAME_OK);
     assert_string_equal(h.fr[1].body, "de");
-    assert_int_equal(h.fr[1].offset, 4);
+    assert_int_equal(h.fr[1].offset, 5);
+    assert_int_equal(h.fr[1].len, 2);
     ht_free(&h);
 
     urgent_framed(&h, TCPSIFT_URGENT_GAP);
@@ -467,6 +502,139 @@ static void test_urgent_framing(void **state)
     assert_int_equal(h.nfr, 2);
     assert_string_equal(h.fr[0].body, "ab!c");
     assert_int_equal(h.fr[1].offset, 5);
+    ht_free(&h);
+}
+
+static void urgent_oob_framed(struct ht *h, const char *spec)
+{
+    tcpsift_tracker_config cfg;
+    ht_config(&cfg);
+    cfg.urgent = TCPSIFT_URGENT_OOB;
+    char why[128];
+    assert_int_equal(tcpsift_framer_spec_parse(spec, &cfg.framer, why, sizeof why), TCPSIFT_OK);
+    cfg.framing = 1;
+    ht_start(h, &cfg);
+}
+
+/* len:1 frames with out-of-band bytes inside and between them. Sequence
+ * offsets: 0 \x03, 1 a, 2 !, 3 b, 4 c, 5 !, 6 \x02, 7 d, 8 e, 9 \x04, 10 w,
+ * 11 !, 12 x, 13 !, 14 y, 15 z, 16 \x05, 17 p, 18 !. The framer sees the
+ * in-band bytes \x03abc \x02de \x04wxyz \x05p (frames at in-band 0, 4, 7,
+ * 12); each reported offset adds the removed bytes before it (RFC 6093 §3:
+ * the urgent byte is not part of the in-band stream). */
+static void test_urgent_oob_frame_offsets(void **state)
+{
+    (void)state;
+    struct ht h;
+    urgent_oob_framed(&h, "len:1");
+    struct conv cv;
+    conv_init(&cv, &h, 0, V4_A, V4_B, 40000);
+    conv_open(&cv, 1000, 5000);
+    tx_urg(&cv, C, "\x03" "a!", 3);          /* '!' at 2: inside the body */
+    tx_urg(&cv, C, "bc!", 3);                /* '!' at 5: between frames */
+    tx_urg(&cv, C, "\x02" "de" "\x04" "w!", 6); /* '!' at 11 */
+    tx_urg(&cv, C, "x!", 2);                 /* '!' at 13: two in one body */
+    tx(&cv, C, F_ACK | F_PSH, "yz");
+    tx_urg(&cv, C, "\x05" "p!", 3);          /* '!' at 18; the frame never ends */
+    tx(&cv, S, F_ACK, NULL);
+    conv_close(&cv);
+    tcpsift_tracker_finish(h.t);
+    const struct rec_conn *r = conn_by_id(&h, 0);
+    assert_int_equal(h.nfr, 4);
+    assert_int_equal(h.fr[0].error, TCPSIFT_FRAME_OK);
+    assert_int_equal(h.fr[0].offset, 0);
+    assert_int_equal(h.fr[0].len, 3);
+    assert_string_equal(h.fr[0].body, "abc");
+    assert_int_equal(h.fr[1].error, TCPSIFT_FRAME_OK);
+    assert_int_equal(h.fr[1].offset, 6); /* in-band 4 + removed at 2 and 5 */
+    assert_int_equal(h.fr[1].len, 2);
+    assert_string_equal(h.fr[1].body, "de");
+    assert_int_equal(h.fr[2].error, TCPSIFT_FRAME_OK);
+    assert_int_equal(h.fr[2].offset, 9); /* removed bytes inside it come later */
+    assert_int_equal(h.fr[2].len, 4);
+    assert_string_equal(h.fr[2].body, "wxyz");
+    assert_int_equal(h.fr[3].error, TCPSIFT_FRAME_INCOMPLETE);
+    assert_int_equal(h.fr[3].offset, 16); /* in-band 12 + 4 removed */
+    assert_int_equal(h.fr[3].len, 5);
+    /* on_data: sequence offsets, jumping over each removed byte but the last */
+    struct rec_stream *st = stream_of(&h, 0, TCPSIFT_C2S);
+    assert_int_equal(st->njumps, 4);
+    assert_int_equal(st->jump_at[0], 2);
+    assert_int_equal(st->jump_at[1], 5);
+    assert_int_equal(st->jump_at[2], 11);
+    assert_int_equal(st->jump_at[3], 13);
+    assert_int_equal(st->pos, 18);
+    assert_stream(&h, 0, TCPSIFT_C2S, "\x03" "abc" "\x02" "de" "\x04" "wxyz" "\x05" "p", 0);
+    assert_int_equal(EV(r, URGENT_REMOVED), 5);
+    assert_int_equal(EV(r, URGENT_DATA), 5);
+    assert_int_equal(r->info.client.stream_bytes, 14);
+    ht_free(&h);
+}
+
+/* A direction remembers at most 8 removals past the start of the last frame
+ * it reported: the 9th and 10th urgent bytes of a long line stay inline
+ * (counted urgent_data only); once the next frame is reported the list is
+ * free again. Line 1 "a!" x 10 + "\n": offsets 0-20, '!' at odd offsets;
+ * line 2 "bc\n" at 21; line 3 "d!e\n" at 24, '!' at 25. */
+static void test_urgent_oob_point_list_full(void **state)
+{
+    (void)state;
+    struct ht h;
+    urgent_oob_framed(&h, "line");
+    struct conv cv;
+    conv_init(&cv, &h, 0, V4_A, V4_B, 40000);
+    conv_open(&cv, 1000, 5000);
+    for (int i = 0; i < 10; i++) tx_urg(&cv, C, "a!", 2);
+    tx(&cv, C, F_ACK | F_PSH, "\nbc\n");
+    tx_urg(&cv, C, "d!e\n", 2);
+    tx(&cv, S, F_ACK, NULL);
+    conv_close(&cv);
+    tcpsift_tracker_finish(h.t);
+    const struct rec_conn *r = conn_by_id(&h, 0);
+    assert_int_equal(h.nfr, 3);
+    assert_int_equal(h.fr[0].error, TCPSIFT_FRAME_OK);
+    assert_int_equal(h.fr[0].offset, 0);
+    assert_int_equal(h.fr[0].len, 12);
+    assert_string_equal(h.fr[0].body, "aaaaaaaaa!a!");
+    assert_int_equal(h.fr[1].offset, 21); /* in-band 13 + 8 removed */
+    assert_string_equal(h.fr[1].body, "bc");
+    assert_int_equal(h.fr[2].offset, 24);
+    assert_int_equal(h.fr[2].len, 2);
+    assert_string_equal(h.fr[2].body, "de");
+    struct rec_stream *st = stream_of(&h, 0, TCPSIFT_C2S);
+    assert_int_equal(st->njumps, 9);
+    for (unsigned i = 0; i < 8; i++) assert_int_equal(st->jump_at[i], 2 * i + 1);
+    assert_int_equal(st->jump_at[8], 25);
+    assert_int_equal(st->pos, 28);
+    assert_stream(&h, 0, TCPSIFT_C2S, "aaaaaaaaa!a!\nbc\nde\n", 0);
+    assert_int_equal(EV(r, URGENT_REMOVED), 9);
+    assert_int_equal(EV(r, URGENT_DATA), 11);
+    assert_int_equal(r->info.client.stream_bytes, 19);
+    ht_free(&h);
+}
+
+/* Without framing nothing is remembered, so no limit: all 10 are removed. */
+static void test_urgent_oob_unframed_no_limit(void **state)
+{
+    (void)state;
+    struct ht h;
+    tcpsift_tracker_config cfg;
+    ht_config(&cfg);
+    cfg.urgent = TCPSIFT_URGENT_OOB;
+    ht_start(&h, &cfg);
+    struct conv cv;
+    conv_init(&cv, &h, 0, V4_A, V4_B, 40000);
+    conv_open(&cv, 1000, 5000);
+    for (int i = 0; i < 10; i++) tx_urg(&cv, C, "a!", 2);
+    tx(&cv, C, F_ACK | F_PSH, "\n");
+    tx(&cv, S, F_ACK, NULL);
+    conv_close(&cv);
+    tcpsift_tracker_finish(h.t);
+    const struct rec_conn *r = conn_by_id(&h, 0);
+    assert_int_equal(EV(r, URGENT_REMOVED), 10);
+    assert_stream(&h, 0, TCPSIFT_C2S, "aaaaaaaaaa\n", 0);
+    assert_int_equal(stream_of(&h, 0, TCPSIFT_C2S)->pos, 21);
+    assert_int_equal(stream_of(&h, 0, TCPSIFT_C2S)->njumps, 10);
     ht_free(&h);
 }
 
@@ -612,8 +780,14 @@ static void test_urgent_edges(void **state)
     assert_int_equal(EV(r, URGENT_REMOVED), 1);
     assert_int_equal(st->data_len, 9);
     assert_int_equal(st->gap_len, 3);
+    /* '!' at offset 0 removed: the stream resumes at 1; the hole stays at
+     * its sequence offset 7 (bytes[] is kept one behind past the jump) */
+    assert_int_equal(st->njumps, 1);
+    assert_int_equal(st->jump_at[0], 0);
+    assert_int_equal(st->first_gap_at, 7);
+    assert_int_equal(st->pos, 13);
     assert_memory_equal(st->bytes, "xyzabc", 6);
-    assert_memory_equal(st->bytes + 9, "ghi", 3); /* in-band offsets: 3 + 3 + 3 */
+    assert_memory_equal(st->bytes + 9, "ghi", 3); /* offsets 10-12, one jumped */
     assert_int_equal(r->info.client.stream_bytes, 9);
     assert_int_equal(r->info.client.gap_bytes, 3);
     ht_free(&h);
@@ -1179,6 +1353,9 @@ int main(void)
         cmocka_unit_test(test_urgent_gap),
         cmocka_unit_test(test_urgent_pointer_ahead_and_stale),
         cmocka_unit_test(test_urgent_framing),
+        cmocka_unit_test(test_urgent_oob_frame_offsets),
+        cmocka_unit_test(test_urgent_oob_point_list_full),
+        cmocka_unit_test(test_urgent_oob_unframed_no_limit),
         cmocka_unit_test(test_urgent_edges),
         cmocka_unit_test(test_urgent_policy_names),
         cmocka_unit_test(test_overlap_prefix_bits_and_bad_rows),

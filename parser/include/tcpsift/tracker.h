@@ -63,9 +63,20 @@ typedef enum tcpsift_urgent_policy {
      * 6093 §4's advice). Segments with URG are only counted. The default. */
     TCPSIFT_URGENT_INLINE = 0,
     /* The byte is taken out of the stream, as a receiver without
-     * SO_OOBINLINE reads it: not delivered, not a gap; the stream offsets of
-     * later bytes (on_data, on_gap, frames) count in-band bytes only, so the
-     * stream stays contiguous. Counted urgent_removed. */
+     * SO_OOBINLINE reads it. Offsets stay in sequence space (the CLI
+     * contract): the removed byte is neither data nor a gap, so the next
+     * on_data / on_gap offset jumps by one with no gap event; consumers see
+     * it through the urgent_removed count (stream_bytes leaves it out).
+     * Framers work on the contiguous in-band bytes (a length-prefixed
+     * message after an out-of-band byte still frames), and each frame's
+     * offset is mapped back to sequence space: in-band offset + removed
+     * bytes before that position; a frame's len counts in-band bytes only.
+     * With framing on, a direction remembers at most 8 removals past the
+     * start of the last frame it reported (bounded memory): while those 8
+     * are pending, a further urgent byte of the direction stays inline, as
+     * under TCPSIFT_URGENT_INLINE (its segment counted urgent_data, not
+     * urgent_removed); the next frame reported frees them. Without framing
+     * there is no limit. Counted urgent_removed. */
     TCPSIFT_URGENT_OOB,
     /* The byte is reported as a one-byte gap (on_gap; framers see a hole).
      * Counted urgent_skipped and content_gap. */
