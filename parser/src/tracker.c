@@ -441,8 +441,16 @@ static void report_info(struct tcpsift_tracker *t, const conn *c, const tcpsift_
 static void report(struct tcpsift_tracker *t, conn *c, const tcpsift_flow_key *key, int timed_out,
                    int evicted)
 {
+    /* Closing is not a segment: what the flush raises (urgent bytes, gaps,
+     * released data) counts on this connection even if the packet being
+     * processed, perhaps another connection's, already raised the same
+     * anomaly. That packet's once-per-segment set is restored afterwards. */
+    uint64_t segment_set[2] = {t->segment_anomalies[0], t->segment_anomalies[1]};
+    t->segment_anomalies[0] = t->segment_anomalies[1] = 0;
     if (c->proto == 6) tcp_conn_close(t, c);
     else tracker_stream_finish(t, c);
+    t->segment_anomalies[0] = segment_set[0];
+    t->segment_anomalies[1] = segment_set[1];
     if (t->cfg.cb.on_conn_end) report_info(t, c, key, timed_out, evicted);
     conn_ext_free(t, c); /* reported: the side table is no longer needed */
 }

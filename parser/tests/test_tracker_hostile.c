@@ -614,6 +614,35 @@ static void test_urgent_oob_point_list_full(void **state)
 }
 
 /* Without framing nothing is remembered, so no limit: all 10 are removed. */
+/* An anomaly raised while a connection is flushed at finish counts on that
+ * connection even when the last packet processed (another connection's)
+ * raised the same anomaly: closing is not that packet's segment. */
+static void test_urgent_removed_at_finish_counts(void **state)
+{
+    (void)state;
+    struct ht h;
+    tcpsift_tracker_config cfg;
+    ht_config(&cfg);
+    cfg.urgent = TCPSIFT_URGENT_OOB;
+    ht_start(&h, &cfg);
+    struct conv a, b;
+    conv_init(&a, &h, 0, V4_A, V4_B, 40001);
+    conv_open(&a, 1000, 5000);
+    /* "ab" never seen: "!cd" (urgent byte '!') waits behind the hole until finish. */
+    seg(&a, C, F_ACK | F_PSH | F_URG, a.nxt[C] + 2, "!cd", 3, 1, a.ttl[C]);
+    conv_init(&b, &h, 0, V4_A, V4_B, 40002);
+    conv_open(&b, 7000, 9000);
+    tx_urg(&b, C, "x!y", 2); /* removed in order: the last packet counts urgent_removed */
+    tcpsift_tracker_finish(h.t);
+    const struct rec_conn *ra = conn_by_id(&h, 0);
+    const struct rec_conn *rb = conn_by_id(&h, 1);
+    assert_int_equal(EV(rb, URGENT_REMOVED), 1);
+    assert_int_equal(EV(ra, URGENT_REMOVED), 1);
+    assert_stream(&h, 0, TCPSIFT_C2S, "cd", 2);
+    assert_stream(&h, 1, TCPSIFT_C2S, "xy", 0);
+    ht_free(&h);
+}
+
 static void test_urgent_oob_unframed_no_limit(void **state)
 {
     (void)state;
@@ -1356,6 +1385,7 @@ int main(void)
         cmocka_unit_test(test_urgent_oob_frame_offsets),
         cmocka_unit_test(test_urgent_oob_point_list_full),
         cmocka_unit_test(test_urgent_oob_unframed_no_limit),
+        cmocka_unit_test(test_urgent_removed_at_finish_counts),
         cmocka_unit_test(test_urgent_edges),
         cmocka_unit_test(test_urgent_policy_names),
         cmocka_unit_test(test_overlap_prefix_bits_and_bad_rows),
