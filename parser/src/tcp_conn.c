@@ -195,7 +195,7 @@ static void accept_rst(struct tcpsift_tracker *t, conn *c, int from)
     endpoint *r = &c->ep[1 - from];
     if (r->state == TCPSIFT_ST_SYN_SENT && !(c->ep[from].flags & EP_SYN_SEEN) && from == 1)
         c->rejected = 1;
-    c->rst_accepted = (uint8_t)(from + 1);
+    c->rst_accepted = (unsigned)(from + 1) & 3u; /* 1 or 2: a 2-bit field */
     /* Both FINs already seen: the close had completed (an RST answering a
      * late duplicate from a CLOSED endpoint ends TIME-WAIT, RFC 9293
      * §3.10.7.1/§3.10.7.4), so the connection ended by FIN. */
@@ -535,7 +535,7 @@ void tcp_conn_segment(struct tcpsift_tracker *t, conn *c, const tcpsift_packet *
         case RST_PENDING:
             conn_count_event(t, c, TCPSIFT_ANOMALY_RST_IN_WINDOW_PENDING);
             c->rst.active = 1;
-            c->rst.from = (uint8_t)from;
+            c->rst.from = (unsigned)from & 1u;
             c->rst.refuted = 0;
             break;
         case RST_IGNORE:

@@ -61,7 +61,7 @@ void embryo_replay(struct tcpsift_tracker *t, const embryo *e, conn *c)
     c->id = e->id;
     c->first_ns = e->first_ns;
     c->vlan = e->vlan;
-    c->client_is_a = e->client_is_a;
+    c->client_is_a = e->client_is_a & 1u;
     tcpsift_packet syn;
     memset(&syn, 0, sizeof syn);
     syn.layers = TCPSIFT_LAYER_TCP | TCPSIFT_LAYER_TCP_OPTIONS | TCPSIFT_LAYER_PORTS;
