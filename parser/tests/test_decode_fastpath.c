@@ -197,6 +197,74 @@ static void test_ip_header_variants(void **state)
     }
 }
 
+static void test_every_header_field(void **state)
+{
+    (void)state;
+    /* Every IPv4 and TCP header field the fast path stores, each with a value no other field
+     * has and none of them 0 (the cleared struct), so that a field the fast path forgets or
+     * reads from the wrong bytes differs from the general path (decode_checked) and from the
+     * values pinned here. The reserved fragment bit (RFC 791 §3.1) is set with DF: it keeps
+     * the fast path and stays out of dont_fragment. */
+    struct tcp_spec t = ts_segment((const uint8_t *)"abc", 3);
+    t.sport = 0xC001;
+    t.dport = 0x01BB;
+    t.seq = 0xDEADBEEF;
+    t.ack = 0xFEEDFACE;
+    t.flags = 0x01FF; /* NS (RFC 3540) through FIN: the whole 12-bit field but reserved bits */
+    t.window = 0x5A5A;
+    t.urgent = 0xA55A;
+    struct ip4_spec ip = ip4_default(6);
+    ip.tos = 0xB9;
+    ip.id = 0xBEEF;
+    ip.frag = 0xC000;
+    ip.ttl = 0x7E;
+    struct pb p;
+    build(&p, ip, -1, &t);
+    struct decoded d;
+    decode_pb(&d, TCPSIFT_LINK_ETHERNET, &p);
+    const tcpsift_packet *k = &d.pkt;
+    const uint8_t *ih = d.frame + 14;
+    const uint8_t *th = d.frame + L4;
+    assert_int_equal(d.rc, TCPSIFT_OK);
+    assert_int_equal(k->ip_version, 4);
+    assert_int_equal(k->addr_len, 4);
+    assert_ptr_equal(k->src, ih + 12);
+    assert_memory_equal(k->src, TEST_V4_SRC, 4);
+    assert_ptr_equal(k->dst, ih + 16);
+    assert_memory_equal(k->dst, TEST_V4_DST, 4);
+    assert_ptr_equal(k->final_dst, ih + 16);
+    assert_ptr_equal(k->ip_header.ptr, ih);
+    assert_int_equal(k->ip_header.len, 20);
+    assert_int_equal(k->ip_tos, 0xB9);
+    assert_int_equal(k->ip_id, 0xBEEF);
+    assert_int_equal(k->dont_fragment, 1);
+    assert_int_equal(k->more_fragments, 0);
+    assert_int_equal(k->frag_offset, 0);
+    assert_int_equal(k->ttl, 0x7E);
+    assert_int_equal(k->ip_proto, 6);
+    assert_int_equal(k->ip_checksum, (uint16_t)(ih[10] << 8 | ih[11]));
+    assert_int_equal(k->ip_csum, TCPSIFT_CSUM_GOOD);
+    assert_int_equal(k->l3_offset, 14);
+    assert_int_equal(k->l4_offset, L4);
+    assert_int_equal(k->l4_length, 20 + 12 + 3);
+    assert_int_equal(k->sport, 0xC001);
+    assert_int_equal(k->dport, 0x01BB);
+    assert_int_equal(k->seq, 0xDEADBEEF);
+    assert_int_equal(k->ack, 0xFEEDFACE);
+    assert_int_equal(k->tcp_flags, 0x01FF);
+    assert_int_equal(k->window, 0x5A5A);
+    assert_int_equal(k->urgent_ptr, 0xA55A);
+    assert_int_equal(k->tcp_checksum, (uint16_t)(th[16] << 8 | th[17]));
+    assert_int_equal(k->l4_csum, TCPSIFT_CSUM_GOOD);
+    assert_int_equal(k->tcp_header_len, 32);
+    assert_ptr_equal(k->tcp_options_raw.ptr, th + 20);
+    assert_int_equal(k->tcp_options_raw.len, 12);
+    assert_int_equal(k->payload_len, 3);
+    assert_ptr_equal(k->payload.ptr, th + 32);
+    assert_int_equal(k->payload.len, 3);
+    decoded_release(&d);
+}
+
 static void test_data_offsets(void **state)
 {
     (void)state;
@@ -353,6 +421,7 @@ int main(void)
         cmocka_unit_test(test_timestamps_lookalikes),
         cmocka_unit_test(test_ip_total_length_boundaries),
         cmocka_unit_test(test_ip_header_variants),
+        cmocka_unit_test(test_every_header_field),
         cmocka_unit_test(test_data_offsets),
         cmocka_unit_test(test_snap_lengths),
         cmocka_unit_test(test_other_frames_take_the_general_path),
