@@ -152,33 +152,12 @@ static int decode_fast_ether_ipv4_tcp(tcpsift_packet *pkt, const uint8_t *frame,
     pkt->ethertype = ETHERTYPE_IPV4;
     pkt->l3_offset = FAST_ETH_LEN;
 
-    pkt->ip_version = 4;
-    pkt->addr_len = 4;
-    pkt->src = ip + 12;
-    pkt->dst = ip + 16;
-    pkt->final_dst = ip + 16;
-    pkt->ip_header.ptr = ip;
-    pkt->ip_header.len = FAST_IPV4_LEN;
-    pkt->ttl = ip[8];
-    pkt->ip_proto = IPPROTO_NUM_TCP;
-    pkt->ip_id = load_be16(ip + 4);
-    pkt->dont_fragment = (frag & 0x4000) != 0;
-    pkt->ip_tos = ip[1];
-    pkt->ip_checksum = load_be16(ip + 10);
-    pkt->l4_offset = FAST_TCP_OFFSET;
-    pkt->l4_length = l4_length;
-
-    pkt->sport = load_be16(th);
-    pkt->dport = load_be16(th + 2);
-    pkt->seq = load_be32(th + 4);
-    pkt->ack = load_be32(th + 8);
-    pkt->tcp_flags = (uint16_t)(load_be16(th + 12) & 0x0FFF);
-    pkt->window = load_be16(th + 14);
-    pkt->tcp_checksum = load_be16(th + 16);
-    pkt->urgent_ptr = load_be16(th + 18);
-    pkt->tcp_header_len = (uint8_t)tcp_header_len;
-    pkt->tcp_options_raw.ptr = th + 20;
-    pkt->tcp_options_raw.len = option_space;
+    /* The same stores as decode_ipv4 and decode_tcp (the helpers are theirs), on the bytes the
+     * two cursor_peeks above proved present: the 20-byte IP header, and l4_captured >=
+     * tcp_header_len bytes of TCP. */
+    ipv4_store_fields(pkt, ip, FAST_IPV4_LEN, (uint16_t)(frag & 0xC000), FAST_ETH_LEN, total_len);
+    tcp_store_ports(pkt, th);
+    tcp_store_fields(pkt, th, tcp_header_len, l4_captured, l4_length);
     uint32_t layers = TCPSIFT_LAYER_LINK | TCPSIFT_LAYER_IPV4 | TCPSIFT_LAYER_PORTS |
                       TCPSIFT_LAYER_TCP | TCPSIFT_LAYER_TCP_OPTIONS;
     tcpsift_error err = TCPSIFT_OK;
@@ -193,12 +172,6 @@ static int decode_fast_ether_ipv4_tcp(tcpsift_packet *pkt, const uint8_t *frame,
         /* All declared option bytes are captured (checked above). */
         err = tcp_options_parse_cleared(&pkt->opts, th + 20, option_space, option_space);
         if (err != TCPSIFT_OK) layers &= ~(uint32_t)TCPSIFT_LAYER_TCP_OPTIONS;
-    }
-    pkt->payload_len = l4_length - tcp_header_len;
-    /* The payload is what the capture holds after the header (a view, possibly empty). */
-    if (l4_captured > tcp_header_len) {
-        pkt->payload.ptr = th + tcp_header_len;
-        pkt->payload.len = l4_captured - tcp_header_len;
     }
     pkt->layers = layers;
     pkt->error = err;

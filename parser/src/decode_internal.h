@@ -75,6 +75,68 @@ uint16_t ppp_protocol_ethertype(uint16_t protocol);
 tcpsift_error decode_ipv4(tcpsift_packet *pkt, tcpsift_cursor *c, tcpsift_cursor *l4);
 tcpsift_error decode_ipv6(tcpsift_packet *pkt, tcpsift_cursor *c, tcpsift_cursor *l4);
 
+/* The IPv4 header's fields (RFC 791 §3.1), written here only: decode_ipv4 and the fast path
+ * (decode.c) both call it. h: the header, header_len bytes (>= 20) that the caller's cursor has
+ * proven present; frag: its bytes 6-7 (flags, fragment offset) as the caller loaded them (the
+ * fast path passes them with the bits it proved zero masked off, which lets the compiler fold
+ * the fragment fields); l3_offset: where the header starts in the frame; total_len: the
+ * datagram's length as the caller settled it (>= header_len). */
+static inline void ipv4_store_fields(tcpsift_packet *pkt, const uint8_t *h, size_t header_len,
+                                     uint16_t frag, size_t l3_offset, size_t total_len)
+{
+    pkt->ip_version = 4;
+    pkt->addr_len = 4;
+    pkt->src = h + 12;
+    pkt->dst = h + 16;
+    pkt->final_dst = h + 16;
+    pkt->ip_header.ptr = h;
+    pkt->ip_header.len = header_len;
+    pkt->ttl = h[8];
+    pkt->ip_proto = h[9];
+    pkt->ip_id = load_be16(h + 4);
+    pkt->dont_fragment = (frag & 0x4000) != 0;
+    pkt->more_fragments = (frag & 0x2000) != 0;
+    pkt->frag_offset = (uint16_t)(frag & 0x1FFF);
+    pkt->ip_tos = h[1];
+    pkt->ip_checksum = load_be16(h + 10);
+    pkt->l4_offset = l3_offset + header_len;
+    pkt->l4_length = total_len - header_len;
+}
+
+/* TCP ports (RFC 9293 §3.1) from the header's first 4 bytes, proven present by the caller. */
+static inline void tcp_store_ports(tcpsift_packet *pkt, const uint8_t *h)
+{
+    pkt->sport = load_be16(h);
+    pkt->dport = load_be16(h + 2);
+}
+
+/* The rest of the TCP fixed header (RFC 9293 §3.1) and the views of the options and payload,
+ * written here only: decode_tcp and the fast path both call it. h: the header, with `captured`
+ * bytes (>= 20) proven present by the caller's cursor; header_len: the data offset in bytes,
+ * 20 <= header_len <= l4_length (the transport length IP declared). Options and payload may be
+ * cut by the snap length: the views hold what was captured. */
+static inline void tcp_store_fields(tcpsift_packet *pkt, const uint8_t *h, size_t header_len,
+                                    size_t captured, size_t l4_length)
+{
+    pkt->seq = load_be32(h + 4);
+    pkt->ack = load_be32(h + 8);
+    pkt->tcp_flags = (uint16_t)(load_be16(h + 12) & 0x0FFF);
+    pkt->window = load_be16(h + 14);
+    pkt->tcp_checksum = load_be16(h + 16);
+    pkt->urgent_ptr = load_be16(h + 18);
+    pkt->tcp_header_len = (uint8_t)header_len;
+    pkt->payload_len = l4_length - header_len;
+    size_t option_space = header_len - 20;
+    pkt->tcp_options_raw.ptr = h + 20;
+    /* captured < header_len: the options are cut (the same test as captured - 20 <
+     * option_space, as both are >= 20; the fast path's own check lets it fold this one). */
+    pkt->tcp_options_raw.len = captured < header_len ? captured - 20 : option_space;
+    if (captured > header_len) {
+        pkt->payload.ptr = h + header_len;
+        pkt->payload.len = captured - header_len;
+    }
+}
+
 /* Transport: `l4` holds the captured transport bytes; pkt->l4_length the declared ones. */
 tcpsift_error decode_tcp(tcpsift_packet *pkt, tcpsift_cursor *l4);
 tcpsift_error decode_udp(tcpsift_packet *pkt, tcpsift_cursor *l4);

@@ -43,22 +43,7 @@ tcpsift_error decode_ipv4(tcpsift_packet *pkt, tcpsift_cursor *c, tcpsift_cursor
         total_len = on_wire;
     }
 
-    pkt->ip_version = 4;
-    pkt->addr_len = 4;
-    pkt->ip_tos = h[1];
-    pkt->ip_id = load_be16(h + 4);
-    uint16_t frag = load_be16(h + 6);
-    pkt->dont_fragment = (frag & 0x4000) != 0;
-    pkt->more_fragments = (frag & 0x2000) != 0;
-    pkt->frag_offset = (uint16_t)(frag & 0x1FFF);
-    pkt->ttl = h[8];
-    pkt->ip_proto = h[9];
-    pkt->ip_checksum = load_be16(h + 10);
-    pkt->src = h + 12;
-    pkt->dst = h + 16;
-    pkt->final_dst = pkt->dst;
-    pkt->ip_header.ptr = h;
-    pkt->ip_header.len = header_len;
+    ipv4_store_fields(pkt, h, header_len, load_be16(h + 6), l3_offset, total_len);
     pkt->layers |= TCPSIFT_LAYER_IPV4;
     if (pkt->more_fragments || pkt->frag_offset != 0) pkt->layers |= TCPSIFT_LAYER_FRAGMENT;
 
@@ -66,8 +51,6 @@ tcpsift_error decode_ipv4(tcpsift_packet *pkt, tcpsift_cursor *c, tcpsift_cursor
         err == TCPSIFT_OK)
         err = TCPSIFT_E_BAD_IP_OPTION_LENGTH;
 
-    pkt->l4_offset = l3_offset + header_len;
-    pkt->l4_length = total_len - header_len;
     size_t captured = cursor_left(c) < pkt->l4_length ? cursor_left(c) : pkt->l4_length;
     *l4 = cursor_make(c->ptr, captured);
     return err;
