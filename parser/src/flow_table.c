@@ -281,20 +281,25 @@ void tcpsift_flow_table_destroy(tcpsift_flow_table *t)
 
 /* The stored form of a key: VLAN and tunnel dropped unless keyed, unused IPv4
  * address bytes and spare bytes zero, so that byte equality is flow equality. */
+static void normalise_key_in_place(const tcpsift_flow_table *t, tcpsift_flow_key *k)
+{
+    k->vlan = t->key_vlan ? (uint16_t)(k->vlan & TCPSIFT_VLAN_ID_MASK) : 0;
+    if (!t->key_tunnel || k->tunnel_kind == 0) {
+        k->tunnel = 0;
+        k->tunnel_kind = 0;
+    }
+    memset(k->spare, 0, sizeof k->spare);
+    if (k->ip_version == 4) {
+        memset(k->a_addr + 4, 0, 12);
+        memset(k->b_addr + 4, 0, 12);
+    }
+}
+
 static void normalise_key(const tcpsift_flow_table *t, const tcpsift_flow_key *in,
                           tcpsift_flow_key *out)
 {
     *out = *in;
-    out->vlan = t->key_vlan ? (uint16_t)(in->vlan & TCPSIFT_VLAN_ID_MASK) : 0;
-    if (!t->key_tunnel || in->tunnel_kind == 0) {
-        out->tunnel = 0;
-        out->tunnel_kind = 0;
-    }
-    memset(out->spare, 0, sizeof out->spare);
-    if (out->ip_version == 4) {
-        memset(out->a_addr + 4, 0, 12);
-        memset(out->b_addr + 4, 0, 12);
-    }
+    normalise_key_in_place(t, out);
 }
 
 static inline uint64_t le32_of(const uint8_t *p)
@@ -353,6 +358,12 @@ void tcpsift_flow_table_probe(const tcpsift_flow_table *t, const tcpsift_flow_ke
 {
     normalise_key(t, key, &out->key);
     out->hash = key_hash(t, &out->key);
+}
+
+void tcpsift_flow_table_probe_in_place(const tcpsift_flow_table *t, tcpsift_flow_probe *pr)
+{
+    normalise_key_in_place(t, &pr->key);
+    pr->hash = key_hash(t, &pr->key);
 }
 
 /* ------------------------------------------------------------ pools and lists */
@@ -630,6 +641,40 @@ static int class_valid(enum tcpsift_flow_class cls)
         return 1;
     }
     return 0;
+}
+
+/* ------------------------------------------------------------ look-ahead */
+
+void tcpsift_flow_table_prefetch_bucket(const tcpsift_flow_table *t, const tcpsift_flow_probe *pr)
+{
+#if defined(__GNUC__) || defined(__clang__)
+    if (t->full.buckets) __builtin_prefetch(&t->full.buckets[pr->hash & t->full.bucket_mask]);
+#else
+    (void)t;
+    (void)pr;
+#endif
+}
+
+void tcpsift_flow_table_prefetch_entry(const tcpsift_flow_table *t, const tcpsift_flow_probe *pr)
+{
+#if defined(__GNUC__) || defined(__clang__)
+    if (!t->full.buckets) return;
+    uint32_t i = t->full.buckets[pr->hash & t->full.bucket_mask];
+    if (i == NIL) return;
+    /* The node and the start of the value (the tracker's connection keeps the
+     * endpoint state every segment reads there): five lines spread over at
+     * most 257 bytes, never past the slot. */
+    const uint8_t *n = (const uint8_t *)pool_node(&t->full, i);
+    size_t last = t->full.stride - 1 < 256 ? t->full.stride - 1 : 256;
+    __builtin_prefetch(n);
+    __builtin_prefetch(n + last / 4);
+    __builtin_prefetch(n + last / 2);
+    __builtin_prefetch(n + last / 4 * 3);
+    __builtin_prefetch(n + last);
+#else
+    (void)t;
+    (void)pr;
+#endif
 }
 
 /* ------------------------------------------------------------ full entries */

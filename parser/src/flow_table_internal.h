@@ -14,6 +14,16 @@ typedef struct tcpsift_flow_probe {
 
 void tcpsift_flow_table_probe(const tcpsift_flow_table *t, const tcpsift_flow_key *key,
                               tcpsift_flow_probe *out);
+/* The same for a key already in pr->key: normalised there, then hashed (no copy). */
+void tcpsift_flow_table_probe_in_place(const tcpsift_flow_table *t, tcpsift_flow_probe *pr);
+/* Look-ahead for a batch of packets (tcpsift_tracker_packets): a hint that the
+ * flow of `pr` will be looked up soon. The bucket first, while the packets
+ * ahead are still being hashed; then, a few packets before its turn, the
+ * chain's first node (its key, links and the start of its value). Reads only the
+ * bucket word; the lookup itself is unchanged, so a stale hint costs nothing
+ * but a wasted prefetch. */
+void tcpsift_flow_table_prefetch_bucket(const tcpsift_flow_table *t, const tcpsift_flow_probe *pr);
+void tcpsift_flow_table_prefetch_entry(const tcpsift_flow_table *t, const tcpsift_flow_probe *pr);
 tcpsift_flow_entry *tcpsift_flow_table_lookup_probe(tcpsift_flow_table *t,
                                                     const tcpsift_flow_probe *pr);
 tcpsift_flow_embryo *tcpsift_flow_table_embryo_lookup_probe(tcpsift_flow_table *t,
