@@ -258,6 +258,17 @@ void tcpsift_tracker_destroy(tcpsift_tracker *t);
  * packet is only read. */
 tcpsift_error tcpsift_tracker_packet(tcpsift_tracker *t, const tcpsift_packet *pkt, int64_t ts_ns);
 
+/* The same for n packets in capture order, with exactly the results of n
+ * tcpsift_tracker_packet() calls: packet i at time ts_ns[i]. Faster on
+ * captures with many connections: each packet's flow is hashed ahead of its
+ * turn and its table memory prefetched while earlier packets are analysed.
+ * Every packet is processed whatever another's result; results (may be NULL)
+ * receives each packet's code. Returns TCPSIFT_OK, or the first packet's error
+ * (INVALID_ARGUMENT also for a NULL tracker, pkts or ts_ns with n > 0, or
+ * after tcpsift_tracker_finish(), then nothing is processed). */
+tcpsift_error tcpsift_tracker_packets(tcpsift_tracker *t, const tcpsift_packet *pkts,
+                                      const int64_t *ts_ns, size_t n, tcpsift_error *results);
+
 /* Move the clock forward without a packet (live capture): expires idle
  * connections. A time older than the clock is ignored. */
 void tcpsift_tracker_advance_time(tcpsift_tracker *t, int64_t now_ns);
