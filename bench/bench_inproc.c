@@ -168,7 +168,8 @@ __attribute__((noinline)) void bench_loop(tier t, const uint8_t *buf, size_t len
     }
     tcpsift_capture_reader r;
     tcpsift_capture_record recs[BENCH_BATCH];
-    tcpsift_packet pkt;
+    tcpsift_packet pkts[BENCH_BATCH];
+    int64_t ts[BENCH_BATCH];
     tcpsift_error err;
     if (tcpsift_capture_open(&r, buf, len) != TCPSIFT_OK) return;
     /* Counted in locals (stored once at the end): the callees cannot see them, so they stay in
@@ -180,16 +181,20 @@ __attribute__((noinline)) void bench_loop(tier t, const uint8_t *buf, size_t len
         size_t n = tcpsift_capture_next_batch(&r, recs, BENCH_BATCH, &err);
         for (size_t i = 0; i < n; i++) {
             const tcpsift_capture_record *rec = &recs[i];
+            tcpsift_packet *pkt = &pkts[i];
             packets++;
             bytes += rec->caplen;
-            tcpsift_packet_decode(&pkt, rec->linktype, rec->data, rec->caplen, rec->wirelen);
+            tcpsift_packet_decode(pkt, rec->linktype, rec->data, rec->caplen, rec->wirelen);
             if (t == TIER_DECODE) {
-                tcp_ok += pkt.error == TCPSIFT_OK && (pkt.layers & TCPSIFT_LAYER_TCP);
-                payload_bytes += pkt.payload.len;
+                tcp_ok += pkt->error == TCPSIFT_OK && (pkt->layers & TCPSIFT_LAYER_TCP);
+                payload_bytes += pkt->payload.len;
                 continue;
             }
-            tcpsift_tracker_packet(tr, &pkt, record_ns(rec));
+            ts[i] = record_ns(rec);
         }
+        /* The decoded batch in one call: the tracker hashes ahead and prefetches each flow's
+         * table slot (tcpsift_tracker_packets), as the CLI does. */
+        if (tr && n) tcpsift_tracker_packets(tr, pkts, ts, n, NULL);
         if (err != TCPSIFT_OK) {
             if (tcpsift_capture_at_end(&r)) break;
             continue;

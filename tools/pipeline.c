@@ -349,11 +349,19 @@ static void write_summary(json_writer *w, const tcpsift_tracker_stats *s, const 
     jw_line_end(w);
 }
 
+/* Gives the decoded packets held back so far to the tracker, in capture order. */
+static void flush_batch(pipeline *p)
+{
+    if (p->nbatch == 0) return;
+    tcpsift_tracker_packets(p->tracker, p->batch, p->batch_ns, p->nbatch, NULL);
+    p->nbatch = 0;
+}
+
 static void on_record(void *ctx, const tcpsift_capture_record *rec)
 {
     pipeline *p = ctx;
-    tcpsift_packet pkt;
-    tcpsift_packet_decode(&pkt, rec->linktype, rec->data, rec->caplen, rec->wirelen);
+    tcpsift_packet *pkt_slot = &p->batch[p->nbatch];
+    tcpsift_packet_decode(pkt_slot, rec->linktype, rec->data, rec->caplen, rec->wirelen);
     /* Packet time in ns; absurd timestamps saturate instead of overflowing. */
     int64_t ns;
     if (rec->ts_sec < 0)
@@ -362,13 +370,17 @@ static void on_record(void *ctx, const tcpsift_capture_record *rec)
         ns = INT64_MAX;
     else
         ns = rec->ts_sec * 1000000000 + (int64_t)rec->ts_nsec;
-    const tcpsift_packet *use = &pkt;
-    if (pkt.layers & TCPSIFT_LAYER_FRAGMENT) {
-        /* Fragments reach the tracker only as the datagram the last of them completes. */
-        use = frag_stage_packet(&p->frags, rec, &pkt, p->cfg.buffers_stable);
-        if (!use) return;
+    if (pkt_slot->layers & TCPSIFT_LAYER_FRAGMENT) {
+        /* Fragments reach the tracker only as the datagram the last of them completes,
+         * after the packets before it, and at once (the staged datagram is not kept). */
+        tcpsift_packet frag = *pkt_slot;
+        flush_batch(p);
+        const tcpsift_packet *whole = frag_stage_packet(&p->frags, rec, &frag, p->cfg.buffers_stable);
+        if (whole) tcpsift_tracker_packet(p->tracker, whole, ns);
+        return;
     }
-    tcpsift_tracker_packet(p->tracker, use, ns);
+    p->batch_ns[p->nbatch++] = ns;
+    if (p->nbatch == PIPELINE_BATCH) flush_batch(p);
 }
 
 static void on_skipped_block(void *ctx, tcpsift_error err, uint64_t frames_so_far)
@@ -395,6 +407,7 @@ int pipeline_run(pipeline *p, int print_conns)
     }
     capture_handler h = {on_record, on_skipped_block, p};
     capture_run(&in, &h);
+    flush_batch(p);
     tcpsift_tracker_finish(p->tracker);
     if (in.fatal == TCPSIFT_E_NOT_A_CAPTURE) {
         tcpsift_tracker_destroy(p->tracker);
@@ -427,6 +440,7 @@ void pipeline_watch_conns(pipeline *p)
 void pipeline_feed(pipeline *p, const tcpsift_capture_record *rec)
 {
     on_record(p, rec);
+    flush_batch(p); /* a live record's bytes are valid only during this call */
 }
 
 void pipeline_write_summary(pipeline *p, const capture_input *in)

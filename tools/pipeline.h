@@ -14,6 +14,8 @@ typedef struct conn_record conn_record;
 
 #define PIPELINE_MAX_OVERLAP_FOR 256
 
+#define PIPELINE_BATCH 16
+
 typedef struct pipeline {
     const char *capture_path;
     tcpsift_tracker_config cfg;
@@ -24,6 +26,11 @@ typedef struct pipeline {
     size_t nrecords, cap_records;
     int oom;
     frag_stage frags; /* IP fragments: the tracker sees the datagrams they complete */
+    /* Decoded packets not yet given to the tracker: handed over PIPELINE_BATCH at a time
+     * (tcpsift_tracker_packets looks ahead across them). Views into the capture buffer. */
+    tcpsift_packet batch[PIPELINE_BATCH];
+    int64_t batch_ns[PIPELINE_BATCH];
+    size_t nbatch;
     /* per-command hooks, chained behind the pipeline's own on_conn_end */
     void (*on_conn_end)(void *ctx, const tcpsift_conn_info *conn);
     void *ctx;
