@@ -13,7 +13,9 @@
  *           low bits also pick the hostile-traffic policies: urgent policy
  *           (byte 2 ^ byte 7) & 3 (inline, oob, gap, oob); byte 3 TTL drop;
  *           byte 4 span duplicates (5 ms); byte 5 one-sided release at 64
- *           bytes; byte 6 a prefix table (the server /32 last, 10/8 bsd)
+ *           bytes; byte 6 a prefix table (the server /32 last, 10/8 bsd); byte 4
+ *           bits 1-3 feed packets one by one (0) or in tcpsift_tracker_packets()
+ *           batches of 1, 2, 3, 5, 8, 16, 17
  *   then 8-byte packet records:
  *     r0  bits 0-1 connection (client port 40000 + n); bit 2 direction
  *         (server to client); bit 3 bad TCP checksum; bits 4-7 options
@@ -33,7 +35,8 @@
  *
  * Properties:
  *   - every decoded frame passes the decoder's own checks (fuzz_check.h);
- *   - tcpsift_tracker_packet returns a valid error code;
+ *   - tcpsift_tracker_packet / _packets return valid error codes (a batch:
+ *     the first of its per-packet results);
  *   - on_conn_end exactly once per id, ids below stats.tcp_connections, and
  *     after finish every id has ended; no data, gap or frame callback for an
  *     id after its end;
@@ -440,6 +443,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
     int64_t now = INT64_C(1700000000) * 1000000000;
     uint8_t frame[20 + 60 + 255 * 8];
+    /* One tcpsift_tracker_packet() call per packet, or tcpsift_tracker_packets() batches. */
+    static const size_t batch_sizes[8] = {0, 1, 2, 3, 5, 8, 16, 17};
+    size_t batch = batch_sizes[(data[4] >> 1) & 7];
+    tcpsift_packet pkts[17];
+    int64_t when[17];
+    uint8_t *bufs[17];
+    tcpsift_error results[17];
+    size_t pending = 0, nkept = 0;
     for (size_t k = 0; k < nrec; k++) {
         const uint8_t *r = data + CONFIG_SIZE + k * REC_SIZE;
         unsigned conn = r[0] & 3u;
@@ -449,12 +460,28 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         memcpy(buf, frame, n);
         now += (r[6] & 0x80) ? (int64_t)(r[6] & 0x7F) * 10 * 1000000000 : (int64_t)r[6] * 1000000;
 
-        tcpsift_packet pkt;
-        tcpsift_error ret = tcpsift_packet_decode(&pkt, TCPSIFT_LINK_RAW, buf, n, n);
-        fuzz_check_packet(&pkt, ret, buf, n, n);
+        tcpsift_packet *pkt = &pkts[pending];
+        tcpsift_error ret = tcpsift_packet_decode(pkt, TCPSIFT_LINK_RAW, buf, n, n);
+        fuzz_check_packet(pkt, ret, buf, n, n);
         FUZZ_CHECK(ret == TCPSIFT_OK);
-        ret = tcpsift_tracker_packet(t, &pkt, now);
-        fuzz_check_error(ret);
+        when[pending] = now;
+        bufs[pending] = buf;
+        pending++;
+        if (batch == 0) {
+            ret = tcpsift_tracker_packet(t, pkt, now);
+            fuzz_check_error(ret);
+        } else if (pending == batch || k + 1 == nrec) {
+            ret = tcpsift_tracker_packets(t, pkts, when, pending, results);
+            fuzz_check_error(ret);
+            tcpsift_error first = TCPSIFT_OK;
+            for (size_t i = 0; i < pending; i++) {
+                fuzz_check_error(results[i]);
+                if (first == TCPSIFT_OK) first = results[i];
+            }
+            FUZZ_CHECK(ret == first);
+        } else {
+            continue; /* the packet waits for its batch */
+        }
 
         const tcpsift_tracker_stats *st = tcpsift_tracker_get_stats(t);
         FUZZ_CHECK(st->tcp_connections <= k + 1);
@@ -462,8 +489,19 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         FUZZ_CHECK(st->tcp_connections - h->ended <= h->max_connections);
         FUZZ_CHECK(st->packets == k + 1);
         FUZZ_CHECK(st->udp_flows == 0);
-        if (kept) kept[k] = buf;
-        else free(buf);
+        for (size_t i = 0; i < pending; i++) {
+            if (kept) kept[nkept++] = bufs[i];
+            else free(bufs[i]);
+        }
+        pending = 0;
+    }
+    /* A malloc failure above ends the input early: what waits is still processed. */
+    if (pending > 0) {
+        fuzz_check_error(tcpsift_tracker_packets(t, pkts, when, pending, NULL));
+        for (size_t i = 0; i < pending; i++) {
+            if (kept) kept[nkept++] = bufs[i];
+            else free(bufs[i]);
+        }
     }
     tcpsift_tracker_finish(t);
     const tcpsift_tracker_stats *st = tcpsift_tracker_get_stats(t);
@@ -472,7 +510,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     tcpsift_tracker_destroy(t);
     FUZZ_CHECK(a.current == 0 && a.allocs == a.frees);
     if (kept) {
-        for (size_t k = 0; k < nrec; k++) free(kept[k]);
+        for (size_t k = 0; k < nkept; k++) free(kept[k]);
         free(kept);
     }
     for (size_t i = 0; i < h->nids; i++) {

@@ -584,6 +584,54 @@ static int log_order(void *ctx, const tcpsift_flow_view *v)
     return log->stop_after && log->count >= log->stop_after;
 }
 
+/* The in-place probe (a key built inside the probe) normalises exactly as the copying one,
+ * whatever junk the unkeyed fields, spare bytes and unused IPv4 address bytes hold; the
+ * look-ahead hints read nothing but the bucket and change nothing. */
+static void test_probe_in_place_and_hints(void **state)
+{
+    (void)state;
+    for (int keyed = 0; keyed < 2; keyed++) {
+        tcpsift_flow_table_config cfg;
+        base_config(&cfg, 8, 0);
+        cfg.key_vlan = keyed;
+        cfg.key_tunnel = keyed;
+        tcpsift_flow_table *t = make_table(&cfg);
+        for (uint32_t n = 0; n < 64; n++) {
+            tcpsift_flow_key k = nth_key(n);
+            k.vlan = (uint16_t)(0xF000u | n);
+            k.tunnel = n * 977u;
+            k.tunnel_kind = (uint8_t)(n % 3);
+            k.spare[1] = 0xAA;
+            if (k.ip_version == 4) {
+                k.a_addr[9] = 0x55;
+                k.b_addr[15] = (uint8_t)n;
+            }
+            tcpsift_flow_probe copied, in_place;
+            tcpsift_flow_table_probe(t, &k, &copied);
+            memset(&in_place, 0x5C, sizeof in_place);
+            in_place.key = k;
+            tcpsift_flow_table_probe_in_place(t, &in_place);
+            assert_memory_equal(&in_place.key, &copied.key, sizeof copied.key);
+            assert_true(in_place.hash == copied.hash);
+            /* Hints on an empty bucket and on a filled one. */
+            tcpsift_flow_table_prefetch_bucket(t, &in_place);
+            tcpsift_flow_table_prefetch_entry(t, &in_place);
+            if (n < 8) {
+                tcpsift_flow_entry *e = NULL;
+                assert_int_equal(tcpsift_flow_table_insert_probe(t, &in_place, 10 + n,
+                                                                 TCPSIFT_FLOW_ESTABLISHED, &e),
+                                 TCPSIFT_OK);
+                tcpsift_flow_table_prefetch_entry(t, &in_place);
+                assert_ptr_equal(tcpsift_flow_table_lookup(t, &k), e);
+            }
+        }
+        tcpsift_flow_table_stats st;
+        tcpsift_flow_table_get_stats(t, &st);
+        assert_int_equal(st.entries, 8);
+        tcpsift_flow_table_destroy(t);
+    }
+}
+
 /* The tracker promotes the embryo its probe found without hashing again:
  * same result as the public promote; a probe of another key is refused. */
 static void test_embryo_promote_probe(void **state)
@@ -1303,6 +1351,7 @@ int main(void)
         cmocka_unit_test(test_eviction_order),
         cmocka_unit_test(test_embryo_promote_and_order),
         cmocka_unit_test(test_embryo_promote_probe),
+        cmocka_unit_test(test_probe_in_place_and_hints),
         cmocka_unit_test(test_promote_when_full),
         cmocka_unit_test(test_no_embryo_pool),
         cmocka_unit_test(test_timeouts_by_class),
