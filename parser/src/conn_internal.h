@@ -50,10 +50,10 @@ enum endpoint_flag {
     EP_STREAM_DONE = 1u << 15        /* its stream reached the FIN and was released */
 };
 
-/* Field order keeps an endpoint at 64 bytes (no padding): per-connection
- * memory is budgeted (bench/README.md, issue 9). */
+/* Field order keeps an endpoint at 56 bytes (no padding): per-connection
+ * memory is budgeted (bench/README.md, issue 9). Its stream, when it has one,
+ * hangs off the side table (conn_ext.stream). */
 typedef struct endpoint {
-    struct direction_stream *stream; /* reassembly + framing, allocated on first payload */
     uint32_t isn;
     uint32_t next_seq;   /* one past the highest sequence number it sent */
     uint32_t fin_seq;    /* sequence number of its FIN */
@@ -103,6 +103,10 @@ typedef struct conn_ext {
     uint32_t hole_start[2], hole_end[2]; /* the oldest range each endpoint skipped (EP_HOLE) */
     uint32_t pkts_hi[2], bytes_hi[2];
     uint64_t stream_bytes[2], gap_bytes[2]; /* kept when the stream is released */
+    /* Each endpoint's reassembly + framing, allocated on its first payload
+     * (which reserves this table first): a connection without payload has
+     * neither, and pays for no pointers. */
+    struct direction_stream *stream[2];
 } conn_ext;
 
 typedef struct conn {
@@ -131,6 +135,12 @@ typedef struct conn {
 } conn;
 
 struct tcpsift_tracker;
+
+/* The stream of endpoint `from`, NULL when it has none. */
+static inline struct direction_stream *conn_stream(const conn *c, int from)
+{
+    return c->ext ? c->ext->stream[from] : NULL;
+}
 
 /* Anomaly bookkeeping is the rare path of a segment: marked cold so the
  * compiler lays the common segment's code out straight and keeps the

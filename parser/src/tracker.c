@@ -204,8 +204,8 @@ static void stream_on_event(void *ctx, tcpsift_reasm_event_kind kind, uint64_t o
 
 static direction_stream *stream_get(struct tcpsift_tracker *t, conn *c, int from)
 {
-    endpoint *e = &c->ep[from];
-    if (e->stream) return e->stream;
+    direction_stream *have = conn_stream(c, from);
+    if (have) return have;
     /* The stream's totals outlive it in the side table: reserved first, so a
      * failed allocation means no stream (nothing delivered), never lost totals. */
     if (!conn_ext_get(t, c)) return NULL;
@@ -234,14 +234,13 @@ static direction_stream *stream_get(struct tcpsift_tracker *t, conn *c, int from
         if (tcpsift_framer_init(&ds->framer, &t->cfg.framer, mode, &fa) == TCPSIFT_OK)
             ds->has_framer = 1;
     }
-    e->stream = ds;
+    c->ext->stream[from] = ds;
     return ds;
 }
 
 static void stream_release(struct tcpsift_tracker *t, conn *c, int from)
 {
-    endpoint *e = &c->ep[from];
-    direction_stream *ds = e->stream;
+    direction_stream *ds = conn_stream(c, from);
     if (!ds) return;
     if (ds->has_reasm) {
         const tcpsift_reasm_stats *st = tcpsift_reasm_get_stats(&ds->reasm);
@@ -259,7 +258,7 @@ static void stream_release(struct tcpsift_tracker *t, conn *c, int from)
         tcpsift_framer_destroy(&ds->framer);
     }
     t->alloc.free(t->alloc.ctx, ds, sizeof *ds);
-    e->stream = NULL;
+    c->ext->stream[from] = NULL; /* ds existed, so c->ext does */
 }
 
 /* A direction whose stream reached its FIN can deliver nothing more (RFC
@@ -267,7 +266,7 @@ static void stream_release(struct tcpsift_tracker *t, conn *c, int from)
  * long capture holds stream state only for connections still open. */
 static void finish_direction_if_done(struct tcpsift_tracker *t, conn *c, int from)
 {
-    direction_stream *ds = c->ep[from].stream;
+    direction_stream *ds = conn_stream(c, from);
     if (!ds || !ds->has_reasm || !tcpsift_reasm_fin_reached(&ds->reasm)) return;
     tcpsift_reasm_finish(&ds->reasm);
     if (ds->gap_letter_pending) zeek_history_counted(t, c, from, HIST_G);
@@ -300,7 +299,7 @@ void tracker_stream_segment(struct tcpsift_tracker *t, conn *c, int from, const 
     unsigned flags = pkt->tcp_flags & (TCPSIFT_REASM_SYN | TCPSIFT_REASM_FIN | TCPSIFT_REASM_RST);
     size_t wire_len = pkt->payload_len;
     if (wire_len >= (size_t)1 << 31) return; /* no TCP segment is that long */
-    direction_stream *ds = e->stream;
+    direction_stream *ds = conn_stream(c, from);
     if (!ds) {
         if (pkt->payload_len == 0) return;
         ds = stream_open(t, c, from, flags);
@@ -315,7 +314,7 @@ void tracker_stream_segment(struct tcpsift_tracker *t, conn *c, int from, const 
 
 void tracker_stream_ack(struct tcpsift_tracker *t, conn *c, int to, uint32_t ack)
 {
-    direction_stream *ds = c->ep[to].stream;
+    direction_stream *ds = conn_stream(c, to);
     const endpoint *data_sender = &c->ep[to], *acker = &c->ep[1 - to];
     if (!ds && (t->cfg.reassemble || t->cfg.framing) && !(data_sender->flags & EP_STREAM_DONE) &&
         (data_sender->flags & EP_SYN_SEEN)) {
@@ -360,7 +359,7 @@ void tracker_stream_ack(struct tcpsift_tracker *t, conn *c, int to, uint32_t ack
 void tracker_stream_finish(struct tcpsift_tracker *t, conn *c)
 {
     for (int from = 0; from < 2; from++) {
-        direction_stream *ds = c->ep[from].stream;
+        direction_stream *ds = conn_stream(c, from);
         if (!ds) continue;
         one_sided_before_finish(t, c, ds);
         if (ds->has_reasm) tcpsift_reasm_finish(&ds->reasm);
@@ -372,7 +371,7 @@ void tracker_stream_finish(struct tcpsift_tracker *t, conn *c)
 
 void tracker_stream_rebase(struct tcpsift_tracker *t, conn *c, int from)
 {
-    direction_stream *ds = c->ep[from].stream;
+    direction_stream *ds = conn_stream(c, from);
     /* Only while the stream is still at offset 0: nothing delivered and no
      * hole skipped, so offsets stay contiguous for the consumer. */
     if (!ds || (ds->has_reasm && tcpsift_reasm_next_offset(&ds->reasm) != 0)) return;
@@ -381,7 +380,7 @@ void tracker_stream_rebase(struct tcpsift_tracker *t, conn *c, int from)
 
 uint64_t tracker_stream_delivered(const conn *c, int from)
 {
-    const direction_stream *ds = c->ep[from].stream;
+    const direction_stream *ds = conn_stream(c, from);
     if (ds && ds->has_reasm)
         return tcpsift_reasm_get_stats(&ds->reasm)->delivered_bytes - ds->urg.removed -
                ds->urg.skipped;
@@ -390,7 +389,7 @@ uint64_t tracker_stream_delivered(const conn *c, int from)
 
 uint64_t tracker_stream_gaps(const conn *c, int from)
 {
-    const direction_stream *ds = c->ep[from].stream;
+    const direction_stream *ds = conn_stream(c, from);
     if (ds && ds->has_reasm)
         return tcpsift_reasm_get_stats(&ds->reasm)->gap_bytes + ds->urg.skipped;
     return c->ext ? c->ext->gap_bytes[from] : 0;
