@@ -32,7 +32,10 @@ void one_sided_before_finish(struct tcpsift_tracker *t, conn *c, direction_strea
     uint64_t held = tcpsift_reasm_get_stats(&ds->reasm)->buffered_bytes;
     if (held == 0) return;
     t->stats.released_unacked_bytes += held;
-    /* Not a segment: each direction's release counts once on its own. */
+    /* Not a segment: each direction's release counts once on its own. report()
+     * already cleared the once-per-segment set before the flush; clearing it
+     * again here is what lets the second direction's release count too (the
+     * caller restores the packet's set afterwards). */
     t->segment_anomalies[0] = t->segment_anomalies[1] = 0;
     conn_count_event(t, c, TCPSIFT_ANOMALY_RELEASED_UNACKED);
 }
