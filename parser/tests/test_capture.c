@@ -13,6 +13,8 @@
 
 #include <cmocka.h>
 
+#include "support_files.h"
+
 #include "support_guard.h"
 #include "tcpsift/capture.h"
 
@@ -1063,25 +1065,6 @@ static int shared_present(void)
     return 1;
 }
 
-static uint8_t *load_file(const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f) return NULL;
-    size_t cap = 1 << 16, n = 0;
-    uint8_t *buf = malloc(cap);
-    assert_non_null(buf);
-    for (;;) {
-        size_t got = fread(buf + n, 1, cap - n, f);
-        n += got;
-        if (n < cap) break;
-        cap *= 2;
-        buf = realloc(buf, cap);
-        assert_non_null(buf);
-    }
-    fclose(f);
-    *len = n;
-    return buf;
-}
 
 struct count_result {
     uint64_t packets;
@@ -1109,11 +1092,6 @@ static struct count_result count_packets(const uint8_t *buf, size_t len)
     return c;
 }
 
-static int ends_with(const char *s, const char *suffix)
-{
-    size_t a = strlen(s), b = strlen(suffix);
-    return a >= b && strcmp(s + a - b, suffix) == 0;
-}
 
 /* Manifest lookup: packets (column 7) for a relative path, -1 when not listed. */
 static long manifest_packets(const char *manifest, const char *rel)
@@ -1144,7 +1122,7 @@ static void test_shared_packet_counts(void **state)
         return;
     }
     size_t mlen;
-    uint8_t *manifest = load_file(EXTERNAL_DIR "/MANIFEST.tsv", &mlen);
+    uint8_t *manifest = test_load_file(EXTERNAL_DIR "/MANIFEST.tsv", &mlen);
     assert_non_null(manifest);
     manifest = realloc(manifest, mlen + 1);
     assert_non_null(manifest);
@@ -1159,15 +1137,15 @@ static void test_shared_packet_counts(void **state)
         assert_non_null(d);
         struct dirent *de;
         while ((de = readdir(d)) != NULL) {
-            int ng = ends_with(de->d_name, ".pcapng");
-            if (!ng && !ends_with(de->d_name, ".pcap")) continue;
+            int ng = test_ends_with(de->d_name, ".pcapng");
+            if (!ng && !test_ends_with(de->d_name, ".pcap")) continue;
             char rel[512], path[2048];
             snprintf(rel, sizeof rel, "%s/%s", subdirs[s], de->d_name);
             snprintf(path, sizeof path, "%s/%s", EXTERNAL_DIR, rel);
             long want = manifest_packets((const char *)manifest, rel);
             if (want < 0) fail_msg("%s is not in MANIFEST.tsv", rel);
             size_t len;
-            uint8_t *buf = load_file(path, &len);
+            uint8_t *buf = test_load_file(path, &len);
             assert_non_null(buf);
             struct count_result c = count_packets(buf, len);
             if (c.packets != (uint64_t)want || c.errors != 0)
@@ -1228,7 +1206,7 @@ static void test_shared_timestamps_match_tshark(void **state)
         char path[2048];
         snprintf(path, sizeof path, "%s/%s", EXTERNAL_DIR, want[i].file);
         size_t len;
-        uint8_t *buf = load_file(path, &len);
+        uint8_t *buf = test_load_file(path, &len);
         assert_non_null(buf);
         tcpsift_capture_reader r;
         tcpsift_capture_record rec;
@@ -1267,7 +1245,7 @@ static void test_shared_every_prefix(void **state)
         char path[2048];
         snprintf(path, sizeof path, "%s/%s", EXTERNAL_DIR, files[f]);
         size_t len;
-        uint8_t *buf = load_file(path, &len);
+        uint8_t *buf = test_load_file(path, &len);
         assert_non_null(buf);
         tcpsift_error open_err;
         size_t n_all = read_all(buf, len, &open_err, all, MAX_EVENTS);

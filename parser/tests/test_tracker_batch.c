@@ -15,6 +15,7 @@
 
 #include <cmocka.h>
 
+#include "support_files.h"
 #include "support_packets.h"
 #include "tcpsift/capture.h"
 #include "tcpsift/decode.h"
@@ -457,31 +458,7 @@ static void test_batch_equals_single_synthetic(void **state)
 
 /* ------------------------------------------------------------------ captures */
 
-static uint8_t *load_file(const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f) return NULL;
-    size_t cap = 1 << 16, n = 0;
-    uint8_t *buf = malloc(cap);
-    assert_non_null(buf);
-    for (;;) {
-        size_t got = fread(buf + n, 1, cap - n, f);
-        n += got;
-        if (n < cap) break;
-        cap *= 2;
-        buf = realloc(buf, cap);
-        assert_non_null(buf);
-    }
-    fclose(f);
-    *len = n;
-    return buf;
-}
 
-static int ends_with(const char *s, const char *suffix)
-{
-    size_t a = strlen(s), b = strlen(suffix);
-    return a >= b && strcmp(s + a - b, suffix) == 0;
-}
 
 /* Decodes every record of a capture; record errors are skipped as the CLI skips them. */
 static void capture_packets(const uint8_t *buf, size_t len, struct packets *ps)
@@ -512,11 +489,11 @@ static size_t check_directory(const char *dir, uint64_t *conns)
     size_t files = 0;
     struct dirent *de;
     while ((de = readdir(d)) != NULL) {
-        if (!ends_with(de->d_name, ".pcap") && !ends_with(de->d_name, ".pcapng")) continue;
+        if (!test_ends_with(de->d_name, ".pcap") && !test_ends_with(de->d_name, ".pcapng")) continue;
         char path[2048];
         snprintf(path, sizeof path, "%s/%s", dir, de->d_name);
         size_t len;
-        uint8_t *buf = load_file(path, &len);
+        uint8_t *buf = test_load_file(path, &len);
         assert_non_null(buf);
         struct packets ps = {0};
         capture_packets(buf, len, &ps);
