@@ -27,7 +27,7 @@ void conn_count_event(struct tcpsift_tracker *t, conn *c, tcpsift_anomaly a)
 conn_ext *conn_ext_get(struct tcpsift_tracker *t, conn *c)
 {
     if (c->ext) return c->ext;
-    conn_ext *x = t->alloc.alloc(t->alloc.ctx, sizeof *x);
+    conn_ext *x = spares_take(t, &t->spare_exts, sizeof *x);
     if (!x) {
         t->stats.memcap_hits++;
         return NULL;
@@ -40,7 +40,7 @@ conn_ext *conn_ext_get(struct tcpsift_tracker *t, conn *c)
 void conn_ext_free(struct tcpsift_tracker *t, conn *c)
 {
     if (!c->ext) return;
-    t->alloc.free(t->alloc.ctx, c->ext, sizeof *c->ext);
+    spares_give(t, &t->spare_exts, c->ext, sizeof *c->ext);
     c->ext = NULL;
 }
 

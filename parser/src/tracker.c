@@ -209,7 +209,7 @@ static direction_stream *stream_get(struct tcpsift_tracker *t, conn *c, int from
     /* The stream's totals outlive it in the side table: reserved first, so a
      * failed allocation means no stream (nothing delivered), never lost totals. */
     if (!conn_ext_get(t, c)) return NULL;
-    direction_stream *ds = t->alloc.alloc(t->alloc.ctx, sizeof *ds);
+    direction_stream *ds = spares_take(t, &t->spare_streams, sizeof *ds);
     if (!ds) {
         t->stats.memcap_hits++;
         return NULL;
@@ -257,7 +257,7 @@ static void stream_release(struct tcpsift_tracker *t, conn *c, int from)
         t->stats.stream_copied_bytes += tcpsift_framer_copied_bytes(&ds->framer);
         tcpsift_framer_destroy(&ds->framer);
     }
-    t->alloc.free(t->alloc.ctx, ds, sizeof *ds);
+    spares_give(t, &t->spare_streams, ds, sizeof *ds);
     c->ext->stream[from] = NULL; /* ds existed, so c->ext does */
 }
 
@@ -598,6 +598,8 @@ void tcpsift_tracker_destroy(tcpsift_tracker *t)
     if (!t) return;
     tcpsift_flow_table_foreach(t->table, free_streams, t);
     tcpsift_flow_table_destroy(t->table);
+    spares_drain(t, &t->spare_streams, sizeof(direction_stream));
+    spares_drain(t, &t->spare_exts, sizeof(conn_ext));
     prefix_policy_free(t);
     tcpsift_allocator alloc = t->alloc;
     alloc.free(alloc.ctx, t, sizeof *t);

@@ -14,6 +14,21 @@ typedef struct span_dup_ring {
     uint32_t next, used;
 } span_dup_ring;
 
+/* Released objects of one size kept for reuse (spares.c). */
+#define SPARES_MAX 32
+typedef struct spare_list {
+    void *items[SPARES_MAX];
+    unsigned n;
+} spare_list;
+
+struct tcpsift_tracker;
+/* An object of `size` bytes: a spare, else from the allocator (NULL when it refuses). */
+void *spares_take(struct tcpsift_tracker *t, spare_list *l, size_t size);
+/* Keeps p as a spare, or frees it when the list is full. */
+void spares_give(struct tcpsift_tracker *t, spare_list *l, void *p, size_t size);
+/* Frees every spare (tcpsift_tracker_destroy). */
+void spares_drain(struct tcpsift_tracker *t, spare_list *l, size_t size);
+
 struct tcpsift_tracker {
     tcpsift_tracker_config cfg;
     tcpsift_allocator alloc;
@@ -30,6 +45,8 @@ struct tcpsift_tracker {
     tcpsift_overlap_prefix *prefixes; /* sorted longest first (prefix_policy.c) */
     size_t nprefixes, prefixes_allocated;
     span_dup_ring dups;
+    spare_list spare_streams; /* direction_stream */
+    spare_list spare_exts;    /* conn_ext */
 };
 
 /* A half-open connection (SYNs from the client, nothing else yet) in the flow
