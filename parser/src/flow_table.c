@@ -55,6 +55,11 @@ typedef struct flow_pool {
     uint32_t *buckets;
     uint32_t bucket_mask;
     uint32_t free_head;
+    /* Slots [fresh, capacity) were never used: taken in order before any
+     * eviction, and never touched until then, so creating a large table does
+     * not fault in (and the allocator's memory need not be zeroed for) slots
+     * a capture never fills. */
+    uint32_t fresh;
     uint32_t count, peak;
 } flow_pool;
 
@@ -210,13 +215,9 @@ static void pool_init(flow_pool *p, uint8_t *block, size_t off, size_t stride, s
     p->count = p->peak = 0;
     for (uint32_t b = 0; b < buckets; b++)
         p->buckets[b] = NIL;
-    /* Free list in slot order, so a fresh table fills slots 0, 1, 2, ... */
-    for (uint32_t i = 0; i < capacity; i++) {
-        flow_node *n = (flow_node *)(void *)(p->base + (size_t)i * stride);
-        memset(n, 0, header);
-        n->chain_next = i + 1 < capacity ? i + 1 : NIL;
-    }
-    p->free_head = capacity ? 0 : NIL;
+    /* No free list yet: a fresh table fills slots 0, 1, 2, ... (see fresh). */
+    p->free_head = NIL;
+    p->fresh = 0;
 }
 
 tcpsift_error tcpsift_flow_table_create(const tcpsift_flow_table_config *cfg,
@@ -601,14 +602,18 @@ static uint32_t full_victim(const tcpsift_flow_table *t)
 static uint32_t slot_take(tcpsift_flow_table *t, flow_pool *p)
 {
     uint32_t i;
-    if (p->free_head == NIL) {
+    if (p->free_head == NIL && p->fresh == p->capacity) {
         uint32_t victim = pool_is_embryo(t, p) ? t->lru[EMBRYO_LIST].head : full_victim(t);
         if (victim == NIL) return NIL;
         t->stats.memcap_hits++;
         node_drop(t, p, victim, TCPSIFT_FLOW_EVICTED, t->on_evict, t->on_evict_ctx);
     }
-    i = p->free_head;
-    p->free_head = pool_node(p, i)->chain_next;
+    if (p->free_head != NIL) {
+        i = p->free_head;
+        p->free_head = pool_node(p, i)->chain_next;
+    } else {
+        i = p->fresh++;
+    }
     p->count++;
     if (p->count > p->peak) p->peak = p->count;
     return i;

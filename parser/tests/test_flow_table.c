@@ -74,9 +74,29 @@ static tcpsift_flow_key nth_key(uint32_t n)
     return k;
 }
 
+/* Hands out memory full of 0xA5: a table must never read a byte it did not write (slots are
+ * taken fresh, untouched until then, so nothing may assume zeroed memory). */
+static void *poisoned_alloc(void *ctx, size_t size)
+{
+    (void)ctx;
+    void *p = malloc(size);
+    if (p) memset(p, 0xA5, size);
+    return p;
+}
+
+static void plain_free(void *ctx, void *p, size_t size)
+{
+    (void)ctx;
+    (void)size;
+    free(p);
+}
+
+static const tcpsift_allocator poisoned = {poisoned_alloc, plain_free, NULL};
+
 static void base_config(tcpsift_flow_table_config *cfg, uint32_t max, uint32_t embryos)
 {
     tcpsift_flow_table_config_init(cfg);
+    cfg->allocator = &poisoned;
     cfg->max_connections = max;
     cfg->embryo_capacity = embryos;
     cfg->value_size = 32;
