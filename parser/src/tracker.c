@@ -108,7 +108,7 @@ static void deliver_frame(void *ctx, const tcpsift_frame *frame)
     direction_stream *ds = ctx;
     struct tcpsift_tracker *t = ds->t;
     if (!t->cfg.cb.on_frame) return;
-    if (ds->urg.removed) {
+    if (urgent_removed(ds)) {
         /* Urgent policy oob: the framer counted in-band bytes; report the
          * frame at its sequence-space offset (the CLI contract). */
         tcpsift_frame seqf = *frame;
@@ -160,7 +160,7 @@ void stream_emit_gap(direction_stream *ds, uint64_t offset, uint64_t len,
 static void stream_on_data(void *ctx, uint64_t offset, const uint8_t *ptr, size_t len, int copied)
 {
     direction_stream *ds = ctx;
-    if (ds->urg.pending)
+    if (urgent_pending(ds))
         urgent_on_data(ds, offset, ptr, len, copied);
     else
         stream_emit_data(ds, offset, ptr, len, copied);
@@ -169,7 +169,7 @@ static void stream_on_data(void *ctx, uint64_t offset, const uint8_t *ptr, size_
 static void stream_on_gap(void *ctx, uint64_t offset, uint64_t len, tcpsift_reasm_gap_reason why)
 {
     direction_stream *ds = ctx;
-    if (ds->urg.pending)
+    if (urgent_pending(ds))
         urgent_on_gap(ds, offset, len, why);
     else
         stream_emit_gap(ds, offset, len, why, 1);
@@ -246,8 +246,8 @@ static void stream_release(struct tcpsift_tracker *t, conn *c, int from)
         const tcpsift_reasm_stats *st = tcpsift_reasm_get_stats(&ds->reasm);
         conn_ext *x = c->ext; /* reserved by stream_get */
         if (x) {
-            x->stream_bytes[from] = st->delivered_bytes - ds->urg.removed - ds->urg.skipped;
-            x->gap_bytes[from] = st->gap_bytes + ds->urg.skipped;
+            x->stream_bytes[from] = st->delivered_bytes - urgent_removed(ds) - urgent_skipped(ds);
+            x->gap_bytes[from] = st->gap_bytes + urgent_skipped(ds);
         }
         if (st->memory_peak > t->stats.reasm_buffered_peak) t->stats.reasm_buffered_peak = t->budget.peak;
         t->stats.stream_copied_bytes += st->bytes_copied;
@@ -257,6 +257,7 @@ static void stream_release(struct tcpsift_tracker *t, conn *c, int from)
         t->stats.stream_copied_bytes += tcpsift_framer_copied_bytes(&ds->framer);
         tcpsift_framer_destroy(&ds->framer);
     }
+    urgent_free(t, ds);
     spares_give(t, &t->spare_streams, ds, sizeof *ds);
     c->ext->stream[from] = NULL; /* ds existed, so c->ext does */
 }
@@ -382,8 +383,8 @@ uint64_t tracker_stream_delivered(const conn *c, int from)
 {
     const direction_stream *ds = conn_stream(c, from);
     if (ds && ds->has_reasm)
-        return tcpsift_reasm_get_stats(&ds->reasm)->delivered_bytes - ds->urg.removed -
-               ds->urg.skipped;
+        return tcpsift_reasm_get_stats(&ds->reasm)->delivered_bytes - urgent_removed(ds) -
+               urgent_skipped(ds);
     return c->ext ? c->ext->stream_bytes[from] : 0;
 }
 
@@ -391,7 +392,7 @@ uint64_t tracker_stream_gaps(const conn *c, int from)
 {
     const direction_stream *ds = conn_stream(c, from);
     if (ds && ds->has_reasm)
-        return tcpsift_reasm_get_stats(&ds->reasm)->gap_bytes + ds->urg.skipped;
+        return tcpsift_reasm_get_stats(&ds->reasm)->gap_bytes + urgent_skipped(ds);
     return c->ext ? c->ext->gap_bytes[from] : 0;
 }
 

@@ -73,6 +73,25 @@ void embryo_replay(struct tcpsift_tracker *t, const embryo *e, conn *c);
  * further urgent bytes of that direction stay inline (tcpsift/tracker.h). */
 #define URGENT_OOB_POINTS 8
 
+/* Urgent data under policy oob or gap (urgent_policy.c), allocated by a
+ * direction's first urgent pointer: most streams never see one. */
+struct urgent_state {
+    uint8_t pending;  /* `offset` marks an urgent byte not yet delivered */
+    uint8_t npoints;  /* points[0..npoints): removals not yet folded */
+    uint8_t mapped;   /* a frame offset was mapped: last_mapped is valid */
+    uint64_t offset;  /* its stream offset (sequence space) */
+    uint64_t removed; /* bytes taken out (policy oob) */
+    uint64_t skipped; /* bytes turned into gaps (policy gap) */
+    /* Policy oob with a framer: the framer sees in-band bytes only, so a
+     * frame's offset is mapped back to sequence space (urgent_frame_offset).
+     * points[] holds the in-band positions of removed bytes (ascending);
+     * those at or before the last mapped offset are only counted, in
+     * `folded`, as frames come in non-decreasing offsets. */
+    uint64_t points[URGENT_OOB_POINTS];
+    uint64_t folded;
+    uint64_t last_mapped;
+};
+
 /* One direction's reassembler and framer, allocated on its first payload.
  * The conn pointer stays valid while the flow is in the table. */
 typedef struct direction_stream {
@@ -85,23 +104,22 @@ typedef struct direction_stream {
     uint8_t gap_seen, gap_letter_pending, ack_gap_lettered;
     uint64_t ack_gap_offset; /* stream offset of a hole already lettered at its ACK */
     uint64_t last_gap_end; /* end of the last hole: adjacent holes are one content gap */
-    struct urgent_state {
-        uint8_t pending;  /* `offset` marks an urgent byte not yet delivered */
-        uint8_t npoints;  /* points[0..npoints): removals not yet folded */
-        uint8_t mapped;   /* a frame offset was mapped: last_mapped is valid */
-        uint64_t offset;  /* its stream offset (sequence space) */
-        uint64_t removed; /* bytes taken out (policy oob) */
-        uint64_t skipped; /* bytes turned into gaps (policy gap) */
-        /* Policy oob with a framer: the framer sees in-band bytes only, so a
-         * frame's offset is mapped back to sequence space (urgent_frame_offset).
-         * points[] holds the in-band positions of removed bytes (ascending);
-         * those at or before the last mapped offset are only counted, in
-         * `folded`, as frames come in non-decreasing offsets. */
-        uint64_t points[URGENT_OOB_POINTS];
-        uint64_t folded;
-        uint64_t last_mapped;
-    } urg;
+    struct urgent_state *urg; /* NULL until needed (urgent_policy.c) */
 } direction_stream;
+
+/* Bytes urgent policy oob took out of / policy gap turned into gaps in this stream, and
+ * whether an urgent byte waits for delivery. */
+static inline uint64_t urgent_removed(const direction_stream *ds)
+{
+    return ds->urg ? ds->urg->removed : 0;
+}
+static inline uint64_t urgent_skipped(const direction_stream *ds)
+{
+    return ds->urg ? ds->urg->skipped : 0;
+}
+static inline int urgent_pending(const direction_stream *ds) { return ds->urg && ds->urg->pending; }
+/* Releases the urgent state (stream_release). */
+void urgent_free(struct tcpsift_tracker *t, direction_stream *ds);
 
 /* tracker.c: emit in-order bytes / a gap to the embedder and the framer, at
  * stream offsets in sequence space (a removed urgent byte is skipped, never

@@ -40,9 +40,15 @@ tcpsift_error tcpsift_urgent_policy_parse(const char *name, tcpsift_urgent_polic
     return TCPSIFT_E_INVALID_ARGUMENT;
 }
 
+void urgent_free(struct tcpsift_tracker *t, direction_stream *ds)
+{
+    if (!ds->urg) return;
+    t->alloc.free(t->alloc.ctx, ds->urg, sizeof *ds->urg);
+    ds->urg = NULL;
+}
+
 void urgent_note(struct tcpsift_tracker *t, direction_stream *ds, const tcpsift_packet *pkt)
 {
-    (void)t;
     if (!ds->has_reasm || pkt->urgent_ptr == 0 || (pkt->tcp_flags & TCPSIFT_TCP_RST)) return;
     const tcpsift_reasm *r = &ds->reasm;
     /* Before its first byte the stream starts at this segment's first data
@@ -54,16 +60,24 @@ void urgent_note(struct tcpsift_tracker *t, direction_stream *ds, const tcpsift_
     int32_t ahead = (int32_t)(urgent_seq - (base + (uint32_t)next));
     if (ahead < 0) return; /* already delivered: nothing left to take out */
     uint64_t offset = next + (uint64_t)ahead;
-    if (ds->urg.pending && offset <= ds->urg.offset) return;
-    ds->urg.pending = 1;
-    ds->urg.offset = offset;
+    if (!ds->urg) {
+        ds->urg = t->alloc.alloc(t->alloc.ctx, sizeof *ds->urg);
+        if (!ds->urg) {
+            t->stats.memcap_hits++; /* no memory: this urgent byte stays inline */
+            return;
+        }
+        memset(ds->urg, 0, sizeof *ds->urg);
+    }
+    if (ds->urg->pending && offset <= ds->urg->offset) return;
+    ds->urg->pending = 1;
+    ds->urg->offset = offset;
 }
 
 /* Remember a removal at in-band position q for frame offsets. 0 when the
  * list is full: the caller then leaves the byte inline (bounded memory). */
 static int urgent_point_add(direction_stream *ds, uint64_t q)
 {
-    struct urgent_state *u = &ds->urg;
+    struct urgent_state *u = ds->urg; /* set: a removal or a mapping needs one */
     /* No frame will be reported again: nothing to map. */
     if (!ds->has_framer || tcpsift_framer_stopped(&ds->framer)) return 1;
     /* Every later frame starts at or after the last mapped offset. */
@@ -78,7 +92,7 @@ static int urgent_point_add(direction_stream *ds, uint64_t q)
 
 uint64_t urgent_frame_offset(direction_stream *ds, uint64_t inband)
 {
-    struct urgent_state *u = &ds->urg;
+    struct urgent_state *u = ds->urg; /* set: a removal or a mapping needs one */
     size_t n = 0;
     while (n < u->npoints && u->points[n] <= inband) n++;
     if (n) {
@@ -94,29 +108,30 @@ uint64_t urgent_frame_offset(direction_stream *ds, uint64_t inband)
 void urgent_on_data(direction_stream *ds, uint64_t offset, const uint8_t *ptr, size_t len,
                     int copied)
 {
-    uint64_t u = ds->urg.offset;
-    if (!ds->urg.pending || u < offset || u - offset >= len) {
+    struct urgent_state *us = ds->urg; /* set: called while an urgent byte is pending */
+    uint64_t u = us->offset;
+    if (!us->pending || u < offset || u - offset >= len) {
         stream_emit_data(ds, offset, ptr, len, copied);
         return;
     }
     size_t before = (size_t)(u - offset);
     if (before) stream_emit_data(ds, offset, ptr, before, copied);
-    ds->urg.pending = 0;
+    us->pending = 0;
     switch (ds->t->cfg.urgent) {
     case TCPSIFT_URGENT_GAP:
         conn_count_event(ds->t, ds->c, TCPSIFT_ANOMALY_URGENT_SKIPPED);
         stream_emit_gap(ds, u, 1, TCPSIFT_GAP_FINISH, 0);
-        ds->urg.skipped++;
+        us->skipped++;
         break;
     case TCPSIFT_URGENT_OOB:
         /* The framer's position is the in-band one: sequence offset minus
          * the bytes removed so far. */
-        if (!urgent_point_add(ds, u - ds->urg.removed)) {
+        if (!urgent_point_add(ds, u - us->removed)) {
             stream_emit_data(ds, u, ptr + before, len - before, copied); /* stays inline */
             return;
         }
         conn_count_event(ds->t, ds->c, TCPSIFT_ANOMALY_URGENT_REMOVED);
-        ds->urg.removed++;
+        us->removed++;
         break;
     case TCPSIFT_URGENT_INLINE:
         /* never pending: urgent_note is not called under inline */
@@ -132,7 +147,7 @@ void urgent_on_gap(direction_stream *ds, uint64_t offset, uint64_t len,
                    tcpsift_reasm_gap_reason why)
 {
     /* An urgent byte inside a hole was never seen: nothing to take out. */
-    if (ds->urg.pending && ds->urg.offset >= offset && ds->urg.offset - offset < len)
-        ds->urg.pending = 0;
+    struct urgent_state *us = ds->urg; /* set: called while an urgent byte is pending */
+    if (us->pending && us->offset >= offset && us->offset - offset < len) us->pending = 0;
     stream_emit_gap(ds, offset, len, why, 1);
 }

@@ -723,6 +723,81 @@ static void refusing_free_fn(void *ctx, void *p, size_t size)
     free(p);
 }
 
+/* The urgent state is allocated by a direction's first urgent pointer (policies oob and
+ * gap): refused, that urgent byte stays inline, the refusal is counted, nothing leaks. Its
+ * allocation is found as the one call an oob run makes beyond an inline run. */
+struct sizes_alloc {
+    unsigned calls, refuse_at;
+    size_t live, sizes[64];
+};
+
+static void *sizes_alloc_fn(void *ctx, size_t size)
+{
+    struct sizes_alloc *a = ctx;
+    unsigned call = ++a->calls;
+    if (call <= 64) a->sizes[call - 1] = size;
+    if (call == a->refuse_at) return NULL;
+    void *p = malloc(size);
+    if (p) a->live++;
+    return p;
+}
+
+static void sizes_free_fn(void *ctx, void *p, size_t size)
+{
+    struct sizes_alloc *a = ctx;
+    (void)size;
+    if (p) a->live--;
+    free(p);
+}
+
+static void urgent_run_with(struct ht *h, tcpsift_urgent_policy policy, struct sizes_alloc *a)
+{
+    tcpsift_allocator alloc = {sizes_alloc_fn, sizes_free_fn, a};
+    tcpsift_tracker_config cfg;
+    ht_config(&cfg);
+    cfg.urgent = policy;
+    cfg.allocator = &alloc; /* the tracker copies the hooks */
+    ht_start(h, &cfg);
+    struct conv cv;
+    conv_init(&cv, h, 0, V4_A, V4_B, 40000);
+    conv_open(&cv, 1000, 5000);
+    tx_urg(&cv, C, "ab!cd", 3);
+    tx(&cv, C, F_ACK | F_PSH, "ef");
+    tx(&cv, S, F_ACK, NULL);
+    conv_close(&cv);
+    tcpsift_tracker_finish(h->t);
+}
+
+static void test_urgent_state_allocation_refused(void **state)
+{
+    (void)state;
+    struct ht h;
+    struct sizes_alloc inl = {0}, oob = {0};
+    urgent_run_with(&h, TCPSIFT_URGENT_INLINE, &inl);
+    ht_free(&h);
+    urgent_run_with(&h, TCPSIFT_URGENT_OOB, &oob);
+    assert_int_equal(EV(conn_by_id(&h, 0), URGENT_REMOVED), 1);
+    ht_free(&h);
+    assert_int_equal(oob.calls, inl.calls + 1);
+    unsigned extra = 1;
+    while (extra <= inl.calls && extra <= 64 && oob.sizes[extra - 1] == inl.sizes[extra - 1])
+        extra++;
+    assert_true(extra <= 64);
+
+    struct sizes_alloc refused = {0};
+    refused.refuse_at = extra;
+    urgent_run_with(&h, TCPSIFT_URGENT_OOB, &refused);
+    const struct rec_conn *r = conn_by_id(&h, 0);
+    assert_stream(&h, 0, TCPSIFT_C2S, "ab!cdef", 0); /* the urgent byte stayed inline */
+    assert_int_equal(r->info.client.stream_bytes, 7);
+    assert_int_equal(EV(r, URGENT_DATA), 1);
+    assert_int_equal(EV(r, URGENT_REMOVED), 0);
+    assert_int_equal(tcpsift_tracker_get_stats(h.t)->memcap_hits, 1);
+    ht_free(&h);
+    assert_int_equal(refused.live, 0);
+    assert_int_equal(oob.live, 0);
+}
+
 /* The prefix table's copy is an allocation: refused, create fails cleanly
  * (nothing leaks); refused later (the flow table), the copy is freed. */
 static void test_overlap_prefix_allocation_refused(void **state)
@@ -1379,6 +1454,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_urgent_inline),
         cmocka_unit_test(test_urgent_oob),
+        cmocka_unit_test(test_urgent_state_allocation_refused),
         cmocka_unit_test(test_urgent_gap),
         cmocka_unit_test(test_urgent_pointer_ahead_and_stale),
         cmocka_unit_test(test_urgent_framing),
