@@ -340,11 +340,14 @@ static const uint8_t V4_B[4] = {198, 51, 100, 20};
 
 /* ------------------------------------------------------------ urgent data */
 
-static void urgent_run(struct ht *h, tcpsift_urgent_policy policy)
+/* hooks NULL: the C library's allocator. */
+static void urgent_run_alloc(struct ht *h, tcpsift_urgent_policy policy,
+                             const tcpsift_allocator *hooks)
 {
     tcpsift_tracker_config cfg;
     ht_config(&cfg);
     cfg.urgent = policy;
+    cfg.allocator = hooks; /* the tracker copies the hooks */
     ht_start(h, &cfg);
     struct conv cv;
     conv_init(&cv, h, 0, V4_A, V4_B, 40000);
@@ -355,6 +358,11 @@ static void urgent_run(struct ht *h, tcpsift_urgent_policy policy)
     tx(&cv, S, F_ACK, NULL);
     conv_close(&cv);
     tcpsift_tracker_finish(h->t);
+}
+
+static void urgent_run(struct ht *h, tcpsift_urgent_policy policy)
+{
+    urgent_run_alloc(h, policy, NULL);
 }
 
 /* Default: the urgent byte stays in the stream; the segment is counted. */
@@ -753,19 +761,7 @@ static void sizes_free_fn(void *ctx, void *p, size_t size)
 static void urgent_run_with(struct ht *h, tcpsift_urgent_policy policy, struct sizes_alloc *a)
 {
     tcpsift_allocator alloc = {sizes_alloc_fn, sizes_free_fn, a};
-    tcpsift_tracker_config cfg;
-    ht_config(&cfg);
-    cfg.urgent = policy;
-    cfg.allocator = &alloc; /* the tracker copies the hooks */
-    ht_start(h, &cfg);
-    struct conv cv;
-    conv_init(&cv, h, 0, V4_A, V4_B, 40000);
-    conv_open(&cv, 1000, 5000);
-    tx_urg(&cv, C, "ab!cd", 3);
-    tx(&cv, C, F_ACK | F_PSH, "ef");
-    tx(&cv, S, F_ACK, NULL);
-    conv_close(&cv);
-    tcpsift_tracker_finish(h->t);
+    urgent_run_alloc(h, policy, &alloc);
 }
 
 static void test_urgent_state_allocation_refused(void **state)
