@@ -2,6 +2,7 @@
  * so records are views into one buffer that lives until the command ends:
  * the library can then hand out frames spanning packets without copying. */
 #include "capture_input.h"
+#include "capture_libpcap.h"
 #include "progress.h"
 
 #include <errno.h>
@@ -41,6 +42,38 @@ static int read_all(int fd, uint8_t **out, size_t *out_len)
     return 1;
 }
 
+const char capture_reader_help[] =
+    "  --reader own|libpcap|auto  the capture file reader: tcpsift's own (pcap and\n"
+    "                             pcapng, every interface), libpcap (stops where\n"
+    "                             libpcap stops, e.g. at a pcapng interface whose\n"
+    "                             link type differs from the first), or auto (own;\n"
+    "                             libpcap for a format only libpcap knows; default)\n";
+
+int capture_reader_option(capture_reader *r, int argc, char **argv, int *i)
+{
+    if (strcmp(argv[*i], "--reader") != 0) return 0;
+    if (*i + 1 >= argc) {
+        fprintf(stderr, "tcpsift: --reader needs a value\n");
+        return -1;
+    }
+    const char *v = argv[++*i];
+    if (strcmp(v, "own") == 0)
+        *r = CAPTURE_READER_OWN;
+    else if (strcmp(v, "auto") == 0)
+        *r = CAPTURE_READER_AUTO;
+    else if (strcmp(v, "libpcap") == 0) {
+        if (!capture_libpcap_available()) {
+            fprintf(stderr, "tcpsift: --reader libpcap: this tcpsift was built without libpcap\n");
+            return -1;
+        }
+        *r = CAPTURE_READER_LIBPCAP;
+    } else {
+        fprintf(stderr, "tcpsift: --reader: expected own, libpcap or auto, not '%s'\n", v);
+        return -1;
+    }
+    return 1;
+}
+
 static void report_open_failure(json_writer *w, const char *path, const char *code,
                                 const char *why)
 {
@@ -54,10 +87,29 @@ static void report_open_failure(json_writer *w, const char *path, const char *co
     jw_flush(w);
 }
 
-int capture_open(capture_input *in, const char *path, json_writer *w)
+/* The own reader unless asked otherwise; libpcap also when the own reader
+ * does not know the format and libpcap does (said on stderr). */
+static void choose_reader(capture_input *in)
+{
+    if (in->reader == CAPTURE_READER_LIBPCAP) {
+        in->via_libpcap = 1;
+        return;
+    }
+    if (in->reader == CAPTURE_READER_OWN) return;
+    tcpsift_capture_reader probe;
+    if (tcpsift_capture_open(&probe, in->data, in->len) == TCPSIFT_E_NOT_A_CAPTURE &&
+        capture_libpcap_opens(in)) {
+        in->via_libpcap = 1;
+        fprintf(stderr, "tcpsift: %s: a format tcpsift's reader does not know; reading it "
+                        "through libpcap\n", in->path);
+    }
+}
+
+int capture_open(capture_input *in, const char *path, capture_reader reader, json_writer *w)
 {
     memset(in, 0, sizeof *in);
     in->path = path;
+    in->reader = reader;
     int fd = strcmp(path, "-") == 0 ? STDIN_FILENO : open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0) {
         report_open_failure(w, path, "cannot_open", strerror(errno));
@@ -85,11 +137,13 @@ int capture_open(capture_input *in, const char *path, json_writer *w)
         in->len = len;
     }
     if (fd != STDIN_FILENO) close(fd);
+    choose_reader(in);
     return 1;
 }
 
 int capture_run(capture_input *in, const capture_handler *h)
 {
+    if (in->via_libpcap) return capture_run_libpcap(in, h);
     tcpsift_capture_reader reader;
     tcpsift_error err = tcpsift_capture_open(&reader, in->data, in->len);
     if (err != TCPSIFT_OK) {
@@ -132,11 +186,13 @@ void capture_report_end(const capture_input *in, json_writer *w)
 {
     if (in->fatal == TCPSIFT_OK || in->fatal == TCPSIFT_E_NOT_A_CAPTURE) return;
     fprintf(stderr, "tcpsift: warning: %s: %s after frame %llu; the rest was not read\n", in->path,
-            tcpsift_error_text(in->fatal), (unsigned long long)in->frames);
+            in->detail[0] ? in->detail : tcpsift_error_text(in->fatal),
+            (unsigned long long)in->frames);
     jw_object_begin(w);
-    jw_key_str(w, "error", tcpsift_error_name(in->fatal));
+    jw_key_str(w, "error", in->fatal_code ? in->fatal_code : tcpsift_error_name(in->fatal));
     jw_key_str(w, "file", in->path);
     jw_key_u64(w, "after_frame", in->frames);
+    if (in->detail[0]) jw_key_str(w, "detail", in->detail);
     jw_object_end(w);
     jw_line_end(w);
 }

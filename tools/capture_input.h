@@ -6,8 +6,24 @@
 #include "json_writer.h"
 #include "tcpsift/capture.h"
 
+/* Which reader parses the file. AUTO: tcpsift's own, or libpcap when the own
+ * reader does not know the file's format and libpcap does. */
+typedef enum capture_reader {
+    CAPTURE_READER_AUTO,
+    CAPTURE_READER_OWN,
+    CAPTURE_READER_LIBPCAP
+} capture_reader;
+
+extern const char capture_reader_help[];
+
+/* Parses --reader own|libpcap|auto. Returns 1 when argv[*i] and its value
+ * were consumed, 0 when it is not this option, -1 on a bad value (message
+ * printed; also for libpcap when this tcpsift was built without it). */
+int capture_reader_option(capture_reader *r, int argc, char **argv, int *i);
+
 typedef struct capture_handler {
-    /* one packet record; its data is valid until capture_close() (the file is mapped) */
+    /* one packet record; its data is valid until capture_close() (the file is
+     * mapped), or only during the call when in->via_libpcap */
     void (*on_record)(void *ctx, const tcpsift_capture_record *rec);
     /* a recoverable reader error: the block is skipped and reading goes on */
     void (*on_skipped_block)(void *ctx, tcpsift_error err, uint64_t frames_so_far);
@@ -19,14 +35,19 @@ typedef struct capture_input {
     const uint8_t *data;
     size_t len;
     int mapped;
+    capture_reader reader; /* as asked */
+    int via_libpcap;       /* the reader chosen at open: libpcap */
     tcpsift_error fatal;   /* TCPSIFT_OK, or why reading stopped before the end */
+    const char *fatal_code; /* the error object's code when it is not fatal's name */
+    char detail[256];       /* libpcap's explanation, or "" */
     uint64_t frames;       /* packet records delivered */
     uint64_t skipped;      /* recoverable errors met */
 } capture_input;
 
-/* Open and validate the capture. On failure prints a diagnostic and an error
- * object and returns 0; the command then exits with status 1. */
-int capture_open(capture_input *in, const char *path, json_writer *w);
+/* Open the capture and choose its reader (in->via_libpcap). On failure prints
+ * a diagnostic and an error object and returns 0; the command then exits
+ * with status 1. */
+int capture_open(capture_input *in, const char *path, capture_reader reader, json_writer *w);
 
 /* Deliver every record to the handler. Returns 1 when reading stopped early
  * (in->fatal says why); the data stays readable until capture_close(). */

@@ -31,6 +31,7 @@ int cmd_conns(int argc, char **argv)
         if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
             fputs(conns_usage, stdout);
             fputs(pipeline_options_help, stdout);
+            fputs(capture_reader_help, stdout);
             fputs(live_options_help, stdout);
             return 0;
         }

@@ -85,6 +85,7 @@ int cmd_frames(int argc, char **argv)
         if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
             fputs(frames_usage, stdout);
             fputs(pipeline_options_help, stdout);
+            fputs(capture_reader_help, stdout);
             return 0;
         }
         if (strcmp(argv[i], "--framing") == 0) {

@@ -67,13 +67,16 @@ int cmd_packets(int argc, char **argv)
 {
     const char *path = NULL;
     live_options live = {0};
+    capture_reader reader = CAPTURE_READER_AUTO;
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
             fputs(packets_usage, stdout);
+            fputs(capture_reader_help, stdout);
             fputs(live_options_help, stdout);
             return 0;
         }
         int r = live_option(&live, argc, argv, &i);
+        if (r == 0) r = capture_reader_option(&reader, argc, argv, &i);
         if (r < 0) return 2;
         if (r > 0) continue;
         if (argv[i][0] == '-' && argv[i][1] != '\0') return cli_usage_error(packets_usage, argv[i]);
@@ -87,7 +90,7 @@ int cmd_packets(int argc, char **argv)
     static json_writer w;
     jw_init(&w, stdout);
     capture_input in;
-    if (!capture_open(&in, path, &w)) return 1;
+    if (!capture_open(&in, path, reader, &w)) return 1;
     packets_ctx ctx = {.w = &w};
     capture_handler h = {on_record, on_skipped_block, &ctx};
     capture_run(&in, &h);

@@ -81,6 +81,7 @@ int cmd_stream(int argc, char **argv)
         if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
             fputs(stream_usage, stdout);
             fputs(pipeline_options_help, stdout);
+            fputs(capture_reader_help, stdout);
             return 0;
         }
         if (strcmp(argv[i], "--out") == 0) {

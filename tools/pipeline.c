@@ -108,6 +108,8 @@ bad:
 int pipeline_option(pipeline *p, int argc, char **argv, int *i)
 {
     const char *arg = argv[*i], *v;
+    int reader = capture_reader_option(&p->reader, argc, argv, i);
+    if (reader != 0) return reader;
     if (strcmp(arg, "--checksums") == 0) {
         if (!value_of(argc, argv, i, &v)) return -1;
         if (tcpsift_checksum_policy_parse(v, &p->cfg.checksums) != TCPSIFT_OK) {
@@ -383,6 +385,13 @@ static void on_record(void *ctx, const tcpsift_capture_record *rec)
     if (p->nbatch == PIPELINE_BATCH) flush_batch(p);
 }
 
+/* libpcap's record lives only until the next one: nothing may wait in a batch. */
+static void on_record_unstable(void *ctx, const tcpsift_capture_record *rec)
+{
+    on_record(ctx, rec);
+    flush_batch(ctx);
+}
+
 static void on_skipped_block(void *ctx, tcpsift_error err, uint64_t frames_so_far)
 {
     pipeline *p = ctx;
@@ -395,7 +404,9 @@ int pipeline_run(pipeline *p, int print_conns)
 {
     if (p->live) return pipeline_run_live(p);
     capture_input in;
-    if (!capture_open(&in, p->capture_path, p->w)) return 1;
+    if (!capture_open(&in, p->capture_path, p->reader, p->w)) return 1;
+    /* libpcap reuses its record buffer: the tracker copies what it keeps. */
+    if (in.via_libpcap) p->cfg.buffers_stable = 0;
     /* Commands install on_data/on_gap/on_frame; every callback gets the pipeline. */
     p->cfg.cb.on_conn_end = collect;
     p->cfg.cb.ctx = p;
@@ -405,7 +416,7 @@ int pipeline_run(pipeline *p, int print_conns)
         capture_close(&in);
         return 1;
     }
-    capture_handler h = {on_record, on_skipped_block, p};
+    capture_handler h = {in.via_libpcap ? on_record_unstable : on_record, on_skipped_block, p};
     capture_run(&in, &h);
     flush_batch(p);
     tcpsift_tracker_finish(p->tracker);

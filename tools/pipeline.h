@@ -18,6 +18,7 @@ typedef struct conn_record conn_record;
 
 typedef struct pipeline {
     const char *capture_path;
+    capture_reader reader; /* --reader */
     tcpsift_tracker_config cfg;
     tcpsift_tracker *tracker;
     json_writer *w;

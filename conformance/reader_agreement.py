@@ -1,0 +1,220 @@
+#!/usr/bin/env python3
+"""The two capture readers agree (issue 9): tcpsift's own pcap/pcapng reader
+and libpcap (`--reader libpcap`) give identical results.
+
+For every capture (*.pcap, *.pcapng) under ../shared/captures/external and the
+given directories, runs `packets`, `conns`, `frames --framing len:4:be` (frame
+bytes printed) and `stream --deliver acked` (each direction's bytes, in the
+mode that keeps delivered bytes to judge overlaps) once with each reader and
+requires identical output and identical stream files. The one allowed difference: libpcap
+does not tell a pcapng interface's timestamp resolution, so its `ts` carries
+9 digits; `ts` is therefore compared as a decimal number. And libpcap reuses
+its record buffer, so under it the tracker keeps copies of the bytes it
+retains rather than views into the mapped file: the summary's
+`reassembly_memory_peak` (memory, not a result) is left out of the comparison.
+
+Where libpcap stops early (its final object is an error), the capture must be
+listed in conformance/reader-exceptions.tsv with the reason libpcap gives;
+then the frames libpcap did read must equal the own reader's first frames,
+the own reader must read further, and `conns`/`frames` are not compared (the
+two runs saw different packets). An unlisted early stop, a listed capture
+libpcap reads to its end, or any difference fails.
+
+Also checked: standard input through libpcap; the automatic fallback (a
+"modified" pcap, magic 0xa1b2cd34, which only libpcap reads, gives the same
+output as the plain pcap it was made from under the default --reader, and is
+refused by --reader own).
+
+usage: reader_agreement.py --tcpsift BIN --shared DIR [--captures DIR]...
+exit 0 when the readers agree everywhere; 77 (SKIPPED) when this tcpsift has
+no libpcap.
+"""
+import argparse
+import decimal
+import glob
+import json
+import os
+import struct
+import subprocess
+import sys
+import tempfile
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+COMMANDS = (("packets",), ("conns",), ("frames", "--framing", "len:4:be"))
+
+
+def run(tcpsift, args, stdin=None):
+    res = subprocess.run([tcpsift, *args], capture_output=True, stdin=stdin, timeout=300)
+    lines = [json.loads(line, parse_float=decimal.Decimal)
+             for line in res.stdout.decode().splitlines() if line.strip()]
+    for obj in lines:
+        if isinstance(obj.get("summary"), dict):
+            obj["summary"].pop("reassembly_memory_peak", None)
+    return res.returncode, lines, res.stderr.decode()
+
+
+def stream_files(tcpsift, reader, path):
+    """`stream --deliver acked`: exit status, JSON lines and {file name: bytes}."""
+    with tempfile.TemporaryDirectory() as out:
+        rc, lines, _ = run(tcpsift, ["stream", "--deliver", "acked", "--reader", reader,
+                                     "--out", out, path])
+        files = {}
+        for name in sorted(os.listdir(out)):
+            with open(os.path.join(out, name), "rb") as f:
+                files[name] = f.read()
+    return rc, lines, files
+
+
+def load_exceptions(path):
+    out = {}
+    with open(path) as f:
+        for line in f:
+            if line.startswith("#") or not line.strip():
+                continue
+            name, reason = line.rstrip("\n").split("\t", 1)
+            out[name] = reason
+    return out
+
+
+def captures(roots):
+    found = []
+    for root in roots:
+        for pattern in ("*.pcap", "*.pcapng"):
+            found += glob.glob(os.path.join(root, "**", pattern), recursive=True)
+    return sorted(set(found))
+
+
+def short(path, roots):
+    for root in roots:
+        if path.startswith(root + os.sep):
+            return os.path.relpath(path, os.path.dirname(root))
+    return path
+
+
+def modified_pcap(data):
+    """The little-endian microsecond pcap `data` rewritten in the "modified" format
+    (Kuznetzov's patch: magic 0xa1b2cd34, 24-byte record headers with ifindex, protocol,
+    packet type and padding), or None for another format."""
+    if data[:4] != b"\xd4\xc3\xb2\xa1":
+        return None
+    out = [struct.pack("<I", 0xA1B2CD34) + data[4:24]]
+    pos = 24
+    while pos + 16 <= len(data):
+        incl = struct.unpack("<I", data[pos + 8:pos + 12])[0]
+        out.append(data[pos:pos + 16] + struct.pack("<IHBB", 1, 0x0800, 0, 0))
+        out.append(data[pos + 16:pos + 16 + incl])
+        pos += 16 + incl
+    return b"".join(out)
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--tcpsift", required=True)
+    ap.add_argument("--shared", required=True)
+    ap.add_argument("--captures", action="append", default=[])
+    ap.add_argument("--exceptions", default=os.path.join(HERE, "reader-exceptions.tsv"))
+    a = ap.parse_args()
+
+    probe = subprocess.run([a.tcpsift, "packets", "--reader", "libpcap", os.devnull],
+                           capture_output=True, text=True)
+    if "built without libpcap" in probe.stderr:
+        print("SKIPPED: this tcpsift was built without libpcap; the reader agreement "
+              "test did not run")
+        return 77
+    external = os.path.abspath(os.path.join(a.shared, "captures", "external"))
+    roots = [os.path.abspath(d) for d in a.captures]
+    if os.path.isdir(external):
+        roots.insert(0, external)
+    else:
+        print("*** SKIPPED (part): %s is absent; only the project's own captures are compared"
+              % external)
+    exceptions = load_exceptions(a.exceptions)
+    failures, compared, stopped = [], 0, []
+
+    for path in captures(roots):
+        name = short(path, roots)
+        outs = {}
+        for cmd in COMMANDS:
+            own = run(a.tcpsift, [*cmd, "--reader", "own", path])
+            lib = run(a.tcpsift, [*cmd, "--reader", "libpcap", path])
+            outs[cmd[0]] = (own, lib)
+        outs["stream"] = (stream_files(a.tcpsift, "own", path),
+                          stream_files(a.tcpsift, "libpcap", path))
+        (own_rc, own_pk, _), (lib_rc, lib_pk, _) = outs["packets"]
+        lib_err = lib_pk[-1].get("detail", "") if lib_pk and lib_pk[-1].get("error") == \
+            "libpcap_error" else None
+        expected_stop = exceptions.get(name)
+        if lib_err is not None:
+            if expected_stop is None or expected_stop not in lib_err:
+                failures.append("%s: libpcap stopped early (%s); not in %s" %
+                                (name, lib_err, os.path.basename(a.exceptions)))
+                continue
+            lib_frames = lib_pk[:-1]
+            own_frames = [o for o in own_pk if "frame" in o]
+            if len(own_frames) <= len(lib_frames) or own_frames[:len(lib_frames)] != lib_frames:
+                failures.append("%s: the %d frames libpcap read differ from the own reader's "
+                                "first frames, or the own reader read no further" %
+                                (name, len(lib_frames)))
+            else:
+                stopped.append("%s: libpcap stopped after frame %d of %d (%s)" %
+                               (name, len(lib_frames), len(own_frames), lib_err))
+            continue
+        if expected_stop is not None:
+            failures.append("%s: listed in %s but libpcap read it to its end" %
+                            (name, os.path.basename(a.exceptions)))
+        for cmd, (own, lib) in outs.items():
+            if own[0] != lib[0]:
+                failures.append("%s %s: exit %d (own) vs %d (libpcap)" % (name, cmd, own[0], lib[0]))
+            elif cmd == "stream" and own[2] != lib[2]:
+                failures.append("%s stream: the stream files differ (own %d files, libpcap %d)"
+                                % (name, len(own[2]), len(lib[2])))
+            elif own[1] != lib[1]:
+                first = next((i for i, (x, y) in enumerate(zip(own[1], lib[1])) if x != y),
+                             min(len(own[1]), len(lib[1])))
+                failures.append("%s %s: outputs differ from line %d (own %d lines, libpcap %d)"
+                                % (name, cmd, first + 1, len(own[1]), len(lib[1])))
+        compared += 1
+
+    # Standard input through libpcap, on the first own capture.
+    own_caps = [p for p in captures(roots[1:] if os.path.isdir(external) else roots)]
+    if own_caps:
+        with open(own_caps[0], "rb") as f:
+            piped = run(a.tcpsift, ["conns", "--reader", "libpcap", "-"], stdin=f)
+        direct = run(a.tcpsift, ["conns", "--reader", "own", own_caps[0]])
+        if piped[:2] != direct[:2]:
+            failures.append("stdin through libpcap differs from the file: %s" % own_caps[0])
+
+    # The fallback: a format only libpcap knows.
+    plain = next((p for p in own_caps if open(p, "rb").read(4) == b"\xd4\xc3\xb2\xa1"), None)
+    if plain:
+        with tempfile.TemporaryDirectory() as tmp:
+            modified = os.path.join(tmp, "modified.pcap")
+            with open(plain, "rb") as f:
+                data = modified_pcap(f.read())
+            with open(modified, "wb") as f:
+                f.write(data)
+            for cmd in COMMANDS:
+                want = run(a.tcpsift, [*cmd, plain])
+                got = run(a.tcpsift, [*cmd, modified])
+                if got[:2] != want[:2] or "through libpcap" not in got[2]:
+                    failures.append("fallback %s: the modified pcap of %s does not read as the "
+                                    "original (exit %d, %s)" % (cmd[0], plain, got[0],
+                                                                got[2].strip()))
+            refused = run(a.tcpsift, ["packets", "--reader", "own", modified])
+            if refused[0] != 1 or not refused[1] or refused[1][-1].get("error") != "not_a_capture":
+                failures.append("--reader own accepted the modified pcap (exit %d)" % refused[0])
+    else:
+        failures.append("no little-endian microsecond pcap among the own captures for the "
+                        "fallback check")
+
+    for line in stopped:
+        print("libpcap limit: " + line)
+    for line in failures:
+        print("FAIL: " + line)
+    print("reader agreement: %d captures identical under both readers, %d where libpcap "
+          "stops early (listed), %d failures" % (compared, len(stopped), len(failures)))
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
