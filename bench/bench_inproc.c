@@ -15,6 +15,10 @@
  *   full         decode + tracker + reassembly + len:4:be framing, checksums off, buffers
  *                stable (the capture stays in memory, as the CLI's mapped file)
  *   full-csum    full with checksums verified (tcpsift_checksum_policy VERIFY)
+ *   full-libpcap full, the records read by libpcap (pcap_next_ex over the same in-memory capture,
+ *                fmemopen) instead of tcpsift's reader; libpcap reuses its record buffer, so
+ *                buffers are not stable and each packet goes to the tracker at once
+ *                (built when libpcap is found)
  * Every run is cross-checked against the generator's ground truth (FILE.json): packets,
  * payload bytes, connections, frames and stream bytes per direction. A mismatch exits 3.
  *
@@ -24,6 +28,7 @@
  *
  * Under callgrind, run with --toggle-collect=bench_loop so only the packet loop is counted. */
 #define _POSIX_C_SOURCE 200809L
+#define _DEFAULT_SOURCE 1 /* libpcap's headers (tier full-libpcap) use u_char/u_int */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -38,6 +43,10 @@
 
 #include "bench_common.h"
 
+#ifdef BENCH_HAVE_PCAP
+#include <pcap/pcap.h>
+#endif
+
 /* private, for --sizes only: the tracker's per-connection payload and per-direction stream */
 #include "tracker_internal.h"
 
@@ -47,11 +56,12 @@ typedef enum tier {
     TIER_DECODE,
     TIER_STATE,
     TIER_FULL,
-    TIER_FULL_CSUM
+    TIER_FULL_CSUM,
+    TIER_FULL_LIBPCAP
 } tier;
 
-static const char *const tier_names[] = {"floor", "floor-nopf", "decode",
-                                         "state", "full",       "full-csum"};
+static const char *const tier_names[] = {"floor", "floor-nopf", "decode",   "state",
+                                         "full",  "full-csum",  "full-libpcap"};
 
 typedef struct counts {
     uint64_t packets, bytes, payload_bytes, tcp_ok, touch;
@@ -130,13 +140,14 @@ static tcpsift_tracker *make_tracker(tier t, counts *c, uint32_t max_conns)
     for (int i = 0; i < 16; i++)
         cfg.hash_key[i] = (uint8_t)(0x5a + 13 * i); /* fixed: repeatable */
     cfg.checksums = t == TIER_FULL_CSUM ? TCPSIFT_CHECKSUM_VERIFY : TCPSIFT_CHECKSUM_OFF;
-    if (t == TIER_FULL || t == TIER_FULL_CSUM) {
+    if (t == TIER_FULL || t == TIER_FULL_CSUM || t == TIER_FULL_LIBPCAP) {
         cfg.reassemble = 1;
         cfg.framing = 1;
         /* The capture is in memory until the end, as the CLI's mapped file: frames spanning
          * segments stay views and reassembly retains views, so in-order bytes are never
-         * copied (the CLI sets the same). */
-        cfg.buffers_stable = 1;
+         * copied (the CLI sets the same). libpcap's records live until its next read: the
+         * tracker copies what it keeps (the CLI's --reader libpcap does the same). */
+        cfg.buffers_stable = t != TIER_FULL_LIBPCAP;
         char why[128];
         if (tcpsift_framer_spec_parse("len:4:be", &cfg.framer, why, sizeof why) != TCPSIFT_OK) {
             fprintf(stderr, "bench_inproc: framer spec: %s\n", why);
@@ -156,6 +167,37 @@ static tcpsift_tracker *make_tracker(tier t, counts *c, uint32_t max_conns)
 
 #define BENCH_BATCH 16
 
+#ifdef BENCH_HAVE_PCAP
+/* full-libpcap: the records come from pcap_next_ex, each packet to the tracker at once. */
+static void libpcap_loop(const uint8_t *buf, size_t len, tcpsift_tracker *tr, counts *c)
+{
+    char errbuf[PCAP_ERRBUF_SIZE];
+    FILE *f = fmemopen((void *)(uintptr_t)buf, len, "rb");
+    pcap_t *pc = f ? pcap_fopen_offline_with_tstamp_precision(f, PCAP_TSTAMP_PRECISION_NANO,
+                                                                 errbuf)
+                   : NULL;
+    if (!pc) {
+        fprintf(stderr, "bench_inproc: libpcap cannot read the capture\n");
+        exit(2);
+    }
+    int linktype = pcap_datalink(pc);
+    uint64_t packets = 0, bytes = 0;
+    struct pcap_pkthdr *hdr;
+    const u_char *data;
+    while (pcap_next_ex(pc, &hdr, &data) == 1) {
+        tcpsift_packet pkt;
+        packets++;
+        bytes += hdr->caplen;
+        tcpsift_packet_decode(&pkt, linktype, data, hdr->caplen, hdr->len);
+        tcpsift_tracker_packet(tr, &pkt, (int64_t)hdr->ts.tv_sec * 1000000000 + hdr->ts.tv_usec);
+    }
+    pcap_close(pc);
+    c->packets += packets;
+    c->bytes += bytes;
+    tcpsift_tracker_finish(tr);
+}
+#endif
+
 /* The timed packet loop of every tier (callgrind: --toggle-collect=bench_loop). */
 __attribute__((noinline)) void bench_loop(tier t, const uint8_t *buf, size_t len,
                                           tcpsift_tracker *tr, counts *c);
@@ -166,6 +208,12 @@ __attribute__((noinline)) void bench_loop(tier t, const uint8_t *buf, size_t len
         floor_walk(buf, len, t == TIER_FLOOR, c);
         return;
     }
+#ifdef BENCH_HAVE_PCAP
+    if (t == TIER_FULL_LIBPCAP) {
+        libpcap_loop(buf, len, tr, c);
+        return;
+    }
+#endif
     tcpsift_capture_reader r;
     tcpsift_capture_record recs[BENCH_BATCH];
     tcpsift_packet pkts[BENCH_BATCH];
@@ -229,6 +277,7 @@ static int cross_check(tier t, const counts *c, const truth *tr)
         break;
     case TIER_FULL:
     case TIER_FULL_CSUM:
+    case TIER_FULL_LIBPCAP:
         bad += check("connections ended", c->conns_ended, tr->connections);
         bad += check("tcp connections", c->tcp_connections, tr->connections);
         bad += check("frames c2s", c->frames[0], tr->frames_c2s);
@@ -306,11 +355,18 @@ int main(int argc, char **argv)
     for (int k = 0; tier_name && k < (int)(sizeof tier_names / sizeof tier_names[0]); k++)
         if (strcmp(tier_name, tier_names[k]) == 0) t = k;
     if (t < 0 || !capture || repeat < 1 || repeat > 1000) {
-        fprintf(stderr, "usage: bench_inproc --tier floor|floor-nopf|decode|state|full|full-csum "
-                        "--capture FILE [--truth FILE.json] [--repeat N] [--max-conns N]\n"
+        fprintf(stderr, "usage: bench_inproc --tier floor|floor-nopf|decode|state|full|full-csum"
+                        "|full-libpcap --capture FILE [--truth FILE.json] [--repeat N] "
+                        "[--max-conns N]\n"
                         "       bench_inproc --sizes\n");
         return 2;
     }
+#ifndef BENCH_HAVE_PCAP
+    if (t == TIER_FULL_LIBPCAP) {
+        fprintf(stderr, "bench_inproc: tier full-libpcap: built without libpcap\n");
+        return 4;
+    }
+#endif
     truth tr;
     memset(&tr, 0, sizeof tr);
     if (truth_path) load_truth(truth_path, &tr);

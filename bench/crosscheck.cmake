@@ -5,12 +5,16 @@ foreach(workload tiny impaired-tiny handshake-tiny)
   if(NOT rc EQUAL 0)
     message(FATAL_ERROR "gen_capture ${workload} failed (${rc})")
   endif()
-  foreach(tier floor floor-nopf decode state full full-csum)
+  foreach(tier floor floor-nopf decode state full full-csum full-libpcap)
     execute_process(COMMAND ${BENCH} --tier ${tier} --repeat 1
                             --capture ${DIR}/check-${workload}.pcap
                             --truth ${DIR}/check-${workload}.pcap.json
                     RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
     message(STATUS "${workload} ${tier}: ${out}${err}")
+    if(rc EQUAL 4 AND tier STREQUAL "full-libpcap")
+      message(STATUS "*** SKIPPED: tier full-libpcap (bench_inproc built without libpcap)")
+      continue()
+    endif()
     if(NOT rc EQUAL 0)
       message(FATAL_ERROR "bench_inproc --tier ${tier} on ${workload} failed (${rc})")
     endif()
