@@ -425,28 +425,27 @@ static int invalid_flags(unsigned f)
     return 0;
 }
 
-void tcp_conn_segment(struct tcpsift_tracker *t, conn *c, const tcpsift_packet *pkt, int from,
-                      int checksum_bad)
+/* Everything tcp_conn_segment() does for any segment but the stream tail.
+ * Returns 1 when the segment goes on to segment_streams(). */
+static int segment_general(struct tcpsift_tracker *t, conn *c, const tcpsift_packet *pkt, int from,
+                           int checksum_bad)
 {
     endpoint *s = &c->ep[from], *r = &c->ep[1 - from];
     unsigned f = pkt->tcp_flags;
-    t->cur_pkt = pkt;
-    t->cur_from = from;
-    conn_count_packets(t, c, from, 1, pkt->payload_len);
     if (checksum_bad) {
         /* RFC 9293 §3.10.7.4: a segment with a bad checksum is discarded. */
         conn_count_event(t, c, TCPSIFT_ANOMALY_BAD_CHECKSUM);
         zeek_history_counted(t, c, from, HIST_C);
         t->stats.bad_checksum++;
-        return;
+        return 0;
     }
     /* Policy drop: the segment never reached the receiver (ttl_policy.c). */
-    if (pkt->ttl < c->ttl_first[from] && ttl_outlier(t, c, from, pkt)) return;
+    if (pkt->ttl < c->ttl_first[from] && ttl_outlier(t, c, from, pkt)) return 0;
     if (!(pkt->layers & TCPSIFT_LAYER_TCP_OPTIONS)) conn_count_event(t, c, TCPSIFT_ANOMALY_BAD_OPTION);
     zeek_history_packet(t, c, from, pkt);
     if (invalid_flags(f)) {
         conn_count_event(t, c, TCPSIFT_ANOMALY_INVALID_FLAG_COMBINATION);
-        if (!(f & TCPSIFT_TCP_FIN && f & TCPSIFT_TCP_RST && !(f & TCPSIFT_TCP_SYN))) return;
+        if (!(f & TCPSIFT_TCP_FIN && f & TCPSIFT_TCP_RST && !(f & TCPSIFT_TCP_SYN))) return 0;
     }
     /* RFC 9293 §3.10.7.3: in SYN-SENT, a segment with neither SYN nor RST
      * is dropped by the receiver; it must not fix a FIN or stream bytes
@@ -457,7 +456,7 @@ void tcp_conn_segment(struct tcpsift_tracker *t, conn *c, const tcpsift_packet *
                          (f & TCPSIFT_TCP_FIN)    ? TCPSIFT_ANOMALY_FIN_BEFORE_HANDSHAKE
                          : pkt->payload_len > 0 ? TCPSIFT_ANOMALY_DATA_BEFORE_HANDSHAKE
                                                 : TCPSIFT_ANOMALY_ACK_BEFORE_SYN);
-        return;
+        return 0;
     }
     int paws_failed = segment_checks(t, c, from, pkt);
     /* TS.Recent (RFC 7323 §4.3): a TSval is recorded only when it is not
@@ -483,7 +482,7 @@ void tcp_conn_segment(struct tcpsift_tracker *t, conn *c, const tcpsift_packet *
     if (pkt->payload_len > 0) c->completeness |= 8;
     /* RFC 7323 §5.3 R1: dropped by the receiver, so no state event and no
      * stream bytes (docs/state-events.md). */
-    if (paws_failed) return;
+    if (paws_failed) return 0;
 
     int first_from_sender = !(s->flags & EP_SENT);
     if (c->flipped && !(c->ep[0].flags & EP_SENT) && !(c->ep[1].flags & EP_SENT))
@@ -542,7 +541,7 @@ void tcp_conn_segment(struct tcpsift_tracker *t, conn *c, const tcpsift_packet *
             conn_count_event(t, c, TCPSIFT_ANOMALY_RST_OUT_OF_WINDOW);
             break;
         }
-        return;
+        return 0;
     }
     int acks = (f & TCPSIFT_TCP_ACK) != 0;
     /* ACK-coverage events are level-triggered in the table: they are raised
@@ -602,16 +601,172 @@ void tcp_conn_segment(struct tcpsift_tracker *t, conn *c, const tcpsift_packet *
         r->flags |= EP_FIN_ACKED_BY_PEER;
         raise_event(t, c, 1 - from, TCPSIFT_EV_RECV_ACK_OF_FIN);
     }
+    return 1;
+}
 
-    /* Stream bytes: the sender's segment, then its acknowledgement of the peer.
-     * Data the receiver's window cannot hold is dropped by the receiver
-     * (RFC 9293 §3.10.7.4), so it is not delivered. */
+
+/* Stream bytes: the sender's segment, then its acknowledgement of the peer.
+ * Data the receiver's window cannot hold is dropped by the receiver
+ * (RFC 9293 §3.10.7.4), so it is not delivered. */
+static inline void segment_streams(struct tcpsift_tracker *t, conn *c, int from,
+                                   const tcpsift_packet *pkt)
+{
     int streams = t->cfg.reassemble || t->cfg.framing; /* else the stream glue has nothing to do */
     if (pkt->payload_len > 0 && outside_receive_window(c, from, pkt))
         conn_count_event(t, c, TCPSIFT_ANOMALY_DATA_OUT_OF_WINDOW);
     else if (streams)
         tracker_stream_segment(t, c, from, pkt);
-    if (acks && streams) tracker_stream_ack(t, c, 1 - from, pkt->ack);
+    if ((pkt->tcp_flags & TCPSIFT_TCP_ACK) && streams) tracker_stream_ack(t, c, 1 - from, pkt->ack);
+}
+
+/* ---- the steady segment (issue 9) ----
+ *
+ * Most segments of a connection are in-order data or ACKs between two
+ * established endpoints. For them segment_general()'s sixty-odd rules raise
+ * no anomaly, add no history letter and move no state: only the sequence,
+ * acknowledgement, window and timestamp bookkeeping changes. steady_segment()
+ * recognises such a segment from conditions that each make one of those
+ * rules provably silent (listed below with the rule each one silences);
+ * steady_update() then does exactly the updates segment_general() would.
+ * Any segment outside the conditions takes segment_general(). With
+ * tracker.verify_steady set (tests only), every steady segment is run
+ * through both and compared (steady_verify). */
+
+enum {
+    /* Sender: has sent (no first-sender rules), its ACK of the peer's SYN
+     * was seen, its last ACK, next sequence, window and TTL are known; no
+     * FIN from it (no data-after-FIN, no FIN events). */
+    STEADY_S_NEED = EP_SENT | EP_ACKED_PEER_SYN | EP_ACK_SEEN | EP_NEXT_VALID | EP_WIN_VALID |
+                    EP_TTL_SEEN,
+    STEADY_S_MASK = STEADY_S_NEED | EP_FIN_SEEN,
+    /* Receiver: its SYN's acknowledgement was raised, its next sequence is
+     * known; no FIN from it (no ACK-of-FIN events). */
+    STEADY_R_NEED = EP_SYN_ACKED_BY_PEER | EP_NEXT_VALID,
+    STEADY_R_MASK = STEADY_R_NEED | EP_FIN_SEEN,
+    /* Options only a SYN may carry (option_outside_syn). */
+    STEADY_SYN_OPTIONS = TCPSIFT_OPT_MSS | TCPSIFT_OPT_WSCALE | TCPSIFT_OPT_SACK_PERM
+};
+
+/* The sender's window in bytes (scaled_window() for a segment without SYN). */
+static inline uint32_t steady_window(const endpoint *s, const endpoint *r, const tcpsift_packet *pkt)
+{
+    return (s->flags & r->flags & EP_WS_OFFERED) ? (uint32_t)pkt->window << s->wscale
+                                                 : pkt->window;
+}
+
+static inline int steady_segment(const conn *c, int from, const tcpsift_packet *pkt)
+{
+    const endpoint *s = &c->ep[from], *r = &c->ep[1 - from];
+    size_t len = pkt->payload_len;
+    /* ACK, maybe PSH/ECE/CWR/NS, which no rule reads: valid flags, no SYN,
+     * FIN, RST or urgent rules. */
+    if ((pkt->tcp_flags & (TCPSIFT_TCP_SYN | TCPSIFT_TCP_FIN | TCPSIFT_TCP_RST | TCPSIFT_TCP_URG |
+                           TCPSIFT_TCP_ACK)) != TCPSIFT_TCP_ACK)
+        return 0;
+    if ((s->flags & STEADY_S_MASK) != STEADY_S_NEED || (r->flags & STEADY_R_MASK) != STEADY_R_NEED)
+        return 0;
+    /* Both ESTABLISHED: SEND_DATA is the only state event; no SYN-SENT drop,
+     * and neither end waits for an ACK of a SYN (with the flags above, the
+     * ACK-of-SYN events are not raised) or of a FIN. */
+    if (s->state != TCPSIFT_ST_ESTABLISHED || r->state != TCPSIFT_ST_ESTABLISHED) return 0;
+    if (c->rst.active) return 0; /* no pending RST to refute */
+    /* In order: not a keep-alive, retransmission, hole fill or lost segment. */
+    if (pkt->seq != s->next_seq) return 0;
+    /* Neither below the first TTL (ttl policy) nor changed. */
+    if (pkt->ttl != c->ttl_first[from]) return 0;
+    /* No zero_window, no Zeek W. */
+    if (pkt->window == 0) return 0;
+    if (!(pkt->layers & TCPSIFT_LAYER_TCP_OPTIONS)) return 0; /* bad_option */
+    if (pkt->opts.present & STEADY_SYN_OPTIONS) return 0;
+    /* Not truncated; a length whose 32-bit sequence arithmetic is plain. */
+    if (len >= 0x80000000u || pkt->payload.len < len) return 0;
+    /* Zeek: the endpoint has left INACTIVE (zeek_endpoint_update() moves
+     * nothing then); its history letter is added by steady_update(). */
+    if (s->zeek == ZEEK_INACTIVE) return 0;
+    if (len == 1 && r->last_win == 0) return 0; /* zero_window_probe */
+    /* ack_analysis(): not below the last ACK (ack_out_of_window), not past
+     * the peer's data (ack_unseen_segment), a bare ACK moves it (else a
+     * duplicate ACK or window update), the right edge does not move left. */
+    uint32_t ack = pkt->ack;
+    if (seq_lt(ack, s->last_ack) || seq_gt(ack, r->next_seq)) return 0;
+    if (len == 0 && ack == s->last_ack) return 0;
+    if (seq_lt(ack + steady_window(s, r, pkt), s->right_edge)) return 0;
+    /* Timestamps negotiated: present and not older than TS.Recent (PAWS). */
+    if ((s->flags & r->flags & EP_TS_OFFERED) &&
+        (!(pkt->opts.present & TCPSIFT_OPT_TIMESTAMP) || seq_lt(pkt->opts.tsval, s->ts_recent)))
+        return 0;
+    return 1;
+}
+
+/* segment_general()'s effects on a steady segment, in its order. */
+static inline void steady_update(struct tcpsift_tracker *t, conn *c, int from,
+                                 const tcpsift_packet *pkt)
+{
+    endpoint *s = &c->ep[from], *r = &c->ep[1 - from];
+    size_t len = pkt->payload_len;
+    uint32_t win = steady_window(s, r, pkt);
+    /* D or A, once per direction: the only letters of a segment without
+     * SYN, FIN or RST and with a window. */
+    zeek_history_packet(t, c, from, pkt);
+    /* TS.Recent, as in segment_general() with paws_failed 0. */
+    if ((pkt->opts.present & TCPSIFT_OPT_TIMESTAMP) &&
+        (!(s->flags & EP_TS_OFFERED) || seq_geq(pkt->opts.tsval, s->ts_recent)) &&
+        (!(r->flags & EP_ACK_SEEN) || seq_leq(pkt->seq, r->last_ack)))
+        s->ts_recent = pkt->opts.tsval;
+    /* Completeness: ACK (after a SYN-ACK) or DATA. */
+    if (len == 0) {
+        if (c->completeness & 2) c->completeness |= 4;
+    } else {
+        c->completeness |= 8;
+    }
+    s->flags &= (uint16_t)~EP_LAST_KEEPALIVE;
+    s->next_seq = pkt->seq + (uint32_t)len;
+    s->last_ack = pkt->ack; /* not older: checked */
+    s->right_edge = pkt->ack + win;
+    s->last_win = pkt->window;
+    if (win > s->max_win) s->max_win = win;
+    if (len) raise_event(t, c, from, TCPSIFT_EV_SEND_DATA);
+}
+
+/* Tests only: the steady update on a copy, the general path on the
+ * connection; both must leave the same connection bytes, tracker counters
+ * and per-segment anomaly marks. */
+CONN_COLD static void steady_verify(struct tcpsift_tracker *t, conn *c, int from, const tcpsift_packet *pkt)
+{
+    conn fast;
+    tcpsift_tracker_stats stats_before, stats_fast;
+    uint64_t marks_before[2], marks_fast[2];
+    memcpy(&fast, c, sizeof fast);
+    memcpy(&stats_before, &t->stats, sizeof stats_before);
+    memcpy(marks_before, t->segment_anomalies, sizeof marks_before);
+    steady_update(t, &fast, from, pkt);
+    memcpy(&stats_fast, &t->stats, sizeof stats_fast);
+    memcpy(marks_fast, t->segment_anomalies, sizeof marks_fast);
+    memcpy(&t->stats, &stats_before, sizeof stats_before);
+    memcpy(t->segment_anomalies, marks_before, sizeof marks_before);
+    int tail = segment_general(t, c, pkt, from, 0);
+    t->steady_checked++;
+    if (!tail || memcmp(c, &fast, sizeof fast) != 0 ||
+        memcmp(&t->stats, &stats_fast, sizeof stats_fast) != 0 ||
+        memcmp(t->segment_anomalies, marks_fast, sizeof marks_fast) != 0)
+        t->steady_mismatches++;
+}
+
+void tcp_conn_segment(struct tcpsift_tracker *t, conn *c, const tcpsift_packet *pkt, int from,
+                      int checksum_bad)
+{
+    t->cur_pkt = pkt;
+    t->cur_from = from;
+    conn_count_packets(t, c, from, 1, pkt->payload_len);
+    if (!checksum_bad && steady_segment(c, from, pkt)) {
+        if (t->verify_steady)
+            steady_verify(t, c, from, pkt);
+        else
+            steady_update(t, c, from, pkt);
+    } else if (!segment_general(t, c, pkt, from, checksum_bad)) {
+        return;
+    }
+    segment_streams(t, c, from, pkt);
 }
 
 void tcp_conn_close(struct tcpsift_tracker *t, conn *c)

@@ -42,6 +42,11 @@ struct tcpsift_tracker {
      * created meanwhile picks its overlap policy by its receiver's address. */
     const tcpsift_packet *cur_pkt;
     int cur_from;
+    /* Set by tests only: every segment tcp_conn.c takes as steady is also
+     * run through the general path and compared (steady_verify); the counts
+     * say how many were compared and how many differed. */
+    int verify_steady;
+    uint64_t steady_checked, steady_mismatches;
     tcpsift_overlap_prefix *prefixes; /* sorted longest first (prefix_policy.c) */
     size_t nprefixes, prefixes_allocated;
     span_dup_ring dups;
