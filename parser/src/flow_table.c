@@ -367,6 +367,39 @@ void tcpsift_flow_table_probe_in_place(const tcpsift_flow_table *t, tcpsift_flow
     pr->hash = key_hash(t, &pr->key);
 }
 
+void tcpsift_flow_table_probe_ipv4(const tcpsift_flow_table *t, const uint8_t src[4],
+                                   const uint8_t dst[4], uint16_t sport, uint16_t dport,
+                                   uint8_t proto, uint16_t vlan, uint8_t tunnel_kind,
+                                   uint32_t tunnel, tcpsift_flow_probe *pr, int *reversed)
+{
+    /* tcpsift_flow_key_make()'s order: address as a big-endian value, then port. */
+    uint32_t s = (uint32_t)src[0] << 24 | (uint32_t)src[1] << 16 | (uint32_t)src[2] << 8 | src[3];
+    uint32_t d = (uint32_t)dst[0] << 24 | (uint32_t)dst[1] << 16 | (uint32_t)dst[2] << 8 | dst[3];
+    int after = s != d ? s > d : sport > dport;
+    const uint8_t *a = after ? dst : src, *b = after ? src : dst;
+    tcpsift_flow_key *k = &pr->key;
+    memset(k, 0, sizeof *k); /* unused address bytes, tunnel and spare bytes stay zero */
+    memcpy(k->a_addr, a, 4);
+    memcpy(k->b_addr, b, 4);
+    k->a_port = after ? dport : sport;
+    k->b_port = after ? sport : dport;
+    k->vlan = t->key_vlan ? (uint16_t)(vlan & TCPSIFT_VLAN_ID_MASK) : 0;
+    k->ip_version = 4;
+    k->proto = proto;
+    *reversed = after;
+    if (t->key_tunnel && tunnel_kind != 0) {
+        k->tunnel_kind = tunnel_kind;
+        k->tunnel = tunnel;
+        pr->hash = key_hash(t, k);
+        return;
+    }
+    /* key_hash()'s two words for this key, from the values at hand. */
+    uint64_t w[2] = {le32_of(a) | le32_of(b) << 32,
+                     (uint64_t)k->a_port | (uint64_t)k->b_port << 16 | (uint64_t)k->vlan << 32 |
+                         (uint64_t)4 << 48 | (uint64_t)proto << 56};
+    pr->hash = tcpsift_siphash13_words(&t->sip, w, 2);
+}
+
 /* ------------------------------------------------------------ pools and lists */
 
 static inline flow_node *pool_node(const flow_pool *p, uint32_t i)

@@ -681,8 +681,16 @@ static void packet_lookup_make(const struct tcpsift_tracker *t, const tcpsift_pa
         lk->kind = LOOKUP_NOT_A_FLOW;
         return;
     }
-    tcpsift_flow_key *key = &lk->probe.key; /* built in place, then normalised and hashed */
     uint16_t vlan = pkt->vlan_count ? pkt->vlan_ids[0] : 0;
+    if (pkt->ip_version == 4 && pkt->src && pkt->dst) {
+        /* The common case, built normalised in one step (same probe). */
+        tcpsift_flow_table_probe_ipv4(t->table, pkt->src, pkt->dst, pkt->sport, pkt->dport,
+                                      is_tcp ? 6 : 17, vlan, pkt->tunnel_id_kind, pkt->tunnel_id,
+                                      &lk->probe, &lk->reversed);
+        lk->kind = LOOKUP_FLOW;
+        return;
+    }
+    tcpsift_flow_key *key = &lk->probe.key; /* built in place, then normalised and hashed */
     if (tcpsift_flow_key_make(key, pkt->ip_version, pkt->src, pkt->dst, pkt->sport, pkt->dport,
                               is_tcp ? 6 : 17, t->cfg.key_vlan ? vlan : 0,
                               &lk->reversed) != TCPSIFT_OK) {
