@@ -611,7 +611,7 @@ static int segment_general(struct tcpsift_tracker *t, conn *c, const tcpsift_pac
 static inline void segment_streams(struct tcpsift_tracker *t, conn *c, int from,
                                    const tcpsift_packet *pkt)
 {
-    int streams = t->cfg.reassemble || t->cfg.framing; /* else the stream glue has nothing to do */
+    int streams = t->streams; /* else the stream glue has nothing to do */
     if (pkt->payload_len > 0 && outside_receive_window(c, from, pkt))
         conn_count_event(t, c, TCPSIFT_ANOMALY_DATA_OUT_OF_WINDOW);
     else if (streams)

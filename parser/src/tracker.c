@@ -552,6 +552,7 @@ tcpsift_error tcpsift_tracker_create(const tcpsift_tracker_config *cfg, tcpsift_
     if (!t) return TCPSIFT_E_NO_MEMORY;
     memset(t, 0, sizeof *t);
     t->cfg = *cfg;
+    t->streams = cfg->reassemble || cfg->framing;
     t->alloc = alloc;
     t->budget.cap = cfg->reasm_global_cap;
     if (prefix_policy_install(t) != TCPSIFT_OK) {

@@ -31,6 +31,7 @@ void spares_drain(struct tcpsift_tracker *t, spare_list *l, size_t size);
 
 struct tcpsift_tracker {
     tcpsift_tracker_config cfg;
+    int streams; /* cfg.reassemble || cfg.framing: the stream glue has work (per segment) */
     tcpsift_allocator alloc;
     tcpsift_flow_table *table;
     tcpsift_reasm_budget budget;
