@@ -12,11 +12,16 @@
  *     1, 2, 3, ...; interface ids are in range;
  *   - every error is a valid, named capture error; once 0 is returned, it stays 0;
  *   - every record decodes with all of fuzz_decode's properties (the record is
- *     copied into its own exactly-sized buffer so a read past caplen is caught). */
+ *     copied into its own exactly-sized buffer so a read past caplen is caught);
+ *   - the same bytes read as a stream in pieces (tcpsift_capture_open_partial /
+ *     refill, chunk sizes seeded by the input, each window a fresh allocation;
+ *     next() or next_batch() by the seed) give exactly the same records, errors
+ *     and end (capture_windows.h). */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "capture_windows.h"
 #include "fuzz_check.h"
 #include "tcpsift/capture.h"
 #include "tcpsift/decode.h"
@@ -41,11 +46,26 @@ static int is_capture_error(tcpsift_error e)
            e == TCPSIFT_E_BAD_PCAPNG_BLOCK || e == TCPSIFT_E_UNKNOWN_INTERFACE;
 }
 
+/* The stream-in-pieces property, windows chosen by a hash of the input. */
+static void check_windows(const uint8_t *buf, size_t size)
+{
+    cw_reference ref;
+    if (!cw_read_whole(buf, size, &ref)) return;
+    uint64_t seed = 1469598103934665603ull ^ size;
+    for (size_t i = 0; i < size && i < 64; i++) seed = (seed ^ buf[i]) * 1099511628211ull;
+    char why[160];
+    int ok = cw_read_windows(buf, size, &ref, seed, size / 3 + 1, (int)(seed >> 63), why,
+                             sizeof why);
+    cw_reference_free(&ref);
+    FUZZ_CHECK(ok);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     uint8_t *buf = malloc(size ? size : 1);
     if (buf == NULL) return 0;
     memcpy(buf, data, size);
+    check_windows(buf, size);
 
     tcpsift_capture_reader r;
     tcpsift_capture_record rec;

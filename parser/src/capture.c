@@ -21,13 +21,19 @@ static void reader_reset(tcpsift_capture_reader *r, const uint8_t *buf, size_t l
     r->at_end_ = 1; /* until a back end accepts the header */
 }
 
-tcpsift_error tcpsift_capture_open(tcpsift_capture_reader *r, const uint8_t *buf, size_t len)
+static tcpsift_error open_window(tcpsift_capture_reader *r, const uint8_t *buf, size_t len,
+                                 int partial)
 {
     if (!r) return TCPSIFT_E_INVALID_ARGUMENT;
     reader_reset(r, buf, len);
+    r->partial_ = partial;
     tcpsift_cursor c = cursor_make(r->buf_, r->len_);
     uint32_t magic;
-    if (!cursor_be32(&c, &magic)) return TCPSIFT_E_NOT_A_CAPTURE;
+    if (!cursor_be32(&c, &magic)) {
+        if (!partial) return TCPSIFT_E_NOT_A_CAPTURE;
+        tcpsift_capture_wait(r, 4); /* the magic decides */
+        return TCPSIFT_E_CAPTURE_TRUNCATED;
+    }
     tcpsift_error e;
     switch (magic) {
     case PCAP_MAGIC_USEC:
@@ -43,11 +49,59 @@ tcpsift_error tcpsift_capture_open(tcpsift_capture_reader *r, const uint8_t *buf
         return TCPSIFT_E_NOT_A_CAPTURE;
     }
     if (e != TCPSIFT_OK) {
+        size_t needed = r->needed_;
         reader_reset(r, buf, len);
+        if (e == TCPSIFT_E_CAPTURE_TRUNCATED) tcpsift_capture_wait(r, needed);
         return e;
     }
     r->at_end_ = 0;
     return TCPSIFT_OK;
+}
+
+tcpsift_error tcpsift_capture_open(tcpsift_capture_reader *r, const uint8_t *buf, size_t len)
+{
+    return open_window(r, buf, len, 0);
+}
+
+tcpsift_error tcpsift_capture_open_partial(tcpsift_capture_reader *r, const uint8_t *buf,
+                                           size_t len)
+{
+    return open_window(r, buf, len, 1);
+}
+
+int tcpsift_capture_wants_more(const tcpsift_capture_reader *r)
+{
+    return r && r->wants_more_;
+}
+
+size_t tcpsift_capture_consumed(const tcpsift_capture_reader *r)
+{
+    return r ? r->pos_ : 0;
+}
+
+size_t tcpsift_capture_needed(const tcpsift_capture_reader *r)
+{
+    return r && r->wants_more_ ? r->needed_ : 0;
+}
+
+tcpsift_error tcpsift_capture_refill(tcpsift_capture_reader *r, const uint8_t *buf, size_t len,
+                                     int final)
+{
+    if (!r || (!buf && len > 0)) return TCPSIFT_E_INVALID_ARGUMENT;
+    if (r->at_end_) return TCPSIFT_OK; /* the clean end or a fatal error: nothing more to read */
+    r->buf_ = buf;
+    r->len_ = buf ? len : 0;
+    r->pos_ = 0;
+    r->partial_ = !final;
+    r->wants_more_ = 0;
+    r->needed_ = 0;
+    return TCPSIFT_OK;
+}
+
+void tcpsift_capture_wait(tcpsift_capture_reader *r, size_t needed)
+{
+    r->wants_more_ = 1;
+    r->needed_ = needed;
 }
 
 int tcpsift_capture_next(tcpsift_capture_reader *r, tcpsift_capture_record *rec, tcpsift_error *err)

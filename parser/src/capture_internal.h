@@ -24,6 +24,10 @@ tcpsift_error tcpsift_capture_pcapng_open(tcpsift_capture_reader *r);
 int tcpsift_capture_pcapng_next(tcpsift_capture_reader *r, tcpsift_capture_record *rec,
                                 tcpsift_error *err);
 
+/* Partial window: the next record or block (`needed` bytes from its first, 0 = unknown) runs
+ * past the window's end; the reader stays before it (r->pos_ unchanged) until a refill. */
+void tcpsift_capture_wait(tcpsift_capture_reader *r, size_t needed);
+
 /* Report a fatal error: the rest of the input is unreadable, so the reader stays at its end. */
 int tcpsift_capture_fail_fatal(tcpsift_capture_reader *r, tcpsift_error code, tcpsift_error *err);
 

@@ -17,7 +17,11 @@ tcpsift_error tcpsift_capture_pcap_open(tcpsift_capture_reader *r)
 {
     tcpsift_cursor c = cursor_make(r->buf_, r->len_);
     const uint8_t *hdr;
-    if (!cursor_peek(&c, PCAP_FILE_HEADER_LEN, &hdr)) return TCPSIFT_E_NOT_A_CAPTURE;
+    if (!cursor_peek(&c, PCAP_FILE_HEADER_LEN, &hdr)) {
+        if (!r->partial_) return TCPSIFT_E_NOT_A_CAPTURE;
+        tcpsift_capture_wait(r, PCAP_FILE_HEADER_LEN); /* the stream goes on: read more */
+        return TCPSIFT_E_CAPTURE_TRUNCATED;
+    }
     uint32_t magic_be = load_be32(hdr);
     /* The writer stored the magic in its own byte order: reading it big-endian tells which. */
     int big = magic_be == PCAP_MAGIC_USEC || magic_be == PCAP_MAGIC_NSEC;
@@ -50,9 +54,18 @@ typedef struct pcap_run {
     tcpsift_cursor c; /* at the next record header */
     uint64_t frames;
     int big, nsec, linktype;
+    uint32_t cut_caplen; /* PCAP_CUT_DATA: the caplen of the record the input cut */
 } pcap_run;
 
-typedef enum pcap_outcome { PCAP_RECORD, PCAP_END, PCAP_TRUNCATED, PCAP_BAD_RECORD } pcap_outcome;
+/* A record header cut by the end of the input, or a record's data (the cursor is then past
+ * its header): truncation, or in a partial window the place to wait for more. */
+typedef enum pcap_outcome {
+    PCAP_RECORD,
+    PCAP_END,
+    PCAP_CUT_HEADER,
+    PCAP_CUT_DATA,
+    PCAP_BAD_RECORD
+} pcap_outcome;
 
 static inline pcap_run pcap_run_start(const tcpsift_capture_reader *r)
 {
@@ -62,6 +75,7 @@ static inline pcap_run pcap_run_start(const tcpsift_capture_reader *r)
     run.big = r->big_endian_;
     run.nsec = r->pcap_nsec_;
     run.linktype = r->first_linktype_;
+    run.cut_caplen = 0;
     return run;
 }
 
@@ -69,7 +83,7 @@ static inline pcap_outcome pcap_record(pcap_run *run, tcpsift_capture_record *re
 {
     const uint8_t *h;
     if (TCPSIFT_UNLIKELY(!cursor_take(&run->c, PCAP_RECORD_HEADER_LEN, &h)))
-        return cursor_left(&run->c) == 0 ? PCAP_END : PCAP_TRUNCATED;
+        return cursor_left(&run->c) == 0 ? PCAP_END : PCAP_CUT_HEADER;
     uint32_t ts_sec, ts_frac, caplen, wirelen;
     if (TCPSIFT_LIKELY(!run->big)) {
         ts_sec = load_le32(h);
@@ -85,7 +99,10 @@ static inline pcap_outcome pcap_record(pcap_run *run, tcpsift_capture_record *re
     /* A caplen this large is a corrupt header: the next record cannot be located, so stop. */
     if (TCPSIFT_UNLIKELY(caplen > TCPSIFT_CAPTURE_MAX_CAPLEN)) return PCAP_BAD_RECORD;
     const uint8_t *data;
-    if (TCPSIFT_UNLIKELY(!cursor_take(&run->c, caplen, &data))) return PCAP_TRUNCATED;
+    if (TCPSIFT_UNLIKELY(!cursor_take(&run->c, caplen, &data))) {
+        run->cut_caplen = caplen;
+        return PCAP_CUT_DATA;
+    }
     cursor_prefetch(&run->c, PCAP_PREFETCH_DISTANCE);
 
     rec->data = data;
@@ -112,21 +129,33 @@ static inline pcap_outcome pcap_record(pcap_run *run, tcpsift_capture_record *re
 /* Store the run back (what is left of the input, the frame count); the outcome of the last
  * attempt: a record, the end, or a fatal error (-1). */
 static int pcap_run_finish(tcpsift_capture_reader *r, size_t left, uint64_t frames,
-                           pcap_outcome o, tcpsift_error *err)
+                           uint32_t cut_caplen, pcap_outcome o, tcpsift_error *err)
 {
     r->frames_ = frames;
+    size_t record_start = r->len_ - left; /* where the last attempt began, but for CUT_DATA */
     switch (o) {
     case PCAP_RECORD:
         break;
     case PCAP_END:
-        r->at_end_ = 1;
+        if (r->partial_)
+            tcpsift_capture_wait(r, 0);
+        else
+            r->at_end_ = 1;
         break;
-    case PCAP_TRUNCATED:
-        return tcpsift_capture_fail_fatal(r, TCPSIFT_E_CAPTURE_TRUNCATED, err);
+    case PCAP_CUT_HEADER:
+        if (!r->partial_) return tcpsift_capture_fail_fatal(r, TCPSIFT_E_CAPTURE_TRUNCATED, err);
+        tcpsift_capture_wait(r, 0);
+        break;
+    case PCAP_CUT_DATA:
+        if (!r->partial_) return tcpsift_capture_fail_fatal(r, TCPSIFT_E_CAPTURE_TRUNCATED, err);
+        /* wait before the record's header, which was already read */
+        record_start -= PCAP_RECORD_HEADER_LEN;
+        tcpsift_capture_wait(r, PCAP_RECORD_HEADER_LEN + (size_t)cut_caplen);
+        break;
     case PCAP_BAD_RECORD:
         return tcpsift_capture_fail_fatal(r, TCPSIFT_E_BAD_CAPTURE_RECORD, err);
     }
-    r->pos_ = r->len_ - left;
+    r->pos_ = record_start;
     return 0;
 }
 
@@ -135,7 +164,7 @@ int tcpsift_capture_pcap_next(tcpsift_capture_reader *r, tcpsift_capture_record 
 {
     pcap_run run = pcap_run_start(r);
     pcap_outcome o = pcap_record(&run, rec);
-    int rc = pcap_run_finish(r, cursor_left(&run.c), run.frames, o, err);
+    int rc = pcap_run_finish(r, cursor_left(&run.c), run.frames, run.cut_caplen, o, err);
     return o == PCAP_RECORD ? 1 : rc;
 }
 
@@ -146,6 +175,6 @@ size_t tcpsift_capture_pcap_next_batch(tcpsift_capture_reader *r, tcpsift_captur
     pcap_outcome o = PCAP_RECORD;
     size_t n = 0;
     while (n < max && (o = pcap_record(&run, &recs[n])) == PCAP_RECORD) n++;
-    pcap_run_finish(r, cursor_left(&run.c), run.frames, o, err);
+    pcap_run_finish(r, cursor_left(&run.c), run.frames, run.cut_caplen, o, err);
     return n;
 }

@@ -22,7 +22,20 @@
 #define TSRESOL_DEFAULT              6u  /* microseconds when if_tsresol is absent (section 4.2) */
 
 /* What the block walker found. */
-enum block_status { BLOCK_OK, BLOCK_END, BLOCK_FATAL };
+/* BLOCK_WAIT: a partial window ends inside the block (tcpsift_capture_wait() was called). */
+enum block_status { BLOCK_OK, BLOCK_END, BLOCK_FATAL, BLOCK_WAIT };
+
+/* The input ends inside a block of `total` bytes (0: its length is not read yet): truncation,
+ * or in a partial window the place to wait for more. */
+static enum block_status block_cut(tcpsift_capture_reader *r, size_t total, tcpsift_error *err)
+{
+    if (r->partial_) {
+        tcpsift_capture_wait(r, total);
+        return BLOCK_WAIT;
+    }
+    *err = TCPSIFT_E_CAPTURE_TRUNCATED;
+    return BLOCK_FATAL;
+}
 
 struct block {
     uint32_t type;
@@ -34,20 +47,18 @@ struct block {
 static enum block_status block_next(tcpsift_capture_reader *r, struct block *b, tcpsift_error *err)
 {
     size_t left = r->len_ - r->pos_;
-    if (left == 0) return BLOCK_END;
+    if (left == 0) {
+        if (!r->partial_) return BLOCK_END;
+        tcpsift_capture_wait(r, 0);
+        return BLOCK_WAIT;
+    }
     tcpsift_cursor c = cursor_make(r->buf_ + r->pos_, left);
     const uint8_t *head;
-    if (!cursor_peek(&c, 8, &head)) {
-        *err = TCPSIFT_E_CAPTURE_TRUNCATED;
-        return BLOCK_FATAL;
-    }
+    if (!cursor_peek(&c, 8, &head)) return block_cut(r, 0, err);
     int big = r->big_endian_;
     if (load_be32(head) == BT_SHB) {
         const uint8_t *magic;
-        if (!cursor_peek(&c, 12, &magic)) {
-            *err = TCPSIFT_E_CAPTURE_TRUNCATED;
-            return BLOCK_FATAL;
-        }
+        if (!cursor_peek(&c, 12, &magic)) return block_cut(r, 0, err);
         uint32_t m = load_be32(magic + 8);
         if (m == SHB_BYTE_ORDER_MAGIC)
             big = 1;
@@ -65,10 +76,8 @@ static enum block_status block_next(tcpsift_capture_reader *r, struct block *b, 
         return BLOCK_FATAL;
     }
     if (!cursor_child(&c, total - BLOCK_MIN_TOTAL, &b->body) ||
-        !cursor_u32_order(&c, big, &trailer)) {
-        *err = TCPSIFT_E_CAPTURE_TRUNCATED;
-        return BLOCK_FATAL;
-    }
+        !cursor_u32_order(&c, big, &trailer))
+        return block_cut(r, total, err);
     /* The trailing copy lets readers walk backwards; a mismatch means the framing is corrupt. */
     if (trailer != total) {
         *err = TCPSIFT_E_BAD_PCAPNG_BLOCK;
@@ -282,8 +291,11 @@ tcpsift_error tcpsift_capture_pcapng_open(tcpsift_capture_reader *r)
     struct block b;
     tcpsift_error err = TCPSIFT_OK;
     r->format_ = TCPSIFT_CAPTURE_FORMAT_PCAPNG;
-    /* The whole first SHB is the file header: anything short of it is not a capture. */
-    if (block_next(r, &b, &err) != BLOCK_OK || b.type != BT_SHB || !section_start(r, b.body))
+    /* The whole first SHB is the file header: anything short of it is not a capture (or, in a
+     * partial window, not yet one: read more). */
+    enum block_status st = block_next(r, &b, &err);
+    if (st == BLOCK_WAIT) return TCPSIFT_E_CAPTURE_TRUNCATED;
+    if (st != BLOCK_OK || b.type != BT_SHB || !section_start(r, b.body))
         return TCPSIFT_E_NOT_A_CAPTURE;
     return TCPSIFT_OK;
 }
@@ -296,6 +308,8 @@ int tcpsift_capture_pcapng_next(tcpsift_capture_reader *r, tcpsift_capture_recor
         switch (block_next(r, &b, err)) {
         case BLOCK_END:
             r->at_end_ = 1;
+            return 0;
+        case BLOCK_WAIT:
             return 0;
         case BLOCK_FATAL:
             return tcpsift_capture_fail_fatal(r, *err, err);

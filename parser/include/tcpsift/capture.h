@@ -44,7 +44,14 @@
  *     nanoseconds), and 9 for 2^-k.
  *   - pcapng options need not end with opt_endofopt; the last option's padding may be missing.
  *   - pcapng section length is ignored (-1 is common); blocks are walked by their own lengths.
- *   - pcapng captured lengths are bounded by their block, not by TCPSIFT_CAPTURE_MAX_CAPLEN. */
+ *   - pcapng captured lengths are bounded by their block, not by TCPSIFT_CAPTURE_MAX_CAPLEN.
+ *
+ * Input that arrives in pieces (a pipe, a socket) is read through a window that the caller
+ * slides along the stream and reuses: tcpsift_capture_open_partial() over the first bytes, then
+ * tcpsift_capture_refill() with the bytes not yet consumed followed by new ones. In this mode a
+ * record or block that runs past the window's end is not an error: the reader stops before it
+ * and tcpsift_capture_wants_more() says so. The records, errors and their order are exactly
+ * those tcpsift_capture_open() gives on the whole input, wherever the window ends fall. */
 #ifndef TCPSIFT_CAPTURE_H
 #define TCPSIFT_CAPTURE_H
 
@@ -98,6 +105,9 @@ typedef struct tcpsift_capture_reader {
     int first_linktype_;    /* pcap header link type, or the file's first IDB's; -1 if none */
     int pcap_nsec_;         /* pcap: fractions are nanoseconds */
     uint32_t n_interfaces_; /* IDBs seen in the current pcapng section */
+    int partial_;           /* more input may follow the window (tcpsift_capture_open_partial) */
+    int wants_more_;        /* partial: stopped where a record or block runs past the window */
+    size_t needed_;         /* wants_more_: that record's or block's size, 0 if not yet known */
     tcpsift_capture_interface_ interfaces_[TCPSIFT_CAPTURE_MAX_INTERFACES];
 } tcpsift_capture_reader;
 
@@ -135,6 +145,38 @@ int tcpsift_capture_at_end(const tcpsift_capture_reader *r);
 
 /* 1 when the input is pcapng, 0 for pcap (or when open failed). */
 int tcpsift_capture_is_pcapng(const tcpsift_capture_reader *r);
+
+/* ---- Input in pieces: a window over the stream (see the top of this file) ---- */
+
+/* As tcpsift_capture_open() over the first `len` bytes of a stream that goes on. Returns
+ * TCPSIFT_E_CAPTURE_TRUNCATED when the magic is a capture's but the window is too short for the
+ * file header (pcap: 24 bytes; pcapng: the whole first SHB): read more and call it again with
+ * the longer window (tcpsift_capture_needed() gives the header's size when known). */
+tcpsift_error tcpsift_capture_open_partial(tcpsift_capture_reader *r, const uint8_t *buf,
+                                           size_t len);
+
+/* 1 when the reader stopped at the end of a partial window: tcpsift_capture_next() returned 0
+ * (or a batch ended early with TCPSIFT_OK) because the next record or block is not whole in the
+ * window. Not at end: call tcpsift_capture_refill(). */
+int tcpsift_capture_wants_more(const tcpsift_capture_reader *r);
+
+/* Bytes at the start of the window the reader is done with (records returned, blocks skipped).
+ * The next window must start with the byte after them. */
+size_t tcpsift_capture_consumed(const tcpsift_capture_reader *r);
+
+/* When the reader wants more: the size of the record (pcap: 16 + caplen) or block (pcapng: its
+ * total length) that did not fit, counted from its first byte; 0 when even its length is not
+ * in the window yet. A window at least this long, starting at that byte, holds it. */
+size_t tcpsift_capture_needed(const tcpsift_capture_reader *r);
+
+/* The next window: `buf` starts with the first byte not consumed (tcpsift_capture_consumed()
+ * of the previous window) and holds `len` bytes. Records returned before this call point into
+ * the previous window: the caller must be done with them (or keep those bytes). `final` set:
+ * this window holds the rest of the stream, so a record cut by its end is reported as
+ * TCPSIFT_E_CAPTURE_TRUNCATED, as by tcpsift_capture_open(). TCPSIFT_E_INVALID_ARGUMENT for a
+ * NULL reader or a NULL buf with len > 0; a reader at its end stays there. */
+tcpsift_error tcpsift_capture_refill(tcpsift_capture_reader *r, const uint8_t *buf, size_t len,
+                                     int final);
 
 #ifdef __cplusplus
 }
