@@ -6,7 +6,10 @@ For every capture (*.pcap, *.pcapng) under ../shared/captures/external and the
 given directories, runs `packets`, `conns`, `frames --framing len:4:be` (frame
 bytes printed) and `stream --deliver acked` (each direction's bytes, in the
 mode that keeps delivered bytes to judge overlaps) once with each reader and
-requires identical output and identical stream files. The one allowed difference: libpcap
+requires identical output and identical stream files. The own reader also
+reads each capture piped through standard input (a stream read through a
+sliding window: TCPSIFT_STREAM_WINDOW makes it small, so it slides every few
+records), which must give exactly the mapped file's output. The one allowed difference: libpcap
 does not tell a pcapng interface's timestamp resolution, so its `ts` carries
 9 digits; `ts` is therefore compared as a decimal number. And libpcap reuses
 its record buffer, so under it the tracker keeps copies of the bytes it
@@ -41,10 +44,15 @@ import tempfile
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 COMMANDS = (("packets",), ("conns",), ("frames", "--framing", "len:4:be"))
+PIPE_WINDOW = 997  # bytes: the piped reading's first window (it grows only for a bigger block)
 
 
-def run(tcpsift, args, stdin=None):
-    res = subprocess.run([tcpsift, *args], capture_output=True, stdin=stdin, timeout=300)
+def run(tcpsift, args, stdin=None, piped=None):
+    """Exit status, JSON lines, stderr. piped: bytes written to the program through a pipe
+    (the capture read as a stream, through a small window that slides every few records)."""
+    env = dict(os.environ, TCPSIFT_STREAM_WINDOW=str(PIPE_WINDOW)) if piped is not None else None
+    res = subprocess.run([tcpsift, *args], capture_output=True, stdin=stdin, input=piped,
+                         env=env, timeout=300)
     lines = [json.loads(line, parse_float=decimal.Decimal)
              for line in res.stdout.decode().splitlines() if line.strip()]
     for obj in lines:
@@ -53,11 +61,12 @@ def run(tcpsift, args, stdin=None):
     return res.returncode, lines, res.stderr.decode()
 
 
-def stream_files(tcpsift, reader, path):
+def stream_files(tcpsift, reader, path, piped=None):
     """`stream --deliver acked`: exit status, JSON lines and {file name: bytes}."""
     with tempfile.TemporaryDirectory() as out:
         rc, lines, _ = run(tcpsift, ["stream", "--deliver", "acked", "--reader", reader,
-                                     "--out", out, path])
+                                     "--out", out, "-" if piped is not None else path],
+                           piped=piped)
         files = {}
         for name in sorted(os.listdir(out)):
             with open(os.path.join(out, name), "rb") as f:
@@ -134,12 +143,23 @@ def main():
     for path in captures(roots):
         name = short(path, roots)
         outs = {}
+        with open(path, "rb") as f:
+            data = f.read()
         for cmd in COMMANDS:
             own = run(a.tcpsift, [*cmd, "--reader", "own", path])
             lib = run(a.tcpsift, [*cmd, "--reader", "libpcap", path])
+            piped = run(a.tcpsift, [*cmd, "--reader", "own", "-"], piped=data)
             outs[cmd[0]] = (own, lib)
-        outs["stream"] = (stream_files(a.tcpsift, "own", path),
-                          stream_files(a.tcpsift, "libpcap", path))
+            if own[:2] != piped[:2]:
+                failures.append("%s %s: piped through a sliding window, the output differs "
+                                "(exit %d vs %d, %d vs %d lines)" % (name, cmd[0], own[0],
+                                                                    piped[0], len(own[1]),
+                                                                    len(piped[1])))
+        own_stream = stream_files(a.tcpsift, "own", path)
+        if stream_files(a.tcpsift, "own", path, piped=data) != own_stream:
+            failures.append("%s stream: piped through a sliding window, the files or output "
+                            "differ" % name)
+        outs["stream"] = (own_stream, stream_files(a.tcpsift, "libpcap", path))
         (own_rc, own_pk, _), (lib_rc, lib_pk, _) = outs["packets"]
         lib_err = lib_pk[-1].get("detail", "") if lib_pk and lib_pk[-1].get("error") == \
             "libpcap_error" else None

@@ -3,6 +3,7 @@
  * the library can then hand out frames spanning packets without copying. */
 #include "capture_input.h"
 #include "capture_libpcap.h"
+#include "capture_stream.h"
 #include "progress.h"
 
 #include <errno.h>
@@ -105,6 +106,33 @@ static void choose_reader(capture_input *in)
     }
 }
 
+/* A pipe or socket: the own reader through a sliding window; libpcap (the
+ * fallback for a format only it knows) reads the whole stream from memory. */
+static int open_stream(capture_input *in, int fd, json_writer *w)
+{
+    tcpsift_error e = capture_stream_start(in, fd);
+    in->stream_open = e;
+    if (e == TCPSIFT_E_NO_MEMORY) {
+        report_open_failure(w, in->path, "cannot_open", "reading the stream failed");
+        return 0;
+    }
+    if (e == TCPSIFT_E_NOT_A_CAPTURE && in->reader == CAPTURE_READER_AUTO &&
+        capture_libpcap_available()) {
+        if (!capture_stream_read_rest(in)) {
+            report_open_failure(w, in->path, "cannot_open", "reading the stream failed");
+            return 0;
+        }
+        in->streamed = 0; /* now whole in memory, in->window */
+        choose_reader(in);
+    }
+    return 1;
+}
+
+int capture_records_transient(const capture_input *in)
+{
+    return in->via_libpcap || in->streamed;
+}
+
 int capture_open(capture_input *in, const char *path, capture_reader reader, json_writer *w)
 {
     memset(in, 0, sizeof *in);
@@ -116,7 +144,9 @@ int capture_open(capture_input *in, const char *path, capture_reader reader, jso
         return 0;
     }
     struct stat st;
-    if (fd != STDIN_FILENO && fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0) {
+    int regular = fstat(fd, &st) == 0 && S_ISREG(st.st_mode);
+    if (!regular && reader != CAPTURE_READER_LIBPCAP) return open_stream(in, fd, w);
+    if (regular && st.st_size > 0) {
         void *map = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
         if (map != MAP_FAILED) {
             in->data = map;
@@ -144,6 +174,13 @@ int capture_open(capture_input *in, const char *path, capture_reader reader, jso
 int capture_run(capture_input *in, const capture_handler *h)
 {
     if (in->via_libpcap) return capture_run_libpcap(in, h);
+    if (in->streamed) {
+        if (in->stream_open != TCPSIFT_OK) {
+            in->fatal = TCPSIFT_E_NOT_A_CAPTURE;
+            return 1;
+        }
+        return capture_run_stream(in, h);
+    }
     tcpsift_capture_reader reader;
     tcpsift_error err = tcpsift_capture_open(&reader, in->data, in->len);
     if (err != TCPSIFT_OK) {
@@ -201,7 +238,11 @@ void capture_close(capture_input *in)
 {
     if (in->mapped)
         munmap((void *)(uintptr_t)in->data, in->len);
+    else if (in->window) /* a stream's window (in->data may point into it) */
+        free(in->window);
     else
         free((void *)(uintptr_t)in->data);
+    if (in->fd > STDIN_FILENO) close(in->fd);
     in->data = NULL;
+    in->window = NULL;
 }

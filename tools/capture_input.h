@@ -27,6 +27,9 @@ typedef struct capture_handler {
     void (*on_record)(void *ctx, const tcpsift_capture_record *rec);
     /* a recoverable reader error: the block is skipped and reading goes on */
     void (*on_skipped_block)(void *ctx, tcpsift_error err, uint64_t frames_so_far);
+    /* streamed input (a pipe): the records delivered so far are about to be
+     * overwritten (may be NULL) */
+    void (*on_window_end)(void *ctx);
     void *ctx;
 } capture_handler;
 
@@ -37,6 +40,14 @@ typedef struct capture_input {
     int mapped;
     capture_reader reader; /* as asked */
     int via_libpcap;       /* the reader chosen at open: libpcap */
+    /* a pipe or socket, read through a sliding window (capture_stream.c):
+     * data is NULL, window[0..len) the bytes now held */
+    int streamed;
+    int fd, eof;
+    uint8_t *window;
+    size_t window_cap;
+    tcpsift_capture_reader stream_reader;
+    tcpsift_error stream_open; /* the own reader's verdict on the stream's start */
     tcpsift_error fatal;   /* TCPSIFT_OK, or why reading stopped before the end */
     const char *fatal_code; /* the error object's code when it is not fatal's name */
     char detail[256];       /* libpcap's explanation, or "" */
@@ -48,6 +59,10 @@ typedef struct capture_input {
  * a diagnostic and an error object and returns 0; the command then exits
  * with status 1. */
 int capture_open(capture_input *in, const char *path, capture_reader reader, json_writer *w);
+
+/* 1 when a record's bytes do not outlive the reading (libpcap's buffer, a
+ * pipe's window): whoever keeps them must copy (tracker buffers_stable off). */
+int capture_records_transient(const capture_input *in);
 
 /* Deliver every record to the handler. Returns 1 when reading stopped early
  * (in->fatal says why); the data stays readable until capture_close(). */

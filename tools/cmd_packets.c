@@ -92,7 +92,7 @@ int cmd_packets(int argc, char **argv)
     capture_input in;
     if (!capture_open(&in, path, reader, &w)) return 1;
     packets_ctx ctx = {.w = &w};
-    capture_handler h = {on_record, on_skipped_block, &ctx};
+    capture_handler h = {on_record, on_skipped_block, NULL, &ctx};
     capture_run(&in, &h);
     frag_stage_free(&ctx.frags);
     int status = cli_finish(&in, &w);

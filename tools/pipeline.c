@@ -392,6 +392,12 @@ static void on_record_unstable(void *ctx, const tcpsift_capture_record *rec)
     flush_batch(ctx);
 }
 
+/* A pipe's window is about to slide: the batch's packets point into it. */
+static void window_end(void *ctx)
+{
+    flush_batch(ctx);
+}
+
 static void on_skipped_block(void *ctx, tcpsift_error err, uint64_t frames_so_far)
 {
     pipeline *p = ctx;
@@ -405,8 +411,9 @@ int pipeline_run(pipeline *p, int print_conns)
     if (p->live) return pipeline_run_live(p);
     capture_input in;
     if (!capture_open(&in, p->capture_path, p->reader, p->w)) return 1;
-    /* libpcap reuses its record buffer: the tracker copies what it keeps. */
-    if (in.via_libpcap) p->cfg.buffers_stable = 0;
+    /* libpcap reuses its record buffer, a pipe's window slides: the tracker
+     * copies what it keeps. */
+    if (capture_records_transient(&in)) p->cfg.buffers_stable = 0;
     /* Commands install on_data/on_gap/on_frame; every callback gets the pipeline. */
     p->cfg.cb.on_conn_end = collect;
     p->cfg.cb.ctx = p;
@@ -416,7 +423,8 @@ int pipeline_run(pipeline *p, int print_conns)
         capture_close(&in);
         return 1;
     }
-    capture_handler h = {in.via_libpcap ? on_record_unstable : on_record, on_skipped_block, p};
+    capture_handler h = {in.via_libpcap ? on_record_unstable : on_record, on_skipped_block,
+                         window_end, p};
     capture_run(&in, &h);
     flush_batch(p);
     tcpsift_tracker_finish(p->tracker);

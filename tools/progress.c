@@ -29,9 +29,11 @@ void progress_tick(progress *p, uint64_t frames, size_t pos, size_t total)
     if (p->shown && ms_between(&p->last, &now) < 500) return;
     p->last = now;
     p->shown = 1;
-    double pct = total ? 100.0 * (double)pos / (double)total : 0.0;
-    fprintf(stderr, "\rtcpsift: %llu frames, %.0f%% of the capture read", (unsigned long long)frames,
-            pct);
+    if (total)
+        fprintf(stderr, "\rtcpsift: %llu frames, %.0f%% of the capture read",
+                (unsigned long long)frames, 100.0 * (double)pos / (double)total);
+    else /* a pipe: its length is unknown */
+        fprintf(stderr, "\rtcpsift: %llu frames, reading", (unsigned long long)frames);
     fflush(stderr);
 }
 

@@ -89,7 +89,10 @@ tcpsift_error tcpsift_capture_refill(tcpsift_capture_reader *r, const uint8_t *b
 {
     if (!r || (!buf && len > 0)) return TCPSIFT_E_INVALID_ARGUMENT;
     if (r->at_end_) return TCPSIFT_OK; /* the clean end or a fatal error: nothing more to read */
-    r->buf_ = buf;
+    /* An empty window (the stream ended) still gets a real address: pointer
+     * arithmetic on NULL, even + 0, is undefined. */
+    static const uint8_t no_bytes[1];
+    r->buf_ = buf ? buf : no_bytes;
     r->len_ = buf ? len : 0;
     r->pos_ = 0;
     r->partial_ = !final;
