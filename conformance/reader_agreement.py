@@ -116,6 +116,33 @@ def modified_pcap(data):
     return b"".join(out)
 
 
+def pcapng_block(btype, body):
+    total = 12 + len(body) + (-len(body) % 4)
+    return (struct.pack("<II", btype, total) + body + b"\0" * (-len(body) % 4)
+            + struct.pack("<I", total))
+
+
+def hostile_pipe_checks(tcpsift):
+    problems = []
+    shb = pcapng_block(0x0A0D0D0A, struct.pack("<IHHq", 0x1A2B3C4D, 1, 0, -1))
+    idb = pcapng_block(1, struct.pack("<HHI", 1, 0, 0))
+    frame = bytes(range(60))
+    epb = pcapng_block(6, struct.pack("<IIIII", 0, 0, 1, len(frame), len(frame)) + frame)
+    huge = struct.pack("<II", 6, 100 << 20) + b"\0" * 4096  # declares 100 MiB, 4 KiB follow
+    rc, lines, _ = run(tcpsift, ["packets", "-"], piped=shb + idb + epb + huge)
+    if rc != 0 or len(lines) != 2 or lines[0].get("frame") != 1 or \
+            lines[1].get("error") != "bad_pcapng_block" or \
+            "may buffer" not in lines[1].get("detail", ""):
+        problems.append("hostile pipe (a 100 MiB block after one frame): exit %d, %s"
+                        % (rc, lines[-1:] or "no output"))
+    big_shb = struct.pack("<II", 0x0A0D0D0A, 100 << 20) + struct.pack("<I", 0x1A2B3C4D) + \
+        b"\0" * 4096
+    rc, lines, _ = run(tcpsift, ["conns", "-"], piped=big_shb)
+    if rc != 1 or not lines or lines[-1].get("error") != "not_a_capture":
+        problems.append("hostile pipe (a first block of 100 MiB): exit %d, %s" % (rc, lines[-1:]))
+    return problems
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--tcpsift", required=True)
@@ -226,6 +253,12 @@ def main():
     else:
         failures.append("no little-endian microsecond pcap among the own captures for the "
                         "fallback check")
+
+    # A hostile pipe: a pcapng block declaring more than a piped capture may buffer (64 MiB)
+    # ends reading with a named error after the good frame before it (exit 0); a first block
+    # that large means the stream is no capture (exit 1).
+    for problem in hostile_pipe_checks(a.tcpsift):
+        failures.append(problem)
 
     for line in stopped:
         print("libpcap limit: " + line)

@@ -113,7 +113,7 @@ static int open_stream(capture_input *in, int fd, json_writer *w)
     tcpsift_error e = capture_stream_start(in, fd);
     in->stream_open = e;
     if (e == TCPSIFT_E_NO_MEMORY) {
-        report_open_failure(w, in->path, "cannot_open", "reading the stream failed");
+        report_open_failure(w, in->path, "cannot_open", strerror(errno));
         return 0;
     }
     if (e == TCPSIFT_E_NOT_A_CAPTURE && in->reader == CAPTURE_READER_AUTO &&

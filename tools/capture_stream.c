@@ -56,12 +56,19 @@ static int read_some(capture_input *in)
     }
 }
 
-/* Reads until the window holds `want` bytes (growing it) or the stream ends. */
+/* Reads until the window holds `want` bytes (growing it) or the stream ends.
+ * 0 when reading failed or memory ran out (errno set). */
 static int read_until(capture_input *in, size_t want)
 {
-    if (!grow_window(in, want > in->len + 1 ? want : in->len + 1)) return 0;
+    if (!grow_window(in, want > in->len + 1 ? want : in->len + 1)) {
+        errno = ENOMEM;
+        return 0;
+    }
     do {
-        if (in->len == in->window_cap && !grow_window(in, in->window_cap + 1)) return 0;
+        if (in->len == in->window_cap && !grow_window(in, in->window_cap + 1)) {
+            errno = ENOMEM;
+            return 0;
+        }
         if (!read_some(in)) return 0;
     } while (in->len < want && !in->eof);
     return 1;
@@ -80,6 +87,8 @@ tcpsift_error capture_stream_start(capture_input *in, int fd)
                                                                  in->len);
         if (e != TCPSIFT_E_CAPTURE_TRUNCATED || in->eof) return e;
         size_t needed = tcpsift_capture_needed(&in->stream_reader);
+        /* A first block no window can hold: as a file, this one could not be read either. */
+        if (needed > CAPTURE_STREAM_MAX_WINDOW) return TCPSIFT_E_NOT_A_CAPTURE;
         if (needed > in->len && !read_until(in, needed)) return TCPSIFT_E_NO_MEMORY;
     }
 }

@@ -11,8 +11,8 @@
 
 /* Reads the first window from fd and opens the own reader on it (partially).
  * Returns the open result: TCPSIFT_OK, NOT_A_CAPTURE (the stream's start is
- * no capture), BAD_PCAPNG_BLOCK, or NO_MEMORY (the header did not fit the
- * largest window, or reading failed). */
+ * no capture, or its first block is larger than the largest window), or
+ * NO_MEMORY (reading failed or memory ran out; errno says which). */
 tcpsift_error capture_stream_start(capture_input *in, int fd);
 
 /* Reads the rest of the stream into the window (for libpcap, which reads
