@@ -621,31 +621,34 @@ static inline void segment_streams(struct tcpsift_tracker *t, conn *c, int from,
 
 /* ---- the steady segment (issue 9) ----
  *
- * Most segments of a connection are in-order data or ACKs between two
- * established endpoints. For them segment_general()'s sixty-odd rules raise
- * no anomaly, add no history letter and move no state: only the sequence,
- * acknowledgement, window and timestamp bookkeeping changes. steady_segment()
- * recognises such a segment from conditions that each make one of those
- * rules provably silent (listed below with the rule each one silences);
- * steady_update() then does exactly the updates segment_general() would.
- * Any segment outside the conditions takes segment_general(). With
- * tracker.verify_steady set (tests only), every steady segment is run
- * through both and compared (steady_verify). */
+ * Most segments of a connection are in-order data, ACKs and FINs between
+ * two synchronized endpoints. For them most of segment_general()'s sixty-odd
+ * rules are silent: no anomaly of the segment checks, no SYN or RST rule, no
+ * sequence or acknowledgement anomaly. steady_segment() recognises such a
+ * segment from conditions that each make one of those rules provably silent
+ * (listed below with the rule each one silences); steady_update() then does
+ * exactly what segment_general() would do with it: the sequence,
+ * acknowledgement, window and timestamp bookkeeping, the history letters and
+ * Zeek state (the same functions), and the FIN and ACK-of-FIN events through
+ * the table (raise_event(), in segment_general()'s order). Any other segment
+ * takes segment_general(). With tracker.verify_steady set (tests only),
+ * every steady segment is run through both and compared (steady_verify). */
 
 enum {
     /* Sender: has sent (no first-sender rules), its ACK of the peer's SYN
-     * was seen, its last ACK, next sequence, window and TTL are known; no
-     * FIN from it (no data-after-FIN, no FIN events). */
+     * was seen, its last ACK, next sequence, window and TTL are known. */
     STEADY_S_NEED = EP_SENT | EP_ACKED_PEER_SYN | EP_ACK_SEEN | EP_NEXT_VALID | EP_WIN_VALID |
                     EP_TTL_SEEN,
-    STEADY_S_MASK = STEADY_S_NEED | EP_FIN_SEEN,
     /* Receiver: its SYN's acknowledgement was raised, its next sequence is
-     * known; no FIN from it (no ACK-of-FIN events). */
+     * known. */
     STEADY_R_NEED = EP_SYN_ACKED_BY_PEER | EP_NEXT_VALID,
-    STEADY_R_MASK = STEADY_R_NEED | EP_FIN_SEEN,
+    /* States waiting for an ACK of a SYN: with them the ACK-of-SYN events
+     * (and, for the receiver, the SYN-SENT drop) would need judging. */
+    STEADY_SYN_STATES = 1u << TCPSIFT_ST_SYN_SENT | 1u << TCPSIFT_ST_SYN_RECEIVED,
     /* Options only a SYN may carry (option_outside_syn). */
     STEADY_SYN_OPTIONS = TCPSIFT_OPT_MSS | TCPSIFT_OPT_WSCALE | TCPSIFT_OPT_SACK_PERM
 };
+_Static_assert(TCPSIFT_ST_COUNT <= 32, "states must fit the STEADY_SYN_STATES mask");
 
 /* The sender's window in bytes (scaled_window() for a segment without SYN). */
 static inline uint32_t steady_window(const endpoint *s, const endpoint *r, const tcpsift_packet *pkt)
@@ -657,18 +660,19 @@ static inline uint32_t steady_window(const endpoint *s, const endpoint *r, const
 static inline int steady_segment(const conn *c, int from, const tcpsift_packet *pkt)
 {
     const endpoint *s = &c->ep[from], *r = &c->ep[1 - from];
+    unsigned f = pkt->tcp_flags;
     size_t len = pkt->payload_len;
-    /* ACK, maybe PSH/ECE/CWR/NS, which no rule reads: valid flags, no SYN,
-     * FIN, RST or urgent rules. */
-    if ((pkt->tcp_flags & (TCPSIFT_TCP_SYN | TCPSIFT_TCP_FIN | TCPSIFT_TCP_RST | TCPSIFT_TCP_URG |
-                           TCPSIFT_TCP_ACK)) != TCPSIFT_TCP_ACK)
+    /* ACK, maybe FIN, PSH, ECE, CWR, NS (which no rule reads): valid flags,
+     * no SYN, RST or urgent rules. */
+    if ((f & (TCPSIFT_TCP_SYN | TCPSIFT_TCP_RST | TCPSIFT_TCP_URG | TCPSIFT_TCP_ACK)) !=
+        TCPSIFT_TCP_ACK)
         return 0;
-    if ((s->flags & STEADY_S_MASK) != STEADY_S_NEED || (r->flags & STEADY_R_MASK) != STEADY_R_NEED)
+    if ((s->flags & STEADY_S_NEED) != STEADY_S_NEED || (r->flags & STEADY_R_NEED) != STEADY_R_NEED)
         return 0;
-    /* Both ESTABLISHED: SEND_DATA is the only state event; no SYN-SENT drop,
-     * and neither end waits for an ACK of a SYN (with the flags above, the
-     * ACK-of-SYN events are not raised) or of a FIN. */
-    if (s->state != TCPSIFT_ST_ESTABLISHED || r->state != TCPSIFT_ST_ESTABLISHED) return 0;
+    /* After its own FIN only a bare ACK: no data_after_fin, no repeated FIN. */
+    if ((s->flags & EP_FIN_SEEN) && (len || (f & TCPSIFT_TCP_FIN))) return 0;
+    /* With the flags above, no ACK-of-SYN event and no SYN-SENT drop. */
+    if (((1u << s->state) | (1u << r->state)) & STEADY_SYN_STATES) return 0;
     if (c->rst.active) return 0; /* no pending RST to refute */
     /* In order: not a keep-alive, retransmission, hole fill or lost segment. */
     if (pkt->seq != s->next_seq) return 0;
@@ -680,16 +684,13 @@ static inline int steady_segment(const conn *c, int from, const tcpsift_packet *
     if (pkt->opts.present & STEADY_SYN_OPTIONS) return 0;
     /* Not truncated; a length whose 32-bit sequence arithmetic is plain. */
     if (len >= 0x80000000u || pkt->payload.len < len) return 0;
-    /* Zeek: the endpoint has left INACTIVE (zeek_endpoint_update() moves
-     * nothing then); its history letter is added by steady_update(). */
-    if (s->zeek == ZEEK_INACTIVE) return 0;
     if (len == 1 && r->last_win == 0) return 0; /* zero_window_probe */
     /* ack_analysis(): not below the last ACK (ack_out_of_window), not past
      * the peer's data (ack_unseen_segment), a bare ACK moves it (else a
      * duplicate ACK or window update), the right edge does not move left. */
     uint32_t ack = pkt->ack;
     if (seq_lt(ack, s->last_ack) || seq_gt(ack, r->next_seq)) return 0;
-    if (len == 0 && ack == s->last_ack) return 0;
+    if (!(len | (f & TCPSIFT_TCP_FIN)) && ack == s->last_ack) return 0;
     if (seq_lt(ack + steady_window(s, r, pkt), s->right_edge)) return 0;
     /* Timestamps negotiated: present and not older than TS.Recent (PAWS). */
     if ((s->flags & r->flags & EP_TS_OFFERED) &&
@@ -699,44 +700,76 @@ static inline int steady_segment(const conn *c, int from, const tcpsift_packet *
 }
 
 /* segment_general()'s effects on a steady segment, in its order. */
+#if defined(__GNUC__) || defined(__clang__)
+__attribute__((always_inline))
+#endif
 static inline void steady_update(struct tcpsift_tracker *t, conn *c, int from,
                                  const tcpsift_packet *pkt)
 {
     endpoint *s = &c->ep[from], *r = &c->ep[1 - from];
     size_t len = pkt->payload_len;
+    uint32_t fin = (pkt->tcp_flags & TCPSIFT_TCP_FIN) != 0;
     uint32_t win = steady_window(s, r, pkt);
-    /* D or A, once per direction: the only letters of a segment without
-     * SYN, FIN or RST and with a window. */
+    /* D, A or F, per Zeek's rules (no W: the window is not zero). */
     zeek_history_packet(t, c, from, pkt);
     /* TS.Recent, as in segment_general() with paws_failed 0. */
     if ((pkt->opts.present & TCPSIFT_OPT_TIMESTAMP) &&
         (!(s->flags & EP_TS_OFFERED) || seq_geq(pkt->opts.tsval, s->ts_recent)) &&
         (!(r->flags & EP_ACK_SEEN) || seq_leq(pkt->seq, r->last_ack)))
         s->ts_recent = pkt->opts.tsval;
-    /* Completeness: ACK (after a SYN-ACK) or DATA. */
-    if (len == 0) {
-        if (c->completeness & 2) c->completeness |= 4;
-    } else {
-        c->completeness |= 8;
-    }
+    zeek_endpoint_update(c, from, pkt);
+    /* Completeness: FIN, or ACK (after a SYN-ACK); DATA. */
+    if (fin)
+        c->completeness |= 16;
+    else if (len == 0 && (c->completeness & 2))
+        c->completeness |= 4;
+    if (len) c->completeness |= 8;
     s->flags &= (uint16_t)~EP_LAST_KEEPALIVE;
-    s->next_seq = pkt->seq + (uint32_t)len;
+    s->next_seq = pkt->seq + (uint32_t)len + fin;
     s->last_ack = pkt->ack; /* not older: checked */
     s->right_edge = pkt->ack + win;
     s->last_win = pkt->window;
     if (win > s->max_win) s->max_win = win;
+    /* State events, in segment_general()'s order (no SYN ones here). */
+    int acks_peer_fin = (r->flags & EP_FIN_SEEN) && seq_gt(pkt->ack, r->fin_seq);
+    if (acks_peer_fin && !(s->flags & EP_ACKED_PEER_FIN)) {
+        s->flags |= EP_ACKED_PEER_FIN;
+        raise_event(t, c, from, TCPSIFT_EV_SEND_ACK_OF_FIN);
+    }
     if (len) raise_event(t, c, from, TCPSIFT_EV_SEND_DATA);
+    if (fin) {
+        /* Its first FIN (checked), so never resent_after_close. */
+        s->fin_seq = pkt->seq + (uint32_t)len;
+        s->flags |= EP_FIN_SEEN;
+        raise_event(t, c, from, TCPSIFT_EV_SEND_FIN);
+    }
+    if (acks_peer_fin) {
+        int r_waits_fin_ack = r->state == TCPSIFT_ST_FIN_WAIT_1 || r->state == TCPSIFT_ST_CLOSING ||
+                              r->state == TCPSIFT_ST_LAST_ACK;
+        if (!(r->flags & EP_FIN_ACKED_BY_PEER) || r_waits_fin_ack) {
+            r->flags |= EP_FIN_ACKED_BY_PEER;
+            raise_event(t, c, 1 - from, TCPSIFT_EV_RECV_ACK_OF_FIN);
+        }
+    }
 }
 
 /* Tests only: the steady update on a copy, the general path on the
- * connection; both must leave the same connection bytes, tracker counters
- * and per-segment anomaly marks. */
-CONN_COLD static void steady_verify(struct tcpsift_tracker *t, conn *c, int from, const tcpsift_packet *pkt)
+ * connection; both must leave the same connection bytes, side table,
+ * tracker counters and per-segment anomaly marks. The copy has its own copy
+ * of the side table (counts spilled there must not be added twice); one the
+ * copy allocates is given back. */
+CONN_COLD static void steady_verify(struct tcpsift_tracker *t, conn *c, int from,
+                                    const tcpsift_packet *pkt)
 {
     conn fast;
+    conn_ext fast_ext;
     tcpsift_tracker_stats stats_before, stats_fast;
     uint64_t marks_before[2], marks_fast[2];
     memcpy(&fast, c, sizeof fast);
+    if (c->ext) {
+        memcpy(&fast_ext, c->ext, sizeof fast_ext);
+        fast.ext = &fast_ext;
+    }
     memcpy(&stats_before, &t->stats, sizeof stats_before);
     memcpy(marks_before, t->segment_anomalies, sizeof marks_before);
     steady_update(t, &fast, from, pkt);
@@ -746,10 +779,18 @@ CONN_COLD static void steady_verify(struct tcpsift_tracker *t, conn *c, int from
     memcpy(t->segment_anomalies, marks_before, sizeof marks_before);
     int tail = segment_general(t, c, pkt, from, 0);
     t->steady_checked++;
-    if (!tail || memcmp(c, &fast, sizeof fast) != 0 ||
-        memcmp(&t->stats, &stats_fast, sizeof stats_fast) != 0 ||
-        memcmp(t->segment_anomalies, marks_fast, sizeof marks_fast) != 0)
-        t->steady_mismatches++;
+    conn_ext *fast_side = fast.ext;
+    int same = tail && (fast_side != NULL) == (c->ext != NULL) &&
+               (!fast_side || memcmp(fast_side, c->ext, sizeof *fast_side) == 0);
+    fast.ext = c->ext; /* compared above by content */
+    same = same && memcmp(c, &fast, sizeof fast) == 0 &&
+           memcmp(&t->stats, &stats_fast, sizeof stats_fast) == 0 &&
+           memcmp(t->segment_anomalies, marks_fast, sizeof marks_fast) == 0;
+    if (fast_side && fast_side != &fast_ext) {
+        fast.ext = fast_side;
+        conn_ext_free(t, &fast);
+    }
+    if (!same) t->steady_mismatches++;
 }
 
 void tcp_conn_segment(struct tcpsift_tracker *t, conn *c, const tcpsift_packet *pkt, int from,

@@ -361,13 +361,23 @@ static void scripted(enum run_config which)
     send(&sc, &(struct seg){CLIENT, AP, cn, sn, W + 1, ++cts, NULL, 0, 1, 0}, 0);
     cn += 1;
     send(&sc, &(struct seg){SERVER, A, sn, cn, W, ++sts, NULL, 0, 0, 0}, 1);
-    /* The client's FIN, the server's ACK of it (the client has a FIN now), the server's data
-     * after it: general. */
-    send(&sc, &(struct seg){CLIENT, TCPSIFT_TCP_FIN | A, cn, sn, W + 1, ++cts, NULL, 0, 0, 0}, 0);
+    /* The close. The client's FIN (its ACK unchanged: a FIN is no duplicate ACK): steady, with
+     * SEND_FIN. The server's ACK of it (ACK-of-FIN events) and its data after it: steady. */
+    send(&sc, &(struct seg){CLIENT, TCPSIFT_TCP_FIN | A, cn, sn, W + 1, ++cts, NULL, 0, 0, 0}, 1);
     cn += 1;
-    send(&sc, &(struct seg){SERVER, A, sn, cn, W, ++sts, NULL, 0, 0, 0}, 0);
-    send(&sc, &(struct seg){SERVER, AP, sn, cn, W, ++sts, NULL, 0, 10, 0}, 0);
+    send(&sc, &(struct seg){SERVER, A, sn, cn, W, ++sts, NULL, 0, 0, 0}, 1);
+    send(&sc, &(struct seg){SERVER, AP, sn, cn, W, ++sts, NULL, 0, 10, 0}, 1);
     sn += 10;
+    /* The client after its FIN: a bare ACK is steady; data (data_after_fin), and its FIN again
+     * (a retransmission), are not. */
+    send(&sc, &(struct seg){CLIENT, A, cn, sn, W + 1, ++cts, NULL, 0, 0, 0}, 1);
+    send(&sc, &(struct seg){CLIENT, AP, cn, sn, W + 1, ++cts, NULL, 0, 5, 0}, 0);
+    cn += 5; /* taken as sent (data_after_fin is counted, the bytes are not dropped) */
+    send(&sc, &(struct seg){CLIENT, TCPSIFT_TCP_FIN | A, cn - 1, sn, W + 1, ++cts, NULL, 0, 0, 0}, 0);
+    /* The server's FIN with data, acknowledging those bytes; the client's last ACK: steady. */
+    send(&sc, &(struct seg){SERVER, TCPSIFT_TCP_FIN | AP, sn, cn, W, ++sts, NULL, 0, 7, 0}, 1);
+    sn += 8;
+    send(&sc, &(struct seg){CLIENT, A, cn, sn, W + 1, ++cts, NULL, 0, 0, 0}, 1);
     tcpsift_tracker_finish(sc.t);
     /* The anomalies the general-path segments above stand for were each counted. */
     static const struct {
@@ -379,7 +389,7 @@ static void scripted(enum run_config which)
         {TCPSIFT_ANOMALY_WINDOW_SHRUNK, 2},     {TCPSIFT_ANOMALY_OPTION_OUTSIDE_SYN, 1},
         {TCPSIFT_ANOMALY_TIMESTAMP_MISSING, 1}, {TCPSIFT_ANOMALY_TTL_CHANGED, 1},
         {TCPSIFT_ANOMALY_URGENT_DATA, 1},       {TCPSIFT_ANOMALY_KEEP_ALIVE, 1},
-        {TCPSIFT_ANOMALY_RETRANSMISSION, 1},    {TCPSIFT_ANOMALY_LOST_SEGMENT, 1},
+        {TCPSIFT_ANOMALY_RETRANSMISSION, 2},    {TCPSIFT_ANOMALY_LOST_SEGMENT, 1},
         {TCPSIFT_ANOMALY_ZERO_WINDOW, 1},       {TCPSIFT_ANOMALY_ZERO_WINDOW_PROBE, 1},
     };
     for (size_t i = 0; i < sizeof want / sizeof want[0]; i++)
