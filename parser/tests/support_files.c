@@ -1,5 +1,7 @@
+#define _DEFAULT_SOURCE /* opendir/readdir */
 #include "support_files.h"
 
+#include <dirent.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -32,4 +34,46 @@ int test_ends_with(const char *s, const char *suffix)
 {
     size_t a = strlen(s), b = strlen(suffix);
     return a >= b && strcmp(s + a - b, suffix) == 0;
+}
+
+size_t test_each_capture_in(const char *dir, test_capture_fn fn, void *ctx)
+{
+    DIR *d = opendir(dir);
+    if (!d) return 0;
+    size_t files = 0;
+    struct dirent *de;
+    while ((de = readdir(d)) != NULL) {
+        if (!test_ends_with(de->d_name, ".pcap") && !test_ends_with(de->d_name, ".pcapng")) continue;
+        char path[2048];
+        snprintf(path, sizeof path, "%s/%s", dir, de->d_name);
+        size_t len;
+        uint8_t *buf = test_load_file(path, &len);
+        assert_non_null(buf);
+        fn(path, buf, len, ctx);
+        free(buf);
+        files++;
+    }
+    closedir(d);
+    return files;
+}
+
+size_t test_each_shared_capture(const char *what, test_capture_fn fn, void *ctx)
+{
+    const char *root = TCPSIFT_SHARED_DIR "/captures/external";
+    DIR *d = opendir(root);
+    if (!d) {
+        printf("SKIPPED: ../shared absent (%s): %s not checked on the 80 external captures\n",
+               root, what);
+        fflush(stdout);
+        return 0;
+    }
+    closedir(d);
+    static const char *const subdirs[] = {"pcapplusplus", "suricata-verify", "tcpdump", "zeek"};
+    size_t files = 0;
+    for (size_t s = 0; s < sizeof subdirs / sizeof subdirs[0]; s++) {
+        char dir[1024];
+        snprintf(dir, sizeof dir, "%s/%s", root, subdirs[s]);
+        files += test_each_capture_in(dir, fn, ctx);
+    }
+    return files;
 }

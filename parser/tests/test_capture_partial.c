@@ -2,8 +2,6 @@
  * / consumed / needed): exactly the records, errors and end of the whole-buffer reader, wherever
  * the windows end, on every conformance and shared capture and on each of them cut short; and
  * the window edge cases one by one. */
-#define _DEFAULT_SOURCE /* opendir/readdir */
-#include <dirent.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -38,36 +36,24 @@ static void assert_windows_agree(const uint8_t *buf, size_t len, const char *wha
     cw_reference_free(&ref);
 }
 
-/* Every capture in dir, whole and cut at three places (the end then falls inside a record or
- * block: the final window must report the truncation the whole reader reports). */
-static size_t check_directory(const char *dir)
+/* One capture, whole and cut at three places (the end then falls inside a record or block:
+ * the final window must report the truncation the whole reader reports). */
+static void check_capture(const char *path, const uint8_t *buf, size_t len, void *ctx)
 {
-    DIR *d = opendir(dir);
-    if (!d) return 0;
-    size_t files = 0;
-    struct dirent *de;
-    while ((de = readdir(d)) != NULL) {
-        if (!test_ends_with(de->d_name, ".pcap") && !test_ends_with(de->d_name, ".pcapng")) continue;
-        char path[2048];
-        snprintf(path, sizeof path, "%s/%s", dir, de->d_name);
-        size_t len;
-        uint8_t *buf = test_load_file(path, &len);
-        assert_non_null(buf);
-        assert_windows_agree(buf, len, path);
-        for (int cut = 1; cut <= 3; cut++) assert_windows_agree(buf, len * cut / 4 + 3, path);
-        free(buf);
-        files++;
-    }
-    closedir(d);
-    return files;
+    (void)ctx;
+    assert_windows_agree(buf, len, path);
+    for (int cut = 1; cut <= 3; cut++) assert_windows_agree(buf, len * cut / 4 + 3, path);
 }
 
 static void test_windows_conformance_captures(void **state)
 {
     (void)state;
-    size_t files = check_directory(TCPSIFT_SOURCE_DIR "/conformance/captures/crafted") +
-                   check_directory(TCPSIFT_SOURCE_DIR "/conformance/captures/real") +
-                   check_directory(TCPSIFT_SOURCE_DIR "/conformance/tunnels");
+    size_t files =
+        test_each_capture_in(TCPSIFT_SOURCE_DIR "/conformance/captures/crafted", check_capture,
+                             NULL) +
+        test_each_capture_in(TCPSIFT_SOURCE_DIR "/conformance/captures/real", check_capture,
+                             NULL) +
+        test_each_capture_in(TCPSIFT_SOURCE_DIR "/conformance/tunnels", check_capture, NULL);
     printf("windows == whole on %zu conformance captures\n", files);
     assert_true(files >= 60);
 }
@@ -75,22 +61,10 @@ static void test_windows_conformance_captures(void **state)
 static void test_windows_shared_captures(void **state)
 {
     (void)state;
-    const char *root = TCPSIFT_SHARED_DIR "/captures/external";
-    DIR *d = opendir(root);
-    if (!d) {
-        printf("SKIPPED: ../shared absent (%s): the windowed reader not checked on the 80 "
-               "external captures\n", root);
-        fflush(stdout);
+    size_t files = test_each_shared_capture("the windowed reader", check_capture, NULL);
+    if (files == 0) {
         skip();
         return;
-    }
-    closedir(d);
-    const char *subdirs[] = {"pcapplusplus", "suricata-verify", "tcpdump", "zeek"};
-    size_t files = 0;
-    for (size_t s = 0; s < sizeof subdirs / sizeof subdirs[0]; s++) {
-        char dir[1024];
-        snprintf(dir, sizeof dir, "%s/%s", root, subdirs[s]);
-        files += check_directory(dir);
     }
     printf("windows == whole on %zu shared captures\n", files);
     assert_int_equal(files, 80);

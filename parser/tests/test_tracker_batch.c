@@ -3,8 +3,6 @@
  * and the same per-packet results — whatever the chunking, on synthetic interleaved traffic
  * (eviction and timeout pressure included), on the bundled conformance captures and on the
  * captures under ../shared. */
-#define _DEFAULT_SOURCE /* opendir/readdir */
-#include <dirent.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -481,37 +479,25 @@ static void capture_packets(const uint8_t *buf, size_t len, struct packets *ps)
     }
 }
 
-/* Every .pcap/.pcapng directly in dir; returns how many. */
-static size_t check_directory(const char *dir, uint64_t *conns)
+/* One capture: its packets through the tracker one by one and in batches; counts the
+ * connections into *(uint64_t *)ctx. */
+static void check_capture(const char *path, const uint8_t *buf, size_t len, void *ctx)
 {
-    DIR *d = opendir(dir);
-    if (!d) return 0;
-    size_t files = 0;
-    struct dirent *de;
-    while ((de = readdir(d)) != NULL) {
-        if (!test_ends_with(de->d_name, ".pcap") && !test_ends_with(de->d_name, ".pcapng")) continue;
-        char path[2048];
-        snprintf(path, sizeof path, "%s/%s", dir, de->d_name);
-        size_t len;
-        uint8_t *buf = test_load_file(path, &len);
-        assert_non_null(buf);
-        struct packets ps = {0};
-        capture_packets(buf, len, &ps);
-        *conns += assert_batches_equal(&ps, path);
-        packets_free(&ps);
-        free(buf);
-        files++;
-    }
-    closedir(d);
-    return files;
+    struct packets ps = {0};
+    capture_packets(buf, len, &ps);
+    *(uint64_t *)ctx += assert_batches_equal(&ps, path);
+    packets_free(&ps);
 }
 
 static void test_batch_equals_single_conformance_captures(void **state)
 {
     (void)state;
     uint64_t conns = 0;
-    size_t files = check_directory(TCPSIFT_SOURCE_DIR "/conformance/captures/crafted", &conns) +
-                   check_directory(TCPSIFT_SOURCE_DIR "/conformance/captures/real", &conns);
+    size_t files =
+        test_each_capture_in(TCPSIFT_SOURCE_DIR "/conformance/captures/crafted", check_capture,
+                             &conns) +
+        test_each_capture_in(TCPSIFT_SOURCE_DIR "/conformance/captures/real", check_capture,
+                             &conns);
     printf("batch == one-by-one on %zu conformance captures (%llu connections)\n", files,
            (unsigned long long)conns);
     assert_true(files >= 20);
@@ -521,23 +507,11 @@ static void test_batch_equals_single_conformance_captures(void **state)
 static void test_batch_equals_single_shared_captures(void **state)
 {
     (void)state;
-    const char *root = TCPSIFT_SHARED_DIR "/captures/external";
-    DIR *d = opendir(root);
-    if (!d) {
-        printf("SKIPPED: ../shared absent (%s): batch vs one-by-one not checked on the 80 "
-               "external captures\n", root);
-        fflush(stdout);
+    uint64_t conns = 0;
+    size_t files = test_each_shared_capture("batch vs one-by-one", check_capture, &conns);
+    if (files == 0) {
         skip();
         return;
-    }
-    closedir(d);
-    const char *subdirs[] = {"pcapplusplus", "suricata-verify", "tcpdump", "zeek"};
-    size_t files = 0;
-    uint64_t conns = 0;
-    for (size_t s = 0; s < sizeof subdirs / sizeof subdirs[0]; s++) {
-        char dir[1024];
-        snprintf(dir, sizeof dir, "%s/%s", root, subdirs[s]);
-        files += check_directory(dir, &conns);
     }
     printf("batch == one-by-one on %zu shared captures (%llu connections)\n", files,
            (unsigned long long)conns);
