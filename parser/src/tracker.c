@@ -214,28 +214,55 @@ static direction_stream *stream_get(struct tcpsift_tracker *t, conn *c, int from
         t->stats.memcap_hits++;
         return NULL;
     }
-    memset(ds, 0, sizeof *ds);
+    if (c->proto == 6) {
+        /* Every TCP direction starts as the same stream (stream_template_init): a copy of it,
+         * then what differs per direction. */
+        memcpy(ds, t->stream_template, sizeof *ds);
+        if (ds->has_reasm) {
+            ds->reasm.cb.ctx = ds;
+            /* The overlap policy by the receiver's address; tcpsift_reasm_init's check of it. */
+            tcpsift_overlap_policy policy = prefix_policy_for(t, from);
+            if ((unsigned)policy < TCPSIFT_OVERLAP_COUNT_) {
+                ds->reasm.cfg.policy = policy;
+            } else {
+                memset(&ds->reasm, 0, sizeof ds->reasm);
+                ds->has_reasm = 0;
+            }
+        }
+    } else {
+        memset(ds, 0, sizeof *ds);
+    }
     ds->t = t;
     ds->c = c;
     ds->from = (uint8_t)from;
-    if (t->cfg.reassemble && c->proto == 6) {
-        tcpsift_reasm_callbacks cb = {stream_on_data, stream_on_gap, stream_on_event, ds};
+    c->ext->stream[from] = ds;
+    return ds;
+}
+
+/* The stream a TCP direction starts as, initialised once (tcpsift_reasm_init and
+ * tcpsift_framer_init leave plain values, no allocation and no pointer into the object):
+ * stream_get() copies it instead of initialising each stream (issue 9). Its reassembler has a
+ * valid placeholder policy; stream_get() sets each direction's. */
+static void stream_template_init(struct tcpsift_tracker *t)
+{
+    direction_stream *ds = t->stream_template;
+    memset(ds, 0, sizeof *ds);
+    if (t->cfg.reassemble) {
+        tcpsift_reasm_callbacks cb = {stream_on_data, stream_on_gap, stream_on_event, NULL};
         tcpsift_reasm_config rc = t->cfg.reasm;
         /* Packet buffers that outlive the tracker's use of them: retain views, not copies. */
         if (t->cfg.buffers_stable) rc.stable_buffers = 1;
-        rc.policy = prefix_policy_for(t, from);
+        rc.policy = TCPSIFT_OVERLAP_FIRST;
         if (tcpsift_reasm_init(&ds->reasm, &rc, &cb, &t->alloc, &t->budget) == TCPSIFT_OK)
             ds->has_reasm = 1;
     }
-    if (t->cfg.framing && c->proto == 6) {
+    if (t->cfg.framing) {
         tcpsift_framer_alloc fa = {framer_realloc, framer_free, t};
         tcpsift_framer_mode mode =
             t->cfg.buffers_stable ? TCPSIFT_FRAMER_STABLE : TCPSIFT_FRAMER_COPY_TAIL;
         if (tcpsift_framer_init(&ds->framer, &t->cfg.framer, mode, &fa) == TCPSIFT_OK)
             ds->has_framer = 1;
     }
-    c->ext->stream[from] = ds;
-    return ds;
 }
 
 static void stream_release(struct tcpsift_tracker *t, conn *c, int from)
@@ -559,6 +586,13 @@ tcpsift_error tcpsift_tracker_create(const tcpsift_tracker_config *cfg, tcpsift_
         alloc.free(alloc.ctx, t, sizeof *t);
         return TCPSIFT_E_NO_MEMORY;
     }
+    t->stream_template = alloc.alloc(alloc.ctx, sizeof *t->stream_template);
+    if (!t->stream_template) {
+        prefix_policy_free(t);
+        alloc.free(alloc.ctx, t, sizeof *t);
+        return TCPSIFT_E_NO_MEMORY;
+    }
+    stream_template_init(t);
 
     tcpsift_flow_table_config fc;
     tcpsift_flow_table_config_init(&fc);
@@ -576,6 +610,7 @@ tcpsift_error tcpsift_tracker_create(const tcpsift_tracker_config *cfg, tcpsift_
     fc.on_evict_ctx = t;
     tcpsift_error err = tcpsift_flow_table_create(&fc, &t->table);
     if (err != TCPSIFT_OK) {
+        alloc.free(alloc.ctx, t->stream_template, sizeof *t->stream_template);
         prefix_policy_free(t);
         alloc.free(alloc.ctx, t, sizeof *t);
         return err;
@@ -602,6 +637,7 @@ void tcpsift_tracker_destroy(tcpsift_tracker *t)
     tcpsift_flow_table_destroy(t->table);
     spares_drain(t, &t->spare_streams, sizeof(direction_stream));
     spares_drain(t, &t->spare_exts, sizeof(conn_ext));
+    t->alloc.free(t->alloc.ctx, t->stream_template, sizeof *t->stream_template);
     prefix_policy_free(t);
     tcpsift_allocator alloc = t->alloc;
     alloc.free(alloc.ctx, t, sizeof *t);

@@ -51,6 +51,7 @@ struct tcpsift_tracker {
     tcpsift_overlap_prefix *prefixes; /* sorted longest first (prefix_policy.c) */
     size_t nprefixes, prefixes_allocated;
     span_dup_ring dups;
+    struct direction_stream *stream_template; /* what every TCP direction's stream starts as */
     spare_list spare_streams; /* direction_stream */
     spare_list spare_exts;    /* conn_ext */
 };

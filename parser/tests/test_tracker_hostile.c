@@ -1062,6 +1062,34 @@ static void test_overlap_policy_per_destination(void **state)
     ht_free(&h);
 }
 
+/* Each stream is a copy of one template (tracker.c, stream_template_init) whose policy is then
+ * set per direction: a direction whose policy is no valid one still gets no reassembly, as
+ * tcpsift_reasm_init refuses it, while a direction with a valid prefix policy reassembles. */
+static void test_invalid_default_policy_only_where_used(void **state)
+{
+    (void)state;
+    tcpsift_overlap_prefix row;
+    assert_int_equal(tcpsift_overlap_prefix_parse("10.0.0.0/8=first", &row), TCPSIFT_OK);
+    struct ht h;
+    tcpsift_tracker_config cfg;
+    ht_config(&cfg);
+    cfg.reasm.mode = TCPSIFT_REASM_ACKED;
+    cfg.reasm.policy = (tcpsift_overlap_policy)99; /* everywhere but 10/8 */
+    cfg.overlap_prefixes = &row;
+    cfg.overlap_prefix_count = 1;
+    ht_start(&h, &cfg);
+    static const uint8_t in8[4] = {10, 1, 2, 3}, other[4] = {192, 0, 2, 99};
+    struct conv a, b;
+    overlap_conv(&h, &a, 0, in8, 40001);
+    overlap_conv(&h, &b, 0, other, 40002);
+    tcpsift_tracker_finish(h.t);
+    assert_stream(&h, 0, TCPSIFT_C2S, "AAAA", 0);
+    assert_int_equal(conn_by_id(&h, 0)->info.client.stream_bytes, 4);
+    assert_int_equal(conn_by_id(&h, 1)->info.client.stream_bytes, 0);
+    assert_int_equal(stream_of(&h, 1, TCPSIFT_C2S)->data_len, 0);
+    ht_free(&h);
+}
+
 static void test_overlap_prefix_parse(void **state)
 {
     (void)state;
@@ -1468,6 +1496,7 @@ int main(void)
         cmocka_unit_test(test_ttl_margin),
         cmocka_unit_test(test_hop_limit_outlier_dropped),
         cmocka_unit_test(test_overlap_policy_per_destination),
+        cmocka_unit_test(test_invalid_default_policy_only_where_used),
         cmocka_unit_test(test_overlap_prefix_parse),
         cmocka_unit_test(test_span_duplicates),
         cmocka_unit_test(test_span_duplicate_window),
