@@ -72,31 +72,32 @@ static void length_deliver(tcpsift_framer *f, tcpsift_frame_cb cb, void *ctx)
     length_next_frame(f, f->pos);
 }
 
+/* The body length a complete field of `got` bytes with value v declares, after adjust: 1 and
+ * *body, or 0 for an impossible length (negative, or a whole frame beyond 2^63). */
+static int length_body_of(const tcpsift_framer *f, uint64_t v, unsigned got, uint64_t *body)
+{
+    if (f->cfg.adjust >= 0) {
+        uint64_t a = (uint64_t)f->cfg.adjust;
+        if (v > LENGTH_LIMIT - a) return 0; /* a <= 2^62 */
+        *body = v + a;
+    } else {
+        uint64_t a = (uint64_t)(-(f->cfg.adjust + 1)) + 1; /* |adjust| without overflow */
+        if (v < a) return 0;                               /* negative after adjustment */
+        *body = v - a;
+    }
+    uint64_t prefix = f->cfg.header_offset + got; /* <= 2^62 + 10 */
+    return *body <= LENGTH_LIMIT - prefix;
+}
+
 /* The field is complete (f->pos is just past it): apply adjust, check. */
 static void length_field_done(tcpsift_framer *f, tcpsift_frame_cb cb, void *ctx)
 {
-    uint64_t v = f->field_value;
     uint64_t body;
-    if (f->cfg.adjust >= 0) {
-        uint64_t a = (uint64_t)f->cfg.adjust;
-        if (v > LENGTH_LIMIT - a) { /* a <= 2^62 */
-            length_stop(f, TCPSIFT_FRAME_BAD_LENGTH, f->frame_start, cb, ctx);
-            return;
-        }
-        body = v + a;
-    } else {
-        uint64_t a = (uint64_t)(-(f->cfg.adjust + 1)) + 1; /* |adjust| without overflow */
-        if (v < a) {                                       /* negative after adjustment */
-            length_stop(f, TCPSIFT_FRAME_BAD_LENGTH, f->frame_start, cb, ctx);
-            return;
-        }
-        body = v - a;
-    }
-    uint64_t prefix = f->cfg.header_offset + f->field_got; /* <= 2^62 + 10 */
-    if (body > LENGTH_LIMIT - prefix) {
+    if (!length_body_of(f, f->field_value, f->field_got, &body)) {
         length_stop(f, TCPSIFT_FRAME_BAD_LENGTH, f->frame_start, cb, ctx);
         return;
     }
+    uint64_t prefix = f->cfg.header_offset + f->field_got;
     f->body_len = body;
     if (prefix + body > f->cfg.max) {
         framer_pend_reset(f);
@@ -130,6 +131,34 @@ static uint64_t field_value_of(const uint8_t *p, unsigned w, int big_endian)
     return v;
 }
 
+/* At a frame's start with nothing pending, a whole frame (header bytes, a fixed-width field
+ * and a non-empty body within max) inside this chunk: delivered at once as (when N > 0) one
+ * header view and one body view, which is what the step-by-step path below delivers for it (the
+ * split-invariance tests and fuzz_split_invariance compare chunkings that take either path).
+ * 0, consuming nothing, for anything else. */
+static int length_whole_frame(tcpsift_framer *f, tcpsift_cursor *in, tcpsift_frame_cb cb,
+                              void *ctx)
+{
+    uint64_t hdr = f->cfg.header_offset;
+    unsigned w = f->cfg.width;
+    size_t left = cursor_left(in);
+    const uint8_t *p;
+    if (w < 2 || hdr > left || w > left - hdr || !cursor_peek(in, (size_t)hdr + w, &p)) return 0;
+    uint64_t body;
+    if (!length_body_of(f, field_value_of(p + hdr, w, f->cfg.big_endian), w, &body)) return 0;
+    uint64_t whole = hdr + w + body; /* <= 2^63 (length_body_of) */
+    if (body == 0 || whole > f->cfg.max || whole > left) return 0;
+    /* header: the offset=N bytes before the field (none when N is 0); body: after the field */
+    tcpsift_bytes header = {p, (size_t)hdr}, seg = {p + hdr + w, (size_t)body};
+    tcpsift_frame fr = {TCPSIFT_FRAME_WHOLE, TCPSIFT_FRAME_OK, f->frame_start, body,
+                        hdr ? &header : NULL, hdr ? 1u : 0u, &seg, 1, body};
+    cursor_skip(in, (size_t)whole);
+    f->pos += whole;
+    cb(ctx, &fr);
+    length_next_frame(f, f->pos);
+    return 1;
+}
+
 int framer_length_feed(tcpsift_framer *f, tcpsift_cursor *in, tcpsift_frame_cb cb, void *ctx)
 {
     while (cursor_left(in) > 0 && !f->stopped) {
@@ -138,6 +167,9 @@ int framer_length_feed(tcpsift_framer *f, tcpsift_cursor *in, tcpsift_frame_cb c
         const uint8_t *p = NULL;
         switch ((enum length_phase)f->phase) {
         case LEN_HEADER:
+            if (f->need == f->cfg.header_offset && f->field_got == 0 && f->nviews == 0 &&
+                f->tail_len == 0 && length_whole_frame(f, in, cb, ctx))
+                break;
             if (f->need > 0) {
                 cursor_take(in, n, &p);
                 if (!framer_pend_add(f, p, n)) return 0;
