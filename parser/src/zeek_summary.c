@@ -36,14 +36,26 @@ static unsigned history_code(char ch)
     return (unsigned char)ch < 128 ? history_codes[(unsigned char)ch] : 0;
 }
 
+/* Letter of each 5-bit code: history_alphabet shifted by one, '?' for the
+ * codes no letter has (0 and 26..31). */
+static const char history_letters[33] = "?SHADFRCGTWIQshadfrcgtwiq^??????";
+_Static_assert(sizeof history_alphabet == 26, "history_letters follows history_alphabet");
+
 void zeek_history_string(const conn *c, char out[TCPSIFT_HISTORY_MAX + 1])
 {
     unsigned n = c->history_len <= TCPSIFT_HISTORY_MAX ? c->history_len : TCPSIFT_HISTORY_MAX;
+    /* The codes are read through a bit accumulator, a byte at a time as
+     * needed: at most ceil(5n / 8) <= CONN_HISTORY_BYTES bytes. */
+    uint32_t acc = 0;
+    unsigned have = 0, next = 0;
     for (unsigned i = 0; i < n; i++) {
-        unsigned bit = 5u * i, v = c->history[bit / 8] >> (bit % 8);
-        if (bit % 8 > 3) v |= (unsigned)c->history[bit / 8 + 1] << (8 - bit % 8);
-        v &= 31u;
-        out[i] = v >= 1 && v < sizeof history_alphabet ? history_alphabet[v - 1] : '?';
+        if (have < 5) {
+            acc |= (uint32_t)c->history[next++] << have;
+            have += 8;
+        }
+        out[i] = history_letters[acc & 31u];
+        acc >>= 5;
+        have -= 5;
     }
     out[n] = '\0';
 }
