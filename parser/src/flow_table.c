@@ -367,11 +367,11 @@ void tcpsift_flow_table_probe_in_place(const tcpsift_flow_table *t, tcpsift_flow
     pr->hash = key_hash(t, &pr->key);
 }
 
-void tcpsift_flow_table_probe_ipv4(const tcpsift_flow_table *t, const uint8_t src[4],
-                                   const uint8_t dst[4], uint16_t sport, uint16_t dport,
-                                   uint8_t proto, uint16_t vlan, uint8_t tunnel_kind,
-                                   uint32_t tunnel, tcpsift_flow_probe *pr, int *reversed)
+int tcpsift_flow_table_probe_ipv4(const tcpsift_flow_table *t, const tcpsift_packet *pkt,
+                                  uint8_t proto, uint16_t vlan, tcpsift_flow_probe *pr)
 {
+    const uint8_t *src = pkt->src, *dst = pkt->dst;
+    uint16_t sport = pkt->sport, dport = pkt->dport;
     /* tcpsift_flow_key_make()'s order: address as a big-endian value, then port. */
     uint32_t s = (uint32_t)src[0] << 24 | (uint32_t)src[1] << 16 | (uint32_t)src[2] << 8 | src[3];
     uint32_t d = (uint32_t)dst[0] << 24 | (uint32_t)dst[1] << 16 | (uint32_t)dst[2] << 8 | dst[3];
@@ -386,18 +386,18 @@ void tcpsift_flow_table_probe_ipv4(const tcpsift_flow_table *t, const uint8_t sr
     k->vlan = t->key_vlan ? (uint16_t)(vlan & TCPSIFT_VLAN_ID_MASK) : 0;
     k->ip_version = 4;
     k->proto = proto;
-    *reversed = after;
-    if (t->key_tunnel && tunnel_kind != 0) {
-        k->tunnel_kind = tunnel_kind;
-        k->tunnel = tunnel;
+    if (t->key_tunnel && pkt->tunnel_id_kind != 0) {
+        k->tunnel_kind = pkt->tunnel_id_kind;
+        k->tunnel = pkt->tunnel_id;
         pr->hash = key_hash(t, k);
-        return;
+        return after;
     }
     /* key_hash()'s two words for this key, from the values at hand. */
     uint64_t w[2] = {le32_of(a) | le32_of(b) << 32,
                      (uint64_t)k->a_port | (uint64_t)k->b_port << 16 | (uint64_t)k->vlan << 32 |
                          (uint64_t)4 << 48 | (uint64_t)proto << 56};
     pr->hash = tcpsift_siphash13_words(&t->sip, w, 2);
+    return after;
 }
 
 /* ------------------------------------------------------------ pools and lists */

@@ -5,6 +5,7 @@
 #ifndef TCPSIFT_FLOW_TABLE_INTERNAL_H
 #define TCPSIFT_FLOW_TABLE_INTERNAL_H
 
+#include "tcpsift/decode.h"
 #include "tcpsift/flow_table.h"
 
 typedef struct tcpsift_flow_probe {
@@ -16,15 +17,15 @@ void tcpsift_flow_table_probe(const tcpsift_flow_table *t, const tcpsift_flow_ke
                               tcpsift_flow_probe *out);
 /* The same for a key already in pr->key: normalised there, then hashed (no copy). */
 void tcpsift_flow_table_probe_in_place(const tcpsift_flow_table *t, tcpsift_flow_probe *pr);
-/* The probe of an IPv4 flow from `src`:`sport` to `dst`:`dport`, built in its
- * normalised form directly: the same key, hash and *reversed as
- * tcpsift_flow_key_make() (with `vlan`), tcpsift_flow_key_set_tunnel() (with
- * `tunnel_kind`, `tunnel`) and tcpsift_flow_table_probe_in_place() give, without
- * the intermediate key (the tracker's per-packet path, issue 9). */
-void tcpsift_flow_table_probe_ipv4(const tcpsift_flow_table *t, const uint8_t src[4],
-                                   const uint8_t dst[4], uint16_t sport, uint16_t dport,
-                                   uint8_t proto, uint16_t vlan, uint8_t tunnel_kind,
-                                   uint32_t tunnel, tcpsift_flow_probe *pr, int *reversed);
+/* The probe of an IPv4 packet's flow (pkt->ip_version 4, src and dst set),
+ * built in its normalised form directly: the same key and hash as
+ * tcpsift_flow_key_make() (pkt's addresses and ports, `proto`, `vlan`),
+ * tcpsift_flow_key_set_tunnel() (pkt's tunnel id) and
+ * tcpsift_flow_table_probe_in_place() give, without the intermediate key (the
+ * tracker's per-packet path, issue 9). Returns tcpsift_flow_key_make()'s
+ * *reversed: 1 when the packet went from the key's endpoint b to a. */
+int tcpsift_flow_table_probe_ipv4(const tcpsift_flow_table *t, const tcpsift_packet *pkt,
+                                  uint8_t proto, uint16_t vlan, tcpsift_flow_probe *pr);
 /* Look-ahead for a batch of packets (tcpsift_tracker_packets): a hint that the
  * flow of `pr` will be looked up soon. The bucket first, while the packets
  * ahead are still being hashed; then, a few packets before its turn, the

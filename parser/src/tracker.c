@@ -721,9 +721,7 @@ static void packet_lookup_make(const struct tcpsift_tracker *t, const tcpsift_pa
     uint16_t vlan = pkt->vlan_count ? pkt->vlan_ids[0] : 0;
     if (pkt->ip_version == 4 && pkt->src && pkt->dst) {
         /* The common case, built normalised in one step (same probe). */
-        tcpsift_flow_table_probe_ipv4(t->table, pkt->src, pkt->dst, pkt->sport, pkt->dport,
-                                      is_tcp ? 6 : 17, vlan, pkt->tunnel_id_kind, pkt->tunnel_id,
-                                      &lk->probe, &lk->reversed);
+        lk->reversed = tcpsift_flow_table_probe_ipv4(t->table, pkt, is_tcp ? 6 : 17, vlan, &lk->probe);
         lk->kind = LOOKUP_FLOW;
         return;
     }

@@ -14,6 +14,7 @@
 #include <cmocka.h>
 
 #include "flow_table_internal.h"
+#include "tcpsift/decode.h"
 #include "tcpsift/flow_key.h"
 #include "tcpsift/flow_table.h"
 
@@ -52,8 +53,17 @@ static void assert_same_probe(const tcpsift_flow_table *t, int key_vlan, int key
                      TCPSIFT_OK);
     if (key_tunnel) tcpsift_flow_key_set_tunnel(&old.key, u->tunnel_kind, u->tunnel);
     tcpsift_flow_table_probe_in_place(t, &old);
-    tcpsift_flow_table_probe_ipv4(t, u->src, u->dst, u->sport, u->dport, u->proto, u->vlan,
-                                  u->tunnel_kind, u->tunnel, &now, &now_rev);
+    tcpsift_packet pkt;
+    memset(&pkt, 0, sizeof pkt);
+    pkt.ip_version = 4;
+    pkt.addr_len = 4;
+    pkt.src = u->src;
+    pkt.dst = u->dst;
+    pkt.sport = u->sport;
+    pkt.dport = u->dport;
+    pkt.tunnel_id_kind = u->tunnel_kind;
+    pkt.tunnel_id = u->tunnel;
+    now_rev = tcpsift_flow_table_probe_ipv4(t, &pkt, u->proto, u->vlan, &now);
     assert_memory_equal(&now.key, &old.key, sizeof old.key);
     assert_true(now.hash == old.hash);
     assert_int_equal(now_rev, old_rev);
