@@ -7,8 +7,6 @@
  * captures under ../shared (state only, and with reassembly and framing), and over a scripted
  * connection whose segments sit on both sides of each of the steady conditions, where each
  * segment's expected path is asserted one by one. */
-#define _DEFAULT_SOURCE /* opendir/readdir */
-#include <dirent.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -61,8 +59,10 @@ struct totals {
 };
 
 /* Every record of a capture through a verifying tracker of each configuration. */
-static void check_capture(const uint8_t *buf, size_t len, const char *path, struct totals *tot)
+static void check_capture(const char *path, const uint8_t *buf, size_t len, void *ctx)
 {
+    struct totals *tot = ctx;
+    tot->files++;
     for (int which = CFG_STATE; which <= CFG_FULL; which++) {
         tcpsift_tracker *t = verifying_tracker((enum run_config)which);
         tcpsift_capture_reader r;
@@ -93,32 +93,13 @@ static void check_capture(const uint8_t *buf, size_t len, const char *path, stru
     }
 }
 
-static void check_directory(const char *dir, struct totals *tot)
-{
-    DIR *d = opendir(dir);
-    if (!d) return;
-    struct dirent *de;
-    while ((de = readdir(d)) != NULL) {
-        if (!test_ends_with(de->d_name, ".pcap") && !test_ends_with(de->d_name, ".pcapng")) continue;
-        char path[2048];
-        snprintf(path, sizeof path, "%s/%s", dir, de->d_name);
-        size_t len;
-        uint8_t *buf = test_load_file(path, &len);
-        assert_non_null(buf);
-        check_capture(buf, len, path, tot);
-        free(buf);
-        tot->files++;
-    }
-    closedir(d);
-}
-
 static void test_steady_equals_general_conformance_captures(void **state)
 {
     (void)state;
     struct totals tot = {0};
-    check_directory(TCPSIFT_SOURCE_DIR "/conformance/captures/crafted", &tot);
-    check_directory(TCPSIFT_SOURCE_DIR "/conformance/captures/real", &tot);
-    check_directory(TCPSIFT_SOURCE_DIR "/conformance/tunnels", &tot);
+    test_each_capture_in(TCPSIFT_SOURCE_DIR "/conformance/captures/crafted", check_capture, &tot);
+    test_each_capture_in(TCPSIFT_SOURCE_DIR "/conformance/captures/real", check_capture, &tot);
+    test_each_capture_in(TCPSIFT_SOURCE_DIR "/conformance/tunnels", check_capture, &tot);
     printf("steady == general on %zu conformance captures: %llu segments compared of %llu "
            "packets (both configurations)\n",
            tot.files, (unsigned long long)tot.checked, (unsigned long long)tot.packets);
@@ -130,22 +111,10 @@ static void test_steady_equals_general_conformance_captures(void **state)
 static void test_steady_equals_general_shared_captures(void **state)
 {
     (void)state;
-    const char *root = TCPSIFT_SHARED_DIR "/captures/external";
-    DIR *d = opendir(root);
-    if (!d) {
-        printf("SKIPPED: ../shared absent (%s): steady vs general not checked on the 80 "
-               "external captures\n", root);
-        fflush(stdout);
+    struct totals tot = {0};
+    if (test_each_shared_capture("steady vs general", check_capture, &tot) == 0) {
         skip();
         return;
-    }
-    closedir(d);
-    const char *subdirs[] = {"pcapplusplus", "suricata-verify", "tcpdump", "zeek"};
-    struct totals tot = {0};
-    for (size_t s = 0; s < sizeof subdirs / sizeof subdirs[0]; s++) {
-        char dir[1024];
-        snprintf(dir, sizeof dir, "%s/%s", root, subdirs[s]);
-        check_directory(dir, &tot);
     }
     printf("steady == general on %zu shared captures: %llu segments compared of %llu packets "
            "(both configurations)\n",
@@ -178,9 +147,8 @@ static void test_steady_equals_general_named_captures(void **state)
         size_t len;
         uint8_t *buf = test_load_file(path, &len);
         if (!buf) fail_msg("cannot read %s", path);
-        check_capture(buf, len, path, &tot);
+        check_capture(path, buf, len, &tot);
         free(buf);
-        tot.files++;
     }
     printf("steady == general on %zu named captures: %llu segments compared of %llu packets "
            "(both configurations)\n",
