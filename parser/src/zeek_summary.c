@@ -7,12 +7,12 @@
 
 static uint8_t zstate(const endpoint *e) { return (uint8_t)(e->zeek & ~ZEEK_PREV_CLOSED); }
 
-/* History letters are stored 5 bits each (code = index in this alphabet
- * + 1): 31 letters in 20 bytes instead of a 32-byte string. */
-static const char history_alphabet[] = "SHADFRCGTWIQshadfrcgtwiq^";
-_Static_assert(sizeof history_alphabet - 1 < 32, "history codes must fit 5 bits");
+/* History letters are stored 5 bits each: 31 letters in 20 bytes instead
+ * of a 32-byte string. The letter of each code; '?' for the codes no letter
+ * has (0, none, and 26..31). */
+static const char history_letters[33] = "?SHADFRCGTWIQshadfrcgtwiq^??????";
 
-/* The code of a letter: its position in history_alphabet + 1, 0 for none. */
+/* The code of a letter: its position in history_letters, 0 for none. */
 static const uint8_t history_codes[128] = {
     ['S'] = 1,  ['H'] = 2,  ['A'] = 3,  ['D'] = 4,  ['F'] = 5,  ['R'] = 6,  ['C'] = 7,
     ['G'] = 8,  ['T'] = 9,  ['W'] = 10, ['I'] = 11, ['Q'] = 12, ['s'] = 13, ['h'] = 14,
@@ -36,11 +36,6 @@ static unsigned history_code(char ch)
     return (unsigned char)ch < 128 ? history_codes[(unsigned char)ch] : 0;
 }
 
-/* Letter of each 5-bit code: history_alphabet shifted by one, '?' for the
- * codes no letter has (0 and 26..31). */
-static const char history_letters[33] = "?SHADFRCGTWIQshadfrcgtwiq^??????";
-_Static_assert(sizeof history_alphabet == 26, "history_letters follows history_alphabet");
-
 void zeek_history_string(const conn *c, char out[TCPSIFT_HISTORY_MAX + 1])
 {
     unsigned n = c->history_len <= TCPSIFT_HISTORY_MAX ? c->history_len : TCPSIFT_HISTORY_MAX;
@@ -63,7 +58,7 @@ void zeek_history_string(const conn *c, char out[TCPSIFT_HISTORY_MAX + 1])
 void zeek_history_add(conn *c, int from, char letter)
 {
     /* Upper case for the originator, lower case for the responder: in
-     * history_alphabet each of the 12 upper-case letters' lower case comes
+     * history_letters each of the 12 upper-case letters' lower case comes
      * 12 places later; a letter without a lower case is dropped for it. */
     unsigned code = history_code(letter);
     if (from != 0) code = code >= 1 && code <= 12 ? code + 12 : 0;
