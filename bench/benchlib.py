@@ -21,12 +21,16 @@ def build(build_dir, jobs=2, extra_targets=None):
     cfg = ["cmake", "-S", ROOT, "-B", build_dir, "-DCMAKE_BUILD_TYPE=Release",
            "-DCMAKE_C_FLAGS_RELEASE=-O2 -DNDEBUG", "-DCMAKE_C_COMPILER=gcc",
            "-DTCPSIFT_BUILD_TESTS=OFF", "-DTCPSIFT_SANITIZE=OFF"]
-    for cmd in (cfg, ["cmake", "--build", build_dir, "-j%d" % jobs, "--target", "gen_capture",
-                      "bench_inproc"] + (peers_targets(build_dir) + ["tcpsift_cli"]
-                                         if extra_targets is None else extra_targets)):
+    def run(cmd):
         out = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
         if out.returncode != 0:
             raise SystemExit("bench: build failed: %s\n%s" % (" ".join(cmd), out.stdout))
+    run(cfg)
+    # Which optional programs the tree has is known only once it is configured.
+    extra = (peers_targets(build_dir) + ["tcpsift_cli"] if extra_targets is None
+             else extra_targets)
+    run(["cmake", "--build", build_dir, "-j%d" % jobs, "--target", "gen_capture",
+         "bench_inproc"] + extra)
     return (os.path.join(build_dir, "bench", "gen_capture"),
             os.path.join(build_dir, "bench", "bench_inproc"))
 
@@ -35,13 +39,15 @@ PEERS = {"libnids": "bench_nids", "libtins": "bench_tins"}
 
 
 def peers_targets(build_dir):
-    """Peer programs the configured tree knows (CMake adds them only when installed)."""
+    """Peer programs and the bare libpcap loop, those the configured tree knows (CMake adds
+    them only when their packages are installed)."""
     try:
         with open(os.path.join(build_dir, "bench", "Makefile")) as f:
             text = f.read()
     except OSError:
         return []
-    return [t for t in PEERS.values() if re.search(r"^%s:" % t, text, re.M)]
+    return [t for t in list(PEERS.values()) + ["bench_pcaploop"]
+            if re.search(r"^%s:" % t, text, re.M)]
 
 
 def peer_binaries(build_dir):
