@@ -810,6 +810,116 @@ void tcp_conn_segment(struct tcpsift_tracker *t, conn *c, const tcpsift_packet *
     segment_streams(t, c, from, pkt);
 }
 
+/* ---- the first SYN of a promoted embryo (issue 9) ----
+ *
+ * embryo_replay() gives tcp_conn_segment() the kept SYN as sender 0 with a
+ * good checksum on a connection it has just zeroed; the SYN has no payload,
+ * parsed options and, of SYN, ACK, FIN and RST, only SYN (embryo_wanted()).
+ * On such a connection most of segment_general()'s rules are silent: the
+ * first TTL is still 0 (no TTL policy drop, no ttl_changed), the peer has
+ * sent nothing (no SYN-SENT drop, no timestamp negotiation, no PAWS, no ACK
+ * or window rules), nothing was sent before (a SYN is no midstream pickup,
+ * no retransmission), the connection is not flipped and has no stream (and
+ * the SYN no payload: the stream glue does nothing), no RST is pending.
+ * Three rules may still speak, and a SYN that could make them takes the
+ * general path: URG (urgent_data), a zero window (Zeek's W count), a window
+ * shift above 14 (wscale_too_large). embryo_syn_apply() does the rest in
+ * segment_general()'s order; the only event is the table's SEND_SYN, through
+ * raise_event(). With tracker.verify_embryo_syn set (tests only) both run
+ * and are compared (embryo_syn_verify). */
+static inline int embryo_syn_plain(const embryo *e)
+{
+    if (e->tcp_flags & TCPSIFT_TCP_URG) return 0;
+    if (e->window == 0) return 0;
+    if ((e->opts_present & TCPSIFT_OPT_WSCALE) && e->wscale > 14) return 0;
+    return 1;
+}
+
+static inline void embryo_syn_apply(struct tcpsift_tracker *t, conn *c, const embryo *e)
+{
+    endpoint *s = &c->ep[0];
+    uint32_t opts = e->opts_present;
+    conn_count_packets(t, c, 0, 1, 0);
+    zeek_history_add(c, 0, 'S'); /* zeek_history_packet_all(): a SYN not seen before */
+    /* segment_checks(): the first TTL. */
+    s->flags |= EP_TTL_SEEN;
+    c->ttl_first[0] = e->ttl;
+    /* TS.Recent: nothing offered or acknowledged yet, so every TSval counts. */
+    if (opts & TCPSIFT_OPT_TIMESTAMP) s->ts_recent = e->tsval;
+    s->zeek = ZEEK_SYN_SENT; /* zeek_endpoint_update_all(): an inactive originator's SYN */
+    c->completeness |= 1;
+    s->flags |= EP_SENT;
+    /* note_syn(), the shift checked to be at most 14. */
+    s->isn = e->isn;
+    s->flags |= EP_SYN_SEEN;
+    if (opts & TCPSIFT_OPT_WSCALE) {
+        s->flags |= EP_WS_OFFERED;
+        s->wscale = e->wscale;
+    }
+    if (opts & TCPSIFT_OPT_TIMESTAMP) {
+        s->flags |= EP_TS_OFFERED;
+        s->ts_syn = e->tsval;
+    }
+    c->handshake_syn = 1;
+    /* sequence_analysis(): the endpoint's first sequence number. */
+    s->next_seq = e->isn + 1;
+    s->flags |= EP_NEXT_VALID;
+    raise_event(t, c, 0, TCPSIFT_EV_SEND_SYN);
+}
+
+/* Tests only: embryo_syn_apply() on a copy, tcp_conn_segment() on the
+ * connection; compared as steady_verify() compares. */
+CONN_COLD static void embryo_syn_verify(struct tcpsift_tracker *t, conn *c, const embryo *e)
+{
+    conn fast;
+    conn_ext fast_ext;
+    tcpsift_tracker_stats stats_before, stats_fast;
+    uint64_t marks_before[2], marks_fast[2];
+    const tcpsift_packet *cur_pkt = t->cur_pkt;
+    int cur_from = t->cur_from;
+    memcpy(&fast, c, sizeof fast);
+    if (c->ext) {
+        memcpy(&fast_ext, c->ext, sizeof fast_ext);
+        fast.ext = &fast_ext;
+    }
+    memcpy(&stats_before, &t->stats, sizeof stats_before);
+    memcpy(marks_before, t->segment_anomalies, sizeof marks_before);
+    embryo_syn_apply(t, &fast, e);
+    memcpy(&stats_fast, &t->stats, sizeof stats_fast);
+    memcpy(marks_fast, t->segment_anomalies, sizeof marks_fast);
+    memcpy(&t->stats, &stats_before, sizeof stats_before);
+    memcpy(t->segment_anomalies, marks_before, sizeof marks_before);
+    tcpsift_packet syn;
+    embryo_syn_packet(e, &syn);
+    tcp_conn_segment(t, c, &syn, 0, 0);
+    /* The applied path leaves the current packet alone; so does this one. */
+    t->cur_pkt = cur_pkt;
+    t->cur_from = cur_from;
+    t->embryo_syn_checked++;
+    conn_ext *fast_side = fast.ext;
+    int same = (fast_side != NULL) == (c->ext != NULL) &&
+               (!fast_side || memcmp(fast_side, c->ext, sizeof *fast_side) == 0);
+    fast.ext = c->ext; /* compared above by content */
+    same = same && memcmp(c, &fast, sizeof fast) == 0 &&
+           memcmp(&t->stats, &stats_fast, sizeof stats_fast) == 0 &&
+           memcmp(t->segment_anomalies, marks_fast, sizeof marks_fast) == 0;
+    if (fast_side && fast_side != &fast_ext) {
+        fast.ext = fast_side;
+        conn_ext_free(t, &fast);
+    }
+    if (!same) t->embryo_syn_mismatches++;
+}
+
+int tcp_conn_embryo_syn(struct tcpsift_tracker *t, conn *c, const embryo *e)
+{
+    if (!embryo_syn_plain(e)) return 0;
+    if (t->verify_embryo_syn)
+        embryo_syn_verify(t, c, e);
+    else
+        embryo_syn_apply(t, c, e);
+    return 1;
+}
+
 void tcp_conn_close(struct tcpsift_tracker *t, conn *c)
 {
     if (c->rst.active && !c->rst.refuted && !c->rst_accepted) {

@@ -54,6 +54,22 @@ int embryo_absorb(embryo *e, const tcpsift_packet *pkt, int64_t ts_ns, int check
     return 1;
 }
 
+void embryo_syn_packet(const embryo *e, tcpsift_packet *syn)
+{
+    memset(syn, 0, sizeof *syn);
+    syn->layers = TCPSIFT_LAYER_TCP | TCPSIFT_LAYER_TCP_OPTIONS | TCPSIFT_LAYER_PORTS;
+    syn->tcp_flags = e->tcp_flags;
+    syn->seq = e->isn;
+    syn->window = e->window;
+    syn->ttl = e->ttl;
+    syn->tcp_header_len = 20;
+    syn->opts.present = e->opts_present;
+    syn->opts.mss = e->mss;
+    syn->opts.wscale = e->wscale;
+    syn->opts.tsval = e->tsval;
+    syn->opts.tsecr = e->tsecr;
+}
+
 void embryo_replay(struct tcpsift_tracker *t, const embryo *e, conn *c)
 {
     memset(c, 0, sizeof *c);
@@ -63,31 +79,29 @@ void embryo_replay(struct tcpsift_tracker *t, const embryo *e, conn *c)
     c->vlan = e->vlan;
     c->client_is_a = e->client_is_a & 1u;
     tcpsift_packet syn;
-    memset(&syn, 0, sizeof syn);
-    syn.layers = TCPSIFT_LAYER_TCP | TCPSIFT_LAYER_TCP_OPTIONS | TCPSIFT_LAYER_PORTS;
-    syn.tcp_flags = e->tcp_flags;
-    syn.seq = e->isn;
-    syn.window = e->window;
-    syn.ttl = e->ttl;
-    syn.tcp_header_len = 20;
-    syn.opts.present = e->opts_present;
-    syn.opts.mss = e->mss;
-    syn.opts.wscale = e->wscale;
-    syn.opts.tsval = e->tsval;
-    syn.opts.tsecr = e->tsecr;
+    int syn_built = 0;
     /* The first SYN and one repeat go through the per-segment rules; further
      * identical repeats change nothing but counts (bounded work whatever the
-     * flood). */
+     * flood). The first SYN usually takes tcp_conn_embryo_syn(), the same
+     * rules applied directly (issue 9); the packet is built only when the
+     * general path needs it. */
     uint32_t replayed = e->syn_count < 2 ? e->syn_count : 2;
     for (uint32_t i = 0; i < replayed; i++) {
         c->last_ns = i + 1 == e->syn_count ? e->last_ns : e->first_ns;
         t->segment_anomalies[0] = t->segment_anomalies[1] = 0;
         if (i == 0 && e->reused) conn_count_event(t, c, TCPSIFT_ANOMALY_TUPLE_REUSE);
+        if (i == 0 && tcp_conn_embryo_syn(t, c, e)) continue;
+        if (!syn_built) {
+            embryo_syn_packet(e, &syn);
+            syn_built = 1;
+        }
         tcp_conn_segment(t, c, &syn, 0, 0);
     }
     uint32_t rest = e->syn_count - replayed;
-    conn_count_packets(t, c, 0, rest, 0);
-    conn_event_add(t, c, TCPSIFT_ANOMALY_RETRANSMISSION, rest);
-    t->stats.events[TCPSIFT_ANOMALY_RETRANSMISSION] += rest;
+    if (rest) {
+        conn_count_packets(t, c, 0, rest, 0);
+        conn_event_add(t, c, TCPSIFT_ANOMALY_RETRANSMISSION, rest);
+        t->stats.events[TCPSIFT_ANOMALY_RETRANSMISSION] += rest;
+    }
     c->last_ns = e->last_ns;
 }

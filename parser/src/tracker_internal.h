@@ -48,6 +48,11 @@ struct tcpsift_tracker {
      * say how many were compared and how many differed. */
     int verify_steady;
     uint64_t steady_checked, steady_mismatches;
+    /* Set by tests only: every embryo SYN tcp_conn.c applies directly
+     * (tcp_conn_embryo_syn) is also run through tcp_conn_segment() and
+     * compared (embryo_syn_verify), counted the same way. */
+    int verify_embryo_syn;
+    uint64_t embryo_syn_checked, embryo_syn_mismatches;
     tcpsift_overlap_prefix *prefixes; /* sorted longest first (prefix_policy.c) */
     size_t nprefixes, prefixes_allocated;
     span_dup_ring dups;
@@ -75,6 +80,12 @@ void embryo_init(embryo *e, const tcpsift_packet *pkt, uint64_t id, int64_t ts_n
                  int client_is_a, uint16_t vlan, int reused);
 int embryo_absorb(embryo *e, const tcpsift_packet *pkt, int64_t ts_ns, int checksum_bad);
 void embryo_replay(struct tcpsift_tracker *t, const embryo *e, conn *c);
+/* The SYN an embryo keeps, as the packet tcp_conn_segment() is given. */
+void embryo_syn_packet(const embryo *e, tcpsift_packet *syn);
+/* tcp_conn.c: the embryo's first SYN on the connection embryo_replay() has
+ * just initialised, applied without the general path when it can be proved
+ * to do the same; 0 (nothing done) otherwise. */
+int tcp_conn_embryo_syn(struct tcpsift_tracker *t, conn *c, const embryo *e);
 
 /* Removals (policy oob) a direction remembers between two frames; when full,
  * further urgent bytes of that direction stay inline (tcpsift/tracker.h). */

@@ -1,0 +1,300 @@
+/* The first SYN of a promoted embryo applied directly (tcp_conn_embryo_syn(), tcp_conn.c,
+ * issue 9) against tcp_conn_segment()'s general path.
+ *
+ * With tracker.verify_embryo_syn set, every embryo SYN the tracker applies directly is also run
+ * through tcp_conn_segment(): the direct path on a copy of the connection, the general path on
+ * the connection; embryo_syn_mismatches counts SYNs after which the connection bytes, the side
+ * table, the tracker's counters or the per-segment anomaly marks differ. That runs over every
+ * bundled capture and the captures under ../shared (state only, and with reassembly and
+ * framing), and over scripted SYNs on both sides of each condition of the direct path, where
+ * the path each one takes and what the connection reports are asserted. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "support_files.h"
+#include "support_packets.h"
+#include "tcpsift/capture.h"
+#include "tcpsift/decode.h"
+#include "tcpsift/framer.h"
+#include "tcpsift/tracker.h"
+#include "tracker_internal.h"
+
+enum run_config { CFG_STATE, CFG_FULL };
+
+static void config_for(enum run_config which, tcpsift_tracker_config *cfg)
+{
+    tcpsift_tracker_config_init(cfg);
+    for (int i = 0; i < 16; i++)
+        cfg->hash_key[i] = (uint8_t)(0x2b * i + 5);
+    cfg->max_connections = 4096;
+    cfg->embryo_capacity = 1024;
+    if (which == CFG_FULL) {
+        cfg->reassemble = 1;
+        cfg->framing = 1;
+        assert_int_equal(tcpsift_framer_spec_parse("len:4:be", &cfg->framer, NULL, 0), TCPSIFT_OK);
+    }
+}
+
+/* ------------------------------------------------------------------ captures */
+
+struct totals {
+    size_t files;
+    uint64_t packets, checked;
+};
+
+static void check_capture(const char *path, const uint8_t *buf, size_t len, void *ctx)
+{
+    struct totals *tot = ctx;
+    tot->files++;
+    for (int which = CFG_STATE; which <= CFG_FULL; which++) {
+        tcpsift_tracker_config cfg;
+        config_for((enum run_config)which, &cfg);
+        tcpsift_tracker *t = NULL;
+        assert_int_equal(tcpsift_tracker_create(&cfg, &t), TCPSIFT_OK);
+        t->verify_embryo_syn = 1;
+        tcpsift_capture_reader r;
+        tcpsift_capture_record rec;
+        tcpsift_error err;
+        if (tcpsift_capture_open(&r, buf, len) == TCPSIFT_OK) {
+            int rc;
+            while ((rc = tcpsift_capture_next(&r, &rec, &err)) != 0) {
+                if (rc != 1) continue;
+                tcpsift_packet pkt;
+                tcpsift_packet_decode(&pkt, rec.linktype, rec.data, rec.caplen, rec.wirelen);
+                int64_t ns = rec.ts_sec < 0                                  ? 0
+                             : rec.ts_sec >= INT64_MAX / 1000000000 - 1 ? INT64_MAX
+                                                                        : rec.ts_sec * 1000000000 +
+                                                                              (int64_t)rec.ts_nsec;
+                tcpsift_tracker_packet(t, &pkt, ns);
+                tot->packets++;
+            }
+        }
+        tcpsift_tracker_finish(t);
+        if (t->embryo_syn_mismatches != 0)
+            fail_msg("%s (%s): %llu of %llu embryo SYNs differ from the general path", path,
+                     which == CFG_STATE ? "state" : "full",
+                     (unsigned long long)t->embryo_syn_mismatches,
+                     (unsigned long long)t->embryo_syn_checked);
+        tot->checked += t->embryo_syn_checked;
+        tcpsift_tracker_destroy(t);
+    }
+}
+
+static void test_embryo_syn_conformance_captures(void **state)
+{
+    (void)state;
+    struct totals tot = {0};
+    test_each_capture_in(TCPSIFT_SOURCE_DIR "/conformance/captures/crafted", check_capture, &tot);
+    test_each_capture_in(TCPSIFT_SOURCE_DIR "/conformance/captures/real", check_capture, &tot);
+    test_each_capture_in(TCPSIFT_SOURCE_DIR "/conformance/tunnels", check_capture, &tot);
+    printf("embryo SYN direct == general on %zu conformance captures: %llu SYNs compared of %llu "
+           "packets (both configurations)\n",
+           tot.files, (unsigned long long)tot.checked, (unsigned long long)tot.packets);
+    assert_true(tot.files >= 20);
+    assert_true(tot.checked >= 20);
+}
+
+static void test_embryo_syn_shared_captures(void **state)
+{
+    (void)state;
+    struct totals tot = {0};
+    if (test_each_shared_capture("embryo SYN direct vs general", check_capture, &tot) == 0) {
+        skip();
+        return;
+    }
+    printf("embryo SYN direct == general on %zu shared captures: %llu SYNs compared of %llu "
+           "packets (both configurations)\n",
+           tot.files, (unsigned long long)tot.checked, (unsigned long long)tot.packets);
+    assert_int_equal(tot.files, 80);
+    assert_true(tot.checked >= 100);
+}
+
+/* More captures, named in TCPSIFT_STEADY_CAPTURES (colon-separated; the same list
+ * test_tcp_conn_steady reads), e.g. the bench workloads. */
+static void test_embryo_syn_named_captures(void **state)
+{
+    (void)state;
+    const char *list = getenv("TCPSIFT_STEADY_CAPTURES");
+    if (!list || !*list) {
+        printf("SKIPPED: TCPSIFT_STEADY_CAPTURES not set (optional extra captures)\n");
+        fflush(stdout);
+        skip();
+        return;
+    }
+    struct totals tot = {0};
+    char path[2048];
+    while (*list) {
+        size_t n = strcspn(list, ":");
+        assert_true(n < sizeof path);
+        memcpy(path, list, n);
+        path[n] = '\0';
+        list += n + (list[n] == ':');
+        if (n == 0) continue;
+        size_t len;
+        uint8_t *buf = test_load_file(path, &len);
+        if (!buf) fail_msg("cannot read %s", path);
+        check_capture(path, buf, len, &tot);
+        free(buf);
+    }
+    printf("embryo SYN direct == general on %zu named captures: %llu SYNs compared\n", tot.files,
+           (unsigned long long)tot.checked);
+    assert_true(tot.checked > 0);
+}
+
+/* ------------------------------------------------------------------ scripted SYNs */
+
+struct seen {
+    int n;
+    char history[TCPSIFT_HISTORY_MAX + 1];
+    char conn_state[8];
+    uint32_t events[TCPSIFT_ANOMALY_COUNT];
+    uint64_t client_pkts;
+    uint8_t completeness, handshake;
+};
+
+static void on_end(void *ctx, const tcpsift_conn_info *c)
+{
+    struct seen *s = ctx;
+    s->n++;
+    snprintf(s->history, sizeof s->history, "%s", c->history);
+    snprintf(s->conn_state, sizeof s->conn_state, "%s", c->conn_state);
+    memcpy(s->events, c->events, sizeof s->events);
+    s->client_pkts = c->client.pkts;
+    s->completeness = c->completeness;
+    s->handshake = c->handshake;
+}
+
+static void send_seg(tcpsift_tracker *t, int64_t ns, int from_server, uint16_t flags, uint32_t seq,
+                     uint32_t ack, uint16_t window, const uint8_t *opts, size_t opts_len)
+{
+    struct tcp_spec tcp = tcp_default();
+    tcp.sport = from_server ? 80 : 40000;
+    tcp.dport = from_server ? 40000 : 80;
+    tcp.seq = seq;
+    tcp.ack = ack;
+    tcp.flags = flags;
+    tcp.window = window;
+    tcp.opts = opts_len ? opts : NULL;
+    tcp.opts_len = opts_len;
+    tcp.payload = NULL;
+    tcp.payload_len = 0;
+    uint8_t l4[128];
+    size_t n = tcp_segment(l4, sizeof l4, &tcp);
+    struct ip4_spec ip = ip4_default(6);
+    if (from_server) {
+        memcpy(ip.src, TEST_V4_DST, 4);
+        memcpy(ip.dst, TEST_V4_SRC, 4);
+    }
+    static struct pb p;
+    pb_init(&p);
+    pb_ethernet(&p, 0x0800);
+    pb_ipv4(&p, &ip, l4, n);
+    tcpsift_packet pkt;
+    assert_int_equal(tcpsift_packet_decode(&pkt, TCPSIFT_LINK_ETHERNET, p.b, p.len, p.len),
+                     TCPSIFT_OK);
+    assert_int_equal(tcpsift_tracker_packet(t, &pkt, ns), TCPSIFT_OK);
+}
+
+/* One connection: `syns` copies of a client SYN with `flags`, `window` and options, then the
+ * server's SYN-ACK and the client's ACK. Asserts how many SYNs took the direct path and that
+ * each compared equal; returns what the connection reported. */
+static struct seen one_conn(enum run_config which, uint16_t flags, uint16_t window,
+                            const uint8_t *opts, size_t opts_len, int syns, uint64_t want_direct)
+{
+    struct seen seen;
+    memset(&seen, 0, sizeof seen);
+    tcpsift_tracker_config cfg;
+    config_for(which, &cfg);
+    cfg.cb.on_conn_end = on_end;
+    cfg.cb.ctx = &seen;
+    tcpsift_tracker *t = NULL;
+    assert_int_equal(tcpsift_tracker_create(&cfg, &t), TCPSIFT_OK);
+    t->verify_embryo_syn = 1;
+    int64_t ns = 1000000000;
+    for (int i = 0; i < syns; i++)
+        send_seg(t, ns += 1000000, 0, flags, 1000, 0, window, opts, opts_len);
+    static const uint8_t synack_opts[8] = {2, 4, 0x05, 0xb4, 1, 3, 3, 7};
+    send_seg(t, ns += 1000000, 1, TCPSIFT_TCP_SYN | TCPSIFT_TCP_ACK, 5000, 1001, 65535,
+             synack_opts, sizeof synack_opts);
+    send_seg(t, ns += 1000000, 0, TCPSIFT_TCP_ACK, 1001, 5001, 512, NULL, 0);
+    tcpsift_tracker_finish(t);
+    assert_int_equal(t->embryo_syn_checked, want_direct);
+    assert_int_equal(t->embryo_syn_mismatches, 0);
+    assert_int_equal(seen.n, 1);
+    assert_int_equal(seen.client_pkts, (uint64_t)syns + 1);
+    tcpsift_tracker_destroy(t);
+    return seen;
+}
+
+static void scripted(enum run_config which)
+{
+    /* MSS 1460, SACK permitted, window scale 7, timestamps 100/0. */
+    static const uint8_t full_opts[20] = {2, 4, 0x05, 0xb4, 4, 2, 3, 3, 7, 1,
+                                          8, 10, 0, 0, 0, 100, 0, 0, 0, 0};
+    static const uint8_t mss_only[4] = {2, 4, 0x05, 0xb4};
+    static const uint8_t ws14[4] = {3, 3, 14, 1};
+    static const uint8_t ws15[4] = {3, 3, 15, 1};
+    const uint16_t S = TCPSIFT_TCP_SYN;
+    struct seen s;
+
+    /* The plain SYN, with every SYN option, or with the MSS only: direct. */
+    s = one_conn(which, S, 64240, full_opts, sizeof full_opts, 1, 1);
+    assert_string_equal(s.history, "ShA");
+    assert_string_equal(s.conn_state, "S1");
+    assert_int_equal(s.completeness, 1 | 2 | 4);
+    assert_int_equal(s.handshake, 1);
+    s = one_conn(which, S, 64240, mss_only, sizeof mss_only, 1, 1);
+    assert_string_equal(s.history, "ShA");
+    /* A shift of 14: direct; 15: wscale_too_large, the general path. */
+    s = one_conn(which, S, 1024, ws14, sizeof ws14, 1, 1);
+    assert_int_equal(s.events[TCPSIFT_ANOMALY_WSCALE_TOO_LARGE], 0);
+    s = one_conn(which, S, 1024, ws15, sizeof ws15, 1, 0);
+    assert_int_equal(s.events[TCPSIFT_ANOMALY_WSCALE_TOO_LARGE], 1);
+    /* ECE and CWR (an ECN setup SYN) and PSH are read by no rule: direct. URG is: general. */
+    s = one_conn(which, S | TCPSIFT_TCP_ECE | TCPSIFT_TCP_CWR | TCPSIFT_TCP_PSH, 64240,
+                 mss_only, sizeof mss_only, 1, 1);
+    assert_string_equal(s.history, "ShA");
+    s = one_conn(which, S | TCPSIFT_TCP_URG, 64240, mss_only, sizeof mss_only, 1, 0);
+    assert_int_equal(s.events[TCPSIFT_ANOMALY_URGENT_DATA], 1);
+    /* A zero window: Zeek's W, the general path. */
+    s = one_conn(which, S, 0, mss_only, sizeof mss_only, 1, 0);
+    assert_string_equal(s.history, "SWhA");
+    /* Repeats: the first SYN direct, the second through the general path (a retransmission),
+     * the rest counted. */
+    s = one_conn(which, S, 64240, full_opts, sizeof full_opts, 2, 1);
+    assert_int_equal(s.events[TCPSIFT_ANOMALY_RETRANSMISSION], 1);
+    s = one_conn(which, S, 64240, full_opts, sizeof full_opts, 5, 1);
+    assert_int_equal(s.events[TCPSIFT_ANOMALY_RETRANSMISSION], 4);
+    assert_string_equal(s.history, "ShA");
+}
+
+static void test_embryo_syn_boundaries_state(void **state)
+{
+    (void)state;
+    scripted(CFG_STATE);
+}
+
+static void test_embryo_syn_boundaries_full(void **state)
+{
+    (void)state;
+    scripted(CFG_FULL);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_embryo_syn_boundaries_state),
+        cmocka_unit_test(test_embryo_syn_boundaries_full),
+        cmocka_unit_test(test_embryo_syn_conformance_captures),
+        cmocka_unit_test(test_embryo_syn_shared_captures),
+        cmocka_unit_test(test_embryo_syn_named_captures),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
