@@ -37,6 +37,7 @@ import decimal
 import glob
 import json
 import os
+import re
 import struct
 import subprocess
 import sys
@@ -59,6 +60,15 @@ def run(tcpsift, args, stdin=None, piped=None):
         if isinstance(obj.get("summary"), dict):
             obj["summary"].pop("reassembly_memory_peak", None)
     return res.returncode, lines, res.stderr.decode()
+
+
+def run_raw(tcpsift, args, piped, name):
+    """Exit status and output lines, the capture's name and reassembly_memory_peak made
+    neutral; piped as in run()."""
+    env = dict(os.environ, TCPSIFT_STREAM_WINDOW=str(PIPE_WINDOW)) if piped is not None else None
+    res = subprocess.run([tcpsift, *args], capture_output=True, input=piped, env=env, timeout=300)
+    out = res.stdout.decode(errors="replace").replace(json.dumps(name), '"CAPTURE"')
+    return res.returncode, re.sub(r'"reassembly_memory_peak":\d+', "", out).splitlines()
 
 
 def stream_files(tcpsift, reader, path, piped=None):
@@ -128,12 +138,23 @@ def hostile_pipe_checks(tcpsift):
     idb = pcapng_block(1, struct.pack("<HHI", 1, 0, 0))
     frame = bytes(range(60))
     epb = pcapng_block(6, struct.pack("<IIIII", 0, 0, 1, len(frame), len(frame)) + frame)
-    huge = struct.pack("<II", 6, 100 << 20) + b"\0" * 4096  # declares 100 MiB, 4 KiB follow
-    rc, lines, _ = run(tcpsift, ["packets", "-"], piped=shb + idb + epb + huge)
+    # A block declaring 100 MiB of which 4 KiB follow: the stream ends inside it, which is the
+    # truncation the same bytes give as a file.
+    cut = shb + idb + epb + struct.pack("<II", 6, 100 << 20) + b"\0" * 4096
+    rc, lines, _ = run(tcpsift, ["packets", "-"], piped=cut)
+    if rc != 0 or len(lines) != 2 or lines[0].get("frame") != 1 or \
+            lines[1].get("error") != "capture_truncated" or lines[1].get("after_frame") != 1:
+        problems.append("hostile pipe (a 100 MiB block cut after 4 KiB): exit %d, %s"
+                        % (rc, lines[-1:] or "no output"))
+    # A whole block of 65 MiB: more than a pipe's window may hold, named as such.
+    big = 65 << 20
+    whole = shb + idb + epb + struct.pack("<II", 0x0BAD, big) + b"\0" * (big - 12) + \
+        struct.pack("<I", big)
+    rc, lines, _ = run(tcpsift, ["packets", "-"], piped=whole)
     if rc != 0 or len(lines) != 2 or lines[0].get("frame") != 1 or \
             lines[1].get("error") != "bad_pcapng_block" or \
             "may buffer" not in lines[1].get("detail", ""):
-        problems.append("hostile pipe (a 100 MiB block after one frame): exit %d, %s"
+        problems.append("hostile pipe (a whole 65 MiB block after one frame): exit %d, %s"
                         % (rc, lines[-1:] or "no output"))
     big_shb = struct.pack("<II", 0x0A0D0D0A, 100 << 20) + struct.pack("<I", 0x1A2B3C4D) + \
         b"\0" * 4096
@@ -149,6 +170,9 @@ def main():
     ap.add_argument("--shared", required=True)
     ap.add_argument("--captures", action="append", default=[])
     ap.add_argument("--exceptions", default=os.path.join(HERE, "reader-exceptions.tsv"))
+    ap.add_argument("--hostile", action="append", default=[],
+                    help="a directory of hostile inputs (the fuzz corpus): each read as a file "
+                         "and piped must give the same conns output")
     a = ap.parse_args()
 
     probe = subprocess.run([a.tcpsift, "packets", "--reader", "libpcap", os.devnull],
@@ -259,11 +283,26 @@ def main():
         failures.append("no little-endian microsecond pcap among the own captures for the "
                         "fallback check")
 
-    # A hostile pipe: a pcapng block declaring more than a piped capture may buffer (64 MiB)
-    # ends reading with a named error after the good frame before it (exit 0); a first block
-    # that large means the stream is no capture (exit 1).
+    # Hostile pipes: a pcapng block declaring more than a piped capture may buffer (64 MiB)
+    # ends reading after the good frame before it (exit 0): capture_truncated when the stream
+    # ends inside it (as the file would), else a named error; a first block that large means
+    # the stream is no capture (exit 1).
     for problem in hostile_pipe_checks(a.tcpsift):
         failures.append(problem)
+
+    # The fuzz corpus, hostile inputs: piped through a small window, the same conns output as
+    # the file (the file's name aside), and never a crash (exit 0 or 1 only).
+    hostile = 0
+    for d in a.hostile:
+        for path in sorted(glob.glob(os.path.join(d, "*"))):
+            with open(path, "rb") as f:
+                data = f.read()
+            want = run_raw(a.tcpsift, ["conns", path], None, path)
+            got = run_raw(a.tcpsift, ["conns", "-"], data, "-")
+            hostile += 1
+            if want[0] not in (0, 1) or got[0] not in (0, 1) or want != got:
+                failures.append("hostile input %s: file (exit %d) and pipe (exit %d) differ"
+                                % (path, want[0], got[0]))
 
     for line in stopped:
         print("libpcap limit: " + line)
@@ -271,8 +310,8 @@ def main():
         print("FAIL: " + line)
     if has_libpcap:
         print("reader agreement: %d captures identical under both readers and piped, %d where "
-              "libpcap stops early (listed), %d failures" % (compared, len(stopped),
-                                                           len(failures)))
+              "libpcap stops early (listed), %d hostile inputs piped = file, %d failures"
+              % (compared, len(stopped), hostile, len(failures)))
     else:
         print("reader agreement: %d captures identical piped (libpcap comparisons SKIPPED), "
               "%d failures" % (compared, len(failures)))

@@ -74,6 +74,20 @@ static int read_until(capture_input *in, size_t want)
     return 1;
 }
 
+/* Reads and drops the stream until `needed` bytes from the window's start went by (1) or the
+ * stream ended first (0). The window's bytes count. */
+static int drain(capture_input *in, size_t needed)
+{
+    uint64_t seen = in->len;
+    while (seen < needed && !in->eof) {
+        in->len = 0;
+        if (!read_some(in)) return 1; /* a read error: not known to be cut short */
+        seen += in->len;
+    }
+    in->len = 0;
+    return seen >= needed;
+}
+
 tcpsift_error capture_stream_start(capture_input *in, int fd)
 {
     in->fd = fd;
@@ -136,11 +150,15 @@ int capture_run_stream(capture_input *in, const capture_handler *h)
         in->len -= consumed;
         stream_pos += consumed;
         if (needed > CAPTURE_STREAM_MAX_WINDOW) {
-            in->fatal = TCPSIFT_E_BAD_PCAPNG_BLOCK;
-            snprintf(in->detail, sizeof in->detail,
-                     "a block of %zu bytes at byte %llu of the stream: more than the %u MiB a "
-                     "piped capture may buffer", needed, (unsigned long long)stream_pos,
-                     (unsigned)(CAPTURE_STREAM_MAX_WINDOW >> 20));
+            /* Too large to hold. If the stream ends inside it, that is the truncation a file
+             * would report; if it is whole, it cannot be read here. */
+            int whole = drain(in, needed);
+            in->fatal = whole ? TCPSIFT_E_BAD_PCAPNG_BLOCK : TCPSIFT_E_CAPTURE_TRUNCATED;
+            if (whole)
+                snprintf(in->detail, sizeof in->detail,
+                         "a block of %zu bytes at byte %llu of the stream: more than the %u MiB "
+                         "a piped capture may buffer", needed, (unsigned long long)stream_pos,
+                         (unsigned)(CAPTURE_STREAM_MAX_WINDOW >> 20));
             break;
         }
         if (!read_until(in, needed > in->len ? needed : in->len + 1)) {
