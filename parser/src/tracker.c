@@ -482,11 +482,14 @@ static void report(struct tcpsift_tracker *t, conn *c, const tcpsift_flow_key *k
     conn_ext_free(t, c); /* reported: the side table is no longer needed */
 }
 
+/* The counts of a connection without anomalies (read only). */
+static const uint32_t no_events[TCPSIFT_ANOMALY_COUNT];
+
 static void report_info(struct tcpsift_tracker *t, const conn *c, const tcpsift_flow_key *key,
                         int timed_out, int evicted)
 {
+    /* Every field is written below (no memset of the whole record). */
     tcpsift_conn_info info;
-    memset(&info, 0, sizeof info);
     info.id = c->id;
     info.proto = c->proto;
     info.ip_version = key->ip_version;
@@ -516,9 +519,15 @@ static void report_info(struct tcpsift_tracker *t, const conn *c, const tcpsift_
     char history[TCPSIFT_HISTORY_MAX + 1];
     uint32_t events[TCPSIFT_ANOMALY_COUNT];
     zeek_history_string(c, history);
-    conn_events_read(c, events);
     info.history = history;
-    info.events = events;
+    /* Inline slots fill from the first and empty only all at once (a spill),
+     * so a connection without anomalies has ev[0] == 0 and not spilled. */
+    if (!c->events_spilled && c->ev[0] == 0) {
+        info.events = no_events;
+    } else {
+        conn_events_read(c, events);
+        info.events = events;
+    }
     t->cfg.cb.on_conn_end(t->cfg.cb.ctx, &info);
 }
 

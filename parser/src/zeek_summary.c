@@ -39,18 +39,19 @@ static unsigned history_code(char ch)
 void zeek_history_string(const conn *c, char out[TCPSIFT_HISTORY_MAX + 1])
 {
     unsigned n = c->history_len <= TCPSIFT_HISTORY_MAX ? c->history_len : TCPSIFT_HISTORY_MAX;
-    /* The codes are read through a bit accumulator, a byte at a time as
-     * needed: at most ceil(5n / 8) <= CONN_HISTORY_BYTES bytes. */
-    uint32_t acc = 0;
-    unsigned have = 0, next = 0;
-    for (unsigned i = 0; i < n; i++) {
-        if (have < 5) {
-            acc |= (uint32_t)c->history[next++] << have;
-            have += 8;
-        }
-        out[i] = history_letters[acc & 31u];
-        acc >>= 5;
-        have -= 5;
+    /* Eight codes fill exactly five bytes: each group of up to eight letters
+     * is decoded from one 40-bit value, read whole (the last group's bytes
+     * past the codes are within the array). */
+    _Static_assert(CONN_HISTORY_BYTES >= 5 * ((TCPSIFT_HISTORY_MAX + 7) / 8),
+                   "every group of five bytes lies within the history bytes");
+    for (unsigned g = 0; g * 8 < n; g++) {
+        const uint8_t *b = &c->history[5 * g];
+        uint64_t acc = (uint64_t)b[0] | (uint64_t)b[1] << 8 | (uint64_t)b[2] << 16 |
+                       (uint64_t)b[3] << 24 | (uint64_t)b[4] << 32;
+        char *o = &out[8 * g];
+        unsigned k = n - 8 * g < 8 ? n - 8 * g : 8; /* letters of this group */
+        for (unsigned i = 0; i < k; i++)
+            o[i] = history_letters[(acc >> (5 * i)) & 31u];
     }
     out[n] = '\0';
 }

@@ -200,6 +200,33 @@ static void test_history_packing(void **state)
     assert_string_equal(out, want);
 }
 
+/* Every length from 0 to TCPSIFT_HISTORY_MAX reads back exactly (the string
+ * is decoded eight letters, five bytes, at a time: each group boundary and
+ * each partial group), with no letter past the terminator's place in use. */
+static void test_history_every_length(void **state)
+{
+    conn c;
+    char out[TCPSIFT_HISTORY_MAX + 1];
+    char want[TCPSIFT_HISTORY_MAX + 1];
+    const char *letters = "SHADFRCGTWIQ";
+    (void)state;
+    memset(&c, 0, sizeof c);
+    for (int len = 0; len <= TCPSIFT_HISTORY_MAX; len++) {
+        memset(out, 'x', sizeof out);
+        zeek_history_string(&c, out);
+        want[len] = '\0';
+        assert_string_equal(out, want);
+        for (int i = len + 1; i <= TCPSIFT_HISTORY_MAX; i++)
+            assert_int_equal(out[i], 'x');
+        if (len == TCPSIFT_HISTORY_MAX) break;
+        /* A different letter and side at each place (7 is prime to 12 and 2). */
+        char l = letters[(len * 7) % 12];
+        int from = (len * 5 / 3) % 2;
+        zeek_history_add(&c, from, l);
+        want[len] = from ? (char)(l - 'A' + 'a') : l;
+    }
+}
+
 /* Packet and byte counts past 2^32 carry into the side table, exactly. */
 static void test_counts_past_32_bits(void **state)
 {
@@ -234,6 +261,7 @@ int main(void)
         cmocka_unit_test(test_events_slot_overflow_spills),
         cmocka_unit_test(test_events_spill_without_memory),
         cmocka_unit_test(test_history_packing),
+        cmocka_unit_test(test_history_every_length),
         cmocka_unit_test(test_counts_past_32_bits),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
