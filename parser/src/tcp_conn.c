@@ -753,44 +753,67 @@ static inline void steady_update(struct tcpsift_tracker *t, conn *c, int from,
     }
 }
 
-/* Tests only: the steady update on a copy, the general path on the
- * connection; both must leave the same connection bytes, side table,
- * tracker counters and per-segment anomaly marks. The copy has its own copy
- * of the side table (counts spilled there must not be added twice); one the
- * copy allocates is given back. */
-CONN_COLD static void steady_verify(struct tcpsift_tracker *t, conn *c, int from,
-                                    const tcpsift_packet *pkt)
-{
+/* Tests only (tracker.verify_steady, verify_embryo_syn): a direct path checked against the
+ * general one. The direct path runs first on a copy of the connection with its own copy of the
+ * side table (counts spilled there must not be added twice); the tracker counters and
+ * per-segment anomaly marks it left are kept and the tracker's restored; then the general path
+ * runs on the connection itself, and both must leave the same connection bytes, side table,
+ * counters and marks. A side table the copy allocated is given back. */
+typedef struct verify_copy {
     conn fast;
     conn_ext fast_ext;
     tcpsift_tracker_stats stats_before, stats_fast;
     uint64_t marks_before[2], marks_fast[2];
-    memcpy(&fast, c, sizeof fast);
+} verify_copy;
+
+CONN_COLD static void verify_begin(const struct tcpsift_tracker *t, const conn *c, verify_copy *v)
+{
+    memcpy(&v->fast, c, sizeof v->fast);
     if (c->ext) {
-        memcpy(&fast_ext, c->ext, sizeof fast_ext);
-        fast.ext = &fast_ext;
+        memcpy(&v->fast_ext, c->ext, sizeof v->fast_ext);
+        v->fast.ext = &v->fast_ext;
     }
-    memcpy(&stats_before, &t->stats, sizeof stats_before);
-    memcpy(marks_before, t->segment_anomalies, sizeof marks_before);
-    steady_update(t, &fast, from, pkt);
-    memcpy(&stats_fast, &t->stats, sizeof stats_fast);
-    memcpy(marks_fast, t->segment_anomalies, sizeof marks_fast);
-    memcpy(&t->stats, &stats_before, sizeof stats_before);
-    memcpy(t->segment_anomalies, marks_before, sizeof marks_before);
+    memcpy(&v->stats_before, &t->stats, sizeof v->stats_before);
+    memcpy(v->marks_before, t->segment_anomalies, sizeof v->marks_before);
+}
+
+/* The direct path has run on v->fast: keep what it did to the tracker, undo it. */
+CONN_COLD static void verify_direct_done(struct tcpsift_tracker *t, verify_copy *v)
+{
+    memcpy(&v->stats_fast, &t->stats, sizeof v->stats_fast);
+    memcpy(v->marks_fast, t->segment_anomalies, sizeof v->marks_fast);
+    memcpy(&t->stats, &v->stats_before, sizeof v->stats_before);
+    memcpy(t->segment_anomalies, v->marks_before, sizeof v->marks_before);
+}
+
+/* The general path has run on c: 1 when both left the same. */
+CONN_COLD static int verify_end(struct tcpsift_tracker *t, const conn *c, verify_copy *v)
+{
+    conn_ext *fast_side = v->fast.ext;
+    int same = (fast_side != NULL) == (c->ext != NULL) &&
+               (!fast_side || memcmp(fast_side, c->ext, sizeof *fast_side) == 0);
+    v->fast.ext = c->ext; /* compared above by content */
+    same = same && memcmp(c, &v->fast, sizeof v->fast) == 0 &&
+           memcmp(&t->stats, &v->stats_fast, sizeof v->stats_fast) == 0 &&
+           memcmp(t->segment_anomalies, v->marks_fast, sizeof v->marks_fast) == 0;
+    if (fast_side && fast_side != &v->fast_ext) {
+        v->fast.ext = fast_side;
+        conn_ext_free(t, &v->fast);
+    }
+    return same;
+}
+
+/* Tests only: the steady update checked against segment_general(). */
+CONN_COLD static void steady_verify(struct tcpsift_tracker *t, conn *c, int from,
+                                    const tcpsift_packet *pkt)
+{
+    verify_copy v;
+    verify_begin(t, c, &v);
+    steady_update(t, &v.fast, from, pkt);
+    verify_direct_done(t, &v);
     int tail = segment_general(t, c, pkt, from, 0);
     t->steady_checked++;
-    conn_ext *fast_side = fast.ext;
-    int same = tail && (fast_side != NULL) == (c->ext != NULL) &&
-               (!fast_side || memcmp(fast_side, c->ext, sizeof *fast_side) == 0);
-    fast.ext = c->ext; /* compared above by content */
-    same = same && memcmp(c, &fast, sizeof fast) == 0 &&
-           memcmp(&t->stats, &stats_fast, sizeof stats_fast) == 0 &&
-           memcmp(t->segment_anomalies, marks_fast, sizeof marks_fast) == 0;
-    if (fast_side && fast_side != &fast_ext) {
-        fast.ext = fast_side;
-        conn_ext_free(t, &fast);
-    }
-    if (!same) t->steady_mismatches++;
+    if (!verify_end(t, c, &v) || !tail) t->steady_mismatches++;
 }
 
 void tcp_conn_segment(struct tcpsift_tracker *t, conn *c, const tcpsift_packet *pkt, int from,
@@ -867,28 +890,15 @@ static inline void embryo_syn_apply(struct tcpsift_tracker *t, conn *c, const em
     raise_event(t, c, 0, TCPSIFT_EV_SEND_SYN);
 }
 
-/* Tests only: embryo_syn_apply() on a copy, tcp_conn_segment() on the
- * connection; compared as steady_verify() compares. */
+/* Tests only: embryo_syn_apply() checked against tcp_conn_segment() on the kept SYN. */
 CONN_COLD static void embryo_syn_verify(struct tcpsift_tracker *t, conn *c, const embryo *e)
 {
-    conn fast;
-    conn_ext fast_ext;
-    tcpsift_tracker_stats stats_before, stats_fast;
-    uint64_t marks_before[2], marks_fast[2];
     const tcpsift_packet *cur_pkt = t->cur_pkt;
     int cur_from = t->cur_from;
-    memcpy(&fast, c, sizeof fast);
-    if (c->ext) {
-        memcpy(&fast_ext, c->ext, sizeof fast_ext);
-        fast.ext = &fast_ext;
-    }
-    memcpy(&stats_before, &t->stats, sizeof stats_before);
-    memcpy(marks_before, t->segment_anomalies, sizeof marks_before);
-    embryo_syn_apply(t, &fast, e);
-    memcpy(&stats_fast, &t->stats, sizeof stats_fast);
-    memcpy(marks_fast, t->segment_anomalies, sizeof marks_fast);
-    memcpy(&t->stats, &stats_before, sizeof stats_before);
-    memcpy(t->segment_anomalies, marks_before, sizeof marks_before);
+    verify_copy v;
+    verify_begin(t, c, &v);
+    embryo_syn_apply(t, &v.fast, e);
+    verify_direct_done(t, &v);
     tcpsift_packet syn;
     embryo_syn_packet(e, &syn);
     tcp_conn_segment(t, c, &syn, 0, 0);
@@ -896,18 +906,7 @@ CONN_COLD static void embryo_syn_verify(struct tcpsift_tracker *t, conn *c, cons
     t->cur_pkt = cur_pkt;
     t->cur_from = cur_from;
     t->embryo_syn_checked++;
-    conn_ext *fast_side = fast.ext;
-    int same = (fast_side != NULL) == (c->ext != NULL) &&
-               (!fast_side || memcmp(fast_side, c->ext, sizeof *fast_side) == 0);
-    fast.ext = c->ext; /* compared above by content */
-    same = same && memcmp(c, &fast, sizeof fast) == 0 &&
-           memcmp(&t->stats, &stats_fast, sizeof stats_fast) == 0 &&
-           memcmp(t->segment_anomalies, marks_fast, sizeof marks_fast) == 0;
-    if (fast_side && fast_side != &fast_ext) {
-        fast.ext = fast_side;
-        conn_ext_free(t, &fast);
-    }
-    if (!same) t->embryo_syn_mismatches++;
+    if (!verify_end(t, c, &v)) t->embryo_syn_mismatches++;
 }
 
 int tcp_conn_embryo_syn(struct tcpsift_tracker *t, conn *c, const embryo *e)
