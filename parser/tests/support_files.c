@@ -77,3 +77,52 @@ size_t test_each_shared_capture(const char *what, test_capture_fn fn, void *ctx)
     }
     return files;
 }
+
+size_t test_each_named_capture(const char *var, test_capture_fn fn, void *ctx)
+{
+    const char *list = getenv(var);
+    if (!list || !*list) {
+        printf("SKIPPED: %s not set (optional extra captures)\n", var);
+        fflush(stdout);
+        return 0;
+    }
+    size_t files = 0;
+    char path[2048];
+    while (*list) {
+        size_t n = strcspn(list, ":");
+        assert_true(n < sizeof path);
+        memcpy(path, list, n);
+        path[n] = '\0';
+        list += n + (list[n] == ':');
+        if (n == 0) continue;
+        size_t len;
+        uint8_t *buf = test_load_file(path, &len);
+        if (!buf) fail_msg("cannot read %s", path);
+        fn(path, buf, len, ctx);
+        free(buf);
+        files++;
+    }
+    return files;
+}
+
+uint64_t test_each_packet(const uint8_t *buf, size_t len, test_packet_fn fn, void *ctx)
+{
+    tcpsift_capture_reader r;
+    tcpsift_capture_record rec;
+    tcpsift_error err;
+    uint64_t packets = 0;
+    if (tcpsift_capture_open(&r, buf, len) != TCPSIFT_OK) return 0;
+    int rc;
+    while ((rc = tcpsift_capture_next(&r, &rec, &err)) != 0) {
+        if (rc != 1) continue;
+        tcpsift_packet pkt;
+        tcpsift_packet_decode(&pkt, rec.linktype, rec.data, rec.caplen, rec.wirelen);
+        int64_t ns = rec.ts_sec < 0                                  ? 0
+                     : rec.ts_sec >= INT64_MAX / 1000000000 - 1 ? INT64_MAX
+                                                                : rec.ts_sec * 1000000000 +
+                                                                      (int64_t)rec.ts_nsec;
+        fn(ctx, &pkt, ns);
+        packets++;
+    }
+    return packets;
+}

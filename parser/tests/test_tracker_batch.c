@@ -458,25 +458,9 @@ static void test_batch_equals_single_synthetic(void **state)
 
 
 
-/* Decodes every record of a capture; record errors are skipped as the CLI skips them. */
-static void capture_packets(const uint8_t *buf, size_t len, struct packets *ps)
+static void collect_packet(void *ctx, const tcpsift_packet *pkt, int64_t ns)
 {
-    tcpsift_capture_reader r;
-    tcpsift_capture_record rec;
-    tcpsift_error err;
-    if (tcpsift_capture_open(&r, buf, len) != TCPSIFT_OK) return;
-    int rc;
-    while ((rc = tcpsift_capture_next(&r, &rec, &err)) != 0) {
-        if (rc != 1) continue;
-        tcpsift_packet pkt;
-        tcpsift_packet_decode(&pkt, rec.linktype, rec.data, rec.caplen, rec.wirelen);
-        /* Absurd timestamps (some shared captures have them) saturate, as in the CLI. */
-        int64_t ns = rec.ts_sec < 0                                  ? 0
-                     : rec.ts_sec >= INT64_MAX / 1000000000 - 1 ? INT64_MAX
-                                                                : rec.ts_sec * 1000000000 +
-                                                                      (int64_t)rec.ts_nsec;
-        packets_add(ps, &pkt, ns);
-    }
+    packets_add(ctx, pkt, ns);
 }
 
 /* One capture: its packets through the tracker one by one and in batches; counts the
@@ -484,7 +468,7 @@ static void capture_packets(const uint8_t *buf, size_t len, struct packets *ps)
 static void check_capture(const char *path, const uint8_t *buf, size_t len, void *ctx)
 {
     struct packets ps = {0};
-    capture_packets(buf, len, &ps);
+    test_each_packet(buf, len, collect_packet, &ps);
     *(uint64_t *)ctx += assert_batches_equal(&ps, path);
     packets_free(&ps);
 }

@@ -42,6 +42,11 @@ static void config_for(enum run_config which, tcpsift_tracker_config *cfg)
     }
 }
 
+static void feed_packet(void *ctx, const tcpsift_packet *pkt, int64_t ns)
+{
+    tcpsift_tracker_packet(ctx, pkt, ns);
+}
+
 /* ------------------------------------------------------------------ captures */
 
 struct totals {
@@ -59,23 +64,7 @@ static void check_capture(const char *path, const uint8_t *buf, size_t len, void
         tcpsift_tracker *t = NULL;
         assert_int_equal(tcpsift_tracker_create(&cfg, &t), TCPSIFT_OK);
         t->verify_embryo_syn = 1;
-        tcpsift_capture_reader r;
-        tcpsift_capture_record rec;
-        tcpsift_error err;
-        if (tcpsift_capture_open(&r, buf, len) == TCPSIFT_OK) {
-            int rc;
-            while ((rc = tcpsift_capture_next(&r, &rec, &err)) != 0) {
-                if (rc != 1) continue;
-                tcpsift_packet pkt;
-                tcpsift_packet_decode(&pkt, rec.linktype, rec.data, rec.caplen, rec.wirelen);
-                int64_t ns = rec.ts_sec < 0                                  ? 0
-                             : rec.ts_sec >= INT64_MAX / 1000000000 - 1 ? INT64_MAX
-                                                                        : rec.ts_sec * 1000000000 +
-                                                                              (int64_t)rec.ts_nsec;
-                tcpsift_tracker_packet(t, &pkt, ns);
-                tot->packets++;
-            }
-        }
+        tot->packets += test_each_packet(buf, len, feed_packet, t);
         tcpsift_tracker_finish(t);
         if (t->embryo_syn_mismatches != 0)
             fail_msg("%s (%s): %llu of %llu embryo SYNs differ from the general path", path,
@@ -121,27 +110,10 @@ static void test_embryo_syn_shared_captures(void **state)
 static void test_embryo_syn_named_captures(void **state)
 {
     (void)state;
-    const char *list = getenv("TCPSIFT_STEADY_CAPTURES");
-    if (!list || !*list) {
-        printf("SKIPPED: TCPSIFT_STEADY_CAPTURES not set (optional extra captures)\n");
-        fflush(stdout);
+    struct totals tot = {0};
+    if (test_each_named_capture("TCPSIFT_STEADY_CAPTURES", check_capture, &tot) == 0) {
         skip();
         return;
-    }
-    struct totals tot = {0};
-    char path[2048];
-    while (*list) {
-        size_t n = strcspn(list, ":");
-        assert_true(n < sizeof path);
-        memcpy(path, list, n);
-        path[n] = '\0';
-        list += n + (list[n] == ':');
-        if (n == 0) continue;
-        size_t len;
-        uint8_t *buf = test_load_file(path, &len);
-        if (!buf) fail_msg("cannot read %s", path);
-        check_capture(path, buf, len, &tot);
-        free(buf);
     }
     printf("embryo SYN direct == general on %zu named captures: %llu SYNs compared\n", tot.files,
            (unsigned long long)tot.checked);
