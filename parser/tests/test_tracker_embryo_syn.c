@@ -19,6 +19,7 @@
 #include <cmocka.h>
 
 #include "support_files.h"
+#include "support_verify.h"
 #include "support_packets.h"
 #include "tcpsift/capture.h"
 #include "tcpsift/decode.h"
@@ -30,94 +31,29 @@ enum run_config { CFG_STATE, CFG_FULL };
 
 static void config_for(enum run_config which, tcpsift_tracker_config *cfg)
 {
-    tcpsift_tracker_config_init(cfg);
-    for (int i = 0; i < 16; i++)
-        cfg->hash_key[i] = (uint8_t)(0x2b * i + 5);
-    cfg->max_connections = 4096;
-    cfg->embryo_capacity = 1024;
-    if (which == CFG_FULL) {
-        cfg->reassemble = 1;
-        cfg->framing = 1;
-        assert_int_equal(tcpsift_framer_spec_parse("len:4:be", &cfg->framer, NULL, 0), TCPSIFT_OK);
-    }
-}
-
-static void feed_packet(void *ctx, const tcpsift_packet *pkt, int64_t ns)
-{
-    tcpsift_tracker_packet(ctx, pkt, ns);
+    verify_config(which == CFG_FULL, cfg);
 }
 
 /* ------------------------------------------------------------------ captures */
 
-struct totals {
-    size_t files;
-    uint64_t packets, checked;
-};
-
-static void check_capture(const char *path, const uint8_t *buf, size_t len, void *ctx)
-{
-    struct totals *tot = ctx;
-    tot->files++;
-    for (int which = CFG_STATE; which <= CFG_FULL; which++) {
-        tcpsift_tracker_config cfg;
-        config_for((enum run_config)which, &cfg);
-        tcpsift_tracker *t = NULL;
-        assert_int_equal(tcpsift_tracker_create(&cfg, &t), TCPSIFT_OK);
-        t->verify_embryo_syn = 1;
-        tot->packets += test_each_packet(buf, len, feed_packet, t);
-        tcpsift_tracker_finish(t);
-        if (t->embryo_syn_mismatches != 0)
-            fail_msg("%s (%s): %llu of %llu embryo SYNs differ from the general path", path,
-                     which == CFG_STATE ? "state" : "full",
-                     (unsigned long long)t->embryo_syn_mismatches,
-                     (unsigned long long)t->embryo_syn_checked);
-        tot->checked += t->embryo_syn_checked;
-        tcpsift_tracker_destroy(t);
-    }
-}
-
 static void test_embryo_syn_conformance_captures(void **state)
 {
     (void)state;
-    struct totals tot = {0};
-    test_each_capture_in(TCPSIFT_SOURCE_DIR "/conformance/captures/crafted", check_capture, &tot);
-    test_each_capture_in(TCPSIFT_SOURCE_DIR "/conformance/captures/real", check_capture, &tot);
-    test_each_capture_in(TCPSIFT_SOURCE_DIR "/conformance/tunnels", check_capture, &tot);
-    printf("embryo SYN direct == general on %zu conformance captures: %llu SYNs compared of %llu "
-           "packets (both configurations)\n",
-           tot.files, (unsigned long long)tot.checked, (unsigned long long)tot.packets);
-    assert_true(tot.files >= 20);
-    assert_true(tot.checked >= 20);
+    verify_test_conformance(VERIFY_EMBRYO_SYN, 20);
 }
 
 static void test_embryo_syn_shared_captures(void **state)
 {
     (void)state;
-    struct totals tot = {0};
-    if (test_each_shared_capture("embryo SYN direct vs general", check_capture, &tot) == 0) {
-        skip();
-        return;
-    }
-    printf("embryo SYN direct == general on %zu shared captures: %llu SYNs compared of %llu "
-           "packets (both configurations)\n",
-           tot.files, (unsigned long long)tot.checked, (unsigned long long)tot.packets);
-    assert_int_equal(tot.files, 80);
-    assert_true(tot.checked >= 100);
+    verify_test_shared(VERIFY_EMBRYO_SYN, 100);
 }
 
-/* More captures, named in TCPSIFT_STEADY_CAPTURES (colon-separated; the same list
- * test_tcp_conn_steady reads), e.g. the bench workloads. */
+/* More captures, named in TCPSIFT_STEADY_CAPTURES (colon-separated), e.g. the bench workloads
+ * (bench/gen_capture small / impaired): checked the same way when set. */
 static void test_embryo_syn_named_captures(void **state)
 {
     (void)state;
-    struct totals tot = {0};
-    if (test_each_named_capture("TCPSIFT_STEADY_CAPTURES", check_capture, &tot) == 0) {
-        skip();
-        return;
-    }
-    printf("embryo SYN direct == general on %zu named captures: %llu SYNs compared\n", tot.files,
-           (unsigned long long)tot.checked);
-    assert_true(tot.checked > 0);
+    verify_test_named(VERIFY_EMBRYO_SYN);
 }
 
 /* ------------------------------------------------------------------ scripted SYNs */

@@ -1,0 +1,120 @@
+#include "support_verify.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stdio.h>
+
+#include <cmocka.h>
+
+#include "support_files.h"
+#include "tcpsift/framer.h"
+#include "tracker_internal.h"
+
+void verify_config(int full, tcpsift_tracker_config *cfg)
+{
+    tcpsift_tracker_config_init(cfg);
+    for (int i = 0; i < 16; i++)
+        cfg->hash_key[i] = (uint8_t)(0x11 * i + 3);
+    cfg->max_connections = 4096;
+    cfg->embryo_capacity = 1024;
+    if (full) {
+        cfg->reassemble = 1;
+        cfg->framing = 1;
+        assert_int_equal(tcpsift_framer_spec_parse("len:4:be", &cfg->framer, NULL, 0), TCPSIFT_OK);
+    }
+}
+
+tcpsift_tracker *verify_tracker(verify_path path, int full)
+{
+    tcpsift_tracker_config cfg;
+    verify_config(full, &cfg);
+    tcpsift_tracker *t = NULL;
+    assert_int_equal(tcpsift_tracker_create(&cfg, &t), TCPSIFT_OK);
+    switch (path) {
+    case VERIFY_STEADY:
+        t->verify_steady = 1;
+        break;
+    case VERIFY_EMBRYO_SYN:
+        t->verify_embryo_syn = 1;
+        break;
+    }
+    return t;
+}
+
+static void feed_packet(void *ctx, const tcpsift_packet *pkt, int64_t ns)
+{
+    tcpsift_tracker_packet(ctx, pkt, ns);
+}
+
+void verify_capture(const char *path, const uint8_t *buf, size_t len, void *ctx)
+{
+    verify_totals *tot = ctx;
+    tot->files++;
+    for (int full = 0; full <= 1; full++) {
+        tcpsift_tracker *t = verify_tracker(tot->path, full);
+        tot->packets += test_each_packet(buf, len, feed_packet, t);
+        tcpsift_tracker_finish(t);
+        uint64_t checked = 0, mismatches = 0;
+        switch (tot->path) {
+        case VERIFY_STEADY:
+            checked = t->steady_checked;
+            mismatches = t->steady_mismatches;
+            break;
+        case VERIFY_EMBRYO_SYN:
+            checked = t->embryo_syn_checked;
+            mismatches = t->embryo_syn_mismatches;
+            break;
+        }
+        if (mismatches != 0)
+            fail_msg("%s (%s): %llu of %llu %s differ from the general path", path,
+                     full ? "full" : "state", (unsigned long long)mismatches,
+                     (unsigned long long)checked,
+                     tot->path == VERIFY_STEADY ? "steady segments" : "embryo SYNs");
+        tot->checked += checked;
+        tcpsift_tracker_destroy(t);
+    }
+}
+
+static void report(const char *set, const verify_totals *tot)
+{
+    printf("%s direct == general on %zu %s captures: %llu %s compared of %llu packets (both "
+           "configurations)\n",
+           tot->path == VERIFY_STEADY ? "steady segment" : "embryo SYN", tot->files, set,
+           (unsigned long long)tot->checked,
+           tot->path == VERIFY_STEADY ? "segments" : "SYNs", (unsigned long long)tot->packets);
+}
+
+void verify_test_conformance(verify_path path, uint64_t min_checked)
+{
+    verify_totals tot = {path, 0, 0, 0};
+    test_each_capture_in(TCPSIFT_SOURCE_DIR "/conformance/captures/crafted", verify_capture, &tot);
+    test_each_capture_in(TCPSIFT_SOURCE_DIR "/conformance/captures/real", verify_capture, &tot);
+    test_each_capture_in(TCPSIFT_SOURCE_DIR "/conformance/tunnels", verify_capture, &tot);
+    report("conformance", &tot);
+    assert_true(tot.files >= 20);
+    assert_true(tot.checked >= min_checked);
+}
+
+void verify_test_shared(verify_path path, uint64_t min_checked)
+{
+    verify_totals tot = {path, 0, 0, 0};
+    if (test_each_shared_capture("the direct path vs the general one", verify_capture, &tot) ==
+        0) {
+        skip();
+        return;
+    }
+    report("shared", &tot);
+    assert_int_equal(tot.files, 80);
+    assert_true(tot.checked >= min_checked);
+}
+
+void verify_test_named(verify_path path)
+{
+    verify_totals tot = {path, 0, 0, 0};
+    if (test_each_named_capture("TCPSIFT_STEADY_CAPTURES", verify_capture, &tot) == 0) {
+        skip();
+        return;
+    }
+    report("named", &tot);
+    assert_true(tot.checked > 0);
+}
