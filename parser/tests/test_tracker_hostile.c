@@ -709,15 +709,19 @@ static void test_overlap_prefix_bits_and_bad_rows(void **state)
     ht_free(&h);
 }
 
+/* A C-library allocator that refuses its refuse_at-th call (0: none), records the first 64
+ * sizes asked for, and counts what is live (a leak shows as live != 0). */
 struct refusing_alloc {
     unsigned calls, refuse_at;
-    size_t live;
+    size_t live, sizes[64];
 };
 
 static void *refusing_alloc_fn(void *ctx, size_t size)
 {
     struct refusing_alloc *a = ctx;
-    if (++a->calls == a->refuse_at) return NULL;
+    unsigned call = ++a->calls;
+    if (call <= 64) a->sizes[call - 1] = size;
+    if (call == a->refuse_at) return NULL;
     void *p = malloc(size);
     if (p) a->live++;
     return p;
@@ -734,33 +738,9 @@ static void refusing_free_fn(void *ctx, void *p, size_t size)
 /* The urgent state is allocated by a direction's first urgent pointer (policies oob and
  * gap): refused, that urgent byte stays inline, the refusal is counted, nothing leaks. Its
  * allocation is found as the one call an oob run makes beyond an inline run. */
-struct sizes_alloc {
-    unsigned calls, refuse_at;
-    size_t live, sizes[64];
-};
-
-static void *sizes_alloc_fn(void *ctx, size_t size)
+static void urgent_run_with(struct ht *h, tcpsift_urgent_policy policy, struct refusing_alloc *a)
 {
-    struct sizes_alloc *a = ctx;
-    unsigned call = ++a->calls;
-    if (call <= 64) a->sizes[call - 1] = size;
-    if (call == a->refuse_at) return NULL;
-    void *p = malloc(size);
-    if (p) a->live++;
-    return p;
-}
-
-static void sizes_free_fn(void *ctx, void *p, size_t size)
-{
-    struct sizes_alloc *a = ctx;
-    (void)size;
-    if (p) a->live--;
-    free(p);
-}
-
-static void urgent_run_with(struct ht *h, tcpsift_urgent_policy policy, struct sizes_alloc *a)
-{
-    tcpsift_allocator alloc = {sizes_alloc_fn, sizes_free_fn, a};
+    tcpsift_allocator alloc = {refusing_alloc_fn, refusing_free_fn, a};
     urgent_run_alloc(h, policy, &alloc);
 }
 
@@ -768,7 +748,7 @@ static void test_urgent_state_allocation_refused(void **state)
 {
     (void)state;
     struct ht h;
-    struct sizes_alloc inl = {0}, oob = {0};
+    struct refusing_alloc inl = {0}, oob = {0};
     urgent_run_with(&h, TCPSIFT_URGENT_INLINE, &inl);
     ht_free(&h);
     urgent_run_with(&h, TCPSIFT_URGENT_OOB, &oob);
@@ -780,7 +760,7 @@ static void test_urgent_state_allocation_refused(void **state)
         extra++;
     assert_true(extra <= 64);
 
-    struct sizes_alloc refused = {0};
+    struct refusing_alloc refused = {0};
     refused.refuse_at = extra;
     urgent_run_with(&h, TCPSIFT_URGENT_OOB, &refused);
     const struct rec_conn *r = conn_by_id(&h, 0);
@@ -802,7 +782,7 @@ static void test_overlap_prefix_allocation_refused(void **state)
     tcpsift_overlap_prefix row;
     assert_int_equal(tcpsift_overlap_prefix_parse("10.0.0.0/8=bsd", &row), TCPSIFT_OK);
     for (unsigned refuse = 1; refuse <= 3; refuse++) {
-        struct refusing_alloc a = {0, refuse, 0};
+        struct refusing_alloc a = {0, refuse, 0, {0}};
         tcpsift_allocator alloc = {refusing_alloc_fn, refusing_free_fn, &a};
         tcpsift_tracker_config cfg;
         ht_config(&cfg);
