@@ -112,17 +112,19 @@ struct urgent_state {
 
 /* One direction's reassembler and framer, allocated on its first payload.
  * The conn pointer stays valid while the flow is in the table. */
+/* The reassembler's and the framer's first fields are what a segment touches (their headers say
+ * so); the fields here sit between them, so the framer's hot part follows them directly. */
 typedef struct direction_stream {
     tcpsift_reasm reasm;
-    tcpsift_framer framer;
     struct tcpsift_tracker *t;
     conn *c;
     uint8_t from; /* endpoint index = direction (0 c2s, 1 s2c) */
     uint8_t has_reasm, has_framer;
     uint8_t gap_seen, gap_letter_pending, ack_gap_lettered;
+    struct urgent_state *urg; /* NULL until needed (urgent_policy.c) */
+    tcpsift_framer framer;
     uint64_t ack_gap_offset; /* stream offset of a hole already lettered at its ACK */
     uint64_t last_gap_end; /* end of the last hole: adjacent holes are one content gap */
-    struct urgent_state *urg; /* NULL until needed (urgent_policy.c) */
 } direction_stream;
 
 /* Bytes urgent policy oob took out of / policy gap turned into gaps in this stream, and

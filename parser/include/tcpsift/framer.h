@@ -201,33 +201,37 @@ typedef struct tcpsift_framer_alloc {
     void *ctx;
 } tcpsift_framer_alloc;
 
-/* Private state: fields are not API. Caller-owned; size fixed at compile time. */
+/* Private state: fields are not API. Caller-owned; size fixed at compile time. What every feed
+ * reads and writes comes first, then the config, whose first fields (the kind and the length
+ * field's shape) every feed reads too: two cache lines (issue 9: with thousands of connections
+ * open, each line of stream state a packet touches is a likely cache miss). */
 typedef struct tcpsift_framer {
-    tcpsift_framer_config cfg;
-    tcpsift_framer_mode mode;
-    tcpsift_framer_alloc alloc;
     uint64_t pos;         /* stream offset of the next byte */
     uint64_t frame_start; /* stream offset of the current frame's first byte */
+    /* length-field decoding */
+    uint64_t need; /* bytes still needed in the current phase */
+    uint64_t field_value;
+    uint64_t body_len; /* declared body / JSON header length */
+    /* pending frame bytes = tail[0..tail_len) followed by views[0..nviews) */
+    size_t nviews;
+    size_t tail_len;
     int phase;            /* kind-specific state */
     int stopped;          /* direction stopped (desync / bad_length / no memory) */
     int finished;
     tcpsift_error sticky; /* NO_MEMORY once allocation failed */
-    /* length-field decoding */
-    uint64_t need; /* bytes still needed in the current phase */
-    uint64_t field_value;
-    unsigned field_got; /* field bytes consumed */
-    uint64_t body_len;  /* declared body / JSON header length */
+    unsigned field_got;   /* field bytes consumed */
+    tcpsift_framer_mode mode;
+    tcpsift_framer_config cfg;
+    tcpsift_framer_alloc alloc;
     uint64_t msg_start; /* json-header: offset of the message */
     /* delimiter search */
     uint64_t seen; /* bytes since frame start, final delimiter byte excluded */
     size_t match;  /* delimiter bytes currently matched (KMP state) */
     int last_cr;   /* line: last content byte was a carriage return (CR) */
     uint8_t fail[TCPSIFT_FRAMER_MAX_DELIM]; /* KMP failure table */
-    /* pending frame bytes = tail[0..tail_len) followed by views[0..nviews) */
     uint8_t *tail;
-    size_t tail_len, tail_cap, tail_limit;
+    size_t tail_cap, tail_limit;
     tcpsift_bytes views[TCPSIFT_FRAMER_MAX_VIEWS];
-    size_t nviews;
     uint64_t copied_bytes; /* bytes copied into the tail buffer */
 } tcpsift_framer;
 
