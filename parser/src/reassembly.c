@@ -781,6 +781,15 @@ tcpsift_error tcpsift_reasm_segment(tcpsift_reasm *r, uint32_t seq, const uint8_
     if (!valid_reasm(r) || len > wire_len || (len && data == NULL) || wire_len > MAX_WIRE_LEN)
         return TCPSIFT_E_INVALID_ARGUMENT;
     if (r->finished) return TCPSIFT_OK;
+    /* The common segment first (issue 9): in order on arrival, no flag, no FIN seen, nothing
+     * held. The path below does exactly this for it: its offset is next_offset, so nothing is
+     * trimmed, no acknowledged hole lies before it, and it is delivered at once. */
+    if (flags == 0 && r->have_base && !r->have_fin && r->ext_count == 0 &&
+        r->cfg.mode == TCPSIFT_REASM_ON_ARRIVAL && seq == r->base_seq + (uint32_t)r->next_offset) {
+        if (len) emit_data(r, data, len, 0);
+        if (wire_len > len) emit_gap(r, wire_len - len, TCPSIFT_GAP_TRUNCATED);
+        return TCPSIFT_OK;
+    }
     if (flags & TCPSIFT_REASM_RST) {
         r->stats.rst_payload_bytes += wire_len;
         return TCPSIFT_OK;

@@ -7,6 +7,7 @@
 
 #include "decode_internal.h"
 #include "flow_table_internal.h"
+#include "reasm_settled.h"
 #include "tracker_internal.h"
 
 /* ---------------------------------------------------------------- names */
@@ -343,6 +344,8 @@ void tracker_stream_segment(struct tcpsift_tracker *t, conn *c, int from, const 
 void tracker_stream_ack(struct tcpsift_tracker *t, conn *c, int to, uint32_t ack)
 {
     direction_stream *ds = conn_stream(c, to);
+    /* Bytes already delivered (the usual ACK): nothing below would do anything. */
+    if (ds && ds->has_reasm && !ds->gap_letter_pending && reasm_ack_settled(&ds->reasm, ack)) return;
     const endpoint *data_sender = &c->ep[to], *acker = &c->ep[1 - to];
     if (!ds && (t->cfg.reassemble || t->cfg.framing) && !(data_sender->flags & EP_STREAM_DONE) &&
         (data_sender->flags & EP_SYN_SEEN)) {
