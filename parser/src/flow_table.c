@@ -313,19 +313,31 @@ static inline uint64_t le64_of(const uint8_t *p)
     return le32_of(p) | le32_of(p + 4) << 32;
 }
 
+/* The last 7 bytes of a key's hash message: ports, VLAN id with the IP
+ * version in its free upper nibble (a normalised VLAN id is 12 bits), proto. */
+static inline uint64_t key_hash_tail(uint16_t a_port, uint16_t b_port, uint16_t vlan,
+                                     uint8_t ip_version, uint8_t proto)
+{
+    return (uint64_t)a_port | (uint64_t)b_port << 16 |
+           (uint64_t)(vlan | (uint16_t)((ip_version & 0xfu) << 12)) << 32 | (uint64_t)proto << 48;
+}
+
 /* SipHash-1-3 (siphash.h says why not 2-4) of a normalised key, over a fixed
- * serialisation in whole little-endian words built from the fields (not the
- * struct's memory), so the hash, and thus bucket order, is the same on
- * little- and big-endian hosts:
- *   IPv4: a_addr[0..3] b_addr[0..3] | ports, vlan, version, proto  (16 bytes)
- *   IPv6: a_addr b_addr (4 words)   | ports, vlan, version, proto  (40 bytes)
- * plus one word (tunnel kind, tunnel id) only for a key in a tunnel, so a
- * plain key hashes as few words as possible; the length tells the forms
- * apart. Computed once per packet (tcpsift_flow_table_probe). */
+ * serialisation built from the fields (not the struct's memory), so the hash,
+ * and thus bucket order, is the same on little- and big-endian hosts:
+ *   IPv4: a_addr[0..3] b_addr[0..3] | ports, vlan + version, proto  (15 bytes)
+ *   IPv6: a_addr b_addr (32 bytes)  | ports, vlan + version, proto  (39 bytes)
+ * and for a key in a tunnel the tunnel kind after the proto and the tunnel id
+ * last (20 and 44 bytes); the length tells the forms apart. The 7 bytes after
+ * the addresses ride in SipHash's last block with the length byte
+ * (tcpsift_siphash13_words_tail), so an IPv4 key costs one compression round
+ * and the three of finalization. Computed once per packet
+ * (tcpsift_flow_table_probe). */
 static uint64_t key_hash(const tcpsift_flow_table *t, const tcpsift_flow_key *k)
 {
-    uint64_t w[6];
+    uint64_t w[5];
     size_t n = 0;
+    uint64_t tail = key_hash_tail(k->a_port, k->b_port, k->vlan, k->ip_version, k->proto);
     if (k->ip_version == 4) {
         w[n++] = le32_of(k->a_addr) | le32_of(k->b_addr) << 32;
     } else {
@@ -334,12 +346,13 @@ static uint64_t key_hash(const tcpsift_flow_table *t, const tcpsift_flow_key *k)
         w[n++] = le64_of(k->b_addr);
         w[n++] = le64_of(k->b_addr + 8);
     }
-    w[n++] = (uint64_t)k->a_port | (uint64_t)k->b_port << 16 | (uint64_t)k->vlan << 32 |
-             (uint64_t)k->ip_version << 48 | (uint64_t)k->proto << 56;
-    if (k->tunnel_kind != 0) w[n++] = (uint64_t)k->tunnel_kind | (uint64_t)k->tunnel << 8;
+    if (k->tunnel_kind != 0) {
+        w[n++] = tail | (uint64_t)k->tunnel_kind << 56;
+        return tcpsift_siphash13_words_tail(&t->sip, w, n, k->tunnel, 4);
+    }
     /* The common form with a constant length, so the rounds unroll. */
-    if (n == 2) return tcpsift_siphash13_words(&t->sip, w, 2);
-    return tcpsift_siphash13_words(&t->sip, w, n);
+    if (n == 1) return tcpsift_siphash13_words_tail(&t->sip, w, 1, tail, 7);
+    return tcpsift_siphash13_words_tail(&t->sip, w, n, tail, 7);
 }
 
 /* Byte equality of two normalised keys, as six word compares. */
@@ -392,11 +405,10 @@ int tcpsift_flow_table_probe_ipv4(const tcpsift_flow_table *t, const tcpsift_pac
         pr->hash = key_hash(t, k);
         return after;
     }
-    /* key_hash()'s two words for this key, from the values at hand. */
-    uint64_t w[2] = {le32_of(a) | le32_of(b) << 32,
-                     (uint64_t)k->a_port | (uint64_t)k->b_port << 16 | (uint64_t)k->vlan << 32 |
-                         (uint64_t)4 << 48 | (uint64_t)proto << 56};
-    pr->hash = tcpsift_siphash13_words(&t->sip, w, 2);
+    /* key_hash()'s message for this key, from the values at hand. */
+    uint64_t w = le32_of(a) | le32_of(b) << 32;
+    pr->hash = tcpsift_siphash13_words_tail(&t->sip, &w, 1,
+                                            key_hash_tail(k->a_port, k->b_port, k->vlan, 4, proto), 7);
     return after;
 }
 

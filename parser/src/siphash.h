@@ -58,11 +58,16 @@ static inline uint64_t tcpsift_sip_rotl(uint64_t x, unsigned b)
         v2 = tcpsift_sip_rotl(v2, 32);                                                            \
     } while (0)
 
-/* SipHash-1-3 of a message of `n` whole 8-byte words (w[i] is the
- * little-endian value of bytes 8i..8i+7), n <= 31: the same value
- * tcpsift_siphash13 gives for those 8n bytes, without the tail handling. */
-static inline uint64_t tcpsift_siphash13_words(const tcpsift_siphash_key *k, const uint64_t *w,
-                                               size_t n)
+/* SipHash-1-3 of a message of `n` whole 8-byte words followed by
+ * `tail_len` (0..7) more bytes: w[i] is the little-endian value of bytes
+ * 8i..8i+7 and `tail` that of the last tail_len bytes (its upper bytes
+ * zero), n * 8 + tail_len <= 255. The same value tcpsift_siphash13 gives for
+ * those bytes, without its byte loop. The tail rides in the paper's last
+ * block beside the length byte, so a message of 8n + 7 bytes costs the
+ * rounds of one of 8n bytes (the flow table packs its keys that way). */
+static inline uint64_t tcpsift_siphash13_words_tail(const tcpsift_siphash_key *k,
+                                                    const uint64_t *w, size_t n, uint64_t tail,
+                                                    size_t tail_len)
 {
     uint64_t v0 = k->v0, v1 = k->v1, v2 = k->v2, v3 = k->v3;
     for (size_t i = 0; i < n; i++) {
@@ -70,7 +75,7 @@ static inline uint64_t tcpsift_siphash13_words(const tcpsift_siphash_key *k, con
         TCPSIFT_SIPROUND(v0, v1, v2, v3);
         v0 ^= w[i];
     }
-    uint64_t last = (uint64_t)((n * 8u) & 0xffu) << 56; /* no tail bytes, length byte only */
+    uint64_t last = (uint64_t)((n * 8u + tail_len) & 0xffu) << 56 | tail;
     v3 ^= last;
     TCPSIFT_SIPROUND(v0, v1, v2, v3);
     v0 ^= last;
@@ -79,6 +84,13 @@ static inline uint64_t tcpsift_siphash13_words(const tcpsift_siphash_key *k, con
     TCPSIFT_SIPROUND(v0, v1, v2, v3);
     TCPSIFT_SIPROUND(v0, v1, v2, v3);
     return v0 ^ v1 ^ v2 ^ v3;
+}
+
+/* The same for whole words only (no tail). */
+static inline uint64_t tcpsift_siphash13_words(const tcpsift_siphash_key *k, const uint64_t *w,
+                                               size_t n)
+{
+    return tcpsift_siphash13_words_tail(k, w, n, 0, 0);
 }
 
 #endif

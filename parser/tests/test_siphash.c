@@ -202,6 +202,43 @@ static void test_siphash13_words_equal_bytes(void **state)
         assert_true(tcpsift_siphash13_words(&k, w, n) == tcpsift_siphash13(key, msg, 8 * n));
 }
 
+/* Whole words plus a tail of 0..7 bytes (the flow table's keys: 15, 20, 39
+ * and 44 bytes) equal the bytes form, for 0..7 words before the tail. The
+ * tail word holds exactly its bytes; a wrong length byte or a tail byte
+ * dropped or misplaced changes the value. */
+static void test_siphash13_words_tail_equal_bytes(void **state)
+{
+    uint8_t key[16], msg[8 * 8];
+    uint64_t w[8];
+    tcpsift_siphash_key k;
+    (void)state;
+    reference_key(key);
+    tcpsift_siphash_key_init(&k, key);
+    for (int i = 0; i < (int)sizeof msg; i++)
+        msg[i] = (uint8_t)(0x6b * i + 0x11);
+    for (int i = 0; i < 8; i++) {
+        w[i] = 0;
+        for (int b = 7; b >= 0; b--)
+            w[i] = w[i] << 8 | msg[8 * i + b];
+    }
+    for (size_t n = 0; n < 8; n++) {
+        for (size_t tl = 0; tl <= 7; tl++) {
+            uint64_t tail = 0;
+            for (size_t b = tl; b-- > 0;)
+                tail = tail << 8 | msg[8 * n + b];
+            uint64_t got = tcpsift_siphash13_words_tail(&k, w, n, tail, tl);
+            if (got != tcpsift_siphash13(key, msg, 8 * n + tl))
+                fail_msg("%zu words + %zu tail bytes differ from the bytes form", n, tl);
+        }
+    }
+    /* 15 bytes (the IPv4 key) against a known value of the bytes form
+     * under the all-zero key (CPython's vector for bytes(range(15))). */
+    uint8_t zero[16] = {0};
+    tcpsift_siphash_key_init(&k, zero);
+    uint64_t w0 = UINT64_C(0x0706050403020100), t15 = UINT64_C(0x000e0d0c0b0a0908);
+    assert_true(tcpsift_siphash13_words_tail(&k, &w0, 1, t15, 7) == UINT64_C(0xf30eb725bb91c9ea));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -211,6 +248,7 @@ int main(void)
         cmocka_unit_test(test_key_changes_output),
         cmocka_unit_test(test_siphash13_cpython_vectors),
         cmocka_unit_test(test_siphash13_words_equal_bytes),
+        cmocka_unit_test(test_siphash13_words_tail_equal_bytes),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
