@@ -36,7 +36,7 @@ static void on_frame(void *ctx, uint64_t conn_id, uint8_t proto, tcpsift_directi
     jw_object_begin(w);
     jw_key_u64(w, "conn", conn_id);
     if (proto == 17) jw_key_str(w, "proto", "udp");
-    jw_key_str(w, "dir", dir == TCPSIFT_C2S ? "c2s" : "s2c");
+    jw_key_literal(w, "dir", dir == TCPSIFT_C2S ? "c2s" : "s2c");
     jw_key_u64(w, "offset", frame->offset);
     jw_key_u64(w, "len", frame->len);
     if (frame->part != TCPSIFT_FRAME_WHOLE) jw_key_str(w, "part", tcpsift_frame_part_name(frame->part));

@@ -12,28 +12,24 @@ void jw_init(json_writer *w, FILE *out)
     w->failed = 0;
 }
 
-static void flush_buffer(json_writer *w);
+const char jw_digit_pairs[200] = "00010203040506070809101112131415161718192021222324252627282930"
+                                 "31323334353637383940414243444546474849505152535455565758596061"
+                                 "62636465666768697071727374757677787980818283848586878889909192"
+                                 "939495969798" "99";
 
-void jw_flush(json_writer *w)
-{
-    flush_buffer(w);
-    if (fflush(w->out) != 0) w->failed = 1;
-}
-
-static void flush_buffer(json_writer *w)
+void jw_flush_buffer(json_writer *w)
 {
     if (w->used && fwrite(w->buf, 1, w->used, w->out) != w->used) w->failed = 1;
     w->used = 0;
 }
 
-/* Room for n more bytes in the buffer, flushing it first when needed; 0 when
- * n is larger than the whole buffer. */
-static inline int reserve(json_writer *w, size_t n)
+void jw_flush(json_writer *w)
 {
-    if (n <= sizeof w->buf - w->used) return 1;
-    flush_buffer(w);
-    return n <= sizeof w->buf;
+    jw_flush_buffer(w);
+    if (fflush(w->out) != 0) w->failed = 1;
 }
+
+static inline int reserve(json_writer *w, size_t n) { return jw_reserve(w, n); }
 
 static void put(json_writer *w, const char *s, size_t n)
 {
@@ -45,22 +41,9 @@ static void put(json_writer *w, const char *s, size_t n)
     w->used += n;
 }
 
-static inline void putc_(json_writer *w, char ch)
-{
-    if (w->used == sizeof w->buf) flush_buffer(w);
-    w->buf[w->used++] = ch;
-}
+static inline void putc_(json_writer *w, char ch) { jw_putc(w, ch); }
 
-static void put_u64(json_writer *w, uint64_t v)
-{
-    char tmp[24];
-    size_t i = sizeof tmp;
-    do {
-        tmp[--i] = (char)('0' + v % 10);
-        v /= 10;
-    } while (v);
-    put(w, tmp + i, sizeof tmp - i);
-}
+static inline void put_u64(json_writer *w, uint64_t v) { jw_put_u64(w, v); }
 
 static void put_string(json_writer *w, const char *s)
 {
@@ -85,50 +68,12 @@ static void put_string(json_writer *w, const char *s)
     putc_(w, '"');
 }
 
-static void key(json_writer *w, const char *k)
-{
-    size_t n = strlen(k);
-    if (reserve(w, n + 4)) { /* the common case: one bounds check, direct stores */
-        char *o = w->buf + w->used;
-        if (w->need_comma) *o++ = ',';
-        *o++ = '"';
-        memcpy(o, k, n);
-        o += n;
-        *o++ = '"';
-        *o++ = ':';
-        w->used = (size_t)(o - w->buf);
-    } else {
-        if (w->need_comma) putc_(w, ',');
-        putc_(w, '"');
-        put(w, k, n);
-        put(w, "\":", 2);
-    }
-    w->need_comma = 1;
-}
+static inline void key(json_writer *w, const char *k) { jw_key(w, k); }
 
 static void element(json_writer *w)
 {
     if (w->need_comma) putc_(w, ',');
     w->need_comma = 1;
-}
-
-void jw_object_begin(json_writer *w)
-{
-    element(w);
-    putc_(w, '{');
-    w->need_comma = 0;
-}
-
-void jw_object_end(json_writer *w)
-{
-    putc_(w, '}');
-    w->need_comma = 1;
-}
-
-void jw_line_end(json_writer *w)
-{
-    putc_(w, '\n');
-    w->need_comma = 0;
 }
 
 void jw_key_object_begin(json_writer *w, const char *k)
@@ -156,12 +101,6 @@ void jw_array_end(json_writer *w)
 {
     putc_(w, ']');
     w->need_comma = 1;
-}
-
-void jw_key_u64(json_writer *w, const char *k, uint64_t v)
-{
-    key(w, k);
-    put_u64(w, v);
 }
 
 void jw_key_i64(json_writer *w, const char *k, int64_t v)
