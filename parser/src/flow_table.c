@@ -464,9 +464,9 @@ static void chain_unlink(flow_pool *p, uint32_t i, uint64_t h)
     }
 }
 
-static void lru_append(flow_pool *p, flow_list *l, uint32_t i)
+/* List operations on slot i, whose node the caller has at hand (n). */
+static inline void lru_append_node(flow_pool *p, flow_list *l, uint32_t i, flow_node *n)
 {
-    flow_node *n = pool_node(p, i);
     n->lru_prev = l->tail;
     n->lru_next = NIL;
     if (l->tail != NIL)
@@ -476,9 +476,8 @@ static void lru_append(flow_pool *p, flow_list *l, uint32_t i)
     l->tail = i;
 }
 
-static void lru_unlink(flow_pool *p, flow_list *l, uint32_t i)
+static inline void lru_unlink_node(flow_pool *p, flow_list *l, flow_node *n)
 {
-    flow_node *n = pool_node(p, i);
     if (n->lru_prev != NIL)
         pool_node(p, n->lru_prev)->lru_next = n->lru_next;
     else
@@ -488,6 +487,16 @@ static void lru_unlink(flow_pool *p, flow_list *l, uint32_t i)
     else
         l->tail = n->lru_prev;
     n->lru_prev = n->lru_next = NIL;
+}
+
+static void lru_append(flow_pool *p, flow_list *l, uint32_t i)
+{
+    lru_append_node(p, l, i, pool_node(p, i));
+}
+
+static void lru_unlink(flow_pool *p, flow_list *l, uint32_t i)
+{
+    lru_unlink_node(p, l, pool_node(p, i));
 }
 
 /* Insertion-order ids: full slot i is id i, embryo slot j is id
@@ -792,10 +801,10 @@ void tcpsift_flow_table_touch(tcpsift_flow_table *t, tcpsift_flow_entry *e, uint
     i = pool_index(&t->full, n);
     /* Moving to the tail with the clock's time keeps every list sorted by
      * last_seen, which is what lets expire stop at the first live entry. */
-    lru_unlink(&t->full, &t->lru[n->cls], i);
+    lru_unlink_node(&t->full, &t->lru[n->cls], n);
     if (class_valid(cls)) n->cls = (uint8_t)cls;
     n->last_seen_ns = clock_advance(t, now_ns);
-    lru_append(&t->full, &t->lru[n->cls], i);
+    lru_append_node(&t->full, &t->lru[n->cls], i, n);
     deadline_note(t, n->last_seen_ns, n->cls);
 }
 
