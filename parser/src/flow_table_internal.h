@@ -13,6 +13,16 @@ typedef struct tcpsift_flow_probe {
     uint64_t hash;        /* SipHash-1-3 of key under the table's key */
 } tcpsift_flow_probe;
 
+/* The bytes before a full entry's payload (flow_table.c asserts it): the
+ * tracker reaches its connection without a call per packet. */
+#define TCPSIFT_FLOW_ENTRY_HEADER_SIZE 80
+
+/* tcpsift_flow_entry_value(), inline. */
+static inline void *tcpsift_flow_entry_value_at(tcpsift_flow_entry *e)
+{
+    return (unsigned char *)e + TCPSIFT_FLOW_ENTRY_HEADER_SIZE;
+}
+
 void tcpsift_flow_table_probe(const tcpsift_flow_table *t, const tcpsift_flow_key *key,
                               tcpsift_flow_probe *out);
 /* The same for a key already in pr->key: normalised there, then hashed (no copy). */

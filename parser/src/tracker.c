@@ -775,7 +775,7 @@ static tcpsift_error packet_process(tcpsift_tracker *t, const tcpsift_packet *pk
     uint8_t proto = is_tcp ? 6 : 17;
     const tcpsift_flow_probe *probe = &lk->probe;
     tcpsift_flow_entry *entry = tcpsift_flow_table_lookup_probe(t->table, probe);
-    conn *c = entry ? tcpsift_flow_entry_value(entry) : NULL;
+    conn *c = entry ? tcpsift_flow_entry_value_at(entry) : NULL;
     int from = 0;
     if (t->cfg.duplicate_window_ns && span_dup_seen(t, pkt, now)) {
         /* A span-port copy: counted on its connection, nothing else. */

@@ -140,6 +140,7 @@ static void test_chain_tells_apart_one_word(void **state)
     tcpsift_flow_entry *be = NULL;
     assert_int_equal(tcpsift_flow_table_insert_probe(t, &bp, 1, TCPSIFT_FLOW_ESTABLISHED, &be),
                      TCPSIFT_OK);
+    assert_ptr_equal(tcpsift_flow_entry_value_at(be), tcpsift_flow_entry_value(be));
     for (size_t word = 0; word < 6; word++) {
         tcpsift_flow_key k;
         if (!variant_in_bucket(t, &base, 7, &bp, word, &k)) fail_msg("no variant of word %zu", word);
