@@ -43,6 +43,8 @@ struct tcpsift_flow_embryo {
 };
 
 _Static_assert(sizeof(flow_node) == 80, "flow_node layout drifted: per-entry overhead grows");
+_Static_assert(sizeof(struct tcpsift_flow_entry) == TCPSIFT_FLOW_ENTRY_HEADER_SIZE,
+               "tcpsift_flow_entry_value_at() must find the payload");
 _Static_assert(sizeof(struct tcpsift_flow_entry) % TCPSIFT_FLOW_VALUE_ALIGN == 0,
                "entry payload must stay aligned");
 _Static_assert(sizeof(struct tcpsift_flow_embryo) == 88, "embryo layout drifted");
@@ -61,6 +63,9 @@ typedef struct flow_pool {
      * a capture never fills. */
     uint32_t fresh;
     uint32_t count, peak;
+    /* Offset of the last byte tcpsift_flow_table_prefetch_entry() touches
+     * in a slot: min(stride - 1, 256), fixed at create. */
+    size_t prefetch_last;
 } flow_pool;
 
 typedef struct flow_list {
@@ -213,6 +218,7 @@ static void pool_init(flow_pool *p, uint8_t *block, size_t off, size_t stride, s
     p->buckets = buckets ? (uint32_t *)(void *)(block + buckets_off) : NULL;
     p->bucket_mask = buckets ? buckets - 1 : 0;
     p->count = p->peak = 0;
+    p->prefetch_last = stride - 1 < 256 ? stride - 1 : 256;
     for (uint32_t b = 0; b < buckets; b++)
         p->buckets[b] = NIL;
     /* No free list yet: a fresh table fills slots 0, 1, 2, ... (see fresh). */
@@ -732,7 +738,7 @@ void tcpsift_flow_table_prefetch_entry(const tcpsift_flow_table *t, const tcpsif
      * endpoint state every segment reads there): five lines spread over at
      * most 257 bytes, never past the slot. */
     const uint8_t *n = (const uint8_t *)pool_node(&t->full, i);
-    size_t last = t->full.stride - 1 < 256 ? t->full.stride - 1 : 256;
+    size_t last = t->full.prefetch_last;
     __builtin_prefetch(n);
     __builtin_prefetch(n + last / 4);
     __builtin_prefetch(n + last / 2);
