@@ -443,9 +443,10 @@ static inline void *node_value(const flow_pool *p, flow_node *n)
     return (uint8_t *)n + p->header;
 }
 
+/* Callers of an embryo pool check its capacity first: only a capacity-0
+ * pool has no buckets. */
 static uint32_t chain_find(const flow_pool *p, const tcpsift_flow_key *k, uint64_t h)
 {
-    if (!p->buckets) return NIL;
     for (uint32_t i = p->buckets[h & p->bucket_mask]; i != NIL; i = pool_node(p, i)->chain_next)
         if (key_equal(&pool_node(p, i)->key, k)) return i;
     return NIL;
