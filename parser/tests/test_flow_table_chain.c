@@ -1,7 +1,10 @@
 /* Flow table internals of the per-packet lookup (issue 9): the key's hash is
  * keyed SipHash-1-3 of the documented serialisation (15, 20, 39 or 44
- * bytes), and a bucket chain tells apart keys that differ in any one word of
- * the key (the chain's key compare folds six word compares into one branch). */
+ * bytes); a bucket chain tells apart keys that differ in any one word of
+ * the key (the chain's key compare folds six word compares into one branch);
+ * and touch keeps the LRU lists exact: eviction victims and expiry order
+ * equal a plain model's over random inserts, touches (at the tail, the head,
+ * with and without a class change), removals and time moving both ways. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -165,11 +168,207 @@ static void test_chain_tells_apart_one_word(void **state)
     tcpsift_flow_table_destroy(t);
 }
 
+/* ------------------------------------------------------------ LRU model */
+
+#define MODEL_KEYS 24
+#define MODEL_CAP  8
+
+typedef struct lru_model {
+    int present[MODEL_KEYS];
+    enum tcpsift_flow_class cls[MODEL_KEYS];
+    uint64_t last_seen[MODEL_KEYS];
+    uint64_t seq[MODEL_KEYS]; /* order of the latest insert or touch */
+    uint64_t next_seq, clock;
+    uint64_t timeout[TCPSIFT_FLOW_CLASS_COUNT];
+    /* What the table reported, in order. */
+    unsigned removed_count;
+    uint32_t removed[MODEL_KEYS * 2];
+    enum tcpsift_flow_remove_reason reason[MODEL_KEYS * 2];
+} lru_model;
+
+static tcpsift_flow_key model_key(uint32_t n)
+{
+    uint8_t a[4] = {10, 9, 8, (uint8_t)n}, b[4] = {10, 9, 7, 1};
+    tcpsift_flow_key k;
+    assert_int_equal(tcpsift_flow_key_make(&k, 4, a, b, 5000, 80, 6, 0, NULL), TCPSIFT_OK);
+    return k;
+}
+
+static void model_removed(void *ctx, const tcpsift_flow_view *v,
+                          enum tcpsift_flow_remove_reason why)
+{
+    lru_model *m = ctx;
+    uint32_t id;
+    memcpy(&id, v->value, sizeof id);
+    assert_true(m->removed_count < MODEL_KEYS * 2);
+    /* The view agrees with the model at the moment of removal. */
+    assert_int_equal(v->cls, m->cls[id]);
+    assert_int_equal(v->last_seen_ns, m->last_seen[id]);
+    m->removed[m->removed_count] = id;
+    m->reason[m->removed_count++] = why;
+}
+
+/* The documented victim: the oldest EMBRYONIC entry, else the entry idle
+ * longest over ESTABLISHED, CLOSING, UDP (ties in that class order; within a
+ * class, the one touched first). */
+static int model_victim(const lru_model *m)
+{
+    int head[TCPSIFT_FLOW_CLASS_COUNT] = {-1, -1, -1, -1};
+    for (int i = 0; i < MODEL_KEYS; i++)
+        if (m->present[i] && (head[m->cls[i]] < 0 || m->seq[i] < m->seq[head[m->cls[i]]]))
+            head[m->cls[i]] = i;
+    if (head[TCPSIFT_FLOW_EMBRYONIC] >= 0) return head[TCPSIFT_FLOW_EMBRYONIC];
+    int best = -1;
+    for (int c = TCPSIFT_FLOW_ESTABLISHED; c <= TCPSIFT_FLOW_UDP; c++)
+        if (head[c] >= 0 && (best < 0 || m->last_seen[head[c]] < m->last_seen[best])) best = head[c];
+    return best;
+}
+
+static uint32_t model_rnd(uint64_t *r)
+{
+    *r ^= *r << 13;
+    *r ^= *r >> 7;
+    *r ^= *r << 17;
+    return (uint32_t)(*r >> 20);
+}
+
+static void test_touch_lru_model(void **state)
+{
+    (void)state;
+    lru_model m;
+    memset(&m, 0, sizeof m);
+    tcpsift_flow_table_config cfg;
+    tcpsift_flow_table_config_init(&cfg);
+    cfg.max_connections = MODEL_CAP;
+    cfg.embryo_capacity = 0;
+    cfg.value_size = 8;
+    memcpy(cfg.hash_key, hash_key, sizeof cfg.hash_key);
+    static const uint64_t timeouts[TCPSIFT_FLOW_CLASS_COUNT] = {40, 300, 120, 80};
+    memcpy(cfg.timeout_ns, timeouts, sizeof timeouts);
+    memcpy(m.timeout, timeouts, sizeof timeouts);
+    cfg.on_evict = model_removed;
+    cfg.on_evict_ctx = &m;
+    tcpsift_flow_table *t = NULL;
+    assert_int_equal(tcpsift_flow_table_create(&cfg, &t), TCPSIFT_OK);
+    uint64_t r = 0x243f6a8885a308d3u, now = 1000;
+    unsigned evictions = 0, expiries = 0, tail_touches = 0, class_changes = 0;
+    for (int step = 0; step < 200000; step++) {
+        uint32_t x = model_rnd(&r);
+        /* Time mostly forward in small steps, sometimes back (the clock
+         * keeps its value), sometimes a jump past every timeout. */
+        switch (x % 16) {
+        case 0: now = now > 30 ? now - 30 : 0; break;
+        case 1: now += 400; break;
+        default: now += x % 7; break;
+        }
+        x = model_rnd(&r);
+        uint32_t id = x % MODEL_KEYS;
+        enum tcpsift_flow_class cls = (enum tcpsift_flow_class)((x >> 5) % TCPSIFT_FLOW_CLASS_COUNT);
+        uint32_t op = (x >> 8) % 8;
+        tcpsift_flow_key k = model_key(id);
+        tcpsift_flow_entry *e = tcpsift_flow_table_lookup(t, &k);
+        assert_int_equal(e != NULL, m.present[id]);
+        m.removed_count = 0;
+        if (op == 0) {
+            /* Expire: everything idle past its class timeout, by class, oldest first. */
+            if (now > m.clock) m.clock = now;
+            uint32_t want[MODEL_KEYS];
+            unsigned nwant = 0;
+            for (int c = 0; c < TCPSIFT_FLOW_CLASS_COUNT; c++) {
+                for (;;) {
+                    int best = -1;
+                    for (int i = 0; i < MODEL_KEYS; i++)
+                        if (m.present[i] && m.cls[i] == (enum tcpsift_flow_class)c &&
+                            m.clock - m.last_seen[i] > m.timeout[c] &&
+                            (best < 0 || m.seq[i] < m.seq[best]))
+                            best = i;
+                    if (best < 0) break;
+                    want[nwant++] = (uint32_t)best;
+                    m.present[best] = 0;
+                }
+            }
+            for (unsigned i = 0; i < nwant; i++)
+                m.present[want[i]] = 1; /* the callback checks them still there */
+            size_t got = tcpsift_flow_table_expire(t, now, NULL, NULL);
+            assert_int_equal(got, nwant);
+            assert_int_equal(m.removed_count, nwant);
+            for (unsigned i = 0; i < nwant; i++) {
+                if (m.removed[i] != want[i])
+                    fail_msg("step %d: expiry %u removed key %u, the model %u", step, i,
+                             m.removed[i], want[i]);
+                assert_int_equal(m.reason[i], TCPSIFT_FLOW_TIMED_OUT);
+                m.present[want[i]] = 0;
+            }
+            expiries += nwant;
+        } else if (op == 1 && e) {
+            tcpsift_flow_table_remove(t, e);
+            m.present[id] = 0;
+        } else if (!e) {
+            unsigned live = 0;
+            for (int i = 0; i < MODEL_KEYS; i++)
+                live += (unsigned)m.present[i];
+            int victim = live == MODEL_CAP ? model_victim(&m) : -1;
+            tcpsift_flow_entry *ne = NULL;
+            assert_int_equal(tcpsift_flow_table_insert(t, &k, now, cls, &ne), TCPSIFT_OK);
+            if (victim >= 0) {
+                assert_int_equal(m.removed_count, 1);
+                if (m.removed[0] != (uint32_t)victim)
+                    fail_msg("step %d: evicted key %u, the model %d", step, m.removed[0], victim);
+                assert_int_equal(m.reason[0], TCPSIFT_FLOW_EVICTED);
+                m.present[victim] = 0;
+                evictions++;
+            } else {
+                assert_int_equal(m.removed_count, 0);
+            }
+            memcpy(tcpsift_flow_entry_value(ne), &id, sizeof id);
+            if (now > m.clock) m.clock = now;
+            m.present[id] = 1;
+            m.cls[id] = cls;
+            m.last_seen[id] = m.clock;
+            m.seq[id] = m.next_seq++;
+        } else {
+            /* Touch; a third of them the latest-touched flow of its class (the tail). */
+            if (op == 2) {
+                int tail = -1;
+                for (int i = 0; i < MODEL_KEYS; i++)
+                    if (m.present[i] && (tail < 0 || m.seq[i] > m.seq[tail])) tail = i;
+                id = (uint32_t)tail;
+                k = model_key(id);
+                e = tcpsift_flow_table_lookup(t, &k);
+                assert_non_null(e);
+                tail_touches++;
+            }
+            /* Keep the class most of the time, as packets of a flow do. */
+            if ((x >> 12) % 4 != 0) cls = m.cls[id];
+            if ((x >> 14) % 16 == 0) cls = (enum tcpsift_flow_class)7; /* out of range: kept */
+            tcpsift_flow_table_touch(t, e, now, cls);
+            if (now > m.clock) m.clock = now;
+            if ((unsigned)cls < TCPSIFT_FLOW_CLASS_COUNT && cls != m.cls[id]) {
+                m.cls[id] = cls;
+                class_changes++;
+            }
+            m.last_seen[id] = m.clock;
+            m.seq[id] = m.next_seq++;
+            assert_int_equal(tcpsift_flow_entry_last_seen(e), m.clock);
+            assert_int_equal(tcpsift_flow_entry_class(e), m.cls[id]);
+            assert_int_equal(m.removed_count, 0);
+        }
+        assert_int_equal(tcpsift_flow_table_now(t), m.clock);
+    }
+    /* The sequence exercised every path. */
+    assert_true(evictions > 1000);
+    assert_true(expiries > 1000);
+    assert_true(tail_touches > 1000);
+    assert_true(class_changes > 1000);
+    tcpsift_flow_table_destroy(t);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_hash_is_siphash13_of_serialisation),
         cmocka_unit_test(test_chain_tells_apart_one_word),
+        cmocka_unit_test(test_touch_lru_model),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
