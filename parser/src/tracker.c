@@ -718,6 +718,8 @@ typedef struct packet_lookup {
     enum lookup_kind kind;
 } packet_lookup;
 
+/* The outer VLAN id, 0 for none: read where a flow starts, not per packet. */
+static uint16_t packet_vlan(const tcpsift_packet *pkt) { return pkt->vlan_count ? pkt->vlan_ids[0] : 0; }
 static int packet_is_tcp(const tcpsift_packet *pkt) { return (pkt->layers & TCPSIFT_LAYER_TCP) != 0; }
 static int packet_is_udp(const tcpsift_packet *pkt) { return (pkt->layers & TCPSIFT_LAYER_UDP) != 0; }
 
@@ -730,7 +732,7 @@ static void packet_lookup_make(const struct tcpsift_tracker *t, const tcpsift_pa
         lk->kind = LOOKUP_NOT_A_FLOW;
         return;
     }
-    uint16_t vlan = pkt->vlan_count ? pkt->vlan_ids[0] : 0;
+    uint16_t vlan = packet_vlan(pkt);
     if (pkt->ip_version == 4 && pkt->src && pkt->dst) {
         /* The common case, built normalised in one step (same probe). */
         lk->reversed = tcpsift_flow_table_probe_ipv4(t->table, pkt, is_tcp ? 6 : 17, vlan, &lk->probe);
@@ -771,8 +773,6 @@ static tcpsift_error packet_process(tcpsift_tracker *t, const tcpsift_packet *pk
     if (lk->kind == LOOKUP_BAD_KEY) return TCPSIFT_E_INVALID_ARGUMENT;
 
     int reversed = lk->reversed;
-    uint16_t vlan = pkt->vlan_count ? pkt->vlan_ids[0] : 0;
-    uint8_t proto = is_tcp ? 6 : 17;
     const tcpsift_flow_probe *probe = &lk->probe;
     tcpsift_flow_entry *entry = tcpsift_flow_table_lookup_probe(t->table, probe);
     conn *c = entry ? tcpsift_flow_entry_value_at(entry) : NULL;
@@ -822,8 +822,8 @@ static tcpsift_error packet_process(tcpsift_tracker *t, const tcpsift_packet *pk
         tcpsift_error err =
             tcpsift_flow_table_embryo_insert_probe(t->table, probe, now, pkt->seq, reversed, &em);
         if (err != TCPSIFT_OK) return err;
-        embryo_init(tcpsift_flow_embryo_value(em), pkt, t->next_id[0]++, ts_ns, !reversed, vlan,
-                    reused);
+        embryo_init(tcpsift_flow_embryo_value(em), pkt, t->next_id[0]++, ts_ns, !reversed,
+                    packet_vlan(pkt), reused);
         t->stats.tcp_connections++;
         return TCPSIFT_OK;
     }
@@ -833,12 +833,12 @@ static tcpsift_error packet_process(tcpsift_tracker *t, const tcpsift_packet *pk
         if (err != TCPSIFT_OK) return err;
         c = tcpsift_flow_entry_value(entry);
         memset(c, 0, sizeof *c);
-        c->proto = proto;
+        c->proto = is_tcp ? 6 : 17;
         c->id = t->next_id[is_tcp ? 0 : 1]++;
         if (is_tcp) t->stats.tcp_connections++;
         else t->stats.udp_flows++;
         c->first_ns = ts_ns;
-        c->vlan = vlan;
+        c->vlan = packet_vlan(pkt);
         int sender = is_tcp ? tcp_conn_start(c, pkt) : 0;
         /* the sender is endpoint a iff !reversed; the client is endpoint 0 */
         c->client_is_a = (uint8_t)((sender == 0) == !reversed);
