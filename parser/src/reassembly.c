@@ -30,12 +30,17 @@ struct tcpsift_reasm_extent {
 };
 
 /* stable_buffers: delivered bytes [off, off+len) retained as a view (into the caller's buffer,
- * or into the ring for bytes that were delivered from a held copy). */
+ * or into the ring for bytes that were delivered from a held copy). The offset is kept in 32
+ * bits: every retained view lies in [ring_start, ring_start + max_retained_bytes), less than
+ * 2^32 bytes (view_off() gives it back), so an entry is 16 bytes (issue 9: one written per
+ * in-order segment). */
 struct tcpsift_reasm_view {
-    uint64_t off;
     const uint8_t *ptr;
-    size_t len;
+    uint32_t off_lo; /* the stream offset's low 32 bits */
+    uint32_t len;    /* <= max_retained_bytes, a uint32_t */
 };
+_Static_assert(sizeof(((tcpsift_reasm_config *)0)->max_retained_bytes) == 4,
+               "a view's offset and length are kept in 32 bits");
 
 typedef struct tcpsift_reasm_held held_t;
 typedef struct tcpsift_reasm_extent ext_t;
@@ -252,6 +257,12 @@ static view_t *view_at(const tcpsift_reasm *r, uint32_t i)
     return &r->views[(r->view_head + i) & (r->view_cap - 1)];
 }
 
+/* A retained view's stream offset (see struct tcpsift_reasm_view). */
+static uint64_t view_off(const tcpsift_reasm *r, const view_t *v)
+{
+    return r->ring_start + (uint32_t)(v->off_lo - (uint32_t)r->ring_start);
+}
+
 static void views_clear(tcpsift_reasm *r)
 {
     r->view_count = 0;
@@ -306,19 +317,19 @@ static void view_add(tcpsift_reasm *r, const uint8_t *p, size_t len)
         if (over >= v->len) {
             view_pop_oldest(r);
         } else {
-            v->off += over;
+            v->off_lo += (uint32_t)over;
             v->ptr += over;
-            v->len -= (size_t)over;
+            v->len -= (uint32_t)over;
             r->view_bytes -= over;
         }
     }
     if (r->view_count) {
         view_t *last = view_at(r, r->view_count - 1);
-        if (last->ptr + last->len == p && last->off + last->len == off) {
-            /* the same buffer, continued: one view */
-            last->len += len;
+        if (last->ptr + last->len == p && (uint32_t)(last->off_lo + last->len) == (uint32_t)off) {
+            /* the same buffer, continued: one view (len <= cap - view_bytes: fits 32 bits) */
+            last->len += (uint32_t)len;
             r->view_bytes += len;
-            r->ring_start = view_at(r, 0)->off;
+            r->ring_start = view_off(r, view_at(r, 0));
             return;
         }
     }
@@ -327,11 +338,11 @@ static void view_add(tcpsift_reasm *r, const uint8_t *p, size_t len)
         return;
     }
     view_t *v = view_at(r, r->view_count++);
-    v->off = off;
+    v->off_lo = (uint32_t)off;
     v->ptr = p;
-    v->len = len;
+    v->len = (uint32_t)len; /* <= cap (trimmed above or by retain()) */
     r->view_bytes += len;
-    r->ring_start = view_at(r, 0)->off;
+    r->ring_start = view_off(r, view_at(r, 0));
 }
 
 /* Keep the last max_retained_bytes delivered bytes (next_offset already advanced past them). */
@@ -559,14 +570,14 @@ static void compare_retained(const tcpsift_reasm *r, uint64_t a, const uint8_t *
     while (lo < hi) {
         uint32_t mid = lo + (hi - lo) / 2;
         const view_t *v = view_at(r, mid);
-        if (v->off + v->len > a)
+        if (view_off(r, v) + v->len > a)
             hi = mid;
         else
             lo = mid + 1;
     }
     for (uint32_t i = lo; i < r->view_count && done < n; i++) {
         const view_t *v = view_at(r, i);
-        size_t skip = (size_t)(a + done - v->off);
+        size_t skip = (size_t)(a + done - view_off(r, v));
         size_t chunk = v->len - skip < n - done ? v->len - skip : n - done;
         diff_bounds(p + done, v->ptr + skip, chunk, done, any, d0, d1);
         done += chunk;
@@ -959,7 +970,7 @@ int tcpsift_reasm_check(const tcpsift_reasm *r)
         if (!r->cfg.stable_buffers || r->view_count > r->cfg.max_retained_views) return 0;
         for (uint32_t i = 0; i < r->view_count; i++) {
             const view_t *v = view_at(r, i);
-            if (v->off != at || v->len == 0) return 0;
+            if (v->off_lo != (uint32_t)at || v->len == 0) return 0;
             at += v->len;
             sum += v->len;
         }

@@ -1129,6 +1129,71 @@ static void test_stable_out_of_order_copies(void **state)
     sink_free(s);
 }
 
+/* Retained views keep their stream offset in 32 bits (issue 9): past 4 GiB of stream, with the
+ * retained bytes straddling offset 2^32, a retransmission over them is still compared with the
+ * right bytes, and a changed byte is reported at its exact 64-bit offset. */
+struct last_mismatch {
+    uint64_t off;
+    unsigned count;
+};
+static void note_mismatch(void *ctx, tcpsift_reasm_event_kind kind, uint64_t off, uint64_t len)
+{
+    struct last_mismatch *m = ctx;
+    (void)len;
+    if (kind != TCPSIFT_REASM_EV_OVERLAP_MISMATCH) return;
+    m->off = off;
+    m->count++;
+}
+
+static void test_stable_views_past_4gib(void **state)
+{
+    (void)state;
+    enum { PIECE = 40000, PERIOD = 65536 };
+    static uint8_t buf[2 * PERIOD]; /* the byte at stream offset o is buf[o % PERIOD] */
+    for (size_t i = 0; i < sizeof buf; i++) buf[i] = (uint8_t)((i % PERIOD) * 7 + 3);
+    struct last_mismatch m = {0, 0};
+    tcpsift_reasm_callbacks cb = {NULL, NULL, note_mismatch, &m};
+    tcpsift_reasm_config cfg = cfg_with(TCPSIFT_REASM_ON_ARRIVAL, TCPSIFT_OVERLAP_FIRST);
+    cfg.stable_buffers = 1; /* 64 KiB retained as views by default */
+    tcpsift_reasm r;
+    assert_int_equal(tcpsift_reasm_init(&r, &cfg, &cb, NULL, NULL), TCPSIFT_OK);
+    const uint32_t isn = 0xFFFFF000u;
+    assert_int_equal(tcpsift_reasm_segment(&r, isn, NULL, 0, 0, TCPSIFT_REASM_SYN), TCPSIFT_OK);
+    /* 40,000-byte pieces: one starts 7,296 bytes below 2^32, the next and last 32,704 above */
+    const uint64_t end = ((uint64_t)1 << 32) + 60000;
+    for (uint64_t off = 0; off < end;) {
+        size_t n = end - off < PIECE ? (size_t)(end - off) : PIECE;
+        const uint8_t *p = buf + off % PERIOD;
+        assert_int_equal(tcpsift_reasm_segment(&r, isn + 1 + (uint32_t)off, p, n, n, 0), TCPSIFT_OK);
+        off += n;
+    }
+    assert_int_equal(tcpsift_reasm_next_offset(&r), end);
+    assert_true(tcpsift_reasm_check(&r));
+    /* 64,000 bytes from 2^32 - 4,000 (over both pieces' views): the same bytes again */
+    enum { AGAIN = 64000 };
+    const uint64_t from = end - AGAIN;
+    const tcpsift_reasm_stats *st = tcpsift_reasm_get_stats(&r);
+    assert_int_equal(tcpsift_reasm_segment(&r, isn + 1 + (uint32_t)from, buf + from % PERIOD,
+                                           AGAIN, AGAIN, 0),
+                     TCPSIFT_OK);
+    assert_int_equal(st->retransmitted_bytes, AGAIN);
+    assert_int_equal(st->unverified_bytes, 0);
+    assert_int_equal(m.count, 0);
+    /* the same range with the byte at 2^32 + 45,000 changed (in the view past 2^32) */
+    static uint8_t changed[AGAIN];
+    memcpy(changed, buf + from % PERIOD, sizeof changed);
+    const uint64_t bad = ((uint64_t)1 << 32) + 45000;
+    changed[bad - from] ^= 0x5a;
+    assert_int_equal(tcpsift_reasm_segment(&r, isn + 1 + (uint32_t)from, changed, sizeof changed,
+                                           sizeof changed, 0),
+                     TCPSIFT_OK);
+    assert_int_equal(m.count, 1);
+    assert_true(m.off == bad);
+    assert_int_equal(st->conflicts, 1);
+    assert_true(tcpsift_reasm_check(&r));
+    tcpsift_reasm_free(&r);
+}
+
 /* The view count is capped: with 4 views, 1-byte pieces from separate buffers keep only the
  * last 4 bytes verifiable; pieces continuing one buffer share a view. */
 static void test_stable_view_cap(void **state)
@@ -1421,6 +1486,7 @@ int main(void)
         cmocka_unit_test(test_stable_view_cap),
         cmocka_unit_test(test_stable_matches_copies),
         cmocka_unit_test(test_stable_under_caps),
+        cmocka_unit_test(test_stable_views_past_4gib),
         cmocka_unit_test(test_syn_with_data),
         cmocka_unit_test(test_data_after_fin),
         cmocka_unit_test(test_rst_payload_ignored),
