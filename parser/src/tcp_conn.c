@@ -816,17 +816,253 @@ CONN_COLD static void steady_verify(struct tcpsift_tracker *t, conn *c, int from
     if (!verify_end(t, c, &v) || !tail) t->steady_mismatches++;
 }
 
+/* ---- the handshake's SYN-ACK and its completing ACK (issue 9) ----
+ *
+ * After the originator's first SYN (embryo_syn_apply() or the general path)
+ * two segments of nearly every connection are still control segments the
+ * steady path cannot take: the responder's SYN-ACK and the originator's ACK
+ * of it. For a plain one most of segment_general()'s rules are again
+ * silent. handshake_synack_plain() and handshake_ack_plain() recognise them
+ * from conditions that each make one named rule provably silent (written
+ * beside each); handshake_synack_apply() / handshake_ack_apply() then do
+ * exactly what segment_general() does with such a segment, in its order,
+ * with the same table events through raise_event(); segment_streams()
+ * follows as for any segment. Any other segment takes segment_general().
+ * With tracker.verify_handshake set (tests only) both run and are compared
+ * (handshake_verify). */
+enum handshake_kind { HS_NONE = 0, HS_SYNACK, HS_ACK };
+
+enum {
+    /* ACK of the SYN-ACK, sender: it has sent (no first-sender rules:
+     * midstream pickup, direction_flipped), its SYN was seen (no SYN-SENT
+     * drop), its next sequence is known (sequence_analysis() judges order)
+     * and its first TTL recorded (the TTL rules, with the TTL test below). */
+    HS_ACK_S_NEED = EP_SENT | EP_SYN_SEEN | EP_NEXT_VALID | EP_TTL_SEEN,
+    /* ... and it has acknowledged nothing yet: no duplicate ACK, window
+     * update or ack_out_of_window (EP_ACK_SEEN), no window_shrunk
+     * (EP_WIN_VALID), SEND_ACK_OF_SYN is raised (EP_ACKED_PEER_SYN), no
+     * data_after_fin (EP_FIN_SEEN). */
+    HS_ACK_S_MASK = HS_ACK_S_NEED | EP_ACK_SEEN | EP_WIN_VALID | EP_ACKED_PEER_SYN | EP_FIN_SEEN,
+    /* Receiver: its SYN was seen (the ACK covers it: acks_peer_syn) and its
+     * next sequence known (ack_unseen_segment is judged below); no FIN (no
+     * acks_peer_fin). */
+    HS_ACK_R_NEED = EP_SYN_SEEN | EP_NEXT_VALID,
+    HS_ACK_R_MASK = HS_ACK_R_NEED | EP_FIN_SEEN,
+    /* Flags read by some rule: of these a plain SYN-ACK has SYN and ACK, a
+     * plain ACK only ACK (PSH, ECE, CWR and NS are read by none). */
+    HS_FLAGS = TCPSIFT_TCP_SYN | TCPSIFT_TCP_ACK | TCPSIFT_TCP_FIN | TCPSIFT_TCP_RST |
+               TCPSIFT_TCP_URG
+};
+
+/* The responder's SYN-ACK answering the originator's SYN. */
+static inline int handshake_synack_plain(const conn *c, int from, const tcpsift_packet *pkt)
+{
+    const endpoint *s = &c->ep[from], *r = &c->ep[1 - from];
+    /* SYN+ACK without FIN, RST, URG: valid flags (invalid_flags), no RST
+     * rules, no FIN, no urgent_data. From the responder: handshake_synack. */
+    if ((pkt->tcp_flags & HS_FLAGS) != (TCPSIFT_TCP_SYN | TCPSIFT_TCP_ACK) || from != 1) return 0;
+    /* The responder sent nothing yet (no flag at all): no TTL recorded
+     * (ttl_outlier() needs one; the first TTL is taken, no ttl_changed), a
+     * new ISN (Zeek's H; note_syn(); no stream rebase, no RESEND_SYN), no
+     * timestamps offered (no PAWS; TS.Recent taken), no ACK or window (no
+     * duplicate ACK, ack_out_of_window; the SYN's window cannot shrink),
+     * next sequence unknown (sequence_analysis() takes the SYN's). Zeek
+     * INACTIVE: its SYN-ACK establishes it (zeek_endpoint_update_all()). */
+    if (s->flags != 0 || s->zeek != ZEEK_INACTIVE) return 0;
+    /* The originator: its SYN seen and its next sequence known (judged
+     * below), no FIN (no acks_peer_fin), not yet acknowledged by anyone's
+     * ACK (no TS.Recent condition on Last.ACK.sent), Zeek SYN_SENT (the
+     * SYN-ACK establishes it too). */
+    if ((r->flags & (HS_ACK_R_MASK | EP_ACK_SEEN)) != HS_ACK_R_NEED || r->zeek != ZEEK_SYN_SENT)
+        return 0;
+    /* It acknowledges exactly the SYN, and nothing the originator did not
+     * send: no ack_unseen_segment. */
+    if (pkt->ack != r->isn + 1 || seq_gt(pkt->ack, r->next_seq)) return 0;
+    if (c->flipped) return 0;            /* direction_flipped */
+    if (c->rst.active) return 0;         /* check_pending_rst() */
+    if (pkt->payload_len != 0) return 0; /* syn_with_data, segment_truncated, no stream bytes */
+    if (!(pkt->layers & TCPSIFT_LAYER_TCP_OPTIONS)) return 0; /* bad_option */
+    /* wscale_too_large (and note_syn()'s cap is then a plain copy). */
+    if ((pkt->opts.present & TCPSIFT_OPT_WSCALE) && pkt->opts.wscale > 14) return 0;
+    if (pkt->window == 0) return 0; /* Zeek's W count (a SYN is no zero_window) */
+    return 1;
+}
+
+/* segment_general()'s effects on a plain SYN-ACK, in its order. */
+static inline void handshake_synack_apply(struct tcpsift_tracker *t, conn *c,
+                                          const tcpsift_packet *pkt)
+{
+    endpoint *s = &c->ep[1], *r = &c->ep[0];
+    uint32_t opts = pkt->opts.present;
+    /* zeek_history_packet_all(): a SYN-ACK of an ISN not seen before; no W. */
+    zeek_history_add(c, 1, 'H');
+    /* segment_checks(): the first TTL. */
+    s->flags |= EP_TTL_SEEN;
+    c->ttl_first[1] = pkt->ttl;
+    /* TS.Recent: nothing offered by the responder yet, nothing acknowledged
+     * by the originator: every TSval counts. */
+    if (opts & TCPSIFT_OPT_TIMESTAMP) s->ts_recent = pkt->opts.tsval;
+    /* zeek_endpoint_update_all(): the responder's SYN-ACK establishes both. */
+    r->zeek = ZEEK_ESTABLISHED;
+    s->zeek = ZEEK_ESTABLISHED;
+    c->completeness |= 2;
+    s->flags |= EP_SENT;
+    /* note_syn(), the shift checked to be at most 14. */
+    s->isn = pkt->seq;
+    s->flags |= EP_SYN_SEEN;
+    if (opts & TCPSIFT_OPT_WSCALE) {
+        s->flags |= EP_WS_OFFERED;
+        s->wscale = pkt->opts.wscale;
+    }
+    if (opts & TCPSIFT_OPT_TIMESTAMP) {
+        s->flags |= EP_TS_OFFERED;
+        s->ts_syn = pkt->opts.tsval;
+    }
+    c->handshake_synack = 1;
+    /* sequence_analysis(): the endpoint's first sequence number. */
+    s->next_seq = pkt->seq + 1;
+    s->flags |= EP_NEXT_VALID;
+    /* ack_analysis(): a SYN's window is never scaled (RFC 7323 §2.2). */
+    s->last_ack = pkt->ack;
+    s->right_edge = pkt->ack + pkt->window;
+    s->flags |= EP_ACK_SEEN | EP_WIN_VALID;
+    s->last_win = pkt->window;
+    if (pkt->window > s->max_win) s->max_win = pkt->window;
+    /* State events: SEND_SYNACK, then the originator's RECV_ACK_OF_SYN. */
+    int r_waits_syn_ack = r->state == TCPSIFT_ST_SYN_SENT || r->state == TCPSIFT_ST_SYN_RECEIVED;
+    raise_event(t, c, 1, TCPSIFT_EV_SEND_SYNACK);
+    s->flags |= EP_ACKED_PEER_SYN;
+    if (!(r->flags & EP_SYN_ACKED_BY_PEER) || r_waits_syn_ack) {
+        r->flags |= EP_SYN_ACKED_BY_PEER;
+        raise_event(t, c, 0, TCPSIFT_EV_RECV_ACK_OF_SYN);
+    }
+}
+
+/* The first ACK of the peer's SYN (the handshake's third segment), with or
+ * without data, in order. */
+static inline int handshake_ack_plain(const conn *c, int from, const tcpsift_packet *pkt)
+{
+    const endpoint *s = &c->ep[from], *r = &c->ep[1 - from];
+    size_t len = pkt->payload_len;
+    /* ACK only: valid flags, no SYN, FIN, RST or urgent rules. */
+    if ((pkt->tcp_flags & HS_FLAGS) != TCPSIFT_TCP_ACK) return 0;
+    if ((s->flags & HS_ACK_S_MASK) != HS_ACK_S_NEED) return 0;
+    if ((r->flags & HS_ACK_R_MASK) != HS_ACK_R_NEED) return 0;
+    if (c->rst.active) return 0; /* check_pending_rst() */
+    /* In order: not a keep-alive, retransmission, hole fill or lost segment. */
+    if (pkt->seq != s->next_seq) return 0;
+    /* Neither below the first TTL (ttl policy) nor changed (ttl_changed). */
+    if (pkt->ttl != c->ttl_first[from]) return 0;
+    if (pkt->window == 0) return 0; /* zero_window, Zeek's W */
+    if (!(pkt->layers & TCPSIFT_LAYER_TCP_OPTIONS)) return 0; /* bad_option */
+    if (pkt->opts.present & STEADY_SYN_OPTIONS) return 0;     /* option_outside_syn */
+    /* Not truncated; a length whose 32-bit sequence arithmetic is plain. */
+    if (len >= 0x80000000u || pkt->payload.len < len) return 0;
+    if (len == 1 && r->last_win == 0) return 0; /* zero_window_probe */
+    /* It covers exactly the peer's SYN (acks_peer_syn: SEND_ACK_OF_SYN and
+     * RECV_ACK_OF_SYN) and nothing unsent (ack_unseen_segment). */
+    if (pkt->ack != r->isn + 1 || seq_gt(pkt->ack, r->next_seq)) return 0;
+    /* Timestamps negotiated: present (timestamp_missing) and not older than
+     * TS.Recent (PAWS). */
+    if ((s->flags & r->flags & EP_TS_OFFERED) &&
+        (!(pkt->opts.present & TCPSIFT_OPT_TIMESTAMP) || seq_lt(pkt->opts.tsval, s->ts_recent)))
+        return 0;
+    return 1;
+}
+
+/* segment_general()'s effects on a plain handshake ACK, in its order. */
+static inline void handshake_ack_apply(struct tcpsift_tracker *t, conn *c, int from,
+                                       const tcpsift_packet *pkt)
+{
+    endpoint *s = &c->ep[from], *r = &c->ep[1 - from];
+    size_t len = pkt->payload_len;
+    uint32_t win = steady_window(s, r, pkt); /* scaled_window() without SYN */
+    /* zeek_history_packet_all() without SYN, FIN or RST: D for data, else A
+     * for the ACK, each once per direction; no W (the window is not zero). */
+    unsigned once = len ? ONCE_D : ONCE_A;
+    if (!(s->hist_once & once)) {
+        s->hist_once = (uint8_t)(s->hist_once | once);
+        zeek_history_add(c, from, len ? 'D' : 'A');
+    }
+    /* TS.Recent, as in segment_general() with paws_failed 0. */
+    if ((pkt->opts.present & TCPSIFT_OPT_TIMESTAMP) &&
+        (!(s->flags & EP_TS_OFFERED) || seq_geq(pkt->opts.tsval, s->ts_recent)) &&
+        (!(r->flags & EP_ACK_SEEN) || seq_leq(pkt->seq, r->last_ack)))
+        s->ts_recent = pkt->opts.tsval;
+    zeek_endpoint_update(c, from, pkt);
+    /* Completeness: ACK (after a SYN-ACK) or DATA. */
+    if (len)
+        c->completeness |= 8;
+    else if (c->completeness & 2)
+        c->completeness |= 4;
+    /* sequence_analysis(): in order. */
+    s->flags &= (uint16_t)~EP_LAST_KEEPALIVE;
+    s->next_seq = pkt->seq + (uint32_t)len;
+    /* ack_analysis(): its first ACK and window. */
+    s->last_ack = pkt->ack;
+    s->right_edge = pkt->ack + win;
+    s->flags |= EP_ACK_SEEN | EP_WIN_VALID;
+    s->last_win = pkt->window;
+    if (win > s->max_win) s->max_win = win;
+    /* State events, in segment_general()'s order. */
+    int r_waits_syn_ack = r->state == TCPSIFT_ST_SYN_SENT || r->state == TCPSIFT_ST_SYN_RECEIVED;
+    s->flags |= EP_ACKED_PEER_SYN;
+    raise_event(t, c, from, TCPSIFT_EV_SEND_ACK_OF_SYN);
+    if (from == 0 && c->handshake_syn && c->handshake_synack) c->handshake = 1;
+    if (len) raise_event(t, c, from, TCPSIFT_EV_SEND_DATA);
+    if (!(r->flags & EP_SYN_ACKED_BY_PEER) || r_waits_syn_ack) {
+        r->flags |= EP_SYN_ACKED_BY_PEER;
+        raise_event(t, c, 1 - from, TCPSIFT_EV_RECV_ACK_OF_SYN);
+    }
+}
+
+static inline enum handshake_kind handshake_segment(const conn *c, int from,
+                                                    const tcpsift_packet *pkt)
+{
+    if (pkt->tcp_flags & TCPSIFT_TCP_SYN) return handshake_synack_plain(c, from, pkt) ? HS_SYNACK : HS_NONE;
+    return handshake_ack_plain(c, from, pkt) ? HS_ACK : HS_NONE;
+}
+
+static inline void handshake_apply(struct tcpsift_tracker *t, conn *c, int from,
+                                   const tcpsift_packet *pkt, enum handshake_kind kind)
+{
+    if (kind == HS_SYNACK)
+        handshake_synack_apply(t, c, pkt);
+    else
+        handshake_ack_apply(t, c, from, pkt);
+}
+
+/* Tests only: a handshake segment's direct path checked against segment_general(). */
+CONN_COLD static void handshake_verify(struct tcpsift_tracker *t, conn *c, int from,
+                                       const tcpsift_packet *pkt, enum handshake_kind kind)
+{
+    verify_copy v;
+    verify_begin(t, c, &v);
+    handshake_apply(t, &v.fast, from, pkt, kind);
+    verify_direct_done(t, &v);
+    int tail = segment_general(t, c, pkt, from, 0);
+    t->handshake_checked++;
+    if (kind == HS_SYNACK) t->handshake_synack_checked++;
+    if (!verify_end(t, c, &v) || !tail) t->handshake_mismatches++;
+}
+
 void tcp_conn_segment(struct tcpsift_tracker *t, conn *c, const tcpsift_packet *pkt, int from,
                       int checksum_bad)
 {
     t->cur_pkt = pkt;
     t->cur_from = from;
     conn_count_packets(t, c, from, 1, pkt->payload_len);
+    enum handshake_kind hs = HS_NONE;
     if (!checksum_bad && steady_segment(c, from, pkt)) {
         if (t->verify_steady)
             steady_verify(t, c, from, pkt);
         else
             steady_update(t, c, from, pkt);
+    } else if (!checksum_bad && (hs = handshake_segment(c, from, pkt)) != HS_NONE) {
+        if (t->verify_handshake)
+            handshake_verify(t, c, from, pkt, hs);
+        else
+            handshake_apply(t, c, from, pkt, hs);
     } else if (!segment_general(t, c, pkt, from, checksum_bad)) {
         return;
     }

@@ -53,6 +53,12 @@ struct tcpsift_tracker {
      * compared (embryo_syn_verify), counted the same way. */
     int verify_embryo_syn;
     uint64_t embryo_syn_checked, embryo_syn_mismatches;
+    /* Set by tests only: every handshake SYN-ACK or ACK tcp_conn.c takes
+     * directly (handshake_segment) is also run through the general path and
+     * compared (handshake_verify); handshake_synack_checked counts the
+     * SYN-ACKs among those compared. */
+    int verify_handshake;
+    uint64_t handshake_checked, handshake_synack_checked, handshake_mismatches;
     tcpsift_overlap_prefix *prefixes; /* sorted longest first (prefix_policy.c) */
     size_t nprefixes, prefixes_allocated;
     span_dup_ring dups;

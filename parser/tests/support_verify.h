@@ -1,7 +1,7 @@
 /* Test support: the capture runs of the tests that check a direct path of the tracker against
  * its general path with the tracker's tests-only cross-check on (tcp_conn.c, verify_begin /
- * verify_end): test_tcp_conn_steady (the steady segment) and test_tracker_embryo_syn (an
- * embryo's first SYN). */
+ * verify_end): test_tcp_conn_steady (the steady segment), test_tracker_embryo_syn (an
+ * embryo's first SYN) and test_tcp_conn_handshake (the handshake's SYN-ACK and ACK). */
 #ifndef TCPSIFT_SUPPORT_VERIFY_H
 #define TCPSIFT_SUPPORT_VERIFY_H
 
@@ -10,7 +10,7 @@
 
 #include "tcpsift/tracker.h"
 
-typedef enum verify_path { VERIFY_STEADY, VERIFY_EMBRYO_SYN } verify_path;
+typedef enum verify_path { VERIFY_STEADY, VERIFY_EMBRYO_SYN, VERIFY_HANDSHAKE } verify_path;
 
 /* The configuration both tests use: state only (full 0), or with reassembly and len:4:be
  * framing (full 1). */
@@ -23,6 +23,7 @@ typedef struct verify_totals {
     verify_path path;
     size_t files;
     uint64_t packets, checked;
+    uint64_t synacks; /* VERIFY_HANDSHAKE: the SYN-ACKs among those checked */
 } verify_totals;
 
 /* A test_capture_fn (ctx: verify_totals): every record of the capture through a cross-checking
