@@ -751,6 +751,25 @@ static void packet_lookup_make(const struct tcpsift_tracker *t, const tcpsift_pa
     lk->kind = LOOKUP_FLOW;
 }
 
+/* Hints only: a line wanted soon, and one read once (not kept near the core). */
+static inline void prefetch_line(const void *p)
+{
+#if defined(__GNUC__) || defined(__clang__)
+    __builtin_prefetch(p);
+#else
+    (void)p;
+#endif
+}
+
+static inline void prefetch_once(const void *p)
+{
+#if defined(__GNUC__) || defined(__clang__)
+    __builtin_prefetch(p, 0, 0);
+#else
+    (void)p;
+#endif
+}
+
 static tcpsift_error packet_process(tcpsift_tracker *t, const tcpsift_packet *pkt, int64_t ts_ns,
                                     const packet_lookup *lk)
 {
@@ -776,6 +795,9 @@ static tcpsift_error packet_process(tcpsift_tracker *t, const tcpsift_packet *pk
     const tcpsift_flow_probe *probe = &lk->probe;
     tcpsift_flow_entry *entry = tcpsift_flow_table_lookup_probe(t->table, probe);
     conn *c = entry ? tcpsift_flow_entry_value_at(entry) : NULL;
+    /* Its streams are reached through the side table after the state work: ask for that line
+     * now (measured with the payload prefetch below; see tcpsift_tracker_packets). */
+    if (c && c->ext) prefetch_line(&c->ext->stream[0]);
     int from = 0;
     if (t->cfg.duplicate_window_ns && span_dup_seen(t, pkt, now)) {
         /* A span-port copy: counted on its connection, nothing else. */
@@ -868,9 +890,20 @@ tcpsift_error tcpsift_tracker_packet(tcpsift_tracker *t, const tcpsift_packet *p
 
 /* How many packets are hashed ahead of their turn, and how many packets
  * ahead a flow's slot (node and connection) is prefetched. Measured
- * (bench/README.md): also prefetching the streams was slower, prefetching
- * each payload's first line made no difference. */
-enum { LOOKAHEAD_CHUNK = 16, LOOKAHEAD_ENTRY = 4 };
+ * (bench/README.md): also prefetching the streams was slower. With framing,
+ * the payload of the packet two ahead is asked for too: the framer reads
+ * length fields anywhere in it, lines no other stage brought in (issue 9;
+ * full tier, large workload, thread CPU time, medians of 8-10 alternating
+ * runs: 365 -> 345 ns/packet together with the side-table line above, each
+ * alone less than half of that). */
+enum { LOOKAHEAD_CHUNK = 16, LOOKAHEAD_ENTRY = 4, LOOKAHEAD_PAYLOAD = 2 };
+
+/* Every line of a payload but the first (the headers' line), for reading once. */
+static inline void payload_prefetch(const tcpsift_packet *pkt)
+{
+    const uint8_t *p = pkt->payload.ptr;
+    for (size_t at = 64; at < pkt->payload.len; at += 64) prefetch_once(p + at);
+}
 
 tcpsift_error tcpsift_tracker_packets(tcpsift_tracker *t, const tcpsift_packet *pkts,
                                       const int64_t *ts_ns, size_t n, tcpsift_error *results)
@@ -892,6 +925,8 @@ tcpsift_error tcpsift_tracker_packets(tcpsift_tracker *t, const tcpsift_packet *
             size_t ahead = i + LOOKAHEAD_ENTRY;
             if (ahead < m && lk[ahead].kind == LOOKUP_FLOW)
                 tcpsift_flow_table_prefetch_entry(t->table, &lk[ahead].probe);
+            if (t->cfg.framing && base + i + LOOKAHEAD_PAYLOAD < n)
+                payload_prefetch(&pkts[base + i + LOOKAHEAD_PAYLOAD]);
             tcpsift_error err = packet_process(t, &pkts[base + i], ts_ns[base + i], &lk[i]);
             if (results) results[base + i] = err;
             if (err != TCPSIFT_OK && first == TCPSIFT_OK) first = err;
