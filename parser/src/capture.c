@@ -98,6 +98,7 @@ tcpsift_error tcpsift_capture_refill(tcpsift_capture_reader *r, const uint8_t *b
     r->partial_ = !final;
     r->wants_more_ = 0;
     r->needed_ = 0;
+    r->prefetched_ = 0; /* an offset into the old window */
     return TCPSIFT_OK;
 }
 

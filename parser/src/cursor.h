@@ -108,25 +108,6 @@ static inline int cursor_le32(tcpsift_cursor *c, uint32_t *out)
     return 1;
 }
 
-/* Hint that the three cache lines `distance` bytes ahead of the cursor will be read soon
- * (sequential scans of a capture in memory: packets 400-750 B apart defeat the hardware
- * prefetcher; a record's header and the packet headers after it span up to three lines
- * wherever the record starts). Reads nothing and forms no pointer past the end: one bounds
- * check, the furthest line's; near the end of the buffer it does nothing. */
-static inline void cursor_prefetch3(const tcpsift_cursor *c, size_t distance)
-{
-#if defined(__GNUC__) || defined(__clang__)
-    if (c->len > distance + 128) {
-        __builtin_prefetch(c->ptr + distance);
-        __builtin_prefetch(c->ptr + distance + 64);
-        __builtin_prefetch(c->ptr + distance + 128);
-    }
-#else
-    (void)c;
-    (void)distance;
-#endif
-}
-
 /* Byte-order-parameterised reads for capture formats whose order is known only at run time. */
 static inline int cursor_u16_order(tcpsift_cursor *c, int big_endian, uint16_t *out)
 {

@@ -108,6 +108,7 @@ typedef struct tcpsift_capture_reader {
     int partial_;           /* more input may follow the window (tcpsift_capture_open_partial) */
     int wants_more_;        /* partial: stopped where a record or block runs past the window */
     size_t needed_;         /* wants_more_: that record's or block's size, 0 if not yet known */
+    size_t prefetched_;     /* pcap: look-ahead asked for up to here (an offset into buf_) */
     tcpsift_capture_interface_ interfaces_[TCPSIFT_CAPTURE_MAX_INTERFACES];
 } tcpsift_capture_reader;
 
