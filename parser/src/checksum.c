@@ -32,6 +32,36 @@ static uint64_t sum_native_words(const uint8_t *p, size_t words, uint64_t *carri
     return s0;
 }
 
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#define CSUM_AVX2 1
+typedef uint32_t csum_lanes8 __attribute__((vector_size(32)));
+
+/* The native-order 16-bit words of [p, p+64n) summed in eight 32-bit lanes, 64 bytes a step, on
+ * a CPU with AVX2 (the caller checks): the same one's-complement sum as sum_native_words() at
+ * about half its instructions (issue 9: checksums were a fifth of the CLI's instructions). A
+ * lane gains at most 2 * 0xFFFF a step, so over a run of 8,192 steps it stays below 2^30 (two
+ * lanes added, below 2^31); runs are added up in 64 bits. */
+__attribute__((target("avx2"))) static uint64_t sum_native_avx2(const uint8_t *p, size_t steps)
+{
+    uint64_t total = 0;
+    while (steps) {
+        size_t n = steps < 8192 ? steps : 8192;
+        csum_lanes8 a = {0}, b = {0};
+        for (size_t i = 0; i < n; i++, p += 64) {
+            csum_lanes8 x, y;
+            memcpy(&x, p, 32); /* the view is bounded by the caller; memcpy: unaligned */
+            memcpy(&y, p + 32, 32);
+            a += (x & 0xFFFFu) + (x >> 16);
+            b += (y & 0xFFFFu) + (y >> 16);
+        }
+        a += b;
+        for (int lane = 0; lane < 8; lane++) total += a[lane];
+        steps -= n;
+    }
+    return total;
+}
+#endif
+
 /* Folds a 64-bit one's-complement partial sum to 16 bits. */
 static uint16_t fold64(uint64_t acc)
 {
@@ -43,15 +73,29 @@ static uint16_t fold64(uint64_t acc)
 }
 
 /* One's-complement sum of big-endian 16-bit words, not yet folded. Reads
- * only [p, p+len): the caller passes bytes already bounded by the capture. */
-static uint64_t sum_words(uint64_t acc, const uint8_t *p, size_t len)
+ * only [p, p+len): the caller passes bytes already bounded by the capture.
+ * `simd`: the AVX2 path may be used for the bulk (checksum_sum_words() lets
+ * a test compare both). */
+static inline uint64_t sum_words_with(uint64_t acc, const uint8_t *p, size_t len, int simd)
 {
     if (len >= 16) {
-        uint64_t carries;
+        uint64_t carries, wide = 0;
+#ifdef CSUM_AVX2
+        if (simd && len >= 128 && __builtin_cpu_supports("avx2")) {
+            size_t steps = len / 64;
+            wide = sum_native_avx2(p, steps); /* < 2^19 a step: no 64-bit overflow */
+            p += steps * 64;
+            len -= steps * 64;
+        }
+#else
+        (void)simd;
+#endif
         size_t words = len / 8;
         uint64_t s = sum_native_words(p, words, &carries);
-        /* 2^64 is 1 modulo 0xFFFF: each carry adds one. */
-        uint16_t folded = fold64((s & 0xFFFFFFFFu) + (s >> 32) + carries);
+        /* Both partial sums to 33 bits (2^32 is 1 modulo 0xFFFF), then 2^64 is 1 modulo 0xFFFF:
+         * each carry adds one. */
+        uint16_t folded = fold64((s & 0xFFFFFFFFu) + (s >> 32) + (wide & 0xFFFFFFFFu) +
+                                 (wide >> 32) + carries);
 #if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
         acc += folded;
 #else
@@ -69,6 +113,25 @@ static uint64_t sum_words(uint64_t acc, const uint8_t *p, size_t len)
     return acc;
 }
 
+static uint64_t sum_words(uint64_t acc, const uint8_t *p, size_t len)
+{
+    return sum_words_with(acc, p, len, 1);
+}
+
+int checksum_simd_available(void)
+{
+#ifdef CSUM_AVX2
+    return __builtin_cpu_supports("avx2") != 0;
+#else
+    return 0;
+#endif
+}
+
+uint64_t checksum_sum_words(const uint8_t *p, size_t len, int simd)
+{
+    return sum_words_with(0, p, len, simd);
+}
+
 static uint16_t fold(uint64_t acc)
 {
     while (acc >> 16) acc = (acc & 0xFFFF) + (acc >> 16);
@@ -77,8 +140,14 @@ static uint16_t fold(uint64_t acc)
 
 static uint64_t pseudo_header_sum(const tcpsift_packet *pkt, size_t l4_len)
 {
-    uint64_t acc = sum_words(0, pkt->src, pkt->addr_len);
-    acc = sum_words(acc, pkt->final_dst, pkt->addr_len);
+    uint64_t acc;
+    if (pkt->addr_len == 4) { /* IPv4: two words each, without the general loop */
+        uint32_t s = load_be32(pkt->src), d = load_be32(pkt->final_dst);
+        acc = (uint64_t)(s >> 16) + (s & 0xFFFFu) + (d >> 16) + (d & 0xFFFFu);
+    } else {
+        acc = sum_words(0, pkt->src, pkt->addr_len);
+        acc = sum_words(acc, pkt->final_dst, pkt->addr_len);
+    }
     acc += pkt->ip_proto;
     acc += (uint64_t)l4_len; /* IPv6 uses a 32-bit length: summed as two words */
     return acc;

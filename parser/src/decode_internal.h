@@ -145,6 +145,11 @@ tcpsift_error decode_udp(tcpsift_packet *pkt, tcpsift_cursor *l4);
  * into it (the tracker reads packets it was given as const). */
 void checksum_l4_status(const tcpsift_packet *pkt, uint8_t *status, uint8_t *offload);
 
+/* Tests: the unfolded one's-complement sum of [p, p+len) as checksums use it, with the vector
+ * path allowed (simd 1) or not (0); and whether this CPU has that path (AVX2 on x86-64). */
+uint64_t checksum_sum_words(const uint8_t *p, size_t len, int simd);
+int checksum_simd_available(void);
+
 /* Bytes of the frame the wire had beyond `offset` (0 when offset is past it). */
 static inline size_t wire_bytes_after(const tcpsift_packet *pkt, size_t offset)
 {
