@@ -1,6 +1,7 @@
-/* Private: whether an acknowledgement can change a reassembler at all (issue 9: most ACKs cover
- * only bytes already delivered; the tracker answers that from three cache lines and one
- * comparison instead of three calls). */
+/* Private shortcuts the tracker takes into a reassembler (issue 9): whether an acknowledgement
+ * can change it at all (most ACKs cover only bytes already delivered; the tracker answers that
+ * from three cache lines and one comparison instead of three calls), and a stream's start at
+ * its SYN without a whole tcpsift_reasm_segment() call. */
 #ifndef TCPSIFT_REASM_SETTLED_H
 #define TCPSIFT_REASM_SETTLED_H
 
@@ -16,6 +17,30 @@ static inline int reasm_ack_settled(const tcpsift_reasm *r, uint32_t ack)
     uint32_t ahead = ack - (r->base_seq + (uint32_t)r->next_offset);
     return r->have_base && !r->finished && !(r->have_fin && r->next_offset >= r->fin_offset) &&
            r->acked_hole_end <= r->next_offset && (ahead == 0 || ahead >= 0x80000000u);
+}
+
+/* tcpsift_reasm_fin_reached(r) for r not NULL, without the call (once per segment). */
+static inline int reasm_fin_reached(const tcpsift_reasm *r)
+{
+    return r->have_fin && r->next_offset >= r->fin_offset;
+}
+
+/* tcpsift_reasm_segment(r, isn, NULL, 0, 0, TCPSIFT_REASM_SYN), for a stream opened after its
+ * SYN went by. On a reassembler that has no base yet (nothing but RST payload counted: every
+ * other segment sets the base, and an ACK before it is ignored, so no FIN, no held data, no
+ * acknowledged hole) that call only fixes offset 0 at ISN+1 (RFC 9293 §3.4: the SYN occupies
+ * the sequence number before the first data byte): the zero-length segment at offset 0 is then
+ * entirely before the next byte. Anything else takes the call. */
+static inline void reasm_start_at_syn(tcpsift_reasm *r, uint32_t isn)
+{
+    if (r->have_base || r->finished || r->in_callback) {
+        (void)tcpsift_reasm_segment(r, isn, NULL, 0, 0, TCPSIFT_REASM_SYN);
+        return;
+    }
+    r->have_base = 1;
+    r->base_seq = isn + 1u;
+    r->next_offset = 0;
+    r->ring_start = 0;
 }
 
 #endif

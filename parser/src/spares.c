@@ -27,3 +27,44 @@ void spares_drain(struct tcpsift_tracker *t, spare_list *l, size_t size)
 {
     while (l->n > 0) t->alloc.free(t->alloc.ctx, l->items[--l->n], size);
 }
+
+/* A released view ring is the size the next stream's first segment asks for (issue 9: a
+ * malloc and a free per direction stream). The size class of `size`, or -1. */
+static int block_class(size_t size)
+{
+    for (int i = 0; i < SPARE_BLOCK_CLASSES; i++)
+        if (size == (size_t)SPARE_BLOCK_MIN << i) return i;
+    return -1;
+}
+
+static void *block_alloc(void *ctx, size_t size)
+{
+    struct tcpsift_tracker *t = ctx;
+    int k = block_class(size);
+    if (k >= 0) return spares_take(t, &t->spare_blocks[k], size);
+    return t->alloc.alloc(t->alloc.ctx, size);
+}
+
+/* `size` is the size asked of block_alloc (the allocator contract, tcpsift/alloc.h). */
+static void block_free(void *ctx, void *p, size_t size)
+{
+    struct tcpsift_tracker *t = ctx;
+    int k = block_class(size);
+    if (k >= 0)
+        spares_give(t, &t->spare_blocks[k], p, size);
+    else
+        t->alloc.free(t->alloc.ctx, p, size);
+}
+
+void spare_blocks_allocator(struct tcpsift_tracker *t, tcpsift_allocator *out)
+{
+    out->alloc = block_alloc;
+    out->free = block_free;
+    out->ctx = t;
+}
+
+void spare_blocks_drain(struct tcpsift_tracker *t)
+{
+    for (int i = 0; i < SPARE_BLOCK_CLASSES; i++)
+        spares_drain(t, &t->spare_blocks[i], (size_t)SPARE_BLOCK_MIN << i);
+}

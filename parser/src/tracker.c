@@ -2,6 +2,7 @@
  * reuse, timeouts, eviction, reports), and the glue from each direction's
  * reassembler to the embedder's callbacks and framer. Per-segment TCP
  * analysis lives in tcp_conn.c. */
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -203,6 +204,17 @@ static void stream_on_event(void *ctx, tcpsift_reasm_event_kind kind, uint64_t o
     }
 }
 
+/* ds = the template, except the framer's views[]: it holds pending views [0, nviews), and
+ * nviews is 0 in the template, so nothing reads an entry before writing it (a quarter of the
+ * stream's bytes not copied per stream: issue 9). */
+static void stream_copy_template(direction_stream *ds, const direction_stream *tmpl)
+{
+    const size_t views = offsetof(direction_stream, framer.views);
+    const size_t after = offsetof(direction_stream, framer.views) + sizeof ds->framer.views;
+    memcpy(ds, tmpl, views);
+    memcpy((uint8_t *)ds + after, (const uint8_t *)tmpl + after, sizeof *ds - after);
+}
+
 static direction_stream *stream_get(struct tcpsift_tracker *t, conn *c, int from)
 {
     direction_stream *have = conn_stream(c, from);
@@ -218,7 +230,7 @@ static direction_stream *stream_get(struct tcpsift_tracker *t, conn *c, int from
     if (c->proto == 6) {
         /* Every TCP direction starts as the same stream (stream_template_init): a copy of it,
          * then what differs per direction. */
-        memcpy(ds, t->stream_template, sizeof *ds);
+        stream_copy_template(ds, t->stream_template);
         if (ds->has_reasm) {
             ds->reasm.cb.ctx = ds;
             /* The overlap policy by the receiver's address; tcpsift_reasm_init's check of it. */
@@ -254,7 +266,9 @@ static void stream_template_init(struct tcpsift_tracker *t)
         /* Packet buffers that outlive the tracker's use of them: retain views, not copies. */
         if (t->cfg.buffers_stable) rc.stable_buffers = 1;
         rc.policy = TCPSIFT_OVERLAP_FIRST;
-        if (tcpsift_reasm_init(&ds->reasm, &rc, &cb, &t->alloc, &t->budget) == TCPSIFT_OK)
+        tcpsift_allocator blocks;
+        spare_blocks_allocator(t, &blocks);
+        if (tcpsift_reasm_init(&ds->reasm, &rc, &cb, &blocks, &t->budget) == TCPSIFT_OK)
             ds->has_reasm = 1;
     }
     if (t->cfg.framing) {
@@ -279,7 +293,8 @@ static void stream_release(struct tcpsift_tracker *t, conn *c, int from)
         }
         if (st->memory_peak > t->stats.reasm_buffered_peak) t->stats.reasm_buffered_peak = t->budget.peak;
         t->stats.stream_copied_bytes += st->bytes_copied;
-        tcpsift_reasm_free(&ds->reasm);
+        /* tcpsift_reasm_finish() released everything already (a stream finished at its FIN). */
+        if (!ds->reasm.finished) tcpsift_reasm_free(&ds->reasm);
     }
     if (ds->has_framer) {
         t->stats.stream_copied_bytes += tcpsift_framer_copied_bytes(&ds->framer);
@@ -296,7 +311,7 @@ static void stream_release(struct tcpsift_tracker *t, conn *c, int from)
 static void finish_direction_if_done(struct tcpsift_tracker *t, conn *c, int from)
 {
     direction_stream *ds = conn_stream(c, from);
-    if (!ds || !ds->has_reasm || !tcpsift_reasm_fin_reached(&ds->reasm)) return;
+    if (!ds || !ds->has_reasm || !reasm_fin_reached(&ds->reasm)) return;
     tcpsift_reasm_finish(&ds->reasm);
     if (ds->gap_letter_pending) zeek_history_counted(t, c, from, HIST_G);
     if (ds->has_framer) tcpsift_framer_finish(&ds->framer, deliver_frame, ds);
@@ -313,8 +328,7 @@ static direction_stream *stream_open(struct tcpsift_tracker *t, conn *c, int fro
     const endpoint *e = &c->ep[from];
     direction_stream *ds = stream_get(t, c, from);
     if (!ds || !ds->has_reasm) return ds;
-    if ((e->flags & EP_SYN_SEEN) && !(flags & TCPSIFT_REASM_SYN))
-        tcpsift_reasm_segment(&ds->reasm, e->isn, NULL, 0, 0, TCPSIFT_REASM_SYN);
+    if ((e->flags & EP_SYN_SEEN) && !(flags & TCPSIFT_REASM_SYN)) reasm_start_at_syn(&ds->reasm, e->isn);
     if ((e->flags & EP_FIN_SEEN) && !(flags & TCPSIFT_REASM_FIN))
         tcpsift_reasm_segment(&ds->reasm, e->fin_seq, NULL, 0, 0, TCPSIFT_REASM_FIN);
     return ds;
@@ -371,7 +385,7 @@ void tracker_stream_ack(struct tcpsift_tracker *t, conn *c, int to, uint32_t ack
         if (ack - data_sender->next_seq > window) return;
     }
     tcpsift_reasm_ack(&ds->reasm, ack);
-    if (tcpsift_reasm_fin_reached(&ds->reasm)) {
+    if (reasm_fin_reached(&ds->reasm)) {
         finish_direction_if_done(t, c, to);
         return;
     }
@@ -649,6 +663,7 @@ void tcpsift_tracker_destroy(tcpsift_tracker *t)
     tcpsift_flow_table_destroy(t->table);
     spares_drain(t, &t->spare_streams, sizeof(direction_stream));
     spares_drain(t, &t->spare_exts, sizeof(conn_ext));
+    spare_blocks_drain(t);
     t->alloc.free(t->alloc.ctx, t->stream_template, sizeof *t->stream_template);
     prefix_policy_free(t);
     tcpsift_allocator alloc = t->alloc;

@@ -29,6 +29,15 @@ void spares_give(struct tcpsift_tracker *t, spare_list *l, void *p, size_t size)
 /* Frees every spare (tcpsift_tracker_destroy). */
 void spares_drain(struct tcpsift_tracker *t, spare_list *l, size_t size);
 
+/* The reassemblers' allocator (spares.c): blocks of SPARE_BLOCK_MIN << i bytes, i <
+ * SPARE_BLOCK_CLASSES (the retained-view rings, 4 to 64 views of 16 bytes), are kept as spares
+ * by size; every other size goes to the tracker's allocator. The reassembler counts each block
+ * as it always does (memory_bytes, the budget): only the allocator round trip is saved. */
+#define SPARE_BLOCK_MIN     64u
+#define SPARE_BLOCK_CLASSES 5
+void spare_blocks_allocator(struct tcpsift_tracker *t, tcpsift_allocator *out);
+void spare_blocks_drain(struct tcpsift_tracker *t);
+
 struct tcpsift_tracker {
     tcpsift_tracker_config cfg;
     int streams; /* cfg.reassemble || cfg.framing: the stream glue has work (per segment) */
@@ -65,6 +74,7 @@ struct tcpsift_tracker {
     struct direction_stream *stream_template; /* what every TCP direction's stream starts as */
     spare_list spare_streams; /* direction_stream */
     spare_list spare_exts;    /* conn_ext */
+    spare_list spare_blocks[SPARE_BLOCK_CLASSES]; /* reassembler blocks by size class */
 };
 
 /* A half-open connection (SYNs from the client, nothing else yet) in the flow
