@@ -937,7 +937,8 @@ tcpsift_error tcpsift_reasm_finish(tcpsift_reasm *r)
     if (!valid_reasm(r)) return TCPSIFT_E_INVALID_ARGUMENT;
     if (r->finished) return TCPSIFT_OK;
     if (r->acked_hole_end > r->next_offset) release_until(r, r->acked_hole_end, TCPSIFT_GAP_ACK_UNSEEN);
-    release_until(r, UINT64_MAX, TCPSIFT_GAP_FINISH);
+    /* Nothing held: release_until() would return at once (issue 9: once per stream). */
+    if (r->ext_count) release_until(r, UINT64_MAX, TCPSIFT_GAP_FINISH);
     if (r->have_fin && r->next_offset < r->fin_offset)
         emit_gap(r, r->fin_offset - r->next_offset, TCPSIFT_GAP_FINISH);
     r->finished = 1;

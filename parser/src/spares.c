@@ -32,9 +32,21 @@ void spares_drain(struct tcpsift_tracker *t, spare_list *l, size_t size)
  * malloc and a free per direction stream). The size class of `size`, or -1. */
 static int block_class(size_t size)
 {
-    for (int i = 0; i < SPARE_BLOCK_CLASSES; i++)
-        if (size == (size_t)SPARE_BLOCK_MIN << i) return i;
-    return -1;
+    _Static_assert(SPARE_BLOCK_MIN == 64 && SPARE_BLOCK_CLASSES == 5, "the cases below");
+    switch (size) {
+    case 64:
+        return 0;
+    case 128:
+        return 1;
+    case 256:
+        return 2;
+    case 512:
+        return 3;
+    case 1024:
+        return 4;
+    default:
+        return -1;
+    }
 }
 
 static void *block_alloc(void *ctx, size_t size)

@@ -231,8 +231,8 @@ static direction_stream *stream_get(struct tcpsift_tracker *t, conn *c, int from
         /* Every TCP direction starts as the same stream (stream_template_init): a copy of it,
          * then what differs per direction. */
         stream_copy_template(ds, t->stream_template);
-        if (ds->has_reasm) {
-            ds->reasm.cb.ctx = ds;
+        if (ds->has_reasm) ds->reasm.cb.ctx = ds;
+        if (ds->has_reasm && t->nprefixes) {
             /* The overlap policy by the receiver's address; tcpsift_reasm_init's check of it. */
             tcpsift_overlap_policy policy = prefix_policy_for(t, from);
             if ((unsigned)policy < TCPSIFT_OVERLAP_COUNT_) {
@@ -254,8 +254,10 @@ static direction_stream *stream_get(struct tcpsift_tracker *t, conn *c, int from
 
 /* The stream a TCP direction starts as, initialised once (tcpsift_reasm_init and
  * tcpsift_framer_init leave plain values, no allocation and no pointer into the object):
- * stream_get() copies it instead of initialising each stream (issue 9). Its reassembler has a
- * valid placeholder policy; stream_get() sets each direction's. */
+ * stream_get() copies it instead of initialising each stream (issue 9). Without address
+ * prefixes every direction has the configured overlap policy, so the template has it (an
+ * invalid one: no reassembler, as tcpsift_reasm_init refuses it, as stream_get() did per
+ * stream); with prefixes it has a valid placeholder and stream_get() sets each direction's. */
 static void stream_template_init(struct tcpsift_tracker *t)
 {
     direction_stream *ds = t->stream_template;
@@ -265,7 +267,7 @@ static void stream_template_init(struct tcpsift_tracker *t)
         tcpsift_reasm_config rc = t->cfg.reasm;
         /* Packet buffers that outlive the tracker's use of them: retain views, not copies. */
         if (t->cfg.buffers_stable) rc.stable_buffers = 1;
-        rc.policy = TCPSIFT_OVERLAP_FIRST;
+        if (t->nprefixes) rc.policy = TCPSIFT_OVERLAP_FIRST;
         tcpsift_allocator blocks;
         spare_blocks_allocator(t, &blocks);
         if (tcpsift_reasm_init(&ds->reasm, &rc, &cb, &blocks, &t->budget) == TCPSIFT_OK)

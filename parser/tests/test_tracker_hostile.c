@@ -1070,6 +1070,36 @@ static void test_invalid_default_policy_only_where_used(void **state)
     ht_free(&h);
 }
 
+/* Without prefixes the template carries the configured policy (tracker.c,
+ * stream_template_init): a valid one applies to every direction, and an invalid one leaves every
+ * direction without reassembly, as tcpsift_reasm_init refuses it. */
+static void test_policy_without_prefixes(void **state)
+{
+    (void)state;
+    static const uint8_t other[4] = {192, 0, 2, 99};
+    for (int invalid = 0; invalid < 2; invalid++) {
+        struct ht h;
+        tcpsift_tracker_config cfg;
+        ht_config(&cfg);
+        cfg.reasm.mode = TCPSIFT_REASM_ACKED;
+        cfg.reasm.policy = invalid ? (tcpsift_overlap_policy)99 : TCPSIFT_OVERLAP_LAST;
+        ht_start(&h, &cfg);
+        struct conv a, b;
+        overlap_conv(&h, &a, 0, other, 40001);
+        overlap_conv(&h, &b, 0, other, 40002);
+        tcpsift_tracker_finish(h.t);
+        for (uint64_t id = 0; id < 2; id++) {
+            if (invalid) {
+                assert_int_equal(conn_by_id(&h, id)->info.client.stream_bytes, 0);
+                assert_int_equal(stream_of(&h, id, TCPSIFT_C2S)->data_len, 0);
+            } else {
+                assert_stream(&h, id, TCPSIFT_C2S, "BBBB", 0);
+            }
+        }
+        ht_free(&h);
+    }
+}
+
 static void test_overlap_prefix_parse(void **state)
 {
     (void)state;
@@ -1477,6 +1507,7 @@ int main(void)
         cmocka_unit_test(test_hop_limit_outlier_dropped),
         cmocka_unit_test(test_overlap_policy_per_destination),
         cmocka_unit_test(test_invalid_default_policy_only_where_used),
+        cmocka_unit_test(test_policy_without_prefixes),
         cmocka_unit_test(test_overlap_prefix_parse),
         cmocka_unit_test(test_span_duplicates),
         cmocka_unit_test(test_span_duplicate_window),
