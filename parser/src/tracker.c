@@ -300,9 +300,11 @@ static void stream_release(struct tcpsift_tracker *t, conn *c, int from)
     }
     if (ds->has_framer) {
         t->stats.stream_copied_bytes += tcpsift_framer_copied_bytes(&ds->framer);
-        tcpsift_framer_destroy(&ds->framer);
+        /* Only the tail buffer to release: the object itself is a spare now, and the next
+         * stream starts from the template (stream_copy_template). */
+        if (ds->framer.tail) tcpsift_framer_destroy(&ds->framer);
     }
-    urgent_free(t, ds);
+    if (ds->urg) urgent_free(t, ds);
     spares_give(t, &t->spare_streams, ds, sizeof *ds);
     c->ext->stream[from] = NULL; /* ds existed, so c->ext does */
 }
