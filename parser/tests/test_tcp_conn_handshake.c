@@ -21,6 +21,7 @@
 
 #include "support_files.h"
 #include "support_packets.h"
+#include "support_segments.h"
 #include "support_verify.h"
 #include "tcpsift/decode.h"
 #include "tcpsift/tracker.h"
@@ -67,18 +68,6 @@ static const uint8_t syn_opts[12] = {2, 4, 0x05, 0xb4, 4, 2, 3, 3, 7, 1, 1, 1};
 static const uint8_t syn_opts_ws15[12] = {2, 4, 0x05, 0xb4, 4, 2, 3, 3, 15, 1, 1, 1};
 static const uint8_t mss_opt[4] = {2, 4, 0x05, 0xb4};
 
-struct seg {
-    int from;
-    uint16_t flags;
-    uint32_t seq, ack;
-    uint16_t window;
-    uint32_t tsval; /* 0: no timestamps option */
-    const uint8_t *extra_opts; /* before the timestamps (a multiple of 4 bytes) */
-    size_t extra_len;
-    size_t len;
-    uint8_t ttl; /* 0: 64 */
-    enum want want;
-};
 
 struct seen {
     int n;
@@ -106,49 +95,14 @@ static void on_end(void *ctx, const tcpsift_conn_info *c)
 
 static void send(tcpsift_tracker *t, int64_t ns, size_t step, const struct seg *s)
 {
-    static const uint8_t zeros[1500];
-    uint8_t opts[40];
-    size_t nopts = 0;
-    assert_true(s->extra_len <= 28);
-    if (s->extra_len) memcpy(opts, s->extra_opts, s->extra_len);
-    nopts = s->extra_len;
-    if (s->tsval) {
-        const uint8_t ts[12] = {1, 1, 8, 10, (uint8_t)(s->tsval >> 24), (uint8_t)(s->tsval >> 16),
-                                (uint8_t)(s->tsval >> 8), (uint8_t)s->tsval, 0, 0, 0, 1};
-        memcpy(opts + nopts, ts, sizeof ts);
-        nopts += sizeof ts;
-    }
-    struct tcp_spec tcp = tcp_default();
-    tcp.sport = s->from == CLIENT ? 40000 : 80;
-    tcp.dport = s->from == CLIENT ? 80 : 40000;
-    tcp.seq = s->seq;
-    tcp.ack = s->ack;
-    tcp.flags = s->flags;
-    tcp.window = s->window;
-    tcp.opts = nopts ? opts : NULL;
-    tcp.opts_len = nopts;
-    tcp.payload = zeros;
-    tcp.payload_len = s->len;
-    uint8_t l4[1600];
-    size_t n = tcp_segment(l4, sizeof l4, &tcp);
-    struct ip4_spec ip = ip4_default(6);
-    if (s->ttl) ip.ttl = s->ttl;
-    if (s->from == SERVER) {
-        memcpy(ip.src, TEST_V4_DST, 4);
-        memcpy(ip.dst, TEST_V4_SRC, 4);
-    }
     static struct pb p;
-    pb_init(&p);
-    pb_ethernet(&p, 0x0800);
-    pb_ipv4(&p, &ip, l4, n);
     tcpsift_packet pkt;
-    assert_int_equal(tcpsift_packet_decode(&pkt, TCPSIFT_LINK_ETHERNET, p.b, p.len, p.len),
-                     TCPSIFT_OK);
+    seg_decode(s, &p, &pkt);
     uint64_t checked = t->handshake_checked, synacks = t->handshake_synack_checked;
     assert_int_equal(tcpsift_tracker_packet(t, &pkt, ns), TCPSIFT_OK);
-    enum want took = t->handshake_checked == checked ? GENERAL
-                     : t->handshake_synack_checked != synacks ? DIRECT_SYNACK
-                                                              : DIRECT_ACK;
+    int took = t->handshake_checked == checked ? GENERAL
+               : t->handshake_synack_checked != synacks ? DIRECT_SYNACK
+                                                        : DIRECT_ACK;
     static const char *const names[] = {"general", "direct SYN-ACK", "direct ACK"};
     if (took != s->want)
         fail_msg("segment %zu: took the %s path, expected the %s path", step, names[took],

@@ -20,6 +20,7 @@
 #include "support_files.h"
 #include "support_verify.h"
 #include "support_packets.h"
+#include "support_segments.h"
 #include "tcpsift/capture.h"
 #include "tcpsift/decode.h"
 #include "tcpsift/framer.h"
@@ -59,17 +60,6 @@ static void test_steady_equals_general_named_captures(void **state)
 
 enum { CLIENT = 0, SERVER = 1 };
 
-struct seg {
-    int from;
-    uint16_t flags;
-    uint32_t seq, ack;
-    uint16_t window;
-    uint32_t tsval; /* 0: no timestamps option */
-    const uint8_t *extra_opts; /* before the timestamps (a multiple of 4 bytes) */
-    size_t extra_len;
-    size_t len;
-    uint8_t ttl; /* 0: 64 */
-};
 
 struct script {
     tcpsift_tracker *t;
@@ -78,52 +68,17 @@ struct script {
 };
 
 /* Sends one segment; asserts whether the tracker took it as steady (and that nothing differed). */
-static void send(struct script *sc, const struct seg *s, int want_steady)
+static void send(struct script *sc, const struct seg *s)
 {
-    static const uint8_t zeros[1500];
-    uint8_t opts[40];
-    size_t nopts = 0;
-    assert_true(s->extra_len <= 28);
-    if (s->extra_len) memcpy(opts, s->extra_opts, s->extra_len);
-    nopts = s->extra_len;
-    if (s->tsval) {
-        const uint8_t ts[12] = {1, 1, 8, 10, (uint8_t)(s->tsval >> 24), (uint8_t)(s->tsval >> 16),
-                                (uint8_t)(s->tsval >> 8), (uint8_t)s->tsval, 0, 0, 0, 1};
-        memcpy(opts + nopts, ts, sizeof ts);
-        nopts += sizeof ts;
-    }
-    struct tcp_spec tcp = tcp_default();
-    tcp.sport = s->from == CLIENT ? 40000 : 80;
-    tcp.dport = s->from == CLIENT ? 80 : 40000;
-    tcp.seq = s->seq;
-    tcp.ack = s->ack;
-    tcp.flags = s->flags;
-    tcp.window = s->window;
-    tcp.opts = nopts ? opts : NULL;
-    tcp.opts_len = nopts;
-    tcp.payload = zeros;
-    tcp.payload_len = s->len;
-    uint8_t l4[1600];
-    size_t n = tcp_segment(l4, sizeof l4, &tcp);
-    struct ip4_spec ip = ip4_default(6);
-    if (s->ttl) ip.ttl = s->ttl;
-    if (s->from == SERVER) {
-        memcpy(ip.src, TEST_V4_DST, 4);
-        memcpy(ip.dst, TEST_V4_SRC, 4);
-    }
     static struct pb p;
-    pb_init(&p);
-    pb_ethernet(&p, 0x0800);
-    pb_ipv4(&p, &ip, l4, n);
     tcpsift_packet pkt;
-    assert_int_equal(tcpsift_packet_decode(&pkt, TCPSIFT_LINK_ETHERNET, p.b, p.len, p.len),
-                     TCPSIFT_OK);
+    seg_decode(s, &p, &pkt);
     uint64_t before = sc->t->steady_checked;
     sc->now += 1000000;
     assert_int_equal(tcpsift_tracker_packet(sc->t, &pkt, sc->now), TCPSIFT_OK);
     sc->step++;
-    if (sc->t->steady_checked - before != (uint64_t)want_steady)
-        fail_msg("step %zu: expected the %s path", sc->step, want_steady ? "steady" : "general");
+    if (sc->t->steady_checked - before != (uint64_t)s->want)
+        fail_msg("step %zu: expected the %s path", sc->step, s->want ? "steady" : "general");
     assert_int_equal(sc->t->steady_mismatches, 0);
 }
 
@@ -156,95 +111,95 @@ static void scripted(enum run_config which)
     uint32_t cts = 100, sts = 700; /* TSvals */
 
     /* Handshake: never steady (SYN flags; then the client has not acknowledged the SYN-ACK). */
-    send(&sc, &(struct seg){CLIENT, TCPSIFT_TCP_SYN, c0, 0, 65535, cts, syn_opts, 12, 0, 0}, 0);
-    send(&sc, &(struct seg){SERVER, TCPSIFT_TCP_SYN | A, s0, c0 + 1, 65535, sts, syn_opts, 12, 0, 0}, 0);
-    send(&sc, &(struct seg){CLIENT, A, c0 + 1, s0 + 1, W, ++cts, NULL, 0, 0, 0}, 0);
+    send(&sc, &(struct seg){CLIENT, TCPSIFT_TCP_SYN, c0, 0, 65535, cts, syn_opts, 12, 0, 0, 0});
+    send(&sc, &(struct seg){SERVER, TCPSIFT_TCP_SYN | A, s0, c0 + 1, 65535, sts, syn_opts, 12, 0, 0, 0});
+    send(&sc, &(struct seg){CLIENT, A, c0 + 1, s0 + 1, W, ++cts, NULL, 0, 0, 0, 0});
     uint32_t cn = c0 + 1, sn = s0 + 1; /* next sequence numbers */
     /* First data: steady (its D letter is added on the steady path). */
-    send(&sc, &(struct seg){CLIENT, AP, cn, sn, W, ++cts, NULL, 0, 100, 0}, 1);
+    send(&sc, &(struct seg){CLIENT, AP, cn, sn, W, ++cts, NULL, 0, 100, 0, 1});
     cn += 100;
     /* The server's first bare ACK (its A letter): steady, ack == the client's next sequence. */
-    send(&sc, &(struct seg){SERVER, A, sn, cn, W, ++sts, NULL, 0, 0, 0}, 1);
+    send(&sc, &(struct seg){SERVER, A, sn, cn, W, ++sts, NULL, 0, 0, 0, 1});
     /* Same ACK, same window: a duplicate ACK; then a new window: a window update. */
-    send(&sc, &(struct seg){SERVER, A, sn, cn, W, sts, NULL, 0, 0, 0}, 0);
-    send(&sc, &(struct seg){SERVER, A, sn, cn, W + 1, sts, NULL, 0, 0, 0}, 0);
+    send(&sc, &(struct seg){SERVER, A, sn, cn, W, sts, NULL, 0, 0, 0, 0});
+    send(&sc, &(struct seg){SERVER, A, sn, cn, W + 1, sts, NULL, 0, 0, 0, 0});
     /* TSval equal to TS.Recent: steady; one older: PAWS, the general path drops it. */
-    send(&sc, &(struct seg){CLIENT, AP, cn, sn, W, cts, NULL, 0, 50, 0}, 1);
+    send(&sc, &(struct seg){CLIENT, AP, cn, sn, W, cts, NULL, 0, 50, 0, 1});
     cn += 50;
-    send(&sc, &(struct seg){CLIENT, AP, cn, sn, W, cts - 1, NULL, 0, 50, 0}, 0);
-    send(&sc, &(struct seg){CLIENT, AP, cn, sn, W, ++cts, NULL, 0, 50, 0}, 1);
+    send(&sc, &(struct seg){CLIENT, AP, cn, sn, W, cts - 1, NULL, 0, 50, 0, 0});
+    send(&sc, &(struct seg){CLIENT, AP, cn, sn, W, ++cts, NULL, 0, 50, 0, 1});
     cn += 50;
     /* ACK of exactly the client's next sequence: steady; one past it: ack_unseen_segment. */
-    send(&sc, &(struct seg){SERVER, A, sn, cn, W + 1, ++sts, NULL, 0, 0, 0}, 1);
-    send(&sc, &(struct seg){SERVER, A, sn, cn + 1, W + 1, ++sts, NULL, 0, 0, 0}, 0);
+    send(&sc, &(struct seg){SERVER, A, sn, cn, W + 1, ++sts, NULL, 0, 0, 0, 1});
+    send(&sc, &(struct seg){SERVER, A, sn, cn + 1, W + 1, ++sts, NULL, 0, 0, 0, 0});
     /* A data segment whose ACK equals the last one: steady (only a bare ACK is a duplicate). */
-    send(&sc, &(struct seg){CLIENT, AP, cn, sn, W, ++cts, NULL, 0, 10, 0}, 1);
+    send(&sc, &(struct seg){CLIENT, AP, cn, sn, W, ++cts, NULL, 0, 10, 0, 1});
     cn += 10;
     /* The server's right edge was cn - 10 + 1 + (W + 1) * 128 = cn - 9 + (W + 1) * 128. An ACK
      * of cn with window W + 1 moves it right: steady. Then 128 more bytes and an ACK with
      * one unit less: the same edge, steady; then one unit less again: window_shrunk. */
-    send(&sc, &(struct seg){SERVER, A, sn, cn, W + 1, ++sts, NULL, 0, 0, 0}, 1);
-    send(&sc, &(struct seg){CLIENT, AP, cn, sn, W, ++cts, NULL, 0, 128, 0}, 1);
+    send(&sc, &(struct seg){SERVER, A, sn, cn, W + 1, ++sts, NULL, 0, 0, 0, 1});
+    send(&sc, &(struct seg){CLIENT, AP, cn, sn, W, ++cts, NULL, 0, 128, 0, 1});
     cn += 128;
-    send(&sc, &(struct seg){SERVER, A, sn, cn, W, ++sts, NULL, 0, 0, 0}, 1);
-    send(&sc, &(struct seg){CLIENT, AP, cn, sn, W, ++cts, NULL, 0, 128, 0}, 1);
+    send(&sc, &(struct seg){SERVER, A, sn, cn, W, ++sts, NULL, 0, 0, 0, 1});
+    send(&sc, &(struct seg){CLIENT, AP, cn, sn, W, ++cts, NULL, 0, 128, 0, 1});
     cn += 128;
-    send(&sc, &(struct seg){SERVER, A, sn, cn, W - 2, ++sts, NULL, 0, 0, 0}, 0);
+    send(&sc, &(struct seg){SERVER, A, sn, cn, W - 2, ++sts, NULL, 0, 0, 0, 0});
     /* A SACK option is no SYN option: steady. MSS outside the SYN: general. */
-    send(&sc, &(struct seg){CLIENT, AP, cn, sn, W, ++cts, sack_opt, 12, 20, 0}, 1);
+    send(&sc, &(struct seg){CLIENT, AP, cn, sn, W, ++cts, sack_opt, 12, 20, 0, 1});
     cn += 20;
-    send(&sc, &(struct seg){CLIENT, AP, cn, sn, W, ++cts, mss_opt, 4, 20, 0}, 0);
+    send(&sc, &(struct seg){CLIENT, AP, cn, sn, W, ++cts, mss_opt, 4, 20, 0, 0});
     cn += 20;
     /* No timestamps after both SYNs had them: timestamp_missing, general. */
-    send(&sc, &(struct seg){CLIENT, AP, cn, sn, W, 0, NULL, 0, 20, 0}, 0);
+    send(&sc, &(struct seg){CLIENT, AP, cn, sn, W, 0, NULL, 0, 20, 0, 0});
     cn += 20;
     /* Another TTL: ttl_changed, general. Back to the first TTL: steady. */
-    send(&sc, &(struct seg){CLIENT, AP, cn, sn, W, ++cts, NULL, 0, 20, 65}, 0);
+    send(&sc, &(struct seg){CLIENT, AP, cn, sn, W, ++cts, NULL, 0, 20, 65, 0});
     cn += 20;
-    send(&sc, &(struct seg){CLIENT, AP, cn, sn, W, ++cts, NULL, 0, 20, 0}, 1);
+    send(&sc, &(struct seg){CLIENT, AP, cn, sn, W, ++cts, NULL, 0, 20, 0, 1});
     cn += 20;
     /* ECE and CWR are read by no rule: steady. URG is: general. */
-    send(&sc, &(struct seg){CLIENT, AP | TCPSIFT_TCP_ECE | TCPSIFT_TCP_CWR, cn, sn, W, ++cts, NULL, 0, 20, 0}, 1);
+    send(&sc, &(struct seg){CLIENT, AP | TCPSIFT_TCP_ECE | TCPSIFT_TCP_CWR, cn, sn, W, ++cts, NULL, 0, 20, 0, 1});
     cn += 20;
-    send(&sc, &(struct seg){CLIENT, AP | TCPSIFT_TCP_URG, cn, sn, W, ++cts, NULL, 0, 20, 0}, 0);
+    send(&sc, &(struct seg){CLIENT, AP | TCPSIFT_TCP_URG, cn, sn, W, ++cts, NULL, 0, 20, 0, 0});
     cn += 20;
     /* A keep-alive (one below the next sequence, no data), a retransmission, a segment past a
      * gap: general. */
-    send(&sc, &(struct seg){CLIENT, A, cn - 1, sn, W, ++cts, NULL, 0, 0, 0}, 0);
-    send(&sc, &(struct seg){CLIENT, AP, cn - 20, sn, W, ++cts, NULL, 0, 20, 0}, 0);
-    send(&sc, &(struct seg){CLIENT, AP, cn + 100, sn, W, ++cts, NULL, 0, 20, 0}, 0);
+    send(&sc, &(struct seg){CLIENT, A, cn - 1, sn, W, ++cts, NULL, 0, 0, 0, 0});
+    send(&sc, &(struct seg){CLIENT, AP, cn - 20, sn, W, ++cts, NULL, 0, 20, 0, 0});
+    send(&sc, &(struct seg){CLIENT, AP, cn + 100, sn, W, ++cts, NULL, 0, 20, 0, 0});
     cn += 120;
     /* The server's data: its first D letter, steady. The client's ACK of it: steady; then an
      * ACK 100 below it (less than a window, with one more window unit, so its right edge
      * moves right: the client keeps that window from here on): no anomaly, but not steady. */
-    send(&sc, &(struct seg){SERVER, AP, sn, cn, W, ++sts, NULL, 0, 300, 0}, 1);
+    send(&sc, &(struct seg){SERVER, AP, sn, cn, W, ++sts, NULL, 0, 300, 0, 1});
     sn += 300;
-    send(&sc, &(struct seg){CLIENT, A, cn, sn, W, ++cts, NULL, 0, 0, 0}, 1);
-    send(&sc, &(struct seg){CLIENT, A, cn, sn - 100, W + 1, ++cts, NULL, 0, 0, 0}, 0);
+    send(&sc, &(struct seg){CLIENT, A, cn, sn, W, ++cts, NULL, 0, 0, 0, 1});
+    send(&sc, &(struct seg){CLIENT, A, cn, sn - 100, W + 1, ++cts, NULL, 0, 0, 0, 0});
     /* Zero window from the server: general (zero_window, and its right edge moves left:
      * window_shrunk); then a one-byte probe: zero_window_probe, general; the window
      * reopens: steady. */
-    send(&sc, &(struct seg){SERVER, A, sn, cn, 0, ++sts, NULL, 0, 0, 0}, 0);
-    send(&sc, &(struct seg){CLIENT, AP, cn, sn, W + 1, ++cts, NULL, 0, 1, 0}, 0);
+    send(&sc, &(struct seg){SERVER, A, sn, cn, 0, ++sts, NULL, 0, 0, 0, 0});
+    send(&sc, &(struct seg){CLIENT, AP, cn, sn, W + 1, ++cts, NULL, 0, 1, 0, 0});
     cn += 1;
-    send(&sc, &(struct seg){SERVER, A, sn, cn, W, ++sts, NULL, 0, 0, 0}, 1);
+    send(&sc, &(struct seg){SERVER, A, sn, cn, W, ++sts, NULL, 0, 0, 0, 1});
     /* The close. The client's FIN (its ACK unchanged: a FIN is no duplicate ACK): steady, with
      * SEND_FIN. The server's ACK of it (ACK-of-FIN events) and its data after it: steady. */
-    send(&sc, &(struct seg){CLIENT, TCPSIFT_TCP_FIN | A, cn, sn, W + 1, ++cts, NULL, 0, 0, 0}, 1);
+    send(&sc, &(struct seg){CLIENT, TCPSIFT_TCP_FIN | A, cn, sn, W + 1, ++cts, NULL, 0, 0, 0, 1});
     cn += 1;
-    send(&sc, &(struct seg){SERVER, A, sn, cn, W, ++sts, NULL, 0, 0, 0}, 1);
-    send(&sc, &(struct seg){SERVER, AP, sn, cn, W, ++sts, NULL, 0, 10, 0}, 1);
+    send(&sc, &(struct seg){SERVER, A, sn, cn, W, ++sts, NULL, 0, 0, 0, 1});
+    send(&sc, &(struct seg){SERVER, AP, sn, cn, W, ++sts, NULL, 0, 10, 0, 1});
     sn += 10;
     /* The client after its FIN: a bare ACK is steady; data (data_after_fin), and its FIN again
      * (a retransmission), are not. */
-    send(&sc, &(struct seg){CLIENT, A, cn, sn, W + 1, ++cts, NULL, 0, 0, 0}, 1);
-    send(&sc, &(struct seg){CLIENT, AP, cn, sn, W + 1, ++cts, NULL, 0, 5, 0}, 0);
+    send(&sc, &(struct seg){CLIENT, A, cn, sn, W + 1, ++cts, NULL, 0, 0, 0, 1});
+    send(&sc, &(struct seg){CLIENT, AP, cn, sn, W + 1, ++cts, NULL, 0, 5, 0, 0});
     cn += 5; /* taken as sent (data_after_fin is counted, the bytes are not dropped) */
-    send(&sc, &(struct seg){CLIENT, TCPSIFT_TCP_FIN | A, cn - 1, sn, W + 1, ++cts, NULL, 0, 0, 0}, 0);
+    send(&sc, &(struct seg){CLIENT, TCPSIFT_TCP_FIN | A, cn - 1, sn, W + 1, ++cts, NULL, 0, 0, 0, 0});
     /* The server's FIN with data, acknowledging those bytes; the client's last ACK: steady. */
-    send(&sc, &(struct seg){SERVER, TCPSIFT_TCP_FIN | AP, sn, cn, W, ++sts, NULL, 0, 7, 0}, 1);
+    send(&sc, &(struct seg){SERVER, TCPSIFT_TCP_FIN | AP, sn, cn, W, ++sts, NULL, 0, 7, 0, 1});
     sn += 8;
-    send(&sc, &(struct seg){CLIENT, A, cn, sn, W + 1, ++cts, NULL, 0, 0, 0}, 1);
+    send(&sc, &(struct seg){CLIENT, A, cn, sn, W + 1, ++cts, NULL, 0, 0, 0, 1});
     tcpsift_tracker_finish(sc.t);
     /* The anomalies the general-path segments above stand for were each counted. */
     static const struct {
