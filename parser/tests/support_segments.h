@@ -27,4 +27,9 @@ struct seg {
 /* The frame of s, built in *p (its bytes live there), decoded into *pkt (asserted clean). */
 void seg_decode(const struct seg *s, struct pb *p, tcpsift_packet *pkt);
 
+/* The Ethernet/IPv4 frame of the TCP segment ts sent by endpoint `from` (0: TEST_V4_SRC, else
+ * TEST_V4_DST), with a valid checksum, in a malloc'd buffer of its own that the caller frees
+ * (a tracker with stable buffers keeps views into it), decoded into *pkt (asserted clean). */
+uint8_t *seg_stable_frame(const struct tcp_spec *ts, int from, tcpsift_packet *pkt);
+
 #endif

@@ -181,6 +181,22 @@ static void test_siphash13_cpython_vectors(void **state)
     assert_true(tcpsift_siphash13(key, msg, 16) != tcpsift_siphash24(key, msg, 16));
 }
 
+/* The reference key, and a 64-byte message (byte i = mul * i + add) with its eight words as
+ * the flow table forms them (little-endian). */
+static void words_setup(uint8_t key[16], tcpsift_siphash_key *k, uint8_t msg[64], uint64_t w[8],
+                        unsigned mul, unsigned add)
+{
+    reference_key(key);
+    tcpsift_siphash_key_init(k, key);
+    for (int i = 0; i < 64; i++)
+        msg[i] = (uint8_t)(mul * (unsigned)i + add);
+    for (int i = 0; i < 8; i++) {
+        w[i] = 0;
+        for (int b = 7; b >= 0; b--)
+            w[i] = w[i] << 8 | msg[8 * i + b];
+    }
+}
+
 /* The flow table's whole-word form equals the bytes form, for every word
  * count it uses (2, 3, 5, 6) and more, under a non-trivial key. */
 static void test_siphash13_words_equal_bytes(void **state)
@@ -189,15 +205,7 @@ static void test_siphash13_words_equal_bytes(void **state)
     uint64_t w[8];
     tcpsift_siphash_key k;
     (void)state;
-    reference_key(key);
-    tcpsift_siphash_key_init(&k, key);
-    for (int i = 0; i < (int)sizeof msg; i++)
-        msg[i] = (uint8_t)(0x9d * i + 3);
-    for (int i = 0; i < 8; i++) {
-        w[i] = 0;
-        for (int b = 7; b >= 0; b--)
-            w[i] = w[i] << 8 | msg[8 * i + b];
-    }
+    words_setup(key, &k, msg, w, 0x9d, 3);
     for (size_t n = 0; n <= 8; n++)
         assert_true(tcpsift_siphash13_words(&k, w, n) == tcpsift_siphash13(key, msg, 8 * n));
 }
@@ -212,15 +220,7 @@ static void test_siphash13_words_tail_equal_bytes(void **state)
     uint64_t w[8];
     tcpsift_siphash_key k;
     (void)state;
-    reference_key(key);
-    tcpsift_siphash_key_init(&k, key);
-    for (int i = 0; i < (int)sizeof msg; i++)
-        msg[i] = (uint8_t)(0x6b * i + 0x11);
-    for (int i = 0; i < 8; i++) {
-        w[i] = 0;
-        for (int b = 7; b >= 0; b--)
-            w[i] = w[i] << 8 | msg[8 * i + b];
-    }
+    words_setup(key, &k, msg, w, 0x6b, 0x11);
     for (size_t n = 0; n < 8; n++) {
         for (size_t tl = 0; tl <= 7; tl++) {
             uint64_t tail = 0;

@@ -16,9 +16,9 @@
 #include <cmocka.h>
 
 #include "support_packets.h"
+#include "support_segments.h"
 #include "tcpsift/tracker.h"
 
-#define LINKTYPE_ETHERNET 1
 #define MAX_PKTS          32
 
 struct run {
@@ -88,26 +88,9 @@ static void send_at(struct run *r, int from, uint16_t flags, uint32_t seq, const
     ts.window = 65535;
     ts.payload = data;
     ts.payload_len = len;
-    uint8_t seg[1600];
-    size_t n = tcp_segment(seg, sizeof seg, &ts);
-    struct pb *p = malloc(sizeof *p);
-    assert_non_null(p);
-    pb_init(p);
-    pb_ethernet(p, 0x0800);
-    struct ip4_spec ip = ip4_default(6);
-    memcpy(ip.src, from == 0 ? TEST_V4_SRC : TEST_V4_DST, 4);
-    memcpy(ip.dst, from == 0 ? TEST_V4_DST : TEST_V4_SRC, 4);
-    ip.l4_csum = 1;
-    pb_ipv4(p, &ip, seg, n);
     assert_true(r->npkts < MAX_PKTS);
-    uint8_t *frame = malloc(p->len);
-    assert_non_null(frame);
-    memcpy(frame, p->b, p->len);
-    r->pkts[r->npkts++] = frame;
     tcpsift_packet pkt;
-    assert_int_equal(tcpsift_packet_decode(&pkt, LINKTYPE_ETHERNET, frame, p->len, p->len),
-                     TCPSIFT_OK);
-    free(p);
+    r->pkts[r->npkts++] = seg_stable_frame(&ts, from, &pkt);
     r->ts += 1000000;
     assert_int_equal(tcpsift_tracker_packet(r->t, &pkt, r->ts), TCPSIFT_OK);
 }
