@@ -699,6 +699,16 @@ static inline int steady_segment(const conn *c, int from, const tcpsift_packet *
     return 1;
 }
 
+/* TS.Recent on a direct path, as segment_general() updates it with paws_failed 0 (a direct path
+ * has checked PAWS). */
+static inline void direct_ts_recent(endpoint *s, const endpoint *r, const tcpsift_packet *pkt)
+{
+    if ((pkt->opts.present & TCPSIFT_OPT_TIMESTAMP) &&
+        (!(s->flags & EP_TS_OFFERED) || seq_geq(pkt->opts.tsval, s->ts_recent)) &&
+        (!(r->flags & EP_ACK_SEEN) || seq_leq(pkt->seq, r->last_ack)))
+        s->ts_recent = pkt->opts.tsval;
+}
+
 /* segment_general()'s effects on a steady segment, in its order. */
 #if defined(__GNUC__) || defined(__clang__)
 __attribute__((always_inline))
@@ -712,11 +722,7 @@ static inline void steady_update(struct tcpsift_tracker *t, conn *c, int from,
     uint32_t win = steady_window(s, r, pkt);
     /* D, A or F, per Zeek's rules (no W: the window is not zero). */
     zeek_history_packet(t, c, from, pkt);
-    /* TS.Recent, as in segment_general() with paws_failed 0. */
-    if ((pkt->opts.present & TCPSIFT_OPT_TIMESTAMP) &&
-        (!(s->flags & EP_TS_OFFERED) || seq_geq(pkt->opts.tsval, s->ts_recent)) &&
-        (!(r->flags & EP_ACK_SEEN) || seq_leq(pkt->seq, r->last_ack)))
-        s->ts_recent = pkt->opts.tsval;
+    direct_ts_recent(s, r, pkt);
     zeek_endpoint_update(c, from, pkt);
     /* Completeness: FIN, or ACK (after a SYN-ACK); DATA. */
     if (fin)
@@ -984,11 +990,7 @@ static inline void handshake_ack_apply(struct tcpsift_tracker *t, conn *c, int f
         s->hist_once = (uint8_t)(s->hist_once | once);
         zeek_history_add(c, from, len ? 'D' : 'A');
     }
-    /* TS.Recent, as in segment_general() with paws_failed 0. */
-    if ((pkt->opts.present & TCPSIFT_OPT_TIMESTAMP) &&
-        (!(s->flags & EP_TS_OFFERED) || seq_geq(pkt->opts.tsval, s->ts_recent)) &&
-        (!(r->flags & EP_ACK_SEEN) || seq_leq(pkt->seq, r->last_ack)))
-        s->ts_recent = pkt->opts.tsval;
+    direct_ts_recent(s, r, pkt);
     zeek_endpoint_update(c, from, pkt);
     /* Completeness: ACK (after a SYN-ACK) or DATA. */
     if (len)
