@@ -36,9 +36,14 @@ struct tcpsift_reasm_extent {
  * in-order segment). */
 struct tcpsift_reasm_view {
     const uint8_t *ptr;
+#if UINTPTR_MAX <= 0xFFFFFFFFu
+    uint32_t pad_; /* 16 bytes on every target: the same ring sizes, and the tracker's spare
+                      block classes (64 << k bytes) fit them on 32-bit targets too */
+#endif
     uint32_t off_lo; /* the stream offset's low 32 bits */
     uint32_t len;    /* <= max_retained_bytes, a uint32_t */
 };
+_Static_assert(sizeof(struct tcpsift_reasm_view) == 16, "a retained view is 16 bytes everywhere");
 _Static_assert(sizeof(((tcpsift_reasm_config *)0)->max_retained_bytes) == 4,
                "a view's offset and length are kept in 32 bits");
 
