@@ -217,19 +217,27 @@ static void check_pending_rst(conn *c, int from, const tcpsift_packet *pkt)
         c->rst.refuted = 1;
 }
 
-static void note_syn(conn *c, endpoint *s, const tcpsift_packet *pkt)
+/* An endpoint's SYN: its ISN and the options it offered (`present`: TCPSIFT_OPT_* bits). The
+ * general path and the direct ones (a SYN-ACK, an embryo's kept SYN) all record it here. */
+static inline void syn_note(endpoint *s, uint32_t isn, uint32_t present, uint8_t wscale,
+                            uint32_t tsval)
 {
-    s->isn = pkt->seq;
+    s->isn = isn;
     s->flags |= EP_SYN_SEEN;
-    if (pkt->opts.present & TCPSIFT_OPT_WSCALE) {
+    if (present & TCPSIFT_OPT_WSCALE) {
         s->flags |= EP_WS_OFFERED;
         /* RFC 7323 §2.3: a shift above 14 is used as 14. */
-        s->wscale = pkt->opts.wscale > 14 ? 14 : pkt->opts.wscale;
+        s->wscale = wscale > 14 ? 14 : wscale;
     }
-    if (pkt->opts.present & TCPSIFT_OPT_TIMESTAMP) {
+    if (present & TCPSIFT_OPT_TIMESTAMP) {
         s->flags |= EP_TS_OFFERED;
-        s->ts_syn = pkt->opts.tsval;
+        s->ts_syn = tsval;
     }
+}
+
+static void note_syn(conn *c, endpoint *s, const tcpsift_packet *pkt)
+{
+    syn_note(s, pkt->seq, pkt->opts.present, pkt->opts.wscale, pkt->opts.tsval);
     (void)c;
 }
 
@@ -913,17 +921,7 @@ static inline void handshake_synack_apply(struct tcpsift_tracker *t, conn *c,
     s->zeek = ZEEK_ESTABLISHED;
     c->completeness |= 2;
     s->flags |= EP_SENT;
-    /* note_syn(), the shift checked to be at most 14. */
-    s->isn = pkt->seq;
-    s->flags |= EP_SYN_SEEN;
-    if (opts & TCPSIFT_OPT_WSCALE) {
-        s->flags |= EP_WS_OFFERED;
-        s->wscale = pkt->opts.wscale;
-    }
-    if (opts & TCPSIFT_OPT_TIMESTAMP) {
-        s->flags |= EP_TS_OFFERED;
-        s->ts_syn = pkt->opts.tsval;
-    }
+    syn_note(s, pkt->seq, opts, pkt->opts.wscale, pkt->opts.tsval); /* note_syn() */
     c->handshake_synack = 1;
     /* sequence_analysis(): the endpoint's first sequence number. */
     s->next_seq = pkt->seq + 1;
@@ -1110,17 +1108,7 @@ static inline void embryo_syn_apply(struct tcpsift_tracker *t, conn *c, const em
     s->zeek = ZEEK_SYN_SENT; /* zeek_endpoint_update_all(): an inactive originator's SYN */
     c->completeness |= 1;
     s->flags |= EP_SENT;
-    /* note_syn(), the shift checked to be at most 14. */
-    s->isn = e->isn;
-    s->flags |= EP_SYN_SEEN;
-    if (opts & TCPSIFT_OPT_WSCALE) {
-        s->flags |= EP_WS_OFFERED;
-        s->wscale = e->wscale;
-    }
-    if (opts & TCPSIFT_OPT_TIMESTAMP) {
-        s->flags |= EP_TS_OFFERED;
-        s->ts_syn = e->tsval;
-    }
+    syn_note(s, e->isn, opts, e->wscale, e->tsval); /* note_syn() */
     c->handshake_syn = 1;
     /* sequence_analysis(): the endpoint's first sequence number. */
     s->next_seq = e->isn + 1;
