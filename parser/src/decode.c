@@ -100,24 +100,43 @@ static inline void packet_clear(tcpsift_packet *pkt)
     PACKET_CLEAR_PIECE(7);
 }
 
+enum fast_outcome {
+    FAST_NOT_TAKEN,      /* nothing written: the general path decodes the frame */
+    FAST_DONE,           /* *pkt complete */
+    FAST_PARSE_OPTIONS   /* *pkt complete but for options other than the lone timestamp */
+};
+
+/* The fast path's frames whose options are not the usual lone timestamp: every declared option
+ * byte is captured (decode_fast_ether_ipv4_tcp checked). Out of line and reached by a tail
+ * call, so the common path makes no call and saves no registers (issue 9). */
+static TCPSIFT_NOINLINE tcpsift_error decode_fast_options(tcpsift_packet *pkt)
+{
+    tcpsift_error err = tcp_options_parse_cleared(&pkt->opts, pkt->tcp_options_raw.ptr,
+                                                  pkt->tcp_options_raw.len,
+                                                  pkt->tcp_options_raw.len);
+    if (err != TCPSIFT_OK) pkt->layers &= ~(uint32_t)TCPSIFT_LAYER_TCP_OPTIONS;
+    return pkt->error = err;
+}
+
 /* The dominant frame, decoded in one pass: untagged Ethernet, IPv4 with a 20-byte header whose
  * total length fits the wire (and is not 0), not a fragment, carrying TCP whose header (options
  * included) is all captured and fits the datagram. Every such frame decodes cleanly in the
  * general path too, to exactly the same fields; anything else (tags, tunnels, IP options,
- * fragments, TSO, truncation, bad lengths) returns 0 before writing anything and takes the
- * general path, which reports the named errors.
+ * fragments, TSO, truncation, bad lengths) returns FAST_NOT_TAKEN before writing anything and
+ * takes the general path, which reports the named errors.
  *
  * Reads go through the cursor: one cursor_peek proves the 54 fixed bytes present, a second one
  * the TCP options; the loads in between are inside those ranges by construction.
  *
  * Like the general path, it clears the whole packet first (packet_clear), then writes the
  * fields that are not zero: every byte of *pkt is defined, padding included. */
-static int decode_fast_ether_ipv4_tcp(tcpsift_packet *pkt, const uint8_t *frame, size_t caplen,
-                                      size_t wirelen)
+static inline enum fast_outcome decode_fast_ether_ipv4_tcp(tcpsift_packet *pkt,
+                                                           const uint8_t *frame, size_t caplen,
+                                                           size_t wirelen)
 {
     tcpsift_cursor c = cursor_make(frame, caplen);
     const uint8_t *f;
-    if (TCPSIFT_UNLIKELY(!cursor_peek(&c, FAST_FIXED_LEN, &f))) return 0;
+    if (TCPSIFT_UNLIKELY(!cursor_peek(&c, FAST_FIXED_LEN, &f))) return FAST_NOT_TAKEN;
     const uint8_t *ip = f + FAST_ETH_LEN;
     const uint8_t *th = f + FAST_TCP_OFFSET;
     /* ethertype IPv4, version 4 + IHL 5, MF clear and fragment offset 0 (DF may be set),
@@ -125,7 +144,7 @@ static int decode_fast_ether_ipv4_tcp(tcpsift_packet *pkt, const uint8_t *frame,
     uint16_t frag = load_be16(ip + 6);
     if (TCPSIFT_UNLIKELY(load_be16(f + 12) != ETHERTYPE_IPV4 || ip[0] != 0x45 ||
                          (frag & 0x3FFF) != 0 || ip[9] != IPPROTO_NUM_TCP))
-        return 0;
+        return FAST_NOT_TAKEN;
     size_t total_len = load_be16(ip + 2);
     /* wirelen >= caplen >= 54, so on_wire cannot underflow. */
     size_t on_wire = wirelen - FAST_ETH_LEN;
@@ -134,13 +153,13 @@ static int decode_fast_ether_ipv4_tcp(tcpsift_packet *pkt, const uint8_t *frame,
      * data offset below 5 or beyond the datagram (RFC 9293 §3.1). */
     if (TCPSIFT_UNLIKELY(total_len < FAST_IPV4_LEN || total_len > on_wire || tcp_header_len < 20 ||
                          tcp_header_len > total_len - FAST_IPV4_LEN))
-        return 0;
+        return FAST_NOT_TAKEN;
     size_t l4_length = total_len - FAST_IPV4_LEN;
     size_t l4_present = caplen - FAST_TCP_OFFSET;
     size_t l4_captured = l4_present < l4_length ? l4_present : l4_length;
     /* Options cut by the snap length: the general path reports them. */
     tcpsift_cursor l4 = cursor_make(th, l4_captured);
-    if (TCPSIFT_UNLIKELY(!cursor_peek(&l4, tcp_header_len, &th))) return 0;
+    if (TCPSIFT_UNLIKELY(!cursor_peek(&l4, tcp_header_len, &th))) return FAST_NOT_TAKEN;
     size_t option_space = tcp_header_len - 20;
     tcpsift_cursor opts = cursor_make(th + 20, option_space);
 
@@ -158,24 +177,17 @@ static int decode_fast_ether_ipv4_tcp(tcpsift_packet *pkt, const uint8_t *frame,
     ipv4_store_fields(pkt, ip, FAST_IPV4_LEN, (uint16_t)(frag & 0xC000), FAST_ETH_LEN, total_len);
     tcp_store_ports(pkt, th);
     tcp_store_fields(pkt, th, tcp_header_len, l4_captured, l4_length);
-    uint32_t layers = TCPSIFT_LAYER_LINK | TCPSIFT_LAYER_IPV4 | TCPSIFT_LAYER_PORTS |
-                      TCPSIFT_LAYER_TCP | TCPSIFT_LAYER_TCP_OPTIONS;
-    tcpsift_error err = TCPSIFT_OK;
+    pkt->layers = TCPSIFT_LAYER_LINK | TCPSIFT_LAYER_IPV4 | TCPSIFT_LAYER_PORTS |
+                  TCPSIFT_LAYER_TCP | TCPSIFT_LAYER_TCP_OPTIONS;
+    pkt->error = TCPSIFT_OK;
     uint32_t tsval, tsecr;
-    if (option_space == 0) {
-        /* no options: the cleared struct says so */
-    } else if (TCPSIFT_LIKELY(tcp_options_timestamps_only(opts, &tsval, &tsecr))) {
-        pkt->opts.present = TCPSIFT_OPT_TIMESTAMP;
-        pkt->opts.tsval = tsval;
-        pkt->opts.tsecr = tsecr;
-    } else {
-        /* All declared option bytes are captured (checked above). */
-        err = tcp_options_parse_cleared(&pkt->opts, th + 20, option_space, option_space);
-        if (err != TCPSIFT_OK) layers &= ~(uint32_t)TCPSIFT_LAYER_TCP_OPTIONS;
-    }
-    pkt->layers = layers;
-    pkt->error = err;
-    return 1;
+    if (option_space == 0) return FAST_DONE; /* no options: the cleared struct says so */
+    if (TCPSIFT_UNLIKELY(!tcp_options_timestamps_only(opts, &tsval, &tsecr)))
+        return FAST_PARSE_OPTIONS; /* tcp_options_raw holds all option_space bytes */
+    pkt->opts.present = TCPSIFT_OPT_TIMESTAMP;
+    pkt->opts.tsval = tsval;
+    pkt->opts.tsecr = tsecr;
+    return FAST_DONE;
 }
 
 tcpsift_error tcpsift_packet_decode(tcpsift_packet *pkt, int linktype, const uint8_t *frame,
@@ -184,9 +196,13 @@ tcpsift_error tcpsift_packet_decode(tcpsift_packet *pkt, int linktype, const uin
     if (TCPSIFT_UNLIKELY(pkt == NULL)) return TCPSIFT_E_INVALID_ARGUMENT;
     if (TCPSIFT_UNLIKELY(frame == NULL)) caplen = 0;
     if (wirelen < caplen) wirelen = caplen;
-    if (TCPSIFT_LIKELY(linktype == TCPSIFT_LINK_ETHERNET) &&
-        TCPSIFT_LIKELY(decode_fast_ether_ipv4_tcp(pkt, frame, caplen, wirelen)))
-        return pkt->error;
+    if (TCPSIFT_LIKELY(linktype == TCPSIFT_LINK_ETHERNET)) {
+        switch (decode_fast_ether_ipv4_tcp(pkt, frame, caplen, wirelen)) {
+        case FAST_DONE: return TCPSIFT_OK;
+        case FAST_PARSE_OPTIONS: return decode_fast_options(pkt);
+        case FAST_NOT_TAKEN: break;
+        }
+    }
     return decode_packet_general(pkt, linktype, frame, caplen, wirelen);
 }
 
