@@ -15,8 +15,13 @@
 /* ------------------------------------------------------------------ helpers */
 double now_ns(void)
 {
+    return clock_ns(CLOCK_MONOTONIC);
+}
+
+double clock_ns(clockid_t clock)
+{
     struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
+    clock_gettime(clock, &ts);
     return (double)ts.tv_sec * 1e9 + (double)ts.tv_nsec;
 }
 

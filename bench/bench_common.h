@@ -4,6 +4,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <time.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -17,6 +18,9 @@ typedef struct truth {
 } truth;
 
 double now_ns(void);                               /* CLOCK_MONOTONIC */
+/* Any clock: CLOCK_THREAD_CPUTIME_ID counts only this thread's CPU time, steadier than wall
+ * time for A/B comparisons on a shared machine (bench_inproc --clock thread). */
+double clock_ns(clockid_t clock);
 long peak_rss_kb(void);                            /* VmHWM (getrusage as fallback) */
 long current_rss_kb(void);                         /* VmRSS */
 uint8_t *read_file(const char *path, size_t *len); /* whole file, NUL-terminated; exits on error */
