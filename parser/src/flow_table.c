@@ -9,31 +9,8 @@
 #include "flow_table_internal.h"
 #include "siphash.h"
 
-#define NIL UINT32_MAX
-/* LRU list index of the embryo pool, after the four full-entry classes. */
-#define EMBRYO_LIST TCPSIFT_FLOW_CLASS_COUNT
-#define LIST_COUNT  (TCPSIFT_FLOW_CLASS_COUNT + 1)
 /* Largest full-entry payload accepted. */
 #define VALUE_SIZE_MAX ((size_t)1 << 20)
-
-/* The part every flow has, full or embryo. Indices are 32-bit so the whole
- * bookkeeping is 32 bytes beside the 48-byte key. */
-typedef struct flow_node {
-    tcpsift_flow_key key;            /* normalised (see normalise_key) */
-    uint64_t last_seen_ns;           /* <= table clock, so idle time is never negative */
-    uint32_t chain_next;             /* next in the bucket chain; next free slot when free */
-    uint32_t lru_prev, lru_next;     /* slot indices within this pool's list */
-    uint32_t order_prev, order_next; /* node ids (see node_id) */
-    uint8_t cls;                     /* enum tcpsift_flow_class */
-    uint8_t in_use;
-    uint8_t syn_reversed; /* embryos only */
-    uint8_t spare;
-} flow_node;
-
-struct tcpsift_flow_entry {
-    flow_node node;
-    /* value_size bytes of payload follow */
-};
 
 struct tcpsift_flow_embryo {
     flow_node node;
@@ -48,54 +25,6 @@ _Static_assert(sizeof(struct tcpsift_flow_entry) == TCPSIFT_FLOW_ENTRY_HEADER_SI
 _Static_assert(sizeof(struct tcpsift_flow_entry) % TCPSIFT_FLOW_VALUE_ALIGN == 0,
                "entry payload must stay aligned");
 _Static_assert(sizeof(struct tcpsift_flow_embryo) == 88, "embryo layout drifted");
-
-typedef struct flow_pool {
-    uint8_t *base;
-    size_t stride; /* bytes per slot, payload included */
-    size_t header; /* bytes before the payload in a slot */
-    uint32_t capacity;
-    uint32_t *buckets;
-    uint32_t bucket_mask;
-    uint32_t free_head;
-    /* Slots [fresh, capacity) were never used: taken in order before any
-     * eviction, and never touched until then, so creating a large table does
-     * not fault in (and the allocator's memory need not be zeroed for) slots
-     * a capture never fills. */
-    uint32_t fresh;
-    uint32_t count, peak;
-    /* Offset of the last byte tcpsift_flow_table_prefetch_entry() touches
-     * in a slot: min(stride - 1, 256), fixed at create. */
-    size_t prefetch_last;
-} flow_pool;
-
-typedef struct flow_list {
-    uint32_t head, tail; /* head = least recently touched */
-} flow_list;
-
-struct tcpsift_flow_table {
-    flow_pool full;
-    flow_pool embryo;
-    flow_list lru[LIST_COUNT];
-    uint32_t order_head, order_tail;
-    uint64_t clock_ns;
-    /* A lower bound of every flow's expiry time (last_seen + its class
-     * timeout, saturated): until the clock passes it, expire has nothing to
-     * do and returns at once. Lowered by each insert and touch, recomputed
-     * from the list heads after an expire pass. */
-    uint64_t min_deadline;
-
-    tcpsift_siphash_key sip; /* SipHash state keyed by hash_key, once */
-    int key_vlan;
-    int key_tunnel;
-    uint64_t timeout_ns[TCPSIFT_FLOW_CLASS_COUNT];
-    size_t value_size, embryo_value_size;
-    tcpsift_flow_remove_fn on_evict;
-    void *on_evict_ctx;
-
-    tcpsift_allocator allocator;
-    size_t block_size;
-    tcpsift_flow_table_stats stats;
-};
 
 /* ------------------------------------------------------------ sizes */
 
@@ -219,6 +148,18 @@ static void pool_init(flow_pool *p, uint8_t *block, size_t off, size_t stride, s
     p->bucket_mask = buckets ? buckets - 1 : 0;
     p->count = p->peak = 0;
     p->prefetch_last = stride - 1 < 256 ? stride - 1 : 256;
+    /* stride (>= 80) = odd << shift. Newton's iteration x <- x (2 - odd x)
+     * doubles the bits of x that invert odd; x = odd is right in 3 bits. */
+    size_t odd = stride;
+    p->stride_shift = 0;
+    while ((odd & 1u) == 0) {
+        odd >>= 1;
+        p->stride_shift++;
+    }
+    size_t inv = odd;
+    for (int bits = 3; bits < (int)(8 * sizeof inv); bits *= 2)
+        inv *= 2 - odd * inv;
+    p->stride_inverse = inv;
     for (uint32_t b = 0; b < buckets; b++)
         p->buckets[b] = NIL;
     /* No free list yet: a fresh table fills slots 0, 1, 2, ... (see fresh). */
@@ -262,6 +203,7 @@ tcpsift_error tcpsift_flow_table_create(const tcpsift_flow_table_config *cfg,
     t->min_deadline = UINT64_MAX;
     t->key_vlan = cfg->key_vlan != 0;
     t->key_tunnel = cfg->key_tunnel != 0;
+    t->vlan_mask = t->key_vlan ? TCPSIFT_VLAN_ID_MASK : 0;
     memcpy(t->timeout_ns, cfg->timeout_ns, sizeof t->timeout_ns);
     t->value_size = cfg->value_size;
     t->embryo_value_size = cfg->embryo_value_size;
@@ -309,23 +251,9 @@ static void normalise_key(const tcpsift_flow_table *t, const tcpsift_flow_key *i
     normalise_key_in_place(t, out);
 }
 
-static inline uint64_t le32_of(const uint8_t *p)
-{
-    return (uint64_t)p[0] | (uint64_t)p[1] << 8 | (uint64_t)p[2] << 16 | (uint64_t)p[3] << 24;
-}
-
 static inline uint64_t le64_of(const uint8_t *p)
 {
     return le32_of(p) | le32_of(p + 4) << 32;
-}
-
-/* The last 7 bytes of a key's hash message: ports, VLAN id with the IP
- * version in its free upper nibble (a normalised VLAN id is 12 bits), proto. */
-static inline uint64_t key_hash_tail(uint16_t a_port, uint16_t b_port, uint16_t vlan,
-                                     uint8_t ip_version, uint8_t proto)
-{
-    return (uint64_t)a_port | (uint64_t)b_port << 16 |
-           (uint64_t)(vlan | (uint16_t)((ip_version & 0xfu) << 12)) << 32 | (uint64_t)proto << 48;
 }
 
 /* SipHash-1-3 (siphash.h says why not 2-4) of a normalised key, over a fixed
@@ -361,26 +289,6 @@ static uint64_t key_hash(const tcpsift_flow_table *t, const tcpsift_flow_key *k)
     return tcpsift_siphash13_words_tail(&t->sip, w, n, tail, 7);
 }
 
-/* Word i of a key's memory (loaded, not aliased: memcpy). */
-static inline uint64_t key_word(const tcpsift_flow_key *k, size_t i)
-{
-    uint64_t w;
-    memcpy(&w, (const uint8_t *)k + 8 * i, sizeof w);
-    return w;
-}
-
-/* Byte equality of two normalised keys, as six word compares folded into
- * one branch. Word by word in scalars: an array copy of each key made
- * compilers spill both to the stack on every chain node. */
-static inline int key_equal(const tcpsift_flow_key *x, const tcpsift_flow_key *y)
-{
-    _Static_assert(sizeof(tcpsift_flow_key) == 48, "key is six words");
-    uint64_t diff = (key_word(x, 0) ^ key_word(y, 0)) | (key_word(x, 1) ^ key_word(y, 1)) |
-                    (key_word(x, 2) ^ key_word(y, 2)) | (key_word(x, 3) ^ key_word(y, 3)) |
-                    (key_word(x, 4) ^ key_word(y, 4)) | (key_word(x, 5) ^ key_word(y, 5));
-    return diff == 0;
-}
-
 void tcpsift_flow_table_probe(const tcpsift_flow_table *t, const tcpsift_flow_key *key,
                               tcpsift_flow_probe *out)
 {
@@ -394,62 +302,11 @@ void tcpsift_flow_table_probe_in_place(const tcpsift_flow_table *t, tcpsift_flow
     pr->hash = key_hash(t, &pr->key);
 }
 
-int tcpsift_flow_table_probe_ipv4(const tcpsift_flow_table *t, const tcpsift_packet *pkt,
-                                  uint8_t proto, uint16_t vlan, tcpsift_flow_probe *pr)
-{
-    const uint8_t *src = pkt->src, *dst = pkt->dst;
-    uint16_t sport = pkt->sport, dport = pkt->dport;
-    /* tcpsift_flow_key_make()'s order: address as a big-endian value, then port. */
-    uint32_t s = (uint32_t)src[0] << 24 | (uint32_t)src[1] << 16 | (uint32_t)src[2] << 8 | src[3];
-    uint32_t d = (uint32_t)dst[0] << 24 | (uint32_t)dst[1] << 16 | (uint32_t)dst[2] << 8 | dst[3];
-    int after = s != d ? s > d : sport > dport;
-    const uint8_t *a = after ? dst : src, *b = after ? src : dst;
-    tcpsift_flow_key *k = &pr->key;
-    memset(k, 0, sizeof *k); /* unused address bytes, tunnel and spare bytes stay zero */
-    memcpy(k->a_addr, a, 4);
-    memcpy(k->b_addr, b, 4);
-    k->a_port = after ? dport : sport;
-    k->b_port = after ? sport : dport;
-    k->vlan = t->key_vlan ? (uint16_t)(vlan & TCPSIFT_VLAN_ID_MASK) : 0;
-    k->ip_version = 4;
-    k->proto = proto;
-    if (t->key_tunnel && pkt->tunnel_id_kind != 0) {
-        k->tunnel_kind = pkt->tunnel_id_kind;
-        k->tunnel = pkt->tunnel_id;
-        pr->hash = key_hash(t, k);
-        return after;
-    }
-    /* key_hash()'s message for this key, from the values at hand. */
-    uint64_t w = le32_of(a) | le32_of(b) << 32;
-    pr->hash = tcpsift_siphash13_words_tail(&t->sip, &w, 1,
-                                            key_hash_tail(k->a_port, k->b_port, k->vlan, 4, proto), 7);
-    return after;
-}
-
 /* ------------------------------------------------------------ pools and lists */
-
-static inline flow_node *pool_node(const flow_pool *p, uint32_t i)
-{
-    return (flow_node *)(void *)(p->base + (size_t)i * p->stride);
-}
-
-static inline uint32_t pool_index(const flow_pool *p, const flow_node *n)
-{
-    return (uint32_t)((size_t)((const uint8_t *)n - p->base) / p->stride);
-}
 
 static inline void *node_value(const flow_pool *p, flow_node *n)
 {
     return (uint8_t *)n + p->header;
-}
-
-/* Callers of an embryo pool check its capacity first: only a capacity-0
- * pool has no buckets. */
-static uint32_t chain_find(const flow_pool *p, const tcpsift_flow_key *k, uint64_t h)
-{
-    for (uint32_t i = p->buckets[h & p->bucket_mask]; i != NIL; i = pool_node(p, i)->chain_next)
-        if (key_equal(&pool_node(p, i)->key, k)) return i;
-    return NIL;
 }
 
 static void chain_push(flow_pool *p, uint32_t i, uint64_t h)
@@ -469,31 +326,6 @@ static void chain_unlink(flow_pool *p, uint32_t i, uint64_t h)
         }
         link = &pool_node(p, *link)->chain_next;
     }
-}
-
-/* List operations on slot i, whose node the caller has at hand (n). */
-static inline void lru_append_node(flow_pool *p, flow_list *l, uint32_t i, flow_node *n)
-{
-    n->lru_prev = l->tail;
-    n->lru_next = NIL;
-    if (l->tail != NIL)
-        pool_node(p, l->tail)->lru_next = i;
-    else
-        l->head = i;
-    l->tail = i;
-}
-
-static inline void lru_unlink_node(flow_pool *p, flow_list *l, flow_node *n)
-{
-    if (n->lru_prev != NIL)
-        pool_node(p, n->lru_prev)->lru_next = n->lru_next;
-    else
-        l->head = n->lru_next;
-    if (n->lru_next != NIL)
-        pool_node(p, n->lru_next)->lru_prev = n->lru_prev;
-    else
-        l->tail = n->lru_prev;
-    n->lru_prev = n->lru_next = NIL;
 }
 
 static void lru_append(flow_pool *p, flow_list *l, uint32_t i)
@@ -572,12 +404,6 @@ static inline flow_list *node_list(tcpsift_flow_table *t, const flow_pool *p, co
     return &t->lru[pool_is_embryo(t, p) ? EMBRYO_LIST : n->cls];
 }
 
-static uint64_t clock_advance(tcpsift_flow_table *t, uint64_t now_ns)
-{
-    if (now_ns > t->clock_ns) t->clock_ns = now_ns;
-    return t->clock_ns;
-}
-
 static void make_view(const tcpsift_flow_table *t, const flow_pool *p, flow_node *n,
                       tcpsift_flow_view *v)
 {
@@ -611,14 +437,6 @@ static void node_release_hashed(tcpsift_flow_table *t, flow_pool *p, uint32_t i,
 static void node_release(tcpsift_flow_table *t, flow_pool *p, uint32_t i, int keep_order)
 {
     node_release_hashed(t, p, i, key_hash(t, &pool_node(p, i)->key), keep_order);
-}
-
-/* Keeps min_deadline a lower bound after a flow of class cls was touched at ts. */
-static inline void deadline_note(tcpsift_flow_table *t, uint64_t ts, uint8_t cls)
-{
-    uint64_t timeout = t->timeout_ns[cls];
-    uint64_t d = ts > UINT64_MAX - timeout ? UINT64_MAX : ts + timeout;
-    if (d < t->min_deadline) t->min_deadline = d;
 }
 
 /* Removes slot i after telling `cb` why. */
@@ -705,60 +523,9 @@ static flow_node *slot_fill(tcpsift_flow_table *t, flow_pool *p, uint32_t i,
     return n;
 }
 
-static int class_valid(enum tcpsift_flow_class cls)
-{
-    switch (cls) {
-    case TCPSIFT_FLOW_EMBRYONIC:
-    case TCPSIFT_FLOW_ESTABLISHED:
-    case TCPSIFT_FLOW_CLOSING:
-    case TCPSIFT_FLOW_UDP:
-        return 1;
-    }
-    return 0;
-}
-
 /* ------------------------------------------------------------ look-ahead */
 
-void tcpsift_flow_table_prefetch_bucket(const tcpsift_flow_table *t, const tcpsift_flow_probe *pr)
-{
-#if defined(__GNUC__) || defined(__clang__)
-    if (t->full.buckets) __builtin_prefetch(&t->full.buckets[pr->hash & t->full.bucket_mask]);
-#else
-    (void)t;
-    (void)pr;
-#endif
-}
-
-void tcpsift_flow_table_prefetch_entry(const tcpsift_flow_table *t, const tcpsift_flow_probe *pr)
-{
-#if defined(__GNUC__) || defined(__clang__)
-    if (!t->full.buckets) return;
-    uint32_t i = t->full.buckets[pr->hash & t->full.bucket_mask];
-    if (i == NIL) return;
-    /* The node and the start of the value (the tracker's connection keeps the
-     * endpoint state every segment reads there): five lines spread over at
-     * most 257 bytes, never past the slot. */
-    const uint8_t *n = (const uint8_t *)pool_node(&t->full, i);
-    size_t last = t->full.prefetch_last;
-    __builtin_prefetch(n);
-    __builtin_prefetch(n + last / 4);
-    __builtin_prefetch(n + last / 2);
-    __builtin_prefetch(n + last / 4 * 3);
-    __builtin_prefetch(n + last);
-#else
-    (void)t;
-    (void)pr;
-#endif
-}
-
 /* ------------------------------------------------------------ full entries */
-
-tcpsift_flow_entry *tcpsift_flow_table_lookup_probe(tcpsift_flow_table *t,
-                                                    const tcpsift_flow_probe *pr)
-{
-    uint32_t i = chain_find(&t->full, &pr->key, pr->hash);
-    return i == NIL ? NULL : (tcpsift_flow_entry *)(void *)pool_node(&t->full, i);
-}
 
 tcpsift_flow_entry *tcpsift_flow_table_lookup(tcpsift_flow_table *t, const tcpsift_flow_key *key)
 {
@@ -798,21 +565,23 @@ tcpsift_error tcpsift_flow_table_insert(tcpsift_flow_table *t, const tcpsift_flo
     return tcpsift_flow_table_insert_probe(t, &pr, now_ns, cls, out);
 }
 
+void tcpsift_flow_table_touch_reclass(tcpsift_flow_table *t, flow_node *n, uint64_t ts,
+                                      enum tcpsift_flow_class cls)
+{
+    lru_unlink_node(&t->full, &t->lru[n->cls], n);
+    n->cls = (uint8_t)cls;
+    lru_append_node(&t->full, &t->lru[n->cls], pool_index(&t->full, n), n);
+    /* A shorter timeout can bring the deadline before min_deadline. */
+    deadline_note(t, ts, n->cls);
+}
+
 void tcpsift_flow_table_touch(tcpsift_flow_table *t, tcpsift_flow_entry *e, uint64_t now_ns,
                               enum tcpsift_flow_class cls)
 {
-    flow_node *n;
-    uint32_t i;
     if (!t || !e || !e->node.in_use) return;
-    n = &e->node;
-    i = pool_index(&t->full, n);
-    /* Moving to the tail with the clock's time keeps every list sorted by
-     * last_seen, which is what lets expire stop at the first live entry. */
-    lru_unlink_node(&t->full, &t->lru[n->cls], n);
-    if (class_valid(cls)) n->cls = (uint8_t)cls;
-    n->last_seen_ns = clock_advance(t, now_ns);
-    lru_append_node(&t->full, &t->lru[n->cls], i, n);
-    deadline_note(t, n->last_seen_ns, n->cls);
+    /* An invalid class keeps the entry's. */
+    if (!class_valid(cls)) cls = (enum tcpsift_flow_class)e->node.cls;
+    tcpsift_flow_table_touch_inline(t, e, now_ns, cls);
 }
 
 void tcpsift_flow_table_remove(tcpsift_flow_table *t, tcpsift_flow_entry *e)

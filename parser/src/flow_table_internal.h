@@ -1,12 +1,107 @@
-/* Private: the flow table's per-packet entry points for the tracker, which
- * normalise and hash a key once (a probe) and reuse that for the lookup,
- * the embryo lookup and the insert of the same packet. The public
- * functions of tcpsift/flow_table.h are these plus a probe each. */
+/* Private: the flow table's layout and its per-packet entry points for the
+ * tracker, which normalise and hash a key once (a probe) and reuse that for
+ * the lookup, the embryo lookup and the insert of the same packet. The
+ * public functions of tcpsift/flow_table.h are these plus a probe each.
+ *
+ * What every packet runs (the probe of an IPv4 flow, the look-ahead hints,
+ * the lookup, the touch and expire's "nothing to do") is inline here, so the
+ * tracker's packet loop makes no call into the table for it: the calls, their
+ * saved registers and their argument checks were ~80 of the state tier's
+ * instructions per packet (issue 9). The rest is in flow_table.c. */
 #ifndef TCPSIFT_FLOW_TABLE_INTERNAL_H
 #define TCPSIFT_FLOW_TABLE_INTERNAL_H
 
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "siphash.h"
 #include "tcpsift/decode.h"
 #include "tcpsift/flow_table.h"
+
+#if defined(__GNUC__) || defined(__clang__)
+#define FLOW_HOT __attribute__((always_inline)) inline
+#else
+#define FLOW_HOT inline
+#endif
+
+#define NIL UINT32_MAX
+/* LRU list index of the embryo pool, after the four full-entry classes. */
+#define EMBRYO_LIST TCPSIFT_FLOW_CLASS_COUNT
+#define LIST_COUNT  (TCPSIFT_FLOW_CLASS_COUNT + 1)
+
+/* The part every flow has, full or embryo. Indices are 32-bit so the whole
+ * bookkeeping is 32 bytes beside the 48-byte key. */
+typedef struct flow_node {
+    tcpsift_flow_key key;            /* normalised (see normalise_key) */
+    uint64_t last_seen_ns;           /* <= table clock, so idle time is never negative */
+    uint32_t chain_next;             /* next in the bucket chain; next free slot when free */
+    uint32_t lru_prev, lru_next;     /* slot indices within this pool's list */
+    uint32_t order_prev, order_next; /* node ids (see node_id) */
+    uint8_t cls;                     /* enum tcpsift_flow_class */
+    uint8_t in_use;
+    uint8_t syn_reversed; /* embryos only */
+    uint8_t spare;
+} flow_node;
+
+struct tcpsift_flow_entry {
+    flow_node node;
+    /* value_size bytes of payload follow */
+};
+
+typedef struct flow_pool {
+    uint8_t *base;
+    size_t stride; /* bytes per slot, payload included */
+    size_t header; /* bytes before the payload in a slot */
+    /* stride = odd << stride_shift, and stride_inverse * odd == 1 (mod
+     * 2^bits of size_t): a slot's index from its offset, an exact multiple
+     * of stride, by a shift and a multiply instead of a division. */
+    unsigned stride_shift;
+    size_t stride_inverse;
+    uint32_t capacity;
+    uint32_t *buckets;
+    uint32_t bucket_mask;
+    uint32_t free_head;
+    /* Slots [fresh, capacity) were never used: taken in order before any
+     * eviction, and never touched until then, so creating a large table does
+     * not fault in (and the allocator's memory need not be zeroed for) slots
+     * a capture never fills. */
+    uint32_t fresh;
+    uint32_t count, peak;
+    /* Offset of the last byte tcpsift_flow_table_prefetch_entry() touches
+     * in a slot: min(stride - 1, 256), fixed at create. */
+    size_t prefetch_last;
+} flow_pool;
+
+typedef struct flow_list {
+    uint32_t head, tail; /* head = least recently touched */
+} flow_list;
+
+struct tcpsift_flow_table {
+    flow_pool full;
+    flow_pool embryo;
+    flow_list lru[LIST_COUNT];
+    uint32_t order_head, order_tail;
+    uint64_t clock_ns;
+    /* A lower bound of every flow's expiry time (last_seen + its class
+     * timeout, saturated): until the clock passes it, expire has nothing to
+     * do and returns at once. Lowered by each insert and each touch that
+     * changes a class, recomputed from the list heads after an expire pass. */
+    uint64_t min_deadline;
+
+    tcpsift_siphash_key sip; /* SipHash state keyed by hash_key, once */
+    int key_vlan;
+    int key_tunnel;
+    uint16_t vlan_mask; /* TCPSIFT_VLAN_ID_MASK when key_vlan, else 0 */
+    uint64_t timeout_ns[TCPSIFT_FLOW_CLASS_COUNT];
+    size_t value_size, embryo_value_size;
+    tcpsift_flow_remove_fn on_evict;
+    void *on_evict_ctx;
+
+    tcpsift_allocator allocator;
+    size_t block_size;
+    tcpsift_flow_table_stats stats;
+};
 
 typedef struct tcpsift_flow_probe {
     tcpsift_flow_key key; /* normalised: VLAN / tunnel dropped unless keyed, padding zero */
@@ -23,10 +118,138 @@ static inline void *tcpsift_flow_entry_value_at(tcpsift_flow_entry *e)
     return (unsigned char *)e + TCPSIFT_FLOW_ENTRY_HEADER_SIZE;
 }
 
+/* ------------------------------------------------------------ keys */
+
+static inline uint64_t le32_of(const uint8_t *p)
+{
+    return (uint64_t)p[0] | (uint64_t)p[1] << 8 | (uint64_t)p[2] << 16 | (uint64_t)p[3] << 24;
+}
+
+/* The last 7 bytes of a key's hash message: ports, VLAN id with the IP
+ * version in its free upper nibble (a normalised VLAN id is 12 bits), proto. */
+static inline uint64_t key_hash_tail(uint16_t a_port, uint16_t b_port, uint16_t vlan,
+                                     uint8_t ip_version, uint8_t proto)
+{
+    return (uint64_t)a_port | (uint64_t)b_port << 16 |
+           (uint64_t)(vlan | (uint16_t)((ip_version & 0xfu) << 12)) << 32 | (uint64_t)proto << 48;
+}
+
+/* Word i of a key's memory (loaded, not aliased: memcpy). */
+static inline uint64_t key_word(const tcpsift_flow_key *k, size_t i)
+{
+    uint64_t w;
+    memcpy(&w, (const uint8_t *)k + 8 * i, sizeof w);
+    return w;
+}
+
+/* Byte equality of two normalised keys, as six word compares folded into
+ * one branch. Word by word in scalars: an array copy of each key made
+ * compilers spill both to the stack on every chain node. */
+static inline int key_equal(const tcpsift_flow_key *x, const tcpsift_flow_key *y)
+{
+    _Static_assert(sizeof(tcpsift_flow_key) == 48, "key is six words");
+    uint64_t diff = (key_word(x, 0) ^ key_word(y, 0)) | (key_word(x, 1) ^ key_word(y, 1)) |
+                    (key_word(x, 2) ^ key_word(y, 2)) | (key_word(x, 3) ^ key_word(y, 3)) |
+                    (key_word(x, 4) ^ key_word(y, 4)) | (key_word(x, 5) ^ key_word(y, 5));
+    return diff == 0;
+}
+
+/* ------------------------------------------------------------ pools, chains, lists */
+
+static inline flow_node *pool_node(const flow_pool *p, uint32_t i)
+{
+    return (flow_node *)(void *)(p->base + (size_t)i * p->stride);
+}
+
+static inline uint32_t pool_index(const flow_pool *p, const flow_node *n)
+{
+    size_t off = (size_t)((const uint8_t *)n - p->base);
+    return (uint32_t)((off >> p->stride_shift) * p->stride_inverse);
+}
+
+/* Callers of an embryo pool check its capacity first: only a capacity-0
+ * pool has no buckets. */
+static FLOW_HOT uint32_t chain_find(const flow_pool *p, const tcpsift_flow_key *k, uint64_t h)
+{
+    for (uint32_t i = p->buckets[h & p->bucket_mask]; i != NIL; i = pool_node(p, i)->chain_next)
+        if (key_equal(&pool_node(p, i)->key, k)) return i;
+    return NIL;
+}
+
+/* List operations on slot i, whose node the caller has at hand (n). */
+static inline void lru_append_node(flow_pool *p, flow_list *l, uint32_t i, flow_node *n)
+{
+    n->lru_prev = l->tail;
+    n->lru_next = NIL;
+    if (l->tail != NIL)
+        pool_node(p, l->tail)->lru_next = i;
+    else
+        l->head = i;
+    l->tail = i;
+}
+
+static inline void lru_unlink_node(flow_pool *p, flow_list *l, flow_node *n)
+{
+    if (n->lru_prev != NIL)
+        pool_node(p, n->lru_prev)->lru_next = n->lru_next;
+    else
+        l->head = n->lru_next;
+    if (n->lru_next != NIL)
+        pool_node(p, n->lru_next)->lru_prev = n->lru_prev;
+    else
+        l->tail = n->lru_prev;
+    n->lru_prev = n->lru_next = NIL;
+}
+
+/* lru_unlink_node() then lru_append_node() on the same list, for a node that
+ * is not its tail (so the list has another node at its tail). */
+static inline void lru_move_to_tail(flow_pool *p, flow_list *l, flow_node *n)
+{
+    uint32_t i = pool_index(p, n), prev = n->lru_prev, next = n->lru_next;
+    if (prev != NIL)
+        pool_node(p, prev)->lru_next = next;
+    else
+        l->head = next;
+    pool_node(p, next)->lru_prev = prev;
+    n->lru_prev = l->tail;
+    n->lru_next = NIL;
+    pool_node(p, l->tail)->lru_next = i;
+    l->tail = i;
+}
+
+static inline uint64_t clock_advance(tcpsift_flow_table *t, uint64_t now_ns)
+{
+    if (now_ns > t->clock_ns) t->clock_ns = now_ns;
+    return t->clock_ns;
+}
+
+/* Keeps min_deadline a lower bound after a flow of class cls was touched at ts. */
+static inline void deadline_note(tcpsift_flow_table *t, uint64_t ts, uint8_t cls)
+{
+    uint64_t timeout = t->timeout_ns[cls];
+    uint64_t d = ts > UINT64_MAX - timeout ? UINT64_MAX : ts + timeout;
+    if (d < t->min_deadline) t->min_deadline = d;
+}
+
+static inline int class_valid(enum tcpsift_flow_class cls)
+{
+    switch (cls) {
+    case TCPSIFT_FLOW_EMBRYONIC:
+    case TCPSIFT_FLOW_ESTABLISHED:
+    case TCPSIFT_FLOW_CLOSING:
+    case TCPSIFT_FLOW_UDP:
+        return 1;
+    }
+    return 0;
+}
+
+/* ------------------------------------------------------------ probes */
+
 void tcpsift_flow_table_probe(const tcpsift_flow_table *t, const tcpsift_flow_key *key,
                               tcpsift_flow_probe *out);
 /* The same for a key already in pr->key: normalised there, then hashed (no copy). */
 void tcpsift_flow_table_probe_in_place(const tcpsift_flow_table *t, tcpsift_flow_probe *pr);
+
 /* The probe of an IPv4 packet's flow (pkt->ip_version 4, src and dst set),
  * built in its normalised form directly: the same key and hash as
  * tcpsift_flow_key_make() (pkt's addresses and ports, `proto`, `vlan`),
@@ -34,18 +257,125 @@ void tcpsift_flow_table_probe_in_place(const tcpsift_flow_table *t, tcpsift_flow
  * tcpsift_flow_table_probe_in_place() give, without the intermediate key (the
  * tracker's per-packet path, issue 9). Returns tcpsift_flow_key_make()'s
  * *reversed: 1 when the packet went from the key's endpoint b to a. */
-int tcpsift_flow_table_probe_ipv4(const tcpsift_flow_table *t, const tcpsift_packet *pkt,
-                                  uint8_t proto, uint16_t vlan, tcpsift_flow_probe *pr);
+static FLOW_HOT int tcpsift_flow_table_probe_ipv4(const tcpsift_flow_table *t,
+                                                  const tcpsift_packet *pkt, uint8_t proto,
+                                                  uint16_t vlan, tcpsift_flow_probe *pr)
+{
+    const uint8_t *src = pkt->src, *dst = pkt->dst;
+    uint16_t sport = pkt->sport, dport = pkt->dport;
+    /* tcpsift_flow_key_make()'s order: address as a big-endian value, then port. */
+    uint32_t s = (uint32_t)src[0] << 24 | (uint32_t)src[1] << 16 | (uint32_t)src[2] << 8 | src[3];
+    uint32_t d = (uint32_t)dst[0] << 24 | (uint32_t)dst[1] << 16 | (uint32_t)dst[2] << 8 | dst[3];
+    int after = s != d ? s > d : sport > dport;
+    const uint8_t *a = after ? dst : src, *b = after ? src : dst;
+    tcpsift_flow_key *k = &pr->key;
+    memset(k, 0, sizeof *k); /* unused address bytes, tunnel and spare bytes stay zero */
+    memcpy(k->a_addr, a, 4);
+    memcpy(k->b_addr, b, 4);
+    k->a_port = after ? dport : sport;
+    k->b_port = after ? sport : dport;
+    k->vlan = (uint16_t)(vlan & t->vlan_mask);
+    k->ip_version = 4;
+    k->proto = proto;
+    if (t->key_tunnel && pkt->tunnel_id_kind != 0) {
+        k->tunnel_kind = pkt->tunnel_id_kind;
+        k->tunnel = pkt->tunnel_id;
+        tcpsift_flow_table_probe_in_place(t, pr); /* normalised already: hashed */
+        return after;
+    }
+    /* flow_table.c key_hash()'s message for this key, from the values at hand. */
+    uint64_t w = le32_of(a) | le32_of(b) << 32;
+    pr->hash = tcpsift_siphash13_words_tail(&t->sip, &w, 1,
+                                            key_hash_tail(k->a_port, k->b_port, k->vlan, 4, proto), 7);
+    return after;
+}
+
+/* ------------------------------------------------------------ look-ahead */
+
 /* Look-ahead for a batch of packets (tcpsift_tracker_packets): a hint that the
  * flow of `pr` will be looked up soon. The bucket first, while the packets
  * ahead are still being hashed; then, a few packets before its turn, the
  * chain's first node (its key, links and the start of its value). Reads only the
  * bucket word; the lookup itself is unchanged, so a stale hint costs nothing
- * but a wasted prefetch. */
-void tcpsift_flow_table_prefetch_bucket(const tcpsift_flow_table *t, const tcpsift_flow_probe *pr);
-void tcpsift_flow_table_prefetch_entry(const tcpsift_flow_table *t, const tcpsift_flow_probe *pr);
-tcpsift_flow_entry *tcpsift_flow_table_lookup_probe(tcpsift_flow_table *t,
-                                                    const tcpsift_flow_probe *pr);
+ * but a wasted prefetch. (The full pool has at least one slot, so buckets.) */
+static FLOW_HOT void tcpsift_flow_table_prefetch_bucket(const tcpsift_flow_table *t,
+                                                        const tcpsift_flow_probe *pr)
+{
+#if defined(__GNUC__) || defined(__clang__)
+    __builtin_prefetch(&t->full.buckets[pr->hash & t->full.bucket_mask]);
+#else
+    (void)t;
+    (void)pr;
+#endif
+}
+
+static FLOW_HOT void tcpsift_flow_table_prefetch_entry(const tcpsift_flow_table *t,
+                                                       const tcpsift_flow_probe *pr)
+{
+#if defined(__GNUC__) || defined(__clang__)
+    uint32_t i = t->full.buckets[pr->hash & t->full.bucket_mask];
+    if (i == NIL) return;
+    /* The node and the start of the value (the tracker's connection keeps the
+     * endpoint state every segment reads there): five lines spread over at
+     * most 257 bytes, never past the slot. */
+    const uint8_t *n = (const uint8_t *)pool_node(&t->full, i);
+    size_t last = t->full.prefetch_last;
+    __builtin_prefetch(n);
+    __builtin_prefetch(n + last / 4);
+    __builtin_prefetch(n + last / 2);
+    __builtin_prefetch(n + last / 4 * 3);
+    __builtin_prefetch(n + last);
+#else
+    (void)t;
+    (void)pr;
+#endif
+}
+
+/* ------------------------------------------------------------ per packet */
+
+static FLOW_HOT tcpsift_flow_entry *tcpsift_flow_table_lookup_probe(tcpsift_flow_table *t,
+                                                                    const tcpsift_flow_probe *pr)
+{
+    uint32_t i = chain_find(&t->full, &pr->key, pr->hash);
+    return i == NIL ? NULL : (tcpsift_flow_entry *)(void *)pool_node(&t->full, i);
+}
+
+/* The class change of a touch (flow_table.c): from n's list to the tail of
+ * cls's, at time ts (already n's last_seen_ns). */
+void tcpsift_flow_table_touch_reclass(tcpsift_flow_table *t, flow_node *n, uint64_t ts,
+                                      enum tcpsift_flow_class cls);
+
+/* tcpsift_flow_table_touch() of an entry in use, with a valid `cls`: its
+ * last_seen the clock's time, and to the tail of its class's LRU list. */
+static FLOW_HOT void tcpsift_flow_table_touch_inline(tcpsift_flow_table *t, tcpsift_flow_entry *e,
+                                                     uint64_t now_ns, enum tcpsift_flow_class cls)
+{
+    flow_node *n = &e->node;
+    /* Moving to the tail with the clock's time keeps every list sorted by
+     * last_seen, which is what lets expire stop at the first live entry. */
+    uint64_t ts = clock_advance(t, now_ns);
+    n->last_seen_ns = ts;
+    if ((unsigned)cls != n->cls) {
+        tcpsift_flow_table_touch_reclass(t, n, ts, cls);
+        return;
+    }
+    /* The same list. Already its tail: nothing moves. The flow's deadline
+     * only moved later (ts >= its old last_seen), so min_deadline stays a
+     * lower bound without a note. */
+    if (n->lru_next != NIL) lru_move_to_tail(&t->full, &t->lru[n->cls], n);
+}
+
+/* tcpsift_flow_table_expire() of a table: the common "nothing can be idle
+ * enough" is one compare; the pass itself is out of line. */
+static FLOW_HOT size_t tcpsift_flow_table_expire_inline(tcpsift_flow_table *t, uint64_t now_ns,
+                                                        tcpsift_flow_remove_fn cb, void *ctx)
+{
+    if (clock_advance(t, now_ns) <= t->min_deadline) return 0;
+    return tcpsift_flow_table_expire_some(t, now_ns, SIZE_MAX, cb, ctx);
+}
+
+/* ------------------------------------------------------------ the rest, out of line */
+
 tcpsift_flow_embryo *tcpsift_flow_table_embryo_lookup_probe(tcpsift_flow_table *t,
                                                             const tcpsift_flow_probe *pr);
 tcpsift_error tcpsift_flow_table_insert_probe(tcpsift_flow_table *t, const tcpsift_flow_probe *pr,

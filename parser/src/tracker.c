@@ -742,8 +742,11 @@ static uint16_t packet_vlan(const tcpsift_packet *pkt) { return pkt->vlan_count 
 static int packet_is_tcp(const tcpsift_packet *pkt) { return (pkt->layers & TCPSIFT_LAYER_TCP) != 0; }
 static int packet_is_udp(const tcpsift_packet *pkt) { return (pkt->layers & TCPSIFT_LAYER_UDP) != 0; }
 
-static void packet_lookup_make(const struct tcpsift_tracker *t, const tcpsift_packet *pkt,
-                               packet_lookup *lk)
+#if defined(__GNUC__) || defined(__clang__)
+__attribute__((always_inline))
+#endif
+static inline void packet_lookup_make(const struct tcpsift_tracker *t, const tcpsift_packet *pkt,
+                                      packet_lookup *lk)
 {
     int is_tcp = packet_is_tcp(pkt), is_udp = packet_is_udp(pkt);
     lk->reversed = 0;
@@ -796,7 +799,7 @@ static tcpsift_error packet_process(tcpsift_tracker *t, const tcpsift_packet *pk
     if (pkt->error != TCPSIFT_OK && (unsigned)pkt->error < TCPSIFT_ERROR_COUNT_)
         t->stats.errors[pkt->error]++;
     uint64_t now = clamp_time(ts_ns);
-    tcpsift_flow_table_expire(t->table, now, on_flow_removed, t);
+    tcpsift_flow_table_expire_inline(t->table, now, on_flow_removed, t);
 
     if (lk->kind == LOOKUP_NOT_A_FLOW) {
         if ((pkt->layers & TCPSIFT_LAYER_PORTS) && !(pkt->layers & TCPSIFT_LAYER_FRAGMENT))
@@ -895,7 +898,7 @@ static tcpsift_error packet_process(tcpsift_tracker *t, const tcpsift_packet *pk
     } else {
         udp_datagram(t, c, from, pkt);
     }
-    tcpsift_flow_table_touch(t->table, entry, now, class_of(c));
+    tcpsift_flow_table_touch_inline(t->table, entry, now, class_of(c));
     return TCPSIFT_OK;
 }
 

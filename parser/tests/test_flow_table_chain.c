@@ -4,7 +4,9 @@
  * the key (the chain's key compare folds six word compares into one branch);
  * and touch keeps the LRU lists exact: eviction victims and expiry order
  * equal a plain model's over random inserts, touches (at the tail, the head,
- * with and without a class change), removals and time moving both ways. */
+ * with and without a class change), removals and time moving both ways; a
+ * touch into a shorter timeout is expired on time; and slots of every stride
+ * shape keep the LRU order (a slot index by shift and multiply). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -252,6 +254,7 @@ static void test_touch_lru_model(void **state)
     assert_int_equal(tcpsift_flow_table_create(&cfg, &t), TCPSIFT_OK);
     uint64_t r = 0x243f6a8885a308d3u, now = 1000;
     unsigned evictions = 0, expiries = 0, tail_touches = 0, class_changes = 0;
+    unsigned moved_within_class = 0;
     for (int step = 0; step < 200000; step++) {
         uint32_t x = model_rnd(&r);
         /* Time mostly forward in small steps, sometimes back (the clock
@@ -327,20 +330,31 @@ static void test_touch_lru_model(void **state)
             m.last_seen[id] = m.clock;
             m.seq[id] = m.next_seq++;
         } else {
-            /* Touch; a third of them the latest-touched flow of its class (the tail). */
-            if (op == 2) {
+            /* Touch; some of them the latest-touched flow of all (op 2) or of
+             * a random class (op 3): the tail of its list, which stays put. */
+            if (op == 2 || op == 3) {
                 int tail = -1;
                 for (int i = 0; i < MODEL_KEYS; i++)
-                    if (m.present[i] && (tail < 0 || m.seq[i] > m.seq[tail])) tail = i;
-                id = (uint32_t)tail;
-                k = model_key(id);
-                e = tcpsift_flow_table_lookup(t, &k);
-                assert_non_null(e);
-                tail_touches++;
+                    if (m.present[i] && (op == 2 || m.cls[i] == cls) &&
+                        (tail < 0 || m.seq[i] > m.seq[tail]))
+                        tail = i;
+                if (tail >= 0) {
+                    id = (uint32_t)tail;
+                    k = model_key(id);
+                    e = tcpsift_flow_table_lookup(t, &k);
+                    assert_non_null(e);
+                    tail_touches++;
+                }
             }
             /* Keep the class most of the time, as packets of a flow do. */
             if ((x >> 12) % 4 != 0) cls = m.cls[id];
             if ((x >> 14) % 16 == 0) cls = (enum tcpsift_flow_class)7; /* out of range: kept */
+            /* Within its class: moved to the tail unless it is there already. */
+            int latest_of_class = 1;
+            for (int i = 0; i < MODEL_KEYS; i++)
+                if (m.present[i] && m.cls[i] == m.cls[id] && m.seq[i] > m.seq[id]) latest_of_class = 0;
+            if (!latest_of_class && ((unsigned)cls >= TCPSIFT_FLOW_CLASS_COUNT || cls == m.cls[id]))
+                moved_within_class++;
             tcpsift_flow_table_touch(t, e, now, cls);
             if (now > m.clock) m.clock = now;
             if ((unsigned)cls < TCPSIFT_FLOW_CLASS_COUNT && cls != m.cls[id]) {
@@ -360,7 +374,110 @@ static void test_touch_lru_model(void **state)
     assert_true(expiries > 1000);
     assert_true(tail_touches > 1000);
     assert_true(class_changes > 1000);
+    assert_true(moved_within_class > 1000);
     tcpsift_flow_table_destroy(t);
+}
+
+/* A touch into a class with a shorter timeout moves the flow's deadline
+ * earlier than every other: expire must find it (the table's "nothing can be
+ * idle enough" bound is lowered by such a touch, and only by such a touch). */
+static void test_touch_to_shorter_class_expires(void **state)
+{
+    (void)state;
+    tcpsift_flow_table_config cfg;
+    tcpsift_flow_table_config_init(&cfg);
+    cfg.max_connections = 4;
+    cfg.embryo_capacity = 0;
+    cfg.value_size = 8;
+    static const uint64_t timeouts[TCPSIFT_FLOW_CLASS_COUNT] = {40, 300, 120, 80};
+    memcpy(cfg.timeout_ns, timeouts, sizeof timeouts);
+    tcpsift_flow_table *t = NULL;
+    assert_int_equal(tcpsift_flow_table_create(&cfg, &t), TCPSIFT_OK);
+    tcpsift_flow_key ka = model_key(1), kb = model_key(2);
+    tcpsift_flow_entry *a = NULL, *b = NULL;
+    assert_int_equal(tcpsift_flow_table_insert(t, &ka, 1000, TCPSIFT_FLOW_ESTABLISHED, &a),
+                     TCPSIFT_OK);
+    assert_int_equal(tcpsift_flow_table_insert(t, &kb, 1000, TCPSIFT_FLOW_ESTABLISHED, &b),
+                     TCPSIFT_OK);
+    /* b in its class (deadline later), a into the 40 ns class. */
+    tcpsift_flow_table_touch(t, b, 1005, TCPSIFT_FLOW_ESTABLISHED);
+    tcpsift_flow_table_touch(t, a, 1010, TCPSIFT_FLOW_EMBRYONIC);
+    assert_int_equal(tcpsift_flow_table_expire(t, 1050, NULL, NULL), 0); /* idle 40: not past */
+    assert_ptr_equal(tcpsift_flow_table_lookup(t, &ka), a);
+    assert_int_equal(tcpsift_flow_table_expire(t, 1051, NULL, NULL), 1);
+    assert_null(tcpsift_flow_table_lookup(t, &ka));
+    /* b's deadline is 1305: its touch moved it from 1300. */
+    assert_int_equal(tcpsift_flow_table_expire(t, 1305, NULL, NULL), 0);
+    assert_ptr_equal(tcpsift_flow_table_lookup(t, &kb), b);
+    assert_int_equal(tcpsift_flow_table_expire(t, 1306, NULL, NULL), 1);
+    assert_null(tcpsift_flow_table_lookup(t, &kb));
+    tcpsift_flow_table_destroy(t);
+}
+
+/* Slots of every shape of stride (the index of a slot comes from its offset
+ * by a shift and a multiply, not a division): touches in a shuffled order,
+ * some changing class, then an expiry of everything, which reports each
+ * class's flows in the order they were last touched. */
+struct expired_log {
+    unsigned n;
+    uint8_t id[32];
+};
+
+static void log_expired(void *ctx, const tcpsift_flow_view *v,
+                        enum tcpsift_flow_remove_reason why)
+{
+    struct expired_log *log = ctx;
+    assert_int_equal(why, TCPSIFT_FLOW_TIMED_OUT);
+    assert_true(log->n < 32);
+    log->id[log->n++] = v->key->b_addr[3]; /* model_key(i)'s 10.9.8.i sorts after 10.9.7.1 */
+}
+
+static void test_touch_order_every_stride(void **state)
+{
+    (void)state;
+    static const size_t value_sizes[] = {0, 1, 7, 8, 9, 24, 40, 56, 100, 248, 256, 1000, 4097};
+    for (size_t vs = 0; vs < sizeof value_sizes / sizeof value_sizes[0]; vs++) {
+        tcpsift_flow_table_config cfg;
+        tcpsift_flow_table_config_init(&cfg);
+        cfg.max_connections = 16;
+        cfg.embryo_capacity = 2;
+        cfg.value_size = value_sizes[vs];
+        cfg.embryo_value_size = value_sizes[vs] < 64 ? value_sizes[vs] : 64;
+        tcpsift_flow_table *t = NULL;
+        assert_int_equal(tcpsift_flow_table_create(&cfg, &t), TCPSIFT_OK);
+        tcpsift_flow_entry *e[16];
+        for (uint32_t i = 0; i < 16; i++) {
+            tcpsift_flow_key k = model_key(i);
+            assert_int_equal(tcpsift_flow_table_insert(t, &k, 100, TCPSIFT_FLOW_ESTABLISHED, &e[i]),
+                             TCPSIFT_OK);
+        }
+        /* A removal in the middle frees a slot the next insert reuses. */
+        tcpsift_flow_table_remove(t, e[5]);
+        tcpsift_flow_key k5 = model_key(5);
+        assert_int_equal(tcpsift_flow_table_insert(t, &k5, 100, TCPSIFT_FLOW_ESTABLISHED, &e[5]),
+                         TCPSIFT_OK);
+        /* Touch order: a permutation of the 16 by a stride prime to 16;
+         * ids 3 mod 4 go to CLOSING on the way. */
+        uint8_t want_est[16], want_closing[16];
+        unsigned n_est = 0, n_closing = 0;
+        for (uint32_t step = 0; step < 16; step++) {
+            uint32_t i = (step * 7 + (uint32_t)vs) % 16;
+            enum tcpsift_flow_class cls =
+                i % 4 == 3 ? TCPSIFT_FLOW_CLOSING : TCPSIFT_FLOW_ESTABLISHED;
+            tcpsift_flow_table_touch(t, e[i], 200 + step, cls);
+            if (cls == TCPSIFT_FLOW_CLOSING)
+                want_closing[n_closing++] = (uint8_t)i;
+            else
+                want_est[n_est++] = (uint8_t)i;
+        }
+        struct expired_log log = {0, {0}};
+        assert_int_equal(tcpsift_flow_table_expire(t, UINT64_C(1) << 62, log_expired, &log), 16);
+        /* By class (ESTABLISHED, then CLOSING), oldest first. */
+        assert_int_equal(log.n, 16);
+        assert_memory_equal(log.id, want_est, n_est);
+        assert_memory_equal(log.id + n_est, want_closing, n_closing);
+        tcpsift_flow_table_destroy(t);
+    }
 }
 
 int main(void)
@@ -369,6 +486,8 @@ int main(void)
         cmocka_unit_test(test_hash_is_siphash13_of_serialisation),
         cmocka_unit_test(test_chain_tells_apart_one_word),
         cmocka_unit_test(test_touch_lru_model),
+        cmocka_unit_test(test_touch_to_shorter_class_expires),
+        cmocka_unit_test(test_touch_order_every_stride),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
