@@ -224,7 +224,69 @@ static inline void zeek_history_packet(struct tcpsift_tracker *t, conn *c, int f
     }
     zeek_history_packet_all(t, c, from, pkt);
 }
-void zeek_history_add(conn *c, int from, char letter);
+/* A history letter's 5-bit code (zeek_summary.c's history_letters), 0 for
+ * none: a switch, so a letter known at compile time costs nothing (issue 9:
+ * every connection records several). 'S' 'H' 'A' 'D' 'F' 'R' 'C' 'G' 'T' 'W'
+ * 'I' 'Q' are 1..12, their lower cases 13..24, '^' 25. */
+static inline unsigned history_code_of(char letter)
+{
+    switch (letter) {
+    case 'S': return 1;
+    case 'H': return 2;
+    case 'A': return 3;
+    case 'D': return 4;
+    case 'F': return 5;
+    case 'R': return 6;
+    case 'C': return 7;
+    case 'G': return 8;
+    case 'T': return 9;
+    case 'W': return 10;
+    case 'I': return 11;
+    case 'Q': return 12;
+    case 's': return 13;
+    case 'h': return 14;
+    case 'a': return 15;
+    case 'd': return 16;
+    case 'f': return 17;
+    case 'r': return 18;
+    case 'c': return 19;
+    case 'g': return 20;
+    case 't': return 21;
+    case 'w': return 22;
+    case 'i': return 23;
+    case 'q': return 24;
+    case '^': return 25;
+    default: return 0;
+    }
+}
+
+/* Appends one letter by its code (1..25); past TCPSIFT_HISTORY_MAX letters
+ * it is dropped. Letters are only ever appended to bytes that start zeroed,
+ * so the byte after the code's first is still zero: both are written
+ * whole, without a branch on whether the code spans them (the second index
+ * is at most 5 * 30 / 8 + 1 = 19, within the 20 bytes). */
+static inline void history_push_code(conn *c, unsigned code)
+{
+    unsigned len = c->history_len;
+    if (len >= TCPSIFT_HISTORY_MAX) return;
+    unsigned bit = 5u * len, at = bit / 8;
+    unsigned w = (unsigned)c->history[at] | code << (bit % 8);
+    c->history[at] = (uint8_t)w;
+    c->history[at + 1] = (uint8_t)(w >> 8);
+    c->history_len = (uint8_t)(len + 1);
+}
+_Static_assert(5 * (TCPSIFT_HISTORY_MAX - 1) / 8 + 1 < CONN_HISTORY_BYTES,
+               "history_push_code() writes within the history bytes");
+
+/* Upper case for the originator, lower case for the responder: each of the
+ * 12 upper-case letters' lower case is 12 codes later; a letter without a
+ * lower case is dropped for the responder. */
+static inline void zeek_history_add(conn *c, int from, char letter)
+{
+    unsigned code = history_code_of(letter);
+    if (from != 0) code = code >= 1 && code <= 12 ? code + 12 : 0;
+    if (code != 0) history_push_code(c, code);
+}
 void zeek_history_flip(conn *c); /* Zeek's '^': the roles were swapped */
 CONN_COLD void zeek_history_counted(struct tcpsift_tracker *t, conn *c, int from,
                                     enum history_counted kind);

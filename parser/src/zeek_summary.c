@@ -7,41 +7,19 @@
 
 static uint8_t zstate(const endpoint *e) { return (uint8_t)(e->zeek & ~ZEEK_PREV_CLOSED); }
 
-/* History letters are stored 5 bits each: 31 letters in 20 bytes instead
- * of a 32-byte string. The letter of each code; '?' for the codes no letter
- * has (0, none, and 26..31). */
+/* History letters are stored 5 bits each (conn_internal.h, history_code_of()):
+ * 31 letters in 20 bytes instead of a 32-byte string. The letter of each
+ * code; '?' for the codes no letter has (0, none, and 26..31). */
 static const char history_letters[33] = "?SHADFRCGTWIQshadfrcgtwiq^??????";
-
-/* The code of a letter: its position in history_letters, 0 for none. */
-static const uint8_t history_codes[128] = {
-    ['S'] = 1,  ['H'] = 2,  ['A'] = 3,  ['D'] = 4,  ['F'] = 5,  ['R'] = 6,  ['C'] = 7,
-    ['G'] = 8,  ['T'] = 9,  ['W'] = 10, ['I'] = 11, ['Q'] = 12, ['s'] = 13, ['h'] = 14,
-    ['a'] = 15, ['d'] = 16, ['f'] = 17, ['r'] = 18, ['c'] = 19, ['g'] = 20, ['t'] = 21,
-    ['w'] = 22, ['i'] = 23, ['q'] = 24, ['^'] = 25,
-};
-
-/* Appends one letter by its code (1..25). */
-static void history_push_code(conn *c, unsigned code)
-{
-    unsigned bit = 5u * c->history_len;
-    if (c->history_len >= TCPSIFT_HISTORY_MAX) return;
-    /* Up to two bytes touched; the history bytes start zeroed. */
-    c->history[bit / 8] = (uint8_t)(c->history[bit / 8] | code << (bit % 8));
-    if (bit % 8 > 3) c->history[bit / 8 + 1] = (uint8_t)(code >> (8 - bit % 8));
-    c->history_len++;
-}
-
-static unsigned history_code(char ch)
-{
-    return (unsigned char)ch < 128 ? history_codes[(unsigned char)ch] : 0;
-}
 
 void zeek_history_string(const conn *c, char out[TCPSIFT_HISTORY_MAX + 1])
 {
     unsigned n = c->history_len <= TCPSIFT_HISTORY_MAX ? c->history_len : TCPSIFT_HISTORY_MAX;
     /* Eight codes fill exactly five bytes: each group of up to eight letters
      * is decoded from one 40-bit value, read whole (the last group's bytes
-     * past the codes are within the array). */
+     * past the codes are within the array). A group's letters are written
+     * by a fall-through from its count down, no loop (issue 9: a report
+     * builds the string once per connection); nothing past out[n] is written. */
     _Static_assert(CONN_HISTORY_BYTES >= 5 * ((TCPSIFT_HISTORY_MAX + 7) / 8),
                    "every group of five bytes lies within the history bytes");
     for (unsigned g = 0; g * 8 < n; g++) {
@@ -49,27 +27,39 @@ void zeek_history_string(const conn *c, char out[TCPSIFT_HISTORY_MAX + 1])
         uint64_t acc = (uint64_t)b[0] | (uint64_t)b[1] << 8 | (uint64_t)b[2] << 16 |
                        (uint64_t)b[3] << 24 | (uint64_t)b[4] << 32;
         char *o = &out[8 * g];
-        unsigned k = n - 8 * g < 8 ? n - 8 * g : 8; /* letters of this group */
-        for (unsigned i = 0; i < k; i++)
-            o[i] = history_letters[(acc >> (5 * i)) & 31u];
+        switch (n - 8 * g < 8 ? n - 8 * g : 8) { /* letters of this group, 1..8 */
+        case 8:
+            o[7] = history_letters[(acc >> 35) & 31u];
+            /* fall through */
+        case 7:
+            o[6] = history_letters[(acc >> 30) & 31u];
+            /* fall through */
+        case 6:
+            o[5] = history_letters[(acc >> 25) & 31u];
+            /* fall through */
+        case 5:
+            o[4] = history_letters[(acc >> 20) & 31u];
+            /* fall through */
+        case 4:
+            o[3] = history_letters[(acc >> 15) & 31u];
+            /* fall through */
+        case 3:
+            o[2] = history_letters[(acc >> 10) & 31u];
+            /* fall through */
+        case 2:
+            o[1] = history_letters[(acc >> 5) & 31u];
+            /* fall through */
+        default:
+            o[0] = history_letters[acc & 31u];
+        }
     }
     out[n] = '\0';
-}
-
-void zeek_history_add(conn *c, int from, char letter)
-{
-    /* Upper case for the originator, lower case for the responder: in
-     * history_letters each of the 12 upper-case letters' lower case comes
-     * 12 places later; a letter without a lower case is dropped for it. */
-    unsigned code = history_code(letter);
-    if (from != 0) code = code >= 1 && code <= 12 ? code + 12 : 0;
-    if (code != 0) history_push_code(c, code);
 }
 
 /* Connection::FlipRoles() records '^' as it swaps originator and responder. */
 void zeek_history_flip(conn *c)
 {
-    history_push_code(c, history_code('^'));
+    history_push_code(c, history_code_of('^'));
 }
 
 /* C, G, T, W are recorded at the 1st, 10th, 100th, ... occurrence. */
@@ -84,7 +74,7 @@ void zeek_history_counted(struct tcpsift_tracker *t, conn *c, int from, enum his
     if (n == threshold) zeek_history_add(c, from, letters[kind]);
 }
 
-static void add_once(conn *c, int from, unsigned bit, char letter)
+static inline void add_once(conn *c, int from, unsigned bit, char letter)
 {
     endpoint *e = &c->ep[from];
     if (e->hist_once & bit) return;
@@ -97,7 +87,7 @@ static void add_once(conn *c, int from, unsigned bit, char letter)
  * SYN lettered here goes on to note_syn() (tcp_conn.c drops none between the
  * two), which sets isn to its seq and EP_SYN_SEEN, so they are the letter's
  * last seq and its "set" bit. */
-static void add_per_seq(conn *c, int from, uint32_t *last, unsigned set_bit, uint32_t seq,
+static inline void add_per_seq(conn *c, int from, uint32_t *last, unsigned set_bit, uint32_t seq,
                         char letter)
 {
     endpoint *e = &c->ep[from];

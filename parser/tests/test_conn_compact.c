@@ -227,6 +227,32 @@ static void test_history_every_length(void **state)
     }
 }
 
+/* history_code_of() (a switch, inlined where letters are constants) agrees
+ * with the decoder's table for every character: exactly Zeek's 25 letters
+ * have a code, and each pushed code reads back as its own letter. */
+static void test_history_codes_round_trip(void **state)
+{
+    const char *zeek_letters = "SHADFRCGTWIQshadfrcgtwiq^";
+    unsigned with_code = 0;
+    (void)state;
+    for (int ch = 0; ch < 256; ch++) {
+        unsigned code = history_code_of((char)ch);
+        int is_letter = ch != 0 && strchr(zeek_letters, ch) != NULL;
+        assert_int_equal(code != 0, is_letter);
+        if (!code) continue;
+        with_code++;
+        assert_true(code <= 25);
+        conn c;
+        char out[TCPSIFT_HISTORY_MAX + 1];
+        memset(&c, 0, sizeof c);
+        history_push_code(&c, code);
+        zeek_history_string(&c, out);
+        assert_int_equal(out[0], ch);
+        assert_int_equal(out[1], '\0');
+    }
+    assert_int_equal(with_code, 25);
+}
+
 /* Packet and byte counts past 2^32 carry into the side table, exactly. */
 static void test_counts_past_32_bits(void **state)
 {
@@ -262,6 +288,7 @@ int main(void)
         cmocka_unit_test(test_events_spill_without_memory),
         cmocka_unit_test(test_history_packing),
         cmocka_unit_test(test_history_every_length),
+        cmocka_unit_test(test_history_codes_round_trip),
         cmocka_unit_test(test_counts_past_32_bits),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
