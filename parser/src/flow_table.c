@@ -842,6 +842,12 @@ void tcpsift_flow_table_get_stats(const tcpsift_flow_table *t, tcpsift_flow_tabl
     out->peak_embryos = t->embryo.peak;
 }
 
+void tcpsift_flow_table_counts(const tcpsift_flow_table *t, uint32_t *entries, uint32_t *embryos)
+{
+    *entries = t->full.count;
+    *embryos = t->embryo.count;
+}
+
 size_t tcpsift_flow_table_entry_size(const tcpsift_flow_table *t)
 {
     return t->full.stride;

@@ -393,4 +393,9 @@ tcpsift_error tcpsift_flow_table_embryo_promote_probe(tcpsift_flow_table *t,
                                                       enum tcpsift_flow_class cls,
                                                       tcpsift_flow_entry **out);
 
+/* The entries and embryos in the table now (tcpsift_flow_table_get_stats()'s
+ * `entries` and `embryos`, without copying the rest: the tracker asks once
+ * per new connection, issue 9). */
+void tcpsift_flow_table_counts(const tcpsift_flow_table *t, uint32_t *entries, uint32_t *embryos);
+
 #endif

@@ -522,12 +522,24 @@ static void report_info(struct tcpsift_tracker *t, const conn *c, const tcpsift_
     info.first_ns = c->first_ns;
     info.last_ns = c->last_ns;
     tcpsift_endpoint_info *side[2] = {&info.client, &info.server};
-    for (int i = 0; i < 2; i++) {
-        side[i]->state = (tcpsift_tcp_state)c->ep[i].state;
-        side[i]->pkts = conn_pkts(c, i);
-        side[i]->bytes = conn_bytes(c, i);
-        side[i]->stream_bytes = tracker_stream_delivered(c, i);
-        side[i]->gap_bytes = tracker_stream_gaps(c, i);
+    if (!c->ext) {
+        /* No side table (the common connection): no counts past 2^32, no
+         * stream (released before the report) and no stream totals kept. */
+        for (int i = 0; i < 2; i++) {
+            side[i]->state = (tcpsift_tcp_state)c->ep[i].state;
+            side[i]->pkts = c->ep[i].pkts;
+            side[i]->bytes = c->ep[i].bytes;
+            side[i]->stream_bytes = 0;
+            side[i]->gap_bytes = 0;
+        }
+    } else {
+        for (int i = 0; i < 2; i++) {
+            side[i]->state = (tcpsift_tcp_state)c->ep[i].state;
+            side[i]->pkts = conn_pkts(c, i);
+            side[i]->bytes = conn_bytes(c, i);
+            side[i]->stream_bytes = tracker_stream_delivered(c, i);
+            side[i]->gap_bytes = tracker_stream_gaps(c, i);
+        }
     }
     info.end = end_of(c);
     info.handshake = c->handshake;
@@ -720,9 +732,9 @@ static int checksum_rejects(struct tcpsift_tracker *t, const tcpsift_packet *pkt
  * full entry: a burst of real handshakes must not evict itself. */
 static int embryo_slot_or_pressure(const struct tcpsift_tracker *t)
 {
-    tcpsift_flow_table_stats st;
-    tcpsift_flow_table_get_stats(t->table, &st);
-    return st.embryos < t->cfg.embryo_capacity || st.entries >= t->cfg.max_connections;
+    uint32_t entries, embryos;
+    tcpsift_flow_table_counts(t->table, &entries, &embryos);
+    return embryos < t->cfg.embryo_capacity || entries >= t->cfg.max_connections;
 }
 
 /* The flow lookup of one packet, computed before the packet is processed so
@@ -985,7 +997,9 @@ void tcpsift_tracker_finish(tcpsift_tracker *t)
     if (!t || t->finished) return;
     struct finish_pass tcp = {t, 6}, udp = {t, 17};
     tcpsift_flow_table_foreach(t->table, finish_one, &tcp);
-    tcpsift_flow_table_foreach(t->table, finish_one, &udp);
+    /* Every UDP flow was counted when it was created: without any, the UDP
+     * pass would visit every TCP connection again to report nothing. */
+    if (t->stats.udp_flows) tcpsift_flow_table_foreach(t->table, finish_one, &udp);
     t->finished = 1;
     if (t->budget.peak > t->stats.reasm_buffered_peak) t->stats.reasm_buffered_peak = t->budget.peak;
 }
