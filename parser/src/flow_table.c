@@ -506,21 +506,31 @@ static uint32_t slot_take(tcpsift_flow_table *t, flow_pool *p)
     return i;
 }
 
-/* Fills a fresh slot and links it everywhere but the insertion order. */
-static flow_node *slot_fill(tcpsift_flow_table *t, flow_pool *p, uint32_t i,
+/* Writes every field of a fresh slot's node and links it everywhere but the
+ * insertion order; the payload is the caller's. */
+static flow_node *slot_link(tcpsift_flow_table *t, flow_pool *p, uint32_t i,
                             const tcpsift_flow_key *k, uint64_t h, uint64_t ts, uint8_t cls)
 {
     flow_node *n = pool_node(p, i);
-    memset(n, 0, p->stride);
     n->key = *k;
     n->last_seen_ns = ts;
     n->cls = cls;
     n->in_use = 1;
+    n->syn_reversed = 0;
+    n->spare = 0;
     n->order_prev = n->order_next = NIL;
     chain_push(p, i, h);
     lru_append(p, node_list(t, p, n), i);
     deadline_note(t, ts, cls);
     return n;
+}
+
+/* The same with the whole slot, payload included, zeroed first. */
+static flow_node *slot_fill(tcpsift_flow_table *t, flow_pool *p, uint32_t i,
+                            const tcpsift_flow_key *k, uint64_t h, uint64_t ts, uint8_t cls)
+{
+    memset(pool_node(p, i), 0, p->stride);
+    return slot_link(t, p, i, k, h, ts, cls);
 }
 
 /* ------------------------------------------------------------ look-ahead */
@@ -655,6 +665,31 @@ tcpsift_error tcpsift_flow_table_embryo_insert_probe(tcpsift_flow_table *t,
     return TCPSIFT_OK;
 }
 
+tcpsift_error tcpsift_flow_table_embryo_insert_new(tcpsift_flow_table *t,
+                                                   const tcpsift_flow_probe *pr, uint64_t now_ns,
+                                                   uint32_t isn, int syn_reversed,
+                                                   tcpsift_flow_embryo **out)
+{
+    tcpsift_flow_embryo *em;
+    uint64_t ts;
+    uint32_t i;
+
+    *out = NULL;
+    if (t->embryo.capacity == 0) return TCPSIFT_E_NO_MEMORY;
+    /* The caller's lookups of this key just missed: no duplicate check. */
+    ts = clock_advance(t, now_ns);
+    i = slot_take(t, &t->embryo);
+    em = (tcpsift_flow_embryo *)(void *)slot_link(t, &t->embryo, i, &pr->key, pr->hash, ts,
+                                                  TCPSIFT_FLOW_EMBRYONIC);
+    em->isn = isn;
+    em->spare = 0;
+    em->node.syn_reversed = syn_reversed != 0;
+    order_append(t, node_id(t, &t->embryo, i));
+    t->stats.embryo_inserts++;
+    *out = em;
+    return TCPSIFT_OK;
+}
+
 tcpsift_error tcpsift_flow_table_embryo_insert(tcpsift_flow_table *t, const tcpsift_flow_key *key,
                                                uint64_t now_ns, uint32_t isn, int syn_reversed,
                                                tcpsift_flow_embryo **out)
@@ -723,6 +758,25 @@ tcpsift_error tcpsift_flow_table_embryo_promote_probe(tcpsift_flow_table *t,
         !key_equal(&em->node.key, &pr->key))
         return TCPSIFT_E_INVALID_ARGUMENT;
     return embryo_promote_hashed(t, em, pr->hash, now_ns, cls, out);
+}
+
+tcpsift_error tcpsift_flow_table_embryo_promote_found(tcpsift_flow_table *t,
+                                                      const tcpsift_flow_probe *pr,
+                                                      tcpsift_flow_embryo *em, uint64_t now_ns,
+                                                      tcpsift_flow_entry **out)
+{
+    /* embryo_promote_hashed() without its checks (the caller's lookups
+     * proved them) and without the payload's zeroing and copy. */
+    uint64_t ts = clock_advance(t, now_ns);
+    uint32_t ei = pool_index(&t->embryo, &em->node);
+    /* Evicting a full entry never touches the embryo pool, so `em` stays valid. */
+    uint32_t fi = slot_take(t, &t->full);
+    flow_node *n = slot_link(t, &t->full, fi, &pr->key, pr->hash, ts, TCPSIFT_FLOW_EMBRYONIC);
+    order_replace(t, node_id(t, &t->embryo, ei), node_id(t, &t->full, fi));
+    node_release_hashed(t, &t->embryo, ei, pr->hash, 1);
+    t->stats.promotions++;
+    *out = (tcpsift_flow_entry *)(void *)n;
+    return TCPSIFT_OK;
 }
 
 void tcpsift_flow_table_embryo_remove(tcpsift_flow_table *t, tcpsift_flow_embryo *em)

@@ -393,6 +393,26 @@ tcpsift_error tcpsift_flow_table_embryo_promote_probe(tcpsift_flow_table *t,
                                                       enum tcpsift_flow_class cls,
                                                       tcpsift_flow_entry **out);
 
+/* The tracker's new half-open connection (issue 9):
+ * tcpsift_flow_table_embryo_insert_probe() for a key the caller has just
+ * looked up in both pools and not found, without the duplicate check; the
+ * embryo's payload is not zeroed (the caller writes all of it). Fails only
+ * without an embryo pool (TCPSIFT_E_NO_MEMORY). */
+tcpsift_error tcpsift_flow_table_embryo_insert_new(tcpsift_flow_table *t,
+                                                   const tcpsift_flow_probe *pr, uint64_t now_ns,
+                                                   uint32_t isn, int syn_reversed,
+                                                   tcpsift_flow_embryo **out);
+/* The tracker's promotion (issue 9): tcpsift_flow_table_embryo_promote_probe()
+ * of the embryo `em` that `pr` has just found, to class EMBRYONIC, for a key
+ * the same packet's lookup of the full pool has just missed: none of its
+ * checks, and the full entry's payload neither zeroed nor copied from the
+ * embryo's (the caller writes all of it from the embryo it kept). Same
+ * slot, order, LRU, clock, eviction and statistics as the public promotion;
+ * cannot fail (the full pool evicts when it has no free slot). */
+tcpsift_error tcpsift_flow_table_embryo_promote_found(tcpsift_flow_table *t,
+                                                      const tcpsift_flow_probe *pr,
+                                                      tcpsift_flow_embryo *em, uint64_t now_ns,
+                                                      tcpsift_flow_entry **out);
 /* The entries and embryos in the table now (tcpsift_flow_table_get_stats()'s
  * `entries` and `embryos`, without copying the rest: the tracker asks once
  * per new connection, issue 9). */

@@ -853,10 +853,12 @@ static tcpsift_error packet_process(tcpsift_tracker *t, const tcpsift_packet *pk
             }
             /* Anything but a repeat of its SYN: become a full connection. */
             embryo kept = *e;
-            tcpsift_error err = tcpsift_flow_table_embryo_promote_probe(
-                t->table, probe, em, now, TCPSIFT_FLOW_EMBRYONIC, &entry);
+            /* The full pool's lookup of this key just missed; the connection
+             * is written whole from the embryo kept (embryo_replay). */
+            tcpsift_error err =
+                tcpsift_flow_table_embryo_promote_found(t->table, probe, em, now, &entry);
             if (err != TCPSIFT_OK) return err;
-            c = tcpsift_flow_entry_value(entry);
+            c = tcpsift_flow_entry_value_at(entry);
             embryo_replay(t, &kept, c);
         }
     }
@@ -874,9 +876,12 @@ static tcpsift_error packet_process(tcpsift_tracker *t, const tcpsift_packet *pk
     }
     if (!c && is_tcp && embryo_wanted(t, pkt, csum_bad) && embryo_slot_or_pressure(t)) {
         /* A bare SYN on a new tuple: compact form until anything else comes. */
+        /* Neither pool holds this key: the lookups above missed, or (tuple
+         * reuse) the full entry was just removed, and a key is never in both
+         * pools (embryos are made only where no entry is, promotion moves one). */
         tcpsift_flow_embryo *em;
         tcpsift_error err =
-            tcpsift_flow_table_embryo_insert_probe(t->table, probe, now, pkt->seq, reversed, &em);
+            tcpsift_flow_table_embryo_insert_new(t->table, probe, now, pkt->seq, reversed, &em);
         if (err != TCPSIFT_OK) return err;
         embryo_init(tcpsift_flow_embryo_value(em), pkt, t->next_id[0]++, ts_ns, !reversed,
                     packet_vlan(pkt), reused);

@@ -19,24 +19,27 @@ int embryo_wanted(const struct tcpsift_tracker *t, const tcpsift_packet *pkt, in
 void embryo_init(embryo *e, const tcpsift_packet *pkt, uint64_t id, int64_t ts_ns,
                  int client_is_a, uint16_t vlan, int reused)
 {
-    memset(e, 0, sizeof *e);
-    e->id = id;
-    e->first_ns = e->last_ns = ts_ns;
-    e->isn = pkt->seq;
-    e->syn_count = 1;
-    e->opts_present = pkt->opts.present &
-                      (TCPSIFT_OPT_MSS | TCPSIFT_OPT_WSCALE | TCPSIFT_OPT_SACK_PERM |
-                       TCPSIFT_OPT_TIMESTAMP);
-    e->mss = pkt->opts.mss;
-    e->wscale = pkt->opts.wscale;
-    e->tsval = pkt->opts.tsval;
-    e->tsecr = pkt->opts.tsecr;
-    e->window = pkt->window;
-    e->tcp_flags = pkt->tcp_flags;
-    e->ttl = pkt->ttl;
-    e->vlan = vlan;
-    e->client_is_a = (uint8_t)client_is_a;
-    e->reused = (uint8_t)reused;
+    /* Written whole (a field not named is zero): the flow table leaves a new
+     * embryo's payload to us (tcpsift_flow_table_embryo_insert_new). */
+    *e = (embryo){
+        .id = id,
+        .first_ns = ts_ns,
+        .last_ns = ts_ns,
+        .isn = pkt->seq,
+        .tsval = pkt->opts.tsval,
+        .tsecr = pkt->opts.tsecr,
+        .syn_count = 1,
+        .opts_present = pkt->opts.present & (TCPSIFT_OPT_MSS | TCPSIFT_OPT_WSCALE |
+                                             TCPSIFT_OPT_SACK_PERM | TCPSIFT_OPT_TIMESTAMP),
+        .mss = pkt->opts.mss,
+        .window = pkt->window,
+        .vlan = vlan,
+        .tcp_flags = pkt->tcp_flags,
+        .wscale = pkt->opts.wscale,
+        .ttl = pkt->ttl,
+        .client_is_a = (uint8_t)client_is_a,
+        .reused = (uint8_t)reused,
+    };
 }
 
 /* A retransmission of the same SYN (same ISN, flags and TTL) adds nothing
