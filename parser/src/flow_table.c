@@ -147,7 +147,11 @@ static void pool_init(flow_pool *p, uint8_t *block, size_t off, size_t stride, s
     p->buckets = buckets ? (uint32_t *)(void *)(block + buckets_off) : NULL;
     p->bucket_mask = buckets ? buckets - 1 : 0;
     p->count = p->peak = 0;
-    p->prefetch_last = stride - 1 < 256 ? stride - 1 : 256;
+    size_t last = stride - 1 < 256 ? stride - 1 : 256;
+    p->prefetch_at[0] = (uint32_t)(last / 4);
+    p->prefetch_at[1] = (uint32_t)(last / 2);
+    p->prefetch_at[2] = (uint32_t)(last / 4 * 3);
+    p->prefetch_at[3] = (uint32_t)last;
     /* stride (>= 80) = odd << shift. Newton's iteration x <- x (2 - odd x)
      * doubles the bits of x that invert odd; x = odd is right in 3 bits. */
     size_t odd = stride;

@@ -68,9 +68,10 @@ typedef struct flow_pool {
      * a capture never fills. */
     uint32_t fresh;
     uint32_t count, peak;
-    /* Offset of the last byte tcpsift_flow_table_prefetch_entry() touches
-     * in a slot: min(stride - 1, 256), fixed at create. */
-    size_t prefetch_last;
+    /* The offsets tcpsift_flow_table_prefetch_entry() touches in a slot
+     * after its start: last / 4, last / 2, last / 4 * 3 and last, for last =
+     * min(stride - 1, 256); fixed at create. */
+    uint32_t prefetch_at[4];
 } flow_pool;
 
 typedef struct flow_list {
@@ -319,12 +320,11 @@ static FLOW_HOT void tcpsift_flow_table_prefetch_entry(const tcpsift_flow_table 
      * endpoint state every segment reads there): five lines spread over at
      * most 257 bytes, never past the slot. */
     const uint8_t *n = (const uint8_t *)pool_node(&t->full, i);
-    size_t last = t->full.prefetch_last;
     __builtin_prefetch(n);
-    __builtin_prefetch(n + last / 4);
-    __builtin_prefetch(n + last / 2);
-    __builtin_prefetch(n + last / 4 * 3);
-    __builtin_prefetch(n + last);
+    __builtin_prefetch(n + t->full.prefetch_at[0]);
+    __builtin_prefetch(n + t->full.prefetch_at[1]);
+    __builtin_prefetch(n + t->full.prefetch_at[2]);
+    __builtin_prefetch(n + t->full.prefetch_at[3]);
 #else
     (void)t;
     (void)pr;

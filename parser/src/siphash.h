@@ -65,6 +65,9 @@ static inline uint64_t tcpsift_sip_rotl(uint64_t x, unsigned b)
  * those bytes, without its byte loop. The tail rides in the paper's last
  * block beside the length byte, so a message of 8n + 7 bytes costs the
  * rounds of one of 8n bytes (the flow table packs its keys that way). */
+#if defined(__GNUC__) || defined(__clang__)
+__attribute__((always_inline)) /* once per packet: gcc made it a call */
+#endif
 static inline uint64_t tcpsift_siphash13_words_tail(const tcpsift_siphash_key *k,
                                                     const uint64_t *w, size_t n, uint64_t tail,
                                                     size_t tail_len)
