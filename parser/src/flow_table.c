@@ -595,7 +595,8 @@ void tcpsift_flow_table_touch(tcpsift_flow_table *t, tcpsift_flow_entry *e, uint
     if (!t || !e || !e->node.in_use) return;
     /* An invalid class keeps the entry's. */
     if (!class_valid(cls)) cls = (enum tcpsift_flow_class)e->node.cls;
-    tcpsift_flow_table_touch_inline(t, e, now_ns, cls);
+    clock_advance(t, now_ns);
+    tcpsift_flow_table_touch_at_clock(t, e, cls);
 }
 
 void tcpsift_flow_table_remove(tcpsift_flow_table *t, tcpsift_flow_entry *e)

@@ -345,15 +345,18 @@ static FLOW_HOT tcpsift_flow_entry *tcpsift_flow_table_lookup_probe(tcpsift_flow
 void tcpsift_flow_table_touch_reclass(tcpsift_flow_table *t, flow_node *n, uint64_t ts,
                                       enum tcpsift_flow_class cls);
 
-/* tcpsift_flow_table_touch() of an entry in use, with a valid `cls`: its
- * last_seen the clock's time, and to the tail of its class's LRU list. */
-static FLOW_HOT void tcpsift_flow_table_touch_inline(tcpsift_flow_table *t, tcpsift_flow_entry *e,
-                                                     uint64_t now_ns, enum tcpsift_flow_class cls)
+/* tcpsift_flow_table_touch() of an entry in use, with a valid `cls`, once
+ * the clock has the packet's time (the tracker's expire_inline() advanced it
+ * for this packet): its last_seen the clock's time, and to the tail of its
+ * class's LRU list. */
+static FLOW_HOT void tcpsift_flow_table_touch_at_clock(tcpsift_flow_table *t,
+                                                       tcpsift_flow_entry *e,
+                                                       enum tcpsift_flow_class cls)
 {
     flow_node *n = &e->node;
     /* Moving to the tail with the clock's time keeps every list sorted by
      * last_seen, which is what lets expire stop at the first live entry. */
-    uint64_t ts = clock_advance(t, now_ns);
+    uint64_t ts = t->clock_ns;
     n->last_seen_ns = ts;
     if ((unsigned)cls != n->cls) {
         tcpsift_flow_table_touch_reclass(t, n, ts, cls);

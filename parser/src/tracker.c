@@ -761,9 +761,10 @@ static inline void packet_lookup_make(const struct tcpsift_tracker *t, const tcp
                                       packet_lookup *lk)
 {
     int is_tcp = packet_is_tcp(pkt), is_udp = packet_is_udp(pkt);
-    lk->reversed = 0;
     if ((pkt->layers & TCPSIFT_LAYER_FRAGMENT) || (!is_tcp && !is_udp)) {
         lk->kind = LOOKUP_NOT_A_FLOW;
+        lk->reversed = 0;
+        lk->probe.hash = 0; /* the look-ahead's hints read bucket 0: harmless */
         return;
     }
     uint16_t vlan = packet_vlan(pkt);
@@ -778,6 +779,7 @@ static inline void packet_lookup_make(const struct tcpsift_tracker *t, const tcp
                               is_tcp ? 6 : 17, t->cfg.key_vlan ? vlan : 0,
                               &lk->reversed) != TCPSIFT_OK) {
         lk->kind = LOOKUP_BAD_KEY;
+        lk->probe.hash = 0;
         return;
     }
     if (t->cfg.key_tunnel) tcpsift_flow_key_set_tunnel(key, pkt->tunnel_id_kind, pkt->tunnel_id);
@@ -915,7 +917,8 @@ static tcpsift_error packet_process(tcpsift_tracker *t, const tcpsift_packet *pk
     } else {
         udp_datagram(t, c, from, pkt);
     }
-    tcpsift_flow_table_touch_inline(t->table, entry, now, class_of(c));
+    /* The clock is at `now` since expire_inline() above. */
+    tcpsift_flow_table_touch_at_clock(t->table, entry, class_of(c));
     return TCPSIFT_OK;
 }
 
@@ -953,17 +956,16 @@ tcpsift_error tcpsift_tracker_packets(tcpsift_tracker *t, const tcpsift_packet *
     for (size_t base = 0; base < n; base += LOOKAHEAD_CHUNK) {
         size_t m = n - base < LOOKAHEAD_CHUNK ? n - base : LOOKAHEAD_CHUNK;
         /* Hash the chunk first: the bucket loads overlap the hashing. */
+        /* Every lookup has a hash (0 when it is no flow): hints need no test. */
         for (size_t i = 0; i < m; i++) {
             packet_lookup_make(t, &pkts[base + i], &lk[i]);
-            if (lk[i].kind == LOOKUP_FLOW) tcpsift_flow_table_prefetch_bucket(t->table, &lk[i].probe);
+            tcpsift_flow_table_prefetch_bucket(t->table, &lk[i].probe);
         }
         for (size_t i = 0; i < m && i < LOOKAHEAD_ENTRY; i++)
-            if (lk[i].kind == LOOKUP_FLOW)
-                tcpsift_flow_table_prefetch_entry(t->table, &lk[i].probe);
+            tcpsift_flow_table_prefetch_entry(t->table, &lk[i].probe);
         for (size_t i = 0; i < m; i++) {
             size_t ahead = i + LOOKAHEAD_ENTRY;
-            if (ahead < m && lk[ahead].kind == LOOKUP_FLOW)
-                tcpsift_flow_table_prefetch_entry(t->table, &lk[ahead].probe);
+            if (ahead < m) tcpsift_flow_table_prefetch_entry(t->table, &lk[ahead].probe);
             if (t->cfg.framing && base + i + LOOKAHEAD_PAYLOAD < n)
                 payload_prefetch(&pkts[base + i + LOOKAHEAD_PAYLOAD]);
             tcpsift_error err = packet_process(t, &pkts[base + i], ts_ns[base + i], &lk[i]);
