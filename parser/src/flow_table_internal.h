@@ -333,11 +333,30 @@ static FLOW_HOT void tcpsift_flow_table_prefetch_entry(const tcpsift_flow_table 
 
 /* ------------------------------------------------------------ per packet */
 
+/* key_equal() of a normalised IPv4 key `k` and any normalised key `x`: words
+ * 1 and 3 (address bytes 8..15) are zero in every IPv4 key, and word 4 holds
+ * the IP version, so an x equal in words 0, 2, 4 and 5 is an IPv4 key whose
+ * words 1 and 3 are zero too. */
+static inline int key_equal_ipv4(const tcpsift_flow_key *x, const tcpsift_flow_key *k)
+{
+    _Static_assert(offsetof(tcpsift_flow_key, ip_version) / 8 == 4, "version in word 4");
+    uint64_t diff = (key_word(x, 0) ^ key_word(k, 0)) | (key_word(x, 2) ^ key_word(k, 2)) |
+                    (key_word(x, 4) ^ key_word(k, 4)) | (key_word(x, 5) ^ key_word(k, 5));
+    return diff == 0;
+}
+
 static FLOW_HOT tcpsift_flow_entry *tcpsift_flow_table_lookup_probe(tcpsift_flow_table *t,
                                                                     const tcpsift_flow_probe *pr)
 {
-    uint32_t i = chain_find(&t->full, &pr->key, pr->hash);
-    return i == NIL ? NULL : (tcpsift_flow_entry *)(void *)pool_node(&t->full, i);
+    const flow_pool *p = &t->full;
+    uint32_t i;
+    if (pr->key.ip_version == 4) {
+        for (i = p->buckets[pr->hash & p->bucket_mask]; i != NIL; i = pool_node(p, i)->chain_next)
+            if (key_equal_ipv4(&pool_node(p, i)->key, &pr->key)) break;
+    } else {
+        i = chain_find(p, &pr->key, pr->hash);
+    }
+    return i == NIL ? NULL : (tcpsift_flow_entry *)(void *)pool_node(p, i);
 }
 
 /* The class change of a touch (flow_table.c): from n's list to the tail of
