@@ -688,7 +688,10 @@ void tcpsift_tracker_destroy(tcpsift_tracker *t)
 
 static uint64_t clamp_time(int64_t ns) { return ns < 0 ? 0 : (uint64_t)ns; }
 
-static enum tcpsift_flow_class class_of(const conn *c)
+#if defined(__GNUC__) || defined(__clang__)
+__attribute__((always_inline)) /* per packet, in packet_process and packet_flow */
+#endif
+static inline enum tcpsift_flow_class class_of(const conn *c)
 {
     if (c->proto != 6) return TCPSIFT_FLOW_UDP;
     if (c->closed_for_reuse || (c->ep[0].flags & EP_FIN_SEEN) || (c->ep[1].flags & EP_FIN_SEEN))
@@ -712,7 +715,10 @@ static int starts_new_connection(const conn *c, const tcpsift_packet *pkt, int f
     return !(e->flags & EP_SYN_SEEN) || e->isn != pkt->seq;
 }
 
-static int checksum_rejects(struct tcpsift_tracker *t, const tcpsift_packet *pkt)
+#if defined(__GNUC__) || defined(__clang__)
+__attribute__((always_inline)) /* per packet, in packet_process and packet_flow */
+#endif
+static inline int checksum_rejects(struct tcpsift_tracker *t, const tcpsift_packet *pkt)
 {
     if (t->cfg.checksums == TCPSIFT_CHECKSUM_OFF) return 0;
     /* Verified here unless the caller already did; the caller's packet is
@@ -806,30 +812,19 @@ static inline void prefetch_once(const void *p)
 #endif
 }
 
-static tcpsift_error packet_process(tcpsift_tracker *t, const tcpsift_packet *pkt, int64_t ts_ns,
-                                    const packet_lookup *lk)
+/* packet_process() of a flow packet past its lookup (`entry`, NULL when
+ * none), for every case: a new flow, an embryo, a span-port copy, a SYN that
+ * reuses a closed tuple. The common case (a connection found, none of those)
+ * is packet_process()'s own; out of line, so that path saves fewer registers
+ * (issue 9). */
+static TCPSIFT_NOINLINE tcpsift_error packet_flow(tcpsift_tracker *t, const tcpsift_packet *pkt,
+                                                  int64_t ts_ns, uint64_t now,
+                                                  const packet_lookup *lk,
+                                                  tcpsift_flow_entry *entry)
 {
-    t->stats.packets++;
-    if (pkt->error != TCPSIFT_OK && (unsigned)pkt->error < TCPSIFT_ERROR_COUNT_)
-        t->stats.errors[pkt->error]++;
-    uint64_t now = clamp_time(ts_ns);
-    tcpsift_flow_table_expire_inline(t->table, now, on_flow_removed, t);
-
-    if (lk->kind == LOOKUP_NOT_A_FLOW) {
-        if ((pkt->layers & TCPSIFT_LAYER_PORTS) && !(pkt->layers & TCPSIFT_LAYER_FRAGMENT))
-            t->stats.malformed++;
-        else
-            t->stats.other_packets++;
-        return TCPSIFT_OK;
-    }
     int is_tcp = packet_is_tcp(pkt);
-    if (is_tcp) t->stats.tcp_packets++;
-    else t->stats.udp_packets++;
-    if (lk->kind == LOOKUP_BAD_KEY) return TCPSIFT_E_INVALID_ARGUMENT;
-
     int reversed = lk->reversed;
     const tcpsift_flow_probe *probe = &lk->probe;
-    tcpsift_flow_entry *entry = tcpsift_flow_table_lookup_probe(t->table, probe);
     conn *c = entry ? tcpsift_flow_entry_value_at(entry) : NULL;
     /* Its streams are reached through the side table after the state work: ask for that line
      * now (measured with the payload prefetch below; see tcpsift_tracker_packets). */
@@ -913,6 +908,49 @@ static tcpsift_error packet_process(tcpsift_tracker *t, const tcpsift_packet *pk
     if (reused) conn_count_event(t, c, TCPSIFT_ANOMALY_TUPLE_REUSE);
     if (is_tcp) {
         tcp_conn_segment(t, c, pkt, from, csum_bad);
+        t->cur_pkt = NULL; /* the caller's packet is not ours past this call */
+    } else {
+        udp_datagram(t, c, from, pkt);
+    }
+    /* The clock is at `now` since expire_inline() above. */
+    tcpsift_flow_table_touch_at_clock(t->table, entry, class_of(c));
+    return TCPSIFT_OK;
+}
+
+static tcpsift_error packet_process(tcpsift_tracker *t, const tcpsift_packet *pkt, int64_t ts_ns,
+                                    const packet_lookup *lk)
+{
+    t->stats.packets++;
+    if (pkt->error != TCPSIFT_OK && (unsigned)pkt->error < TCPSIFT_ERROR_COUNT_)
+        t->stats.errors[pkt->error]++;
+    uint64_t now = clamp_time(ts_ns);
+    tcpsift_flow_table_expire_inline(t->table, now, on_flow_removed, t);
+
+    if (lk->kind == LOOKUP_NOT_A_FLOW) {
+        if ((pkt->layers & TCPSIFT_LAYER_PORTS) && !(pkt->layers & TCPSIFT_LAYER_FRAGMENT))
+            t->stats.malformed++;
+        else
+            t->stats.other_packets++;
+        return TCPSIFT_OK;
+    }
+    int is_tcp = packet_is_tcp(pkt);
+    if (is_tcp) t->stats.tcp_packets++;
+    else t->stats.udp_packets++;
+    if (lk->kind == LOOKUP_BAD_KEY) return TCPSIFT_E_INVALID_ARGUMENT;
+
+    tcpsift_flow_entry *entry = tcpsift_flow_table_lookup_probe(t->table, &lk->probe);
+    conn *c = entry ? tcpsift_flow_entry_value_at(entry) : NULL;
+    if (TCPSIFT_UNLIKELY(!c || t->cfg.duplicate_window_ns || c->closed_for_reuse))
+        return packet_flow(t, pkt, ts_ns, now, lk, entry);
+    /* A packet of a connection in the table, no copy check, no tuple reuse:
+     * packet_flow()'s steps for it, in its order (the checksum verdict only
+     * reads, so it is taken where it is used). */
+    if (c->ext) prefetch_line(&c->ext->stream[0]); /* see packet_flow() */
+    int from = (c->client_is_a == !lk->reversed) ? 0 : 1; /* endpoint a sent it iff !reversed */
+    c->last_ns = ts_ns;
+    t->segment_anomalies[0] = t->segment_anomalies[1] = 0;
+    if (is_tcp) {
+        tcp_conn_segment(t, c, pkt, from, checksum_rejects(t, pkt));
         t->cur_pkt = NULL; /* the caller's packet is not ours past this call */
     } else {
         udp_datagram(t, c, from, pkt);
