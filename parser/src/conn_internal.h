@@ -210,20 +210,6 @@ enum { ZEEK_PREV_CLOSED = 0x80 };
 /* The history letters of one segment (all of Zeek's rules). */
 void zeek_history_packet_all(struct tcpsift_tracker *t, conn *c, int from,
                              const tcpsift_packet *pkt);
-/* The same, answering first the question of the common segment: without
- * SYN, FIN or RST, with a nonzero window, data (D) or a bare ACK (A) whose
- * once-per-direction letter is already recorded adds no letter and no W
- * count under any of zeek_history_packet_all()'s rules (issue 9). */
-static inline void zeek_history_packet(struct tcpsift_tracker *t, conn *c, int from,
-                                       const tcpsift_packet *pkt)
-{
-    unsigned f = pkt->tcp_flags;
-    if (!(f & (TCPSIFT_TCP_SYN | TCPSIFT_TCP_FIN | TCPSIFT_TCP_RST)) && pkt->window != 0) {
-        unsigned bit = pkt->payload_len > 0 ? ONCE_D : (f & TCPSIFT_TCP_ACK) ? ONCE_A : 0;
-        if (c->ep[from].hist_once & bit) return;
-    }
-    zeek_history_packet_all(t, c, from, pkt);
-}
 /* A history letter's 5-bit code (zeek_summary.c's history_letters), 0 for
  * none: a switch, so a letter known at compile time costs nothing (issue 9:
  * every connection records several). 'S' 'H' 'A' 'D' 'F' 'R' 'C' 'G' 'T' 'W'
@@ -288,6 +274,32 @@ static inline void zeek_history_add(conn *c, int from, char letter)
     if (code != 0) history_push_code(c, code);
 }
 void zeek_history_flip(conn *c); /* Zeek's '^': the roles were swapped */
+/* The same, answering inline the segments every connection has (issue 9).
+ * Without SYN, FIN or RST and with a nonzero window, the rules give data D,
+ * else a bare ACK A, each once per direction, else nothing, and no W count.
+ * A FIN without SYN or RST and with a nonzero window gives F unless its
+ * sequence number is that of the endpoint's last F, and no W count. */
+static inline void zeek_history_packet(struct tcpsift_tracker *t, conn *c, int from,
+                                       const tcpsift_packet *pkt)
+{
+    unsigned f = pkt->tcp_flags;
+    endpoint *e = &c->ep[from];
+    if (pkt->window != 0 && !(f & (TCPSIFT_TCP_SYN | TCPSIFT_TCP_RST))) {
+        if (!(f & TCPSIFT_TCP_FIN)) {
+            unsigned bit = pkt->payload_len > 0 ? ONCE_D : (f & TCPSIFT_TCP_ACK) ? ONCE_A : 0;
+            if (bit == 0 || (e->hist_once & bit)) return;
+            e->hist_once = (uint8_t)(e->hist_once | bit);
+            zeek_history_add(c, from, bit == ONCE_D ? 'D' : 'A');
+            return;
+        }
+        if ((e->hist_once & SEQ_F_SET) && e->hist_seq_fin == pkt->seq) return;
+        e->hist_once = (uint8_t)(e->hist_once | SEQ_F_SET);
+        e->hist_seq_fin = pkt->seq;
+        zeek_history_add(c, from, 'F');
+        return;
+    }
+    zeek_history_packet_all(t, c, from, pkt);
+}
 CONN_COLD void zeek_history_counted(struct tcpsift_tracker *t, conn *c, int from,
                                     enum history_counted kind);
 void zeek_endpoint_update_all(conn *c, int from, const tcpsift_packet *pkt);
@@ -296,9 +308,18 @@ void zeek_endpoint_update_all(conn *c, int from, const tcpsift_packet *pkt);
  * them, zeek_endpoint_update_all()), so the common segment returns here. */
 static inline void zeek_endpoint_update(conn *c, int from, const tcpsift_packet *pkt)
 {
-    if (!(pkt->tcp_flags & (TCPSIFT_TCP_SYN | TCPSIFT_TCP_FIN | TCPSIFT_TCP_RST)) &&
-        c->ep[from].zeek != ZEEK_INACTIVE)
+    unsigned ctl = pkt->tcp_flags & (TCPSIFT_TCP_SYN | TCPSIFT_TCP_FIN | TCPSIFT_TCP_RST);
+    uint8_t z = c->ep[from].zeek;
+    if (!ctl && z != ZEEK_INACTIVE) return;
+    /* Each side's FIN in an established (or partial) connection: the
+     * endpoint closes; a peer whose RST followed its own FIN is back to
+     * closed (zeek_endpoint_update_all()'s PARTIAL / ESTABLISHED rule). */
+    if (ctl == TCPSIFT_TCP_FIN && (z == ZEEK_ESTABLISHED || z == ZEEK_PARTIAL)) {
+        endpoint *peer = &c->ep[1 - from];
+        c->ep[from].zeek = ZEEK_CLOSED;
+        if (peer->zeek == (ZEEK_RESET | ZEEK_PREV_CLOSED)) peer->zeek = ZEEK_CLOSED;
         return;
+    }
     zeek_endpoint_update_all(c, from, pkt);
 }
 /* The history letters as a string (at most TCPSIFT_HISTORY_MAX + NUL). */
