@@ -1,7 +1,7 @@
 # ctest direct_paths_bench_workloads: the tracker's direct paths (steady segment, embryo SYN,
-# handshake SYN-ACK and ACK) checked against the general path on every segment of the bench's
-# small and impaired workloads (10,000 connections each, seed 1), through the three cross-check
-# tests' named-captures case (TCPSIFT_STEADY_CAPTURES). Each test prints how many segments it
+# handshake SYN-ACK and ACK, a stream's in-order segment) checked against the general path on
+# every segment of the bench's small and impaired workloads (10,000 connections each, seed 1),
+# through the four cross-check tests' named-captures case (TCPSIFT_STEADY_CAPTURES). Each test prints how many segments it
 # compared; a run that compared none fails here.
 foreach(workload small impaired)
   execute_process(COMMAND ${GEN} ${workload} ${DIR}/paths-${workload}.pcap RESULT_VARIABLE rc)

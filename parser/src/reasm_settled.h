@@ -43,4 +43,30 @@ static inline void reasm_start_at_syn(tcpsift_reasm *r, uint32_t isn)
     r->ring_start = 0;
 }
 
+/* 1 when tcpsift_reasm_segment(r, seq, data, len, len, 0) on a valid segment (len == wire_len
+ * < 2^31, data not NULL when len > 0) takes its first path and does nothing else: r not inside
+ * a callback, not finished, started, no FIN known, nothing held, on-arrival mode, and `seq` the
+ * next byte's sequence number. That path delivers [data, len) uncopied at next_offset
+ * (emit_data: reasm_in_order_advance, the on_data callback, then reasm_retain_delivered) and
+ * nothing at all for len 0. The tracker takes it without the calls between (issue 9). */
+static inline int reasm_in_order(const tcpsift_reasm *r, uint32_t seq)
+{
+    return r->have_base && !r->have_fin && r->ext_count == 0 && !r->finished && !r->in_callback &&
+           r->cfg.mode == TCPSIFT_REASM_ON_ARRIVAL && seq == r->base_seq + (uint32_t)r->next_offset;
+}
+
+/* emit_data's bookkeeping before its on_data callback (len > 0): the delivered bytes' stream
+ * offset, returned; next_offset and delivered_bytes advanced past them. */
+static inline uint64_t reasm_in_order_advance(tcpsift_reasm *r, size_t len)
+{
+    uint64_t off = r->next_offset;
+    r->next_offset += len;
+    r->stats.delivered_bytes += len;
+    return off;
+}
+
+/* emit_data's retention after its on_data callback: in-order bytes [p, p+len), uncopied, now
+ * ending at next_offset, kept for the comparison of later retransmissions (reassembly.c). */
+void reasm_retain_delivered(tcpsift_reasm *r, const uint8_t *p, size_t len);
+
 #endif

@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "reasm_settled.h"
 #include "tcpsift/reassembly.h"
 
 struct tcpsift_reasm_held {
@@ -390,6 +391,11 @@ static void retain(tcpsift_reasm *r, const uint8_t *p, size_t len, int copied)
     view_add(r, r->ring + pos, first);
     r->next_offset += len - first;
     if (len > first) view_add(r, r->ring, len - first);
+}
+
+void reasm_retain_delivered(tcpsift_reasm *r, const uint8_t *p, size_t len)
+{
+    retain(r, p, len, 0);
 }
 
 static void emit_data(tcpsift_reasm *r, const uint8_t *p, size_t len, int copied)

@@ -338,20 +338,46 @@ static direction_stream *stream_open(struct tcpsift_tracker *t, conn *c, int fro
     return ds;
 }
 
+/* The common segment of an open stream (issue 9): no SYN, FIN, RST or URG, captured whole, in
+ * order with nothing held (reasm_in_order). What the general path below does with it is
+ * tcpsift_reasm_segment()'s first path (reasm_settled.h) and nothing else: no urgent note, no
+ * one-sided release (on-arrival mode), and no finish (no FIN known before, none now). That path
+ * is taken here without the calls between: the same bookkeeping, stream_on_data() as its
+ * on_data callback, the same retention. 0, having done nothing, for any other segment (and
+ * always when t->no_stream_direct, a test's switch: ctest stream_direct compares both). */
+static int stream_direct(struct tcpsift_tracker *t, direction_stream *ds, const tcpsift_packet *pkt)
+{
+    tcpsift_reasm *r = &ds->reasm;
+    size_t len = pkt->payload.len;
+    const uint8_t *p = pkt->payload.ptr;
+    if ((pkt->tcp_flags & (TCPSIFT_TCP_SYN | TCPSIFT_TCP_FIN | TCPSIFT_TCP_RST | TCPSIFT_TCP_URG)) ||
+        len != pkt->payload_len || (len && !p) || t->no_stream_direct || !reasm_in_order(r, pkt->seq))
+        return 0;
+    t->stream_direct_segments++;
+    if (len == 0) return 1; /* an in-order bare ACK: nothing to deliver */
+    uint64_t off = reasm_in_order_advance(r, len);
+    r->in_callback = 1;
+    stream_on_data(ds, off, p, len, 0);
+    r->in_callback = 0;
+    reasm_retain_delivered(r, p, len);
+    return 1;
+}
+
 void tracker_stream_segment(struct tcpsift_tracker *t, conn *c, int from, const tcpsift_packet *pkt)
 {
     if (!t->cfg.reassemble && !t->cfg.framing) return;
     endpoint *e = &c->ep[from];
     if (e->flags & EP_STREAM_DONE) return; /* past the FIN: counted as data_after_fin */
-    unsigned flags = pkt->tcp_flags & (TCPSIFT_REASM_SYN | TCPSIFT_REASM_FIN | TCPSIFT_REASM_RST);
     size_t wire_len = pkt->payload_len;
     if (wire_len >= (size_t)1 << 31) return; /* no TCP segment is that long */
+    unsigned flags = pkt->tcp_flags & (TCPSIFT_REASM_SYN | TCPSIFT_REASM_FIN | TCPSIFT_REASM_RST);
     direction_stream *ds = conn_stream(c, from);
     if (!ds) {
         if (pkt->payload_len == 0) return;
         ds = stream_open(t, c, from, flags);
     }
     if (!ds || !ds->has_reasm) return;
+    if (stream_direct(t, ds, pkt)) return;
     if ((pkt->tcp_flags & TCPSIFT_TCP_URG) && t->cfg.urgent != TCPSIFT_URGENT_INLINE)
         urgent_note(t, ds, pkt);
     tcpsift_reasm_segment(&ds->reasm, pkt->seq, pkt->payload.ptr, pkt->payload.len, wire_len, flags);

@@ -68,6 +68,11 @@ struct tcpsift_tracker {
      * SYN-ACKs among those compared. */
     int verify_handshake;
     uint64_t handshake_checked, handshake_synack_checked, handshake_mismatches;
+    /* Set by tests only: no in-order segment takes the stream's direct path (tracker.c,
+     * stream_direct); a run with and one without it must give the same outputs. The count
+     * says how many segments took it (tests read it). */
+    int no_stream_direct;
+    uint64_t stream_direct_segments;
     tcpsift_overlap_prefix *prefixes; /* sorted longest first (prefix_policy.c) */
     size_t nprefixes, prefixes_allocated;
     span_dup_ring dups;
