@@ -265,8 +265,8 @@ void tcpsift_framer_destroy(tcpsift_framer *f)
     f->nviews = 0;
 }
 
-static tcpsift_error framer_feed(tcpsift_framer *f, const uint8_t *data, size_t len,
-                                 tcpsift_frame_cb cb, void *ctx, int transient)
+tcpsift_error framer_feed(tcpsift_framer *f, const uint8_t *data, size_t len, tcpsift_frame_cb cb,
+                          void *ctx, int transient)
 {
     if (!f || !cb || (!data && len > 0) || f->finished) return TCPSIFT_E_INVALID_ARGUMENT;
     if (f->sticky != TCPSIFT_OK) return f->sticky;

@@ -11,6 +11,11 @@
  * valid, else a static reason. */
 const char *framer_config_check(const tcpsift_framer_config *cfg);
 
+/* tcpsift_framer_feed (transient 0) and tcpsift_framer_feed_transient (1) in one call: the
+ * tracker feeds each stream chunk through it (issue 9: one call less per segment). */
+tcpsift_error framer_feed(tcpsift_framer *f, const uint8_t *data, size_t len, tcpsift_frame_cb cb,
+                          void *ctx, int transient);
+
 /* Pending frame bytes ------------------------------------------------- */
 /* Append n bytes at p (a view into the chunk being fed, or a copy). Returns 0
  * when the tail buffer could not grow (the framer is then stopped). */

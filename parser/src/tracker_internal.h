@@ -3,6 +3,7 @@
 #define TCPSIFT_TRACKER_INTERNAL_H
 
 #include "conn_internal.h"
+#include "reasm_settled.h"
 #include "tcpsift/tracker.h"
 
 /* Span-port duplicates (span_duplicates.c): the last few datagrams seen,
@@ -147,6 +148,20 @@ typedef struct direction_stream {
     uint64_t ack_gap_offset; /* stream offset of a hole already lettered at its ACK */
     uint64_t last_gap_end; /* end of the last hole: adjacent holes are one content gap */
 } direction_stream;
+
+/* 1 when tracker_stream_ack(t, c, to, ack) would do nothing (streams on): the data sender's
+ * stream has every acknowledged byte already (its first test), has no reassembler, or there is
+ * no stream and none would be opened (the sender's stream is done, its SYN was never seen, or
+ * `ack` is not past ISN+1: no data byte acknowledged). Most ACKs: answered in the segment's
+ * code without the call (issue 9). */
+static inline int stream_ack_noop(const conn *c, int to, uint32_t ack)
+{
+    const direction_stream *ds = conn_stream(c, to);
+    if (ds)
+        return !ds->has_reasm || (!ds->gap_letter_pending && reasm_ack_settled(&ds->reasm, ack));
+    const endpoint *e = &c->ep[to];
+    return (e->flags & EP_STREAM_DONE) || !(e->flags & EP_SYN_SEEN) || !seq_gt(ack, e->isn + 1);
+}
 
 /* Bytes urgent policy oob took out of / policy gap turned into gaps in this stream, and
  * whether an urgent byte waits for delivery. */
