@@ -624,7 +624,8 @@ static inline void segment_streams(struct tcpsift_tracker *t, conn *c, int from,
         conn_count_event(t, c, TCPSIFT_ANOMALY_DATA_OUT_OF_WINDOW);
     else if (streams)
         tracker_stream_segment(t, c, from, pkt);
-    if ((pkt->tcp_flags & TCPSIFT_TCP_ACK) && streams && !stream_ack_noop(c, 1 - from, pkt->ack))
+    if ((pkt->tcp_flags & TCPSIFT_TCP_ACK) && streams &&
+        (t->no_stream_direct || !stream_ack_noop(c, 1 - from, pkt->ack)))
         tracker_stream_ack(t, c, 1 - from, pkt->ack);
 }
 

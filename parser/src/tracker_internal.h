@@ -70,8 +70,9 @@ struct tcpsift_tracker {
     int verify_handshake;
     uint64_t handshake_checked, handshake_synack_checked, handshake_mismatches;
     /* Set by tests only: no in-order segment takes the stream's direct path (tracker.c,
-     * stream_direct); a run with and one without it must give the same outputs. The count
-     * says how many segments took it (tests read it). */
+     * stream_direct) and every ACK calls tracker_stream_ack (no stream_ack_noop); a run with
+     * and one without them must give the same outputs. The count says how many segments took
+     * the direct path (tests read it). */
     int no_stream_direct;
     uint64_t stream_direct_segments;
     tcpsift_overlap_prefix *prefixes; /* sorted longest first (prefix_policy.c) */
