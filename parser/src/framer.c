@@ -72,12 +72,6 @@ uint64_t framer_pend_len(const tcpsift_framer *f)
     return n;
 }
 
-void framer_pend_reset(tcpsift_framer *f)
-{
-    f->tail_len = 0;
-    f->nviews = 0;
-}
-
 static void framer_fail_memory(tcpsift_framer *f)
 {
     f->sticky = TCPSIFT_E_NO_MEMORY;
@@ -160,6 +154,27 @@ size_t framer_pend_slice(const tcpsift_framer *f, uint64_t from, uint64_t len, t
         out[0].ptr = v->ptr + from;
         out[0].len = (size_t)(take < len ? take : len);
         return 1;
+    }
+    if (f->tail_len == 0) {
+        /* Views only (STABLE mode): the loop below without its empty tail piece, the views
+         * before `from` skipped first (same result; issue 9: frames spanning segments). */
+        size_t used = 0, i = 0;
+        if (len == 0 || cap == 0) return 0;
+        while (i < f->nviews && from >= f->views[i].len) {
+            from -= f->views[i].len;
+            i++;
+        }
+        for (; i < f->nviews && len > 0 && used < cap; i++) {
+            if (f->views[i].len == 0) continue;
+            uint64_t take = f->views[i].len - from;
+            if (take > len) take = len;
+            out[used].ptr = f->views[i].ptr + from;
+            out[used].len = (size_t)take;
+            used++;
+            len -= take;
+            from = 0;
+        }
+        return used;
     }
     size_t used = 0;
     uint64_t at = 0; /* pending offset of the current piece */

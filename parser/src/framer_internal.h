@@ -20,7 +20,12 @@ tcpsift_error framer_feed(tcpsift_framer *f, const uint8_t *data, size_t len, tc
 /* Append n bytes at p (a view into the chunk being fed, or a copy). Returns 0
  * when the tail buffer could not grow (the framer is then stopped). */
 int framer_pend_add(tcpsift_framer *f, const uint8_t *p, size_t n);
-void framer_pend_reset(tcpsift_framer *f);
+/* Inline: at every frame boundary (issue 9). */
+static inline void framer_pend_reset(tcpsift_framer *f)
+{
+    f->tail_len = 0;
+    f->nviews = 0;
+}
 uint64_t framer_pend_len(const tcpsift_framer *f);
 /* Copy every view into the tail buffer (COPY_TAIL: before feed() returns). */
 int framer_pend_settle(tcpsift_framer *f);
@@ -41,7 +46,11 @@ size_t framer_pend_slice(const tcpsift_framer *f, uint64_t from, uint64_t len, t
 enum framer_field_step { FIELD_MORE, FIELD_DONE, FIELD_OVERFLOW };
 /* Consume one length-field byte into f->field_value / f->field_got. */
 enum framer_field_step framer_field_byte(tcpsift_framer *f, uint8_t b);
-void framer_field_reset(tcpsift_framer *f);
+static inline void framer_field_reset(tcpsift_framer *f)
+{
+    f->field_value = 0;
+    f->field_got = 0;
+}
 
 /* Kinds: each consumes the whole cursor (f->pos advances in framer.c). ---- */
 void framer_length_init(tcpsift_framer *f);

@@ -17,12 +17,6 @@ enum length_phase {
 /* Whole frames beyond 2^63 bytes are impossible lengths (contract). */
 #define LENGTH_LIMIT (UINT64_C(1) << 63)
 
-void framer_field_reset(tcpsift_framer *f)
-{
-    f->field_value = 0;
-    f->field_got = 0;
-}
-
 enum framer_field_step framer_field_byte(tcpsift_framer *f, uint8_t b)
 {
     unsigned i = f->field_got++;
@@ -121,7 +115,7 @@ static void length_field_done(tcpsift_framer *f, tcpsift_frame_cb cb, void *ctx)
 
 /* A whole fixed-width field of w bytes at p: the value framer_field_byte builds byte by byte
  * (the split-invariance tests compare both paths); the common widths in one load. */
-static uint64_t field_value_of(const uint8_t *p, unsigned w, int big_endian)
+static inline uint64_t field_value_of(const uint8_t *p, unsigned w, int big_endian)
 {
     if (w == 4) return big_endian ? load_be32(p) : load_le32(p);
     if (w == 2) return big_endian ? load_be16(p) : (uint64_t)p[0] | (uint64_t)p[1] << 8;
@@ -135,28 +129,37 @@ static uint64_t field_value_of(const uint8_t *p, unsigned w, int big_endian)
  * and a non-empty body within max) inside this chunk: delivered at once as (when N > 0) one
  * header view and one body view, which is what the step-by-step path below delivers for it (the
  * split-invariance tests and fuzz_split_invariance compare chunkings that take either path).
- * 0, consuming nothing, for anything else. */
-static int length_whole_frame(tcpsift_framer *f, tcpsift_cursor *in, tcpsift_frame_cb cb,
-                              void *ctx)
+ * 0, consuming nothing, for anything else; 1 when it delivered one or more such frames. */
+static int length_whole_frames(tcpsift_framer *f, tcpsift_cursor *in, tcpsift_frame_cb cb,
+                               void *ctx)
 {
     uint64_t hdr = f->cfg.header_offset;
     unsigned w = f->cfg.width;
-    size_t left = cursor_left(in);
-    const uint8_t *p;
-    if (w < 2 || hdr > left || w > left - hdr || !cursor_peek(in, (size_t)hdr + w, &p)) return 0;
-    uint64_t body;
-    if (!length_body_of(f, field_value_of(p + hdr, w, f->cfg.big_endian), w, &body)) return 0;
-    uint64_t whole = hdr + w + body; /* <= 2^63 (length_body_of) */
-    if (body == 0 || whole > f->cfg.max || whole > left) return 0;
-    /* header: the offset=N bytes before the field (none when N is 0); body: after the field */
-    tcpsift_bytes header = {p, (size_t)hdr}, seg = {p + hdr + w, (size_t)body};
-    tcpsift_frame fr = {TCPSIFT_FRAME_WHOLE, TCPSIFT_FRAME_OK, f->frame_start, body,
-                        hdr ? &header : NULL, hdr ? 1u : 0u, &seg, 1, body};
-    cursor_skip(in, (size_t)whole);
-    f->pos += whole;
-    cb(ctx, &fr);
-    length_next_frame(f, f->pos);
-    return 1;
+    int delivered = 0;
+    /* Each round is what the loop of framer_length_feed does after a whole frame: the next
+     * frame starts with nothing pending (length_next_frame), so it is tried here at once
+     * (issue 9: without the loop's dispatch per frame). */
+    while (!f->stopped) {
+        size_t left = cursor_left(in);
+        const uint8_t *p;
+        if (w < 2 || hdr > left || w > left - hdr || !cursor_peek(in, (size_t)hdr + w, &p))
+            return delivered;
+        uint64_t body;
+        if (!length_body_of(f, field_value_of(p + hdr, w, f->cfg.big_endian), w, &body))
+            return delivered;
+        uint64_t whole = hdr + w + body; /* <= 2^63 (length_body_of) */
+        if (body == 0 || whole > f->cfg.max || whole > left) return delivered;
+        /* header: the offset=N bytes before the field (none when N is 0); body: after the field */
+        tcpsift_bytes header = {p, (size_t)hdr}, seg = {p + hdr + w, (size_t)body};
+        tcpsift_frame fr = {TCPSIFT_FRAME_WHOLE, TCPSIFT_FRAME_OK, f->frame_start, body,
+                            hdr ? &header : NULL, hdr ? 1u : 0u, &seg, 1, body};
+        cursor_skip(in, (size_t)whole);
+        f->pos += whole;
+        cb(ctx, &fr);
+        length_next_frame(f, f->pos);
+        delivered = 1;
+    }
+    return delivered;
 }
 
 int framer_length_feed(tcpsift_framer *f, tcpsift_cursor *in, tcpsift_frame_cb cb, void *ctx)
@@ -168,7 +171,7 @@ int framer_length_feed(tcpsift_framer *f, tcpsift_cursor *in, tcpsift_frame_cb c
         switch ((enum length_phase)f->phase) {
         case LEN_HEADER:
             if (f->need == f->cfg.header_offset && f->field_got == 0 && f->nviews == 0 &&
-                f->tail_len == 0 && length_whole_frame(f, in, cb, ctx))
+                f->tail_len == 0 && length_whole_frames(f, in, cb, ctx))
                 break;
             if (f->need > 0) {
                 cursor_take(in, n, &p);
