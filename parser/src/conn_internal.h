@@ -274,31 +274,25 @@ static inline void zeek_history_add(conn *c, int from, char letter)
     if (code != 0) history_push_code(c, code);
 }
 void zeek_history_flip(conn *c); /* Zeek's '^': the roles were swapped */
-/* The same, answering inline the segments every connection has (issue 9).
- * Without SYN, FIN or RST and with a nonzero window, the rules give data D,
- * else a bare ACK A, each once per direction, else nothing, and no W count.
- * A FIN without SYN or RST and with a nonzero window gives F unless its
- * sequence number is that of the endpoint's last F, and no W count. */
+/* zeek_history_packet_all() answering first the segments every connection has,
+ * out of line (zeek_summary.c, issue 9): a direction's first D or A and its
+ * F without a pass through all the rules. */
+void zeek_history_packet_first(struct tcpsift_tracker *t, conn *c, int from,
+                               const tcpsift_packet *pkt);
+/* The same, answering first the question of the common segment: without
+ * SYN, FIN or RST, with a nonzero window, data (D) or a bare ACK (A) whose
+ * once-per-direction letter is already recorded, or a segment with neither
+ * data nor ACK, adds no letter and no W count under any of
+ * zeek_history_packet_all()'s rules (issue 9). */
 static inline void zeek_history_packet(struct tcpsift_tracker *t, conn *c, int from,
                                        const tcpsift_packet *pkt)
 {
     unsigned f = pkt->tcp_flags;
-    endpoint *e = &c->ep[from];
-    if (pkt->window != 0 && !(f & (TCPSIFT_TCP_SYN | TCPSIFT_TCP_RST))) {
-        if (!(f & TCPSIFT_TCP_FIN)) {
-            unsigned bit = pkt->payload_len > 0 ? ONCE_D : (f & TCPSIFT_TCP_ACK) ? ONCE_A : 0;
-            if (bit == 0 || (e->hist_once & bit)) return;
-            e->hist_once = (uint8_t)(e->hist_once | bit);
-            zeek_history_add(c, from, bit == ONCE_D ? 'D' : 'A');
-            return;
-        }
-        if ((e->hist_once & SEQ_F_SET) && e->hist_seq_fin == pkt->seq) return;
-        e->hist_once = (uint8_t)(e->hist_once | SEQ_F_SET);
-        e->hist_seq_fin = pkt->seq;
-        zeek_history_add(c, from, 'F');
-        return;
+    if (!(f & (TCPSIFT_TCP_SYN | TCPSIFT_TCP_FIN | TCPSIFT_TCP_RST)) && pkt->window != 0) {
+        unsigned bit = pkt->payload_len > 0 ? ONCE_D : (f & TCPSIFT_TCP_ACK) ? ONCE_A : 0;
+        if (bit == 0 || (c->ep[from].hist_once & bit)) return;
     }
-    zeek_history_packet_all(t, c, from, pkt);
+    zeek_history_packet_first(t, c, from, pkt);
 }
 CONN_COLD void zeek_history_counted(struct tcpsift_tracker *t, conn *c, int from,
                                     enum history_counted kind);

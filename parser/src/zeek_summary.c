@@ -129,6 +129,25 @@ void zeek_history_packet_all(struct tcpsift_tracker *t, conn *c, int from,
         zeek_history_counted(t, c, from, HIST_W);
 }
 
+/* Without SYN or RST and with a nonzero window the rules give: for a FIN, F
+ * unless its sequence number is that of the endpoint's last F; otherwise
+ * data D, else a bare ACK A, each once per direction; and no W count. */
+void zeek_history_packet_first(struct tcpsift_tracker *t, conn *c, int from,
+                               const tcpsift_packet *pkt)
+{
+    unsigned f = pkt->tcp_flags;
+    if (pkt->window == 0 || (f & (TCPSIFT_TCP_SYN | TCPSIFT_TCP_RST))) {
+        zeek_history_packet_all(t, c, from, pkt);
+        return;
+    }
+    if (f & TCPSIFT_TCP_FIN)
+        add_per_seq(c, from, &c->ep[from].hist_seq_fin, SEQ_F_SET, pkt->seq, 'F');
+    else if (pkt->payload_len > 0)
+        add_once(c, from, ONCE_D, 'D');
+    else if (f & TCPSIFT_TCP_ACK)
+        add_once(c, from, ONCE_A, 'A');
+}
+
 /* Zeek's endpoint state machine (TCPSessionAdapter::UpdateStateMachine), as
  * far as conn_state depends on it. */
 void zeek_endpoint_update_all(conn *c, int from, const tcpsift_packet *pkt)

@@ -1,5 +1,6 @@
 /* The Zeek summary's inline answers (conn_internal.h, issue 9) against its full rules:
- * zeek_history_packet() against zeek_history_packet_all() and zeek_endpoint_update() against
+ * zeek_history_packet() and zeek_history_packet_first() against zeek_history_packet_all(), each
+ * on a segment and on its repeat, and zeek_endpoint_update() against
  * zeek_endpoint_update_all(), exhaustively over the inputs they read: the control flags and ACK
  * (with PSH and URG, read by none), payload or none, zero window or not, either sender, every
  * combination of the sender's once-letter bits and last-F sequence, SYN seen or not, and every
@@ -35,14 +36,22 @@ static tcpsift_tracker *tracker(void)
     return t;
 }
 
-/* Identical connections, side tables compared by content, then released. */
-static void assert_same_conn(tcpsift_tracker *t, conn *a, conn *b)
+/* Identical connections, side tables compared by content (not by address). */
+static void assert_equal_conns(const conn *a, const conn *b)
 {
     assert_int_equal(a->ext != NULL, b->ext != NULL);
     if (a->ext) assert_memory_equal(a->ext, b->ext, sizeof *a->ext);
+    conn x = *a, y = *b;
+    x.ext = y.ext = NULL;
+    assert_memory_equal(&x, &y, sizeof x);
+}
+
+/* The same, then both side tables released. */
+static void assert_same_conn(tcpsift_tracker *t, conn *a, conn *b)
+{
+    assert_equal_conns(a, b);
     conn_ext_free(t, a);
     conn_ext_free(t, b);
-    assert_memory_equal(a, b, sizeof *a);
 }
 
 static void packet_of(unsigned combo, int payload, int window, tcpsift_packet *pkt)
@@ -85,9 +94,15 @@ static void test_history_inline_matches_all(void **state)
                                         /* Some letters already there. */
                                         zeek_history_add(&a, 0, 'S');
                                         zeek_history_add(&a, 1, 'H');
-                                        conn b = a;
-                                        zeek_history_packet(t, &a, from, &pkt);
-                                        zeek_history_packet_all(t, &b, from, &pkt);
+                                        conn b = a, d = a;
+                                        for (int rep = 0; rep < 2; rep++) {
+                                            zeek_history_packet(t, &a, from, &pkt);
+                                            zeek_history_packet_all(t, &b, from, &pkt);
+                                            zeek_history_packet_first(t, &d, from, &pkt);
+                                            assert_equal_conns(&a, &b);
+                                            assert_equal_conns(&d, &b);
+                                        }
+                                        conn_ext_free(t, &d);
                                         assert_same_conn(t, &a, &b);
                                         cases++;
                                     }
