@@ -395,6 +395,25 @@ static void retain(tcpsift_reasm *r, const uint8_t *p, size_t len, int copied)
 
 void reasm_retain_delivered(tcpsift_reasm *r, const uint8_t *p, size_t len)
 {
+    /* retain(r, p, len, 0) when it comes down to appending one view (issue 9: most in-order
+     * segments): stable buffers, views kept, the piece within the byte budget with the views
+     * already held (view_add trims nothing), a free slot (view_slot allocates nothing), and the
+     * piece not continuing the last view. Anything else takes retain(). */
+    uint64_t cap = r->cfg.max_retained_bytes;
+    if (r->cfg.stable_buffers && r->cfg.max_retained_views && len < cap && r->view_count &&
+        r->view_count < r->view_cap && r->view_bytes + len <= cap) {
+        const view_t *last = view_at(r, r->view_count - 1);
+        uint64_t off = r->next_offset - len;
+        if (!(last->ptr + last->len == p && (uint32_t)(last->off_lo + last->len) == (uint32_t)off)) {
+            view_t *v = view_at(r, r->view_count++);
+            v->off_lo = (uint32_t)off;
+            v->ptr = p;
+            v->len = (uint32_t)len;
+            r->view_bytes += len;
+            r->ring_start = view_off(r, view_at(r, 0));
+            return;
+        }
+    }
     retain(r, p, len, 0);
 }
 

@@ -344,22 +344,31 @@ static direction_stream *stream_open(struct tcpsift_tracker *t, conn *c, int fro
     return ds;
 }
 
-/* The common segment of an open stream (issue 9): no SYN, FIN, RST or URG, captured whole, in
- * order with nothing held (reasm_in_order). What the general path below does with it is
+/* The common segment of an open stream (issue 9): no SYN, RST or URG, captured whole, in order
+ * with nothing held (reasm_in_order). What the general path below does with it is
  * tcpsift_reasm_segment()'s first path (reasm_settled.h) and nothing else: no urgent note, no
  * one-sided release (on-arrival mode), and no finish (no FIN known before, none now). That path
  * is taken here without the calls between: the same bookkeeping, stream_on_data() as its
- * on_data callback, the same retention. 0, having done nothing, for any other segment (and
- * always when t->no_stream_direct, a test's switch: ctest stream_direct compares both). */
+ * on_data callback, the same retention. With a FIN, tcpsift_reasm_segment() first records it
+ * at the segment's end (nothing held to drop after it, no acknowledged hole before it: the
+ * segment is at the next byte), then delivers the bytes the same way; the caller then
+ * finishes the direction as the general path does. 0, having done nothing, for any other
+ * segment (and always when t->no_stream_direct, a test's switch: ctest stream_direct compares
+ * both). */
 static int stream_direct(struct tcpsift_tracker *t, direction_stream *ds, const tcpsift_packet *pkt)
 {
     tcpsift_reasm *r = &ds->reasm;
     size_t len = pkt->payload.len;
     const uint8_t *p = pkt->payload.ptr;
-    if ((pkt->tcp_flags & (TCPSIFT_TCP_SYN | TCPSIFT_TCP_FIN | TCPSIFT_TCP_RST | TCPSIFT_TCP_URG)) ||
+    if ((pkt->tcp_flags & (TCPSIFT_TCP_SYN | TCPSIFT_TCP_RST | TCPSIFT_TCP_URG)) ||
         len != pkt->payload_len || (len && !p) || t->no_stream_direct || !reasm_in_order(r, pkt->seq))
         return 0;
     t->stream_direct_segments++;
+    if (pkt->tcp_flags & TCPSIFT_TCP_FIN) {
+        /* RFC 9293 §3.4: the FIN follows the segment's last byte. */
+        r->have_fin = 1;
+        r->fin_offset = r->next_offset + len;
+    }
     if (len == 0) return 1; /* an in-order bare ACK: nothing to deliver */
     uint64_t off = reasm_in_order_advance(r, len);
     r->in_callback = 1;
@@ -383,7 +392,10 @@ void tracker_stream_segment(struct tcpsift_tracker *t, conn *c, int from, const 
         ds = stream_open(t, c, from, flags);
     }
     if (!ds || !ds->has_reasm) return;
-    if (stream_direct(t, ds, pkt)) return;
+    if (stream_direct(t, ds, pkt)) {
+        if (pkt->tcp_flags & TCPSIFT_TCP_FIN) finish_direction_if_done(t, c, from);
+        return;
+    }
     if ((pkt->tcp_flags & TCPSIFT_TCP_URG) && t->cfg.urgent != TCPSIFT_URGENT_INLINE)
         urgent_note(t, ds, pkt);
     tcpsift_reasm_segment(&ds->reasm, pkt->seq, pkt->payload.ptr, pkt->payload.len, wire_len, flags);

@@ -349,9 +349,10 @@ static const step script[] = {
     {CLIENT, AP, 0, 30, 0, 0, 1},
     {CLIENT, AP, 0, 40, 0, 25, 0}, /* captured in part */
     {CLIENT, AP, 0, 30, 0, 0, 1},
-    {SERVER, AP | TCPSIFT_TCP_FIN, 0, 20, 0, 0, 0}, /* FIN with data */
+    {SERVER, AP | TCPSIFT_TCP_FIN, 0, 20, 0, 0, 1}, /* an in-order FIN with data: finishes */
     {SERVER, A, 0, 0, 0, 0, 0},                    /* past the server's FIN: stream done */
     {CLIENT, AP, 0, 10, 0, 0, 1},
+    {CLIENT, AP | TCPSIFT_TCP_FIN, 20, 10, 0, 0, 0}, /* a FIN 20 bytes ahead: held */
     {CLIENT, TCPSIFT_TCP_RST | A, 0, 10, 0, 0, 0}, /* RST with payload */
 };
 
