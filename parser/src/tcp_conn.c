@@ -622,7 +622,7 @@ static inline void segment_streams(struct tcpsift_tracker *t, conn *c, int from,
     int streams = t->streams; /* else the stream glue has nothing to do */
     if (pkt->payload_len > 0 && outside_receive_window(c, from, pkt))
         conn_count_event(t, c, TCPSIFT_ANOMALY_DATA_OUT_OF_WINDOW);
-    else if (streams)
+    else if (streams && !stream_segment_noop(t, c, from, pkt))
         tracker_stream_segment(t, c, from, pkt);
     if ((pkt->tcp_flags & TCPSIFT_TCP_ACK) && streams &&
         (t->no_stream_direct || !stream_ack_noop(c, 1 - from, pkt->ack)))

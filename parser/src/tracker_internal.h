@@ -164,6 +164,25 @@ static inline int stream_ack_noop(const conn *c, int to, uint32_t ack)
     return (e->flags & EP_STREAM_DONE) || !(e->flags & EP_SYN_SEEN) || !seq_gt(ack, e->isn + 1);
 }
 
+/* 1 when tracker_stream_segment(t, c, from, pkt) would do nothing but count a direct segment
+ * (counted here too), for a segment without payload (streams on): the sender's stream is done,
+ * there is none (no payload opens one), it has no reassembler, or it is stream_direct()'s
+ * in-order bare segment (no SYN, FIN, RST or URG), which delivers nothing. Most bare ACKs:
+ * answered in the segment's code without the call (issue 9). */
+static inline int stream_segment_noop(struct tcpsift_tracker *t, const conn *c, int from,
+                                      const tcpsift_packet *pkt)
+{
+    if (c->ep[from].flags & EP_STREAM_DONE) return 1;
+    if (pkt->payload_len != 0) return 0;
+    const direction_stream *ds = conn_stream(c, from);
+    if (!ds || !ds->has_reasm) return 1;
+    if ((pkt->tcp_flags & (TCPSIFT_TCP_SYN | TCPSIFT_TCP_FIN | TCPSIFT_TCP_RST | TCPSIFT_TCP_URG)) ||
+        pkt->payload.len != 0 || t->no_stream_direct || !reasm_in_order(&ds->reasm, pkt->seq))
+        return 0;
+    t->stream_direct_segments++;
+    return 1;
+}
+
 /* Bytes urgent policy oob took out of / policy gap turned into gaps in this stream, and
  * whether an urgent byte waits for delivery. */
 static inline uint64_t urgent_removed(const direction_stream *ds)
