@@ -72,7 +72,7 @@ uint64_t framer_pend_len(const tcpsift_framer *f)
     return n;
 }
 
-static void framer_fail_memory(tcpsift_framer *f)
+void framer_fail_memory(tcpsift_framer *f)
 {
     f->sticky = TCPSIFT_E_NO_MEMORY;
     f->stopped = 1;
@@ -118,27 +118,6 @@ int framer_pend_settle(tcpsift_framer *f)
     }
     f->copied_bytes += total;
     f->nviews = 0;
-    return 1;
-}
-
-int framer_pend_add(tcpsift_framer *f, const uint8_t *p, size_t n)
-{
-    if (n == 0) return 1;
-    if (f->nviews > 0) {
-        tcpsift_bytes *last = &f->views[f->nviews - 1];
-        /* Contiguous with the last view (same chunk): extend, so a frame inside
-         * one chunk stays one view. Compare without forming an out-of-range
-         * pointer: p is inside the current chunk, last->ptr + last->len is the
-         * one-past-end of a valid range. */
-        if (last->ptr + last->len == p) {
-            last->len += n;
-            return 1;
-        }
-    }
-    if (f->nviews == TCPSIFT_FRAMER_MAX_VIEWS && !framer_pend_settle(f)) return 0;
-    f->views[f->nviews].ptr = p;
-    f->views[f->nviews].len = n;
-    f->nviews++;
     return 1;
 }
 
@@ -278,42 +257,6 @@ void tcpsift_framer_destroy(tcpsift_framer *f)
     f->tail = NULL;
     f->tail_cap = f->tail_len = 0;
     f->nviews = 0;
-}
-
-tcpsift_error framer_feed(tcpsift_framer *f, const uint8_t *data, size_t len, tcpsift_frame_cb cb,
-                          void *ctx, int transient)
-{
-    if (!f || !cb || (!data && len > 0) || f->finished) return TCPSIFT_E_INVALID_ARGUMENT;
-    if (f->sticky != TCPSIFT_OK) return f->sticky;
-    if ((uint64_t)len > UINT64_MAX - f->pos) return TCPSIFT_E_INVALID_ARGUMENT;
-    if (len == 0) return TCPSIFT_OK;
-    if (f->stopped) {
-        f->pos += len;
-        return TCPSIFT_OK;
-    }
-    tcpsift_cursor in = cursor_make(data, len);
-    int ok = 0;
-    switch (f->cfg.kind) {
-    case TCPSIFT_FRAMER_LENGTH:
-        ok = framer_length_feed(f, &in, cb, ctx);
-        break;
-    case TCPSIFT_FRAMER_LINE:
-    case TCPSIFT_FRAMER_DELIM:
-        ok = framer_delimiter_feed(f, &in, cb, ctx);
-        break;
-    case TCPSIFT_FRAMER_JSON_HEADER:
-        ok = framer_json_feed(f, &in, cb, ctx);
-        break;
-    }
-    if (!ok) {
-        framer_fail_memory(f);
-        return f->sticky;
-    }
-    /* COPY_TAIL, or a transient chunk: the caller reuses data after we
-     * return; keep no view into it. */
-    if ((f->mode == TCPSIFT_FRAMER_COPY_TAIL || transient) && !framer_pend_settle(f))
-        return f->sticky;
-    return TCPSIFT_OK;
 }
 
 tcpsift_error tcpsift_framer_feed(tcpsift_framer *f, const uint8_t *data, size_t len,

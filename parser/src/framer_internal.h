@@ -11,15 +11,8 @@
  * valid, else a static reason. */
 const char *framer_config_check(const tcpsift_framer_config *cfg);
 
-/* tcpsift_framer_feed (transient 0) and tcpsift_framer_feed_transient (1) in one call: the
- * tracker feeds each stream chunk through it (issue 9: one call less per segment). */
-tcpsift_error framer_feed(tcpsift_framer *f, const uint8_t *data, size_t len, tcpsift_frame_cb cb,
-                          void *ctx, int transient);
 
 /* Pending frame bytes ------------------------------------------------- */
-/* Append n bytes at p (a view into the chunk being fed, or a copy). Returns 0
- * when the tail buffer could not grow (the framer is then stopped). */
-int framer_pend_add(tcpsift_framer *f, const uint8_t *p, size_t n);
 /* Inline: at every frame boundary (issue 9). */
 static inline void framer_pend_reset(tcpsift_framer *f)
 {
@@ -29,6 +22,29 @@ static inline void framer_pend_reset(tcpsift_framer *f)
 uint64_t framer_pend_len(const tcpsift_framer *f);
 /* Copy every view into the tail buffer (COPY_TAIL: before feed() returns). */
 int framer_pend_settle(tcpsift_framer *f);
+/* Append n bytes at p (a view into the chunk being fed, or a copy). Returns 0
+ * when the tail buffer could not grow (the framer is then stopped). Inline: once or twice per
+ * chunk (issue 9). */
+static inline int framer_pend_add(tcpsift_framer *f, const uint8_t *p, size_t n)
+{
+    if (n == 0) return 1;
+    if (f->nviews > 0) {
+        tcpsift_bytes *last = &f->views[f->nviews - 1];
+        /* Contiguous with the last view (same chunk): extend, so a frame inside
+         * one chunk stays one view. Compare without forming an out-of-range
+         * pointer: p is inside the current chunk, last->ptr + last->len is the
+         * one-past-end of a valid range. */
+        if (last->ptr + last->len == p) {
+            last->len += n;
+            return 1;
+        }
+    }
+    if (f->nviews == TCPSIFT_FRAMER_MAX_VIEWS && !framer_pend_settle(f)) return 0;
+    f->views[f->nviews].ptr = p;
+    f->views[f->nviews].len = n;
+    f->nviews++;
+    return 1;
+}
 
 /* Deliver one frame. Header bytes are pending[hdr_from, hdr_from+hdr_len),
  * body bytes pending[body_from, body_from+body_len) (both within pending). */
@@ -73,5 +89,46 @@ void framer_json_finish(tcpsift_framer *f, tcpsift_frame_cb cb, void *ctx);
  * fits in 64 bits; 0 for anything else. */
 int framer_json_find_uint(const tcpsift_bytes *segs, size_t nsegs, const char *key, size_t key_len,
                           uint64_t *out);
+
+/* Out of memory: sticky error, stopped, nothing pending. */
+void framer_fail_memory(tcpsift_framer *f);
+
+/* tcpsift_framer_feed (transient 0) and tcpsift_framer_feed_transient (1): inline, so the
+ * tracker feeds each stream chunk without a call of its own (issue 9). */
+static inline tcpsift_error framer_feed(tcpsift_framer *f, const uint8_t *data, size_t len,
+                                        tcpsift_frame_cb cb, void *ctx, int transient)
+{
+    if (!f || !cb || (!data && len > 0) || f->finished) return TCPSIFT_E_INVALID_ARGUMENT;
+    if (f->sticky != TCPSIFT_OK) return f->sticky;
+    if ((uint64_t)len > UINT64_MAX - f->pos) return TCPSIFT_E_INVALID_ARGUMENT;
+    if (len == 0) return TCPSIFT_OK;
+    if (f->stopped) {
+        f->pos += len;
+        return TCPSIFT_OK;
+    }
+    tcpsift_cursor in = cursor_make(data, len);
+    int ok = 0;
+    switch (f->cfg.kind) {
+    case TCPSIFT_FRAMER_LENGTH:
+        ok = framer_length_feed(f, &in, cb, ctx);
+        break;
+    case TCPSIFT_FRAMER_LINE:
+    case TCPSIFT_FRAMER_DELIM:
+        ok = framer_delimiter_feed(f, &in, cb, ctx);
+        break;
+    case TCPSIFT_FRAMER_JSON_HEADER:
+        ok = framer_json_feed(f, &in, cb, ctx);
+        break;
+    }
+    if (!ok) {
+        framer_fail_memory(f);
+        return f->sticky;
+    }
+    /* COPY_TAIL, or a transient chunk: the caller reuses data after we
+     * return; keep no view into it. */
+    if ((f->mode == TCPSIFT_FRAMER_COPY_TAIL || transient) && !framer_pend_settle(f))
+        return f->sticky;
+    return TCPSIFT_OK;
+}
 
 #endif
