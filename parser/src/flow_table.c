@@ -646,26 +646,35 @@ tcpsift_flow_embryo *tcpsift_flow_table_embryo_lookup(tcpsift_flow_table *t,
     return tcpsift_flow_table_embryo_lookup_probe(t, &pr);
 }
 
+/* An embryo for pr's key in a slot taken now: linked, its ISN and direction set, appended to
+ * the insertion order. `zero`: the whole slot, payload included, is zeroed first (the public
+ * insert); else the caller writes all of the payload (the tracker's embryo_init). */
+static inline tcpsift_flow_embryo *embryo_place(tcpsift_flow_table *t, const tcpsift_flow_probe *pr,
+                                                uint64_t now_ns, uint32_t isn, int syn_reversed,
+                                                int zero)
+{
+    uint64_t ts = clock_advance(t, now_ns);
+    uint32_t i = slot_take(t, &t->embryo);
+    if (zero) memset(pool_node(&t->embryo, i), 0, t->embryo.stride);
+    tcpsift_flow_embryo *em = (tcpsift_flow_embryo *)(void *)slot_link(
+        t, &t->embryo, i, &pr->key, pr->hash, ts, TCPSIFT_FLOW_EMBRYONIC);
+    em->isn = isn;
+    em->spare = 0;
+    em->node.syn_reversed = syn_reversed != 0;
+    order_append(t, node_id(t, &t->embryo, i));
+    t->stats.embryo_inserts++;
+    return em;
+}
+
 tcpsift_error tcpsift_flow_table_embryo_insert_probe(tcpsift_flow_table *t,
                                                      const tcpsift_flow_probe *pr, uint64_t now_ns,
                                                      uint32_t isn, int syn_reversed,
                                                      tcpsift_flow_embryo **out)
 {
-    tcpsift_flow_embryo *em;
-    uint64_t ts;
-    uint32_t i;
-
     if (out) *out = NULL;
     if (t->embryo.capacity == 0) return TCPSIFT_E_NO_MEMORY;
     if (chain_find(&t->embryo, &pr->key, pr->hash) != NIL) return TCPSIFT_E_INVALID_ARGUMENT;
-    ts = clock_advance(t, now_ns);
-    i = slot_take(t, &t->embryo);
-    em = (tcpsift_flow_embryo *)(void *)slot_fill(t, &t->embryo, i, &pr->key, pr->hash, ts,
-                                                  TCPSIFT_FLOW_EMBRYONIC);
-    em->isn = isn;
-    em->node.syn_reversed = syn_reversed != 0;
-    order_append(t, node_id(t, &t->embryo, i));
-    t->stats.embryo_inserts++;
+    tcpsift_flow_embryo *em = embryo_place(t, pr, now_ns, isn, syn_reversed, 1);
     if (out) *out = em;
     return TCPSIFT_OK;
 }
@@ -675,23 +684,10 @@ tcpsift_error tcpsift_flow_table_embryo_insert_new(tcpsift_flow_table *t,
                                                    uint32_t isn, int syn_reversed,
                                                    tcpsift_flow_embryo **out)
 {
-    tcpsift_flow_embryo *em;
-    uint64_t ts;
-    uint32_t i;
-
     *out = NULL;
     if (t->embryo.capacity == 0) return TCPSIFT_E_NO_MEMORY;
     /* The caller's lookups of this key just missed: no duplicate check. */
-    ts = clock_advance(t, now_ns);
-    i = slot_take(t, &t->embryo);
-    em = (tcpsift_flow_embryo *)(void *)slot_link(t, &t->embryo, i, &pr->key, pr->hash, ts,
-                                                  TCPSIFT_FLOW_EMBRYONIC);
-    em->isn = isn;
-    em->spare = 0;
-    em->node.syn_reversed = syn_reversed != 0;
-    order_append(t, node_id(t, &t->embryo, i));
-    t->stats.embryo_inserts++;
-    *out = em;
+    *out = embryo_place(t, pr, now_ns, isn, syn_reversed, 0);
     return TCPSIFT_OK;
 }
 

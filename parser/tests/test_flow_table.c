@@ -14,6 +14,7 @@
 #include "tcpsift/flow_table.h"
 
 #include "flow_table_internal.h" /* the probe variants the tracker uses */
+#include "support_alloc.h"
 
 static const uint8_t test_hash_key[16] = {0x00, 0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07,
                                           0x08, 0x09, 0x0a, 0x0b, 0x0c, 0x0d, 0x0e, 0x0f};
@@ -74,29 +75,10 @@ static tcpsift_flow_key nth_key(uint32_t n)
     return k;
 }
 
-/* Hands out memory full of 0xA5: a table must never read a byte it did not write (slots are
- * taken fresh, untouched until then, so nothing may assume zeroed memory). */
-static void *poisoned_alloc(void *ctx, size_t size)
-{
-    (void)ctx;
-    void *p = malloc(size);
-    if (p) memset(p, 0xA5, size);
-    return p;
-}
-
-static void plain_free(void *ctx, void *p, size_t size)
-{
-    (void)ctx;
-    (void)size;
-    free(p);
-}
-
-static const tcpsift_allocator poisoned = {poisoned_alloc, plain_free, NULL};
-
 static void base_config(tcpsift_flow_table_config *cfg, uint32_t max, uint32_t embryos)
 {
     tcpsift_flow_table_config_init(cfg);
-    cfg->allocator = &poisoned;
+    cfg->allocator = &support_poisoned_allocator;
     cfg->max_connections = max;
     cfg->embryo_capacity = embryos;
     cfg->value_size = 32;

@@ -23,6 +23,8 @@
 #include "tcpsift/flow_key.h"
 #include "tcpsift/flow_table.h"
 
+#include "support_alloc.h"
+
 #define KEYS      24
 #define LOG_MAX   512
 #define FLOWS_MAX 64
@@ -30,22 +32,6 @@
 #define EVALUE    24 /* embryo payload bytes */
 
 static const uint8_t hash_key[16] = {9, 8, 7, 6, 5, 4, 3, 2, 1, 0, 1, 2, 3, 4, 5, 6};
-
-/* Memory full of 0xA5: neither table may depend on zeroed memory. */
-static void *poisoned_alloc(void *ctx, size_t size)
-{
-    (void)ctx;
-    void *p = malloc(size);
-    if (p) memset(p, 0xA5, size);
-    return p;
-}
-
-static void plain_free(void *ctx, void *p, size_t size)
-{
-    (void)ctx;
-    (void)size;
-    free(p);
-}
 
 struct removed {
     unsigned n;
@@ -75,7 +61,6 @@ static void on_removed(void *ctx, const tcpsift_flow_view *v, enum tcpsift_flow_
 
 static tcpsift_flow_table *make(struct removed *log)
 {
-    static const tcpsift_allocator poison = {poisoned_alloc, plain_free, NULL};
     tcpsift_flow_table_config cfg;
     tcpsift_flow_table_config_init(&cfg);
     cfg.max_connections = 5;
@@ -85,7 +70,7 @@ static tcpsift_flow_table *make(struct removed *log)
     memcpy(cfg.hash_key, hash_key, sizeof hash_key);
     cfg.timeout_ns[TCPSIFT_FLOW_EMBRYONIC] = 50;
     cfg.timeout_ns[TCPSIFT_FLOW_ESTABLISHED] = 400;
-    cfg.allocator = &poison;
+    cfg.allocator = &support_poisoned_allocator;
     cfg.on_evict = on_removed;
     cfg.on_evict_ctx = log;
     memset(log, 0, sizeof *log);

@@ -169,9 +169,9 @@ static void feed_packet(void *ctx, const tcpsift_packet *pkt, int64_t ns)
     tcpsift_tracker_packet(ctx, pkt, ns);
 }
 
-/* One run of the capture; its digest (callbacks and statistics) in *d. */
-static tcpsift_tracker *run(int which, int direct, const uint8_t *buf, size_t len, digest *d,
-                            uint64_t *packets)
+/* A tracker of configuration `which` digesting into *d (cleared), the stream's direct paths on
+ * or off. */
+static tcpsift_tracker *tracker_for(int which, int direct, digest *d)
 {
     tcpsift_tracker_config cfg;
     memset(d, 0, sizeof *d);
@@ -180,6 +180,14 @@ static tcpsift_tracker *run(int which, int direct, const uint8_t *buf, size_t le
     tcpsift_tracker *t = NULL;
     assert_int_equal(tcpsift_tracker_create(&cfg, &t), TCPSIFT_OK);
     t->no_stream_direct = !direct;
+    return t;
+}
+
+/* One run of the capture; its digest (callbacks and statistics) in *d. */
+static tcpsift_tracker *run(int which, int direct, const uint8_t *buf, size_t len, digest *d,
+                            uint64_t *packets)
+{
+    tcpsift_tracker *t = tracker_for(which, direct, d);
     *packets = test_each_packet(buf, len, feed_packet, t);
     tcpsift_tracker_finish(t);
     mix_stats(d, tcpsift_tracker_get_stats(t));
@@ -358,13 +366,7 @@ static const step script[] = {
 
 static void run_script(int which, int direct, digest *d)
 {
-    tcpsift_tracker_config cfg;
-    memset(d, 0, sizeof *d);
-    d->h = 0xcbf29ce484222325ull;
-    config_for(which, d, &cfg);
-    tcpsift_tracker *t = NULL;
-    assert_int_equal(tcpsift_tracker_create(&cfg, &t), TCPSIFT_OK);
-    t->no_stream_direct = !direct;
+    tcpsift_tracker *t = tracker_for(which, direct, d);
     struct side sd[2] = {{1000}, {900000}};
     script_run sr = {{NULL}, 0};
     int64_t now = 1000000000;
