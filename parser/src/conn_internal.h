@@ -107,6 +107,8 @@ typedef struct conn_ext {
      * (which reserves this table first): a connection without payload has
      * neither, and pays for no pointers. */
     struct direction_stream *stream[2];
+    /* The chunk the table was carved from (tcp_conn.c): kept across reuse, so not zeroed. */
+    struct ext_chunk *chunk;
 } conn_ext;
 
 typedef struct conn {
@@ -173,6 +175,9 @@ void conn_events_read(const conn *c, uint32_t out[TCPSIFT_ANOMALY_COUNT]);
  * as a memcap hit) when the allocator fails. */
 conn_ext *conn_ext_get(struct tcpsift_tracker *t, conn *c);
 void conn_ext_free(struct tcpsift_tracker *t, conn *c);
+/* Frees every side table's chunk (tracker destroy, after every conn_ext_free). */
+void conn_ext_drain(struct tcpsift_tracker *t);
+#define EXT_CHUNK 32
 /* Adds the high halves of counts that passed 2^32 (conn_count_packets). */
 CONN_COLD void conn_count_carry(struct tcpsift_tracker *t, conn *c, int from,
                                 uint32_t pkts_hi, uint32_t bytes_hi);

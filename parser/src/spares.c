@@ -1,9 +1,9 @@
-/* Spare objects: a direction's stream (~1.2 KB) and a connection's side
- * table are released when a stream reaches its FIN or a connection is
- * reported, and the next connection with payload needs the same sizes at
- * once. Keeping a few released ones saves an allocator round trip each
- * (issue 9: malloc and free were ~100 instructions per packet of the full
- * pipeline) and hands back memory that is still in cache. Bounded, so the
+/* Spare objects: a direction's stream (~1.2 KB) is released when it reaches
+ * its FIN, and the next connection with payload needs the same size at once
+ * (side tables come from chunks instead: tcp_conn.c, conn_ext_get). Keeping
+ * a few released ones saves an allocator round trip each (issue 9: malloc
+ * and free were ~100 instructions per packet of the full pipeline) and
+ * hands back memory that is still in cache. Bounded, so the
  * memory held beyond the live objects is at most SPARES_MAX of each. */
 #include "tracker_internal.h"
 

@@ -24,24 +24,111 @@ void conn_count_event(struct tcpsift_tracker *t, conn *c, tcpsift_anomaly a)
     t->stats.events[a]++;
 }
 
+/* Side tables in chunks (issue 9): a capture's connections keep theirs until reported, often
+ * many at once (a flush, a burst of timeouts), so a released table was rarely there when the
+ * next connection needed one, and the allocator's round trip per connection (~350
+ * instructions) was the cost. A chunk holds EXT_CHUNK tables and counts its live ones; a
+ * released table goes back to its chunk for reuse, and a chunk whose last table is released is
+ * freed unless it is the only such chunk (kept for the next connections, as the spares were).
+ * Chunks with room are on one list (its first serves), full ones on another. */
+struct ext_chunk {
+    struct ext_chunk *prev, *next;
+    conn_ext *free; /* released tables, linked through their first bytes */
+    unsigned live, carved;
+    conn_ext items[EXT_CHUNK];
+};
+
+static int chunk_has_room(const struct ext_chunk *k)
+{
+    return k->free != NULL || k->carved < EXT_CHUNK;
+}
+
+static void chunk_unlink(struct ext_chunk **head, struct ext_chunk *k)
+{
+    if (k->prev) k->prev->next = k->next;
+    else *head = k->next;
+    if (k->next) k->next->prev = k->prev;
+}
+
+static void chunk_push(struct ext_chunk **head, struct ext_chunk *k)
+{
+    k->prev = NULL;
+    k->next = *head;
+    if (k->next) k->next->prev = k;
+    *head = k;
+}
+
 conn_ext *conn_ext_get(struct tcpsift_tracker *t, conn *c)
 {
     if (c->ext) return c->ext;
-    conn_ext *x = spares_take(t, &t->spare_exts, sizeof *x);
-    if (!x) {
-        t->stats.memcap_hits++;
-        return NULL;
+    struct ext_chunk *k = t->ext_chunks;
+    if (!k || !chunk_has_room(k)) {
+        k = t->alloc.alloc(t->alloc.ctx, sizeof *k);
+        if (!k) {
+            t->stats.memcap_hits++;
+            return NULL;
+        }
+        k->free = NULL;
+        k->live = k->carved = 0;
+        chunk_push(&t->ext_chunks, k);
+        t->ext_empty_chunks++;
     }
-    memset(x, 0, sizeof *x);
+    conn_ext *x;
+    if (k->free) {
+        x = k->free;
+        /* the next released table, stored in this one's first bytes (conn_ext_free) */
+        memcpy(&k->free, (const unsigned char *)x, sizeof k->free);
+    } else {
+        x = &k->items[k->carved++];
+    }
+    if (k->live++ == 0) t->ext_empty_chunks--;
+    if (!chunk_has_room(k)) {
+        chunk_unlink(&t->ext_chunks, k);
+        chunk_push(&t->ext_full, k);
+    }
+    memset(x, 0, offsetof(conn_ext, chunk));
+    x->chunk = k;
     c->ext = x;
     return x;
 }
 
 void conn_ext_free(struct tcpsift_tracker *t, conn *c)
 {
-    if (!c->ext) return;
-    spares_give(t, &t->spare_exts, c->ext, sizeof *c->ext);
+    conn_ext *x = c->ext;
+    if (!x) return;
     c->ext = NULL;
+    struct ext_chunk *k = x->chunk;
+    int was_full = !chunk_has_room(k);
+    memcpy((unsigned char *)x, &k->free, sizeof k->free);
+    k->free = x;
+    if (was_full) {
+        chunk_unlink(&t->ext_full, k);
+        chunk_push(&t->ext_chunks, k);
+    }
+    if (--k->live == 0) {
+        if (t->ext_empty_chunks > 0) {
+            chunk_unlink(&t->ext_chunks, k);
+            t->alloc.free(t->alloc.ctx, k, sizeof *k);
+            return;
+        }
+        t->ext_empty_chunks++;
+    }
+}
+
+static void chunks_free(struct tcpsift_tracker *t, struct ext_chunk **head)
+{
+    while (*head) {
+        struct ext_chunk *k = *head;
+        *head = k->next;
+        t->alloc.free(t->alloc.ctx, k, sizeof *k);
+    }
+}
+
+void conn_ext_drain(struct tcpsift_tracker *t)
+{
+    chunks_free(t, &t->ext_chunks);
+    chunks_free(t, &t->ext_full);
+    t->ext_empty_chunks = 0;
 }
 
 void conn_event_add(struct tcpsift_tracker *t, conn *c, tcpsift_anomaly a, uint32_t n)

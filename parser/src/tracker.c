@@ -722,7 +722,7 @@ void tcpsift_tracker_destroy(tcpsift_tracker *t)
     tcpsift_flow_table_foreach(t->table, free_streams, t);
     tcpsift_flow_table_destroy(t->table);
     spares_drain(t, &t->spare_streams, sizeof(direction_stream));
-    spares_drain(t, &t->spare_exts, sizeof(conn_ext));
+    conn_ext_drain(t);
     spare_blocks_drain(t);
     t->alloc.free(t->alloc.ctx, t->stream_template, sizeof *t->stream_template);
     prefix_policy_free(t);

@@ -80,7 +80,10 @@ struct tcpsift_tracker {
     span_dup_ring dups;
     struct direction_stream *stream_template; /* what every TCP direction's stream starts as */
     spare_list spare_streams; /* direction_stream */
-    spare_list spare_exts;    /* conn_ext */
+    /* Side tables (conn_ext) come from chunks of EXT_CHUNK (tcp_conn.c): the chunks with
+     * room, the full ones, and how many have no live table (at most one is kept). */
+    struct ext_chunk *ext_chunks, *ext_full;
+    unsigned ext_empty_chunks;
     spare_list spare_blocks[SPARE_BLOCK_CLASSES]; /* reassembler blocks by size class */
 };
 

@@ -171,6 +171,59 @@ static void test_events_spill_without_memory(void **state)
     tcpsift_tracker_destroy(t);
 }
 
+/* Side tables come from chunks of EXT_CHUNK (tcp_conn.c): one allocator call per chunk, a
+ * released table reused before a new chunk is taken, every table starting zeroed whatever the
+ * connection before left in it (poisoned here), a chunk freed when its last table is released
+ * unless it is the only one without live tables, and every chunk freed at destroy. */
+static void test_side_tables_chunked_reused_zeroed(void **state)
+{
+    enum { N = EXT_CHUNK + 1 };
+    test_alloc a = {0};
+    tcpsift_allocator hooks;
+    tcpsift_tracker *t = make_tracker(&a, &hooks);
+    unsigned live0 = a.live;
+    static conn cs[N];
+    conn_ext *first[N];
+    static conn_ext zero;
+    (void)state;
+    memset(cs, 0, sizeof cs);
+    for (int i = 0; i < N; i++) {
+        first[i] = conn_ext_get(t, &cs[i]);
+        assert_non_null(first[i]);
+        assert_ptr_equal(cs[i].ext, first[i]);
+        assert_memory_equal(first[i], &zero, offsetof(conn_ext, chunk));
+        for (int j = 0; j < i; j++)
+            assert_ptr_not_equal(first[i], first[j]);
+        assert_int_equal(a.live, live0 + 1 + (unsigned)(i / EXT_CHUNK));
+        /* whatever a connection leaves in its table */
+        memset(first[i], 0xA5, offsetof(conn_ext, chunk));
+        cs[i].events_spilled = 1;
+    }
+    for (int i = 0; i < N; i++) {
+        conn_ext_free(t, &cs[i]);
+        assert_null(cs[i].ext);
+        cs[i].events_spilled = 0;
+    }
+    /* The first chunk emptied first and is kept; the second, emptied next, is freed. */
+    assert_int_equal(a.live, live0 + 1);
+    for (int i = 0; i < N; i++) {
+        conn_ext *x = conn_ext_get(t, &cs[i]);
+        assert_non_null(x);
+        /* the kept chunk's tables first, the last released first; then a new chunk */
+        if (i < EXT_CHUNK) assert_ptr_equal(x, first[EXT_CHUNK - 1 - i]);
+        assert_memory_equal(x, &zero, offsetof(conn_ext, chunk));
+        uint32_t ev[TCPSIFT_ANOMALY_COUNT];
+        conn_events_read(&cs[i], ev);
+        for (int e = 0; e < TCPSIFT_ANOMALY_COUNT; e++)
+            assert_int_equal(ev[e], 0);
+        assert_int_equal(conn_pkts(&cs[i], 0), 0);
+    }
+    assert_int_equal(a.live, live0 + 2);
+    /* Destroy frees the chunks of tables still held (here by connections outside the table). */
+    tcpsift_tracker_destroy(t);
+    assert_int_equal(a.live, 0);
+}
+
 /* 31 letters round-trip through the 5-bit packing; the 32nd is dropped as
  * before (TCPSIFT_HISTORY_MAX). */
 static void test_history_packing(void **state)
@@ -286,6 +339,7 @@ int main(void)
         cmocka_unit_test(test_events_inline_then_spill_exact),
         cmocka_unit_test(test_events_slot_overflow_spills),
         cmocka_unit_test(test_events_spill_without_memory),
+        cmocka_unit_test(test_side_tables_chunked_reused_zeroed),
         cmocka_unit_test(test_history_packing),
         cmocka_unit_test(test_history_every_length),
         cmocka_unit_test(test_history_codes_round_trip),
