@@ -64,7 +64,7 @@ size_t tcpsift_frame_copy_body(const tcpsift_frame *frame, uint8_t *out, size_t 
 
 /* ------------------------------------------------------------ pending bytes */
 
-uint64_t framer_pend_len(const tcpsift_framer *f)
+uint64_t framer_pend_len(const tcpsift_framer_state *f)
 {
     uint64_t n = f->tail_len;
     for (size_t i = 0; i < f->nviews; i++)
@@ -72,7 +72,7 @@ uint64_t framer_pend_len(const tcpsift_framer *f)
     return n;
 }
 
-void framer_fail_memory(tcpsift_framer *f)
+void framer_fail_memory(tcpsift_framer_state *f)
 {
     f->sticky = TCPSIFT_E_NO_MEMORY;
     f->stopped = 1;
@@ -81,23 +81,23 @@ void framer_fail_memory(tcpsift_framer *f)
 
 /* Make room for `extra` more tail bytes, growing geometrically but never past
  * tail_limit: the buffer grows only as bytes really arrive. */
-static int framer_tail_reserve(tcpsift_framer *f, size_t extra)
+static int framer_tail_reserve(tcpsift_framer_state *f, const tcpsift_framer_setup *s, size_t extra)
 {
-    if (extra > f->tail_limit || f->tail_len > f->tail_limit - extra) return 0;
+    if (extra > s->tail_limit || f->tail_len > s->tail_limit - extra) return 0;
     size_t need = f->tail_len + extra;
     if (need <= f->tail_cap) return 1;
     size_t cap = f->tail_cap ? f->tail_cap : 256;
     while (cap < need)
         cap = cap > SIZE_MAX / 2 ? SIZE_MAX : cap * 2;
-    if (cap > f->tail_limit) cap = f->tail_limit;
-    uint8_t *p = f->alloc.realloc_fn(f->alloc.ctx, f->tail, cap);
+    if (cap > s->tail_limit) cap = s->tail_limit;
+    uint8_t *p = s->alloc.realloc_fn(s->alloc.ctx, f->tail, cap);
     if (!p) return 0;
     f->tail = p;
     f->tail_cap = cap;
     return 1;
 }
 
-int framer_pend_settle(tcpsift_framer *f)
+int framer_pend_settle(tcpsift_framer_state *f, const tcpsift_framer_setup *s)
 {
     size_t total = 0;
     for (size_t i = 0; i < f->nviews; i++) {
@@ -108,7 +108,7 @@ int framer_pend_settle(tcpsift_framer *f)
         f->nviews = 0;
         return 1;
     }
-    if (!framer_tail_reserve(f, total)) {
+    if (!framer_tail_reserve(f, s, total)) {
         framer_fail_memory(f);
         return 0;
     }
@@ -121,8 +121,8 @@ int framer_pend_settle(tcpsift_framer *f)
     return 1;
 }
 
-size_t framer_pend_slice(const tcpsift_framer *f, uint64_t from, uint64_t len, tcpsift_bytes *out,
-                         size_t cap)
+size_t framer_pend_slice(const tcpsift_framer_state *f, uint64_t from, uint64_t len,
+                         tcpsift_bytes *out, size_t cap)
 {
     if (f->tail_len == 0 && f->nviews == 1) {
         /* The common case, a frame inside one fed chunk: the loop below reduced to its one
@@ -178,7 +178,7 @@ size_t framer_pend_slice(const tcpsift_framer *f, uint64_t from, uint64_t len, t
     return used;
 }
 
-void framer_emit(tcpsift_framer *f, tcpsift_frame_part part, tcpsift_frame_error err,
+void framer_emit(tcpsift_framer_state *f, tcpsift_frame_part part, tcpsift_frame_error err,
                  uint64_t offset, uint64_t len, uint64_t hdr_from, uint64_t hdr_len,
                  uint64_t body_from, uint64_t body_len, tcpsift_frame_cb cb, void *ctx)
 {
@@ -204,7 +204,7 @@ void framer_emit(tcpsift_framer *f, tcpsift_frame_part part, tcpsift_frame_error
     cb(ctx, &fr);
 }
 
-void framer_emit_error(tcpsift_framer *f, tcpsift_frame_part part, tcpsift_frame_error err,
+void framer_emit_error(tcpsift_framer_state *f, tcpsift_frame_part part, tcpsift_frame_error err,
                        uint64_t offset, uint64_t len, tcpsift_frame_cb cb, void *ctx)
 {
     framer_emit(f, part, err, offset, len, 0, 0, 0, 0, cb, ctx);
@@ -212,32 +212,49 @@ void framer_emit_error(tcpsift_framer *f, tcpsift_frame_part part, tcpsift_frame
 
 /* ------------------------------------------------------------ entry points */
 
-tcpsift_error tcpsift_framer_init(tcpsift_framer *f, const tcpsift_framer_config *cfg,
-                                  tcpsift_framer_mode mode, const tcpsift_framer_alloc *alloc)
+tcpsift_error framer_setup_init(tcpsift_framer_setup *s, const tcpsift_framer_config *cfg,
+                                tcpsift_framer_mode mode, const tcpsift_framer_alloc *alloc)
 {
-    if (!f || !cfg) return TCPSIFT_E_INVALID_ARGUMENT;
-    memset(f, 0, sizeof *f);
+    memset(s, 0, sizeof *s);
     if (framer_config_check(cfg)) return TCPSIFT_E_INVALID_ARGUMENT;
     if (mode != TCPSIFT_FRAMER_COPY_TAIL && mode != TCPSIFT_FRAMER_STABLE)
         return TCPSIFT_E_INVALID_ARGUMENT;
     if (alloc && (!alloc->realloc_fn || !alloc->free_fn)) return TCPSIFT_E_INVALID_ARGUMENT;
-    f->cfg = *cfg;
-    f->mode = mode;
+    s->cfg = *cfg;
+    s->mode = mode;
     if (alloc) {
-        f->alloc = *alloc;
+        s->alloc = *alloc;
     } else {
-        f->alloc.realloc_fn = libc_realloc;
-        f->alloc.free_fn = libc_free;
+        s->alloc.realloc_fn = libc_realloc;
+        s->alloc.free_fn = libc_free;
     }
     /* Pending never holds more than the frame max plus a length field
      * (header bytes before the field are inside max) or a partial delimiter. */
     uint64_t limit =
         cfg->max + TCPSIFT_FRAMER_TAIL_SLACK + TCPSIFT_FRAMER_MAX_DELIM + cfg->header_offset;
-    f->tail_limit = limit > SIZE_MAX ? SIZE_MAX : (size_t)limit;
+    s->tail_limit = limit > SIZE_MAX ? SIZE_MAX : (size_t)limit;
+    if (cfg->kind == TCPSIFT_FRAMER_LINE || cfg->kind == TCPSIFT_FRAMER_DELIM) {
+        /* fail[i] = length of the longest proper prefix of delim[0..i] that is also its
+         * suffix (the KMP automaton of framer_delimiter.c). */
+        const uint8_t *d = cfg->delim;
+        size_t k = 0;
+        for (size_t i = 1; i < cfg->delim_len; i++) {
+            while (k > 0 && d[i] != d[k])
+                k = s->fail[k - 1];
+            if (d[i] == d[k]) k++;
+            s->fail[i] = (uint8_t)k;
+        }
+    }
+    return TCPSIFT_OK;
+}
+
+void framer_state_init(tcpsift_framer_state *f, const tcpsift_framer_setup *s)
+{
+    memset(f, 0, sizeof *f);
     f->sticky = TCPSIFT_OK;
-    switch (cfg->kind) {
+    switch (s->cfg.kind) {
     case TCPSIFT_FRAMER_LENGTH:
-        framer_length_init(f);
+        framer_length_init(f, s);
         break;
     case TCPSIFT_FRAMER_LINE:
     case TCPSIFT_FRAMER_DELIM:
@@ -247,41 +264,58 @@ tcpsift_error tcpsift_framer_init(tcpsift_framer *f, const tcpsift_framer_config
         framer_json_init(f);
         break;
     }
+}
+
+tcpsift_error tcpsift_framer_init(tcpsift_framer *f, const tcpsift_framer_config *cfg,
+                                  tcpsift_framer_mode mode, const tcpsift_framer_alloc *alloc)
+{
+    if (!f || !cfg) return TCPSIFT_E_INVALID_ARGUMENT;
+    memset(f, 0, sizeof *f);
+    tcpsift_error err = framer_setup_init(&f->setup, cfg, mode, alloc);
+    if (err != TCPSIFT_OK) return err;
+    framer_state_init(&f->state, &f->setup);
     return TCPSIFT_OK;
 }
 
-void tcpsift_framer_destroy(tcpsift_framer *f)
+void framer_state_destroy(tcpsift_framer_state *f, const tcpsift_framer_setup *s)
 {
-    if (!f) return;
-    if (f->tail && f->alloc.free_fn) f->alloc.free_fn(f->alloc.ctx, f->tail);
+    if (f->tail && s->alloc.free_fn) s->alloc.free_fn(s->alloc.ctx, f->tail);
     f->tail = NULL;
     f->tail_cap = f->tail_len = 0;
     f->nviews = 0;
 }
 
+void tcpsift_framer_destroy(tcpsift_framer *f)
+{
+    if (!f) return;
+    framer_state_destroy(&f->state, &f->setup);
+}
+
 tcpsift_error tcpsift_framer_feed(tcpsift_framer *f, const uint8_t *data, size_t len,
                                   tcpsift_frame_cb cb, void *ctx)
 {
-    return framer_feed(f, data, len, cb, ctx, 0);
+    if (!f) return TCPSIFT_E_INVALID_ARGUMENT;
+    return framer_feed(&f->state, &f->setup, data, len, cb, ctx, 0);
 }
 
 tcpsift_error tcpsift_framer_feed_transient(tcpsift_framer *f, const uint8_t *data, size_t len,
                                             tcpsift_frame_cb cb, void *ctx)
 {
-    return framer_feed(f, data, len, cb, ctx, 1);
+    if (!f) return TCPSIFT_E_INVALID_ARGUMENT;
+    return framer_feed(&f->state, &f->setup, data, len, cb, ctx, 1);
 }
 
-tcpsift_error tcpsift_framer_gap(tcpsift_framer *f, uint64_t gap_len, tcpsift_frame_cb cb,
-                                 void *ctx)
+tcpsift_error framer_state_gap(tcpsift_framer_state *f, const tcpsift_framer_setup *s,
+                               uint64_t gap_len, tcpsift_frame_cb cb, void *ctx)
 {
-    if (!f || !cb || f->finished) return TCPSIFT_E_INVALID_ARGUMENT;
+    if (!cb || f->finished) return TCPSIFT_E_INVALID_ARGUMENT;
     if (f->sticky != TCPSIFT_OK) return f->sticky;
     if (gap_len > UINT64_MAX - f->pos) return TCPSIFT_E_INVALID_ARGUMENT;
     if (gap_len == 0) return TCPSIFT_OK;
     if (!f->stopped) {
-        switch (f->cfg.kind) {
+        switch (s->cfg.kind) {
         case TCPSIFT_FRAMER_LENGTH:
-            framer_length_gap(f, gap_len, cb, ctx);
+            framer_length_gap(f, s, gap_len, cb, ctx);
             break;
         case TCPSIFT_FRAMER_LINE:
         case TCPSIFT_FRAMER_DELIM:
@@ -296,13 +330,21 @@ tcpsift_error tcpsift_framer_gap(tcpsift_framer *f, uint64_t gap_len, tcpsift_fr
     return TCPSIFT_OK;
 }
 
-tcpsift_error tcpsift_framer_finish(tcpsift_framer *f, tcpsift_frame_cb cb, void *ctx)
+tcpsift_error tcpsift_framer_gap(tcpsift_framer *f, uint64_t gap_len, tcpsift_frame_cb cb,
+                                 void *ctx)
 {
-    if (!f || !cb || f->finished) return TCPSIFT_E_INVALID_ARGUMENT;
+    if (!f) return TCPSIFT_E_INVALID_ARGUMENT;
+    return framer_state_gap(&f->state, &f->setup, gap_len, cb, ctx);
+}
+
+tcpsift_error framer_state_finish(tcpsift_framer_state *f, const tcpsift_framer_setup *s,
+                                  tcpsift_frame_cb cb, void *ctx)
+{
+    if (!cb || f->finished) return TCPSIFT_E_INVALID_ARGUMENT;
     f->finished = 1;
     if (f->sticky != TCPSIFT_OK) return f->sticky;
     if (!f->stopped) {
-        switch (f->cfg.kind) {
+        switch (s->cfg.kind) {
         case TCPSIFT_FRAMER_LENGTH:
             framer_length_finish(f, cb, ctx);
             break;
@@ -319,17 +361,23 @@ tcpsift_error tcpsift_framer_finish(tcpsift_framer *f, tcpsift_frame_cb cb, void
     return TCPSIFT_OK;
 }
 
+tcpsift_error tcpsift_framer_finish(tcpsift_framer *f, tcpsift_frame_cb cb, void *ctx)
+{
+    if (!f) return TCPSIFT_E_INVALID_ARGUMENT;
+    return framer_state_finish(&f->state, &f->setup, cb, ctx);
+}
+
 uint64_t tcpsift_framer_offset(const tcpsift_framer *f)
 {
-    return f->pos;
+    return f->state.pos;
 }
 
 int tcpsift_framer_stopped(const tcpsift_framer *f)
 {
-    return f->stopped;
+    return f->state.stopped;
 }
 
 uint64_t tcpsift_framer_copied_bytes(const tcpsift_framer *f)
 {
-    return f->copied_bytes;
+    return f->state.copied_bytes;
 }

@@ -18,25 +18,14 @@ enum delim_phase {
     DELIM_RESYNC   /* after a gap: skipping to the next delimiter */
 };
 
-static int is_line(const tcpsift_framer *f)
+static int is_line(const tcpsift_framer_setup *s)
 {
-    return f->cfg.kind == TCPSIFT_FRAMER_LINE;
+    return s->cfg.kind == TCPSIFT_FRAMER_LINE;
 }
 
-void framer_delimiter_init(tcpsift_framer *f)
+/* The failure table is the setup's (framer_setup_init): one per configuration. */
+void framer_delimiter_init(tcpsift_framer_state *f)
 {
-    const uint8_t *d = f->cfg.delim;
-    size_t n = f->cfg.delim_len;
-    /* fail[i] = length of the longest proper prefix of d[0..i] that is also
-     * its suffix. */
-    f->fail[0] = 0;
-    size_t k = 0;
-    for (size_t i = 1; i < n; i++) {
-        while (k > 0 && d[i] != d[k])
-            k = f->fail[k - 1];
-        if (d[i] == d[k]) k++;
-        f->fail[i] = (uint8_t)k;
-    }
     f->phase = DELIM_SEARCH;
     f->frame_start = 0;
     f->seen = 0;
@@ -45,16 +34,16 @@ void framer_delimiter_init(tcpsift_framer *f)
     framer_pend_reset(f);
 }
 
-static size_t kmp_step(const tcpsift_framer *f, size_t j, uint8_t b)
+static size_t kmp_step(const tcpsift_framer_setup *s, size_t j, uint8_t b)
 {
-    const uint8_t *d = f->cfg.delim;
+    const uint8_t *d = s->cfg.delim;
     while (j > 0 && d[j] != b)
-        j = f->fail[j - 1];
+        j = s->fail[j - 1];
     if (d[j] == b) j++;
     return j;
 }
 
-static void delim_next_frame(tcpsift_framer *f, enum delim_phase phase)
+static void delim_next_frame(tcpsift_framer_state *f, enum delim_phase phase)
 {
     f->phase = phase;
     f->frame_start = f->pos;
@@ -64,10 +53,11 @@ static void delim_next_frame(tcpsift_framer *f, enum delim_phase phase)
     framer_pend_reset(f);
 }
 
-int framer_delimiter_feed(tcpsift_framer *f, tcpsift_cursor *in, tcpsift_frame_cb cb, void *ctx)
+int framer_delimiter_feed(tcpsift_framer_state *f, const tcpsift_framer_setup *s,
+                          tcpsift_cursor *in, tcpsift_frame_cb cb, void *ctx)
 {
-    const size_t dlen = f->cfg.delim_len;
-    const uint8_t d0 = f->cfg.delim[0];
+    const size_t dlen = s->cfg.delim_len;
+    const uint8_t d0 = s->cfg.delim[0];
     while (cursor_left(in) > 0) {
         const uint8_t *base = in->ptr;
         size_t left = cursor_left(in);
@@ -85,7 +75,7 @@ int framer_delimiter_feed(tcpsift_framer *f, tcpsift_cursor *in, tcpsift_frame_c
                 }
                 i = (size_t)(q - base);
             }
-            j = kmp_step(f, j, base[i]);
+            j = kmp_step(s, j, base[i]);
             i++;
             if (j == dlen) {
                 found = 1;
@@ -99,14 +89,14 @@ int framer_delimiter_feed(tcpsift_framer *f, tcpsift_cursor *in, tcpsift_frame_c
         if (found) {
             /* line: the byte before "\n" (in this run, or carried over). */
             int cr = 0;
-            if (is_line(f) && total >= 2) cr = i >= 2 ? base[i - 2] == '\r' : f->last_cr;
+            if (is_line(s) && total >= 2) cr = i >= 2 ? base[i - 2] == '\r' : f->last_cr;
             /* In SEARCH/DISCARD `seen` counts every frame byte, so total >= dlen. */
             uint64_t content = total >= dlen + (uint64_t)cr ? total - dlen - (uint64_t)cr : 0;
             f->pos += i;
             switch ((enum delim_phase)f->phase) {
             case DELIM_SEARCH:
-                if (content <= f->cfg.max) {
-                    if (!framer_pend_add(f, run, i)) return 0;
+                if (content <= s->cfg.max) {
+                    if (!framer_pend_add(f, s, run, i)) return 0;
                     framer_emit(f, TCPSIFT_FRAME_WHOLE, TCPSIFT_FRAME_OK, f->frame_start, content,
                                 0, 0, 0, content, cb, ctx);
                 } else { /* over max: reported with its exact length */
@@ -127,19 +117,19 @@ int framer_delimiter_feed(tcpsift_framer *f, tcpsift_cursor *in, tcpsift_frame_c
 
         /* Chunk ended inside the frame: i == left, j = partial match. */
         f->pos += i;
-        f->match = j;
-        if (i > 0 && is_line(f)) f->last_cr = base[i - 1] == '\r';
+        f->match = (uint8_t)j; /* j <= delim_len <= TCPSIFT_FRAMER_MAX_DELIM */
+        if (i > 0 && is_line(s)) f->last_cr = base[i - 1] == '\r';
         switch ((enum delim_phase)f->phase) {
         case DELIM_SEARCH: {
             /* Smallest content length the frame can still have: bytes that
              * may yet be the delimiter (match, or line's trailing "\r") are
              * not counted. It never decreases, so the decision is the same
              * whatever the chunking. */
-            uint64_t bound = total - (is_line(f) ? (uint64_t)f->last_cr : j);
-            if (bound > f->cfg.max) {
+            uint64_t bound = total - (is_line(s) ? (uint64_t)f->last_cr : j);
+            if (bound > s->cfg.max) {
                 framer_pend_reset(f);
                 f->phase = DELIM_DISCARD;
-            } else if (!framer_pend_add(f, run, i)) {
+            } else if (!framer_pend_add(f, s, run, i)) {
                 return 0;
             }
             f->seen = total;
@@ -155,7 +145,7 @@ int framer_delimiter_feed(tcpsift_framer *f, tcpsift_cursor *in, tcpsift_frame_c
     return 1;
 }
 
-void framer_delimiter_gap(tcpsift_framer *f, uint64_t gap_len, tcpsift_frame_cb cb, void *ctx)
+void framer_delimiter_gap(tcpsift_framer_state *f, uint64_t gap_len, tcpsift_frame_cb cb, void *ctx)
 {
     (void)gap_len;
     switch ((enum delim_phase)f->phase) {
@@ -176,7 +166,7 @@ void framer_delimiter_gap(tcpsift_framer *f, uint64_t gap_len, tcpsift_frame_cb 
     f->seen = 0;
 }
 
-void framer_delimiter_finish(tcpsift_framer *f, tcpsift_frame_cb cb, void *ctx)
+void framer_delimiter_finish(tcpsift_framer_state *f, tcpsift_frame_cb cb, void *ctx)
 {
     switch ((enum delim_phase)f->phase) {
     case DELIM_SEARCH:

@@ -1,6 +1,10 @@
 /* Private machinery shared by the framer kinds (framer.c owns the pending
  * buffer and delivery; framer_length.c, framer_delimiter.c and
- * framer_json_header.c own their state machines). Never installed. */
+ * framer_json_header.c own their state machines). Never installed.
+ *
+ * Everything works on a direction's state `f` and the setup `s` it was initialised with
+ * (tcpsift/framer.h): the public tcpsift_framer passes its own pair, the tracker each
+ * direction's state and its one setup. */
 #ifndef TCPSIFT_FRAMER_INTERNAL_H
 #define TCPSIFT_FRAMER_INTERNAL_H
 
@@ -11,21 +15,35 @@
  * valid, else a static reason. */
 const char *framer_config_check(const tcpsift_framer_config *cfg);
 
+/* The setup for cfg, mode and alloc (NULL: the C library), validated as tcpsift_framer_init
+ * documents; s is then never written again. */
+tcpsift_error framer_setup_init(tcpsift_framer_setup *s, const tcpsift_framer_config *cfg,
+                                tcpsift_framer_mode mode, const tcpsift_framer_alloc *alloc);
+/* A fresh direction of setup s (valid). Nothing is allocated. */
+void framer_state_init(tcpsift_framer_state *f, const tcpsift_framer_setup *s);
+/* Release the tail buffer (tcpsift_framer_destroy). */
+void framer_state_destroy(tcpsift_framer_state *f, const tcpsift_framer_setup *s);
+/* tcpsift_framer_gap and tcpsift_framer_finish of one direction. */
+tcpsift_error framer_state_gap(tcpsift_framer_state *f, const tcpsift_framer_setup *s,
+                               uint64_t gap_len, tcpsift_frame_cb cb, void *ctx);
+tcpsift_error framer_state_finish(tcpsift_framer_state *f, const tcpsift_framer_setup *s,
+                                  tcpsift_frame_cb cb, void *ctx);
 
 /* Pending frame bytes ------------------------------------------------- */
 /* Inline: at every frame boundary (issue 9). */
-static inline void framer_pend_reset(tcpsift_framer *f)
+static inline void framer_pend_reset(tcpsift_framer_state *f)
 {
     f->tail_len = 0;
     f->nviews = 0;
 }
-uint64_t framer_pend_len(const tcpsift_framer *f);
+uint64_t framer_pend_len(const tcpsift_framer_state *f);
 /* Copy every view into the tail buffer (COPY_TAIL: before feed() returns). */
-int framer_pend_settle(tcpsift_framer *f);
+int framer_pend_settle(tcpsift_framer_state *f, const tcpsift_framer_setup *s);
 /* Append n bytes at p (a view into the chunk being fed, or a copy). Returns 0
  * when the tail buffer could not grow (the framer is then stopped). Inline: once or twice per
  * chunk (issue 9). */
-static inline int framer_pend_add(tcpsift_framer *f, const uint8_t *p, size_t n)
+static inline int framer_pend_add(tcpsift_framer_state *f, const tcpsift_framer_setup *s,
+                                  const uint8_t *p, size_t n)
 {
     if (n == 0) return 1;
     if (f->nviews > 0) {
@@ -39,7 +57,7 @@ static inline int framer_pend_add(tcpsift_framer *f, const uint8_t *p, size_t n)
             return 1;
         }
     }
-    if (f->nviews == TCPSIFT_FRAMER_MAX_VIEWS && !framer_pend_settle(f)) return 0;
+    if (f->nviews == TCPSIFT_FRAMER_MAX_VIEWS && !framer_pend_settle(f, s)) return 0;
     f->views[f->nviews].ptr = p;
     f->views[f->nviews].len = n;
     f->nviews++;
@@ -48,41 +66,47 @@ static inline int framer_pend_add(tcpsift_framer *f, const uint8_t *p, size_t n)
 
 /* Deliver one frame. Header bytes are pending[hdr_from, hdr_from+hdr_len),
  * body bytes pending[body_from, body_from+body_len) (both within pending). */
-void framer_emit(tcpsift_framer *f, tcpsift_frame_part part, tcpsift_frame_error err,
+void framer_emit(tcpsift_framer_state *f, tcpsift_frame_part part, tcpsift_frame_error err,
                  uint64_t offset, uint64_t len, uint64_t hdr_from, uint64_t hdr_len,
                  uint64_t body_from, uint64_t body_len, tcpsift_frame_cb cb, void *ctx);
 /* Deliver an error frame without bytes. */
-void framer_emit_error(tcpsift_framer *f, tcpsift_frame_part part, tcpsift_frame_error err,
+void framer_emit_error(tcpsift_framer_state *f, tcpsift_frame_part part, tcpsift_frame_error err,
                        uint64_t offset, uint64_t len, tcpsift_frame_cb cb, void *ctx);
 /* Slice pending[from, from+len) into out (cap entries); returns entries used. */
-size_t framer_pend_slice(const tcpsift_framer *f, uint64_t from, uint64_t len, tcpsift_bytes *out,
-                         size_t cap);
+size_t framer_pend_slice(const tcpsift_framer_state *f, uint64_t from, uint64_t len,
+                         tcpsift_bytes *out, size_t cap);
 
 /* Length fields (framer_length.c) ------------------------------------- */
 enum framer_field_step { FIELD_MORE, FIELD_DONE, FIELD_OVERFLOW };
 /* Consume one length-field byte into f->field_value / f->field_got. */
-enum framer_field_step framer_field_byte(tcpsift_framer *f, uint8_t b);
-static inline void framer_field_reset(tcpsift_framer *f)
+enum framer_field_step framer_field_byte(tcpsift_framer_state *f, const tcpsift_framer_setup *s,
+                                         uint8_t b);
+static inline void framer_field_reset(tcpsift_framer_state *f)
 {
     f->field_value = 0;
     f->field_got = 0;
 }
 
 /* Kinds: each consumes the whole cursor (f->pos advances in framer.c). ---- */
-void framer_length_init(tcpsift_framer *f);
-int framer_length_feed(tcpsift_framer *f, tcpsift_cursor *in, tcpsift_frame_cb cb, void *ctx);
-void framer_length_gap(tcpsift_framer *f, uint64_t gap_len, tcpsift_frame_cb cb, void *ctx);
-void framer_length_finish(tcpsift_framer *f, tcpsift_frame_cb cb, void *ctx);
+void framer_length_init(tcpsift_framer_state *f, const tcpsift_framer_setup *s);
+int framer_length_feed(tcpsift_framer_state *f, const tcpsift_framer_setup *s, tcpsift_cursor *in,
+                       tcpsift_frame_cb cb, void *ctx);
+void framer_length_gap(tcpsift_framer_state *f, const tcpsift_framer_setup *s, uint64_t gap_len,
+                       tcpsift_frame_cb cb, void *ctx);
+void framer_length_finish(tcpsift_framer_state *f, tcpsift_frame_cb cb, void *ctx);
 
-void framer_delimiter_init(tcpsift_framer *f);
-int framer_delimiter_feed(tcpsift_framer *f, tcpsift_cursor *in, tcpsift_frame_cb cb, void *ctx);
-void framer_delimiter_gap(tcpsift_framer *f, uint64_t gap_len, tcpsift_frame_cb cb, void *ctx);
-void framer_delimiter_finish(tcpsift_framer *f, tcpsift_frame_cb cb, void *ctx);
+void framer_delimiter_init(tcpsift_framer_state *f);
+int framer_delimiter_feed(tcpsift_framer_state *f, const tcpsift_framer_setup *s,
+                          tcpsift_cursor *in, tcpsift_frame_cb cb, void *ctx);
+void framer_delimiter_gap(tcpsift_framer_state *f, uint64_t gap_len, tcpsift_frame_cb cb,
+                          void *ctx);
+void framer_delimiter_finish(tcpsift_framer_state *f, tcpsift_frame_cb cb, void *ctx);
 
-void framer_json_init(tcpsift_framer *f);
-int framer_json_feed(tcpsift_framer *f, tcpsift_cursor *in, tcpsift_frame_cb cb, void *ctx);
-void framer_json_gap(tcpsift_framer *f, uint64_t gap_len, tcpsift_frame_cb cb, void *ctx);
-void framer_json_finish(tcpsift_framer *f, tcpsift_frame_cb cb, void *ctx);
+void framer_json_init(tcpsift_framer_state *f);
+int framer_json_feed(tcpsift_framer_state *f, const tcpsift_framer_setup *s, tcpsift_cursor *in,
+                     tcpsift_frame_cb cb, void *ctx);
+void framer_json_gap(tcpsift_framer_state *f, uint64_t gap_len, tcpsift_frame_cb cb, void *ctx);
+void framer_json_finish(tcpsift_framer_state *f, tcpsift_frame_cb cb, void *ctx);
 
 /* Bounded JSON reader: find top-level integer member `key` of the object in
  * segs. Returns 1 and *out when found exactly once as an integer >= 0 that
@@ -91,12 +115,13 @@ int framer_json_find_uint(const tcpsift_bytes *segs, size_t nsegs, const char *k
                           uint64_t *out);
 
 /* Out of memory: sticky error, stopped, nothing pending. */
-void framer_fail_memory(tcpsift_framer *f);
+void framer_fail_memory(tcpsift_framer_state *f);
 
 /* tcpsift_framer_feed (transient 0) and tcpsift_framer_feed_transient (1): inline, so the
  * tracker feeds each stream chunk without a call of its own (issue 9). */
-static inline tcpsift_error framer_feed(tcpsift_framer *f, const uint8_t *data, size_t len,
-                                        tcpsift_frame_cb cb, void *ctx, int transient)
+static inline tcpsift_error framer_feed(tcpsift_framer_state *f, const tcpsift_framer_setup *s,
+                                        const uint8_t *data, size_t len, tcpsift_frame_cb cb,
+                                        void *ctx, int transient)
 {
     if (!f || !cb || (!data && len > 0) || f->finished) return TCPSIFT_E_INVALID_ARGUMENT;
     if (f->sticky != TCPSIFT_OK) return f->sticky;
@@ -108,16 +133,16 @@ static inline tcpsift_error framer_feed(tcpsift_framer *f, const uint8_t *data, 
     }
     tcpsift_cursor in = cursor_make(data, len);
     int ok = 0;
-    switch (f->cfg.kind) {
+    switch (s->cfg.kind) {
     case TCPSIFT_FRAMER_LENGTH:
-        ok = framer_length_feed(f, &in, cb, ctx);
+        ok = framer_length_feed(f, s, &in, cb, ctx);
         break;
     case TCPSIFT_FRAMER_LINE:
     case TCPSIFT_FRAMER_DELIM:
-        ok = framer_delimiter_feed(f, &in, cb, ctx);
+        ok = framer_delimiter_feed(f, s, &in, cb, ctx);
         break;
     case TCPSIFT_FRAMER_JSON_HEADER:
-        ok = framer_json_feed(f, &in, cb, ctx);
+        ok = framer_json_feed(f, s, &in, cb, ctx);
         break;
     }
     if (!ok) {
@@ -126,7 +151,7 @@ static inline tcpsift_error framer_feed(tcpsift_framer *f, const uint8_t *data, 
     }
     /* COPY_TAIL, or a transient chunk: the caller reuses data after we
      * return; keep no view into it. */
-    if ((f->mode == TCPSIFT_FRAMER_COPY_TAIL || transient) && !framer_pend_settle(f))
+    if ((s->mode == TCPSIFT_FRAMER_COPY_TAIL || transient) && !framer_pend_settle(f, s))
         return f->sticky;
     return TCPSIFT_OK;
 }

@@ -295,7 +295,7 @@ int framer_json_find_uint(const tcpsift_bytes *segs, size_t nsegs, const char *k
 
 /* ------------------------------------------------------------ framing */
 
-static void json_next_message(tcpsift_framer *f, uint64_t start)
+static void json_next_message(tcpsift_framer_state *f, uint64_t start)
 {
     f->phase = JSON_FIELD;
     f->msg_start = start;
@@ -304,12 +304,12 @@ static void json_next_message(tcpsift_framer *f, uint64_t start)
     framer_pend_reset(f);
 }
 
-void framer_json_init(tcpsift_framer *f)
+void framer_json_init(tcpsift_framer_state *f)
 {
     json_next_message(f, 0);
 }
 
-static void json_stop(tcpsift_framer *f, tcpsift_frame_part part, tcpsift_frame_error err,
+static void json_stop(tcpsift_framer_state *f, tcpsift_frame_part part, tcpsift_frame_error err,
                       uint64_t offset, uint64_t len, tcpsift_frame_cb cb, void *ctx)
 {
     framer_pend_reset(f);
@@ -318,14 +318,15 @@ static void json_stop(tcpsift_framer *f, tcpsift_frame_part part, tcpsift_frame_
 }
 
 /* The header is complete (f->pos just past it). */
-static void json_header_done(tcpsift_framer *f, tcpsift_frame_cb cb, void *ctx)
+static void json_header_done(tcpsift_framer_state *f, const tcpsift_framer_setup *s,
+                             tcpsift_frame_cb cb, void *ctx)
 {
-    uint64_t w = f->cfg.width;
+    uint64_t w = s->cfg.width;
     uint64_t hlen = f->body_len;
     tcpsift_bytes segs[TCPSIFT_FRAMER_MAX_VIEWS + 1];
     size_t n = framer_pend_slice(f, w, hlen, segs, TCPSIFT_FRAMER_MAX_VIEWS + 1);
     uint64_t size = 0;
-    int ok = framer_json_find_uint(segs, n, f->cfg.key, f->cfg.key_len, &size);
+    int ok = framer_json_find_uint(segs, n, s->cfg.key, s->cfg.key_len, &size);
     framer_emit(f, TCPSIFT_FRAME_HEADER, TCPSIFT_FRAME_OK, f->msg_start, hlen, 0, 0, w, hlen, cb,
                 ctx);
     framer_pend_reset(f);
@@ -335,7 +336,7 @@ static void json_header_done(tcpsift_framer *f, tcpsift_frame_cb cb, void *ctx)
         return;
     }
     f->body_len = size;
-    if (size > f->cfg.max) {
+    if (size > s->cfg.max) {
         framer_emit_error(f, TCPSIFT_FRAME_BODY, TCPSIFT_FRAME_TOO_LONG, f->pos, size, cb, ctx);
         f->phase = JSON_SKIP;
         f->need = size;
@@ -351,30 +352,32 @@ static void json_header_done(tcpsift_framer *f, tcpsift_frame_cb cb, void *ctx)
 }
 
 /* The header length is known (f->pos just past the field). */
-static void json_field_done(tcpsift_framer *f, tcpsift_frame_cb cb, void *ctx)
+static void json_field_done(tcpsift_framer_state *f, const tcpsift_framer_setup *s,
+                            tcpsift_frame_cb cb, void *ctx)
 {
-    uint64_t w = f->cfg.width;
+    uint64_t w = s->cfg.width;
     uint64_t hlen = f->field_value;
     f->body_len = hlen;
     if (hlen > JSON_LIMIT - w) {
         json_stop(f, TCPSIFT_FRAME_HEADER, TCPSIFT_FRAME_BAD_LENGTH, f->msg_start, 0, cb, ctx);
         return;
     }
-    if (w + hlen > f->cfg.max) {
+    if (w + hlen > s->cfg.max) {
         /* The body length is inside the header we cannot keep: framing
          * cannot resume past it, so the direction stops here. */
         json_stop(f, TCPSIFT_FRAME_HEADER, TCPSIFT_FRAME_TOO_LONG, f->msg_start, hlen, cb, ctx);
         return;
     }
     if (hlen == 0) {
-        json_header_done(f, cb, ctx);
+        json_header_done(f, s, cb, ctx);
         return;
     }
     f->phase = JSON_HEADER;
     f->need = hlen;
 }
 
-int framer_json_feed(tcpsift_framer *f, tcpsift_cursor *in, tcpsift_frame_cb cb, void *ctx)
+int framer_json_feed(tcpsift_framer_state *f, const tcpsift_framer_setup *s, tcpsift_cursor *in,
+                     tcpsift_frame_cb cb, void *ctx)
 {
     while (cursor_left(in) > 0 && !f->stopped) {
         size_t left = cursor_left(in);
@@ -383,13 +386,13 @@ int framer_json_feed(tcpsift_framer *f, tcpsift_cursor *in, tcpsift_frame_cb cb,
         switch ((enum json_phase)f->phase) {
         case JSON_FIELD:
             cursor_take(in, 1, &p);
-            if (!framer_pend_add(f, p, 1)) return 0;
+            if (!framer_pend_add(f, s, p, 1)) return 0;
             f->pos += 1;
-            switch (framer_field_byte(f, p[0])) {
+            switch (framer_field_byte(f, s, p[0])) {
             case FIELD_MORE:
                 break;
             case FIELD_DONE:
-                json_field_done(f, cb, ctx);
+                json_field_done(f, s, cb, ctx);
                 break;
             case FIELD_OVERFLOW: /* fixed widths never overflow */
                 json_stop(f, TCPSIFT_FRAME_HEADER, TCPSIFT_FRAME_BAD_LENGTH, f->msg_start, 0, cb,
@@ -399,14 +402,14 @@ int framer_json_feed(tcpsift_framer *f, tcpsift_cursor *in, tcpsift_frame_cb cb,
             break;
         case JSON_HEADER:
             cursor_take(in, n, &p);
-            if (!framer_pend_add(f, p, n)) return 0;
+            if (!framer_pend_add(f, s, p, n)) return 0;
             f->pos += n;
             f->need -= n;
-            if (f->need == 0) json_header_done(f, cb, ctx);
+            if (f->need == 0) json_header_done(f, s, cb, ctx);
             break;
         case JSON_BODY:
             cursor_take(in, n, &p);
-            if (!framer_pend_add(f, p, n)) return 0;
+            if (!framer_pend_add(f, s, p, n)) return 0;
             f->pos += n;
             f->need -= n;
             if (f->need == 0) {
@@ -428,7 +431,7 @@ int framer_json_feed(tcpsift_framer *f, tcpsift_cursor *in, tcpsift_frame_cb cb,
     return 1;
 }
 
-void framer_json_gap(tcpsift_framer *f, uint64_t gap_len, tcpsift_frame_cb cb, void *ctx)
+void framer_json_gap(tcpsift_framer_state *f, uint64_t gap_len, tcpsift_frame_cb cb, void *ctx)
 {
     switch ((enum json_phase)f->phase) {
     case JSON_FIELD:
@@ -456,7 +459,7 @@ void framer_json_gap(tcpsift_framer *f, uint64_t gap_len, tcpsift_frame_cb cb, v
     json_stop(f, TCPSIFT_FRAME_HEADER, TCPSIFT_FRAME_DESYNC, next, 0, cb, ctx);
 }
 
-void framer_json_finish(tcpsift_framer *f, tcpsift_frame_cb cb, void *ctx)
+void framer_json_finish(tcpsift_framer_state *f, tcpsift_frame_cb cb, void *ctx)
 {
     switch ((enum json_phase)f->phase) {
     case JSON_FIELD:

@@ -17,10 +17,11 @@ enum length_phase {
 /* Whole frames beyond 2^63 bytes are impossible lengths (contract). */
 #define LENGTH_LIMIT (UINT64_C(1) << 63)
 
-enum framer_field_step framer_field_byte(tcpsift_framer *f, uint8_t b)
+enum framer_field_step framer_field_byte(tcpsift_framer_state *f, const tcpsift_framer_setup *s,
+                                         uint8_t b)
 {
     unsigned i = f->field_got++;
-    if (f->cfg.width == 0) {
+    if (s->cfg.width == 0) {
         /* protobuf base-128: 7 bits per byte, least significant group first;
          * the 10th byte may only carry bit 63 and must end the varint. */
         uint64_t group = b & 0x7f;
@@ -29,28 +30,29 @@ enum framer_field_step framer_field_byte(tcpsift_framer *f, uint8_t b)
         f->field_value |= group << (7 * i);
         return (b & 0x80) ? FIELD_MORE : FIELD_DONE;
     }
-    if (f->cfg.big_endian)
+    if (s->cfg.big_endian)
         f->field_value = f->field_value << 8 | b;
     else
         f->field_value |= (uint64_t)b << (8 * i);
-    return f->field_got == f->cfg.width ? FIELD_DONE : FIELD_MORE;
+    return f->field_got == s->cfg.width ? FIELD_DONE : FIELD_MORE;
 }
 
-static void length_next_frame(tcpsift_framer *f, uint64_t start)
+static void length_next_frame(tcpsift_framer_state *f, const tcpsift_framer_setup *s,
+                              uint64_t start)
 {
     f->phase = LEN_HEADER;
     f->frame_start = start;
-    f->need = f->cfg.header_offset;
+    f->need = s->cfg.header_offset;
     framer_field_reset(f);
     framer_pend_reset(f);
 }
 
-void framer_length_init(tcpsift_framer *f)
+void framer_length_init(tcpsift_framer_state *f, const tcpsift_framer_setup *s)
 {
-    length_next_frame(f, 0);
+    length_next_frame(f, s, 0);
 }
 
-static void length_stop(tcpsift_framer *f, tcpsift_frame_error err, uint64_t offset,
+static void length_stop(tcpsift_framer_state *f, tcpsift_frame_error err, uint64_t offset,
                         tcpsift_frame_cb cb, void *ctx)
 {
     framer_pend_reset(f);
@@ -58,47 +60,49 @@ static void length_stop(tcpsift_framer *f, tcpsift_frame_error err, uint64_t off
     f->stopped = 1;
 }
 
-static void length_deliver(tcpsift_framer *f, tcpsift_frame_cb cb, void *ctx)
+static void length_deliver(tcpsift_framer_state *f, const tcpsift_framer_setup *s,
+                           tcpsift_frame_cb cb, void *ctx)
 {
-    uint64_t hdr = f->cfg.header_offset;
+    uint64_t hdr = s->cfg.header_offset;
     framer_emit(f, TCPSIFT_FRAME_WHOLE, TCPSIFT_FRAME_OK, f->frame_start, f->body_len, 0, hdr,
                 hdr + f->field_got, f->body_len, cb, ctx);
-    length_next_frame(f, f->pos);
+    length_next_frame(f, s, f->pos);
 }
 
 /* The body length a complete field of `got` bytes with value v declares, after adjust: 1 and
  * *body, or 0 for an impossible length (negative, or a whole frame beyond 2^63). */
-static int length_body_of(const tcpsift_framer *f, uint64_t v, unsigned got, uint64_t *body)
+static int length_body_of(const tcpsift_framer_setup *s, uint64_t v, unsigned got, uint64_t *body)
 {
-    if (f->cfg.adjust >= 0) {
-        uint64_t a = (uint64_t)f->cfg.adjust;
+    if (s->cfg.adjust >= 0) {
+        uint64_t a = (uint64_t)s->cfg.adjust;
         if (v > LENGTH_LIMIT - a) return 0; /* a <= 2^62 */
         *body = v + a;
     } else {
-        uint64_t a = (uint64_t)(-(f->cfg.adjust + 1)) + 1; /* |adjust| without overflow */
+        uint64_t a = (uint64_t)(-(s->cfg.adjust + 1)) + 1; /* |adjust| without overflow */
         if (v < a) return 0;                               /* negative after adjustment */
         *body = v - a;
     }
-    uint64_t prefix = f->cfg.header_offset + got; /* <= 2^62 + 10 */
+    uint64_t prefix = s->cfg.header_offset + got; /* <= 2^62 + 10 */
     return *body <= LENGTH_LIMIT - prefix;
 }
 
 /* The field is complete (f->pos is just past it): apply adjust, check. */
-static void length_field_done(tcpsift_framer *f, tcpsift_frame_cb cb, void *ctx)
+static void length_field_done(tcpsift_framer_state *f, const tcpsift_framer_setup *s,
+                              tcpsift_frame_cb cb, void *ctx)
 {
     uint64_t body;
-    if (!length_body_of(f, f->field_value, f->field_got, &body)) {
+    if (!length_body_of(s, f->field_value, f->field_got, &body)) {
         length_stop(f, TCPSIFT_FRAME_BAD_LENGTH, f->frame_start, cb, ctx);
         return;
     }
-    uint64_t prefix = f->cfg.header_offset + f->field_got;
+    uint64_t prefix = s->cfg.header_offset + f->field_got;
     f->body_len = body;
-    if (prefix + body > f->cfg.max) {
+    if (prefix + body > s->cfg.max) {
         framer_pend_reset(f);
         framer_emit_error(f, TCPSIFT_FRAME_WHOLE, TCPSIFT_FRAME_TOO_LONG, f->frame_start, body, cb,
                           ctx);
         if (body == 0) {
-            length_next_frame(f, f->pos);
+            length_next_frame(f, s, f->pos);
         } else {
             f->phase = LEN_SKIP;
             f->need = body;
@@ -106,7 +110,7 @@ static void length_field_done(tcpsift_framer *f, tcpsift_frame_cb cb, void *ctx)
         return;
     }
     if (body == 0) {
-        length_deliver(f, cb, ctx);
+        length_deliver(f, s, cb, ctx);
         return;
     }
     f->phase = LEN_BODY;
@@ -130,11 +134,11 @@ static inline uint64_t field_value_of(const uint8_t *p, unsigned w, int big_endi
  * header view and one body view, which is what the step-by-step path below delivers for it (the
  * split-invariance tests and fuzz_split_invariance compare chunkings that take either path).
  * 0, consuming nothing, for anything else; 1 when it delivered one or more such frames. */
-static int length_whole_frames(tcpsift_framer *f, tcpsift_cursor *in, tcpsift_frame_cb cb,
-                               void *ctx)
+static int length_whole_frames(tcpsift_framer_state *f, const tcpsift_framer_setup *s,
+                               tcpsift_cursor *in, tcpsift_frame_cb cb, void *ctx)
 {
-    uint64_t hdr = f->cfg.header_offset;
-    unsigned w = f->cfg.width;
+    uint64_t hdr = s->cfg.header_offset;
+    unsigned w = s->cfg.width;
     int delivered = 0;
     /* Each round is what the loop of framer_length_feed does after a whole frame: the next
      * frame starts with nothing pending (length_next_frame), so it is tried here at once
@@ -145,10 +149,10 @@ static int length_whole_frames(tcpsift_framer *f, tcpsift_cursor *in, tcpsift_fr
         if (w < 2 || hdr > left || w > left - hdr || !cursor_peek(in, (size_t)hdr + w, &p))
             return delivered;
         uint64_t body;
-        if (!length_body_of(f, field_value_of(p + hdr, w, f->cfg.big_endian), w, &body))
+        if (!length_body_of(s, field_value_of(p + hdr, w, s->cfg.big_endian), w, &body))
             return delivered;
         uint64_t whole = hdr + w + body; /* <= 2^63 (length_body_of) */
-        if (body == 0 || whole > f->cfg.max || whole > left) return delivered;
+        if (body == 0 || whole > s->cfg.max || whole > left) return delivered;
         /* header: the offset=N bytes before the field (none when N is 0); body: after the field */
         tcpsift_bytes header = {p, (size_t)hdr}, seg = {p + hdr + w, (size_t)body};
         tcpsift_frame fr = {TCPSIFT_FRAME_WHOLE, TCPSIFT_FRAME_OK, f->frame_start, body,
@@ -156,13 +160,14 @@ static int length_whole_frames(tcpsift_framer *f, tcpsift_cursor *in, tcpsift_fr
         cursor_skip(in, (size_t)whole);
         f->pos += whole;
         cb(ctx, &fr);
-        length_next_frame(f, f->pos);
+        length_next_frame(f, s, f->pos);
         delivered = 1;
     }
     return delivered;
 }
 
-int framer_length_feed(tcpsift_framer *f, tcpsift_cursor *in, tcpsift_frame_cb cb, void *ctx)
+int framer_length_feed(tcpsift_framer_state *f, const tcpsift_framer_setup *s, tcpsift_cursor *in,
+                       tcpsift_frame_cb cb, void *ctx)
 {
     while (cursor_left(in) > 0 && !f->stopped) {
         size_t left = cursor_left(in);
@@ -170,37 +175,37 @@ int framer_length_feed(tcpsift_framer *f, tcpsift_cursor *in, tcpsift_frame_cb c
         const uint8_t *p = NULL;
         switch ((enum length_phase)f->phase) {
         case LEN_HEADER:
-            if (f->need == f->cfg.header_offset && f->field_got == 0 && f->nviews == 0 &&
-                f->tail_len == 0 && length_whole_frames(f, in, cb, ctx))
+            if (f->need == s->cfg.header_offset && f->field_got == 0 && f->nviews == 0 &&
+                f->tail_len == 0 && length_whole_frames(f, s, in, cb, ctx))
                 break;
             if (f->need > 0) {
                 cursor_take(in, n, &p);
-                if (!framer_pend_add(f, p, n)) return 0;
+                if (!framer_pend_add(f, s, p, n)) return 0;
                 f->pos += n;
                 f->need -= n;
                 break;
             }
-            if (f->cfg.width > 1 && f->field_got == 0 && left >= f->cfg.width) {
+            if (s->cfg.width > 1 && f->field_got == 0 && left >= s->cfg.width) {
                 /* The whole fixed-width field is in this chunk: decode it in one step (the
                  * value framer_field_byte builds byte by byte; the split-invariance tests
                  * compare both paths), with one view append. */
-                unsigned w = f->cfg.width;
+                unsigned w = s->cfg.width;
                 cursor_take(in, w, &p);
-                if (!framer_pend_add(f, p, w)) return 0;
+                if (!framer_pend_add(f, s, p, w)) return 0;
                 f->pos += w;
-                f->field_value = field_value_of(p, w, f->cfg.big_endian);
+                f->field_value = field_value_of(p, w, s->cfg.big_endian);
                 f->field_got = w;
-                length_field_done(f, cb, ctx);
+                length_field_done(f, s, cb, ctx);
                 break;
             }
             cursor_take(in, 1, &p);
-            if (!framer_pend_add(f, p, 1)) return 0;
+            if (!framer_pend_add(f, s, p, 1)) return 0;
             f->pos += 1;
-            switch (framer_field_byte(f, p[0])) {
+            switch (framer_field_byte(f, s, p[0])) {
             case FIELD_MORE:
                 break;
             case FIELD_DONE:
-                length_field_done(f, cb, ctx);
+                length_field_done(f, s, cb, ctx);
                 break;
             case FIELD_OVERFLOW:
                 length_stop(f, TCPSIFT_FRAME_BAD_LENGTH, f->frame_start, cb, ctx);
@@ -209,16 +214,16 @@ int framer_length_feed(tcpsift_framer *f, tcpsift_cursor *in, tcpsift_frame_cb c
             break;
         case LEN_BODY:
             cursor_take(in, n, &p);
-            if (!framer_pend_add(f, p, n)) return 0;
+            if (!framer_pend_add(f, s, p, n)) return 0;
             f->pos += n;
             f->need -= n;
-            if (f->need == 0) length_deliver(f, cb, ctx);
+            if (f->need == 0) length_deliver(f, s, cb, ctx);
             break;
         case LEN_SKIP:
             cursor_skip(in, n);
             f->pos += n;
             f->need -= n;
-            if (f->need == 0) length_next_frame(f, f->pos);
+            if (f->need == 0) length_next_frame(f, s, f->pos);
             break;
         }
     }
@@ -228,9 +233,10 @@ int framer_length_feed(tcpsift_framer *f, tcpsift_cursor *in, tcpsift_frame_cb c
     return 1;
 }
 
-void framer_length_gap(tcpsift_framer *f, uint64_t gap_len, tcpsift_frame_cb cb, void *ctx)
+void framer_length_gap(tcpsift_framer_state *f, const tcpsift_framer_setup *s, uint64_t gap_len,
+                       tcpsift_frame_cb cb, void *ctx)
 {
-    uint64_t hdr = f->cfg.header_offset;
+    uint64_t hdr = s->cfg.header_offset;
     switch ((enum length_phase)f->phase) {
     case LEN_HEADER:
         /* Even at a frame boundary the gap swallows the next header. */
@@ -255,13 +261,13 @@ void framer_length_gap(tcpsift_framer *f, uint64_t gap_len, tcpsift_frame_cb cb,
     }
     uint64_t next = f->pos + f->need;
     if (gap_len == f->need) {
-        length_next_frame(f, next);
+        length_next_frame(f, s, next);
         return;
     }
     length_stop(f, TCPSIFT_FRAME_DESYNC, next, cb, ctx);
 }
 
-void framer_length_finish(tcpsift_framer *f, tcpsift_frame_cb cb, void *ctx)
+void framer_length_finish(tcpsift_framer_state *f, tcpsift_frame_cb cb, void *ctx)
 {
     switch ((enum length_phase)f->phase) {
     case LEN_HEADER:

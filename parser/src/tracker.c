@@ -134,7 +134,7 @@ static inline void stream_emit(direction_stream *ds, uint64_t offset, const uint
      * stable buffers a frame spanning segments stays a list of views. Bytes
      * the reassembler held were copied and live only during this call
      * (tcpsift_framer_feed_transient). */
-    framer_feed(&ds->framer, ptr, len, deliver_frame, ds, copied);
+    framer_feed(&ds->framer, &t->framer_setup, ptr, len, deliver_frame, ds, copied);
 }
 
 void stream_emit_data(direction_stream *ds, uint64_t offset, const uint8_t *ptr, size_t len,
@@ -162,7 +162,7 @@ void stream_emit_gap(direction_stream *ds, uint64_t offset, uint64_t len,
     ds->last_gap_end = offset + len;
     conn_count_event(ds->t, ds->c, TCPSIFT_ANOMALY_CONTENT_GAP);
     if (t->cfg.cb.on_gap) t->cfg.cb.on_gap(t->cfg.cb.ctx, ds->c->id, dir_of(ds->from), offset, len);
-    if (ds->has_framer) tcpsift_framer_gap(&ds->framer, len, deliver_frame, ds);
+    if (ds->has_framer) framer_state_gap(&ds->framer, &t->framer_setup, len, deliver_frame, ds);
 }
 
 static void stream_on_data(void *ctx, uint64_t offset, const uint8_t *ptr, size_t len, int copied)
@@ -259,7 +259,7 @@ static direction_stream *stream_get(struct tcpsift_tracker *t, conn *c, int from
 }
 
 /* The stream a TCP direction starts as, initialised once (tcpsift_reasm_init and
- * tcpsift_framer_init leave plain values, no allocation and no pointer into the object):
+ * framer_state_init leave plain values, no allocation and no pointer into the object):
  * stream_get() copies it instead of initialising each stream (issue 9). Without address
  * prefixes every direction has the configured overlap policy, so the template has it (an
  * invalid one: no reassembler, as tcpsift_reasm_init refuses it, as stream_get() did per
@@ -280,11 +280,14 @@ static void stream_template_init(struct tcpsift_tracker *t)
             ds->has_reasm = 1;
     }
     if (t->cfg.framing) {
+        /* One setup for every direction: the same config, buffer mode and allocator. */
         tcpsift_framer_alloc fa = {framer_realloc, framer_free, t};
         tcpsift_framer_mode mode =
             t->cfg.buffers_stable ? TCPSIFT_FRAMER_STABLE : TCPSIFT_FRAMER_COPY_TAIL;
-        if (tcpsift_framer_init(&ds->framer, &t->cfg.framer, mode, &fa) == TCPSIFT_OK)
+        if (framer_setup_init(&t->framer_setup, &t->cfg.framer, mode, &fa) == TCPSIFT_OK) {
+            framer_state_init(&ds->framer, &t->framer_setup);
             ds->has_framer = 1;
+        }
     }
 }
 
@@ -305,10 +308,10 @@ static void stream_release(struct tcpsift_tracker *t, conn *c, int from)
         if (!ds->reasm.finished) tcpsift_reasm_free(&ds->reasm);
     }
     if (ds->has_framer) {
-        t->stats.stream_copied_bytes += tcpsift_framer_copied_bytes(&ds->framer);
+        t->stats.stream_copied_bytes += ds->framer.copied_bytes;
         /* Only the tail buffer to release: the object itself is a spare now, and the next
          * stream starts from the template (stream_copy_template). */
-        if (ds->framer.tail) tcpsift_framer_destroy(&ds->framer);
+        if (ds->framer.tail) framer_state_destroy(&ds->framer, &t->framer_setup);
     }
     if (ds->urg) urgent_free(t, ds);
     spares_give(t, &t->spare_streams, ds, sizeof *ds);
@@ -324,7 +327,7 @@ static void finish_direction_if_done(struct tcpsift_tracker *t, conn *c, int fro
     if (!ds || !ds->has_reasm || !reasm_fin_reached(&ds->reasm)) return;
     tcpsift_reasm_finish(&ds->reasm);
     if (ds->gap_letter_pending) zeek_history_counted(t, c, from, HIST_G);
-    if (ds->has_framer) tcpsift_framer_finish(&ds->framer, deliver_frame, ds);
+    if (ds->has_framer) framer_state_finish(&ds->framer, &t->framer_setup, deliver_frame, ds);
     stream_release(t, c, from);
     c->ep[from].flags |= EP_STREAM_DONE;
 }
@@ -457,7 +460,7 @@ void tracker_stream_finish(struct tcpsift_tracker *t, conn *c)
         one_sided_before_finish(t, c, ds);
         if (ds->has_reasm) tcpsift_reasm_finish(&ds->reasm);
         if (ds->gap_letter_pending) zeek_history_counted(t, c, from, HIST_G);
-        if (ds->has_framer) tcpsift_framer_finish(&ds->framer, deliver_frame, ds);
+        if (ds->has_framer) framer_state_finish(&ds->framer, &t->framer_setup, deliver_frame, ds);
         stream_release(t, c, from);
     }
 }

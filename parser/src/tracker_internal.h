@@ -79,6 +79,9 @@ struct tcpsift_tracker {
     size_t nprefixes, prefixes_allocated;
     span_dup_ring dups;
     struct direction_stream *stream_template; /* what every TCP direction's stream starts as */
+    /* Every direction's framer has this setup (cfg.framer, the buffer mode, the allocator
+     * hooks: one per tracker, issue 9); a stream holds its framer's state only. */
+    tcpsift_framer_setup framer_setup;
     spare_list spare_streams; /* direction_stream */
     /* Side tables (conn_ext) come from chunks of EXT_CHUNK (tcp_conn.c): the chunks with
      * room, the full ones, and how many have no live table (at most one is kept). */
@@ -148,7 +151,7 @@ typedef struct direction_stream {
     uint8_t has_reasm, has_framer;
     uint8_t gap_seen, gap_letter_pending, ack_gap_lettered;
     struct urgent_state *urg; /* NULL until needed (urgent_policy.c) */
-    tcpsift_framer framer;
+    tcpsift_framer_state framer; /* its setup: t->framer_setup */
     uint64_t ack_gap_offset; /* stream offset of a hole already lettered at its ACK */
     uint64_t last_gap_end; /* end of the last hole: adjacent holes are one content gap */
 } direction_stream;

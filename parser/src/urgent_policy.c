@@ -79,7 +79,7 @@ static int urgent_point_add(direction_stream *ds, uint64_t q)
 {
     struct urgent_state *u = ds->urg; /* set: a removal or a mapping needs one */
     /* No frame will be reported again: nothing to map. */
-    if (!ds->has_framer || tcpsift_framer_stopped(&ds->framer)) return 1;
+    if (!ds->has_framer || ds->framer.stopped) return 1;
     /* Every later frame starts at or after the last mapped offset. */
     if (u->mapped && q <= u->last_mapped) {
         u->folded++;

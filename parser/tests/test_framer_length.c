@@ -337,7 +337,7 @@ static void test_len_zero_copy_views(void **state)
     assert_int_equal(p.segs[1].len, 2);
     assert_ptr_equal(p.segs[2].ptr, c3);
     assert_int_equal(p.segs[2].len, 3);
-    assert_int_equal(f.tail_cap, 0); /* nothing was copied */
+    assert_int_equal(f.state.tail_cap, 0); /* nothing was copied */
     tcpsift_framer_destroy(&f);
 }
 

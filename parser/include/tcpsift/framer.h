@@ -201,11 +201,24 @@ typedef struct tcpsift_framer_alloc {
     void *ctx;
 } tcpsift_framer_alloc;
 
-/* Private state: fields are not API. Caller-owned; size fixed at compile time. What every feed
- * reads and writes comes first, then the config, whose first fields (the kind and the length
- * field's shape) every feed reads too: two cache lines (issue 9: with thousands of connections
- * open, each line of stream state a packet touches is a likely cache miss). */
-typedef struct tcpsift_framer {
+/* Private: fields are not API. Caller-owned; sizes fixed at compile time.
+ *
+ * A framer is two parts. The SETUP is what init fixes and nothing changes afterwards (the
+ * config, the buffer mode, the allocator hooks, the delimiter's KMP failure table); the STATE is
+ * one direction's progress. tcpsift_framer holds one of each; the tracker holds one setup and a
+ * state per direction, since every direction it frames has the same setup (issue 9: memory per
+ * connection). */
+typedef struct tcpsift_framer_setup {
+    tcpsift_framer_config cfg; /* its first fields (kind, the length field's shape): every feed */
+    tcpsift_framer_mode mode;
+    size_t tail_limit; /* the tail buffer never grows beyond (from cfg) */
+    tcpsift_framer_alloc alloc;
+    uint8_t fail[TCPSIFT_FRAMER_MAX_DELIM]; /* KMP failure table of cfg.delim */
+} tcpsift_framer_setup;
+
+/* What every feed reads and writes comes first: its first cache line (issue 9: with thousands
+ * of connections open, each line of stream state a packet touches is a likely cache miss). */
+typedef struct tcpsift_framer_state {
     uint64_t pos;         /* stream offset of the next byte */
     uint64_t frame_start; /* stream offset of the current frame's first byte */
     /* length-field decoding */
@@ -216,23 +229,23 @@ typedef struct tcpsift_framer {
     size_t nviews;
     size_t tail_len;
     int phase;            /* kind-specific state */
-    int stopped;          /* direction stopped (desync / bad_length / no memory) */
-    int finished;
     tcpsift_error sticky; /* NO_MEMORY once allocation failed */
     unsigned field_got;   /* field bytes consumed */
-    tcpsift_framer_mode mode;
-    tcpsift_framer_config cfg;
-    tcpsift_framer_alloc alloc;
+    uint8_t stopped;      /* direction stopped (desync / bad_length / no memory) */
+    uint8_t finished;
+    uint8_t last_cr; /* line: last content byte was a carriage return (CR) */
+    uint8_t match; /* delimiter bytes currently matched (KMP state), <= TCPSIFT_FRAMER_MAX_DELIM */
     uint64_t msg_start; /* json-header: offset of the message */
-    /* delimiter search */
-    uint64_t seen; /* bytes since frame start, final delimiter byte excluded */
-    size_t match;  /* delimiter bytes currently matched (KMP state) */
-    int last_cr;   /* line: last content byte was a carriage return (CR) */
-    uint8_t fail[TCPSIFT_FRAMER_MAX_DELIM]; /* KMP failure table */
+    uint64_t seen; /* delimiter search: bytes since frame start, final delimiter byte excluded */
     uint8_t *tail;
-    size_t tail_cap, tail_limit;
-    tcpsift_bytes views[TCPSIFT_FRAMER_MAX_VIEWS];
+    size_t tail_cap;
     uint64_t copied_bytes; /* bytes copied into the tail buffer */
+    tcpsift_bytes views[TCPSIFT_FRAMER_MAX_VIEWS];
+} tcpsift_framer_state;
+
+typedef struct tcpsift_framer {
+    tcpsift_framer_state state;
+    tcpsift_framer_setup setup;
 } tcpsift_framer;
 
 /* Initialise f for one direction. cfg is copied (validated again: an invalid
