@@ -119,7 +119,7 @@ MODEL_LOOP static int rel_index(const model *m, uint32_t seq, size_t *idx)
 MODEL_LOOP static void check_bytes(const model *m, uint64_t offset, const uint8_t *ptr, size_t len)
 {
     for (size_t i = 0; i < len; i++) {
-        uint32_t seq = m->r->base_seq + (uint32_t)(offset + i);
+        uint32_t seq = m->r->state.base_seq + (uint32_t)(offset + i);
         size_t idx;
         /* Every byte we send lies inside the model's range. */
         FUZZ_CHECK(rel_index(m, seq, &idx));
@@ -151,7 +151,7 @@ static void on_data(void *ctx, uint64_t offset, const uint8_t *ptr, size_t len, 
     FUZZ_CHECK(ptr != NULL || len == 0);
     FUZZ_CHECK(copied == 0 || copied == 1);
     if (!copied) FUZZ_CHECK(m->seg != NULL && fuzz_inside(m->seg, m->seg_len, ptr, len));
-    FUZZ_CHECK(m->r->have_base);
+    FUZZ_CHECK(m->r->state.have_base);
     check_bytes(m, offset, ptr, len);
     m->next += len;
     m->delivered += len;
@@ -186,7 +186,7 @@ static void check_all(const tcpsift_reasm *r, const model *m, const counting_all
     FUZZ_CHECK(st->memory_peak >= st->memory_bytes);
     FUZZ_CHECK(st->buffered_bytes <= st->buffered_peak);
     FUZZ_CHECK(tcpsift_reasm_next_offset(r) == m->next);
-    if (r->cfg.max_buffered_bytes) FUZZ_CHECK(a->current <= r->cfg.max_buffered_bytes);
+    if (r->setup.max_buffered_bytes) FUZZ_CHECK(a->current <= r->setup.max_buffered_bytes);
     if (budget) {
         FUZZ_CHECK(budget->used == a->current);
         if (budget->cap) FUZZ_CHECK(budget->used <= budget->cap);
@@ -283,17 +283,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                 free(buf);
             if (!fed_any && (flags & TCPSIFT_REASM_SYN) && !(flags & TCPSIFT_REASM_RST)) {
                 /* RFC 9293 §3.4: the SYN occupies ISN; data starts at ISN + 1. */
-                FUZZ_CHECK(r.have_base && r.base_seq == seq0);
+                FUZZ_CHECK(r.state.have_base && r.state.base_seq == seq0);
             }
             fed_any = 1;
             last_end = start + (int64_t)len;
             if (last_end > hi_end) hi_end = last_end;
         }
         FUZZ_CHECK(ret == TCPSIFT_OK);
-        if (base_known) FUZZ_CHECK(r.have_base && r.base_seq == base);
-        if (r.have_base && !base_known) {
+        if (base_known) FUZZ_CHECK(r.state.have_base && r.state.base_seq == base);
+        if (r.state.have_base && !base_known) {
             base_known = 1;
-            base = r.base_seq;
+            base = r.state.base_seq;
         }
         check_all(&r, &m, &a, budget);
     }
@@ -301,7 +301,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     FUZZ_CHECK(tcpsift_reasm_finish(&r) == TCPSIFT_OK);
     check_all(&r, &m, &a, budget);
     FUZZ_CHECK(a.current == 0);
-    FUZZ_CHECK(r.stats.buffered_bytes == 0);
+    FUZZ_CHECK(r.state.stats.buffered_bytes == 0);
     tcpsift_reasm_free(&r);
     FUZZ_CHECK(a.current == 0 && a.allocs == a.frees);
     if (budget) FUZZ_CHECK(budget->used == 0);

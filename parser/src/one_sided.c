@@ -16,11 +16,11 @@ void one_sided_after_segment(struct tcpsift_tracker *t, conn *c, int from, direc
         !ds->has_reasm || (c->ep[1 - from].flags & EP_SENT) ||
         !(c->ep[from].flags & EP_NEXT_VALID))
         return;
-    const tcpsift_reasm_stats *st = tcpsift_reasm_get_stats(&ds->reasm);
+    const tcpsift_reasm_stats *st = &ds->reasm.stats;
     if (st->buffered_bytes < t->cfg.one_sided_release_bytes) return;
     uint64_t before = st->delivered_bytes;
-    tcpsift_reasm_ack(&ds->reasm, c->ep[from].next_seq);
-    uint64_t released = tcpsift_reasm_get_stats(&ds->reasm)->delivered_bytes - before;
+    reasm_ack(&ds->reasm, &t->reasm_setup, c->ep[from].next_seq);
+    uint64_t released = st->delivered_bytes - before;
     if (released == 0) return;
     t->stats.released_unacked_bytes += released;
     conn_count_event(t, c, TCPSIFT_ANOMALY_RELEASED_UNACKED);
@@ -29,7 +29,7 @@ void one_sided_after_segment(struct tcpsift_tracker *t, conn *c, int from, direc
 void one_sided_before_finish(struct tcpsift_tracker *t, conn *c, direction_stream *ds)
 {
     if (t->cfg.reasm.mode != TCPSIFT_REASM_ACKED || !ds->has_reasm) return;
-    uint64_t held = tcpsift_reasm_get_stats(&ds->reasm)->buffered_bytes;
+    uint64_t held = ds->reasm.stats.buffered_bytes;
     if (held == 0) return;
     t->stats.released_unacked_bytes += held;
     /* Not a segment: each direction's release counts once on its own. report()

@@ -48,6 +48,12 @@ _Static_assert(sizeof(struct tcpsift_reasm_view) == 16, "a retained view is 16 b
 _Static_assert(sizeof(((tcpsift_reasm_config *)0)->max_retained_bytes) == 4,
                "a view's offset and length are kept in 32 bits");
 
+/* Issue 9: a direction's stream memory holds the state only; the setup is shared (its size
+ * budget and hot-field layout are checked by ctest test_reasm_shared_setup). */
+_Static_assert(sizeof(tcpsift_reasm_state) <= 224, "the per-direction state holds no setup");
+_Static_assert(TCPSIFT_REASM_CONFLICT_RECORDS <= 255,
+               "the conflict ring's next slot is kept in a uint8_t");
+
 typedef struct tcpsift_reasm_held held_t;
 typedef struct tcpsift_reasm_extent ext_t;
 typedef struct tcpsift_reasm_view view_t;
@@ -82,45 +88,47 @@ static void default_free(void *ctx, void *p, size_t size)
 enum cap_kind { CAP_NONE = 0, CAP_MEMORY, CAP_BUDGET, CAP_SEGMENTS };
 
 /* Which memory cap (if any) `n` more bytes would exceed. */
-static enum cap_kind mem_check(const tcpsift_reasm *r, uint64_t n)
+static enum cap_kind mem_check(const tcpsift_reasm_state *r, const tcpsift_reasm_setup *su,
+                               uint64_t n)
 {
-    if (r->cfg.max_buffered_bytes &&
-        (n > r->cfg.max_buffered_bytes || r->stats.memory_bytes > r->cfg.max_buffered_bytes - n))
+    if (su->max_buffered_bytes &&
+        (n > su->max_buffered_bytes || r->stats.memory_bytes > su->max_buffered_bytes - n))
         return CAP_MEMORY;
-    if (r->budget && r->budget->cap && (n > r->budget->cap || r->budget->used > r->budget->cap - n))
+    if (su->budget && su->budget->cap &&
+        (n > su->budget->cap || su->budget->used > su->budget->cap - n))
         return CAP_BUDGET;
     return CAP_NONE;
 }
 
 /* Allocate n bytes if every cap allows it; NULL otherwise. */
-static void *mem_alloc(tcpsift_reasm *r, size_t n)
+static void *mem_alloc(tcpsift_reasm_state *r, const tcpsift_reasm_setup *su, size_t n)
 {
-    if (mem_check(r, n) != CAP_NONE) return NULL;
-    void *p = r->alloc.alloc(r->alloc.ctx, n);
+    if (mem_check(r, su, n) != CAP_NONE) return NULL;
+    void *p = su->alloc.alloc(su->alloc.ctx, n);
     if (p == NULL) return NULL;
     r->stats.memory_bytes += n;
     if (r->stats.memory_bytes > r->stats.memory_peak) r->stats.memory_peak = r->stats.memory_bytes;
-    if (r->budget) {
-        r->budget->used += n;
-        if (r->budget->used > r->budget->peak) r->budget->peak = r->budget->used;
+    if (su->budget) {
+        su->budget->used += n;
+        if (su->budget->used > su->budget->peak) su->budget->peak = su->budget->used;
     }
     return p;
 }
 
-static void mem_free(tcpsift_reasm *r, void *p, size_t n)
+static void mem_free(tcpsift_reasm_state *r, const tcpsift_reasm_setup *su, void *p, size_t n)
 {
     if (p == NULL) return;
-    r->alloc.free(r->alloc.ctx, p, n);
+    su->alloc.free(su->alloc.ctx, p, n);
     r->stats.memory_bytes -= n;
-    if (r->budget) r->budget->used -= n;
+    if (su->budget) su->budget->used -= n;
 }
 
-static void held_unref(tcpsift_reasm *r, held_t *h)
+static void held_unref(tcpsift_reasm_state *r, const tcpsift_reasm_setup *su, held_t *h)
 {
-    if (h && --h->refs == 0) mem_free(r, h, h->alloc_size);
+    if (h && --h->refs == 0) mem_free(r, su, h, h->alloc_size);
 }
 
-static void buffered_add(tcpsift_reasm *r, uint64_t n)
+static void buffered_add(tcpsift_reasm_state *r, uint64_t n)
 {
     r->stats.buffered_bytes += n;
     if (r->stats.buffered_bytes > r->stats.buffered_peak)
@@ -129,13 +137,13 @@ static void buffered_add(tcpsift_reasm *r, uint64_t n)
 
 /* ------------------------------------------------------------------ extent ring array */
 
-static ext_t *ext_at(const tcpsift_reasm *r, uint32_t i)
+static ext_t *ext_at(const tcpsift_reasm_state *r, uint32_t i)
 {
     return &r->ext[(r->ext_head + i) & (r->ext_cap - 1)];
 }
 
 /* Bytes a growth to hold `want` extents would allocate (0 when it fits already). */
-static uint64_t ext_growth_bytes(const tcpsift_reasm *r, uint64_t want)
+static uint64_t ext_growth_bytes(const tcpsift_reasm_state *r, uint64_t want)
 {
     if (want <= r->ext_cap) return 0;
     uint64_t cap = r->ext_cap ? r->ext_cap : 16;
@@ -145,16 +153,16 @@ static uint64_t ext_growth_bytes(const tcpsift_reasm *r, uint64_t want)
 }
 
 /* Make room for `want` extents in total. 0 on allocation failure. */
-static int ext_reserve(tcpsift_reasm *r, uint64_t want)
+static int ext_reserve(tcpsift_reasm_state *r, const tcpsift_reasm_setup *su, uint64_t want)
 {
     uint64_t bytes = ext_growth_bytes(r, want);
     if (bytes == 0) return 1;
     if (bytes > SIZE_MAX) return 0;
-    ext_t *n = mem_alloc(r, (size_t)bytes);
+    ext_t *n = mem_alloc(r, su, (size_t)bytes);
     if (n == NULL) return 0;
     for (uint32_t i = 0; i < r->ext_count; i++)
         n[i] = *ext_at(r, i);
-    mem_free(r, r->ext, (size_t)r->ext_cap * sizeof(ext_t));
+    mem_free(r, su, r->ext, (size_t)r->ext_cap * sizeof(ext_t));
     r->ext = n;
     r->ext_head = 0;
     r->ext_cap = (uint32_t)(bytes / sizeof(ext_t));
@@ -162,7 +170,7 @@ static int ext_reserve(tcpsift_reasm *r, uint64_t want)
 }
 
 /* Index of the first extent with end > off (ext_count when none). */
-static uint32_t ext_find(const tcpsift_reasm *r, uint64_t off)
+static uint32_t ext_find(const tcpsift_reasm_state *r, uint64_t off)
 {
     uint32_t lo = 0, hi = r->ext_count;
     while (lo < hi) {
@@ -176,7 +184,7 @@ static uint32_t ext_find(const tcpsift_reasm *r, uint64_t off)
 }
 
 /* Insert at index i; capacity must have been reserved. Shifts the shorter side. */
-static void ext_insert(tcpsift_reasm *r, uint32_t i, ext_t e)
+static void ext_insert(tcpsift_reasm_state *r, uint32_t i, ext_t e)
 {
     uint32_t mask = r->ext_cap - 1;
     if (i < r->ext_count - i) {
@@ -191,7 +199,7 @@ static void ext_insert(tcpsift_reasm *r, uint32_t i, ext_t e)
     *ext_at(r, i) = e;
 }
 
-static void ext_remove(tcpsift_reasm *r, uint32_t i)
+static void ext_remove(tcpsift_reasm_state *r, uint32_t i)
 {
     uint32_t mask = r->ext_cap - 1;
     if (i < r->ext_count - 1 - i) {
@@ -212,24 +220,34 @@ static const uint8_t *ext_data(const ext_t *e, uint64_t off)
 
 /* ------------------------------------------------------------------ output */
 
-static void emit_event(tcpsift_reasm *r, tcpsift_reasm_event_kind k, uint64_t off, uint64_t len)
+/* The callbacks' ctx: the state itself when one setup serves many states (the tracker's). */
+static void *cb_ctx(tcpsift_reasm_state *r, const tcpsift_reasm_setup *su)
 {
-    if (r->cb.on_event == NULL) return;
+    return su->ctx_is_state ? (void *)r : su->cb.ctx;
+}
+
+static void emit_event(tcpsift_reasm_state *r, const tcpsift_reasm_setup *su,
+                       tcpsift_reasm_event_kind k, uint64_t off, uint64_t len)
+{
+    if (su->cb.on_event == NULL) return;
     r->in_callback = 1;
-    r->cb.on_event(r->cb.ctx, k, off, len);
+    su->cb.on_event(cb_ctx(r, su), k, off, len);
     r->in_callback = 0;
 }
 
-static void record_conflict(tcpsift_reasm *r, uint64_t off, uint64_t len, int new_won,
-                            int delivered)
+static void record_conflict(tcpsift_reasm_state *r, const tcpsift_reasm_setup *su, uint64_t off,
+                            uint64_t len, int new_won, int delivered)
 {
     /* The records are allocated by the first conflict: a clean stream never pays for them. */
     if (r->conflicts == NULL)
         r->conflicts =
-            mem_alloc(r, TCPSIFT_REASM_CONFLICT_RECORDS * sizeof(tcpsift_reasm_conflict));
+            mem_alloc(r, su, TCPSIFT_REASM_CONFLICT_RECORDS * sizeof(tcpsift_reasm_conflict));
     if (r->conflicts) {
-        tcpsift_reasm_conflict *c =
-            &r->conflicts[r->conflicts_recorded++ % TCPSIFT_REASM_CONFLICT_RECORDS];
+        tcpsift_reasm_conflict *c = &r->conflicts[r->conflict_next];
+        if (++r->conflict_next == TCPSIFT_REASM_CONFLICT_RECORDS) {
+            r->conflict_next = 0;
+            r->conflicts_wrapped = 1;
+        }
         c->offset = off;
         c->len = len;
         c->new_won = (uint8_t)new_won;
@@ -237,16 +255,17 @@ static void record_conflict(tcpsift_reasm *r, uint64_t off, uint64_t len, int ne
     }
     r->stats.conflicts++;
     r->stats.overlap_bytes += len;
-    emit_event(r, TCPSIFT_REASM_EV_OVERLAP_MISMATCH, off, len);
+    emit_event(r, su, TCPSIFT_REASM_EV_OVERLAP_MISMATCH, off, len);
 }
 
 /* Copy [next_offset - len, next_offset) into the ring at its offset modulo the ring size. The
  * ring is allocated on first use; 0 when it cannot be. */
-static int ring_store(tcpsift_reasm *r, const uint8_t *p, size_t len)
+static int ring_store(tcpsift_reasm_state *r, const tcpsift_reasm_setup *su, const uint8_t *p,
+                      size_t len)
 {
-    uint64_t cap = r->cfg.max_retained_bytes;
+    uint64_t cap = su->max_retained_bytes;
     if (r->ring == NULL) {
-        r->ring = mem_alloc(r, (size_t)cap);
+        r->ring = mem_alloc(r, su, (size_t)cap);
         if (r->ring == NULL) return 0;
     }
     uint64_t off = r->next_offset - len;
@@ -258,24 +277,24 @@ static int ring_store(tcpsift_reasm *r, const uint8_t *p, size_t len)
     return 1;
 }
 
-static view_t *view_at(const tcpsift_reasm *r, uint32_t i)
+static view_t *view_at(const tcpsift_reasm_state *r, uint32_t i)
 {
     return &r->views[(r->view_head + i) & (r->view_cap - 1)];
 }
 
 /* A retained view's stream offset (see struct tcpsift_reasm_view). */
-static uint64_t view_off(const tcpsift_reasm *r, const view_t *v)
+static uint64_t view_off(const tcpsift_reasm_state *r, const view_t *v)
 {
     return r->ring_start + (uint32_t)(v->off_lo - (uint32_t)r->ring_start);
 }
 
-static void views_clear(tcpsift_reasm *r)
+static void views_clear(tcpsift_reasm_state *r)
 {
     r->view_count = 0;
     r->view_bytes = 0;
 }
 
-static void view_pop_oldest(tcpsift_reasm *r)
+static void view_pop_oldest(tcpsift_reasm_state *r)
 {
     r->view_bytes -= view_at(r, 0)->len;
     r->view_head = (r->view_head + 1) & (r->view_cap - 1);
@@ -284,10 +303,10 @@ static void view_pop_oldest(tcpsift_reasm *r)
 
 /* A free slot for one more view: grow the array (doubling, up to max_retained_views) or drop
  * the oldest view. 0 when no view can be kept at all. */
-static int view_slot(tcpsift_reasm *r)
+static int view_slot(tcpsift_reasm_state *r, const tcpsift_reasm_setup *su)
 {
     if (r->view_count < r->view_cap) return 1;
-    uint32_t max = r->cfg.max_retained_views;
+    uint32_t max = su->max_retained_views;
     if (r->view_cap < max) {
         uint32_t cap = r->view_cap ? r->view_cap * 2 : 4;
         if (cap > max) cap = max;
@@ -295,11 +314,11 @@ static int view_slot(tcpsift_reasm *r)
         while (cap & (cap - 1))
             cap &= cap - 1;
         if (cap > r->view_cap) {
-            view_t *n = mem_alloc(r, (size_t)cap * sizeof(view_t));
+            view_t *n = mem_alloc(r, su, (size_t)cap * sizeof(view_t));
             if (n) {
                 for (uint32_t i = 0; i < r->view_count; i++)
                     n[i] = *view_at(r, i);
-                mem_free(r, r->views, (size_t)r->view_cap * sizeof(view_t));
+                mem_free(r, su, r->views, (size_t)r->view_cap * sizeof(view_t));
                 r->views = n;
                 r->view_cap = cap;
                 r->view_head = 0;
@@ -313,20 +332,21 @@ static int view_slot(tcpsift_reasm *r)
 }
 
 /* Retain [next_offset - len, next_offset) as a view of p. */
-static void view_add(tcpsift_reasm *r, const uint8_t *p, size_t len)
+static void view_add(tcpsift_reasm_state *r, const tcpsift_reasm_setup *su, const uint8_t *p,
+                     size_t len)
 {
-    uint64_t cap = r->cfg.max_retained_bytes, off = r->next_offset - len;
+    uint64_t cap = su->max_retained_bytes, off = r->next_offset - len;
     /* The byte budget: trim the oldest views so the newest `cap` bytes remain. */
-    while (r->view_count && r->view_bytes + len > cap) {
+    while (r->view_count && (uint64_t)r->view_bytes + len > cap) {
         view_t *v = view_at(r, 0);
-        uint64_t over = r->view_bytes + len - cap;
+        uint64_t over = (uint64_t)r->view_bytes + len - cap;
         if (over >= v->len) {
             view_pop_oldest(r);
         } else {
             v->off_lo += (uint32_t)over;
             v->ptr += over;
             v->len -= (uint32_t)over;
-            r->view_bytes -= over;
+            r->view_bytes -= (uint32_t)over;
         }
     }
     if (r->view_count) {
@@ -334,12 +354,12 @@ static void view_add(tcpsift_reasm *r, const uint8_t *p, size_t len)
         if (last->ptr + last->len == p && (uint32_t)(last->off_lo + last->len) == (uint32_t)off) {
             /* the same buffer, continued: one view (len <= cap - view_bytes: fits 32 bits) */
             last->len += (uint32_t)len;
-            r->view_bytes += len;
+            r->view_bytes += (uint32_t)len; /* <= cap, a uint32_t */
             r->ring_start = view_off(r, view_at(r, 0));
             return;
         }
     }
-    if (!view_slot(r)) {
+    if (!view_slot(r, su)) {
         r->ring_start = r->next_offset; /* nothing retained: copies become unverified */
         return;
     }
@@ -347,39 +367,40 @@ static void view_add(tcpsift_reasm *r, const uint8_t *p, size_t len)
     v->off_lo = (uint32_t)off;
     v->ptr = p;
     v->len = (uint32_t)len; /* <= cap (trimmed above or by retain()) */
-    r->view_bytes += len;
+    r->view_bytes += (uint32_t)len; /* <= cap, a uint32_t */
     r->ring_start = view_off(r, view_at(r, 0));
 }
 
 /* Keep the last max_retained_bytes delivered bytes (next_offset already advanced past them). */
-static void retain(tcpsift_reasm *r, const uint8_t *p, size_t len, int copied)
+static void retain(tcpsift_reasm_state *r, const tcpsift_reasm_setup *su, const uint8_t *p,
+                   size_t len, int copied)
 {
-    uint64_t cap = r->cfg.max_retained_bytes;
+    uint64_t cap = su->max_retained_bytes;
     if (cap == 0) return;
     if (len >= cap) { /* this piece alone fills the budget: everything older goes */
         p += len - cap;
         len = (size_t)cap;
         views_clear(r);
     }
-    if (!r->cfg.stable_buffers) {
+    if (!su->stable_buffers) {
         int fresh = r->ring == NULL;
-        if (!ring_store(r, p, len)) return; /* best effort: copies become unverified */
+        if (!ring_store(r, su, p, len)) return; /* best effort: copies become unverified */
         if (fresh) r->ring_start = r->next_offset - len;
         if (r->next_offset - r->ring_start > cap) r->ring_start = r->next_offset - cap;
         return;
     }
-    if (r->cfg.max_retained_views == 0) {
+    if (su->max_retained_views == 0) {
         r->ring_start = r->next_offset;
         return;
     }
     if (!copied) {
-        view_add(r, p, len);
+        view_add(r, su, p, len);
         return;
     }
     /* Bytes from a held copy die after on_data: copy them into the ring (slot = offset modulo
      * its size, so retained ring bytes are never overwritten while still in the byte budget)
      * and retain views of the ring. */
-    if (!ring_store(r, p, len)) {
+    if (!ring_store(r, su, p, len)) {
         views_clear(r);
         r->ring_start = r->next_offset;
         return;
@@ -388,20 +409,21 @@ static void retain(tcpsift_reasm *r, const uint8_t *p, size_t len, int copied)
     size_t pos = (size_t)(off % cap);
     size_t first = len < cap - pos ? len : (size_t)(cap - pos);
     r->next_offset -= len - first; /* view_add takes the piece ending at next_offset */
-    view_add(r, r->ring + pos, first);
+    view_add(r, su, r->ring + pos, first);
     r->next_offset += len - first;
-    if (len > first) view_add(r, r->ring, len - first);
+    if (len > first) view_add(r, su, r->ring, len - first);
 }
 
-void reasm_retain_delivered(tcpsift_reasm *r, const uint8_t *p, size_t len)
+void reasm_retain_delivered(tcpsift_reasm_state *r, const tcpsift_reasm_setup *su, const uint8_t *p,
+                            size_t len)
 {
-    /* retain(r, p, len, 0) when it comes down to appending one view (issue 9: most in-order
+    /* retain(r, su, p, len, 0) when it comes down to appending one view (issue 9: most in-order
      * segments): stable buffers, views kept, the piece within the byte budget with the views
      * already held (view_add trims nothing), a free slot (view_slot allocates nothing), and the
      * piece not continuing the last view. Anything else takes retain(). */
-    uint64_t cap = r->cfg.max_retained_bytes;
-    if (r->cfg.stable_buffers && r->cfg.max_retained_views && len < cap && r->view_count &&
-        r->view_count < r->view_cap && r->view_bytes + len <= cap) {
+    uint64_t cap = su->max_retained_bytes;
+    if (su->stable_buffers && su->max_retained_views && len < cap && r->view_count &&
+        r->view_count < r->view_cap && (uint64_t)r->view_bytes + len <= cap) {
         const view_t *last = view_at(r, r->view_count - 1);
         uint64_t off = r->next_offset - len;
         if (!(last->ptr + last->len == p && (uint32_t)(last->off_lo + last->len) == (uint32_t)off)) {
@@ -409,29 +431,31 @@ void reasm_retain_delivered(tcpsift_reasm *r, const uint8_t *p, size_t len)
             v->off_lo = (uint32_t)off;
             v->ptr = p;
             v->len = (uint32_t)len;
-            r->view_bytes += len;
+            r->view_bytes += (uint32_t)len; /* <= cap, a uint32_t */
             r->ring_start = view_off(r, view_at(r, 0));
             return;
         }
     }
-    retain(r, p, len, 0);
+    retain(r, su, p, len, 0);
 }
 
-static void emit_data(tcpsift_reasm *r, const uint8_t *p, size_t len, int copied)
+static void emit_data(tcpsift_reasm_state *r, const tcpsift_reasm_setup *su, const uint8_t *p,
+                      size_t len, int copied)
 {
     if (len == 0) return;
     uint64_t off = r->next_offset;
     r->next_offset += len;
     r->stats.delivered_bytes += len;
-    if (r->cb.on_data) {
+    if (su->cb.on_data) {
         r->in_callback = 1;
-        r->cb.on_data(r->cb.ctx, off, p, len, copied);
+        su->cb.on_data(cb_ctx(r, su), off, p, len, copied);
         r->in_callback = 0;
     }
-    retain(r, p, len, copied);
+    retain(r, su, p, len, copied);
 }
 
-static void emit_gap(tcpsift_reasm *r, uint64_t len, tcpsift_reasm_gap_reason why)
+static void emit_gap(tcpsift_reasm_state *r, const tcpsift_reasm_setup *su, uint64_t len,
+                     tcpsift_reasm_gap_reason why)
 {
     if (len == 0) return;
     uint64_t off = r->next_offset;
@@ -439,15 +463,15 @@ static void emit_gap(tcpsift_reasm *r, uint64_t len, tcpsift_reasm_gap_reason wh
     r->ring_start = r->next_offset; /* retained bytes must be contiguous with next_offset */
     views_clear(r);
     r->stats.gap_bytes += len;
-    if (r->cb.on_gap) {
+    if (su->cb.on_gap) {
         r->in_callback = 1;
-        r->cb.on_gap(r->cb.ctx, off, len, why);
+        su->cb.on_gap(cb_ctx(r, su), off, len, why);
         r->in_callback = 0;
     }
 }
 
 /* Deliver the first extent (which starts at next_offset) up to `limit`. */
-static void deliver_front(tcpsift_reasm *r, uint64_t limit)
+static void deliver_front(tcpsift_reasm_state *r, const tcpsift_reasm_setup *su, uint64_t limit)
 {
     ext_t *e = ext_at(r, 0);
     uint64_t stop = e->end < limit ? e->end : limit;
@@ -459,35 +483,36 @@ static void deliver_front(tcpsift_reasm *r, uint64_t limit)
     if (gone) ext_remove(r, 0);
     if (h) {
         r->stats.buffered_bytes -= n;
-        emit_data(r, p, (size_t)n, 1);
-        if (gone) held_unref(r, h); /* after the callback: p points into h */
+        emit_data(r, su, p, (size_t)n, 1);
+        if (gone) held_unref(r, su, h); /* after the callback: p points into h */
     } else {
-        emit_gap(r, n, TCPSIFT_GAP_TRUNCATED);
+        emit_gap(r, su, n, TCPSIFT_GAP_TRUNCATED);
     }
 }
 
 /* Deliver held extents and skip holes up to `limit` (UINT64_MAX: everything held). */
-static void release_until(tcpsift_reasm *r, uint64_t limit, tcpsift_reasm_gap_reason why)
+static void release_until(tcpsift_reasm_state *r, const tcpsift_reasm_setup *su, uint64_t limit,
+                          tcpsift_reasm_gap_reason why)
 {
     while (r->next_offset < limit) {
         if (r->ext_count == 0) {
-            if (limit != UINT64_MAX) emit_gap(r, limit - r->next_offset, why);
+            if (limit != UINT64_MAX) emit_gap(r, su, limit - r->next_offset, why);
             return;
         }
         ext_t *e = ext_at(r, 0);
         if (e->start > r->next_offset) {
             uint64_t stop = e->start < limit ? e->start : limit;
-            emit_gap(r, stop - r->next_offset, why);
+            emit_gap(r, su, stop - r->next_offset, why);
             continue;
         }
-        deliver_front(r, limit);
+        deliver_front(r, su, limit);
     }
 }
 
-static void flush_contiguous(tcpsift_reasm *r)
+static void flush_contiguous(tcpsift_reasm_state *r, const tcpsift_reasm_setup *su)
 {
     while (r->ext_count && ext_at(r, 0)->start == r->next_offset)
-        deliver_front(r, UINT64_MAX);
+        deliver_front(r, su, UINT64_MAX);
 }
 
 /* ------------------------------------------------------------------ room under the caps */
@@ -495,37 +520,37 @@ static void flush_contiguous(tcpsift_reasm *r)
 /* Release the lowest held data until `bytes` more memory and `extents` more extents fit, or the
  * segment starting at `s` is itself the lowest data (then any hole before it is skipped).
  * Returns 1 when the segment must be delivered at once instead of being held. */
-static int make_room(tcpsift_reasm *r, uint64_t s, uint64_t seg_len, uint64_t bytes,
-                     uint64_t extents)
+static int make_room(tcpsift_reasm_state *r, const tcpsift_reasm_setup *su, uint64_t s,
+                     uint64_t seg_len, uint64_t bytes, uint64_t extents)
 {
     int hit = 0;
     for (;;) {
         enum cap_kind k = CAP_NONE;
-        if (r->cfg.max_segments && r->ext_count + extents > r->cfg.max_segments)
+        if (su->max_segments && r->ext_count + extents > su->max_segments)
             k = CAP_SEGMENTS;
         else
-            k = mem_check(r, bytes + ext_growth_bytes(r, r->ext_count + extents));
+            k = mem_check(r, su, bytes + ext_growth_bytes(r, r->ext_count + extents));
         if (k == CAP_NONE) return 0;
         if (!hit) {
             hit = 1;
             if (k == CAP_SEGMENTS) {
                 r->stats.segment_cap_hits++;
-                emit_event(r, TCPSIFT_REASM_EV_SEGMENT_CAP_HIT, s, seg_len);
+                emit_event(r, su, TCPSIFT_REASM_EV_SEGMENT_CAP_HIT, s, seg_len);
             } else {
                 r->stats.memcap_hits++;
-                if (k == CAP_BUDGET) r->budget->hits++;
-                emit_event(r, TCPSIFT_REASM_EV_MEMCAP_HIT, s, seg_len);
+                if (k == CAP_BUDGET) su->budget->hits++;
+                emit_event(r, su, TCPSIFT_REASM_EV_MEMCAP_HIT, s, seg_len);
             }
         }
         tcpsift_reasm_gap_reason why =
             k == CAP_SEGMENTS ? TCPSIFT_GAP_SEGMENT_CAP : TCPSIFT_GAP_MEMCAP;
         if (r->ext_count == 0 || ext_at(r, 0)->start >= s) {
-            if (s > r->next_offset) emit_gap(r, s - r->next_offset, why);
+            if (s > r->next_offset) emit_gap(r, su, s - r->next_offset, why);
             return 1;
         }
         uint64_t first = ext_at(r, 0)->start;
-        if (first > r->next_offset) emit_gap(r, first - r->next_offset, why);
-        flush_contiguous(r);
+        if (first > r->next_offset) emit_gap(r, su, first - r->next_offset, why);
+        flush_contiguous(r, su);
     }
 }
 
@@ -541,7 +566,7 @@ typedef struct seg_in {
 
 /* 64-bit stream offset of sequence number `seq`, taken within ±2^31 of next_offset
  * (RFC 9293 §3.4 sequence arithmetic). May be negative: before the first byte. */
-static int64_t seq_offset(const tcpsift_reasm *r, uint32_t seq)
+static int64_t seq_offset(const tcpsift_reasm_state *r, uint32_t seq)
 {
     uint32_t d = seq - (uint32_t)(r->base_seq + (uint32_t)r->next_offset);
     int64_t rel = d < 0x80000000u ? (int64_t)d : (int64_t)d - (int64_t)0x100000000;
@@ -562,31 +587,32 @@ static void diff_bounds(const uint8_t *x, const uint8_t *y, size_t n, size_t bas
 
 /* Count an overlap of n bytes at `off`: identical bytes are retransmissions, the span from the
  * first to the last differing byte is a mismatch. */
-static void account_overlap(tcpsift_reasm *r, uint64_t off, uint64_t n, int any, size_t d0,
-                            size_t d1, int new_won, int delivered)
+static void account_overlap(tcpsift_reasm_state *r, const tcpsift_reasm_setup *su, uint64_t off,
+                            uint64_t n, int any, size_t d0, size_t d1, int new_won, int delivered)
 {
     if (!any) {
         r->stats.retransmitted_bytes += n;
-        emit_event(r, TCPSIFT_REASM_EV_RETRANSMISSION, off, n);
+        emit_event(r, su, TCPSIFT_REASM_EV_RETRANSMISSION, off, n);
         return;
     }
     uint64_t mlen = (uint64_t)(d1 - d0) + 1;
     r->stats.retransmitted_bytes += n - mlen;
-    record_conflict(r, off + d0, mlen, new_won, delivered);
+    record_conflict(r, su, off + d0, mlen, new_won, delivered);
 }
 
-static int retained_any(const tcpsift_reasm *r)
+static int retained_any(const tcpsift_reasm_state *r, const tcpsift_reasm_setup *su)
 {
-    return r->cfg.stable_buffers ? r->view_count > 0 : r->ring != NULL;
+    return su->stable_buffers ? r->view_count > 0 : r->ring != NULL;
 }
 
 /* Compare p[0,n) with the retained bytes at stream offsets [a, a+n), all of them retained. */
-static void compare_retained(const tcpsift_reasm *r, uint64_t a, const uint8_t *p, size_t n,
-                             int *any, size_t *d0, size_t *d1)
+static void compare_retained(const tcpsift_reasm_state *r, const tcpsift_reasm_setup *su,
+                             uint64_t a, const uint8_t *p, size_t n, int *any, size_t *d0,
+                             size_t *d1)
 {
     size_t done = 0;
-    if (!r->cfg.stable_buffers) {
-        uint64_t cap = r->cfg.max_retained_bytes;
+    if (!su->stable_buffers) {
+        uint64_t cap = su->max_retained_bytes;
         while (done < n) {
             size_t pos = (size_t)((a + done) % cap);
             size_t chunk = n - done < cap - pos ? n - done : (size_t)(cap - pos);
@@ -616,14 +642,14 @@ static void compare_retained(const tcpsift_reasm *r, uint64_t a, const uint8_t *
 
 /* Drop the part of the segment before next_offset: compare it with the retained delivered
  * bytes where we still have them. */
-static void trim_delivered(tcpsift_reasm *r, int64_t *s, int64_t *e, int64_t w,
-                           const uint8_t **data)
+static void trim_delivered(tcpsift_reasm_state *r, const tcpsift_reasm_setup *su, int64_t *s,
+                           int64_t *e, int64_t w, const uint8_t **data)
 {
     int64_t next = (int64_t)r->next_offset;
     if (*s >= next) return;
     int64_t stop = w < next ? w : next;
     int64_t cap_stop = *e < stop ? *e : stop; /* captured bytes below next: [s, cap_stop) */
-    int64_t lo = retained_any(r) ? (int64_t)r->ring_start : next;
+    int64_t lo = retained_any(r, su) ? (int64_t)r->ring_start : next;
     uint64_t unverified = 0;
     int64_t a = *s;
     const uint8_t *p = *data;
@@ -636,14 +662,14 @@ static void trim_delivered(tcpsift_reasm *r, int64_t *s, int64_t *e, int64_t w,
     if (a < cap_stop) {
         size_t n = (size_t)(cap_stop - a), d0 = 0, d1 = 0;
         int any = 0;
-        compare_retained(r, (uint64_t)a, p, n, &any, &d0, &d1);
-        account_overlap(r, (uint64_t)a, n, any, d0, d1, 0, 1);
+        compare_retained(r, su, (uint64_t)a, p, n, &any, &d0, &d1);
+        account_overlap(r, su, (uint64_t)a, n, any, d0, d1, 0, 1);
     }
     if (stop > cap_stop && stop > *s) /* uncaptured bytes below next */
         unverified += (uint64_t)(stop - (cap_stop > *s ? cap_stop : *s));
     if (unverified) {
         r->stats.unverified_bytes += unverified;
-        emit_event(r, TCPSIFT_REASM_EV_RETRANSMISSION_UNVERIFIED, *s < 0 ? 0 : (uint64_t)*s,
+        emit_event(r, su, TCPSIFT_REASM_EV_RETRANSMISSION_UNVERIFIED, *s < 0 ? 0 : (uint64_t)*s,
                    unverified);
     }
     if (cap_stop > *s) *data += cap_stop - *s;
@@ -653,7 +679,7 @@ static void trim_delivered(tcpsift_reasm *r, int64_t *s, int64_t *e, int64_t w,
 
 /* Remove held bytes at or after the FIN: the FIN takes the sender's last sequence number
  * (RFC 9293 §3.4), so nothing after it is stream data. */
-static void drop_held_after(tcpsift_reasm *r, uint64_t fin)
+static void drop_held_after(tcpsift_reasm_state *r, const tcpsift_reasm_setup *su, uint64_t fin)
 {
     uint64_t dropped = 0, maxend = fin;
     while (r->ext_count) {
@@ -667,25 +693,26 @@ static void drop_held_after(tcpsift_reasm *r, uint64_t fin)
         if (from == x->start) {
             held_t *h = x->held;
             ext_remove(r, r->ext_count - 1);
-            held_unref(r, h);
+            held_unref(r, su, h);
         } else {
             x->end = fin;
         }
     }
     if (dropped) {
         r->stats.dropped_after_fin_bytes += dropped;
-        emit_event(r, TCPSIFT_REASM_EV_DATA_AFTER_FIN, fin, maxend - fin);
+        emit_event(r, su, TCPSIFT_REASM_EV_DATA_AFTER_FIN, fin, maxend - fin);
     }
 }
 
-static void piece_uncovered(tcpsift_reasm *r, seg_in *g, uint64_t a, uint64_t b)
+static void piece_uncovered(tcpsift_reasm_state *r, const tcpsift_reasm_setup *su, seg_in *g,
+                            uint64_t a, uint64_t b)
 {
     int has_data = a < g->e;
     if (g->now) {
         if (has_data)
-            emit_data(r, g->data + (a - g->s), (size_t)(b - a), 0);
+            emit_data(r, su, g->data + (a - g->s), (size_t)(b - a), 0);
         else
-            emit_gap(r, b - a, TCPSIFT_GAP_TRUNCATED);
+            emit_gap(r, su, b - a, TCPSIFT_GAP_TRUNCATED);
         return;
     }
     ext_t x = {a, b, has_data ? g->nh : NULL};
@@ -697,7 +724,8 @@ static void piece_uncovered(tcpsift_reasm *r, seg_in *g, uint64_t a, uint64_t b)
 }
 
 /* Held extent i now holds the new copy on [a,b) (split as needed). */
-static void replace_piece(tcpsift_reasm *r, uint32_t i, uint64_t a, uint64_t b, held_t *nh)
+static void replace_piece(tcpsift_reasm_state *r, const tcpsift_reasm_setup *su, uint32_t i,
+                          uint64_t a, uint64_t b, held_t *nh)
 {
     ext_t old = *ext_at(r, i);
     ext_t mid = {a, b, nh};
@@ -705,7 +733,7 @@ static void replace_piece(tcpsift_reasm *r, uint32_t i, uint64_t a, uint64_t b, 
     nh->refs++;
     if (old.held == NULL) buffered_add(r, b - a); /* a never-captured range gets bytes */
     if (left && right && old.held) old.held->refs++;
-    if (!left && !right) held_unref(r, old.held);
+    if (!left && !right) held_unref(r, su, old.held);
     uint32_t k = i;
     if (left) {
         ext_at(r, i)->end = a;
@@ -721,7 +749,8 @@ static void replace_piece(tcpsift_reasm *r, uint32_t i, uint64_t a, uint64_t b, 
     }
 }
 
-static void piece_overlap(tcpsift_reasm *r, seg_in *g, uint32_t i, uint64_t a, uint64_t b)
+static void piece_overlap(tcpsift_reasm_state *r, const tcpsift_reasm_setup *su, seg_in *g,
+                          uint32_t i, uint64_t a, uint64_t b)
 {
     ext_t *x = ext_at(r, i);
     int has_data = a < g->e;
@@ -734,9 +763,9 @@ static void piece_overlap(tcpsift_reasm *r, seg_in *g, uint32_t i, uint64_t a, u
         int any = 0;
         size_t d0 = 0, d1 = 0;
         diff_bounds(g->data + (a - g->s), ext_data(x, a), (size_t)(b - a), 0, &any, &d0, &d1);
-        new_wins = any && tcpsift_overlap_new_wins(r->cfg.policy, g->ostart, g->oend,
-                                                   x->held->ostart, x->held->oend);
-        account_overlap(r, a, b - a, any, d0, d1, new_wins, 0);
+        new_wins = any && tcpsift_overlap_new_wins(r->policy, g->ostart, g->oend, x->held->ostart,
+                                                   x->held->oend);
+        account_overlap(r, su, a, b - a, any, d0, d1, new_wins, 0);
         x = ext_at(r, i); /* (callbacks cannot change r, but keep the pointer fresh) */
     }
     if (g->now) { /* x starts at a == next_offset */
@@ -746,41 +775,42 @@ static void piece_overlap(tcpsift_reasm *r, seg_in *g, uint32_t i, uint64_t a, u
             x->start = b;
             if (x->start == x->end) {
                 ext_remove(r, 0);
-                held_unref(r, h);
+                held_unref(r, su, h);
             }
-            emit_data(r, g->data + (a - g->s), (size_t)(b - a), 0);
+            emit_data(r, su, g->data + (a - g->s), (size_t)(b - a), 0);
         } else {
-            deliver_front(r, b);
+            deliver_front(r, su, b);
         }
         return;
     }
-    if (new_wins) replace_piece(r, i, a, b, g->nh);
+    if (new_wins) replace_piece(r, su, i, a, b, g->nh);
 }
 
-static void process_range(tcpsift_reasm *r, seg_in *g, uint64_t a, uint64_t b)
+static void process_range(tcpsift_reasm_state *r, const tcpsift_reasm_setup *su, seg_in *g,
+                          uint64_t a, uint64_t b)
 {
     uint64_t cur = a;
     while (cur < b) {
         uint32_t i = ext_find(r, cur);
         if (i == r->ext_count || ext_at(r, i)->start >= b) {
-            piece_uncovered(r, g, cur, b);
+            piece_uncovered(r, su, g, cur, b);
             return;
         }
         uint64_t xs = ext_at(r, i)->start, xe = ext_at(r, i)->end;
         if (xs > cur) {
-            piece_uncovered(r, g, cur, xs);
+            piece_uncovered(r, su, g, cur, xs);
             cur = xs;
             continue;
         }
         uint64_t stop = xe < b ? xe : b;
-        piece_overlap(r, g, i, cur, stop);
+        piece_overlap(r, su, g, i, cur, stop);
         cur = stop;
     }
 }
 
 /* Dry run over [a,b): how many uncovered pieces it has and whether it overlaps a
  * never-captured range. */
-static void plan_range(const tcpsift_reasm *r, uint64_t a, uint64_t b, uint64_t *pieces,
+static void plan_range(const tcpsift_reasm_state *r, uint64_t a, uint64_t b, uint64_t *pieces,
                        int *markers)
 {
     uint64_t cur = a;
@@ -794,12 +824,12 @@ static void plan_range(const tcpsift_reasm *r, uint64_t a, uint64_t b, uint64_t 
     if (cur < b) ++*pieces;
 }
 
-static held_t *held_new(tcpsift_reasm *r, const seg_in *g)
+static held_t *held_new(tcpsift_reasm_state *r, const tcpsift_reasm_setup *su, const seg_in *g)
 {
     uint64_t n = g->e - g->s;
     if (n > SIZE_MAX - sizeof(held_t)) return NULL;
     size_t size = sizeof(held_t) + (size_t)n;
-    held_t *h = mem_alloc(r, size);
+    held_t *h = mem_alloc(r, su, size);
     if (h == NULL) return NULL;
     h->start = g->s;
     h->ostart = g->ostart;
@@ -811,24 +841,19 @@ static held_t *held_new(tcpsift_reasm *r, const seg_in *g)
     return h;
 }
 
-static int valid_reasm(const tcpsift_reasm *r)
+tcpsift_error reasm_segment(tcpsift_reasm_state *r, const tcpsift_reasm_setup *su, uint32_t seq,
+                            const uint8_t *data, size_t len, size_t wire_len, unsigned flags)
 {
-    return r != NULL && !r->in_callback;
-}
-
-tcpsift_error tcpsift_reasm_segment(tcpsift_reasm *r, uint32_t seq, const uint8_t *data, size_t len,
-                                    size_t wire_len, unsigned flags)
-{
-    if (!valid_reasm(r) || len > wire_len || (len && data == NULL) || wire_len > MAX_WIRE_LEN)
+    if (r->in_callback || len > wire_len || (len && data == NULL) || wire_len > MAX_WIRE_LEN)
         return TCPSIFT_E_INVALID_ARGUMENT;
     if (r->finished) return TCPSIFT_OK;
     /* The common segment first (issue 9): in order on arrival, no flag, no FIN seen, nothing
      * held. The path below does exactly this for it: its offset is next_offset, so nothing is
      * trimmed, no acknowledged hole lies before it, and it is delivered at once. */
     if (flags == 0 && r->have_base && !r->have_fin && r->ext_count == 0 &&
-        r->cfg.mode == TCPSIFT_REASM_ON_ARRIVAL && seq == r->base_seq + (uint32_t)r->next_offset) {
-        if (len) emit_data(r, data, len, 0);
-        if (wire_len > len) emit_gap(r, wire_len - len, TCPSIFT_GAP_TRUNCATED);
+        su->mode == TCPSIFT_REASM_ON_ARRIVAL && seq == r->base_seq + (uint32_t)r->next_offset) {
+        if (len) emit_data(r, su, data, len, 0);
+        if (wire_len > len) emit_gap(r, su, wire_len - len, TCPSIFT_GAP_TRUNCATED);
         return TCPSIFT_OK;
     }
     if (flags & TCPSIFT_REASM_RST) {
@@ -852,12 +877,12 @@ tcpsift_error tcpsift_reasm_segment(tcpsift_reasm *r, uint32_t seq, const uint8_
     if ((flags & TCPSIFT_REASM_FIN) && !r->have_fin && w >= (int64_t)r->next_offset) {
         r->have_fin = 1;
         r->fin_offset = (uint64_t)w;
-        drop_held_after(r, r->fin_offset);
+        drop_held_after(r, su, r->fin_offset);
     }
     if (r->have_fin && w > (int64_t)r->fin_offset) {
         int64_t from = s > (int64_t)r->fin_offset ? s : (int64_t)r->fin_offset;
         r->stats.dropped_after_fin_bytes += (uint64_t)(w - from);
-        emit_event(r, TCPSIFT_REASM_EV_DATA_AFTER_FIN, (uint64_t)from, (uint64_t)(w - from));
+        emit_event(r, su, TCPSIFT_REASM_EV_DATA_AFTER_FIN, (uint64_t)from, (uint64_t)(w - from));
         w = from;
         if (e > w) e = w;
         if (s > w) s = w;
@@ -866,27 +891,26 @@ tcpsift_error tcpsift_reasm_segment(tcpsift_reasm *r, uint32_t seq, const uint8_
      * the capture never will (see the header on late data). */
     if (r->acked_hole_end > r->next_offset && ostart > (int64_t)r->next_offset) {
         uint64_t stop = (uint64_t)ostart < r->acked_hole_end ? (uint64_t)ostart : r->acked_hole_end;
-        release_until(r, stop, TCPSIFT_GAP_ACK_UNSEEN);
+        release_until(r, su, stop, TCPSIFT_GAP_ACK_UNSEEN);
     }
     seg_in g = {0, 0, 0, NULL, (uint64_t)ostart, (uint64_t)oend, NULL, 0};
     for (;;) {
-        trim_delivered(r, &s, &e, w, &data);
+        trim_delivered(r, su, &s, &e, w, &data);
         if (s >= w) return TCPSIFT_OK;
         g.s = (uint64_t)s;
         g.e = (uint64_t)e;
         g.w = (uint64_t)w;
         g.data = data;
-        g.now = r->cfg.mode == TCPSIFT_REASM_ON_ARRIVAL && g.s == r->next_offset;
+        g.now = su->mode == TCPSIFT_REASM_ON_ARRIVAL && g.s == r->next_offset;
         if (g.now) break;
         uint64_t pieces = 0;
         int markers = 0, tail_markers = 0;
         plan_range(r, g.s, g.e, &pieces, &markers);
-        int need_copy =
-            g.e > g.s && (pieces > 0 || markers || r->cfg.policy != TCPSIFT_OVERLAP_FIRST);
+        int need_copy = g.e > g.s && (pieces > 0 || markers || r->policy != TCPSIFT_OVERLAP_FIRST);
         plan_range(r, g.e, g.w, &pieces, &tail_markers);
         uint64_t bytes = need_copy ? sizeof(held_t) + (g.e - g.s) : 0;
         uint64_t extents = pieces + 2; /* +2: a replaced range can split two held extents */
-        int must_deliver = make_room(r, g.s, g.w - g.s, bytes, extents);
+        int must_deliver = make_room(r, su, g.s, g.w - g.s, bytes, extents);
         /* Releasing held data may have delivered past s: compare that part with what was
          * delivered and plan the rest again (each round released something: it ends). */
         if (r->next_offset > g.s) continue;
@@ -894,95 +918,121 @@ tcpsift_error tcpsift_reasm_segment(tcpsift_reasm *r, uint32_t seq, const uint8_
             g.now = 1; /* make_room skipped the hole up to s */
             break;
         }
-        if (!ext_reserve(r, (uint64_t)r->ext_count + extents) ||
-            (need_copy && (g.nh = held_new(r, &g)) == NULL)) {
+        if (!ext_reserve(r, su, (uint64_t)r->ext_count + extents) ||
+            (need_copy && (g.nh = held_new(r, su, &g)) == NULL)) {
             /* The allocator itself refused: behave as at a cap, deliver what we have. */
             r->stats.memcap_hits++;
-            emit_event(r, TCPSIFT_REASM_EV_MEMCAP_HIT, g.s, g.w - g.s);
-            release_until(r, g.s, TCPSIFT_GAP_MEMCAP); /* stops exactly at s */
+            emit_event(r, su, TCPSIFT_REASM_EV_MEMCAP_HIT, g.s, g.w - g.s);
+            release_until(r, su, g.s, TCPSIFT_GAP_MEMCAP); /* stops exactly at s */
             g.now = 1;
         }
         break;
     }
     if (g.now && r->ext_count == 0 && g.nh == NULL) {
         /* The common case, in order with nothing held: what process_range would do. */
-        if (g.e > g.s) emit_data(r, g.data, (size_t)(g.e - g.s), 0);
-        if (g.w > g.e) emit_gap(r, g.w - g.e, TCPSIFT_GAP_TRUNCATED);
+        if (g.e > g.s) emit_data(r, su, g.data, (size_t)(g.e - g.s), 0);
+        if (g.w > g.e) emit_gap(r, su, g.w - g.e, TCPSIFT_GAP_TRUNCATED);
         return TCPSIFT_OK;
     }
     if (g.s < g.w) {
-        process_range(r, &g, g.s, g.e);
-        process_range(r, &g, g.e, g.w);
+        process_range(r, su, &g, g.s, g.e);
+        process_range(r, su, &g, g.e, g.w);
     }
-    if (g.nh && g.nh->refs == 0) mem_free(r, g.nh, g.nh->alloc_size);
-    if (r->cfg.mode == TCPSIFT_REASM_ON_ARRIVAL) flush_contiguous(r);
+    if (g.nh && g.nh->refs == 0) mem_free(r, su, g.nh, g.nh->alloc_size);
+    if (su->mode == TCPSIFT_REASM_ON_ARRIVAL) flush_contiguous(r, su);
     return TCPSIFT_OK;
 }
 
-tcpsift_error tcpsift_reasm_ack(tcpsift_reasm *r, uint32_t ack)
+tcpsift_error reasm_ack(tcpsift_reasm_state *r, const tcpsift_reasm_setup *su, uint32_t ack)
 {
-    if (!valid_reasm(r)) return TCPSIFT_E_INVALID_ARGUMENT;
+    if (r->in_callback) return TCPSIFT_E_INVALID_ARGUMENT;
     if (r->finished || !r->have_base) return TCPSIFT_OK;
     int64_t off = seq_offset(r, ack);
     if (off <= (int64_t)r->next_offset) return TCPSIFT_OK;
     uint64_t limit = (uint64_t)off;
     if (r->have_fin && limit > r->fin_offset) limit = r->fin_offset; /* the FIN's own number */
-    if (r->cfg.mode == TCPSIFT_REASM_ON_ARRIVAL && r->ext_count == 0) {
+    if (su->mode == TCPSIFT_REASM_ON_ARRIVAL && r->ext_count == 0) {
         /* Nothing waits behind the hole: keep it open for late data. */
         if (limit > r->acked_hole_end) r->acked_hole_end = limit;
         return TCPSIFT_OK;
     }
-    release_until(r, limit, TCPSIFT_GAP_ACK_UNSEEN);
-    if (r->cfg.mode == TCPSIFT_REASM_ON_ARRIVAL) flush_contiguous(r);
+    release_until(r, su, limit, TCPSIFT_GAP_ACK_UNSEEN);
+    if (su->mode == TCPSIFT_REASM_ON_ARRIVAL) flush_contiguous(r, su);
     return TCPSIFT_OK;
 }
 
-void tcpsift_reasm_free(tcpsift_reasm *r)
+void reasm_release(tcpsift_reasm_state *r, const tcpsift_reasm_setup *su)
 {
-    if (r == NULL) return;
     while (r->ext_count) {
         held_t *h = ext_at(r, r->ext_count - 1)->held;
         if (h)
             r->stats.buffered_bytes -=
                 ext_at(r, r->ext_count - 1)->end - ext_at(r, r->ext_count - 1)->start;
         r->ext_count--;
-        held_unref(r, h);
+        held_unref(r, su, h);
     }
-    mem_free(r, r->ext, (size_t)r->ext_cap * sizeof(ext_t));
+    mem_free(r, su, r->ext, (size_t)r->ext_cap * sizeof(ext_t));
     r->ext = NULL;
     r->ext_cap = 0;
     r->ext_head = 0;
-    mem_free(r, r->ring, (size_t)r->cfg.max_retained_bytes);
+    mem_free(r, su, r->ring, (size_t)su->max_retained_bytes);
     r->ring = NULL;
-    mem_free(r, r->views, (size_t)r->view_cap * sizeof(view_t));
+    mem_free(r, su, r->views, (size_t)r->view_cap * sizeof(view_t));
     r->views = NULL;
     r->view_cap = r->view_head = 0;
     views_clear(r);
-    mem_free(r, r->conflicts, TCPSIFT_REASM_CONFLICT_RECORDS * sizeof(tcpsift_reasm_conflict));
+    mem_free(r, su, r->conflicts, TCPSIFT_REASM_CONFLICT_RECORDS * sizeof(tcpsift_reasm_conflict));
     r->conflicts = NULL;
+}
+
+tcpsift_error reasm_finish(tcpsift_reasm_state *r, const tcpsift_reasm_setup *su)
+{
+    if (r->in_callback) return TCPSIFT_E_INVALID_ARGUMENT;
+    if (r->finished) return TCPSIFT_OK;
+    if (r->acked_hole_end > r->next_offset)
+        release_until(r, su, r->acked_hole_end, TCPSIFT_GAP_ACK_UNSEEN);
+    /* Nothing held: release_until() would return at once (issue 9: once per stream). */
+    if (r->ext_count) release_until(r, su, UINT64_MAX, TCPSIFT_GAP_FINISH);
+    if (r->have_fin && r->next_offset < r->fin_offset)
+        emit_gap(r, su, r->fin_offset - r->next_offset, TCPSIFT_GAP_FINISH);
+    r->finished = 1;
+    reasm_release(r, su);
+    return TCPSIFT_OK;
+}
+
+/* ------------------------------------------------------------------ the standalone reassembler */
+
+tcpsift_error tcpsift_reasm_segment(tcpsift_reasm *r, uint32_t seq, const uint8_t *data, size_t len,
+                                    size_t wire_len, unsigned flags)
+{
+    if (r == NULL) return TCPSIFT_E_INVALID_ARGUMENT;
+    return reasm_segment(&r->state, &r->setup, seq, data, len, wire_len, flags);
+}
+
+tcpsift_error tcpsift_reasm_ack(tcpsift_reasm *r, uint32_t ack)
+{
+    if (r == NULL) return TCPSIFT_E_INVALID_ARGUMENT;
+    return reasm_ack(&r->state, &r->setup, ack);
+}
+
+void tcpsift_reasm_free(tcpsift_reasm *r)
+{
+    if (r) reasm_release(&r->state, &r->setup);
 }
 
 tcpsift_error tcpsift_reasm_finish(tcpsift_reasm *r)
 {
-    if (!valid_reasm(r)) return TCPSIFT_E_INVALID_ARGUMENT;
-    if (r->finished) return TCPSIFT_OK;
-    if (r->acked_hole_end > r->next_offset) release_until(r, r->acked_hole_end, TCPSIFT_GAP_ACK_UNSEEN);
-    /* Nothing held: release_until() would return at once (issue 9: once per stream). */
-    if (r->ext_count) release_until(r, UINT64_MAX, TCPSIFT_GAP_FINISH);
-    if (r->have_fin && r->next_offset < r->fin_offset)
-        emit_gap(r, r->fin_offset - r->next_offset, TCPSIFT_GAP_FINISH);
-    r->finished = 1;
-    tcpsift_reasm_free(r);
-    return TCPSIFT_OK;
+    if (r == NULL) return TCPSIFT_E_INVALID_ARGUMENT;
+    return reasm_finish(&r->state, &r->setup);
 }
 
 /* ------------------------------------------------------------------ setup and queries */
 
-int tcpsift_reasm_check(const tcpsift_reasm *r)
+int reasm_check(const tcpsift_reasm_state *r, const tcpsift_reasm_setup *su)
 {
-    if (r == NULL || r->ext_count > r->ext_cap) return 0;
-    if (r->cfg.max_segments && r->ext_count > r->cfg.max_segments) return 0;
-    if (r->cfg.max_buffered_bytes && r->stats.memory_bytes > r->cfg.max_buffered_bytes) return 0;
+    if (r->ext_count > r->ext_cap) return 0;
+    if (su->max_segments && r->ext_count > su->max_segments) return 0;
+    if (su->max_buffered_bytes && r->stats.memory_bytes > su->max_buffered_bytes) return 0;
     uint64_t prev = r->next_offset, held_bytes = 0;
     for (uint32_t i = 0; i < r->ext_count; i++) {
         const ext_t *x = ext_at(r, i);
@@ -998,17 +1048,21 @@ int tcpsift_reasm_check(const tcpsift_reasm *r)
     }
     if (r->view_count) { /* retained views: contiguous, ending at next, within the budget */
         uint64_t at = r->ring_start, sum = 0;
-        if (!r->cfg.stable_buffers || r->view_count > r->cfg.max_retained_views) return 0;
+        if (!su->stable_buffers || r->view_count > su->max_retained_views) return 0;
         for (uint32_t i = 0; i < r->view_count; i++) {
             const view_t *v = view_at(r, i);
             if (v->off_lo != (uint32_t)at || v->len == 0) return 0;
             at += v->len;
             sum += v->len;
         }
-        if (at != r->next_offset || sum != r->view_bytes || sum > r->cfg.max_retained_bytes)
-            return 0;
+        if (at != r->next_offset || sum != r->view_bytes || sum > su->max_retained_bytes) return 0;
     }
     return held_bytes == r->stats.buffered_bytes;
+}
+
+int tcpsift_reasm_check(const tcpsift_reasm *r)
+{
+    return r != NULL && reasm_check(&r->state, &r->setup);
 }
 
 void tcpsift_reasm_config_default(tcpsift_reasm_config *cfg)
@@ -1023,6 +1077,38 @@ void tcpsift_reasm_config_default(tcpsift_reasm_config *cfg)
     cfg->max_retained_views = DEFAULT_MAX_VIEWS;
 }
 
+tcpsift_error reasm_setup_init(tcpsift_reasm_setup *su, const tcpsift_reasm_config *cfg,
+                               const tcpsift_reasm_callbacks *cb, const tcpsift_allocator *alloc,
+                               tcpsift_reasm_budget *budget)
+{
+    if ((unsigned)cfg->mode > TCPSIFT_REASM_ACKED || cfg->max_segments > (1u << 30) ||
+        cfg->max_retained_views > MAX_VIEWS_LIMIT ||
+        (alloc && (alloc->alloc == NULL || alloc->free == NULL)))
+        return TCPSIFT_E_INVALID_ARGUMENT;
+    memset(su, 0, sizeof(*su));
+    su->mode = (uint8_t)cfg->mode;
+    su->stable_buffers = cfg->stable_buffers != 0;
+    su->max_buffered_bytes = cfg->max_buffered_bytes;
+    su->max_segments = cfg->max_segments;
+    su->max_retained_bytes = cfg->max_retained_bytes;
+    su->max_retained_views = cfg->max_retained_views;
+    if (cb) su->cb = *cb;
+    if (alloc) {
+        su->alloc = *alloc;
+    } else {
+        su->alloc.alloc = default_alloc;
+        su->alloc.free = default_free;
+    }
+    su->budget = budget;
+    return TCPSIFT_OK;
+}
+
+void reasm_state_init(tcpsift_reasm_state *r, tcpsift_overlap_policy policy)
+{
+    memset(r, 0, sizeof(*r));
+    r->policy = (uint8_t)policy;
+}
+
 tcpsift_error tcpsift_reasm_init(tcpsift_reasm *r, const tcpsift_reasm_config *cfg,
                                  const tcpsift_reasm_callbacks *cb, const tcpsift_allocator *alloc,
                                  tcpsift_reasm_budget *budget)
@@ -1033,46 +1119,41 @@ tcpsift_error tcpsift_reasm_init(tcpsift_reasm *r, const tcpsift_reasm_config *c
         c = *cfg;
     else
         tcpsift_reasm_config_default(&c);
-    if ((unsigned)c.mode > TCPSIFT_REASM_ACKED || (unsigned)c.policy >= TCPSIFT_OVERLAP_COUNT_ ||
-        c.max_segments > (1u << 30) || c.max_retained_views > MAX_VIEWS_LIMIT || (alloc && (alloc->alloc == NULL || alloc->free == NULL)))
-        return TCPSIFT_E_INVALID_ARGUMENT;
-    memset(r, 0, sizeof(*r));
-    r->cfg = c;
-    if (cb) r->cb = *cb;
-    if (alloc) {
-        r->alloc = *alloc;
-    } else {
-        r->alloc.alloc = default_alloc;
-        r->alloc.free = default_free;
-    }
-    r->budget = budget;
+    if ((unsigned)c.policy >= TCPSIFT_OVERLAP_COUNT_) return TCPSIFT_E_INVALID_ARGUMENT;
+    tcpsift_reasm_setup su;
+    tcpsift_error err = reasm_setup_init(&su, &c, cb, alloc, budget);
+    if (err != TCPSIFT_OK) return err;
+    r->setup = su;
+    reasm_state_init(&r->state, c.policy);
     return TCPSIFT_OK;
 }
 
 const tcpsift_reasm_stats *tcpsift_reasm_get_stats(const tcpsift_reasm *r)
 {
-    return r ? &r->stats : NULL;
+    return r ? &r->state.stats : NULL;
 }
 
 size_t tcpsift_reasm_conflicts(const tcpsift_reasm *r, tcpsift_reasm_conflict *out, size_t max)
 {
-    if (r == NULL || out == NULL || r->conflicts == NULL) return 0;
-    uint64_t total = r->conflicts_recorded;
-    uint64_t kept = total < TCPSIFT_REASM_CONFLICT_RECORDS ? total : TCPSIFT_REASM_CONFLICT_RECORDS;
-    uint64_t n = kept < max ? kept : max;
-    for (uint64_t i = 0; i < n; i++)
-        out[i] = r->conflicts[(total - n + i) % TCPSIFT_REASM_CONFLICT_RECORDS];
-    return (size_t)n;
+    if (r == NULL || out == NULL || r->state.conflicts == NULL) return 0;
+    const tcpsift_reasm_state *st = &r->state;
+    /* The ring's slots in record order: the oldest at conflict_next once every slot is written. */
+    size_t kept = st->conflicts_wrapped ? TCPSIFT_REASM_CONFLICT_RECORDS : st->conflict_next;
+    size_t n = kept < max ? kept : max;
+    for (size_t i = 0; i < n; i++)
+        out[i] = st->conflicts[(st->conflict_next + TCPSIFT_REASM_CONFLICT_RECORDS - n + i) %
+                               TCPSIFT_REASM_CONFLICT_RECORDS];
+    return n;
 }
 
 uint64_t tcpsift_reasm_next_offset(const tcpsift_reasm *r)
 {
-    return r ? r->next_offset : 0;
+    return r ? r->state.next_offset : 0;
 }
 
 int tcpsift_reasm_fin_reached(const tcpsift_reasm *r)
 {
-    return r != NULL && r->have_fin && r->next_offset >= r->fin_offset;
+    return r != NULL && reasm_fin_reached(&r->state);
 }
 
 const char *tcpsift_reasm_gap_reason_name(tcpsift_reasm_gap_reason why)
@@ -1115,6 +1196,5 @@ const char *tcpsift_reasm_event_name(tcpsift_reasm_event_kind k)
 
 uint64_t tcpsift_reasm_acked_hole(const tcpsift_reasm *r)
 {
-    if (r == NULL || r->acked_hole_end <= r->next_offset) return 0;
-    return r->acked_hole_end - r->next_offset;
+    return r ? reasm_acked_hole(&r->state) : 0;
 }

@@ -165,18 +165,31 @@ void stream_emit_gap(direction_stream *ds, uint64_t offset, uint64_t len,
     if (ds->has_framer) framer_state_gap(&ds->framer, &t->framer_setup, len, deliver_frame, ds);
 }
 
-static void stream_on_data(void *ctx, uint64_t offset, const uint8_t *ptr, size_t len, int copied)
+/* The reassembler's callbacks get the direction's state as ctx (the tracker's setup has
+ * ctx_is_state: one setup for every direction); the state is the stream's `reasm`. */
+static direction_stream *stream_of_reasm(void *ctx)
 {
-    direction_stream *ds = ctx;
+    return (direction_stream *)((uint8_t *)ctx - offsetof(direction_stream, reasm));
+}
+
+/* In-order bytes of the reassembler: its on_data, and stream_direct's delivery. */
+static inline void stream_data(direction_stream *ds, uint64_t offset, const uint8_t *ptr,
+                               size_t len, int copied)
+{
     if (urgent_pending(ds))
         urgent_on_data(ds, offset, ptr, len, copied);
     else
         stream_emit(ds, offset, ptr, len, copied);
 }
 
+static void stream_on_data(void *ctx, uint64_t offset, const uint8_t *ptr, size_t len, int copied)
+{
+    stream_data(stream_of_reasm(ctx), offset, ptr, len, copied);
+}
+
 static void stream_on_gap(void *ctx, uint64_t offset, uint64_t len, tcpsift_reasm_gap_reason why)
 {
-    direction_stream *ds = ctx;
+    direction_stream *ds = stream_of_reasm(ctx);
     if (urgent_pending(ds))
         urgent_on_gap(ds, offset, len, why);
     else
@@ -185,7 +198,7 @@ static void stream_on_gap(void *ctx, uint64_t offset, uint64_t len, tcpsift_reas
 
 static void stream_on_event(void *ctx, tcpsift_reasm_event_kind kind, uint64_t offset, uint64_t len)
 {
-    direction_stream *ds = ctx;
+    direction_stream *ds = stream_of_reasm(ctx);
     (void)offset;
     (void)len;
     switch (kind) {
@@ -237,12 +250,11 @@ static direction_stream *stream_get(struct tcpsift_tracker *t, conn *c, int from
         /* Every TCP direction starts as the same stream (stream_template_init): a copy of it,
          * then what differs per direction. */
         stream_copy_template(ds, t->stream_template);
-        if (ds->has_reasm) ds->reasm.cb.ctx = ds;
         if (ds->has_reasm && t->nprefixes) {
             /* The overlap policy by the receiver's address; tcpsift_reasm_init's check of it. */
             tcpsift_overlap_policy policy = prefix_policy_for(t, from);
             if ((unsigned)policy < TCPSIFT_OVERLAP_COUNT_) {
-                ds->reasm.cfg.policy = policy;
+                ds->reasm.policy = (uint8_t)policy;
             } else {
                 memset(&ds->reasm, 0, sizeof ds->reasm);
                 ds->has_reasm = 0;
@@ -258,12 +270,13 @@ static direction_stream *stream_get(struct tcpsift_tracker *t, conn *c, int from
     return ds;
 }
 
-/* The stream a TCP direction starts as, initialised once (tcpsift_reasm_init and
+/* The stream a TCP direction starts as, initialised once (reasm_state_init and
  * framer_state_init leave plain values, no allocation and no pointer into the object):
- * stream_get() copies it instead of initialising each stream (issue 9). Without address
- * prefixes every direction has the configured overlap policy, so the template has it (an
- * invalid one: no reassembler, as tcpsift_reasm_init refuses it, as stream_get() did per
- * stream); with prefixes it has a valid placeholder and stream_get() sets each direction's. */
+ * stream_get() copies it instead of initialising each stream (issue 9), and the reassemblers'
+ * and framers' setups, shared by every direction. Without address prefixes every direction has
+ * the configured overlap policy, so the template has it (an invalid one: no reassembler, as
+ * tcpsift_reasm_init refuses it); with prefixes it has a valid placeholder and stream_get()
+ * sets each direction's. */
 static void stream_template_init(struct tcpsift_tracker *t)
 {
     direction_stream *ds = t->stream_template;
@@ -276,8 +289,12 @@ static void stream_template_init(struct tcpsift_tracker *t)
         if (t->nprefixes) rc.policy = TCPSIFT_OVERLAP_FIRST;
         tcpsift_allocator blocks;
         spare_blocks_allocator(t, &blocks);
-        if (tcpsift_reasm_init(&ds->reasm, &rc, &cb, &blocks, &t->budget) == TCPSIFT_OK)
+        if ((unsigned)rc.policy < TCPSIFT_OVERLAP_COUNT_ &&
+            reasm_setup_init(&t->reasm_setup, &rc, &cb, &blocks, &t->budget) == TCPSIFT_OK) {
+            t->reasm_setup.ctx_is_state = 1; /* stream_of_reasm() */
+            reasm_state_init(&ds->reasm, rc.policy);
             ds->has_reasm = 1;
+        }
     }
     if (t->cfg.framing) {
         /* One setup for every direction: the same config, buffer mode and allocator. */
@@ -296,7 +313,7 @@ static void stream_release(struct tcpsift_tracker *t, conn *c, int from)
     direction_stream *ds = conn_stream(c, from);
     if (!ds) return;
     if (ds->has_reasm) {
-        const tcpsift_reasm_stats *st = tcpsift_reasm_get_stats(&ds->reasm);
+        const tcpsift_reasm_stats *st = &ds->reasm.stats;
         conn_ext *x = c->ext; /* reserved by stream_get */
         if (x) {
             x->stream_bytes[from] = st->delivered_bytes - urgent_removed(ds) - urgent_skipped(ds);
@@ -305,7 +322,7 @@ static void stream_release(struct tcpsift_tracker *t, conn *c, int from)
         if (st->memory_peak > t->stats.reasm_buffered_peak) t->stats.reasm_buffered_peak = t->budget.peak;
         t->stats.stream_copied_bytes += st->bytes_copied;
         /* tcpsift_reasm_finish() released everything already (a stream finished at its FIN). */
-        if (!ds->reasm.finished) tcpsift_reasm_free(&ds->reasm);
+        if (!ds->reasm.finished) reasm_release(&ds->reasm, &t->reasm_setup);
     }
     if (ds->has_framer) {
         t->stats.stream_copied_bytes += ds->framer.copied_bytes;
@@ -325,7 +342,7 @@ static void finish_direction_if_done(struct tcpsift_tracker *t, conn *c, int fro
 {
     direction_stream *ds = conn_stream(c, from);
     if (!ds || !ds->has_reasm || !reasm_fin_reached(&ds->reasm)) return;
-    tcpsift_reasm_finish(&ds->reasm);
+    reasm_finish(&ds->reasm, &t->reasm_setup);
     if (ds->gap_letter_pending) zeek_history_counted(t, c, from, HIST_G);
     if (ds->has_framer) framer_state_finish(&ds->framer, &t->framer_setup, deliver_frame, ds);
     stream_release(t, c, from);
@@ -341,9 +358,10 @@ static direction_stream *stream_open(struct tcpsift_tracker *t, conn *c, int fro
     const endpoint *e = &c->ep[from];
     direction_stream *ds = stream_get(t, c, from);
     if (!ds || !ds->has_reasm) return ds;
-    if ((e->flags & EP_SYN_SEEN) && !(flags & TCPSIFT_REASM_SYN)) reasm_start_at_syn(&ds->reasm, e->isn);
+    if ((e->flags & EP_SYN_SEEN) && !(flags & TCPSIFT_REASM_SYN))
+        reasm_start_at_syn(&ds->reasm, &t->reasm_setup, e->isn);
     if ((e->flags & EP_FIN_SEEN) && !(flags & TCPSIFT_REASM_FIN))
-        tcpsift_reasm_segment(&ds->reasm, e->fin_seq, NULL, 0, 0, TCPSIFT_REASM_FIN);
+        reasm_segment(&ds->reasm, &t->reasm_setup, e->fin_seq, NULL, 0, 0, TCPSIFT_REASM_FIN);
     return ds;
 }
 
@@ -351,20 +369,21 @@ static direction_stream *stream_open(struct tcpsift_tracker *t, conn *c, int fro
  * with nothing held (reasm_in_order). What the general path below does with it is
  * tcpsift_reasm_segment()'s first path (reasm_settled.h) and nothing else: no urgent note, no
  * one-sided release (on-arrival mode), and no finish (no FIN known before, none now). That path
- * is taken here without the calls between: the same bookkeeping, stream_on_data() as its
- * on_data callback, the same retention. With a FIN, tcpsift_reasm_segment() first records it
- * at the segment's end (nothing held to drop after it, no acknowledged hole before it: the
- * segment is at the next byte), then delivers the bytes the same way; the caller then
+ * is taken here without the calls between: the same bookkeeping, stream_on_data()'s body
+ * (stream_data) as its on_data callback, the same retention. With a FIN, tcpsift_reasm_segment()
+ * first records it at the segment's end (nothing held to drop after it, no acknowledged hole before
+ * it: the segment is at the next byte), then delivers the bytes the same way; the caller then
  * finishes the direction as the general path does. 0, having done nothing, for any other
  * segment (and always when t->no_stream_direct, a test's switch: ctest stream_direct compares
  * both). */
 static int stream_direct(struct tcpsift_tracker *t, direction_stream *ds, const tcpsift_packet *pkt)
 {
-    tcpsift_reasm *r = &ds->reasm;
+    tcpsift_reasm_state *r = &ds->reasm;
     size_t len = pkt->payload.len;
     const uint8_t *p = pkt->payload.ptr;
     if ((pkt->tcp_flags & (TCPSIFT_TCP_SYN | TCPSIFT_TCP_RST | TCPSIFT_TCP_URG)) ||
-        len != pkt->payload_len || (len && !p) || t->no_stream_direct || !reasm_in_order(r, pkt->seq))
+        len != pkt->payload_len || (len && !p) || t->no_stream_direct ||
+        !reasm_in_order(r, &t->reasm_setup, pkt->seq))
         return 0;
     t->stream_direct_segments++;
     if (pkt->tcp_flags & TCPSIFT_TCP_FIN) {
@@ -375,9 +394,9 @@ static int stream_direct(struct tcpsift_tracker *t, direction_stream *ds, const 
     if (len == 0) return 1; /* an in-order bare ACK: nothing to deliver */
     uint64_t off = reasm_in_order_advance(r, len);
     r->in_callback = 1;
-    stream_on_data(ds, off, p, len, 0);
+    stream_data(ds, off, p, len, 0);
     r->in_callback = 0;
-    reasm_retain_delivered(r, p, len);
+    reasm_retain_delivered(r, &t->reasm_setup, p, len);
     return 1;
 }
 
@@ -401,7 +420,8 @@ void tracker_stream_segment(struct tcpsift_tracker *t, conn *c, int from, const 
     }
     if ((pkt->tcp_flags & TCPSIFT_TCP_URG) && t->cfg.urgent != TCPSIFT_URGENT_INLINE)
         urgent_note(t, ds, pkt);
-    tcpsift_reasm_segment(&ds->reasm, pkt->seq, pkt->payload.ptr, pkt->payload.len, wire_len, flags);
+    reasm_segment(&ds->reasm, &t->reasm_setup, pkt->seq, pkt->payload.ptr, pkt->payload.len,
+                  wire_len, flags);
     if (t->cfg.reasm.mode == TCPSIFT_REASM_ACKED) one_sided_after_segment(t, c, from, ds);
     finish_direction_if_done(t, c, from);
 }
@@ -435,15 +455,15 @@ void tracker_stream_ack(struct tcpsift_tracker *t, conn *c, int to, uint32_t ack
         uint32_t window = acker->max_win ? acker->max_win : 65535;
         if (ack - data_sender->next_seq > window) return;
     }
-    tcpsift_reasm_ack(&ds->reasm, ack);
+    reasm_ack(&ds->reasm, &t->reasm_setup, ack);
     if (reasm_fin_reached(&ds->reasm)) {
         finish_direction_if_done(t, c, to);
         return;
     }
     /* Zeek notices a content gap when an ACK passes bytes never seen. The
      * reassembler may keep the hole open for late data; the letter is now. */
-    if (tcpsift_reasm_acked_hole(&ds->reasm)) {
-        uint64_t at = tcpsift_reasm_next_offset(&ds->reasm);
+    if (reasm_acked_hole(&ds->reasm)) {
+        uint64_t at = ds->reasm.next_offset;
         if (!ds->ack_gap_lettered || ds->ack_gap_offset != at) {
             ds->ack_gap_lettered = 1;
             ds->ack_gap_offset = at;
@@ -458,7 +478,7 @@ void tracker_stream_finish(struct tcpsift_tracker *t, conn *c)
         direction_stream *ds = conn_stream(c, from);
         if (!ds) continue;
         one_sided_before_finish(t, c, ds);
-        if (ds->has_reasm) tcpsift_reasm_finish(&ds->reasm);
+        if (ds->has_reasm) reasm_finish(&ds->reasm, &t->reasm_setup);
         if (ds->gap_letter_pending) zeek_history_counted(t, c, from, HIST_G);
         if (ds->has_framer) framer_state_finish(&ds->framer, &t->framer_setup, deliver_frame, ds);
         stream_release(t, c, from);
@@ -470,7 +490,7 @@ void tracker_stream_rebase(struct tcpsift_tracker *t, conn *c, int from)
     direction_stream *ds = conn_stream(c, from);
     /* Only while the stream is still at offset 0: nothing delivered and no
      * hole skipped, so offsets stay contiguous for the consumer. */
-    if (!ds || (ds->has_reasm && tcpsift_reasm_next_offset(&ds->reasm) != 0)) return;
+    if (!ds || (ds->has_reasm && ds->reasm.next_offset != 0)) return;
     stream_release(t, c, from);
 }
 
@@ -478,16 +498,14 @@ uint64_t tracker_stream_delivered(const conn *c, int from)
 {
     const direction_stream *ds = conn_stream(c, from);
     if (ds && ds->has_reasm)
-        return tcpsift_reasm_get_stats(&ds->reasm)->delivered_bytes - urgent_removed(ds) -
-               urgent_skipped(ds);
+        return ds->reasm.stats.delivered_bytes - urgent_removed(ds) - urgent_skipped(ds);
     return c->ext ? c->ext->stream_bytes[from] : 0;
 }
 
 uint64_t tracker_stream_gaps(const conn *c, int from)
 {
     const direction_stream *ds = conn_stream(c, from);
-    if (ds && ds->has_reasm)
-        return tcpsift_reasm_get_stats(&ds->reasm)->gap_bytes + urgent_skipped(ds);
+    if (ds && ds->has_reasm) return ds->reasm.stats.gap_bytes + urgent_skipped(ds);
     return c->ext ? c->ext->gap_bytes[from] : 0;
 }
 

@@ -45,6 +45,9 @@ struct tcpsift_tracker {
     tcpsift_allocator alloc;
     tcpsift_flow_table *table;
     tcpsift_reasm_budget budget;
+    /* What every direction's reassembler shares (issue 9: only the state is per direction):
+     * set once at create (stream_template_init), read by every stream call. */
+    tcpsift_reasm_setup reasm_setup;
     tcpsift_tracker_stats stats;
     uint64_t next_id[2]; /* [0] TCP, [1] UDP */
     int finished;
@@ -144,7 +147,7 @@ struct urgent_state {
 /* The reassembler's and the framer's first fields are what a segment touches (their headers say
  * so); the fields here sit between them, so the framer's hot part follows them directly. */
 typedef struct direction_stream {
-    tcpsift_reasm reasm;
+    tcpsift_reasm_state reasm; /* its setup: the tracker's reasm_setup */
     struct tcpsift_tracker *t;
     conn *c;
     uint8_t from; /* endpoint index = direction (0 c2s, 1 s2c) */
@@ -182,8 +185,10 @@ static inline int stream_segment_noop(struct tcpsift_tracker *t, const conn *c, 
     if (pkt->payload_len != 0) return 0;
     const direction_stream *ds = conn_stream(c, from);
     if (!ds || !ds->has_reasm) return 1;
-    if ((pkt->tcp_flags & (TCPSIFT_TCP_SYN | TCPSIFT_TCP_FIN | TCPSIFT_TCP_RST | TCPSIFT_TCP_URG)) ||
-        pkt->payload.len != 0 || t->no_stream_direct || !reasm_in_order(&ds->reasm, pkt->seq))
+    if ((pkt->tcp_flags &
+         (TCPSIFT_TCP_SYN | TCPSIFT_TCP_FIN | TCPSIFT_TCP_RST | TCPSIFT_TCP_URG)) ||
+        pkt->payload.len != 0 || t->no_stream_direct ||
+        !reasm_in_order(&ds->reasm, &t->reasm_setup, pkt->seq))
         return 0;
     t->stream_direct_segments++;
     return 1;

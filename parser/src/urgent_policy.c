@@ -50,12 +50,12 @@ void urgent_free(struct tcpsift_tracker *t, direction_stream *ds)
 void urgent_note(struct tcpsift_tracker *t, direction_stream *ds, const tcpsift_packet *pkt)
 {
     if (!ds->has_reasm || pkt->urgent_ptr == 0 || (pkt->tcp_flags & TCPSIFT_TCP_RST)) return;
-    const tcpsift_reasm *r = &ds->reasm;
+    const tcpsift_reasm_state *r = &ds->reasm;
     /* Before its first byte the stream starts at this segment's first data
      * byte (the SYN, if set, takes one number: RFC 9293 §3.4). */
     uint32_t base = r->have_base ? r->base_seq
                                  : pkt->seq + ((pkt->tcp_flags & TCPSIFT_TCP_SYN) ? 1u : 0u);
-    uint64_t next = tcpsift_reasm_next_offset(r);
+    uint64_t next = r->next_offset;
     uint32_t urgent_seq = pkt->seq + (uint32_t)pkt->urgent_ptr - 1u;
     int32_t ahead = (int32_t)(urgent_seq - (base + (uint32_t)next));
     if (ahead < 0) return; /* already delivered: nothing left to take out */

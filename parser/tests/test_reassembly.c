@@ -937,7 +937,7 @@ static void test_segment_cap(void **state)
     feed(&r, 0, all, 1);
     for (int i = 99; i >= 2; i -= 2) { /* spaced single bytes: never contiguous */
         feed(&r, (uint32_t)i, all + i, 1);
-        assert_true(r.ext_count <= 8);
+        assert_true(r.state.ext_count <= 8);
     }
     const tcpsift_reasm_stats *st = tcpsift_reasm_get_stats(&r);
     assert_true(st->segment_cap_hits > 0);
@@ -969,7 +969,7 @@ static void test_reversed_tiny_segments(void **state)
         uint8_t b = (uint8_t)(i * 7);
         feed(&r, 78 + i, &b, 1);
     }
-    assert_int_equal(r.ext_count, n - 1);
+    assert_int_equal(r.state.ext_count, n - 1);
     assert_int_equal(s->data_bytes, 0);
     uint8_t b0 = 0;
     feed(&r, 78, &b0, 1);
@@ -1031,7 +1031,7 @@ static void test_random_stress_invariants(void **state)
             assert_true(tcpsift_reasm_check(&r[d]));
             assert_true(budget.used <= budget.cap);
             assert_true(tcpsift_reasm_get_stats(&r[d])->memory_bytes <= 4096);
-            assert_true(r[d].ext_count <= r[d].cfg.max_segments);
+            assert_true(r[d].state.ext_count <= r[d].setup.max_segments);
         }
         for (int d = 0; d < 2; d++) {
             assert_int_equal(tcpsift_reasm_finish(&r[d]), TCPSIFT_OK);

@@ -1042,6 +1042,51 @@ static void test_overlap_policy_per_destination(void **state)
     ht_free(&h);
 }
 
+/* One connection, two policies: every direction's reassembler shares the tracker's one setup
+ * (tracker.c, stream_template_init) and keeps its own overlap policy in its state, picked by its
+ * receiver's address. The client 10.1.2.3 is in 10/8=first, the server 192.0.2.99 in no row
+ * (default last): the server's bytes (s2c, received by the client) keep the first copy, the
+ * client's (c2s) the last, whichever direction opens its stream first. */
+static void test_overlap_policy_per_direction_one_conn(void **state)
+{
+    (void)state;
+    tcpsift_overlap_prefix row;
+    assert_int_equal(tcpsift_overlap_prefix_parse("10.0.0.0/8=first", &row), TCPSIFT_OK);
+    struct ht h;
+    tcpsift_tracker_config cfg;
+    ht_config(&cfg);
+    cfg.reasm.mode = TCPSIFT_REASM_ACKED;
+    cfg.reasm.policy = TCPSIFT_OVERLAP_LAST;
+    cfg.overlap_prefixes = &row;
+    cfg.overlap_prefix_count = 1;
+    ht_start(&h, &cfg);
+    static const uint8_t client[4] = {10, 1, 2, 3}, server[4] = {192, 0, 2, 99};
+    for (int server_first = 0; server_first < 2; server_first++) {
+        struct conv cv;
+        conv_init(&cv, &h, 0, client, server, (uint16_t)(41000 + server_first));
+        conv_open(&cv, 1000, 5000);
+        for (int k = 0; k < 2; k++) {
+            int from = (k == 0) == !server_first ? C : S;
+            seg(&cv, from, F_ACK | F_PSH, cv.nxt[from], from == C ? "cccc" : "ssss", 4, 0, 64);
+            seg(&cv, from, F_ACK | F_PSH, cv.nxt[from], from == C ? "CCCC" : "SSSS", 4, 0, 64);
+            cv.nxt[from] += 4;
+        }
+        tx(&cv, S, F_ACK, NULL); /* acknowledges the client's bytes: c2s delivered */
+        tx(&cv, C, F_ACK, NULL); /* and the server's */
+        conv_close(&cv);
+    }
+    tcpsift_tracker_finish(h.t);
+    for (uint64_t id = 0; id < 2; id++) {
+        assert_stream(&h, id, TCPSIFT_C2S, "CCCC", 0); /* last */
+        assert_stream(&h, id, TCPSIFT_S2C, "ssss", 0); /* first */
+        const struct rec_conn *r = conn_by_id(&h, id);
+        assert_int_equal(r->info.client.stream_bytes, 4);
+        assert_int_equal(r->info.server.stream_bytes, 4);
+        assert_int_equal(EV(r, OVERLAP_MISMATCH), 2); /* one per direction */
+    }
+    ht_free(&h);
+}
+
 /* Each stream is a copy of one template (tracker.c, stream_template_init) whose policy is then
  * set per direction: a direction whose policy is no valid one still gets no reassembly, as
  * tcpsift_reasm_init refuses it, while a direction with a valid prefix policy reassembles. */
@@ -1506,6 +1551,7 @@ int main(void)
         cmocka_unit_test(test_ttl_margin),
         cmocka_unit_test(test_hop_limit_outlier_dropped),
         cmocka_unit_test(test_overlap_policy_per_destination),
+        cmocka_unit_test(test_overlap_policy_per_direction_one_conn),
         cmocka_unit_test(test_invalid_default_policy_only_where_used),
         cmocka_unit_test(test_policy_without_prefixes),
         cmocka_unit_test(test_overlap_prefix_parse),

@@ -410,7 +410,7 @@ static void test_start_at_syn_equals_syn_segment(void **state)
                 if (prior == 2) /* started by an earlier SYN 100 below */
                     tcpsift_reasm_segment(r, isn - 100, NULL, 0, 0, TCPSIFT_REASM_SYN);
             }
-            reasm_start_at_syn(&a, isn);
+            reasm_start_at_syn(&a.state, &a.setup, isn);
             assert_int_equal(tcpsift_reasm_segment(&b, isn, NULL, 0, 0, TCPSIFT_REASM_SYN),
                              TCPSIFT_OK);
             assert_int_equal(tcpsift_reasm_next_offset(&a), tcpsift_reasm_next_offset(&b));

@@ -231,37 +231,63 @@ struct tcpsift_reasm_extent; /* private */
 struct tcpsift_reasm_held;   /* private */
 struct tcpsift_reasm_view;   /* private */
 
-/* Caller-owned state: treat every field as private, use the functions below. The fields an
- * in-order segment and an ACK touch come first, in three cache lines (issue 9: with thousands of
- * connections open, each line of stream state a packet touches is a likely cache miss). */
-typedef struct tcpsift_reasm {
-    uint8_t have_base, have_fin, finished, in_callback;
-    uint32_t base_seq;        /* sequence number of stream offset 0 */
-    uint64_t next_offset;     /* next byte to deliver (or gap) */
-    uint64_t fin_offset;      /* valid when have_fin */
-    uint64_t acked_hole_end;  /* ON_ARRIVAL: peer acked up to here, nothing held past the hole */
+/* Caller-owned: treat every field as private, use the functions below. A reassembler is two
+ * parts (issue 9: memory per connection). The setup is what never changes after
+ * tcpsift_reasm_init(): the configuration but for the overlap policy, the callbacks, the
+ * allocator and the budget. A tracker keeps one setup for all its streams (parser/src/tracker.c).
+ * The state is what one direction needs: the policy, the stream position, the held and retained
+ * bytes and the statistics. */
+typedef struct tcpsift_reasm_setup {
+    tcpsift_reasm_callbacks cb;
+    tcpsift_allocator alloc;
+    tcpsift_reasm_budget *budget;
+    uint64_t max_buffered_bytes; /* tcpsift_reasm_config's caps */
+    uint32_t max_segments;
+    uint32_t max_retained_bytes;
+    uint32_t max_retained_views;
+    uint8_t mode;           /* tcpsift_reasm_mode */
+    uint8_t stable_buffers; /* config.stable_buffers != 0 */
+    uint8_t ctx_is_state;   /* callbacks get the state's address as ctx, not cb.ctx (one
+                               setup for many states: the tracker's) */
+} tcpsift_reasm_setup;
 
-    struct tcpsift_reasm_extent *ext; /* ring-ordered array of held extents */
-    uint32_t ext_head, ext_count, ext_cap;
+/* The fields an in-order segment and an ACK touch come first, in the first cache line (stable
+ * buffers; the copy ring and delivered_bytes are in the second, bytes_copied the fourth): with
+ * thousands of connections open, each line of stream state a packet touches is a likely cache
+ * miss. No holes; every field is as narrow as its range. */
+typedef struct tcpsift_reasm_state {
+    uint32_t base_seq; /* sequence number of stream offset 0 */
+    uint8_t have_base, have_fin, finished, in_callback;
+    uint64_t next_offset;    /* next byte to deliver (or gap) */
+    uint64_t acked_hole_end; /* ON_ARRIVAL: peer acked up to here, nothing held past the hole */
+    uint64_t ring_start;     /* stream offset of the oldest retained byte; retained up to next */
 
     /* stable_buffers: retained bytes as views, a ring-ordered array, oldest first */
     struct tcpsift_reasm_view *views;
     uint32_t view_head, view_count, view_cap;
-    uint64_t view_bytes; /* sum of the views' lengths */
-    uint64_t ring_start; /* stream offset of the oldest retained byte; retained up to next */
+    uint32_t view_bytes; /* sum of the views' lengths: <= max_retained_bytes, a uint32_t */
 
-    tcpsift_reasm_callbacks cb;
-    tcpsift_reasm_config cfg;
-    tcpsift_reasm_stats stats;
+    uint32_t ext_count;        /* held extents */
+    uint8_t policy;            /* tcpsift_overlap_policy: per direction (the tracker's prefixes) */
+    uint8_t conflict_next;     /* the conflict ring's next slot (records made modulo the ring) */
+    uint8_t conflicts_wrapped; /* every slot of the conflict ring has been written */
+    uint8_t reserved_;
 
-    uint8_t *ring; /* retained delivered bytes (copies) */
-    tcpsift_allocator alloc;
-    tcpsift_reasm_budget *budget;
-
-    /* the last TCPSIFT_REASM_CONFLICT_RECORDS recorded conflicts, a ring indexed by
-     * conflicts_recorded; allocated at the first conflict */
+    uint64_t fin_offset;              /* valid when have_fin */
+    uint8_t *ring;                    /* retained delivered bytes (copies) */
+    struct tcpsift_reasm_extent *ext; /* ring-ordered array of held extents */
+    uint32_t ext_head, ext_cap;
+    /* the last TCPSIFT_REASM_CONFLICT_RECORDS recorded conflicts, a ring; allocated at the
+     * first conflict */
     tcpsift_reasm_conflict *conflicts;
-    uint64_t conflicts_recorded;
+
+    tcpsift_reasm_stats stats;
+} tcpsift_reasm_state;
+
+/* A standalone reassembler: its own setup and one state. */
+typedef struct tcpsift_reasm {
+    tcpsift_reasm_state state;
+    tcpsift_reasm_setup setup;
 } tcpsift_reasm;
 
 /* cfg NULL = defaults; alloc NULL = malloc/free; budget may be NULL. Never allocates. */
