@@ -27,7 +27,7 @@ static void test_state_size_budget(void **state)
     (void)state;
     if (sizeof(void *) == 8) {
         assert_int_equal(sizeof(tcpsift_reasm_state), STATE_BYTES_LP64);
-        assert_true(sizeof(direction_stream) - sizeof(tcpsift_framer) <=
+        assert_true(sizeof(direction_stream) - sizeof(tcpsift_framer_state) <=
                     STREAM_BYTES_BESIDES_FRAMER_LP64);
     }
     assert_true(sizeof(tcpsift_reasm_state) <= STATE_BYTES_LP64);
