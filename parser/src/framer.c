@@ -248,10 +248,11 @@ tcpsift_error framer_setup_init(tcpsift_framer_setup *s, const tcpsift_framer_co
     return TCPSIFT_OK;
 }
 
-void framer_state_init(tcpsift_framer_state *f, const tcpsift_framer_setup *s)
+void framer_state_init(tcpsift_framer_state *f, const tcpsift_framer_setup *s, tcpsift_bytes *views)
 {
     memset(f, 0, sizeof *f);
     f->sticky = TCPSIFT_OK;
+    f->views = views;
     switch (s->cfg.kind) {
     case TCPSIFT_FRAMER_LENGTH:
         framer_length_init(f, s);
@@ -273,7 +274,7 @@ tcpsift_error tcpsift_framer_init(tcpsift_framer *f, const tcpsift_framer_config
     memset(f, 0, sizeof *f);
     tcpsift_error err = framer_setup_init(&f->setup, cfg, mode, alloc);
     if (err != TCPSIFT_OK) return err;
-    framer_state_init(&f->state, &f->setup);
+    framer_state_init(&f->state, &f->setup, f->views);
     return TCPSIFT_OK;
 }
 
@@ -295,6 +296,7 @@ tcpsift_error tcpsift_framer_feed(tcpsift_framer *f, const uint8_t *data, size_t
                                   tcpsift_frame_cb cb, void *ctx)
 {
     if (!f) return TCPSIFT_E_INVALID_ARGUMENT;
+    f->state.views = f->views;
     return framer_feed(&f->state, &f->setup, data, len, cb, ctx, 0);
 }
 
@@ -302,6 +304,7 @@ tcpsift_error tcpsift_framer_feed_transient(tcpsift_framer *f, const uint8_t *da
                                             tcpsift_frame_cb cb, void *ctx)
 {
     if (!f) return TCPSIFT_E_INVALID_ARGUMENT;
+    f->state.views = f->views;
     return framer_feed(&f->state, &f->setup, data, len, cb, ctx, 1);
 }
 
@@ -334,6 +337,7 @@ tcpsift_error tcpsift_framer_gap(tcpsift_framer *f, uint64_t gap_len, tcpsift_fr
                                  void *ctx)
 {
     if (!f) return TCPSIFT_E_INVALID_ARGUMENT;
+    f->state.views = f->views;
     return framer_state_gap(&f->state, &f->setup, gap_len, cb, ctx);
 }
 
@@ -364,6 +368,7 @@ tcpsift_error framer_state_finish(tcpsift_framer_state *f, const tcpsift_framer_
 tcpsift_error tcpsift_framer_finish(tcpsift_framer *f, tcpsift_frame_cb cb, void *ctx)
 {
     if (!f) return TCPSIFT_E_INVALID_ARGUMENT;
+    f->state.views = f->views;
     return framer_state_finish(&f->state, &f->setup, cb, ctx);
 }
 

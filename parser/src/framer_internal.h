@@ -19,8 +19,11 @@ const char *framer_config_check(const tcpsift_framer_config *cfg);
  * documents; s is then never written again. */
 tcpsift_error framer_setup_init(tcpsift_framer_setup *s, const tcpsift_framer_config *cfg,
                                 tcpsift_framer_mode mode, const tcpsift_framer_alloc *alloc);
-/* A fresh direction of setup s (valid). Nothing is allocated. */
-void framer_state_init(tcpsift_framer_state *f, const tcpsift_framer_setup *s);
+/* A fresh direction of setup s (valid), its pending views kept in `views`
+ * (TCPSIFT_FRAMER_MAX_VIEWS entries, the caller's; f->views may be pointed elsewhere between
+ * calls, the nviews entries pending copied along). Nothing is allocated. */
+void framer_state_init(tcpsift_framer_state *f, const tcpsift_framer_setup *s,
+                       tcpsift_bytes *views);
 /* Release the tail buffer (tcpsift_framer_destroy). */
 void framer_state_destroy(tcpsift_framer_state *f, const tcpsift_framer_setup *s);
 /* tcpsift_framer_gap and tcpsift_framer_finish of one direction. */

@@ -122,6 +122,57 @@ static void deliver_frame(void *ctx, const tcpsift_frame *frame)
     t->cfg.cb.on_frame(t->cfg.cb.ctx, ds->c->id, ds->c->proto, dir_of(ds->from), frame);
 }
 
+/* Where a framer's pending views live after a call (issue 9: 256 bytes a direction spared). While
+ * a chunk is fed they are in the tracker's scratch (t->framer_views; one chunk is fed at a time
+ * and no framer call nests in another's); views still pending when the call returns (stable
+ * buffers: a frame spanning chunks) move to a block of the direction's own, which goes back to
+ * the tracker's spares once they are delivered. Without a spare: a new block, or if none can be
+ * had the views are copied into the tail, as when a frame needs more than
+ * TCPSIFT_FRAMER_MAX_VIEWS (framer.h; the same frames); if that fails too the framer stops (no
+ * memory), nothing pending. */
+static void stream_views_block(struct tcpsift_tracker *t, direction_stream *ds)
+{
+    tcpsift_framer_state *f = &ds->framer;
+    tcpsift_bytes *block = t->alloc.alloc(t->alloc.ctx, FRAMER_VIEW_BLOCK);
+    if (block) {
+        memcpy(block, f->views, f->nviews * sizeof *block);
+        f->views = block;
+        return;
+    }
+    framer_pend_settle(f, &t->framer_setup);
+}
+
+/* A block of views back to the spares (or freed when they are full). */
+static inline void stream_views_give(struct tcpsift_tracker *t, tcpsift_bytes *block)
+{
+    if (t->nspare_views < VIEW_SPARES_MAX)
+        t->spare_views[t->nspare_views++] = block;
+    else
+        t->alloc.free(t->alloc.ctx, block, FRAMER_VIEW_BLOCK);
+}
+
+/* After each framer call: views pending in the scratch move to a block, a block whose views
+ * were delivered goes back (inline with a spare at hand: issue 9, about one frame in eight of
+ * the bench workload spans segments). */
+static inline void stream_views_check(struct tcpsift_tracker *t, direction_stream *ds)
+{
+    tcpsift_framer_state *f = &ds->framer;
+    if (f->nviews == 0) {
+        if (f->views == t->framer_views) return;
+        stream_views_give(t, f->views);
+        f->views = t->framer_views;
+    } else if (f->views == t->framer_views) {
+        if (t->nspare_views == 0) {
+            stream_views_block(t, ds);
+            return;
+        }
+        tcpsift_bytes *block = t->spare_views[--t->nspare_views];
+        for (size_t i = 0; i < f->nviews; i++)
+            block[i] = f->views[i];
+        f->views = block;
+    }
+}
+
 /* stream_emit_data's body, inline in the stream's callbacks (issue 9: a call less per segment). */
 static inline void stream_emit(direction_stream *ds, uint64_t offset, const uint8_t *ptr,
                                size_t len, int copied)
@@ -135,6 +186,7 @@ static inline void stream_emit(direction_stream *ds, uint64_t offset, const uint
      * the reassembler held were copied and live only during this call
      * (tcpsift_framer_feed_transient). */
     framer_feed(&ds->framer, &t->framer_setup, ptr, len, deliver_frame, ds, copied);
+    stream_views_check(t, ds);
 }
 
 void stream_emit_data(direction_stream *ds, uint64_t offset, const uint8_t *ptr, size_t len,
@@ -162,7 +214,10 @@ void stream_emit_gap(direction_stream *ds, uint64_t offset, uint64_t len,
     ds->last_gap_end = offset + len;
     conn_count_event(ds->t, ds->c, TCPSIFT_ANOMALY_CONTENT_GAP);
     if (t->cfg.cb.on_gap) t->cfg.cb.on_gap(t->cfg.cb.ctx, ds->c->id, dir_of(ds->from), offset, len);
-    if (ds->has_framer) framer_state_gap(&ds->framer, &t->framer_setup, len, deliver_frame, ds);
+    if (ds->has_framer) {
+        framer_state_gap(&ds->framer, &t->framer_setup, len, deliver_frame, ds);
+        stream_views_check(t, ds);
+    }
 }
 
 /* The reassembler's callbacks get the direction's state as ctx (the tracker's setup has
@@ -223,17 +278,6 @@ static void stream_on_event(void *ctx, tcpsift_reasm_event_kind kind, uint64_t o
     }
 }
 
-/* ds = the template, except the framer's views[]: it holds pending views [0, nviews), and
- * nviews is 0 in the template, so nothing reads an entry before writing it (a quarter of the
- * stream's bytes not copied per stream: issue 9). */
-static void stream_copy_template(direction_stream *ds, const direction_stream *tmpl)
-{
-    const size_t views = offsetof(direction_stream, framer.views);
-    const size_t after = offsetof(direction_stream, framer.views) + sizeof ds->framer.views;
-    memcpy(ds, tmpl, views);
-    memcpy((uint8_t *)ds + after, (const uint8_t *)tmpl + after, sizeof *ds - after);
-}
-
 static direction_stream *stream_get(struct tcpsift_tracker *t, conn *c, int from)
 {
     direction_stream *have = conn_stream(c, from);
@@ -249,7 +293,7 @@ static direction_stream *stream_get(struct tcpsift_tracker *t, conn *c, int from
     if (c->proto == 6) {
         /* Every TCP direction starts as the same stream (stream_template_init): a copy of it,
          * then what differs per direction. */
-        stream_copy_template(ds, t->stream_template);
+        *ds = *t->stream_template;
         if (ds->has_reasm && t->nprefixes) {
             /* The overlap policy by the receiver's address; tcpsift_reasm_init's check of it. */
             tcpsift_overlap_policy policy = prefix_policy_for(t, from);
@@ -271,12 +315,12 @@ static direction_stream *stream_get(struct tcpsift_tracker *t, conn *c, int from
 }
 
 /* The stream a TCP direction starts as, initialised once (reasm_state_init and
- * framer_state_init leave plain values, no allocation and no pointer into the object):
- * stream_get() copies it instead of initialising each stream (issue 9), and the reassemblers'
- * and framers' setups, shared by every direction. Without address prefixes every direction has
- * the configured overlap policy, so the template has it (an invalid one: no reassembler, as
- * tcpsift_reasm_init refuses it); with prefixes it has a valid placeholder and stream_get()
- * sets each direction's. */
+ * framer_state_init leave plain values, no allocation and no pointer into the object; the
+ * framer's views are the tracker's scratch): stream_get() copies it instead of initialising
+ * each stream (issue 9), and the reassemblers' and framers' setups, shared by every direction.
+ * Without address prefixes every direction has the configured overlap policy, so the template
+ * has it (an invalid one: no reassembler, as tcpsift_reasm_init refuses it); with prefixes it
+ * has a valid placeholder and stream_get() sets each direction's. */
 static void stream_template_init(struct tcpsift_tracker *t)
 {
     direction_stream *ds = t->stream_template;
@@ -302,7 +346,7 @@ static void stream_template_init(struct tcpsift_tracker *t)
         tcpsift_framer_mode mode =
             t->cfg.buffers_stable ? TCPSIFT_FRAMER_STABLE : TCPSIFT_FRAMER_COPY_TAIL;
         if (framer_setup_init(&t->framer_setup, &t->cfg.framer, mode, &fa) == TCPSIFT_OK) {
-            framer_state_init(&ds->framer, &t->framer_setup);
+            framer_state_init(&ds->framer, &t->framer_setup, t->framer_views);
             ds->has_framer = 1;
         }
     }
@@ -326,9 +370,10 @@ static void stream_release(struct tcpsift_tracker *t, conn *c, int from)
     }
     if (ds->has_framer) {
         t->stats.stream_copied_bytes += ds->framer.copied_bytes;
-        /* Only the tail buffer to release: the object itself is a spare now, and the next
-         * stream starts from the template (stream_copy_template). */
+        /* Only the tail buffer and a block of views to release: the object itself is a spare
+         * now, and the next stream starts as a copy of the template. */
         if (ds->framer.tail) framer_state_destroy(&ds->framer, &t->framer_setup);
+        if (ds->framer.views != t->framer_views) stream_views_give(t, ds->framer.views);
     }
     if (ds->urg) urgent_free(t, ds);
     spares_give(t, &t->spare_streams, ds, sizeof *ds);
@@ -743,6 +788,8 @@ void tcpsift_tracker_destroy(tcpsift_tracker *t)
     tcpsift_flow_table_foreach(t->table, free_streams, t);
     tcpsift_flow_table_destroy(t->table);
     spares_drain(t, &t->spare_streams, sizeof(direction_stream));
+    while (t->nspare_views > 0)
+        t->alloc.free(t->alloc.ctx, t->spare_views[--t->nspare_views], FRAMER_VIEW_BLOCK);
     conn_ext_drain(t);
     spare_blocks_drain(t);
     t->alloc.free(t->alloc.ctx, t->stream_template, sizeof *t->stream_template);

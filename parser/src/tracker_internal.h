@@ -15,6 +15,10 @@ typedef struct span_dup_ring {
     uint32_t next, used;
 } span_dup_ring;
 
+/* A framer's pending views outside the tracker's scratch (tracker.c, stream_views_check). */
+#define FRAMER_VIEW_BLOCK (TCPSIFT_FRAMER_MAX_VIEWS * sizeof(tcpsift_bytes))
+#define VIEW_SPARES_MAX   128
+
 /* Released objects of one size kept for reuse (spares.c). */
 #define SPARES_MAX 32
 typedef struct spare_list {
@@ -85,6 +89,14 @@ struct tcpsift_tracker {
     /* Every direction's framer has this setup (cfg.framer, the buffer mode, the allocator
      * hooks: one per tracker, issue 9); a stream holds its framer's state only. */
     tcpsift_framer_setup framer_setup;
+    /* A framer's pending views (tracker.c, stream_views_check): here while a chunk is fed; a
+     * direction whose frame spans chunks (stable buffers) keeps them in a block of its own,
+     * from spare_views, until that frame is delivered. */
+    tcpsift_bytes framer_views[TCPSIFT_FRAMER_MAX_VIEWS];
+    /* Released blocks of FRAMER_VIEW_BLOCK bytes: more than SPARES_MAX, as a block is taken and
+     * given back per frame spanning segments, by as many directions at once. */
+    void *spare_views[VIEW_SPARES_MAX];
+    unsigned nspare_views;
     spare_list spare_streams; /* direction_stream */
     /* Side tables (conn_ext) come from chunks of EXT_CHUNK (tcp_conn.c): the chunks with
      * room, the full ones, and how many have no live table (at most one is kept). */
@@ -154,7 +166,7 @@ typedef struct direction_stream {
     uint8_t has_reasm, has_framer;
     uint8_t gap_seen, gap_letter_pending, ack_gap_lettered;
     struct urgent_state *urg; /* NULL until needed (urgent_policy.c) */
-    tcpsift_framer_state framer; /* its setup: t->framer_setup */
+    tcpsift_framer_state framer; /* its setup: t->framer_setup; its views: stream_views_check */
     uint64_t ack_gap_offset; /* stream offset of a hole already lettered at its ACK */
     uint64_t last_gap_end; /* end of the last hole: adjacent holes are one content gap */
 } direction_stream;

@@ -216,36 +216,42 @@ typedef struct tcpsift_framer_setup {
     uint8_t fail[TCPSIFT_FRAMER_MAX_DELIM]; /* KMP failure table of cfg.delim */
 } tcpsift_framer_setup;
 
-/* What every feed reads and writes comes first: its first cache line (issue 9: with thousands
- * of connections open, each line of stream state a packet touches is a likely cache miss). */
+/* What every feed reads and writes comes first: 64 bytes, one cache line when the state starts
+ * on one (issue 9: with thousands of connections open, each line of stream state a packet
+ * touches is a likely cache miss). Then what a length field split across chunks, a delimiter
+ * search or a tail needs. */
 typedef struct tcpsift_framer_state {
     uint64_t pos;         /* stream offset of the next byte */
     uint64_t frame_start; /* stream offset of the current frame's first byte */
-    /* length-field decoding */
-    uint64_t need; /* bytes still needed in the current phase */
-    uint64_t field_value;
-    uint64_t body_len; /* declared body / JSON header length */
+    uint64_t need;        /* bytes still needed in the current phase */
     /* pending frame bytes = tail[0..tail_len) followed by views[0..nviews) */
     size_t nviews;
     size_t tail_len;
+    tcpsift_bytes *views; /* TCPSIFT_FRAMER_MAX_VIEWS entries, the owner's (below) */
     int phase;            /* kind-specific state */
     tcpsift_error sticky; /* NO_MEMORY once allocation failed */
-    unsigned field_got;   /* field bytes consumed */
+    unsigned field_got;   /* length-field bytes consumed */
     uint8_t stopped;      /* direction stopped (desync / bad_length / no memory) */
     uint8_t finished;
     uint8_t last_cr; /* line: last content byte was a carriage return (CR) */
     uint8_t match; /* delimiter bytes currently matched (KMP state), <= TCPSIFT_FRAMER_MAX_DELIM */
-    uint64_t msg_start; /* json-header: offset of the message */
+    uint64_t field_value; /* the length field decoded so far */
+    uint64_t body_len;    /* declared body / JSON header length */
+    uint64_t msg_start;   /* json-header: offset of the message */
     uint64_t seen; /* delimiter search: bytes since frame start, final delimiter byte excluded */
     uint8_t *tail;
     size_t tail_cap;
     uint64_t copied_bytes; /* bytes copied into the tail buffer */
-    tcpsift_bytes views[TCPSIFT_FRAMER_MAX_VIEWS];
 } tcpsift_framer_state;
 
+/* The views' storage is the owner's: a standalone framer's own array (pointed to again at
+ * every call, so a framer may be copied by value); in a tracker, one scratch array while a
+ * chunk is fed, and a pooled block of its own for a direction whose frame spans chunks (issue 9:
+ * most directions hold no pending views between packets). */
 typedef struct tcpsift_framer {
     tcpsift_framer_state state;
     tcpsift_framer_setup setup;
+    tcpsift_bytes views[TCPSIFT_FRAMER_MAX_VIEWS];
 } tcpsift_framer;
 
 /* Initialise f for one direction. cfg is copied (validated again: an invalid
