@@ -323,10 +323,11 @@ int main(int argc, char **argv)
             tcpsift_reasm_config_default(&rc);
             printf("{\"flow_table_entry_bytes\": %zu, \"tracker_conn_bytes\": %zu, "
                    "\"framer_bytes\": %zu, \"framer_state_bytes\": %zu, "
-                   "\"direction_stream_bytes\": %zu, \"reasm_retained_bytes_default\": %u}\n",
+                   "\"direction_stream_bytes\": %zu, \"reasm_retained_bytes_default\": %u, "
+                   "\"conn_ext_bytes\": %zu, \"conn_rare_bytes\": %zu}\n",
                    flow_entry_size(), sizeof(conn), sizeof(tcpsift_framer),
                    sizeof(tcpsift_framer_state), sizeof(direction_stream),
-                   (unsigned)rc.max_retained_bytes);
+                   (unsigned)rc.max_retained_bytes, sizeof(conn_ext), sizeof(conn_rare));
             return 0;
         }
         if (strcmp(a, "--keep-going") == 0) {

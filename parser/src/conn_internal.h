@@ -65,7 +65,7 @@ typedef struct endpoint {
     /* Sequence number of its last F and R letters (Zeek repeats a letter on
      * a new seq); the S/H letter's is the ISN (zeek_summary.c). */
     uint32_t hist_seq_fin, hist_seq_rst;
-    uint32_t pkts, bytes; /* low 32 bits: conn_pkts() / conn_bytes() add conn_ext's high halves */
+    uint32_t pkts, bytes; /* low 32 bits: conn_pkts() / conn_bytes() add conn_rare's high halves */
     uint16_t flags;       /* enum endpoint_flag */
     uint16_t last_win;    /* last raw window field */
     uint8_t state;        /* tcpsift_tcp_state */
@@ -82,7 +82,7 @@ typedef struct pending_rst {
 
 /* Anomaly counts kept in the connection itself: this many (anomaly, count)
  * slots, each (anomaly + 1) << 24 | count; a third kind, or a count past
- * 2^24 - 1, moves every count to conn_ext.events (conn_event_add). Counts
+ * 2^24 - 1, moves every count to conn_rare.events (conn_event_add). Counts
  * stay exact either way. */
 #define CONN_EV_INLINE 2
 #define CONN_EV_COUNT_MAX 0xffffffu
@@ -91,24 +91,39 @@ _Static_assert(TCPSIFT_ANOMALY_COUNT < 255, "anomaly ids must fit the slot tag b
 /* Zeek history letters packed 5 bits each (zeek_summary.c). */
 #define CONN_HISTORY_BYTES ((TCPSIFT_HISTORY_MAX * 5 + 7) / 8)
 
-/* Rare per-connection state, allocated on first need: anomaly counts past
+/* Per-connection side tables (issue 9: memory per connection), two, each
+ * allocated on first need; a handshake-only connection has neither.
+ *
+ * conn_ext, every connection with payload: its two streams and the
+ * delivered bytes each stream leaves when it is released (a clean in-order
+ * connection's only side state, 40 B).
+ *
+ * conn_rare, hung off conn_ext on the first rare fact: anomaly counts past
  * the inline slots, counted history letters (C G T W), a sequence hole,
- * packet and byte counts past 2^32, stream totals kept when a stream is
- * released. A handshake-only or clean in-order connection has none. When
- * the allocator fails, the fact that needed it is dropped and counted in
- * the tracker's memcap_hits. Freed when the connection is reported. */
-typedef struct conn_ext {
+ * packet and byte counts past 2^32, a released stream's gap bytes. A clean
+ * in-order connection has none.
+ *
+ * When the allocator fails, the fact that needed the table is dropped and
+ * counted in the tracker's memcap_hits; counts stay exact otherwise. Both
+ * come from per-tracker chunks (tcp_conn.c) and are freed when the
+ * connection is reported; tcpsift_tracker_destroy() frees every chunk. */
+typedef struct conn_rare {
     uint32_t events[TCPSIFT_ANOMALY_COUNT]; /* valid once conn.events_spilled */
     uint32_t hist_count[2][HIST_COUNTED_KINDS];
     uint32_t hole_start[2], hole_end[2]; /* the oldest range each endpoint skipped (EP_HOLE) */
     uint32_t pkts_hi[2], bytes_hi[2];
-    uint64_t stream_bytes[2], gap_bytes[2]; /* kept when the stream is released */
+    uint64_t gap_bytes[2]; /* kept when the stream is released */
+    /* Its index in its chunk (tcp_conn.c), which it is freed to: set when taken, not zeroed. */
+    uint8_t slot;
+} conn_rare;
+
+typedef struct conn_ext {
     /* Each endpoint's reassembly + framing, allocated on its first payload
      * (which reserves this table first): a connection without payload has
      * neither, and pays for no pointers. */
     struct direction_stream *stream[2];
-    /* The chunk the table was carved from (tcp_conn.c): kept across reuse, so not zeroed. */
-    struct ext_chunk *chunk;
+    uint64_t stream_bytes[2]; /* kept when the stream is released */
+    conn_rare *rare;          /* NULL until a rare fact needs it */
 } conn_ext;
 
 typedef struct conn {
@@ -131,8 +146,11 @@ typedef struct conn {
     uint8_t rst_unconfirmed : 1;
     uint8_t rst_after_fins : 1;   /* the accepted RST came after both FINs */
     uint8_t closed_for_reuse : 1; /* a new SYN on this tuple starts a new connection */
-    uint8_t events_spilled : 1;   /* anomaly counts are in ext->events */
+    uint8_t events_spilled : 1;   /* anomaly counts are in ext->rare->events */
     pending_rst rst;
+    /* ext's index in its chunk (tcp_conn.c), valid while ext is set: kept here, in what was
+     * padding, so conn_ext needs no chunk pointer. */
+    uint8_t ext_slot;
     uint8_t history[CONN_HISTORY_BYTES]; /* history_len letters, 5 bits each */
 } conn;
 
@@ -174,10 +192,23 @@ void conn_events_read(const conn *c, uint32_t out[TCPSIFT_ANOMALY_COUNT]);
 /* The connection's conn_ext, allocated zeroed on first use; NULL (counted
  * as a memcap hit) when the allocator fails. */
 conn_ext *conn_ext_get(struct tcpsift_tracker *t, conn *c);
-void conn_ext_free(struct tcpsift_tracker *t, conn *c);
+/* Its conn_rare (and the conn_ext it hangs off), allocated zeroed on first
+ * use; NULL (counted as one memcap hit) when the allocator fails. */
+conn_rare *conn_rare_get(struct tcpsift_tracker *t, conn *c);
+/* Frees the connection's conn_ext (which it has) and its conn_rare. */
+void conn_ext_release(struct tcpsift_tracker *t, conn *c);
+/* The same when it has one: every report asks, most have none (the check inline). */
+static inline void conn_ext_free(struct tcpsift_tracker *t, conn *c)
+{
+    if (c->ext) conn_ext_release(t, c);
+}
+/* Frees x's conn_rare only (tests' verify copies, tcp_conn.c). */
+void conn_rare_free(struct tcpsift_tracker *t, conn_ext *x);
 /* Frees every side table's chunk (tracker destroy, after every conn_ext_free). */
 void conn_ext_drain(struct tcpsift_tracker *t);
-#define EXT_CHUNK 32
+#define EXT_CHUNK 32  /* conn_ext per chunk */
+#define RARE_CHUNK 16 /* conn_rare per chunk */
+_Static_assert(EXT_CHUNK <= 256 && RARE_CHUNK <= 256, "a slot index fits a byte");
 /* Adds the high halves of counts that passed 2^32 (conn_count_packets). */
 CONN_COLD void conn_count_carry(struct tcpsift_tracker *t, conn *c, int from,
                                 uint32_t pkts_hi, uint32_t bytes_hi);
@@ -194,11 +225,13 @@ static inline void conn_count_packets(struct tcpsift_tracker *t, conn *c, int fr
 }
 static inline uint64_t conn_pkts(const conn *c, int from)
 {
-    return (c->ext ? (uint64_t)c->ext->pkts_hi[from] << 32 : 0) | c->ep[from].pkts;
+    const conn_rare *r = c->ext ? c->ext->rare : NULL;
+    return (r ? (uint64_t)r->pkts_hi[from] << 32 : 0) | c->ep[from].pkts;
 }
 static inline uint64_t conn_bytes(const conn *c, int from)
 {
-    return (c->ext ? (uint64_t)c->ext->bytes_hi[from] << 32 : 0) | c->ep[from].bytes;
+    const conn_rare *r = c->ext ? c->ext->rare : NULL;
+    return (r ? (uint64_t)r->bytes_hi[from] << 32 : 0) | c->ep[from].bytes;
 }
 
 /* Zeek's history and conn_state (zeek_summary.c). */

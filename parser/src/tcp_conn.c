@@ -7,6 +7,7 @@
  * data, its FIN, then an accepted RST. Sequence analysis (retransmission,
  * out-of-order, lost segments, duplicate ACKs, windows) follows the rules
  * tshark applies that do not depend on timing. */
+#include <stddef.h>
 #include <string.h>
 
 #include "conn_internal.h"
@@ -27,30 +28,25 @@ void conn_count_event(struct tcpsift_tracker *t, conn *c, tcpsift_anomaly a)
 /* Side tables in chunks (issue 9): a capture's connections keep theirs until reported, often
  * many at once (a flush, a burst of timeouts), so a released table was rarely there when the
  * next connection needed one, and the allocator's round trip per connection (~350
- * instructions) was the cost. A chunk holds EXT_CHUNK tables and counts its live ones; a
- * released table goes back to its chunk for reuse, and a chunk whose last table is released is
- * freed unless it is the only such chunk (kept for the next connections, as the spares were).
- * Chunks with room are on one list (its first serves), full ones on another. */
-struct ext_chunk {
-    struct ext_chunk *prev, *next;
-    conn_ext *free; /* released tables, linked through their first bytes */
-    unsigned live, carved;
-    conn_ext items[EXT_CHUNK];
-};
-
-static int chunk_has_room(const struct ext_chunk *k)
+ * instructions) was the cost. A chunk holds `per` tables of one kind and counts its live ones;
+ * a released table goes back to its chunk for reuse, and a chunk whose last table is released
+ * is freed unless it is the only such chunk of its kind (kept for the next connections).
+ * Chunks with room are on one list (its first serves), full ones on another. A table's index
+ * in its chunk (a byte: conn.ext_slot, conn_rare.slot) finds the chunk again, so a table
+ * carries no chunk pointer. (struct side_chunk: tracker_internal.h.) */
+static int chunk_has_room(const struct side_chunk *k, unsigned per)
 {
-    return k->free != NULL || k->carved < EXT_CHUNK;
+    return k->free != NULL || k->carved < per;
 }
 
-static void chunk_unlink(struct ext_chunk **head, struct ext_chunk *k)
+static void chunk_unlink(struct side_chunk **head, struct side_chunk *k)
 {
     if (k->prev) k->prev->next = k->next;
     else *head = k->next;
     if (k->next) k->next->prev = k->prev;
 }
 
-static void chunk_push(struct ext_chunk **head, struct ext_chunk *k)
+static void chunk_push(struct side_chunk **head, struct side_chunk *k)
 {
     k->prev = NULL;
     k->next = *head;
@@ -58,77 +54,122 @@ static void chunk_push(struct ext_chunk **head, struct ext_chunk *k)
     *head = k;
 }
 
+/* A zeroed table of `size` bytes (its first `zero` bytes zeroed: the rest is the caller's) and
+ * its index in its chunk; NULL when the allocator refuses (the caller counts it). Inline with
+ * constant sizes, so the index is a multiply, not a division. */
+static inline void *side_take(struct tcpsift_tracker *t, side_chunks *s, size_t size,
+                              unsigned per, size_t zero, uint8_t *slot)
+{
+    struct side_chunk *k = s->room;
+    if (!k || !chunk_has_room(k, per)) {
+        k = t->alloc.alloc(t->alloc.ctx, SIDE_CHUNK_BYTES(size, per));
+        if (!k) return NULL;
+        k->free = NULL;
+        k->live = k->carved = 0;
+        chunk_push(&s->room, k);
+        s->empty++;
+    }
+    unsigned char *items = (unsigned char *)k->items, *x;
+    if (k->free) {
+        x = k->free;
+        /* the next released table, stored in this one's first bytes (side_give) */
+        memcpy(&k->free, x, sizeof k->free);
+        *slot = (uint8_t)((size_t)(x - items) / size);
+    } else {
+        *slot = (uint8_t)k->carved;
+        x = items + (size_t)k->carved++ * size;
+    }
+    if (k->live++ == 0) s->empty--;
+    if (!chunk_has_room(k, per)) {
+        chunk_unlink(&s->room, k);
+        chunk_push(&s->full, k);
+    }
+    memset(x, 0, zero);
+    return x;
+}
+
+static inline void side_give(struct tcpsift_tracker *t, side_chunks *s, size_t size,
+                             unsigned per, void *table, uint8_t slot)
+{
+    unsigned char *x = table;
+    struct side_chunk *k =
+        (struct side_chunk *)(void *)(x - (size_t)slot * size - offsetof(struct side_chunk, items));
+    int was_full = !chunk_has_room(k, per);
+    memcpy(x, &k->free, sizeof k->free);
+    k->free = x;
+    if (was_full) {
+        chunk_unlink(&s->full, k);
+        chunk_push(&s->room, k);
+    }
+    if (--k->live == 0) {
+        if (s->empty > 0) {
+            chunk_unlink(&s->room, k);
+            t->alloc.free(t->alloc.ctx, k, SIDE_CHUNK_BYTES(size, per));
+            return;
+        }
+        s->empty++;
+    }
+}
+
+static void side_drain(struct tcpsift_tracker *t, side_chunks *s, size_t size, unsigned per)
+{
+    struct side_chunk **lists[2] = {&s->room, &s->full};
+    for (int i = 0; i < 2; i++) {
+        while (*lists[i]) {
+            struct side_chunk *k = *lists[i];
+            *lists[i] = k->next;
+            t->alloc.free(t->alloc.ctx, k, SIDE_CHUNK_BYTES(size, per));
+        }
+    }
+    s->empty = 0;
+}
+
 conn_ext *conn_ext_get(struct tcpsift_tracker *t, conn *c)
 {
     if (c->ext) return c->ext;
-    struct ext_chunk *k = t->ext_chunks;
-    if (!k || !chunk_has_room(k)) {
-        k = t->alloc.alloc(t->alloc.ctx, sizeof *k);
-        if (!k) {
-            t->stats.memcap_hits++;
-            return NULL;
-        }
-        k->free = NULL;
-        k->live = k->carved = 0;
-        chunk_push(&t->ext_chunks, k);
-        t->ext_empty_chunks++;
-    }
-    conn_ext *x;
-    if (k->free) {
-        x = k->free;
-        /* the next released table, stored in this one's first bytes (conn_ext_free) */
-        memcpy(&k->free, (const unsigned char *)x, sizeof k->free);
-    } else {
-        x = &k->items[k->carved++];
-    }
-    if (k->live++ == 0) t->ext_empty_chunks--;
-    if (!chunk_has_room(k)) {
-        chunk_unlink(&t->ext_chunks, k);
-        chunk_push(&t->ext_full, k);
-    }
-    memset(x, 0, offsetof(conn_ext, chunk));
-    x->chunk = k;
+    conn_ext *x = side_take(t, &t->ext_chunks, sizeof *x, EXT_CHUNK, sizeof *x, &c->ext_slot);
+    if (!x) t->stats.memcap_hits++;
     c->ext = x;
     return x;
 }
 
-void conn_ext_free(struct tcpsift_tracker *t, conn *c)
+conn_rare *conn_rare_get(struct tcpsift_tracker *t, conn *c)
 {
-    conn_ext *x = c->ext;
-    if (!x) return;
-    c->ext = NULL;
-    struct ext_chunk *k = x->chunk;
-    int was_full = !chunk_has_room(k);
-    memcpy((unsigned char *)x, &k->free, sizeof k->free);
-    k->free = x;
-    if (was_full) {
-        chunk_unlink(&t->ext_full, k);
-        chunk_push(&t->ext_chunks, k);
+    conn_ext *x = conn_ext_get(t, c);
+    if (!x) return NULL; /* counted by conn_ext_get */
+    if (x->rare) return x->rare;
+    uint8_t slot;
+    conn_rare *r =
+        side_take(t, &t->rare_chunks, sizeof *r, RARE_CHUNK, offsetof(conn_rare, slot), &slot);
+    if (!r) {
+        t->stats.memcap_hits++;
+        return NULL;
     }
-    if (--k->live == 0) {
-        if (t->ext_empty_chunks > 0) {
-            chunk_unlink(&t->ext_chunks, k);
-            t->alloc.free(t->alloc.ctx, k, sizeof *k);
-            return;
-        }
-        t->ext_empty_chunks++;
-    }
+    r->slot = slot;
+    x->rare = r;
+    return r;
 }
 
-static void chunks_free(struct tcpsift_tracker *t, struct ext_chunk **head)
+void conn_rare_free(struct tcpsift_tracker *t, conn_ext *x)
 {
-    while (*head) {
-        struct ext_chunk *k = *head;
-        *head = k->next;
-        t->alloc.free(t->alloc.ctx, k, sizeof *k);
-    }
+    conn_rare *r = x->rare;
+    if (!r) return;
+    x->rare = NULL;
+    side_give(t, &t->rare_chunks, sizeof *r, RARE_CHUNK, r, r->slot);
+}
+
+void conn_ext_release(struct tcpsift_tracker *t, conn *c)
+{
+    conn_ext *x = c->ext;
+    if (x->rare) conn_rare_free(t, x);
+    c->ext = NULL;
+    side_give(t, &t->ext_chunks, sizeof *x, EXT_CHUNK, x, c->ext_slot);
 }
 
 void conn_ext_drain(struct tcpsift_tracker *t)
 {
-    chunks_free(t, &t->ext_chunks);
-    chunks_free(t, &t->ext_full);
-    t->ext_empty_chunks = 0;
+    side_drain(t, &t->ext_chunks, sizeof(conn_ext), EXT_CHUNK);
+    side_drain(t, &t->rare_chunks, sizeof(conn_rare), RARE_CHUNK);
 }
 
 void conn_event_add(struct tcpsift_tracker *t, conn *c, tcpsift_anomaly a, uint32_t n)
@@ -151,7 +192,7 @@ void conn_event_add(struct tcpsift_tracker *t, conn *c, tcpsift_anomaly a, uint3
         }
         /* A third kind, or a count past the slot's 24 bits: all counts move
          * to the side table, exact as before. */
-        conn_ext *x = conn_ext_get(t, c);
+        conn_rare *x = conn_rare_get(t, c);
         if (!x) return; /* no memory: this count is lost (memcap_hits) */
         for (int i = 0; i < CONN_EV_INLINE; i++) {
             if (c->ev[i]) x->events[(c->ev[i] >> 24) - 1] += c->ev[i] & CONN_EV_COUNT_MAX;
@@ -159,13 +200,13 @@ void conn_event_add(struct tcpsift_tracker *t, conn *c, tcpsift_anomaly a, uint3
         }
         c->events_spilled = 1;
     }
-    c->ext->events[a] += n;
+    c->ext->rare->events[a] += n;
 }
 
 void conn_events_read(const conn *c, uint32_t out[TCPSIFT_ANOMALY_COUNT])
 {
     if (c->events_spilled) {
-        memcpy(out, c->ext->events, sizeof c->ext->events);
+        memcpy(out, c->ext->rare->events, sizeof c->ext->rare->events);
         return;
     }
     memset(out, 0, TCPSIFT_ANOMALY_COUNT * sizeof out[0]);
@@ -176,8 +217,8 @@ void conn_events_read(const conn *c, uint32_t out[TCPSIFT_ANOMALY_COUNT])
 void conn_count_carry(struct tcpsift_tracker *t, conn *c, int from, uint32_t pkts_hi,
                       uint32_t bytes_hi)
 {
-    /* Past 2^32: the high halves live in the side table. */
-    conn_ext *x = conn_ext_get(t, c);
+    /* Past 2^32: the high halves live in the rare side table. */
+    conn_rare *x = conn_rare_get(t, c);
     if (!x) return;
     x->pkts_hi[from] += pkts_hi;
     x->bytes_hi[from] += bytes_hi;
@@ -329,12 +370,13 @@ static void note_syn(conn *c, endpoint *s, const tcpsift_packet *pkt)
 }
 
 /* Whether [seq, end) lies in the oldest range the sender skipped; shrinks
- * the range from its start as it fills. EP_HOLE implies c->ext. */
+ * the range from its start as it fills. EP_HOLE implies c->ext->rare. */
 static int fills_hole(conn *c, int from, uint32_t seq, uint32_t end)
 {
     endpoint *s = &c->ep[from];
     if (!(s->flags & EP_HOLE)) return 0;
-    uint32_t *start = &c->ext->hole_start[from], hole_end = c->ext->hole_end[from];
+    conn_rare *r = c->ext->rare;
+    uint32_t *start = &r->hole_start[from], hole_end = r->hole_end[from];
     if (seq_lt(seq, *start) || seq_geq(seq, hole_end)) return 0;
     if (seq == *start) {
         if (seq_geq(end, hole_end))
@@ -402,8 +444,8 @@ static void sequence_analysis(struct tcpsift_tracker *t, conn *c, int from,
         if (pkt->payload_len > 0) zeek_history_counted(t, c, from, HIST_T);
     } else if (seq_gt(pkt->seq, s->next_seq)) {
         conn_count_event(t, c, TCPSIFT_ANOMALY_LOST_SEGMENT);
-        conn_ext *x;
-        if (!(s->flags & EP_HOLE) && (x = conn_ext_get(t, c)) != NULL) {
+        conn_rare *x;
+        if (!(s->flags & EP_HOLE) && (x = conn_rare_get(t, c)) != NULL) {
             /* remember the oldest skipped range */
             s->flags |= EP_HOLE;
             x->hole_start[from] = s->next_seq;
@@ -858,13 +900,14 @@ static inline void steady_update(struct tcpsift_tracker *t, conn *c, int from,
 
 /* Tests only (tracker.verify_steady, verify_embryo_syn): a direct path checked against the
  * general one. The direct path runs first on a copy of the connection with its own copy of the
- * side table (counts spilled there must not be added twice); the tracker counters and
+ * side tables (counts spilled there must not be added twice); the tracker counters and
  * per-segment anomaly marks it left are kept and the tracker's restored; then the general path
- * runs on the connection itself, and both must leave the same connection bytes, side table,
- * counters and marks. A side table the copy allocated is given back. */
+ * runs on the connection itself, and both must leave the same connection bytes, side tables,
+ * counters and marks. Side tables the copy allocated are given back. */
 typedef struct verify_copy {
     conn fast;
     conn_ext fast_ext;
+    conn_rare fast_rare;
     tcpsift_tracker_stats stats_before, stats_fast;
     uint64_t marks_before[2], marks_fast[2];
 } verify_copy;
@@ -875,6 +918,10 @@ CONN_COLD static void verify_begin(const struct tcpsift_tracker *t, const conn *
     if (c->ext) {
         memcpy(&v->fast_ext, c->ext, sizeof v->fast_ext);
         v->fast.ext = &v->fast_ext;
+        if (c->ext->rare) {
+            memcpy(&v->fast_rare, c->ext->rare, sizeof v->fast_rare);
+            v->fast_ext.rare = &v->fast_rare;
+        }
     }
     memcpy(&v->stats_before, &t->stats, sizeof v->stats_before);
     memcpy(v->marks_before, t->segment_anomalies, sizeof v->marks_before);
@@ -889,19 +936,34 @@ CONN_COLD static void verify_direct_done(struct tcpsift_tracker *t, verify_copy 
     memcpy(t->segment_anomalies, v->marks_before, sizeof v->marks_before);
 }
 
+/* Both side tables' contents alike (where they live and their slots aside). */
+static int side_tables_same(const conn_ext *a, const conn_ext *b)
+{
+    if ((a != NULL) != (b != NULL)) return 0;
+    if (!a) return 1;
+    if (memcmp(a, b, offsetof(conn_ext, rare)) != 0) return 0;
+    if ((a->rare != NULL) != (b->rare != NULL)) return 0;
+    return !a->rare || memcmp(a->rare, b->rare, offsetof(conn_rare, slot)) == 0;
+}
+
 /* The general path has run on c: 1 when both left the same. */
 CONN_COLD static int verify_end(struct tcpsift_tracker *t, const conn *c, verify_copy *v)
 {
     conn_ext *fast_side = v->fast.ext;
-    int same = (fast_side != NULL) == (c->ext != NULL) &&
-               (!fast_side || memcmp(fast_side, c->ext, sizeof *fast_side) == 0);
-    v->fast.ext = c->ext; /* compared above by content */
+    uint8_t fast_slot = v->fast.ext_slot;
+    int same = side_tables_same(fast_side, c->ext);
+    /* compared above by content */
+    v->fast.ext = c->ext;
+    v->fast.ext_slot = c->ext_slot;
     same = same && memcmp(c, &v->fast, sizeof v->fast) == 0 &&
            memcmp(&t->stats, &v->stats_fast, sizeof v->stats_fast) == 0 &&
            memcmp(t->segment_anomalies, v->marks_fast, sizeof v->marks_fast) == 0;
     if (fast_side && fast_side != &v->fast_ext) {
-        v->fast.ext = fast_side;
+        v->fast.ext = fast_side; /* allocated by the direct path, with its rare table if any */
+        v->fast.ext_slot = fast_slot;
         conn_ext_free(t, &v->fast);
+    } else if (fast_side && fast_side->rare && fast_side->rare != &v->fast_rare) {
+        conn_rare_free(t, fast_side); /* only the rare table was allocated by the direct path */
     }
     return same;
 }

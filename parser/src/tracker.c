@@ -359,9 +359,15 @@ static void stream_release(struct tcpsift_tracker *t, conn *c, int from)
     if (ds->has_reasm) {
         const tcpsift_reasm_stats *st = &ds->reasm.stats;
         conn_ext *x = c->ext; /* reserved by stream_get */
-        if (x) {
-            x->stream_bytes[from] = st->delivered_bytes - urgent_removed(ds) - urgent_skipped(ds);
-            x->gap_bytes[from] = st->gap_bytes + urgent_skipped(ds);
+        x->stream_bytes[from] = st->delivered_bytes - urgent_removed(ds) - urgent_skipped(ds);
+        /* Gap bytes are rare (a clean stream has none): kept in the rare table, taken for
+         * them now; without memory they are lost (memcap_hits), the stream still released. */
+        uint64_t gaps = st->gap_bytes + urgent_skipped(ds);
+        if (gaps) {
+            conn_rare *r = conn_rare_get(t, c);
+            if (r) r->gap_bytes[from] = gaps;
+        } else if (x->rare) {
+            x->rare->gap_bytes[from] = 0; /* a stream before it may have left some */
         }
         if (st->memory_peak > t->stats.reasm_buffered_peak) t->stats.reasm_buffered_peak = t->budget.peak;
         t->stats.stream_copied_bytes += st->bytes_copied;
@@ -551,7 +557,7 @@ uint64_t tracker_stream_gaps(const conn *c, int from)
 {
     const direction_stream *ds = conn_stream(c, from);
     if (ds && ds->has_reasm) return ds->reasm.stats.gap_bytes + urgent_skipped(ds);
-    return c->ext ? c->ext->gap_bytes[from] : 0;
+    return c->ext && c->ext->rare ? c->ext->rare->gap_bytes[from] : 0;
 }
 
 /* ---------------------------------------------------------------- UDP */

@@ -26,6 +26,21 @@ typedef struct spare_list {
     unsigned n;
 } spare_list;
 
+/* Side tables of one kind in chunks (tcp_conn.c): the chunks with room (the first serves),
+ * the full ones, and how many have no live table (at most one is kept). */
+typedef struct side_chunks {
+    struct side_chunk *room, *full;
+    unsigned empty;
+} side_chunks;
+/* One chunk: `per` tables of `size` bytes, freed ones linked through their first bytes. */
+struct side_chunk {
+    struct side_chunk *prev, *next;
+    unsigned char *free;
+    unsigned live, carved;
+    uint64_t items[]; /* the tables (aligned for their 64-bit fields) */
+};
+#define SIDE_CHUNK_BYTES(size, per) (sizeof(struct side_chunk) + (size_t)(per) * (size))
+
 struct tcpsift_tracker;
 /* An object of `size` bytes: a spare, else from the allocator (NULL when it refuses). */
 void *spares_take(struct tcpsift_tracker *t, spare_list *l, size_t size);
@@ -98,10 +113,9 @@ struct tcpsift_tracker {
     void *spare_views[VIEW_SPARES_MAX];
     unsigned nspare_views;
     spare_list spare_streams; /* direction_stream */
-    /* Side tables (conn_ext) come from chunks of EXT_CHUNK (tcp_conn.c): the chunks with
-     * room, the full ones, and how many have no live table (at most one is kept). */
-    struct ext_chunk *ext_chunks, *ext_full;
-    unsigned ext_empty_chunks;
+    /* Side tables come from chunks (tcp_conn.c): conn_ext by EXT_CHUNK, conn_rare by
+     * RARE_CHUNK. */
+    side_chunks ext_chunks, rare_chunks;
     spare_list spare_blocks[SPARE_BLOCK_CLASSES]; /* reassembler blocks by size class */
 };
 

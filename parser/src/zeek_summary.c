@@ -66,7 +66,7 @@ void zeek_history_flip(conn *c)
 void zeek_history_counted(struct tcpsift_tracker *t, conn *c, int from, enum history_counted kind)
 {
     static const char letters[HIST_COUNTED_KINDS] = {'C', 'G', 'T', 'W'};
-    conn_ext *x = conn_ext_get(t, c);
+    conn_rare *x = conn_rare_get(t, c);
     if (!x) return; /* no memory for the count: the letter is lost (memcap_hits) */
     uint32_t n = ++x->hist_count[from][kind];
     uint32_t threshold = 1;

@@ -57,11 +57,14 @@ static void test_sizes_pinned(void **state)
     (void)state;
     /* 520 bytes before issue 9's compaction, 200 until the stream pointers
      * moved to the side table; pinned exactly where
-     * pointers are 8 bytes, bounded elsewhere. */
+     * pointers are 8 bytes, bounded elsewhere. The side table every
+     * connection with payload has: 312 bytes until its rare facts moved to
+     * conn_rare. */
     assert_true(sizeof(conn) <= 184);
     if (sizeof(void *) == 8) {
         assert_int_equal(sizeof(endpoint), 56);
         assert_int_equal(sizeof(conn), 184);
+        assert_int_equal(sizeof(conn_ext), 40);
     }
 }
 
@@ -91,8 +94,9 @@ static void test_events_inline_then_spill_exact(void **state)
     /* A third kind moves every count to the side table. */
     conn_event_add(t, &c, TCPSIFT_ANOMALY_KEEP_ALIVE, 7);
     assert_non_null(c.ext);
+    assert_non_null(c.ext->rare);
     assert_true(c.events_spilled);
-    assert_int_equal(a.live, live0 + 1);
+    assert_int_equal(a.live, live0 + 2); /* a chunk of each kind of side table */
     conn_event_add(t, &c, TCPSIFT_ANOMALY_DUPLICATE_ACK, 4);
     conn_events_read(&c, ev);
     assert_int_equal(ev[TCPSIFT_ANOMALY_RETRANSMISSION], 5);
@@ -100,16 +104,21 @@ static void test_events_inline_then_spill_exact(void **state)
     assert_int_equal(ev[TCPSIFT_ANOMALY_KEEP_ALIVE], 7);
     conn_ext_free(t, &c);
     assert_null(c.ext);
-    /* Kept as a spare (spares.c): the next connection's side table reuses it. */
-    assert_int_equal(a.live, live0 + 1);
+    /* Both chunks kept (each the only one of its kind without live tables): the next
+     * connection's side tables reuse them. */
+    assert_int_equal(a.live, live0 + 2);
     conn d;
     memset(&d, 0, sizeof d);
     assert_non_null(conn_ext_get(t, &d));
-    assert_int_equal(a.live, live0 + 1);
+    assert_null(d.ext->rare);
+    conn_rare *r = conn_rare_get(t, &d);
+    assert_non_null(r);
+    assert_ptr_equal(d.ext->rare, r);
+    assert_int_equal(a.live, live0 + 2);
     conn_events_read(&d, ev); /* a reused table starts empty */
     assert_true(!d.events_spilled);
     for (int i = 0; i < TCPSIFT_ANOMALY_COUNT; i++)
-        assert_int_equal(d.ext->events[i], 0);
+        assert_int_equal(r->events[i], 0);
     conn_ext_free(t, &d);
     tcpsift_tracker_destroy(t);
     assert_int_equal(a.live, 0);
@@ -173,8 +182,9 @@ static void test_events_spill_without_memory(void **state)
 
 /* Side tables come from chunks of EXT_CHUNK (tcp_conn.c): one allocator call per chunk, a
  * released table reused before a new chunk is taken, every table starting zeroed whatever the
- * connection before left in it (poisoned here), a chunk freed when its last table is released
- * unless it is the only one without live tables, and every chunk freed at destroy. */
+ * connection before left in it (poisoned here: all but the rare pointer, which is always a
+ * table's or NULL), a chunk freed when its last table is released unless it is the only one
+ * without live tables, and every chunk freed at destroy. No rare table is taken. */
 static void test_side_tables_chunked_reused_zeroed(void **state)
 {
     enum { N = EXT_CHUNK + 1 };
@@ -191,18 +201,16 @@ static void test_side_tables_chunked_reused_zeroed(void **state)
         first[i] = conn_ext_get(t, &cs[i]);
         assert_non_null(first[i]);
         assert_ptr_equal(cs[i].ext, first[i]);
-        assert_memory_equal(first[i], &zero, offsetof(conn_ext, chunk));
+        assert_memory_equal(first[i], &zero, sizeof(conn_ext));
         for (int j = 0; j < i; j++)
             assert_ptr_not_equal(first[i], first[j]);
         assert_int_equal(a.live, live0 + 1 + (unsigned)(i / EXT_CHUNK));
         /* whatever a connection leaves in its table */
-        memset(first[i], 0xA5, offsetof(conn_ext, chunk));
-        cs[i].events_spilled = 1;
+        memset(first[i], 0xA5, offsetof(conn_ext, rare));
     }
     for (int i = 0; i < N; i++) {
         conn_ext_free(t, &cs[i]);
         assert_null(cs[i].ext);
-        cs[i].events_spilled = 0;
     }
     /* The first chunk emptied first and is kept; the second, emptied next, is freed. */
     assert_int_equal(a.live, live0 + 1);
@@ -211,15 +219,124 @@ static void test_side_tables_chunked_reused_zeroed(void **state)
         assert_non_null(x);
         /* the kept chunk's tables first, the last released first; then a new chunk */
         if (i < EXT_CHUNK) assert_ptr_equal(x, first[EXT_CHUNK - 1 - i]);
-        assert_memory_equal(x, &zero, offsetof(conn_ext, chunk));
+        assert_memory_equal(x, &zero, sizeof(conn_ext));
+        assert_int_equal(tracker_stream_delivered(&cs[i], 0), 0);
+        assert_int_equal(tracker_stream_gaps(&cs[i], 1), 0);
+    }
+    assert_int_equal(a.live, live0 + 2);
+    assert_null(t->rare_chunks.room);
+    assert_null(t->rare_chunks.full);
+    /* Destroy frees the chunks of tables still held (here by connections outside the table). */
+    tcpsift_tracker_destroy(t);
+    assert_int_equal(a.live, 0);
+}
+
+/* The same for the rare tables (chunks of RARE_CHUNK), each hung off a connection's conn_ext:
+ * released alone (conn_rare_free) or with its conn_ext (conn_ext_free), reused zeroed. */
+static void test_rare_tables_chunked_reused_zeroed(void **state)
+{
+    enum { N = RARE_CHUNK + 1 };
+    _Static_assert(N <= EXT_CHUNK, "the connections' conn_ext fit one chunk");
+    test_alloc a = {0};
+    tcpsift_allocator hooks;
+    tcpsift_tracker *t = make_tracker(&a, &hooks);
+    unsigned live0 = a.live;
+    static conn cs[N];
+    conn_rare *first[N];
+    static conn_rare zero;
+    (void)state;
+    memset(cs, 0, sizeof cs);
+    for (int i = 0; i < N; i++) {
+        /* A connection with a conn_ext first (a stream, say), its rare table later. */
+        assert_non_null(conn_ext_get(t, &cs[i]));
+        assert_null(cs[i].ext->rare);
+        first[i] = conn_rare_get(t, &cs[i]);
+        assert_non_null(first[i]);
+        assert_ptr_equal(cs[i].ext->rare, first[i]);
+        assert_ptr_equal(conn_rare_get(t, &cs[i]), first[i]); /* taken once */
+        assert_memory_equal(first[i], &zero, offsetof(conn_rare, slot));
+        for (int j = 0; j < i; j++)
+            assert_ptr_not_equal(first[i], first[j]);
+        assert_int_equal(a.live, live0 + 1 + 1 + (unsigned)(i / RARE_CHUNK));
+        /* whatever a connection leaves in its table */
+        memset(first[i], 0xA5, offsetof(conn_rare, slot));
+        cs[i].events_spilled = 1;
+    }
+    /* Released alone (the first half) or with the connection's conn_ext (the rest). */
+    for (int i = 0; i < N; i++) {
+        if (i < N / 2) {
+            conn_rare_free(t, cs[i].ext);
+            assert_non_null(cs[i].ext);
+            assert_null(cs[i].ext->rare);
+        } else {
+            conn_ext_free(t, &cs[i]);
+            assert_null(cs[i].ext);
+        }
+        cs[i].events_spilled = 0;
+    }
+    /* The first rare chunk emptied first and is kept; the second is freed; the conn_ext chunk
+     * still has live tables. */
+    assert_int_equal(a.live, live0 + 2);
+    for (int i = 0; i < N; i++) {
+        conn_rare *x = conn_rare_get(t, &cs[i]);
+        assert_non_null(x);
+        if (i < RARE_CHUNK) assert_ptr_equal(x, first[RARE_CHUNK - 1 - i]);
+        assert_memory_equal(x, &zero, offsetof(conn_rare, slot));
         uint32_t ev[TCPSIFT_ANOMALY_COUNT];
         conn_events_read(&cs[i], ev);
         for (int e = 0; e < TCPSIFT_ANOMALY_COUNT; e++)
             assert_int_equal(ev[e], 0);
         assert_int_equal(conn_pkts(&cs[i], 0), 0);
+        assert_int_equal(conn_bytes(&cs[i], 1), 0);
+        assert_int_equal(tracker_stream_gaps(&cs[i], 0), 0);
     }
-    assert_int_equal(a.live, live0 + 2);
-    /* Destroy frees the chunks of tables still held (here by connections outside the table). */
+    assert_int_equal(a.live, live0 + 3);
+    tcpsift_tracker_destroy(t);
+    assert_int_equal(a.live, 0);
+}
+
+/* No memory for a rare table on a connection that has its conn_ext: only the fact that needed
+ * it is dropped (one memcap hit), the conn_ext and the inline counts stay. */
+static void test_rare_without_memory(void **state)
+{
+    test_alloc a = {0};
+    tcpsift_allocator hooks;
+    tcpsift_tracker *t = make_tracker(&a, &hooks);
+    conn c;
+    uint32_t ev[TCPSIFT_ANOMALY_COUNT];
+    (void)state;
+    memset(&c, 0, sizeof c);
+    conn_ext *x = conn_ext_get(t, &c);
+    assert_non_null(x);
+    x->stream_bytes[1] = 1234;
+    conn_event_add(t, &c, TCPSIFT_ANOMALY_RETRANSMISSION, 1);
+    conn_event_add(t, &c, TCPSIFT_ANOMALY_DUPLICATE_ACK, 2);
+    uint64_t hits = tcpsift_tracker_get_stats(t)->memcap_hits;
+    a.refuse = 1;
+    conn_event_add(t, &c, TCPSIFT_ANOMALY_KEEP_ALIVE, 1);
+    assert_int_equal(tcpsift_tracker_get_stats(t)->memcap_hits, hits + 1);
+    c.ep[0].pkts = UINT32_MAX;
+    conn_count_packets(t, &c, 0, 1, 0); /* the carry: dropped too */
+    assert_int_equal(tcpsift_tracker_get_stats(t)->memcap_hits, hits + 2);
+    a.refuse = 0;
+    assert_ptr_equal(c.ext, x);
+    assert_null(x->rare);
+    assert_false(c.events_spilled);
+    assert_int_equal(tracker_stream_delivered(&c, 1), 1234);
+    conn_events_read(&c, ev);
+    assert_int_equal(ev[TCPSIFT_ANOMALY_RETRANSMISSION], 1);
+    assert_int_equal(ev[TCPSIFT_ANOMALY_DUPLICATE_ACK], 2);
+    assert_int_equal(ev[TCPSIFT_ANOMALY_KEEP_ALIVE], 0);
+    assert_int_equal(conn_pkts(&c, 0), 0);
+    /* With memory again the next fact is kept, the earlier counts with it. */
+    conn_event_add(t, &c, TCPSIFT_ANOMALY_KEEP_ALIVE, 4);
+    assert_non_null(x->rare);
+    conn_events_read(&c, ev);
+    assert_int_equal(ev[TCPSIFT_ANOMALY_RETRANSMISSION], 1);
+    assert_int_equal(ev[TCPSIFT_ANOMALY_DUPLICATE_ACK], 2);
+    assert_int_equal(ev[TCPSIFT_ANOMALY_KEEP_ALIVE], 4);
+    assert_int_equal(tcpsift_tracker_get_stats(t)->memcap_hits, hits + 2);
+    conn_ext_free(t, &c);
     tcpsift_tracker_destroy(t);
     assert_int_equal(a.live, 0);
 }
@@ -321,6 +438,7 @@ static void test_counts_past_32_bits(void **state)
     c.ep[1].bytes = UINT32_MAX - 100;
     conn_count_packets(t, &c, 1, 1, 1448);
     assert_non_null(c.ext);
+    assert_non_null(c.ext->rare);
     assert_true(conn_pkts(&c, 1) == (uint64_t)UINT32_MAX + 1);
     assert_true(conn_bytes(&c, 1) == (uint64_t)UINT32_MAX - 100 + 1448);
     conn_count_packets(t, &c, 1, 3, 10);
@@ -340,6 +458,8 @@ int main(void)
         cmocka_unit_test(test_events_slot_overflow_spills),
         cmocka_unit_test(test_events_spill_without_memory),
         cmocka_unit_test(test_side_tables_chunked_reused_zeroed),
+        cmocka_unit_test(test_rare_tables_chunked_reused_zeroed),
+        cmocka_unit_test(test_rare_without_memory),
         cmocka_unit_test(test_history_packing),
         cmocka_unit_test(test_history_every_length),
         cmocka_unit_test(test_history_codes_round_trip),

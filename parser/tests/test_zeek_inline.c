@@ -40,9 +40,15 @@ static tcpsift_tracker *tracker(void)
 static void assert_equal_conns(const conn *a, const conn *b)
 {
     assert_int_equal(a->ext != NULL, b->ext != NULL);
-    if (a->ext) assert_memory_equal(a->ext, b->ext, sizeof *a->ext);
+    if (a->ext) {
+        assert_memory_equal(a->ext, b->ext, offsetof(conn_ext, rare));
+        assert_int_equal(a->ext->rare != NULL, b->ext->rare != NULL);
+        if (a->ext->rare)
+            assert_memory_equal(a->ext->rare, b->ext->rare, offsetof(conn_rare, slot));
+    }
     conn x = *a, y = *b;
     x.ext = y.ext = NULL;
+    x.ext_slot = y.ext_slot = 0;
     assert_memory_equal(&x, &y, sizeof x);
 }
 
