@@ -367,6 +367,44 @@ static const char RSP[] = "HTTP/1.0 200 OK\r\n\r\nhi";
 
 /* ------------------------------------------------------------ open / close */
 
+/* The reported last_ns is the timestamp of the connection's last packet,
+ * even when that is earlier than an earlier packet's (a merged or reordered
+ * capture) or negative, while the flow table's last_seen_ns is its clock
+ * (the latest time seen, clamped at 0), which expiry needs to stay
+ * monotonic. So conn.last_ns is not a duplicate of the node's last_seen_ns
+ * (issue 9: both kept, 8 bytes each). */
+static void test_last_ns_is_last_packet_not_latest(void **state)
+{
+    (void)state;
+    struct sc s;
+    sc_init(&s);
+    s.ts = 100 * MS - MS; /* the next packet is at 100 ms */
+    sc_open(&s, 1000, 5000); /* 100, 101, 102 ms */
+    s.ts = 150 * MS - MS;
+    sc_tx(&s, C, F_ACK | F_PSH, REQ); /* 150 ms: the latest time */
+    s.ts = 120 * MS - MS;
+    sc_tx(&s, S, F_ACK, NULL); /* 120 ms: earlier than the one before */
+    sc_finish(&s);
+    const struct rec_conn *r = only_conn(&s);
+    assert_int_equal(r->first_ns, 100 * MS);
+    assert_int_equal(r->last_ns, 120 * MS);
+    assert_int_equal(r->cli.pkts, 3);
+    assert_int_equal(r->srv.pkts, 2);
+    sc_free(&s);
+
+    /* A negative last timestamp is reported as is (the table clamps its own at 0). */
+    sc_init(&s);
+    s.ts = 3 * MS - MS;
+    sc_open(&s, 1000, 5000); /* 3, 4, 5 ms */
+    s.ts = -7 * MS - MS;
+    sc_tx(&s, C, F_ACK | F_PSH, REQ); /* -7 ms */
+    sc_finish(&s);
+    r = only_conn(&s);
+    assert_int_equal(r->first_ns, 3 * MS);
+    assert_int_equal(r->last_ns, -7 * MS);
+    sc_free(&s);
+}
+
 /* RFC 9293 §3.6 Figure 12, the client closing: it ends in TIME-WAIT, the
  * server (LAST-ACK, then the last ACK) in CLOSED. Zeek: S h A D a d F f. */
 static void test_normal_open_data_client_close(void **state)
@@ -2247,6 +2285,7 @@ int main(void)
         cmocka_unit_test(test_zeek_zero_window_letter),
         cmocka_unit_test(test_zeek_rst_after_fin),
         cmocka_unit_test(test_zeek_inactive_rules),
+        cmocka_unit_test(test_last_ns_is_last_packet_not_latest),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
