@@ -402,14 +402,30 @@ size_t pb_default_ipv6_tcp(struct pb *p)
     return pb_ipv6(p, &ip, seg, n);
 }
 
+size_t pb_eth_ipv4(struct pb *p, const struct ip4_spec *s, const uint8_t *l4, size_t l4_len)
+{
+    pb_init(p);
+    pb_ethernet(p, 0x0800);
+    return pb_ipv4(p, s, l4, l4_len);
+}
+
+void feed_eth_ipv4(tcpsift_tracker *t, const struct ip4_spec *s, const uint8_t *l4, size_t l4_len,
+                   int64_t ts_ns)
+{
+    struct pb p;
+    pb_eth_ipv4(&p, s, l4, l4_len);
+    tcpsift_packet pkt;
+    assert_int_equal(tcpsift_packet_decode(&pkt, TCPSIFT_LINK_ETHERNET, p.b, p.len, p.len),
+                     TCPSIFT_OK);
+    assert_int_equal(tcpsift_tracker_packet(t, &pkt, ts_ns), TCPSIFT_OK);
+}
+
 void build_eth_ipv4_tcp(struct pb *p, const struct tcp_spec *t)
 {
     uint8_t seg[1600];
     size_t n = tcp_segment(seg, sizeof seg, t);
     struct ip4_spec ip = ip4_default(6);
-    pb_init(p);
-    pb_ethernet(p, 0x0800);
-    pb_ipv4(p, &ip, seg, n);
+    pb_eth_ipv4(p, &ip, seg, n);
 }
 
 void build_eth_ipv6_tcp(struct pb *p, const struct tcp_spec *t)

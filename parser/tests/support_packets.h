@@ -12,6 +12,7 @@
 
 #include "support_guard.h"
 #include "tcpsift/decode.h"
+#include "tcpsift/tracker.h"
 
 #define PB_MAX 4096
 
@@ -114,6 +115,16 @@ size_t ext_ah(uint8_t *out, uint8_t next, uint8_t len_field); /* (len_field + 2)
  * returns the IP header's offset. */
 size_t pb_default_ipv4_tcp(struct pb *p);
 size_t pb_default_ipv6_tcp(struct pb *p);
+
+/* A fresh frame in *p: Ethernet (type IPv4), then pb_ipv4(s, l4); returns the IP header's
+ * offset (14). */
+size_t pb_eth_ipv4(struct pb *p, const struct ip4_spec *s, const uint8_t *l4, size_t l4_len);
+
+/* The frame pb_eth_ipv4(s, l4) decoded (asserted TCPSIFT_OK) and handed to the tracker at ts_ns
+ * (asserted TCPSIFT_OK). The frame lives on the stack: only for trackers that keep no views
+ * into it (buffers_stable off). */
+void feed_eth_ipv4(tcpsift_tracker *t, const struct ip4_spec *s, const uint8_t *l4, size_t l4_len,
+                   int64_t ts_ns);
 
 /* Convenience: Ethernet + IPv4 (defaults) + TCP(spec). */
 void build_eth_ipv4_tcp(struct pb *p, const struct tcp_spec *t);

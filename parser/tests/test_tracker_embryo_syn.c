@@ -100,14 +100,7 @@ static void send_seg(tcpsift_tracker *t, int64_t ns, int from_server, uint16_t f
         memcpy(ip.src, TEST_V4_DST, 4);
         memcpy(ip.dst, TEST_V4_SRC, 4);
     }
-    static struct pb p;
-    pb_init(&p);
-    pb_ethernet(&p, 0x0800);
-    pb_ipv4(&p, &ip, l4, n);
-    tcpsift_packet pkt;
-    assert_int_equal(tcpsift_packet_decode(&pkt, TCPSIFT_LINK_ETHERNET, p.b, p.len, p.len),
-                     TCPSIFT_OK);
-    assert_int_equal(tcpsift_tracker_packet(t, &pkt, ns), TCPSIFT_OK);
+    feed_eth_ipv4(t, &ip, l4, n, ns);
 }
 
 /* One connection: `syns` copies of a client SYN with `flags`, `window` and options, then the

@@ -82,14 +82,7 @@ static void feed_udp(tcpsift_tracker *t, uint16_t sport, int64_t ts)
     const uint8_t src[4] = {10, 9, 9, 1}, dst[4] = {10, 9, 9, 2};
     memcpy(ip.src, src, 4);
     memcpy(ip.dst, dst, 4);
-    struct pb p;
-    pb_init(&p);
-    pb_ethernet(&p, 0x0800);
-    pb_ipv4(&p, &ip, udp, u);
-    tcpsift_packet pkt;
-    assert_int_equal(tcpsift_packet_decode(&pkt, TCPSIFT_LINK_ETHERNET, p.b, p.len, p.len),
-                     TCPSIFT_OK);
-    assert_int_equal(tcpsift_tracker_packet(t, &pkt, ts), TCPSIFT_OK);
+    feed_eth_ipv4(t, &ip, udp, u, ts);
 }
 
 /* One scripted segment of the support_segments connection (client port 40000, server 80),
