@@ -40,9 +40,7 @@ void seg_decode(const struct seg *s, struct pb *p, tcpsift_packet *pkt)
         memcpy(ip.src, TEST_V4_DST, 4);
         memcpy(ip.dst, TEST_V4_SRC, 4);
     }
-    pb_init(p);
-    pb_ethernet(p, 0x0800);
-    pb_ipv4(p, &ip, l4, n);
+    pb_eth_ipv4(p, &ip, l4, n);
     assert_int_equal(tcpsift_packet_decode(pkt, TCPSIFT_LINK_ETHERNET, p->b, p->len, p->len),
                      TCPSIFT_OK);
 }
@@ -53,13 +51,11 @@ uint8_t *seg_stable_frame(const struct tcp_spec *ts, int from, tcpsift_packet *p
     size_t n = tcp_segment(seg, sizeof seg, ts);
     struct pb *p = malloc(sizeof *p);
     assert_non_null(p);
-    pb_init(p);
-    pb_ethernet(p, 0x0800);
     struct ip4_spec ip = ip4_default(6);
     memcpy(ip.src, from == 0 ? TEST_V4_SRC : TEST_V4_DST, 4);
     memcpy(ip.dst, from == 0 ? TEST_V4_DST : TEST_V4_SRC, 4);
     ip.l4_csum = 1;
-    pb_ipv4(p, &ip, seg, n);
+    pb_eth_ipv4(p, &ip, seg, n);
     uint8_t *frame = malloc(p->len);
     assert_non_null(frame);
     memcpy(frame, p->b, p->len);

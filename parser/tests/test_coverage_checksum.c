@@ -26,9 +26,7 @@ static void build(struct pb *p, long total_len, uint16_t tcp_csum, size_t *l4_at
     struct ip4_spec ip = ip4_default(6);
     ip.total_len = total_len;
     ip.l4_csum = 0; /* keep the checksum written above */
-    pb_init(p);
-    pb_ethernet(p, 0x0800);
-    *l4_at = pb_ipv4(p, &ip, seg, n) + 20;
+    *l4_at = pb_eth_ipv4(p, &ip, seg, n) + 20;
 }
 
 static void expect(const struct pb *p, int from_capture, uint8_t l4, uint8_t offload)

@@ -42,9 +42,7 @@ static void frag4_hosts(struct pb *p, const uint8_t src[4], const uint8_t dst[4]
     ip.id = id;
     ip.frag = (uint16_t)((more ? 0x2000 : 0) | off / 8);
     ip.l4_csum = 0;
-    pb_init(p);
-    pb_ethernet(p, 0x0800);
-    pb_ipv4(p, &ip, bytes, len);
+    pb_eth_ipv4(p, &ip, bytes, len);
 }
 
 static void frag4(struct pb *p, uint16_t id, size_t off, int more, const uint8_t *bytes, size_t len)

@@ -81,9 +81,7 @@ static void udp_frame(struct pb *p, int to_server, const char *payload)
     struct ip4_spec ip = ip4_default(17);
     memcpy(ip.src, to_server ? CLIENT : SERVER, 4);
     memcpy(ip.dst, to_server ? SERVER : CLIENT, 4);
-    pb_init(p);
-    pb_ethernet(p, 0x0800);
-    pb_ipv4(p, &ip, udp, u);
+    pb_eth_ipv4(p, &ip, udp, u);
 }
 
 /* Feeds: client "abc", server "hello", client "0123456789" captured 4 bytes short, client "". */
@@ -229,9 +227,7 @@ static void test_other_and_malformed_packets(void **state)
     struct pb p;
     tcpsift_packet pkt;
     struct ip4_spec ip = ip4_default(1);
-    pb_init(&p);
-    pb_ethernet(&p, 0x0800);
-    pb_ipv4(&p, &ip, icmp, sizeof icmp);
+    pb_eth_ipv4(&p, &ip, icmp, sizeof icmp);
     tcpsift_packet_decode(&pkt, TCPSIFT_LINK_ETHERNET, p.b, p.len, p.len);
     assert_int_equal(tcpsift_tracker_packet(t, &pkt, 1), TCPSIFT_OK);
 
@@ -240,9 +236,7 @@ static void test_other_and_malformed_packets(void **state)
         udp_datagram(udp, sizeof udp, 1, 2, (const uint8_t *)"0123456789abcdef", 16, -1), 24);
     ip = ip4_default(17);
     ip.frag = 0x2000; /* first fragment (MF): 16 of the datagram's 24 bytes */
-    pb_init(&p);
-    pb_ethernet(&p, 0x0800);
-    pb_ipv4(&p, &ip, udp, 16);
+    pb_eth_ipv4(&p, &ip, udp, 16);
     tcpsift_packet_decode(&pkt, TCPSIFT_LINK_ETHERNET, p.b, p.len, p.len);
     assert_true(pkt.layers & TCPSIFT_LAYER_FRAGMENT);
     assert_int_equal(tcpsift_tracker_packet(t, &pkt, 2), TCPSIFT_OK);

@@ -96,9 +96,7 @@ static void test_ipv4_header(void **state)
     ip.opts = opts;
     ip.opts_len = 4;
     static const uint8_t icmp[8] = {8, 0, 0xf7, 0xff, 0, 0, 0, 0};
-    pb_init(&p);
-    pb_ethernet(&p, 0x0800);
-    pb_ipv4(&p, &ip, icmp, 8);
+    pb_eth_ipv4(&p, &ip, icmp, 8);
     expect_csums(&p, TCPSIFT_CSUM_GOOD, TCPSIFT_CSUM_NOT_CHECKED, 0);
     p.b[14 + 23] = 1; /* EOL -> NOP inside the options */
     expect_csums(&p, TCPSIFT_CSUM_BAD, TCPSIFT_CSUM_NOT_CHECKED, 0);
@@ -192,9 +190,7 @@ static void test_unverified(void **state)
     size_t n = tcp_segment(seg, sizeof seg, &t);
     struct ip4_spec ip = ip4_default(6);
     ip.frag = 0x2000;
-    pb_init(&p);
-    pb_ethernet(&p, 0x0800);
-    pb_ipv4(&p, &ip, seg, n);
+    pb_eth_ipv4(&p, &ip, seg, n);
     decode_pb(&d, TCPSIFT_LINK_ETHERNET, &p);
     assert_true(d.pkt.layers & TCPSIFT_LAYER_FRAGMENT);
     assert_int_equal(d.pkt.l4_csum, TCPSIFT_CSUM_UNVERIFIED);

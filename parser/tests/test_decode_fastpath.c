@@ -25,9 +25,7 @@ static void build(struct pb *p, struct ip4_spec ip, long total_len, const struct
     uint8_t seg[1600];
     size_t n = tcp_segment(seg, sizeof seg, t);
     ip.total_len = total_len;
-    pb_init(p);
-    pb_ethernet(p, 0x0800);
-    pb_ipv4(p, &ip, seg, n);
+    pb_eth_ipv4(p, &ip, seg, n);
 }
 
 static struct tcp_spec ts_segment(const uint8_t *payload, size_t n)

@@ -23,9 +23,7 @@ static void build(struct pb *p, const struct ip4_spec *ip, size_t payload_len)
     t.payload_len = payload_len;
     uint8_t seg[1600];
     size_t n = tcp_segment(seg, sizeof seg, &t);
-    pb_init(p);
-    pb_ethernet(p, 0x0800);
-    pb_ipv4(p, ip, seg, n);
+    pb_eth_ipv4(p, ip, seg, n);
 }
 
 static void test_header_fields(void **state)
@@ -72,9 +70,7 @@ static void test_not_tcp_or_udp(void **state)
     static const uint8_t icmp[8] = {8, 0, 0xf7, 0xff, 0, 0, 0, 0};
     struct ip4_spec ip = ip4_default(1);
     struct pb p;
-    pb_init(&p);
-    pb_ethernet(&p, 0x0800);
-    pb_ipv4(&p, &ip, icmp, sizeof icmp);
+    pb_eth_ipv4(&p, &ip, icmp, sizeof icmp);
     struct decoded d;
     decode_pb(&d, TCPSIFT_LINK_ETHERNET, &p);
     assert_int_equal(d.rc, TCPSIFT_OK);

@@ -62,9 +62,7 @@ static void ip4_with(struct pb *p, const struct ip4_spec *ip)
     t.payload_len = 5;
     uint8_t seg[64];
     size_t n = tcp_segment(seg, sizeof seg, &t);
-    pb_init(p);
-    pb_ethernet(p, 0x0800);
-    pb_ipv4(p, ip, seg, n);
+    pb_eth_ipv4(p, ip, seg, n);
 }
 
 static void ip6_with(struct pb *p, struct ip6_spec *ip, uint8_t first, const uint8_t *ext,
@@ -322,9 +320,7 @@ static int s_ip4_icmp(struct pb *p)
 {
     static const uint8_t icmp[8] = {8, 0, 0xf7, 0xff, 0, 0, 0, 0};
     struct ip4_spec ip = ip4_default(1);
-    pb_init(p);
-    pb_ethernet(p, 0x0800);
-    pb_ipv4(p, &ip, icmp, 8);
+    pb_eth_ipv4(p, &ip, icmp, 8);
     return TCPSIFT_LINK_ETHERNET;
 }
 
@@ -334,9 +330,7 @@ static int udp4(struct pb *p, int csum)
     size_t n = udp_datagram(dg, sizeof dg, 53, 5353, (const uint8_t *)"dnsdata", 7, -1);
     struct ip4_spec ip = ip4_default(17);
     ip.l4_csum = csum;
-    pb_init(p);
-    pb_ethernet(p, 0x0800);
-    pb_ipv4(p, &ip, dg, n);
+    pb_eth_ipv4(p, &ip, dg, n);
     return TCPSIFT_LINK_ETHERNET;
 }
 
@@ -354,9 +348,7 @@ static int s_udp4_bad_len(struct pb *p)
     uint8_t dg[32];
     size_t n = udp_datagram(dg, sizeof dg, 53, 5353, (const uint8_t *)"dnsdata", 7, 99);
     struct ip4_spec ip = ip4_default(17);
-    pb_init(p);
-    pb_ethernet(p, 0x0800);
-    pb_ipv4(p, &ip, dg, n);
+    pb_eth_ipv4(p, &ip, dg, n);
     return TCPSIFT_LINK_ETHERNET;
 }
 

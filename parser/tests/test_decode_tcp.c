@@ -25,9 +25,7 @@ static void test_fixed_fields_byte_exact(void **state)
                                     0x12, 0x34};            /* urgent pointer */
     struct ip4_spec ip = ip4_default(6);
     struct pb p;
-    pb_init(&p);
-    pb_ethernet(&p, 0x0800);
-    pb_ipv4(&p, &ip, seg, sizeof seg);
+    pb_eth_ipv4(&p, &ip, seg, sizeof seg);
     struct decoded d;
     decode_pb(&d, TCPSIFT_LINK_ETHERNET, &p);
     const tcpsift_packet *k = &d.pkt;

@@ -20,9 +20,7 @@ static void build_v4(struct pb *p, long udp_length, int csum)
     size_t n = udp_datagram(dg, sizeof dg, 53, 5353, DATA, sizeof DATA, udp_length);
     struct ip4_spec ip = ip4_default(17);
     ip.l4_csum = csum;
-    pb_init(p);
-    pb_ethernet(p, 0x0800);
-    pb_ipv4(p, &ip, dg, n);
+    pb_eth_ipv4(p, &ip, dg, n);
 }
 
 static void test_udp_ipv4(void **state)

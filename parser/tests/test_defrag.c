@@ -44,9 +44,7 @@ static void frag4(struct pb *p, uint16_t id, uint8_t proto, size_t off, int more
     ip.id = id;
     ip.frag = (uint16_t)((more ? 0x2000 : 0) | off / 8);
     ip.l4_csum = 0;
-    pb_init(p);
-    pb_ethernet(p, 0x0800);
-    pb_ipv4(p, &ip, data, len);
+    pb_eth_ipv4(p, &ip, data, len);
 }
 
 /* An IPv6 fragment; with `hbh` a hop-by-hop header precedes the fragment header. */

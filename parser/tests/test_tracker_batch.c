@@ -417,11 +417,9 @@ static void synth(uint64_t seed, size_t nconn, struct arena *a, struct packets *
         if (extra == 0) {
             /* Not a flow: an IPv4 datagram of an unknown protocol. */
             struct pb p;
-            pb_init(&p);
-            pb_ethernet(&p, 0x0800);
             struct ip4_spec ip = ip4_default(47);
             const uint8_t l4[8] = {0};
-            pb_ipv4(&p, &ip, l4, sizeof l4);
+            pb_eth_ipv4(&p, &ip, l4, sizeof l4);
             const uint8_t *frame = arena_put(a, p.b, p.len);
             tcpsift_packet pkt;
             tcpsift_packet_decode(&pkt, TCPSIFT_LINK_ETHERNET, frame, p.len, p.len);

@@ -56,12 +56,10 @@ static void vxlan_tcp(struct pb *p, uint32_t vni, int to_server, uint16_t flags,
     size_t tl = tcp_segment(tcp, sizeof tcp, &t);
 
     struct pb inner;
-    pb_init(&inner);
-    pb_ethernet(&inner, 0x0800);
     struct ip4_spec ip = ip4_default(6);
     memcpy(ip.src, to_server ? client : server, 4);
     memcpy(ip.dst, to_server ? server : client, 4);
-    pb_ipv4(&inner, &ip, tcp, tl);
+    pb_eth_ipv4(&inner, &ip, tcp, tl);
 
     /* RFC 7348 §5: I flag, reserved, 24-bit VNI, reserved. */
     const uint8_t hdr[8] = {0x08, 0, 0, 0, (uint8_t)(vni >> 16), (uint8_t)(vni >> 8), (uint8_t)vni,
@@ -75,9 +73,7 @@ static void vxlan_tcp(struct pb *p, uint32_t vni, int to_server, uint16_t flags,
     memcpy(outer.src, osrc, 4);
     memcpy(outer.dst, odst, 4);
     outer.l4_csum = 1;
-    pb_init(p);
-    pb_ethernet(p, 0x0800);
-    pb_ipv4(p, &outer, udp, u);
+    pb_eth_ipv4(p, &outer, udp, u);
 }
 
 static void feed(tcpsift_tracker *t, const struct pb *p, int64_t ts)
