@@ -198,6 +198,20 @@ static void ht_start(struct ht *h, tcpsift_tracker_config *cfg)
     assert_int_equal(tcpsift_tracker_create(cfg, &h->t), TCPSIFT_OK);
 }
 
+/* A tracker reassembling acknowledged bytes under the overlap policy `dflt`, and the policies
+ * of `nrows` prefix rows (none: rows NULL). */
+static void ht_start_policies(struct ht *h, tcpsift_overlap_policy dflt,
+                              const tcpsift_overlap_prefix *rows, size_t nrows)
+{
+    tcpsift_tracker_config cfg;
+    ht_config(&cfg);
+    cfg.reasm.mode = TCPSIFT_REASM_ACKED;
+    cfg.reasm.policy = dflt;
+    cfg.overlap_prefixes = rows;
+    cfg.overlap_prefix_count = nrows;
+    ht_start(h, &cfg);
+}
+
 static void ht_free(struct ht *h)
 {
     tcpsift_tracker_destroy(h->t);
@@ -692,13 +706,7 @@ static void test_overlap_prefix_bits_and_bad_rows(void **state)
     rows[3].prefix_len = 8;
     rows[3].policy = (tcpsift_overlap_policy)99;
     struct ht h;
-    tcpsift_tracker_config cfg;
-    ht_config(&cfg);
-    cfg.reasm.mode = TCPSIFT_REASM_ACKED;
-    cfg.reasm.policy = TCPSIFT_OVERLAP_LAST;
-    cfg.overlap_prefixes = rows;
-    cfg.overlap_prefix_count = 4;
-    ht_start(&h, &cfg);
+    ht_start_policies(&h, TCPSIFT_OVERLAP_LAST, rows, 4);
     static const uint8_t inside[4] = {10, 127, 255, 1}, outside[4] = {10, 128, 0, 1};
     struct conv a, b;
     overlap_conv(&h, &a, 0, inside, 40001);
@@ -1015,13 +1023,7 @@ static void test_overlap_policy_per_destination(void **state)
     assert_int_equal(tcpsift_overlap_prefix_parse("10.9.0.0/16=last", &rows[1]), TCPSIFT_OK);
     assert_int_equal(tcpsift_overlap_prefix_parse("2001:db8::/32=first", &rows[2]), TCPSIFT_OK);
     struct ht h;
-    tcpsift_tracker_config cfg;
-    ht_config(&cfg);
-    cfg.reasm.mode = TCPSIFT_REASM_ACKED;
-    cfg.reasm.policy = TCPSIFT_OVERLAP_LAST; /* everywhere else */
-    cfg.overlap_prefixes = rows;
-    cfg.overlap_prefix_count = 3;
-    ht_start(&h, &cfg);
+    ht_start_policies(&h, TCPSIFT_OVERLAP_LAST, rows, 3); /* everywhere else */
     memset(rows, 0, sizeof rows); /* copied at create: the caller's array is free again */
     static const uint8_t in8[4] = {10, 1, 2, 3}, in16[4] = {10, 9, 0, 1},
                          other[4] = {192, 0, 2, 99};
@@ -1053,13 +1055,7 @@ static void test_overlap_policy_per_direction_one_conn(void **state)
     tcpsift_overlap_prefix row;
     assert_int_equal(tcpsift_overlap_prefix_parse("10.0.0.0/8=first", &row), TCPSIFT_OK);
     struct ht h;
-    tcpsift_tracker_config cfg;
-    ht_config(&cfg);
-    cfg.reasm.mode = TCPSIFT_REASM_ACKED;
-    cfg.reasm.policy = TCPSIFT_OVERLAP_LAST;
-    cfg.overlap_prefixes = &row;
-    cfg.overlap_prefix_count = 1;
-    ht_start(&h, &cfg);
+    ht_start_policies(&h, TCPSIFT_OVERLAP_LAST, &row, 1);
     static const uint8_t client[4] = {10, 1, 2, 3}, server[4] = {192, 0, 2, 99};
     for (int server_first = 0; server_first < 2; server_first++) {
         struct conv cv;
@@ -1096,13 +1092,7 @@ static void test_invalid_default_policy_only_where_used(void **state)
     tcpsift_overlap_prefix row;
     assert_int_equal(tcpsift_overlap_prefix_parse("10.0.0.0/8=first", &row), TCPSIFT_OK);
     struct ht h;
-    tcpsift_tracker_config cfg;
-    ht_config(&cfg);
-    cfg.reasm.mode = TCPSIFT_REASM_ACKED;
-    cfg.reasm.policy = (tcpsift_overlap_policy)99; /* everywhere but 10/8 */
-    cfg.overlap_prefixes = &row;
-    cfg.overlap_prefix_count = 1;
-    ht_start(&h, &cfg);
+    ht_start_policies(&h, (tcpsift_overlap_policy)99, &row, 1); /* everywhere but 10/8 */
     static const uint8_t in8[4] = {10, 1, 2, 3}, other[4] = {192, 0, 2, 99};
     struct conv a, b;
     overlap_conv(&h, &a, 0, in8, 40001);
@@ -1124,11 +1114,8 @@ static void test_policy_without_prefixes(void **state)
     static const uint8_t other[4] = {192, 0, 2, 99};
     for (int invalid = 0; invalid < 2; invalid++) {
         struct ht h;
-        tcpsift_tracker_config cfg;
-        ht_config(&cfg);
-        cfg.reasm.mode = TCPSIFT_REASM_ACKED;
-        cfg.reasm.policy = invalid ? (tcpsift_overlap_policy)99 : TCPSIFT_OVERLAP_LAST;
-        ht_start(&h, &cfg);
+        tcpsift_overlap_policy dflt = invalid ? (tcpsift_overlap_policy)99 : TCPSIFT_OVERLAP_LAST;
+        ht_start_policies(&h, dflt, NULL, 0);
         struct conv a, b;
         overlap_conv(&h, &a, 0, other, 40001);
         overlap_conv(&h, &b, 0, other, 40002);
