@@ -790,7 +790,8 @@ static int free_streams(void *ctx, const tcpsift_flow_view *flow)
 
 void tcpsift_tracker_destroy(tcpsift_tracker *t)
 {
-    if (!t) return;
+    /* From a callback: refused, the calling entry point is still using the tracker (tracker.h). */
+    if (!t || (t->refuse & TRACKER_IN_CALL)) return;
     tcpsift_flow_table_foreach(t->table, free_streams, t);
     tcpsift_flow_table_destroy(t->table);
     spares_drain(t, &t->spare_streams, sizeof(direction_stream));
@@ -1080,10 +1081,13 @@ static tcpsift_error packet_process(tcpsift_tracker *t, const tcpsift_packet *pk
 
 tcpsift_error tcpsift_tracker_packet(tcpsift_tracker *t, const tcpsift_packet *pkt, int64_t ts_ns)
 {
-    if (!t || !pkt || t->finished) return TCPSIFT_E_INVALID_ARGUMENT;
+    if (!t || !pkt || t->refuse) return TCPSIFT_E_INVALID_ARGUMENT;
+    t->refuse = TRACKER_IN_CALL;
     packet_lookup lk;
     packet_lookup_make(t, pkt, &lk);
-    return packet_process(t, pkt, ts_ns, &lk);
+    tcpsift_error err = packet_process(t, pkt, ts_ns, &lk);
+    t->refuse = 0;
+    return err;
 }
 
 /* How many packets are hashed ahead of their turn, and how many packets
@@ -1106,7 +1110,8 @@ static inline void payload_prefetch(const tcpsift_packet *pkt)
 tcpsift_error tcpsift_tracker_packets(tcpsift_tracker *t, const tcpsift_packet *pkts,
                                       const int64_t *ts_ns, size_t n, tcpsift_error *results)
 {
-    if (!t || t->finished || (n > 0 && (!pkts || !ts_ns))) return TCPSIFT_E_INVALID_ARGUMENT;
+    if (!t || t->refuse || (n > 0 && (!pkts || !ts_ns))) return TCPSIFT_E_INVALID_ARGUMENT;
+    t->refuse = TRACKER_IN_CALL;
     tcpsift_error first = TCPSIFT_OK;
     packet_lookup lk[LOOKAHEAD_CHUNK];
     for (size_t base = 0; base < n; base += LOOKAHEAD_CHUNK) {
@@ -1129,13 +1134,16 @@ tcpsift_error tcpsift_tracker_packets(tcpsift_tracker *t, const tcpsift_packet *
             if (err != TCPSIFT_OK && first == TCPSIFT_OK) first = err;
         }
     }
+    t->refuse = 0;
     return first;
 }
 
 void tcpsift_tracker_advance_time(tcpsift_tracker *t, int64_t now_ns)
 {
-    if (!t || t->finished) return;
+    if (!t || t->refuse) return;
+    t->refuse = TRACKER_IN_CALL;
     tcpsift_flow_table_expire(t->table, clamp_time(now_ns), on_flow_removed, t);
+    t->refuse = 0;
 }
 
 struct finish_pass {
@@ -1157,13 +1165,14 @@ static int finish_one(void *ctx, const tcpsift_flow_view *flow)
 
 void tcpsift_tracker_finish(tcpsift_tracker *t)
 {
-    if (!t || t->finished) return;
+    if (!t || t->refuse) return;
+    t->refuse = TRACKER_IN_CALL;
     struct finish_pass tcp = {t, 6}, udp = {t, 17};
     tcpsift_flow_table_foreach(t->table, finish_one, &tcp);
     /* Every UDP flow was counted when it was created: without any, the UDP
      * pass would visit every TCP connection again to report nothing. */
     if (t->stats.udp_flows) tcpsift_flow_table_foreach(t->table, finish_one, &udp);
-    t->finished = 1;
+    t->refuse = TRACKER_FINISHED;
     if (t->budget.peak > t->stats.reasm_buffered_peak) t->stats.reasm_buffered_peak = t->budget.peak;
 }
 

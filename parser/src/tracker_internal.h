@@ -58,6 +58,12 @@ void spares_drain(struct tcpsift_tracker *t, spare_list *l, size_t size);
 void spare_blocks_allocator(struct tcpsift_tracker *t, tcpsift_allocator *out);
 void spare_blocks_drain(struct tcpsift_tracker *t);
 
+/* tcpsift_tracker.refuse: finished (tcpsift_tracker_finish() ran: packets refused, the
+ * clock stays) and in a call (an entry point is running: a callback that calls back in would
+ * nest inside a packet's analysis, with the table mid-update and the framers' shared scratch of
+ * views in use, so it is refused; tracker.h). */
+enum { TRACKER_FINISHED = 1u, TRACKER_IN_CALL = 2u };
+
 struct tcpsift_tracker {
     tcpsift_tracker_config cfg;
     int streams; /* cfg.reassemble || cfg.framing: the stream glue has work (per segment) */
@@ -69,7 +75,9 @@ struct tcpsift_tracker {
     tcpsift_reasm_setup reasm_setup;
     tcpsift_tracker_stats stats;
     uint64_t next_id[2]; /* [0] TCP, [1] UDP */
-    int finished;
+    /* Why the public entry points refuse work (TRACKER_FINISHED, TRACKER_IN_CALL): one field, so
+     * that a packet's entry test is one load. */
+    unsigned refuse;
     uint64_t segment_anomalies[2]; /* anomalies already counted for the current segment */
     /* The segment being analysed and its sender (tcp_conn_segment): a stream
      * created meanwhile picks its overlap policy by its receiver's address. */

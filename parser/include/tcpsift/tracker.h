@@ -18,6 +18,13 @@
  * valid only during the callback. Stream data delivered in order on arrival
  * points into the packet buffer given to tcpsift_tracker_packet().
  *
+ * Callbacks must not call back into their tracker: while one of its entry
+ * points runs, tcpsift_tracker_packet() and tcpsift_tracker_packets() return
+ * TCPSIFT_E_INVALID_ARGUMENT with nothing processed,
+ * tcpsift_tracker_advance_time() and tcpsift_tracker_finish() do nothing, and
+ * tcpsift_tracker_destroy() frees nothing (the running call still uses the
+ * tracker). tcpsift_tracker_get_stats() may be called.
+ *
  * One tracker per thread; trackers share nothing and hold no locks. */
 #ifndef TCPSIFT_TRACKER_H
 #define TCPSIFT_TRACKER_H
@@ -265,7 +272,7 @@ tcpsift_error tcpsift_tracker_packet(tcpsift_tracker *t, const tcpsift_packet *p
  * Every packet is processed whatever another's result; results (may be NULL)
  * receives each packet's code. Returns TCPSIFT_OK, or the first packet's error
  * (INVALID_ARGUMENT also for a NULL tracker, pkts or ts_ns with n > 0, or
- * after tcpsift_tracker_finish(), then nothing is processed). */
+ * after tcpsift_tracker_finish() or from a callback, then nothing is processed). */
 tcpsift_error tcpsift_tracker_packets(tcpsift_tracker *t, const tcpsift_packet *pkts,
                                       const int64_t *ts_ns, size_t n, tcpsift_error *results);
 
