@@ -1017,7 +1017,13 @@ tcpsift_error tcpsift_reasm_ack(tcpsift_reasm *r, uint32_t ack)
 
 void tcpsift_reasm_free(tcpsift_reasm *r)
 {
-    if (r) reasm_release(&r->state, &r->setup);
+    /* From a callback: refused, the call delivering is still walking what would be freed. */
+    if (!r || r->state.in_callback) return;
+    reasm_release(&r->state, &r->setup);
+    /* Held bytes, retained bytes and conflict records are gone: further segments are ignored,
+     * as after finish (they would be compared with nothing, and a conflict would start a new
+     * record ring behind the old count). */
+    r->state.finished = 1;
 }
 
 tcpsift_error tcpsift_reasm_finish(tcpsift_reasm *r)

@@ -310,7 +310,8 @@ tcpsift_error tcpsift_reasm_ack(tcpsift_reasm *r, uint32_t ack);
  * before a seen FIN) and release memory. Further segments are ignored. */
 tcpsift_error tcpsift_reasm_finish(tcpsift_reasm *r);
 
-/* Release all memory without delivering (e.g. an evicted connection). Safe after finish. */
+/* Release all memory without delivering (e.g. an evicted connection). Further segments are
+ * ignored, as after finish. Safe after finish; from a callback it does nothing. */
 void tcpsift_reasm_free(tcpsift_reasm *r);
 
 const tcpsift_reasm_stats *tcpsift_reasm_get_stats(const tcpsift_reasm *r);
