@@ -15,16 +15,17 @@
 struct tcpsift_flow_embryo {
     flow_node node;
     uint32_t isn;
-    uint32_t spare; /* explicit: keeps the size 88 where uint64_t aligns to 4 (i386) */
+    uint32_t spare; /* explicit: keeps the size 56 where uint64_t aligns to 4 (i386) */
     /* embryo_value_size bytes of payload follow, 8-aligned */
 };
 
-_Static_assert(sizeof(flow_node) == 80, "flow_node layout drifted: per-entry overhead grows");
+_Static_assert(sizeof(flow_ckey) == 16, "the node's key is 16 bytes");
+_Static_assert(sizeof(flow_node) == 48, "flow_node layout drifted: per-entry overhead grows");
 _Static_assert(sizeof(struct tcpsift_flow_entry) == TCPSIFT_FLOW_ENTRY_HEADER_SIZE,
                "tcpsift_flow_entry_value_at() must find the payload");
 _Static_assert(sizeof(struct tcpsift_flow_entry) % TCPSIFT_FLOW_VALUE_ALIGN == 0,
                "entry payload must stay aligned");
-_Static_assert(sizeof(struct tcpsift_flow_embryo) == 88, "embryo layout drifted");
+_Static_assert(sizeof(struct tcpsift_flow_embryo) == 56, "embryo layout drifted");
 
 /* ------------------------------------------------------------ sizes */
 
@@ -59,7 +60,7 @@ static uint32_t bucket_count(uint32_t n)
 
 typedef struct flow_layout {
     size_t entry_stride, embryo_stride;
-    size_t full_off, embryo_off, buckets_off, embryo_buckets_off, total;
+    size_t full_off, embryo_off, keys_off, embryo_keys_off, buckets_off, embryo_buckets_off, total;
     uint32_t buckets, embryo_buckets;
 } flow_layout;
 
@@ -87,6 +88,15 @@ static tcpsift_error layout_compute(const tcpsift_flow_table_config *cfg, flow_l
         return TCPSIFT_E_NO_MEMORY;
     l->embryo_off = off;
     if (!size_mul(l->embryo_stride, cfg->embryo_capacity, &part) || !size_add(off, part, &off))
+        return TCPSIFT_E_NO_MEMORY;
+    /* Each pool's full keys (flow_ckey), one per slot. */
+    l->keys_off = off;
+    if (!size_mul(sizeof(tcpsift_flow_key), cfg->max_connections, &part) ||
+        !size_add(off, part, &off))
+        return TCPSIFT_E_NO_MEMORY;
+    l->embryo_keys_off = off;
+    if (!size_mul(sizeof(tcpsift_flow_key), cfg->embryo_capacity, &part) ||
+        !size_add(off, part, &off))
         return TCPSIFT_E_NO_MEMORY;
     l->buckets_off = off;
     if (!size_mul(sizeof(uint32_t), l->buckets, &part) || !size_add(off, part, &off))
@@ -138,9 +148,10 @@ static void default_free(void *ctx, void *p, size_t size)
 }
 
 static void pool_init(flow_pool *p, uint8_t *block, size_t off, size_t stride, size_t header,
-                      uint32_t capacity, size_t buckets_off, uint32_t buckets)
+                      uint32_t capacity, size_t keys_off, size_t buckets_off, uint32_t buckets)
 {
     p->base = block + off;
+    p->full_keys = (tcpsift_flow_key *)(void *)(block + keys_off);
     p->stride = stride;
     p->header = header;
     p->capacity = capacity;
@@ -152,7 +163,7 @@ static void pool_init(flow_pool *p, uint8_t *block, size_t off, size_t stride, s
     p->prefetch_at[1] = (uint32_t)(last / 2);
     p->prefetch_at[2] = (uint32_t)(last / 4 * 3);
     p->prefetch_at[3] = (uint32_t)last;
-    /* stride (>= 80) = odd << shift. Newton's iteration x <- x (2 - odd x)
+    /* stride (>= 48) = odd << shift. Newton's iteration x <- x (2 - odd x)
      * doubles the bits of x that invert odd; x = odd is right in 3 bits. */
     size_t odd = stride;
     p->stride_shift = 0;
@@ -197,9 +208,9 @@ tcpsift_error tcpsift_flow_table_create(const tcpsift_flow_table_config *cfg,
     t = (tcpsift_flow_table *)(void *)block;
     memset(t, 0, sizeof *t);
     pool_init(&t->full, block, l.full_off, l.entry_stride, sizeof(struct tcpsift_flow_entry),
-              cfg->max_connections, l.buckets_off, l.buckets);
+              cfg->max_connections, l.keys_off, l.buckets_off, l.buckets);
     pool_init(&t->embryo, block, l.embryo_off, l.embryo_stride, sizeof(struct tcpsift_flow_embryo),
-              cfg->embryo_capacity, l.embryo_buckets_off, l.embryo_buckets);
+              cfg->embryo_capacity, l.embryo_keys_off, l.embryo_buckets_off, l.embryo_buckets);
     for (int i = 0; i < LIST_COUNT; i++)
         t->lru[i].head = t->lru[i].tail = NIL;
     t->order_head = t->order_tail = NIL;
@@ -293,17 +304,41 @@ static uint64_t key_hash(const tcpsift_flow_table *t, const tcpsift_flow_key *k)
     return tcpsift_siphash13_words_tail(&t->sip, w, n, tail, 7);
 }
 
+/* The node form and hash of the normalised key in pr->key (see flow_ckey). */
+static void probe_finish(const tcpsift_flow_table *t, tcpsift_flow_probe *pr)
+{
+    const tcpsift_flow_key *k = &pr->key;
+    pr->hash = key_hash(t, k);
+    if (k->ip_version == 4 && k->tunnel_kind == 0) {
+        /* Normalised: address bytes 4..15, tunnel and spare zero, VLAN id 12 bits. */
+        pr->ck.w0 = le32_of(k->a_addr) | le32_of(k->b_addr) << 32;
+        pr->ck.w1 = key_hash_tail(k->a_port, k->b_port, k->vlan, 4, k->proto);
+    } else {
+        pr->ck.w0 = 0;
+        pr->ck.w1 = FLOW_CKEY_FULL | (pr->hash & FLOW_CKEY_HASH56);
+    }
+}
+
 void tcpsift_flow_table_probe(const tcpsift_flow_table *t, const tcpsift_flow_key *key,
                               tcpsift_flow_probe *out)
 {
     normalise_key(t, key, &out->key);
-    out->hash = key_hash(t, &out->key);
+    probe_finish(t, out);
 }
 
 void tcpsift_flow_table_probe_in_place(const tcpsift_flow_table *t, tcpsift_flow_probe *pr)
 {
     normalise_key_in_place(t, &pr->key);
-    pr->hash = key_hash(t, &pr->key);
+    probe_finish(t, pr);
+}
+
+/* The hash of a node's key, as its probe had it: a compact form is its own
+ * hash message; a full form keeps the low 56 bits, all a bucket index uses
+ * (bucket masks are below 2^30). */
+static uint64_t node_hash(const tcpsift_flow_table *t, const flow_node *n)
+{
+    if (ckey_is_full(&n->key)) return n->key.w1 & FLOW_CKEY_HASH56;
+    return tcpsift_siphash13_words_tail(&t->sip, &n->key.w0, 1, n->key.w1, 7);
 }
 
 /* ------------------------------------------------------------ pools and lists */
@@ -412,7 +447,7 @@ static void make_view(const tcpsift_flow_table *t, const flow_pool *p, flow_node
                       tcpsift_flow_view *v)
 {
     int embryo = pool_is_embryo(t, p);
-    v->key = &n->key;
+    ckey_expand(&n->key, &v->key);
     v->last_seen_ns = n->last_seen_ns;
     v->cls = (enum tcpsift_flow_class)n->cls;
     v->value = node_value(p, n);
@@ -436,11 +471,11 @@ static void node_release_hashed(tcpsift_flow_table *t, flow_pool *p, uint32_t i,
     p->count--;
 }
 
-/* The same when the hash is not at hand: the key is hashed again (once per
- * flow removed; the entry does not store its hash, to stay 80 bytes). */
+/* The same when the hash is not at hand: a compact key is hashed again (once
+ * per flow removed; the node does not store its hash, to stay 48 bytes). */
 static void node_release(tcpsift_flow_table *t, flow_pool *p, uint32_t i, int keep_order)
 {
-    node_release_hashed(t, p, i, key_hash(t, &pool_node(p, i)->key), keep_order);
+    node_release_hashed(t, p, i, node_hash(t, pool_node(p, i)), keep_order);
 }
 
 /* Removes slot i after telling `cb` why. */
@@ -511,12 +546,19 @@ static uint32_t slot_take(tcpsift_flow_table *t, flow_pool *p)
 }
 
 /* Writes every field of a fresh slot's node and links it everywhere but the
- * insertion order; the payload is the caller's. */
-static flow_node *slot_link(tcpsift_flow_table *t, flow_pool *p, uint32_t i,
-                            const tcpsift_flow_key *k, uint64_t h, uint64_t ts, uint8_t cls)
+ * insertion order; the payload is the caller's. The key: node form `ck`,
+ * with its full key `full` when ck is full (copied to the slot's full_keys). */
+static flow_node *slot_link(tcpsift_flow_table *t, flow_pool *p, uint32_t i, const flow_ckey *ck,
+                            const tcpsift_flow_key *full, uint64_t h, uint64_t ts, uint8_t cls)
 {
     flow_node *n = pool_node(p, i);
-    n->key = *k;
+    if (ckey_is_full(ck)) {
+        p->full_keys[i] = *full;
+        n->key.w0 = (uint64_t)(uintptr_t)&p->full_keys[i];
+        n->key.w1 = ck->w1;
+    } else {
+        n->key = *ck;
+    }
     n->last_seen_ns = ts;
     n->cls = cls;
     n->in_use = 1;
@@ -530,11 +572,11 @@ static flow_node *slot_link(tcpsift_flow_table *t, flow_pool *p, uint32_t i,
 }
 
 /* The same with the whole slot, payload included, zeroed first. */
-static flow_node *slot_fill(tcpsift_flow_table *t, flow_pool *p, uint32_t i,
-                            const tcpsift_flow_key *k, uint64_t h, uint64_t ts, uint8_t cls)
+static flow_node *slot_fill(tcpsift_flow_table *t, flow_pool *p, uint32_t i, const flow_ckey *ck,
+                            const tcpsift_flow_key *full, uint64_t h, uint64_t ts, uint8_t cls)
 {
     memset(pool_node(p, i), 0, p->stride);
-    return slot_link(t, p, i, k, h, ts, cls);
+    return slot_link(t, p, i, ck, full, h, ts, cls);
 }
 
 /* ------------------------------------------------------------ look-ahead */
@@ -558,10 +600,10 @@ tcpsift_error tcpsift_flow_table_insert_probe(tcpsift_flow_table *t, const tcpsi
 
     if (out) *out = NULL;
     if (!class_valid(cls)) return TCPSIFT_E_INVALID_ARGUMENT;
-    if (chain_find(&t->full, &pr->key, pr->hash) != NIL) return TCPSIFT_E_INVALID_ARGUMENT;
+    if (chain_find_probe(&t->full, pr) != NIL) return TCPSIFT_E_INVALID_ARGUMENT;
     ts = clock_advance(t, now_ns);
     i = slot_take(t, &t->full); /* capacity >= 1, so never NIL */
-    slot_fill(t, &t->full, i, &pr->key, pr->hash, ts, (uint8_t)cls);
+    slot_fill(t, &t->full, i, &pr->ck, &pr->key, pr->hash, ts, (uint8_t)cls);
     order_append(t, node_id(t, &t->full, i));
     t->stats.inserts++;
     if (out) *out = (tcpsift_flow_entry *)(void *)pool_node(&t->full, i);
@@ -606,9 +648,14 @@ void tcpsift_flow_table_remove(tcpsift_flow_table *t, tcpsift_flow_entry *e)
     t->stats.removals++;
 }
 
-const tcpsift_flow_key *tcpsift_flow_entry_key(const tcpsift_flow_entry *e)
+void tcpsift_flow_entry_key_get(const tcpsift_flow_entry *e, tcpsift_flow_key *out)
 {
-    return &e->node.key;
+    if (!out) return;
+    if (!e) {
+        memset(out, 0, sizeof *out);
+        return;
+    }
+    ckey_expand(&e->node.key, out);
 }
 
 void *tcpsift_flow_entry_value(tcpsift_flow_entry *e)
@@ -633,7 +680,7 @@ tcpsift_flow_embryo *tcpsift_flow_table_embryo_lookup_probe(tcpsift_flow_table *
 {
     uint32_t i;
     if (t->embryo.capacity == 0) return NULL;
-    i = chain_find(&t->embryo, &pr->key, pr->hash);
+    i = chain_find_probe(&t->embryo, pr);
     return i == NIL ? NULL : (tcpsift_flow_embryo *)(void *)pool_node(&t->embryo, i);
 }
 
@@ -657,7 +704,7 @@ static inline tcpsift_flow_embryo *embryo_place(tcpsift_flow_table *t, const tcp
     uint32_t i = slot_take(t, &t->embryo);
     if (zero) memset(pool_node(&t->embryo, i), 0, t->embryo.stride);
     tcpsift_flow_embryo *em = (tcpsift_flow_embryo *)(void *)slot_link(
-        t, &t->embryo, i, &pr->key, pr->hash, ts, TCPSIFT_FLOW_EMBRYONIC);
+        t, &t->embryo, i, &pr->ck, &pr->key, pr->hash, ts, TCPSIFT_FLOW_EMBRYONIC);
     em->isn = isn;
     em->spare = 0;
     em->node.syn_reversed = syn_reversed != 0;
@@ -673,7 +720,7 @@ tcpsift_error tcpsift_flow_table_embryo_insert_probe(tcpsift_flow_table *t,
 {
     if (out) *out = NULL;
     if (t->embryo.capacity == 0) return TCPSIFT_E_NO_MEMORY;
-    if (chain_find(&t->embryo, &pr->key, pr->hash) != NIL) return TCPSIFT_E_INVALID_ARGUMENT;
+    if (chain_find_probe(&t->embryo, pr) != NIL) return TCPSIFT_E_INVALID_ARGUMENT;
     tcpsift_flow_embryo *em = embryo_place(t, pr, now_ns, isn, syn_reversed, 1);
     if (out) *out = em;
     return TCPSIFT_OK;
@@ -720,17 +767,20 @@ static tcpsift_error embryo_promote_hashed(tcpsift_flow_table *t, tcpsift_flow_e
                                            uint64_t h, uint64_t now_ns,
                                            enum tcpsift_flow_class cls, tcpsift_flow_entry **out)
 {
-    tcpsift_flow_key k = em->node.key;
+    /* The embryo's node form; a full one points into the embryo pool's
+     * full_keys, which evicting a full entry never touches. */
+    flow_ckey ck = em->node.key;
+    const tcpsift_flow_key *full = ckey_is_full(&ck) ? ckey_full_key(&ck) : NULL;
     uint64_t ts;
     uint32_t ei, fi;
     flow_node *n;
 
-    if (chain_find(&t->full, &k, h) != NIL) return TCPSIFT_E_INVALID_ARGUMENT;
+    if (chain_find(&t->full, &ck, full, h) != NIL) return TCPSIFT_E_INVALID_ARGUMENT;
     ts = clock_advance(t, now_ns);
     ei = pool_index(&t->embryo, &em->node);
     /* Evicting a full entry never touches the embryo pool, so `em` stays valid. */
     fi = slot_take(t, &t->full);
-    n = slot_fill(t, &t->full, fi, &k, h, ts, (uint8_t)cls);
+    n = slot_fill(t, &t->full, fi, &ck, full, h, ts, (uint8_t)cls);
     memcpy(node_value(&t->full, n), node_value(&t->embryo, &em->node), t->embryo_value_size);
     order_replace(t, node_id(t, &t->embryo, ei), node_id(t, &t->full, fi));
     node_release_hashed(t, &t->embryo, ei, h, 1);
@@ -745,7 +795,7 @@ tcpsift_error tcpsift_flow_table_embryo_promote(tcpsift_flow_table *t, tcpsift_f
 {
     if (out) *out = NULL;
     if (!t || !em || !em->node.in_use || !class_valid(cls)) return TCPSIFT_E_INVALID_ARGUMENT;
-    return embryo_promote_hashed(t, em, key_hash(t, &em->node.key), now_ns, cls, out);
+    return embryo_promote_hashed(t, em, node_hash(t, &em->node), now_ns, cls, out);
 }
 
 tcpsift_error tcpsift_flow_table_embryo_promote_probe(tcpsift_flow_table *t,
@@ -756,7 +806,7 @@ tcpsift_error tcpsift_flow_table_embryo_promote_probe(tcpsift_flow_table *t,
 {
     if (out) *out = NULL;
     if (!t || !pr || !em || !em->node.in_use || !class_valid(cls) ||
-        !key_equal(&em->node.key, &pr->key))
+        !ckey_match(&em->node.key, &pr->ck, &pr->key))
         return TCPSIFT_E_INVALID_ARGUMENT;
     return embryo_promote_hashed(t, em, pr->hash, now_ns, cls, out);
 }
@@ -772,7 +822,8 @@ tcpsift_error tcpsift_flow_table_embryo_promote_found(tcpsift_flow_table *t,
     uint32_t ei = pool_index(&t->embryo, &em->node);
     /* Evicting a full entry never touches the embryo pool, so `em` stays valid. */
     uint32_t fi = slot_take(t, &t->full);
-    flow_node *n = slot_link(t, &t->full, fi, &pr->key, pr->hash, ts, TCPSIFT_FLOW_EMBRYONIC);
+    flow_node *n =
+        slot_link(t, &t->full, fi, &pr->ck, &pr->key, pr->hash, ts, TCPSIFT_FLOW_EMBRYONIC);
     order_replace(t, node_id(t, &t->embryo, ei), node_id(t, &t->full, fi));
     node_release_hashed(t, &t->embryo, ei, pr->hash, 1);
     t->stats.promotions++;
@@ -787,9 +838,14 @@ void tcpsift_flow_table_embryo_remove(tcpsift_flow_table *t, tcpsift_flow_embryo
     t->stats.removals++;
 }
 
-const tcpsift_flow_key *tcpsift_flow_embryo_key(const tcpsift_flow_embryo *em)
+void tcpsift_flow_embryo_key_get(const tcpsift_flow_embryo *em, tcpsift_flow_key *out)
 {
-    return &em->node.key;
+    if (!out) return;
+    if (!em) {
+        memset(out, 0, sizeof *out);
+        return;
+    }
+    ckey_expand(&em->node.key, out);
 }
 
 void *tcpsift_flow_embryo_value(tcpsift_flow_embryo *em)

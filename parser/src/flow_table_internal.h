@@ -30,10 +30,31 @@
 #define EMBRYO_LIST TCPSIFT_FLOW_CLASS_COUNT
 #define LIST_COUNT  (TCPSIFT_FLOW_CLASS_COUNT + 1)
 
+/* A node's key in 16 bytes (issue 9: the node was 80 bytes with the 48-byte
+ * tcpsift_flow_key in it). A flow is "compact" when its normalised key is an
+ * IPv4 key outside a keyed tunnel: then the two words are exactly its hash
+ * message (key_hash()), which holds all of it:
+ *   w0 = a_addr[0..3] | b_addr[0..3] << 32   (le32_of of each, so host-independent)
+ *   w1 = key_hash_tail(ports, VLAN id + version nibble, proto), top byte 0.
+ * Any other flow (IPv6, a keyed tunnel, a hand-made key of another version)
+ * is "full": its normalised tcpsift_flow_key lives in its pool's full_keys[i]
+ * (i the node's slot, reserved at create: no new failure mode), and
+ *   w0 = the address of that full key (never compared: a probe has none),
+ *   w1 = FLOW_CKEY_FULL | the low 56 bits of its hash.
+ * The tag is the top byte of w1, zero in every compact form, so a compact and
+ * a full form never compare equal; two full forms are equal only when their
+ * hashes' bits match and then their full keys do (ckey_match). */
+typedef struct flow_ckey {
+    uint64_t w0, w1;
+} flow_ckey;
+
+#define FLOW_CKEY_FULL   (UINT64_C(0xff) << 56)
+#define FLOW_CKEY_HASH56 (~FLOW_CKEY_FULL)
+
 /* The part every flow has, full or embryo. Indices are 32-bit so the whole
- * bookkeeping is 32 bytes beside the 48-byte key. */
+ * bookkeeping is 32 bytes beside the 16-byte key. */
 typedef struct flow_node {
-    tcpsift_flow_key key;            /* normalised (see normalise_key) */
+    flow_ckey key;                   /* see flow_ckey */
     uint64_t last_seen_ns;           /* <= table clock, so idle time is never negative */
     uint32_t chain_next;             /* next in the bucket chain; next free slot when free */
     uint32_t lru_prev, lru_next;     /* slot indices within this pool's list */
@@ -60,6 +81,10 @@ typedef struct flow_pool {
     size_t stride_inverse;
     uint32_t capacity;
     uint32_t *buckets;
+    /* The full keys of the flows that are not compact, full_keys[i] for slot
+     * i (see flow_ckey): capacity keys reserved at create, only ever written
+     * for such a flow, so an IPv4-only capture never touches (faults in) them. */
+    tcpsift_flow_key *full_keys;
     uint32_t bucket_mask;
     uint32_t free_head;
     /* Slots [fresh, capacity) were never used: taken in order before any
@@ -105,13 +130,16 @@ struct tcpsift_flow_table {
 };
 
 typedef struct tcpsift_flow_probe {
-    tcpsift_flow_key key; /* normalised: VLAN / tunnel dropped unless keyed, padding zero */
+    flow_ckey ck;         /* the key's node form (for a full key, w0 is 0 and unused) */
     uint64_t hash;        /* SipHash-1-3 of key under the table's key */
+    tcpsift_flow_key key; /* normalised: VLAN / tunnel dropped unless keyed, padding zero;
+                           * written only for a full key (ck tagged FLOW_CKEY_FULL), and by
+                           * tcpsift_flow_table_probe() for every key */
 } tcpsift_flow_probe;
 
 /* The bytes before a full entry's payload (flow_table.c asserts it): the
  * tracker reaches its connection without a call per packet. */
-#define TCPSIFT_FLOW_ENTRY_HEADER_SIZE 80
+#define TCPSIFT_FLOW_ENTRY_HEADER_SIZE 48
 
 /* tcpsift_flow_entry_value(), inline. */
 static inline void *tcpsift_flow_entry_value_at(tcpsift_flow_entry *e)
@@ -155,6 +183,45 @@ static inline int key_equal(const tcpsift_flow_key *x, const tcpsift_flow_key *y
     return diff == 0;
 }
 
+static inline int ckey_is_full(const flow_ckey *ck)
+{
+    return (ck->w1 & FLOW_CKEY_FULL) != 0;
+}
+
+/* The full key of a full node form (w0 holds its address). */
+static inline const tcpsift_flow_key *ckey_full_key(const flow_ckey *ck)
+{
+    return (const tcpsift_flow_key *)(uintptr_t)ck->w0;
+}
+
+/* Whether node form `n` is the flow of the node form `ck` (with, when `ck` is
+ * full, its full key `full`): both words for a compact `ck` (a full node's
+ * tag makes w1 differ), else the tag and hash bits, then the full keys. */
+static inline int ckey_match(const flow_ckey *n, const flow_ckey *ck, const tcpsift_flow_key *full)
+{
+    if (!ckey_is_full(ck)) return ((n->w0 ^ ck->w0) | (n->w1 ^ ck->w1)) == 0;
+    return n->w1 == ck->w1 && key_equal(ckey_full_key(n), full);
+}
+
+/* The tcpsift_flow_key a node form stands for. */
+static inline void ckey_expand(const flow_ckey *ck, tcpsift_flow_key *out)
+{
+    if (ckey_is_full(ck)) {
+        *out = *ckey_full_key(ck);
+        return;
+    }
+    memset(out, 0, sizeof *out);
+    for (int i = 0; i < 4; i++) {
+        out->a_addr[i] = (uint8_t)(ck->w0 >> (8 * i));
+        out->b_addr[i] = (uint8_t)(ck->w0 >> (32 + 8 * i));
+    }
+    out->a_port = (uint16_t)ck->w1;
+    out->b_port = (uint16_t)(ck->w1 >> 16);
+    out->vlan = (uint16_t)((ck->w1 >> 32) & TCPSIFT_VLAN_ID_MASK);
+    out->ip_version = (uint8_t)((ck->w1 >> 44) & 0xfu);
+    out->proto = (uint8_t)(ck->w1 >> 48);
+}
+
 /* ------------------------------------------------------------ pools, chains, lists */
 
 static inline flow_node *pool_node(const flow_pool *p, uint32_t i)
@@ -169,12 +236,19 @@ static inline uint32_t pool_index(const flow_pool *p, const flow_node *n)
 }
 
 /* Callers of an embryo pool check its capacity first: only a capacity-0
- * pool has no buckets. */
-static FLOW_HOT uint32_t chain_find(const flow_pool *p, const tcpsift_flow_key *k, uint64_t h)
+ * pool has no buckets. The slot of the flow of node form `ck` (full key
+ * `full` when ck is full) hashed to `h`, or NIL. */
+static FLOW_HOT uint32_t chain_find(const flow_pool *p, const flow_ckey *ck,
+                                    const tcpsift_flow_key *full, uint64_t h)
 {
     for (uint32_t i = p->buckets[h & p->bucket_mask]; i != NIL; i = pool_node(p, i)->chain_next)
-        if (key_equal(&pool_node(p, i)->key, k)) return i;
+        if (ckey_match(&pool_node(p, i)->key, ck, full)) return i;
     return NIL;
+}
+
+static FLOW_HOT uint32_t chain_find_probe(const flow_pool *p, const tcpsift_flow_probe *pr)
+{
+    return chain_find(p, &pr->ck, &pr->key, pr->hash);
 }
 
 /* List operations on slot i, whose node the caller has at hand (n). */
@@ -269,25 +343,28 @@ static FLOW_HOT int tcpsift_flow_table_probe_ipv4(const tcpsift_flow_table *t,
     uint32_t d = (uint32_t)dst[0] << 24 | (uint32_t)dst[1] << 16 | (uint32_t)dst[2] << 8 | dst[3];
     int after = s != d ? s > d : sport > dport;
     const uint8_t *a = after ? dst : src, *b = after ? src : dst;
-    tcpsift_flow_key *k = &pr->key;
-    memset(k, 0, sizeof *k); /* unused address bytes, tunnel and spare bytes stay zero */
-    memcpy(k->a_addr, a, 4);
-    memcpy(k->b_addr, b, 4);
-    k->a_port = after ? dport : sport;
-    k->b_port = after ? sport : dport;
-    k->vlan = (uint16_t)(vlan & t->vlan_mask);
-    k->ip_version = 4;
-    k->proto = proto;
+    uint16_t a_port = after ? dport : sport, b_port = after ? sport : dport;
+    uint16_t kvlan = (uint16_t)(vlan & t->vlan_mask);
     if (t->key_tunnel && pkt->tunnel_id_kind != 0) {
+        /* A full key (see flow_ckey): built whole, then hashed. */
+        tcpsift_flow_key *k = &pr->key;
+        memset(k, 0, sizeof *k); /* unused address bytes and spare bytes stay zero */
+        memcpy(k->a_addr, a, 4);
+        memcpy(k->b_addr, b, 4);
+        k->a_port = a_port;
+        k->b_port = b_port;
+        k->vlan = kvlan;
+        k->ip_version = 4;
+        k->proto = proto;
         k->tunnel_kind = pkt->tunnel_id_kind;
         k->tunnel = pkt->tunnel_id;
         tcpsift_flow_table_probe_in_place(t, pr); /* normalised already: hashed */
         return after;
     }
-    /* flow_table.c key_hash()'s message for this key, from the values at hand. */
-    uint64_t w = le32_of(a) | le32_of(b) << 32;
-    pr->hash = tcpsift_siphash13_words_tail(&t->sip, &w, 1,
-                                            key_hash_tail(k->a_port, k->b_port, k->vlan, 4, proto), 7);
+    /* The compact form is flow_table.c key_hash()'s message for this key. */
+    pr->ck.w0 = le32_of(a) | le32_of(b) << 32;
+    pr->ck.w1 = key_hash_tail(a_port, b_port, kvlan, 4, proto);
+    pr->hash = tcpsift_siphash13_words_tail(&t->sip, &pr->ck.w0, 1, pr->ck.w1, 7);
     return after;
 }
 
@@ -333,28 +410,20 @@ static FLOW_HOT void tcpsift_flow_table_prefetch_entry(const tcpsift_flow_table 
 
 /* ------------------------------------------------------------ per packet */
 
-/* key_equal() of a normalised IPv4 key `k` and any normalised key `x`: words
- * 1 and 3 (address bytes 8..15) are zero in every IPv4 key, and word 4 holds
- * the IP version, so an x equal in words 0, 2, 4 and 5 is an IPv4 key whose
- * words 1 and 3 are zero too. */
-static inline int key_equal_ipv4(const tcpsift_flow_key *x, const tcpsift_flow_key *k)
-{
-    _Static_assert(offsetof(tcpsift_flow_key, ip_version) / 8 == 4, "version in word 4");
-    uint64_t diff = (key_word(x, 0) ^ key_word(k, 0)) | (key_word(x, 2) ^ key_word(k, 2)) |
-                    (key_word(x, 4) ^ key_word(k, 4)) | (key_word(x, 5) ^ key_word(k, 5));
-    return diff == 0;
-}
-
 static FLOW_HOT tcpsift_flow_entry *tcpsift_flow_table_lookup_probe(tcpsift_flow_table *t,
                                                                     const tcpsift_flow_probe *pr)
 {
     const flow_pool *p = &t->full;
     uint32_t i;
-    if (pr->key.ip_version == 4) {
-        for (i = p->buckets[pr->hash & p->bucket_mask]; i != NIL; i = pool_node(p, i)->chain_next)
-            if (key_equal_ipv4(&pool_node(p, i)->key, &pr->key)) break;
+    if (!ckey_is_full(&pr->ck)) {
+        /* Two words against the node's two (a full node's tag never matches). */
+        uint64_t w0 = pr->ck.w0, w1 = pr->ck.w1;
+        for (i = p->buckets[pr->hash & p->bucket_mask]; i != NIL; i = pool_node(p, i)->chain_next) {
+            const flow_node *n = pool_node(p, i);
+            if (((n->key.w0 ^ w0) | (n->key.w1 ^ w1)) == 0) break;
+        }
     } else {
-        i = chain_find(p, &pr->key, pr->hash);
+        i = chain_find_probe(p, pr);
     }
     return i == NIL ? NULL : (tcpsift_flow_entry *)(void *)pool_node(p, i);
 }

@@ -686,7 +686,7 @@ static void report_embryo(struct tcpsift_tracker *t, const tcpsift_flow_view *fl
 {
     conn c;
     embryo_replay(t, flow->value, &c);
-    report(t, &c, flow->key, timed_out, evicted);
+    report(t, &c, &flow->key, timed_out, evicted);
 }
 
 static void on_flow_removed(void *ctx, const tcpsift_flow_view *flow,
@@ -708,7 +708,7 @@ static void on_flow_removed(void *ctx, const tcpsift_flow_view *flow,
             c->ep[i].state = (uint8_t)tcpsift_state_next((tcpsift_tcp_state)c->ep[i].state,
                                                           TCPSIFT_EV_TIMEOUT, NULL, NULL);
     }
-    report(t, c, flow->key, reason == TCPSIFT_FLOW_TIMED_OUT, reason == TCPSIFT_FLOW_EVICTED);
+    report(t, c, &flow->key, reason == TCPSIFT_FLOW_TIMED_OUT, reason == TCPSIFT_FLOW_EVICTED);
 }
 
 /* ---------------------------------------------------------------- lifecycle */
@@ -984,7 +984,9 @@ static TCPSIFT_NOINLINE tcpsift_error packet_flow(tcpsift_tracker *t, const tcps
     }
     int reused = 0;
     if (c && is_tcp && starts_new_connection(c, pkt, from)) {
-        report(t, c, tcpsift_flow_entry_key(entry), 0, 0);
+        tcpsift_flow_key key;
+        tcpsift_flow_entry_key_get(entry, &key);
+        report(t, c, &key, 0, 0);
         tcpsift_flow_table_remove(t->table, entry);
         entry = NULL;
         c = NULL;
@@ -1159,7 +1161,7 @@ static int finish_one(void *ctx, const tcpsift_flow_view *flow)
         return 0;
     }
     conn *c = flow->value;
-    if (c->proto == pass->proto) report(pass->t, c, flow->key, 0, 0);
+    if (c->proto == pass->proto) report(pass->t, c, &flow->key, 0, 0);
     return 0;
 }
 

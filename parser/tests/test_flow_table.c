@@ -144,6 +144,28 @@ static tcpsift_flow_embryo *embryo_tagged(tcpsift_flow_table *t, uint32_t n, uin
 
 /* ------------------------------------------------------------ keys */
 
+/* tcpsift_flow_entry_key_get() / tcpsift_flow_embryo_key_get() as a value. */
+static tcpsift_flow_key entry_key(const tcpsift_flow_entry *e)
+{
+    tcpsift_flow_key k;
+    memset(&k, 0xA5, sizeof k); /* every byte must be written */
+    tcpsift_flow_entry_key_get(e, &k);
+    return k;
+}
+
+static tcpsift_flow_key embryo_key(const tcpsift_flow_embryo *em)
+{
+    tcpsift_flow_key k;
+    memset(&k, 0xA5, sizeof k);
+    tcpsift_flow_embryo_key_get(em, &k);
+    return k;
+}
+
+static int key_is(tcpsift_flow_key got, const tcpsift_flow_key *want)
+{
+    return memcmp(&got, want, sizeof got) == 0;
+}
+
 static void test_key_symmetry_ipv4(void **state)
 {
     const uint8_t a[4] = {10, 0, 0, 1}, b[4] = {10, 0, 0, 2};
@@ -249,7 +271,7 @@ static void test_table_vlan_keying(void **state)
     tcpsift_flow_table *plain = make_table(&cfg);
     assert_int_equal(tcpsift_flow_table_insert(plain, &k10, 1, TCPSIFT_FLOW_UDP, &e), TCPSIFT_OK);
     assert_ptr_equal(tcpsift_flow_table_lookup(plain, &k20), e);
-    assert_int_equal(tcpsift_flow_entry_key(e)->vlan, 0);
+    assert_int_equal(entry_key(e).vlan, 0);
     assert_int_equal(tcpsift_flow_table_insert(plain, &k20, 1, TCPSIFT_FLOW_UDP, NULL),
                      TCPSIFT_E_INVALID_ARGUMENT);
 
@@ -258,7 +280,7 @@ static void test_table_vlan_keying(void **state)
     assert_int_equal(tcpsift_flow_table_insert(keyed, &k10, 1, TCPSIFT_FLOW_UDP, &e), TCPSIFT_OK);
     assert_null(tcpsift_flow_table_lookup(keyed, &k20));
     assert_ptr_equal(tcpsift_flow_table_lookup(keyed, &k10), e);
-    assert_int_equal(tcpsift_flow_entry_key(e)->vlan, 10);
+    assert_int_equal(entry_key(e).vlan, 10);
     assert_int_equal(tcpsift_flow_table_insert(keyed, &k20, 1, TCPSIFT_FLOW_UDP, NULL), TCPSIFT_OK);
 
     /* Two tables are independent: nothing of `keyed` shows in `plain`. */
@@ -326,8 +348,8 @@ static void test_table_tunnel_keying(void **state)
     assert_ptr_equal(tcpsift_flow_table_lookup(plain, &vni200), e);
     assert_ptr_equal(tcpsift_flow_table_lookup(plain, &gre100), e);
     assert_ptr_equal(tcpsift_flow_table_lookup(plain, &none), e);
-    assert_int_equal(tcpsift_flow_entry_key(e)->tunnel, 0);
-    assert_int_equal(tcpsift_flow_entry_key(e)->tunnel_kind, 0);
+    assert_int_equal(entry_key(e).tunnel, 0);
+    assert_int_equal(entry_key(e).tunnel_kind, 0);
     assert_int_equal(tcpsift_flow_table_insert(plain, &vni200, 1, TCPSIFT_FLOW_ESTABLISHED, NULL),
                      TCPSIFT_E_INVALID_ARGUMENT);
     /* Embryos are normalised the same way. */
@@ -345,8 +367,8 @@ static void test_table_tunnel_keying(void **state)
     assert_null(tcpsift_flow_table_lookup(keyed, &none));
     /* Both directions inside one tunnel are still one flow. */
     assert_ptr_equal(tcpsift_flow_table_lookup(keyed, &vni100_rev), e100);
-    assert_int_equal(tcpsift_flow_entry_key(e100)->tunnel, 100);
-    assert_int_equal(tcpsift_flow_entry_key(e100)->tunnel_kind, TCPSIFT_ENCAP_VXLAN);
+    assert_int_equal(entry_key(e100).tunnel, 100);
+    assert_int_equal(entry_key(e100).tunnel_kind, TCPSIFT_ENCAP_VXLAN);
     assert_int_equal(tcpsift_flow_table_insert(keyed, &vni200, 1, TCPSIFT_FLOW_ESTABLISHED, &e200),
                      TCPSIFT_OK);
     assert_int_equal(tcpsift_flow_table_insert(keyed, &gre100, 1, TCPSIFT_FLOW_ESTABLISHED, &eg),
@@ -385,7 +407,7 @@ static void test_insert_lookup_remove(void **state)
     assert_int_equal(tcpsift_flow_table_insert(t, &k, 5000, TCPSIFT_FLOW_ESTABLISHED, &e),
                      TCPSIFT_OK);
     assert_non_null(e);
-    assert_true(tcpsift_flow_key_equal(tcpsift_flow_entry_key(e), &k));
+    assert_true(key_is(entry_key(e), &k));
     assert_int_equal(tcpsift_flow_entry_last_seen(e), 5000);
     assert_int_equal(tcpsift_flow_entry_class(e), TCPSIFT_FLOW_ESTABLISHED);
     /* Payload: zeroed, value_size bytes, 8-aligned. */
@@ -637,6 +659,7 @@ static void test_probe_in_place_and_hints(void **state)
             tcpsift_flow_table_probe_in_place(t, &in_place);
             assert_memory_equal(&in_place.key, &copied.key, sizeof copied.key);
             assert_true(in_place.hash == copied.hash);
+            assert_memory_equal(&in_place.ck, &copied.ck, sizeof copied.ck);
             /* Hints on an empty bucket and on a filled one. */
             tcpsift_flow_table_prefetch_bucket(t, &in_place);
             tcpsift_flow_table_prefetch_entry(t, &in_place);
@@ -719,7 +742,7 @@ static void test_embryo_promote_and_order(void **state)
     assert_int_equal(tcpsift_flow_embryo_isn(em1), 0xdeadbeef);
     assert_int_equal(tcpsift_flow_embryo_syn_reversed(em1), 1);
     assert_int_equal(tcpsift_flow_embryo_last_seen(em1), 100);
-    assert_true(tcpsift_flow_key_equal(tcpsift_flow_embryo_key(em1), &k1));
+    assert_true(key_is(embryo_key(em1), &k1));
     assert_int_equal(tcpsift_flow_table_embryo_insert(t, &k1, 101, 1, 0, NULL),
                      TCPSIFT_E_INVALID_ARGUMENT);
     assert_ptr_equal(tcpsift_flow_table_embryo_lookup(t, &k1), em1);
@@ -1056,8 +1079,9 @@ static void test_memory_cap_and_hooks(void **state)
     base_config(&cfg, 1000, 300);
     cfg.allocator = &hooks;
     assert_int_equal(tcpsift_flow_table_memory_needed(&cfg, &need), TCPSIFT_OK);
-    /* Pools + bucket arrays (1024 and 512 buckets of 4 bytes) + the table. */
-    size_t pools = 1000 * (80 + 32) + 300 * (88 + 8) + 1024 * 4 + 512 * 4;
+    /* Pools + their full keys (48 bytes a slot, see flow_ckey) + bucket arrays (1024 and
+     * 512 buckets of 4 bytes) + the table. */
+    size_t pools = 1000 * (48 + 32 + 48) + 300 * (56 + 8 + 48) + 1024 * 4 + 512 * 4;
     assert_true(need > pools && need < pools + 1024);
 
     /* One byte under the cap needed: refused before any allocation. */
@@ -1166,13 +1190,14 @@ static void test_entry_sizes(void **state)
 
     printf("flow table sizes: full entry %zu bytes + value_size (rounded to 8); "
            "embryo %zu bytes + embryo_value_size; with value 120 / embryo value 20: %zu / %zu; "
-           "per connection incl. bucket array: %zu bytes (48 of them the key)\n",
+           "per connection incl. bucket array: %zu bytes (16 of them the node's key, 48 the "
+           "full key reserved for a flow that is not compact)\n",
            entry, embryo, entry120, embryo20, per_conn);
-    assert_int_equal(entry, 80);
-    assert_int_equal(embryo, 88);
-    assert_int_equal(entry120, 80 + 120);
-    assert_int_equal(embryo20, 88 + 24);
-    assert_int_equal(per_conn, 80 + 4);
+    assert_int_equal(entry, 48);
+    assert_int_equal(embryo, 56);
+    assert_int_equal(entry120, 48 + 120);
+    assert_int_equal(embryo20, 56 + 24);
+    assert_int_equal(per_conn, 48 + 48 + 4);
 }
 
 /* ------------------------------------------------------------ floods */

@@ -481,7 +481,7 @@ static void log_expired(void *ctx, const tcpsift_flow_view *v,
     struct expired_log *log = ctx;
     assert_int_equal(why, TCPSIFT_FLOW_TIMED_OUT);
     assert_true(log->n < 32);
-    log->id[log->n++] = v->key->b_addr[3]; /* model_key(i)'s 10.9.8.i sorts after 10.9.7.1 */
+    log->id[log->n++] = v->key.b_addr[3]; /* model_key(i)'s 10.9.8.i sorts after 10.9.7.1 */
 }
 
 static void test_touch_order_every_stride(void **state)

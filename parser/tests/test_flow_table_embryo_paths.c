@@ -51,7 +51,7 @@ static void on_removed(void *ctx, const tcpsift_flow_view *v, enum tcpsift_flow_
     assert_true(log->n < LOG_MAX);
     unsigned i = log->n++;
     memset(&log->r[i], 0, sizeof log->r[i]);
-    log->r[i].port = port_of(v->key);
+    log->r[i].port = port_of(&v->key);
     log->r[i].embryo = v->embryo != NULL;
     log->r[i].reason = (int)why;
     log->r[i].cls = (int)v->cls;
@@ -110,7 +110,7 @@ static int collect(void *ctx, const tcpsift_flow_view *v)
     assert_true(fl->n < FLOWS_MAX);
     unsigned i = fl->n++;
     memset(&fl->f[i], 0, sizeof fl->f[i]);
-    fl->f[i].port = port_of(v->key);
+    fl->f[i].port = port_of(&v->key);
     fl->f[i].embryo = v->embryo != NULL;
     fl->f[i].cls = (int)v->cls;
     fl->f[i].last_seen = v->last_seen_ns;

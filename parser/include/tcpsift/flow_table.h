@@ -9,6 +9,15 @@
  * call after create allocates. Create fails with TCPSIFT_E_NO_MEMORY when the
  * block would exceed `memcap_bytes` or the allocator fails.
  *
+ * Keys. A slot stores an IPv4 flow's key outside a keyed tunnel in 16 bytes;
+ * any other key (IPv6, tunnel keyed) in a 48-byte side slot of its own,
+ * reserved at create beside each pool slot (counted in the block; its memory
+ * is touched only by flows that need it). So keys are read by copy:
+ * tcpsift_flow_entry_key_get(), tcpsift_flow_embryo_key_get() and the
+ * `key` of tcpsift_flow_view. (An API change within 0.1, soname 0:
+ * tcpsift_flow_entry_key() and tcpsift_flow_embryo_key() returned a pointer
+ * into the table and the view held a pointer; both are gone.)
+ *
  * Hashing. Buckets are chosen by SipHash-1-3 of the key under the 128-bit
  * `hash_key` of this table instance: an attacker who does not know the key
  * cannot aim tuples at one bucket. Give each table a random key (tests use a
@@ -89,9 +98,10 @@ typedef struct tcpsift_flow_table tcpsift_flow_table;
 typedef struct tcpsift_flow_entry tcpsift_flow_entry;   /* full entry (opaque) */
 typedef struct tcpsift_flow_embryo tcpsift_flow_embryo; /* half-open flow (opaque) */
 
-/* What a callback sees of one flow, full entry or embryo. */
+/* What a callback sees of one flow, full entry or embryo. The key is a copy
+ * (the table stores most keys in a compact form, see "Memory" above). */
 typedef struct tcpsift_flow_view {
-    const tcpsift_flow_key *key;
+    tcpsift_flow_key key;
     uint64_t last_seen_ns;
     enum tcpsift_flow_class cls; /* EMBRYONIC for every embryo */
     void *value;                 /* user payload */
@@ -176,7 +186,9 @@ void tcpsift_flow_table_touch(tcpsift_flow_table *t, tcpsift_flow_entry *e, uint
 /* Removes an entry without calling any callback. */
 void tcpsift_flow_table_remove(tcpsift_flow_table *t, tcpsift_flow_entry *e);
 
-const tcpsift_flow_key *tcpsift_flow_entry_key(const tcpsift_flow_entry *e);
+/* Copies the entry's (normalised) key to `*out`: all zero for a NULL entry;
+ * a NULL `out` is ignored. */
+void tcpsift_flow_entry_key_get(const tcpsift_flow_entry *e, tcpsift_flow_key *out);
 void *tcpsift_flow_entry_value(tcpsift_flow_entry *e); /* value_size bytes, 8-aligned */
 uint64_t tcpsift_flow_entry_last_seen(const tcpsift_flow_entry *e);
 enum tcpsift_flow_class tcpsift_flow_entry_class(const tcpsift_flow_entry *e);
@@ -215,7 +227,8 @@ tcpsift_error tcpsift_flow_table_embryo_promote(tcpsift_flow_table *t, tcpsift_f
 /* Removes an embryo without calling any callback. */
 void tcpsift_flow_table_embryo_remove(tcpsift_flow_table *t, tcpsift_flow_embryo *em);
 
-const tcpsift_flow_key *tcpsift_flow_embryo_key(const tcpsift_flow_embryo *em);
+/* The same for an embryo. */
+void tcpsift_flow_embryo_key_get(const tcpsift_flow_embryo *em, tcpsift_flow_key *out);
 void *tcpsift_flow_embryo_value(tcpsift_flow_embryo *em); /* embryo_value_size bytes */
 uint64_t tcpsift_flow_embryo_last_seen(const tcpsift_flow_embryo *em);
 uint32_t tcpsift_flow_embryo_isn(const tcpsift_flow_embryo *em);
