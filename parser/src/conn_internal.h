@@ -50,10 +50,14 @@ enum endpoint_flag {
     EP_STREAM_DONE = 1u << 15        /* its stream reached the FIN and was released */
 };
 
-/* Field order keeps an endpoint at 56 bytes (no padding): per-connection
+/* Field order keeps an endpoint at 52 bytes (no padding): per-connection
  * memory is budgeted (bench/README.md, issue 9). Its stream, when it has one,
  * hangs off the side table (conn_ext.stream). */
 typedef struct endpoint {
+    /* Its ISN once EP_SYN_SEEN. Until then, the TSval of the peer's last SYN
+     * that carried timestamps (syn_note(), tcp_conn.c): judge_rst() reads
+     * that only while this endpoint has sent no SYN, and nothing reads the
+     * ISN before it is set (issue 9: 8 bytes a connection). */
     uint32_t isn;
     uint32_t next_seq;   /* one past the highest sequence number it sent */
     uint32_t fin_seq;    /* sequence number of its FIN */
@@ -61,7 +65,6 @@ typedef struct endpoint {
     uint32_t max_win;    /* largest scaled window it advertised */
     uint32_t right_edge; /* last ack + scaled window it advertised */
     uint32_t ts_recent;  /* newest TSval it sent (RFC 7323 §5.3) */
-    uint32_t ts_syn;     /* TSval of its SYN */
     /* Sequence number of its last F and R letters (Zeek repeats a letter on
      * a new seq); the S/H letter's is the ISN (zeek_summary.c). */
     uint32_t hist_seq_fin, hist_seq_rst;

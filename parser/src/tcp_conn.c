@@ -284,6 +284,10 @@ static uint32_t scaled_window(const conn *c, int from, const tcpsift_packet *pkt
  * approximated by its last acknowledgement, or the sender's next sequence. */
 enum rst_verdict { RST_ACCEPT, RST_PENDING, RST_IGNORE };
 
+/* The TSval of the last SYN with timestamps from the peer of `e`, an endpoint that has sent
+ * no SYN (kept in its isn by syn_note()). */
+static inline uint32_t syn_tsval_of_peer(const endpoint *e) { return e->isn; }
+
 static enum rst_verdict judge_rst(const conn *c, int from, const tcpsift_packet *pkt)
 {
     const endpoint *s = &c->ep[from], *r = &c->ep[1 - from];
@@ -297,7 +301,8 @@ static enum rst_verdict judge_rst(const conn *c, int from, const tcpsift_packet 
          * them is dropped. Evasion tools forge exactly that RST. */
         if ((r->flags & EP_TS_OFFERED) && (pkt->opts.present & TCPSIFT_OPT_TIMESTAMP) &&
             pkt->opts.tsecr != 0 &&
-            (seq_lt(pkt->opts.tsecr, r->ts_syn) || seq_gt(pkt->opts.tsecr, r->ts_recent)))
+            (seq_lt(pkt->opts.tsecr, syn_tsval_of_peer(s)) ||
+             seq_gt(pkt->opts.tsecr, r->ts_recent)))
             return RST_IGNORE;
         return RST_ACCEPT;
     }
@@ -346,10 +351,15 @@ static void check_pending_rst(conn *c, int from, const tcpsift_packet *pkt)
 }
 
 /* An endpoint's SYN: its ISN and the options it offered (`present`: TCPSIFT_OPT_* bits). The
- * general path and the direct ones (a SYN-ACK, an embryo's kept SYN) all record it here. */
-static inline void syn_note(endpoint *s, uint32_t isn, uint32_t present, uint8_t wscale,
+ * general path and the direct ones (a SYN-ACK, an embryo's kept SYN) all record it here. The
+ * TSval of a SYN with timestamps is needed only while the peer has sent no SYN (judge_rst():
+ * a RST from a peer without SYN, Linux's check of TSecr against its SYN's), so it is kept in
+ * the peer's isn, unused until the peer's own SYN (conn_internal.h); once the peer has a SYN
+ * it is never read again. EP_SYN_SEEN is never cleared. */
+static inline void syn_note(conn *c, int from, uint32_t isn, uint32_t present, uint8_t wscale,
                             uint32_t tsval)
 {
+    endpoint *s = &c->ep[from], *peer = &c->ep[1 - from];
     s->isn = isn;
     s->flags |= EP_SYN_SEEN;
     if (present & TCPSIFT_OPT_WSCALE) {
@@ -359,14 +369,13 @@ static inline void syn_note(endpoint *s, uint32_t isn, uint32_t present, uint8_t
     }
     if (present & TCPSIFT_OPT_TIMESTAMP) {
         s->flags |= EP_TS_OFFERED;
-        s->ts_syn = tsval;
+        if (!(peer->flags & EP_SYN_SEEN)) peer->isn = tsval;
     }
 }
 
-static void note_syn(conn *c, endpoint *s, const tcpsift_packet *pkt)
+static void note_syn(conn *c, int from, const tcpsift_packet *pkt)
 {
-    syn_note(s, pkt->seq, pkt->opts.present, pkt->opts.wscale, pkt->opts.tsval);
-    (void)c;
+    syn_note(c, from, pkt->seq, pkt->opts.present, pkt->opts.wscale, pkt->opts.tsval);
 }
 
 /* Whether [seq, end) lies in the oldest range the sender skipped; shrinks
@@ -646,7 +655,7 @@ static int segment_general(struct tcpsift_tracker *t, conn *c, const tcpsift_pac
             /* A new ISN: a stream based on the old one would misplace every
              * byte (an attempt re-made while SYN-SENT). */
             if (s->flags & EP_SYN_SEEN) tracker_stream_rebase(t, c, from);
-            note_syn(c, s, pkt);
+            note_syn(c, from, pkt);
             s->flags &= (uint16_t)~EP_NEXT_VALID;
         }
         if (pkt->payload_len > 0) conn_count_event(t, c, TCPSIFT_ANOMALY_SYN_WITH_DATA);
@@ -1072,7 +1081,7 @@ static inline void handshake_synack_apply(struct tcpsift_tracker *t, conn *c,
     s->zeek = ZEEK_ESTABLISHED;
     c->completeness |= 2;
     s->flags |= EP_SENT;
-    syn_note(s, pkt->seq, opts, pkt->opts.wscale, pkt->opts.tsval); /* note_syn() */
+    syn_note(c, 1, pkt->seq, opts, pkt->opts.wscale, pkt->opts.tsval); /* note_syn() */
     c->handshake_synack = 1;
     /* sequence_analysis(): the endpoint's first sequence number. */
     s->next_seq = pkt->seq + 1;
@@ -1259,7 +1268,7 @@ static inline void embryo_syn_apply(struct tcpsift_tracker *t, conn *c, const em
     s->zeek = ZEEK_SYN_SENT; /* zeek_endpoint_update_all(): an inactive originator's SYN */
     c->completeness |= 1;
     s->flags |= EP_SENT;
-    syn_note(s, e->isn, opts, e->wscale, e->tsval); /* note_syn() */
+    syn_note(c, 0, e->isn, opts, e->wscale, e->tsval); /* note_syn() */
     c->handshake_syn = 1;
     /* sequence_analysis(): the endpoint's first sequence number. */
     s->next_seq = e->isn + 1;

@@ -1631,6 +1631,61 @@ static void test_paws(void **state)
     sc_free(&s);
 }
 
+/* A RST answering a SYN in SYN-SENT must echo the SYN's timestamps: TSecr
+ * within [TSval of the endpoint's SYN, its newest TSval] (Linux,
+ * tcp_rcv_synsent_state_process; judge_rst()), else it is ignored. The SYN's
+ * TSval is kept in the silent peer's unused ISN (syn_note()): a SYN
+ * retransmitted with a newer TSval keeps it, a SYN with a new ISN replaces it.
+ * `embryo` 0: a one-connection table without the half-open pool, so every SYN
+ * takes the general path; 1: the default pool, which keeps a retransmitted
+ * SYN's newest TSval only (embryo_absorb()), so its replay starts the range
+ * there. */
+static void rst_tsecr_case(int embryo, uint32_t isn2, uint32_t tsval2, uint32_t rst_tsecr,
+                           int rejected)
+{
+    struct sc s;
+    uint8_t o[12];
+    if (embryo)
+        sc_init(&s);
+    else
+        sc_init_cfg(&s, 0, TCPSIFT_CHECKSUM_AUTO, 1);
+    sc_raw(&s, C, F_SYN, 1000, 0, 65535, NULL, 0, o, ts_opt(o, 100, 0), CSUM_GOOD);
+    sc_raw(&s, C, F_SYN, isn2, 0, 65535, NULL, 0, o, ts_opt(o, tsval2, 0), CSUM_GOOD);
+    sc_raw(&s, S, F_RST | F_ACK, 0, isn2 + 1, 0, NULL, 0, o, ts_opt(o, 9000, rst_tsecr),
+           CSUM_GOOD);
+    sc_finish(&s);
+    const struct rec_conn *r = only_conn(&s);
+    if (rejected) {
+        ASSERT_END(r, REJECTED);
+        assert_string_equal(r->conn_state, "REJ");
+        assert_int_equal(EV(r, RST_OUT_OF_WINDOW), 0);
+    } else {
+        assert_int_not_equal(r->end, TCPSIFT_END_REJECTED);
+        assert_int_equal(r->cli.state, TCPSIFT_ST_SYN_SENT);
+        assert_int_equal(EV(r, RST_OUT_OF_WINDOW), 1);
+    }
+    sc_free(&s);
+}
+
+static void test_rst_tsecr_in_syn_sent(void **state)
+{
+    (void)state;
+    for (int embryo = 0; embryo <= 1; embryo++) {
+        /* The SYN retransmitted (same ISN) with TSval 150: the range is [100, 150] ([150,
+         * 150] from the pool). */
+        rst_tsecr_case(embryo, 1000, 150, 99, 0);
+        rst_tsecr_case(embryo, 1000, 150, 100, !embryo);
+        rst_tsecr_case(embryo, 1000, 150, 149, !embryo);
+        rst_tsecr_case(embryo, 1000, 150, 150, 1);
+        rst_tsecr_case(embryo, 1000, 150, 151, 0);
+        /* A new ISN with TSval 300: the range is [300, 300]. */
+        rst_tsecr_case(embryo, 2000, 300, 200, 0);
+        rst_tsecr_case(embryo, 2000, 300, 299, 0);
+        rst_tsecr_case(embryo, 2000, 300, 300, 1);
+        rst_tsecr_case(embryo, 2000, 300, 301, 0);
+    }
+}
+
 /* ------------------------------------------------------------ table life */
 
 /* RST payload is diagnostic text, not stream data (RFC 9293 §3.5.3). */
@@ -2264,6 +2319,7 @@ int main(void)
         cmocka_unit_test(test_window_scale_clamped),
         cmocka_unit_test(test_syn_with_data),
         cmocka_unit_test(test_paws),
+        cmocka_unit_test(test_rst_tsecr_in_syn_sent),
         cmocka_unit_test(test_rst_with_data),
         cmocka_unit_test(test_embryonic_timeout),
         cmocka_unit_test(test_eviction_embryonic_first),
