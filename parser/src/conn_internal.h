@@ -50,7 +50,7 @@ enum endpoint_flag {
     EP_STREAM_DONE = 1u << 15        /* its stream reached the FIN and was released */
 };
 
-/* Field order keeps an endpoint at 52 bytes (no padding): per-connection
+/* Field order keeps an endpoint at 44 bytes (no padding): per-connection
  * memory is budgeted (bench/README.md, issue 9). Its stream, when it has one,
  * hangs off the side table (conn_ext.stream). */
 typedef struct endpoint {
@@ -65,9 +65,6 @@ typedef struct endpoint {
     uint32_t max_win;    /* largest scaled window it advertised */
     uint32_t right_edge; /* last ack + scaled window it advertised */
     uint32_t ts_recent;  /* newest TSval it sent (RFC 7323 §5.3) */
-    /* Sequence number of its last F and R letters (Zeek repeats a letter on
-     * a new seq); the S/H letter's is the ISN (zeek_summary.c). */
-    uint32_t hist_seq_fin, hist_seq_rst;
     uint32_t pkts, bytes; /* low 32 bits: conn_pkts() / conn_bytes() add conn_rare's high halves */
     uint16_t flags;       /* enum endpoint_flag */
     uint16_t last_win;    /* last raw window field */
@@ -97,9 +94,10 @@ _Static_assert(TCPSIFT_ANOMALY_COUNT < 255, "anomaly ids must fit the slot tag b
 /* Per-connection side tables (issue 9: memory per connection), two, each
  * allocated on first need; a handshake-only connection has neither.
  *
- * conn_ext, every connection with payload: its two streams and the
- * delivered bytes each stream leaves when it is released (a clean in-order
- * connection's only side state, 40 B).
+ * conn_ext, every connection with payload and every one with a F or R
+ * history letter: its two streams, the delivered bytes each stream leaves
+ * when it is released, and the sequence numbers of the endpoints' last F and
+ * R letters (a clean in-order connection's only side state, 40 B).
  *
  * conn_rare, hung off conn_ext on the first rare fact: anomaly counts past
  * the inline slots, counted history letters (C G T W), a sequence hole,
@@ -121,12 +119,20 @@ typedef struct conn_rare {
 } conn_rare;
 
 typedef struct conn_ext {
-    /* Each endpoint's reassembly + framing, allocated on its first payload
-     * (which reserves this table first): a connection without payload has
-     * neither, and pays for no pointers. */
-    struct direction_stream *stream[2];
-    uint64_t stream_bytes[2]; /* kept when the stream is released */
-    conn_rare *rare;          /* NULL until a rare fact needs it */
+    /* Per endpoint, one word (conn_stream(), conn_stream_kept_bytes()): its
+     * reassembly + framing while it has one, allocated on its first payload
+     * (which reserves this table first), as the address (even); once the
+     * stream is released, the bytes it delivered, as bytes << 1 | 1; 0:
+     * neither. A stream exists only until it is released and its bytes are
+     * read only after, so one word holds both and the F / R sequence numbers
+     * fit in the 40 bytes (issue 9). */
+    uint64_t stream_word[2];
+    /* Sequence number of each endpoint's last F and R letters (Zeek repeats
+     * a letter on a new seq), valid under its SEQ_F_SET / SEQ_R_SET; the S/H
+     * letter's is the ISN (zeek_summary.c). Here, not in the endpoint: only
+     * a connection that closes needs them (issue 9: 16 B a connection). */
+    uint32_t hist_seq_fin[2], hist_seq_rst[2];
+    conn_rare *rare; /* NULL until a rare fact needs it */
 } conn_ext;
 
 typedef struct conn {
@@ -162,7 +168,14 @@ struct tcpsift_tracker;
 /* The stream of endpoint `from`, NULL when it has none. */
 static inline struct direction_stream *conn_stream(const conn *c, int from)
 {
-    return c->ext ? c->ext->stream[from] : NULL;
+    uint64_t w = c->ext ? c->ext->stream_word[from] : 0;
+    return (w & 1) ? NULL : (struct direction_stream *)(uintptr_t)w;
+}
+/* The bytes the released stream of endpoint `from` delivered (0 without one). */
+static inline uint64_t conn_stream_kept_bytes(const conn *c, int from)
+{
+    uint64_t w = c->ext ? c->ext->stream_word[from] : 0;
+    return (w & 1) ? w >> 1 : 0;
 }
 
 /* Anomaly bookkeeping is the rare path of a segment: marked cold so the
@@ -240,7 +253,8 @@ static inline uint64_t conn_bytes(const conn *c, int from)
 /* Zeek's history and conn_state (zeek_summary.c). */
 
 /* Bits of endpoint.hist_once for the letters recorded once per direction,
- * and for the F and R sequence numbers being set. */
+ * and for the F and R sequence numbers being set (conn_ext.hist_seq_fin /
+ * hist_seq_rst: either bit implies c->ext). */
 enum { ONCE_A = 1, ONCE_D = 2, ONCE_I = 4, ONCE_Q = 8, SEQ_F_SET = 16, SEQ_R_SET = 32 };
 
 /* Zeek's TCP_Endpoint keeps prev_state; conn_state needs it only to undo a

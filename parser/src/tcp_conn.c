@@ -1312,5 +1312,7 @@ void tcp_conn_close(struct tcpsift_tracker *t, conn *c)
         accept_rst(t, c, c->rst.from);
         c->rst_unconfirmed = 1;
     }
-    tracker_stream_finish(t, c);
+    /* Nothing to finish without a stream word (a connection without payload, or without
+     * streams: only its F / R letters took the side table): checked here, once. */
+    if (c->ext && (c->ext->stream_word[0] | c->ext->stream_word[1])) tracker_stream_finish(t, c);
 }

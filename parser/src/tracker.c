@@ -310,7 +310,7 @@ static direction_stream *stream_get(struct tcpsift_tracker *t, conn *c, int from
     ds->t = t;
     ds->c = c;
     ds->from = (uint8_t)from;
-    c->ext->stream[from] = ds;
+    c->ext->stream_word[from] = (uint64_t)(uintptr_t)ds; /* even: conn_stream() */
     return ds;
 }
 
@@ -356,10 +356,11 @@ static void stream_release(struct tcpsift_tracker *t, conn *c, int from)
 {
     direction_stream *ds = conn_stream(c, from);
     if (!ds) return;
+    uint64_t kept = 0; /* the word left in place of the stream: conn_stream_kept_bytes() */
     if (ds->has_reasm) {
         const tcpsift_reasm_stats *st = &ds->reasm.stats;
         conn_ext *x = c->ext; /* reserved by stream_get */
-        x->stream_bytes[from] = st->delivered_bytes - urgent_removed(ds) - urgent_skipped(ds);
+        kept = (st->delivered_bytes - urgent_removed(ds) - urgent_skipped(ds)) << 1 | 1;
         /* Gap bytes are rare (a clean stream has none): kept in the rare table, taken for
          * them now; without memory they are lost (memcap_hits), the stream still released. */
         uint64_t gaps = st->gap_bytes + urgent_skipped(ds);
@@ -383,7 +384,7 @@ static void stream_release(struct tcpsift_tracker *t, conn *c, int from)
     }
     if (ds->urg) urgent_free(t, ds);
     spares_give(t, &t->spare_streams, ds, sizeof *ds);
-    c->ext->stream[from] = NULL; /* ds existed, so c->ext does */
+    c->ext->stream_word[from] = kept; /* ds existed, so c->ext does */
 }
 
 /* A direction whose stream reached its FIN can deliver nothing more (RFC
@@ -548,9 +549,10 @@ void tracker_stream_rebase(struct tcpsift_tracker *t, conn *c, int from)
 uint64_t tracker_stream_delivered(const conn *c, int from)
 {
     const direction_stream *ds = conn_stream(c, from);
-    if (ds && ds->has_reasm)
-        return ds->reasm.stats.delivered_bytes - urgent_removed(ds) - urgent_skipped(ds);
-    return c->ext ? c->ext->stream_bytes[from] : 0;
+    /* A stream without reassembly delivers nothing, nor did one before it (has_reasm is the
+     * same for every stream of a direction). */
+    if (ds) return ds->has_reasm ? ds->reasm.stats.delivered_bytes - urgent_removed(ds) - urgent_skipped(ds) : 0;
+    return conn_stream_kept_bytes(c, from);
 }
 
 uint64_t tracker_stream_gaps(const conn *c, int from)
@@ -638,7 +640,8 @@ static void report_info(struct tcpsift_tracker *t, const conn *c, const tcpsift_
     info.first_ns = c->first_ns;
     info.last_ns = c->last_ns;
     tcpsift_endpoint_info *side[2] = {&info.client, &info.server};
-    if (!c->ext) {
+    const conn_ext *x = c->ext;
+    if (!x) {
         /* No side table (the common connection): no counts past 2^32, no
          * stream (released before the report) and no stream totals kept. */
         for (int i = 0; i < 2; i++) {
@@ -646,6 +649,20 @@ static void report_info(struct tcpsift_tracker *t, const conn *c, const tcpsift_
             side[i]->pkts = c->ep[i].pkts;
             side[i]->bytes = c->ep[i].bytes;
             side[i]->stream_bytes = 0;
+            side[i]->gap_bytes = 0;
+        }
+    } else if (!x->rare && (!(x->stream_word[0] | x->stream_word[1]) ||
+                            ((x->stream_word[0] & 1 || !x->stream_word[0]) &&
+                             (x->stream_word[1] & 1 || !x->stream_word[1])))) {
+        /* A side table without a rare table or a stream (a connection that
+         * closed; streams are released before the report): no counts past
+         * 2^32, no gap bytes, the delivered bytes of released streams (a
+         * word of 0 or bytes << 1 | 1, conn_stream_kept_bytes()). */
+        for (int i = 0; i < 2; i++) {
+            side[i]->state = (tcpsift_tcp_state)c->ep[i].state;
+            side[i]->pkts = c->ep[i].pkts;
+            side[i]->bytes = c->ep[i].bytes;
+            side[i]->stream_bytes = x->stream_word[i] >> 1;
             side[i]->gap_bytes = 0;
         }
     } else {
@@ -947,7 +964,7 @@ static TCPSIFT_NOINLINE tcpsift_error packet_flow(tcpsift_tracker *t, const tcps
     conn *c = entry ? tcpsift_flow_entry_value_at(entry) : NULL;
     /* Its streams are reached through the side table after the state work: ask for that line
      * now (measured with the payload prefetch below; see tcpsift_tracker_packets). */
-    if (c && c->ext) prefetch_line(&c->ext->stream[0]);
+    if (c && c->ext) prefetch_line(&c->ext->stream_word[0]);
     int from = 0;
     if (t->cfg.duplicate_window_ns && span_dup_seen(t, pkt, now)) {
         /* A span-port copy: counted on its connection, nothing else. */
@@ -1066,7 +1083,7 @@ static tcpsift_error packet_process(tcpsift_tracker *t, const tcpsift_packet *pk
     /* A packet of a connection in the table, no copy check, no tuple reuse:
      * packet_flow()'s steps for it, in its order (the checksum verdict only
      * reads, so it is taken where it is used). */
-    if (c->ext) prefetch_line(&c->ext->stream[0]); /* see packet_flow() */
+    if (c->ext) prefetch_line(&c->ext->stream_word[0]); /* see packet_flow() */
     int from = (c->client_is_a == !lk->reversed) ? 0 : 1; /* endpoint a sent it iff !reversed */
     c->last_ns = ts_ns;
     t->segment_anomalies[0] = t->segment_anomalies[1] = 0;

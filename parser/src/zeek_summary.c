@@ -86,14 +86,27 @@ static inline void add_once(conn *c, int from, unsigned bit, char letter)
  * from the last one recorded for that letter. For S/H that is the ISN: every
  * SYN lettered here goes on to note_syn() (tcp_conn.c drops none between the
  * two), which sets isn to its seq and EP_SYN_SEEN, so they are the letter's
- * last seq and its "set" bit. */
-static inline void add_per_seq(conn *c, int from, uint32_t *last, unsigned set_bit, uint32_t seq,
-                        char letter)
+ * last seq and its "set" bit. F's and R's are kept in the side table, taken
+ * at the endpoint's first F or R (`rst`: 0 F, 1 R); without memory for it
+ * the letter is still recorded, its seq is not (memcap_hits), so the next F
+ * (R) is lettered whatever its seq. */
+static inline void add_per_seq(struct tcpsift_tracker *t, conn *c, int from, int rst,
+                               uint32_t seq, char letter)
 {
     endpoint *e = &c->ep[from];
-    if ((e->hist_once & set_bit) && *last == seq) return;
-    e->hist_once = (uint8_t)(e->hist_once | set_bit);
-    *last = seq;
+    unsigned set_bit = rst ? SEQ_R_SET : SEQ_F_SET;
+    if (e->hist_once & set_bit) {
+        uint32_t *last = rst ? &c->ext->hist_seq_rst[from] : &c->ext->hist_seq_fin[from];
+        if (*last == seq) return;
+        *last = seq;
+    } else {
+        conn_ext *x = conn_ext_get(t, c);
+        if (x) {
+            e->hist_once = (uint8_t)(e->hist_once | set_bit);
+            if (rst) x->hist_seq_rst[from] = seq;
+            else x->hist_seq_fin[from] = seq;
+        }
+    }
     zeek_history_add(c, from, letter);
 }
 
@@ -112,9 +125,9 @@ void zeek_history_packet_all(struct tcpsift_tracker *t, conn *c, int from,
         const endpoint *e = &c->ep[from];
         if (!(e->flags & EP_SYN_SEEN) || e->isn != pkt->seq) zeek_history_add(c, from, ack ? 'H' : 'S');
     } else if (fin) {
-        add_per_seq(c, from, &c->ep[from].hist_seq_fin, SEQ_F_SET, pkt->seq, 'F');
+        add_per_seq(t, c, from, 0, pkt->seq, 'F');
     } else if (rst) {
-        add_per_seq(c, from, &c->ep[from].hist_seq_rst, SEQ_R_SET, pkt->seq, 'R');
+        add_per_seq(t, c, from, 1, pkt->seq, 'R');
     } else if (pkt->payload_len > 0) {
         add_once(c, from, ONCE_D, 'D');
     } else if (ack) {
@@ -141,7 +154,7 @@ void zeek_history_packet_first(struct tcpsift_tracker *t, conn *c, int from,
         return;
     }
     if (f & TCPSIFT_TCP_FIN)
-        add_per_seq(c, from, &c->ep[from].hist_seq_fin, SEQ_F_SET, pkt->seq, 'F');
+        add_per_seq(t, c, from, 0, pkt->seq, 'F');
     else if (pkt->payload_len > 0)
         add_once(c, from, ONCE_D, 'D');
     else if (f & TCPSIFT_TCP_ACK)

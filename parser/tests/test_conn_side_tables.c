@@ -32,14 +32,21 @@ enum { C0 = 1000, S0 = 5000 }; /* the ISNs */
  * refuse_rare requests for a rare tables' chunk. */
 typedef struct side_alloc {
     unsigned live;
-    unsigned ext_asked, rare_asked, rare_refused;
-    int refuse_rare;
+    unsigned ext_asked, rare_asked, rare_refused, ext_refused;
+    int refuse_rare, refuse_ext;
 } side_alloc;
 
 static void *sa_alloc(void *ctx, size_t size)
 {
     side_alloc *a = ctx;
-    if (size == EXT_CHUNK_BYTES) a->ext_asked++;
+    if (size == EXT_CHUNK_BYTES) {
+        a->ext_asked++;
+        if (a->refuse_ext > 0) {
+            a->refuse_ext--;
+            a->ext_refused++;
+            return NULL;
+        }
+    }
     if (size == RARE_CHUNK_BYTES) {
         a->rare_asked++;
         if (a->refuse_rare > 0) {
@@ -173,8 +180,8 @@ static conn *clean_start(run *r)
     send(r, CLIENT, ACK, C0 + 101, S0 + 51, 0);
     conn *c = the_conn(r);
     assert_non_null(c->ext);
-    assert_non_null(c->ext->stream[CLIENT]);
-    assert_non_null(c->ext->stream[SERVER]);
+    assert_non_null(conn_stream(c, CLIENT));
+    assert_non_null(conn_stream(c, SERVER));
     assert_null(c->ext->rare);
     assert_int_equal(r->a.rare_asked, 0);
     return c;
@@ -213,10 +220,14 @@ static void test_clean_connection_has_no_rare_table(void **state)
     clean_close(&r, 100);
     assert_ptr_equal(the_conn(&r), c);
     assert_non_null(c->ext);
-    assert_null(c->ext->stream[CLIENT]); /* released at the FIN */
-    assert_null(c->ext->stream[SERVER]);
-    assert_int_equal(c->ext->stream_bytes[CLIENT], 100);
-    assert_int_equal(c->ext->stream_bytes[SERVER], 50);
+    assert_null(conn_stream(c, CLIENT)); /* released at the FIN */
+    assert_null(conn_stream(c, SERVER));
+    assert_int_equal(conn_stream_kept_bytes(c, CLIENT), 100);
+    assert_int_equal(conn_stream_kept_bytes(c, SERVER), 50);
+    /* Each FIN's F letter kept its seq in the same table. */
+    assert_int_equal(c->ext->hist_seq_fin[CLIENT], C0 + 101);
+    assert_int_equal(c->ext->hist_seq_fin[SERVER], S0 + 51);
+    assert_int_equal(c->ep[CLIENT].hist_once & (SEQ_F_SET | SEQ_R_SET), SEQ_F_SET);
     assert_null(c->ext->rare);
     assert_null(r.t->rare_chunks.room);
     assert_null(r.t->rare_chunks.full);
@@ -423,7 +434,7 @@ static void stream_totals(int refused)
     assert_null(c->ext->rare);
     assert_int_equal(memcap_hits(&r), 1);
     send(&r, CLIENT, TCPSIFT_TCP_FIN | ACK, C0 + 201, S0 + 51, 0);
-    assert_non_null(c->ext->stream[CLIENT]); /* the FIN is not reached: bytes missing */
+    assert_non_null(conn_stream(c, CLIENT)); /* the FIN is not reached: bytes missing */
     assert_null(c->ext->rare);
     r.a.refuse_rare = refused;
     run_end(&r);
@@ -457,6 +468,67 @@ static void test_stream_totals_refused(void **state)
     stream_totals(2);
 }
 
+/* F and R letters (zeek_summary.c): Zeek repeats one only at a new sequence number, so each
+ * endpoint's last F and R seq is kept, in conn_ext (taken at the first of them: a connection
+ * without payload has none before). The client's FIN, then the same FIN again (no letter),
+ * then a FIN one below it (a new seq: F again); the server's RST, the same RST again (no
+ * letter), then one a byte below (r again). `refuse`: the conn_ext chunk is refused every
+ * time: each letter is still recorded but its seq is not, so each FIN and RST is lettered
+ * (a memcap hit for each). */
+static void fin_rst_letters(int refuse)
+{
+    static run r;
+    run_init(&r);
+    send(&r, CLIENT, TCPSIFT_TCP_SYN, C0, 0, 0);
+    send(&r, SERVER, TCPSIFT_TCP_SYN | TCPSIFT_TCP_ACK, S0, C0 + 1, 0);
+    send(&r, CLIENT, ACK, C0 + 1, S0 + 1, 0);
+    conn *c = the_conn(&r);
+    assert_null(c->ext); /* handshake only: no side table */
+    r.a.refuse_ext = refuse ? 1000 : 0;
+    send(&r, CLIENT, TCPSIFT_TCP_FIN | ACK, C0 + 1, S0 + 1, 0);
+    assert_int_equal(r.a.ext_asked, 1);
+    if (!refuse) {
+        assert_non_null(c->ext);
+        assert_int_equal(c->ext->hist_seq_fin[CLIENT], C0 + 1);
+    } else {
+        assert_null(c->ext);
+    }
+    send(&r, CLIENT, TCPSIFT_TCP_FIN | ACK, C0 + 1, S0 + 1, 0);
+    send(&r, CLIENT, TCPSIFT_TCP_FIN | ACK, C0, S0 + 1, 0);
+    if (!refuse) assert_int_equal(c->ext->hist_seq_fin[CLIENT], C0);
+    send(&r, SERVER, TCPSIFT_TCP_RST, S0 + 1, 0, 0);
+    send(&r, SERVER, TCPSIFT_TCP_RST, S0 + 1, 0, 0);
+    send(&r, SERVER, TCPSIFT_TCP_RST, S0, 0, 0);
+    if (!refuse) {
+        assert_int_equal(c->ext->hist_seq_rst[SERVER], S0);
+        assert_int_equal(r.a.ext_asked, 1); /* one table for all of them */
+    }
+    r.a.refuse_ext = 0;
+    run_end(&r);
+    assert_string_equal(r.rep.history, refuse ? "ShAFFFrrr" : "ShAFFrr");
+    assert_int_equal(r.memcap_hits, refuse ? 6 : 0);
+    assert_int_equal(r.a.ext_asked, refuse ? 6 : 1);
+    assert_int_equal(r.a.ext_refused, refuse ? 6 : 0);
+    assert_int_equal(r.a.rare_asked, 0);
+    /* The repeated FIN and the one below it; the RST below (the two at S0 + 1 are accepted). */
+    uint32_t want[TCPSIFT_ANOMALY_COUNT] = {0};
+    want[TCPSIFT_ANOMALY_RETRANSMISSION] = 2;
+    want[TCPSIFT_ANOMALY_RST_OUT_OF_WINDOW] = 1;
+    assert_events(&r.rep, want);
+}
+
+static void test_fin_rst_letters_per_seq(void **state)
+{
+    (void)state;
+    fin_rst_letters(0);
+}
+
+static void test_fin_rst_seqs_refused(void **state)
+{
+    (void)state;
+    fin_rst_letters(1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -472,6 +544,8 @@ int main(void)
         cmocka_unit_test(test_stream_totals_after_conn_ext),
         cmocka_unit_test(test_stream_totals_letter_refused),
         cmocka_unit_test(test_stream_totals_refused),
+        cmocka_unit_test(test_fin_rst_letters_per_seq),
+        cmocka_unit_test(test_fin_rst_seqs_refused),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -91,8 +91,6 @@ static void test_history_inline_matches_all(void **state)
                                         a.proto = 6;
                                         endpoint *s = &a.ep[from];
                                         s->hist_once = (uint8_t)once;
-                                        s->hist_seq_fin = same_fin_seq ? pkt.seq : pkt.seq + 1;
-                                        s->hist_seq_rst = pkt.seq;
                                         if (syn_seen) s->flags |= EP_SYN_SEEN;
                                         s->isn = pkt.seq;
                                         s->zeek = zeek_states[zs];
@@ -101,6 +99,18 @@ static void test_history_inline_matches_all(void **state)
                                         zeek_history_add(&a, 0, 'S');
                                         zeek_history_add(&a, 1, 'H');
                                         conn b = a, d = a;
+                                        /* The last F and R seqs, in each copy's own side
+                                         * table when their bits are set. */
+                                        if (once & (SEQ_F_SET | SEQ_R_SET)) {
+                                            conn *copies[3] = {&a, &b, &d};
+                                            for (int k = 0; k < 3; k++) {
+                                                conn_ext *x = conn_ext_get(t, copies[k]);
+                                                assert_non_null(x);
+                                                x->hist_seq_fin[from] =
+                                                    same_fin_seq ? pkt.seq : pkt.seq + 1;
+                                                x->hist_seq_rst[from] = pkt.seq;
+                                            }
+                                        }
                                         for (int rep = 0; rep < 2; rep++) {
                                             zeek_history_packet(t, &a, from, &pkt);
                                             zeek_history_packet_all(t, &b, from, &pkt);
