@@ -73,6 +73,49 @@ def pcapng(end, tsresol, tsoffset):
     return shb + idb + epb + pb + spb + isb
 
 
+def flow_table(cfg0, salt_key, ops):
+    """fuzz_flow_table input: config byte, hash-key byte, then (op, key, rev, salt, step, cls,
+    flags) operations (fuzz/fuzz_flow_table.c's format)."""
+    out = bytes([cfg0, salt_key])
+    for op, key, rev, salt, step, cls, flags in ops:
+        out += bytes([op | key << 3, rev | salt << 1, step, flags | cls << 4])
+    return out
+
+
+LOOKUP, INSERT, TOUCH, REMOVE, EM_INSERT, EM_PROMOTE, EM_OTHER, EXPIRE_FOREACH = range(8)
+
+
+def flow_table_seeds():
+    every = range(8)  # one key of each kind: IPv4, VLAN, tunnel, both; the same in IPv6
+    mixed = ([(INSERT, k, 0, 1, 1, 1, 0) for k in every] +
+             [(LOOKUP, k, r, 1, 0, 0, 0) for k in every for r in (0, 1)] +
+             [(EXPIRE_FOREACH, 0, 0, 0, 0, 0, 0), (REMOVE, 2, 1, 1, 1, 0, 0),
+              (TOUCH, 5, 0, 1, 1, 2, 0), (EXPIRE_FOREACH, 0, 0, 0, 0x90, 0, 8)] +
+             [(EM_INSERT, k, k & 1, 2, 1, 0, 0) for k in every] +
+             [(EM_PROMOTE, k, 0, 2, 1, k & 3, 4 * (k & 1)) for k in every] +
+             [(EXPIRE_FOREACH, 0, 0, 0, 0, 0, 0)])
+    promote = ([(EM_INSERT, k + 8, 0, 0, 1, 0, 0) for k in every] +
+               [(EM_OTHER, k + 8, 1, 0, 1, 0, 2) for k in every] +
+               [(EM_PROMOTE, k + 8, k & 1, 0, 1, 1, 4 * (k & 1)) for k in every] +
+               [(EM_OTHER, 9, 0, 0, 1, 0, 1), (EM_OTHER, 10, 0, 0, 1, 0, 0),
+                (EXPIRE_FOREACH, 0, 0, 0, 0, 0, 0), (EXPIRE_FOREACH, 0, 0, 0, 0x82, 0, 8),
+                (EXPIRE_FOREACH, 0, 0, 0, 0, 0, 0)])
+    unkeyed = ([(INSERT, k, 0, k & 3, 1, 3, 0) for k in every] +
+               [(INSERT, k, 1, 3 - (k & 3), 1, 3, 0) for k in every] +
+               [(LOOKUP, k, 1, 2, 0, 0, 0) for k in every] +
+               [(REMOVE, k, 0, 1, 0, 0, 0) for k in (1, 6)] +
+               [(EXPIRE_FOREACH, 0, 0, 0, 0, 0, 0)])
+    return {
+        # 1 entry and 1 embryo (one bucket each), VLAN and tunnel keyed: every kind evicts
+        # every other in one chain.
+        ("fuzz_flow_table", "mixed-kinds-one-slot-keyed"): flow_table(0xC8, 0, mixed),
+        ("fuzz_flow_table", "mixed-kinds-four-slots-keyed"): flow_table(0xD3, 0x5A, mixed),
+        ("fuzz_flow_table", "embryos-promoted-expired-keyed"): flow_table(0xF9, 0x11, promote),
+        ("fuzz_flow_table", "unkeyed-salts-are-one-flow"): flow_table(0x3F, 0x22, unkeyed),
+        ("fuzz_flow_table", "no-embryo-pool-vlan-keyed"): flow_table(0x47, 0x33, mixed),
+    }
+
+
 def main():
     root = sys.argv[1] if len(sys.argv) > 1 else os.path.join(os.path.dirname(os.path.abspath(__file__)),
                                                               "..", "corpus")
@@ -93,6 +136,7 @@ def main():
         ("fuzz_tcp_options", "sack-4-blocks-md5"): b"\x00\x05\x22" + bytes(range(32)) + b"\x13\x12" + bytes(16),
         ("fuzz_tcp_options", "mptcp-tfo-exp-cut"): b"\x84\x1e\x06\x00\x81\x00\x00\xfe\x08\xf9\x89\x01\x02\x03\x04",
     }
+    seeds.update(flow_table_seeds())
     for (harness, name), data in seeds.items():
         d = os.path.join(root, harness)
         os.makedirs(d, exist_ok=True)
