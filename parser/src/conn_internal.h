@@ -50,7 +50,7 @@ enum endpoint_flag {
     EP_STREAM_DONE = 1u << 15        /* its stream reached the FIN and was released */
 };
 
-/* Field order keeps an endpoint at 44 bytes (no padding): per-connection
+/* Field order keeps an endpoint at 40 bytes (no padding): per-connection
  * memory is budgeted (bench/README.md, issue 9). Its stream, when it has one,
  * hangs off the side table (conn_ext.stream). */
 typedef struct endpoint {
@@ -65,7 +65,7 @@ typedef struct endpoint {
     uint32_t max_win;    /* largest scaled window it advertised */
     uint32_t right_edge; /* last ack + scaled window it advertised */
     uint32_t ts_recent;  /* newest TSval it sent (RFC 7323 §5.3) */
-    uint32_t pkts, bytes; /* low 32 bits: conn_pkts() / conn_bytes() add conn_rare's high halves */
+    uint32_t bytes;       /* low 32 bits: conn_bytes() adds conn_rare's high half */
     uint16_t flags;       /* enum endpoint_flag */
     uint16_t last_win;    /* last raw window field */
     uint8_t state;        /* tcpsift_tcp_state */
@@ -74,18 +74,12 @@ typedef struct endpoint {
     uint8_t hist_once;    /* Zeek letters A D I Q recorded, F R seqs valid (bit each) */
 } endpoint;
 
-typedef struct pending_rst {
-    uint8_t active : 1;
-    uint8_t from : 1; /* endpoint index that sent it */
-    uint8_t refuted : 1;
-} pending_rst;
-
 /* Anomaly counts kept in the connection itself: this many (anomaly, count)
- * slots, each (anomaly + 1) << 24 | count; a third kind, or a count past
- * 2^24 - 1, moves every count to conn_rare.events (conn_event_add). Counts
- * stay exact either way. */
+ * slots, conn.ev_kind (anomaly + 1, 0 for an empty slot) and conn.ev_count;
+ * a third kind, or a count past 2^16 - 1, moves every count to
+ * conn_rare.events (conn_event_add). Counts stay exact either way. */
 #define CONN_EV_INLINE 2
-#define CONN_EV_COUNT_MAX 0xffffffu
+#define CONN_EV_COUNT_MAX 0xffffu
 _Static_assert(TCPSIFT_ANOMALY_COUNT < 255, "anomaly ids must fit the slot tag byte");
 
 /* Zeek history letters packed 5 bits each (zeek_summary.c). */
@@ -112,7 +106,8 @@ typedef struct conn_rare {
     uint32_t events[TCPSIFT_ANOMALY_COUNT]; /* valid once conn.events_spilled */
     uint32_t hist_count[2][HIST_COUNTED_KINDS];
     uint32_t hole_start[2], hole_end[2]; /* the oldest range each endpoint skipped (EP_HOLE) */
-    uint32_t pkts_hi[2], bytes_hi[2];
+    uint64_t pkts_hi[2]; /* packets past the connection's 16 bits (conn.pkts), in 2^16 */
+    uint32_t bytes_hi[2];
     uint64_t gap_bytes[2]; /* kept when the stream is released */
     /* Its index in its chunk (tcp_conn.c), which it is freed to: set when taken, not zeroed. */
     uint8_t slot;
@@ -140,7 +135,11 @@ typedef struct conn {
     int64_t first_ns, last_ns;
     conn_ext *ext; /* NULL until needed */
     endpoint ep[2];
-    uint32_t ev[CONN_EV_INLINE]; /* inline anomaly counts (CONN_EV_INLINE) */
+    /* Each endpoint's packets, low 16 bits (conn_pkts() adds conn_rare's
+     * high part): here, not in the endpoint, which stays 40 bytes (issue 9). */
+    uint16_t pkts[2];
+    uint16_t ev_count[CONN_EV_INLINE]; /* inline anomaly counts (CONN_EV_INLINE) */
+    uint8_t ev_kind[CONN_EV_INLINE];
     uint16_t vlan;
     uint8_t proto;
     uint8_t completeness;
@@ -156,7 +155,9 @@ typedef struct conn {
     uint8_t rst_after_fins : 1;   /* the accepted RST came after both FINs */
     uint8_t closed_for_reuse : 1; /* a new SYN on this tuple starts a new connection */
     uint8_t events_spilled : 1;   /* anomaly counts are in ext->rare->events */
-    pending_rst rst;
+    /* A pending in-window RST (RFC 5961 §3.2), its sender, and whether a later segment
+     * refuted it: in the flag byte's free bits (issue 9). */
+    uint8_t rst_active : 1, rst_from : 1, rst_refuted : 1;
     /* ext's index in its chunk (tcp_conn.c), valid while ext is set: kept here, in what was
      * padding, so conn_ext needs no chunk pointer. */
     uint8_t ext_slot;
@@ -225,24 +226,24 @@ void conn_ext_drain(struct tcpsift_tracker *t);
 #define EXT_CHUNK 32  /* conn_ext per chunk */
 #define RARE_CHUNK 16 /* conn_rare per chunk */
 _Static_assert(EXT_CHUNK <= 256 && RARE_CHUNK <= 256, "a slot index fits a byte");
-/* Adds the high halves of counts that passed 2^32 (conn_count_packets). */
+/* Adds the high parts of counts that passed 2^16 packets or 2^32 bytes (conn_count_packets). */
 CONN_COLD void conn_count_carry(struct tcpsift_tracker *t, conn *c, int from,
-                                uint32_t pkts_hi, uint32_t bytes_hi);
+                                uint64_t pkts_hi, uint32_t bytes_hi);
 /* n packets of `payload_len` bytes in all, sent by endpoint `from`. */
 static inline void conn_count_packets(struct tcpsift_tracker *t, conn *c, int from, uint32_t n,
                                       uint64_t payload_len)
 {
     endpoint *e = &c->ep[from];
-    uint64_t pkts = (uint64_t)e->pkts + n, bytes = (uint64_t)e->bytes + payload_len;
-    e->pkts = (uint32_t)pkts;
+    uint64_t pkts = (uint64_t)c->pkts[from] + n, bytes = (uint64_t)e->bytes + payload_len;
+    c->pkts[from] = (uint16_t)pkts;
     e->bytes = (uint32_t)bytes;
-    if ((pkts | bytes) >> 32)
-        conn_count_carry(t, c, from, (uint32_t)(pkts >> 32), (uint32_t)(bytes >> 32));
+    if ((pkts << 16 | bytes) >> 32) /* 2^16 packets or 2^32 bytes (n < 2^32: no overflow) */
+        conn_count_carry(t, c, from, pkts >> 16, (uint32_t)(bytes >> 32));
 }
 static inline uint64_t conn_pkts(const conn *c, int from)
 {
     const conn_rare *r = c->ext ? c->ext->rare : NULL;
-    return (r ? (uint64_t)r->pkts_hi[from] << 32 : 0) | c->ep[from].pkts;
+    return (r ? r->pkts_hi[from] << 16 : 0) | c->pkts[from];
 }
 static inline uint64_t conn_bytes(const conn *c, int from)
 {

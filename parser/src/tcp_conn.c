@@ -176,27 +176,28 @@ void conn_event_add(struct tcpsift_tracker *t, conn *c, tcpsift_anomaly a, uint3
 {
     if ((unsigned)a >= TCPSIFT_ANOMALY_COUNT || n == 0) return;
     if (!c->events_spilled) {
-        uint32_t tag = (uint32_t)(a + 1) << 24;
+        uint8_t kind = (uint8_t)(a + 1);
         for (int i = 0; i < CONN_EV_INLINE; i++) {
-            uint32_t v = c->ev[i];
-            if (v == 0) {
+            if (c->ev_kind[i] == 0) {
                 if (n > CONN_EV_COUNT_MAX) break;
-                c->ev[i] = tag | n;
+                c->ev_kind[i] = kind;
+                c->ev_count[i] = (uint16_t)n;
                 return;
             }
-            if ((v & ~CONN_EV_COUNT_MAX) == tag) {
-                if ((v & CONN_EV_COUNT_MAX) > CONN_EV_COUNT_MAX - n) break;
-                c->ev[i] = v + n;
+            if (c->ev_kind[i] == kind) {
+                if (c->ev_count[i] > CONN_EV_COUNT_MAX - n) break;
+                c->ev_count[i] = (uint16_t)(c->ev_count[i] + n);
                 return;
             }
         }
-        /* A third kind, or a count past the slot's 24 bits: all counts move
+        /* A third kind, or a count past the slot's 16 bits: all counts move
          * to the side table, exact as before. */
         conn_rare *x = conn_rare_get(t, c);
         if (!x) return; /* no memory: this count is lost (memcap_hits) */
         for (int i = 0; i < CONN_EV_INLINE; i++) {
-            if (c->ev[i]) x->events[(c->ev[i] >> 24) - 1] += c->ev[i] & CONN_EV_COUNT_MAX;
-            c->ev[i] = 0;
+            if (c->ev_kind[i]) x->events[c->ev_kind[i] - 1] += c->ev_count[i];
+            c->ev_kind[i] = 0;
+            c->ev_count[i] = 0;
         }
         c->events_spilled = 1;
     }
@@ -211,13 +212,13 @@ void conn_events_read(const conn *c, uint32_t out[TCPSIFT_ANOMALY_COUNT])
     }
     memset(out, 0, TCPSIFT_ANOMALY_COUNT * sizeof out[0]);
     for (int i = 0; i < CONN_EV_INLINE; i++)
-        if (c->ev[i]) out[(c->ev[i] >> 24) - 1] += c->ev[i] & CONN_EV_COUNT_MAX;
+        if (c->ev_kind[i]) out[c->ev_kind[i] - 1] += c->ev_count[i];
 }
 
-void conn_count_carry(struct tcpsift_tracker *t, conn *c, int from, uint32_t pkts_hi,
+void conn_count_carry(struct tcpsift_tracker *t, conn *c, int from, uint64_t pkts_hi,
                       uint32_t bytes_hi)
 {
-    /* Past 2^32: the high halves live in the rare side table. */
+    /* Past 2^16 packets or 2^32 bytes: the high parts live in the rare side table. */
     conn_rare *x = conn_rare_get(t, c);
     if (!x) return;
     x->pkts_hi[from] += pkts_hi;
@@ -333,7 +334,7 @@ static void accept_rst(struct tcpsift_tracker *t, conn *c, int from)
      * late duplicate from a CLOSED endpoint ends TIME-WAIT, RFC 9293
      * §3.10.7.1/§3.10.7.4), so the connection ended by FIN. */
     if ((c->ep[0].flags & EP_FIN_SEEN) && (c->ep[1].flags & EP_FIN_SEEN)) c->rst_after_fins = 1;
-    c->rst.active = 0;
+    c->rst_active = 0;
     raise_event(t, c, from, TCPSIFT_EV_SEND_RST);
     raise_event(t, c, 1 - from, TCPSIFT_EV_RECV_RST);
     c->closed_for_reuse = 1;
@@ -344,10 +345,10 @@ static void accept_rst(struct tcpsift_tracker *t, conn *c, int from)
  * data or a FIN from it shows the connection lived on. */
 static void check_pending_rst(conn *c, int from, const tcpsift_packet *pkt)
 {
-    if (!c->rst.active || c->rst.refuted) return;
+    if (!c->rst_active || c->rst_refuted) return;
     if (pkt->tcp_flags & TCPSIFT_TCP_RST) return;
-    if (from == c->rst.from || pkt->payload_len > 0 || (pkt->tcp_flags & TCPSIFT_TCP_FIN))
-        c->rst.refuted = 1;
+    if (from == c->rst_from || pkt->payload_len > 0 || (pkt->tcp_flags & TCPSIFT_TCP_FIN))
+        c->rst_refuted = 1;
 }
 
 /* An endpoint's SYN: its ISN and the options it offered (`present`: TCPSIFT_OPT_* bits). The
@@ -679,9 +680,9 @@ static int segment_general(struct tcpsift_tracker *t, conn *c, const tcpsift_pac
             break;
         case RST_PENDING:
             conn_count_event(t, c, TCPSIFT_ANOMALY_RST_IN_WINDOW_PENDING);
-            c->rst.active = 1;
-            c->rst.from = (unsigned)from & 1u;
-            c->rst.refuted = 0;
+            c->rst_active = 1;
+            c->rst_from = (unsigned)from & 1u;
+            c->rst_refuted = 0;
             break;
         case RST_IGNORE:
             conn_count_event(t, c, TCPSIFT_ANOMALY_RST_OUT_OF_WINDOW);
@@ -821,7 +822,7 @@ static inline int steady_segment(const conn *c, int from, const tcpsift_packet *
     if ((s->flags & EP_FIN_SEEN) && (len || (f & TCPSIFT_TCP_FIN))) return 0;
     /* With the flags above, no ACK-of-SYN event and no SYN-SENT drop. */
     if (((1u << s->state) | (1u << r->state)) & STEADY_SYN_STATES) return 0;
-    if (c->rst.active) return 0; /* no pending RST to refute */
+    if (c->rst_active) return 0; /* no pending RST to refute */
     /* In order: not a keep-alive, retransmission, hole fill or lost segment. */
     if (pkt->seq != s->next_seq) return 0;
     /* Neither below the first TTL (ttl policy) nor changed. */
@@ -1053,7 +1054,7 @@ static inline int handshake_synack_plain(const conn *c, int from, const tcpsift_
      * send: no ack_unseen_segment. */
     if (pkt->ack != r->isn + 1 || seq_gt(pkt->ack, r->next_seq)) return 0;
     if (c->flipped) return 0;            /* direction_flipped */
-    if (c->rst.active) return 0;         /* check_pending_rst() */
+    if (c->rst_active) return 0;         /* check_pending_rst() */
     if (pkt->payload_len != 0) return 0; /* syn_with_data, segment_truncated, no stream bytes */
     if (!(pkt->layers & TCPSIFT_LAYER_TCP_OPTIONS)) return 0; /* bad_option */
     /* wscale_too_large (and note_syn()'s cap is then a plain copy). */
@@ -1112,7 +1113,7 @@ static inline int handshake_ack_plain(const conn *c, int from, const tcpsift_pac
     if ((pkt->tcp_flags & HS_FLAGS) != TCPSIFT_TCP_ACK) return 0;
     if ((s->flags & HS_ACK_S_MASK) != HS_ACK_S_NEED) return 0;
     if ((r->flags & HS_ACK_R_MASK) != HS_ACK_R_NEED) return 0;
-    if (c->rst.active) return 0; /* check_pending_rst() */
+    if (c->rst_active) return 0; /* check_pending_rst() */
     /* In order: not a keep-alive, retransmission, hole fill or lost segment. */
     if (pkt->seq != s->next_seq) return 0;
     /* Neither below the first TTL (ttl policy) nor changed (ttl_changed). */
@@ -1307,9 +1308,9 @@ int tcp_conn_embryo_syn(struct tcpsift_tracker *t, conn *c, const embryo *e)
 
 void tcp_conn_close(struct tcpsift_tracker *t, conn *c)
 {
-    if (c->rst.active && !c->rst.refuted && !c->rst_accepted) {
+    if (c->rst_active && !c->rst_refuted && !c->rst_accepted) {
         /* Nobody spoke after the in-window RST: take it as accepted. */
-        accept_rst(t, c, c->rst.from);
+        accept_rst(t, c, c->rst_from);
         c->rst_unconfirmed = 1;
     }
     /* Nothing to finish without a stream word (a connection without payload, or without

@@ -646,7 +646,7 @@ static void report_info(struct tcpsift_tracker *t, const conn *c, const tcpsift_
          * stream (released before the report) and no stream totals kept. */
         for (int i = 0; i < 2; i++) {
             side[i]->state = (tcpsift_tcp_state)c->ep[i].state;
-            side[i]->pkts = c->ep[i].pkts;
+            side[i]->pkts = c->pkts[i];
             side[i]->bytes = c->ep[i].bytes;
             side[i]->stream_bytes = 0;
             side[i]->gap_bytes = 0;
@@ -660,7 +660,7 @@ static void report_info(struct tcpsift_tracker *t, const conn *c, const tcpsift_
          * word of 0 or bytes << 1 | 1, conn_stream_kept_bytes()). */
         for (int i = 0; i < 2; i++) {
             side[i]->state = (tcpsift_tcp_state)c->ep[i].state;
-            side[i]->pkts = c->ep[i].pkts;
+            side[i]->pkts = c->pkts[i];
             side[i]->bytes = c->ep[i].bytes;
             side[i]->stream_bytes = x->stream_word[i] >> 1;
             side[i]->gap_bytes = 0;
@@ -687,8 +687,8 @@ static void report_info(struct tcpsift_tracker *t, const conn *c, const tcpsift_
     zeek_history_string(c, history);
     info.history = history;
     /* Inline slots fill from the first and empty only all at once (a spill),
-     * so a connection without anomalies has ev[0] == 0 and not spilled. */
-    if (!c->events_spilled && c->ev[0] == 0) {
+     * so a connection without anomalies has ev_kind[0] == 0 and not spilled. */
+    if (!c->events_spilled && c->ev_kind[0] == 0) {
         info.events = no_events;
     } else {
         conn_events_read(c, events);

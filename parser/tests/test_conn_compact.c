@@ -61,10 +61,10 @@ static void test_sizes_pinned(void **state)
      * pointers are 8 bytes, bounded elsewhere. The side table every
      * connection with payload has: 312 bytes until its rare facts moved to
      * conn_rare. */
-    assert_true(sizeof(conn) <= 160);
+    assert_true(sizeof(conn) <= 152);
     if (sizeof(void *) == 8) {
-        assert_int_equal(sizeof(endpoint), 44);
-        assert_int_equal(sizeof(conn), 160);
+        assert_int_equal(sizeof(endpoint), 40);
+        assert_int_equal(sizeof(conn), 152);
         assert_int_equal(sizeof(conn_ext), 40);
     }
 }
@@ -88,8 +88,8 @@ static void test_slot_budget(void **state)
     size_t slot = tcpsift_flow_table_entry_size(ft);
     tcpsift_flow_table_destroy(ft);
     assert_int_equal(slot, 48 + ((sizeof(conn) + 7) & ~(size_t)7));
-    assert_true(slot <= 208);
-    if (sizeof(void *) == 8) assert_int_equal(slot, 208);
+    assert_true(slot <= 200);
+    if (sizeof(void *) == 8) assert_int_equal(slot, 200);
 }
 
 static void test_events_inline_then_spill_exact(void **state)
@@ -148,7 +148,7 @@ static void test_events_inline_then_spill_exact(void **state)
     assert_int_equal(a.live, 0);
 }
 
-/* A count past the slot's 24 bits spills instead of wrapping. */
+/* A count past the slot's 16 bits spills instead of wrapping. */
 static void test_events_slot_overflow_spills(void **state)
 {
     test_alloc a = {0};
@@ -339,7 +339,7 @@ static void test_rare_without_memory(void **state)
     a.refuse = 1;
     conn_event_add(t, &c, TCPSIFT_ANOMALY_KEEP_ALIVE, 1);
     assert_int_equal(tcpsift_tracker_get_stats(t)->memcap_hits, hits + 1);
-    c.ep[0].pkts = UINT32_MAX;
+    c.pkts[0] = UINT16_MAX;
     conn_count_packets(t, &c, 0, 1, 0); /* the carry: dropped too */
     assert_int_equal(tcpsift_tracker_get_stats(t)->memcap_hits, hits + 2);
     a.refuse = 0;
@@ -447,7 +447,8 @@ static void test_history_codes_round_trip(void **state)
     assert_int_equal(with_code, 25);
 }
 
-/* Packet and byte counts past 2^32 carry into the side table, exactly. */
+/* Packet counts past 2^16 (the connection keeps 16 bits) and byte counts past 2^32 carry
+ * into the side table, exactly. */
 static void test_counts_past_32_bits(void **state)
 {
     test_alloc a = {0};
@@ -458,17 +459,27 @@ static void test_counts_past_32_bits(void **state)
     memset(&c, 0, sizeof c);
     conn_count_packets(t, &c, 1, 1, 1448);
     assert_null(c.ext);
-    c.ep[1].pkts = UINT32_MAX;
+    assert_int_equal(conn_pkts(&c, 1), 1);
+    c.pkts[1] = UINT16_MAX;
     c.ep[1].bytes = UINT32_MAX - 100;
     conn_count_packets(t, &c, 1, 1, 1448);
     assert_non_null(c.ext);
     assert_non_null(c.ext->rare);
-    assert_true(conn_pkts(&c, 1) == (uint64_t)UINT32_MAX + 1);
+    assert_int_equal(c.pkts[1], 0);
+    assert_true(conn_pkts(&c, 1) == (uint64_t)UINT16_MAX + 1);
     assert_true(conn_bytes(&c, 1) == (uint64_t)UINT32_MAX - 100 + 1448);
     conn_count_packets(t, &c, 1, 3, 10);
-    assert_true(conn_pkts(&c, 1) == (uint64_t)UINT32_MAX + 4);
+    assert_true(conn_pkts(&c, 1) == (uint64_t)UINT16_MAX + 4);
     assert_true(conn_bytes(&c, 1) == (uint64_t)UINT32_MAX - 100 + 1458);
     assert_true(conn_pkts(&c, 0) == 0 && conn_bytes(&c, 0) == 0);
+    /* A count of 2^32 - 1 at once (an embryo's SYNs can be that many), then one more. */
+    conn_count_packets(t, &c, 0, UINT32_MAX, 0);
+    assert_true(conn_pkts(&c, 0) == UINT32_MAX);
+    conn_count_packets(t, &c, 0, 1, 0);
+    assert_true(conn_pkts(&c, 0) == (uint64_t)UINT32_MAX + 1);
+    for (int i = 0; i < 3; i++)
+        conn_count_packets(t, &c, 0, UINT32_MAX, 0);
+    assert_true(conn_pkts(&c, 0) == 4 * (uint64_t)UINT32_MAX + 1);
     conn_ext_free(t, &c);
     tcpsift_tracker_destroy(t);
     assert_int_equal(a.live, 0);

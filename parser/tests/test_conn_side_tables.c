@@ -375,18 +375,18 @@ static void test_hole_refused(void **state)
     hole(1);
 }
 
-/* Counts past 2^32 on a connection that has its conn_ext: the server's packet and byte
- * counts, set just below 2^32, carry into the rare table and reach the report exactly.
- * Refused: the high halves are lost (one memcap hit), the low halves stay. */
+/* Counts past 2^16 packets and 2^32 bytes on a connection that has its conn_ext: the server's
+ * packet and byte counts, set just below, carry into the rare table and reach the report
+ * exactly. Refused: the high parts are lost (one memcap hit), the low parts stay. */
 static void counts_past_32_bits(int refuse)
 {
     static run r;
     run_init(&r);
     conn *c = clean_start(&r);
-    c->ep[SERVER].pkts = UINT32_MAX;    /* as if UINT32_MAX packets were seen */
+    c->pkts[SERVER] = UINT16_MAX;       /* as if 2^16 - 1 packets were seen */
     c->ep[SERVER].bytes = UINT32_MAX - 9; /* and 2^32 - 10 bytes */
     r.a.refuse_rare = refuse;
-    send(&r, SERVER, PSH_ACK, S0 + 51, C0 + 101, 50); /* the 2^32nd packet, 40 bytes past */
+    send(&r, SERVER, PSH_ACK, S0 + 51, C0 + 101, 50); /* the 2^16th packet, 40 bytes past */
     r.a.refuse_rare = 0;
     assert_int_equal(c->ext->rare != NULL, !refuse);
     assert_int_equal(memcap_hits(&r), (uint64_t)refuse);
@@ -396,7 +396,7 @@ static void counts_past_32_bits(int refuse)
     send(&r, CLIENT, ACK, C0 + 102, S0 + 102, 0);
     run_end(&r);
     uint64_t hi = refuse ? 0 : (uint64_t)1 << 32;
-    assert_true(r.rep.pkts[SERVER] == hi + 1);  /* + the FIN */
+    assert_true(r.rep.pkts[SERVER] == (refuse ? 0 : (uint64_t)1 << 16) + 1); /* + the FIN */
     assert_true(r.rep.bytes[SERVER] == hi + 40);
     assert_int_equal(r.rep.pkts[CLIENT], 7);
     assert_int_equal(r.rep.bytes[CLIENT], 100);
