@@ -1265,11 +1265,11 @@ static inline void embryo_syn_apply(struct tcpsift_tracker *t, conn *c, const em
     s->flags |= EP_TTL_SEEN;
     c->ttl_first[0] = e->ttl;
     /* TS.Recent: nothing offered or acknowledged yet, so every TSval counts. */
-    if (opts & TCPSIFT_OPT_TIMESTAMP) s->ts_recent = e->tsval;
+    if (opts & TCPSIFT_OPT_TIMESTAMP) s->ts_recent = e->tsval_first;
     s->zeek = ZEEK_SYN_SENT; /* zeek_endpoint_update_all(): an inactive originator's SYN */
     c->completeness |= 1;
     s->flags |= EP_SENT;
-    syn_note(c, 0, e->isn, opts, e->wscale, e->tsval); /* note_syn() */
+    syn_note(c, 0, e->isn, opts, e->wscale, e->tsval_first); /* note_syn() */
     c->handshake_syn = 1;
     /* sequence_analysis(): the endpoint's first sequence number. */
     s->next_seq = e->isn + 1;
@@ -1287,7 +1287,7 @@ CONN_COLD static void embryo_syn_verify(struct tcpsift_tracker *t, conn *c, cons
     embryo_syn_apply(t, &v.fast, e);
     verify_direct_done(t, &v);
     tcpsift_packet syn;
-    embryo_syn_packet(e, &syn);
+    embryo_syn_packet(e, e->tsval_first, &syn);
     tcp_conn_segment(t, c, &syn, 0, 0);
     /* The applied path leaves the current packet alone; so does this one. */
     t->cur_pkt = cur_pkt;

@@ -26,6 +26,7 @@ void embryo_init(embryo *e, const tcpsift_packet *pkt, uint64_t id, int64_t ts_n
         .first_ns = ts_ns,
         .last_ns = ts_ns,
         .isn = pkt->seq,
+        .tsval_first = pkt->opts.tsval,
         .tsval = pkt->opts.tsval,
         .tsecr = pkt->opts.tsecr,
         .syn_count = 1,
@@ -51,13 +52,17 @@ int embryo_absorb(embryo *e, const tcpsift_packet *pkt, int64_t ts_ns, int check
         return 0;
     if ((pkt->opts.present & TCPSIFT_OPT_TIMESTAMP) != (e->opts_present & TCPSIFT_OPT_TIMESTAMP))
         return 0;
+    /* An older TSval than the newest kept is judged by the general path (a TS.Recent that
+     * does not move, its anomaly): the replay of the first and the newest SYN stands for the
+     * repeats in between only while TSvals never go back. */
+    if ((e->opts_present & TCPSIFT_OPT_TIMESTAMP) && seq_lt(pkt->opts.tsval, e->tsval)) return 0;
     e->syn_count++;
     e->tsval = pkt->opts.tsval; /* the newest, as TS.Recent would be */
     e->last_ns = ts_ns;
     return 1;
 }
 
-void embryo_syn_packet(const embryo *e, tcpsift_packet *syn)
+void embryo_syn_packet(const embryo *e, uint32_t tsval, tcpsift_packet *syn)
 {
     memset(syn, 0, sizeof *syn);
     syn->layers = TCPSIFT_LAYER_TCP | TCPSIFT_LAYER_TCP_OPTIONS | TCPSIFT_LAYER_PORTS;
@@ -69,7 +74,7 @@ void embryo_syn_packet(const embryo *e, tcpsift_packet *syn)
     syn->opts.present = e->opts_present;
     syn->opts.mss = e->mss;
     syn->opts.wscale = e->wscale;
-    syn->opts.tsval = e->tsval;
+    syn->opts.tsval = tsval;
     syn->opts.tsecr = e->tsecr;
 }
 
@@ -94,10 +99,14 @@ void embryo_replay(struct tcpsift_tracker *t, const embryo *e, conn *c)
         t->segment_anomalies[0] = t->segment_anomalies[1] = 0;
         if (i == 0 && e->reused) conn_count_event(t, c, TCPSIFT_ANOMALY_TUPLE_REUSE);
         if (i == 0 && tcp_conn_embryo_syn(t, c, e)) continue;
+        /* The first SYN with its own TSval (the RST check's lower bound), the repeat with
+         * the newest, as the repeats would have left them one by one. */
+        uint32_t tsval = i == 0 ? e->tsval_first : e->tsval;
         if (!syn_built) {
-            embryo_syn_packet(e, &syn);
+            embryo_syn_packet(e, tsval, &syn);
             syn_built = 1;
         }
+        syn.opts.tsval = tsval;
         tcp_conn_segment(t, c, &syn, 0, 0);
     }
     uint32_t rest = e->syn_count - replayed;

@@ -134,7 +134,9 @@ struct tcpsift_tracker {
 typedef struct embryo {
     uint64_t id;
     int64_t first_ns, last_ns;
-    uint32_t isn, tsval, tsecr, syn_count;
+    /* TSvals of its first SYN (the RST check's lower bound, judge_rst()) and of the newest
+     * (TS.Recent); an absorbed repeat never carries an older one (embryo_absorb). */
+    uint32_t isn, tsval_first, tsval, tsecr, syn_count;
     uint32_t opts_present; /* enum tcpsift_tcp_option_bit of the SYN */
     uint16_t mss, window, vlan, tcp_flags;
     uint8_t wscale, ttl, client_is_a, reused;
@@ -146,8 +148,8 @@ void embryo_init(embryo *e, const tcpsift_packet *pkt, uint64_t id, int64_t ts_n
                  int client_is_a, uint16_t vlan, int reused);
 int embryo_absorb(embryo *e, const tcpsift_packet *pkt, int64_t ts_ns, int checksum_bad);
 void embryo_replay(struct tcpsift_tracker *t, const embryo *e, conn *c);
-/* The SYN an embryo keeps, as the packet tcp_conn_segment() is given. */
-void embryo_syn_packet(const embryo *e, tcpsift_packet *syn);
+/* The SYN an embryo keeps, as the packet tcp_conn_segment() is given, with TSval `tsval`. */
+void embryo_syn_packet(const embryo *e, uint32_t tsval, tcpsift_packet *syn);
 /* tcp_conn.c: the embryo's first SYN on the connection embryo_replay() has
  * just initialised, applied without the general path when it can be proved
  * to do the same; 0 (nothing done) otherwise. */

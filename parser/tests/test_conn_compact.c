@@ -67,6 +67,10 @@ static void test_sizes_pinned(void **state)
         assert_int_equal(sizeof(conn), 152);
         assert_int_equal(sizeof(conn_ext), 40);
     }
+    /* A half-open attempt's SYN state: 56 bytes until it kept its first SYN's TSval beside
+     * the newest (the RST check's range, embryo_absorb()); the pool takes at most this. */
+    assert_true(sizeof(embryo) <= TCPSIFT_FLOW_EMBRYO_VALUE_MAX);
+    if (sizeof(void *) == 8) assert_int_equal(sizeof(embryo), 64);
 }
 
 /* The flow-table slot of a connection: the table's 48-byte node (an IPv4

@@ -1637,9 +1637,9 @@ static void test_paws(void **state)
  * TSval is kept in the silent peer's unused ISN (syn_note()): a SYN
  * retransmitted with a newer TSval keeps it, a SYN with a new ISN replaces it.
  * `embryo` 0: a one-connection table without the half-open pool, so every SYN
- * takes the general path; 1: the default pool, which keeps a retransmitted
- * SYN's newest TSval only (embryo_absorb()), so its replay starts the range
- * there. */
+ * takes the general path; 1: the default pool, which keeps the first and the
+ * newest TSval of a retransmitted SYN (embryo_absorb()) and replays both: the
+ * same range. */
 static void rst_tsecr_case(int embryo, uint32_t isn2, uint32_t tsval2, uint32_t rst_tsecr,
                            int rejected)
 {
@@ -1671,11 +1671,11 @@ static void test_rst_tsecr_in_syn_sent(void **state)
 {
     (void)state;
     for (int embryo = 0; embryo <= 1; embryo++) {
-        /* The SYN retransmitted (same ISN) with TSval 150: the range is [100, 150] ([150,
-         * 150] from the pool). */
+        /* The SYN retransmitted (same ISN) with TSval 150: the range is [100, 150], with
+         * the pool too. */
         rst_tsecr_case(embryo, 1000, 150, 99, 0);
-        rst_tsecr_case(embryo, 1000, 150, 100, !embryo);
-        rst_tsecr_case(embryo, 1000, 150, 149, !embryo);
+        rst_tsecr_case(embryo, 1000, 150, 100, 1);
+        rst_tsecr_case(embryo, 1000, 150, 149, 1);
         rst_tsecr_case(embryo, 1000, 150, 150, 1);
         rst_tsecr_case(embryo, 1000, 150, 151, 0);
         /* A new ISN with TSval 300: the range is [300, 300]. */
@@ -1683,6 +1683,67 @@ static void test_rst_tsecr_in_syn_sent(void **state)
         rst_tsecr_case(embryo, 2000, 300, 299, 0);
         rst_tsecr_case(embryo, 2000, 300, 300, 1);
         rst_tsecr_case(embryo, 2000, 300, 301, 0);
+    }
+}
+
+/* One SYN attempt retransmitted with the TSvals `tsv[0..n)` (same ISN), then a RST echoing
+ * `rst_tsecr`: the report, with (`embryo` 1) or without the half-open pool. */
+static struct rec_conn syn_tsvals_rst(int embryo, const uint32_t *tsv, size_t n,
+                                      uint32_t rst_tsecr)
+{
+    struct sc s;
+    uint8_t o[12];
+    if (embryo)
+        sc_init(&s);
+    else
+        sc_init_cfg(&s, 0, TCPSIFT_CHECKSUM_AUTO, 1);
+    for (size_t i = 0; i < n; i++)
+        sc_raw(&s, C, F_SYN, 1000, 0, 65535, NULL, 0, o, ts_opt(o, tsv[i], 0), CSUM_GOOD);
+    sc_raw(&s, S, F_RST | F_ACK, 0, 1001, 0, NULL, 0, o, ts_opt(o, 9000, rst_tsecr), CSUM_GOOD);
+    sc_finish(&s);
+    struct rec_conn r = *only_conn(&s);
+    sc_free(&s);
+    return r;
+}
+
+/* The half-open pool stands for the SYNs it absorbs: whatever TSvals the repeats carry
+ * (rising, equal, one going back, wrapping), the report with the pool is the report
+ * without it, for a RST echoing each TSval seen and each neighbour. While TSvals rise the
+ * RST is accepted exactly within [first, newest]. */
+static void test_embryo_syn_tsvals_as_general(void **state)
+{
+    (void)state;
+    static const struct {
+        uint32_t tsv[4];
+        size_t n;
+        int rising; /* every TSval >= the one before (sequence space) */
+    } cases[] = {
+        {{100, 150, 200}, 3, 1},
+        {{100, 100, 100, 100}, 4, 1},
+        {{100, 150, 120}, 3, 0},
+        {{100, 150, 120, 180}, 4, 0},
+        {{0xfffffff0u, 0x10, 0x20}, 3, 1},
+        {{500, 100}, 2, 0},
+    };
+    for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
+        for (size_t j = 0; j < cases[k].n; j++) {
+            for (int d = -1; d <= 1; d++) {
+                uint32_t echo = cases[k].tsv[j] + (uint32_t)d;
+                struct rec_conn g = syn_tsvals_rst(0, cases[k].tsv, cases[k].n, echo);
+                struct rec_conn e = syn_tsvals_rst(1, cases[k].tsv, cases[k].n, echo);
+                assert_int_equal(e.end, g.end);
+                assert_string_equal(e.conn_state, g.conn_state);
+                assert_string_equal(e.history, g.history);
+                assert_int_equal(e.cli.state, g.cli.state);
+                assert_int_equal(e.srv.state, g.srv.state);
+                assert_memory_equal(e.ev, g.ev, sizeof e.ev);
+                if (cases[k].rising) {
+                    uint32_t first = cases[k].tsv[0], newest = cases[k].tsv[cases[k].n - 1];
+                    int inside = (int32_t)(echo - first) >= 0 && (int32_t)(newest - echo) >= 0;
+                    assert_int_equal(g.end == TCPSIFT_END_REJECTED, inside);
+                }
+            }
+        }
     }
 }
 
@@ -2320,6 +2381,7 @@ int main(void)
         cmocka_unit_test(test_syn_with_data),
         cmocka_unit_test(test_paws),
         cmocka_unit_test(test_rst_tsecr_in_syn_sent),
+        cmocka_unit_test(test_embryo_syn_tsvals_as_general),
         cmocka_unit_test(test_rst_with_data),
         cmocka_unit_test(test_embryonic_timeout),
         cmocka_unit_test(test_eviction_embryonic_first),
