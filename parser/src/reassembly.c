@@ -35,22 +35,17 @@ struct tcpsift_reasm_extent {
  * bits: every retained view lies in [ring_start, ring_start + max_retained_bytes), less than
  * 2^32 bytes (view_off() gives it back), so an entry is 16 bytes (issue 9: one written per
  * in-order segment). */
-struct tcpsift_reasm_view {
-    const uint8_t *ptr;
-#if UINTPTR_MAX <= 0xFFFFFFFFu
-    uint32_t pad_; /* 16 bytes on every target: the same ring sizes, and the tracker's spare
-                      block classes (64 << k bytes) fit them on 32-bit targets too */
-#endif
-    uint32_t off_lo; /* the stream offset's low 32 bits */
-    uint32_t len;    /* <= max_retained_bytes, a uint32_t */
-};
+/* struct tcpsift_reasm_view (tcpsift/reassembly.h, where a state holds one inline): ptr; on
+ * 32-bit targets pad_, so it is 16 bytes on every target (the same ring sizes, and the
+ * tracker's spare block classes, 64 << k bytes, fit them there too); off_lo, the stream
+ * offset's low 32 bits; len, <= max_retained_bytes, a uint32_t. */
 _Static_assert(sizeof(struct tcpsift_reasm_view) == 16, "a retained view is 16 bytes everywhere");
 _Static_assert(sizeof(((tcpsift_reasm_config *)0)->max_retained_bytes) == 4,
                "a view's offset and length are kept in 32 bits");
 
 /* Issue 9: a direction's stream memory holds the state only; the setup is shared (its size
  * budget and hot-field layout are checked by ctest test_reasm_shared_setup). */
-_Static_assert(sizeof(tcpsift_reasm_state) <= 224, "the per-direction state holds no setup");
+_Static_assert(sizeof(tcpsift_reasm_state) <= 240, "the per-direction state holds no setup");
 _Static_assert(TCPSIFT_REASM_CONFLICT_RECORDS <= 255,
                "the conflict ring's next slot is kept in a uint8_t");
 
@@ -277,8 +272,19 @@ static int ring_store(tcpsift_reasm_state *r, const tcpsift_reasm_setup *su, con
     return 1;
 }
 
-static view_t *view_at(const tcpsift_reasm_state *r, uint32_t i)
+/* A capacity of one is the state's own first_view: a stream between messages usually retains
+ * a single view, and its array (64 bytes and the allocator's header) was most of what it held
+ * beyond its state (issue 9: memory per connection after data). */
+static view_t *view_at(tcpsift_reasm_state *r, uint32_t i)
 {
+    if (r->view_cap == 1) return &r->first_view;
+    return &r->views[(r->view_head + i) & (r->view_cap - 1)];
+}
+
+/* view_at() for readers. */
+static const view_t *view_peek(const tcpsift_reasm_state *r, uint32_t i)
+{
+    if (r->view_cap == 1) return &r->first_view;
     return &r->views[(r->view_head + i) & (r->view_cap - 1)];
 }
 
@@ -308,17 +314,23 @@ static int view_slot(tcpsift_reasm_state *r, const tcpsift_reasm_setup *su)
     if (r->view_count < r->view_cap) return 1;
     uint32_t max = su->max_retained_views;
     if (r->view_cap < max) {
-        uint32_t cap = r->view_cap ? r->view_cap * 2 : 4;
+        /* 1 (inline), then 4 (the block class of 64 bytes), then doubling */
+        uint32_t cap = r->view_cap == 0 ? 1 : r->view_cap == 1 ? 4 : r->view_cap * 2;
         if (cap > max) cap = max;
         /* keep the capacity a power of two (view_at masks): round max down to one */
         while (cap & (cap - 1))
             cap &= cap - 1;
+        if (cap == 1) { /* the inline view: nothing to allocate or copy */
+            r->view_cap = 1;
+            r->view_head = 0;
+            return 1;
+        }
         if (cap > r->view_cap) {
             view_t *n = mem_alloc(r, su, (size_t)cap * sizeof(view_t));
             if (n) {
                 for (uint32_t i = 0; i < r->view_count; i++)
                     n[i] = *view_at(r, i);
-                mem_free(r, su, r->views, (size_t)r->view_cap * sizeof(view_t));
+                if (r->view_cap > 1) mem_free(r, su, r->views, (size_t)r->view_cap * sizeof(view_t));
                 r->views = n;
                 r->view_cap = cap;
                 r->view_head = 0;
@@ -625,14 +637,14 @@ static void compare_retained(const tcpsift_reasm_state *r, const tcpsift_reasm_s
     uint32_t lo = 0, hi = r->view_count;
     while (lo < hi) {
         uint32_t mid = lo + (hi - lo) / 2;
-        const view_t *v = view_at(r, mid);
+        const view_t *v = view_peek(r, mid);
         if (view_off(r, v) + v->len > a)
             hi = mid;
         else
             lo = mid + 1;
     }
     for (uint32_t i = lo; i < r->view_count && done < n; i++) {
-        const view_t *v = view_at(r, i);
+        const view_t *v = view_peek(r, i);
         size_t skip = (size_t)(a + done - view_off(r, v));
         size_t chunk = v->len - skip < n - done ? v->len - skip : n - done;
         diff_bounds(p + done, v->ptr + skip, chunk, done, any, d0, d1);
@@ -977,7 +989,7 @@ void reasm_release(tcpsift_reasm_state *r, const tcpsift_reasm_setup *su)
     r->ext_head = 0;
     mem_free(r, su, r->ring, (size_t)su->max_retained_bytes);
     r->ring = NULL;
-    mem_free(r, su, r->views, (size_t)r->view_cap * sizeof(view_t));
+    if (r->view_cap > 1) mem_free(r, su, r->views, (size_t)r->view_cap * sizeof(view_t));
     r->views = NULL;
     r->view_cap = r->view_head = 0;
     views_clear(r);
@@ -1056,7 +1068,7 @@ int reasm_check(const tcpsift_reasm_state *r, const tcpsift_reasm_setup *su)
         uint64_t at = r->ring_start, sum = 0;
         if (!su->stable_buffers || r->view_count > su->max_retained_views) return 0;
         for (uint32_t i = 0; i < r->view_count; i++) {
-            const view_t *v = view_at(r, i);
+            const view_t *v = view_peek(r, i);
             if (v->off_lo != (uint32_t)at || v->len == 0) return 0;
             at += v->len;
             sum += v->len;

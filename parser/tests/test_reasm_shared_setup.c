@@ -17,7 +17,7 @@
 /* The state's size on LP64 targets (8-byte pointers): 104 bytes of position, views, extents and
  * records, then the 120 bytes of tcpsift_reasm_stats. A setup copied back (>= 80 bytes) or a
  * field added without taking a hole breaks it. */
-#define STATE_BYTES_LP64 224
+#define STATE_BYTES_LP64 240
 /* direction_stream besides its framer: the state, then the tracker's own per-direction fields
  * (t, c, from and flags, urg, ack_gap_offset, last_gap_end: 48 bytes). */
 #define STREAM_BYTES_BESIDES_FRAMER_LP64 (STATE_BYTES_LP64 + 48)

@@ -229,7 +229,17 @@ typedef struct tcpsift_reasm_conflict {
 
 struct tcpsift_reasm_extent; /* private */
 struct tcpsift_reasm_held;   /* private */
-struct tcpsift_reasm_view;   /* private */
+
+/* Private (reassembly.c): one retained view of delivered bytes, 16 bytes on every target. Its
+ * layout is here only because a state holds its first view inline. */
+struct tcpsift_reasm_view {
+    const uint8_t *ptr;
+#if UINTPTR_MAX <= 0xFFFFFFFFu
+    uint32_t pad_;
+#endif
+    uint32_t off_lo;
+    uint32_t len;
+};
 
 /* Caller-owned: treat every field as private, use the functions below. A reassembler is two
  * parts (issue 9: memory per connection). The setup is what never changes after
@@ -262,7 +272,8 @@ typedef struct tcpsift_reasm_state {
     uint64_t acked_hole_end; /* ON_ARRIVAL: peer acked up to here, nothing held past the hole */
     uint64_t ring_start;     /* stream offset of the oldest retained byte; retained up to next */
 
-    /* stable_buffers: retained bytes as views, a ring-ordered array, oldest first */
+    /* stable_buffers: retained bytes as views, a ring-ordered array, oldest first (while
+     * view_cap is 1, first_view below: nothing allocated) */
     struct tcpsift_reasm_view *views;
     uint32_t view_head, view_count, view_cap;
     uint32_t view_bytes; /* sum of the views' lengths: <= max_retained_bytes, a uint32_t */
@@ -280,6 +291,7 @@ typedef struct tcpsift_reasm_state {
     /* the last TCPSIFT_REASM_CONFLICT_RECORDS recorded conflicts, a ring; allocated at the
      * first conflict */
     tcpsift_reasm_conflict *conflicts;
+    struct tcpsift_reasm_view first_view; /* the views while view_cap is 1 (reassembly.c) */
 
     tcpsift_reasm_stats stats;
 } tcpsift_reasm_state;
