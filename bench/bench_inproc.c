@@ -1,7 +1,10 @@
 /* bench_inproc: in-process benchmark tiers over one capture loaded into memory.
  *
  *   bench_inproc --tier TIER --capture FILE [--truth FILE.json] [--repeat N] [--max-conns N]
- * [--clock wall|thread] [--e2e]
+ * [--clock wall|thread] [--e2e] [--stream-rest-ns N]
+ *
+ * --stream-rest-ns N: the tracker's stream_rest_ns (default: the library's, 1 s; 0 = streams
+ * never rest). The output counts the streams rested and woken.
  *
  * --e2e: map the file instead of reading it into memory (the caller times the whole process).
  * --clock thread: time the loop in this thread's CPU time (CLOCK_THREAD_CPUTIME_ID) instead of
@@ -70,6 +73,7 @@ static const char *const tier_names[] = {"floor", "floor-nopf", "decode",   "sta
 typedef struct counts {
     uint64_t packets, bytes, payload_bytes, tcp_ok, touch;
     uint64_t conns_ended, frames[2], frame_errors, stream[2], bad_checksum, tcp_connections;
+    uint64_t streams_rested, streams_woken;
 } counts;
 
 /* ------------------------------------------------------------------ floor */
@@ -134,11 +138,13 @@ static int64_t record_ns(const tcpsift_capture_record *rec)
     return rec->ts_sec * 1000000000 + (int64_t)rec->ts_nsec;
 }
 
-static tcpsift_tracker *make_tracker(tier t, counts *c, uint32_t max_conns)
+static tcpsift_tracker *make_tracker(tier t, counts *c, uint32_t max_conns,
+                                     const uint64_t *rest_ns)
 {
     tcpsift_tracker_config cfg;
     tcpsift_tracker_config_init(&cfg);
     if (max_conns) cfg.max_connections = max_conns;
+    if (rest_ns) cfg.stream_rest_ns = *rest_ns;
     for (int i = 0; i < TCPSIFT_FLOW_CLASS_COUNT; i++)
         cfg.timeout_ns[i] = TCPSIFT_FLOW_NO_TIMEOUT;
     for (int i = 0; i < 16; i++)
@@ -315,6 +321,8 @@ int main(int argc, char **argv)
     const char *tier_name = NULL, *capture = NULL, *truth_path = NULL;
     int repeat = 3, keep_going = 0, e2e = 0;
     uint32_t max_conns = 0;
+    uint64_t rest_ns = 0;
+    int rest_set = 0;
     clockid_t clock = CLOCK_MONOTONIC;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
@@ -324,10 +332,12 @@ int main(int argc, char **argv)
             printf("{\"flow_table_entry_bytes\": %zu, \"tracker_conn_bytes\": %zu, "
                    "\"framer_bytes\": %zu, \"framer_state_bytes\": %zu, "
                    "\"direction_stream_bytes\": %zu, \"reasm_retained_bytes_default\": %u, "
-                   "\"conn_ext_bytes\": %zu, \"conn_rare_bytes\": %zu}\n",
+                   "\"conn_ext_bytes\": %zu, \"conn_rare_bytes\": %zu, "
+                   "\"stream_rest_bytes\": [%d, %d]}\n",
                    flow_entry_size(), sizeof(conn), sizeof(tcpsift_framer),
                    sizeof(tcpsift_framer_state), sizeof(direction_stream),
-                   (unsigned)rc.max_retained_bytes, sizeof(conn_ext), sizeof(conn_rare));
+                   (unsigned)rc.max_retained_bytes, sizeof(conn_ext), sizeof(conn_rare),
+                   STREAM_REST_SMALL, STREAM_REST_LARGE);
             return 0;
         }
         if (strcmp(a, "--keep-going") == 0) {
@@ -352,6 +362,8 @@ int main(int argc, char **argv)
             repeat = atoi(v);
         else if (strcmp(a, "--max-conns") == 0)
             max_conns = (uint32_t)strtoul(v, NULL, 10);
+        else if (strcmp(a, "--stream-rest-ns") == 0)
+            rest_ns = strtoull(v, NULL, 10), rest_set = 1;
         else if (strcmp(a, "--clock") == 0 && strcmp(v, "wall") == 0)
             clock = CLOCK_MONOTONIC;
         else if (strcmp(a, "--clock") == 0 && strcmp(v, "thread") == 0)
@@ -368,7 +380,7 @@ int main(int argc, char **argv)
     if (t < 0 || !capture || repeat < 1 || repeat > 1000) {
         fprintf(stderr, "usage: bench_inproc --tier floor|floor-nopf|decode|state|full|full-csum"
                         "|full-libpcap --capture FILE [--truth FILE.json] [--repeat N] "
-                        "[--max-conns N] [--clock wall|thread] [--e2e]\n"
+                        "[--max-conns N] [--clock wall|thread] [--e2e] [--stream-rest-ns N]\n"
                         "       bench_inproc --sizes\n");
         return 2;
     }
@@ -400,7 +412,7 @@ int main(int argc, char **argv)
     int bad = 0;
     for (int r = 0; r < repeat; r++) {
         memset(&c, 0, sizeof c);
-        tcpsift_tracker *trk = t >= TIER_STATE ? make_tracker((tier)t, &c, max_conns) : NULL;
+        tcpsift_tracker *trk = t >= TIER_STATE ? make_tracker((tier)t, &c, max_conns, rest_set ? &rest_ns : NULL) : NULL;
         double t0 = clock_ns(clock);
         bench_loop((tier)t, buf, len, trk, &c);
         times[r] = clock_ns(clock) - t0;
@@ -408,6 +420,8 @@ int main(int argc, char **argv)
             const tcpsift_tracker_stats *st = tcpsift_tracker_get_stats(trk);
             c.tcp_connections = st->tcp_connections;
             c.bad_checksum = st->bad_checksum;
+            c.streams_rested = st->streams_rested;
+            c.streams_woken = st->streams_woken;
             tcpsift_tracker_destroy(trk);
         }
         sink += c.touch;
@@ -428,12 +442,13 @@ int main(int argc, char **argv)
            "\"best_ns_per_packet\": %.2f, \"median_ns_per_packet\": %.2f, \"mpps\": %.3f, "
            "\"gbit_s\": %.3f, \"peak_rss_kb\": %ld, \"rss_before_kb\": %ld, "
            "\"rss_growth_kb\": %ld, \"mlocked\": %s, \"checked\": %s, \"frames\": %llu, "
-           "\"sink\": %llu}\n",
+           "\"streams_rested\": %llu, \"streams_woken\": %llu, \"sink\": %llu}\n",
            tier_names[t], capture, (unsigned long long)c.packets, repeat,
            clock == CLOCK_MONOTONIC ? "wall" : "thread", best / pk, median / pk,
            pk / best * 1e3, (double)c.bytes * 8.0 / best, peak, rss_before, peak - rss_before,
            locked ? "true" : "false", tr.loaded ? "true" : "false",
-           (unsigned long long)(c.frames[0] + c.frames[1]), (unsigned long long)(sink & 0xff));
+           (unsigned long long)(c.frames[0] + c.frames[1]), (unsigned long long)c.streams_rested,
+           (unsigned long long)c.streams_woken, (unsigned long long)(sink & 0xff));
     free(times);
     if (e2e) {
         munmap(buf, len);

@@ -15,7 +15,8 @@
  *           byte 4 span duplicates (5 ms); byte 5 one-sided release at 64
  *           bytes; byte 6 a prefix table (the server /32 last, 10/8 bsd); byte 4
  *           bits 1-3 feed packets one by one (0) or in tcpsift_tracker_packets()
- *           batches of 1, 2, 3, 5, 8, 16, 17
+ *           batches of 1, 2, 3, 5, 8, 16, 17; byte 6 bits 1-2 streams rest after
+ *           (1 s, never, 1 ns, 5 ms) idle
  *   then 8-byte packet records:
  *     r0  bits 0-1 connection (client port 40000 + n); bit 2 direction
  *         (server to client); bit 3 bad TCP checksum; bits 4-7 options
@@ -58,7 +59,11 @@
  *   - frames of a direction come in increasing offsets (fuzz_framing.h frame
  *     checks), in sequence space: a frame's first byte was delivered (or
  *     gapped) already or is the next one, offset <= the next data offset;
- *   - the allocator is balanced after destroy (no leak). */
+ *   - the allocator is balanced after destroy (no leak);
+ *   - streams that rest change nothing (stream_rest.c): when the allocator
+ *     never fails and streams rested, the input runs again with resting off,
+ *     and every callback (a digest of their arguments and bytes) and every
+ *     statistic must be the same. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -125,7 +130,19 @@ typedef struct harness {
     uint16_t reachable; /* bit per tcpsift_tcp_state */
     int oob;            /* urgent policy oob: offsets may jump past removed bytes */
     const tcpsift_tracker *t;
+    uint64_t digest; /* FNV-1a of every callback's arguments and bytes */
 } harness;
+
+static void digest_mix(harness *h, const void *p, size_t n)
+{
+    const uint8_t *b = p;
+    for (size_t i = 0; i < n; i++) {
+        h->digest ^= b[i];
+        h->digest *= 0x100000001b3ull;
+    }
+}
+
+static void digest_u64(harness *h, uint64_t v) { digest_mix(h, &v, sizeof v); }
 
 static id_model *live_id(harness *h, uint64_t id)
 {
@@ -157,6 +174,11 @@ static void on_data(void *ctx, uint64_t conn_id, tcpsift_direction dir, uint64_t
     advance_to(h, d, offset);
     d->next += len;
     d->data += len;
+    digest_u64(h, 1);
+    digest_u64(h, conn_id << 1 | (uint64_t)dir);
+    digest_u64(h, offset);
+    digest_u64(h, len);
+    digest_mix(h, ptr, len);
 }
 
 static void on_gap(void *ctx, uint64_t conn_id, tcpsift_direction dir, uint64_t offset,
@@ -168,6 +190,10 @@ static void on_gap(void *ctx, uint64_t conn_id, tcpsift_direction dir, uint64_t 
     advance_to(h, d, offset);
     d->next += len;
     d->gaps += len;
+    digest_u64(h, 2);
+    digest_u64(h, conn_id << 1 | (uint64_t)dir);
+    digest_u64(h, offset);
+    digest_u64(h, len);
 }
 
 static void on_frame(void *ctx, uint64_t conn_id, uint8_t proto, tcpsift_direction dir,
@@ -179,6 +205,12 @@ static void on_frame(void *ctx, uint64_t conn_id, uint8_t proto, tcpsift_directi
     dir_model *d = &live_id(h, conn_id)->dir[dir];
     /* on_data / on_gap run before the framer sees the same bytes */
     FUZZ_CHECK(frame->offset <= d->next);
+    digest_u64(h, 3);
+    digest_u64(h, conn_id << 1 | (uint64_t)dir);
+    digest_u64(h, frame->offset);
+    digest_u64(h, frame->len);
+    digest_u64(h, (uint64_t)frame->part << 8 | (uint64_t)frame->error);
+    for (size_t i = 0; i < frame->nsegs; i++) digest_mix(h, frame->segs[i].ptr, frame->segs[i].len);
     fuzz_log_frame(&d->frames, frame);
     /* the log's bytes are not needed here: keep memory flat */
     d->frames.len = 0;
@@ -225,6 +257,21 @@ static void on_conn_end(void *ctx, const tcpsift_conn_info *c)
     FUZZ_CHECK((c->client_port == 80) != (c->server_port == 80));
     check_endpoint(h, &c->client, &m->dir[TCPSIFT_C2S]);
     check_endpoint(h, &c->server, &m->dir[TCPSIFT_S2C]);
+    digest_u64(h, 4);
+    digest_u64(h, c->id);
+    const tcpsift_endpoint_info *side[2] = {&c->client, &c->server};
+    for (int i = 0; i < 2; i++) {
+        digest_u64(h, side[i]->state);
+        digest_u64(h, side[i]->pkts);
+        digest_u64(h, side[i]->bytes);
+        digest_u64(h, side[i]->stream_bytes);
+        digest_u64(h, side[i]->gap_bytes);
+    }
+    digest_u64(h, (uint64_t)c->end << 8 | c->completeness);
+    digest_u64(h, (uint64_t)c->timed_out << 1 | c->evicted);
+    digest_mix(h, c->history, strlen(c->history));
+    digest_mix(h, c->conn_state, strlen(c->conn_state));
+    digest_mix(h, c->events, TCPSIFT_ANOMALY_COUNT * sizeof c->events[0]);
     /* A jump skips removed urgent bytes only: delivered, if not as data. */
     FUZZ_CHECK(c->client.stream_bytes + m->dir[TCPSIFT_C2S].jumped <= c->client.bytes);
     FUZZ_CHECK(c->server.stream_bytes + m->dir[TCPSIFT_S2C].jumped <= c->server.bytes);
@@ -353,7 +400,16 @@ static size_t build_frame(uint8_t *f, const uint8_t *r, conn_model *cm, unsigned
     return total;
 }
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+/* One run of the input, streams resting after `rest_ns` idle: 0 when it did not run (too
+ * short, or the harness's own memory ran out); else 1, its callbacks' digest, its statistics,
+ * the streams it rested, and whether the allocator was set to fail. */
+typedef struct run_result {
+    uint64_t digest, rested;
+    tcpsift_tracker_stats stats;
+    int allocator_fails;
+} run_result;
+
+static int run_input(const uint8_t *data, size_t size, uint64_t rest_ns, run_result *out)
 {
     if (size < CONFIG_SIZE) return 0;
     static const tcpsift_checksum_policy policies[4] = {
@@ -372,6 +428,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         return 0;
     }
     h->reachable = reachable_states();
+    h->digest = 0xcbf29ce484222325ull;
 
     counting_alloc a;
     memset(&a, 0, sizeof a);
@@ -411,6 +468,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         cfg.overlap_prefixes = rows;
         cfg.overlap_prefix_count = 2;
     }
+    cfg.stream_rest_ns = rest_ns;
     cfg.allocator = &alloc;
     cfg.cb.on_conn_end = on_conn_end;
     cfg.cb.on_data = on_data;
@@ -507,6 +565,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     const tcpsift_tracker_stats *st = tcpsift_tracker_get_stats(t);
     FUZZ_CHECK(h->ended == st->tcp_connections);
     FUZZ_CHECK(st->evicted + st->timed_out <= h->ended);
+    out->digest = h->digest;
+    out->stats = *st;
+    out->rested = st->streams_rested;
+    /* the only figures resting may change */
+    out->stats.streams_rested = out->stats.streams_woken = 0;
+    out->allocator_fails = a.fail_every != 0;
     tcpsift_tracker_destroy(t);
     FUZZ_CHECK(a.current == 0 && a.allocs == a.frees);
     if (kept) {
@@ -519,5 +583,19 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
     free(h->ids);
     free(h);
+    return 1;
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    if (size < CONFIG_SIZE) return 0;
+    static const uint64_t rest_after[4] = {1000000000u, 0, 1, 5000000u};
+    run_result first, second;
+    if (!run_input(data, size, rest_after[(data[6] >> 1) & 3], &first)) return 0;
+    if (first.allocator_fails || first.rested == 0) return 0;
+    if (!run_input(data, size, 0, &second)) return 0;
+    FUZZ_CHECK(second.rested == 0);
+    FUZZ_CHECK(first.digest == second.digest);
+    FUZZ_CHECK(memcmp(&first.stats, &second.stats, sizeof first.stats) == 0);
     return 0;
 }

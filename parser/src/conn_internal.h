@@ -117,10 +117,11 @@ typedef struct conn_ext {
     /* Per endpoint, one word (conn_stream(), conn_stream_kept_bytes()): its
      * reassembly + framing while it has one, allocated on its first payload
      * (which reserves this table first), as the address (even); once the
-     * stream is released, the bytes it delivered, as bytes << 1 | 1; 0:
-     * neither. A stream exists only until it is released and its bytes are
-     * read only after, so one word holds both and the F / R sequence numbers
-     * fit in the 40 bytes (issue 9). */
+     * stream is released, the bytes it delivered, as bytes << 1 | 1; while
+     * it rests (stream_rest.c), its resting form's address | 2; 0: neither.
+     * A stream exists only until it is released and its bytes are read only
+     * after, so one word holds both and the F / R sequence numbers fit in the
+     * 40 bytes (issue 9). */
     uint64_t stream_word[2];
     /* Sequence number of each endpoint's last F and R letters (Zeek repeats
      * a letter on a new seq), valid under its SEQ_F_SET / SEQ_R_SET; the S/H
@@ -166,11 +167,22 @@ typedef struct conn {
 
 struct tcpsift_tracker;
 
-/* The stream of endpoint `from`, NULL when it has none. */
+/* Endpoint `from`'s stream word (conn_ext.stream_word), 0 without a side table. */
+static inline uint64_t conn_stream_word(const conn *c, int from)
+{
+    return c->ext ? c->ext->stream_word[from] : 0;
+}
+/* The awake stream of endpoint `from`, NULL when it has none (or it rests). */
 static inline struct direction_stream *conn_stream(const conn *c, int from)
 {
-    uint64_t w = c->ext ? c->ext->stream_word[from] : 0;
-    return (w & 1) ? NULL : (struct direction_stream *)(uintptr_t)w;
+    uint64_t w = conn_stream_word(c, from);
+    return (w & 3) ? NULL : (struct direction_stream *)(uintptr_t)w;
+}
+/* The resting form of endpoint `from`'s stream (stream_rest.c), NULL when it does not rest. */
+static inline struct stream_rest *conn_stream_rested(const conn *c, int from)
+{
+    uint64_t w = conn_stream_word(c, from);
+    return (w & 3) == 2 ? (struct stream_rest *)(uintptr_t)(w & ~(uint64_t)3) : NULL;
 }
 /* The bytes the released stream of endpoint `from` delivered (0 without one). */
 static inline uint64_t conn_stream_kept_bytes(const conn *c, int from)
@@ -383,7 +395,7 @@ void tracker_stream_ack(struct tcpsift_tracker *t, conn *c, int to, uint32_t ack
 void tracker_stream_finish(struct tcpsift_tracker *t, conn *c);
 /* A new ISN before any byte was delivered: restart the direction's stream. */
 void tracker_stream_rebase(struct tcpsift_tracker *t, conn *c, int from);
-uint64_t tracker_stream_delivered(const conn *c, int from);
-uint64_t tracker_stream_gaps(const conn *c, int from);
+uint64_t tracker_stream_delivered(const struct tcpsift_tracker *t, const conn *c, int from);
+uint64_t tracker_stream_gaps(const struct tcpsift_tracker *t, const conn *c, int from);
 
 #endif

@@ -311,6 +311,7 @@ static direction_stream *stream_get(struct tcpsift_tracker *t, conn *c, int from
     ds->c = c;
     ds->from = (uint8_t)from;
     c->ext->stream_word[from] = (uint64_t)(uintptr_t)ds; /* even: conn_stream() */
+    stream_awake_list(t, ds, c->last_ns < 0 ? 0 : (uint64_t)c->last_ns);
     return ds;
 }
 
@@ -352,10 +353,19 @@ static void stream_template_init(struct tcpsift_tracker *t)
     }
 }
 
+/* The stream of endpoint `from` to be finished or released: a rested one is woken, in the
+ * tracker's reserve object when no other can be had (stream_release gives it back). */
+static direction_stream *stream_for_release(struct tcpsift_tracker *t, conn *c, int from)
+{
+    if (TCPSIFT_UNLIKELY(conn_stream_rested(c, from) != NULL)) return stream_wake(t, c, from, 1);
+    return conn_stream(c, from);
+}
+
 static void stream_release(struct tcpsift_tracker *t, conn *c, int from)
 {
-    direction_stream *ds = conn_stream(c, from);
+    direction_stream *ds = stream_for_release(t, c, from);
     if (!ds) return;
+    stream_awake_unlist(t, ds);
     uint64_t kept = 0; /* the word left in place of the stream: conn_stream_kept_bytes() */
     if (ds->has_reasm) {
         const tcpsift_reasm_stats *st = &ds->reasm.stats;
@@ -383,7 +393,8 @@ static void stream_release(struct tcpsift_tracker *t, conn *c, int from)
         if (ds->framer.views != t->framer_views) stream_views_give(t, ds->framer.views);
     }
     if (ds->urg) urgent_free(t, ds);
-    spares_give(t, &t->spare_streams, ds, sizeof *ds);
+    if (t->cfg.stream_rest_ns && !t->wake_reserve) t->wake_reserve = ds; /* stream_wake's */
+    else spares_give(t, &t->spare_streams, ds, sizeof *ds);
     c->ext->stream_word[from] = kept; /* ds existed, so c->ext does */
 }
 
@@ -461,6 +472,10 @@ void tracker_stream_segment(struct tcpsift_tracker *t, conn *c, int from, const 
     if (wire_len >= (size_t)1 << 31) return; /* no TCP segment is that long */
     unsigned flags = pkt->tcp_flags & (TCPSIFT_REASM_SYN | TCPSIFT_REASM_FIN | TCPSIFT_REASM_RST);
     direction_stream *ds = conn_stream(c, from);
+    if (TCPSIFT_UNLIKELY(!ds && conn_stream_rested(c, from))) {
+        ds = stream_wake(t, c, from, 0);
+        if (!ds) return; /* no memory to wake it: counted, the segment is not streamed */
+    }
     if (!ds) {
         if (pkt->payload_len == 0) return;
         ds = stream_open(t, c, from, flags);
@@ -481,6 +496,11 @@ void tracker_stream_segment(struct tcpsift_tracker *t, conn *c, int from, const 
 void tracker_stream_ack(struct tcpsift_tracker *t, conn *c, int to, uint32_t ack)
 {
     direction_stream *ds = conn_stream(c, to);
+    if (TCPSIFT_UNLIKELY(!ds && conn_stream_rested(c, to))) {
+        if (rest_ack_settled(conn_stream_rested(c, to), ack)) return; /* it stays at rest */
+        ds = stream_wake(t, c, to, 0);
+        if (!ds) return; /* no memory to wake it: counted */
+    }
     /* Bytes already delivered (the usual ACK): nothing below would do anything. */
     if (ds && ds->has_reasm && !ds->gap_letter_pending && reasm_ack_settled(&ds->reasm, ack)) return;
     const endpoint *data_sender = &c->ep[to], *acker = &c->ep[1 - to];
@@ -527,7 +547,7 @@ void tracker_stream_ack(struct tcpsift_tracker *t, conn *c, int to, uint32_t ack
 void tracker_stream_finish(struct tcpsift_tracker *t, conn *c)
 {
     for (int from = 0; from < 2; from++) {
-        direction_stream *ds = conn_stream(c, from);
+        direction_stream *ds = stream_for_release(t, c, from);
         if (!ds) continue;
         one_sided_before_finish(t, c, ds);
         if (ds->has_reasm) reasm_finish(&ds->reasm, &t->reasm_setup);
@@ -540,24 +560,39 @@ void tracker_stream_finish(struct tcpsift_tracker *t, conn *c)
 void tracker_stream_rebase(struct tcpsift_tracker *t, conn *c, int from)
 {
     direction_stream *ds = conn_stream(c, from);
+    const stream_rest *rs = conn_stream_rested(c, from);
     /* Only while the stream is still at offset 0: nothing delivered and no
      * hole skipped, so offsets stay contiguous for the consumer. */
+    if (rs) {
+        if (rs->next_offset == 0) stream_release(t, c, from);
+        return;
+    }
     if (!ds || (ds->has_reasm && ds->reasm.next_offset != 0)) return;
     stream_release(t, c, from);
 }
 
-uint64_t tracker_stream_delivered(const conn *c, int from)
+uint64_t tracker_stream_delivered(const struct tcpsift_tracker *t, const conn *c, int from)
 {
     const direction_stream *ds = conn_stream(c, from);
+    direction_stream peeked;
+    if (TCPSIFT_UNLIKELY(!ds && conn_stream_rested(c, from))) {
+        stream_rest_peek(t, c, from, conn_stream_rested(c, from), &peeked);
+        ds = &peeked;
+    }
     /* A stream without reassembly delivers nothing, nor did one before it (has_reasm is the
      * same for every stream of a direction). */
     if (ds) return ds->has_reasm ? ds->reasm.stats.delivered_bytes - urgent_removed(ds) - urgent_skipped(ds) : 0;
     return conn_stream_kept_bytes(c, from);
 }
 
-uint64_t tracker_stream_gaps(const conn *c, int from)
+uint64_t tracker_stream_gaps(const struct tcpsift_tracker *t, const conn *c, int from)
 {
     const direction_stream *ds = conn_stream(c, from);
+    direction_stream peeked;
+    if (TCPSIFT_UNLIKELY(!ds && conn_stream_rested(c, from))) {
+        stream_rest_peek(t, c, from, conn_stream_rested(c, from), &peeked);
+        ds = &peeked;
+    }
     if (ds && ds->has_reasm) return ds->reasm.stats.gap_bytes + urgent_skipped(ds);
     return c->ext && c->ext->rare ? c->ext->rare->gap_bytes[from] : 0;
 }
@@ -670,8 +705,8 @@ static void report_info(struct tcpsift_tracker *t, const conn *c, const tcpsift_
             side[i]->state = (tcpsift_tcp_state)c->ep[i].state;
             side[i]->pkts = conn_pkts(c, i);
             side[i]->bytes = conn_bytes(c, i);
-            side[i]->stream_bytes = tracker_stream_delivered(c, i);
-            side[i]->gap_bytes = tracker_stream_gaps(c, i);
+            side[i]->stream_bytes = tracker_stream_delivered(t, c, i);
+            side[i]->gap_bytes = tracker_stream_gaps(t, c, i);
         }
     }
     info.end = end_of(c);
@@ -742,6 +777,7 @@ void tcpsift_tracker_config_init(tcpsift_tracker_config *cfg)
     tcpsift_reasm_config_default(&cfg->reasm);
     cfg->ttl_margin = 5;
     cfg->one_sided_release_bytes = 64 * 1024;
+    cfg->stream_rest_ns = 1000000000ull;
 }
 
 tcpsift_error tcpsift_tracker_create(const tcpsift_tracker_config *cfg, tcpsift_tracker **out)
@@ -768,6 +804,19 @@ tcpsift_error tcpsift_tracker_create(const tcpsift_tracker_config *cfg, tcpsift_
         return TCPSIFT_E_NO_MEMORY;
     }
     stream_template_init(t);
+    /* Streams rest only with a reassembler (stream_rest.c); one object is kept in reserve so
+     * that a rested stream can always be woken to be finished. */
+    t->rest_check_ns = UINT64_MAX;
+    if (!t->stream_template->has_reasm) t->cfg.stream_rest_ns = 0;
+    if (t->cfg.stream_rest_ns) {
+        t->wake_reserve = alloc.alloc(alloc.ctx, sizeof *t->wake_reserve);
+        if (!t->wake_reserve) {
+            alloc.free(alloc.ctx, t->stream_template, sizeof *t->stream_template);
+            prefix_policy_free(t);
+            alloc.free(alloc.ctx, t, sizeof *t);
+            return TCPSIFT_E_NO_MEMORY;
+        }
+    }
 
     tcpsift_flow_table_config fc;
     tcpsift_flow_table_config_init(&fc);
@@ -785,6 +834,7 @@ tcpsift_error tcpsift_tracker_create(const tcpsift_tracker_config *cfg, tcpsift_
     fc.on_evict_ctx = t;
     tcpsift_error err = tcpsift_flow_table_create(&fc, &t->table);
     if (err != TCPSIFT_OK) {
+        if (t->wake_reserve) alloc.free(alloc.ctx, t->wake_reserve, sizeof *t->wake_reserve);
         alloc.free(alloc.ctx, t->stream_template, sizeof *t->stream_template);
         prefix_policy_free(t);
         alloc.free(alloc.ctx, t, sizeof *t);
@@ -812,6 +862,8 @@ void tcpsift_tracker_destroy(tcpsift_tracker *t)
     tcpsift_flow_table_foreach(t->table, free_streams, t);
     tcpsift_flow_table_destroy(t->table);
     spares_drain(t, &t->spare_streams, sizeof(direction_stream));
+    if (t->wake_reserve) t->alloc.free(t->alloc.ctx, t->wake_reserve, sizeof *t->wake_reserve);
+    stream_rest_drain(t);
     while (t->nspare_views > 0)
         t->alloc.free(t->alloc.ctx, t->spare_views[--t->nspare_views], FRAMER_VIEW_BLOCK);
     conn_ext_drain(t);
@@ -1063,6 +1115,7 @@ static tcpsift_error packet_process(tcpsift_tracker *t, const tcpsift_packet *pk
         t->stats.errors[pkt->error]++;
     uint64_t now = clamp_time(ts_ns);
     tcpsift_flow_table_expire_inline(t->table, now, on_flow_removed, t);
+    if (TCPSIFT_UNLIKELY(now >= t->rest_check_ns)) streams_rest_sweep(t, now);
 
     if (lk->kind == LOOKUP_NOT_A_FLOW) {
         if ((pkt->layers & TCPSIFT_LAYER_PORTS) && !(pkt->layers & TCPSIFT_LAYER_FRAGMENT))
@@ -1162,6 +1215,7 @@ void tcpsift_tracker_advance_time(tcpsift_tracker *t, int64_t now_ns)
     if (!t || t->refuse) return;
     t->refuse = TRACKER_IN_CALL;
     tcpsift_flow_table_expire(t->table, clamp_time(now_ns), on_flow_removed, t);
+    if (clamp_time(now_ns) >= t->rest_check_ns) streams_rest_sweep(t, clamp_time(now_ns));
     t->refuse = 0;
 }
 

@@ -121,6 +121,16 @@ struct tcpsift_tracker {
     void *spare_views[VIEW_SPARES_MAX];
     unsigned nspare_views;
     spare_list spare_streams; /* direction_stream */
+    /* Resting streams (stream_rest.c): the awake list, the clock time its head is due (the
+     * packet's only test), the rested forms' chunks, and one stream object kept in reserve so
+     * that a rested stream can always be woken to be finished or released. */
+    struct direction_stream *awake_head, *awake_tail;
+    uint64_t rest_check_ns;
+    side_chunks rest_chunks[2]; /* small, large */
+    struct direction_stream *wake_reserve;
+    /* Rests refused because the form did not fit, and because it did not give the stream back
+     * (a bug: tests want 0). For tests and benchmarks. */
+    uint64_t rest_too_large, rest_mismatch;
     /* Side tables come from chunks (tcp_conn.c): conn_ext by EXT_CHUNK, conn_rare by
      * RARE_CHUNK. */
     side_chunks ext_chunks, rare_chunks;
@@ -189,11 +199,59 @@ typedef struct direction_stream {
     uint8_t from; /* endpoint index = direction (0 c2s, 1 s2c) */
     uint8_t has_reasm, has_framer;
     uint8_t gap_seen, gap_letter_pending, ack_gap_lettered;
+    uint8_t listed; /* on the tracker's awake list (stream_rest.c) */
     struct urgent_state *urg; /* NULL until needed (urgent_policy.c) */
     tcpsift_framer_state framer; /* its setup: t->framer_setup; its views: stream_views_check */
     uint64_t ack_gap_offset; /* stream offset of a hole already lettered at its ACK */
     uint64_t last_gap_end; /* end of the last hole: adjacent holes are one content gap */
+    /* The awake list (stream_rest.c): streams that may rest, in the order they were listed. */
+    struct direction_stream *awake_prev, *awake_next;
+    uint64_t listed_ns;
 } direction_stream;
+
+/* A direction's stream at rest (stream_rest.c): its connection was idle for the tracker's
+ * stream_rest_ns with nothing held out of order. What differs from the tracker's stream
+ * template, word by word, as (index, varint) pairs, in a 64- or a 128-byte form; and the two
+ * fields the segment's no-op tests read (stream_ack_noop, stream_segment_noop), so that an ACK
+ * or bare segment the stream would ignore leaves it at rest. */
+#define STREAM_REST_SMALL 64
+#define STREAM_REST_LARGE 128
+#define REST_CHUNK 64 /* forms per chunk */
+typedef struct stream_rest {
+    uint64_t next_offset; /* reasm.next_offset */
+    uint32_t base_seq;    /* reasm.base_seq */
+    uint8_t slot;         /* its index in its chunk (side_chunks.h) */
+    uint8_t large;        /* a STREAM_REST_LARGE form (else STREAM_REST_SMALL) */
+    uint8_t len;          /* bytes of code[] used */
+    uint8_t code[];       /* to the form's end */
+} stream_rest;
+
+/* stream_rest.c */
+/* Rests the listed streams whose connection is idle for stream_rest_ns at `now`. */
+void streams_rest_sweep(struct tcpsift_tracker *t, uint64_t now);
+/* The rested stream of endpoint `from` awake again, in a stream object of its own: NULL (a
+ * memcap hit, the stream still rests) when none can be allocated; with `reserve` the tracker's
+ * reserve object serves then (for a release, which gives it back). */
+direction_stream *stream_wake(struct tcpsift_tracker *t, conn *c, int from, int reserve);
+/* The stream a rested form stands for, written to *out without waking it (read-only uses). */
+void stream_rest_peek(const struct tcpsift_tracker *t, const conn *c, int from,
+                      const stream_rest *rs, direction_stream *out);
+/* Frees every rest chunk (tcpsift_tracker_destroy). */
+void stream_rest_drain(struct tcpsift_tracker *t);
+
+/* reasm_ack_settled() and reasm_in_order() of a rested stream: it rests only started, not
+ * finished, no FIN known, nothing held, no acknowledged hole, no G letter pending and not in a
+ * callback (stream_rest.c, rest_allowed), so the sequence test is what is left of them. */
+static inline int rest_ack_settled(const stream_rest *rs, uint32_t ack)
+{
+    uint32_t ahead = ack - (rs->base_seq + (uint32_t)rs->next_offset);
+    return ahead == 0 || ahead >= 0x80000000u;
+}
+static inline int rest_in_order(const stream_rest *rs, const tcpsift_reasm_setup *su,
+                                uint32_t seq)
+{
+    return su->mode == TCPSIFT_REASM_ON_ARRIVAL && seq == rs->base_seq + (uint32_t)rs->next_offset;
+}
 
 /* 1 when tracker_stream_ack(t, c, to, ack) would do nothing (streams on): the data sender's
  * stream has every acknowledged byte already (its first test), has no reassembler, or there is
@@ -206,28 +264,75 @@ static inline int stream_ack_noop(const conn *c, int to, uint32_t ack)
     if (ds)
         return !ds->has_reasm || (!ds->gap_letter_pending && reasm_ack_settled(&ds->reasm, ack));
     const endpoint *e = &c->ep[to];
-    return (e->flags & EP_STREAM_DONE) || !(e->flags & EP_SYN_SEEN) || !seq_gt(ack, e->isn + 1);
+    if (e->flags & EP_STREAM_DONE) return 1;
+    const stream_rest *rs = conn_stream_rested(c, to);
+    if (rs) return rest_ack_settled(rs, ack);
+    return !(e->flags & EP_SYN_SEEN) || !seq_gt(ack, e->isn + 1);
 }
 
 /* 1 when tracker_stream_segment(t, c, from, pkt) would do nothing but count a direct segment
  * (counted here too), for a segment without payload (streams on): the sender's stream is done,
  * there is none (no payload opens one), it has no reassembler, or it is stream_direct()'s
- * in-order bare segment (no SYN, FIN, RST or URG), which delivers nothing. Most bare ACKs:
- * answered in the segment's code without the call (issue 9). */
+ * in-order bare segment (no SYN, FIN, RST or URG), which delivers nothing; at rest, the same
+ * segment. Most bare ACKs: answered in the segment's code without the call (issue 9). */
 static inline int stream_segment_noop(struct tcpsift_tracker *t, const conn *c, int from,
                                       const tcpsift_packet *pkt)
 {
     if (c->ep[from].flags & EP_STREAM_DONE) return 1;
     if (pkt->payload_len != 0) return 0;
-    const direction_stream *ds = conn_stream(c, from);
-    if (!ds || !ds->has_reasm) return 1;
+    uint64_t w = conn_stream_word(c, from);
+    if (w & 1) return 1; /* released: no payload opens another */
+    if (!w) return 1;
+    const direction_stream *ds = (w & 2) ? NULL : (const direction_stream *)(uintptr_t)w;
+    if (ds && !ds->has_reasm) return 1;
     if ((pkt->tcp_flags &
          (TCPSIFT_TCP_SYN | TCPSIFT_TCP_FIN | TCPSIFT_TCP_RST | TCPSIFT_TCP_URG)) ||
-        pkt->payload.len != 0 || t->no_stream_direct ||
-        !reasm_in_order(&ds->reasm, &t->reasm_setup, pkt->seq))
+        pkt->payload.len != 0 || t->no_stream_direct)
         return 0;
+    if (!ds) { /* at rest */
+        if (!rest_in_order((const stream_rest *)(uintptr_t)(w & ~(uint64_t)3), &t->reasm_setup,
+                           pkt->seq))
+            return 0;
+    } else if (!reasm_in_order(&ds->reasm, &t->reasm_setup, pkt->seq)) {
+        return 0;
+    }
     t->stream_direct_segments++;
     return 1;
+}
+
+/* The time `after` past `since`, at most UINT64_MAX. */
+static inline uint64_t rest_deadline(uint64_t since, uint64_t after)
+{
+    return since > UINT64_MAX - after ? UINT64_MAX : since + after;
+}
+
+/* Links a new or woken stream on the awake list (a no-op when streams never rest). */
+static inline void stream_awake_list(struct tcpsift_tracker *t, direction_stream *ds, uint64_t now)
+{
+    if (t->cfg.stream_rest_ns == 0 || !ds->has_reasm) return;
+    ds->listed = 1;
+    ds->listed_ns = now;
+    ds->awake_next = NULL;
+    ds->awake_prev = t->awake_tail;
+    if (t->awake_tail) {
+        t->awake_tail->awake_next = ds;
+    } else {
+        t->awake_head = ds;
+        t->rest_check_ns = rest_deadline(now, t->cfg.stream_rest_ns);
+    }
+    t->awake_tail = ds;
+}
+
+/* Takes it off the list (released, or at its sweep). A stale rest_check_ns (the head taken
+ * off) only makes the next sweep come early. */
+static inline void stream_awake_unlist(struct tcpsift_tracker *t, direction_stream *ds)
+{
+    if (!ds->listed) return;
+    ds->listed = 0;
+    if (ds->awake_prev) ds->awake_prev->awake_next = ds->awake_next;
+    else t->awake_head = ds->awake_next;
+    if (ds->awake_next) ds->awake_next->awake_prev = ds->awake_prev;
+    else t->awake_tail = ds->awake_prev;
 }
 
 /* Bytes urgent policy oob took out of / policy gap turned into gaps in this stream, and

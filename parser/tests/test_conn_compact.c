@@ -248,8 +248,8 @@ static void test_side_tables_chunked_reused_zeroed(void **state)
         /* the kept chunk's tables first, the last released first; then a new chunk */
         if (i < EXT_CHUNK) assert_ptr_equal(x, first[EXT_CHUNK - 1 - i]);
         assert_memory_equal(x, &zero, sizeof(conn_ext));
-        assert_int_equal(tracker_stream_delivered(&cs[i], 0), 0);
-        assert_int_equal(tracker_stream_gaps(&cs[i], 1), 0);
+        assert_int_equal(tracker_stream_delivered(NULL, &cs[i], 0), 0);
+        assert_int_equal(tracker_stream_gaps(NULL, &cs[i], 1), 0);
     }
     assert_int_equal(a.live, live0 + 2);
     assert_null(t->rare_chunks.room);
@@ -316,7 +316,7 @@ static void test_rare_tables_chunked_reused_zeroed(void **state)
             assert_int_equal(ev[e], 0);
         assert_int_equal(conn_pkts(&cs[i], 0), 0);
         assert_int_equal(conn_bytes(&cs[i], 1), 0);
-        assert_int_equal(tracker_stream_gaps(&cs[i], 0), 0);
+        assert_int_equal(tracker_stream_gaps(NULL, &cs[i], 0), 0);
     }
     assert_int_equal(a.live, live0 + 3);
     tcpsift_tracker_destroy(t);
@@ -350,7 +350,7 @@ static void test_rare_without_memory(void **state)
     assert_ptr_equal(c.ext, x);
     assert_null(x->rare);
     assert_false(c.events_spilled);
-    assert_int_equal(tracker_stream_delivered(&c, 1), 1234);
+    assert_int_equal(tracker_stream_delivered(NULL, &c, 1), 1234);
     conn_events_read(&c, ev);
     assert_int_equal(ev[TCPSIFT_ANOMALY_RETRANSMISSION], 1);
     assert_int_equal(ev[TCPSIFT_ANOMALY_DUPLICATE_ACK], 2);

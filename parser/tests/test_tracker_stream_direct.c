@@ -1,11 +1,15 @@
 /* The stream's direct path for an in-order segment (tracker.c, stream_direct; issue 9) against
- * the general path (tcpsift_reasm_segment and its callbacks).
+ * the general path (tcpsift_reasm_segment and its callbacks), and streams that rest
+ * (stream_rest.c; issue 9) against streams that never do.
  *
- * Each capture runs twice through trackers of the same configuration: once as shipped, once
- * with tracker.no_stream_direct set (every segment through the general path). Every callback
+ * Each capture runs three times through trackers of the same configuration: streams never
+ * resting, once with the direct paths and once with tracker.no_stream_direct set (every
+ * segment through the general path); then with the direct paths and streams resting as soon as
+ * they can (stream_rest_ns 1 ns: at nearly every packet of another connection). Every callback
  * (data, gaps, frames with their bytes, connection reports with their events and history) and
- * the final statistics are folded into a digest; the two runs must agree, and the first must
- * have taken the direct path (stream_direct_segments). Configurations: stable buffers and
+ * the final statistics are folded into a digest; the three runs must agree, the first must have
+ * taken the direct path (stream_direct_segments) and the third must have rested and woken
+ * streams (streams_rested, streams_woken; its forms were never refused). Configurations: stable buffers and
  * copies, len:4:be, line and json-header framing, urgent policy oob, acknowledged reassembly
  * (never direct), tight reassembly caps. A scripted connection then asserts segment by segment
  * which segments are direct (each condition on both sides) with the same comparison. */
@@ -116,10 +120,13 @@ static void on_conn_end(void *ctx, const tcpsift_conn_info *c)
     mix(d, c->events, TCPSIFT_ANOMALY_COUNT * sizeof c->events[0]);
 }
 
-/* Every counter (the struct is uint64_t fields and arrays only: no padding). */
+/* Every counter (the struct is uint64_t fields and arrays only: no padding) but the two only
+ * resting changes. */
 static void mix_stats(digest *d, const tcpsift_tracker_stats *s)
 {
-    mix(d, s, sizeof *s);
+    tcpsift_tracker_stats c = *s;
+    c.streams_rested = c.streams_woken = 0;
+    mix(d, &c, sizeof c);
 }
 
 /* ------------------------------------------------------------------ configurations */
@@ -160,34 +167,44 @@ static void config_for(int which, digest *d, tcpsift_tracker_config *cfg)
 
 typedef struct totals {
     size_t files;
-    uint64_t packets, direct;
-    uint64_t direct_by_cfg[CFG_COUNT];
+    uint64_t packets, direct, rested, woken, too_large;
+    uint64_t direct_by_cfg[CFG_COUNT], rested_by_cfg[CFG_COUNT];
 } totals;
+
+/* How a run takes its segments: the direct paths or not, streams resting or not. */
+enum { RUN_DIRECT, RUN_GENERAL, RUN_RESTING };
 
 static void feed_packet(void *ctx, const tcpsift_packet *pkt, int64_t ns)
 {
     tcpsift_tracker_packet(ctx, pkt, ns);
 }
 
-/* A tracker of configuration `which` digesting into *d (cleared), the stream's direct paths on
- * or off. */
-static tcpsift_tracker *tracker_for(int which, int direct, digest *d)
+/* A tracker of configuration `which` digesting into *d (cleared), its segments taken as `how`
+ * says. */
+static tcpsift_tracker *tracker_for(int which, int how, digest *d)
 {
     tcpsift_tracker_config cfg;
     memset(d, 0, sizeof *d);
     d->h = 0xcbf29ce484222325ull;
     config_for(which, d, &cfg);
+    cfg.stream_rest_ns = how == RUN_RESTING ? 1 : 0;
     tcpsift_tracker *t = NULL;
     assert_int_equal(tcpsift_tracker_create(&cfg, &t), TCPSIFT_OK);
-    t->no_stream_direct = !direct;
+    t->no_stream_direct = how == RUN_GENERAL;
     return t;
 }
 
+static int digests_differ(const digest *a, const digest *b)
+{
+    return a->h != b->h || a->data != b->data || a->gaps != b->gaps || a->frames != b->frames ||
+           a->conns != b->conns;
+}
+
 /* One run of the capture; its digest (callbacks and statistics) in *d. */
-static tcpsift_tracker *run(int which, int direct, const uint8_t *buf, size_t len, digest *d,
+static tcpsift_tracker *run(int which, int how, const uint8_t *buf, size_t len, digest *d,
                             uint64_t *packets)
 {
-    tcpsift_tracker *t = tracker_for(which, direct, d);
+    tcpsift_tracker *t = tracker_for(which, how, d);
     *packets = test_each_packet(buf, len, feed_packet, t);
     tcpsift_tracker_finish(t);
     mix_stats(d, tcpsift_tracker_get_stats(t));
@@ -199,13 +216,24 @@ static void compare_capture(const char *path, const uint8_t *buf, size_t len, vo
     totals *tot = ctx;
     tot->files++;
     for (int which = 0; which < CFG_COUNT; which++) {
-        digest a, b;
+        digest a, b, c;
         uint64_t packets;
-        tcpsift_tracker *ta = run(which, 1, buf, len, &a, &packets);
-        tcpsift_tracker *tb = run(which, 0, buf, len, &b, &packets);
+        tcpsift_tracker *ta = run(which, RUN_DIRECT, buf, len, &a, &packets);
+        tcpsift_tracker *tb = run(which, RUN_GENERAL, buf, len, &b, &packets);
+        tcpsift_tracker *tc = run(which, RUN_RESTING, buf, len, &c, &packets);
         assert_int_equal(tb->stream_direct_segments, 0);
-        if (a.h != b.h || a.data != b.data || a.gaps != b.gaps || a.frames != b.frames ||
-            a.conns != b.conns)
+        assert_int_equal(ta->stats.streams_rested + tb->stats.streams_rested, 0);
+        assert_int_equal(tc->rest_mismatch, 0);
+        if (digests_differ(&a, &c))
+            fail_msg("%s (%s): the run with streams resting differs from the run without "
+                     "(data %llu/%llu, gaps %llu/%llu, frames %llu/%llu, conns %llu/%llu; %llu "
+                     "rested)",
+                     path, cfg_names[which], (unsigned long long)c.data,
+                     (unsigned long long)a.data, (unsigned long long)c.gaps,
+                     (unsigned long long)a.gaps, (unsigned long long)c.frames,
+                     (unsigned long long)a.frames, (unsigned long long)c.conns,
+                     (unsigned long long)a.conns, (unsigned long long)tc->stats.streams_rested);
+        if (digests_differ(&a, &b))
             fail_msg("%s (%s): the direct path's run differs from the general path's "
                      "(data %llu/%llu, gaps %llu/%llu, frames %llu/%llu, conns %llu/%llu)",
                      path, cfg_names[which], (unsigned long long)a.data,
@@ -217,19 +245,29 @@ static void compare_capture(const char *path, const uint8_t *buf, size_t len, vo
         tot->packets += packets;
         tot->direct += ta->stream_direct_segments;
         tot->direct_by_cfg[which] += ta->stream_direct_segments;
+        tot->rested += tc->stats.streams_rested;
+        tot->woken += tc->stats.streams_woken;
+        tot->too_large += tc->rest_too_large;
+        tot->rested_by_cfg[which] += tc->stats.streams_rested;
         tcpsift_tracker_destroy(ta);
         tcpsift_tracker_destroy(tb);
+        tcpsift_tracker_destroy(tc);
     }
 }
 
 static void report(const char *set, const totals *tot)
 {
-    printf("stream direct == general on %zu %s captures: %llu segments direct of %llu packets "
-           "(%d configurations)\n",
+    printf("stream direct == general == resting on %zu %s captures: %llu segments direct of "
+           "%llu packets, %llu streams rested and %llu woken, %llu rests refused as too large (%d "
+           "configurations)\n",
            tot->files, set, (unsigned long long)tot->direct, (unsigned long long)tot->packets,
-           CFG_COUNT);
-    for (int which = 0; which < CFG_COUNT; which++)
+           (unsigned long long)tot->rested, (unsigned long long)tot->woken,
+           (unsigned long long)tot->too_large, CFG_COUNT);
+    for (int which = 0; which < CFG_COUNT; which++) {
         if (which != CFG_ACKED) assert_true(tot->direct_by_cfg[which] > 0);
+        assert_true(tot->rested_by_cfg[which] > 0);
+    }
+    assert_true(tot->woken > 0);
 }
 
 static void test_direct_equals_general_conformance_captures(void **state)
@@ -364,9 +402,10 @@ static const step script[] = {
     {CLIENT, TCPSIFT_TCP_RST | A, 0, 10, 0, 0, 0}, /* RST with payload */
 };
 
-static void run_script(int which, int direct, digest *d)
+static void run_script(int which, int how, digest *d, uint64_t *rested)
 {
-    tcpsift_tracker *t = tracker_for(which, direct, d);
+    tcpsift_tracker *t = tracker_for(which, how, d);
+    int direct = how != RUN_GENERAL;
     struct side sd[2] = {{1000}, {900000}};
     script_run sr = {{NULL}, 0};
     int64_t now = 1000000000;
@@ -381,6 +420,8 @@ static void run_script(int which, int direct, digest *d)
     }
     tcpsift_tracker_finish(t);
     mix_stats(d, tcpsift_tracker_get_stats(t));
+    *rested = t->stats.streams_rested;
+    assert_int_equal(t->rest_mismatch, 0);
     tcpsift_tracker_destroy(t);
     for (size_t i = 0; i < sr.nframes; i++)
         free(sr.frames[i]);
@@ -390,11 +431,21 @@ static void test_scripted_connection(void **state)
 {
     (void)state;
     for (int which = 0; which < CFG_COUNT; which++) {
-        digest a, b;
-        run_script(which, 1, &a);
-        run_script(which, 0, &b);
-        if (a.h != b.h || a.data != b.data || a.frames != b.frames || a.conns != b.conns)
+        digest a, b, c;
+        uint64_t rested[3];
+        run_script(which, RUN_DIRECT, &a, &rested[0]);
+        run_script(which, RUN_GENERAL, &b, &rested[1]);
+        run_script(which, RUN_RESTING, &c, &rested[2]);
+        if (digests_differ(&a, &b))
             fail_msg("%s: the scripted connection differs between the paths", cfg_names[which]);
+        if (digests_differ(&a, &c))
+            fail_msg("%s: the scripted connection differs with streams resting",
+                     cfg_names[which]);
+        assert_int_equal(rested[0] + rested[1], 0);
+        /* the script's steps are 1 ms apart: a stream rests before each step that finds it with
+         * nothing held (acknowledged mode holds data until its ACK: 4 rests; 6 to 10 others) */
+        printf("%s: %llu rests\n", cfg_names[which], (unsigned long long)rested[2]);
+        assert_true(rested[2] >= 4);
         assert_true(a.data > 0);
         assert_int_equal(a.conns, 1);
         if (which != CFG_LINE && which != CFG_JSON) assert_true(a.frames > 0);

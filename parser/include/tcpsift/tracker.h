@@ -222,6 +222,11 @@ typedef struct tcpsift_tracker_config {
      * a direction holds this many bytes they are released without an ACK
      * (released_unacked). 0 = wait for the caps or the end. Default 64 KiB. */
     uint64_t one_sided_release_bytes;
+    /* A direction's stream whose connection has seen no packet for this long (capture time)
+     * rests in a compact form (~64 B instead of ~430) until its next segment, when nothing
+     * is held out of order: what it retained and every count are kept, so the results are
+     * the same. 0 = never. Default 1 s. */
+    uint64_t stream_rest_ns;
     const tcpsift_allocator *allocator; /* NULL: malloc/free */
     tcpsift_tracker_callbacks cb;
 } tcpsift_tracker_config;
@@ -244,6 +249,9 @@ typedef struct tcpsift_tracker_stats {
     uint64_t stream_copied_bytes;
     uint64_t duplicate_frames; /* span-port duplicates ignored (duplicate_window_ns) */
     uint64_t released_unacked_bytes; /* ACKED mode: bytes released without an ACK */
+    /* Streams put to rest after stream_rest_ns idle, and woken again by a segment (or to be
+     * finished): resting changes no other figure and no callback. */
+    uint64_t streams_rested, streams_woken;
     uint64_t errors[TCPSIFT_ERROR_COUNT_]; /* decode errors by code */
     uint64_t events[TCPSIFT_ANOMALY_COUNT]; /* anomalies over all connections */
 } tcpsift_tracker_stats;

@@ -1,0 +1,281 @@
+/* Resting streams (stream_rest.c; issue 9), step by step: when a stream rests, what leaves it at
+ * rest (an ACK of delivered bytes, a bare in-order segment), what wakes it (data, a
+ * retransmission, which is still checked against the bytes retained before the rest), a stream
+ * that holds data out of order never resting, the form's size, and a stream that cannot be
+ * woken for want of memory (counted; still finished and reported at the end, through the
+ * tracker's reserve). Each scenario also runs with resting off: the reports must agree. (The
+ * captures and every configuration are compared in test_tracker_stream_direct.) */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "conn_internal.h"
+#include "support_packets.h"
+#include "support_segments.h"
+#include "tcpsift/framer.h"
+#include "tcpsift/tracker.h"
+#include "tracker_internal.h"
+
+enum { CLIENT = 0, SERVER = 1 };
+#define SEC 1000000000ll
+
+typedef struct outcome {
+    uint64_t frames, data_bytes, conns;
+    uint64_t stream_bytes[2];
+    uint32_t events[TCPSIFT_ANOMALY_COUNT];
+    char history[TCPSIFT_HISTORY_MAX + 1];
+} outcome;
+
+static void on_data(void *ctx, uint64_t id, tcpsift_direction dir, uint64_t offset,
+                    const uint8_t *data, size_t len)
+{
+    (void)id, (void)dir, (void)offset, (void)data;
+    ((outcome *)ctx)->data_bytes += len;
+}
+
+static void on_frame(void *ctx, uint64_t id, uint8_t proto, tcpsift_direction dir,
+                     const tcpsift_frame *f)
+{
+    (void)id, (void)proto, (void)dir, (void)f;
+    ((outcome *)ctx)->frames++;
+}
+
+static void on_conn_end(void *ctx, const tcpsift_conn_info *c)
+{
+    outcome *o = ctx;
+    o->conns++;
+    o->stream_bytes[0] = c->client.stream_bytes;
+    o->stream_bytes[1] = c->server.stream_bytes;
+    memcpy(o->events, c->events, sizeof o->events);
+    strncpy(o->history, c->history, TCPSIFT_HISTORY_MAX);
+}
+
+/* An allocator that can be told to refuse. */
+typedef struct refusing {
+    int refuse;
+} refusing;
+static void *refusing_alloc(void *ctx, size_t n)
+{
+    return ((refusing *)ctx)->refuse ? NULL : malloc(n);
+}
+static void refusing_free(void *ctx, void *p, size_t n)
+{
+    (void)ctx, (void)n;
+    free(p);
+}
+
+typedef struct run {
+    tcpsift_tracker *t;
+    outcome out;
+    refusing gate;
+    tcpsift_allocator hooks;
+    uint32_t next[2];
+    uint8_t *frames[32];
+    size_t nframes;
+} run;
+
+static void run_start(run *r, uint64_t rest_ns)
+{
+    memset(r, 0, sizeof *r);
+    tcpsift_tracker_config cfg;
+    tcpsift_tracker_config_init(&cfg);
+    cfg.reassemble = 1;
+    cfg.framing = 1;
+    cfg.buffers_stable = 1;
+    cfg.stream_rest_ns = rest_ns;
+    assert_int_equal(tcpsift_framer_spec_parse("len:4:be", &cfg.framer, NULL, 0), TCPSIFT_OK);
+    cfg.cb.on_data = on_data;
+    cfg.cb.on_frame = on_frame;
+    cfg.cb.on_conn_end = on_conn_end;
+    cfg.cb.ctx = &r->out;
+    r->hooks.alloc = refusing_alloc;
+    r->hooks.free = refusing_free;
+    r->hooks.ctx = &r->gate;
+    cfg.allocator = &r->hooks;
+    assert_int_equal(tcpsift_tracker_create(&cfg, &r->t), TCPSIFT_OK);
+    r->next[CLIENT] = 1000;
+    r->next[SERVER] = 500000;
+}
+
+/* A segment from `from` at `seq_delta` from its next sequence number, `len` bytes: a message of
+ * a 4-byte length and (len - 4) bytes of `fill` when len > 4. */
+static void send(run *r, int from, uint16_t flags, int32_t seq_delta, size_t len, uint8_t fill,
+                 int64_t ns)
+{
+    uint8_t payload[64];
+    assert_true(len <= sizeof payload);
+    memset(payload, fill, len);
+    if (len > 4) {
+        payload[0] = payload[1] = payload[2] = 0;
+        payload[3] = (uint8_t)(len - 4);
+    }
+    struct tcp_spec ts = tcp_default();
+    ts.seq = r->next[from] + (uint32_t)seq_delta;
+    ts.ack = r->next[1 - from];
+    ts.flags = flags;
+    ts.window = 65535;
+    ts.payload = payload;
+    ts.payload_len = len;
+    if (from == SERVER) {
+        ts.sport = 80;
+        ts.dport = 40000;
+    }
+    tcpsift_packet pkt;
+    assert_true(r->nframes < 32);
+    r->frames[r->nframes++] = seg_stable_frame(&ts, from, &pkt);
+    uint32_t end = ts.seq + (uint32_t)len + ((flags & TCPSIFT_TCP_SYN) ? 1u : 0u) +
+                   ((flags & TCPSIFT_TCP_FIN) ? 1u : 0u);
+    if ((int32_t)(end - r->next[from]) > 0) r->next[from] = end;
+    assert_int_equal(tcpsift_tracker_packet(r->t, &pkt, ns), TCPSIFT_OK);
+}
+
+static void handshake(run *r)
+{
+    send(r, CLIENT, TCPSIFT_TCP_SYN, 0, 0, 0, 1 * SEC);
+    send(r, SERVER, TCPSIFT_TCP_SYN | TCPSIFT_TCP_ACK, 0, 0, 0, 1 * SEC + 1000);
+    send(r, CLIENT, TCPSIFT_TCP_ACK, 0, 0, 0, 1 * SEC + 2000);
+}
+
+static void run_end(run *r)
+{
+    r->gate.refuse = 0;
+    tcpsift_tracker_finish(r->t);
+    tcpsift_tracker_destroy(r->t);
+    for (size_t i = 0; i < r->nframes; i++)
+        free(r->frames[i]);
+}
+
+static void outcomes_equal(const outcome *a, const outcome *b)
+{
+    assert_int_equal(a->frames, b->frames);
+    assert_int_equal(a->data_bytes, b->data_bytes);
+    assert_int_equal(a->conns, b->conns);
+    assert_int_equal(a->stream_bytes[0], b->stream_bytes[0]);
+    assert_int_equal(a->stream_bytes[1], b->stream_bytes[1]);
+    assert_memory_equal(a->events, b->events, sizeof a->events);
+    assert_string_equal(a->history, b->history);
+}
+
+#define AP (TCPSIFT_TCP_ACK | TCPSIFT_TCP_PSH)
+
+/* The scenario, for resting on (checks the counts at each step) and off. */
+static void quiet_then_busy(run *r, int resting)
+{
+    tcpsift_tracker *t = r->t;
+    handshake(r);
+    send(r, CLIENT, AP, 0, 10, 'a', 1 * SEC + 3000);           /* one message */
+    send(r, SERVER, TCPSIFT_TCP_ACK, 0, 0, 0, 1 * SEC + 4000); /* acknowledged */
+    if (resting) assert_int_equal(t->stats.streams_rested, 0);
+    /* 1.5 s later: the sweep at this packet rests the client's stream (idle since 1 s + 3 us);
+     * the packet itself, an ACK of delivered bytes, leaves it at rest. */
+    send(r, SERVER, TCPSIFT_TCP_ACK, 0, 0, 0, 2 * SEC + SEC / 2);
+    if (resting) {
+        assert_int_equal(t->stats.streams_rested, 1);
+        assert_int_equal(t->stats.streams_woken, 0);
+    }
+    /* a bare in-order segment of the client: at rest still, counted as a direct segment */
+    uint64_t direct = t->stream_direct_segments;
+    send(r, CLIENT, TCPSIFT_TCP_ACK, 0, 0, 0, 2 * SEC + SEC / 2 + 1000);
+    if (resting) {
+        assert_int_equal(t->stats.streams_woken, 0);
+        assert_int_equal(t->stream_direct_segments, direct + 1);
+    }
+    /* the message again, other bytes: wakes it, and is checked against the retained view */
+    send(r, CLIENT, AP, -10, 10, 'b', 2 * SEC + SEC / 2 + 2000);
+    if (resting) assert_int_equal(t->stats.streams_woken, 1);
+    /* the next message, then a hole: 6 bytes ahead are held, so the stream does not rest */
+    send(r, CLIENT, AP, 0, 10, 'c', 2 * SEC + SEC / 2 + 3000);
+    send(r, CLIENT, AP, 6, 10, 'd', 2 * SEC + SEC / 2 + 4000);
+    send(r, SERVER, TCPSIFT_TCP_ACK, 0, 0, 0, 5 * SEC);
+    if (resting) assert_int_equal(t->stats.streams_rested, 1);
+    /* (the sweep at that ACK came first; the ACK then passed the hole: a 6-byte gap, the held
+     * message delivered) the hole's bytes come late, then quiet again: it rests once more */
+    send(r, CLIENT, AP, -16, 6, 'e', 5 * SEC + 1000);
+    send(r, SERVER, TCPSIFT_TCP_ACK, 0, 0, 0, 9 * SEC);
+    if (resting) assert_int_equal(t->stats.streams_rested, 2);
+}
+
+static void test_rest_and_wake(void **state)
+{
+    (void)state;
+    run on, off;
+    run_start(&on, SEC);
+    quiet_then_busy(&on, 1);
+    run_start(&off, 0);
+    quiet_then_busy(&off, 0);
+    assert_int_equal(off.t->stats.streams_rested, 0);
+    assert_int_equal(on.t->rest_mismatch, 0);
+    run_end(&on);
+    run_end(&off);
+    outcomes_equal(&on.out, &off.out);
+    assert_int_equal(on.out.stream_bytes[0], 30); /* 36 sent, 6 of them after their gap */
+    assert_true(on.out.events[TCPSIFT_ANOMALY_CONTENT_GAP] > 0);
+    assert_true(on.out.events[TCPSIFT_ANOMALY_OVERLAP_MISMATCH] > 0); /* checked after the rest */
+    assert_true(on.out.frames >= 3);
+}
+
+/* A typical quiet stream (one message delivered, its view retained) fits the small form. */
+static void test_rest_form_small(void **state)
+{
+    (void)state;
+    run r;
+    run_start(&r, SEC);
+    handshake(&r);
+    send(&r, CLIENT, AP, 0, 10, 'a', 1 * SEC + 3000);
+    send(&r, SERVER, AP, 0, 12, 'z', 1 * SEC + 4000);
+    send(&r, CLIENT, TCPSIFT_TCP_ACK, 0, 0, 0, 1 * SEC + 5000);
+    send(&r, CLIENT, TCPSIFT_TCP_ACK, 0, 0, 0, 3 * SEC);
+    assert_int_equal(r.t->stats.streams_rested, 2);
+    tcpsift_flow_table *table = r.t->table;
+    assert_non_null(table);
+    /* both forms small: one chunk of small forms, none of large ones */
+    assert_non_null(r.t->rest_chunks[0].room);
+    assert_null(r.t->rest_chunks[1].room);
+    assert_null(r.t->rest_chunks[1].full);
+    run_end(&r);
+    assert_int_equal(r.out.stream_bytes[0], 10);
+    assert_int_equal(r.out.stream_bytes[1], 12);
+    assert_int_equal(r.out.frames, 2);
+}
+
+/* No memory to wake a rested stream: the segment is not streamed (a memcap hit), the stream
+ * stays at rest, and the end still finishes and reports it (the reserve). */
+static void test_rest_wake_without_memory(void **state)
+{
+    (void)state;
+    run r;
+    run_start(&r, SEC);
+    handshake(&r);
+    send(&r, CLIENT, AP, 0, 10, 'a', 1 * SEC + 3000);
+    send(&r, SERVER, TCPSIFT_TCP_ACK, 0, 0, 0, 3 * SEC);
+    assert_int_equal(r.t->stats.streams_rested, 1);
+    spares_drain(r.t, &r.t->spare_streams, sizeof(direction_stream));
+    r.gate.refuse = 1;
+    uint64_t hits = tcpsift_tracker_get_stats(r.t)->memcap_hits;
+    send(&r, CLIENT, AP, 0, 10, 'b', 3 * SEC + 1000);
+    assert_int_equal(tcpsift_tracker_get_stats(r.t)->memcap_hits, hits + 1);
+    assert_int_equal(r.t->stats.streams_woken, 0);
+    assert_non_null(r.t->wake_reserve);
+    tcpsift_tracker_finish(r.t); /* still refusing: the reserve wakes it */
+    assert_int_equal(r.t->stats.streams_woken, 1);
+    assert_int_equal(r.out.conns, 1);
+    assert_int_equal(r.out.stream_bytes[0], 10);
+    assert_int_equal(r.out.frames, 1);
+    assert_non_null(r.t->wake_reserve); /* given back by the release */
+    run_end(&r);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_rest_and_wake),
+        cmocka_unit_test(test_rest_form_small),
+        cmocka_unit_test(test_rest_wake_without_memory),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
