@@ -83,12 +83,18 @@ static unsigned varint_len(uint64_t v)
 
 /* A word's pair: its index, then the word as one varint, or (index | PAIR_HALVES) as two, its
  * low half first, when that is shorter: a word of two small 32-bit fields (view_head and
- * view_count; a view's offset and length) takes 2-3 bytes instead of 5-6. */
-enum { PAIR_HALVES = 0x80 };
-_Static_assert((int)STREAM_WORDS <= (int)PAIR_HALVES, "the index leaves the flag bit free");
+ * view_count; a view's offset and length) takes 2-3 bytes instead of 5-6. A word equal to the
+ * form's next_offset is (index | PAIR_NEXT) alone: a quiet stream's delivered count, its
+ * framer's position and frame start usually are. */
+enum { PAIR_HALVES = 0x80, PAIR_NEXT = 0x40 };
+_Static_assert((int)STREAM_WORDS <= (int)PAIR_NEXT, "the index leaves the flag bits free");
 
-static unsigned pair_put(uint8_t *p, unsigned index, uint64_t w)
+static unsigned pair_put(uint8_t *p, unsigned index, uint64_t w, uint64_t next_offset)
 {
+    if (w == next_offset) {
+        p[0] = (uint8_t)(index | PAIR_NEXT);
+        return 1;
+    }
     uint64_t lo = w & 0xFFFFFFFFu, hi = w >> 32;
     if (varint_len(lo) + varint_len(hi) < varint_len(w)) {
         p[0] = (uint8_t)(index | PAIR_HALVES);
@@ -121,9 +127,14 @@ static void rest_words(const struct tcpsift_tracker *t, const stream_rest *rs,
     unsigned at = 0;
     while (at < rs->len) {
         unsigned index = rs->code[at++];
-        uint64_t v = varint_get(rs, &at);
-        if ((index & PAIR_HALVES) && at < rs->len) v |= varint_get(rs, &at) << 32;
-        w[(index & ~(unsigned)PAIR_HALVES) % STREAM_WORDS] = v;
+        uint64_t v;
+        if (index & PAIR_NEXT) {
+            v = rs->next_offset;
+        } else {
+            v = varint_get(rs, &at);
+            if ((index & PAIR_HALVES) && at < rs->len) v |= varint_get(rs, &at) << 32;
+        }
+        w[(index & ~(unsigned)(PAIR_HALVES | PAIR_NEXT)) % STREAM_WORDS] = v;
     }
 }
 
@@ -167,7 +178,7 @@ static int stream_put_to_rest(struct tcpsift_tracker *t, direction_stream *ds)
     uint8_t code[STREAM_WORDS * 12];
     unsigned len = 0;
     for (unsigned i = 0; i < STREAM_WORDS; i++)
-        if (w[i] != tw[i]) len += pair_put(code + len, i, w[i]);
+        if (w[i] != tw[i]) len += pair_put(code + len, i, w[i], ds->reasm.next_offset);
     if (len > STREAM_REST_LARGE - sizeof(stream_rest)) {
         t->rest_too_large++;
         return 0;
