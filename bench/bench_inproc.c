@@ -56,6 +56,7 @@
 
 /* private, for --sizes only: the tracker's per-connection payload and per-direction stream */
 #include "tracker_internal.h"
+static const int rest_sizes[STREAM_REST_CLASSES] = STREAM_REST_SIZES;
 
 typedef enum tier {
     TIER_FLOOR,
@@ -333,11 +334,11 @@ int main(int argc, char **argv)
                    "\"framer_bytes\": %zu, \"framer_state_bytes\": %zu, "
                    "\"direction_stream_bytes\": %zu, \"reasm_retained_bytes_default\": %u, "
                    "\"conn_ext_bytes\": %zu, \"conn_rare_bytes\": %zu, "
-                   "\"stream_rest_bytes\": [%d, %d]}\n",
+                   "\"stream_rest_bytes\": [%d, %d, %d]}\n",
                    flow_entry_size(), sizeof(conn), sizeof(tcpsift_framer),
                    sizeof(tcpsift_framer_state), sizeof(direction_stream),
                    (unsigned)rc.max_retained_bytes, sizeof(conn_ext), sizeof(conn_rare),
-                   STREAM_REST_SMALL, STREAM_REST_LARGE);
+                   rest_sizes[0], rest_sizes[1], rest_sizes[2]);
             return 0;
         }
         if (strcmp(a, "--keep-going") == 0) {

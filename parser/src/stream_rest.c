@@ -4,9 +4,10 @@
  * tracker's stream template (stream_get copies it), and the rest is a few sequence numbers,
  * counts and views. So a stream whose connection has been idle for cfg.stream_rest_ns, with
  * nothing held out of order, is kept as the words that differ from the template, each an
- * (index, varint) pair in a 64-byte record (conn_stream_rested()), and woken, word for word
- * the same object, at its next segment that needs it. Nothing is delivered or dropped by
- * resting, so a tracker gives the same results with it as without (ctest stream_rest).
+ * (index, varint) pair in a 48-, 64- or 128-byte form (conn_stream_rested()), and woken, word
+ * for word the same object, at its next segment that needs it. Nothing is delivered or dropped
+ * by resting, so a tracker gives the same results with it as without (ctest
+ * test_tracker_stream_direct, test_stream_rest).
  *
  * Which streams are due is kept cheaply: an awake list in the order streams were listed
  * (opened, woken, or found still busy at their last check), each with the time it was listed.
@@ -159,12 +160,34 @@ static int rest_allowed(const direction_stream *ds)
            !ds->urg;
 }
 
+static const size_t rest_sizes[STREAM_REST_CLASSES] = STREAM_REST_SIZES;
+
+/* Constant sizes, so side_give's slot arithmetic is a multiply (as side_take's). */
 static void rest_give(struct tcpsift_tracker *t, stream_rest *rs)
 {
-    if (rs->large)
-        side_give(t, &t->rest_chunks[1], STREAM_REST_LARGE, REST_CHUNK, rs, rs->slot);
-    else
-        side_give(t, &t->rest_chunks[0], STREAM_REST_SMALL, REST_CHUNK, rs, rs->slot);
+    switch (rs->cls) {
+    case 0:
+        side_give(t, &t->rest_chunks[0], rest_sizes[0], REST_CHUNK, rs, rs->slot);
+        break;
+    case 1:
+        side_give(t, &t->rest_chunks[1], rest_sizes[1], REST_CHUNK, rs, rs->slot);
+        break;
+    default:
+        side_give(t, &t->rest_chunks[2], rest_sizes[2], REST_CHUNK, rs, rs->slot);
+        break;
+    }
+}
+
+static stream_rest *rest_take(struct tcpsift_tracker *t, unsigned cls, uint8_t *slot)
+{
+    switch (cls) {
+    case 0:
+        return side_take(t, &t->rest_chunks[0], rest_sizes[0], REST_CHUNK, 0, slot);
+    case 1:
+        return side_take(t, &t->rest_chunks[1], rest_sizes[1], REST_CHUNK, 0, slot);
+    default:
+        return side_take(t, &t->rest_chunks[2], rest_sizes[2], REST_CHUNK, 0, slot);
+    }
 }
 
 /* Puts ds (off the awake list) to rest: 1 when it did (ds is released), 0 when the stream
@@ -179,20 +202,20 @@ static int stream_put_to_rest(struct tcpsift_tracker *t, direction_stream *ds)
     unsigned len = 0;
     for (unsigned i = 0; i < STREAM_WORDS; i++)
         if (w[i] != tw[i]) len += pair_put(code + len, i, w[i], ds->reasm.next_offset);
-    if (len > STREAM_REST_LARGE - sizeof(stream_rest)) {
+    unsigned cls = 0;
+    while (cls < STREAM_REST_CLASSES && len > rest_sizes[cls] - sizeof(stream_rest))
+        cls++;
+    if (cls == STREAM_REST_CLASSES) {
         t->rest_too_large++;
         return 0;
     }
-    int large = len > STREAM_REST_SMALL - sizeof(stream_rest);
     uint8_t slot;
-    stream_rest *rs =
-        large ? side_take(t, &t->rest_chunks[1], STREAM_REST_LARGE, REST_CHUNK, 0, &slot)
-              : side_take(t, &t->rest_chunks[0], STREAM_REST_SMALL, REST_CHUNK, 0, &slot);
+    stream_rest *rs = rest_take(t, cls, &slot);
     if (!rs) return 0;
     rs->next_offset = ds->reasm.next_offset;
     rs->base_seq = ds->reasm.base_seq;
     rs->slot = slot;
-    rs->large = (uint8_t)large;
+    rs->cls = (uint8_t)cls;
     rs->len = (uint8_t)len;
     memcpy(rs->code, code, len);
     /* The form must give back the same stream (it always does: a failure is a bug, and costs
@@ -245,6 +268,6 @@ direction_stream *stream_wake(struct tcpsift_tracker *t, conn *c, int from, int 
 
 void stream_rest_drain(struct tcpsift_tracker *t)
 {
-    side_drain(t, &t->rest_chunks[0], STREAM_REST_SMALL, REST_CHUNK);
-    side_drain(t, &t->rest_chunks[1], STREAM_REST_LARGE, REST_CHUNK);
+    for (unsigned cls = 0; cls < STREAM_REST_CLASSES; cls++)
+        side_drain(t, &t->rest_chunks[cls], rest_sizes[cls], REST_CHUNK);
 }

@@ -19,6 +19,11 @@ typedef struct span_dup_ring {
 #define FRAMER_VIEW_BLOCK (TCPSIFT_FRAMER_MAX_VIEWS * sizeof(tcpsift_bytes))
 #define VIEW_SPARES_MAX   128
 
+/* A rested stream's form (stream_rest.c): its size classes, and how many forms a chunk holds. */
+#define STREAM_REST_CLASSES 3
+#define STREAM_REST_SIZES {48, 64, 128} /* a form's size by class */
+#define REST_CHUNK 64 /* forms per chunk */
+
 /* Released objects of one size kept for reuse (spares.c). */
 #define SPARES_MAX 32
 typedef struct spare_list {
@@ -126,7 +131,7 @@ struct tcpsift_tracker {
      * that a rested stream can always be woken to be finished or released. */
     struct direction_stream *awake_head, *awake_tail;
     uint64_t rest_check_ns;
-    side_chunks rest_chunks[2]; /* small, large */
+    side_chunks rest_chunks[STREAM_REST_CLASSES]; /* by size class */
     struct direction_stream *wake_reserve;
     /* Rests refused because the form did not fit, and because it did not give the stream back
      * (a bug: tests want 0). For tests and benchmarks. */
@@ -211,17 +216,14 @@ typedef struct direction_stream {
 
 /* A direction's stream at rest (stream_rest.c): its connection was idle for the tracker's
  * stream_rest_ns with nothing held out of order. What differs from the tracker's stream
- * template, word by word, as (index, varint) pairs, in a 64- or a 128-byte form; and the two
+ * template, word by word, as (index, varint) pairs, in a 48-, 64- or 128-byte form; and the two
  * fields the segment's no-op tests read (stream_ack_noop, stream_segment_noop), so that an ACK
  * or bare segment the stream would ignore leaves it at rest. */
-#define STREAM_REST_SMALL 64
-#define STREAM_REST_LARGE 128
-#define REST_CHUNK 64 /* forms per chunk */
 typedef struct stream_rest {
     uint64_t next_offset; /* reasm.next_offset */
     uint32_t base_seq;    /* reasm.base_seq */
     uint8_t slot;         /* its index in its chunk (side_chunks.h) */
-    uint8_t large;        /* a STREAM_REST_LARGE form (else STREAM_REST_SMALL) */
+    uint8_t cls;          /* its size class (STREAM_REST_SIZES) */
     uint8_t len;          /* bytes of code[] used */
     uint8_t code[];       /* to the form's end */
 } stream_rest;

@@ -233,10 +233,12 @@ static void test_rest_form_small(void **state)
     assert_int_equal(r.t->stats.streams_rested, 2);
     tcpsift_flow_table *table = r.t->table;
     assert_non_null(table);
-    /* both forms small: one chunk of small forms, none of large ones */
+    /* both forms of the smallest class (48 bytes): chunks of no other class */
     assert_non_null(r.t->rest_chunks[0].room);
-    assert_null(r.t->rest_chunks[1].room);
-    assert_null(r.t->rest_chunks[1].full);
+    for (int cls = 1; cls < STREAM_REST_CLASSES; cls++) {
+        assert_null(r.t->rest_chunks[cls].room);
+        assert_null(r.t->rest_chunks[cls].full);
+    }
     run_end(&r);
     assert_int_equal(r.out.stream_bytes[0], 10);
     assert_int_equal(r.out.stream_bytes[1], 12);

@@ -223,7 +223,7 @@ typedef struct tcpsift_tracker_config {
      * (released_unacked). 0 = wait for the caps or the end. Default 64 KiB. */
     uint64_t one_sided_release_bytes;
     /* A direction's stream whose connection has seen no packet for this long (capture time)
-     * rests in a compact form (64 or 128 bytes instead of ~430) until a segment needs it, when
+     * rests in a compact form (48 to 128 bytes instead of ~430) until a segment needs it, when
      * nothing is held out of order: what it retained and every count are kept, so results
      * are the same (stats streams_rested / streams_woken count it). 0 = never. Default 1 s. */
     uint64_t stream_rest_ns;
