@@ -19,6 +19,7 @@
 #include <string.h>
 
 #include "conn_internal.h"
+#include "flow_table_internal.h"
 #include "side_chunks.h"
 #include "tracker_internal.h"
 
@@ -233,8 +234,12 @@ static int stream_put_to_rest(struct tcpsift_tracker *t, direction_stream *ds)
     return 1;
 }
 
-void streams_rest_sweep(struct tcpsift_tracker *t, uint64_t now)
+void streams_rest_sweep(struct tcpsift_tracker *t)
 {
+    /* The table's clock: the packets' time, never going back (a packet from the past does not
+     * reorder the list; one from the far future rests every quiet stream once, as it expires
+     * every idle connection). A connection's last packet is never after it. */
+    uint64_t now = t->table->clock_ns;
     uint64_t after = t->cfg.stream_rest_ns;
     direction_stream *ds;
     /* A stream listed again is listed at `now`, and after > 0: the loop ends. */
@@ -262,7 +267,7 @@ direction_stream *stream_wake(struct tcpsift_tracker *t, conn *c, int from, int 
     rest_give(t, rs);
     c->ext->stream_word[from] = (uint64_t)(uintptr_t)ds;
     t->stats.streams_woken++;
-    stream_awake_list(t, ds, conn_clock(c));
+    stream_awake_list(t, ds, t->table->clock_ns);
     return ds;
 }
 

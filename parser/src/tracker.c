@@ -311,7 +311,7 @@ static direction_stream *stream_get(struct tcpsift_tracker *t, conn *c, int from
     ds->c = c;
     ds->from = (uint8_t)from;
     c->ext->stream_word[from] = (uint64_t)(uintptr_t)ds; /* even: conn_stream() */
-    stream_awake_list(t, ds, c->last_ns < 0 ? 0 : (uint64_t)c->last_ns);
+    stream_awake_list(t, ds, t->table->clock_ns);
     return ds;
 }
 
@@ -1115,7 +1115,8 @@ static tcpsift_error packet_process(tcpsift_tracker *t, const tcpsift_packet *pk
         t->stats.errors[pkt->error]++;
     uint64_t now = clamp_time(ts_ns);
     tcpsift_flow_table_expire_inline(t->table, now, on_flow_removed, t);
-    if (TCPSIFT_UNLIKELY(now >= t->rest_check_ns)) streams_rest_sweep(t, now);
+    /* (the table's clock, which the sweep reads, is at least `now`) */
+    if (TCPSIFT_UNLIKELY(now >= t->rest_check_ns)) streams_rest_sweep(t);
 
     if (lk->kind == LOOKUP_NOT_A_FLOW) {
         if ((pkt->layers & TCPSIFT_LAYER_PORTS) && !(pkt->layers & TCPSIFT_LAYER_FRAGMENT))
@@ -1215,7 +1216,7 @@ void tcpsift_tracker_advance_time(tcpsift_tracker *t, int64_t now_ns)
     if (!t || t->refuse) return;
     t->refuse = TRACKER_IN_CALL;
     tcpsift_flow_table_expire(t->table, clamp_time(now_ns), on_flow_removed, t);
-    if (clamp_time(now_ns) >= t->rest_check_ns) streams_rest_sweep(t, clamp_time(now_ns));
+    if (t->table->clock_ns >= t->rest_check_ns) streams_rest_sweep(t);
     t->refuse = 0;
 }
 

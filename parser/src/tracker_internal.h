@@ -229,8 +229,8 @@ typedef struct stream_rest {
 } stream_rest;
 
 /* stream_rest.c */
-/* Rests the listed streams whose connection is idle for stream_rest_ns at `now`. */
-void streams_rest_sweep(struct tcpsift_tracker *t, uint64_t now);
+/* Rests the listed streams whose connection is idle for stream_rest_ns at the table's clock. */
+void streams_rest_sweep(struct tcpsift_tracker *t);
 /* The rested stream of endpoint `from` awake again, in a stream object of its own: NULL (a
  * memcap hit, the stream still rests) when none can be allocated; with `reserve` the tracker's
  * reserve object serves then (for a release, which gives it back). */

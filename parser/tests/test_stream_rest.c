@@ -49,6 +49,7 @@ static void on_conn_end(void *ctx, const tcpsift_conn_info *c)
 {
     outcome *o = ctx;
     o->conns++;
+    if (c->client_port != 40000) return; /* the scenarios' connection; another has none */
     o->stream_bytes[0] = c->client.stream_bytes;
     o->stream_bytes[1] = c->server.stream_bytes;
     memcpy(o->events, c->events, sizeof o->events);
@@ -75,6 +76,7 @@ typedef struct run {
     refusing gate;
     tcpsift_allocator hooks;
     uint32_t next[2];
+    uint16_t cport; /* the client's port: 40000, another for another connection */
     uint8_t *frames[32];
     size_t nframes;
 } run;
@@ -88,6 +90,8 @@ static void run_start(run *r, uint64_t rest_ns)
     cfg.framing = 1;
     cfg.buffers_stable = 1;
     cfg.stream_rest_ns = rest_ns;
+    for (int i = 0; i < TCPSIFT_FLOW_CLASS_COUNT; i++)
+        cfg.timeout_ns[i] = TCPSIFT_FLOW_NO_TIMEOUT; /* as the CLI reads files: no expiry */
     assert_int_equal(tcpsift_framer_spec_parse("len:4:be", &cfg.framer, NULL, 0), TCPSIFT_OK);
     cfg.cb.on_data = on_data;
     cfg.cb.on_frame = on_frame;
@@ -100,6 +104,7 @@ static void run_start(run *r, uint64_t rest_ns)
     assert_int_equal(tcpsift_tracker_create(&cfg, &r->t), TCPSIFT_OK);
     r->next[CLIENT] = 1000;
     r->next[SERVER] = 500000;
+    r->cport = 40000;
 }
 
 /* A segment from `from` at `seq_delta` from its next sequence number, `len` bytes: a message of
@@ -121,9 +126,10 @@ static void send(run *r, int from, uint16_t flags, int32_t seq_delta, size_t len
     ts.window = 65535;
     ts.payload = payload;
     ts.payload_len = len;
+    ts.sport = r->cport;
     if (from == SERVER) {
         ts.sport = 80;
-        ts.dport = 40000;
+        ts.dport = r->cport;
     }
     tcpsift_packet pkt;
     assert_true(r->nframes < 32);
@@ -293,6 +299,51 @@ static void test_destroy_at_rest(void **state)
         free(r.frames[i]);
 }
 
+/* A SYN of another connection (client port 40001) at `ns`. */
+static void other_syn(run *r, int64_t ns)
+{
+    uint32_t keep[2] = {r->next[0], r->next[1]};
+    r->cport = 40001;
+    send(r, CLIENT, TCPSIFT_TCP_SYN, 0, 0, 0, ns);
+    r->cport = 40000;
+    r->next[0] = keep[0];
+    r->next[1] = keep[1];
+}
+
+/* The clock is the table's, which never goes back: a packet a century ahead rests every quiet
+ * stream once; packets of the past then wake and list streams in order, and results stay those
+ * of a tracker that never rests. */
+static void clock_jump(run *r, int resting)
+{
+    handshake(r);
+    send(r, CLIENT, AP, 0, 10, 'a', 1 * SEC + 3000);
+    send(r, SERVER, TCPSIFT_TCP_ACK, 0, 0, 0, 1 * SEC + 4000);
+    other_syn(r, 100ll * 365 * 24 * 3600 * SEC); /* a century ahead */
+    if (resting) assert_int_equal(r->t->stats.streams_rested, 1);
+    send(r, CLIENT, AP, 0, 10, 'b', 1 * SEC + 5000); /* back in time: wakes it */
+    if (resting) assert_int_equal(r->t->stats.streams_woken, 1);
+    send(r, SERVER, AP, 0, 10, 'c', 1 * SEC + 6000);
+    send(r, CLIENT, TCPSIFT_TCP_ACK, 0, 0, 0, 1 * SEC + 7000);
+    /* no time passes on the table's clock now: nothing more rests */
+    other_syn(r, 5 * SEC);
+    if (resting) assert_int_equal(r->t->stats.streams_rested, 1);
+}
+
+static void test_rest_clock_jump(void **state)
+{
+    (void)state;
+    run on, off;
+    run_start(&on, SEC);
+    clock_jump(&on, 1);
+    run_start(&off, 0);
+    clock_jump(&off, 0);
+    run_end(&on);
+    run_end(&off);
+    outcomes_equal(&on.out, &off.out);
+    assert_int_equal(on.out.stream_bytes[0], 20);
+    assert_int_equal(on.out.stream_bytes[1], 10);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -300,6 +351,7 @@ int main(void)
         cmocka_unit_test(test_rest_form_small),
         cmocka_unit_test(test_rest_wake_without_memory),
         cmocka_unit_test(test_destroy_at_rest),
+        cmocka_unit_test(test_rest_clock_jump),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
