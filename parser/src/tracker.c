@@ -571,14 +571,23 @@ void tracker_stream_rebase(struct tcpsift_tracker *t, conn *c, int from)
     stream_release(t, c, from);
 }
 
+/* Endpoint `from`'s stream for reading its totals: the awake one, a rested one decoded into
+ * *buf, or NULL. */
+static const direction_stream *stream_for_reading(const struct tcpsift_tracker *t, const conn *c,
+                                                  int from, direction_stream *buf)
+{
+    const stream_rest *rs = conn_stream_rested(c, from);
+    if (TCPSIFT_UNLIKELY(rs != NULL)) {
+        stream_rest_peek(t, c, from, rs, buf);
+        return buf;
+    }
+    return conn_stream(c, from);
+}
+
 uint64_t tracker_stream_delivered(const struct tcpsift_tracker *t, const conn *c, int from)
 {
-    const direction_stream *ds = conn_stream(c, from);
     direction_stream peeked;
-    if (TCPSIFT_UNLIKELY(!ds && conn_stream_rested(c, from))) {
-        stream_rest_peek(t, c, from, conn_stream_rested(c, from), &peeked);
-        ds = &peeked;
-    }
+    const direction_stream *ds = stream_for_reading(t, c, from, &peeked);
     /* A stream without reassembly delivers nothing, nor did one before it (has_reasm is the
      * same for every stream of a direction). */
     if (ds) return ds->has_reasm ? ds->reasm.stats.delivered_bytes - urgent_removed(ds) - urgent_skipped(ds) : 0;
@@ -587,12 +596,8 @@ uint64_t tracker_stream_delivered(const struct tcpsift_tracker *t, const conn *c
 
 uint64_t tracker_stream_gaps(const struct tcpsift_tracker *t, const conn *c, int from)
 {
-    const direction_stream *ds = conn_stream(c, from);
     direction_stream peeked;
-    if (TCPSIFT_UNLIKELY(!ds && conn_stream_rested(c, from))) {
-        stream_rest_peek(t, c, from, conn_stream_rested(c, from), &peeked);
-        ds = &peeked;
-    }
+    const direction_stream *ds = stream_for_reading(t, c, from, &peeked);
     if (ds && ds->has_reasm) return ds->reasm.stats.gap_bytes + urgent_skipped(ds);
     return c->ext && c->ext->rare ? c->ext->rare->gap_bytes[from] : 0;
 }

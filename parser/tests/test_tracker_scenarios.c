@@ -1631,6 +1631,15 @@ static void test_paws(void **state)
     sc_free(&s);
 }
 
+/* A scenario tracker with (`embryo` 1, the default) or without the half-open pool. */
+static void sc_init_pool(struct sc *s, int embryo)
+{
+    if (embryo)
+        sc_init(s);
+    else
+        sc_init_cfg(s, 0, TCPSIFT_CHECKSUM_AUTO, 1);
+}
+
 /* A RST answering a SYN in SYN-SENT must echo the SYN's timestamps: TSecr
  * within [TSval of the endpoint's SYN, its newest TSval] (Linux,
  * tcp_rcv_synsent_state_process; judge_rst()), else it is ignored. The SYN's
@@ -1645,10 +1654,7 @@ static void rst_tsecr_case(int embryo, uint32_t isn2, uint32_t tsval2, uint32_t 
 {
     struct sc s;
     uint8_t o[12];
-    if (embryo)
-        sc_init(&s);
-    else
-        sc_init_cfg(&s, 0, TCPSIFT_CHECKSUM_AUTO, 1);
+    sc_init_pool(&s, embryo);
     sc_raw(&s, C, F_SYN, 1000, 0, 65535, NULL, 0, o, ts_opt(o, 100, 0), CSUM_GOOD);
     sc_raw(&s, C, F_SYN, isn2, 0, 65535, NULL, 0, o, ts_opt(o, tsval2, 0), CSUM_GOOD);
     sc_raw(&s, S, F_RST | F_ACK, 0, isn2 + 1, 0, NULL, 0, o, ts_opt(o, 9000, rst_tsecr),
@@ -1693,10 +1699,7 @@ static struct rec_conn syn_tsvals_rst(int embryo, const uint32_t *tsv, size_t n,
 {
     struct sc s;
     uint8_t o[12];
-    if (embryo)
-        sc_init(&s);
-    else
-        sc_init_cfg(&s, 0, TCPSIFT_CHECKSUM_AUTO, 1);
+    sc_init_pool(&s, embryo);
     for (size_t i = 0; i < n; i++)
         sc_raw(&s, C, F_SYN, 1000, 0, 65535, NULL, 0, o, ts_opt(o, tsv[i], 0), CSUM_GOOD);
     sc_raw(&s, S, F_RST | F_ACK, 0, 1001, 0, NULL, 0, o, ts_opt(o, 9000, rst_tsecr), CSUM_GOOD);
