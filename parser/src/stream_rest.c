@@ -1,19 +1,20 @@
 /* Resting streams (issue 9: memory per open connection after data). A direction's stream is
- * ~430 bytes while it works: the reassembler's state and counts, the framer's state. A
- * connection that has gone quiet needs almost none of it: most of the object still equals the
+ * ~440 bytes while it works: the reassembler's state and counts, the framer's state. A
+ * direction that has gone quiet needs almost none of it: most of the object still equals the
  * tracker's stream template (stream_get copies it), and the rest is a few sequence numbers,
- * counts and views. So a stream whose connection has been idle for cfg.stream_rest_ns, with
- * nothing held out of order, is kept as the words that differ from the template, each an
- * (index, varint) pair in a 48-, 64- or 128-byte form (conn_stream_rested()), and woken, word
- * for word the same object, at its next segment that needs it. Nothing is delivered or dropped
- * by resting, so a tracker gives the same results with it as without (ctest
- * test_tracker_stream_direct, test_stream_rest).
+ * counts and views. So a stream idle for cfg.stream_rest_ns (its whole connection, or only its
+ * own direction), with nothing held out of order, is kept as the words that differ from the
+ * template, each an (index, varint) pair in a 48-, 64- or 128-byte form (conn_stream_rested()),
+ * and woken, word for word the same object, at its next segment that needs it. Nothing is
+ * delivered or dropped by resting, so a tracker gives the same results with it as without
+ * (ctest test_tracker_stream_direct, test_stream_rest).
  *
  * Which streams are due is kept cheaply: an awake list in the order streams were listed
- * (opened, woken, or found still busy at their last check), each with the time it was listed.
- * A packet's only cost is comparing its time with the head's due time (rest_check_ns); at that
- * time the head is taken off and rests if its connection's last packet is as old, else it is
- * listed again at the back. */
+ * (opened, woken, or found still busy at their last check), each with the time it was listed
+ * and its next offset then. A packet's only cost is comparing its time with the head's due time
+ * (rest_check_ns); at that time the head is taken off and rests if its connection's last packet
+ * is as old or its next offset has not moved since it was listed, else it is listed again at
+ * the back. */
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
@@ -52,6 +53,7 @@ static void stream_words(const struct tcpsift_tracker *t, const direction_stream
     n.awake_prev = tmpl->awake_prev;
     n.awake_next = tmpl->awake_next;
     n.listed_ns = tmpl->listed_ns;
+    n.listed_offset = tmpl->listed_offset;
     w[STREAM_WORDS - 1] = 0;
     memcpy(w, &n, sizeof n);
 }
@@ -245,7 +247,12 @@ void streams_rest_sweep(struct tcpsift_tracker *t)
     /* A stream listed again is listed at `now`, and after > 0: the loop ends. */
     while ((ds = t->awake_head) != NULL && rest_due(ds->listed_ns, now, after)) {
         stream_awake_unlist(t, ds);
-        if (!(rest_due(conn_clock(ds->c), now, after) && stream_put_to_rest(t, ds)))
+        /* Idle: its connection (no packet either way), or the stream itself (nothing delivered
+         * or skipped since it was listed, at least `after` ago), so the quiet direction of a
+         * one-way transfer rests while the other keeps sending. */
+        int idle = rest_due(conn_clock(ds->c), now, after) ||
+                   ds->reasm.next_offset == ds->listed_offset;
+        if (!(idle && stream_put_to_rest(t, ds)))
             stream_awake_list(t, ds, now);
     }
     t->rest_check_ns = ds ? rest_deadline(ds->listed_ns, after) : UINT64_MAX;

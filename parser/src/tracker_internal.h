@@ -212,6 +212,7 @@ typedef struct direction_stream {
     /* The awake list (stream_rest.c): streams that may rest, in the order they were listed. */
     struct direction_stream *awake_prev, *awake_next;
     uint64_t listed_ns;
+    uint64_t listed_offset; /* reasm.next_offset when listed: unchanged at its check = idle */
 } direction_stream;
 
 /* A direction's stream at rest (stream_rest.c): its connection was idle for the tracker's
@@ -314,6 +315,7 @@ static inline void stream_awake_list(struct tcpsift_tracker *t, direction_stream
     if (t->cfg.stream_rest_ns == 0 || !ds->has_reasm) return;
     ds->listed = 1;
     ds->listed_ns = now;
+    ds->listed_offset = ds->reasm.next_offset;
     ds->awake_next = NULL;
     ds->awake_prev = t->awake_tail;
     if (t->awake_tail) {

@@ -225,6 +225,61 @@ static void test_rest_and_wake(void **state)
     assert_true(on.out.frames >= 3);
 }
 
+static int find_conn(void *ctx, const tcpsift_flow_view *flow)
+{
+    if (!flow->embryo) *(conn **)ctx = flow->value;
+    return 0;
+}
+
+/* The tracker's one connection. */
+static conn *the_conn(tcpsift_tracker *t)
+{
+    conn *c = NULL;
+    assert_int_equal(tcpsift_flow_table_foreach(t->table, find_conn, &c), 1);
+    assert_non_null(c);
+    return c;
+}
+
+/* A one-way transfer: the client's request, then the server sends for 3 s. The connection is
+ * never idle, but the client's direction is: its stream rests (its next offset has not moved
+ * since it was listed) while the server's keeps working, the server's segments (ACKs of the
+ * request) leave it at rest, and the client's next message wakes it. */
+static void one_way_transfer(run *r, int resting)
+{
+    tcpsift_tracker *t = r->t;
+    handshake(r);
+    send(r, CLIENT, AP, 0, 10, 'q', 1 * SEC + 3000); /* the request */
+    for (int i = 0; i < 20; i++) /* the answer: 20 messages, one every 150 ms */
+        send(r, SERVER, AP, 0, 60, (uint8_t)('A' + i), 1 * SEC + 4000 + (int64_t)i * (SEC / 20 * 3));
+    if (resting) {
+        assert_int_equal(t->stats.streams_rested, 1); /* the client's only */
+        assert_int_equal(t->stats.streams_woken, 0);
+        conn *c = the_conn(t);
+        assert_non_null(conn_stream_rested(c, CLIENT));
+        assert_non_null(conn_stream(c, SERVER)); /* awake */
+    }
+    send(r, CLIENT, AP, 0, 10, 'r', 4 * SEC); /* the next request wakes it */
+    if (resting) assert_int_equal(t->stats.streams_woken, 1);
+    send(r, SERVER, TCPSIFT_TCP_ACK, 0, 0, 0, 4 * SEC + 1000);
+}
+
+static void test_rest_quiet_direction(void **state)
+{
+    (void)state;
+    run on, off;
+    run_start(&on, SEC);
+    one_way_transfer(&on, 1);
+    run_start(&off, 0);
+    one_way_transfer(&off, 0);
+    assert_int_equal(on.t->rest_mismatch, 0);
+    run_end(&on);
+    run_end(&off);
+    outcomes_equal(&on.out, &off.out);
+    assert_int_equal(on.out.stream_bytes[0], 20);
+    assert_int_equal(on.out.stream_bytes[1], 20 * 60);
+    assert_int_equal(on.out.frames, 22);
+}
+
 /* A typical quiet stream (one message delivered, its view retained) fits the small form. */
 static void test_rest_form_small(void **state)
 {
@@ -348,6 +403,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_rest_and_wake),
+        cmocka_unit_test(test_rest_quiet_direction),
         cmocka_unit_test(test_rest_form_small),
         cmocka_unit_test(test_rest_wake_without_memory),
         cmocka_unit_test(test_destroy_at_rest),
