@@ -12,6 +12,11 @@
  *   impaired-tiny, handshake-tiny   the same at 1k connections, 100 open (ctest cross-check)
  *   open-hs-N   N connections open at once, handshake only, never closed (memory per conn)
  *   open-data-N N connections open at once, one message each way fully acked, never closed
+ *   open-oneway-N N connections open at once, each a one-way transfer still going at the end:
+ *               the client's one request, then ONEWAY_ROUNDS short messages from the server,
+ *               the client ACKing every second; packets taken round-robin, the time paced so
+ *               that every connection has a packet every ~60 ms (its client's direction quiet
+ *               for ~3.6 s at the end, the connection never idle 1 s); never closed
  *
  * Traffic: Ethernet / IPv4 / TCP, connections interleaved packet by packet (each packet is
  * taken from a connection drawn at random among the open ones). Each connection carries
@@ -44,6 +49,8 @@
 #ifndef LARGE_BURST
 #define LARGE_BURST 8
 #endif
+#define ONEWAY_ROUNDS 40
+#define ONEWAY_PASS_US 60000u /* a round-robin pass over every connection's next packet */
 #define MSS         1448u
 #define ETH_LEN     14u
 #define IP_LEN      20u
@@ -82,6 +89,8 @@ typedef struct workload {
     int staged;           /* all handshakes first, then the data (open-N variants) */
     uint32_t dup_pct10;   /* per mille of data segments duplicated */
     uint32_t reord_pct10; /* per mille of data segments swapped with the next */
+    int oneway;           /* open-oneway-N: a request, then the server's rounds (plan_oneway) */
+    uint32_t step_us;     /* time between packets: 0 = 1-20 us at random */
 } workload;
 
 /* ------------------------------------------------------------------ packets of one connection */
@@ -139,9 +148,9 @@ static uint32_t body_size(void)
     return rnd_range(2049, 4096);
 }
 
-static void append_message(conn *c, int dir, truth *t)
+static void append_message_of(conn *c, int dir, uint32_t body, truth *t)
 {
-    uint32_t body = body_size(), need = c->stream_len[dir] + 4 + body;
+    uint32_t need = c->stream_len[dir] + 4 + body;
     if (need > c->stream_cap[dir]) {
         c->stream_cap[dir] = need * 2;
         c->stream[dir] = xrealloc(c->stream[dir], c->stream_cap[dir]);
@@ -157,6 +166,11 @@ static void append_message(conn *c, int dir, truth *t)
     c->stream_len[dir] = need;
     t->frames[dir]++;
     t->stream_bytes[dir] += 4 + body;
+}
+
+static void append_message(conn *c, int dir, truth *t)
+{
+    append_message_of(c, dir, body_size(), t);
 }
 
 /* One burst of `k` messages from `dir`: segments plus the peer's delayed ACKs. `reply_follows`:
@@ -226,6 +240,27 @@ static void plan_rest(conn *c, const workload *w, truth *t)
     }
 }
 
+/* open-oneway-N's data: the client's request (one segment), then ONEWAY_ROUNDS messages of
+ * 16-64 B from the server, one segment each (the first carries the request's ACK), the client
+ * ACKing every second one. */
+static void plan_oneway(conn *c, truth *t)
+{
+    append_message_of(c, 0, rnd_range(16, 64), t);
+    push(c, (pdesc){0, F_ACK | F_PSH, 1, 1, 1, 0, c->stream_len[0]});
+    t->data_segments++;
+    for (uint32_t r = 0; r < ONEWAY_ROUNDS; r++) {
+        uint32_t off = c->stream_len[1];
+        append_message_of(c, 1, rnd_range(16, 64), t);
+        uint32_t len = c->stream_len[1] - off;
+        push(c, (pdesc){1, F_ACK | F_PSH, 1, 1 + off, 1 + c->stream_len[0], off, len});
+        t->data_segments++;
+        if (r % 2 == 1) {
+            push(c, (pdesc){0, F_ACK, 0, 1 + c->stream_len[0], 1 + off + len, 0, 0});
+            t->pure_acks++;
+        }
+    }
+}
+
 /* Impairments on data segments: a duplicate right after, or a swap with the next packet of the
  * same direction (the later segment arrives first). Stream contents are unchanged. */
 static void impair(conn *c, const workload *w, truth *t)
@@ -261,7 +296,10 @@ static void conn_open(conn *c, uint32_t index, const workload *w, truth *t)
     c->isn[1] = (uint32_t)rnd();
     plan_handshake(c);
     c->phase2 = c->np;
-    plan_rest(c, w, t);
+    if (w->oneway)
+        plan_oneway(c, t);
+    else
+        plan_rest(c, w, t);
     impair(c, w, t);
     t->connections++;
 }
@@ -309,6 +347,8 @@ static void le32(uint8_t *p, uint32_t v)
 }
 
 static uint64_t now_us = 1700000000ull * 1000000ull;
+
+static uint32_t step_us; /* the workload's: 0 = 1-20 us at random */
 
 static void write_packet(FILE *out, conn *c, const pdesc *d, truth *t)
 {
@@ -369,7 +409,7 @@ static void write_packet(FILE *out, conn *c, const pdesc *d, truth *t)
         perror("gen_capture: write");
         exit(1);
     }
-    now_us += 1 + rnd_below(20);
+    now_us += step_us ? step_us : 1 + rnd_below(20);
     t->packets++;
     t->payload_bytes += d->len;
     t->captured_bytes += caplen;
@@ -402,6 +442,9 @@ static int parse_workload(const char *name, workload *w)
         w->conns = w->open = n, w->max_msgs = 0, w->teardown = 0, w->staged = 1;
     } else if (sscanf(name, "open-data-%u", &n) == 1 && n > 0 && n <= 10000000) {
         w->conns = w->open = n, w->max_msgs = 2, w->fixed_msgs = 1, w->teardown = 0, w->staged = 1;
+    } else if (sscanf(name, "open-oneway-%u", &n) == 1 && n > 0 && n <= 1000000) {
+        w->conns = w->open = n, w->teardown = 0, w->staged = 1, w->oneway = 1;
+        w->step_us = ONEWAY_PASS_US / n ? ONEWAY_PASS_US / n : 1;
     } else {
         return 0;
     }
@@ -420,7 +463,7 @@ int main(int argc, char **argv)
     if (argc - i != 2 || !parse_workload(argv[i], &w)) {
         fprintf(stderr, "usage: gen_capture [--seed N] "
                         "small|large|tiny|handshake|impaired|impaired-tiny|handshake-tiny|"
-                        "open-hs-N|open-data-N OUT.pcap\n");
+                        "open-hs-N|open-data-N|open-oneway-N OUT.pcap\n");
         return 2;
     }
     const char *path = argv[i + 1];
@@ -454,7 +497,26 @@ int main(int argc, char **argv)
             if (!order) return 1;
             for (uint32_t k = 0; k < live; k++)
                 order[k] = k;
+            if (phase == 1 && w.oneway) step_us = w.step_us;
             while (live) {
+                if (phase == 1 && w.oneway) {
+                    /* round-robin: a pass takes each connection's next packet, in a new random
+                     * order each pass, so no connection waits more than two passes */
+                    for (uint32_t k = live; k > 1; k--) {
+                        uint32_t j = rnd_below(k), x = order[k - 1];
+                        order[k - 1] = order[j];
+                        order[j] = x;
+                    }
+                    for (uint32_t k = 0; k < live; k++) {
+                        conn *c = &open[order[k]];
+                        if (c->next < c->np) write_packet(out, c, &c->p[c->next++], &t);
+                    }
+                    uint32_t keep = 0;
+                    for (uint32_t k = 0; k < live; k++)
+                        if (open[order[k]].next < open[order[k]].np) order[keep++] = order[k];
+                    live = keep;
+                    continue;
+                }
                 uint32_t k = rnd_below(live);
                 conn *c = &open[order[k]];
                 uint32_t stop = phase == 0 ? c->phase2 : c->np;
