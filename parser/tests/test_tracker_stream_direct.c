@@ -2,17 +2,19 @@
  * the general path (tcpsift_reasm_segment and its callbacks), and streams that rest
  * (stream_rest.c; issue 9) against streams that never do.
  *
- * Each capture runs three times through trackers of the same configuration: streams never
+ * Each capture runs four times through trackers of the same configuration: streams never
  * resting, once with the direct paths and once with tracker.no_stream_direct set (every
  * segment through the general path); then with the direct paths and streams resting as soon as
- * they can (stream_rest_ns 1 ns: at nearly every packet of another connection). Every callback
- * (data, gaps, frames with their bytes, connection reports with their events and history) and
- * the final statistics are folded into a digest; the three runs must agree, the first must have
- * taken the direct path (stream_direct_segments) and the third must have rested and woken
- * streams (streams_rested, streams_woken; its forms were never refused). Configurations: stable buffers and
- * copies, len:4:be, line and json-header framing, urgent policy oob, acknowledged reassembly
- * (never direct), tight reassembly caps. A scripted connection then asserts segment by segment
- * which segments are direct (each condition on both sides) with the same comparison. */
+ * they can (stream_rest_ns 1 ns: at nearly every packet of another connection), and after 1 ms
+ * (a busy connection's quiet direction rests while the other sends). Every callback (data,
+ * gaps, frames with their bytes, connection reports with their events and history) and the
+ * final statistics are folded into a digest; the runs must agree, the first must have taken the
+ * direct path (stream_direct_segments) and the resting ones must have rested streams
+ * (streams_rested, streams_woken; their forms were never refused). Configurations: stable
+ * buffers and copies, len:4:be, line and json-header framing, urgent policy oob, acknowledged
+ * reassembly (never direct), tight reassembly caps. A scripted connection then asserts segment
+ * by segment which segments are direct (each condition on both sides) with the same
+ * comparison. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -167,12 +169,14 @@ static void config_for(int which, digest *d, tcpsift_tracker_config *cfg)
 
 typedef struct totals {
     size_t files;
-    uint64_t packets, direct, rested, woken, too_large;
+    uint64_t packets, direct, rested, woken, too_large, rested_ms;
     uint64_t direct_by_cfg[CFG_COUNT], rested_by_cfg[CFG_COUNT];
 } totals;
 
-/* How a run takes its segments: the direct paths or not, streams resting or not. */
-enum { RUN_DIRECT, RUN_GENERAL, RUN_RESTING };
+/* How a run takes its segments: the direct paths or not, streams resting or not (at once, or
+ * after 1 ms: a busy connection's quiet direction then rests while the other is still sending,
+ * the rule that 1 ns hides). */
+enum { RUN_DIRECT, RUN_GENERAL, RUN_RESTING, RUN_RESTING_MS };
 
 static void feed_packet(void *ctx, const tcpsift_packet *pkt, int64_t ns)
 {
@@ -187,7 +191,7 @@ static tcpsift_tracker *tracker_for(int which, int how, digest *d)
     memset(d, 0, sizeof *d);
     d->h = 0xcbf29ce484222325ull;
     config_for(which, d, &cfg);
-    cfg.stream_rest_ns = how == RUN_RESTING ? 1 : 0;
+    cfg.stream_rest_ns = how == RUN_RESTING ? 1 : how == RUN_RESTING_MS ? 1000000 : 0;
     tcpsift_tracker *t = NULL;
     assert_int_equal(tcpsift_tracker_create(&cfg, &t), TCPSIFT_OK);
     t->no_stream_direct = how == RUN_GENERAL;
@@ -216,14 +220,21 @@ static void compare_capture(const char *path, const uint8_t *buf, size_t len, vo
     totals *tot = ctx;
     tot->files++;
     for (int which = 0; which < CFG_COUNT; which++) {
-        digest a, b, c;
+        digest a, b, c, m;
         uint64_t packets;
         tcpsift_tracker *ta = run(which, RUN_DIRECT, buf, len, &a, &packets);
         tcpsift_tracker *tb = run(which, RUN_GENERAL, buf, len, &b, &packets);
         tcpsift_tracker *tc = run(which, RUN_RESTING, buf, len, &c, &packets);
+        tcpsift_tracker *tm = run(which, RUN_RESTING_MS, buf, len, &m, &packets);
         assert_int_equal(tb->stream_direct_segments, 0);
         assert_int_equal(ta->stats.streams_rested + tb->stats.streams_rested, 0);
-        assert_int_equal(tc->rest_mismatch, 0);
+        assert_int_equal(tc->rest_mismatch + tm->rest_mismatch, 0);
+        if (digests_differ(&a, &m))
+            fail_msg("%s (%s): the run with streams resting after 1 ms differs from the run "
+                     "without (data %llu/%llu, frames %llu/%llu; %llu rested)",
+                     path, cfg_names[which], (unsigned long long)m.data,
+                     (unsigned long long)a.data, (unsigned long long)m.frames,
+                     (unsigned long long)a.frames, (unsigned long long)tm->stats.streams_rested);
         if (digests_differ(&a, &c))
             fail_msg("%s (%s): the run with streams resting differs from the run without "
                      "(data %llu/%llu, gaps %llu/%llu, frames %llu/%llu, conns %llu/%llu; %llu "
@@ -249,9 +260,11 @@ static void compare_capture(const char *path, const uint8_t *buf, size_t len, vo
         tot->woken += tc->stats.streams_woken;
         tot->too_large += tc->rest_too_large;
         tot->rested_by_cfg[which] += tc->stats.streams_rested;
+        tot->rested_ms += tm->stats.streams_rested;
         tcpsift_tracker_destroy(ta);
         tcpsift_tracker_destroy(tb);
         tcpsift_tracker_destroy(tc);
+        tcpsift_tracker_destroy(tm);
     }
 }
 
@@ -259,15 +272,16 @@ static void report(const char *set, const totals *tot)
 {
     printf("stream direct == general == resting on %zu %s captures: %llu segments direct of "
            "%llu packets, %llu streams rested and %llu woken, %llu rests refused as too large (%d "
-           "configurations)\n",
+           "configurations); resting after 1 ms: %llu rests\n",
            tot->files, set, (unsigned long long)tot->direct, (unsigned long long)tot->packets,
            (unsigned long long)tot->rested, (unsigned long long)tot->woken,
-           (unsigned long long)tot->too_large, CFG_COUNT);
+           (unsigned long long)tot->too_large, CFG_COUNT, (unsigned long long)tot->rested_ms);
     for (int which = 0; which < CFG_COUNT; which++) {
         if (which != CFG_ACKED) assert_true(tot->direct_by_cfg[which] > 0);
         assert_true(tot->rested_by_cfg[which] > 0);
     }
     assert_true(tot->woken > 0);
+    assert_true(tot->rested_ms > 0);
 }
 
 static void test_direct_equals_general_conformance_captures(void **state)
