@@ -24,6 +24,10 @@ tcpsift_error reasm_ack(tcpsift_reasm_state *r, const tcpsift_reasm_setup *su, u
 tcpsift_error reasm_finish(tcpsift_reasm_state *r, const tcpsift_reasm_setup *su);
 void reasm_release(tcpsift_reasm_state *r, const tcpsift_reasm_setup *su);
 int reasm_check(const tcpsift_reasm_state *r, const tcpsift_reasm_setup *su);
+/* The retained views' array (view_cap > 1) was freed by the state's owner, who kept the views
+ * elsewhere and could not get an array back (a resting stream woken to be released,
+ * stream_rest.c): count the array as freed (memory_bytes, the budget) and retain nothing. */
+void reasm_views_forget(tcpsift_reasm_state *r, const tcpsift_reasm_setup *su);
 
 /* tcpsift_reasm_acked_hole() of a state. */
 static inline uint64_t reasm_acked_hole(const tcpsift_reasm_state *r)

@@ -973,6 +973,19 @@ tcpsift_error reasm_ack(tcpsift_reasm_state *r, const tcpsift_reasm_setup *su, u
     return TCPSIFT_OK;
 }
 
+void reasm_views_forget(tcpsift_reasm_state *r, const tcpsift_reasm_setup *su)
+{
+    if (r->view_cap > 1) {
+        size_t n = (size_t)r->view_cap * sizeof(view_t);
+        r->stats.memory_bytes -= n;
+        if (su->budget) su->budget->used -= n;
+    }
+    r->views = NULL;
+    r->view_cap = r->view_head = 0;
+    views_clear(r);
+    r->ring_start = r->next_offset; /* nothing retained: copies become unverified */
+}
+
 void reasm_release(tcpsift_reasm_state *r, const tcpsift_reasm_setup *su)
 {
     while (r->ext_count) {

@@ -1,13 +1,16 @@
 /* Resting streams (issue 9: memory per open connection after data). A direction's stream is
- * ~440 bytes while it works: the reassembler's state and counts, the framer's state. A
- * direction that has gone quiet needs almost none of it: most of the object still equals the
- * tracker's stream template (stream_get copies it), and the rest is a few sequence numbers,
- * counts and views. So a stream idle for cfg.stream_rest_ns (its whole connection, or only its
- * own direction), with nothing held out of order, is kept as the words that differ from the
- * template, each an (index, varint) pair in a 48-, 64- or 128-byte form (conn_stream_rested()),
- * and woken, word for word the same object, at its next segment that needs it. Nothing is
- * delivered or dropped by resting, so a tracker gives the same results with it as without
- * (ctest test_tracker_stream_direct, test_stream_rest).
+ * ~440 bytes while it works: the reassembler's state and counts, the framer's state; and the
+ * views it retains of delivered bytes (to compare retransmissions with), in an array of up to
+ * 64 views of 16 bytes once it holds more than one. A direction that has gone quiet needs
+ * almost none of it: most of the object still equals the tracker's stream template
+ * (stream_get copies it), and the rest is a few sequence numbers, counts and views. So a
+ * stream idle for cfg.stream_rest_ns (its whole connection, or only its own direction), with
+ * nothing held out of order, is kept as the words that differ from the template, each an
+ * (index, varint) pair, then its views' array coded as deltas (4-5 bytes a view), in a form of
+ * 48 to 512 bytes (conn_stream_rested()); the array is freed. At its next segment that needs
+ * it the stream is woken, word for word the same object but for where its views are (an array
+ * again, oldest first). Nothing is delivered or dropped by resting, so a tracker gives the same
+ * results with it as without (ctest test_tracker_stream_direct, test_stream_rest).
  *
  * Which streams are due is kept cheaply: an awake list in the order streams were listed
  * (opened, woken, or found still busy at their last check), each with the time it was listed
@@ -21,12 +24,35 @@
 
 #include "conn_internal.h"
 #include "flow_table_internal.h"
+#include "reasm_settled.h"
 #include "side_chunks.h"
 #include "tracker_internal.h"
 
 enum { STREAM_WORDS = (sizeof(direction_stream) + 7) / 8 };
-_Static_assert(STREAM_WORDS <= 256, "a word index fits a byte");
 _Static_assert(sizeof(stream_rest) <= 16, "the rested form's head");
+
+static const size_t rest_sizes[STREAM_REST_CLASSES] = STREAM_REST_SIZES;
+/* Code bytes in the largest form. */
+enum { REST_CODE_MAX = 512 - sizeof(stream_rest) };
+_Static_assert(REST_CODE_MAX < 65536, "a form's length fits stream_rest.len");
+
+typedef struct tcpsift_reasm_view view_t;
+
+/* Whether the stream's retained views are in an array of their own (else none, or the one
+ * inline in the state) that goes into the form at rest, freed: the views are contiguous from
+ * ring_start (as the reassembler keeps them; if not, the array stays and its address is coded
+ * with the words), so the form keeps only each one's address and length. */
+static int views_fold(const tcpsift_reasm_state *r)
+{
+    if (r->view_cap <= 1 || r->views == NULL) return 0;
+    uint32_t off = (uint32_t)r->ring_start;
+    for (uint32_t i = 0; i < r->view_count; i++) {
+        const struct tcpsift_reasm_view *v = &r->views[(r->view_head + i) & (r->view_cap - 1)];
+        if (v->off_lo != off) return 0;
+        off += v->len;
+    }
+    return 1;
+}
 
 static int rest_due(uint64_t since, uint64_t now, uint64_t after)
 {
@@ -54,6 +80,13 @@ static void stream_words(const struct tcpsift_tracker *t, const direction_stream
     n.awake_next = tmpl->awake_next;
     n.listed_ns = tmpl->listed_ns;
     n.listed_offset = tmpl->listed_offset;
+    if (views_fold(&ds->reasm)) {
+        /* the views themselves follow the words in the form; the inline view is unused while
+         * there is an array (reassembly.c, view_at) */
+        n.reasm.views = NULL;
+        n.reasm.view_head = 0;
+        n.reasm.first_view = tmpl->reasm.first_view;
+    }
     w[STREAM_WORDS - 1] = 0;
     memcpy(w, &n, sizeof n);
 }
@@ -92,6 +125,12 @@ static unsigned varint_len(uint64_t v)
  * framer's position and frame start usually are. */
 enum { PAIR_HALVES = 0x80, PAIR_NEXT = 0x40 };
 _Static_assert((int)STREAM_WORDS <= (int)PAIR_NEXT, "the index leaves the flag bits free");
+/* After the pairs, this byte (no pair's: its index is past the words) starts the retained
+ * views, oldest first, each as two varints: its address less the end of the view before it
+ * (zigzag: a mapped capture's next segment of the stream is usually within a few megabytes),
+ * the first's from 0, and its length. Their offsets follow from ring_start (views_fold). */
+enum { VIEWS_MARK = 0xFF };
+_Static_assert((VIEWS_MARK & (PAIR_NEXT - 1)) >= STREAM_WORDS, "the mark is no word's index");
 
 static unsigned pair_put(uint8_t *p, unsigned index, uint64_t w, uint64_t next_offset)
 {
@@ -109,6 +148,34 @@ static unsigned pair_put(uint8_t *p, unsigned index, uint64_t w, uint64_t next_o
     return 1 + varint_put(p + 1, w);
 }
 
+static uint64_t zigzag(int64_t v)
+{
+    return v < 0 ? ~((uint64_t)v << 1) : (uint64_t)v << 1;
+}
+
+static uint64_t unzigzag(uint64_t v)
+{
+    return (v >> 1) ^ (0 - (v & 1));
+}
+
+/* The views of r (views_fold), oldest first, coded into p (at most `room` bytes): 1 and the
+ * bytes used in *used, or 0 when they may not fit. */
+static int views_put(uint8_t *p, unsigned room, const tcpsift_reasm_state *r, unsigned *used)
+{
+    unsigned n = 0;
+    uint64_t prev_ptr = 0;
+    for (uint32_t i = 0; i < r->view_count; i++) {
+        const view_t *v = &r->views[(r->view_head + i) & (r->view_cap - 1)];
+        uint64_t ptr = (uint64_t)(uintptr_t)v->ptr;
+        if (room - n < 2 * 10) return 0; /* two varints of at most 10 bytes each */
+        n += varint_put(p + n, zigzag((int64_t)(ptr - prev_ptr)));
+        n += varint_put(p + n, v->len);
+        prev_ptr = ptr + v->len;
+    }
+    *used = n;
+    return 1;
+}
+
 static uint64_t varint_get(const stream_rest *rs, unsigned *at)
 {
     uint64_t v = 0;
@@ -122,15 +189,17 @@ static uint64_t varint_get(const stream_rest *rs, unsigned *at)
     return v;
 }
 
-/* The words a rested form stands for (template words with its pairs applied). The form is the
- * tracker's own, written by stream_put_to_rest(): every pair is whole and within len. */
-static void rest_words(const struct tcpsift_tracker *t, const stream_rest *rs,
-                       uint64_t w[STREAM_WORDS])
+/* The words a rested form stands for (template words with its pairs applied); where its views
+ * section's mark is (rs->len: none; a stream whose views array was empty has the mark alone). The form is the tracker's own, written by stream_put_to_rest(): every
+ * pair is whole and within len. */
+static unsigned rest_words(const struct tcpsift_tracker *t, const stream_rest *rs,
+                           uint64_t w[STREAM_WORDS])
 {
     template_words(t, w);
     unsigned at = 0;
     while (at < rs->len) {
         unsigned index = rs->code[at++];
+        if (index == VIEWS_MARK) return at - 1;
         uint64_t v;
         if (index & PAIR_NEXT) {
             v = rs->next_offset;
@@ -140,17 +209,78 @@ static void rest_words(const struct tcpsift_tracker *t, const stream_rest *rs,
         }
         w[(index & ~(unsigned)(PAIR_HALVES | PAIR_NEXT)) % STREAM_WORDS] = v;
     }
+    return at;
+}
+
+/* The next view of a form's views section (views_put), after the one ending at *prev_ptr and
+ * at offset *prev_off (low 32 bits; the first starts at ring_start). */
+static void view_get(const stream_rest *rs, unsigned *at, uint64_t *prev_ptr, uint32_t *prev_off,
+                     view_t *v)
+{
+    uint64_t ptr = *prev_ptr + unzigzag(varint_get(rs, at));
+    uint32_t off = *prev_off;
+    uint32_t len = (uint32_t)varint_get(rs, at);
+    memset(v, 0, sizeof *v);
+    v->ptr = (const uint8_t *)(uintptr_t)ptr;
+    v->off_lo = off;
+    v->len = len;
+    *prev_ptr = ptr + len;
+    *prev_off = off + len;
+}
+
+/* Whether the views section whose mark is at `at` gives back r's views, in order. */
+static int views_match(const stream_rest *rs, unsigned at, const tcpsift_reasm_state *r)
+{
+    if (at >= rs->len || rs->code[at++] != VIEWS_MARK) return 0;
+    uint64_t prev_ptr = 0;
+    uint32_t prev_off = (uint32_t)r->ring_start;
+    for (uint32_t i = 0; i < r->view_count; i++) {
+        if (at >= rs->len) return 0;
+        view_t got;
+        view_get(rs, &at, &prev_ptr, &prev_off, &got);
+        const view_t *v = &r->views[(r->view_head + i) & (r->view_cap - 1)];
+        if (got.ptr != v->ptr || got.off_lo != v->off_lo || got.len != v->len) return 0;
+    }
+    return at == rs->len;
+}
+
+/* The stream a form stands for, in *out, its views (if any) not yet in an array: where their
+ * section's mark is in the form (rs->len: none). */
+static unsigned rest_words_into(const struct tcpsift_tracker *t, const conn *c, int from,
+                                const stream_rest *rs, direction_stream *out)
+{
+    uint64_t w[STREAM_WORDS];
+    unsigned views_at = rest_words(t, rs, w);
+    memcpy(out, w, sizeof *out);
+    out->t = (struct tcpsift_tracker *)(uintptr_t)t;
+    out->c = (conn *)(uintptr_t)c;
+    out->from = (uint8_t)from;
+    return views_at;
 }
 
 void stream_rest_peek(const struct tcpsift_tracker *t, const conn *c, int from,
                       const stream_rest *rs, direction_stream *out)
 {
-    uint64_t w[STREAM_WORDS];
-    rest_words(t, rs, w);
-    memcpy(out, w, sizeof *out);
-    out->t = (struct tcpsift_tracker *)(uintptr_t)t;
-    out->c = (conn *)(uintptr_t)c;
-    out->from = (uint8_t)from;
+    rest_words_into(t, c, from, rs, out); /* the readers read counts, not views */
+}
+
+/* The folded views (the section whose mark is at `at`) back in an array of the stream's
+ * view_cap (from the reassembler's allocator, uncounted: see stream_put_to_rest), oldest first.
+ * 0 when none can be had. */
+static int views_unfold(struct tcpsift_tracker *t, const stream_rest *rs, unsigned at,
+                        direction_stream *ds)
+{
+    at++; /* the mark */
+    tcpsift_reasm_state *r = &ds->reasm;
+    view_t *a = t->reasm_setup.alloc.alloc(t->reasm_setup.alloc.ctx,
+                                           (size_t)r->view_cap * sizeof(view_t));
+    if (!a) return 0;
+    uint64_t prev_ptr = 0;
+    uint32_t prev_off = (uint32_t)r->ring_start;
+    for (uint32_t i = 0; i < r->view_count; i++)
+        view_get(rs, &at, &prev_ptr, &prev_off, &a[i]);
+    r->views = a;
+    return 1;
 }
 
 /* What the no-op tests (rest_ack_settled, rest_in_order) and stream_rest_peek's readers take
@@ -163,11 +293,10 @@ static int rest_allowed(const direction_stream *ds)
            !ds->urg;
 }
 
-static const size_t rest_sizes[STREAM_REST_CLASSES] = STREAM_REST_SIZES;
-
 /* Constant sizes, so side_give's slot arithmetic is a multiply (as side_take's). */
 static void rest_give(struct tcpsift_tracker *t, stream_rest *rs)
 {
+    _Static_assert(STREAM_REST_CLASSES == 6, "the cases below");
     switch (rs->cls) {
     case 0:
         side_give(t, &t->rest_chunks[0], rest_sizes[0], REST_CHUNK, rs, rs->slot);
@@ -175,8 +304,17 @@ static void rest_give(struct tcpsift_tracker *t, stream_rest *rs)
     case 1:
         side_give(t, &t->rest_chunks[1], rest_sizes[1], REST_CHUNK, rs, rs->slot);
         break;
-    default:
+    case 2:
         side_give(t, &t->rest_chunks[2], rest_sizes[2], REST_CHUNK, rs, rs->slot);
+        break;
+    case 3:
+        side_give(t, &t->rest_chunks[3], rest_sizes[3], REST_CHUNK, rs, rs->slot);
+        break;
+    case 4:
+        side_give(t, &t->rest_chunks[4], rest_sizes[4], REST_CHUNK, rs, rs->slot);
+        break;
+    default:
+        side_give(t, &t->rest_chunks[5], rest_sizes[5], REST_CHUNK, rs, rs->slot);
         break;
     }
 }
@@ -188,8 +326,14 @@ static stream_rest *rest_take(struct tcpsift_tracker *t, unsigned cls, uint8_t *
         return side_take(t, &t->rest_chunks[0], rest_sizes[0], REST_CHUNK, 0, slot);
     case 1:
         return side_take(t, &t->rest_chunks[1], rest_sizes[1], REST_CHUNK, 0, slot);
-    default:
+    case 2:
         return side_take(t, &t->rest_chunks[2], rest_sizes[2], REST_CHUNK, 0, slot);
+    case 3:
+        return side_take(t, &t->rest_chunks[3], rest_sizes[3], REST_CHUNK, 0, slot);
+    case 4:
+        return side_take(t, &t->rest_chunks[4], rest_sizes[4], REST_CHUNK, 0, slot);
+    default:
+        return side_take(t, &t->rest_chunks[5], rest_sizes[5], REST_CHUNK, 0, slot);
     }
 }
 
@@ -201,10 +345,21 @@ static int stream_put_to_rest(struct tcpsift_tracker *t, direction_stream *ds)
     uint64_t w[STREAM_WORDS], tw[STREAM_WORDS], back[STREAM_WORDS];
     stream_words(t, ds, w);
     template_words(t, tw);
-    uint8_t code[STREAM_WORDS * 12];
+    uint8_t code[STREAM_WORDS * 12 + REST_CODE_MAX];
     unsigned len = 0;
     for (unsigned i = 0; i < STREAM_WORDS; i++)
         if (w[i] != tw[i]) len += pair_put(code + len, i, w[i], ds->reasm.next_offset);
+    const tcpsift_reasm_state *r = &ds->reasm;
+    int fold = views_fold(r);
+    if (fold) {
+        unsigned n = 0;
+        if (len < REST_CODE_MAX && views_put(code + len + 1, REST_CODE_MAX - len - 1, r, &n)) {
+            code[len] = VIEWS_MARK;
+            len += 1 + n;
+        } else {
+            len = REST_CODE_MAX + 1; /* too large for any form */
+        }
+    }
     unsigned cls = 0;
     while (cls < STREAM_REST_CLASSES && len > rest_sizes[cls] - sizeof(stream_rest))
         cls++;
@@ -219,15 +374,22 @@ static int stream_put_to_rest(struct tcpsift_tracker *t, direction_stream *ds)
     rs->base_seq = ds->reasm.base_seq;
     rs->slot = slot;
     rs->cls = (uint8_t)cls;
-    rs->len = (uint8_t)len;
+    rs->len = (uint16_t)len;
     memcpy(rs->code, code, len);
     /* The form must give back the same stream (it always does: a failure is a bug, and costs
      * the memory the rest would have saved, never a result). */
-    rest_words(t, rs, back);
-    if (memcmp(back, w, sizeof w) != 0) {
+    unsigned views_at = rest_words(t, rs, back);
+    if (memcmp(back, w, sizeof w) != 0 || (fold ? !views_match(rs, views_at, r) : views_at != len)) {
         t->rest_mismatch++;
         rest_give(t, rs);
         return 0;
+    }
+    /* The array goes back to the reassembler's allocator uncounted: the stream still counts it
+     * (memory_bytes, the budget), and stream_wake() takes one back the same way. */
+    if (fold) {
+        t->reasm_setup.alloc.free(t->reasm_setup.alloc.ctx, r->views,
+                                  (size_t)r->view_cap * sizeof(view_t));
+        t->rest_views_folded++;
     }
     conn *c = ds->c;
     c->ext->stream_word[ds->from] = (uint64_t)(uintptr_t)rs | 2; /* ds exists, so c->ext does */
@@ -270,7 +432,17 @@ direction_stream *stream_wake(struct tcpsift_tracker *t, conn *c, int from, int 
         t->stats.memcap_hits++;
         return NULL;
     }
-    stream_rest_peek(t, c, from, rs, ds);
+    unsigned views_at = rest_words_into(t, c, from, rs, ds);
+    if (views_at < rs->len && !views_unfold(t, rs, views_at, ds)) {
+        /* No array for its views. To be released (reserve), it needs none: it retains nothing
+         * (a retransmission can no longer come). Else it stays at rest. */
+        t->stats.memcap_hits++;
+        if (!reserve) {
+            spares_give(t, &t->spare_streams, ds, sizeof *ds);
+            return NULL;
+        }
+        reasm_views_forget(&ds->reasm, &t->reasm_setup);
+    }
     rest_give(t, rs);
     c->ext->stream_word[from] = (uint64_t)(uintptr_t)ds;
     t->stats.streams_woken++;

@@ -20,8 +20,8 @@ typedef struct span_dup_ring {
 #define VIEW_SPARES_MAX   128
 
 /* A rested stream's form (stream_rest.c): its size classes, and how many forms a chunk holds. */
-#define STREAM_REST_CLASSES 3
-#define STREAM_REST_SIZES {48, 64, 128} /* a form's size by class */
+#define STREAM_REST_CLASSES 6
+#define STREAM_REST_SIZES {48, 64, 128, 256, 384, 512} /* a form's size by class */
 #define REST_CHUNK 64 /* forms per chunk */
 
 /* Released objects of one size kept for reuse (spares.c). */
@@ -134,8 +134,9 @@ struct tcpsift_tracker {
     side_chunks rest_chunks[STREAM_REST_CLASSES]; /* by size class */
     struct direction_stream *wake_reserve;
     /* Rests refused because the form did not fit, and because it did not give the stream back
-     * (a bug: tests want 0). For tests and benchmarks. */
-    uint64_t rest_too_large, rest_mismatch;
+     * (a bug: tests want 0); rests whose form took the views out of their array. For tests and
+     * benchmarks. */
+    uint64_t rest_too_large, rest_mismatch, rest_views_folded;
     /* Side tables come from chunks (tcp_conn.c): conn_ext by EXT_CHUNK, conn_rare by
      * RARE_CHUNK. */
     side_chunks ext_chunks, rare_chunks;
@@ -215,17 +216,17 @@ typedef struct direction_stream {
     uint64_t listed_offset; /* reasm.next_offset when listed: unchanged at its check = idle */
 } direction_stream;
 
-/* A direction's stream at rest (stream_rest.c): its connection was idle for the tracker's
- * stream_rest_ns with nothing held out of order. What differs from the tracker's stream
- * template, word by word, as (index, varint) pairs, in a 48-, 64- or 128-byte form; and the two
- * fields the segment's no-op tests read (stream_ack_noop, stream_segment_noop), so that an ACK
- * or bare segment the stream would ignore leaves it at rest. */
+/* A direction's stream at rest (stream_rest.c): it was idle for the tracker's stream_rest_ns
+ * with nothing held out of order. What differs from the tracker's stream template, word by
+ * word, as (index, varint) pairs, and its retained views, in a form of 48 to 512 bytes; and the
+ * two fields the segment's no-op tests read (stream_ack_noop, stream_segment_noop), so that an
+ * ACK or bare segment the stream would ignore leaves it at rest. */
 typedef struct stream_rest {
     uint64_t next_offset; /* reasm.next_offset */
     uint32_t base_seq;    /* reasm.base_seq */
     uint8_t slot;         /* its index in its chunk (side_chunks.h) */
     uint8_t cls;          /* its size class (STREAM_REST_SIZES) */
-    uint8_t len;          /* bytes of code[] used */
+    uint16_t len;         /* bytes of code[] used */
     uint8_t code[];       /* to the form's end */
 } stream_rest;
 

@@ -77,7 +77,7 @@ typedef struct run {
     tcpsift_allocator hooks;
     uint32_t next[2];
     uint16_t cport; /* the client's port: 40000, another for another connection */
-    uint8_t *frames[32];
+    uint8_t *frames[64];
     size_t nframes;
 } run;
 
@@ -132,7 +132,7 @@ static void send(run *r, int from, uint16_t flags, int32_t seq_delta, size_t len
         ts.dport = r->cport;
     }
     tcpsift_packet pkt;
-    assert_true(r->nframes < 32);
+    assert_true(r->nframes < 64);
     r->frames[r->nframes++] = seg_stable_frame(&ts, from, &pkt);
     uint32_t end = ts.seq + (uint32_t)len + ((flags & TCPSIFT_TCP_SYN) ? 1u : 0u) +
                    ((flags & TCPSIFT_TCP_FIN) ? 1u : 0u);
@@ -354,6 +354,85 @@ static void test_destroy_at_rest(void **state)
         free(r.frames[i]);
 }
 
+/* A stream that retains many views (40 segments, each its own buffer: a 64-view array of
+ * 1 KiB) rests with its views in the form (a 256- to 512-byte class) and the array freed; a
+ * retransmission after the wake, other bytes of the oldest segment, is still compared with
+ * them (an overlap mismatch), as without resting. */
+static void many_views(run *r, int resting)
+{
+    tcpsift_tracker *t = r->t;
+    handshake(r);
+    send(r, CLIENT, AP, 0, 10, 'q', 1 * SEC + 3000);
+    for (int i = 0; i < 40; i++)
+        send(r, SERVER, AP, 0, 60, (uint8_t)('A' + i), 1 * SEC + 4000 + i * 1000);
+    send(r, CLIENT, TCPSIFT_TCP_ACK, 0, 0, 0, 1 * SEC + 50000);
+    send(r, CLIENT, TCPSIFT_TCP_ACK, 0, 0, 0, 3 * SEC); /* both streams rest */
+    if (resting) {
+        assert_int_equal(t->stats.streams_rested, 2);
+        assert_int_equal(t->rest_views_folded, 1); /* the server's; the client's has one view */
+        int large = 0;
+        for (int cls = 3; cls < STREAM_REST_CLASSES; cls++)
+            large += t->rest_chunks[cls].room != NULL;
+        assert_int_equal(large, 1);
+    }
+    /* the freed array is a spare block still holding the views: the wake must not find them
+     * there, but in the form */
+    spare_blocks_drain(t);
+    /* the first server message again, other bytes: 40 * 60 bytes back from the next */
+    send(r, SERVER, AP, -40 * 60, 60, 'z', 3 * SEC + 1000);
+    if (resting) assert_int_equal(t->stats.streams_woken, 1);
+    send(r, CLIENT, TCPSIFT_TCP_ACK, 0, 0, 0, 3 * SEC + 2000);
+}
+
+static void test_rest_many_views(void **state)
+{
+    (void)state;
+    run on, off;
+    run_start(&on, SEC);
+    many_views(&on, 1);
+    run_start(&off, 0);
+    many_views(&off, 0);
+    assert_int_equal(on.t->rest_mismatch + on.t->rest_too_large, 0);
+    run_end(&on);
+    run_end(&off);
+    outcomes_equal(&on.out, &off.out);
+    assert_int_equal(on.out.stream_bytes[1], 40 * 60);
+    assert_true(on.out.events[TCPSIFT_ANOMALY_OVERLAP_MISMATCH] > 0);
+    assert_int_equal(on.out.frames, 41);
+}
+
+/* A stream whose views are in its form, and no memory: a segment cannot wake it (no array for
+ * its views; a memcap hit, it stays at rest); the end still finishes and reports it, its views
+ * dropped (nothing can be compared with them any more) and their bytes uncounted, so the
+ * reassembly budget is back to 0. */
+static void test_rest_views_without_memory(void **state)
+{
+    (void)state;
+    run r;
+    run_start(&r, SEC);
+    handshake(&r);
+    send(&r, CLIENT, AP, 0, 10, 'q', 1 * SEC + 3000);
+    for (int i = 0; i < 8; i++)
+        send(&r, SERVER, AP, 0, 60, (uint8_t)('A' + i), 1 * SEC + 4000 + i * 1000);
+    send(&r, CLIENT, TCPSIFT_TCP_ACK, 0, 0, 0, 3 * SEC);
+    assert_int_equal(r.t->rest_views_folded, 1);
+    assert_true(r.t->budget.used > 0); /* the folded array is still counted */
+    /* a stream object to be had, but no array: */
+    spare_blocks_drain(r.t);
+    r.gate.refuse = 1;
+    uint64_t hits = tcpsift_tracker_get_stats(r.t)->memcap_hits;
+    send(&r, SERVER, AP, 0, 60, 'I', 3 * SEC + 1000);
+    assert_int_equal(tcpsift_tracker_get_stats(r.t)->memcap_hits, hits + 1);
+    assert_int_equal(r.t->stats.streams_woken, 0);
+    assert_non_null(conn_stream_rested(the_conn(r.t), SERVER));
+    tcpsift_tracker_finish(r.t); /* still refusing */
+    assert_int_equal(r.out.conns, 1);
+    assert_int_equal(r.out.stream_bytes[1], 8 * 60);
+    assert_int_equal(r.out.frames, 9);
+    assert_int_equal(r.t->budget.used, 0);
+    run_end(&r);
+}
+
 /* A SYN of another connection (client port 40001) at `ns`. */
 static void other_syn(run *r, int64_t ns)
 {
@@ -407,6 +486,8 @@ int main(void)
         cmocka_unit_test(test_rest_form_small),
         cmocka_unit_test(test_rest_wake_without_memory),
         cmocka_unit_test(test_destroy_at_rest),
+        cmocka_unit_test(test_rest_many_views),
+        cmocka_unit_test(test_rest_views_without_memory),
         cmocka_unit_test(test_rest_clock_jump),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -169,7 +169,7 @@ static void config_for(int which, digest *d, tcpsift_tracker_config *cfg)
 
 typedef struct totals {
     size_t files;
-    uint64_t packets, direct, rested, woken, too_large, rested_ms;
+    uint64_t packets, direct, rested, woken, too_large, rested_ms, folded;
     uint64_t direct_by_cfg[CFG_COUNT], rested_by_cfg[CFG_COUNT];
 } totals;
 
@@ -261,6 +261,7 @@ static void compare_capture(const char *path, const uint8_t *buf, size_t len, vo
         tot->too_large += tc->rest_too_large;
         tot->rested_by_cfg[which] += tc->stats.streams_rested;
         tot->rested_ms += tm->stats.streams_rested;
+        tot->folded += tc->rest_views_folded + tm->rest_views_folded;
         tcpsift_tracker_destroy(ta);
         tcpsift_tracker_destroy(tb);
         tcpsift_tracker_destroy(tc);
@@ -272,16 +273,18 @@ static void report(const char *set, const totals *tot)
 {
     printf("stream direct == general == resting on %zu %s captures: %llu segments direct of "
            "%llu packets, %llu streams rested and %llu woken, %llu rests refused as too large (%d "
-           "configurations); resting after 1 ms: %llu rests\n",
+           "configurations); resting after 1 ms: %llu rests; %llu forms with their views\n",
            tot->files, set, (unsigned long long)tot->direct, (unsigned long long)tot->packets,
            (unsigned long long)tot->rested, (unsigned long long)tot->woken,
-           (unsigned long long)tot->too_large, CFG_COUNT, (unsigned long long)tot->rested_ms);
+           (unsigned long long)tot->too_large, CFG_COUNT, (unsigned long long)tot->rested_ms,
+           (unsigned long long)tot->folded);
     for (int which = 0; which < CFG_COUNT; which++) {
         if (which != CFG_ACKED) assert_true(tot->direct_by_cfg[which] > 0);
         assert_true(tot->rested_by_cfg[which] > 0);
     }
     assert_true(tot->woken > 0);
     assert_true(tot->rested_ms > 0);
+    assert_true(tot->folded > 0);
 }
 
 static void test_direct_equals_general_conformance_captures(void **state)

@@ -223,11 +223,12 @@ typedef struct tcpsift_tracker_config {
      * (released_unacked). 0 = wait for the caps or the end. Default 64 KiB. */
     uint64_t one_sided_release_bytes;
     /* A direction's stream idle for this long (capture time: the packets' clock, which never
-     * goes back, as for the timeouts) rests in a compact form (48 to 128 bytes instead of
-     * ~440) until a segment needs it, when nothing is held out of order: what it retained and
-     * every count are kept, so results are the same (stats streams_rested / streams_woken
-     * count it). Idle: its connection saw no packet, or the direction delivered no byte (the
-     * quiet side of a one-way transfer). 0 = never. Default 1 s. */
+     * goes back, as for the timeouts) rests in a compact form (48 to 512 bytes instead of
+     * ~440 and its retained views' array) until a segment needs it, when nothing is held out
+     * of order: what it retained and every count are kept, so results are the same (stats
+     * streams_rested / streams_woken count it). Idle: its connection saw no packet, or the
+     * direction delivered no byte (the quiet side of a one-way transfer). 0 = never.
+     * Default 1 s. */
     uint64_t stream_rest_ns;
     const tcpsift_allocator *allocator; /* NULL: malloc/free */
     tcpsift_tracker_callbacks cb;
