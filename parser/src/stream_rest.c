@@ -190,8 +190,9 @@ static uint64_t varint_get(const stream_rest *rs, unsigned *at)
 }
 
 /* The words a rested form stands for (template words with its pairs applied); where its views
- * section's mark is (rs->len: none; a stream whose views array was empty has the mark alone). The form is the tracker's own, written by stream_put_to_rest(): every
- * pair is whole and within len. */
+ * section's mark is (rs->len: none; a stream whose views array was empty has the mark alone).
+ * The form is the tracker's own, written by stream_put_to_rest(): every pair is whole and
+ * within len. */
 static unsigned rest_words(const struct tcpsift_tracker *t, const stream_rest *rs,
                            uint64_t w[STREAM_WORDS])
 {
@@ -379,7 +380,8 @@ static int stream_put_to_rest(struct tcpsift_tracker *t, direction_stream *ds)
     /* The form must give back the same stream (it always does: a failure is a bug, and costs
      * the memory the rest would have saved, never a result). */
     unsigned views_at = rest_words(t, rs, back);
-    if (memcmp(back, w, sizeof w) != 0 || (fold ? !views_match(rs, views_at, r) : views_at != len)) {
+    int views_back = fold ? views_match(rs, views_at, r) : views_at == len;
+    if (memcmp(back, w, sizeof w) != 0 || !views_back) {
         t->rest_mismatch++;
         rest_give(t, rs);
         return 0;

@@ -250,7 +250,8 @@ static void one_way_transfer(run *r, int resting)
     handshake(r);
     send(r, CLIENT, AP, 0, 10, 'q', 1 * SEC + 3000); /* the request */
     for (int i = 0; i < 20; i++) /* the answer: 20 messages, one every 150 ms */
-        send(r, SERVER, AP, 0, 60, (uint8_t)('A' + i), 1 * SEC + 4000 + (int64_t)i * (SEC / 20 * 3));
+        send(r, SERVER, AP, 0, 60, (uint8_t)('A' + i),
+             1 * SEC + 4000 + (int64_t)i * (SEC / 20 * 3));
     if (resting) {
         assert_int_equal(t->stats.streams_rested, 1); /* the client's only */
         assert_int_equal(t->stats.streams_woken, 0);
