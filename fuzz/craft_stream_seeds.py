@@ -18,7 +18,7 @@ SYN, FIN, RST, CONFLICT, TRUNC, BACK = 0x04, 0x08, 0x10, 0x20, 0x40, 0x80
 
 def reasm_header(isn_off=0x10, retained=0, fail=2, acked=False, policy=0, budget=None,
                  max_segments=0, max_mem16=0):
-    """isn = 2^32 - 1 - isn_off; retained index 0..3 (0, 16, 256, 64 KiB); fail index 2 = never."""
+    """isn = 2^32 - 1 - isn_off; retained index 0..3 (0, 16, 1000, 64 KiB); fail index 2 = never."""
     b0, b1lo = isn_off // 16, isn_off % 16
     b1 = b1lo | retained << 4 | fail << 6
     b2 = (1 if acked else 0) | policy << 1
@@ -53,6 +53,19 @@ REASSEMBLY = {
     "retransmit-verified-ring": reasm_header(retained=2)
     + seg(0, 0, SYN) + seg(0, 100) + seg(0, 100) + seg(100, 100, back=True)
     + seg(50, 50, CONFLICT, back=True) + seg(0, 100),
+    # without stable buffers the ring grows 256 -> 512 -> 1000 (not a power of two) while
+    # the stream delivers 1,200 bytes; copies of its oldest retained bytes are compared after
+    # each move, a conflicting one too
+    "retransmit-ring-grown": reasm_header(retained=2)
+    + seg(0, 0, SYN) + seg(0, 200) + seg(0, 200) + seg(200, 150, back=True)
+    + seg(50, 300) + seg(250, 200, CONFLICT, back=True) + seg(50, 400)
+    + seg(255, 255, back=True),
+    # the same with a 1 KiB budget: the move into 1000 bytes is refused (both rings held
+    # at once), the 512-byte ring stays and older copies are unverified
+    "retransmit-ring-growth-refused": reasm_header(retained=2, budget=2)
+    + seg(0, 0, SYN) + seg(0, 200) + seg(0, 200) + seg(200, 150, back=True)
+    + seg(50, 300) + seg(250, 200, CONFLICT, back=True) + seg(50, 400)
+    + seg(255, 255, back=True),
     # tiny caps: 2 extents, 256 bytes of memory, and a shared budget
     "memcap-segment-cap-small": reasm_header(max_segments=2, max_mem16=1, budget=1)
     + seg(0, 0, SYN) + seg(10, 100) + seg(10, 100) + seg(10, 100) + seg(10, 100)

@@ -4,7 +4,8 @@
  * Input:
  *   byte 0,1  ISN = 2^32 - 1 - (b0 * 16 + (b1 & 15)): within 4 KiB of the wrap,
  *             so a few segments cross it.
- *   byte 1    bits 4-5: retention ring (0, 16, 256, 64 KiB bytes);
+ *   byte 1    bits 4-5: retention ring (0, 16, 1000, 64 KiB bytes; without
+ *             stable buffers the ring grows: 256, 512, then 1000);
  *             bits 6-7: allocator fails every (4, 16, never, never) allocations;
  *             3 also declares stable buffers (every segment's bytes are kept
  *             until the end, so retained views stay valid)
@@ -196,7 +197,7 @@ static void check_all(const tcpsift_reasm *r, const model *m, const counting_all
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     if (size < 4) return 0;
-    static const uint32_t retained[4] = {0, 16, 256, 65536};
+    static const uint32_t retained[4] = {0, 16, 1000, 65536};
     static const unsigned fail_every[4] = {4, 16, 0, 0};
 
     model m;

@@ -57,6 +57,7 @@ typedef struct tcpsift_reasm_view view_t;
 #define DEFAULT_MAX_SEGMENTS 4096u
 #define DEFAULT_MAX_RETAINED (64u << 10)
 #define DEFAULT_MAX_VIEWS    64u
+#define RING_MIN_SHIFT       8u /* a grown ring's first size: 256 bytes */
 #define MAX_VIEWS_LIMIT      (1u << 20)
 #define MAX_WIRE_LEN         0x7fffffffu /* a segment longer than half the sequence space is nonsense */
 
@@ -253,22 +254,88 @@ static void record_conflict(tcpsift_reasm_state *r, const tcpsift_reasm_setup *s
     emit_event(r, su, TCPSIFT_REASM_EV_OVERLAP_MISMATCH, off, len);
 }
 
-/* Copy [next_offset - len, next_offset) into the ring at its offset modulo the ring size. The
- * ring is allocated on first use; 0 when it cannot be. */
+/* The retention ring's size: without stable buffers it is grown on demand (a stream that
+ * delivers a few hundred bytes would otherwise hold max_retained_bytes for its whole life: issue
+ * 9, memory of a live sensor), as 1 << ring_shift while that is smaller than
+ * max_retained_bytes; ring_shift 0 is max_retained_bytes itself (with stable buffers always:
+ * views point into the ring, so it never moves). */
+static uint64_t ring_size(const tcpsift_reasm_state *r, const tcpsift_reasm_setup *su)
+{
+    return r->ring_shift ? (uint64_t)1 << r->ring_shift : su->max_retained_bytes;
+}
+
+/* Copy stream offsets [a, b) from a ring of `from_size` bytes into one of `to_size` (each
+ * byte at its offset modulo the ring's size). */
+static void ring_move(uint8_t *to, uint64_t to_size, const uint8_t *from, uint64_t from_size,
+                      uint64_t a, uint64_t b)
+{
+    while (a < b) {
+        uint64_t fp = a % from_size, tp = a % to_size, n = b - a;
+        if (n > from_size - fp) n = from_size - fp;
+        if (n > to_size - tp) n = to_size - tp;
+        memcpy(to + tp, from + fp, (size_t)n);
+        a += n;
+    }
+}
+
+/* Without stable buffers: make the ring hold the `need` newest bytes up to next_offset
+ * (the new piece of `len` bytes included), moving what it retains into a larger ring: the next
+ * power of two from RING_MIN_BYTES, or max_retained_bytes once that is not larger. A larger
+ * ring that cannot be had leaves the one there (it retains fewer bytes: older copies become
+ * unverified); 0 only when there is no ring at all. */
+static int ring_grow(tcpsift_reasm_state *r, const tcpsift_reasm_setup *su, uint64_t need,
+                     size_t len)
+{
+    uint64_t max = su->max_retained_bytes, old = r->ring ? ring_size(r, su) : 0;
+    unsigned shift = RING_MIN_SHIFT;
+    while (((uint64_t)1 << shift) < need && ((uint64_t)1 << shift) < max)
+        shift++;
+    if (((uint64_t)1 << shift) >= max) shift = 0;
+    uint64_t size = shift ? (uint64_t)1 << shift : max;
+    if (size <= old) return 1;
+    uint8_t *n = mem_alloc(r, su, (size_t)size);
+    if (n == NULL) return r->ring != NULL;
+    if (r->ring) {
+        uint64_t end = r->next_offset - len, from = r->ring_start;
+        if (end - from > size - len) from = end - (size - len); /* what the new piece leaves */
+        ring_move(n, size, r->ring, old, from, end);
+        r->stats.bytes_copied += end - from;
+        mem_free(r, su, r->ring, (size_t)old);
+    }
+    r->ring = n;
+    r->ring_shift = (uint8_t)shift;
+    return 1;
+}
+
+/* Copy [next_offset - len, next_offset) (len <= max_retained_bytes) into the ring at its
+ * offset modulo the ring's size, or its newest bytes if the ring is smaller. The ring is
+ * allocated on first use (whole with stable buffers, else grown on demand); 0 when it cannot
+ * be. */
 static int ring_store(tcpsift_reasm_state *r, const tcpsift_reasm_setup *su, const uint8_t *p,
                       size_t len)
 {
-    uint64_t cap = su->max_retained_bytes;
-    if (r->ring == NULL) {
-        r->ring = mem_alloc(r, su, (size_t)cap);
+    if (!su->stable_buffers) {
+        /* retained after this piece: from ring_start (at most next_offset - len) if a ring
+         * holds bytes already, else the piece alone */
+        uint64_t need = r->ring ? r->next_offset - r->ring_start : len;
+        if (need > su->max_retained_bytes) need = su->max_retained_bytes;
+        if ((r->ring == NULL || need > ring_size(r, su)) && !ring_grow(r, su, need, len))
+            return 0;
+    } else if (r->ring == NULL) {
+        r->ring = mem_alloc(r, su, (size_t)su->max_retained_bytes);
         if (r->ring == NULL) return 0;
     }
+    uint64_t cap = ring_size(r, su);
+    if (len > cap) { /* a ring that could not grow: its newest bytes */
+        p += len - cap;
+        len = (size_t)cap;
+    }
+    r->stats.bytes_copied += len;
     uint64_t off = r->next_offset - len;
     size_t pos = (size_t)(off % cap);
     size_t first = len < cap - pos ? len : (size_t)(cap - pos);
     memcpy(r->ring + pos, p, first);
     memcpy(r->ring, p + first, len - first);
-    r->stats.bytes_copied += len;
     return 1;
 }
 
@@ -398,7 +465,8 @@ static void retain(tcpsift_reasm_state *r, const tcpsift_reasm_setup *su, const 
         int fresh = r->ring == NULL;
         if (!ring_store(r, su, p, len)) return; /* best effort: copies become unverified */
         if (fresh) r->ring_start = r->next_offset - len;
-        if (r->next_offset - r->ring_start > cap) r->ring_start = r->next_offset - cap;
+        uint64_t size = ring_size(r, su);
+        if (r->next_offset - r->ring_start > size) r->ring_start = r->next_offset - size;
         return;
     }
     if (su->max_retained_views == 0) {
@@ -624,7 +692,7 @@ static void compare_retained(const tcpsift_reasm_state *r, const tcpsift_reasm_s
 {
     size_t done = 0;
     if (!su->stable_buffers) {
-        uint64_t cap = su->max_retained_bytes;
+        uint64_t cap = ring_size(r, su);
         while (done < n) {
             size_t pos = (size_t)((a + done) % cap);
             size_t chunk = n - done < cap - pos ? n - done : (size_t)(cap - pos);
@@ -1000,8 +1068,9 @@ void reasm_release(tcpsift_reasm_state *r, const tcpsift_reasm_setup *su)
     r->ext = NULL;
     r->ext_cap = 0;
     r->ext_head = 0;
-    mem_free(r, su, r->ring, (size_t)su->max_retained_bytes);
+    mem_free(r, su, r->ring, (size_t)ring_size(r, su));
     r->ring = NULL;
+    r->ring_shift = 0;
     if (r->view_cap > 1) mem_free(r, su, r->views, (size_t)r->view_cap * sizeof(view_t));
     r->views = NULL;
     r->view_cap = r->view_head = 0;
@@ -1077,6 +1146,11 @@ int reasm_check(const tcpsift_reasm_state *r, const tcpsift_reasm_setup *su)
         }
         prev = x->end;
     }
+    if (r->ring_shift && (su->stable_buffers || r->ring == NULL ||
+                          ((uint64_t)1 << r->ring_shift) >= su->max_retained_bytes))
+        return 0; /* a ring grows only without stable buffers, and up to max_retained_bytes */
+    if (!su->stable_buffers && r->ring && r->next_offset - r->ring_start > ring_size(r, su))
+        return 0; /* retains more than its ring holds */
     if (r->view_count) { /* retained views: contiguous, ending at next, within the budget */
         uint64_t at = r->ring_start, sum = 0;
         if (!su->stable_buffers || r->view_count > su->max_retained_views) return 0;

@@ -38,8 +38,10 @@
  * retained and later copies are compared: identical -> RETRANSMISSION, different ->
  * OVERLAP_MISMATCH. Bytes older than that can only be counted (RETRANSMISSION_UNVERIFIED,
  * unverified_bytes). How they are retained depends on config.stable_buffers:
- * - 0 (default): every delivered byte is copied into a ring of max_retained_bytes (one
- *   allocation on the first delivery; memory counted). This is the only copy of in-order data.
+ * - 0 (default): every delivered byte is copied into a ring of up to max_retained_bytes
+ *   (allocated at the first delivery with 256 bytes, doubled as the stream's delivered bytes
+ *   grow, moving what it retains; memory counted; a ring that cannot grow keeps its size and
+ *   retains fewer bytes). This is the only copy of in-order data.
  * - 1: the caller promises that the bytes passed to tcpsift_reasm_segment() stay valid and
  *   unchanged until tcpsift_reasm_finish() or tcpsift_reasm_free() (a mapped capture file, a
  *   capture read whole). Bytes delivered as views (copied=0) are then retained as views:
@@ -282,7 +284,7 @@ typedef struct tcpsift_reasm_state {
     uint8_t policy;            /* tcpsift_overlap_policy: per direction (the tracker's prefixes) */
     uint8_t conflict_next;     /* the conflict ring's next slot (records made modulo the ring) */
     uint8_t conflicts_wrapped; /* every slot of the conflict ring has been written */
-    uint8_t reserved_;
+    uint8_t ring_shift;        /* the ring's size while it grows (reassembly.c, ring_size) */
 
     uint64_t fin_offset;              /* valid when have_fin */
     uint8_t *ring;                    /* retained delivered bytes (copies) */
