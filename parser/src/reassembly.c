@@ -254,91 +254,6 @@ static void record_conflict(tcpsift_reasm_state *r, const tcpsift_reasm_setup *s
     emit_event(r, su, TCPSIFT_REASM_EV_OVERLAP_MISMATCH, off, len);
 }
 
-/* The retention ring's size: without stable buffers it is grown on demand (a stream that
- * delivers a few hundred bytes would otherwise hold max_retained_bytes for its whole life: issue
- * 9, memory of a live sensor), as 1 << ring_shift while that is smaller than
- * max_retained_bytes; ring_shift 0 is max_retained_bytes itself (with stable buffers always:
- * views point into the ring, so it never moves). */
-static uint64_t ring_size(const tcpsift_reasm_state *r, const tcpsift_reasm_setup *su)
-{
-    return r->ring_shift ? (uint64_t)1 << r->ring_shift : su->max_retained_bytes;
-}
-
-/* Copy stream offsets [a, b) from a ring of `from_size` bytes into one of `to_size` (each
- * byte at its offset modulo the ring's size). */
-static void ring_move(uint8_t *to, uint64_t to_size, const uint8_t *from, uint64_t from_size,
-                      uint64_t a, uint64_t b)
-{
-    while (a < b) {
-        uint64_t fp = a % from_size, tp = a % to_size, n = b - a;
-        if (n > from_size - fp) n = from_size - fp;
-        if (n > to_size - tp) n = to_size - tp;
-        memcpy(to + tp, from + fp, (size_t)n);
-        a += n;
-    }
-}
-
-/* Without stable buffers: make the ring hold the `need` newest bytes up to next_offset
- * (the new piece of `len` bytes included), moving what it retains into a larger ring: the next
- * power of two from RING_MIN_BYTES, or max_retained_bytes once that is not larger. A larger
- * ring that cannot be had leaves the one there (it retains fewer bytes: older copies become
- * unverified); 0 only when there is no ring at all. */
-static int ring_grow(tcpsift_reasm_state *r, const tcpsift_reasm_setup *su, uint64_t need,
-                     size_t len)
-{
-    uint64_t max = su->max_retained_bytes, old = r->ring ? ring_size(r, su) : 0;
-    unsigned shift = RING_MIN_SHIFT;
-    while (((uint64_t)1 << shift) < need && ((uint64_t)1 << shift) < max)
-        shift++;
-    if (((uint64_t)1 << shift) >= max) shift = 0;
-    uint64_t size = shift ? (uint64_t)1 << shift : max;
-    if (size <= old) return 1;
-    uint8_t *n = mem_alloc(r, su, (size_t)size);
-    if (n == NULL) return r->ring != NULL;
-    if (r->ring) {
-        uint64_t end = r->next_offset - len, from = r->ring_start;
-        if (end - from > size - len) from = end - (size - len); /* what the new piece leaves */
-        ring_move(n, size, r->ring, old, from, end);
-        r->stats.bytes_copied += end - from;
-        mem_free(r, su, r->ring, (size_t)old);
-    }
-    r->ring = n;
-    r->ring_shift = (uint8_t)shift;
-    return 1;
-}
-
-/* Copy [next_offset - len, next_offset) (len <= max_retained_bytes) into the ring at its
- * offset modulo the ring's size, or its newest bytes if the ring is smaller. The ring is
- * allocated on first use (whole with stable buffers, else grown on demand); 0 when it cannot
- * be. */
-static int ring_store(tcpsift_reasm_state *r, const tcpsift_reasm_setup *su, const uint8_t *p,
-                      size_t len)
-{
-    if (!su->stable_buffers) {
-        /* retained after this piece: from ring_start (at most next_offset - len) if a ring
-         * holds bytes already, else the piece alone */
-        uint64_t need = r->ring ? r->next_offset - r->ring_start : len;
-        if (need > su->max_retained_bytes) need = su->max_retained_bytes;
-        if ((r->ring == NULL || need > ring_size(r, su)) && !ring_grow(r, su, need, len))
-            return 0;
-    } else if (r->ring == NULL) {
-        r->ring = mem_alloc(r, su, (size_t)su->max_retained_bytes);
-        if (r->ring == NULL) return 0;
-    }
-    uint64_t cap = ring_size(r, su);
-    if (len > cap) { /* a ring that could not grow: its newest bytes */
-        p += len - cap;
-        len = (size_t)cap;
-    }
-    r->stats.bytes_copied += len;
-    uint64_t off = r->next_offset - len;
-    size_t pos = (size_t)(off % cap);
-    size_t first = len < cap - pos ? len : (size_t)(cap - pos);
-    memcpy(r->ring + pos, p, first);
-    memcpy(r->ring, p + first, len - first);
-    return 1;
-}
-
 /* A capacity of one is the state's own first_view: a stream between messages usually retains
  * a single view, and its array (64 bytes and the allocator's header) was most of what it held
  * beyond its state (issue 9: memory per connection after data). */
@@ -372,6 +287,125 @@ static void view_pop_oldest(tcpsift_reasm_state *r)
     r->view_bytes -= view_at(r, 0)->len;
     r->view_head = (r->view_head + 1) & (r->view_cap - 1);
     r->view_count--;
+}
+
+/* The retention ring's size: grown on demand (a stream that delivers a few hundred bytes would
+ * otherwise hold max_retained_bytes for its whole life: issue 9, memory of a live sensor), as
+ * 1 << ring_shift while that is smaller than max_retained_bytes; ring_shift 0 is
+ * max_retained_bytes itself. */
+static uint64_t ring_size(const tcpsift_reasm_state *r, const tcpsift_reasm_setup *su)
+{
+    return r->ring_shift ? (uint64_t)1 << r->ring_shift : su->max_retained_bytes;
+}
+
+/* Whether the ring grows. With stable buffers retained views point into it, so it grows only by
+ * doubling (a view within one turn of the ring is within one turn of one twice as large, so it
+ * stays one piece): up to a max_retained_bytes that is a power of two; else it is whole from the
+ * start. */
+static int ring_grows(const tcpsift_reasm_setup *su)
+{
+    uint64_t max = su->max_retained_bytes;
+    return !su->stable_buffers || (max & (max - 1)) == 0;
+}
+
+static int in_ring(const uint8_t *ring, uint64_t size, const uint8_t *p)
+{
+    return (uintptr_t)p >= (uintptr_t)ring && (uintptr_t)p - (uintptr_t)ring < size;
+}
+
+/* Copy stream offsets [a, b) from a ring of `from_size` bytes into one of `to_size` (each
+ * byte at its offset modulo the ring's size). */
+static void ring_move(uint8_t *to, uint64_t to_size, const uint8_t *from, uint64_t from_size,
+                      uint64_t a, uint64_t b)
+{
+    while (a < b) {
+        uint64_t fp = a % from_size, tp = a % to_size, n = b - a;
+        if (n > from_size - fp) n = from_size - fp;
+        if (n > to_size - tp) n = to_size - tp;
+        memcpy(to + tp, from + fp, (size_t)n);
+        a += n;
+    }
+}
+
+/* Move what the ring retains into `n`, a ring of `size` bytes: without stable buffers the
+ * bytes from ring_start up to the new piece of `len` bytes (those it leaves room for); with
+ * them, the bytes of every view into the ring, the view following. */
+static void ring_move_retained(tcpsift_reasm_state *r, const tcpsift_reasm_setup *su, uint8_t *n,
+                               uint64_t size, size_t len)
+{
+    uint64_t old = ring_size(r, su);
+    if (!su->stable_buffers) {
+        uint64_t end = r->next_offset - len, from = r->ring_start;
+        if (end - from > size - len) from = end - (size - len);
+        ring_move(n, size, r->ring, old, from, end);
+        r->stats.bytes_copied += end - from;
+        return;
+    }
+    for (uint32_t i = 0; i < r->view_count; i++) {
+        view_t *v = view_at(r, i);
+        if (!in_ring(r->ring, old, v->ptr)) continue;
+        uint8_t *to = n + view_off(r, v) % size;
+        memcpy(to, v->ptr, v->len);
+        v->ptr = to;
+        r->stats.bytes_copied += v->len;
+    }
+}
+
+/* Make the ring hold the `need` newest bytes up to next_offset (the new piece of `len` bytes
+ * included): a ring of the next power of two from 256 bytes, or of max_retained_bytes once that
+ * is not larger, what the old one retains moved into it. 0 when no such ring can be had. */
+static int ring_grow(tcpsift_reasm_state *r, const tcpsift_reasm_setup *su, uint64_t need,
+                     size_t len)
+{
+    uint64_t max = su->max_retained_bytes;
+    unsigned shift = RING_MIN_SHIFT;
+    while (((uint64_t)1 << shift) < need && ((uint64_t)1 << shift) < max)
+        shift++;
+    if (((uint64_t)1 << shift) >= max) shift = 0;
+    uint64_t size = shift ? (uint64_t)1 << shift : max;
+    uint8_t *n = mem_alloc(r, su, (size_t)size);
+    if (n == NULL) return 0;
+    if (r->ring) {
+        ring_move_retained(r, su, n, size, len);
+        mem_free(r, su, r->ring, (size_t)ring_size(r, su));
+    }
+    r->ring = n;
+    r->ring_shift = (uint8_t)shift;
+    return 1;
+}
+
+/* Copy [next_offset - len, next_offset) (len <= max_retained_bytes) into the ring at its
+ * offset modulo the ring's size, growing the ring first to hold what is retained from
+ * ring_start on (at most max_retained_bytes). Without stable buffers a ring that cannot grow
+ * keeps its size and its newest bytes (older copies become unverified); with them that would
+ * overwrite bytes views still point to, so then 0, as when there is no ring at all. */
+static int ring_store(tcpsift_reasm_state *r, const tcpsift_reasm_setup *su, const uint8_t *p,
+                      size_t len)
+{
+    if (ring_grows(su)) {
+        /* retained after this piece: from ring_start (at most next_offset - len) if a ring
+         * holds bytes already, else the piece alone */
+        uint64_t need = r->ring ? r->next_offset - r->ring_start : len;
+        if (need > su->max_retained_bytes) need = su->max_retained_bytes;
+        if ((r->ring == NULL || need > ring_size(r, su)) && !ring_grow(r, su, need, len) &&
+            (r->ring == NULL || su->stable_buffers))
+            return 0;
+    } else if (r->ring == NULL) {
+        r->ring = mem_alloc(r, su, (size_t)su->max_retained_bytes);
+        if (r->ring == NULL) return 0;
+    }
+    uint64_t cap = ring_size(r, su);
+    if (len > cap) { /* a ring that could not grow: its newest bytes */
+        p += len - cap;
+        len = (size_t)cap;
+    }
+    r->stats.bytes_copied += len;
+    uint64_t off = r->next_offset - len;
+    size_t pos = (size_t)(off % cap);
+    size_t first = len < cap - pos ? len : (size_t)(cap - pos);
+    memcpy(r->ring + pos, p, first);
+    memcpy(r->ring, p + first, len - first);
+    return 1;
 }
 
 /* A free slot for one more view: grow the array (doubling, up to max_retained_views) or drop
@@ -430,8 +464,12 @@ static void view_add(tcpsift_reasm_state *r, const tcpsift_reasm_setup *su, cons
     }
     if (r->view_count) {
         view_t *last = view_at(r, r->view_count - 1);
-        if (last->ptr + last->len == p && (uint32_t)(last->off_lo + last->len) == (uint32_t)off) {
-            /* the same buffer, continued: one view (len <= cap - view_bytes: fits 32 bits) */
+        /* the same buffer, continued: one view (len <= cap - view_bytes: fits 32 bits); never
+         * a view of the ring continued into a buffer that happens to follow it (a view into the
+         * ring stays within it when the ring moves) */
+        if (last->ptr + last->len == p && (uint32_t)(last->off_lo + last->len) == (uint32_t)off &&
+            (r->ring == NULL ||
+             in_ring(r->ring, ring_size(r, su), last->ptr) == in_ring(r->ring, ring_size(r, su), p))) {
             last->len += (uint32_t)len;
             r->view_bytes += (uint32_t)len; /* <= cap, a uint32_t */
             r->ring_start = view_off(r, view_at(r, 0));
@@ -485,9 +523,9 @@ static void retain(tcpsift_reasm_state *r, const tcpsift_reasm_setup *su, const 
         r->ring_start = r->next_offset;
         return;
     }
-    uint64_t off = r->next_offset - len;
-    size_t pos = (size_t)(off % cap);
-    size_t first = len < cap - pos ? len : (size_t)(cap - pos);
+    uint64_t off = r->next_offset - len, size = ring_size(r, su); /* the ring may have grown */
+    size_t pos = (size_t)(off % size);
+    size_t first = len < size - pos ? len : (size_t)(size - pos);
     r->next_offset -= len - first; /* view_add takes the piece ending at next_offset */
     view_add(r, su, r->ring + pos, first);
     r->next_offset += len - first;
@@ -1146,9 +1184,9 @@ int reasm_check(const tcpsift_reasm_state *r, const tcpsift_reasm_setup *su)
         }
         prev = x->end;
     }
-    if (r->ring_shift && (su->stable_buffers || r->ring == NULL ||
+    if (r->ring_shift && (!ring_grows(su) || r->ring == NULL ||
                           ((uint64_t)1 << r->ring_shift) >= su->max_retained_bytes))
-        return 0; /* a ring grows only without stable buffers, and up to max_retained_bytes */
+        return 0; /* a ring grows only as ring_grows() says, and up to max_retained_bytes */
     if (!su->stable_buffers && r->ring && r->next_offset - r->ring_start > ring_size(r, su))
         return 0; /* retains more than its ring holds */
     if (r->view_count) { /* retained views: contiguous, ending at next, within the budget */
@@ -1157,6 +1195,11 @@ int reasm_check(const tcpsift_reasm_state *r, const tcpsift_reasm_setup *su)
         for (uint32_t i = 0; i < r->view_count; i++) {
             const view_t *v = view_peek(r, i);
             if (v->off_lo != (uint32_t)at || v->len == 0) return 0;
+            /* a view into the ring: one piece, where its offset puts it */
+            uint64_t size = ring_size(r, su);
+            if (r->ring && in_ring(r->ring, size, v->ptr) &&
+                ((uint64_t)(v->ptr - r->ring) != at % size || at % size + v->len > size))
+                return 0;
             at += v->len;
             sum += v->len;
         }

@@ -1,5 +1,5 @@
-/* Without stable buffers the retention ring grows with the stream (issue 9: memory of a live
- * sensor, where every stream copies its delivered bytes): 256 bytes at the first delivery,
+/* The retention ring grows with the stream (issue 9: memory of a live sensor, where without
+ * stable buffers every stream copies its delivered bytes): 256 bytes at the first delivery,
  * doubled as the delivered bytes grow, up to max_retained_bytes (here not a power of two, so
  * the last step moves the bytes into a ring of another modulus). Whatever the ring's size, the
  * last max_retained_bytes delivered bytes are retained and compared with later copies, and a
@@ -209,12 +209,79 @@ static void test_ring_growth_refused(void **state)
     assert_int_equal(a.now, 0);
 }
 
+/* With stable buffers the ring holds only bytes delivered from held copies, and retained views
+ * point into it; with max_retained_bytes a power of two it grows too, by doubling, and the views
+ * into it move along (each stays one piece). Every step delivers one piece from the caller's
+ * buffer and one from a held copy (sent first, ahead of it); copies of retained bytes are then
+ * compared wherever those bytes are. */
+static void test_stable_ring_moves_views(void **state)
+{
+    (void)state;
+    enum { TOTAL = 16000, RETAINED = 4096 };
+    static uint8_t stream[TOTAL];
+    rng_state = 0x2545f4914f6cdd1dULL;
+    for (size_t i = 0; i < TOTAL; i++)
+        stream[i] = (uint8_t)rng_below(256);
+    struct sized_alloc a = {0};
+    tcpsift_reasm r;
+    tcpsift_reasm_config cfg;
+    tcpsift_reasm_config_default(&cfg);
+    cfg.max_retained_bytes = RETAINED;
+    cfg.max_retained_views = 1024; /* the byte budget binds, not the views' */
+    cfg.stable_buffers = 1;
+    tcpsift_reasm_callbacks cb = {on_data, NULL, NULL, NULL};
+    tcpsift_allocator al = {sized_alloc_fn, sized_free_fn, &a};
+    assert_int_equal(tcpsift_reasm_init(&r, &cfg, &cb, &al, NULL), TCPSIFT_OK);
+    assert_int_equal(tcpsift_reasm_segment(&r, ISN - 1, NULL, 0, 0, TCPSIFT_REASM_SYN),
+                     TCPSIFT_OK);
+    const tcpsift_reasm_stats *st = tcpsift_reasm_get_stats(&r);
+    tcpsift_reasm_conflict recs[TCPSIFT_REASM_CONFLICT_RECORDS];
+    uint64_t delivered = 0, conflicts = 0, copied = 0;
+    int small_ring_seen = 0;
+    while (delivered + 2 < TOTAL) {
+        size_t la = 1 + rng_below(200), lb = 1 + rng_below(200);
+        if (la + lb > TOTAL - delivered) la = lb = (size_t)(TOTAL - delivered) / 2;
+        const uint8_t *pa = stream + delivered, *pb = pa + la;
+        assert_int_equal(tcpsift_reasm_segment(&r, ISN + (uint32_t)(delivered + la), pb, lb, lb, 0),
+                         TCPSIFT_OK); /* held: copied */
+        assert_int_equal(tcpsift_reasm_segment(&r, ISN + (uint32_t)delivered, pa, la, la, 0),
+                         TCPSIFT_OK); /* fills the hole: both delivered */
+        delivered += la + lb;
+        copied += lb;
+        assert_int_equal(st->delivered_bytes, delivered);
+        assert_true(tcpsift_reasm_check(&r));
+        /* held copies are freed: what is left is the ring, the view array and the records */
+        if (copied < 200 && st->memory_bytes < RETAINED) small_ring_seen = 1;
+
+        uint64_t lo = delivered > RETAINED ? delivered - RETAINED : 0;
+        uint64_t off = lo + rng_below((uint32_t)(delivered - lo));
+        size_t n = 1 + rng_below(400);
+        if (n > delivered - off) n = (size_t)(delivered - off);
+        uint64_t before = st->retransmitted_bytes;
+        send_copy(&r, stream, off, n, -1);
+        assert_int_equal(st->retransmitted_bytes, before + n);
+        long flip = (long)rng_below((uint32_t)n);
+        send_copy(&r, stream, off, n, flip);
+        conflicts++;
+        assert_int_equal(st->conflicts, conflicts);
+        size_t kept = tcpsift_reasm_conflicts(&r, recs, TCPSIFT_REASM_CONFLICT_RECORDS);
+        assert_true(kept > 0);
+        assert_int_equal(recs[kept - 1].offset, off + (uint64_t)flip);
+        assert_int_equal(recs[kept - 1].len, 1);
+    }
+    assert_int_equal(st->unverified_bytes, 0);
+    assert_true(small_ring_seen);
+    tcpsift_reasm_free(&r);
+    assert_int_equal(a.now, 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_ring_grows_and_keeps_bytes),
         cmocka_unit_test(test_short_stream_small_ring),
         cmocka_unit_test(test_ring_growth_refused),
+        cmocka_unit_test(test_stable_ring_moves_views),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -49,7 +49,8 @@
  *   max_retained_bytes bytes are retained (view bytes count against it, the oldest trimmed
  *   first) in at most max_retained_views views (an array grown on demand; memory counted).
  *   Bytes delivered from held copies (copied=1) live only during on_data, so they are copied
- *   into the ring (allocated only then) and retained as views of it.
+ *   into the ring (allocated only then; grown as above when max_retained_bytes is a power of
+ *   two, the views into it moved along, else allocated whole) and retained as views of it.
  * stats.bytes_copied counts every byte this module copies (held segments and the ring): with
  * stable buffers an in-order stream costs 0.
  *
