@@ -60,17 +60,28 @@ static void on_data(void *ctx, uint64_t offset, const uint8_t *ptr, size_t len, 
     (void)copied;
 }
 
-static void start(tcpsift_reasm *r, uint32_t retained, struct sized_alloc *a,
+/* A reassembler keeping `retained` delivered bytes (copies, or views with `stable`), its SYN
+ * just before ISN. */
+static void start(tcpsift_reasm *r, uint32_t retained, int stable, struct sized_alloc *a,
                   tcpsift_reasm_budget *budget)
 {
     tcpsift_reasm_config cfg;
     tcpsift_reasm_config_default(&cfg);
-    cfg.max_retained_bytes = retained; /* stable_buffers 0: copies */
+    cfg.max_retained_bytes = retained;
+    cfg.stable_buffers = stable;
+    cfg.max_retained_views = 1024; /* with stable buffers the byte budget binds, not the views' */
     tcpsift_reasm_callbacks cb = {on_data, NULL, NULL, NULL};
     tcpsift_allocator al = {sized_alloc_fn, sized_free_fn, a};
     assert_int_equal(tcpsift_reasm_init(r, &cfg, &cb, &al, budget), TCPSIFT_OK);
     assert_int_equal(tcpsift_reasm_segment(r, ISN - 1, NULL, 0, 0, TCPSIFT_REASM_SYN),
                      TCPSIFT_OK);
+}
+
+static void fill_random(uint8_t *p, size_t n, uint64_t seed)
+{
+    rng_state = seed;
+    for (size_t i = 0; i < n; i++)
+        p[i] = (uint8_t)rng_below(256);
 }
 
 /* Send stream[off, off+len) (from a scratch copy, so nothing can point into `stream`). */
@@ -98,12 +109,10 @@ static void test_ring_grows_and_keeps_bytes(void **state)
     (void)state;
     enum { TOTAL = 20000, RETAINED = 3000 };
     static uint8_t stream[TOTAL];
-    rng_state = 0x9e3779b97f4a7c15ULL;
-    for (size_t i = 0; i < TOTAL; i++)
-        stream[i] = (uint8_t)rng_below(256);
+    fill_random(stream, TOTAL, 0x9e3779b97f4a7c15ULL);
     struct sized_alloc a = {0};
     tcpsift_reasm r;
-    start(&r, RETAINED, &a, NULL);
+    start(&r, RETAINED, 0, &a, NULL);
     const tcpsift_reasm_stats *st = tcpsift_reasm_get_stats(&r);
     uint64_t delivered = 0, conflicts = 0, retrans = 0, unverified = 0;
     uint64_t sizes_seen = 0, last_size = 0;
@@ -165,7 +174,7 @@ static void test_short_stream_small_ring(void **state)
     static const uint8_t hello[300] = "GET / HTTP/1.1";
     struct sized_alloc a = {0};
     tcpsift_reasm r;
-    start(&r, 64u << 10, &a, NULL);
+    start(&r, 64u << 10, 0, &a, NULL);
     send_copy(&r, hello, 0, 100, -1);
     assert_int_equal(tcpsift_reasm_get_stats(&r)->memory_bytes, 256);
     send_copy(&r, hello, 100, 200, -1);
@@ -191,7 +200,7 @@ static void test_ring_growth_refused(void **state)
     tcpsift_reasm_budget budget = {0};
     budget.cap = 2048;
     tcpsift_reasm r;
-    start(&r, 64u << 10, &a, &budget);
+    start(&r, 64u << 10, 0, &a, &budget);
     const tcpsift_reasm_stats *st = tcpsift_reasm_get_stats(&r);
     for (uint64_t off = 0; off < TOTAL; off += 250)
         send_copy(&r, stream, off, 250, -1);
@@ -219,21 +228,10 @@ static void test_stable_ring_moves_views(void **state)
     (void)state;
     enum { TOTAL = 16000, RETAINED = 4096 };
     static uint8_t stream[TOTAL];
-    rng_state = 0x2545f4914f6cdd1dULL;
-    for (size_t i = 0; i < TOTAL; i++)
-        stream[i] = (uint8_t)rng_below(256);
+    fill_random(stream, TOTAL, 0x2545f4914f6cdd1dULL);
     struct sized_alloc a = {0};
     tcpsift_reasm r;
-    tcpsift_reasm_config cfg;
-    tcpsift_reasm_config_default(&cfg);
-    cfg.max_retained_bytes = RETAINED;
-    cfg.max_retained_views = 1024; /* the byte budget binds, not the views' */
-    cfg.stable_buffers = 1;
-    tcpsift_reasm_callbacks cb = {on_data, NULL, NULL, NULL};
-    tcpsift_allocator al = {sized_alloc_fn, sized_free_fn, &a};
-    assert_int_equal(tcpsift_reasm_init(&r, &cfg, &cb, &al, NULL), TCPSIFT_OK);
-    assert_int_equal(tcpsift_reasm_segment(&r, ISN - 1, NULL, 0, 0, TCPSIFT_REASM_SYN),
-                     TCPSIFT_OK);
+    start(&r, RETAINED, 1, &a, NULL);
     const tcpsift_reasm_stats *st = tcpsift_reasm_get_stats(&r);
     tcpsift_reasm_conflict recs[TCPSIFT_REASM_CONFLICT_RECORDS];
     uint64_t delivered = 0, conflicts = 0, copied = 0;
