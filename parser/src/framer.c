@@ -286,6 +286,14 @@ void framer_state_destroy(tcpsift_framer_state *f, const tcpsift_framer_setup *s
     f->nviews = 0;
 }
 
+void framer_tail_release(tcpsift_framer_state *f, const tcpsift_framer_setup *s)
+{
+    if (f->tail == NULL || f->tail_len != 0) return;
+    s->alloc.free_fn(s->alloc.ctx, f->tail);
+    f->tail = NULL;
+    f->tail_cap = 0;
+}
+
 void tcpsift_framer_destroy(tcpsift_framer *f)
 {
     if (!f) return;

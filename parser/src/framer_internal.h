@@ -26,6 +26,9 @@ void framer_state_init(tcpsift_framer_state *f, const tcpsift_framer_setup *s,
                        tcpsift_bytes *views);
 /* Release the tail buffer (tcpsift_framer_destroy). */
 void framer_state_destroy(tcpsift_framer_state *f, const tcpsift_framer_setup *s);
+/* Frees the tail buffer when it holds no byte (its room is only kept for the next frame that
+ * spans chunks, which grows one again): for a direction going quiet (stream_rest.c). */
+void framer_tail_release(tcpsift_framer_state *f, const tcpsift_framer_setup *s);
 /* tcpsift_framer_gap and tcpsift_framer_finish of one direction. */
 tcpsift_error framer_state_gap(tcpsift_framer_state *f, const tcpsift_framer_setup *s,
                                uint64_t gap_len, tcpsift_frame_cb cb, void *ctx);

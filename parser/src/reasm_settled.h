@@ -29,6 +29,11 @@ int reasm_check(const tcpsift_reasm_state *r, const tcpsift_reasm_setup *su);
  * stream_rest.c): count the array as freed (memory_bytes, the budget) and retain nothing. */
 void reasm_views_forget(tcpsift_reasm_state *r, const tcpsift_reasm_setup *su);
 
+/* Retain nothing more: the ring and the views' array freed (memory_bytes, the budget), so a
+ * later copy of a delivered byte counts as unverified, as one older than max_retained_bytes does.
+ * For a stream put to rest whose peer acknowledged every delivered byte (stream_rest.c). */
+void reasm_retained_drop(tcpsift_reasm_state *r, const tcpsift_reasm_setup *su);
+
 /* tcpsift_reasm_acked_hole() of a state. */
 static inline uint64_t reasm_acked_hole(const tcpsift_reasm_state *r)
 {

@@ -1092,6 +1092,19 @@ void reasm_views_forget(tcpsift_reasm_state *r, const tcpsift_reasm_setup *su)
     r->ring_start = r->next_offset; /* nothing retained: copies become unverified */
 }
 
+void reasm_retained_drop(tcpsift_reasm_state *r, const tcpsift_reasm_setup *su)
+{
+    mem_free(r, su, r->ring, (size_t)ring_size(r, su));
+    r->ring = NULL;
+    r->ring_shift = 0; /* the next byte starts a ring of 256 again (ring_grow) */
+    if (r->view_cap > 1) mem_free(r, su, r->views, (size_t)r->view_cap * sizeof(view_t));
+    r->views = NULL;
+    r->view_cap = r->view_head = 0;
+    memset(&r->first_view, 0, sizeof r->first_view);
+    views_clear(r);
+    r->ring_start = r->next_offset; /* nothing retained: copies become unverified */
+}
+
 void reasm_release(tcpsift_reasm_state *r, const tcpsift_reasm_setup *su)
 {
     while (r->ext_count) {

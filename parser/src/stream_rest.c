@@ -24,6 +24,7 @@
 
 #include "conn_internal.h"
 #include "flow_table_internal.h"
+#include "framer_internal.h"
 #include "reasm_settled.h"
 #include "side_chunks.h"
 #include "tracker_internal.h"
@@ -32,6 +33,8 @@ enum { STREAM_WORDS = (sizeof(direction_stream) + 7) / 8 };
 _Static_assert(sizeof(stream_rest) <= 16, "the rested form's head");
 
 static const size_t rest_sizes[STREAM_REST_CLASSES] = STREAM_REST_SIZES;
+_Static_assert(STREAM_REST_CLASSES <= REST_CLASS_MASK + 1 && !(REST_CLASS_MASK & REST_AWAITS_ACK),
+               "a class and the flag share stream_rest.cls");
 /* Code bytes in the largest form. */
 enum { REST_CODE_MAX = 512 - sizeof(stream_rest) };
 _Static_assert(REST_CODE_MAX < 65536, "a form's length fits stream_rest.len");
@@ -294,11 +297,23 @@ static int rest_allowed(const direction_stream *ds)
            !ds->urg;
 }
 
+/* Whether ds retains delivered bytes, every one of them acknowledged by its peer (the peer's
+ * last ACK at or past the next byte): cfg.rest_drops_acked lets them go at rest. */
+static int retained_all_acked(const direction_stream *ds)
+{
+    const tcpsift_reasm_state *r = &ds->reasm;
+    const endpoint *peer = &ds->c->ep[1 - ds->from];
+    if (r->ring == NULL && r->view_count == 0 && r->view_cap <= 1) return 0;
+    if (!(peer->flags & EP_ACK_SEEN)) return 0;
+    uint32_t next_seq = r->base_seq + (uint32_t)r->next_offset;
+    return (int32_t)(peer->last_ack - next_seq) >= 0;
+}
+
 /* Constant sizes, so side_give's slot arithmetic is a multiply (as side_take's). */
 static void rest_give(struct tcpsift_tracker *t, stream_rest *rs)
 {
     _Static_assert(STREAM_REST_CLASSES == 6, "the cases below");
-    switch (rs->cls) {
+    switch (rs->cls & REST_CLASS_MASK) {
     case 0:
         side_give(t, &t->rest_chunks[0], rest_sizes[0], REST_CHUNK, rs, rs->slot);
         break;
@@ -343,6 +358,12 @@ static stream_rest *rest_take(struct tcpsift_tracker *t, unsigned cls, uint8_t *
 static int stream_put_to_rest(struct tcpsift_tracker *t, direction_stream *ds)
 {
     if (!rest_allowed(ds)) return 0;
+    /* Before the form is made, what it would keep for nothing: the framer's empty tail buffer
+     * (copies: room kept for the next frame spanning segments, grown again then; no result
+     * changes), and with cfg.rest_drops_acked the acknowledged bytes retained. */
+    if (ds->has_framer) framer_tail_release(&ds->framer, &t->framer_setup);
+    if (t->cfg.rest_drops_acked && retained_all_acked(ds))
+        reasm_retained_drop(&ds->reasm, &t->reasm_setup);
     uint64_t w[STREAM_WORDS], tw[STREAM_WORDS], back[STREAM_WORDS];
     stream_words(t, ds, w);
     template_words(t, tw);
@@ -375,6 +396,8 @@ static int stream_put_to_rest(struct tcpsift_tracker *t, direction_stream *ds)
     rs->base_seq = ds->reasm.base_seq;
     rs->slot = slot;
     rs->cls = (uint8_t)cls;
+    if (t->cfg.rest_drops_acked && (r->ring != NULL || r->view_count != 0))
+        rs->cls |= REST_AWAITS_ACK;
     rs->len = (uint16_t)len;
     memcpy(rs->code, code, len);
     /* The form must give back the same stream (it always does: a failure is a bug, and costs
@@ -450,6 +473,14 @@ direction_stream *stream_wake(struct tcpsift_tracker *t, conn *c, int from, int 
     t->stats.streams_woken++;
     stream_awake_list(t, ds, t->table->clock_ns);
     return ds;
+}
+
+void stream_rest_drop_acked(struct tcpsift_tracker *t, conn *c, int from)
+{
+    direction_stream *ds = stream_wake(t, c, from, 0);
+    if (!ds) return; /* no memory to wake it: counted; it keeps its bytes */
+    stream_awake_unlist(t, ds);
+    if (!stream_put_to_rest(t, ds)) stream_awake_list(t, ds, t->table->clock_ns);
 }
 
 void stream_rest_drain(struct tcpsift_tracker *t)

@@ -497,7 +497,12 @@ void tracker_stream_ack(struct tcpsift_tracker *t, conn *c, int to, uint32_t ack
 {
     direction_stream *ds = conn_stream(c, to);
     if (TCPSIFT_UNLIKELY(!ds && conn_stream_rested(c, to))) {
-        if (rest_ack_settled(conn_stream_rested(c, to), ack)) return; /* it stays at rest */
+        const stream_rest *rs = conn_stream_rested(c, to);
+        if (rest_ack_settled(rs, ack)) { /* it stays at rest */
+            if ((rs->cls & REST_AWAITS_ACK) && ack == rs->base_seq + (uint32_t)rs->next_offset)
+                stream_rest_drop_acked(t, c, to);
+            return;
+        }
         ds = stream_wake(t, c, to, 0);
         if (!ds) return; /* no memory to wake it: counted */
     }

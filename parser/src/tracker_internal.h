@@ -225,10 +225,16 @@ typedef struct stream_rest {
     uint64_t next_offset; /* reasm.next_offset */
     uint32_t base_seq;    /* reasm.base_seq */
     uint8_t slot;         /* its index in its chunk (side_chunks.h) */
-    uint8_t cls;          /* its size class (STREAM_REST_SIZES) */
+    uint8_t cls;          /* its size class (STREAM_REST_SIZES), | REST_AWAITS_ACK */
     uint16_t len;         /* bytes of code[] used */
     uint8_t code[];       /* to the form's end */
 } stream_rest;
+
+/* In stream_rest.cls: with cfg.rest_drops_acked, the stream rested retaining delivered bytes its
+ * peer had not all acknowledged yet: the ACK that covers them lets them go
+ * (stream_rest_drop_acked). */
+#define REST_AWAITS_ACK 0x80u
+#define REST_CLASS_MASK 0x0Fu
 
 /* stream_rest.c */
 /* Rests the listed streams whose connection is idle for stream_rest_ns at the table's clock. */
@@ -240,6 +246,9 @@ direction_stream *stream_wake(struct tcpsift_tracker *t, conn *c, int from, int 
 /* The stream a rested form stands for, written to *out without waking it (read-only uses). */
 void stream_rest_peek(const struct tcpsift_tracker *t, const conn *c, int from,
                       const stream_rest *rs, direction_stream *out);
+/* The rested stream of endpoint `from` (REST_AWAITS_ACK), its retained bytes now all
+ * acknowledged: woken, lets go of them, and rests again (stays awake if that fails). */
+void stream_rest_drop_acked(struct tcpsift_tracker *t, conn *c, int from);
 /* Frees every rest chunk (tcpsift_tracker_destroy). */
 void stream_rest_drain(struct tcpsift_tracker *t);
 
@@ -270,7 +279,7 @@ static inline int stream_ack_noop(const conn *c, int to, uint32_t ack)
     const endpoint *e = &c->ep[to];
     if (e->flags & EP_STREAM_DONE) return 1;
     const stream_rest *rs = conn_stream_rested(c, to);
-    if (rs) return rest_ack_settled(rs, ack);
+    if (rs) return rest_ack_settled(rs, ack) && !(rs->cls & REST_AWAITS_ACK);
     return !(e->flags & EP_SYN_SEEN) || !seq_gt(ack, e->isn + 1);
 }
 

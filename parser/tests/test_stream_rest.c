@@ -81,15 +81,18 @@ typedef struct run {
     size_t nframes;
 } run;
 
-static void run_start(run *r, uint64_t rest_ns)
+/* stable: buffers stable (views retained) or not (copies in a ring); drops_acked:
+ * cfg.rest_drops_acked. */
+static void run_start_as(run *r, uint64_t rest_ns, int stable, int drops_acked)
 {
     memset(r, 0, sizeof *r);
     tcpsift_tracker_config cfg;
     tcpsift_tracker_config_init(&cfg);
     cfg.reassemble = 1;
     cfg.framing = 1;
-    cfg.buffers_stable = 1;
+    cfg.buffers_stable = stable;
     cfg.stream_rest_ns = rest_ns;
+    cfg.rest_drops_acked = drops_acked;
     for (int i = 0; i < TCPSIFT_FLOW_CLASS_COUNT; i++)
         cfg.timeout_ns[i] = TCPSIFT_FLOW_NO_TIMEOUT; /* as the CLI reads files: no expiry */
     assert_int_equal(tcpsift_framer_spec_parse("len:4:be", &cfg.framer, NULL, 0), TCPSIFT_OK);
@@ -105,6 +108,11 @@ static void run_start(run *r, uint64_t rest_ns)
     r->next[CLIENT] = 1000;
     r->next[SERVER] = 500000;
     r->cport = 40000;
+}
+
+static void run_start(run *r, uint64_t rest_ns)
+{
+    run_start_as(r, rest_ns, 1, 0);
 }
 
 /* A segment from `from` at `seq_delta` from its next sequence number, `len` bytes: a message of
@@ -479,6 +487,184 @@ static void test_rest_clock_jump(void **state)
     assert_int_equal(on.out.stream_bytes[1], 10);
 }
 
+/* The client's stream as it rests (stream_rest_peek), the tracker's one connection. */
+static direction_stream client_at_rest(run *r)
+{
+    conn *c = the_conn(r->t);
+    const stream_rest *rs = conn_stream_rested(c, CLIENT);
+    assert_non_null(rs);
+    direction_stream ds;
+    stream_rest_peek(r->t, c, CLIENT, rs, &ds);
+    return ds;
+}
+
+/* cfg.rest_drops_acked: the client's message, acknowledged, then 1.5 s quiet: its stream rests
+ * and lets go of what it retained (the copies' ring, or the view); a differing copy of the
+ * message after the rest is unverified, not a mismatch; the next message is retained again and
+ * its differing copy is a mismatch. Results otherwise as without the option. */
+static void acked_then_quiet(run *r, int drops)
+{
+    tcpsift_tracker *t = r->t;
+    handshake(r);
+    send(r, CLIENT, AP, 0, 10, 'a', 1 * SEC + 3000);
+    send(r, SERVER, TCPSIFT_TCP_ACK, 0, 0, 0, 1 * SEC + 4000);
+    uint64_t held = t->budget.used; /* the ring (copies) or nothing (one view, inline) */
+    send(r, SERVER, TCPSIFT_TCP_ACK, 0, 0, 0, 2 * SEC + SEC / 2); /* the client's rests */
+    assert_int_equal(t->stats.streams_rested, 1);
+    direction_stream ds = client_at_rest(r);
+    if (drops) {
+        assert_null(ds.reasm.ring);
+        assert_int_equal(ds.reasm.view_count, 0);
+        assert_int_equal(ds.reasm.ring_start, ds.reasm.next_offset);
+        assert_int_equal(t->budget.used, 0);
+    } else {
+        assert_int_equal(ds.reasm.ring_start, 0);
+        assert_int_equal(t->budget.used, held);
+    }
+    send(r, CLIENT, AP, -10, 10, 'b', 2 * SEC + SEC / 2 + 1000); /* wakes it */
+    assert_int_equal(t->stats.streams_woken, 1);
+    send(r, CLIENT, AP, 0, 10, 'c', 2 * SEC + SEC / 2 + 2000);
+    send(r, CLIENT, AP, -10, 10, 'd', 2 * SEC + SEC / 2 + 3000);
+    send(r, SERVER, TCPSIFT_TCP_ACK, 0, 0, 0, 2 * SEC + SEC / 2 + 4000);
+}
+
+static void test_rest_drops_acked(void **state)
+{
+    (void)state;
+    for (int stable = 0; stable <= 1; stable++) {
+        run on, off;
+        run_start_as(&on, SEC, stable, 1);
+        acked_then_quiet(&on, 1);
+        run_start_as(&off, SEC, stable, 0);
+        acked_then_quiet(&off, 0);
+        assert_int_equal(on.t->rest_mismatch + off.t->rest_mismatch, 0);
+        run_end(&on);
+        run_end(&off);
+        assert_int_equal(on.out.frames, off.out.frames);
+        assert_int_equal(on.out.data_bytes, off.out.data_bytes);
+        assert_int_equal(on.out.stream_bytes[0], 20);
+        assert_int_equal(off.out.stream_bytes[0], 20);
+        /* the first copy: unverified with the option, compared without it */
+        assert_int_equal(on.out.events[TCPSIFT_ANOMALY_RETRANSMISSION_UNVERIFIED], 1);
+        assert_int_equal(on.out.events[TCPSIFT_ANOMALY_OVERLAP_MISMATCH], 1);
+        assert_int_equal(off.out.events[TCPSIFT_ANOMALY_RETRANSMISSION_UNVERIFIED], 0);
+        assert_int_equal(off.out.events[TCPSIFT_ANOMALY_OVERLAP_MISMATCH], 2);
+    }
+}
+
+/* cfg.rest_drops_acked with the message acknowledged only in part (5 of 10 bytes): the stream
+ * rests keeping all it retained, and a differing copy after the rest is still a mismatch. */
+static void test_rest_keeps_unacked(void **state)
+{
+    (void)state;
+    for (int stable = 0; stable <= 1; stable++) {
+        run r;
+        run_start_as(&r, SEC, stable, 1);
+        handshake(&r);
+        send(&r, CLIENT, AP, 0, 10, 'a', 1 * SEC + 3000);
+        r.next[CLIENT] -= 5; /* the server's ACK stops 5 bytes short */
+        send(&r, SERVER, TCPSIFT_TCP_ACK, 0, 0, 0, 1 * SEC + 4000);
+        send(&r, SERVER, TCPSIFT_TCP_ACK, 0, 0, 0, 2 * SEC + SEC / 2);
+        r.next[CLIENT] += 5;
+        assert_int_equal(r.t->stats.streams_rested, 1);
+        direction_stream ds = client_at_rest(&r);
+        assert_int_equal(ds.reasm.ring_start, 0);
+        assert_int_equal(ds.reasm.next_offset, 10);
+        if (stable)
+            assert_int_equal(ds.reasm.view_count, 1);
+        else
+            assert_non_null(ds.reasm.ring);
+        assert_true(conn_stream_rested(the_conn(r.t), CLIENT)->cls & REST_AWAITS_ACK);
+        send(&r, CLIENT, AP, -10, 10, 'b', 2 * SEC + SEC / 2 + 1000);
+        send(&r, SERVER, TCPSIFT_TCP_ACK, 0, 0, 0, 2 * SEC + SEC / 2 + 2000);
+        run_end(&r);
+        assert_int_equal(r.out.events[TCPSIFT_ANOMALY_OVERLAP_MISMATCH], 1);
+        assert_int_equal(r.out.events[TCPSIFT_ANOMALY_RETRANSMISSION_UNVERIFIED], 0);
+    }
+}
+
+/* The same, and then, the stream at rest, the ACK that covers the message: the stream lets go
+ * of it there (woken and rested again), and a differing copy after that is unverified. */
+static void test_rest_drops_at_later_ack(void **state)
+{
+    (void)state;
+    for (int stable = 0; stable <= 1; stable++) {
+        run r;
+        run_start_as(&r, SEC, stable, 1);
+        handshake(&r);
+        send(&r, CLIENT, AP, 0, 10, 'a', 1 * SEC + 3000);
+        r.next[CLIENT] -= 5;
+        send(&r, SERVER, TCPSIFT_TCP_ACK, 0, 0, 0, 1 * SEC + 4000);
+        send(&r, SERVER, TCPSIFT_TCP_ACK, 0, 0, 0, 2 * SEC + SEC / 2);
+        r.next[CLIENT] += 5;
+        assert_int_equal(r.t->stats.streams_rested, 1);
+        send(&r, SERVER, TCPSIFT_TCP_ACK, 0, 0, 0, 2 * SEC + SEC / 2 + 1000); /* covers it */
+        assert_int_equal(r.t->stats.streams_woken, 1);
+        assert_int_equal(r.t->stats.streams_rested, 2);
+        const stream_rest *rs = conn_stream_rested(the_conn(r.t), CLIENT);
+        assert_non_null(rs);
+        assert_false(rs->cls & REST_AWAITS_ACK);
+        direction_stream ds = client_at_rest(&r);
+        assert_null(ds.reasm.ring);
+        assert_int_equal(ds.reasm.view_count, 0);
+        assert_int_equal(ds.reasm.ring_start, 10);
+        assert_int_equal(r.t->budget.used, 0);
+        /* another ACK of the same: nothing more to let go, it stays at rest */
+        send(&r, SERVER, TCPSIFT_TCP_ACK, 0, 0, 0, 2 * SEC + SEC / 2 + 2000);
+        assert_int_equal(r.t->stats.streams_woken, 1);
+        send(&r, CLIENT, AP, -10, 10, 'b', 2 * SEC + SEC / 2 + 3000);
+        send(&r, SERVER, TCPSIFT_TCP_ACK, 0, 0, 0, 2 * SEC + SEC / 2 + 4000);
+        run_end(&r);
+        assert_int_equal(r.out.events[TCPSIFT_ANOMALY_OVERLAP_MISMATCH], 0);
+        assert_int_equal(r.out.events[TCPSIFT_ANOMALY_RETRANSMISSION_UNVERIFIED], 1);
+        assert_int_equal(r.out.stream_bytes[0], 10);
+    }
+}
+
+/* A frame spanning segments, bytes copied (buffers not stable): its 4-byte length in two
+ * segments, its 8-byte body in two more, so the framer copies the pending bytes into its tail. */
+static void spanning_frame(run *r, int64_t ns)
+{
+    send(r, CLIENT, AP, 0, 3, 0, ns);         /* 00 00 00 */
+    send(r, CLIENT, AP, 0, 1, 8, ns + 1000);  /* 08: the body is 8 bytes */
+    send(r, CLIENT, AP, 0, 3, 'x', ns + 2000);
+    send(r, CLIENT, AP, 0, 5, 'y', ns + 3000);
+    send(r, SERVER, TCPSIFT_TCP_ACK, 0, 0, 0, ns + 4000);
+}
+
+static void spanning_then_quiet(run *r, int resting)
+{
+    handshake(r);
+    spanning_frame(r, 1 * SEC + 3000);
+    send(r, SERVER, TCPSIFT_TCP_ACK, 0, 0, 0, 2 * SEC + SEC / 2);
+    if (resting) {
+        assert_int_equal(r->t->stats.streams_rested, 1);
+        direction_stream ds = client_at_rest(r);
+        assert_null(ds.framer.tail); /* the empty tail buffer was let go */
+        assert_int_equal(ds.framer.tail_cap, 0);
+        assert_true(ds.framer.copied_bytes > 0); /* it had been used */
+    }
+    spanning_frame(r, 2 * SEC + SEC / 2 + 1000); /* wakes it; the tail grows again */
+    if (resting) assert_int_equal(r->t->stats.streams_woken, 1);
+}
+
+/* A stream at rest keeps no empty framer tail; results as without resting. */
+static void test_rest_frees_framer_tail(void **state)
+{
+    (void)state;
+    run on, off;
+    run_start_as(&on, SEC, 0, 0);
+    spanning_then_quiet(&on, 1);
+    run_start_as(&off, 0, 0, 0);
+    spanning_then_quiet(&off, 0);
+    assert_int_equal(on.t->rest_mismatch, 0);
+    run_end(&on);
+    run_end(&off);
+    outcomes_equal(&on.out, &off.out);
+    assert_int_equal(on.out.frames, 2);
+    assert_int_equal(on.out.stream_bytes[0], 24);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -490,6 +676,10 @@ int main(void)
         cmocka_unit_test(test_rest_many_views),
         cmocka_unit_test(test_rest_views_without_memory),
         cmocka_unit_test(test_rest_clock_jump),
+        cmocka_unit_test(test_rest_drops_acked),
+        cmocka_unit_test(test_rest_keeps_unacked),
+        cmocka_unit_test(test_rest_drops_at_later_ack),
+        cmocka_unit_test(test_rest_frees_framer_tail),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
