@@ -1,10 +1,15 @@
 /* bench_inproc: in-process benchmark tiers over one capture loaded into memory.
  *
  *   bench_inproc --tier TIER --capture FILE [--truth FILE.json] [--repeat N] [--max-conns N]
- * [--clock wall|thread] [--e2e] [--stream-rest-ns N]
+ * [--clock wall|thread] [--e2e] [--stream-rest-ns N] [--rest-drops-acked]
  *
  * --stream-rest-ns N: the tracker's stream_rest_ns (default: the library's, 1 s; 0 = streams
  * never rest). The output counts the streams rested and woken.
+ * --rest-drops-acked: the tracker's rest_drops_acked (a resting stream lets go of what it
+ * retained of bytes its peer acknowledged).
+ * --heap-at-end: heap_growth_kb, the heap in use at the end of the packets (before the
+ * tracker's finish) less before the tracker was made: what the open connections hold then,
+ * without the freed memory their peak left in RSS (glibc's mallinfo2; -1 elsewhere).
  *
  * --e2e: map the file instead of reading it into memory (the caller times the whole process).
  * --clock thread: time the loop in this thread's CPU time (CLOCK_THREAD_CPUTIME_ID) instead of
@@ -75,7 +80,26 @@ typedef struct counts {
     uint64_t packets, bytes, payload_bytes, tcp_ok, touch;
     uint64_t conns_ended, frames[2], frame_errors, stream[2], bad_checksum, tcp_connections;
     uint64_t streams_rested, streams_woken;
+    int heap_at_end;     /* --heap-at-end: read the heap in use before the tracker's finish */
+    long heap_end_kb;    /* that reading, -1 when not read */
 } counts;
+
+/* Bytes the heap holds for the program (glibc's mallinfo2: chunks in use, and mapped ones),
+ * in KiB; -1 where it cannot be read. Freed memory the heap keeps counts in RSS, not here: a
+ * resting connection's share, apart from what its peak left behind. */
+#if defined(__GLIBC__) && (__GLIBC__ > 2 || (__GLIBC__ == 2 && __GLIBC_MINOR__ >= 33))
+#include <malloc.h>
+static long heap_in_use_kb(void)
+{
+    struct mallinfo2 m = mallinfo2();
+    return (long)((m.uordblks + m.hblkhd) / 1024);
+}
+#else
+static long heap_in_use_kb(void)
+{
+    return -1;
+}
+#endif
 
 /* ------------------------------------------------------------------ floor */
 static uint64_t load64(const uint8_t *p)
@@ -140,12 +164,13 @@ static int64_t record_ns(const tcpsift_capture_record *rec)
 }
 
 static tcpsift_tracker *make_tracker(tier t, counts *c, uint32_t max_conns,
-                                     const uint64_t *rest_ns)
+                                     const uint64_t *rest_ns, int drops_acked)
 {
     tcpsift_tracker_config cfg;
     tcpsift_tracker_config_init(&cfg);
     if (max_conns) cfg.max_connections = max_conns;
     if (rest_ns) cfg.stream_rest_ns = *rest_ns;
+    cfg.rest_drops_acked = drops_acked;
     for (int i = 0; i < TCPSIFT_FLOW_CLASS_COUNT; i++)
         cfg.timeout_ns[i] = TCPSIFT_FLOW_NO_TIMEOUT;
     for (int i = 0; i < 16; i++)
@@ -205,6 +230,7 @@ static void libpcap_loop(const uint8_t *buf, size_t len, tcpsift_tracker *tr, co
     pcap_close(pc);
     c->packets += packets;
     c->bytes += bytes;
+    if (c->heap_at_end) c->heap_end_kb = heap_in_use_kb();
     tcpsift_tracker_finish(tr);
 }
 #endif
@@ -264,6 +290,7 @@ __attribute__((noinline)) void bench_loop(tier t, const uint8_t *buf, size_t len
     c->bytes += bytes;
     c->tcp_ok += tcp_ok;
     c->payload_bytes += payload_bytes;
+    if (tr && c->heap_at_end) c->heap_end_kb = heap_in_use_kb();
     if (tr) tcpsift_tracker_finish(tr);
 }
 
@@ -323,7 +350,7 @@ int main(int argc, char **argv)
     int repeat = 3, keep_going = 0, e2e = 0;
     uint32_t max_conns = 0;
     uint64_t rest_ns = 0;
-    int rest_set = 0;
+    int rest_set = 0, drops_acked = 0, heap_at_end = 0;
     clockid_t clock = CLOCK_MONOTONIC;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
@@ -343,6 +370,14 @@ int main(int argc, char **argv)
         }
         if (strcmp(a, "--keep-going") == 0) {
             keep_going = 1;
+            continue;
+        }
+        if (strcmp(a, "--rest-drops-acked") == 0) {
+            drops_acked = 1;
+            continue;
+        }
+        if (strcmp(a, "--heap-at-end") == 0) {
+            heap_at_end = 1;
             continue;
         }
         if (strcmp(a, "--e2e") == 0) { /* end to end: map the file, no preloading */
@@ -382,6 +417,7 @@ int main(int argc, char **argv)
         fprintf(stderr, "usage: bench_inproc --tier floor|floor-nopf|decode|state|full|full-csum"
                         "|full-libpcap --capture FILE [--truth FILE.json] [--repeat N] "
                         "[--max-conns N] [--clock wall|thread] [--e2e] [--stream-rest-ns N]\n"
+                        "       [--rest-drops-acked] [--heap-at-end]\n"
                         "       bench_inproc --sizes\n");
         return 2;
     }
@@ -406,6 +442,7 @@ int main(int argc, char **argv)
     }
     uint64_t sink = 0;
     long rss_before = current_rss_kb();
+    long heap_growth = -1; /* --heap-at-end: heap in use before finish less before the tracker */
 
     double *times = calloc((size_t)repeat, sizeof *times);
     if (!times) return 2;
@@ -413,10 +450,17 @@ int main(int argc, char **argv)
     int bad = 0;
     for (int r = 0; r < repeat; r++) {
         memset(&c, 0, sizeof c);
-        tcpsift_tracker *trk = t >= TIER_STATE ? make_tracker((tier)t, &c, max_conns, rest_set ? &rest_ns : NULL) : NULL;
+        c.heap_at_end = heap_at_end;
+        c.heap_end_kb = -1;
+        long heap_start = heap_at_end ? heap_in_use_kb() : -1;
+        tcpsift_tracker *trk =
+            t >= TIER_STATE
+                ? make_tracker((tier)t, &c, max_conns, rest_set ? &rest_ns : NULL, drops_acked)
+                : NULL;
         double t0 = clock_ns(clock);
         bench_loop((tier)t, buf, len, trk, &c);
         times[r] = clock_ns(clock) - t0;
+        if (c.heap_end_kb >= 0 && heap_start >= 0) heap_growth = c.heap_end_kb - heap_start;
         if (trk) {
             const tcpsift_tracker_stats *st = tcpsift_tracker_get_stats(trk);
             c.tcp_connections = st->tcp_connections;
@@ -443,13 +487,14 @@ int main(int argc, char **argv)
            "\"best_ns_per_packet\": %.2f, \"median_ns_per_packet\": %.2f, \"mpps\": %.3f, "
            "\"gbit_s\": %.3f, \"peak_rss_kb\": %ld, \"rss_before_kb\": %ld, "
            "\"rss_growth_kb\": %ld, \"mlocked\": %s, \"checked\": %s, \"frames\": %llu, "
-           "\"streams_rested\": %llu, \"streams_woken\": %llu, \"sink\": %llu}\n",
+           "\"streams_rested\": %llu, \"streams_woken\": %llu, \"heap_growth_kb\": %ld, "
+           "\"sink\": %llu}\n",
            tier_names[t], capture, (unsigned long long)c.packets, repeat,
            clock == CLOCK_MONOTONIC ? "wall" : "thread", best / pk, median / pk,
            pk / best * 1e3, (double)c.bytes * 8.0 / best, peak, rss_before, peak - rss_before,
            locked ? "true" : "false", tr.loaded ? "true" : "false",
            (unsigned long long)(c.frames[0] + c.frames[1]), (unsigned long long)c.streams_rested,
-           (unsigned long long)c.streams_woken, (unsigned long long)(sink & 0xff));
+           (unsigned long long)c.streams_woken, heap_growth, (unsigned long long)(sink & 0xff));
     free(times);
     if (e2e) {
         munmap(buf, len);
