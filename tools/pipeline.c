@@ -47,6 +47,12 @@ const char pipeline_options_help[] =
     "                             release a direction's held bytes once it holds\n"
     "                             this many, counted released_unacked (default 65536;\n"
     "                             0 waits for the caps or the end)\n"
+    "  --forget-acked             a direction quiet for 1 s (capture time) lets go of\n"
+    "                             the delivered bytes its peer acknowledged: less\n"
+    "                             memory per idle connection (a live capture above\n"
+    "                             all); a later copy of them is then counted\n"
+    "                             retransmission_unverified, not compared (no\n"
+    "                             overlap_mismatch), as Zeek does by default\n"
     "  --max-conns N              connection table size (default 65536)\n"
     "  --key-vlan                 the VLAN id is part of the connection key\n"
     "  --key-tunnel               the tunnel id (innermost MPLS label, GRE key or\n"
@@ -202,6 +208,10 @@ int pipeline_option(pipeline *p, int argc, char **argv, int *i)
         tcpsift_tracker_config defaults;
         tcpsift_tracker_config_init(&defaults);
         memcpy(p->cfg.timeout_ns, defaults.timeout_ns, sizeof p->cfg.timeout_ns);
+        return 1;
+    }
+    if (strcmp(arg, "--forget-acked") == 0) {
+        p->cfg.rest_drops_acked = 1;
         return 1;
     }
     if (strcmp(arg, "--key-vlan") == 0) {
