@@ -552,6 +552,20 @@ static void test_rest_drops_acked(void **state)
     }
 }
 
+/* cfg.rest_drops_acked (copies or views as `stable` says): the client's 10-byte message, the
+ * server's ACK 5 bytes short of it, then quiet until the client's stream rests. */
+static void rest_half_acked(run *r, int stable)
+{
+    run_start_as(r, SEC, stable, 1);
+    handshake(r);
+    send(r, CLIENT, AP, 0, 10, 'a', 1 * SEC + 3000);
+    r->next[CLIENT] -= 5; /* the server's ACKs stop 5 bytes short */
+    send(r, SERVER, TCPSIFT_TCP_ACK, 0, 0, 0, 1 * SEC + 4000);
+    send(r, SERVER, TCPSIFT_TCP_ACK, 0, 0, 0, 2 * SEC + SEC / 2);
+    r->next[CLIENT] += 5;
+    assert_int_equal(r->t->stats.streams_rested, 1);
+}
+
 /* cfg.rest_drops_acked with the message acknowledged only in part (5 of 10 bytes): the stream
  * rests keeping all it retained, and a differing copy after the rest is still a mismatch. */
 static void test_rest_keeps_unacked(void **state)
@@ -559,14 +573,7 @@ static void test_rest_keeps_unacked(void **state)
     (void)state;
     for (int stable = 0; stable <= 1; stable++) {
         run r;
-        run_start_as(&r, SEC, stable, 1);
-        handshake(&r);
-        send(&r, CLIENT, AP, 0, 10, 'a', 1 * SEC + 3000);
-        r.next[CLIENT] -= 5; /* the server's ACK stops 5 bytes short */
-        send(&r, SERVER, TCPSIFT_TCP_ACK, 0, 0, 0, 1 * SEC + 4000);
-        send(&r, SERVER, TCPSIFT_TCP_ACK, 0, 0, 0, 2 * SEC + SEC / 2);
-        r.next[CLIENT] += 5;
-        assert_int_equal(r.t->stats.streams_rested, 1);
+        rest_half_acked(&r, stable);
         direction_stream ds = client_at_rest(&r);
         assert_int_equal(ds.reasm.ring_start, 0);
         assert_int_equal(ds.reasm.next_offset, 10);
@@ -590,14 +597,7 @@ static void test_rest_drops_at_later_ack(void **state)
     (void)state;
     for (int stable = 0; stable <= 1; stable++) {
         run r;
-        run_start_as(&r, SEC, stable, 1);
-        handshake(&r);
-        send(&r, CLIENT, AP, 0, 10, 'a', 1 * SEC + 3000);
-        r.next[CLIENT] -= 5;
-        send(&r, SERVER, TCPSIFT_TCP_ACK, 0, 0, 0, 1 * SEC + 4000);
-        send(&r, SERVER, TCPSIFT_TCP_ACK, 0, 0, 0, 2 * SEC + SEC / 2);
-        r.next[CLIENT] += 5;
-        assert_int_equal(r.t->stats.streams_rested, 1);
+        rest_half_acked(&r, stable);
         send(&r, SERVER, TCPSIFT_TCP_ACK, 0, 0, 0, 2 * SEC + SEC / 2 + 1000); /* covers it */
         assert_int_equal(r.t->stats.streams_woken, 1);
         assert_int_equal(r.t->stats.streams_rested, 2);
