@@ -207,6 +207,9 @@ def close(conn=0):
 
 
 LINES_REQ = pkt(F_PSH | F_ACK, length=30) + pkt(F_ACK, server=True)
+# len:4 framing; byte 6 (the framer's fifth byte) 0x0C: streams rest after 1 ns, with
+# rest_drops_acked
+RESTING_DROPS = fc_len(4)[:4] + bytes([0x0C]) + fc_len(4)[5:]
 TRACKER = {
     "handshake-data-fin-close": tconfig() + handshake() + LINES_REQ
     + pkt(F_PSH | F_ACK, server=True, length=200) + pkt(F_ACK) + close(),
@@ -231,6 +234,15 @@ TRACKER = {
     + pkt(F_PSH | F_ACK, seq=50, length=60) + pkt(F_ACK, server=True, ack=120) + close(),
     "allocator-fails-json": tconfig(fail=2, framer=fc_json(2)) + handshake()
     + b"".join(pkt(F_PSH | F_ACK, length=60) for _ in range(6)) + close(),
+    # rest_drops_acked (byte 6: rest after 1 ns, bit 3): a copy of acknowledged bytes after the
+    # rest; then, stable, the covering ACK coming after the rest
+    "rest-drops-acked-late-copy": tconfig(framer=RESTING_DROPS) + handshake()
+    + pkt(F_PSH | F_ACK, length=30) + pkt(F_ACK, server=True) + pkt(F_ACK, server=True, ms=20)
+    + pkt(F_PSH | F_ACK, seq=0x100 - 30, length=30, salt=5) + pkt(F_ACK, server=True) + close(),
+    "rest-drops-acked-later-ack": tconfig(stable=True, framer=RESTING_DROPS) + handshake()
+    + pkt(F_PSH | F_ACK, length=30) + pkt(F_ACK, server=True, ack=0x100 - 10)
+    + pkt(F_ACK, server=True, ack=0x100 - 10, ms=20) + pkt(F_ACK, server=True)
+    + pkt(F_PSH | F_ACK, seq=0x100 - 30, length=30, salt=7) + close(),
 }
 
 
