@@ -231,8 +231,9 @@ typedef struct tcpsift_tracker_config {
      * Default 1 s. */
     uint64_t stream_rest_ns;
     /* A stream put to rest whose peer has acknowledged every byte it delivered also lets go of
-     * the copies or views it retained of them, as Zeek does by default (tcp_max_old_segments 0:
-     * acknowledged data is not kept): a resting connection then holds no stream bytes, which
+     * the copies or views it retained of them (one that rests before that ACK, when the ACK
+     * comes), as Zeek does by default (tcp_max_old_segments 0: acknowledged data is not kept);
+     * the CLI's --forget-acked. A resting connection then holds no stream bytes, which
      * matters where buffers are not stable (a live capture copies up to max_retained_bytes a
      * direction; bench/README has the figures). The price: a copy of those bytes seen after
      * the rest is counted retransmission_unverified instead of being compared, so a differing
