@@ -6,7 +6,7 @@ import subprocess
 import sys
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-TIERS = ["floor", "floor-nopf", "decode", "state", "full", "full-csum"]
+TIERS = ["floor", "floor-nopf", "floor-16k", "decode", "state", "full", "full-csum"]
 # instructions/packet targets of issue 9 (callgrind, small workload)
 TARGETS = {"decode": 250, "state": 450, "full": 500}
 

@@ -5,7 +5,7 @@ foreach(workload tiny impaired-tiny handshake-tiny)
   if(NOT rc EQUAL 0)
     message(FATAL_ERROR "gen_capture ${workload} failed (${rc})")
   endif()
-  foreach(tier floor floor-nopf decode state full full-csum full-libpcap)
+  foreach(tier floor floor-nopf floor-16k decode state full full-csum full-libpcap)
     execute_process(COMMAND ${BENCH} --tier ${tier} --repeat 1
                             --capture ${DIR}/check-${workload}.pcap
                             --truth ${DIR}/check-${workload}.pcap.json
