@@ -116,6 +116,22 @@ static uint32_t le32(const uint8_t *p)
     return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
 }
 
+/* What the floors do with each packet: read its first 64 bytes (all of a shorter one) into *acc,
+ * count it. Inlined: the floor's code stays what its baseline measured. */
+static inline __attribute__((always_inline)) void touch_packet(const uint8_t *pkt,
+                                                               uint32_t caplen, uint64_t *acc,
+                                                               counts *c)
+{
+    if (caplen >= 64)
+        for (int i = 0; i < 64; i += 8)
+            *acc += load64(pkt + i);
+    else
+        for (uint32_t i = 0; i < caplen; i++)
+            *acc += pkt[i];
+    c->packets++;
+    c->bytes += caplen;
+}
+
 /* The floor: a pcap walk that trusts the file (no checks beyond the buffer end), touching the
  * first 64 bytes of every packet. The generator writes little-endian microsecond pcap. */
 static void floor_walk(const uint8_t *buf, size_t len, int prefetch, counts *c)
@@ -127,14 +143,7 @@ static void floor_walk(const uint8_t *buf, size_t len, int prefetch, counts *c)
         const uint8_t *pkt = buf + pos + 16;
         if (pos + 16 + caplen > len) break;
         if (prefetch) __builtin_prefetch(pkt + 4096);
-        if (caplen >= 64)
-            for (int i = 0; i < 64; i += 8)
-                acc += load64(pkt + i);
-        else
-            for (uint32_t i = 0; i < caplen; i++)
-                acc += pkt[i];
-        c->packets++;
-        c->bytes += caplen;
+        touch_packet(pkt, caplen, &acc, c);
         pos += 16 + (size_t)caplen;
     }
     c->touch = acc;
@@ -153,14 +162,7 @@ static void floor_walk_every_line(const uint8_t *buf, size_t len, counts *c)
         if (pos + 16 + caplen > len) break;
         for (; asked < pos + 16384 && asked < len; asked += 64)
             __builtin_prefetch(buf + asked);
-        if (caplen >= 64)
-            for (int i = 0; i < 64; i += 8)
-                acc += load64(pkt + i);
-        else
-            for (uint32_t i = 0; i < caplen; i++)
-                acc += pkt[i];
-        c->packets++;
-        c->bytes += caplen;
+        touch_packet(pkt, caplen, &acc, c);
         pos += 16 + (size_t)caplen;
     }
     c->touch = acc;
