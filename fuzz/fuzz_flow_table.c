@@ -24,6 +24,9 @@
  *   - every key read back (tcpsift_flow_entry_key_get, tcpsift_flow_embryo_key_get, the views
  *     of evictions, expiry and foreach) is the model's normalised key byte for byte, and a
  *     view's handle is the model's;
+ *   - the tracker's per-packet lookup (a hinted probe of an IPv4 packet of the flow, through
+ *     the recent-flow index, either direction) finds what the public lookup finds, whatever
+ *     the index's words hold (with 1..8 buckets they are shared and go stale constantly);
  *   - a node holds the compact form exactly for IPv4 keys outside a keyed tunnel;
  *   - foreach visits every flow once; the table's counts equal the model's, within capacity;
  *   - one allocation at create, given back at destroy. */
@@ -162,6 +165,34 @@ static int on_visit(void *ctx, const tcpsift_flow_view *v)
     return 0;
 }
 
+/* tcpsift_flow_table_lookup_hinted() of a packet of k's flow (an IPv4 key as made, before
+ * normalising) going from its endpoint a to b, or from b to a when `rev`. */
+static tcpsift_flow_entry *hinted_lookup(tcpsift_flow_table *t, const tcpsift_flow_key *k, int rev)
+{
+    tcpsift_packet pkt;
+    memset(&pkt, 0, sizeof pkt);
+    pkt.ip_version = 4;
+    pkt.addr_len = 4;
+    pkt.src = rev ? k->b_addr : k->a_addr;
+    pkt.dst = rev ? k->a_addr : k->b_addr;
+    pkt.sport = rev ? k->b_port : k->a_port;
+    pkt.dport = rev ? k->a_port : k->b_port;
+    pkt.tunnel_id_kind = k->tunnel_kind;
+    pkt.tunnel_id = k->tunnel;
+    tcpsift_flow_probe pr;
+    memset(&pr, 0xa5, sizeof pr);
+    tcpsift_flow_table_probe_ipv4_hinted(t, &pkt, k->proto, k->vlan, &pr);
+    FUZZ_CHECK(pr.hashed || pr.hint != NIL);
+    return tcpsift_flow_table_lookup_hinted(t, &pr);
+}
+
+static void check_hinted(tcpsift_flow_table *t, const tcpsift_flow_key *k, const model_flow *f)
+{
+    if (k->ip_version != 4) return;
+    FUZZ_CHECK(hinted_lookup(t, k, 0) == f->entry);
+    FUZZ_CHECK(hinted_lookup(t, k, 1) == f->entry);
+}
+
 static void check_entry_key(const model_flow *f)
 {
     tcpsift_flow_key k;
@@ -221,6 +252,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         switch (o[0] & 7) {
         case 0: /* lookup */
             FUZZ_CHECK(tcpsift_flow_table_lookup(t, &k) == f->entry);
+            check_hinted(t, &k, f);
             FUZZ_CHECK(tcpsift_flow_table_embryo_lookup(t, &k) == f->embryo);
             break;
         case 1: { /* insert */
@@ -338,6 +370,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     /* Every flow the model holds is found by its key, both ways. */
     for (size_t i = 0; i < m.n; i++) {
         FUZZ_CHECK(tcpsift_flow_table_lookup(t, &m.f[i].key) == m.f[i].entry);
+        check_hinted(t, &m.f[i].key, &m.f[i]);
         if (cfg.embryo_capacity)
             FUZZ_CHECK(tcpsift_flow_table_embryo_lookup(t, &m.f[i].key) == m.f[i].embryo);
         if (m.f[i].entry) check_entry_key(&m.f[i]);

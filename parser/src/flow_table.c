@@ -60,8 +60,9 @@ static uint32_t bucket_count(uint32_t n)
 
 typedef struct flow_layout {
     size_t entry_stride, embryo_stride;
-    size_t full_off, embryo_off, keys_off, embryo_keys_off, buckets_off, embryo_buckets_off, total;
-    uint32_t buckets, embryo_buckets;
+    size_t full_off, embryo_off, keys_off, embryo_keys_off, buckets_off, embryo_buckets_off,
+        recent_off, total;
+    uint32_t buckets, embryo_buckets, recent;
 } flow_layout;
 
 static tcpsift_error layout_compute(const tcpsift_flow_table_config *cfg, flow_layout *l)
@@ -81,6 +82,8 @@ static tcpsift_error layout_compute(const tcpsift_flow_table_config *cfg, flow_l
     l->embryo_stride = sizeof(struct tcpsift_flow_embryo) + round_up8(cfg->embryo_value_size);
     l->buckets = bucket_count(cfg->max_connections);
     l->embryo_buckets = bucket_count(cfg->embryo_capacity);
+    /* A power of two, at least 2: recent_index() shifts by 64 - log2 of it (< 64). */
+    l->recent = l->buckets < 2 ? 2 : l->buckets < RECENT_MAX ? l->buckets : RECENT_MAX;
 
     off = round_up8(sizeof(struct tcpsift_flow_table));
     l->full_off = off;
@@ -103,6 +106,12 @@ static tcpsift_error layout_compute(const tcpsift_flow_table_config *cfg, flow_l
         return TCPSIFT_E_NO_MEMORY;
     l->embryo_buckets_off = off;
     if (!size_mul(sizeof(uint32_t), l->embryo_buckets, &part) || !size_add(off, part, &off))
+        return TCPSIFT_E_NO_MEMORY;
+    /* Words of 8 bytes after the 4-byte buckets: aligned up (overflow-checked). */
+    if (!size_add(off, 7, &off)) return TCPSIFT_E_NO_MEMORY;
+    off &= ~(size_t)7u;
+    l->recent_off = off;
+    if (!size_mul(sizeof(uint64_t), l->recent, &part) || !size_add(off, part, &off))
         return TCPSIFT_E_NO_MEMORY;
     l->total = off;
     if (cfg->memcap_bytes != 0 && l->total > cfg->memcap_bytes) return TCPSIFT_E_NO_MEMORY;
@@ -182,6 +191,23 @@ static void pool_init(flow_pool *p, uint8_t *block, size_t off, size_t stride, s
     p->fresh = 0;
 }
 
+/* The recent-flow index (flow_table_internal.h): every word empty (no check of 2^32 - 1 names a
+ * slot: NIL); the hashes' multipliers are SipHash values of constants under this table's key,
+ * made odd. */
+static void recent_init(tcpsift_flow_table *t, uint8_t *words, uint32_t count)
+{
+    t->recent = (uint64_t *)(void *)words;
+    t->recent_mask = count - 1;
+    unsigned bits = 0;
+    while (((uint32_t)1 << bits) < count)
+        bits++;
+    t->recent_shift = 64u - bits; /* count >= 2 (layout_compute): bits >= 1 */
+    for (uint64_t i = 0; i < 4; i++)
+        t->recent_mul[i] = tcpsift_siphash13_words_tail(&t->sip, &i, 1, 0x726563656e74u, 6) | 1u;
+    for (uint32_t i = 0; i < count; i++)
+        t->recent[i] = UINT64_MAX;
+}
+
 tcpsift_error tcpsift_flow_table_create(const tcpsift_flow_table_config *cfg,
                                         tcpsift_flow_table **out)
 {
@@ -215,6 +241,7 @@ tcpsift_error tcpsift_flow_table_create(const tcpsift_flow_table_config *cfg,
         t->lru[i].head = t->lru[i].tail = NIL;
     t->order_head = t->order_tail = NIL;
     tcpsift_siphash_key_init(&t->sip, cfg->hash_key);
+    recent_init(t, block + l.recent_off, l.recent);
     t->min_deadline = UINT64_MAX;
     t->key_vlan = cfg->key_vlan != 0;
     t->key_tunnel = cfg->key_tunnel != 0;
@@ -309,6 +336,8 @@ static void probe_finish(const tcpsift_flow_table *t, tcpsift_flow_probe *pr)
 {
     const tcpsift_flow_key *k = &pr->key;
     pr->hash = key_hash(t, k);
+    pr->hashed = 1;
+    pr->recent = pr->check = pr->hint = NIL; /* the index serves the tracker's hinted probes */
     if (k->ip_version == 4 && k->tunnel_kind == 0) {
         /* Normalised: address bytes 4..15, tunnel and spare zero, VLAN id 12 bits. */
         pr->ck.w0 = le32_of(k->a_addr) | le32_of(k->b_addr) << 32;
@@ -558,6 +587,10 @@ static flow_node *slot_link(tcpsift_flow_table *t, flow_pool *p, uint32_t i, con
         n->key.w1 = ck->w1;
     } else {
         n->key = *ck;
+        if (p == &t->full) { /* its next packet's hint */
+            uint32_t check, at = recent_index(t, ck, &check);
+            t->recent[at] = recent_word(check, i);
+        }
     }
     n->last_seen_ns = ts;
     n->cls = cls;

@@ -116,6 +116,13 @@ struct tcpsift_flow_table {
     uint64_t min_deadline;
 
     tcpsift_siphash_key sip; /* SipHash state keyed by hash_key, once */
+    /* The recent-flow index (see "recent-flow index" below): recent_mask + 1 words, each a
+     * key's check << 32 | a full-pool slot, or all ones; its hashes' multipliers (odd, derived
+     * from hash_key). */
+    uint64_t *recent;
+    uint32_t recent_mask;
+    unsigned recent_shift;
+    uint64_t recent_mul[4];
     int key_vlan;
     int key_tunnel;
     uint16_t vlan_mask; /* TCPSIFT_VLAN_ID_MASK when key_vlan, else 0 */
@@ -131,7 +138,13 @@ struct tcpsift_flow_table {
 
 typedef struct tcpsift_flow_probe {
     flow_ckey ck;         /* the key's node form (for a full key, w0 is 0 and unused) */
-    uint64_t hash;        /* SipHash-1-3 of key under the table's key */
+    uint64_t hash;        /* SipHash-1-3 of key under the table's key, once `hashed` */
+    /* A compact key's word in the recent-flow index and its check, and the slot the word named
+     * for this key when the probe was made (NIL: none, or a full key); `hashed` 0 only for a
+     * probe made with a slot named, whose hash waits until a lookup needs it
+     * (tcpsift_flow_table_probe_hash). */
+    uint32_t recent, check, hint;
+    int hashed;
     tcpsift_flow_key key; /* normalised: VLAN / tunnel dropped unless keyed, padding zero;
                            * written only for a full key (ck tagged FLOW_CKEY_FULL), and by
                            * tcpsift_flow_table_probe() for every key */
@@ -325,16 +338,51 @@ void tcpsift_flow_table_probe(const tcpsift_flow_table *t, const tcpsift_flow_ke
 /* The same for a key already in pr->key: normalised there, then hashed (no copy). */
 void tcpsift_flow_table_probe_in_place(const tcpsift_flow_table *t, tcpsift_flow_probe *pr);
 
-/* The probe of an IPv4 packet's flow (pkt->ip_version 4, src and dst set),
- * built in its normalised form directly: the same key and hash as
- * tcpsift_flow_key_make() (pkt's addresses and ports, `proto`, `vlan`),
- * tcpsift_flow_key_set_tunnel() (pkt's tunnel id) and
- * tcpsift_flow_table_probe_in_place() give, without the intermediate key (the
- * tracker's per-packet path, issue 9). Returns tcpsift_flow_key_make()'s
- * *reversed: 1 when the packet went from the key's endpoint b to a. */
-static FLOW_HOT int tcpsift_flow_table_probe_ipv4(const tcpsift_flow_table *t,
-                                                  const tcpsift_packet *pkt, uint8_t proto,
-                                                  uint16_t vlan, tcpsift_flow_probe *pr)
+/* ------------------------------------------------------------ recent-flow index
+ *
+ * SipHash is what keeps aimed tuples out of one bucket chain, and it is the largest single cost
+ * of a packet's lookup (~83 of the state tier's instructions, issue 9). Most packets belong to a
+ * flow seen a moment ago, so beside the buckets the table keeps a direct-mapped array from a
+ * cheap keyed hash of a compact key to the full-pool slot last linked or found with that key,
+ * with a 32-bit check (a second such hash) of the key (at most RECENT_MAX words, and never more
+ * than the buckets). A packet whose word has its key's check names a slot before the packet's
+ * turn; at its turn, if the slot is in use and holds its very key (compared whole: exact), the
+ * flow is found without SipHash. A word with another check (another flow's, the common case
+ * when more flows are active than there are words) is no hint: the packet is hashed ahead as
+ * without the index, its bucket prefetched. A hint that does not hold (the flow gone, its slot
+ * reused) costs the SipHash lookup at the packet's turn, which then rewrites the word. Hints
+ * never decide anything: an attacker who makes tuples share words (the hashes are keyed, but no
+ * PRF) turns lookups back into SipHash lookups, and chains are still chosen by SipHash alone.
+ * Full keys (IPv6, keyed tunnels) always take the SipHash path. */
+#define RECENT_MAX ((uint32_t)1 << 14)
+
+/* The word of a compact key, and its check in *check. */
+static FLOW_HOT uint32_t recent_index(const tcpsift_flow_table *t, const flow_ckey *ck,
+                                      uint32_t *check)
+{
+    *check = (uint32_t)((ck->w0 * t->recent_mul[2] + ck->w1 * t->recent_mul[3]) >> 32);
+    return (uint32_t)((ck->w0 * t->recent_mul[0] + ck->w1 * t->recent_mul[1]) >> t->recent_shift);
+}
+
+static FLOW_HOT uint64_t recent_word(uint32_t check, uint32_t slot)
+{
+    return (uint64_t)check << 32 | slot;
+}
+
+/* pr's hash, when its probe left it for later (a hinted probe whose hint did not hold). */
+static FLOW_HOT void tcpsift_flow_table_probe_hash(const tcpsift_flow_table *t,
+                                                   tcpsift_flow_probe *pr)
+{
+    if (pr->hashed) return;
+    pr->hash = tcpsift_siphash13_words_tail(&t->sip, &pr->ck.w0, 1, pr->ck.w1, 7);
+    pr->hashed = 1;
+}
+
+/* The node form of an IPv4 packet's flow (pkt->ip_version 4, src and dst set), built in its
+ * normalised form directly; a full key (keyed tunnel) is written whole and hashed. Returns
+ * tcpsift_flow_key_make()'s *reversed. */
+static FLOW_HOT int probe_ipv4_key(const tcpsift_flow_table *t, const tcpsift_packet *pkt,
+                                   uint8_t proto, uint16_t vlan, tcpsift_flow_probe *pr)
 {
     const uint8_t *src = pkt->src, *dst = pkt->dst;
     uint16_t sport = pkt->sport, dport = pkt->dport;
@@ -364,7 +412,40 @@ static FLOW_HOT int tcpsift_flow_table_probe_ipv4(const tcpsift_flow_table *t,
     /* The compact form is flow_table.c key_hash()'s message for this key. */
     pr->ck.w0 = le32_of(a) | le32_of(b) << 32;
     pr->ck.w1 = key_hash_tail(a_port, b_port, kvlan, 4, proto);
-    pr->hash = tcpsift_siphash13_words_tail(&t->sip, &pr->ck.w0, 1, pr->ck.w1, 7);
+    pr->hashed = 0;
+    return after;
+}
+
+/* The probe of an IPv4 packet's flow: the same key and hash as tcpsift_flow_key_make() (pkt's
+ * addresses and ports, `proto`, `vlan`), tcpsift_flow_key_set_tunnel() (pkt's tunnel id) and
+ * tcpsift_flow_table_probe_in_place() give, without the intermediate key (issue 9). Returns
+ * tcpsift_flow_key_make()'s *reversed: 1 when the packet went from the key's endpoint b to a. */
+static FLOW_HOT int tcpsift_flow_table_probe_ipv4(const tcpsift_flow_table *t,
+                                                  const tcpsift_packet *pkt, uint8_t proto,
+                                                  uint16_t vlan, tcpsift_flow_probe *pr)
+{
+    int after = probe_ipv4_key(t, pkt, proto, vlan, pr);
+    pr->recent = pr->check = pr->hint = NIL;
+    tcpsift_flow_table_probe_hash(t, pr);
+    return after;
+}
+
+/* The same probe with the recent-flow index's hint (the tracker's per-packet path): a compact
+ * key whose word names a slot leaves its hash for tcpsift_flow_table_lookup_hinted() to make
+ * only if the slot no longer holds the key. */
+static FLOW_HOT int tcpsift_flow_table_probe_ipv4_hinted(const tcpsift_flow_table *t,
+                                                         const tcpsift_packet *pkt, uint8_t proto,
+                                                         uint16_t vlan, tcpsift_flow_probe *pr)
+{
+    int after = probe_ipv4_key(t, pkt, proto, vlan, pr);
+    if (pr->hashed) {
+        pr->recent = pr->check = pr->hint = NIL;
+        return after;
+    }
+    pr->recent = recent_index(t, &pr->ck, &pr->check);
+    uint64_t w = t->recent[pr->recent];
+    pr->hint = (uint32_t)(w >> 32) == pr->check ? (uint32_t)w : NIL;
+    if (pr->hint == NIL) tcpsift_flow_table_probe_hash(t, pr); /* its bucket is prefetched */
     return after;
 }
 
@@ -380,7 +461,8 @@ static FLOW_HOT void tcpsift_flow_table_prefetch_bucket(const tcpsift_flow_table
                                                         const tcpsift_flow_probe *pr)
 {
 #if defined(__GNUC__) || defined(__clang__)
-    __builtin_prefetch(&t->full.buckets[pr->hash & t->full.bucket_mask]);
+    /* A hinted probe's slot needs no bucket (its hash may not be made). */
+    if (pr->hint == NIL) __builtin_prefetch(&t->full.buckets[pr->hash & t->full.bucket_mask]);
 #else
     (void)t;
     (void)pr;
@@ -391,7 +473,7 @@ static FLOW_HOT void tcpsift_flow_table_prefetch_entry(const tcpsift_flow_table 
                                                        const tcpsift_flow_probe *pr)
 {
 #if defined(__GNUC__) || defined(__clang__)
-    uint32_t i = t->full.buckets[pr->hash & t->full.bucket_mask];
+    uint32_t i = pr->hint != NIL ? pr->hint : t->full.buckets[pr->hash & t->full.bucket_mask];
     if (i == NIL) return;
     /* The node and the start of the value (the tracker's connection keeps the
      * endpoint state every segment reads there): five lines spread over at
@@ -426,6 +508,25 @@ static FLOW_HOT tcpsift_flow_entry *tcpsift_flow_table_lookup_probe(tcpsift_flow
         i = chain_find_probe(p, pr);
     }
     return i == NIL ? NULL : (tcpsift_flow_entry *)(void *)pool_node(p, i);
+}
+
+/* tcpsift_flow_table_lookup_probe() of a probe from tcpsift_flow_table_probe_ipv4_hinted(): the
+ * hinted slot when it holds the key (in use, both words equal: exact, a compact key is in one
+ * slot at most), else the SipHash lookup, whose slot found becomes the key's word. */
+static FLOW_HOT tcpsift_flow_entry *tcpsift_flow_table_lookup_hinted(tcpsift_flow_table *t,
+                                                                     tcpsift_flow_probe *pr)
+{
+    flow_pool *p = &t->full;
+    if (pr->hint != NIL) {
+        flow_node *n = pool_node(p, pr->hint);
+        if (n->in_use && ((n->key.w0 ^ pr->ck.w0) | (n->key.w1 ^ pr->ck.w1)) == 0)
+            return (tcpsift_flow_entry *)(void *)n;
+    }
+    tcpsift_flow_table_probe_hash(t, pr);
+    tcpsift_flow_entry *e = tcpsift_flow_table_lookup_probe(t, pr);
+    if (e && pr->recent != NIL)
+        t->recent[pr->recent] = recent_word(pr->check, pool_index(p, &e->node));
+    return e;
 }
 
 /* The class change of a touch (flow_table.c): from n's list to the tail of

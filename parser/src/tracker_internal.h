@@ -72,6 +72,9 @@ enum { TRACKER_FINISHED = 1u, TRACKER_IN_CALL = 2u };
 struct tcpsift_tracker {
     tcpsift_tracker_config cfg;
     int streams; /* cfg.reassemble || cfg.framing: the stream glue has work (per segment) */
+    /* Batches of packets left before the flow table's recent-flow index is tried again
+     * (tcpsift_tracker_packets): 0 while it is used. */
+    unsigned recent_skip;
     tcpsift_allocator alloc;
     tcpsift_flow_table *table;
     tcpsift_reasm_budget budget;

@@ -1080,8 +1080,9 @@ static void test_memory_cap_and_hooks(void **state)
     cfg.allocator = &hooks;
     assert_int_equal(tcpsift_flow_table_memory_needed(&cfg, &need), TCPSIFT_OK);
     /* Pools + their full keys (48 bytes a slot, see flow_ckey) + bucket arrays (1024 and
-     * 512 buckets of 4 bytes) + the table. */
-    size_t pools = 1000 * (48 + 32 + 48) + 300 * (56 + 8 + 48) + 1024 * 4 + 512 * 4;
+     * 512 buckets of 4 bytes) + the recent-flow index (8 bytes per full bucket, up to 16,384)
+     * + the table. */
+    size_t pools = 1000 * (48 + 32 + 48) + 300 * (56 + 8 + 48) + 1024 * 4 + 512 * 4 + 1024 * 8;
     assert_true(need > pools && need < pools + 1024);
 
     /* One byte under the cap needed: refused before any allocation. */

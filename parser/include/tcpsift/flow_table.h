@@ -23,7 +23,12 @@
  * cannot aim tuples at one bucket. Give each table a random key (tests use a
  * fixed one). Lookup is O(1) expected. SipHash-1-3 rather than the paper's
  * 2-4: the variant Rust's HashMap and CPython use for the same defence, at
- * about half the rounds; the key is hashed once per packet.
+ * about half the rounds; the key is hashed once per packet. The tracker's
+ * per-packet lookups first try a small recent-flow index (up to 16,384 words
+ * of 8 bytes, in the block): a keyed hint naming the slot last used by the
+ * packet's IPv4 flow, taken only when that slot holds the very key, so hints
+ * never change a result and tuples aimed at the index only bring the SipHash
+ * lookup back.
  *
  * Time. All times are PACKET times in nanoseconds. The table keeps a clock
  * that only moves forward: a timestamp older than the clock is treated as
