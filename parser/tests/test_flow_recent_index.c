@@ -241,13 +241,7 @@ static void test_tuples_aimed_at_one_word(void **state)
             assert_ptr_equal(public_lookup(t, &same[i]), e[i]);
         }
     }
-    uint32_t longest = 0;
-    for (uint32_t b = 0; b <= t->full.bucket_mask; b++) {
-        uint32_t len = 0;
-        for (uint32_t i = t->full.buckets[b]; i != NIL; i = pool_node(&t->full, i)->chain_next)
-            len++;
-        if (len > longest) longest = len;
-    }
+    uint32_t longest = tcpsift_flow_table_longest_chain(t);
     printf("%d flows sharing one recent-index word: longest bucket chain %u of 256 buckets\n", N,
            longest);
     assert_true(longest <= 8);
