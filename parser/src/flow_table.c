@@ -197,7 +197,6 @@ static void pool_init(flow_pool *p, uint8_t *block, size_t off, size_t stride, s
 static void recent_init(tcpsift_flow_table *t, uint8_t *words, uint32_t count)
 {
     t->recent = (uint64_t *)(void *)words;
-    t->recent_mask = count - 1;
     unsigned bits = 0;
     while (((uint32_t)1 << bits) < count)
         bits++;

@@ -116,11 +116,10 @@ struct tcpsift_flow_table {
     uint64_t min_deadline;
 
     tcpsift_siphash_key sip; /* SipHash state keyed by hash_key, once */
-    /* The recent-flow index (see "recent-flow index" below): recent_mask + 1 words, each a
-     * key's check << 32 | a full-pool slot, or all ones; its hashes' multipliers (odd, derived
+    /* The recent-flow index (see "recent-flow index" below): 2^(64 - recent_shift) words, each
+     * a key's check << 32 | a full-pool slot, or all ones; its hashes' multipliers (odd, derived
      * from hash_key). */
     uint64_t *recent;
-    uint32_t recent_mask;
     unsigned recent_shift;
     uint64_t recent_mul[4];
     int key_vlan;
