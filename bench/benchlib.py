@@ -9,6 +9,9 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 TIERS = ["floor", "floor-nopf", "floor-16k", "decode", "state", "full", "full-csum"]
 # instructions/packet targets of issue 9 (callgrind, small workload)
 TARGETS = {"decode": 250, "state": 450, "full": 500}
+# bench_plain's tiers: the straightforward parser each tcpsift tier is compared with
+PLAIN = {"plain-decode": "decode", "plain-state": "state", "plain-full": "full",
+         "plain-full-16k": "full"}
 
 
 def log(msg):
@@ -30,7 +33,7 @@ def build(build_dir, jobs=2, extra_targets=None):
     extra = (peers_targets(build_dir) + ["tcpsift_cli"] if extra_targets is None
              else extra_targets)
     run(["cmake", "--build", build_dir, "-j%d" % jobs, "--target", "gen_capture",
-         "bench_inproc"] + extra)
+         "bench_inproc", "bench_plain"] + extra)
     return (os.path.join(build_dir, "bench", "gen_capture"),
             os.path.join(build_dir, "bench", "bench_inproc"))
 
