@@ -63,7 +63,22 @@ static void length_stop(tcpsift_framer_state *f, tcpsift_frame_error err, uint64
 static void length_deliver(tcpsift_framer_state *f, const tcpsift_framer_setup *s,
                            tcpsift_frame_cb cb, void *ctx)
 {
-    uint64_t hdr = s->cfg.header_offset;
+    uint64_t hdr = s->cfg.header_offset, field = f->field_got;
+    if (hdr == 0 && f->tail_len == 0 && f->nviews > 0 && f->views[0].len > field) {
+        /* Views only, no header, the field inside the first view: the pending bytes are the
+         * field then exactly the body, so the body's views are the pending views with the
+         * field's bytes cut from the front, which is what framer_emit's slicing returns
+         * (framer_pend_slice skips no view then: none is empty). Delivered in place; the
+         * views are reset right after (issue 9: frames spanning segments). */
+        tcpsift_bytes *v = f->views;
+        v[0].ptr += field;
+        v[0].len -= (size_t)field;
+        tcpsift_frame fr = {TCPSIFT_FRAME_WHOLE, TCPSIFT_FRAME_OK, f->frame_start, f->body_len,
+                            NULL, 0, v, f->nviews, f->body_len};
+        cb(ctx, &fr);
+        length_next_frame(f, s, f->pos);
+        return;
+    }
     framer_emit(f, TCPSIFT_FRAME_WHOLE, TCPSIFT_FRAME_OK, f->frame_start, f->body_len, 0, hdr,
                 hdr + f->field_got, f->body_len, cb, ctx);
     length_next_frame(f, s, f->pos);
@@ -133,37 +148,52 @@ static inline uint64_t field_value_of(const uint8_t *p, unsigned w, int big_endi
  * and a non-empty body within max) inside this chunk: delivered at once as (when N > 0) one
  * header view and one body view, which is what the step-by-step path below delivers for it (the
  * split-invariance tests and fuzz_split_invariance compare chunkings that take either path).
- * 0, consuming nothing, for anything else; 1 when it delivered one or more such frames. */
+ * 0, consuming nothing, for anything else; 1 when it delivered one or more such frames.
+ *
+ * One cursor_peek proves the whole chunk present; every frame's loads are inside it by the
+ * length checks before them. The setup's fields are read once and the frame is built once,
+ * each round writing only what changes (issue 9: a callback per frame forced every field to be
+ * reloaded and the 72-byte frame rebuilt). f->pos is advanced before each callback, as the
+ * step-by-step path does (tcpsift_framer_offset() inside a callback reads it); the rest of the
+ * next frame's state (length_next_frame) is written once, after the last. */
 static int length_whole_frames(tcpsift_framer_state *f, const tcpsift_framer_setup *s,
                                tcpsift_cursor *in, tcpsift_frame_cb cb, void *ctx)
 {
-    uint64_t hdr = s->cfg.header_offset;
-    unsigned w = s->cfg.width;
-    int delivered = 0;
+    const uint64_t hdr = s->cfg.header_offset, max = s->cfg.max;
+    const unsigned w = s->cfg.width;
+    const int big_endian = s->cfg.big_endian;
+    const size_t left = cursor_left(in);
+    const uint8_t *chunk;
+    if (w < 2 || !cursor_peek(in, left, &chunk)) return 0;
+    tcpsift_bytes header = {NULL, (size_t)hdr}, seg = {NULL, 0};
+    tcpsift_frame fr = {TCPSIFT_FRAME_WHOLE, TCPSIFT_FRAME_OK, f->frame_start, 0,
+                        hdr ? &header : NULL, hdr ? 1u : 0u, &seg, 1, 0};
+    size_t used = 0; /* bytes of the chunk delivered */
     /* Each round is what the loop of framer_length_feed does after a whole frame: the next
      * frame starts with nothing pending (length_next_frame), so it is tried here at once
      * (issue 9: without the loop's dispatch per frame). */
     while (!f->stopped) {
-        size_t left = cursor_left(in);
-        const uint8_t *p;
-        if (w < 2 || hdr > left || w > left - hdr || !cursor_peek(in, (size_t)hdr + w, &p))
-            return delivered;
+        size_t rest = left - used;
+        if (hdr > rest || w > rest - hdr) break;
+        const uint8_t *p = chunk + used;
         uint64_t body;
-        if (!length_body_of(s, field_value_of(p + hdr, w, s->cfg.big_endian), w, &body))
-            return delivered;
+        if (!length_body_of(s, field_value_of(p + hdr, w, big_endian), w, &body)) break;
         uint64_t whole = hdr + w + body; /* <= 2^63 (length_body_of) */
-        if (body == 0 || whole > s->cfg.max || whole > left) return delivered;
+        if (body == 0 || whole > max || whole > rest) break;
         /* header: the offset=N bytes before the field (none when N is 0); body: after the field */
-        tcpsift_bytes header = {p, (size_t)hdr}, seg = {p + hdr + w, (size_t)body};
-        tcpsift_frame fr = {TCPSIFT_FRAME_WHOLE, TCPSIFT_FRAME_OK, f->frame_start, body,
-                            hdr ? &header : NULL, hdr ? 1u : 0u, &seg, 1, body};
-        cursor_skip(in, (size_t)whole);
+        header.ptr = p;
+        seg.ptr = p + hdr + w;
+        seg.len = (size_t)body;
+        fr.len = fr.data_len = body;
+        used += (size_t)whole;
         f->pos += whole;
         cb(ctx, &fr);
-        length_next_frame(f, s, f->pos);
-        delivered = 1;
+        fr.offset = f->pos; /* the next frame starts where this one ended */
     }
-    return delivered;
+    if (used == 0) return 0;
+    cursor_skip(in, used);
+    length_next_frame(f, s, f->pos);
+    return 1;
 }
 
 int framer_length_feed(tcpsift_framer_state *f, const tcpsift_framer_setup *s, tcpsift_cursor *in,
