@@ -172,23 +172,41 @@ static int length_whole_frames(tcpsift_framer_state *f, const tcpsift_framer_set
     /* Each round is what the loop of framer_length_feed does after a whole frame: the next
      * frame starts with nothing pending (length_next_frame), so it is tried here at once
      * (issue 9: without the loop's dispatch per frame). */
-    while (!f->stopped) {
-        size_t rest = left - used;
-        if (hdr > rest || w > rest - hdr) break;
-        const uint8_t *p = chunk + used;
-        uint64_t body;
-        if (!length_body_of(s, field_value_of(p + hdr, w, big_endian), w, &body)) break;
-        uint64_t whole = hdr + w + body; /* <= 2^63 (length_body_of) */
-        if (body == 0 || whole > max || whole > rest) break;
-        /* header: the offset=N bytes before the field (none when N is 0); body: after the field */
-        header.ptr = p;
-        seg.ptr = p + hdr + w;
-        seg.len = (size_t)body;
-        fr.len = fr.data_len = body;
-        used += (size_t)whole;
-        f->pos += whole;
-        cb(ctx, &fr);
-        fr.offset = f->pos; /* the next frame starts where this one ended */
+    if (hdr == 0 && w == 4 && big_endian && s->cfg.adjust == 0) {
+        /* len:4:be, the usual spec, as the general loop runs it: every 32-bit field value is a
+         * body length_body_of accepts, so only the checks that can fail are made. */
+        while (!f->stopped && left - used >= 4) {
+            const uint8_t *p = chunk + used;
+            uint64_t body = load_be32(p), whole = 4 + body;
+            if (body == 0 || whole > max || whole > left - used) break;
+            seg.ptr = p + 4;
+            seg.len = (size_t)body;
+            fr.len = fr.data_len = body;
+            used += (size_t)whole;
+            f->pos += whole;
+            cb(ctx, &fr);
+            fr.offset = f->pos;
+        }
+    } else {
+        while (!f->stopped) {
+            size_t rest = left - used;
+            if (hdr > rest || w > rest - hdr) break;
+            const uint8_t *p = chunk + used;
+            uint64_t body;
+            if (!length_body_of(s, field_value_of(p + hdr, w, big_endian), w, &body)) break;
+            uint64_t whole = hdr + w + body; /* <= 2^63 (length_body_of) */
+            if (body == 0 || whole > max || whole > rest) break;
+            /* header: the offset=N bytes before the field (none when N is 0); body: after the
+             * field */
+            header.ptr = p;
+            seg.ptr = p + hdr + w;
+            seg.len = (size_t)body;
+            fr.len = fr.data_len = body;
+            used += (size_t)whole;
+            f->pos += whole;
+            cb(ctx, &fr);
+            fr.offset = f->pos; /* the next frame starts where this one ended */
+        }
     }
     if (used == 0) return 0;
     cursor_skip(in, used);

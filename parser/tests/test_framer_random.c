@@ -13,6 +13,8 @@ static const char *const specs[] = {
     "len:1,adjust=3,max=12",
     "len:varint,max=50",
     "len:3:le,adjust=-1",
+    "len:4,max=64", /* the usual len:4:be: its own whole-frame loop (framer_length.c) */
+    "len:4:be,max=9",
     "line,max=8",
     "delim:0d0a,max=6",
     "delim:616161,max=5",
@@ -50,6 +52,23 @@ static const char *const fragments[] = {
     "\x07\x00{\"n\":2}zz",
     "\x0b{\"size\":-1}",
 };
+
+/* Well-formed len:4 (big-endian) messages, so bodies are reached: whole in one chunk, split
+ * across chunks, empty (4 bytes, no body) and too long for the second spec's max. */
+static const struct {
+    const char *bytes;
+    size_t len;
+} len4_msgs[] = {{"\x00\x00\x00\x03"
+                  "abc",
+                  7},
+                 {"\x00\x00\x00\x01"
+                  "z",
+                  5},
+                 {"\x00\x00\x00\x00", 4},
+                 {"\x00\x00\x00\x06"
+                  "abcdef",
+                  10},
+                 {"\x00\x00\x01\x00", 4}};
 
 /* Well-formed messages for the two json-header specs, so bodies are reached. */
 static const char *const json1_msgs[] = {"\x0a{\"size\":3}abc", "\x0a{\"size\":1}z",
@@ -99,6 +118,12 @@ static void test_random_streams(void **state)
                 for (int k = 0; k < nfrag; k++) {
                     const char *fr = fragments[prng_next(&seed) % NELEM(fragments)];
                     size_t n = fr[0] ? strlen(fr) : 1; /* "\x00" is one NUL byte */
+                    if (cfg.kind == TCPSIFT_FRAMER_LENGTH && cfg.width == 4 &&
+                        prng_next(&seed) % 8 != 0) {
+                        size_t w = prng_next(&seed) % NELEM(len4_msgs);
+                        fr = len4_msgs[w].bytes;
+                        n = len4_msgs[w].len;
+                    }
                     if (cfg.kind == TCPSIFT_FRAMER_JSON_HEADER && prng_next(&seed) % 8 != 0) {
                         size_t w = prng_next(&seed) % 3;
                         fr = cfg.width == 1 ? json1_msgs[w] : json2_msgs[w];
