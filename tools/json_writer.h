@@ -43,6 +43,7 @@ void jw_str(json_writer *w, const char *s);
 
 void jw_flush_buffer(json_writer *w);  /* write out the buffer (json_writer.c) */
 extern const char jw_digit_pairs[200]; /* "00" "01" ... "99" */
+extern const uint64_t jw_pow10[19];    /* 10, 100, ..., 10^19 */
 
 /* Room for n more bytes, flushing first when needed; 0 when n is more than the whole buffer. */
 static inline int jw_reserve(json_writer *w, size_t n)
@@ -58,11 +59,13 @@ static inline void jw_putc(json_writer *w, char ch)
     w->buf[w->used++] = ch;
 }
 
-/* Decimal digits of v, at most 20, written at o; returns their count. */
+/* Decimal digits of v, at most 20, written at o; returns their count. Counted first, so the
+ * digits go straight to their place (a copy of a variable length was a memcpy call). */
 static inline size_t jw_format_u64(char *o, uint64_t v)
 {
-    char tmp[20];
-    char *p = tmp + sizeof tmp;
+    size_t n = 1;
+    while (n < 20 && v >= jw_pow10[n - 1]) n++;
+    char *p = o + n;
     while (v >= 100) {
         unsigned r = (unsigned)(v % 100);
         v /= 100;
@@ -75,8 +78,6 @@ static inline size_t jw_format_u64(char *o, uint64_t v)
     } else {
         *--p = (char)('0' + v);
     }
-    size_t n = (size_t)(tmp + sizeof tmp - p);
-    memcpy(o, p, n);
     return n;
 }
 
