@@ -33,6 +33,11 @@ static void on_frame(void *ctx, uint64_t conn_id, uint8_t proto, tcpsift_directi
     pipeline *p = ctx;
     frames_ctx *f = p->ctx;
     json_writer *w = p->w;
+    if (f->no_data && proto != 17 && frame->part == TCPSIFT_FRAME_WHOLE &&
+        frame->error == TCPSIFT_FRAME_OK) {
+        jw_frame_line(w, conn_id, dir == TCPSIFT_S2C, frame->offset, frame->len);
+        return;
+    }
     jw_object_begin(w);
     jw_key_u64(w, "conn", conn_id);
     if (proto == 17) jw_key_str(w, "proto", "udp");

@@ -142,4 +142,30 @@ static inline void jw_key_literal(json_writer *w, const char *k, const char *lit
     w->used = (size_t)(o - w->buf);
 }
 
+/* The usual line of `tcpsift frames --no-data`, an OK whole TCP frame, in one reservation:
+ * {"conn":C,"dir":"c2s"|"s2c","offset":O,"len":L} and a newline, the same bytes as
+ * jw_object_begin, jw_key_u64 "conn", jw_key_literal "dir", jw_key_u64 "offset" and "len",
+ * jw_object_end and jw_line_end (issue 9: ~230 instructions a line through those calls). */
+static inline void jw_frame_line(json_writer *w, uint64_t conn, int s2c, uint64_t offset,
+                                 uint64_t len)
+{
+    /* 1 + 8 + 20 + 22 + 20 + 7 + 20 + 2 bytes at most */
+    jw_reserve(w, 100);
+    char *o = w->buf + w->used;
+    if (w->need_comma) *o++ = ',';
+    memcpy(o, "{\"conn\":", 8);
+    o += 8;
+    o += jw_format_u64(o, conn);
+    memcpy(o, s2c ? ",\"dir\":\"s2c\",\"offset\":" : ",\"dir\":\"c2s\",\"offset\":", 22);
+    o += 22;
+    o += jw_format_u64(o, offset);
+    memcpy(o, ",\"len\":", 7);
+    o += 7;
+    o += jw_format_u64(o, len);
+    memcpy(o, "}\n", 2);
+    o += 2;
+    w->used = (size_t)(o - w->buf);
+    w->need_comma = 0;
+}
+
 #endif

@@ -178,12 +178,56 @@ static void test_lines_across_buffer_flushes(void **state)
     free(e.text);
 }
 
+/* jw_frame_line against the same line written key by key, for numbers of every length (every
+ * power of ten and its neighbours, the extremes) and lines meeting the buffer's end at every
+ * offset; a pending comma is kept as jw_object_begin keeps it. */
+static void test_frame_line_as_key_by_key(void **state)
+{
+    (void)state;
+    uint64_t v[600];
+    size_t n = test_values(v, sizeof v / sizeof v[0]);
+    sink fast, ref;
+    sink_open(&fast);
+    sink_open(&ref);
+    for (int round = 0; round < 40; round++) {
+        for (size_t i = 0; i < n; i++) {
+            uint64_t conn = v[i], off = v[(i + 7 * (size_t)round + 1) % n], len = v[(i * 13) % n];
+            int s2c = (int)((i + (size_t)round) & 1);
+            jw_frame_line(&fast.w, conn, s2c, off, len);
+            jw_object_begin(&ref.w);
+            jw_key_u64(&ref.w, "conn", conn);
+            jw_key_literal(&ref.w, "dir", s2c ? "s2c" : "c2s");
+            jw_key_u64(&ref.w, "offset", off);
+            jw_key_u64(&ref.w, "len", len);
+            jw_object_end(&ref.w);
+            jw_line_end(&ref.w);
+        }
+    }
+    /* after a value at top level (need_comma set): both write the comma first */
+    jw_u64(&fast.w, 1);
+    jw_frame_line(&fast.w, 2, 0, 3, 4);
+    jw_u64(&ref.w, 1);
+    jw_object_begin(&ref.w);
+    jw_key_u64(&ref.w, "conn", 2);
+    jw_key_literal(&ref.w, "dir", "c2s");
+    jw_key_u64(&ref.w, "offset", 3);
+    jw_key_u64(&ref.w, "len", 4);
+    jw_object_end(&ref.w);
+    jw_line_end(&ref.w);
+    char *got = sink_close(&fast), *want = sink_close(&ref);
+    assert_true(strlen(want) > 3 * sizeof fast.w.buf); /* it did cross the buffer */
+    assert_string_equal(got, want);
+    free(got);
+    free(want);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_numbers_as_printf),
         cmocka_unit_test(test_strings_literal_and_escaped),
         cmocka_unit_test(test_lines_across_buffer_flushes),
+        cmocka_unit_test(test_frame_line_as_key_by_key),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
