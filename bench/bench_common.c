@@ -94,6 +94,8 @@ uint8_t *read_file(const char *path, size_t *len)
 
 void load_truth(const char *path, truth *t)
 {
+    memset(t, 0, sizeof *t);
+    if (!path) return; /* no ground truth: nothing is checked */
     size_t len;
     char *text = (char *)read_file(path, &len);
     t->packets = json_u64(text, "packets");
@@ -149,4 +151,20 @@ uint8_t *map_capture(const char *path, size_t *len)
     }
     *len = (size_t)st.st_size;
     return p;
+}
+
+void print_result_fields(const char *tier, const char *capture, uint64_t packets, uint64_t bytes,
+                         double *times, int repeat, const char *clock, long peak_kb,
+                         long rss_before_kb, int locked, int checked, uint64_t frames)
+{
+    qsort(times, (size_t)repeat, sizeof *times, cmp_double);
+    double best = times[0], median = times[repeat / 2], pk = (double)(packets ? packets : 1);
+    printf("{\"tier\": \"%s\", \"capture\": \"%s\", \"packets\": %llu, \"repeat\": %d, "
+           "\"clock\": \"%s\", \"best_ns_per_packet\": %.2f, \"median_ns_per_packet\": %.2f, "
+           "\"mpps\": %.3f, \"gbit_s\": %.3f, \"peak_rss_kb\": %ld, \"rss_before_kb\": %ld, "
+           "\"rss_growth_kb\": %ld, \"mlocked\": %s, \"checked\": %s, \"frames\": %llu",
+           tier, capture, (unsigned long long)packets, repeat, clock, best / pk, median / pk,
+           pk / best * 1e3, (double)bytes * 8.0 / best, peak_kb, rss_before_kb,
+           peak_kb - rss_before_kb, locked ? "true" : "false", checked ? "true" : "false",
+           (unsigned long long)frames);
 }

@@ -464,8 +464,7 @@ int main(int argc, char **argv)
     }
 #endif
     truth tr;
-    memset(&tr, 0, sizeof tr);
-    if (truth_path) load_truth(truth_path, &tr);
+    load_truth(truth_path, &tr);
 
     size_t len;
     int locked;
@@ -515,22 +514,13 @@ int main(int argc, char **argv)
                 tier_names[t], capture);
         return 3;
     }
-    qsort(times, (size_t)repeat, sizeof *times, cmp_double);
-    double best = times[0], median = times[repeat / 2];
-    double pk = (double)(c.packets ? c.packets : 1);
-    printf("{\"tier\": \"%s\", \"capture\": \"%s\", \"packets\": %llu, \"repeat\": %d, "
-           "\"clock\": \"%s\", "
-           "\"best_ns_per_packet\": %.2f, \"median_ns_per_packet\": %.2f, \"mpps\": %.3f, "
-           "\"gbit_s\": %.3f, \"peak_rss_kb\": %ld, \"rss_before_kb\": %ld, "
-           "\"rss_growth_kb\": %ld, \"mlocked\": %s, \"checked\": %s, \"frames\": %llu, "
-           "\"streams_rested\": %llu, \"streams_woken\": %llu, \"heap_growth_kb\": %ld, "
+    print_result_fields(tier_names[t], capture, c.packets, c.bytes, times, repeat,
+                        clock == CLOCK_MONOTONIC ? "wall" : "thread", peak, rss_before, locked,
+                        tr.loaded, c.frames[0] + c.frames[1]);
+    printf(", \"streams_rested\": %llu, \"streams_woken\": %llu, \"heap_growth_kb\": %ld, "
            "\"sink\": %llu}\n",
-           tier_names[t], capture, (unsigned long long)c.packets, repeat,
-           clock == CLOCK_MONOTONIC ? "wall" : "thread", best / pk, median / pk,
-           pk / best * 1e3, (double)c.bytes * 8.0 / best, peak, rss_before, peak - rss_before,
-           locked ? "true" : "false", tr.loaded ? "true" : "false",
-           (unsigned long long)(c.frames[0] + c.frames[1]), (unsigned long long)c.streams_rested,
-           (unsigned long long)c.streams_woken, heap_growth, (unsigned long long)(sink & 0xff));
+           (unsigned long long)c.streams_rested, (unsigned long long)c.streams_woken, heap_growth,
+           (unsigned long long)(sink & 0xff));
     free(times);
     if (e2e) {
         munmap(buf, len);

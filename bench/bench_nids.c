@@ -155,8 +155,7 @@ int main(int argc, char **argv)
         return 2;
     }
     truth tr;
-    memset(&tr, 0, sizeof tr);
-    if (truth_path) load_truth(truth_path, &tr);
+    load_truth(truth_path, &tr);
     size_t len = 0;
     int locked = 0;
     uint8_t *buf = e2e ? NULL : load_capture(capture, &len, &locked);
@@ -207,16 +206,9 @@ int main(int argc, char **argv)
         fprintf(stderr, "bench_nids: FAILED the ground-truth cross-check on %s\n", capture);
         return 3;
     }
-    qsort(times, (size_t)repeat, sizeof *times, cmp_double);
-    double best = times[0], median = times[repeat / 2], pk = (double)(packets ? packets : 1);
-    printf("{\"tier\": \"libnids\", \"capture\": \"%s\", \"packets\": %llu, \"repeat\": %d, "
-           "\"best_ns_per_packet\": %.2f, \"median_ns_per_packet\": %.2f, \"mpps\": %.3f, "
-           "\"gbit_s\": %.3f, \"peak_rss_kb\": %ld, \"rss_before_kb\": %ld, "
-           "\"rss_growth_kb\": %ld, \"mlocked\": %s, \"checked\": %s, \"frames\": %llu}\n",
-           capture, (unsigned long long)packets, repeat, best / pk, median / pk, pk / best * 1e3,
-           (double)bytes * 8.0 / best, peak, rss_before, peak - rss_before,
-           locked ? "true" : "false", tr.loaded ? "true" : "false",
-           (unsigned long long)(g.frames[0] + g.frames[1]));
+    print_result_fields("libnids", capture, packets, bytes, times, repeat, "wall", peak, rss_before,
+                        locked, tr.loaded, g.frames[0] + g.frames[1]);
+    printf("}\n");
     free(times);
     if (buf) {
         munlock(buf, len);

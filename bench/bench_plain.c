@@ -75,6 +75,7 @@ static inline int plain_decode(const uint8_t *f, plain_pkt *p)
     p->window = be16(th + 14);
     p->mss = 0;
     p->wscale = p->sack_ok = p->has_ts = 0;
+    p->tsval = p->tsecr = 0;
     for (const uint8_t *o = th + 20, *end = th + doff; o < end;) {
         if (o[0] == 0) break;  /* end of list */
         if (o[0] == 1) {       /* no-op */
@@ -343,8 +344,7 @@ int main(int argc, char **argv)
         return 2;
     }
     truth tr;
-    memset(&tr, 0, sizeof tr);
-    if (truth_path) load_truth(truth_path, &tr);
+    load_truth(truth_path, &tr);
     size_t len = 0;
     int locked = 0;
     uint8_t *buf = load_capture(capture, &len, &locked);
@@ -379,18 +379,9 @@ int main(int argc, char **argv)
         free(buf);
         return 3;
     }
-    qsort(times, (size_t)repeat, sizeof *times, cmp_double);
-    double best = times[0], median = times[repeat / 2];
-    double pk = (double)(c.packets ? c.packets : 1);
-    printf("{\"tier\": \"%s\", \"capture\": \"%s\", \"packets\": %llu, \"repeat\": %d, "
-           "\"clock\": \"wall\", \"best_ns_per_packet\": %.2f, \"median_ns_per_packet\": %.2f, "
-           "\"mpps\": %.3f, \"gbit_s\": %.3f, \"peak_rss_kb\": %ld, \"rss_before_kb\": %ld, "
-           "\"rss_growth_kb\": %ld, \"mlocked\": %s, \"checked\": %s, \"frames\": %llu, "
-           "\"sink\": %llu}\n",
-           plain_tier_names[tier], capture, (unsigned long long)c.packets, repeat, best / pk,
-           median / pk, pk / best * 1e3, (double)c.bytes * 8.0 / best, peak, rss_before,
-           peak - rss_before, locked ? "true" : "false", tr.loaded ? "true" : "false",
-           (unsigned long long)(c.frames[0] + c.frames[1]), (unsigned long long)(sink & 0xff));
+    print_result_fields(plain_tier_names[tier], capture, c.packets, c.bytes, times, repeat, "wall",
+                        peak, rss_before, locked, tr.loaded, c.frames[0] + c.frames[1]);
+    printf(", \"sink\": %llu}\n", (unsigned long long)(sink & 0xff));
     free(times);
     free(t.slot);
     munlock(buf, len);

@@ -122,8 +122,7 @@ int main(int argc, char **argv)
         return 2;
     }
     truth tr;
-    std::memset(&tr, 0, sizeof tr);
-    if (truth_path) load_truth(truth_path, &tr);
+    load_truth(truth_path, &tr);
     size_t len = 0;
     int locked = 0;
     uint8_t *buf = e2e ? nullptr : load_capture(capture, &len, &locked);
@@ -181,17 +180,9 @@ int main(int argc, char **argv)
         std::fprintf(stderr, "bench_tins: FAILED the ground-truth cross-check on %s\n", capture);
         return 3;
     }
-    std::sort(times.begin(), times.end());
-    double best = times[0], median = times[times.size() / 2];
-    double pk = double(packets ? packets : 1);
-    std::printf("{\"tier\": \"libtins\", \"capture\": \"%s\", \"packets\": %llu, \"repeat\": %d, "
-                "\"best_ns_per_packet\": %.2f, \"median_ns_per_packet\": %.2f, \"mpps\": %.3f, "
-                "\"gbit_s\": %.3f, \"peak_rss_kb\": %ld, \"rss_before_kb\": %ld, "
-                "\"rss_growth_kb\": %ld, \"mlocked\": %s, \"checked\": %s, \"frames\": %llu}\n",
-                capture, (unsigned long long)packets, repeat, best / pk, median / pk,
-                pk / best * 1e3, double(bytes) * 8.0 / best, peak, rss_before, peak - rss_before,
-                locked ? "true" : "false", tr.loaded ? "true" : "false",
-                (unsigned long long)(c.frames[0] + c.frames[1]));
+    print_result_fields("libtins", capture, packets, bytes, times.data(), int(times.size()), "wall",
+                        peak, rss_before, locked, tr.loaded, c.frames[0] + c.frames[1]);
+    std::printf("}\n");
     if (buf) {
         munlock(buf, len);
         std::free(buf);
