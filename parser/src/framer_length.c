@@ -144,6 +144,21 @@ static inline uint64_t field_value_of(const uint8_t *p, unsigned w, int big_endi
     return v;
 }
 
+/* One whole frame of length_whole_frames' chunk, its body at `body_ptr`, `whole` bytes with
+ * its field (and header): its body's view and lengths set in the frame built once, the stream
+ * position past it before the callback, the next frame's offset after. */
+static inline void whole_frame_deliver(tcpsift_framer_state *f, tcpsift_frame *fr,
+                                       tcpsift_bytes *seg, const uint8_t *body_ptr, uint64_t body,
+                                       uint64_t whole, tcpsift_frame_cb cb, void *ctx)
+{
+    seg->ptr = body_ptr;
+    seg->len = (size_t)body;
+    fr->len = fr->data_len = body;
+    f->pos += whole;
+    cb(ctx, fr);
+    fr->offset = f->pos; /* the next frame starts where this one ended */
+}
+
 /* At a frame's start with nothing pending, a whole frame (header bytes, a fixed-width field
  * and a non-empty body within max) inside this chunk: delivered at once as (when N > 0) one
  * header view and one body view, which is what the step-by-step path below delivers for it (the
@@ -179,13 +194,8 @@ static int length_whole_frames(tcpsift_framer_state *f, const tcpsift_framer_set
             const uint8_t *p = chunk + used;
             uint64_t body = load_be32(p), whole = 4 + body;
             if (body == 0 || whole > max || whole > left - used) break;
-            seg.ptr = p + 4;
-            seg.len = (size_t)body;
-            fr.len = fr.data_len = body;
             used += (size_t)whole;
-            f->pos += whole;
-            cb(ctx, &fr);
-            fr.offset = f->pos;
+            whole_frame_deliver(f, &fr, &seg, p + 4, body, whole, cb, ctx);
         }
     } else {
         while (!f->stopped) {
@@ -199,13 +209,8 @@ static int length_whole_frames(tcpsift_framer_state *f, const tcpsift_framer_set
             /* header: the offset=N bytes before the field (none when N is 0); body: after the
              * field */
             header.ptr = p;
-            seg.ptr = p + hdr + w;
-            seg.len = (size_t)body;
-            fr.len = fr.data_len = body;
             used += (size_t)whole;
-            f->pos += whole;
-            cb(ctx, &fr);
-            fr.offset = f->pos; /* the next frame starts where this one ended */
+            whole_frame_deliver(f, &fr, &seg, p + hdr + w, body, whole, cb, ctx);
         }
     }
     if (used == 0) return 0;
