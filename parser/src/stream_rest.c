@@ -312,7 +312,7 @@ static int retained_all_acked(const direction_stream *ds)
 /* Constant sizes, so side_give's slot arithmetic is a multiply (as side_take's). */
 static void rest_give(struct tcpsift_tracker *t, stream_rest *rs)
 {
-    _Static_assert(STREAM_REST_CLASSES == 6, "the cases below");
+    _Static_assert(STREAM_REST_CLASSES == 8, "the cases below");
     switch (rs->cls & REST_CLASS_MASK) {
     case 0:
         side_give(t, &t->rest_chunks[0], rest_sizes[0], REST_CHUNK, rs, rs->slot);
@@ -329,8 +329,14 @@ static void rest_give(struct tcpsift_tracker *t, stream_rest *rs)
     case 4:
         side_give(t, &t->rest_chunks[4], rest_sizes[4], REST_CHUNK, rs, rs->slot);
         break;
-    default:
+    case 5:
         side_give(t, &t->rest_chunks[5], rest_sizes[5], REST_CHUNK, rs, rs->slot);
+        break;
+    case 6:
+        side_give(t, &t->rest_chunks[6], rest_sizes[6], REST_CHUNK, rs, rs->slot);
+        break;
+    default:
+        side_give(t, &t->rest_chunks[7], rest_sizes[7], REST_CHUNK, rs, rs->slot);
         break;
     }
 }
@@ -348,8 +354,12 @@ static stream_rest *rest_take(struct tcpsift_tracker *t, unsigned cls, uint8_t *
         return side_take(t, &t->rest_chunks[3], rest_sizes[3], REST_CHUNK, 0, slot);
     case 4:
         return side_take(t, &t->rest_chunks[4], rest_sizes[4], REST_CHUNK, 0, slot);
-    default:
+    case 5:
         return side_take(t, &t->rest_chunks[5], rest_sizes[5], REST_CHUNK, 0, slot);
+    case 6:
+        return side_take(t, &t->rest_chunks[6], rest_sizes[6], REST_CHUNK, 0, slot);
+    default:
+        return side_take(t, &t->rest_chunks[7], rest_sizes[7], REST_CHUNK, 0, slot);
     }
 }
 
