@@ -902,15 +902,27 @@ static inline enum tcpsift_flow_class class_of(const conn *c)
     return TCPSIFT_FLOW_ESTABLISHED;
 }
 
-/* A new SYN on a tuple whose connection is over starts a new connection, as
- * tshark's tcp.stream does. */
+/* A new SYN (a new ISN) on a tuple whose connection is over starts a new connection, as
+ * tshark's tcp.stream does: over when the table closed it (TIME-WAIT, an accepted RST), and
+ * over for the SYN's sender once it has sent its FIN, the last sequence number it has in that
+ * connection (RFC 9293 §3.5): its new SYN means the end of the close was not captured (the
+ * last ACK lost, a TIME-WAIT reused), not a SYN inside the connection. A SYN from an endpoint
+ * that has not sent its FIN stays syn_in_synchronized_state in the old connection. */
 static int starts_new_connection(const conn *c, const tcpsift_packet *pkt, int from)
 {
-    if (c->proto != 6 || !c->closed_for_reuse) return 0;
+    if (c->proto != 6) return 0;
     if ((pkt->tcp_flags & (TCPSIFT_TCP_SYN | TCPSIFT_TCP_ACK | TCPSIFT_TCP_RST)) != TCPSIFT_TCP_SYN)
         return 0;
     const endpoint *e = &c->ep[from];
+    if (!c->closed_for_reuse && !(e->flags & EP_FIN_SEEN)) return 0;
     return !(e->flags & EP_SYN_SEEN) || e->isn != pkt->seq;
+}
+
+/* Whether packet_process() must take packet_flow() for starts_new_connection(): a SYN after a
+ * FIN of either endpoint (the sender is not known yet; rare, so not judged here). */
+static inline int syn_after_fin(const conn *c, const tcpsift_packet *pkt)
+{
+    return (pkt->tcp_flags & TCPSIFT_TCP_SYN) && ((c->ep[0].flags | c->ep[1].flags) & EP_FIN_SEEN);
 }
 
 #if defined(__GNUC__) || defined(__clang__)
@@ -1148,7 +1160,8 @@ static tcpsift_error packet_process(tcpsift_tracker *t, const tcpsift_packet *pk
 
     tcpsift_flow_entry *entry = tcpsift_flow_table_lookup_hinted(t->table, &lk->probe);
     conn *c = entry ? tcpsift_flow_entry_value_at(entry) : NULL;
-    if (TCPSIFT_UNLIKELY(!c || t->cfg.duplicate_window_ns || c->closed_for_reuse)) {
+    if (TCPSIFT_UNLIKELY(!c || t->cfg.duplicate_window_ns || c->closed_for_reuse ||
+                         syn_after_fin(c, pkt))) {
         /* Its embryo lookup, insert or removal needs the hash a held hint skipped. */
         tcpsift_flow_table_probe_hash(t->table, &lk->probe);
         return packet_flow(t, pkt, ts_ns, now, lk, entry);

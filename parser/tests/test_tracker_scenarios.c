@@ -1062,6 +1062,67 @@ static void test_tuple_reuse(void **state)
     sc_free(&s);
 }
 
+/* A new SYN from an endpoint that has sent its FIN starts a new connection even when the
+ * close did not finish in the capture (the last ACK lost, or the peer's FIN never seen): the
+ * FIN was its last sequence number, so the SYN cannot belong to the old connection. Before,
+ * the new connection was merged into the old one and its bytes were dropped as
+ * data_after_fin. A SYN from the endpoint that has not sent its FIN stays inside
+ * (syn_in_synchronized_state). */
+static void test_tuple_reuse_close_unfinished(void **state)
+{
+    (void)state;
+    /* both FINs, the last ACK missing; then either side's FIN first */
+    for (int first = C; first <= S; first++) {
+        struct sc s;
+        sc_init(&s);
+        sc_open(&s, 1000, 5000);
+        sc_tx(&s, first, F_ACK | F_FIN, NULL);
+        sc_tx(&s, 1 - first, F_ACK | F_FIN, NULL);
+        sc_open(&s, 900000, 7000000);
+        sc_tx(&s, C, F_ACK | F_PSH, REQ);
+        sc_finish(&s);
+        assert_int_equal(s.nconns, 2);
+        dump_conn(&s.conns[0]);
+        dump_conn(&s.conns[1]);
+        const struct rec_conn *a = &s.conns[0], *b = &s.conns[1];
+        ASSERT_END(a, FIN);
+        assert_int_equal(total_events(a), 0);
+        assert_int_equal(b->id, 1);
+        assert_int_equal(EV(b, TUPLE_REUSE), 1);
+        assert_int_equal(total_events(b), 1);
+        assert_string_equal(b->history, "ShAD");
+        assert_stream(&s, 1, TCPSIFT_C2S, REQ);
+        sc_free(&s);
+    }
+
+    /* only the client's FIN: the client's new SYN starts a new connection... */
+    struct sc s;
+    sc_init(&s);
+    sc_open(&s, 1000, 5000);
+    sc_tx(&s, C, F_ACK | F_FIN, NULL);
+    sc_tx(&s, S, F_ACK, NULL);
+    sc_open(&s, 900000, 7000000);
+    sc_tx(&s, C, F_ACK | F_PSH, REQ);
+    sc_finish(&s);
+    assert_int_equal(s.nconns, 2);
+    ASSERT_END(&s.conns[0], HALF_CLOSED);
+    assert_int_equal(EV(&s.conns[1], TUPLE_REUSE), 1);
+    assert_stream(&s, 1, TCPSIFT_C2S, REQ);
+    sc_free(&s);
+
+    /* ... a SYN from the server, which has not sent its FIN, does not */
+    sc_init(&s);
+    sc_open(&s, 1000, 5000);
+    sc_tx(&s, C, F_ACK | F_FIN, NULL);
+    sc_tx(&s, S, F_ACK, NULL);
+    sc_raw(&s, S, F_SYN, 3000000, 0, 65535, NULL, 0, NULL, 0, CSUM_GOOD);
+    sc_finish(&s);
+    assert_int_equal(s.nconns, 1);
+    assert_int_equal(EV(&s.conns[0], SYN_IN_SYNCHRONIZED_STATE), 1);
+    assert_int_equal(EV(&s.conns[0], TUPLE_REUSE), 0);
+    sc_free(&s);
+}
+
 /* RFC 9293 §3.4: comparisons modulo 2^32. The client's ISN is 0xFFFFFF00,
  * its 600 bytes run across 2^32; the server's SYN takes 0xFFFFFFFF. */
 static void test_sequence_wraparound(void **state)
@@ -2364,6 +2425,7 @@ int main(void)
         cmocka_unit_test(test_midstream_pickup),
         cmocka_unit_test(test_time_wait_expiry),
         cmocka_unit_test(test_tuple_reuse),
+        cmocka_unit_test(test_tuple_reuse_close_unfinished),
         cmocka_unit_test(test_sequence_wraparound),
         cmocka_unit_test(test_bad_checksum_ignored),
         cmocka_unit_test(test_offload_checksum_policy),

@@ -74,7 +74,8 @@ extern "C" {
       "data, FIN or acknowledgement from an endpoint already CLOSED (after a RST or a completed "  \
       "close)")                                                                                    \
     X(TUPLE_REUSE, "tuple_reuse",                                                                  \
-      "new SYN on the tuple of a closed, reset or TIME_WAIT connection")                          \
+      "new SYN on the tuple of a closed, reset or TIME_WAIT connection, or from an endpoint that "  \
+      "has sent its FIN (the rest of the close not captured)")                                     \
     /* integrity */                                                                                \
     X(BAD_CHECKSUM, "bad_checksum", "checksum wrong: the segment is ignored by state and "        \
                                     "reassembly")                                                  \
