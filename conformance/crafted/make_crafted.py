@@ -611,6 +611,33 @@ def tuple_reuse(out):
          "len:4:be", pkts, conns)
 
 
+def tuple_reuse_close_unfinished(out):
+    pkts = []
+    conns = []
+    first = Conv(0xD5000000, 0xD6000000, pkts=pkts)
+    cm, sm = [b"first round"], [b"first answer"]
+    first.handshake()
+    std_exchange(first, cm, sm)
+    first.raw("c", "FA")
+    first.raw("s", "FA")   # the client's last ACK is not in the capture
+    conns.append(conn_meta(first, cm, sm, "fin", ("FIN_WAIT_2", "LAST_ACK"),
+                           "the server's FIN,ACK acknowledges the client's FIN (FIN-WAIT-2) and "
+                           "closes (LAST-ACK); the client's ACK of it was not captured "
+                           "(RFC 9293 3.6)", events_constructed={"tuple_reuse": 0}))
+    second = Conv(0xE5000000, 0xE6000000, pkts=pkts, t_us=first.t_us + 1000)
+    cm, sm = [b"second round"], [b"second answer"]
+    second.handshake()
+    std_exchange(second, cm, sm)
+    second.close()
+    conns.append(conn_meta(second, cm, sm, "fin", ("TIME_WAIT", "CLOSED"),
+                           CLOSE_REASON + "; its SYN comes from an endpoint that had sent its "
+                           "FIN, the last sequence number of the first connection (RFC 9293 3.5)",
+                           events_constructed={"tuple_reuse": 1}))
+    save(out, "tuple-reuse-close-unfinished", "scapy, make_crafted.py: two connections on the "
+         "same 4-tuple; the first closes without the client's last ACK in the capture, then the "
+         "client's new SYN (another ISN) opens the second", "len:4:be", pkts, conns)
+
+
 def tcp_fast_open(out):
     cm, sm = [b"request on the SYN", b"then more"], [b"reply"]
     conv = Conv(0xF1000000, 0xF2000000)
@@ -665,6 +692,7 @@ def second_set(out):
     snaplen_truncated(out)
     midstream(out)
     tuple_reuse(out)
+    tuple_reuse_close_unfinished(out)
     tcp_fast_open(out)
     udp_datagrams(out)
 
