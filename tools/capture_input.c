@@ -107,20 +107,37 @@ static void choose_reader(capture_input *in)
     }
 }
 
+/* Whether libpcap opens the stream from its first bytes (its headers come first: a pcap file
+ * header, a pcapng section). Only then is the stream read whole for it, so that a stream of
+ * something else (/dev/zero, a log) is not buffered up to the window's cap first. */
+#define STREAM_PROBE_BYTES ((size_t)64 << 10)
+
+static int stream_libpcap_opens(capture_input *in)
+{
+    if (!capture_stream_read_prefix(in, STREAM_PROBE_BYTES)) return 0;
+    in->data = in->window;
+    int opens = capture_libpcap_opens(in);
+    in->data = NULL;
+    return opens;
+}
+
 /* A pipe or socket: the own reader through a sliding window; libpcap (the
- * fallback for a format only it knows) reads the whole stream from memory. */
+ * fallback for a format only it knows) reads the whole stream from memory.
+ * On failure the window and the descriptor are given back. */
 static int open_stream(capture_input *in, int fd, json_writer *w)
 {
     tcpsift_error e = capture_stream_start(in, fd);
     in->stream_open = e;
     if (e == TCPSIFT_E_NO_MEMORY) {
-        report_open_failure(w, in->path, "cannot_open", strerror(errno));
+        report_open_failure(w, in->path, "cannot_open", strerror(errno ? errno : ENOMEM));
+        capture_close(in);
         return 0;
     }
     if (e == TCPSIFT_E_NOT_A_CAPTURE && in->reader == CAPTURE_READER_AUTO &&
-        capture_libpcap_available()) {
+        capture_libpcap_available() && stream_libpcap_opens(in)) {
         if (!capture_stream_read_rest(in)) {
             report_open_failure(w, in->path, "cannot_open", "reading the stream failed");
+            capture_close(in);
             return 0;
         }
         in->streamed = 0; /* now whole in memory, in->window */

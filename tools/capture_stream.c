@@ -107,6 +107,11 @@ tcpsift_error capture_stream_start(capture_input *in, int fd)
     }
 }
 
+int capture_stream_read_prefix(capture_input *in, size_t want)
+{
+    return in->len >= want || in->eof || read_until(in, want);
+}
+
 int capture_stream_read_rest(capture_input *in)
 {
     while (!in->eof)

@@ -15,6 +15,10 @@
  * NO_MEMORY (reading failed or memory ran out; errno says which). */
 tcpsift_error capture_stream_start(capture_input *in, int fd);
 
+/* Reads until the window holds `want` bytes or the stream ended (its first bytes, for a
+ * format probe). 0 when reading failed or memory ran out. */
+int capture_stream_read_prefix(capture_input *in, size_t want);
+
 /* Reads the rest of the stream into the window (for libpcap, which reads
  * from memory): in->data/in->len then hold the whole input. 0 on failure. */
 int capture_stream_read_rest(capture_input *in);
