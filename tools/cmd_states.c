@@ -41,6 +41,11 @@ int cmd_states(int argc, char **argv)
         }
         return cli_usage_error(states_usage, argv[i]);
     }
+    if (dot && anomalies) { /* one listing or the other: the usage says [--dot | --anomalies] */
+        fputs("tcpsift: --dot and --anomalies exclude each other\n", stderr);
+        fputs(states_usage, stderr);
+        return 2;
+    }
     int rc = anomalies ? print_anomalies(stdout)
              : dot     ? tcpsift_state_table_print_dot(stdout)
                        : tcpsift_state_table_print_text(stdout);
