@@ -309,34 +309,23 @@ static int retained_all_acked(const direction_stream *ds)
     return (int32_t)(peer->last_ack - next_seq) >= 0;
 }
 
-/* Constant sizes, so side_give's slot arithmetic is a multiply (as side_take's). */
+/* Constant sizes, so side_give's slot arithmetic is a multiply (as side_take's): one case a
+ * class, each with its class's constant. */
+#define REST_GIVE(k)                                                                               \
+    case k:                                                                                        \
+        side_give(t, &t->rest_chunks[k], rest_sizes[k], REST_CHUNK, rs, rs->slot);               \
+        break;
+#define REST_TAKE(k)                                                                               \
+    case k:                                                                                        \
+        return side_take(t, &t->rest_chunks[k], rest_sizes[k], REST_CHUNK, 0, slot);
+
 static void rest_give(struct tcpsift_tracker *t, stream_rest *rs)
 {
     _Static_assert(STREAM_REST_CLASSES == 8, "the cases below");
     switch (rs->cls & REST_CLASS_MASK) {
-    case 0:
-        side_give(t, &t->rest_chunks[0], rest_sizes[0], REST_CHUNK, rs, rs->slot);
-        break;
-    case 1:
-        side_give(t, &t->rest_chunks[1], rest_sizes[1], REST_CHUNK, rs, rs->slot);
-        break;
-    case 2:
-        side_give(t, &t->rest_chunks[2], rest_sizes[2], REST_CHUNK, rs, rs->slot);
-        break;
-    case 3:
-        side_give(t, &t->rest_chunks[3], rest_sizes[3], REST_CHUNK, rs, rs->slot);
-        break;
-    case 4:
-        side_give(t, &t->rest_chunks[4], rest_sizes[4], REST_CHUNK, rs, rs->slot);
-        break;
-    case 5:
-        side_give(t, &t->rest_chunks[5], rest_sizes[5], REST_CHUNK, rs, rs->slot);
-        break;
-    case 6:
-        side_give(t, &t->rest_chunks[6], rest_sizes[6], REST_CHUNK, rs, rs->slot);
-        break;
-    default:
-        side_give(t, &t->rest_chunks[7], rest_sizes[7], REST_CHUNK, rs, rs->slot);
+        REST_GIVE(0) REST_GIVE(1) REST_GIVE(2) REST_GIVE(3)
+        REST_GIVE(4) REST_GIVE(5) REST_GIVE(6) REST_GIVE(7)
+    default: /* a class is below STREAM_REST_CLASSES */
         break;
     }
 }
@@ -344,24 +333,14 @@ static void rest_give(struct tcpsift_tracker *t, stream_rest *rs)
 static stream_rest *rest_take(struct tcpsift_tracker *t, unsigned cls, uint8_t *slot)
 {
     switch (cls) {
-    case 0:
-        return side_take(t, &t->rest_chunks[0], rest_sizes[0], REST_CHUNK, 0, slot);
-    case 1:
-        return side_take(t, &t->rest_chunks[1], rest_sizes[1], REST_CHUNK, 0, slot);
-    case 2:
-        return side_take(t, &t->rest_chunks[2], rest_sizes[2], REST_CHUNK, 0, slot);
-    case 3:
-        return side_take(t, &t->rest_chunks[3], rest_sizes[3], REST_CHUNK, 0, slot);
-    case 4:
-        return side_take(t, &t->rest_chunks[4], rest_sizes[4], REST_CHUNK, 0, slot);
-    case 5:
-        return side_take(t, &t->rest_chunks[5], rest_sizes[5], REST_CHUNK, 0, slot);
-    case 6:
-        return side_take(t, &t->rest_chunks[6], rest_sizes[6], REST_CHUNK, 0, slot);
-    default:
-        return side_take(t, &t->rest_chunks[7], rest_sizes[7], REST_CHUNK, 0, slot);
+        REST_TAKE(0) REST_TAKE(1) REST_TAKE(2) REST_TAKE(3)
+        REST_TAKE(4) REST_TAKE(5) REST_TAKE(6) REST_TAKE(7)
+    default: /* a class is below STREAM_REST_CLASSES */
+        return NULL;
     }
 }
+#undef REST_GIVE
+#undef REST_TAKE
 
 /* Puts ds (off the awake list) to rest: 1 when it did (ds is released), 0 when the stream
  * stays awake (not allowed, its form does not fit, or no memory for the form). */
