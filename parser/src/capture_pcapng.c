@@ -21,9 +21,17 @@
 #define OPT_EPB_FLAGS                2u  /* section 4.3; also pack_flags of the obsolete PB */
 #define TSRESOL_DEFAULT              6u  /* microseconds when if_tsresol is absent (section 4.2) */
 
+#define BT_NRB 0x00000004u
+#define BT_ISB 0x00000005u
+#define BT_DSB 0x0000000au
+#define BT_CB_COPY    0x00000badu /* custom block, may be copied */
+#define BT_CB_NO_COPY 0x40000badu /* custom block, must not be copied */
+
 /* What the block walker found. */
-/* BLOCK_WAIT: a partial window ends inside the block (tcpsift_capture_wait() was called). */
-enum block_status { BLOCK_OK, BLOCK_END, BLOCK_FATAL, BLOCK_WAIT };
+/* BLOCK_WAIT: a partial window ends inside the block (tcpsift_capture_wait() was called).
+ * BLOCK_BAD: the block's framing is impossible (its length or byte order): resync() looks for
+ * the next one. */
+enum block_status { BLOCK_OK, BLOCK_END, BLOCK_FATAL, BLOCK_WAIT, BLOCK_BAD };
 
 /* The input ends inside a block of `total` bytes (0: its length is not read yet): truncation,
  * or in a partial window the place to wait for more. */
@@ -64,29 +72,103 @@ static enum block_status block_next(tcpsift_capture_reader *r, struct block *b, 
             big = 1;
         else if (m == SHB_BYTE_ORDER_MAGIC_SWAPPED)
             big = 0;
-        else {
-            *err = TCPSIFT_E_BAD_PCAPNG_BLOCK; /* section of unknown byte order */
-            return BLOCK_FATAL;
-        }
+        else
+            return BLOCK_BAD; /* section of unknown byte order */
     }
     uint32_t type = 0, total = 0, trailer = 0;
     if (!cursor_u32_order(&c, big, &type) || !cursor_u32_order(&c, big, &total) ||
-        total < BLOCK_MIN_TOTAL || total % 4 != 0) {
-        *err = TCPSIFT_E_BAD_PCAPNG_BLOCK;
-        return BLOCK_FATAL;
-    }
+        total < BLOCK_MIN_TOTAL || total % 4 != 0)
+        return BLOCK_BAD;
     if (!cursor_child(&c, total - BLOCK_MIN_TOTAL, &b->body) ||
         !cursor_u32_order(&c, big, &trailer))
         return block_cut(r, total, err);
     /* The trailing copy lets readers walk backwards; a mismatch means the framing is corrupt. */
-    if (trailer != total) {
-        *err = TCPSIFT_E_BAD_PCAPNG_BLOCK;
-        return BLOCK_FATAL;
-    }
+    if (trailer != total) return BLOCK_BAD;
     b->type = type;
     if (type == BT_SHB) r->big_endian_ = big;
     r->pos_ = r->len_ - cursor_left(&c);
     return BLOCK_OK;
+}
+
+/* ---- resynchronisation after a block whose framing is impossible ----
+ *
+ * Its length (or its section's byte order) is corrupt, so where the next block starts is not
+ * known; rather than give up every packet after it, the reader looks for the next block in
+ * 4-byte steps (blocks are 4-byte aligned): one of a known type, no larger than a packet block
+ * of the largest record the reader takes (so a window can hold it), whose trailing length
+ * equals its leading one. Random bytes pass all of that rarely; a real block always does. In a
+ * partial window the search consumes what it has ruled out and waits for more, so a stream
+ * read in windows finds the same block as the whole buffer (fuzz_capture checks both). */
+#define RESYNC_MAX_TOTAL ((uint32_t)TCPSIFT_CAPTURE_MAX_CAPLEN + 4096u)
+
+static int block_type_known(uint32_t type)
+{
+    switch (type) {
+    case BT_SHB: case BT_IDB: case BT_PB: case BT_SPB: case BT_NRB:
+    case BT_ISB: case BT_EPB: case BT_DSB: case BT_CB_COPY: case BT_CB_NO_COPY:
+        return 1;
+    default:
+        return 0;
+    }
+}
+
+enum frame_check { FRAMED, NOT_FRAMED, FRAME_NEEDS_MORE };
+
+/* Whether a block a resync accepts starts at offset q: FRAME_NEEDS_MORE when the bytes to tell
+ * run past the buffer (*needed: how many from q, 0 if not known yet). */
+static enum frame_check resync_candidate(const tcpsift_capture_reader *r, size_t q,
+                                         size_t *needed)
+{
+    tcpsift_cursor c = cursor_make(r->buf_ + q, r->len_ - q);
+    const uint8_t *head;
+    *needed = 0;
+    if (!cursor_peek(&c, 12, &head)) return FRAME_NEEDS_MORE;
+    int big = r->big_endian_;
+    if (load_be32(head) == BT_SHB) {
+        uint32_t m = load_be32(head + 8);
+        if (m != SHB_BYTE_ORDER_MAGIC && m != SHB_BYTE_ORDER_MAGIC_SWAPPED) return NOT_FRAMED;
+        big = m == SHB_BYTE_ORDER_MAGIC;
+    }
+    uint32_t type = 0, total = 0, trailer = 0;
+    (void)cursor_u32_order(&c, big, &type); /* peeked: 12 bytes are there */
+    (void)cursor_u32_order(&c, big, &total);
+    if (!block_type_known(type) || total < BLOCK_MIN_TOTAL || total % 4 != 0 ||
+        total > RESYNC_MAX_TOTAL)
+        return NOT_FRAMED;
+    *needed = total;
+    if (!cursor_skip(&c, total - 12) || !cursor_u32_order(&c, big, &trailer))
+        return FRAME_NEEDS_MORE;
+    return trailer == total ? FRAMED : NOT_FRAMED;
+}
+
+/* Looks for the next block from r->pos_ (r->resyncing_ set). BLOCK_OK: found, r->pos_ is at it
+ * and the bad block is reported (recoverable); BLOCK_WAIT: a partial window ran out, r->pos_
+ * is where the search resumes; BLOCK_FATAL: none before the end. */
+static enum block_status resync(tcpsift_capture_reader *r, tcpsift_error *err)
+{
+    size_t q = r->pos_;
+    for (; r->len_ - q >= 4; q += 4) {
+        size_t needed;
+        enum frame_check f = resync_candidate(r, q, &needed);
+        if (f == FRAMED) {
+            r->pos_ = q;
+            r->resyncing_ = 0;
+            *err = TCPSIFT_E_BAD_PCAPNG_BLOCK;
+            return BLOCK_OK;
+        }
+        if (f == FRAME_NEEDS_MORE && r->partial_) {
+            r->pos_ = q;
+            tcpsift_capture_wait(r, needed);
+            return BLOCK_WAIT;
+        }
+    }
+    if (r->partial_) { /* fewer than 4 bytes left at q: the next step needs more */
+        r->pos_ = q;
+        tcpsift_capture_wait(r, 0);
+        return BLOCK_WAIT;
+    }
+    *err = TCPSIFT_E_BAD_PCAPNG_BLOCK;
+    return BLOCK_FATAL;
 }
 
 /* Start a new section (section 4.1): check the version, reset the interface table. */
@@ -295,6 +377,7 @@ tcpsift_error tcpsift_capture_pcapng_open(tcpsift_capture_reader *r)
      * partial window, not yet one: read more). */
     enum block_status st = block_next(r, &b, &err);
     if (st == BLOCK_WAIT) return TCPSIFT_E_CAPTURE_TRUNCATED;
+    /* (BLOCK_BAD: a first block of impossible framing is no pcapng file: no resync here) */
     if (st != BLOCK_OK || b.type != BT_SHB || !section_start(r, b.body))
         return TCPSIFT_E_NOT_A_CAPTURE;
     return TCPSIFT_OK;
@@ -303,7 +386,13 @@ tcpsift_error tcpsift_capture_pcapng_open(tcpsift_capture_reader *r)
 int tcpsift_capture_pcapng_next(tcpsift_capture_reader *r, tcpsift_capture_record *rec,
                                 tcpsift_error *err)
 {
-    for (;;) { /* every pass consumes one block of >= 12 bytes, so this ends */
+    for (;;) { /* every pass consumes one block of >= 12 bytes (or 4 resync bytes), so this ends */
+        if (r->resyncing_) {
+            enum block_status st = resync(r, err);
+            if (st == BLOCK_WAIT) return 0;
+            if (st == BLOCK_OK) return -1; /* the impossible block, once; the next call reads on */
+            return tcpsift_capture_fail_fatal(r, *err, err);
+        }
         struct block b;
         switch (block_next(r, &b, err)) {
         case BLOCK_END:
@@ -313,6 +402,10 @@ int tcpsift_capture_pcapng_next(tcpsift_capture_reader *r, tcpsift_capture_recor
             return 0;
         case BLOCK_FATAL:
             return tcpsift_capture_fail_fatal(r, *err, err);
+        case BLOCK_BAD:
+            r->pos_ += 4; /* the search starts past the bad block's first word */
+            r->resyncing_ = 1;
+            continue;
         case BLOCK_OK:
             break;
         }

@@ -741,44 +741,61 @@ static void test_pcapng_unknown_interface_recoverable(void **state)
     next_end(&r);
 }
 
-static void test_pcapng_bad_framing_fatal(void **state)
+/* A block of impossible framing: the reader looks for the next soundly framed block (known
+ * type, trailing length = leading length) in 4-byte steps, reports the bad block once and reads
+ * on from it; with none after it, the error is fatal. */
+static void test_pcapng_bad_framing_resync(void **state)
 {
     (void)state;
     static struct bb w;
     tcpsift_capture_reader r;
     tcpsift_capture_record rec;
     const uint8_t d[4] = {9, 9, 9, 9};
-    size_t good_end;
+    size_t good_end, last;
 
-    /* trailing length differs from the leading one */
+    /* trailing length differs from the leading one: the EPB after it is found */
     w.n = 0;
     add_shb(&w, 0);
     add_idb(&w, 1, 0, -1, 0, 0);
     add_epb(&w, 0, 0, d, 4);
     good_end = w.n;
     add_epb(&w, 0, 0, d, 4);
-    add_epb(&w, 0, 0, d, 4);
+    last = w.n;
+    add_epb(&w, 0, 7, d, 4);
     assert_int_equal(w.n - good_end, 2 * 36);
     set32(&w, good_end + 32, 40); /* this EPB is 36 bytes: its trailer sits at +32 */
     assert_int_equal(tcpsift_capture_open(&r, w.b, w.n), TCPSIFT_OK);
     next_ok(&r, &rec);
-    next_err_fatal(&r, TCPSIFT_E_BAD_PCAPNG_BLOCK, 1);
-    next_end(&r); /* framing lost: the following good EPB is not guessed at */
+    next_err_fatal(&r, TCPSIFT_E_BAD_PCAPNG_BLOCK, 0);
+    next_ok(&r, &rec);
+    assert_ptr_equal(rec.data, w.b + last + 28); /* the last EPB's packet */
+    assert_int_equal(rec.frame_number, 2);
+    next_end(&r);
 
-    /* total length below 12, not a multiple of 4, beyond the input */
-    const uint32_t bad_totals[] = {0, 8, 11, 14, 30};
+    /* total length below 12, not a multiple of 4 (the usual writer bug: the unpadded length),
+     * or beyond the next block: the EPB after it is found, or none follows (fatal) */
+    const uint32_t bad_totals[] = {0, 8, 11, 14, 30, 34, 40};
     for (size_t i = 0; i < sizeof bad_totals / sizeof bad_totals[0]; i++) {
-        w.n = 0;
-        add_shb(&w, 1);
-        add_idb(&w, 1, 0, -1, 0, 0);
-        add_epb(&w, 0, 0, d, 4);
-        good_end = w.n;
-        add_epb(&w, 0, 0, d, 4);
-        set32(&w, good_end + 4, bad_totals[i]);
-        assert_int_equal(tcpsift_capture_open(&r, w.b, w.n), TCPSIFT_OK);
-        next_ok(&r, &rec);
-        next_err_fatal(&r, TCPSIFT_E_BAD_PCAPNG_BLOCK, 1);
-        next_end(&r);
+        for (int follows = 0; follows <= 1; follows++) {
+            w.n = 0;
+            add_shb(&w, 1);
+            add_idb(&w, 1, 0, -1, 0, 0);
+            add_epb(&w, 0, 0, d, 4);
+            good_end = w.n;
+            add_epb(&w, 0, 0, d, 4);
+            if (follows) add_epb(&w, 0, 0, d, 4);
+            set32(&w, good_end + 4, bad_totals[i]);
+            assert_int_equal(tcpsift_capture_open(&r, w.b, w.n), TCPSIFT_OK);
+            next_ok(&r, &rec);
+            if (!follows && bad_totals[i] % 4 == 0 && bad_totals[i] >= 12) {
+                /* 40 runs past the input: truncation, as before */
+                next_err(&r, TCPSIFT_E_CAPTURE_TRUNCATED);
+            } else {
+                next_err_fatal(&r, TCPSIFT_E_BAD_PCAPNG_BLOCK, !follows);
+                if (follows) next_ok(&r, &rec);
+            }
+            next_end(&r);
+        }
     }
     w.n = 0;
     add_shb(&w, 0);
@@ -790,7 +807,8 @@ static void test_pcapng_bad_framing_fatal(void **state)
     next_err(&r, TCPSIFT_E_CAPTURE_TRUNCATED);
     next_end(&r);
 
-    /* a mid-file SHB whose byte-order magic is garbage */
+    /* a mid-file SHB whose byte-order magic is garbage: fatal with nothing after it; with a
+     * section after it, that section is read */
     w.n = 0;
     add_shb(&w, 0);
     good_end = w.n;
@@ -798,6 +816,31 @@ static void test_pcapng_bad_framing_fatal(void **state)
     w.b[good_end + 8] = 0x00;
     assert_int_equal(tcpsift_capture_open(&r, w.b, w.n), TCPSIFT_OK);
     next_err_fatal(&r, TCPSIFT_E_BAD_PCAPNG_BLOCK, 1);
+    next_end(&r);
+    add_shb(&w, 1);
+    add_idb(&w, 1, 0, -1, 0, 0);
+    add_epb(&w, 0, 0, d, 4);
+    assert_int_equal(tcpsift_capture_open(&r, w.b, w.n), TCPSIFT_OK);
+    next_err_fatal(&r, TCPSIFT_E_BAD_PCAPNG_BLOCK, 0);
+    next_ok(&r, &rec);
+    next_end(&r);
+
+    /* garbage between blocks, even a block-like word that is not one (unknown type, or a known
+     * type whose trailing length differs): skipped in one report */
+    w.n = 0;
+    add_shb(&w, 0);
+    add_idb(&w, 1, 0, -1, 0, 0);
+    good_end = w.n;
+    put32(&w, 0x12345678u);
+    put32(&w, 5); /* total 5: impossible */
+    put32(&w, 6); /* an EPB type ... */
+    put32(&w, 16); /* ... 16 bytes long, but its trailer (the next word) is not 16 */
+    put32(&w, 0xdeadbeefu);
+    put32(&w, 0xdeadbeefu);
+    add_epb(&w, 0, 0, d, 4);
+    assert_int_equal(tcpsift_capture_open(&r, w.b, w.n), TCPSIFT_OK);
+    next_err_fatal(&r, TCPSIFT_E_BAD_PCAPNG_BLOCK, 0);
+    next_ok(&r, &rec);
     next_end(&r);
 }
 
@@ -1312,7 +1355,7 @@ int main(void)
         cmocka_unit_test(test_pcapng_every_prefix),
         cmocka_unit_test(test_pcapng_open_rejects),
         cmocka_unit_test(test_pcapng_unknown_interface_recoverable),
-        cmocka_unit_test(test_pcapng_bad_framing_fatal),
+        cmocka_unit_test(test_pcapng_bad_framing_resync),
         cmocka_unit_test(test_pcapng_malformed_block_recoverable),
         cmocka_unit_test(test_pcapng_interface_limit),
         cmocka_unit_test(test_pcapng_shb_switches_byte_order),

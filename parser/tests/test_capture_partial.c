@@ -212,6 +212,68 @@ static void test_refill_arguments(void **state)
     assert_int_equal(tcpsift_capture_needed(NULL), 0);
 }
 
+/* A little-endian pcapng built word by word: SHB, IDB (Ethernet), then EPBs of `len` bytes. */
+struct ng {
+    uint8_t b[4096];
+    size_t n;
+};
+
+static void ng_u32(struct ng *g, uint32_t v)
+{
+    assert_true(g->n + 4 <= sizeof g->b);
+    for (int i = 0; i < 4; i++) g->b[g->n++] = (uint8_t)(v >> (8 * i));
+}
+
+static void ng_start(struct ng *g)
+{
+    g->n = 0;
+    static const uint32_t shb[] = {0x0a0d0d0au, 28, 0x1a2b3c4du, 1, 0xffffffffu, 0xffffffffu, 28};
+    static const uint32_t idb[] = {1, 20, 1, 0, 20};
+    for (size_t i = 0; i < sizeof shb / sizeof shb[0]; i++) ng_u32(g, shb[i]);
+    for (size_t i = 0; i < sizeof idb / sizeof idb[0]; i++) ng_u32(g, idb[i]);
+}
+
+static size_t ng_epb(struct ng *g, uint32_t ts, uint32_t words)
+{
+    size_t at = g->n;
+    uint32_t total = 32 + 4 * words;
+    ng_u32(g, 6);
+    ng_u32(g, total);
+    ng_u32(g, 0);
+    ng_u32(g, 0);
+    ng_u32(g, ts);
+    ng_u32(g, 4 * words);
+    ng_u32(g, 4 * words);
+    for (uint32_t i = 0; i < words; i++) ng_u32(g, 0x11111111u * (i % 15));
+    ng_u32(g, total);
+    return at;
+}
+
+static void ng_set(struct ng *g, size_t at, uint32_t v)
+{
+    for (int i = 0; i < 4; i++) g->b[at + i] = (uint8_t)(v >> (8 * i));
+}
+
+/* The resync after a block of impossible framing finds the same next block, wherever the
+ * windows end: a total that is not a multiple of 4, a trailer that differs, garbage words. */
+static void test_windows_pcapng_resync(void **state)
+{
+    (void)state;
+    for (int kind = 0; kind < 3; kind++) {
+        struct ng g;
+        ng_start(&g);
+        ng_epb(&g, 1, 3);
+        size_t bad = ng_epb(&g, 2, 9);
+        if (kind == 0) ng_set(&g, bad + 4, 32 + 4 * 9 - 2);     /* the unpadded length */
+        if (kind == 1) ng_set(&g, bad + 32 + 4 * 9, 12);        /* its trailer */
+        if (kind == 2) for (int i = 0; i < 5; i++) ng_u32(&g, 0x0a0d0d0au); /* SHB types, no BOM */
+        ng_epb(&g, 3, 1);
+        ng_epb(&g, 4, 20);
+        assert_windows_agree(g.b, g.n, "pcapng resync");
+        for (size_t cut = g.n - 40; cut < g.n; cut += 4) assert_windows_agree(g.b, cut, "cut");
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -219,6 +281,7 @@ int main(void)
         cmocka_unit_test(test_cut_record_waits_then_arrives),
         cmocka_unit_test(test_final_window_reports_truncation),
         cmocka_unit_test(test_refill_arguments),
+        cmocka_unit_test(test_windows_pcapng_resync),
         cmocka_unit_test(test_windows_conformance_captures),
         cmocka_unit_test(test_windows_shared_captures),
     };

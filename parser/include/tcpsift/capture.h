@@ -17,12 +17,21 @@
  *     TCPSIFT_E_CAPTURE_TRUNCATED   the input ends inside a record header, record or block.
  *     TCPSIFT_E_BAD_CAPTURE_RECORD  pcap record caplen above TCPSIFT_CAPTURE_MAX_CAPLEN: the
  *                                   length is corrupt, so the next record cannot be located.
- *     TCPSIFT_E_BAD_PCAPNG_BLOCK    block total length < 12 or not a multiple of 4, trailing
- *                                   copy of the length differing from the leading one, or an
- *                                   SHB with an unknown byte-order magic or major version != 1.
+ *     TCPSIFT_E_BAD_PCAPNG_BLOCK    an SHB of major version != 1; or a block whose framing is
+ *                                   impossible (below) with no soundly framed block after it.
  *
  *   recoverable (reported once for the block; the next call continues with the next block, so
  *   every good packet before and after it is still returned):
+ *     TCPSIFT_E_BAD_PCAPNG_BLOCK    a block whose framing is impossible (total length < 12 or
+ *                                   not a multiple of 4, the trailing copy of the length
+ *                                   differing from the leading one, an SHB with an unknown
+ *                                   byte-order magic): the reader looks for the next block in
+ *                                   4-byte steps from there, one of a known type (SHB, IDB,
+ *                                   PB, SPB, NRB, ISB, EPB, DSB, custom), of at most
+ *                                   TCPSIFT_CAPTURE_MAX_CAPLEN + 4096 bytes, whose trailing
+ *                                   length equals its leading one, and goes on from it; the
+ *                                   error is reported once, when that block is found (or, if
+ *                                   none is, as the fatal error above).
  *     TCPSIFT_E_UNKNOWN_INTERFACE   EPB/PB interface id (or SPB's implied interface 0) not
  *                                   described by a valid IDB of the current section.
  *     TCPSIFT_E_BAD_PCAPNG_BLOCK    a soundly framed block whose contents are malformed: body
@@ -109,6 +118,7 @@ typedef struct tcpsift_capture_reader {
     int wants_more_;        /* partial: stopped where a record or block runs past the window */
     size_t needed_;         /* wants_more_: that record's or block's size, 0 if not yet known */
     size_t prefetched_;     /* pcap: look-ahead asked for up to here (an offset into buf_) */
+    int resyncing_;         /* pcapng: looking for the next block after an impossible one */
     tcpsift_capture_interface_ interfaces_[TCPSIFT_CAPTURE_MAX_INTERFACES];
 } tcpsift_capture_reader;
 
