@@ -50,43 +50,66 @@ struct block {
     tcpsift_cursor body; /* total length - 12 bytes */
 };
 
+/* A block's framing at an offset: its byte order (an SHB's own), type, total length, body. */
+struct framing {
+    int big;
+    uint32_t type, total;
+    tcpsift_cursor body;
+};
+
+enum frame_check { FRAMED, NOT_FRAMED, FRAME_NEEDS_MORE };
+
+/* The block framed at offset q, the one check block_next() and resync() share. NOT_FRAMED: its
+ * framing is impossible (an SHB of unknown byte order, a total length < 12 or not a multiple of
+ * 4, a trailing length differing from the leading one); FRAME_NEEDS_MORE: the buffer ends
+ * first (f->total is the block's length once read, else 0). */
+static enum frame_check frame_at(const tcpsift_capture_reader *r, size_t q, struct framing *f)
+{
+    tcpsift_cursor c = cursor_make(r->buf_ + q, r->len_ - q);
+    const uint8_t *head;
+    f->type = f->total = 0;
+    f->big = r->big_endian_;
+    if (!cursor_peek(&c, 8, &head)) return FRAME_NEEDS_MORE;
+    if (load_be32(head) == BT_SHB) { /* an SHB sets the byte order before its length is read */
+        if (!cursor_peek(&c, 12, &head)) return FRAME_NEEDS_MORE;
+        uint32_t m = load_be32(head + 8);
+        if (m == SHB_BYTE_ORDER_MAGIC)
+            f->big = 1;
+        else if (m == SHB_BYTE_ORDER_MAGIC_SWAPPED)
+            f->big = 0;
+        else
+            return NOT_FRAMED;
+    }
+    uint32_t type = 0, total = 0, trailer = 0;
+    (void)cursor_u32_order(&c, f->big, &type); /* peeked: 8 bytes are there */
+    (void)cursor_u32_order(&c, f->big, &total);
+    f->type = type;
+    f->total = total;
+    if (total < BLOCK_MIN_TOTAL || total % 4 != 0) return NOT_FRAMED;
+    if (!cursor_child(&c, total - BLOCK_MIN_TOTAL, &f->body) ||
+        !cursor_u32_order(&c, f->big, &trailer))
+        return FRAME_NEEDS_MORE;
+    /* The trailing copy lets readers walk backwards; a mismatch means the framing is corrupt. */
+    return trailer == total ? FRAMED : NOT_FRAMED;
+}
+
 /* Frame the next block at r->pos_ and, on success, advance past it (so any error found in its
- * body skips just this block). An SHB sets the byte order before its length is read. */
+ * body skips just this block). */
 static enum block_status block_next(tcpsift_capture_reader *r, struct block *b, tcpsift_error *err)
 {
-    size_t left = r->len_ - r->pos_;
-    if (left == 0) {
+    if (r->len_ == r->pos_) {
         if (!r->partial_) return BLOCK_END;
         tcpsift_capture_wait(r, 0);
         return BLOCK_WAIT;
     }
-    tcpsift_cursor c = cursor_make(r->buf_ + r->pos_, left);
-    const uint8_t *head;
-    if (!cursor_peek(&c, 8, &head)) return block_cut(r, 0, err);
-    int big = r->big_endian_;
-    if (load_be32(head) == BT_SHB) {
-        const uint8_t *magic;
-        if (!cursor_peek(&c, 12, &magic)) return block_cut(r, 0, err);
-        uint32_t m = load_be32(magic + 8);
-        if (m == SHB_BYTE_ORDER_MAGIC)
-            big = 1;
-        else if (m == SHB_BYTE_ORDER_MAGIC_SWAPPED)
-            big = 0;
-        else
-            return BLOCK_BAD; /* section of unknown byte order */
-    }
-    uint32_t type = 0, total = 0, trailer = 0;
-    if (!cursor_u32_order(&c, big, &type) || !cursor_u32_order(&c, big, &total) ||
-        total < BLOCK_MIN_TOTAL || total % 4 != 0)
-        return BLOCK_BAD;
-    if (!cursor_child(&c, total - BLOCK_MIN_TOTAL, &b->body) ||
-        !cursor_u32_order(&c, big, &trailer))
-        return block_cut(r, total, err);
-    /* The trailing copy lets readers walk backwards; a mismatch means the framing is corrupt. */
-    if (trailer != total) return BLOCK_BAD;
-    b->type = type;
-    if (type == BT_SHB) r->big_endian_ = big;
-    r->pos_ = r->len_ - cursor_left(&c);
+    struct framing f;
+    enum frame_check st = frame_at(r, r->pos_, &f);
+    if (st == NOT_FRAMED) return BLOCK_BAD;
+    if (st == FRAME_NEEDS_MORE) return block_cut(r, f.total, err);
+    b->type = f.type;
+    b->body = f.body;
+    if (f.type == BT_SHB) r->big_endian_ = f.big;
+    r->pos_ += f.total;
     return BLOCK_OK;
 }
 
@@ -112,33 +135,17 @@ static int block_type_known(uint32_t type)
     }
 }
 
-enum frame_check { FRAMED, NOT_FRAMED, FRAME_NEEDS_MORE };
-
-/* Whether a block a resync accepts starts at offset q: FRAME_NEEDS_MORE when the bytes to tell
- * run past the buffer (*needed: how many from q, 0 if not known yet). */
+/* Whether a block a resync accepts starts at offset q: soundly framed, of a known type, at most
+ * RESYNC_MAX_TOTAL. FRAME_NEEDS_MORE when the bytes to tell run past the buffer (*needed: how
+ * many from q, 0 if not known yet). */
 static enum frame_check resync_candidate(const tcpsift_capture_reader *r, size_t q,
                                          size_t *needed)
 {
-    tcpsift_cursor c = cursor_make(r->buf_ + q, r->len_ - q);
-    const uint8_t *head;
-    *needed = 0;
-    if (!cursor_peek(&c, 12, &head)) return FRAME_NEEDS_MORE;
-    int big = r->big_endian_;
-    if (load_be32(head) == BT_SHB) {
-        uint32_t m = load_be32(head + 8);
-        if (m != SHB_BYTE_ORDER_MAGIC && m != SHB_BYTE_ORDER_MAGIC_SWAPPED) return NOT_FRAMED;
-        big = m == SHB_BYTE_ORDER_MAGIC;
-    }
-    uint32_t type = 0, total = 0, trailer = 0;
-    (void)cursor_u32_order(&c, big, &type); /* peeked: 12 bytes are there */
-    (void)cursor_u32_order(&c, big, &total);
-    if (!block_type_known(type) || total < BLOCK_MIN_TOTAL || total % 4 != 0 ||
-        total > RESYNC_MAX_TOTAL)
-        return NOT_FRAMED;
-    *needed = total;
-    if (!cursor_skip(&c, total - 12) || !cursor_u32_order(&c, big, &trailer))
-        return FRAME_NEEDS_MORE;
-    return trailer == total ? FRAMED : NOT_FRAMED;
+    struct framing f;
+    enum frame_check st = frame_at(r, q, &f);
+    *needed = f.total;
+    if (f.total && (!block_type_known(f.type) || f.total > RESYNC_MAX_TOTAL)) return NOT_FRAMED;
+    return st;
 }
 
 /* Looks for the next block from r->pos_ (r->resyncing_ set). BLOCK_OK: found, r->pos_ is at it
