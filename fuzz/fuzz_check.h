@@ -50,7 +50,7 @@ static inline uint32_t fuzz_be32(const uint8_t *p)
 #define FUZZ_ALL_LAYERS                                                                            \
     (TCPSIFT_LAYER_LINK | TCPSIFT_LAYER_VLAN | TCPSIFT_LAYER_IPV4 | TCPSIFT_LAYER_IPV6 |           \
      TCPSIFT_LAYER_TCP | TCPSIFT_LAYER_TCP_OPTIONS | TCPSIFT_LAYER_UDP | TCPSIFT_LAYER_FRAGMENT |  \
-     TCPSIFT_LAYER_PORTS)
+     TCPSIFT_LAYER_PORTS | TCPSIFT_LAYER_TCP_FIXED)
 #define FUZZ_ALL_OPTS (2u * TCPSIFT_OPT_EOL - 1u)
 
 /* Every property of one decoded packet that does not depend on the link type. */
@@ -102,9 +102,15 @@ static inline void fuzz_check_packet(const tcpsift_packet *p, tcpsift_error ret,
         FUZZ_CHECK(p->ip_version == 0);
         FUZZ_CHECK(p->src == NULL && p->dst == NULL && p->final_dst == NULL);
         FUZZ_CHECK(!(p->layers & (TCPSIFT_LAYER_TCP | TCPSIFT_LAYER_UDP | TCPSIFT_LAYER_PORTS |
-                                  TCPSIFT_LAYER_TCP_OPTIONS | TCPSIFT_LAYER_FRAGMENT)));
+                                  TCPSIFT_LAYER_TCP_OPTIONS | TCPSIFT_LAYER_FRAGMENT |
+                                  TCPSIFT_LAYER_TCP_FIXED)));
     }
     if (p->layers & TCPSIFT_LAYER_TCP_OPTIONS) FUZZ_CHECK(tcp);
+    if (tcp) FUZZ_CHECK(p->layers & TCPSIFT_LAYER_TCP_FIXED);
+    if (p->layers & TCPSIFT_LAYER_TCP_FIXED) {
+        FUZZ_CHECK(!udp && (p->layers & TCPSIFT_LAYER_PORTS));
+        FUZZ_CHECK(p->l4_offset <= caplen && caplen - p->l4_offset >= 20);
+    }
     if (tcp || udp) FUZZ_CHECK(p->layers & TCPSIFT_LAYER_PORTS);
     if (p->layers & TCPSIFT_LAYER_PORTS) {
         FUZZ_CHECK(p->l4_offset <= caplen && caplen - p->l4_offset >= 4);

@@ -69,7 +69,7 @@ static void write_transport(json_writer *w, const tcpsift_packet *pkt)
         jw_key_u64(w, "sport", pkt->sport);
         jw_key_u64(w, "dport", pkt->dport);
     }
-    if (pkt->layers & TCPSIFT_LAYER_TCP) {
+    if (pkt->layers & TCPSIFT_LAYER_TCP_FIXED) {
         jw_key_u64(w, "seq", pkt->seq);
         jw_key_u64(w, "ack", pkt->ack);
         jw_key_u64(w, "flags", pkt->tcp_flags);

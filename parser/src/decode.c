@@ -21,7 +21,8 @@ static void reset_network_fields(tcpsift_packet *pkt)
     memset((uint8_t *)pkt + from, 0, sizeof *pkt - from);
     pkt->layers &= ~(uint32_t)(TCPSIFT_LAYER_IPV4 | TCPSIFT_LAYER_IPV6 | TCPSIFT_LAYER_TCP |
                                TCPSIFT_LAYER_TCP_OPTIONS | TCPSIFT_LAYER_UDP |
-                               TCPSIFT_LAYER_FRAGMENT | TCPSIFT_LAYER_PORTS);
+                               TCPSIFT_LAYER_FRAGMENT | TCPSIFT_LAYER_PORTS |
+                               TCPSIFT_LAYER_TCP_FIXED);
 }
 
 /* The IP payload is another tunnel layer: find the inner ethertype and move `c` to it. */
@@ -178,7 +179,7 @@ static inline enum fast_outcome decode_fast_ether_ipv4_tcp(tcpsift_packet *pkt,
     tcp_store_ports(pkt, th);
     tcp_store_fields(pkt, th, tcp_header_len, l4_captured, l4_length);
     pkt->layers = TCPSIFT_LAYER_LINK | TCPSIFT_LAYER_IPV4 | TCPSIFT_LAYER_PORTS |
-                  TCPSIFT_LAYER_TCP | TCPSIFT_LAYER_TCP_OPTIONS;
+                  TCPSIFT_LAYER_TCP | TCPSIFT_LAYER_TCP_FIXED | TCPSIFT_LAYER_TCP_OPTIONS;
     pkt->error = TCPSIFT_OK;
     uint32_t tsval, tsecr;
     if (option_space == 0) return FAST_DONE; /* no options: the cleared struct says so */

@@ -115,8 +115,8 @@ static inline void tcp_store_ports(tcpsift_packet *pkt, const uint8_t *h)
  * bytes (>= 20) proven present by the caller's cursor; header_len: the data offset in bytes,
  * 20 <= header_len <= l4_length (the transport length IP declared). Options and payload may be
  * cut by the snap length: the views hold what was captured. */
-static inline void tcp_store_fields(tcpsift_packet *pkt, const uint8_t *h, size_t header_len,
-                                    size_t captured, size_t l4_length)
+/* The fixed header's fields after the ports (h: 20 bytes present). */
+static inline void tcp_store_fixed(tcpsift_packet *pkt, const uint8_t *h)
 {
     pkt->seq = load_be32(h + 4);
     pkt->ack = load_be32(h + 8);
@@ -124,6 +124,12 @@ static inline void tcp_store_fields(tcpsift_packet *pkt, const uint8_t *h, size_
     pkt->window = load_be16(h + 14);
     pkt->tcp_checksum = load_be16(h + 16);
     pkt->urgent_ptr = load_be16(h + 18);
+}
+
+static inline void tcp_store_fields(tcpsift_packet *pkt, const uint8_t *h, size_t header_len,
+                                    size_t captured, size_t l4_length)
+{
+    tcp_store_fixed(pkt, h);
     pkt->tcp_header_len = (uint8_t)header_len;
     pkt->payload_len = l4_length - header_len;
     size_t option_space = header_len - 20;

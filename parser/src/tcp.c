@@ -16,12 +16,17 @@ tcpsift_error decode_tcp(tcpsift_packet *pkt, tcpsift_cursor *l4)
     tcp_store_ports(pkt, h);
     pkt->layers |= TCPSIFT_LAYER_PORTS;
     size_t header_len = (size_t)(h[12] >> 4) * 4;
-    if (header_len < 20 || header_len > pkt->l4_length) return TCPSIFT_E_BAD_TCP_DATA_OFFSET;
+    if (header_len < 20 || header_len > pkt->l4_length) {
+        /* The fixed fields are still what the sender wrote; tshark shows them too. */
+        tcp_store_fixed(pkt, h);
+        pkt->layers |= TCPSIFT_LAYER_TCP_FIXED;
+        return TCPSIFT_E_BAD_TCP_DATA_OFFSET;
+    }
 
     /* Options and payload may be cut short by the snap length: the views say how much. */
     size_t captured = cursor_left(l4);
     tcp_store_fields(pkt, h, header_len, captured, pkt->l4_length);
-    pkt->layers |= TCPSIFT_LAYER_TCP;
+    pkt->layers |= TCPSIFT_LAYER_TCP | TCPSIFT_LAYER_TCP_FIXED;
 
     size_t option_space = header_len - 20;
     tcpsift_error err = TCPSIFT_OK;

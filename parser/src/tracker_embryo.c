@@ -65,7 +65,8 @@ int embryo_absorb(embryo *e, const tcpsift_packet *pkt, int64_t ts_ns, int check
 void embryo_syn_packet(const embryo *e, uint32_t tsval, tcpsift_packet *syn)
 {
     memset(syn, 0, sizeof *syn);
-    syn->layers = TCPSIFT_LAYER_TCP | TCPSIFT_LAYER_TCP_OPTIONS | TCPSIFT_LAYER_PORTS;
+    syn->layers = TCPSIFT_LAYER_TCP | TCPSIFT_LAYER_TCP_FIXED | TCPSIFT_LAYER_TCP_OPTIONS |
+                  TCPSIFT_LAYER_PORTS;
     syn->tcp_flags = e->tcp_flags;
     syn->seq = e->isn;
     syn->window = e->window;

@@ -484,14 +484,19 @@ void check_packet_sane(const tcpsift_packet *pkt)
     assert_int_equal(pkt->l4_offset, pkt->l3_offset + pkt->ip_header.len);
     assert_true(pkt->l4_offset <= pkt->caplen);
     int non_first = (pkt->layers & TCPSIFT_LAYER_FRAGMENT) && pkt->frag_offset != 0;
-    uint32_t l4 =
-        TCPSIFT_LAYER_PORTS | TCPSIFT_LAYER_TCP | TCPSIFT_LAYER_TCP_OPTIONS | TCPSIFT_LAYER_UDP;
+    uint32_t l4 = TCPSIFT_LAYER_PORTS | TCPSIFT_LAYER_TCP | TCPSIFT_LAYER_TCP_FIXED |
+                  TCPSIFT_LAYER_TCP_OPTIONS | TCPSIFT_LAYER_UDP;
     if (non_first) assert_int_equal(pkt->layers & l4, 0);
     assert_true((pkt->layers & (TCPSIFT_LAYER_TCP | TCPSIFT_LAYER_UDP)) !=
                 (TCPSIFT_LAYER_TCP | TCPSIFT_LAYER_UDP));
     if (pkt->layers & (TCPSIFT_LAYER_TCP | TCPSIFT_LAYER_UDP))
         assert_true(pkt->layers & TCPSIFT_LAYER_PORTS);
     if (pkt->layers & TCPSIFT_LAYER_TCP_OPTIONS) assert_true(pkt->layers & TCPSIFT_LAYER_TCP);
+    if (pkt->layers & TCPSIFT_LAYER_TCP) assert_true(pkt->layers & TCPSIFT_LAYER_TCP_FIXED);
+    if (pkt->layers & TCPSIFT_LAYER_TCP_FIXED) {
+        assert_true(pkt->layers & TCPSIFT_LAYER_PORTS);
+        assert_true(pkt->caplen - pkt->l4_offset >= 20);
+    }
     if (pkt->layers & TCPSIFT_LAYER_PORTS) assert_true(pkt->caplen - pkt->l4_offset >= 4);
     if (pkt->layers & TCPSIFT_LAYER_TCP) {
         assert_int_equal(pkt->ip_proto, 6);

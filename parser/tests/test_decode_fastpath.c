@@ -50,7 +50,8 @@ static void test_timestamps_segment(void **state)
     const tcpsift_packet *k = &d.pkt;
     assert_int_equal(d.rc, TCPSIFT_OK);
     assert_int_equal(k->layers, TCPSIFT_LAYER_LINK | TCPSIFT_LAYER_IPV4 | TCPSIFT_LAYER_PORTS |
-                                    TCPSIFT_LAYER_TCP | TCPSIFT_LAYER_TCP_OPTIONS);
+                                    TCPSIFT_LAYER_TCP | TCPSIFT_LAYER_TCP_FIXED |
+                                    TCPSIFT_LAYER_TCP_OPTIONS);
     assert_int_equal(k->opts.present, TCPSIFT_OPT_TIMESTAMP);
     assert_int_equal(k->opts.tsval, 0x11223344);
     assert_int_equal(k->opts.tsecr, 0x55667788);

@@ -40,7 +40,8 @@ static void test_header_fields(void **state)
     const tcpsift_packet *k = &d.pkt;
     assert_int_equal(d.rc, TCPSIFT_OK);
     assert_int_equal(k->layers, TCPSIFT_LAYER_LINK | TCPSIFT_LAYER_IPV4 | TCPSIFT_LAYER_PORTS |
-                                    TCPSIFT_LAYER_TCP | TCPSIFT_LAYER_TCP_OPTIONS);
+                                    TCPSIFT_LAYER_TCP | TCPSIFT_LAYER_TCP_FIXED |
+                                    TCPSIFT_LAYER_TCP_OPTIONS);
     assert_int_equal(k->ip_version, 4);
     assert_int_equal(k->addr_len, 4);
     assert_int_equal(k->ip_tos, 0xB8);

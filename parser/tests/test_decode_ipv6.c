@@ -63,7 +63,8 @@ static void test_fixed_header(void **state)
     decode_pb(&d, TCPSIFT_LINK_ETHERNET, &p);
     assert_int_equal(d.rc, TCPSIFT_OK);
     assert_int_equal(d.pkt.layers, TCPSIFT_LAYER_LINK | TCPSIFT_LAYER_IPV6 | TCPSIFT_LAYER_PORTS |
-                                       TCPSIFT_LAYER_TCP | TCPSIFT_LAYER_TCP_OPTIONS);
+                                       TCPSIFT_LAYER_TCP | TCPSIFT_LAYER_TCP_FIXED |
+                                    TCPSIFT_LAYER_TCP_OPTIONS);
     assert_int_equal(d.pkt.ip_version, 6);
     assert_int_equal(d.pkt.addr_len, 16);
     assert_int_equal(d.pkt.ip_tos, 0xAB);

@@ -12,10 +12,10 @@
 
 #define FULL_V4_TCP                                                                                \
     (TCPSIFT_LAYER_LINK | TCPSIFT_LAYER_IPV4 | TCPSIFT_LAYER_PORTS | TCPSIFT_LAYER_TCP |           \
-     TCPSIFT_LAYER_TCP_OPTIONS)
+     TCPSIFT_LAYER_TCP_FIXED | TCPSIFT_LAYER_TCP_OPTIONS)
 #define FULL_V6_TCP                                                                                \
     (TCPSIFT_LAYER_LINK | TCPSIFT_LAYER_IPV6 | TCPSIFT_LAYER_PORTS | TCPSIFT_LAYER_TCP |           \
-     TCPSIFT_LAYER_TCP_OPTIONS)
+     TCPSIFT_LAYER_TCP_FIXED | TCPSIFT_LAYER_TCP_OPTIONS)
 
 /* The default TCP segment (see support_packets.h) decoded at l3 offset `l3`. */
 static void expect_default_tcp(const struct decoded *d, size_t l3, int version)

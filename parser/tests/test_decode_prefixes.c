@@ -23,9 +23,10 @@
 #define V6         TCPSIFT_LAYER_IPV6
 #define FR         TCPSIFT_LAYER_FRAGMENT
 #define PT         TCPSIFT_LAYER_PORTS
-#define TCP4       (LK | V4 | PT | TCPSIFT_LAYER_TCP | TCPSIFT_LAYER_TCP_OPTIONS)
-#define TCP6       (LK | V6 | PT | TCPSIFT_LAYER_TCP | TCPSIFT_LAYER_TCP_OPTIONS)
-#define TCP4_NOOPT (LK | V4 | PT | TCPSIFT_LAYER_TCP)
+#define TF         (TCPSIFT_LAYER_TCP | TCPSIFT_LAYER_TCP_FIXED)
+#define TCP4       (LK | V4 | PT | TF | TCPSIFT_LAYER_TCP_OPTIONS)
+#define TCP6       (LK | V6 | PT | TF | TCPSIFT_LAYER_TCP_OPTIONS)
+#define TCP4_NOOPT (LK | V4 | PT | TF)
 #define UDP4       (LK | V4 | PT | TCPSIFT_LAYER_UDP)
 #define UDP6       (LK | V6 | PT | TCPSIFT_LAYER_UDP)
 
@@ -615,7 +616,7 @@ static const struct sample samples[] = {
     {"ip6_plen_beyond_wire", s_ip6_plen_beyond_wire, TCP6, TCPSIFT_E_BAD_IPV6_PAYLOAD_LENGTH},
     {"udp6", s_udp6, UDP6, TCPSIFT_OK},
     {"tcp_all_flag_bits", s_tcp_all_flags, TCP4, TCPSIFT_OK},
-    {"tcp_bad_doff", s_tcp_bad_doff, LK | V4 | PT, TCPSIFT_E_BAD_TCP_DATA_OFFSET},
+    {"tcp_bad_doff", s_tcp_bad_doff, LK | V4 | PT | TCPSIFT_LAYER_TCP_FIXED, TCPSIFT_E_BAD_TCP_DATA_OFFSET},
     {"tcp_big_payload", s_tcp_big_payload, TCP6, TCPSIFT_OK},
     {"opt_syn", s_opt_syn, TCP4, TCPSIFT_OK},
     {"opt_sack4", s_opt_sack4, TCP4, TCPSIFT_OK},

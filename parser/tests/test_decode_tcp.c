@@ -98,6 +98,15 @@ static void test_reserved_bits_kept(void **state)
     decoded_release(&d);
 }
 
+/* A bad data offset still leaves the fixed header's fields readable (as tshark shows them). */
+static void assert_fixed_fields(const tcpsift_packet *pkt, const struct tcp_spec *t)
+{
+    assert_int_equal(pkt->seq, t->seq);
+    assert_int_equal(pkt->ack, t->ack);
+    assert_int_equal(pkt->tcp_flags, t->flags);
+    assert_int_equal(pkt->window, t->window);
+}
+
 static void test_data_offset_below_five(void **state)
 {
     (void)state;
@@ -111,12 +120,15 @@ static void test_data_offset_below_five(void **state)
         struct decoded d;
         decode_pb(&d, TCPSIFT_LINK_ETHERNET, &p);
         assert_int_equal(d.rc, TCPSIFT_E_BAD_TCP_DATA_OFFSET);
-        assert_int_equal(d.pkt.layers,
-                         TCPSIFT_LAYER_LINK | TCPSIFT_LAYER_IPV4 | TCPSIFT_LAYER_PORTS);
+        assert_int_equal(d.pkt.layers, TCPSIFT_LAYER_LINK | TCPSIFT_LAYER_IPV4 |
+                                           TCPSIFT_LAYER_PORTS | TCPSIFT_LAYER_TCP_FIXED);
         assert_false(d.pkt.layers & TCPSIFT_LAYER_TCP);
         assert_int_equal(d.pkt.sport, 40000);
         assert_int_equal(d.pkt.dport, 80);
+        assert_fixed_fields(&d.pkt, &t);
         assert_int_equal(d.pkt.payload.len, 0);
+        assert_int_equal(d.pkt.payload_len, 0);
+        assert_int_equal(d.pkt.tcp_header_len, 0);
         decoded_release(&d);
     }
 }
@@ -135,8 +147,9 @@ static void test_data_offset_past_segment(void **state)
         struct decoded d;
         decode_pb(&d, TCPSIFT_LINK_ETHERNET, &p);
         assert_int_equal(d.rc, TCPSIFT_E_BAD_TCP_DATA_OFFSET);
-        assert_int_equal(d.pkt.layers,
-                         TCPSIFT_LAYER_LINK | TCPSIFT_LAYER_IPV4 | TCPSIFT_LAYER_PORTS);
+        assert_int_equal(d.pkt.layers, TCPSIFT_LAYER_LINK | TCPSIFT_LAYER_IPV4 |
+                                           TCPSIFT_LAYER_PORTS | TCPSIFT_LAYER_TCP_FIXED);
+        assert_fixed_fields(&d.pkt, &t);
         decoded_release(&d);
     }
     /* Data offset 6 = 24 bytes <= 25: valid; the "options" are 'h' 'e' 'l' 'l' = unknown

@@ -69,7 +69,10 @@ enum tcpsift_layer {
     TCPSIFT_LAYER_TCP_OPTIONS = 1u << 5, /* every option parsed without error */
     TCPSIFT_LAYER_UDP = 1u << 6,
     TCPSIFT_LAYER_FRAGMENT = 1u << 7, /* the IP datagram is a fragment */
-    TCPSIFT_LAYER_PORTS = 1u << 8     /* sport/dport valid (even if the rest of L4 is cut) */
+    TCPSIFT_LAYER_PORTS = 1u << 8,    /* sport/dport valid (even if the rest of L4 is cut) */
+    /* seq, ack, flags, window, checksum, urgent valid: the 20 fixed bytes are present. Set with
+     * TCPSIFT_LAYER_TCP, and without it when the data offset is bad (options, payload unknown). */
+    TCPSIFT_LAYER_TCP_FIXED = 1u << 9
 };
 
 /* TCP flag bits as in header bytes 12-13 (low 12 bits), like tshark's tcp.flags. */
