@@ -102,6 +102,8 @@ void packet_json_write(json_writer *w, const tcpsift_capture_record *rec, const 
         write_address(w, "src", pkt->src, pkt->addr_len);
         write_address(w, "dst", pkt->dst, pkt->addr_len);
     }
+    /* Shown only when bad: a host discards such a datagram (RFC 1122 3.2.1.2). */
+    if (pkt->ip_csum == TCPSIFT_CSUM_BAD) jw_key_str(w, "ip_csum", "bad");
     int fragment = (pkt->layers & TCPSIFT_LAYER_FRAGMENT) != 0;
     if (fragment) jw_key_bool(w, "frag", 1);
     /* A fragment's transport keys belong to the reassembled datagram, shown on its last frame. */

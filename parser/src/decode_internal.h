@@ -7,6 +7,8 @@
 #ifndef TCPSIFT_DECODE_INTERNAL_H
 #define TCPSIFT_DECODE_INTERNAL_H
 
+#include <string.h>
+
 #include "cursor.h"
 #include "tcpsift/decode.h"
 
@@ -150,6 +152,27 @@ tcpsift_error decode_udp(tcpsift_packet *pkt, tcpsift_cursor *l4);
 /* TCP/UDP checksum status of a decoded packet, computed without writing
  * into it (the tracker reads packets it was given as const). */
 void checksum_l4_status(const tcpsift_packet *pkt, uint8_t *status, uint8_t *offload);
+/* IPv4 header checksum status (NOT_CHECKED for anything but a decoded IPv4 header). Inline and
+ * in native-order 32-bit words (a one's-complement sum is the same in either byte order, so the
+ * all-ones test holds): the tracker checks every segment's header. */
+static inline uint8_t checksum_ipv4_header_status(const tcpsift_packet *pkt)
+{
+    if (!(pkt->layers & TCPSIFT_LAYER_IPV4)) return TCPSIFT_CSUM_NOT_CHECKED;
+    const uint8_t *h = pkt->ip_header.ptr;
+    uint32_t w[5];
+    memcpy(w, h, 20); /* the decoder proved 20-60 bytes, a multiple of 4 */
+    uint64_t acc = (uint64_t)w[0] + w[1] + w[2] + w[3] + w[4];
+    for (size_t i = 20; i < pkt->ip_header.len; i += 4) { /* options: rare */
+        uint32_t o;
+        memcpy(&o, h + i, 4);
+        acc += o;
+    }
+    /* < 2^36: three folds reach 16 bits */
+    acc = (acc & 0xFFFF) + (acc >> 16);
+    acc = (acc & 0xFFFF) + (acc >> 16);
+    acc = (acc & 0xFFFF) + (acc >> 16);
+    return acc == 0xFFFF ? TCPSIFT_CSUM_GOOD : TCPSIFT_CSUM_BAD;
+}
 
 /* Tests: the unfolded one's-complement sum of [p, p+len) as checksums use it, with the vector
  * path allowed (simd 1) or not (0); and whether this CPU has that path (AVX2 on x86-64). */

@@ -925,6 +925,14 @@ static inline int syn_after_fin(const conn *c, const tcpsift_packet *pkt)
     return (pkt->tcp_flags & TCPSIFT_TCP_SYN) && ((c->ep[0].flags | c->ep[1].flags) & EP_FIN_SEEN);
 }
 
+/* auto: a sending host with IP checksum offload (Windows) captures its own datagrams with the
+ * header checksum field still 0, as Wireshark notes; Linux always fills it in. */
+static int ip_checksum_offloaded(const struct tcpsift_tracker *t, const tcpsift_packet *pkt)
+{
+    return t->cfg.checksums == TCPSIFT_CHECKSUM_AUTO && pkt->ip_header.ptr[10] == 0 &&
+           pkt->ip_header.ptr[11] == 0;
+}
+
 #if defined(__GNUC__) || defined(__clang__)
 __attribute__((always_inline)) /* per packet, in packet_process and packet_flow */
 #endif
@@ -932,7 +940,11 @@ static inline int checksum_rejects(struct tcpsift_tracker *t, const tcpsift_pack
 {
     if (t->cfg.checksums == TCPSIFT_CHECKSUM_OFF) return 0;
     /* Verified here unless the caller already did; the caller's packet is
-     * only read. */
+     * only read. A bad IPv4 header checksum: the host discards the datagram
+     * (RFC 1122 3.2.1.2), so must we, or a crafted one inserts bytes. */
+    uint8_t ip_status = pkt->ip_csum;
+    if (ip_status == TCPSIFT_CSUM_NOT_CHECKED) ip_status = checksum_ipv4_header_status(pkt);
+    if (TCPSIFT_UNLIKELY(ip_status == TCPSIFT_CSUM_BAD) && !ip_checksum_offloaded(t, pkt)) return 1;
     uint8_t status = pkt->l4_csum, offload = pkt->l4_csum_offload;
     if (status == TCPSIFT_CSUM_NOT_CHECKED) checksum_l4_status(pkt, &status, &offload);
     if (status != TCPSIFT_CSUM_BAD) return 0;

@@ -102,6 +102,32 @@ static void test_ipv4_header(void **state)
     expect_csums(&p, TCPSIFT_CSUM_BAD, TCPSIFT_CSUM_NOT_CHECKED, 0);
 }
 
+/* Every header length (20-60 bytes), options of all-ones bytes (the most carries): good as
+ * built, and bad after any one bit of the header flips (a one's-complement sum sees every
+ * single-bit change). */
+static void test_ipv4_header_every_length_and_bit(void **state)
+{
+    (void)state;
+    static const uint8_t icmp[8] = {8, 0, 0xf7, 0xff, 0, 0, 0, 0};
+    uint8_t opts[40];
+    memset(opts, 0xFF, sizeof opts);
+    for (size_t olen = 0; olen <= 40; olen += 4) {
+        struct ip4_spec ip = ip4_default(1);
+        ip.opts = olen ? opts : NULL;
+        ip.opts_len = olen;
+        struct pb p;
+        pb_eth_ipv4(&p, &ip, icmp, 8);
+        expect_csums(&p, TCPSIFT_CSUM_GOOD, TCPSIFT_CSUM_NOT_CHECKED, 0);
+        for (size_t bit = 0; bit < (20 + olen) * 8; bit++) {
+            if (bit < 8) continue; /* version and IHL: the header would not decode */
+            if (bit >= 16 && bit < 32) continue; /* total length: the frame would not match */
+            p.b[14 + bit / 8] ^= (uint8_t)(1u << (bit % 8));
+            expect_csums(&p, TCPSIFT_CSUM_BAD, TCPSIFT_CSUM_NOT_CHECKED, 0);
+            p.b[14 + bit / 8] ^= (uint8_t)(1u << (bit % 8));
+        }
+    }
+}
+
 static void test_tcp_good_and_bad(void **state)
 {
     (void)state;
@@ -287,6 +313,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_reference_checksum),
         cmocka_unit_test(test_ipv4_header),
+        cmocka_unit_test(test_ipv4_header_every_length_and_bit),
         cmocka_unit_test(test_tcp_good_and_bad),
         cmocka_unit_test(test_udp_good_and_bad),
         cmocka_unit_test(test_unverified),

@@ -36,7 +36,8 @@
 
 #define MS 1000000LL
 
-enum csum_mode { CSUM_GOOD = 0, CSUM_BAD, CSUM_OFFLOAD };
+/* CSUM_IP_BAD / CSUM_IP_ZERO: the TCP checksum good, the IPv4 header's wrong / left 0. */
+enum csum_mode { CSUM_GOOD = 0, CSUM_BAD, CSUM_OFFLOAD, CSUM_IP_BAD, CSUM_IP_ZERO };
 
 /* One reported connection, copied out of the on_conn_end callback. */
 struct rec_conn {
@@ -244,6 +245,9 @@ static void sc_raw(struct sc *s, int from, uint16_t flags, uint32_t seq, uint32_
     case CSUM_OFFLOAD:
         store16(seg + 16, ref_pseudo_partial(src, dst, alen, 6, n));
         break;
+    case CSUM_IP_BAD:
+    case CSUM_IP_ZERO:
+        break;
     }
     struct pb *p = malloc(sizeof *p);
     assert_non_null(p);
@@ -261,9 +265,12 @@ static void sc_raw(struct sc *s, int from, uint16_t flags, uint32_t seq, uint32_
         struct ip4_spec ip = ip4_default(6);
         memcpy(ip.src, src, 4);
         memcpy(ip.dst, dst, 4);
-        ip.l4_csum = csum == CSUM_GOOD;
+        ip.l4_csum = csum == CSUM_GOOD || csum == CSUM_IP_BAD || csum == CSUM_IP_ZERO;
         if (s->ttl[from]) ip.ttl = s->ttl[from];
         pb_ipv4(p, &ip, seg, n);
+        uint8_t *ip_csum = p->b + p->len - n - 20 + 10; /* no IP options here */
+        if (csum == CSUM_IP_BAD) ip_csum[0] ^= 0x5a;
+        if (csum == CSUM_IP_ZERO) ip_csum[0] = ip_csum[1] = 0;
     }
     assert_true(s->nframes < MAX_FRAMES);
     uint8_t *frame = malloc(p->len);
@@ -1187,6 +1194,47 @@ static void test_bad_checksum_ignored(void **state)
     assert_string_equal(r->conn_state, "S1");
     assert_stream(&s, 0, TCPSIFT_C2S, REQ);
     assert_int_equal(tcpsift_tracker_get_stats(s.t)->bad_checksum, 2);
+    sc_free(&s);
+}
+
+/* A bad IPv4 header checksum (TCP's good): the host discards the datagram (RFC 1122
+ * 3.2.1.2), so the observer must too, or one crafted segment takes the place of the real
+ * bytes. `auto` lets a header checksum left 0 (IP checksum offload on a sending host) pass. */
+static void ip_checksum_run(struct sc *s, tcpsift_checksum_policy policy, enum csum_mode bad)
+{
+    sc_init_policy(s, 0, policy);
+    sc_open(s, 1000, 5000);
+    sc_raw(s, C, F_ACK | F_PSH, s->nxt[C], s->nxt[S], 65535, "EVIL", 4, NULL, 0, bad);
+    sc_tx(s, C, F_ACK | F_PSH, "GOOD");
+    sc_tx(s, S, F_ACK, NULL);
+    sc_finish(s);
+}
+
+static void test_bad_ip_header_checksum_ignored(void **state)
+{
+    (void)state;
+    struct sc s;
+    tcpsift_checksum_policy policies[] = {TCPSIFT_CHECKSUM_AUTO, TCPSIFT_CHECKSUM_VERIFY};
+    for (size_t i = 0; i < 2; i++) {
+        ip_checksum_run(&s, policies[i], CSUM_IP_BAD);
+        const struct rec_conn *r = only_conn(&s);
+        assert_int_equal(EV(r, BAD_CHECKSUM), 1);
+        assert_int_equal(EV(r, OVERLAP_MISMATCH), 0);
+        assert_stream(&s, 0, TCPSIFT_C2S, "GOOD");
+        assert_int_equal(tcpsift_tracker_get_stats(s.t)->bad_checksum, 1);
+        sc_free(&s);
+    }
+    ip_checksum_run(&s, TCPSIFT_CHECKSUM_VERIFY, CSUM_IP_ZERO);
+    assert_int_equal(EV(only_conn(&s), BAD_CHECKSUM), 1);
+    assert_stream(&s, 0, TCPSIFT_C2S, "GOOD");
+    sc_free(&s);
+    ip_checksum_run(&s, TCPSIFT_CHECKSUM_AUTO, CSUM_IP_ZERO);
+    assert_int_equal(EV(only_conn(&s), BAD_CHECKSUM), 0);
+    assert_stream(&s, 0, TCPSIFT_C2S, "EVIL");
+    sc_free(&s);
+    ip_checksum_run(&s, TCPSIFT_CHECKSUM_OFF, CSUM_IP_BAD);
+    assert_int_equal(EV(only_conn(&s), BAD_CHECKSUM), 0);
+    assert_stream(&s, 0, TCPSIFT_C2S, "EVIL");
     sc_free(&s);
 }
 
@@ -2428,6 +2476,7 @@ int main(void)
         cmocka_unit_test(test_tuple_reuse_close_unfinished),
         cmocka_unit_test(test_sequence_wraparound),
         cmocka_unit_test(test_bad_checksum_ignored),
+        cmocka_unit_test(test_bad_ip_header_checksum_ignored),
         cmocka_unit_test(test_offload_checksum_policy),
         cmocka_unit_test(test_invalid_flags),
         cmocka_unit_test(test_dupack_keepalive_zero_window),

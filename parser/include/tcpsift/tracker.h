@@ -45,12 +45,14 @@
 extern "C" {
 #endif
 
-/* What a segment with a bad checksum does to state and reassembly. */
+/* What a segment with a bad checksum (TCP, or its IPv4 header's: RFC 1122
+ * 3.2.1.2) does to state and reassembly. */
 typedef enum tcpsift_checksum_policy {
     /* Verify; a bad checksum makes the segment ignored (counted, history C),
      * except that a direction whose bad checksums look like transmit offload
      * (the field holds only the pseudo-header sum, as on every loopback or
-     * sending-host capture) is treated as unverified. The default. */
+     * sending-host capture; an IPv4 header checksum field left 0) is treated
+     * as unverified. The default. */
     TCPSIFT_CHECKSUM_AUTO = 0,
     TCPSIFT_CHECKSUM_VERIFY, /* every bad checksum: segment ignored */
     TCPSIFT_CHECKSUM_OFF     /* never computed: every segment accepted */
