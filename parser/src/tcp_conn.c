@@ -426,6 +426,23 @@ static int outside_receive_window(const conn *c, int from, const tcpsift_packet 
     return !first_in && !last_in && !old;
 }
 
+/* RFC 9293 §3.10.7.4, first check: a segment outside the receive window is dropped, FIN and
+ * all. A FIN closes a direction for good, so a blind forged one (any sequence number) must
+ * not: judged as data is (outside_receive_window()), on the FIN's own sequence number, which
+ * may also be RCV.NXT - 1 (a FIN the receiver already acknowledged, sent again). A repeat of
+ * the FIN already seen is the retransmission analysis's. */
+static inline int fin_unacceptable(const conn *c, int from, const tcpsift_packet *pkt)
+{
+    const endpoint *r = &c->ep[1 - from], *s = &c->ep[from];
+    uint32_t fin_at = pkt->seq + (uint32_t)pkt->payload_len;
+    /* fin_at in [RCV.NXT - 1, RCV.NXT + RCV.WND], first: the common answer, in one test */
+    if (fin_at - (r->last_ack - 1) <= r->max_win + 1) return 0;
+    if (!(r->flags & EP_ACK_SEEN) || !(r->flags & EP_WIN_VALID)) return 0;
+    if (!(r->flags & EP_SYN_SEEN) || !(s->flags & EP_SYN_SEEN)) return 0;
+    if (pkt->tcp_flags & (TCPSIFT_TCP_SYN | TCPSIFT_TCP_RST)) return 0; /* judged as those */
+    return !((s->flags & EP_FIN_SEEN) && fin_at == s->fin_seq);
+}
+
 /* Checks on one segment that need no sequence state. Returns 1 when the
  * segment fails PAWS (RFC 7323 §5.3 R1: the receiver drops it). */
 static int segment_checks(struct tcpsift_tracker *t, conn *c, int from, const tcpsift_packet *pkt)
@@ -474,6 +491,40 @@ static int invalid_flags(unsigned f)
     return 0;
 }
 
+/* RFC 9293 §3.10.7.3: SYN-SENT discards a SYN-ACK whose ACK is not of its SYN (SEG.ACK =< ISS
+ * or > SND.NXT) and answers it with a RST. Taken, a blind forged one would give the peer an
+ * ISN and make its ACK look like bytes the observer missed. */
+static int synack_unacceptable(const conn *c, int from, const tcpsift_packet *pkt)
+{
+    const endpoint *r = &c->ep[1 - from];
+    if (!(pkt->tcp_flags & TCPSIFT_TCP_ACK) || r->state != TCPSIFT_ST_SYN_SENT ||
+        !(r->flags & EP_SYN_SEEN))
+        return 0;
+    if (!seq_gt(pkt->ack, r->isn)) return 1;
+    return (r->flags & EP_NEXT_VALID) ? seq_gt(pkt->ack, r->next_seq) : pkt->ack != r->isn + 1;
+}
+
+/* RFC 9293 §3.10.7.4 and RFC 5961 §4: a synchronized receiver drops a SYN (answering with a
+ * challenge ACK). So a SYN with another ISN from an endpoint whose first SYN its peer already
+ * took is no new attempt (tuple reuse was judged before: starts_new_connection()) and must not
+ * rebase that endpoint's stream: one blind forged SYN would hide every later byte. The peer
+ * took it when it acknowledged it, or, in SYN-SENT, at once if it was a SYN-ACK of its SYN
+ * (RFC 9293 §3.10.7.3: ESTABLISHED; unacceptable ones never get here): so of two SYN-ACKs with
+ * different ISNs the first stands, as at the client. */
+static int syn_to_synchronized_peer(const conn *c, int from, const tcpsift_packet *pkt)
+{
+    enum {
+        SYNCHRONIZED = 1u << TCPSIFT_ST_ESTABLISHED | 1u << TCPSIFT_ST_FIN_WAIT_1 |
+                       1u << TCPSIFT_ST_FIN_WAIT_2 | 1u << TCPSIFT_ST_CLOSE_WAIT |
+                       1u << TCPSIFT_ST_CLOSING | 1u << TCPSIFT_ST_LAST_ACK
+    };
+    const endpoint *s = &c->ep[from], *r = &c->ep[1 - from];
+    if (!(s->flags & EP_SYN_SEEN) || pkt->seq == s->isn) return 0;
+    if ((s->flags & EP_SYN_ACKED_BY_PEER) && ((1u << r->state) & SYNCHRONIZED)) return 1;
+    return (pkt->tcp_flags & TCPSIFT_TCP_ACK) && (s->flags & EP_ACKED_PEER_SYN) &&
+           r->state == TCPSIFT_ST_SYN_SENT;
+}
+
 /* Everything tcp_conn_segment() does for any segment but the stream tail.
  * Returns 1 when the segment goes on to segment_streams(). */
 static int segment_general(struct tcpsift_tracker *t, conn *c, const tcpsift_packet *pkt, int from,
@@ -506,6 +557,20 @@ static int segment_general(struct tcpsift_tracker *t, conn *c, const tcpsift_pac
                          : pkt->payload_len > 0 ? TCPSIFT_ANOMALY_DATA_BEFORE_HANDSHAKE
                                                 : TCPSIFT_ANOMALY_ACK_BEFORE_SYN);
         return 0;
+    }
+    if ((f & TCPSIFT_TCP_FIN) && fin_unacceptable(c, from, pkt)) {
+        conn_count_event(t, c, TCPSIFT_ANOMALY_FIN_OUT_OF_WINDOW);
+        return 0;
+    }
+    if (f & TCPSIFT_TCP_SYN) {
+        if (synack_unacceptable(c, from, pkt)) {
+            conn_count_event(t, c, TCPSIFT_ANOMALY_ACK_OUT_OF_WINDOW);
+            return 0;
+        }
+        if (syn_to_synchronized_peer(c, from, pkt)) {
+            conn_count_event(t, c, TCPSIFT_ANOMALY_SYN_IN_SYNCHRONIZED_STATE);
+            return 0;
+        }
     }
     int paws_failed = segment_checks(t, c, from, pkt);
     /* TS.Recent (RFC 7323 §4.3): a TSval is recorded only when it is not
@@ -727,6 +792,7 @@ static inline int steady_segment(const conn *c, int from, const tcpsift_packet *
     if (c->rst_active) return 0; /* no pending RST to refute */
     /* In order: not a keep-alive, retransmission, hole fill or lost segment. */
     if (pkt->seq != s->next_seq) return 0;
+    if ((f & TCPSIFT_TCP_FIN) && fin_unacceptable(c, from, pkt)) return 0; /* fin_out_of_window */
     /* Neither below the first TTL (ttl policy) nor changed. */
     if (pkt->ttl != c->ttl_first[from]) return 0;
     /* No zero_window, no Zeek W. */

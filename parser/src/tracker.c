@@ -914,15 +914,23 @@ static int starts_new_connection(const conn *c, const tcpsift_packet *pkt, int f
     if ((pkt->tcp_flags & (TCPSIFT_TCP_SYN | TCPSIFT_TCP_ACK | TCPSIFT_TCP_RST)) != TCPSIFT_TCP_SYN)
         return 0;
     const endpoint *e = &c->ep[from];
+    /* A SYN with another ISN while the first went unanswered (the peer has sent nothing) is
+     * another attempt: another connection, as tshark's tcp.stream counts it. */
+    if (!(c->ep[1 - from].flags & EP_SENT) && (e->flags & EP_SYN_SEEN) && e->isn != pkt->seq)
+        return 1;
     if (!c->closed_for_reuse && !(e->flags & EP_FIN_SEEN)) return 0;
     return !(e->flags & EP_SYN_SEEN) || e->isn != pkt->seq;
 }
 
 /* Whether packet_process() must take packet_flow() for starts_new_connection(): a SYN after a
- * FIN of either endpoint (the sender is not known yet; rare, so not judged here). */
-static inline int syn_after_fin(const conn *c, const tcpsift_packet *pkt)
+ * FIN of either endpoint, or to an endpoint that has sent nothing (rare, so not judged here;
+ * `reversed`: the packet's sender is the key's endpoint b). */
+static inline int syn_may_start_new(const conn *c, const tcpsift_packet *pkt, int reversed)
 {
-    return (pkt->tcp_flags & TCPSIFT_TCP_SYN) && ((c->ep[0].flags | c->ep[1].flags) & EP_FIN_SEEN);
+    if (TCPSIFT_LIKELY(!(pkt->tcp_flags & TCPSIFT_TCP_SYN))) return 0;
+    if ((c->ep[0].flags | c->ep[1].flags) & EP_FIN_SEEN) return 1;
+    int from = (c->client_is_a == !reversed) ? 0 : 1;
+    return !(c->ep[1 - from].flags & EP_SENT);
 }
 
 /* auto: a sending host with IP checksum offload (Windows) captures its own datagrams with the
@@ -1173,7 +1181,7 @@ static tcpsift_error packet_process(tcpsift_tracker *t, const tcpsift_packet *pk
     tcpsift_flow_entry *entry = tcpsift_flow_table_lookup_hinted(t->table, &lk->probe);
     conn *c = entry ? tcpsift_flow_entry_value_at(entry) : NULL;
     if (TCPSIFT_UNLIKELY(!c || t->cfg.duplicate_window_ns || c->closed_for_reuse ||
-                         syn_after_fin(c, pkt))) {
+                         syn_may_start_new(c, pkt, lk->reversed))) {
         /* Its embryo lookup, insert or removal needs the hash a held hint skipped. */
         tcpsift_flow_table_probe_hash(t->table, &lk->probe);
         return packet_flow(t, pkt, ts_ns, now, lk, entry);

@@ -918,6 +918,154 @@ static void test_rst_out_of_window(void **state)
     sc_free(&s);
 }
 
+/* A blind forged SYN or SYN-ACK (any ISN, any ACK) from the server's address in the middle of
+ * a connection: the client is synchronized and drops it with a challenge ACK (RFC 9293
+ * §3.10.7.4, RFC 5961 §4), so the server's ISN stands and its later bytes are its stream.
+ * Before, the new ISN rebased the server's stream and every later byte was lost. */
+static void test_forged_syn_mid_connection(void **state)
+{
+    (void)state;
+    static const uint16_t forged_flags[] = {F_SYN | F_ACK, F_SYN};
+    for (int from = C; from <= S; from++) {
+        for (size_t k = 0; k < 2; k++) {
+            struct sc s;
+            sc_init(&s);
+            sc_open(&s, 1000, 5000);
+            sc_tx(&s, C, F_ACK | F_PSH, "hello");
+            sc_tx(&s, S, F_ACK, NULL);
+            sc_raw(&s, from, forged_flags[k], 0x12345678u, 0xdeadbeefu, 65535, "EVIL", 4, NULL,
+                   0, CSUM_GOOD);
+            sc_tx(&s, S, F_ACK | F_PSH, "resp-1");
+            sc_tx(&s, C, F_ACK | F_PSH, "more");
+            sc_tx(&s, S, F_ACK | F_PSH, "resp-2");
+            sc_tx(&s, C, F_ACK | F_FIN, NULL);
+            sc_tx(&s, S, F_ACK | F_FIN, NULL);
+            sc_tx(&s, C, F_ACK, NULL);
+            sc_finish(&s);
+            const struct rec_conn *r = only_conn(&s);
+            ASSERT_END(r, FIN);
+            ASSERT_STATES(r, TIME_WAIT, CLOSED);
+            assert_int_equal(EV(r, SYN_IN_SYNCHRONIZED_STATE), 1);
+            assert_int_equal(EV(r, RETRANSMISSION), 0);
+            assert_stream(&s, 0, TCPSIFT_C2S, "hellomore");
+            assert_stream(&s, 0, TCPSIFT_S2C, "resp-1resp-2");
+            sc_free(&s);
+        }
+    }
+}
+
+/* Two SYN-ACKs with different ISNs: SYN-SENT took the first acceptable one and is ESTABLISHED
+ * (RFC 9293 §3.10.7.3), so the second is a SYN to a synchronized endpoint: the first ISN
+ * stands, whichever the client's ACK then confirms. */
+static void test_second_synack_other_isn(void **state)
+{
+    (void)state;
+    struct sc s;
+    sc_init(&s);
+    sc_raw(&s, C, F_SYN, 1000, 0, 65535, NULL, 0, NULL, 0, CSUM_GOOD);
+    sc_raw(&s, S, F_SYN | F_ACK, 5000, 1001, 65535, NULL, 0, NULL, 0, CSUM_GOOD);
+    sc_raw(&s, S, F_SYN | F_ACK, 0x7000000u, 1001, 65535, NULL, 0, NULL, 0, CSUM_GOOD);
+    s.nxt[C] = 1001;
+    s.nxt[S] = 5001;
+    sc_tx(&s, C, F_ACK, NULL);
+    sc_tx(&s, S, F_ACK | F_PSH, "resp");
+    sc_tx(&s, C, F_ACK, NULL);
+    sc_finish(&s);
+    const struct rec_conn *r = only_conn(&s);
+    assert_true(r->handshake);
+    ASSERT_STATES(r, ESTABLISHED, ESTABLISHED);
+    assert_int_equal(EV(r, SYN_IN_SYNCHRONIZED_STATE), 1);
+    assert_stream(&s, 0, TCPSIFT_S2C, "resp");
+    sc_free(&s);
+}
+
+/* A SYN-ACK whose ACK is not of the client's SYN (RFC 9293 §3.10.7.3: SEG.ACK =< ISS or
+ * > SND.NXT): SYN-SENT discards it and answers with a RST (seq = SEG.ACK), which the server,
+ * without that SYN-ACK, ignores. Its ACK is no evidence of client bytes (no gap), and the
+ * real handshake and close after it stand. */
+static void test_synack_unacceptable_ack(void **state)
+{
+    (void)state;
+    static const uint32_t bad_acks[] = {1000, 1002, 5975, 0x80000000u};
+    for (size_t k = 0; k < 4; k++) {
+        for (int with_rst = 0; with_rst <= 1; with_rst++) {
+            struct sc s;
+            sc_init(&s);
+            sc_raw(&s, C, F_SYN, 1000, 0, 65535, NULL, 0, NULL, 0, CSUM_GOOD);
+            sc_raw(&s, S, F_SYN | F_ACK, 0x6000000u, bad_acks[k], 65535, NULL, 0, NULL, 0,
+                   CSUM_GOOD);
+            if (with_rst) sc_raw(&s, C, F_RST, bad_acks[k], 0, 0, NULL, 0, NULL, 0, CSUM_GOOD);
+            s.nxt[C] = 1000;
+            s.nxt[S] = 5000;
+            s.nxt[C]++; /* the SYN above */
+            sc_tx(&s, S, F_SYN | F_ACK, NULL);
+            sc_tx(&s, C, F_ACK | F_PSH, "request");
+            sc_tx(&s, S, F_ACK | F_PSH, "reply");
+            sc_tx(&s, C, F_ACK | F_FIN, NULL);
+            sc_tx(&s, S, F_ACK | F_FIN, NULL);
+            sc_tx(&s, C, F_ACK, NULL);
+            sc_finish(&s);
+            const struct rec_conn *r = only_conn(&s);
+            ASSERT_END(r, FIN);
+            ASSERT_STATES(r, TIME_WAIT, CLOSED);
+            assert_true(r->handshake);
+            assert_int_equal(EV(r, ACK_OUT_OF_WINDOW), 1);
+            assert_int_equal(EV(r, CONTENT_GAP), 0);
+            assert_int_equal(r->cli.gap_bytes, 0);
+            assert_stream(&s, 0, TCPSIFT_C2S, "request");
+            assert_stream(&s, 0, TCPSIFT_S2C, "reply");
+            sc_free(&s);
+        }
+    }
+}
+
+/* A FIN outside the receiver's window (any sequence number far from RCV.NXT, above or below):
+ * dropped by the receiver with the segment (RFC 9293 §3.10.7.4), so it neither half-closes
+ * the direction nor makes the real bytes after it data_after_fin. A FIN at RCV.NXT - 1 (one
+ * the receiver acknowledged, sent again) is not outside. */
+static void test_fin_out_of_window(void **state)
+{
+    (void)state;
+    static const uint32_t offsets[] = {0x20000000u, 0x80000000u, (uint32_t)-10, 70000};
+    for (size_t k = 0; k < 4; k++) {
+        struct sc s;
+        sc_init(&s);
+        sc_open(&s, 1000, 5000);
+        sc_tx(&s, C, F_ACK | F_PSH, "GET /");
+        sc_tx(&s, S, F_ACK, NULL);
+        sc_raw(&s, C, F_ACK | F_FIN, s.nxt[C] + offsets[k], 0x13572468u, 65535, NULL, 0, NULL, 0,
+               CSUM_GOOD);
+        sc_tx(&s, C, F_ACK | F_PSH, "index.html");
+        sc_tx(&s, S, F_ACK, NULL);
+        sc_finish(&s);
+        const struct rec_conn *r = only_conn(&s);
+        ASSERT_END(r, OPEN);
+        ASSERT_STATES(r, ESTABLISHED, ESTABLISHED);
+        assert_int_equal(EV(r, FIN_OUT_OF_WINDOW), 1);
+        assert_int_equal(EV(r, DATA_AFTER_FIN), 0);
+        assert_int_equal(r->cli.gap_bytes, 0);
+        assert_stream(&s, 0, TCPSIFT_C2S, "GET /index.html");
+        sc_free(&s);
+    }
+    /* The client's FIN, acknowledged, then sent again: not outside (RCV.NXT - 1). */
+    struct sc s;
+    sc_init(&s);
+    sc_open(&s, 1000, 5000);
+    sc_tx(&s, C, F_ACK | F_PSH, "bye");
+    sc_tx(&s, C, F_ACK | F_FIN, NULL);
+    sc_tx(&s, S, F_ACK, NULL);
+    sc_raw(&s, C, F_ACK | F_FIN, s.nxt[C] - 1, s.nxt[S], 65535, NULL, 0, NULL, 0, CSUM_GOOD);
+    sc_tx(&s, S, F_ACK | F_FIN, NULL);
+    sc_tx(&s, C, F_ACK, NULL);
+    sc_finish(&s);
+    const struct rec_conn *r = only_conn(&s);
+    ASSERT_END(r, FIN);
+    ASSERT_STATES(r, TIME_WAIT, CLOSED);
+    assert_int_equal(EV(r, FIN_OUT_OF_WINDOW), 0);
+    assert_stream(&s, 0, TCPSIFT_C2S, "bye");
+    sc_free(&s);
+}
+
 /* RFC 7323 §2.2: the window is scaled only when both SYNs carried the
  * option. The server advertises a raw window of 1000 with shift 7: scaled,
  * 128000, a RST 100000 beyond RCV.NXT is inside; unscaled it is outside. */
@@ -1769,7 +1917,18 @@ static void rst_tsecr_case(int embryo, uint32_t isn2, uint32_t tsval2, uint32_t 
     sc_raw(&s, S, F_RST | F_ACK, 0, isn2 + 1, 0, NULL, 0, o, ts_opt(o, 9000, rst_tsecr),
            CSUM_GOOD);
     sc_finish(&s);
-    const struct rec_conn *r = only_conn(&s);
+    /* A new ISN while the first SYN went unanswered is a new connection (tshark's tcp.stream):
+     * the first attempt is reported on its own, unanswered. */
+    const struct rec_conn *r = &s.conns[0];
+    if (isn2 != 1000) {
+        assert_int_equal(s.nconns, 2);
+        ASSERT_END(r, SYN_UNANSWERED);
+        assert_string_equal(r->conn_state, "S0");
+        r = &s.conns[1];
+        assert_int_equal(EV(r, TUPLE_REUSE), 1);
+    } else {
+        r = only_conn(&s);
+    }
     if (rejected) {
         ASSERT_END(r, REJECTED);
         assert_string_equal(r->conn_state, "REJ");
@@ -1793,7 +1952,7 @@ static void test_rst_tsecr_in_syn_sent(void **state)
         rst_tsecr_case(embryo, 1000, 150, 149, 1);
         rst_tsecr_case(embryo, 1000, 150, 150, 1);
         rst_tsecr_case(embryo, 1000, 150, 151, 0);
-        /* A new ISN with TSval 300: the range is [300, 300]. */
+        /* A new ISN with TSval 300: a new connection, whose range is [300, 300]. */
         rst_tsecr_case(embryo, 2000, 300, 200, 0);
         rst_tsecr_case(embryo, 2000, 300, 299, 0);
         rst_tsecr_case(embryo, 2000, 300, 300, 1);
@@ -2469,6 +2628,10 @@ int main(void)
         cmocka_unit_test(test_rst_in_window_silence),
         cmocka_unit_test(test_rst_in_window_refuted),
         cmocka_unit_test(test_rst_out_of_window),
+        cmocka_unit_test(test_forged_syn_mid_connection),
+        cmocka_unit_test(test_second_synack_other_isn),
+        cmocka_unit_test(test_synack_unacceptable_ack),
+        cmocka_unit_test(test_fin_out_of_window),
         cmocka_unit_test(test_window_scale_both_syns),
         cmocka_unit_test(test_midstream_pickup),
         cmocka_unit_test(test_time_wait_expiry),

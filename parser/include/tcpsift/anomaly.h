@@ -132,7 +132,10 @@ extern "C" {
       "(span-port copy): ignored")                                                                 \
     X(RELEASED_UNACKED, "released_unacked",                                                        \
       "acked delivery released bytes no acknowledgement covered (one-sided capture byte budget, " \
-      "or the connection ended)")
+      "or the connection ended)")                                                                  \
+    X(FIN_OUT_OF_WINDOW, "fin_out_of_window",                                                      \
+      "FIN whose sequence number lies outside the receiver's window: the receiver drops the "      \
+      "segment (RFC 9293 §3.10.7.4), so it neither closes nor carries data")
 
 typedef enum tcpsift_anomaly {
 #define TCPSIFT_X_ENUM(suffix, name, text) TCPSIFT_ANOMALY_##suffix,
