@@ -1,6 +1,7 @@
 /* Fuzz harness: the IP fragment pool (tcpsift/defrag.h) fed a fragment sequence.
  *
- * Input: byte 0 configures the pool: bits 0-2 the overlap policy (mod the policy count), bit 3
+ * Input: byte 0 configures the pool: bits 0-2 the overlap handling (7: DISCARD, the default;
+ * 0-6: RESOLVE with that tcpsift_overlap_policy), bit 3
  * reject_tiny, bits 4-7 max_datagrams - 1. Then 6-byte records, one fragment each:
  *   r[0] bit 0 IPv6, bit 1 more fragments, bits 2-3 identification (0-3), bits 4-7 seconds
  *        since the previous fragment (packet time, drives the timeout);
@@ -110,7 +111,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     tcpsift_allocator a = {count_alloc, count_free, &cnt};
     tcpsift_defrag_config cfg;
     tcpsift_defrag_config_init(&cfg);
-    cfg.policy = (tcpsift_overlap_policy)((data[0] & 7) % TCPSIFT_OVERLAP_COUNT_);
+    unsigned overlap = data[0] & 7u;
+    cfg.overlap = overlap == 7 ? TCPSIFT_DEFRAG_DISCARD : TCPSIFT_DEFRAG_RESOLVE;
+    cfg.policy = (tcpsift_overlap_policy)(overlap % TCPSIFT_OVERLAP_COUNT_);
     cfg.reject_tiny = (data[0] >> 3) & 1;
     cfg.max_datagrams = 1u + (data[0] >> 4);
     cfg.memory_cap = MEMORY_CAP;
@@ -143,6 +146,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         FUZZ_CHECK(cnt.live - fixed == s->memory);
         FUZZ_CHECK(s->in_progress <= cfg.max_datagrams);
         FUZZ_CHECK(s->conflicts <= s->overlaps);
+        FUZZ_CHECK(s->discarded + s->duplicates <= s->overlaps);
+        if (cfg.overlap == TCPSIFT_DEFRAG_RESOLVE) FUZZ_CHECK(s->discarded + s->duplicates == 0);
     }
     tcpsift_defrag_destroy(d);
     FUZZ_CHECK(cnt.live == 0);

@@ -4,7 +4,10 @@
  * header is written on completion, then the fragmentable bytes at their offsets) and a sorted
  * list of non-overlapping pieces, each remembering the fragment that supplied it, so overlap
  * policies compare the new fragment with the copy holding each byte. Piece boundaries are
- * fragment boundaries: multiples of 8 except the datagram end, so at most 65535 / 8 + 1. */
+ * fragment boundaries: multiples of 8 except the datagram end, so at most 65535 / 8 + 1.
+ * With overlap DISCARD pieces never overlap, so each piece is exactly one fragment; a discarded
+ * datagram keeps its slot (key and first time, no bytes) until its timeout, so its later
+ * fragments are recognised and dropped (RFC 5722 §4: "including those not yet received"). */
 #include "tcpsift/defrag.h"
 
 #include <stdlib.h>
@@ -25,6 +28,7 @@ typedef struct frag_piece {
 
 typedef struct frag_datagram {
     uint8_t used, version, addr_len, proto, have_last, have_header;
+    uint8_t discarded; /* overlapping fragments seen: only the key is kept, until timeout */
     uint8_t src[16], dst[16];
     uint32_t id;
     int64_t first_ts;
@@ -85,6 +89,7 @@ void tcpsift_defrag_config_init(tcpsift_defrag_config *cfg)
     cfg->max_datagram_bytes = 65535;
     cfg->memory_cap = 16u << 20;
     cfg->timeout_ns = 30LL * 1000000000LL;
+    cfg->overlap = TCPSIFT_DEFRAG_DISCARD; /* RFC 5722 §4; Linux >= 4.19 for IPv4 too */
     cfg->policy = TCPSIFT_OVERLAP_FIRST;
 }
 
@@ -108,13 +113,30 @@ static void *obtain(tcpsift_defrag *d, size_t size)
     return p;
 }
 
-static void datagram_free(tcpsift_defrag *d, frag_datagram *g)
+static void datagram_release_bytes(tcpsift_defrag *d, frag_datagram *g)
 {
     release(d, g->buf, g->buf_cap);
     release(d, g->pieces, (size_t)g->pieces_cap * sizeof *g->pieces);
     release(d, g->scratch, (size_t)g->pieces_cap * sizeof *g->scratch);
+    g->buf = NULL;
+    g->buf_cap = 0;
+    g->pieces = g->scratch = NULL;
+    g->npieces = g->pieces_cap = 0;
+}
+
+static void datagram_free(tcpsift_defrag *d, frag_datagram *g)
+{
+    datagram_release_bytes(d, g);
     memset(g, 0, sizeof *g);
     d->stats.in_progress--;
+}
+
+/* RFC 5722 §4: the datagram and every fragment of it, held or still to come, are dropped. */
+static void datagram_discard(tcpsift_defrag *d, frag_datagram *g)
+{
+    datagram_release_bytes(d, g);
+    g->discarded = 1;
+    d->stats.discarded++;
 }
 
 static void drop_done(tcpsift_defrag *d)
@@ -128,6 +150,7 @@ tcpsift_error tcpsift_defrag_create(const tcpsift_defrag_config *cfg, tcpsift_de
 {
     if (!cfg || !out || cfg->max_datagrams == 0 || cfg->max_datagram_bytes == 0 ||
         cfg->max_datagram_bytes > 65535u + 8u || (unsigned)cfg->policy >= TCPSIFT_OVERLAP_COUNT_ ||
+        (unsigned)cfg->overlap >= TCPSIFT_DEFRAG_OVERLAP_COUNT_ ||
         cfg->timeout_ns < 0)
         return TCPSIFT_E_INVALID_ARGUMENT;
     tcpsift_allocator a = {default_alloc, default_free, NULL};
@@ -169,23 +192,26 @@ void tcpsift_defrag_expire(tcpsift_defrag *d, int64_t now_ns)
         /* Packet time may step back: only a datagram seen before `now` can be old. */
         if (g->used && now_ns > g->first_ts && (uint64_t)now_ns - (uint64_t)g->first_ts >
                                                    (uint64_t)d->cfg.timeout_ns) {
+            if (!g->discarded) d->stats.timed_out++; /* a discarded one was counted already */
             datagram_free(d, g);
-            d->stats.timed_out++;
         }
     }
 }
 
-/* Evict the datagram that started first, other than `keep`; 0 when there is none. */
-static int evict_oldest(tcpsift_defrag *d, const frag_datagram *keep)
+/* Evict the datagram that started first, other than `keep` (with `for_memory`, only one that
+ * holds bytes: a discarded one holds none); 0 when there is none. */
+static int evict_oldest(tcpsift_defrag *d, const frag_datagram *keep, int for_memory)
 {
     frag_datagram *oldest = NULL;
     for (uint32_t i = 0; i < d->cfg.max_datagrams; i++) {
         frag_datagram *g = &d->slots[i];
-        if (g->used && g != keep && (!oldest || g->started < oldest->started)) oldest = g;
+        if (g->used && g != keep && !(for_memory && g->discarded) &&
+            (!oldest || g->started < oldest->started))
+            oldest = g;
     }
     if (!oldest) return 0;
+    if (!oldest->discarded) d->stats.evicted++; /* `evicted` counts datagrams lost incomplete */
     datagram_free(d, oldest);
-    d->stats.evicted++;
     return 1;
 }
 
@@ -193,7 +219,7 @@ static int evict_oldest(tcpsift_defrag *d, const frag_datagram *keep)
 static int make_room(tcpsift_defrag *d, const frag_datagram *keep, size_t bytes)
 {
     while (d->stats.memory > d->cfg.memory_cap || d->cfg.memory_cap - d->stats.memory < bytes)
-        if (!evict_oldest(d, keep)) return 0;
+        if (!evict_oldest(d, keep, 1)) return 0;
     return 1;
 }
 
@@ -269,7 +295,7 @@ static frag_datagram *start(tcpsift_defrag *d, const tcpsift_packet *pkt, const 
     for (;;) {
         for (uint32_t i = 0; i < d->cfg.max_datagrams && !free_slot; i++)
             if (!d->slots[i].used) free_slot = &d->slots[i];
-        if (free_slot || !evict_oldest(d, NULL)) break;
+        if (free_slot || !evict_oldest(d, NULL, 0)) break;
     }
     frag_datagram *g = free_slot;
     g->used = 1;
@@ -384,6 +410,31 @@ static int insert(tcpsift_defrag *d, frag_datagram *g, uint32_t s, uint32_t e, c
     return overlapped;
 }
 
+/* Overlap DISCARD: does fragment [s,e) overlap the pieces held, and is it an exact duplicate
+ * of one of them (RFC 8200 §4.5 lets a receiver drop those and keep the datagram)? Pieces are
+ * whole fragments here, so "exact" is one piece with the same bounds and the same bytes; the
+ * caller checks the more-fragments flag. Sets *conflict when an overlapped byte differs. */
+typedef enum frag_overlap_kind { FRAG_NO_OVERLAP, FRAG_EXACT_DUPLICATE, FRAG_OVERLAPS } frag_overlap_kind;
+
+static frag_overlap_kind overlap_of(const frag_datagram *g, uint32_t s, uint32_t e,
+                                    const uint8_t *data, int *conflict)
+{
+    uint32_t touched = 0;
+    int same_bounds = 0;
+    *conflict = 0;
+    for (uint32_t i = 0; i < g->npieces; i++) {
+        frag_piece p = g->pieces[i];
+        if (p.end <= s || p.start >= e) continue;
+        uint32_t os = p.start > s ? p.start : s, oe = p.end < e ? p.end : e;
+        const uint8_t *held = g->buf + TCPSIFT_DEFRAG_MAX_HEADER + os;
+        if (memcmp(held, data + (os - s), oe - os) != 0) *conflict = 1;
+        same_bounds = p.start == s && p.end == e;
+        touched++;
+    }
+    if (touched == 0) return FRAG_NO_OVERLAP;
+    return touched == 1 && same_bounds && !*conflict ? FRAG_EXACT_DUPLICATE : FRAG_OVERLAPS;
+}
+
 static uint16_t ipv4_header_checksum(const uint8_t *h, size_t len)
 {
     uint32_t sum = 0;
@@ -457,6 +508,7 @@ tcpsift_error tcpsift_defrag_feed(tcpsift_defrag *d, const tcpsift_packet *pkt, 
     }
 
     frag_datagram *g = find(d, pkt, &v);
+    if (g && g->discarded) return fail(d, TCPSIFT_E_FRAG_DISCARDED);
     if (!g) g = start(d, pkt, &v, ts_ns);
     if (!v.more) {
         if (g->have_last && end != g->end) {
@@ -470,6 +522,30 @@ tcpsift_error tcpsift_defrag_feed(tcpsift_defrag *d, const tcpsift_packet *pkt, 
     } else if (g->have_last && end > g->end) {
         datagram_free(d, g);
         return fail(d, TCPSIFT_E_FRAG_TEARDROP);
+    }
+
+    if (d->cfg.overlap == TCPSIFT_DEFRAG_DISCARD && v.len > 0) {
+        int conflict = 0;
+        frag_overlap_kind kind = overlap_of(g, v.offset, (uint32_t)end, v.data, &conflict);
+        /* An exact duplicate also repeats the more-fragments flag: the held piece ended the
+         * datagram iff this one does. */
+        if (kind == FRAG_EXACT_DUPLICATE && !v.more != (g->have_last && end == g->end))
+            kind = FRAG_OVERLAPS;
+        if (kind != FRAG_NO_OVERLAP) {
+            d->stats.overlaps++;
+            if (conflict) d->stats.conflicts++;
+            if (overlapped) *overlapped = 1;
+        }
+        switch (kind) {
+        case FRAG_NO_OVERLAP:
+            break;
+        case FRAG_EXACT_DUPLICATE:
+            d->stats.duplicates++;
+            return TCPSIFT_OK;
+        case FRAG_OVERLAPS:
+            datagram_discard(d, g);
+            return fail(d, TCPSIFT_E_FRAG_OVERLAP);
+        }
     }
 
     /* Room: the fragment's bytes, and at most two more pieces per piece it overlaps plus one. */

@@ -1,4 +1,5 @@
-/* IP fragment reassembly pool: in order, reverse, overlaps (equal and conflicting, per policy),
+/* IP fragment reassembly pool: in order, reverse, overlaps (equal and conflicting, per policy
+ * with overlap RESOLVE),
  * missing piece then timeout, caps, and every named error. Each fragment frame is decoded with
  * every prefix at the guard page (decode_pb) and the reassembled datagram is decoded again. */
 #include <setjmp.h>
@@ -85,6 +86,7 @@ static tcpsift_defrag *make_pool(tcpsift_overlap_policy policy)
 {
     tcpsift_defrag_config cfg;
     tcpsift_defrag_config_init(&cfg);
+    cfg.overlap = TCPSIFT_DEFRAG_RESOLVE; /* the policies; discarding: test_defrag_discard */
     cfg.policy = policy;
     tcpsift_defrag *df = NULL;
     assert_int_equal(tcpsift_defrag_create(&cfg, &df), TCPSIFT_OK);
@@ -361,7 +363,8 @@ static void test_named_errors(void **state)
     frag4(&p, 3, 6, 48, 1, segment + 48, 16);
     assert_int_equal(feed(df, &p, 0, out, &out_len, NULL), TCPSIFT_E_FRAG_TEARDROP);
 
-    /* Duplicate last fragment: same end is an overlap, another end an error. */
+    /* Duplicate last fragment: same end is an overlap (an exact duplicate: ignored), another end
+     * an error. */
     frag4(&p, 4, 6, 96, 0, segment + 96, 24);
     assert_int_equal(feed(df, &p, 0, out, &out_len, NULL), TCPSIFT_OK);
     assert_int_equal(feed(df, &p, 0, out, &out_len, NULL), TCPSIFT_OK);
@@ -451,6 +454,9 @@ static void test_ipv4_udp_and_config_checks(void **state)
     assert_int_equal(tcpsift_defrag_create(&cfg, &df), TCPSIFT_E_INVALID_ARGUMENT);
     tcpsift_defrag_config_init(&cfg);
     cfg.max_datagram_bytes = 70000;
+    assert_int_equal(tcpsift_defrag_create(&cfg, &df), TCPSIFT_E_INVALID_ARGUMENT);
+    tcpsift_defrag_config_init(&cfg);
+    cfg.overlap = TCPSIFT_DEFRAG_OVERLAP_COUNT_;
     assert_int_equal(tcpsift_defrag_create(&cfg, &df), TCPSIFT_E_INVALID_ARGUMENT);
 }
 

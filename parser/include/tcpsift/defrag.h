@@ -16,11 +16,24 @@
  * next call, counted in `timed_out`. Lookup is a linear scan of the datagrams in progress: work
  * per fragment is bounded by max_datagrams.
  *
- * Overlaps (RFC 5722 forbids them for IPv6; RFC 791 allows them) are counted in `overlaps`
- * (`conflicts` when the overlapped bytes differ) and resolved per byte range by the chosen
- * tcpsift_overlap_policy, with exactly the pairwise rules documented in tcpsift/reassembly.h
- * (new copy against the copy currently holding each byte), so FIRST, LAST and the OS-like
- * policies of Novak & Sturges are all available.
+ * Overlaps are counted in `overlaps` (`conflicts` when the overlapped bytes differ). By default
+ * (overlap DISCARD) a fragment that overlaps bytes already held discards its whole datagram, and
+ * every later fragment of that datagram (same key) is dropped until timeout_ns after its first
+ * fragment: RFC 5722 §4 requires this for IPv6 ("the entire datagram (and any constituent
+ * fragments, including those not yet received) MUST be silently discarded"), and Linux does the
+ * same for IPv4 since 4.19 ("ip: discard IPv4 datagrams with overlapping segments"). Overlapping
+ * fragments are how an attacker makes an observer see other bytes than the receiver (Ptacek &
+ * Newsham 1998); a modern receiver sees none of them, so neither does the pool. An exact
+ * duplicate (same offset, same end, same more-fragments flag, same bytes as one fragment already
+ * held) is not a discard: RFC 8200 §4.5 lets a receiver drop exact duplicates and keep the
+ * datagram, and Linux does (duplicates on the wire must not cost a datagram); it is counted in
+ * `overlaps` and `duplicates` and otherwise ignored. Any other overlap discards, even with equal
+ * bytes or when the fragment lies inside bytes already held (there Linux keeps the first copy
+ * instead: RFC 5722 is followed, the overlap is reported either way).
+ * With overlap RESOLVE (to model older stacks; RFC 791 allowed overlaps) overlaps are resolved
+ * per byte range by the chosen tcpsift_overlap_policy, with exactly the pairwise rules documented
+ * in tcpsift/reassembly.h (new copy against the copy currently holding each byte), so FIRST, LAST
+ * and the OS-like policies of Novak & Sturges are all available.
  *
  * Named errors (the fragment is not stored; the counter errors[code] counts them):
  *   frag_truncated      the fragment was not captured whole (snap length) or decoded with an
@@ -36,6 +49,10 @@
  *                       fragment ends before bytes already held. The whole datagram is dropped.
  *   frag_duplicate_last a second last fragment with a different end. The whole datagram is
  *                       dropped (a second last fragment with the same end is an overlap).
+ *   frag_overlap        overlap DISCARD: the fragment overlapped bytes already held (and is not
+ *                       an exact duplicate). The whole datagram is discarded (`discarded`).
+ *   frag_discarded      overlap DISCARD: a fragment of a datagram discarded for an overlap,
+ *                       before its timeout.
  *   no_memory           the fragment alone needs more than the memory cap, or allocation failed.
  * A fragment whose datagram the pool cannot identify (not a fragment) is invalid_argument. */
 #ifndef TCPSIFT_DEFRAG_H
@@ -57,18 +74,27 @@ extern "C" {
  * header and the extension headers before the fragment header). Longer ones: frag_too_large. */
 #define TCPSIFT_DEFRAG_MAX_HEADER 256
 
+/* What an overlapping fragment does (see above). */
+typedef enum tcpsift_defrag_overlap {
+    TCPSIFT_DEFRAG_DISCARD = 0, /* RFC 5722 §4, Linux >= 4.19: discard the datagram */
+    TCPSIFT_DEFRAG_RESOLVE,     /* keep it, each byte from the copy `policy` picks */
+    TCPSIFT_DEFRAG_OVERLAP_COUNT_
+} tcpsift_defrag_overlap;
+
 typedef struct tcpsift_defrag_config {
     uint32_t max_datagrams;      /* datagrams in progress at once (>= 1) */
     uint32_t max_datagram_bytes; /* reassembled payload bytes per datagram (<= 65535 + 8) */
     uint64_t memory_cap;         /* bytes of buffers and piece lists over the pool */
     int64_t timeout_ns;          /* since the first fragment, in packet time */
-    tcpsift_overlap_policy policy;
+    tcpsift_defrag_overlap overlap;
+    tcpsift_overlap_policy policy; /* with overlap RESOLVE only */
     int reject_tiny;             /* refuse RFC 1858 tiny/offset-8 TCP fragments (frag_tiny) */
     const tcpsift_allocator *allocator; /* NULL: malloc/free */
 } tcpsift_defrag_config;
 
 /* Defaults: 1024 datagrams, 65535 bytes each, 16 MiB, 30 s (Linux ipfrag_time; RFC 8200 §4.5
- * says 60 s for IPv6, RFC 791 suggests 15 s), policy FIRST, tiny fragments accepted. */
+ * says 60 s for IPv6, RFC 791 suggests 15 s), overlap DISCARD (policy FIRST if RESOLVE is
+ * chosen), tiny fragments accepted. */
 void tcpsift_defrag_config_init(tcpsift_defrag_config *cfg);
 
 typedef struct tcpsift_defrag_stats {
@@ -76,10 +102,13 @@ typedef struct tcpsift_defrag_stats {
     uint64_t reassembled;   /* datagrams completed */
     uint64_t overlaps;      /* fragments that overlapped bytes already held */
     uint64_t conflicts;     /* ... of which the overlapped bytes differed */
+    uint64_t duplicates;    /* ... of which exact duplicates, ignored (overlap DISCARD) */
+    uint64_t discarded;     /* datagrams discarded for an overlap (overlap DISCARD) */
     uint64_t tiny;          /* RFC 1858 tiny or offset-8 TCP fragments seen */
     uint64_t timed_out;     /* datagrams dropped incomplete after timeout_ns */
     uint64_t evicted;       /* datagrams dropped incomplete to make room */
-    uint64_t in_progress;   /* datagrams held now */
+    uint64_t in_progress;   /* datagrams held now (discarded ones waiting out their timeout
+                               included: they hold no bytes) */
     uint64_t memory;        /* bytes held now */
     uint64_t memory_peak;   /* most bytes ever held */
     uint64_t errors[TCPSIFT_ERROR_COUNT_];
@@ -92,8 +121,9 @@ void tcpsift_defrag_destroy(tcpsift_defrag *d);
 
 /* Feed one decoded fragment seen at packet time `ts_ns`. On TCPSIFT_OK, `*datagram` is either
  * empty (ptr NULL, len 0: still in progress) or the reassembled datagram; `*overlapped` (may be
- * NULL) is set to 1 when this fragment overlapped bytes already held. On an error the fragment
- * was not stored (see the list above) and `*datagram` is empty. */
+ * NULL) is set to 1 when this fragment overlapped bytes already held (also when it is
+ * frag_overlap). On an error the fragment was not stored (see the list above) and `*datagram` is
+ * empty. All errors are per fragment: the pool goes on. */
 tcpsift_error tcpsift_defrag_feed(tcpsift_defrag *d, const tcpsift_packet *fragment, int64_t ts_ns,
                                   tcpsift_bytes *datagram, int *overlapped);
 

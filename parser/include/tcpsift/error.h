@@ -50,6 +50,10 @@ extern "C" {
       "fragment ends past the datagram end, or a last fragment ends before data already held")     \
     X(FRAG_DUPLICATE_LAST, "frag_duplicate_last",                                                  \
       "second last fragment (no more-fragments flag) with a different end")                        \
+    X(FRAG_OVERLAP, "frag_overlap",                                                                \
+      "fragment overlaps another of its datagram: the datagram is discarded (RFC 5722)")           \
+    X(FRAG_DISCARDED, "frag_discarded",                                                            \
+      "fragment of a datagram already discarded for overlapping fragments (RFC 5722)")             \
     /* TCP */                                                                                      \
     X(TRUNCATED_TCP_HEADER, "truncated_tcp_header", "frame ends inside the TCP header")            \
     X(BAD_TCP_DATA_OFFSET, "bad_tcp_data_offset",                                                  \
