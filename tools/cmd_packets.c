@@ -22,8 +22,9 @@ static void on_record(void *ctx_, const tcpsift_capture_record *rec)
     tcpsift_packet_verify_checksums(&pkt);
     const tcpsift_packet *whole = NULL;
     ctx->frags.error = TCPSIFT_OK;
+    ctx->frags.overlapped = 0;
     if (pkt.layers & TCPSIFT_LAYER_FRAGMENT) whole = frag_stage_packet(&ctx->frags, rec, &pkt, 0);
-    packet_json_write(ctx->w, rec, &pkt, whole, ctx->frags.error);
+    packet_json_write(ctx->w, rec, &pkt, whole, ctx->frags.error, ctx->frags.overlapped);
 }
 
 static void on_skipped_block(void *ctx_, tcpsift_error err, uint64_t frames_so_far)
@@ -33,15 +34,18 @@ static void on_skipped_block(void *ctx_, tcpsift_error err, uint64_t frames_so_f
 }
 
 static const char packets_usage[] =
-    "usage: tcpsift packets [--help] CAPTURE\n"
+    "usage: tcpsift packets [--help] [--frag-overlap discard|POLICY] CAPTURE\n"
     "       tcpsift packets -i IFACE [--filter EXPR] [-c N]\n"
     "\n"
     "Decode every frame of CAPTURE (pcap or pcapng file, or - for standard input)\n"
     "and print one JSON object per frame: frame, ts, proto, src, dst, sport, dport,\n"
     "seq, ack, flags, win, len, caplen_payload, opts, csum, encap, frag, error.\n"
-    "Checksums are reported as they are (good, bad or unverified).\n"
+    "Checksums are reported as they are (good, bad or unverified). An IP fragment\n"
+    "that overlaps another of its datagram carries \"frag_overlap\": true; by\n"
+    "default its datagram is discarded (error frag_overlap, then frag_discarded\n"
+    "on the datagram's later fragments).\n"
     "\n"
-    "options:\n";
+    "options:\n" FRAG_STAGE_OPTIONS_HELP;
 
 static void on_live_record(void *ctx_, const tcpsift_capture_record *rec)
 {
@@ -50,11 +54,11 @@ static void on_live_record(void *ctx_, const tcpsift_capture_record *rec)
     jw_flush(ctx->w); /* each packet is seen as it arrives */
 }
 
-static int packets_live(const live_options *live)
+static int packets_live(const live_options *live, const frag_stage *frags)
 {
     static json_writer w;
     jw_init(&w, stdout);
-    packets_ctx ctx = {.w = &w};
+    packets_ctx ctx = {.w = &w, .frags = *frags};
     live_handler h = {on_live_record, NULL, &ctx};
     uint64_t frames;
     int status = live_run(live, &h, &frames);
@@ -68,6 +72,7 @@ int cmd_packets(int argc, char **argv)
     const char *path = NULL;
     live_options live = {0};
     capture_reader reader = CAPTURE_READER_AUTO;
+    frag_stage frags = {0}; /* only the --frag-overlap choice: the pool starts with a fragment */
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
             fputs(packets_usage, stdout);
@@ -77,6 +82,7 @@ int cmd_packets(int argc, char **argv)
         }
         int r = live_option(&live, argc, argv, &i);
         if (r == 0) r = capture_reader_option(&reader, argc, argv, &i);
+        if (r == 0) r = frag_stage_option(&frags, argc, argv, &i);
         if (r < 0) return 2;
         if (r > 0) continue;
         if (argv[i][0] == '-' && argv[i][1] != '\0') return cli_usage_error(packets_usage, argv[i]);
@@ -84,14 +90,14 @@ int cmd_packets(int argc, char **argv)
         path = argv[i];
     }
     if (!live_options_valid(&live, path)) return 2;
-    if (live.iface) return packets_live(&live);
+    if (live.iface) return packets_live(&live, &frags);
     if (!path) return cli_usage_error(packets_usage, NULL);
 
     static json_writer w;
     jw_init(&w, stdout);
     capture_input in;
     if (!capture_open(&in, path, reader, &w)) return 1;
-    packets_ctx ctx = {.w = &w};
+    packets_ctx ctx = {.w = &w, .frags = frags};
     capture_handler h = {on_record, on_skipped_block, NULL, &ctx};
     capture_run(&in, &h);
     frag_stage_free(&ctx.frags);

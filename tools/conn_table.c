@@ -47,7 +47,8 @@ void conn_table_row(FILE *out, const tcpsift_conn_info *c, const uint8_t *client
     fputc('\n', out);
 }
 
-void conn_table_summary(FILE *out, const tcpsift_tracker_stats *s, uint64_t frames)
+void conn_table_summary(FILE *out, const tcpsift_tracker_stats *s, const tcpsift_defrag_stats *d,
+                        uint64_t frames)
 {
     fprintf(out,
             "\n%llu frames: %llu TCP, %llu UDP, %llu other, %llu malformed, %llu bad checksum\n"
@@ -57,6 +58,13 @@ void conn_table_summary(FILE *out, const tcpsift_tracker_stats *s, uint64_t fram
             (unsigned long long)s->malformed, (unsigned long long)s->bad_checksum,
             (unsigned long long)s->tcp_connections, (unsigned long long)s->udp_flows,
             (unsigned long long)s->evicted, (unsigned long long)s->timed_out);
+    if (d)
+        fprintf(out,
+                "%llu IP fragments: %llu datagrams reassembled, %llu overlapping fragments "
+                "(%llu conflicting, %llu exact duplicates), %llu datagrams discarded\n",
+                (unsigned long long)d->fragments, (unsigned long long)d->reassembled,
+                (unsigned long long)d->overlaps, (unsigned long long)d->conflicts,
+                (unsigned long long)d->duplicates, (unsigned long long)d->discarded);
     int any = 0;
     for (unsigned a = 1; a < TCPSIFT_ANOMALY_COUNT; a++) {
         if (!s->events[a]) continue;

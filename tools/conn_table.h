@@ -4,6 +4,7 @@
 
 #include <stdio.h>
 
+#include "tcpsift/defrag.h"
 #include "tcpsift/tracker.h"
 
 /* The column titles. */
@@ -14,7 +15,8 @@ void conn_table_header(FILE *out);
 void conn_table_row(FILE *out, const tcpsift_conn_info *c, const uint8_t *client_addr,
                     const uint8_t *server_addr, const char *conn_state, const char *history);
 
-/* The closing lines: totals and the events seen. */
-void conn_table_summary(FILE *out, const tcpsift_tracker_stats *s, uint64_t frames);
+/* The closing lines: totals, IP fragments (`d` NULL when none were seen) and the events seen. */
+void conn_table_summary(FILE *out, const tcpsift_tracker_stats *s, const tcpsift_defrag_stats *d,
+                        uint64_t frames);
 
 #endif

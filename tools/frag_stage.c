@@ -1,6 +1,7 @@
 #include "frag_stage.h"
 
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -20,14 +21,17 @@ const tcpsift_packet *frag_stage_packet(frag_stage *f, const tcpsift_capture_rec
                                         const tcpsift_packet *pkt, int keep)
 {
     f->error = TCPSIFT_OK;
+    f->overlapped = 0;
     if (!f->pool && !f->unavailable) {
         tcpsift_defrag_config cfg;
         tcpsift_defrag_config_init(&cfg);
+        cfg.overlap = f->overlap;
+        cfg.policy = f->policy;
         if (tcpsift_defrag_create(&cfg, &f->pool) != TCPSIFT_OK) f->unavailable = 1;
     }
     if (!f->pool) return NULL;
     tcpsift_bytes dg;
-    f->error = tcpsift_defrag_feed(f->pool, pkt, record_ns(rec), &dg, NULL);
+    f->error = tcpsift_defrag_feed(f->pool, pkt, record_ns(rec), &dg, &f->overlapped);
     if (!dg.ptr) return NULL;
     const uint8_t *bytes = dg.ptr;
     if (keep) {
@@ -44,6 +48,31 @@ const tcpsift_packet *frag_stage_packet(frag_stage *f, const tcpsift_capture_rec
     tcpsift_packet_decode(&f->whole, TCPSIFT_LINK_RAW, bytes, dg.len, dg.len);
     tcpsift_packet_verify_checksums(&f->whole);
     return &f->whole;
+}
+
+int frag_stage_option(frag_stage *f, int argc, char **argv, int *i)
+{
+    if (strcmp(argv[*i], "--frag-overlap") != 0) return 0;
+    if (*i + 1 >= argc) {
+        fprintf(stderr, "tcpsift: --frag-overlap needs a value\n");
+        return -1;
+    }
+    const char *v = argv[++*i];
+    if (strcmp(v, "discard") == 0) {
+        f->overlap = TCPSIFT_DEFRAG_DISCARD;
+        return 1;
+    }
+    if (tcpsift_overlap_policy_parse(v, &f->policy) != TCPSIFT_OK) {
+        fprintf(stderr, "tcpsift: --frag-overlap: expected discard or a policy, not '%s'\n", v);
+        return -1;
+    }
+    f->overlap = TCPSIFT_DEFRAG_RESOLVE;
+    return 1;
+}
+
+const tcpsift_defrag_stats *frag_stage_stats(const frag_stage *f)
+{
+    return f->pool ? tcpsift_defrag_get_stats(f->pool) : NULL;
 }
 
 void frag_stage_free(frag_stage *f)

@@ -1,5 +1,6 @@
 /* IP fragments in the CLI: every command that decodes frames sends fragments through one
- * tcpsift_defrag pool and decodes the datagrams it completes (tcpsift/defrag.h). */
+ * tcpsift_defrag pool and decodes the datagrams it completes (tcpsift/defrag.h). How overlapping
+ * fragments are handled is the --frag-overlap option every such command takes. */
 #ifndef TCPSIFT_TOOLS_FRAG_STAGE_H
 #define TCPSIFT_TOOLS_FRAG_STAGE_H
 
@@ -9,13 +10,26 @@
 
 typedef struct frag_kept frag_kept;
 
+/* The --frag-overlap lines of a command's --help. */
+#define FRAG_STAGE_OPTIONS_HELP                                                                    \
+    "  --frag-overlap discard|POLICY\n"                                                            \
+    "                             IP fragments that overlap: discard the datagram\n"               \
+    "                             and its later fragments (default: RFC 5722, Linux\n"             \
+    "                             since 4.19 for IPv4 too; exact duplicates are\n"                 \
+    "                             ignored), or reassemble it, overlapped bytes\n"                  \
+    "                             from the copy POLICY picks (first, last, bsd,\n"                 \
+    "                             windows, linux, old_linux, solaris; older stacks)\n"
+
 /* Zero-initialise; the pool is created at the first fragment. */
 typedef struct frag_stage {
     tcpsift_defrag *pool;
-    tcpsift_packet whole;  /* the datagram completed by the last fragment fed */
-    tcpsift_error error;   /* the pool's verdict on the last fragment fed */
-    frag_kept *kept;       /* datagrams copied to outlive the pool's buffer */
-    int unavailable;       /* the pool could not be created: fragments stay fragments */
+    tcpsift_packet whole;           /* the datagram completed by the last fragment fed */
+    tcpsift_error error;            /* the pool's verdict on the last fragment fed */
+    int overlapped;                 /* the last fragment fed overlapped bytes already held */
+    tcpsift_defrag_overlap overlap; /* --frag-overlap (zero: discard) */
+    tcpsift_overlap_policy policy;  /* --frag-overlap POLICY */
+    frag_kept *kept;                /* datagrams copied to outlive the pool's buffer */
+    int unavailable;                /* the pool could not be created: fragments stay fragments */
 } frag_stage;
 
 /* Feed a decoded fragment (pkt has TCPSIFT_LAYER_FRAGMENT). Returns the decoded reassembled
@@ -26,5 +40,12 @@ const tcpsift_packet *frag_stage_packet(frag_stage *f, const tcpsift_capture_rec
                                         const tcpsift_packet *pkt, int keep);
 
 void frag_stage_free(frag_stage *f);
+
+/* Parses --frag-overlap VALUE at argv[*i]: 1 consumed, 0 not this option, -1 bad value (said on
+ * standard error). */
+int frag_stage_option(frag_stage *f, int argc, char **argv, int *i);
+
+/* The pool's counters, NULL when no fragment was seen. */
+const tcpsift_defrag_stats *frag_stage_stats(const frag_stage *f);
 
 #endif

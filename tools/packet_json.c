@@ -87,7 +87,8 @@ static void write_transport(json_writer *w, const tcpsift_packet *pkt)
 }
 
 void packet_json_write(json_writer *w, const tcpsift_capture_record *rec, const tcpsift_packet *pkt,
-                       const tcpsift_packet *reassembled, tcpsift_error frag_error)
+                       const tcpsift_packet *reassembled, tcpsift_error frag_error,
+                       int frag_overlapped)
 {
     jw_object_begin(w);
     jw_key_u64(w, "frame", rec->frame_number);
@@ -106,6 +107,7 @@ void packet_json_write(json_writer *w, const tcpsift_capture_record *rec, const 
     if (pkt->ip_csum == TCPSIFT_CSUM_BAD) jw_key_str(w, "ip_csum", "bad");
     int fragment = (pkt->layers & TCPSIFT_LAYER_FRAGMENT) != 0;
     if (fragment) jw_key_bool(w, "frag", 1);
+    if (fragment && frag_overlapped) jw_key_bool(w, "frag_overlap", 1);
     /* A fragment's transport keys belong to the reassembled datagram, shown on its last frame. */
     if (!fragment)
         write_transport(w, pkt);

@@ -61,7 +61,7 @@ const char pipeline_options_help[] =
     "  --timeouts                 expire idle connections by packet time (embryonic\n"
     "                             30 s, established 300 s, closing 240 s, UDP 60 s),\n"
     "                             as Zeek does; off by default for a capture file, so\n"
-    "                             connection ids equal tshark's tcp.stream\n";
+    "                             connection ids equal tshark's tcp.stream\n" FRAG_STAGE_OPTIONS_HELP;
 
 void pipeline_init(pipeline *p, json_writer *w)
 {
@@ -116,6 +116,8 @@ int pipeline_option(pipeline *p, int argc, char **argv, int *i)
     const char *arg = argv[*i], *v;
     int reader = capture_reader_option(&p->reader, argc, argv, i);
     if (reader != 0) return reader;
+    int frag = frag_stage_option(&p->frags, argc, argv, i);
+    if (frag != 0) return frag;
     if (strcmp(arg, "--checksums") == 0) {
         if (!value_of(argc, argv, i, &v)) return -1;
         if (tcpsift_checksum_policy_parse(v, &p->cfg.checksums) != TCPSIFT_OK) {
@@ -337,7 +339,24 @@ static void write_conn(json_writer *w, const conn_record *r)
     jw_line_end(w);
 }
 
-static void write_summary(json_writer *w, const tcpsift_tracker_stats *s, const capture_input *in)
+/* The fragment pool's counters: present only when the capture held IP fragments. */
+static void write_defrag(json_writer *w, const tcpsift_defrag_stats *d)
+{
+    if (!d) return;
+    jw_key_object_begin(w, "defrag");
+    jw_key_u64(w, "fragments", d->fragments);
+    jw_key_u64(w, "reassembled", d->reassembled);
+    jw_key_u64(w, "overlaps", d->overlaps);
+    jw_key_u64(w, "conflicts", d->conflicts);
+    jw_key_u64(w, "duplicates", d->duplicates);
+    jw_key_u64(w, "discarded", d->discarded);
+    jw_key_u64(w, "timed_out", d->timed_out);
+    jw_key_u64(w, "evicted", d->evicted);
+    jw_object_end(w);
+}
+
+static void write_summary(json_writer *w, const tcpsift_tracker_stats *s,
+                          const tcpsift_defrag_stats *d, const capture_input *in)
 {
     jw_object_begin(w);
     jw_key_object_begin(w, "summary");
@@ -358,9 +377,13 @@ static void write_summary(json_writer *w, const tcpsift_tracker_stats *s, const 
     if (s->duplicate_frames) jw_key_u64(w, "duplicate_frames", s->duplicate_frames);
     if (s->released_unacked_bytes)
         jw_key_u64(w, "released_unacked_bytes", s->released_unacked_bytes);
+    write_defrag(w, d);
+    /* Fragments never reach the tracker: the pool's errors are the rest of the frames'. */
     jw_key_object_begin(w, "errors");
-    for (unsigned e = 1; e < TCPSIFT_ERROR_COUNT_; e++)
-        if (s->errors[e]) jw_key_u64(w, tcpsift_error_name((tcpsift_error)e), s->errors[e]);
+    for (unsigned e = 1; e < TCPSIFT_ERROR_COUNT_; e++) {
+        uint64_t n = s->errors[e] + (d ? d->errors[e] : 0);
+        if (n) jw_key_u64(w, tcpsift_error_name((tcpsift_error)e), n);
+    }
     jw_object_end(w);
     jw_key_object_begin(w, "events");
     for (unsigned a = 1; a < TCPSIFT_ANOMALY_COUNT; a++)
@@ -486,8 +509,9 @@ void pipeline_write_summary(pipeline *p, const capture_input *in)
 {
     if (p->format_text) {
         jw_flush(p->w);
-        conn_table_summary(stdout, tcpsift_tracker_get_stats(p->tracker), in->frames);
+        conn_table_summary(stdout, tcpsift_tracker_get_stats(p->tracker),
+                           frag_stage_stats(&p->frags), in->frames);
         return;
     }
-    write_summary(p->w, tcpsift_tracker_get_stats(p->tracker), in);
+    write_summary(p->w, tcpsift_tracker_get_stats(p->tracker), frag_stage_stats(&p->frags), in);
 }
