@@ -542,6 +542,9 @@ def main():
         #   checksums=off  tcpsift drops bad-checksum segments by default, tshark's
         #                  follow does not check; rerun with --checksums off.
         #   id_shift=K     tcpsift's ids are tshark's stream numbers + K.
+        #   frag_overlap=P tcpsift discards datagrams with overlapping fragments by
+        #                  default, tshark's follow reassembles them; rerun with
+        #                  --frag-overlap P (tshark keeps the first copy: first).
         extra, shift, how = [], 0, []
         for (c_rel, stream, chk) in exceptions:
             if c_rel != rel or stream != "*":
@@ -550,6 +553,8 @@ def main():
                 extra += ["--checksums", "off"]
             elif chk.startswith("id_shift="):
                 shift = int(chk.split("=", 1)[1])
+            elif chk.startswith("frag_overlap="):
+                extra += ["--frag-overlap", chk.split("=", 1)[1]]
             else:
                 continue
             how.append((c_rel, stream, chk))

@@ -168,7 +168,7 @@ def lines_reordered(out):
 
 from scapy.all import (UDP, CookedLinux, CookedLinuxV2, Dot1AD, Dot1Q,  # noqa: E402
                        IPOption_NOP, IPOption_RR, IPOption_Router_Alert, IPv6,
-                       IPv6ExtHdrDestOpt, IPv6ExtHdrHopByHop)
+                       IPv6ExtHdrDestOpt, IPv6ExtHdrFragment, IPv6ExtHdrHopByHop, Raw)
 
 C6, S6 = "2001:db8::10", "2001:db8:1::20"
 MAC_C, MAC_S = "02:00:00:00:00:01", "02:00:00:00:00:02"
@@ -465,6 +465,60 @@ def overlap_conflict(out):
          "the differing copy must be counted as overlap_mismatch (recorded events)")
 
 
+def fragment_overlap(out, v6):
+    """Insertion through overlapping IP fragments (Ptacek & Newsham 1998; the black-box finding
+    t15): before the client's real segment R, a datagram whose two fragments overlap: A = E[0:32]
+    with more fragments, B = R[16:] last, where E is R with payload bytes 0-11 changed (and its
+    own valid checksum). Merged first-wins it is E, last-wins R. A receiver following RFC 5722 §4
+    (IPv6) or Linux since 4.19 (IPv4 too) discards that datagram, sends no ACK, and the client
+    retransmits R whole: the application wrote R's message only."""
+    cm, sm = [b"GET /index.html"], [b"200 OK"]
+    real = lp(cm[0])
+    evil = real[:4] + b"GET /eviex.ht" + real[17:]
+    assert len(evil) == len(real) and evil != real
+    conv = Conv(0x81000000, 0x82000000, v6=v6)
+    conv.handshake()
+    seq, ack = conv.seq["c"], conv.seq["s"]
+
+    def segment(payload):
+        ip = IPv6(src=conv.client, dst=conv.server) if v6 else IP(src=conv.client,
+                                                                   dst=conv.server)
+        return bytes((ip / TCP(sport=conv.cport, dport=conv.sport, seq=seq, ack=ack,
+                               flags="PA", window=65535) / payload)[TCP])
+
+    r_bytes, e_bytes = segment(real), segment(evil)
+    assert e_bytes[16:18] != r_bytes[16:18] and e_bytes[32:] == r_bytes[32:]
+    for off, data, more in ((0, e_bytes[:32], True), (16, r_bytes[16:], False)):
+        if v6:
+            ip = (IPv6(src=conv.client, dst=conv.server, hlim=64) /
+                  IPv6ExtHdrFragment(nh=6, offset=off // 8, m=int(more), id=0x5722))
+        else:
+            ip = IP(src=conv.client, dst=conv.server, ttl=64, id=0x5722, proto=6,
+                    flags="MF" if more else 0, frag=off // 8)
+        pkt = l2_ether(ip / Raw(data), "c")
+        pkt.time = Decimal(conv.t_us) / Decimal(10**6)
+        conv.t_us += 1000
+        conv.pkts.append(pkt)
+    conv.data("c", real)
+    conv.data("s", lp(sm[0]))
+    conv.close()
+    name = "fragment-overlap-" + ("ipv6" if v6 else "ipv4")
+    save(out, name, "scapy, make_crafted.py: a connection whose client segment is preceded by an "
+         "IP%s datagram of two overlapping fragments (A = bytes 0-31 of a segment carrying "
+         "'GET /eviex.html' with its own valid checksum, more fragments; B = bytes 16- of the "
+         "real segment 'GET /index.html', last): first-wins reassembly gives the forged segment, "
+         "last-wins the real one; the receiver discards the datagram (RFC 5722 section 4%s) and "
+         "the client sends the real segment unfragmented" % ("v6" if v6 else "v4",
+                                                             "" if v6 else "; Linux >= 4.19"),
+         "len:4:be", conv.pkts,
+         [conn_meta(conv, cm, sm, "fin", ("TIME_WAIT", "CLOSED"), CLOSE_REASON, handshake=True,
+                    c2s_stream_bytes=len(real), s2c_stream_bytes=4 + len(sm[0]), gaps=0,
+                    events_constructed={})],
+         fragment_note="the overlapping datagram must not reach the stream: it is discarded as a "
+         "whole (the fragment that overlaps: error frag_overlap); no retransmission or "
+         "overlap_mismatch follows because the stream never held the forged bytes")
+
+
 def seq_wrap(out):
     cm = [b"m%02d" % i + b"." * (i * 7) for i in range(12)]
     sm = [b"r%02d" % i + b"-" * (i * 5) for i in range(8)]
@@ -685,6 +739,8 @@ def second_set(out):
     rst_cases(out)
     syn_fin(out)
     overlap_conflict(out)
+    fragment_overlap(out, v6=False)
+    fragment_overlap(out, v6=True)
     seq_wrap(out)
     zero_window_keepalive(out)
     bad_checksums(out)
