@@ -49,10 +49,13 @@ extern "C" {
  * 3.2.1.2) does to state and reassembly. */
 typedef enum tcpsift_checksum_policy {
     /* Verify; a bad checksum makes the segment ignored (counted, history C),
-     * except that a direction whose bad checksums look like transmit offload
+     * except that a segment whose bad checksum looks like transmit offload
      * (the field holds only the pseudo-header sum, as on every loopback or
      * sending-host capture; an IPv4 header checksum field left 0) is treated
-     * as unverified. The default. */
+     * as unverified. Judged per segment: sending-host captures mix finished
+     * and offloaded sums in one direction (seen in zeek's and suricata's test
+     * captures). A forged segment can carry such a sum too: on a tap, where
+     * every sum is finished, use VERIFY. The default. */
     TCPSIFT_CHECKSUM_AUTO = 0,
     TCPSIFT_CHECKSUM_VERIFY, /* every bad checksum: segment ignored */
     TCPSIFT_CHECKSUM_OFF     /* never computed: every segment accepted */
