@@ -1,17 +1,44 @@
 # ctest exported_symbols: the shared library's dynamic symbol table holds
 # only tcpsift_-prefixed definitions (parser/exports.map), and the API is
-# really there (an empty or unreadable table fails too).
+# really there (an empty or unreadable table fails too). exported_symbols_static:
+# the same for the global definitions of the static archive (libtcpsift.a),
+# whose internal names a static link would otherwise let an embedder's replace.
 #
-#   cmake -DLIBRARY=path/to/libtcpsift.so -P cmake/check_exported_symbols.cmake
+# The names of COMDAT groups (i386's __x86.get_pc_thunk.*) stay global in the archive
+# (cmake/localize_static.cmake): with -DREADELF they are not counted as foreign.
+#
+#   cmake -DLIBRARY=path/to/libtcpsift.so|.a [-DNM=nm] [-DREADELF=readelf]
+#         -P cmake/check_exported_symbols.cmake
 cmake_minimum_required(VERSION 3.25)
 if(NOT LIBRARY)
   message(FATAL_ERROR "usage: cmake -DLIBRARY=libtcpsift.so -P check_exported_symbols.cmake")
 endif()
-find_program(NM nm REQUIRED)
-execute_process(COMMAND ${NM} -D --defined-only ${LIBRARY}
+if(NOT NM)
+  find_program(NM nm REQUIRED)
+endif()
+if(LIBRARY MATCHES "\\.a$")
+  set(table -g) # an archive has no dynamic table: its objects' global symbols
+else()
+  set(table -D)
+endif()
+execute_process(COMMAND ${NM} ${table} --defined-only ${LIBRARY}
                 OUTPUT_VARIABLE out ERROR_VARIABLE err RESULT_VARIABLE rc)
 if(NOT rc EQUAL 0)
-  message(FATAL_ERROR "nm -D --defined-only ${LIBRARY} failed (${rc}): ${err}")
+  message(FATAL_ERROR "nm ${table} --defined-only ${LIBRARY} failed (${rc}): ${err}")
+endif()
+set(comdat "")
+if(READELF AND table STREQUAL "-g")
+  execute_process(COMMAND ${READELF} -g -W ${LIBRARY} OUTPUT_VARIABLE groups RESULT_VARIABLE rc)
+  if(NOT rc EQUAL 0)
+    message(FATAL_ERROR "${READELF} -g ${LIBRARY} failed (${rc})")
+  endif()
+  string(REGEX MATCHALL "COMDAT group section \\[ *[0-9]+\\] [^[\n]*\\[[^]\n]+\\]" glines
+         "${groups}")
+  foreach(g IN LISTS glines)
+    if(g MATCHES "\\[([^]]+)\\]$")
+      list(APPEND comdat ${CMAKE_MATCH_1})
+    endif()
+  endforeach()
 endif()
 string(REPLACE "\n" ";" lines "${out}")
 set(exported "")
@@ -22,10 +49,10 @@ foreach(line IN LISTS lines)
     set(type ${CMAKE_MATCH_1})
     set(name ${CMAKE_MATCH_2})
     list(APPEND exported ${name})
-    if(NOT name MATCHES "^tcpsift_")
+    if(NOT name MATCHES "^tcpsift_" AND NOT name IN_LIST comdat)
       list(APPEND foreign "${type} ${name}")
     endif()
-  elseif(NOT line STREQUAL "")
+  elseif(NOT line STREQUAL "" AND NOT line MATCHES ":$") # "member.o:" heads an archive member
     list(APPEND foreign "unparsed: ${line}")
   endif()
 endforeach()

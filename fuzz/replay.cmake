@@ -13,7 +13,7 @@ foreach(src ${TCPSIFT_FUZZ_HARNESSES})
   # replay_main.c walks directories (POSIX opendir); the harnesses are plain C11.
   set_source_files_properties(${PROJECT_SOURCE_DIR}/fuzz/replay_main.c PROPERTIES
                               COMPILE_DEFINITIONS _POSIX_C_SOURCE=200809L)
-  target_link_libraries(replay_${harness} PRIVATE tcpsift_static)
+  target_link_libraries(replay_${harness} PRIVATE tcpsift_internal)
   if(TCPSIFT_BUILD_TESTS)
     add_test(NAME fuzz_replay_${harness}
              COMMAND replay_${harness} ${PROJECT_SOURCE_DIR}/corpus/${harness}
