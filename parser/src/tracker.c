@@ -800,7 +800,10 @@ tcpsift_error tcpsift_tracker_create(const tcpsift_tracker_config *cfg, tcpsift_
     if (!t) return TCPSIFT_E_NO_MEMORY;
     memset(t, 0, sizeof *t);
     t->cfg = *cfg;
-    t->streams = cfg->reassemble || cfg->framing;
+    /* Frames are cut from the reassembled stream: framing without reassembly would frame only
+     * UDP datagrams, and README's first snippet once did just that by mistake (tracker.h). */
+    if (cfg->framing) t->cfg.reassemble = 1;
+    t->streams = t->cfg.reassemble;
     t->alloc = alloc;
     t->budget.cap = cfg->reasm_global_cap;
     if (prefix_policy_install(t) != TCPSIFT_OK) {

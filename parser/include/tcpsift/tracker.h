@@ -205,7 +205,10 @@ typedef struct tcpsift_tracker_config {
     int reassemble;           /* deliver stream bytes (and gaps) */
     tcpsift_reasm_config reasm;
     uint64_t reasm_global_cap; /* bytes buffered across all connections, 0 = none */
-    int framing;               /* cut streams (and UDP datagrams) into frames */
+    /* Cut streams (and UDP datagrams) into frames. Frames are cut from the reassembled
+     * stream, so framing turns reassembly on whatever `reassemble` says (on_data and on_gap,
+     * when set, are then called too). */
+    int framing;
     tcpsift_framer_config framer;
     /* Packet buffers (and the payload views in them) stay valid and unchanged until
      * tcpsift_tracker_destroy() (a mapped file, a capture read whole): frames spanning segments
