@@ -70,22 +70,23 @@ tcpsift_error prefix_policy_install(struct tcpsift_tracker *t)
     t->prefixes = NULL;
     t->nprefixes = 0;
     if (!rows || n == 0) return TCPSIFT_OK;
-    if (n > SIZE_MAX / sizeof *rows) return TCPSIFT_E_NO_MEMORY;
-    tcpsift_overlap_prefix *copy = t->alloc.alloc(t->alloc.ctx, n * sizeof *copy);
-    if (!copy) return TCPSIFT_E_NO_MEMORY;
-    size_t kept = 0;
+    /* A row that could never match (what tcpsift_overlap_prefix_parse() never yields) is the
+     * caller's mistake: refused, not dropped, or its hosts would silently get the default. */
     for (size_t i = 0; i < n; i++) {
         unsigned max = rows[i].ip_version == 4 ? 32 : rows[i].ip_version == 6 ? 128 : 0;
         if (max == 0 || rows[i].prefix_len > max ||
             (unsigned)rows[i].policy >= TCPSIFT_OVERLAP_COUNT_)
-            continue; /* a row that cannot match anything */
-        copy[kept++] = rows[i];
+            return TCPSIFT_E_INVALID_ARGUMENT;
     }
+    if (n > SIZE_MAX / sizeof *rows) return TCPSIFT_E_NO_MEMORY;
+    tcpsift_overlap_prefix *copy = t->alloc.alloc(t->alloc.ctx, n * sizeof *copy);
+    if (!copy) return TCPSIFT_E_NO_MEMORY;
+    memcpy(copy, rows, n * sizeof *copy);
     /* Stable order among equal lengths is not needed: equal-length rows of
      * one version that both match are the same network. */
-    qsort(copy, kept, sizeof *copy, longest_first);
+    qsort(copy, n, sizeof *copy, longest_first);
     t->prefixes = copy;
-    t->nprefixes = kept;
+    t->nprefixes = n;
     t->prefixes_allocated = n;
     return TCPSIFT_OK;
 }

@@ -294,16 +294,9 @@ static direction_stream *stream_get(struct tcpsift_tracker *t, conn *c, int from
         /* Every TCP direction starts as the same stream (stream_template_init): a copy of it,
          * then what differs per direction. */
         *ds = *t->stream_template;
-        if (ds->has_reasm && t->nprefixes) {
-            /* The overlap policy by the receiver's address; tcpsift_reasm_init's check of it. */
-            tcpsift_overlap_policy policy = prefix_policy_for(t, from);
-            if ((unsigned)policy < TCPSIFT_OVERLAP_COUNT_) {
-                ds->reasm.policy = (uint8_t)policy;
-            } else {
-                memset(&ds->reasm, 0, sizeof ds->reasm);
-                ds->has_reasm = 0;
-            }
-        }
+        /* The overlap policy by the receiver's address (every row's and the default were
+         * checked at create). */
+        if (ds->has_reasm && t->nprefixes) ds->reasm.policy = (uint8_t)prefix_policy_for(t, from);
     } else {
         memset(ds, 0, sizeof *ds);
     }
@@ -320,37 +313,40 @@ static direction_stream *stream_get(struct tcpsift_tracker *t, conn *c, int from
  * framer's views are the tracker's scratch): stream_get() copies it instead of initialising
  * each stream (issue 9), and the reassemblers' and framers' setups, shared by every direction.
  * Without address prefixes every direction has the configured overlap policy, so the template
- * has it (an invalid one: no reassembler, as tcpsift_reasm_init refuses it); with prefixes it
- * has a valid placeholder and stream_get() sets each direction's. */
-static void stream_template_init(struct tcpsift_tracker *t)
+ * has it; with prefixes it has a valid placeholder and stream_get() sets each direction's.
+ * INVALID_ARGUMENT for settings tcpsift_reasm_init() or tcpsift_framer_init() would refuse:
+ * create fails rather than run with the feature silently off. */
+static tcpsift_error stream_template_init(struct tcpsift_tracker *t)
 {
     direction_stream *ds = t->stream_template;
     memset(ds, 0, sizeof *ds);
     if (t->cfg.reassemble) {
         tcpsift_reasm_callbacks cb = {stream_on_data, stream_on_gap, stream_on_event, NULL};
         tcpsift_reasm_config rc = t->cfg.reasm;
+        /* The default policy also serves addresses no prefix row matches. */
+        if ((unsigned)rc.policy >= TCPSIFT_OVERLAP_COUNT_) return TCPSIFT_E_INVALID_ARGUMENT;
         /* Packet buffers that outlive the tracker's use of them: retain views, not copies. */
         if (t->cfg.buffers_stable) rc.stable_buffers = 1;
         if (t->nprefixes) rc.policy = TCPSIFT_OVERLAP_FIRST;
         tcpsift_allocator blocks;
         spare_blocks_allocator(t, &blocks);
-        if ((unsigned)rc.policy < TCPSIFT_OVERLAP_COUNT_ &&
-            reasm_setup_init(&t->reasm_setup, &rc, &cb, &blocks, &t->budget) == TCPSIFT_OK) {
-            t->reasm_setup.ctx_is_state = 1; /* stream_of_reasm() */
-            reasm_state_init(&ds->reasm, rc.policy);
-            ds->has_reasm = 1;
-        }
+        tcpsift_error err = reasm_setup_init(&t->reasm_setup, &rc, &cb, &blocks, &t->budget);
+        if (err != TCPSIFT_OK) return err;
+        t->reasm_setup.ctx_is_state = 1; /* stream_of_reasm() */
+        reasm_state_init(&ds->reasm, rc.policy);
+        ds->has_reasm = 1;
     }
     if (t->cfg.framing) {
         /* One setup for every direction: the same config, buffer mode and allocator. */
         tcpsift_framer_alloc fa = {framer_realloc, framer_free, t};
         tcpsift_framer_mode mode =
             t->cfg.buffers_stable ? TCPSIFT_FRAMER_STABLE : TCPSIFT_FRAMER_COPY_TAIL;
-        if (framer_setup_init(&t->framer_setup, &t->cfg.framer, mode, &fa) == TCPSIFT_OK) {
-            framer_state_init(&ds->framer, &t->framer_setup, t->framer_views);
-            ds->has_framer = 1;
-        }
+        tcpsift_error err = framer_setup_init(&t->framer_setup, &t->cfg.framer, mode, &fa);
+        if (err != TCPSIFT_OK) return err;
+        framer_state_init(&ds->framer, &t->framer_setup, t->framer_views);
+        ds->has_framer = 1;
     }
+    return TCPSIFT_OK;
 }
 
 /* The stream of endpoint `from` to be finished or released: a rested one is woken, in the
@@ -790,10 +786,20 @@ void tcpsift_tracker_config_init(tcpsift_tracker_config *cfg)
     cfg->stream_rest_ns = 1000000000ull;
 }
 
+/* The policies' enums hold one of their values: an unknown one would silently act as some
+ * other (the checks compare against particular values). */
+static int config_policies_valid(const tcpsift_tracker_config *cfg)
+{
+    return (unsigned)cfg->checksums <= TCPSIFT_CHECKSUM_OFF &&
+           (unsigned)cfg->urgent <= TCPSIFT_URGENT_GAP &&
+           (unsigned)cfg->ttl_policy <= TCPSIFT_TTL_DROP;
+}
+
 tcpsift_error tcpsift_tracker_create(const tcpsift_tracker_config *cfg, tcpsift_tracker **out)
 {
-    if (!cfg || !out) return TCPSIFT_E_INVALID_ARGUMENT;
+    if (!out) return TCPSIFT_E_INVALID_ARGUMENT;
     *out = NULL;
+    if (!cfg || !config_policies_valid(cfg)) return TCPSIFT_E_INVALID_ARGUMENT;
     tcpsift_allocator alloc = {default_alloc, default_free, NULL};
     if (cfg->allocator) alloc = *cfg->allocator;
     struct tcpsift_tracker *t = alloc.alloc(alloc.ctx, sizeof *t);
@@ -806,9 +812,10 @@ tcpsift_error tcpsift_tracker_create(const tcpsift_tracker_config *cfg, tcpsift_
     t->streams = t->cfg.reassemble;
     t->alloc = alloc;
     t->budget.cap = cfg->reasm_global_cap;
-    if (prefix_policy_install(t) != TCPSIFT_OK) {
+    tcpsift_error err = prefix_policy_install(t);
+    if (err != TCPSIFT_OK) {
         alloc.free(alloc.ctx, t, sizeof *t);
-        return TCPSIFT_E_NO_MEMORY;
+        return err;
     }
     t->stream_template = alloc.alloc(alloc.ctx, sizeof *t->stream_template);
     if (!t->stream_template) {
@@ -816,7 +823,13 @@ tcpsift_error tcpsift_tracker_create(const tcpsift_tracker_config *cfg, tcpsift_
         alloc.free(alloc.ctx, t, sizeof *t);
         return TCPSIFT_E_NO_MEMORY;
     }
-    stream_template_init(t);
+    err = stream_template_init(t);
+    if (err != TCPSIFT_OK) {
+        alloc.free(alloc.ctx, t->stream_template, sizeof *t->stream_template);
+        prefix_policy_free(t);
+        alloc.free(alloc.ctx, t, sizeof *t);
+        return err;
+    }
     /* Streams rest only with a reassembler (stream_rest.c); one object is kept in reserve so
      * that a rested stream can always be woken to be finished. */
     t->rest_check_ns = UINT64_MAX;
@@ -845,7 +858,7 @@ tcpsift_error tcpsift_tracker_create(const tcpsift_tracker_config *cfg, tcpsift_
     fc.allocator = &t->alloc;
     fc.on_evict = on_flow_removed;
     fc.on_evict_ctx = t;
-    tcpsift_error err = tcpsift_flow_table_create(&fc, &t->table);
+    err = tcpsift_flow_table_create(&fc, &t->table);
     if (err != TCPSIFT_OK) {
         if (t->wake_reserve) alloc.free(alloc.ctx, t->wake_reserve, sizeof *t->wake_reserve);
         alloc.free(alloc.ctx, t->stream_template, sizeof *t->stream_template);

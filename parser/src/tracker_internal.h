@@ -391,7 +391,7 @@ uint64_t urgent_frame_offset(direction_stream *ds, uint64_t inband);
 /* ttl_policy.c: 1 when the segment must be ignored (policy drop). */
 int ttl_outlier(struct tcpsift_tracker *t, conn *c, int from, const tcpsift_packet *pkt);
 
-/* prefix_policy.c */
+/* prefix_policy.c: install copies cfg's rows (INVALID_ARGUMENT for one that cannot match). */
 tcpsift_error prefix_policy_install(struct tcpsift_tracker *t);
 void prefix_policy_free(struct tcpsift_tracker *t);
 /* The overlap policy of direction `from`'s stream (by its receiver's address). */

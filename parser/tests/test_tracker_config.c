@@ -20,6 +20,7 @@
 
 #include "support_packets.h"
 #include "tcpsift/framer.h"
+#include "tcpsift/reassembly.h"
 #include "tcpsift/tracker.h"
 
 enum { CLIENT = 0, SERVER = 1 };
@@ -130,10 +131,233 @@ static void test_framing_turns_reassembly_on(void **state)
     }
 }
 
+/* An allocator that counts what is live: a refused create must leave nothing behind. */
+typedef struct counting_alloc {
+    size_t live;
+    unsigned calls;
+} counting_alloc;
+
+static void *counting_alloc_fn(void *ctx, size_t size)
+{
+    counting_alloc *a = ctx;
+    void *p = malloc(size);
+    if (p) {
+        a->live += size;
+        a->calls++;
+    }
+    return p;
+}
+
+static void counting_free_fn(void *ctx, void *ptr, size_t size)
+{
+    counting_alloc *a = ctx;
+    if (ptr) a->live -= size;
+    free(ptr);
+}
+
+/* create refuses cfg: INVALID_ARGUMENT, *out NULL, nothing left allocated. */
+static void assert_refused(const tcpsift_tracker_config *cfg_in)
+{
+    tcpsift_tracker_config cfg = *cfg_in;
+    counting_alloc a = {0, 0};
+    tcpsift_allocator alloc = {counting_alloc_fn, counting_free_fn, &a};
+    cfg.allocator = &alloc;
+    tcpsift_tracker *t = (tcpsift_tracker *)&cfg; /* not NULL: create must clear it */
+    assert_int_equal(tcpsift_tracker_create(&cfg, &t), TCPSIFT_E_INVALID_ARGUMENT);
+    assert_null(t);
+    assert_int_equal(a.live, 0);
+}
+
+/* A valid configuration with reassembly and framing (len:4:be): the base every refusal
+ * below changes in one place, and which is itself accepted and frames. */
+static void valid_config(tcpsift_tracker_config *cfg, seen *s)
+{
+    snippet_config(cfg, s);
+    cfg->reassemble = 1;
+}
+
+static void test_valid_config_accepted(void **state)
+{
+    (void)state;
+    seen s;
+    memset(&s, 0, sizeof s);
+    tcpsift_tracker_config cfg;
+    valid_config(&cfg, &s);
+    tcpsift_tracker *t = NULL;
+    assert_int_equal(tcpsift_tracker_create(&cfg, &t), TCPSIFT_OK);
+    feed_two_messages(t);
+    assert_string_equal(s.bodies, "abc|de|");
+    tcpsift_tracker_destroy(t);
+}
+
+/* Framer settings tcpsift_framer_init() refuses: the zeroed config a failed
+ * tcpsift_framer_spec_parse() leaves behind, and a delimiter longer than the framer holds. */
+static void test_invalid_framer_refused(void **state)
+{
+    (void)state;
+    seen s;
+    tcpsift_tracker_config cfg;
+    char why[128];
+    tcpsift_framer f;
+
+    valid_config(&cfg, &s);
+    memset(&cfg.framer, 0, sizeof cfg.framer);
+    assert_int_equal(tcpsift_framer_spec_parse("len:5", &cfg.framer, why, sizeof why),
+                     TCPSIFT_E_INVALID_ARGUMENT);
+    assert_int_equal(tcpsift_framer_init(&f, &cfg.framer, TCPSIFT_FRAMER_COPY_TAIL, NULL),
+                     TCPSIFT_E_INVALID_ARGUMENT);
+    assert_refused(&cfg);
+
+    valid_config(&cfg, &s);
+    cfg.framer.kind = TCPSIFT_FRAMER_DELIM;
+    cfg.framer.delim_len = 1000;
+    assert_int_equal(tcpsift_framer_init(&f, &cfg.framer, TCPSIFT_FRAMER_COPY_TAIL, NULL),
+                     TCPSIFT_E_INVALID_ARGUMENT);
+    assert_refused(&cfg);
+    cfg.buffers_stable = 1; /* the other buffer mode: the same check */
+    assert_refused(&cfg);
+}
+
+/* Reassembler settings tcpsift_reasm_init() refuses, with reassembly asked for and with
+ * reassembly turned on by framing alone. */
+static void test_invalid_reasm_refused(void **state)
+{
+    (void)state;
+    seen s;
+    tcpsift_tracker_config cfg;
+    tcpsift_reasm r;
+    for (int framing_only = 0; framing_only < 2; framing_only++) {
+        for (int which = 0; which < 4; which++) {
+            valid_config(&cfg, &s);
+            if (framing_only) cfg.reassemble = 0;
+            switch (which) {
+            case 0: cfg.reasm.policy = (tcpsift_overlap_policy)99; break;
+            case 1: cfg.reasm.policy = TCPSIFT_OVERLAP_COUNT_; break;
+            case 2: cfg.reasm.mode = (tcpsift_reasm_mode)99; break;
+            default: cfg.reasm.max_segments = (1u << 30) + 1; break;
+            }
+            assert_int_equal(tcpsift_reasm_init(&r, &cfg.reasm, NULL, NULL, NULL),
+                             TCPSIFT_E_INVALID_ARGUMENT);
+            assert_refused(&cfg);
+        }
+    }
+}
+
+/* Policies outside their enums, each alone (reassembly and framing off: they are read by the
+ * state tracking too). */
+static void test_unknown_policies_refused(void **state)
+{
+    (void)state;
+    tcpsift_tracker_config cfg;
+    tcpsift_tracker_config_init(&cfg);
+    cfg.checksums = (tcpsift_checksum_policy)(TCPSIFT_CHECKSUM_OFF + 1);
+    assert_refused(&cfg);
+    tcpsift_tracker_config_init(&cfg);
+    cfg.urgent = (tcpsift_urgent_policy)(TCPSIFT_URGENT_GAP + 1);
+    assert_refused(&cfg);
+    tcpsift_tracker_config_init(&cfg);
+    cfg.ttl_policy = (tcpsift_ttl_policy)(TCPSIFT_TTL_DROP + 1);
+    assert_refused(&cfg);
+    tcpsift_tracker_config_init(&cfg);
+    cfg.urgent = (tcpsift_urgent_policy)-1;
+    assert_refused(&cfg);
+    /* Every value of each enum is accepted. */
+    for (int v = TCPSIFT_CHECKSUM_AUTO; v <= TCPSIFT_CHECKSUM_OFF; v++)
+        for (int u = TCPSIFT_URGENT_INLINE; u <= TCPSIFT_URGENT_GAP; u++)
+            for (int d = TCPSIFT_TTL_FLAG; d <= TCPSIFT_TTL_DROP; d++) {
+                tcpsift_tracker_config_init(&cfg);
+                cfg.checksums = (tcpsift_checksum_policy)v;
+                cfg.urgent = (tcpsift_urgent_policy)u;
+                cfg.ttl_policy = (tcpsift_ttl_policy)d;
+                tcpsift_tracker *t = NULL;
+                assert_int_equal(tcpsift_tracker_create(&cfg, &t), TCPSIFT_OK);
+                tcpsift_tracker_destroy(t);
+            }
+}
+
+/* Overlap prefix rows that could never match: refused, wherever they stand among good rows,
+ * instead of dropped (their hosts would silently get the default policy). */
+static void test_bad_prefix_rows_refused(void **state)
+{
+    (void)state;
+    tcpsift_overlap_prefix good4, good6;
+    assert_int_equal(tcpsift_overlap_prefix_parse("10.0.0.0/8=first", &good4), TCPSIFT_OK);
+    assert_int_equal(tcpsift_overlap_prefix_parse("2001:db8::/32=linux", &good6), TCPSIFT_OK);
+    tcpsift_overlap_prefix bad[5] = {good4, good4, good6, good4, good6};
+    bad[0].ip_version = 5;
+    bad[1].prefix_len = 33;
+    bad[2].prefix_len = 129;
+    bad[3].policy = (tcpsift_overlap_policy)99;
+    bad[4].policy = TCPSIFT_OVERLAP_COUNT_;
+    seen s;
+    tcpsift_tracker_config cfg;
+    for (size_t i = 0; i < 5; i++)
+        for (size_t at = 0; at < 3; at++) {
+            tcpsift_overlap_prefix rows[3] = {good4, good6, good4};
+            rows[at] = bad[i];
+            valid_config(&cfg, &s);
+            cfg.overlap_prefixes = rows;
+            cfg.overlap_prefix_count = 3;
+            assert_refused(&cfg);
+        }
+    /* The longest legal lengths and the good rows are accepted. */
+    tcpsift_overlap_prefix rows[4] = {good4, good6, good4, good6};
+    rows[2].prefix_len = 32;
+    rows[3].prefix_len = 128;
+    valid_config(&cfg, &s);
+    cfg.overlap_prefixes = rows;
+    cfg.overlap_prefix_count = 4;
+    tcpsift_tracker *t = NULL;
+    assert_int_equal(tcpsift_tracker_create(&cfg, &t), TCPSIFT_OK);
+    tcpsift_tracker_destroy(t);
+}
+
+/* Settings of a feature that is off are never read, so they are not checked: a tracker
+ * without reassembly or framing accepts any reasm and framer config (config_init leaves the
+ * framer zeroed, which the framer itself refuses). */
+static void test_settings_of_features_off_not_checked(void **state)
+{
+    (void)state;
+    tcpsift_tracker_config cfg;
+    tcpsift_tracker_config_init(&cfg);
+    cfg.reasm.policy = (tcpsift_overlap_policy)99;
+    cfg.framer.kind = TCPSIFT_FRAMER_DELIM;
+    cfg.framer.delim_len = 1000;
+    tcpsift_tracker *t = NULL;
+    assert_int_equal(tcpsift_tracker_create(&cfg, &t), TCPSIFT_OK);
+    tcpsift_tracker_destroy(t);
+    /* Reassembly without framing: the framer's settings are not read. */
+    tcpsift_tracker_config_init(&cfg);
+    cfg.reassemble = 1;
+    cfg.framer.delim_len = 1000;
+    assert_int_equal(tcpsift_tracker_create(&cfg, &t), TCPSIFT_OK);
+    tcpsift_tracker_destroy(t);
+}
+
+static void test_null_arguments(void **state)
+{
+    (void)state;
+    tcpsift_tracker_config cfg;
+    tcpsift_tracker_config_init(&cfg);
+    tcpsift_tracker *t = (tcpsift_tracker *)&cfg;
+    assert_int_equal(tcpsift_tracker_create(NULL, &t), TCPSIFT_E_INVALID_ARGUMENT);
+    assert_null(t);
+    assert_int_equal(tcpsift_tracker_create(&cfg, NULL), TCPSIFT_E_INVALID_ARGUMENT);
+    cfg.max_connections = 0;
+    assert_refused(&cfg);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_framing_turns_reassembly_on),
+        cmocka_unit_test(test_valid_config_accepted),
+        cmocka_unit_test(test_invalid_framer_refused),
+        cmocka_unit_test(test_invalid_reasm_refused),
+        cmocka_unit_test(test_unknown_policies_refused),
+        cmocka_unit_test(test_bad_prefix_rows_refused),
+        cmocka_unit_test(test_settings_of_features_off_not_checked),
+        cmocka_unit_test(test_null_arguments),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

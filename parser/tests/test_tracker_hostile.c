@@ -689,24 +689,16 @@ static void test_urgent_oob_unframed_no_limit(void **state)
     ht_free(&h);
 }
 
-/* Prefix bits past a byte boundary: 10.0.0.0/9 holds 10.127.x.x, not
- * 10.128.x.x. Rows that cannot match (an unknown IP version, a length past
- * the address, an unknown policy) are left out. */
-static void test_overlap_prefix_bits_and_bad_rows(void **state)
+/* Prefix bits past a byte boundary: 10.0.0.0/9 holds 10.127.x.x, not 10.128.x.x. (Rows
+ * that cannot match are refused at create: test_tracker_config.) */
+static void test_overlap_prefix_bits(void **state)
 {
     (void)state;
-    tcpsift_overlap_prefix rows[4];
+    tcpsift_overlap_prefix rows[1];
     memset(rows, 0, sizeof rows);
     assert_int_equal(tcpsift_overlap_prefix_parse("10.0.0.0/9=first", &rows[0]), TCPSIFT_OK);
-    rows[1] = rows[0];
-    rows[1].ip_version = 5;
-    rows[2] = rows[0];
-    rows[2].prefix_len = 33;
-    rows[3] = rows[0];
-    rows[3].prefix_len = 8;
-    rows[3].policy = (tcpsift_overlap_policy)99;
     struct ht h;
-    ht_start_policies(&h, TCPSIFT_OVERLAP_LAST, rows, 4);
+    ht_start_policies(&h, TCPSIFT_OVERLAP_LAST, rows, 1);
     static const uint8_t inside[4] = {10, 127, 255, 1}, outside[4] = {10, 128, 0, 1};
     struct conv a, b;
     overlap_conv(&h, &a, 0, inside, 40001);
@@ -1083,53 +1075,21 @@ static void test_overlap_policy_per_direction_one_conn(void **state)
     ht_free(&h);
 }
 
-/* Each stream is a copy of one template (tracker.c, stream_template_init) whose policy is then
- * set per direction: a direction whose policy is no valid one still gets no reassembly, as
- * tcpsift_reasm_init refuses it, while a direction with a valid prefix policy reassembles. */
-static void test_invalid_default_policy_only_where_used(void **state)
-{
-    (void)state;
-    tcpsift_overlap_prefix row;
-    assert_int_equal(tcpsift_overlap_prefix_parse("10.0.0.0/8=first", &row), TCPSIFT_OK);
-    struct ht h;
-    ht_start_policies(&h, (tcpsift_overlap_policy)99, &row, 1); /* everywhere but 10/8 */
-    static const uint8_t in8[4] = {10, 1, 2, 3}, other[4] = {192, 0, 2, 99};
-    struct conv a, b;
-    overlap_conv(&h, &a, 0, in8, 40001);
-    overlap_conv(&h, &b, 0, other, 40002);
-    tcpsift_tracker_finish(h.t);
-    assert_stream(&h, 0, TCPSIFT_C2S, "AAAA", 0);
-    assert_int_equal(conn_by_id(&h, 0)->info.client.stream_bytes, 4);
-    assert_int_equal(conn_by_id(&h, 1)->info.client.stream_bytes, 0);
-    assert_int_equal(stream_of(&h, 1, TCPSIFT_C2S)->data_len, 0);
-    ht_free(&h);
-}
-
 /* Without prefixes the template carries the configured policy (tracker.c,
- * stream_template_init): a valid one applies to every direction, and an invalid one leaves every
- * direction without reassembly, as tcpsift_reasm_init refuses it. */
+ * stream_template_init): it applies to every direction. (An invalid default policy, with or
+ * without prefixes, is refused at create: test_tracker_config.) */
 static void test_policy_without_prefixes(void **state)
 {
     (void)state;
     static const uint8_t other[4] = {192, 0, 2, 99};
-    for (int invalid = 0; invalid < 2; invalid++) {
-        struct ht h;
-        tcpsift_overlap_policy dflt = invalid ? (tcpsift_overlap_policy)99 : TCPSIFT_OVERLAP_LAST;
-        ht_start_policies(&h, dflt, NULL, 0);
-        struct conv a, b;
-        overlap_conv(&h, &a, 0, other, 40001);
-        overlap_conv(&h, &b, 0, other, 40002);
-        tcpsift_tracker_finish(h.t);
-        for (uint64_t id = 0; id < 2; id++) {
-            if (invalid) {
-                assert_int_equal(conn_by_id(&h, id)->info.client.stream_bytes, 0);
-                assert_int_equal(stream_of(&h, id, TCPSIFT_C2S)->data_len, 0);
-            } else {
-                assert_stream(&h, id, TCPSIFT_C2S, "BBBB", 0);
-            }
-        }
-        ht_free(&h);
-    }
+    struct ht h;
+    ht_start_policies(&h, TCPSIFT_OVERLAP_LAST, NULL, 0);
+    struct conv a, b;
+    overlap_conv(&h, &a, 0, other, 40001);
+    overlap_conv(&h, &b, 0, other, 40002);
+    tcpsift_tracker_finish(h.t);
+    for (uint64_t id = 0; id < 2; id++) assert_stream(&h, id, TCPSIFT_C2S, "BBBB", 0);
+    ht_free(&h);
 }
 
 static void test_overlap_prefix_parse(void **state)
@@ -1530,7 +1490,7 @@ int main(void)
         cmocka_unit_test(test_urgent_removed_at_finish_counts),
         cmocka_unit_test(test_urgent_edges),
         cmocka_unit_test(test_urgent_policy_names),
-        cmocka_unit_test(test_overlap_prefix_bits_and_bad_rows),
+        cmocka_unit_test(test_overlap_prefix_bits),
         cmocka_unit_test(test_overlap_prefix_allocation_refused),
         cmocka_unit_test(test_span_duplicate_ring_limit),
         cmocka_unit_test(test_ttl_outlier_flagged),
@@ -1539,7 +1499,6 @@ int main(void)
         cmocka_unit_test(test_hop_limit_outlier_dropped),
         cmocka_unit_test(test_overlap_policy_per_destination),
         cmocka_unit_test(test_overlap_policy_per_direction_one_conn),
-        cmocka_unit_test(test_invalid_default_policy_only_where_used),
         cmocka_unit_test(test_policy_without_prefixes),
         cmocka_unit_test(test_overlap_prefix_parse),
         cmocka_unit_test(test_span_duplicates),

@@ -219,7 +219,8 @@ typedef struct tcpsift_tracker_config {
     tcpsift_ttl_policy ttl_policy;      /* default flag */
     uint8_t ttl_margin;                 /* TTL below the expected by more than this is an
                                            outlier; default 5 (Snort stream5's ttl_limit) */
-    /* Per-destination overlap policies (copied at create; NULL/0 = none). */
+    /* Per-destination overlap policies (copied at create; NULL/0 = none; a row that could
+     * never match makes create fail). */
     const tcpsift_overlap_prefix *overlap_prefixes;
     size_t overlap_prefix_count;
     /* Span-port duplicates: an IP datagram identical to one of the last
@@ -285,6 +286,12 @@ typedef struct tcpsift_tracker tcpsift_tracker;
  * checksums auto, no reassembly, no framing, a zero hash key (replace it). */
 void tcpsift_tracker_config_init(tcpsift_tracker_config *cfg);
 
+/* INVALID_ARGUMENT, and *out NULL, for a configuration the tracker cannot honour, rather than
+ * a tracker with a feature silently off: max_connections 0; checksums, urgent or ttl_policy
+ * not one of their enum's values; an overlap_prefixes row that could never match (ip_version
+ * not 4 or 6, prefix_len past the address, an unknown policy); with reassembly on (or
+ * framing, which turns it on) a reasm config tcpsift_reasm_init() refuses; with framing on a
+ * framer config tcpsift_framer_init() refuses (a spec that failed to parse leaves one). */
 tcpsift_error tcpsift_tracker_create(const tcpsift_tracker_config *cfg, tcpsift_tracker **out);
 void tcpsift_tracker_destroy(tcpsift_tracker *t);
 
