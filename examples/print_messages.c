@@ -94,8 +94,8 @@ int main(int argc, char **argv)
         }
         tcpsift_packet pkt;
         tcpsift_packet_decode(&pkt, rec.linktype, rec.data, rec.caplen, rec.wirelen);
-        int64_t ns = rec.ts_sec > 0 ? rec.ts_sec * 1000000000LL + rec.ts_nsec : 0;
-        tcpsift_tracker_packet(tracker, &pkt, ns);
+        /* Not ts_sec * 1000000000 + ts_nsec: a hostile pcapng's timestamp overflows it. */
+        tcpsift_tracker_packet(tracker, &pkt, tcpsift_capture_record_ns(&rec));
     }
     tcpsift_tracker_finish(tracker);
     tcpsift_tracker_destroy(tracker);

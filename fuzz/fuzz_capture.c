@@ -8,7 +8,8 @@
  *     12-byte pcapng block or 16-byte pcap record header, so more calls than
  *     size/12 + 2 means a hang;
  *   - each record's data lies inside the input, after the previous record's
- *     data; caplen is sane; ts_nsec < 10^9; ts_digits <= 9; frame_number goes
+ *     data; caplen is sane; ts_nsec < 10^9 and tcpsift_capture_record_ns() is
+ *     exact or saturated; ts_digits <= 9; frame_number goes
  *     1, 2, 3, ...; interface ids are in range;
  *   - every error is a valid, named capture error; once 0 is returned, it stays 0;
  *   - every record decodes with all of fuzz_decode's properties (the record is
@@ -106,6 +107,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             prev_end = (uintptr_t)rec.data + rec.caplen;
         }
         FUZZ_CHECK(rec.ts_nsec < 1000000000u);
+        /* The record's time in ns: saturated at both ends, exact in between. */
+        int64_t ns = tcpsift_capture_record_ns(&rec);
+        if (rec.ts_sec < 0)
+            FUZZ_CHECK(ns == 0);
+        else if (rec.ts_sec >= INT64_MAX / 1000000000 - 1)
+            FUZZ_CHECK(ns == INT64_MAX);
+        else
+            FUZZ_CHECK(ns / 1000000000 == rec.ts_sec && ns % 1000000000 == (int64_t)rec.ts_nsec);
         FUZZ_CHECK(rec.ts_digits <= 9);
         if (pcapng) {
             FUZZ_CHECK(rec.interface_id < TCPSIFT_CAPTURE_MAX_INTERFACES);

@@ -10,13 +10,6 @@ struct frag_kept {
     uint8_t bytes[];
 };
 
-static int64_t record_ns(const tcpsift_capture_record *rec)
-{
-    if (rec->ts_sec < 0) return 0;
-    if (rec->ts_sec >= INT64_MAX / 1000000000 - 1) return INT64_MAX;
-    return rec->ts_sec * 1000000000 + (int64_t)rec->ts_nsec;
-}
-
 const tcpsift_packet *frag_stage_packet(frag_stage *f, const tcpsift_capture_record *rec,
                                         const tcpsift_packet *pkt, int keep)
 {
@@ -31,7 +24,8 @@ const tcpsift_packet *frag_stage_packet(frag_stage *f, const tcpsift_capture_rec
     }
     if (!f->pool) return NULL;
     tcpsift_bytes dg;
-    f->error = tcpsift_defrag_feed(f->pool, pkt, record_ns(rec), &dg, &f->overlapped);
+    f->error =
+        tcpsift_defrag_feed(f->pool, pkt, tcpsift_capture_record_ns(rec), &dg, &f->overlapped);
     if (!dg.ptr) return NULL;
     const uint8_t *bytes = dg.ptr;
     if (keep) {

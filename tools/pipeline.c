@@ -407,14 +407,7 @@ static void on_record(void *ctx, const tcpsift_capture_record *rec)
     pipeline *p = ctx;
     tcpsift_packet *pkt_slot = &p->batch[p->nbatch];
     tcpsift_packet_decode(pkt_slot, rec->linktype, rec->data, rec->caplen, rec->wirelen);
-    /* Packet time in ns; absurd timestamps saturate instead of overflowing. */
-    int64_t ns;
-    if (rec->ts_sec < 0)
-        ns = 0;
-    else if (rec->ts_sec >= INT64_MAX / 1000000000 - 1)
-        ns = INT64_MAX;
-    else
-        ns = rec->ts_sec * 1000000000 + (int64_t)rec->ts_nsec;
+    int64_t ns = tcpsift_capture_record_ns(rec); /* absurd timestamps saturate */
     if (pkt_slot->layers & TCPSIFT_LAYER_FRAGMENT) {
         /* Fragments reach the tracker only as the datagram the last of them completes,
          * after the packets before it, and at once (the staged datagram is not kept). */

@@ -246,6 +246,16 @@ uint8_t tcpsift_capture_ts_digits(uint8_t tsresol)
     return (uint8_t)((tsresol & 0x7fu) > 9 ? 9 : (tsresol & 0x7fu));
 }
 
+int64_t tcpsift_capture_record_ns(const tcpsift_capture_record *rec)
+{
+    const int64_t ns_per_sec = 1000000000;
+    if (!rec || rec->ts_sec < 0) return 0;
+    if (rec->ts_sec >= INT64_MAX / ns_per_sec - 1) return INT64_MAX;
+    /* The reader keeps ts_nsec below 10^9; a caller's own record might not. */
+    int64_t nsec = rec->ts_nsec < ns_per_sec ? (int64_t)rec->ts_nsec : ns_per_sec - 1;
+    return rec->ts_sec * ns_per_sec + nsec;
+}
+
 int64_t tcpsift_capture_add_seconds(uint64_t sec, int64_t offset)
 {
     const uint64_t max = (uint64_t)INT64_MAX;

@@ -1093,6 +1093,58 @@ static void test_pcapng_tsresol(void **state)
     }
 }
 
+/* tcpsift_capture_record_ns(): seconds and nanoseconds to one int64_t, saturated at both ends
+ * (a pcapng at if_tsresol 10^0 claiming 10^10 s once overflowed the example's own sum), and a
+ * caller's record with ts_nsec out of range still cannot overflow. */
+static void test_record_ns(void **state)
+{
+    (void)state;
+    static const struct {
+        int64_t sec;
+        uint32_t nsec;
+        int64_t ns;
+    } cases[] = {
+        {0, 0, 0},
+        {0, 5, 5},
+        {1700000000, 123456789, 1700000000123456789},
+        {-1, 999999999, 0}, /* before the epoch */
+        {INT64_MIN, 0, 0},
+        {9223372034, 999999999, 9223372034999999999},
+        {9223372035, 0, INT64_MAX}, /* saturated, as the CLI always did */
+        {10000000000, 0, INT64_MAX},
+        {INT64_MAX, 999999999, INT64_MAX},
+        {1, 4000000000u, 1999999999}, /* ts_nsec past 10^9: the second's last nanosecond */
+        {9223372034, UINT32_MAX, 9223372034999999999},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        tcpsift_capture_record rec;
+        memset(&rec, 0, sizeof rec);
+        rec.ts_sec = cases[i].sec;
+        rec.ts_nsec = cases[i].nsec;
+        if (tcpsift_capture_record_ns(&rec) != cases[i].ns)
+            fail_msg("case %zu: %lld.%09u -> %lld, want %lld", i, (long long)cases[i].sec,
+                     cases[i].nsec, (long long)tcpsift_capture_record_ns(&rec),
+                     (long long)cases[i].ns);
+    }
+    assert_int_equal(tcpsift_capture_record_ns(NULL), 0);
+    /* The reader's own record: 10^10 whole seconds (if_tsresol 10^0). */
+    static struct bb w;
+    const uint8_t d[1] = {0};
+    for (int big = 0; big <= 1; big++) {
+        tcpsift_capture_reader r;
+        tcpsift_capture_record rec;
+        w.n = 0;
+        add_shb(&w, big);
+        add_idb(&w, 1, 0, 0, 0, 0);
+        add_epb(&w, 0, 10000000000ull, d, 1);
+        assert_int_equal(tcpsift_capture_open(&r, w.b, w.n), TCPSIFT_OK);
+        next_ok(&r, &rec);
+        assert_int_equal(rec.ts_sec, 10000000000ll);
+        assert_true(tcpsift_capture_record_ns(&rec) == INT64_MAX);
+        next_end(&r);
+    }
+}
+
 /* ------------------------------------------------------------------ shared real captures */
 #define EXTERNAL_DIR TCPSIFT_SHARED_DIR "/captures/external"
 
@@ -1361,6 +1413,7 @@ int main(void)
         cmocka_unit_test(test_pcapng_shb_switches_byte_order),
         cmocka_unit_test(test_pcapng_spb_caplen),
         cmocka_unit_test(test_pcapng_tsresol),
+        cmocka_unit_test(test_record_ns),
         cmocka_unit_test(test_shared_packet_counts),
         cmocka_unit_test(test_shared_timestamps_match_tshark),
         cmocka_unit_test(test_shared_every_prefix),

@@ -94,6 +94,12 @@ typedef struct tcpsift_capture_record {
     uint64_t frame_number; /* 1-based; counts every packet record returned */
 } tcpsift_capture_record;
 
+/* The record's time in nanoseconds since the epoch, as tcpsift_tracker_packet() takes it:
+ * ts_sec * 10^9 + ts_nsec, saturated instead of overflowing int64_t: 0 before the epoch,
+ * INT64_MAX from the year 2262 on (a pcapng's if_tsresol and if_tsoffset let any capture
+ * claim such times). 0 for a NULL record. */
+int64_t tcpsift_capture_record_ns(const tcpsift_capture_record *rec);
+
 /* Private per-interface state of a pcapng section. */
 typedef struct tcpsift_capture_interface_ {
     int64_t tsoffset; /* if_tsoffset seconds */
