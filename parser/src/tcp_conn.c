@@ -26,6 +26,12 @@ void conn_count_event(struct tcpsift_tracker *t, conn *c, tcpsift_anomaly a)
     t->stats.events[a]++;
 }
 
+/* Whether anomaly `a` was counted for the segment being processed. */
+static inline int segment_marked(const struct tcpsift_tracker *t, tcpsift_anomaly a)
+{
+    return (t->segment_anomalies[a / 64] >> (a % 64)) & 1;
+}
+
 conn_ext *conn_ext_get(struct tcpsift_tracker *t, conn *c)
 {
     if (c->ext) return c->ext;
@@ -728,6 +734,10 @@ static inline void segment_streams(struct tcpsift_tracker *t, conn *c, int from,
     int streams = t->streams; /* else the stream glue has nothing to do */
     if (pkt->payload_len > 0 && outside_receive_window(c, from, pkt))
         conn_count_event(t, c, TCPSIFT_ANOMALY_DATA_OUT_OF_WINDOW);
+    else if (pkt->payload_len == 1 && segment_marked(t, TCPSIFT_ANOMALY_ZERO_WINDOW_PROBE))
+        ; /* a zero window admits no data (RFC 9293 §3.10.7.4, Linux's TCPZeroWindowDrop, as
+           * Suricata skips it): the sender sends the byte again once the window opens, and a
+           * probe forged with another byte must not take its place */
     else if (streams && !stream_segment_noop(t, c, from, pkt))
         tracker_stream_segment(t, c, from, pkt);
     if ((pkt->tcp_flags & TCPSIFT_TCP_ACK) && streams &&

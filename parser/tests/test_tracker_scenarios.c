@@ -1496,6 +1496,35 @@ static void test_dupack_keepalive_zero_window(void **state)
     sc_free(&s);
 }
 
+/* A zero-window probe whose byte differs from the data sent when the window opens: the
+ * receiver dropped the probe (RFC 9293 §3.10.7.4: a zero window admits no data), so the real
+ * byte at that sequence number is the stream's, without an overlap_mismatch. A probe with the
+ * real next byte (as stacks send) leaves the stream as sent. */
+static void test_zero_window_probe_not_delivered(void **state)
+{
+    (void)state;
+    static const char *const probes[] = {"E", "s"};
+    for (size_t k = 0; k < 2; k++) {
+        struct sc s;
+        sc_init(&s);
+        sc_open(&s, 1000, 5000);
+        sc_tx(&s, C, F_ACK | F_PSH, "first");
+        sc_raw(&s, S, F_ACK, s.nxt[S], s.nxt[C], 0, NULL, 0, NULL, 0, CSUM_GOOD);
+        sc_raw(&s, C, F_ACK, s.nxt[C], s.nxt[S], 65535, probes[k], 1, NULL, 0, CSUM_GOOD);
+        sc_raw(&s, S, F_ACK, s.nxt[S], s.nxt[C], 0, NULL, 0, NULL, 0, CSUM_GOOD);
+        sc_raw(&s, S, F_ACK, s.nxt[S], s.nxt[C], 65535, NULL, 0, NULL, 0, CSUM_GOOD);
+        sc_tx(&s, C, F_ACK | F_PSH, "second");
+        sc_tx(&s, S, F_ACK, NULL);
+        sc_finish(&s);
+        const struct rec_conn *r = only_conn(&s);
+        assert_int_equal(EV(r, ZERO_WINDOW_PROBE), 1);
+        assert_int_equal(EV(r, OVERLAP_MISMATCH), 0);
+        assert_int_equal(r->cli.gap_bytes, 0);
+        assert_stream(&s, 0, TCPSIFT_C2S, "firstsecond");
+        sc_free(&s);
+    }
+}
+
 /* ------------------------------------------------------------ Zeek conn_state corners */
 
 /* SYN then FIN from the originator, nothing back: Zeek SH (o CLOSED, r
@@ -2643,6 +2672,7 @@ int main(void)
         cmocka_unit_test(test_offload_checksum_policy),
         cmocka_unit_test(test_invalid_flags),
         cmocka_unit_test(test_dupack_keepalive_zero_window),
+        cmocka_unit_test(test_zero_window_probe_not_delivered),
         cmocka_unit_test(test_zeek_sh),
         cmocka_unit_test(test_zeek_rstos0),
         cmocka_unit_test(test_zeek_shr_rstrh),
