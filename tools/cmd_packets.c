@@ -23,7 +23,10 @@ static void on_record(void *ctx_, const tcpsift_capture_record *rec)
     const tcpsift_packet *whole = NULL;
     ctx->frags.error = TCPSIFT_OK;
     ctx->frags.overlapped = 0;
-    if (pkt.layers & TCPSIFT_LAYER_FRAGMENT) whole = frag_stage_packet(&ctx->frags, rec, &pkt, 0);
+    /* The datagram shown is the one the host reassembles (default checksum policy). */
+    if ((pkt.layers & TCPSIFT_LAYER_FRAGMENT) &&
+        !frag_stage_checksum_rejects(&pkt, TCPSIFT_CHECKSUM_AUTO))
+        whole = frag_stage_packet(&ctx->frags, rec, &pkt, 0);
     packet_json_write(ctx->w, rec, &pkt, whole, ctx->frags.error, ctx->frags.overlapped);
 }
 

@@ -69,6 +69,15 @@ const tcpsift_defrag_stats *frag_stage_stats(const frag_stage *f)
     return f->pool ? tcpsift_defrag_get_stats(f->pool) : NULL;
 }
 
+int frag_stage_checksum_rejects(tcpsift_packet *frag, tcpsift_checksum_policy policy)
+{
+    if (policy == TCPSIFT_CHECKSUM_OFF || !(frag->layers & TCPSIFT_LAYER_IPV4)) return 0;
+    if (frag->ip_csum == TCPSIFT_CSUM_NOT_CHECKED) tcpsift_packet_verify_checksums(frag);
+    if (frag->ip_csum != TCPSIFT_CSUM_BAD) return 0;
+    const uint8_t *h = frag->ip_header.ptr;
+    return !(policy == TCPSIFT_CHECKSUM_AUTO && h[10] == 0 && h[11] == 0);
+}
+
 void frag_stage_free(frag_stage *f)
 {
     tcpsift_defrag_destroy(f->pool);

@@ -7,6 +7,7 @@
 #include "tcpsift/capture.h"
 #include "tcpsift/decode.h"
 #include "tcpsift/defrag.h"
+#include "tcpsift/tracker.h"
 
 typedef struct frag_kept frag_kept;
 
@@ -40,6 +41,12 @@ const tcpsift_packet *frag_stage_packet(frag_stage *f, const tcpsift_capture_rec
                                         const tcpsift_packet *pkt, int keep);
 
 void frag_stage_free(frag_stage *f);
+
+/* Whether a fragment stays out of reassembly for its IPv4 header checksum under `policy`: the
+ * host discards such a datagram unread (RFC 1122 3.2.1.2), so a forged one must neither give
+ * its bytes nor, overlapping a real fragment, get the real datagram discarded. A field left 0
+ * by offload passes under auto, as in the tracker. `frag` is verified here if it was not. */
+int frag_stage_checksum_rejects(tcpsift_packet *frag, tcpsift_checksum_policy policy);
 
 /* Parses --frag-overlap VALUE at argv[*i]: 1 consumed, 0 not this option, -1 bad value (said on
  * standard error). */

@@ -413,6 +413,7 @@ static void on_record(void *ctx, const tcpsift_capture_record *rec)
          * after the packets before it, and at once (the staged datagram is not kept). */
         tcpsift_packet frag = *pkt_slot;
         flush_batch(p);
+        if (frag_stage_checksum_rejects(&frag, p->cfg.checksums)) return;
         const tcpsift_packet *whole = frag_stage_packet(&p->frags, rec, &frag, p->cfg.buffers_stable);
         if (whole) tcpsift_tracker_packet(p->tracker, whole, ns);
         return;

@@ -519,6 +519,54 @@ def fragment_overlap(out, v6):
          "overlap_mismatch follows because the stream never held the forged bytes")
 
 
+def fragment_bad_ip_checksum(out):
+    """A forged IPv4 fragment with a bad header checksum, overlapping the real first fragment of
+    the client's segment R with other bytes (those of E, R with 'GET /eviex.ht' in it), sent
+    just before R's two real fragments. The receiver drops the forged one unread (RFC 1122
+    3.2.1.2) and reassembles R: the application wrote R's message only, and R is not sent again.
+    An observer that feeds the forged fragment to its reassembly either takes E's bytes or, as
+    RFC 5722 / Linux would, discards the datagram for the overlap, and loses R."""
+    cm, sm = [b"GET /index.html"], [b"200 OK"]
+    real = lp(cm[0])
+    evil = real[:4] + b"GET /eviex.ht" + real[17:]
+    conv = Conv(0x91000000, 0x92000000)
+    conv.handshake()
+    seq, ack = conv.seq["c"], conv.seq["s"]
+
+    def segment(payload):
+        return bytes((IP(src=conv.client, dst=conv.server) /
+                      TCP(sport=conv.cport, dport=conv.sport, seq=seq, ack=ack, flags="PA",
+                          window=65535) / payload)[TCP])
+
+    r_bytes, e_bytes = segment(real), segment(evil)
+    for off, data, more, bad in ((0, e_bytes[:32], True, True), (0, r_bytes[:32], True, False),
+                                 (32, r_bytes[32:], False, False)):
+        ip = IP(src=conv.client, dst=conv.server, ttl=64, id=0x1122, proto=6,
+                flags="MF" if more else 0, frag=off // 8)
+        if bad:
+            good = IP(bytes(ip / Raw(data))).chksum
+            ip.chksum = good ^ 0x5a5a
+        pkt = l2_ether(ip / Raw(data), "c")
+        pkt.time = Decimal(conv.t_us) / Decimal(10**6)
+        conv.t_us += 1000
+        conv.pkts.append(pkt)
+    conv.seq["c"] = seq + len(real)
+    conv.raw("s", "A")
+    conv.data("s", lp(sm[0]))
+    conv.close()
+    save(out, "fragment-bad-ip-checksum", "scapy, make_crafted.py: a connection whose client "
+         "segment 'GET /index.html' comes in two IPv4 fragments, the first preceded by a forged "
+         "fragment at the same offset with other bytes ('GET /eviex.ht') and a bad IP header "
+         "checksum: the receiver drops the forged fragment (RFC 1122 3.2.1.2) and reassembles "
+         "the real segment, which it acknowledges", "len:4:be", conv.pkts,
+         [conn_meta(conv, cm, sm, "fin", ("TIME_WAIT", "CLOSED"), CLOSE_REASON, handshake=True,
+                    c2s_stream_bytes=len(real), s2c_stream_bytes=4 + len(sm[0]), gaps=0,
+                    events_constructed={})],
+         fragment_note="the fragment with the bad header checksum must not reach reassembly "
+         "(--checksums auto, the default): neither its bytes nor an overlap discard; "
+         "packets shows it with ip_csum bad")
+
+
 def seq_wrap(out):
     cm = [b"m%02d" % i + b"." * (i * 7) for i in range(12)]
     sm = [b"r%02d" % i + b"-" * (i * 5) for i in range(8)]
@@ -741,6 +789,7 @@ def second_set(out):
     overlap_conflict(out)
     fragment_overlap(out, v6=False)
     fragment_overlap(out, v6=True)
+    fragment_bad_ip_checksum(out)
     seq_wrap(out)
     zero_window_keepalive(out)
     bad_checksums(out)
