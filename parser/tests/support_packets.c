@@ -760,3 +760,19 @@ void decoded_release(struct decoded *d)
 {
     guard_release(&d->g);
 }
+
+size_t test_tcp_segment(uint8_t *out, size_t cap, int version, size_t payload_len)
+{
+    uint8_t payload[PB_MAX];
+    assert_true(payload_len <= sizeof payload);
+    for (size_t i = 0; i < payload_len; i++) payload[i] = (uint8_t)(i * 7 + 3);
+    struct tcp_spec t = tcp_default();
+    t.payload = payload;
+    t.payload_len = payload_len;
+    size_t n = tcp_segment(out, cap, &t);
+    uint16_t c = version == 4 ? ref_l4_csum(TEST_V4_SRC, TEST_V4_DST, 4, 6, out, n)
+                              : ref_l4_csum(TEST_V6_SRC, TEST_V6_DST, 16, 6, out, n);
+    out[16] = (uint8_t)(c >> 8);
+    out[17] = (uint8_t)c;
+    return n;
+}

@@ -70,6 +70,10 @@ size_t udp_datagram(uint8_t *out, size_t cap, uint16_t sport, uint16_t dport,
 
 extern const uint8_t TEST_V4_SRC[4], TEST_V4_DST[4];
 extern const uint8_t TEST_V6_SRC[16], TEST_V6_DST[16];
+/* tcp_default()'s segment with `payload_len` patterned bytes (i * 7 + 3) and its checksum
+ * correct between TEST_V4_* (version 4) or TEST_V6_* (6) addresses: what the defragmentation
+ * tests cut into fragments. Returns its length. */
+size_t test_tcp_segment(uint8_t *out, size_t cap, int version, size_t payload_len);
 
 struct ip4_spec {
     uint8_t version; /* 4 */

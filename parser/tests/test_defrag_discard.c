@@ -25,17 +25,7 @@ static size_t segment_len;
 
 static void make_segment(int version)
 {
-    uint8_t payload[PAYLOAD];
-    for (int i = 0; i < PAYLOAD; i++) payload[i] = (uint8_t)(i * 5 + 1);
-    struct tcp_spec t = tcp_default();
-    t.payload = payload;
-    t.payload_len = PAYLOAD;
-    segment_len = tcp_segment(segment, sizeof segment, &t);
-    uint16_t c = version == 4
-                     ? ref_l4_csum(TEST_V4_SRC, TEST_V4_DST, 4, 6, segment, segment_len)
-                     : ref_l4_csum(TEST_V6_SRC, TEST_V6_DST, 16, 6, segment, segment_len);
-    segment[16] = (uint8_t)(c >> 8);
-    segment[17] = (uint8_t)c;
+    segment_len = test_tcp_segment(segment, sizeof segment, version, PAYLOAD);
 }
 
 /* An Ethernet frame carrying bytes [off, off+len) of a datagram as an IPv4 or IPv6 fragment. */
