@@ -392,6 +392,9 @@ const char *zeek_conn_state(const conn *c);
 void tracker_stream_segment(struct tcpsift_tracker *t, conn *c, int from,
                             const tcpsift_packet *pkt);
 void tracker_stream_ack(struct tcpsift_tracker *t, conn *c, int to, uint32_t ack);
+/* The SYN-ACK acknowledged only the SYN of endpoint `to`, whose SYN carried data: the receiver
+ * dropped that data (RFC 7413 §4.2.2), so held copies of it are forgotten (acked delivery). */
+void tracker_stream_syn_data_refused(struct tcpsift_tracker *t, conn *c, int to);
 void tracker_stream_finish(struct tcpsift_tracker *t, conn *c);
 /* A new ISN before any byte was delivered: restart the direction's stream. */
 void tracker_stream_rebase(struct tcpsift_tracker *t, conn *c, int from);

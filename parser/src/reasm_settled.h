@@ -34,6 +34,12 @@ void reasm_views_forget(tcpsift_reasm_state *r, const tcpsift_reasm_setup *su);
  * For a stream put to rest whose peer acknowledged every delivered byte (stream_rest.c). */
 void reasm_retained_drop(tcpsift_reasm_state *r, const tcpsift_reasm_setup *su);
 
+/* Held bytes below sequence number `end` that the receiver refused are forgotten, never
+ * delivered: a SYN's data that the SYN-ACK did not acknowledge (RFC 7413 §4.2.2; a server
+ * without Fast Open drops it), so the bytes sent again in its place are the stream's, whatever
+ * the overlap policy. For acked delivery, where such bytes are still held. */
+void reasm_forget_held_before(tcpsift_reasm_state *r, const tcpsift_reasm_setup *su, uint32_t end);
+
 /* tcpsift_reasm_acked_hole() of a state. */
 static inline uint64_t reasm_acked_hole(const tcpsift_reasm_state *r)
 {

@@ -1079,6 +1079,27 @@ tcpsift_error reasm_ack(tcpsift_reasm_state *r, const tcpsift_reasm_setup *su, u
     return TCPSIFT_OK;
 }
 
+void reasm_forget_held_before(tcpsift_reasm_state *r, const tcpsift_reasm_setup *su, uint32_t end)
+{
+    if (r->in_callback || r->finished || !r->have_base) return;
+    int64_t off = seq_offset(r, end);
+    if (off <= (int64_t)r->next_offset) return;
+    uint64_t limit = (uint64_t)off;
+    while (r->ext_count) {
+        ext_t *x = ext_at(r, 0);
+        if (x->start >= limit) break;
+        uint64_t to = x->end < limit ? x->end : limit;
+        if (x->held) r->stats.buffered_bytes -= to - x->start;
+        if (to == x->end) {
+            held_t *h = x->held;
+            ext_remove(r, 0);
+            if (h) held_unref(r, su, h);
+        } else {
+            x->start = to; /* ext_data() reads from the held copy's own start */
+        }
+    }
+}
+
 void reasm_views_forget(tcpsift_reasm_state *r, const tcpsift_reasm_setup *su)
 {
     if (r->view_cap > 1) {

@@ -531,6 +531,14 @@ static int syn_to_synchronized_peer(const conn *c, int from, const tcpsift_packe
            r->state == TCPSIFT_ST_SYN_SENT;
 }
 
+/* A SYN-ACK acknowledging the peer's SYN but not the data the SYN carried (no Fast Open). */
+static int syn_data_refused(const conn *c, int from, const tcpsift_packet *pkt)
+{
+    const endpoint *r = &c->ep[1 - from];
+    return (r->flags & EP_SYN_SEEN) && (r->flags & EP_NEXT_VALID) && pkt->ack == r->isn + 1 &&
+           r->next_seq != pkt->ack;
+}
+
 /* Everything tcp_conn_segment() does for any segment but the stream tail.
  * Returns 1 when the segment goes on to segment_streams(). */
 static int segment_general(struct tcpsift_tracker *t, conn *c, const tcpsift_packet *pkt, int from,
@@ -686,7 +694,10 @@ static int segment_general(struct tcpsift_tracker *t, conn *c, const tcpsift_pac
                     acks         ? TCPSIFT_EV_SEND_SYNACK
                     : syn_repeat ? TCPSIFT_EV_RESEND_SYN
                                  : TCPSIFT_EV_SEND_SYN);
-        if (acks) s->flags |= EP_ACKED_PEER_SYN; /* the SYN-ACK itself answers the SYN */
+        if (acks) {
+            s->flags |= EP_ACKED_PEER_SYN; /* the SYN-ACK itself answers the SYN */
+            if (t->streams && syn_data_refused(c, from, pkt)) tracker_stream_syn_data_refused(t, c, 1 - from);
+        }
     } else if (acks_peer_syn && (!(s->flags & EP_ACKED_PEER_SYN) || s_waits_syn_ack)) {
         s->flags |= EP_ACKED_PEER_SYN;
         raise_event(t, c, from, TCPSIFT_EV_SEND_ACK_OF_SYN);
@@ -1047,6 +1058,8 @@ static inline void handshake_synack_apply(struct tcpsift_tracker *t, conn *c,
 {
     endpoint *s = &c->ep[1], *r = &c->ep[0];
     uint32_t opts = pkt->opts.present;
+    /* segment_general()'s SYN-ACK rule for data on the SYN it does not acknowledge. */
+    if (t->streams && syn_data_refused(c, 1, pkt)) tracker_stream_syn_data_refused(t, c, 0);
     /* zeek_history_packet_all(): a SYN-ACK of an ISN not seen before; no W. */
     zeek_history_add(c, 1, 'H');
     /* segment_checks(): the first TTL. */

@@ -1525,6 +1525,49 @@ static void test_zero_window_probe_not_delivered(void **state)
     }
 }
 
+/* Data on a SYN that the SYN-ACK does not acknowledge (no Fast Open: RFC 7413 §4.2.2, a
+ * server without it drops the data), then other bytes at the same sequence numbers, which are
+ * acknowledged: acked delivery gives the acknowledged bytes under every overlap policy, as no
+ * receiver ever held the SYN's. (On arrival the SYN's bytes are out at once: the first copy.) */
+static void test_syn_data_refused_acked_delivery(void **state)
+{
+    (void)state;
+    for (int policy = 0; policy < TCPSIFT_OVERLAP_COUNT_; policy++) {
+        tcpsift_reasm_config rc;
+        tcpsift_reasm_config_default(&rc);
+        rc.mode = TCPSIFT_REASM_ACKED;
+        rc.policy = (tcpsift_overlap_policy)policy;
+        struct sc s;
+        sc_init_reasm(&s, 0, TCPSIFT_CHECKSUM_AUTO, 0, &rc);
+        sc_raw(&s, C, F_SYN, 1000, 0, 65535, "EVIL-PAYLOAD", 12, NULL, 0, CSUM_GOOD);
+        sc_raw(&s, S, F_SYN | F_ACK, 5000, 1001, 65535, NULL, 0, NULL, 0, CSUM_GOOD);
+        s.nxt[C] = 1001;
+        s.nxt[S] = 5001;
+        sc_tx(&s, C, F_ACK | F_PSH, "GOOD-PAYLOAD");
+        sc_tx(&s, S, F_ACK, NULL);
+        sc_finish(&s);
+        only_conn(&s);
+        assert_stream(&s, 0, TCPSIFT_C2S, "GOOD-PAYLOAD");
+        sc_free(&s);
+    }
+    /* Fast Open: the SYN-ACK acknowledges the data, which is the stream's. */
+    tcpsift_reasm_config rc;
+    tcpsift_reasm_config_default(&rc);
+    rc.mode = TCPSIFT_REASM_ACKED;
+    struct sc s;
+    sc_init_reasm(&s, 0, TCPSIFT_CHECKSUM_AUTO, 0, &rc);
+    sc_raw(&s, C, F_SYN, 1000, 0, 65535, "FAST", 4, NULL, 0, CSUM_GOOD);
+    sc_raw(&s, S, F_SYN | F_ACK, 5000, 1005, 65535, NULL, 0, NULL, 0, CSUM_GOOD);
+    s.nxt[C] = 1005;
+    s.nxt[S] = 5001;
+    sc_tx(&s, C, F_ACK | F_PSH, "MORE");
+    sc_tx(&s, S, F_ACK, NULL);
+    sc_finish(&s);
+    only_conn(&s);
+    assert_stream(&s, 0, TCPSIFT_C2S, "FASTMORE");
+    sc_free(&s);
+}
+
 /* ------------------------------------------------------------ Zeek conn_state corners */
 
 /* SYN then FIN from the originator, nothing back: Zeek SH (o CLOSED, r
@@ -2673,6 +2716,7 @@ int main(void)
         cmocka_unit_test(test_invalid_flags),
         cmocka_unit_test(test_dupack_keepalive_zero_window),
         cmocka_unit_test(test_zero_window_probe_not_delivered),
+        cmocka_unit_test(test_syn_data_refused_acked_delivery),
         cmocka_unit_test(test_zeek_sh),
         cmocka_unit_test(test_zeek_rstos0),
         cmocka_unit_test(test_zeek_shr_rstrh),
