@@ -465,6 +465,32 @@ def overlap_conflict(out):
          "the differing copy must be counted as overlap_mismatch (recorded events)")
 
 
+def client_segment_bytes(conv, payload):
+    """The client's next PSH,ACK segment carrying `payload`, as TCP bytes (header + payload, its
+    checksum over conv's addresses): what the fragment cases cut into IP fragments."""
+    ip = IPv6(src=conv.client, dst=conv.server) if conv.v6 else IP(src=conv.client,
+                                                                    dst=conv.server)
+    return bytes((ip / TCP(sport=conv.cport, dport=conv.sport, seq=conv.seq["c"],
+                           ack=conv.seq["s"], flags="PA", window=65535) / payload)[TCP])
+
+
+def add_client_fragment(conv, ident, off, data, more, bad_ip_checksum=False):
+    """One IP fragment of the client's (IPv6 fragment header or IPv4 flags), 1 ms after the
+    last packet; with `bad_ip_checksum` the IPv4 header checksum is wrong."""
+    if conv.v6:
+        ip = (IPv6(src=conv.client, dst=conv.server, hlim=64) /
+              IPv6ExtHdrFragment(nh=6, offset=off // 8, m=int(more), id=ident))
+    else:
+        ip = IP(src=conv.client, dst=conv.server, ttl=64, id=ident, proto=6,
+                flags="MF" if more else 0, frag=off // 8)
+        if bad_ip_checksum:
+            ip.chksum = IP(bytes(ip / Raw(data))).chksum ^ 0x5a5a
+    pkt = l2_ether(ip / Raw(data), "c")
+    pkt.time = Decimal(conv.t_us) / Decimal(10**6)
+    conv.t_us += 1000
+    conv.pkts.append(pkt)
+
+
 def fragment_overlap(out, v6):
     """Insertion through overlapping IP fragments (Ptacek & Newsham 1998; the black-box finding
     t15): before the client's real segment R, a datagram whose two fragments overlap: A = E[0:32]
@@ -478,27 +504,10 @@ def fragment_overlap(out, v6):
     assert len(evil) == len(real) and evil != real
     conv = Conv(0x81000000, 0x82000000, v6=v6)
     conv.handshake()
-    seq, ack = conv.seq["c"], conv.seq["s"]
-
-    def segment(payload):
-        ip = IPv6(src=conv.client, dst=conv.server) if v6 else IP(src=conv.client,
-                                                                   dst=conv.server)
-        return bytes((ip / TCP(sport=conv.cport, dport=conv.sport, seq=seq, ack=ack,
-                               flags="PA", window=65535) / payload)[TCP])
-
-    r_bytes, e_bytes = segment(real), segment(evil)
+    r_bytes, e_bytes = client_segment_bytes(conv, real), client_segment_bytes(conv, evil)
     assert e_bytes[16:18] != r_bytes[16:18] and e_bytes[32:] == r_bytes[32:]
     for off, data, more in ((0, e_bytes[:32], True), (16, r_bytes[16:], False)):
-        if v6:
-            ip = (IPv6(src=conv.client, dst=conv.server, hlim=64) /
-                  IPv6ExtHdrFragment(nh=6, offset=off // 8, m=int(more), id=0x5722))
-        else:
-            ip = IP(src=conv.client, dst=conv.server, ttl=64, id=0x5722, proto=6,
-                    flags="MF" if more else 0, frag=off // 8)
-        pkt = l2_ether(ip / Raw(data), "c")
-        pkt.time = Decimal(conv.t_us) / Decimal(10**6)
-        conv.t_us += 1000
-        conv.pkts.append(pkt)
+        add_client_fragment(conv, 0x5722, off, data, more)
     conv.data("c", real)
     conv.data("s", lp(sm[0]))
     conv.close()
@@ -531,26 +540,11 @@ def fragment_bad_ip_checksum(out):
     evil = real[:4] + b"GET /eviex.ht" + real[17:]
     conv = Conv(0x91000000, 0x92000000)
     conv.handshake()
-    seq, ack = conv.seq["c"], conv.seq["s"]
-
-    def segment(payload):
-        return bytes((IP(src=conv.client, dst=conv.server) /
-                      TCP(sport=conv.cport, dport=conv.sport, seq=seq, ack=ack, flags="PA",
-                          window=65535) / payload)[TCP])
-
-    r_bytes, e_bytes = segment(real), segment(evil)
+    r_bytes, e_bytes = client_segment_bytes(conv, real), client_segment_bytes(conv, evil)
     for off, data, more, bad in ((0, e_bytes[:32], True, True), (0, r_bytes[:32], True, False),
                                  (32, r_bytes[32:], False, False)):
-        ip = IP(src=conv.client, dst=conv.server, ttl=64, id=0x1122, proto=6,
-                flags="MF" if more else 0, frag=off // 8)
-        if bad:
-            good = IP(bytes(ip / Raw(data))).chksum
-            ip.chksum = good ^ 0x5a5a
-        pkt = l2_ether(ip / Raw(data), "c")
-        pkt.time = Decimal(conv.t_us) / Decimal(10**6)
-        conv.t_us += 1000
-        conv.pkts.append(pkt)
-    conv.seq["c"] = seq + len(real)
+        add_client_fragment(conv, 0x1122, off, data, more, bad_ip_checksum=bad)
+    conv.seq["c"] += len(real)
     conv.raw("s", "A")
     conv.data("s", lp(sm[0]))
     conv.close()
