@@ -165,6 +165,14 @@ typedef struct conn {
     uint8_t history[CONN_HISTORY_BYTES]; /* history_len letters, 5 bits each */
 } conn;
 
+/* Whether endpoint e's FIN is given to its stream: once its receiver acknowledged it. Until
+ * then an ACK of bytes sent past it can refute it (tcp_conn.c, fin_refuted_by), and the bytes
+ * after it must still reach the stream; a FIN never acknowledged is given when the stream ends. */
+static inline int fin_for_stream(const endpoint *e)
+{
+    return (e->flags & (EP_FIN_SEEN | EP_FIN_ACKED_BY_PEER)) == (EP_FIN_SEEN | EP_FIN_ACKED_BY_PEER);
+}
+
 struct tcpsift_tracker;
 
 /* Endpoint `from`'s stream word (conn_ext.stream_word), 0 without a side table. */

@@ -1,6 +1,6 @@
 /* The TCP endpoint state table as data: [state][event] -> cell.
  *
- * Every one of the 12 x 13 cells is written out below, one row per cell, in
+ * Every one of the 12 x 14 cells is written out below, one row per cell, in
  * one X-macro list, so the transitions and their reasons cannot drift apart.
  * A duplicated cell fails the build (-Woverride-init / -Winitializer-overrides
  * under -Wextra -Werror); a missing one keeps kind UNSET, which the unit test
@@ -60,6 +60,8 @@
     C(UNKNOWN, MIDSTREAM, ESTABLISHED, MARK_INFERRED, NONE, TRANSITION,                            \
       "segment without SYN on a new tuple: both ends must be synchronized (§3.3.2)")               \
     C(UNKNOWN, TIMEOUT, UNKNOWN, NONE, NONE, KEEP, "no timer runs for an endpoint never heard from") \
+    C(UNKNOWN, FIN_REFUTED, UNKNOWN, NONE, FIN_REFUTED, KEEP,                                      \
+      "its FIN came before any SYN of it and moved it nowhere: nothing to undo")                   \
     /* ---- CLOSED: after a reset or a completed close (or RFC's starting point) ---- */         \
     C(CLOSED, SEND_SYN, SYN_SENT, RECORD_ISN, TUPLE_REUSE, TRANSITION,                             \
       "active OPEN / snd SYN (Figure 5) on a tuple already used: the tracker starts a new "        \
@@ -87,6 +89,8 @@
     C(CLOSED, MIDSTREAM, CLOSED, NONE, NONE, IMPOSSIBLE,                                           \
       "MIDSTREAM is raised only when a connection is created, in UNKNOWN")                         \
     C(CLOSED, TIMEOUT, CLOSED, NONE, NONE, KEEP, "no timer runs in CLOSED")                        \
+    C(CLOSED, FIN_REFUTED, CLOSED, NONE, FIN_REFUTED, KEEP,                                        \
+      "closed by other means (an accepted RST) before the FIN was refuted: nothing to undo")       \
     /* ---- LISTEN: reached only when a passively opened SYN-RECEIVED is reset; the RFC's  ---- */\
     /* ---- initial LISTEN is invisible to an observer: that endpoint is UNKNOWN          ---- */\
     C(LISTEN, SEND_SYN, SYN_SENT, RECORD_ISN, TUPLE_REUSE, TRANSITION,                             \
@@ -114,6 +118,8 @@
     C(LISTEN, MIDSTREAM, LISTEN, NONE, NONE, IMPOSSIBLE,                                           \
       "MIDSTREAM is raised only when a connection is created, in UNKNOWN")                         \
     C(LISTEN, TIMEOUT, LISTEN, NONE, NONE, KEEP, "no timer runs in LISTEN")                        \
+    C(LISTEN, FIN_REFUTED, LISTEN, NONE, FIN_REFUTED, KEEP,                                        \
+      "reached by a reset: the refuted FIN moved it nowhere")                                      \
     /* ---- SYN-SENT ---- */                                                                      \
     C(SYN_SENT, SEND_SYN, SYN_SENT, NONE, RETRANSMISSION, KEEP,                                    \
       "SYN re-sent (§3.8.1); a new ISN is a new attempt the tracker detects by ISN (tuple reuse)") \
@@ -139,6 +145,8 @@
       "MIDSTREAM is raised only when a connection is created, in UNKNOWN")                         \
     C(SYN_SENT, TIMEOUT, SYN_SENT, NONE, NONE, KEEP,                                               \
       "idle expiry ends tracking, not the endpoint: the report keeps SYN_SENT")                    \
+    C(SYN_SENT, FIN_REFUTED, SYN_SENT, NONE, FIN_REFUTED, KEEP,                                    \
+      "a FIN in SYN-SENT moved it nowhere (fin_before_handshake): nothing to undo")                \
     /* ---- SYN-RECEIVED ---- */                                                                  \
     C(SYN_RECEIVED, SEND_SYN, SYN_RECEIVED, NONE, SYN_IN_SYNCHRONIZED_STATE, KEEP,                 \
       "SYN with a new ISN after the handshake began: challenge ACK (§3.10.7.4 fourth)")           \
@@ -166,6 +174,8 @@
       "MIDSTREAM is raised only when a connection is created, in UNKNOWN")                         \
     C(SYN_RECEIVED, TIMEOUT, SYN_RECEIVED, NONE, NONE, KEEP,                                       \
       "idle expiry ends tracking, not the endpoint: the report keeps SYN_RECEIVED")                \
+    C(SYN_RECEIVED, FIN_REFUTED, SYN_RECEIVED, NONE, FIN_REFUTED, KEEP,                            \
+      "its FIN moved it nowhere it still is: nothing to undo")                                     \
     /* ---- ESTABLISHED ---- */                                                                   \
     C(ESTABLISHED, SEND_SYN, ESTABLISHED, NONE, SYN_IN_SYNCHRONIZED_STATE, KEEP,                   \
       "SYN in a synchronized state draws a challenge ACK (RFC 5961 §4)")                           \
@@ -190,6 +200,8 @@
       "MIDSTREAM is raised only when a connection is created, in UNKNOWN")                         \
     C(ESTABLISHED, TIMEOUT, ESTABLISHED, NONE, NONE, KEEP,                                         \
       "idle expiry ends tracking, not the endpoint: the report keeps ESTABLISHED")                 \
+    C(ESTABLISHED, FIN_REFUTED, ESTABLISHED, NONE, FIN_REFUTED, KEEP,                              \
+      "its FIN moved it nowhere (sent before the handshake ended): nothing to undo")               \
     /* ---- FIN-WAIT-1 ---- */                                                                    \
     C(FIN_WAIT_1, SEND_SYN, FIN_WAIT_1, NONE, SYN_IN_SYNCHRONIZED_STATE, KEEP,                     \
       "SYN in a synchronized state (RFC 5961 §4)")                                                 \
@@ -213,6 +225,9 @@
       "MIDSTREAM is raised only when a connection is created, in UNKNOWN")                         \
     C(FIN_WAIT_1, TIMEOUT, FIN_WAIT_1, NONE, NONE, KEEP,                                           \
       "idle expiry ends tracking, not the endpoint: the report keeps FIN_WAIT_1")                  \
+    C(FIN_WAIT_1, FIN_REFUTED, ESTABLISHED, NONE, FIN_REFUTED, TRANSITION,                         \
+      "the close never reached the peer, which acked bytes sent after the FIN (§3.5: nothing "     \
+      "follows a FIN): back to before CLOSE")                                                      \
     /* ---- FIN-WAIT-2 ---- */                                                                    \
     C(FIN_WAIT_2, SEND_SYN, FIN_WAIT_2, NONE, SYN_IN_SYNCHRONIZED_STATE, KEEP,                     \
       "SYN in a synchronized state (RFC 5961 §4)")                                                 \
@@ -237,6 +252,8 @@
       "MIDSTREAM is raised only when a connection is created, in UNKNOWN")                         \
     C(FIN_WAIT_2, TIMEOUT, FIN_WAIT_2, NONE, NONE, KEEP,                                           \
       "idle expiry ends tracking, not the endpoint: the report keeps FIN_WAIT_2")                  \
+    C(FIN_WAIT_2, FIN_REFUTED, FIN_WAIT_2, NONE, NONE, IMPOSSIBLE,                                 \
+      "reached by RECV_ACK_OF_FIN: an acknowledged FIN is never refuted")                          \
     /* ---- CLOSE-WAIT ---- */                                                                    \
     C(CLOSE_WAIT, SEND_SYN, CLOSE_WAIT, NONE, SYN_IN_SYNCHRONIZED_STATE, KEEP,                     \
       "SYN in a synchronized state (RFC 5961 §4)")                                                 \
@@ -261,6 +278,8 @@
       "MIDSTREAM is raised only when a connection is created, in UNKNOWN")                         \
     C(CLOSE_WAIT, TIMEOUT, CLOSE_WAIT, NONE, NONE, KEEP,                                           \
       "idle expiry ends tracking, not the endpoint: the report keeps CLOSE_WAIT")                  \
+    C(CLOSE_WAIT, FIN_REFUTED, CLOSE_WAIT, NONE, FIN_REFUTED, KEEP,                                \
+      "a FIN sent in CLOSE-WAIT moves it to LAST-ACK: nothing to undo here")                       \
     /* ---- CLOSING ---- */                                                                       \
     C(CLOSING, SEND_SYN, CLOSING, NONE, SYN_IN_SYNCHRONIZED_STATE, KEEP,                           \
       "SYN in a synchronized state (RFC 5961 §4)")                                                 \
@@ -284,6 +303,8 @@
       "MIDSTREAM is raised only when a connection is created, in UNKNOWN")                         \
     C(CLOSING, TIMEOUT, CLOSING, NONE, NONE, KEEP,                                                 \
       "idle expiry ends tracking, not the endpoint: the report keeps CLOSING")                     \
+    C(CLOSING, FIN_REFUTED, CLOSE_WAIT, NONE, FIN_REFUTED, TRANSITION,                             \
+      "it acked the peer's FIN, its own never arrived: the state without its CLOSE")               \
     /* ---- LAST-ACK ---- */                                                                      \
     C(LAST_ACK, SEND_SYN, LAST_ACK, NONE, SYN_IN_SYNCHRONIZED_STATE, KEEP,                         \
       "SYN in a synchronized state (RFC 5961 §4)")                                                 \
@@ -307,6 +328,9 @@
       "MIDSTREAM is raised only when a connection is created, in UNKNOWN")                         \
     C(LAST_ACK, TIMEOUT, LAST_ACK, NONE, NONE, KEEP,                                               \
       "idle expiry ends tracking, not the endpoint: the report keeps LAST_ACK")                    \
+    C(LAST_ACK, FIN_REFUTED, CLOSE_WAIT, NONE, FIN_REFUTED, TRANSITION,                            \
+      "the close never reached the peer, which acked bytes sent after the FIN: back to before "    \
+      "CLOSE")                                                                                     \
     /* ---- TIME-WAIT: left only by TIMEOUT, RST, or a new SYN (RFC 6191) ---- */                 \
     C(TIME_WAIT, SEND_SYN, SYN_SENT, RECORD_ISN, TUPLE_REUSE, TRANSITION,                          \
       "new SYN from TIME-WAIT reopens the tuple (RFC 6191 §2)")                                    \
@@ -330,7 +354,9 @@
     C(TIME_WAIT, MIDSTREAM, TIME_WAIT, NONE, NONE, IMPOSSIBLE,                                     \
       "MIDSTREAM is raised only when a connection is created, in UNKNOWN")                         \
     C(TIME_WAIT, TIMEOUT, CLOSED, NONE, NONE, TRANSITION,                                          \
-      "Timeout=2MSL / delete TCB (Figure 5, §3.10.8)")
+      "Timeout=2MSL / delete TCB (Figure 5, §3.10.8)")                                             \
+    C(TIME_WAIT, FIN_REFUTED, TIME_WAIT, NONE, NONE, IMPOSSIBLE,                                   \
+      "reached only once its FIN was acknowledged, which is never refuted")
 
 #define CELL_INIT(s, e, next, act, anom, kind_, why)                                               \
     [TCPSIFT_ST_##s][TCPSIFT_EV_##e] = {TCPSIFT_ST_##next, TCPSIFT_ACT_##act,                      \
@@ -415,6 +441,7 @@ const char *tcpsift_state_event_name(tcpsift_state_event e)
     case TCPSIFT_EV_RECV_RST: return "RECV_RST";
     case TCPSIFT_EV_MIDSTREAM: return "MIDSTREAM";
     case TCPSIFT_EV_TIMEOUT: return "TIMEOUT";
+    case TCPSIFT_EV_FIN_REFUTED: return "FIN_REFUTED";
     case TCPSIFT_EV_COUNT: break;
     }
     return "invalid";

@@ -539,6 +539,28 @@ static int syn_data_refused(const conn *c, int from, const tcpsift_packet *pkt)
            r->next_seq != pkt->ack;
 }
 
+/* A FIN its receiver never took: the receiver (`from`, the segment's sender) acknowledges bytes
+ * the FIN's sender sent past it before acknowledging the FIN itself, and nothing follows a FIN
+ * in sequence space (RFC 9293 §3.5). Taken at its word, one FIN injected at the receiver's
+ * RCV.NXT (a TTL that expires before the receiver, a checksum only the receiver judges) would
+ * close the direction and hide every real byte after it. An acknowledged FIN is never
+ * refuted; bytes the observer did not see sent refute nothing (the ACK may be forged too). */
+static inline int fin_refuted_by(const conn *c, int from, uint32_t ack)
+{
+    const endpoint *r = &c->ep[1 - from];
+    return (r->flags & (EP_FIN_SEEN | EP_FIN_ACKED_BY_PEER)) == EP_FIN_SEEN &&
+           seq_gt(ack, r->fin_seq + 1) && seq_leq(ack, r->next_seq);
+}
+
+/* The refuted FIN is forgotten: its sender's state walks back through the table
+ * (FIN_REFUTED), and its stream, which is given a FIN only once the receiver acknowledges
+ * one (tracker.c), goes on with the bytes after it. */
+static void fin_refute(struct tcpsift_tracker *t, conn *c, int fin_sender)
+{
+    c->ep[fin_sender].flags &= (uint16_t)~EP_FIN_SEEN;
+    raise_event(t, c, fin_sender, TCPSIFT_EV_FIN_REFUTED);
+}
+
 /* Everything tcp_conn_segment() does for any segment but the stream tail.
  * Returns 1 when the segment goes on to segment_streams(). */
 static int segment_general(struct tcpsift_tracker *t, conn *c, const tcpsift_packet *pkt, int from,
@@ -672,6 +694,7 @@ static int segment_general(struct tcpsift_tracker *t, conn *c, const tcpsift_pac
         return 0;
     }
     int acks = (f & TCPSIFT_TCP_ACK) != 0;
+    if (acks && fin_refuted_by(c, from, pkt->ack)) fin_refute(t, c, 1 - from);
     /* ACK-coverage events are level-triggered in the table: they are raised
      * again while the endpoint is in a state that still waits for them (a
      * simultaneous opener acks the peer's SYN after its own SYN-ACK). */
@@ -828,6 +851,10 @@ static inline int steady_segment(const conn *c, int from, const tcpsift_packet *
      * duplicate ACK or window update), the right edge does not move left. */
     uint32_t ack = pkt->ack;
     if (seq_lt(ack, s->last_ack) || seq_gt(ack, r->next_seq)) return 0;
+    /* The peer's FIN not acknowledged yet: this ACK may refute it (fin_refuted_by). */
+    if ((r->flags & (EP_FIN_SEEN | EP_FIN_ACKED_BY_PEER)) == EP_FIN_SEEN &&
+        seq_gt(ack, r->fin_seq + 1))
+        return 0;
     if (!(len | (f & TCPSIFT_TCP_FIN)) && ack == s->last_ack) return 0;
     if (seq_lt(ack + steady_window(s, r, pkt), s->right_edge)) return 0;
     /* Timestamps negotiated: present and not older than TS.Recent (PAWS). */

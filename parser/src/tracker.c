@@ -419,7 +419,7 @@ static direction_stream *stream_open(struct tcpsift_tracker *t, conn *c, int fro
     if (!ds || !ds->has_reasm) return ds;
     if ((e->flags & EP_SYN_SEEN) && !(flags & TCPSIFT_REASM_SYN))
         reasm_start_at_syn(&ds->reasm, &t->reasm_setup, e->isn);
-    if ((e->flags & EP_FIN_SEEN) && !(flags & TCPSIFT_REASM_FIN))
+    if (fin_for_stream(e) && !(flags & TCPSIFT_REASM_FIN))
         reasm_segment(&ds->reasm, &t->reasm_setup, e->fin_seq, NULL, 0, 0, TCPSIFT_REASM_FIN);
     return ds;
 }
@@ -435,7 +435,8 @@ static direction_stream *stream_open(struct tcpsift_tracker *t, conn *c, int fro
  * finishes the direction as the general path does. 0, having done nothing, for any other
  * segment (and always when t->no_stream_direct, a test's switch: ctest stream_direct compares
  * both). */
-static int stream_direct(struct tcpsift_tracker *t, direction_stream *ds, const tcpsift_packet *pkt)
+static int stream_direct(struct tcpsift_tracker *t, direction_stream *ds, const tcpsift_packet *pkt,
+                         unsigned flags)
 {
     tcpsift_reasm_state *r = &ds->reasm;
     size_t len = pkt->payload.len;
@@ -445,7 +446,7 @@ static int stream_direct(struct tcpsift_tracker *t, direction_stream *ds, const 
         !reasm_in_order(r, &t->reasm_setup, pkt->seq))
         return 0;
     t->stream_direct_segments++;
-    if (pkt->tcp_flags & TCPSIFT_TCP_FIN) {
+    if (flags & TCPSIFT_REASM_FIN) {
         /* RFC 9293 §3.4: the FIN follows the segment's last byte. */
         r->have_fin = 1;
         r->fin_offset = r->next_offset + len;
@@ -467,6 +468,7 @@ void tracker_stream_segment(struct tcpsift_tracker *t, conn *c, int from, const 
     size_t wire_len = pkt->payload_len;
     if (wire_len >= (size_t)1 << 31) return; /* no TCP segment is that long */
     unsigned flags = pkt->tcp_flags & (TCPSIFT_REASM_SYN | TCPSIFT_REASM_FIN | TCPSIFT_REASM_RST);
+    if (!fin_for_stream(e)) flags &= ~(unsigned)TCPSIFT_REASM_FIN; /* given when acknowledged */
     direction_stream *ds = conn_stream(c, from);
     if (TCPSIFT_UNLIKELY(!ds && conn_stream_rested(c, from))) {
         ds = stream_wake(t, c, from, 0);
@@ -477,8 +479,8 @@ void tracker_stream_segment(struct tcpsift_tracker *t, conn *c, int from, const 
         ds = stream_open(t, c, from, flags);
     }
     if (!ds || !ds->has_reasm) return;
-    if (stream_direct(t, ds, pkt)) {
-        if (pkt->tcp_flags & TCPSIFT_TCP_FIN) finish_direction_if_done(t, c, from);
+    if (stream_direct(t, ds, pkt, flags)) {
+        if (flags & TCPSIFT_REASM_FIN) finish_direction_if_done(t, c, from);
         return;
     }
     if ((pkt->tcp_flags & TCPSIFT_TCP_URG) && t->cfg.urgent != TCPSIFT_URGENT_INLINE)
@@ -497,6 +499,20 @@ void tracker_stream_syn_data_refused(struct tcpsift_tracker *t, conn *c, int to)
     direction_stream *ds = conn_stream(c, to);
     if (!ds && conn_stream_rested(c, to)) ds = stream_wake(t, c, to, 0);
     if (ds && ds->has_reasm) reasm_forget_held_before(&ds->reasm, &t->reasm_setup, c->ep[to].next_seq);
+}
+
+/* The data sender's FIN, now acknowledged: the stream takes it (fin_for_stream). In order with
+ * nothing held on arrival, all tcpsift_reasm_segment() would do with a bare FIN is note it, as
+ * stream_direct() does (issue 9: once a connection); else it is fed. */
+static void stream_take_fin(struct tcpsift_tracker *t, direction_stream *ds, uint32_t fin_seq)
+{
+    tcpsift_reasm_state *r = &ds->reasm;
+    if (!t->no_stream_direct && reasm_in_order(r, &t->reasm_setup, fin_seq)) {
+        r->have_fin = 1;
+        r->fin_offset = r->next_offset;
+    } else {
+        reasm_segment(r, &t->reasm_setup, fin_seq, NULL, 0, 0, TCPSIFT_REASM_FIN);
+    }
 }
 
 void tracker_stream_ack(struct tcpsift_tracker *t, conn *c, int to, uint32_t ack)
@@ -526,6 +542,14 @@ void tracker_stream_ack(struct tcpsift_tracker *t, conn *c, int to, uint32_t ack
             ds = stream_open(t, c, to, 0);
     }
     if (!ds || !ds->has_reasm) return;
+    /* The ACK of the data sender's FIN: the stream takes the FIN now (fin_for_stream). */
+    if (fin_for_stream(data_sender) && !ds->reasm.have_fin) {
+        stream_take_fin(t, ds, data_sender->fin_seq);
+        if (reasm_fin_reached(&ds->reasm)) { /* every byte before it delivered: nothing to ack */
+            finish_direction_if_done(t, c, to);
+            return;
+        }
+    }
     if (ds->gap_letter_pending) {
         ds->gap_letter_pending = 0;
         zeek_history_counted(t, c, to, HIST_G);
@@ -560,6 +584,10 @@ void tracker_stream_finish(struct tcpsift_tracker *t, conn *c)
     for (int from = 0; from < 2; from++) {
         direction_stream *ds = stream_for_release(t, c, from);
         if (!ds) continue;
+        /* A FIN never acknowledged (nor refuted) still ends the stream where it was sent. */
+        const endpoint *e = &c->ep[from];
+        if (ds->has_reasm && (e->flags & EP_FIN_SEEN) && !ds->reasm.have_fin)
+            reasm_segment(&ds->reasm, &t->reasm_setup, e->fin_seq, NULL, 0, 0, TCPSIFT_REASM_FIN);
         one_sided_before_finish(t, c, ds);
         if (ds->has_reasm) reasm_finish(&ds->reasm, &t->reasm_setup);
         if (ds->gap_letter_pending) zeek_history_counted(t, c, from, HIST_G);

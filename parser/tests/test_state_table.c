@@ -117,6 +117,7 @@ static void test_time_wait_exits(void **state)
         case TCPSIFT_EV_RECV_ACK_OF_SYN:
         case TCPSIFT_EV_RECV_ACK_OF_FIN:
         case TCPSIFT_EV_MIDSTREAM:
+        case TCPSIFT_EV_FIN_REFUTED: /* its FIN was acknowledged to get here */
             assert_int_equal(c.next_state, TCPSIFT_ST_TIME_WAIT);
             break;
         case TCPSIFT_EV_COUNT:
@@ -207,6 +208,43 @@ static void test_every_state_reachable(void **state)
     /* And every state can still end: CLOSED is reachable from each. */
     for (int s = 0; s < NS; s++)
         assert_true(reachable_from((tcpsift_tcp_state)s) & (1u << TCPSIFT_ST_CLOSED));
+}
+
+/* FIN_REFUTED undoes SEND_FIN: from the state a FIN led to, back to the one it left (SYN-RECEIVED
+ * excepted: the peer acknowledged bytes past the FIN, so its SYN too: ESTABLISHED), and undoing
+ * it commutes with acknowledging the peer's FIN (crossing FINs: CLOSING, without its own FIN, is
+ * ESTABLISHED having acked the peer's: CLOSE-WAIT). Every cell that can be taken notes it. */
+static void test_fin_refuted_undoes_send_fin(void **state)
+{
+    (void)state;
+    int undone = 0;
+    for (int s = 0; s < NS; s++) {
+        tcpsift_state_transition fin = cell(s, TCPSIFT_EV_SEND_FIN);
+        if (fin.kind != TCPSIFT_CELL_TRANSITION) continue;
+        tcpsift_state_transition back = cell(fin.next_state, TCPSIFT_EV_FIN_REFUTED);
+        assert_int_equal(back.kind, TCPSIFT_CELL_TRANSITION);
+        assert_int_equal(back.next_state,
+                         s == TCPSIFT_ST_SYN_RECEIVED ? TCPSIFT_ST_ESTABLISHED : s);
+        undone++;
+    }
+    assert_int_equal(undone, 3); /* ESTABLISHED, SYN_RECEIVED, CLOSE_WAIT */
+    for (int s = 0; s < NS; s++) {
+        tcpsift_state_transition r = cell(s, TCPSIFT_EV_FIN_REFUTED);
+        if (r.kind != TCPSIFT_CELL_TRANSITION) continue;
+        tcpsift_tcp_state acked = (tcpsift_tcp_state)cell(s, TCPSIFT_EV_SEND_ACK_OF_FIN).next_state;
+        if (cell(acked, TCPSIFT_EV_FIN_REFUTED).kind == TCPSIFT_CELL_TRANSITION)
+            assert_int_equal(cell(acked, TCPSIFT_EV_FIN_REFUTED).next_state,
+                             cell(r.next_state, TCPSIFT_EV_SEND_ACK_OF_FIN).next_state);
+    }
+    for (int s = 0; s < NS; s++) {
+        tcpsift_state_transition r = cell(s, TCPSIFT_EV_FIN_REFUTED);
+        if (r.kind == TCPSIFT_CELL_IMPOSSIBLE) continue;
+        assert_int_equal(r.anomaly, TCPSIFT_ANOMALY_FIN_REFUTED);
+        assert_int_equal(r.action, TCPSIFT_ACT_NONE);
+    }
+    /* An acknowledged FIN is never refuted: the states only its acknowledgement leads to. */
+    assert_int_equal(cell(TCPSIFT_ST_FIN_WAIT_2, TCPSIFT_EV_FIN_REFUTED).kind, TCPSIFT_CELL_IMPOSSIBLE);
+    assert_int_equal(cell(TCPSIFT_ST_TIME_WAIT, TCPSIFT_EV_FIN_REFUTED).kind, TCPSIFT_CELL_IMPOSSIBLE);
 }
 
 /* ------------------------------------------------------------ names */
@@ -875,6 +913,7 @@ int main(void)
         cmocka_unit_test(test_time_wait_entered_with_timer),
         cmocka_unit_test(test_accepted_rst_closes_synchronized_states),
         cmocka_unit_test(test_every_state_reachable),
+        cmocka_unit_test(test_fin_refuted_undoes_send_fin),
         cmocka_unit_test(test_state_and_event_names),
         cmocka_unit_test(test_anomaly_names),
         cmocka_unit_test(test_out_of_range),

@@ -1066,6 +1066,98 @@ static void test_fin_out_of_window(void **state)
     sc_free(&s);
 }
 
+/* A FIN injected at the receiver's next sequence number (a TTL that expires on the way), then
+ * the sender's real bytes at the same numbers, which the receiver acknowledges: nothing follows
+ * a FIN (RFC 9293 §3.5), so that acknowledgement refutes the FIN, the sender's close is undone
+ * through the table (FIN_REFUTED) and the real bytes are the stream, on arrival and acked.
+ * Before, the FIN ended the direction and hid every later byte (data_after_fin). */
+static void fin_injected(struct sc *s, tcpsift_reasm_mode mode, int from, int close)
+{
+    tcpsift_reasm_config rc;
+    tcpsift_reasm_config_default(&rc);
+    rc.mode = mode;
+    sc_init_reasm(s, 0, TCPSIFT_CHECKSUM_AUTO, 0, &rc);
+    sc_open(s, 1000, 5000);
+    sc_tx(s, C, F_ACK | F_PSH, "GET /");
+    sc_tx(s, S, F_ACK, NULL);
+    if (from == C) { /* the client's injected FIN comes after the server's real one: LAST_ACK */
+        sc_tx(s, S, F_ACK | F_FIN, NULL);
+        sc_tx(s, C, F_ACK, NULL);
+    }
+    s->ttl[from] = 1;
+    sc_raw(s, from, F_ACK | F_FIN, s->nxt[from], s->nxt[1 - from], 65535, NULL, 0, NULL, 0,
+           CSUM_GOOD);
+    s->ttl[from] = 0;
+    sc_tx(s, from, F_ACK | F_PSH, "HTTP/1.1 200");
+    sc_tx(s, 1 - from, F_ACK, NULL);
+    sc_tx(s, from, F_ACK | F_PSH, " OK");
+    sc_tx(s, 1 - from, F_ACK, NULL);
+    if (close) {
+        if (from == S) sc_tx(s, C, F_ACK | F_FIN, NULL);
+        sc_tx(s, from, F_ACK | F_FIN, NULL);
+        sc_tx(s, 1 - from, F_ACK, NULL);
+    }
+    sc_finish(s);
+}
+
+static void test_fin_refuted_by_ack(void **state)
+{
+    (void)state;
+    for (int acked = 0; acked < 2; acked++) {
+        tcpsift_reasm_mode mode = acked ? TCPSIFT_REASM_ACKED : TCPSIFT_REASM_ON_ARRIVAL;
+        for (int close = 0; close < 2; close++) {
+            struct sc s;
+            fin_injected(&s, mode, S, close); /* FIN_WAIT_1 -> ESTABLISHED */
+            const struct rec_conn *r = only_conn(&s);
+            assert_int_equal(EV(r, FIN_REFUTED), 1);
+            assert_int_equal(r->srv.gap_bytes, 0);
+            assert_stream(&s, 0, TCPSIFT_S2C, "HTTP/1.1 200 OK");
+            if (close) {
+                ASSERT_END(r, FIN);
+                ASSERT_STATES(r, TIME_WAIT, CLOSED); /* the client's FIN went first */
+            } else {
+                ASSERT_END(r, OPEN);
+                ASSERT_STATES(r, ESTABLISHED, ESTABLISHED);
+            }
+            sc_free(&s);
+            fin_injected(&s, mode, C, close); /* LAST_ACK -> CLOSE_WAIT */
+            r = only_conn(&s);
+            assert_int_equal(EV(r, FIN_REFUTED), 1);
+            assert_stream(&s, 0, TCPSIFT_C2S, "GET /HTTP/1.1 200 OK");
+            if (close) {
+                ASSERT_END(r, FIN);
+                ASSERT_STATES(r, CLOSED, TIME_WAIT);
+            } else {
+                ASSERT_STATES(r, CLOSE_WAIT, FIN_WAIT_2);
+            }
+            sc_free(&s);
+        }
+    }
+    /* The other way round: a real FIN, bytes injected past it, and the receiver acknowledging
+     * the FIN alone: nothing is refuted, and acked delivery ends the stream at the FIN. (On
+     * arrival the injected bytes are out before the acknowledgement: data_after_fin.) */
+    for (int acked = 0; acked < 2; acked++) {
+        tcpsift_reasm_config rc;
+        tcpsift_reasm_config_default(&rc);
+        rc.mode = acked ? TCPSIFT_REASM_ACKED : TCPSIFT_REASM_ON_ARRIVAL;
+        struct sc s;
+        sc_init_reasm(&s, 0, TCPSIFT_CHECKSUM_AUTO, 0, &rc);
+        sc_open(&s, 1000, 5000);
+        sc_tx(&s, C, F_ACK | F_PSH, "GET /");
+        sc_tx(&s, S, F_ACK | F_PSH, "200 OK");
+        sc_tx(&s, S, F_ACK | F_FIN, NULL);
+        sc_raw(&s, S, F_ACK | F_PSH, s.nxt[S] - 1, s.nxt[C], 65535, "EVIL", 4, NULL, 0, CSUM_GOOD);
+        sc_tx(&s, C, F_ACK, NULL);
+        sc_finish(&s);
+        const struct rec_conn *r = only_conn(&s);
+        assert_int_equal(EV(r, FIN_REFUTED), 0);
+        assert_int_equal(EV(r, DATA_AFTER_FIN), 1);
+        ASSERT_STATES(r, CLOSE_WAIT, FIN_WAIT_2);
+        if (acked) assert_stream(&s, 0, TCPSIFT_S2C, "200 OK");
+        sc_free(&s);
+    }
+}
+
 /* RFC 7323 §2.2: the window is scaled only when both SYNs carried the
  * option. The server advertises a raw window of 1000 with shift 7: scaled,
  * 128000, a RST 100000 beyond RCV.NXT is inside; unscaled it is outside. */
@@ -2704,6 +2796,7 @@ int main(void)
         cmocka_unit_test(test_second_synack_other_isn),
         cmocka_unit_test(test_synack_unacceptable_ack),
         cmocka_unit_test(test_fin_out_of_window),
+        cmocka_unit_test(test_fin_refuted_by_ack),
         cmocka_unit_test(test_window_scale_both_syns),
         cmocka_unit_test(test_midstream_pickup),
         cmocka_unit_test(test_time_wait_expiry),

@@ -135,7 +135,11 @@ extern "C" {
       "or the connection ended)")                                                                  \
     X(FIN_OUT_OF_WINDOW, "fin_out_of_window",                                                      \
       "FIN whose sequence number lies outside the receiver's window: the receiver drops the "      \
-      "segment (RFC 9293 §3.10.7.4), so it neither closes nor carries data")
+      "segment (RFC 9293 §3.10.7.4), so it neither closes nor carries data")                  \
+    X(FIN_REFUTED, "fin_refuted",                                                                  \
+      "the receiver acknowledged bytes sent past a FIN before acknowledging the FIN: it never "   \
+      "took that FIN (an injected one, e.g. with a TTL too low to reach it), so the close is "    \
+      "undone and the bytes after it are the stream")
 
 typedef enum tcpsift_anomaly {
 #define TCPSIFT_X_ENUM(suffix, name, text) TCPSIFT_ANOMALY_##suffix,

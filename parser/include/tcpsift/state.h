@@ -72,6 +72,8 @@ typedef enum tcpsift_state_event {
     TCPSIFT_EV_RECV_RST,        /* P sent a RST that the tracker accepted (RFC 5961 §3) */
     TCPSIFT_EV_MIDSTREAM,       /* connection picked up without a SYN: raised once, both ends */
     TCPSIFT_EV_TIMEOUT,         /* the 2*MSL TIME-WAIT timer expired (packet time) */
+    TCPSIFT_EV_FIN_REFUTED,     /* P acked bytes E sent past E's FIN, before acking the FIN:
+                                 * P never took that FIN (injected), E's close is undone */
     TCPSIFT_EV_COUNT
 } tcpsift_state_event;
 
@@ -122,7 +124,7 @@ const char *tcpsift_state_table_reason(tcpsift_tcp_state s, tcpsift_state_event 
 
 /* Contract names: "CLOSED", "SYN_SENT", ..., "UNKNOWN"; "invalid" when out of range. */
 const char *tcpsift_tcp_state_name(tcpsift_tcp_state s);
-/* "SEND_SYN", ..., "TIMEOUT"; "invalid" when out of range. */
+/* "SEND_SYN", ..., "FIN_REFUTED"; "invalid" when out of range. */
 const char *tcpsift_state_event_name(tcpsift_state_event e);
 /* "none", "record_isn", ...; "invalid" when out of range. */
 const char *tcpsift_state_action_name(tcpsift_state_action a);
