@@ -218,7 +218,7 @@ class Conv:
         self.seq = {"c": cisn, "s": sisn}
 
     def raw(self, side, flags, payload=b"", seq=None, ack=None, window=65535, options=None,
-            chksum=None, advance=True, v6ext=None):
+            chksum=None, advance=True, v6ext=None, ttl=64):
         other = "s" if side == "c" else "c"
         src, dst = (self.client, self.server) if side == "c" else (self.server, self.client)
         sp, dp = (self.cport, self.sport) if side == "c" else (self.sport, self.cport)
@@ -229,12 +229,12 @@ class Conv:
         if chksum is not None:
             tcp.chksum = chksum
         if self.v6:
-            ip = IPv6(src=src, dst=dst, hlim=64)
+            ip = IPv6(src=src, dst=dst, hlim=ttl)
             for h in (v6ext or self.ip_extra.get("v6ext", [])):
                 ip = ip / h()
             ip = ip / tcp / payload
         else:
-            ip = IP(src=src, dst=dst, ttl=64, id=len(self.pkts) + 1,
+            ip = IP(src=src, dst=dst, ttl=ttl, id=len(self.pkts) + 1,
                     options=self.ip_extra.get("options", [])) / tcp / payload
         pkt = self.l2(ip, side)
         pkt.time = Decimal(self.t_us) / Decimal(10**6)
@@ -463,6 +463,26 @@ def overlap_conflict(out):
          overlap_note="bytes already delivered in order keep the first copy (the contract's "
          "default delivery on arrival; RFC 9293 3.10.7.4 trims what was already received); "
          "the differing copy must be counted as overlap_mismatch (recorded events)")
+
+
+def fin_injected(out):
+    cm, sm = std_messages()
+    more = [b"the rest of the reply", b"end"]
+    conv = Conv(0x81000000, 0x82000000)
+    conv.handshake()
+    std_exchange(conv, cm, sm)
+    conv.raw("s", "FA", ttl=1, advance=False)  # injected: expires before the client
+    conv.data("s", b"".join(lp(m) for m in more))
+    conv.close()
+    save(out, "fin-injected-exact", "scapy, make_crafted.py: after the exchange a FIN from the "
+         "server's address at exactly the client's RCV.NXT with TTL 1 (an injection that "
+         "expires before the client), then the server's real messages at the same sequence "
+         "numbers, acknowledged by the client, and a normal close", "len:4:be", conv.pkts,
+         [conn_meta(conv, cm, sm + more, "fin", ("TIME_WAIT", "CLOSED"),
+                    "the client acknowledges bytes sent past the injected FIN, so it never "
+                    "took that FIN (nothing follows a FIN, RFC 9293 3.5): the server's close is "
+                    "undone; then " + CLOSE_REASON,
+                    events_constructed={"fin_refuted": 1})])
 
 
 def client_segment_bytes(conv, payload):
@@ -781,6 +801,7 @@ def second_set(out):
     rst_cases(out)
     syn_fin(out)
     overlap_conflict(out)
+    fin_injected(out)
     fragment_overlap(out, v6=False)
     fragment_overlap(out, v6=True)
     fragment_bad_ip_checksum(out)
