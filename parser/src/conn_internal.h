@@ -173,6 +173,13 @@ static inline int fin_for_stream(const endpoint *e)
     return (e->flags & (EP_FIN_SEEN | EP_FIN_ACKED_BY_PEER)) == (EP_FIN_SEEN | EP_FIN_ACKED_BY_PEER);
 }
 
+/* Whether endpoint e sent a FIN its receiver has not acknowledged: one that an ACK of bytes
+ * past it can still refute (tcp_conn.c, fin_refuted_by). */
+static inline int fin_unacknowledged(const endpoint *e)
+{
+    return (e->flags & (EP_FIN_SEEN | EP_FIN_ACKED_BY_PEER)) == EP_FIN_SEEN;
+}
+
 struct tcpsift_tracker;
 
 /* Endpoint `from`'s stream word (conn_ext.stream_word), 0 without a side table. */

@@ -548,8 +548,7 @@ static int syn_data_refused(const conn *c, int from, const tcpsift_packet *pkt)
 static inline int fin_refuted_by(const conn *c, int from, uint32_t ack)
 {
     const endpoint *r = &c->ep[1 - from];
-    return (r->flags & (EP_FIN_SEEN | EP_FIN_ACKED_BY_PEER)) == EP_FIN_SEEN &&
-           seq_gt(ack, r->fin_seq + 1) && seq_leq(ack, r->next_seq);
+    return fin_unacknowledged(r) && seq_gt(ack, r->fin_seq + 1) && seq_leq(ack, r->next_seq);
 }
 
 /* The refuted FIN is forgotten: its sender's state walks back through the table
@@ -852,9 +851,7 @@ static inline int steady_segment(const conn *c, int from, const tcpsift_packet *
     uint32_t ack = pkt->ack;
     if (seq_lt(ack, s->last_ack) || seq_gt(ack, r->next_seq)) return 0;
     /* The peer's FIN not acknowledged yet: this ACK may refute it (fin_refuted_by). */
-    if ((r->flags & (EP_FIN_SEEN | EP_FIN_ACKED_BY_PEER)) == EP_FIN_SEEN &&
-        seq_gt(ack, r->fin_seq + 1))
-        return 0;
+    if (fin_unacknowledged(r) && seq_gt(ack, r->fin_seq + 1)) return 0;
     if (!(len | (f & TCPSIFT_TCP_FIN)) && ack == s->last_ack) return 0;
     if (seq_lt(ack + steady_window(s, r, pkt), s->right_edge)) return 0;
     /* Timestamps negotiated: present and not older than TS.Recent (PAWS). */

@@ -408,6 +408,20 @@ static void finish_direction_if_done(struct tcpsift_tracker *t, conn *c, int fro
     c->ep[from].flags |= EP_STREAM_DONE;
 }
 
+/* The stream takes its sender's FIN (once acknowledged: fin_for_stream; or at its end). In order
+ * with nothing held on arrival, all tcpsift_reasm_segment() would do with a bare FIN is note it,
+ * as stream_direct() does (issue 9: once a connection); else it is fed. */
+static void stream_take_fin(struct tcpsift_tracker *t, direction_stream *ds, uint32_t fin_seq)
+{
+    tcpsift_reasm_state *r = &ds->reasm;
+    if (!t->no_stream_direct && reasm_in_order(r, &t->reasm_setup, fin_seq)) {
+        r->have_fin = 1;
+        r->fin_offset = r->next_offset;
+    } else {
+        reasm_segment(r, &t->reasm_setup, fin_seq, NULL, 0, 0, TCPSIFT_REASM_FIN);
+    }
+}
+
 /* Streams are created by the first payload (or an ACK of bytes never
  * seen): a handshake-only connection costs no stream memory. The SYN (it
  * fixes offset 0) and an earlier FIN are replayed from what the endpoint
@@ -419,8 +433,7 @@ static direction_stream *stream_open(struct tcpsift_tracker *t, conn *c, int fro
     if (!ds || !ds->has_reasm) return ds;
     if ((e->flags & EP_SYN_SEEN) && !(flags & TCPSIFT_REASM_SYN))
         reasm_start_at_syn(&ds->reasm, &t->reasm_setup, e->isn);
-    if (fin_for_stream(e) && !(flags & TCPSIFT_REASM_FIN))
-        reasm_segment(&ds->reasm, &t->reasm_setup, e->fin_seq, NULL, 0, 0, TCPSIFT_REASM_FIN);
+    if (fin_for_stream(e) && !(flags & TCPSIFT_REASM_FIN)) stream_take_fin(t, ds, e->fin_seq);
     return ds;
 }
 
@@ -501,20 +514,6 @@ void tracker_stream_syn_data_refused(struct tcpsift_tracker *t, conn *c, int to)
     if (ds && ds->has_reasm) reasm_forget_held_before(&ds->reasm, &t->reasm_setup, c->ep[to].next_seq);
 }
 
-/* The data sender's FIN, now acknowledged: the stream takes it (fin_for_stream). In order with
- * nothing held on arrival, all tcpsift_reasm_segment() would do with a bare FIN is note it, as
- * stream_direct() does (issue 9: once a connection); else it is fed. */
-static void stream_take_fin(struct tcpsift_tracker *t, direction_stream *ds, uint32_t fin_seq)
-{
-    tcpsift_reasm_state *r = &ds->reasm;
-    if (!t->no_stream_direct && reasm_in_order(r, &t->reasm_setup, fin_seq)) {
-        r->have_fin = 1;
-        r->fin_offset = r->next_offset;
-    } else {
-        reasm_segment(r, &t->reasm_setup, fin_seq, NULL, 0, 0, TCPSIFT_REASM_FIN);
-    }
-}
-
 void tracker_stream_ack(struct tcpsift_tracker *t, conn *c, int to, uint32_t ack)
 {
     direction_stream *ds = conn_stream(c, to);
@@ -587,7 +586,7 @@ void tracker_stream_finish(struct tcpsift_tracker *t, conn *c)
         /* A FIN never acknowledged (nor refuted) still ends the stream where it was sent. */
         const endpoint *e = &c->ep[from];
         if (ds->has_reasm && (e->flags & EP_FIN_SEEN) && !ds->reasm.have_fin)
-            reasm_segment(&ds->reasm, &t->reasm_setup, e->fin_seq, NULL, 0, 0, TCPSIFT_REASM_FIN);
+            stream_take_fin(t, ds, e->fin_seq);
         one_sided_before_finish(t, c, ds);
         if (ds->has_reasm) reasm_finish(&ds->reasm, &t->reasm_setup);
         if (ds->gap_letter_pending) zeek_history_counted(t, c, from, HIST_G);
