@@ -109,6 +109,11 @@ typedef struct conn_rare {
     uint64_t pkts_hi[2]; /* packets past the connection's 16 bits (conn.pkts), in 2^16 */
     uint32_t bytes_hi[2];
     uint64_t gap_bytes[2]; /* kept when the stream is released */
+    /* A second FIN position from the same sender while its first FIN is unacknowledged, valid
+     * under fin_alt_set's bit for that endpoint: one of the two is not the sender's, and the
+     * receiver's acknowledgement decides which (tcp_conn.c, fin_decide). */
+    uint32_t fin_alt[2];
+    uint8_t fin_alt_set;
     /* Its index in its chunk (tcp_conn.c), which it is freed to: set when taken, not zeroed. */
     uint8_t slot;
 } conn_rare;

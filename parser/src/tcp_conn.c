@@ -560,6 +560,68 @@ static void fin_refute(struct tcpsift_tracker *t, conn *c, int fin_sender)
     raise_event(t, c, fin_sender, TCPSIFT_EV_FIN_REFUTED);
 }
 
+/* A second FIN position from an endpoint whose first FIN is unacknowledged (fin_moved): one
+ * of them is injected, e.g. a FIN ahead of a hole the real bytes then fill, before the real
+ * FIN. Both are kept until the receiver's ACK decides (fin_decide); the first is the one in
+ * force meanwhile. A third position replaces the second. */
+static void fin_note_alternative(struct tcpsift_tracker *t, conn *c, int from, uint32_t fin_at)
+{
+    conn_count_event(t, c, TCPSIFT_ANOMALY_FIN_MOVED);
+    conn_rare *x = conn_rare_get(t, c);
+    if (!x) return; /* counted in memcap_hits: the first FIN stays in force */
+    x->fin_alt[from] = fin_at;
+    x->fin_alt_set |= (uint8_t)(1u << from);
+}
+
+/* The FIN in force was not its sender's, the one at `alt` was: its sender's state is walked
+ * back and forward again through the table (FIN_REFUTED, then SEND_FIN: a peer's FIN received
+ * in between now leads to LAST_ACK, not CLOSING), and nothing follows the FIN taken in
+ * sequence space, so the sender's next sequence number is the one after it. */
+static void fin_replace(struct tcpsift_tracker *t, conn *c, int fin_sender, uint32_t alt)
+{
+    endpoint *e = &c->ep[fin_sender];
+    raise_event(t, c, fin_sender, TCPSIFT_EV_FIN_REFUTED);
+    e->fin_seq = alt;
+    if (seq_gt(e->next_seq, alt + 1)) {
+        e->next_seq = alt + 1;
+        if (e->flags & EP_HOLE) { /* the skipped range ends there too (fills_hole) */
+            conn_rare *x = c->ext->rare;
+            if (seq_geq(x->hole_start[fin_sender], e->next_seq))
+                e->flags &= (uint16_t)~EP_HOLE;
+            else if (seq_gt(x->hole_end[fin_sender], e->next_seq))
+                x->hole_end[fin_sender] = e->next_seq;
+        }
+    }
+    raise_event(t, c, fin_sender, TCPSIFT_EV_SEND_FIN);
+}
+
+/* The receiver (`from`) acknowledges while its peer's FIN is unacknowledged. An ACK of exactly
+ * the other FIN position kept by fin_note_alternative() takes that one; an ACK past the FIN in
+ * force refutes it (fin_refuted_by), and the other position, when not also passed, is then
+ * the FIN. */
+static void fin_decide(struct tcpsift_tracker *t, conn *c, int from, uint32_t ack)
+{
+    int fin_sender = 1 - from;
+    conn_rare *x = c->ext ? c->ext->rare : NULL;
+    unsigned bit = 1u << fin_sender;
+    int alt_set = x && (x->fin_alt_set & bit);
+    uint32_t alt = alt_set ? x->fin_alt[fin_sender] : 0;
+    if (alt_set && ack == alt + 1) {
+        x->fin_alt_set &= (uint8_t)~bit;
+        fin_replace(t, c, fin_sender, alt);
+        return;
+    }
+    if (!fin_refuted_by(c, from, ack)) return;
+    if (alt_set) {
+        x->fin_alt_set &= (uint8_t)~bit;
+        if (seq_geq(alt, ack)) { /* not passed: it stays the FIN */
+            fin_replace(t, c, fin_sender, alt);
+            return;
+        }
+    }
+    fin_refute(t, c, fin_sender);
+}
+
 /* Everything tcp_conn_segment() does for any segment but the stream tail.
  * Returns 1 when the segment goes on to segment_streams(). */
 static int segment_general(struct tcpsift_tracker *t, conn *c, const tcpsift_packet *pkt, int from,
@@ -693,7 +755,7 @@ static int segment_general(struct tcpsift_tracker *t, conn *c, const tcpsift_pac
         return 0;
     }
     int acks = (f & TCPSIFT_TCP_ACK) != 0;
-    if (acks && fin_refuted_by(c, from, pkt->ack)) fin_refute(t, c, 1 - from);
+    if (acks && fin_unacknowledged(r)) fin_decide(t, c, from, pkt->ack);
     /* ACK-coverage events are level-triggered in the table: they are raised
      * again while the endpoint is in a state that still waits for them (a
      * simultaneous opener acks the peer's SYN after its own SYN-ACK). */
@@ -730,8 +792,12 @@ static int segment_general(struct tcpsift_tracker *t, conn *c, const tcpsift_pac
         raise_event(t, c, from, TCPSIFT_EV_SEND_ACK_OF_FIN);
     }
     /* Data on the SYN itself is syn_with_data, not data before the
-     * handshake (docs/state-events.md, SEND_DATA; RFC 9293 §3.10.7.2 queues it). */
-    if (new_data && !(f & TCPSIFT_TCP_SYN)) raise_event(t, c, from, TCPSIFT_EV_SEND_DATA);
+     * handshake (docs/state-events.md, SEND_DATA; RFC 9293 §3.10.7.2 queues it). Bytes
+     * that end at or below the sender's FIN were sent before it (reordered, or filling a hole
+     * the FIN came ahead of): not data after the FIN. */
+    if (new_data && !(f & TCPSIFT_TCP_SYN) &&
+        !((s->flags & EP_FIN_SEEN) && seq_leq(pkt->seq + (uint32_t)pkt->payload_len, s->fin_seq)))
+        raise_event(t, c, from, TCPSIFT_EV_SEND_DATA);
     if (f & TCPSIFT_TCP_FIN) {
         uint32_t fin_at = pkt->seq + (uint32_t)pkt->payload_len;
         /* A LAST_ACK end whose final ACK was seen but lost re-sends its FIN
@@ -740,11 +806,17 @@ static int segment_general(struct tcpsift_tracker *t, conn *c, const tcpsift_pac
          * (docs/state-events.md: one or the other). */
         int resent_after_close =
             (s->flags & EP_FIN_SEEN) && fin_at == s->fin_seq && s->state == TCPSIFT_ST_CLOSED;
+        /* A FIN at a second position is not in force: SEND_FIN waits until it is taken
+         * (fin_replace), and it is no retransmission. */
+        int moved = 0;
         if (!(s->flags & EP_FIN_SEEN)) {
             s->fin_seq = fin_at;
             s->flags |= EP_FIN_SEEN;
+        } else if (fin_at != s->fin_seq && fin_unacknowledged(s)) {
+            fin_note_alternative(t, c, from, fin_at);
+            moved = 1;
         }
-        if (!resent_after_close) raise_event(t, c, from, TCPSIFT_EV_SEND_FIN);
+        if (!resent_after_close && !moved) raise_event(t, c, from, TCPSIFT_EV_SEND_FIN);
     }
     if (acks_peer_syn && (!(r->flags & EP_SYN_ACKED_BY_PEER) || r_waits_syn_ack)) {
         r->flags |= EP_SYN_ACKED_BY_PEER;
@@ -850,8 +922,9 @@ static inline int steady_segment(const conn *c, int from, const tcpsift_packet *
      * duplicate ACK or window update), the right edge does not move left. */
     uint32_t ack = pkt->ack;
     if (seq_lt(ack, s->last_ack) || seq_gt(ack, r->next_seq)) return 0;
-    /* The peer's FIN not acknowledged yet: this ACK may refute it (fin_refuted_by). */
-    if (fin_unacknowledged(r) && seq_gt(ack, r->fin_seq + 1)) return 0;
+    /* The peer's FIN not acknowledged yet: anything but its exact ACK may refute it or take
+     * another FIN position (fin_decide). */
+    if (fin_unacknowledged(r) && ack != r->fin_seq + 1) return 0;
     if (!(len | (f & TCPSIFT_TCP_FIN)) && ack == s->last_ack) return 0;
     if (seq_lt(ack + steady_window(s, r, pkt), s->right_edge)) return 0;
     /* Timestamps negotiated: present and not older than TS.Recent (PAWS). */

@@ -1071,6 +1071,14 @@ static void test_fin_out_of_window(void **state)
  * a FIN (RFC 9293 §3.5), so that acknowledgement refutes the FIN, the sender's close is undone
  * through the table (FIN_REFUTED) and the real bytes are the stream, on arrival and acked.
  * Before, the FIN ended the direction and hid every later byte (data_after_fin). */
+/* A FIN from `from`'s address at `seq` whose TTL of 1 expires before the peer. */
+static void sc_injected_fin(struct sc *s, int from, uint32_t seq)
+{
+    s->ttl[from] = 1;
+    sc_raw(s, from, F_ACK | F_FIN, seq, s->nxt[1 - from], 65535, NULL, 0, NULL, 0, CSUM_GOOD);
+    s->ttl[from] = 0;
+}
+
 static void fin_injected(struct sc *s, tcpsift_reasm_mode mode, int from, int close)
 {
     tcpsift_reasm_config rc;
@@ -1084,10 +1092,7 @@ static void fin_injected(struct sc *s, tcpsift_reasm_mode mode, int from, int cl
         sc_tx(s, S, F_ACK | F_FIN, NULL);
         sc_tx(s, C, F_ACK, NULL);
     }
-    s->ttl[from] = 1;
-    sc_raw(s, from, F_ACK | F_FIN, s->nxt[from], s->nxt[1 - from], 65535, NULL, 0, NULL, 0,
-           CSUM_GOOD);
-    s->ttl[from] = 0;
+    sc_injected_fin(s, from, s->nxt[from]);
     sc_tx(s, from, F_ACK | F_PSH, "HTTP/1.1 200");
     sc_tx(s, 1 - from, F_ACK, NULL);
     sc_tx(s, from, F_ACK | F_PSH, " OK");
@@ -1155,6 +1160,76 @@ static void test_fin_refuted_by_ack(void **state)
         ASSERT_STATES(r, CLOSE_WAIT, FIN_WAIT_2);
         if (acked) assert_stream(&s, 0, TCPSIFT_S2C, "200 OK");
         sc_free(&s);
+    }
+}
+
+/* Two FIN positions from the server before the client acknowledges either (fin_moved): one
+ * is injected (a TTL that expires on the way), and the client's acknowledgement decides.
+ * `variant` 0: the injected FIN comes first, 100 bytes ahead of the client's RCV.NXT (in its
+ * window, ahead of a hole the real bytes fill); the client closes first, then the server's
+ * real FIN follows its data and the client acknowledges exactly that one. Before, the first
+ * FIN stayed in force: an 80-byte phantom gap at the end, the real bytes counted
+ * data_after_fin, and the server ended in CLOSING, the client in FIN_WAIT_2. 1: the injected
+ * FIN comes first at RCV.NXT, the real bytes and FIN follow, and the client's first ACK passes
+ * the injected FIN but not the real one (an ACK past the FIN in force: the other one stays).
+ * 2: the real FIN comes first, an injected one inside the bytes already sent follows, and the
+ * client acknowledges the real FIN: nothing is refuted, the stream is whole. */
+static void fin_two_positions(struct sc *s, tcpsift_reasm_mode mode, int variant)
+{
+    tcpsift_reasm_config rc;
+    tcpsift_reasm_config_default(&rc);
+    rc.mode = mode;
+    sc_init_reasm(s, 0, TCPSIFT_CHECKSUM_AUTO, 0, &rc);
+    sc_open(s, 1000, 5000);
+    sc_tx(s, C, F_ACK | F_PSH, "GET /");
+    sc_tx(s, S, F_ACK, NULL);
+    uint32_t injected_at = variant == 0 ? s->nxt[S] + 100 : s->nxt[S];
+    if (variant != 2) sc_injected_fin(s, S, injected_at);
+    sc_tx(s, S, F_ACK | F_PSH, "HTTP/1.1 200");
+    if (variant == 0) {
+        sc_tx(s, C, F_ACK, NULL);
+        sc_tx(s, S, F_ACK | F_PSH, " OK");
+        sc_tx(s, C, F_ACK, NULL);
+        sc_tx(s, C, F_ACK | F_FIN, NULL);
+        sc_tx(s, S, F_ACK | F_FIN, NULL);
+        sc_tx(s, C, F_ACK, NULL);
+    } else if (variant == 1) {
+        sc_tx(s, S, F_ACK | F_PSH | F_FIN, " OK");
+        sc_raw(s, C, F_ACK, s->nxt[C], s->nxt[S] - 4, 65535, NULL, 0, NULL, 0, CSUM_GOOD);
+        sc_tx(s, C, F_ACK, NULL);
+    } else {
+        sc_tx(s, S, F_ACK | F_PSH, " OK");
+        sc_tx(s, S, F_ACK | F_FIN, NULL);
+        sc_injected_fin(s, S, s->nxt[S] - 5);
+        sc_tx(s, C, F_ACK, NULL);
+    }
+    sc_finish(s);
+}
+
+static void test_fin_moved_receiver_decides(void **state)
+{
+    (void)state;
+    for (int acked = 0; acked < 2; acked++) {
+        tcpsift_reasm_mode mode = acked ? TCPSIFT_REASM_ACKED : TCPSIFT_REASM_ON_ARRIVAL;
+        for (int variant = 0; variant < 3; variant++) {
+            struct sc s;
+            fin_two_positions(&s, mode, variant);
+            const struct rec_conn *r = only_conn(&s);
+            assert_int_equal(EV(r, FIN_MOVED), 1);
+            assert_int_equal(EV(r, FIN_REFUTED), variant == 2 ? 0 : 1);
+            /* Variant 1's real bytes come after the FIN in force when they arrive. */
+            assert_int_equal(EV(r, DATA_AFTER_FIN), variant == 1 ? 2 : 0);
+            assert_int_equal(r->srv.gap_bytes, 0);
+            assert_stream(&s, 0, TCPSIFT_S2C, "HTTP/1.1 200 OK");
+            if (variant == 0) {
+                ASSERT_END(r, FIN);
+                ASSERT_STATES(r, TIME_WAIT, CLOSED); /* the server was in LAST_ACK */
+            } else {
+                ASSERT_END(r, HALF_CLOSED);
+                ASSERT_STATES(r, CLOSE_WAIT, FIN_WAIT_2);
+            }
+            sc_free(&s);
+        }
     }
 }
 
@@ -2797,6 +2872,7 @@ int main(void)
         cmocka_unit_test(test_synack_unacceptable_ack),
         cmocka_unit_test(test_fin_out_of_window),
         cmocka_unit_test(test_fin_refuted_by_ack),
+        cmocka_unit_test(test_fin_moved_receiver_decides),
         cmocka_unit_test(test_window_scale_both_syns),
         cmocka_unit_test(test_midstream_pickup),
         cmocka_unit_test(test_time_wait_expiry),

@@ -139,7 +139,11 @@ extern "C" {
     X(FIN_REFUTED, "fin_refuted",                                                                  \
       "the receiver acknowledged bytes sent past a FIN before acknowledging the FIN: it never "   \
       "took that FIN (an injected one, e.g. with a TTL too low to reach it), so the close is "    \
-      "undone and the bytes after it are the stream")
+      "undone and the bytes after it are the stream")                                          \
+    X(FIN_MOVED, "fin_moved",                                                                      \
+      "a FIN at another sequence number than the same sender's earlier FIN, which its receiver "  \
+      "has not acknowledged: one of the two is not the sender's (injected); the receiver's "      \
+      "acknowledgement decides which, and the other is refuted")
 
 typedef enum tcpsift_anomaly {
 #define TCPSIFT_X_ENUM(suffix, name, text) TCPSIFT_ANOMALY_##suffix,
