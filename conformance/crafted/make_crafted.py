@@ -485,6 +485,30 @@ def fin_injected(out):
                     events_constructed={"fin_refuted": 1})])
 
 
+def fin_injected_ahead(out):
+    cm, sm = std_messages()
+    more = [b"the rest of the reply", b"end"]
+    conv = Conv(0x83000000, 0x84000000)
+    conv.handshake()
+    std_exchange(conv, cm, sm)
+    # injected: 100 bytes ahead of the client's RCV.NXT (in its window, ahead of a hole the real
+    # bytes then fill), expiring before the client
+    conv.raw("s", "FA", seq=(conv.seq["s"] + 100) % 2**32, ttl=1, advance=False)
+    conv.data("s", b"".join(lp(m) for m in more))
+    conv.close()
+    save(out, "fin-injected-ahead", "scapy, make_crafted.py: after the exchange a FIN from the "
+         "server's address 100 bytes ahead of the client's RCV.NXT with TTL 1 (an injection "
+         "that expires before the client), then the server's real messages below it, "
+         "acknowledged by the client, and a normal close: the client's FIN, then the server's "
+         "real FIN, which the client acknowledges", "len:4:be", conv.pkts,
+         [conn_meta(conv, cm, sm + more, "fin", ("TIME_WAIT", "CLOSED"),
+                    "the server sends FINs at two sequence numbers before the client "
+                    "acknowledges either; the client acknowledges exactly the second, so it never "
+                    "took the first: the server's FIN moves there (FIN_REFUTED, then SEND_FIN "
+                    "again: LAST_ACK, not CLOSING); then " + CLOSE_REASON,
+                    events_constructed={"fin_moved": 1, "fin_refuted": 1})])
+
+
 def client_segment_bytes(conv, payload):
     """The client's next PSH,ACK segment carrying `payload`, as TCP bytes (header + payload, its
     checksum over conv's addresses): what the fragment cases cut into IP fragments."""
@@ -802,6 +826,7 @@ def second_set(out):
     syn_fin(out)
     overlap_conflict(out)
     fin_injected(out)
+    fin_injected_ahead(out)
     fragment_overlap(out, v6=False)
     fragment_overlap(out, v6=True)
     fragment_bad_ip_checksum(out)
