@@ -575,11 +575,13 @@ static void fin_note_alternative(struct tcpsift_tracker *t, conn *c, int from, u
 
 /* The FIN in force was not its sender's, the one at `alt` was: its sender's state is walked
  * back and forward again through the table (FIN_REFUTED, then SEND_FIN: a peer's FIN received
- * in between now leads to LAST_ACK, not CLOSING), and nothing follows the FIN taken in
- * sequence space, so the sender's next sequence number is the one after it. */
+ * in between now leads to LAST_ACK, not CLOSING; where FIN_REFUTED changes nothing, e.g. after
+ * a RST, neither does the FIN), and nothing follows the FIN taken in sequence space, so the
+ * sender's next sequence number is the one after it. */
 static void fin_replace(struct tcpsift_tracker *t, conn *c, int fin_sender, uint32_t alt)
 {
     endpoint *e = &c->ep[fin_sender];
+    uint8_t before = e->state;
     raise_event(t, c, fin_sender, TCPSIFT_EV_FIN_REFUTED);
     e->fin_seq = alt;
     if (seq_gt(e->next_seq, alt + 1)) {
@@ -592,7 +594,7 @@ static void fin_replace(struct tcpsift_tracker *t, conn *c, int fin_sender, uint
                 x->hole_end[fin_sender] = e->next_seq;
         }
     }
-    raise_event(t, c, fin_sender, TCPSIFT_EV_SEND_FIN);
+    if (e->state != before) raise_event(t, c, fin_sender, TCPSIFT_EV_SEND_FIN);
 }
 
 /* The receiver (`from`) acknowledges while its peer's FIN is unacknowledged. An ACK of exactly
