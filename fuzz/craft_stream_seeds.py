@@ -244,6 +244,15 @@ TRACKER = {
     + pkt(F_ACK, server=True, ack=0x100 - 10, ms=20) + pkt(F_ACK, server=True)
     + pkt(F_PSH | F_ACK, seq=0x100 - 30, length=30, salt=7) + close(),
 }
+# A server FIN injected 100 ahead of the client's RCV.NXT (TTL 50), the real bytes below it,
+# the client's FIN, the server's real FIN, and the client's ACK of exactly that one (fin_moved;
+# the sender's next sequence number is then 101 past the data's start, hence the offsets).
+FIN_AHEAD = (handshake() + LINES_REQ + pkt(F_FIN | F_ACK, server=True, seq=100, salt=0x20)
+             + pkt(F_PSH | F_ACK, server=True, seq=-101, length=16) + pkt(F_ACK, ack=-85)
+             + pkt(F_FIN | F_ACK, ack=-85) + pkt(F_FIN | F_ACK, server=True, seq=-85)
+             + pkt(F_ACK, ack=-84))
+TRACKER["fin-injected-ahead"] = tconfig() + FIN_AHEAD
+TRACKER["fin-injected-ahead-acked"] = tconfig(acked=True, stable=True) + FIN_AHEAD
 
 
 def main():
