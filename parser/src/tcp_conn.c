@@ -598,9 +598,10 @@ static void fin_replace(struct tcpsift_tracker *t, conn *c, int fin_sender, uint
 }
 
 /* The receiver (`from`) acknowledges while its peer's FIN is unacknowledged. An ACK of exactly
- * the other FIN position kept by fin_note_alternative() takes that one; an ACK past the FIN in
- * force refutes it (fin_refuted_by), and the other position, when not also passed, is then
- * the FIN. */
+ * the other FIN position kept by fin_note_alternative() takes that one, and an ACK past it
+ * (no further than the sender was seen to send) refutes it, so that an older ACK arriving late
+ * cannot take it after all; an ACK past the FIN in force refutes that one (fin_refuted_by),
+ * and the other position, when not also passed, is then the FIN. */
 static void fin_decide(struct tcpsift_tracker *t, conn *c, int from, uint32_t ack)
 {
     int fin_sender = 1 - from;
@@ -613,13 +614,15 @@ static void fin_decide(struct tcpsift_tracker *t, conn *c, int from, uint32_t ac
         fin_replace(t, c, fin_sender, alt);
         return;
     }
+    if (alt_set && seq_gt(ack, alt + 1) && seq_leq(ack, c->ep[fin_sender].next_seq)) {
+        x->fin_alt_set &= (uint8_t)~bit; /* passed: refuted */
+        alt_set = 0;
+    }
     if (!fin_refuted_by(c, from, ack)) return;
-    if (alt_set) {
+    if (alt_set) { /* not passed: it is the FIN now */
         x->fin_alt_set &= (uint8_t)~bit;
-        if (seq_geq(alt, ack)) { /* not passed: it stays the FIN */
-            fin_replace(t, c, fin_sender, alt);
-            return;
-        }
+        fin_replace(t, c, fin_sender, alt);
+        return;
     }
     fin_refute(t, c, fin_sender);
 }

@@ -1173,7 +1173,10 @@ static void test_fin_refuted_by_ack(void **state)
  * FIN comes first at RCV.NXT, the real bytes and FIN follow, and the client's first ACK passes
  * the injected FIN but not the real one (an ACK past the FIN in force: the other one stays).
  * 2: the real FIN comes first, an injected one inside the bytes already sent follows, and the
- * client acknowledges the real FIN: nothing is refuted, the stream is whole. */
+ * client acknowledges the real FIN: nothing is refuted, the stream is whole. 3: two injected
+ * FINs, 100 and 5 bytes ahead; the client's ACK of the real bytes passes the second, so an
+ * older ACK of exactly it arriving late does not take it; the real FIN then becomes the other
+ * position and the client's ACK of it takes it. */
 static void fin_two_positions(struct sc *s, tcpsift_reasm_mode mode, int variant)
 {
     tcpsift_reasm_config rc;
@@ -1183,10 +1186,17 @@ static void fin_two_positions(struct sc *s, tcpsift_reasm_mode mode, int variant
     sc_open(s, 1000, 5000);
     sc_tx(s, C, F_ACK | F_PSH, "GET /");
     sc_tx(s, S, F_ACK, NULL);
-    uint32_t injected_at = variant == 0 ? s->nxt[S] + 100 : s->nxt[S];
+    uint32_t start = s->nxt[S];
+    uint32_t injected_at = variant == 0 || variant == 3 ? start + 100 : start;
     if (variant != 2) sc_injected_fin(s, S, injected_at);
+    if (variant == 3) sc_injected_fin(s, S, start + 5);
     sc_tx(s, S, F_ACK | F_PSH, "HTTP/1.1 200");
-    if (variant == 0) {
+    if (variant == 3) {
+        sc_tx(s, C, F_ACK, NULL);
+        sc_raw(s, C, F_ACK, s->nxt[C], start + 6, 65535, NULL, 0, NULL, 0, CSUM_GOOD);
+        sc_tx(s, S, F_ACK | F_PSH | F_FIN, " OK");
+        sc_tx(s, C, F_ACK, NULL);
+    } else if (variant == 0) {
         sc_tx(s, C, F_ACK, NULL);
         sc_tx(s, S, F_ACK | F_PSH, " OK");
         sc_tx(s, C, F_ACK, NULL);
@@ -1211,11 +1221,11 @@ static void test_fin_moved_receiver_decides(void **state)
     (void)state;
     for (int acked = 0; acked < 2; acked++) {
         tcpsift_reasm_mode mode = acked ? TCPSIFT_REASM_ACKED : TCPSIFT_REASM_ON_ARRIVAL;
-        for (int variant = 0; variant < 3; variant++) {
+        for (int variant = 0; variant < 4; variant++) {
             struct sc s;
             fin_two_positions(&s, mode, variant);
             const struct rec_conn *r = only_conn(&s);
-            assert_int_equal(EV(r, FIN_MOVED), 1);
+            assert_int_equal(EV(r, FIN_MOVED), variant == 3 ? 2 : 1);
             assert_int_equal(EV(r, FIN_REFUTED), variant == 2 ? 0 : 1);
             /* Variant 1's real bytes come after the FIN in force when they arrive. */
             assert_int_equal(EV(r, DATA_AFTER_FIN), variant == 1 ? 2 : 0);
