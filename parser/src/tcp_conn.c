@@ -539,6 +539,13 @@ static int syn_data_refused(const conn *c, int from, const tcpsift_packet *pkt)
            r->next_seq != pkt->ack;
 }
 
+/* Whether `ack` acknowledges bytes endpoint e sent past a FIN at `fin_at`: beyond it, and no
+ * further than e was seen to send (the ACK may be forged too). */
+static inline int ack_passes(const endpoint *e, uint32_t fin_at, uint32_t ack)
+{
+    return seq_gt(ack, fin_at + 1) && seq_leq(ack, e->next_seq);
+}
+
 /* A FIN its receiver never took: the receiver (`from`, the segment's sender) acknowledges bytes
  * the FIN's sender sent past it before acknowledging the FIN itself, and nothing follows a FIN
  * in sequence space (RFC 9293 §3.5). Taken at its word, one FIN injected at the receiver's
@@ -548,7 +555,7 @@ static int syn_data_refused(const conn *c, int from, const tcpsift_packet *pkt)
 static inline int fin_refuted_by(const conn *c, int from, uint32_t ack)
 {
     const endpoint *r = &c->ep[1 - from];
-    return fin_unacknowledged(r) && seq_gt(ack, r->fin_seq + 1) && seq_leq(ack, r->next_seq);
+    return fin_unacknowledged(r) && ack_passes(r, r->fin_seq, ack);
 }
 
 /* The refuted FIN is forgotten: its sender's state walks back through the table
@@ -614,7 +621,7 @@ static void fin_decide(struct tcpsift_tracker *t, conn *c, int from, uint32_t ac
         fin_replace(t, c, fin_sender, alt);
         return;
     }
-    if (alt_set && seq_gt(ack, alt + 1) && seq_leq(ack, c->ep[fin_sender].next_seq)) {
+    if (alt_set && ack_passes(&c->ep[fin_sender], alt, ack)) {
         x->fin_alt_set &= (uint8_t)~bit; /* passed: refuted */
         alt_set = 0;
     }
