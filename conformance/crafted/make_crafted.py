@@ -465,20 +465,29 @@ def overlap_conflict(out):
          "the differing copy must be counted as overlap_mismatch (recorded events)")
 
 
-def fin_injected(out):
+def injected_fin_then_real(cisn, sisn, ahead):
+    """The standard exchange, then a FIN from the server's address `ahead` bytes past the
+    client's RCV.NXT with TTL 1 (an injection that expires before the client), then the server's
+    real messages from RCV.NXT and a normal close. Returns the conversation and the messages
+    each side sent."""
     cm, sm = std_messages()
     more = [b"the rest of the reply", b"end"]
-    conv = Conv(0x81000000, 0x82000000)
+    conv = Conv(cisn, sisn)
     conv.handshake()
     std_exchange(conv, cm, sm)
-    conv.raw("s", "FA", ttl=1, advance=False)  # injected: expires before the client
+    conv.raw("s", "FA", seq=(conv.seq["s"] + ahead) % 2**32, ttl=1, advance=False)
     conv.data("s", b"".join(lp(m) for m in more))
     conv.close()
+    return conv, cm, sm + more
+
+
+def fin_injected(out):
+    conv, cm, sm = injected_fin_then_real(0x81000000, 0x82000000, 0)
     save(out, "fin-injected-exact", "scapy, make_crafted.py: after the exchange a FIN from the "
          "server's address at exactly the client's RCV.NXT with TTL 1 (an injection that "
          "expires before the client), then the server's real messages at the same sequence "
          "numbers, acknowledged by the client, and a normal close", "len:4:be", conv.pkts,
-         [conn_meta(conv, cm, sm + more, "fin", ("TIME_WAIT", "CLOSED"),
+         [conn_meta(conv, cm, sm, "fin", ("TIME_WAIT", "CLOSED"),
                     "the client acknowledges bytes sent past the injected FIN, so it never "
                     "took that FIN (nothing follows a FIN, RFC 9293 3.5): the server's close is "
                     "undone; then " + CLOSE_REASON,
@@ -486,22 +495,14 @@ def fin_injected(out):
 
 
 def fin_injected_ahead(out):
-    cm, sm = std_messages()
-    more = [b"the rest of the reply", b"end"]
-    conv = Conv(0x83000000, 0x84000000)
-    conv.handshake()
-    std_exchange(conv, cm, sm)
-    # injected: 100 bytes ahead of the client's RCV.NXT (in its window, ahead of a hole the real
-    # bytes then fill), expiring before the client
-    conv.raw("s", "FA", seq=(conv.seq["s"] + 100) % 2**32, ttl=1, advance=False)
-    conv.data("s", b"".join(lp(m) for m in more))
-    conv.close()
+    # 100 bytes ahead: in the client's window, ahead of a hole the real bytes then fill
+    conv, cm, sm = injected_fin_then_real(0x83000000, 0x84000000, 100)
     save(out, "fin-injected-ahead", "scapy, make_crafted.py: after the exchange a FIN from the "
          "server's address 100 bytes ahead of the client's RCV.NXT with TTL 1 (an injection "
          "that expires before the client), then the server's real messages below it, "
          "acknowledged by the client, and a normal close: the client's FIN, then the server's "
          "real FIN, which the client acknowledges", "len:4:be", conv.pkts,
-         [conn_meta(conv, cm, sm + more, "fin", ("TIME_WAIT", "CLOSED"),
+         [conn_meta(conv, cm, sm, "fin", ("TIME_WAIT", "CLOSED"),
                     "the server sends FINs at two sequence numbers before the client "
                     "acknowledges either; the client acknowledges exactly the second, so it never "
                     "took the first: the server's FIN moves there (FIN_REFUTED, then SEND_FIN "
