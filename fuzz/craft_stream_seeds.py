@@ -254,6 +254,24 @@ FIN_AHEAD = (handshake() + LINES_REQ + pkt(F_FIN | F_ACK, server=True, seq=100, 
 TRACKER["fin-injected-ahead"] = tconfig() + FIN_AHEAD
 TRACKER["fin-injected-ahead-acked"] = tconfig(acked=True, stable=True) + FIN_AHEAD
 
+# Forged ACKs (ack_unacceptable, tcp_conn.c): the client advertises only zero windows, so the
+# server can send nothing past the client's last ACK + 1; the client's first bytes come with an
+# ACK 5 past anything the server sent (dropped, data and all), then the real bytes; the server's
+# pure ACK 100 behind the client's last (past its zero largest window: dropped too).
+ACK_FORGED = (pkt(F_SYN, opts=O_MSS | O_WS | O_TS, window=0)
+              + pkt(F_SYN | F_ACK, server=True, opts=O_MSS | O_WS | O_TS)
+              + pkt(F_ACK, window=0) + pkt(F_PSH | F_ACK, length=30, ack=5, window=0, salt=0x11)
+              + pkt(F_PSH | F_ACK, length=30, window=0) + pkt(F_ACK, server=True)
+              + pkt(F_PSH | F_ACK, server=True, length=8) + pkt(F_ACK, window=0)
+              + pkt(F_ACK, server=True, ack=-100) + close())
+TRACKER["ack-forged"] = tconfig() + ACK_FORGED
+TRACKER["ack-forged-acked"] = tconfig(acked=True, stable=True) + ACK_FORGED
+# A FIN+PSH without ACK carrying other bytes at the client's next sequence number (dropped:
+# fin_without_ack), then the real bytes and a close.
+FIN_NO_ACK = handshake() + pkt(F_FIN | F_PSH, length=30, salt=0x12) + LINES_REQ + close()
+TRACKER["fin-without-ack"] = tconfig() + FIN_NO_ACK
+TRACKER["fin-without-ack-acked"] = tconfig(acked=True, stable=True) + FIN_NO_ACK
+
 
 def main():
     here = os.path.dirname(os.path.abspath(__file__))

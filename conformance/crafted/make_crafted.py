@@ -465,20 +465,30 @@ def overlap_conflict(out):
          "the differing copy must be counted as overlap_mismatch (recorded events)")
 
 
-def injected_fin_then_real(cisn, sisn, ahead):
-    """The standard exchange, then a FIN from the server's address `ahead` bytes past the
-    client's RCV.NXT with TTL 1 (an injection that expires before the client), then the server's
-    real messages from RCV.NXT and a normal close. Returns the conversation and the messages
-    each side sent."""
+REST_OF_REPLY = [b"the rest of the reply", b"end"]
+# The same lengths, other bytes: what an injection puts where the rest of the reply goes.
+FORGED_REST = b"".join(lp(m.upper()) for m in REST_OF_REPLY)
+
+
+def injected_then_real(cisn, sisn, inject):
+    """The standard exchange, then what `inject(conv)` sends (advancing no sequence number),
+    then the server's real messages from the client's RCV.NXT and a normal close. Returns the
+    conversation and the messages each side sent."""
     cm, sm = std_messages()
-    more = [b"the rest of the reply", b"end"]
     conv = Conv(cisn, sisn)
     conv.handshake()
     std_exchange(conv, cm, sm)
-    conv.raw("s", "FA", seq=(conv.seq["s"] + ahead) % 2**32, ttl=1, advance=False)
-    conv.data("s", b"".join(lp(m) for m in more))
+    inject(conv)
+    conv.data("s", b"".join(lp(m) for m in REST_OF_REPLY))
     conv.close()
-    return conv, cm, sm + more
+    return conv, cm, sm + REST_OF_REPLY
+
+
+def injected_fin_then_real(cisn, sisn, ahead):
+    """A FIN from the server's address `ahead` bytes past the client's RCV.NXT with TTL 1 (an
+    injection that expires before the client), then the real messages (injected_then_real)."""
+    return injected_then_real(cisn, sisn, lambda conv: conv.raw(
+        "s", "FA", seq=(conv.seq["s"] + ahead) % 2**32, ttl=1, advance=False))
 
 
 def fin_injected(out):
@@ -508,6 +518,38 @@ def fin_injected_ahead(out):
                     "took the first: the server's FIN moves there (FIN_REFUTED, then SEND_FIN "
                     "again: LAST_ACK, not CLOSING); then " + CLOSE_REASON,
                     events_constructed={"fin_moved": 1, "fin_refuted": 1})])
+
+
+def ack_forged(out):
+    def inject(conv):
+        # a pure ACK from the client's address of 100,000 server bytes never sent, then the
+        # server's next bytes forged with an ACK of 100,000 client bytes never sent
+        conv.raw("c", "A", ack=(conv.seq["s"] + 100000) % 2**32, advance=False)
+        conv.raw("s", "PA", FORGED_REST, ack=(conv.seq["c"] + 100000) % 2**32, advance=False)
+    conv, cm, sm = injected_then_real(0x85000000, 0x86000000, inject)
+    save(out, "ack-forged", "scapy, make_crafted.py: after the exchange a pure ACK from the "
+         "client's address acknowledging 100,000 bytes the server never sent, then the "
+         "server's next bytes forged (other bytes, same lengths) with an ACK of 100,000 client "
+         "bytes never sent, then the server's real bytes, acknowledged, and a normal close",
+         "len:4:be", conv.pkts,
+         [conn_meta(conv, cm, sm, "fin", ("TIME_WAIT", "CLOSED"),
+                    "both forged segments acknowledge bytes their receiver never sent, past the "
+                    "largest window it was offered: each receiver drops the segment, data and "
+                    "all (RFC 9293 3.10.7.4, RFC 5961 5.2); then " + CLOSE_REASON,
+                    events_constructed={"ack_out_of_window": 2})])
+
+
+def fin_without_ack(out):
+    conv, cm, sm = injected_then_real(0x87000000, 0x88000000, lambda conv: conv.raw(
+        "s", "FP", FORGED_REST, advance=False))
+    save(out, "fin-without-ack", "scapy, make_crafted.py: after the exchange the server's next "
+         "bytes forged (other bytes, same lengths) in a FIN+PSH segment without ACK, then the "
+         "server's real bytes, acknowledged, and a normal close", "len:4:be", conv.pkts,
+         [conn_meta(conv, cm, sm, "fin", ("TIME_WAIT", "CLOSED"),
+                    "a segment without ACK is dropped by a synchronized receiver (RFC 9293 "
+                    "3.10.7.4, fifth check): the forged FIN neither closes nor carries data; "
+                    "then " + CLOSE_REASON,
+                    events_constructed={"fin_without_ack": 1})])
 
 
 def client_segment_bytes(conv, payload):
@@ -828,6 +870,8 @@ def second_set(out):
     overlap_conflict(out)
     fin_injected(out)
     fin_injected_ahead(out)
+    ack_forged(out)
+    fin_without_ack(out)
     fragment_overlap(out, v6=False)
     fragment_overlap(out, v6=True)
     fragment_bad_ip_checksum(out)

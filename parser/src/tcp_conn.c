@@ -449,6 +449,29 @@ static inline int fin_unacceptable(const conn *c, int from, const tcpsift_packet
     return !((s->flags & EP_FIN_SEEN) && fin_at == s->fin_seq);
 }
 
+/* RFC 9293 §3.10.7.4 (fifth check) and RFC 5961 §5.2: a segment whose ACK acknowledges bytes
+ * its receiver never sent, or lies more than a window behind the acknowledgements already made,
+ * is dropped, data and all: a forged ACK, or bytes injected with a wrong one, must move neither
+ * the acknowledgements (a phantom gap, a FIN judged outside the window) nor the stream. The
+ * observer knows the receiver's SND.NXT only as far as the capture showed it, so "never sent"
+ * is an ACK past anything the receiver could send: past its peer's largest window beyond the
+ * peer's last ACK (+1 for a FIN; Suricata's STREAM_PKT_INVALID_ACK draws the same line). An
+ * ACK of unseen bytes short of that is capture loss (ack_unseen_segment), not a drop. Judged
+ * once both SYNs (the window scale) and an earlier ACK and window from the sender are known. */
+static int ack_unacceptable(const conn *c, int from, const tcpsift_packet *pkt)
+{
+    const endpoint *s = &c->ep[from], *r = &c->ep[1 - from];
+    enum { S_NEED = EP_SYN_SEEN | EP_ACK_SEEN | EP_WIN_VALID, R_NEED = EP_SYN_SEEN | EP_NEXT_VALID };
+    if ((pkt->tcp_flags & (TCPSIFT_TCP_ACK | TCPSIFT_TCP_SYN | TCPSIFT_TCP_RST)) != TCPSIFT_TCP_ACK)
+        return 0; /* no ACK to judge, or judged as a SYN or RST */
+    if ((s->flags & S_NEED) != S_NEED || (r->flags & R_NEED) != R_NEED) return 0;
+    uint32_t ack = pkt->ack;
+    if (seq_lt(ack, s->last_ack)) return s->last_ack - ack > (s->max_win ? s->max_win : 65535);
+    uint32_t reach = s->last_ack + s->max_win + 1;
+    if (seq_lt(reach, r->next_seq)) reach = r->next_seq; /* it sent past the window: seen */
+    return seq_gt(ack, reach);
+}
+
 /* Checks on one segment that need no sequence state. Returns 1 when the
  * segment fails PAWS (RFC 7323 §5.3 R1: the receiver drops it). */
 static int segment_checks(struct tcpsift_tracker *t, conn *c, int from, const tcpsift_packet *pkt)
@@ -667,8 +690,27 @@ static int segment_general(struct tcpsift_tracker *t, conn *c, const tcpsift_pac
                                                 : TCPSIFT_ANOMALY_ACK_BEFORE_SYN);
         return 0;
     }
+    /* A FIN without ACK (invalid_flags took the rest without SYN, RST or ACK): dropped in every
+     * state (RFC 9293 §3.10.7: LISTEN and SYN-SENT take only a SYN or an RST, later states no
+     * segment without ACK, §3.10.7.4 fifth check). A sender that never synchronized gets the
+     * table's anomaly for its FIN there. tshark's completeness and Zeek's endpoint, which do
+     * not judge acceptance, still see the FIN. */
+    if (!(f & (TCPSIFT_TCP_SYN | TCPSIFT_TCP_RST | TCPSIFT_TCP_ACK))) {
+        int unsynchronized = s->state == TCPSIFT_ST_UNKNOWN || s->state == TCPSIFT_ST_LISTEN ||
+                             s->state == TCPSIFT_ST_SYN_SENT;
+        conn_count_event(t, c,
+                         unsynchronized ? TCPSIFT_ANOMALY_FIN_BEFORE_HANDSHAKE
+                                        : TCPSIFT_ANOMALY_FIN_WITHOUT_ACK);
+        c->completeness |= 16;
+        zeek_endpoint_update(c, from, pkt);
+        return 0;
+    }
     if ((f & TCPSIFT_TCP_FIN) && fin_unacceptable(c, from, pkt)) {
         conn_count_event(t, c, TCPSIFT_ANOMALY_FIN_OUT_OF_WINDOW);
+        return 0;
+    }
+    if (ack_unacceptable(c, from, pkt)) {
+        conn_count_event(t, c, TCPSIFT_ANOMALY_ACK_OUT_OF_WINDOW);
         return 0;
     }
     if (f & TCPSIFT_TCP_SYN) {

@@ -199,6 +199,15 @@ static void sc_init(struct sc *s)
     sc_init_policy(s, 0, TCPSIFT_CHECKSUM_AUTO);
 }
 
+/* sc_init with the given stream delivery (on arrival, or once acknowledged). */
+static void sc_init_mode(struct sc *s, tcpsift_reasm_mode mode)
+{
+    tcpsift_reasm_config rc;
+    tcpsift_reasm_config_default(&rc);
+    rc.mode = mode;
+    sc_init_reasm(s, 0, TCPSIFT_CHECKSUM_AUTO, 0, &rc);
+}
+
 static void sc_free(struct sc *s)
 {
     tcpsift_tracker_destroy(s->t);
@@ -1066,6 +1075,107 @@ static void test_fin_out_of_window(void **state)
     sc_free(&s);
 }
 
+/* A segment whose ACK acknowledges bytes its receiver could not have sent (past the sender's
+ * largest window beyond its last ACK), or lies more than a window behind its last ACK, is dropped
+ * by the receiver with its data (RFC 9293 §3.10.7.4 fifth check, RFC 5961 §5.2). Variant 0: a
+ * forged pure ACK of 100,000 bytes the client never sent (before: a 1-byte phantom gap, the
+ * client's FIN judged outside the window, CLOSE_WAIT / FIN_WAIT_2); 1 and 2: bytes injected at
+ * the client's next sequence number with an ACK far ahead or far behind, then the real bytes
+ * (before: the injected ones were the stream, on arrival and acked). */
+static void test_ack_unacceptable_dropped(void **state)
+{
+    (void)state;
+    for (int acked = 0; acked < 2; acked++) {
+        for (int k = 0; k < 3; k++) {
+            struct sc s;
+            sc_init_mode(&s, acked ? TCPSIFT_REASM_ACKED : TCPSIFT_REASM_ON_ARRIVAL);
+            sc_open(&s, 1000, 5000);
+            sc_tx(&s, C, F_ACK | F_PSH, "one");
+            sc_tx(&s, S, F_ACK | F_PSH, "hi");
+            if (k == 0)
+                sc_raw(&s, S, F_ACK, s.nxt[S], s.nxt[C] + 100000, 65535, NULL, 0, NULL, 0, CSUM_GOOD);
+            else
+                sc_raw(&s, C, F_ACK | F_PSH, s.nxt[C], k == 1 ? s.nxt[S] + 100000 : s.nxt[S] - 0x70000000u,
+                       65535, "EVIL!", 5, NULL, 0, CSUM_GOOD);
+            sc_tx(&s, C, F_ACK | F_PSH, "two.!");
+            sc_tx(&s, S, F_ACK, NULL);
+            sc_tx(&s, C, F_ACK | F_FIN, NULL);
+            sc_tx(&s, S, F_ACK | F_FIN, NULL);
+            sc_tx(&s, C, F_ACK, NULL);
+            sc_finish(&s);
+            const struct rec_conn *r = only_conn(&s);
+            assert_int_equal(EV(r, ACK_OUT_OF_WINDOW), 1);
+            assert_int_equal(EV(r, ACK_UNSEEN_SEGMENT), 0);
+            assert_int_equal(EV(r, FIN_OUT_OF_WINDOW), 0);
+            assert_int_equal(EV(r, OVERLAP_MISMATCH), 0);
+            assert_int_equal(EV(r, RETRANSMISSION), 0);
+            ASSERT_END(r, FIN);
+            ASSERT_STATES(r, TIME_WAIT, CLOSED);
+            assert_stream(&s, 0, TCPSIFT_C2S, "onetwo.!");
+            assert_stream(&s, 0, TCPSIFT_S2C, "hi");
+            sc_free(&s);
+        }
+    }
+}
+
+/* The line between capture loss and a forged ACK: the server may have sent, unseen, up to the
+ * client's largest window past the client's last ACK (+1 for a FIN); an ACK of exactly that much
+ * is capture loss (ack_unseen_segment, the segment and its bytes taken), one more is dropped. */
+static void test_ack_unseen_within_reach(void **state)
+{
+    (void)state;
+    for (uint32_t beyond = 0; beyond < 2; beyond++) {
+        struct sc s;
+        sc_init(&s);
+        sc_open(&s, 1000, 5000);
+        sc_tx(&s, C, F_ACK | F_PSH, "GET /");
+        sc_tx(&s, S, F_ACK, NULL);
+        uint32_t reach = s.nxt[S] + 65535 + 1; /* the client's last ACK + its window + a FIN */
+        sc_raw(&s, C, F_ACK | F_PSH, s.nxt[C], reach + beyond, 65535, "x", 1, NULL, 0, CSUM_GOOD);
+        sc_finish(&s);
+        const struct rec_conn *r = only_conn(&s);
+        assert_int_equal(EV(r, ACK_UNSEEN_SEGMENT), beyond ? 0 : 1);
+        assert_int_equal(EV(r, ACK_OUT_OF_WINDOW), beyond ? 1 : 0);
+        assert_stream(&s, 0, TCPSIFT_C2S, beyond ? "GET /" : "GET /x");
+        sc_free(&s);
+    }
+}
+
+/* A FIN without ACK (a FIN scan's, or one injected with bytes) after the handshake: every
+ * receiver drops it (RFC 9293 §3.10.7.4 fifth check), so it neither closes the direction nor
+ * carries data. Before, its bytes were the stream on arrival and acked (the real ones counted
+ * an overlap mismatch), and a bare one made the real bytes data_after_fin. */
+static void test_fin_without_ack_dropped(void **state)
+{
+    (void)state;
+    for (int acked = 0; acked < 2; acked++) {
+        for (int with_data = 0; with_data < 2; with_data++) {
+            struct sc s;
+            sc_init_mode(&s, acked ? TCPSIFT_REASM_ACKED : TCPSIFT_REASM_ON_ARRIVAL);
+            sc_open(&s, 1000, 5000);
+            sc_raw(&s, C, F_FIN | F_PSH, s.nxt[C], 0, 65535, with_data ? "EVIL!" : NULL,
+                   with_data ? 5 : 0, NULL, 0, CSUM_GOOD);
+            sc_tx(&s, C, F_ACK | F_PSH, "GET /");
+            sc_tx(&s, S, F_ACK, NULL);
+            sc_tx(&s, C, F_ACK | F_FIN, NULL);
+            sc_tx(&s, S, F_ACK | F_FIN, NULL);
+            sc_tx(&s, C, F_ACK, NULL);
+            sc_finish(&s);
+            const struct rec_conn *r = only_conn(&s);
+            assert_int_equal(EV(r, FIN_WITHOUT_ACK), 1);
+            assert_int_equal(EV(r, DATA_AFTER_FIN), 0);
+            assert_int_equal(EV(r, FIN_REFUTED), 0);
+            assert_int_equal(EV(r, OVERLAP_MISMATCH), 0);
+            assert_int_equal(EV(r, RETRANSMISSION), 0);
+            assert_int_equal(r->completeness & 16, 16);
+            ASSERT_END(r, FIN);
+            ASSERT_STATES(r, TIME_WAIT, CLOSED);
+            assert_stream(&s, 0, TCPSIFT_C2S, "GET /");
+            sc_free(&s);
+        }
+    }
+}
+
 /* A FIN injected at the receiver's next sequence number (a TTL that expires on the way), then
  * the sender's real bytes at the same numbers, which the receiver acknowledges: nothing follows
  * a FIN (RFC 9293 §3.5), so that acknowledgement refutes the FIN, the sender's close is undone
@@ -1081,10 +1191,7 @@ static void sc_injected_fin(struct sc *s, int from, uint32_t seq)
 
 static void fin_injected(struct sc *s, tcpsift_reasm_mode mode, int from, int close)
 {
-    tcpsift_reasm_config rc;
-    tcpsift_reasm_config_default(&rc);
-    rc.mode = mode;
-    sc_init_reasm(s, 0, TCPSIFT_CHECKSUM_AUTO, 0, &rc);
+    sc_init_mode(s, mode);
     sc_open(s, 1000, 5000);
     sc_tx(s, C, F_ACK | F_PSH, "GET /");
     sc_tx(s, S, F_ACK, NULL);
@@ -1142,11 +1249,8 @@ static void test_fin_refuted_by_ack(void **state)
      * the FIN alone: nothing is refuted, and acked delivery ends the stream at the FIN. (On
      * arrival the injected bytes are out before the acknowledgement: data_after_fin.) */
     for (int acked = 0; acked < 2; acked++) {
-        tcpsift_reasm_config rc;
-        tcpsift_reasm_config_default(&rc);
-        rc.mode = acked ? TCPSIFT_REASM_ACKED : TCPSIFT_REASM_ON_ARRIVAL;
         struct sc s;
-        sc_init_reasm(&s, 0, TCPSIFT_CHECKSUM_AUTO, 0, &rc);
+        sc_init_mode(&s, acked ? TCPSIFT_REASM_ACKED : TCPSIFT_REASM_ON_ARRIVAL);
         sc_open(&s, 1000, 5000);
         sc_tx(&s, C, F_ACK | F_PSH, "GET /");
         sc_tx(&s, S, F_ACK | F_PSH, "200 OK");
@@ -1179,10 +1283,7 @@ static void test_fin_refuted_by_ack(void **state)
  * position and the client's ACK of it takes it. */
 static void fin_two_positions(struct sc *s, tcpsift_reasm_mode mode, int variant)
 {
-    tcpsift_reasm_config rc;
-    tcpsift_reasm_config_default(&rc);
-    rc.mode = mode;
-    sc_init_reasm(s, 0, TCPSIFT_CHECKSUM_AUTO, 0, &rc);
+    sc_init_mode(s, mode);
     sc_open(s, 1000, 5000);
     sc_tx(s, C, F_ACK | F_PSH, "GET /");
     sc_tx(s, S, F_ACK, NULL);
@@ -1748,7 +1849,9 @@ static void test_syn_data_refused_acked_delivery(void **state)
 /* ------------------------------------------------------------ Zeek conn_state corners */
 
 /* SYN then FIN from the originator, nothing back: Zeek SH (o CLOSED, r
- * inactive); RFC 9293 §3.10.4: CLOSE in SYN-SENT sends no FIN. */
+ * inactive); RFC 9293 §3.10.4: CLOSE in SYN-SENT sends no FIN. The FIN has
+ * no ACK, so the responder drops it (§3.10.7): the attempt stays unanswered,
+ * not half closed. */
 static void test_zeek_sh(void **state)
 {
     (void)state;
@@ -1762,7 +1865,8 @@ static void test_zeek_sh(void **state)
     assert_string_equal(r->history, "SF");
     ASSERT_STATES(r, SYN_SENT, UNKNOWN);
     assert_int_equal(EV(r, FIN_BEFORE_HANDSHAKE), 1);
-    ASSERT_END(r, HALF_CLOSED);
+    assert_int_equal(EV(r, FIN_WITHOUT_ACK), 0);
+    ASSERT_END(r, SYN_UNANSWERED);
     sc_free(&s);
 }
 
@@ -2881,6 +2985,9 @@ int main(void)
         cmocka_unit_test(test_second_synack_other_isn),
         cmocka_unit_test(test_synack_unacceptable_ack),
         cmocka_unit_test(test_fin_out_of_window),
+        cmocka_unit_test(test_ack_unacceptable_dropped),
+        cmocka_unit_test(test_ack_unseen_within_reach),
+        cmocka_unit_test(test_fin_without_ack_dropped),
         cmocka_unit_test(test_fin_refuted_by_ack),
         cmocka_unit_test(test_fin_moved_receiver_decides),
         cmocka_unit_test(test_window_scale_both_syns),

@@ -40,7 +40,9 @@ extern "C" {
       "acknowledgement covers sequence numbers the observer never saw sent")                      \
     X(ACK_OUT_OF_WINDOW, "ack_out_of_window",                                                      \
       "ACK outside SND.UNA - MAX.SND.WND .. SND.NXT of the acknowledged endpoint (RFC 5961 "      \
-      "§5.2)")                                                                                     \
+      "§5.2); once both SYNs were seen the receiver drops the segment, data and all (RFC 9293 "   \
+      "§3.10.7.4), where SND.NXT is taken as far as the acknowledged endpoint may send: its "     \
+      "peer's largest window past its last ACK, since the capture may have missed bytes")        \
     X(ZERO_WINDOW, "zero_window", "the sender advertises a receive window of zero")               \
     X(WINDOW_UPDATE, "window_update",                                                              \
       "pure ACK that repeats the acknowledgement number and only changes the window")             \
@@ -143,7 +145,12 @@ extern "C" {
     X(FIN_MOVED, "fin_moved",                                                                      \
       "a FIN at another sequence number than the same sender's earlier FIN, which its receiver "  \
       "has not acknowledged: one of the two is not the sender's (injected); the receiver's "      \
-      "acknowledgement decides which, and the other is refuted")
+      "acknowledgement decides which, and the other is refuted")                                   \
+    X(FIN_WITHOUT_ACK, "fin_without_ack",                                                          \
+      "a FIN without ACK, SYN or RST (a FIN or Xmas scan, or an insertion): every receiver "      \
+      "drops it (RFC 9293 §3.10.7: before the handshake only SYN or RST is taken, after it no "   \
+      "segment without ACK, §3.10.7.4 fifth check), so it neither closes nor carries data; from a "  \
+      "sender that never synchronized it counts fin_before_handshake instead")
 
 typedef enum tcpsift_anomaly {
 #define TCPSIFT_X_ENUM(suffix, name, text) TCPSIFT_ANOMALY_##suffix,
