@@ -456,18 +456,26 @@ static inline int fin_unacceptable(const conn *c, int from, const tcpsift_packet
  * observer knows the receiver's SND.NXT only as far as the capture showed it, so "never sent"
  * is an ACK past anything the receiver could send: past its peer's largest window beyond the
  * peer's last ACK (+1 for a FIN; Suricata's STREAM_PKT_INVALID_ACK draws the same line). An
- * ACK of unseen bytes short of that is capture loss (ack_unseen_segment), not a drop. Judged
- * once both SYNs (the window scale) and an earlier ACK and window from the sender are known. */
+ * ACK of unseen bytes short of that is capture loss (ack_unseen_segment), not a drop. The
+ * sender's first ACK (the receiver in SYN-RECEIVED, §3.10.7.4) must also pass the receiver's
+ * ISN, and its window is the largest a SYN can offer, scaled. Judged once both SYNs are seen. */
 static int ack_unacceptable(const conn *c, int from, const tcpsift_packet *pkt)
 {
     const endpoint *s = &c->ep[from], *r = &c->ep[1 - from];
-    enum { S_NEED = EP_SYN_SEEN | EP_ACK_SEEN | EP_WIN_VALID, R_NEED = EP_SYN_SEEN | EP_NEXT_VALID };
     if ((pkt->tcp_flags & (TCPSIFT_TCP_ACK | TCPSIFT_TCP_SYN | TCPSIFT_TCP_RST)) != TCPSIFT_TCP_ACK)
         return 0; /* no ACK to judge, or judged as a SYN or RST */
-    if ((s->flags & S_NEED) != S_NEED || (r->flags & R_NEED) != R_NEED) return 0;
-    uint32_t ack = pkt->ack;
-    if (seq_lt(ack, s->last_ack)) return s->last_ack - ack > (s->max_win ? s->max_win : 65535);
-    uint32_t reach = s->last_ack + s->max_win + 1;
+    if (!(s->flags & EP_SYN_SEEN) || (r->flags & (EP_SYN_SEEN | EP_NEXT_VALID)) !=
+                                         (EP_SYN_SEEN | EP_NEXT_VALID))
+        return 0;
+    uint32_t ack = pkt->ack, reach;
+    if (!(s->flags & EP_ACK_SEEN)) {
+        if (seq_leq(ack, r->isn)) return 1; /* SEG.ACK =< ISS */
+        unsigned shift = (s->flags & r->flags & EP_WS_OFFERED) ? s->wscale : 0;
+        reach = r->isn + 1 + (65535u << shift) + 1;
+    } else {
+        if (seq_lt(ack, s->last_ack)) return s->last_ack - ack > (s->max_win ? s->max_win : 65535);
+        reach = s->last_ack + s->max_win + 1;
+    }
     if (seq_lt(reach, r->next_seq)) reach = r->next_seq; /* it sent past the window: seen */
     return seq_gt(ack, reach);
 }

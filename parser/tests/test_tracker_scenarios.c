@@ -1081,22 +1081,32 @@ static void test_fin_out_of_window(void **state)
  * forged pure ACK of 100,000 bytes the client never sent (before: a 1-byte phantom gap, the
  * client's FIN judged outside the window, CLOSE_WAIT / FIN_WAIT_2); 1 and 2: bytes injected at
  * the client's next sequence number with an ACK far ahead or far behind, then the real bytes
- * (before: the injected ones were the stream, on arrival and acked). */
+ * (before: the injected ones were the stream, on arrival and acked); 3 and 4: the same as the
+ * client's first ACK, which the server in SYN-RECEIVED takes only past its ISN (4: the ISN). */
 static void test_ack_unacceptable_dropped(void **state)
 {
     (void)state;
     for (int acked = 0; acked < 2; acked++) {
-        for (int k = 0; k < 3; k++) {
+        for (int k = 0; k < 5; k++) {
             struct sc s;
             sc_init_mode(&s, acked ? TCPSIFT_REASM_ACKED : TCPSIFT_REASM_ON_ARRIVAL);
-            sc_open(&s, 1000, 5000);
+            s.nxt[C] = 1000;
+            s.nxt[S] = 5000;
+            sc_tx(&s, C, F_SYN, NULL);
+            sc_tx(&s, S, F_SYN | F_ACK, NULL);
+            static const uint32_t forged_ack_offset[] = {0, 100000, -0x70000000u, 100000, -1u};
+            if (k >= 3) /* before the client's first ACK */
+                sc_raw(&s, C, F_ACK | F_PSH, s.nxt[C], s.nxt[S] + forged_ack_offset[k], 65535,
+                       "EVI", 3, NULL, 0, CSUM_GOOD);
+            else
+                sc_tx(&s, C, F_ACK, NULL);
             sc_tx(&s, C, F_ACK | F_PSH, "one");
             sc_tx(&s, S, F_ACK | F_PSH, "hi");
             if (k == 0)
                 sc_raw(&s, S, F_ACK, s.nxt[S], s.nxt[C] + 100000, 65535, NULL, 0, NULL, 0, CSUM_GOOD);
-            else
-                sc_raw(&s, C, F_ACK | F_PSH, s.nxt[C], k == 1 ? s.nxt[S] + 100000 : s.nxt[S] - 0x70000000u,
-                       65535, "EVIL!", 5, NULL, 0, CSUM_GOOD);
+            else if (k < 3)
+                sc_raw(&s, C, F_ACK | F_PSH, s.nxt[C], s.nxt[S] + forged_ack_offset[k], 65535,
+                       "EVIL!", 5, NULL, 0, CSUM_GOOD);
             sc_tx(&s, C, F_ACK | F_PSH, "two.!");
             sc_tx(&s, S, F_ACK, NULL);
             sc_tx(&s, C, F_ACK | F_FIN, NULL);
@@ -1109,6 +1119,7 @@ static void test_ack_unacceptable_dropped(void **state)
             assert_int_equal(EV(r, FIN_OUT_OF_WINDOW), 0);
             assert_int_equal(EV(r, OVERLAP_MISMATCH), 0);
             assert_int_equal(EV(r, RETRANSMISSION), 0);
+            assert_true(r->handshake);
             ASSERT_END(r, FIN);
             ASSERT_STATES(r, TIME_WAIT, CLOSED);
             assert_stream(&s, 0, TCPSIFT_C2S, "onetwo.!");

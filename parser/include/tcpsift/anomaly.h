@@ -42,7 +42,8 @@ extern "C" {
       "ACK outside SND.UNA - MAX.SND.WND .. SND.NXT of the acknowledged endpoint (RFC 5961 "      \
       "§5.2); once both SYNs were seen the receiver drops the segment, data and all (RFC 9293 "   \
       "§3.10.7.4), where SND.NXT is taken as far as the acknowledged endpoint may send: its "     \
-      "peer's largest window past its last ACK, since the capture may have missed bytes")        \
+      "peer's largest window past its last ACK, since the capture may have missed bytes; a "     \
+      "first ACK must also pass the acknowledged endpoint's ISN (SYN-RECEIVED)")                \
     X(ZERO_WINDOW, "zero_window", "the sender advertises a receive window of zero")               \
     X(WINDOW_UPDATE, "window_update",                                                              \
       "pure ACK that repeats the acknowledgement number and only changes the window")             \
