@@ -18,6 +18,7 @@
 
 #include "fuzz_check.h"
 #include "tcpsift/decode.h"
+#include "tracker_internal.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -68,6 +69,71 @@ static void check_prefix(const tcpsift_packet *full, int linktype, const uint8_t
     free(cut);
 }
 
+/* The IPv4 options of h[20..n), by index: what a host discards (tcpsift/tracker.h,
+ * tcpsift_ip_option_policy). */
+static int ref_ipv4_discarded(const uint8_t *h, size_t n)
+{
+    for (size_t i = 20; i < n;) {
+        uint8_t kind = h[i];
+        if (kind == 0) return 0;
+        if (kind == 1) {
+            i++;
+            continue;
+        }
+        if (n - i < 2 || h[i + 1] < 2 || h[i + 1] > n - i) return 1;
+        if (kind == 131 || kind == 137) return 1;
+        i += h[i + 1];
+    }
+    return 0;
+}
+
+/* One Hop-by-Hop (hbh 1) or Destination Options header's options, h[i..end). */
+static int ref_ipv6_options_discarded(const uint8_t *h, size_t i, size_t end, int hbh)
+{
+    unsigned padding = 0, options = 0;
+    while (i < end) {
+        uint8_t type = h[i];
+        if (type == 0) {
+            if (++padding > 7) return 1;
+            i++;
+            continue;
+        }
+        if (end - i < 2 || h[i + 1] > end - i - 2) return 1;
+        size_t len = h[i + 1];
+        if (type == 1) {
+            padding += 2u + (unsigned)len;
+            if (padding > 7) return 1;
+            for (size_t j = 0; j < len; j++)
+                if (h[i + 2 + j] != 0) return 1;
+        } else {
+            padding = 0;
+            if (++options > 8) return 1;
+            if ((type & 0xC0) != 0 && type != (hbh ? 0xC2 : 0xC9)) return 1;
+        }
+        i += 2 + len;
+    }
+    return 0;
+}
+
+/* The same for the IPv6 extension headers the decoder listed, by index. */
+static int ref_ipv6_discarded(const tcpsift_packet *p)
+{
+    const uint8_t *h = p->ip_header.ptr;
+    size_t n = p->ip_header.len, at = 40;
+    for (size_t e = 0; e < p->ipv6_ext_count; e++) {
+        uint8_t type = p->ipv6_ext_types[e];
+        if (n < at + 2) return 0;
+        size_t len = type == 44 ? 8 : type == 51 ? ((size_t)h[at + 1] + 2) * 4
+                                                   : ((size_t)h[at + 1] + 1) * 8;
+        if (n - at < len) return 0;
+        if (type == 0 && e != 0) return 1;
+        if ((type == 0 || type == 60) && ref_ipv6_options_discarded(h, at + 2, at + len, type == 0))
+            return 1;
+        at += len;
+    }
+    return 0;
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     if (size < 2) return 0;
@@ -98,6 +164,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     FUZZ_CHECK(memcmp(&pkt, &again, sizeof pkt) == 0);
 
     fuzz_check_checksums(&pkt);
+
+    /* The tracker's IP option policy (ip_option_policy.c) agrees with the by-index reference. */
+    if (pkt.ip_header.ptr && pkt.ip_version == 4)
+        FUZZ_CHECK(ip_options_discarded(&pkt) == ref_ipv4_discarded(pkt.ip_header.ptr,
+                                                                     pkt.ip_header.len));
+    else if (pkt.ip_header.ptr && pkt.ip_version == 6)
+        FUZZ_CHECK(ip_options_discarded(&pkt) == ref_ipv6_discarded(&pkt));
 
     /* The parsed options of the packet equal a direct parse of the same bytes
      * when the whole option space was captured. */

@@ -40,6 +40,12 @@ const char pipeline_options_help[] =
     "                             expire before the receiver (insertion): counted\n"
     "                             ttl_below_expected (default flag), or also ignored\n"
     "  --ttl-margin N             hops of TTL drop tolerated (default 5)\n"
+    "  --ip-options host|accept   a segment in a datagram a host discards for its\n"
+    "                             IPv4 options (malformed, source route) or IPv6\n"
+    "                             extension headers (Hop-by-Hop not first, unknown\n"
+    "                             option marked discard, bad padding): counted\n"
+    "                             ip_option_discarded and ignored (default host),\n"
+    "                             or processed as any other (accept)\n"
     "  --span-duplicates USEC     ignore an IP datagram identical to one of the last\n"
     "                             32 seen within USEC microseconds (a span port's\n"
     "                             second copy), counted duplicate_frame (default off)\n"
@@ -173,6 +179,14 @@ int pipeline_option(pipeline *p, int argc, char **argv, int *i)
         if (!value_of(argc, argv, i, &v)) return -1;
         if (tcpsift_ttl_policy_parse(v, &p->cfg.ttl_policy) != TCPSIFT_OK) {
             fprintf(stderr, "tcpsift: --ttl-outliers: expected flag or drop, not '%s'\n", v);
+            return -1;
+        }
+        return 1;
+    }
+    if (strcmp(arg, "--ip-options") == 0) {
+        if (!value_of(argc, argv, i, &v)) return -1;
+        if (tcpsift_ip_option_policy_parse(v, &p->cfg.ip_options) != TCPSIFT_OK) {
+            fprintf(stderr, "tcpsift: --ip-options: expected host or accept, not '%s'\n", v);
             return -1;
         }
         return 1;

@@ -220,10 +220,14 @@ static inline uint64_t conn_stream_kept_bytes(const conn *c, int from)
 #define CONN_COLD
 #endif
 
+/* Why the receiver discards a segment before TCP reads it: its state and stream ignore it,
+ * and the anomaly says why (bad_checksum, ip_option_discarded). */
+enum segment_discard { SEGMENT_READ = 0, SEGMENT_BAD_CHECKSUM, SEGMENT_IP_OPTIONS };
+
 /* Per-segment analysis of one TCP connection (tcp_conn.c). `from` is the
- * sender's endpoint index (0 client, 1 server). */
+ * sender's endpoint index (0 client, 1 server); `discard` an enum segment_discard. */
 void tcp_conn_segment(struct tcpsift_tracker *t, conn *c, const tcpsift_packet *pkt, int from,
-                      int checksum_bad);
+                      int discard);
 
 /* A new TCP connection whose first packet is `pkt`: decides the client. Returns
  * the sender's endpoint index. */

@@ -77,6 +77,49 @@ uint16_t ppp_protocol_ethertype(uint16_t protocol);
 tcpsift_error decode_ipv4(tcpsift_packet *pkt, tcpsift_cursor *c, tcpsift_cursor *l4);
 tcpsift_error decode_ipv6(tcpsift_packet *pkt, tcpsift_cursor *c, tcpsift_cursor *l4);
 
+/* IPv6 extension header numbers (RFC 8200 §4; IANA) the decoder walks. */
+#define IP6_HOP_BY_HOP 0
+#define IP6_ROUTING 43
+#define IP6_FRAGMENT 44
+#define IP6_AH 51
+#define IP6_DEST_OPTS 60
+#define IP6_MOBILITY 135
+#define IP6_HIP 139
+#define IP6_SHIM6 140
+
+/* Length of an IPv6 extension header of type `type` whose first two bytes are eh[0..1]: the
+ * fragment header is 8 bytes, AH counts 4-byte units minus 2 (RFC 4302), the others 8-byte
+ * units not counting the first (RFC 8200 §4.3). */
+static inline size_t ipv6_ext_header_len(uint8_t type, const uint8_t *eh)
+{
+    if (type == IP6_FRAGMENT) return 8;
+    if (type == IP6_AH) return ((size_t)eh[1] + 2) * 4;
+    return ((size_t)eh[1] + 1) * 8;
+}
+
+/* IPv4 options (RFC 791 §3.1): EOL and NOP are one byte long; every other carries a length
+ * byte counting the whole option, at least 2. */
+#define IPV4_OPT_EOL 0
+#define IPV4_OPT_NOP 1
+#define IPV4_OPT_LSRR 131 /* loose source and record route */
+#define IPV4_OPT_SSRR 137 /* strict source and record route */
+
+/* The next option of `opts`: 1 with *opt and *len its bytes (kind first), 0 at the end (an
+ * EOL, or no byte left), -1 for a length under 2 or past the options. */
+static inline int ipv4_option_next(tcpsift_cursor *opts, const uint8_t **opt, size_t *len)
+{
+    const uint8_t *p;
+    if (!cursor_peek(opts, 1, &p) || p[0] == IPV4_OPT_EOL) return 0;
+    size_t n = 1;
+    if (p[0] != IPV4_OPT_NOP) {
+        if (!cursor_peek(opts, 2, &p) || p[1] < 2) return -1;
+        n = p[1];
+    }
+    if (!cursor_take(opts, n, opt)) return -1;
+    *len = n;
+    return 1;
+}
+
 /* The IPv4 header's fields (RFC 791 §3.1), written here only: decode_ipv4 and the fast path
  * (decode.c) both call it. h: the header, header_len bytes (>= 20) that the caller's cursor has
  * proven present; frag: its bytes 6-7 (flags, fragment offset) as the caller loaded them (the

@@ -1,19 +1,25 @@
 /* IPv4 (RFC 791): header, options, lengths, fragments. */
 #include "decode_internal.h"
 
-#define IPV4_OPT_EOL 0
-#define IPV4_OPT_NOP 1
+/* A loose or strict source route whose pointer has not passed its last address: the datagram
+ * is on its way to that address, the final destination, which the TCP/UDP pseudo-header uses
+ * (RFC 791 §3.1, RFC 1122 §3.2.1.8 and §4.2.3.2: "the final destination"). */
+static void note_source_route(tcpsift_packet *pkt, const uint8_t *opt, size_t len)
+{
+    if (len < 3 + 4) return;
+    size_t last = 3 + ((len - 3) / 4 - 1) * 4; /* offset of the last whole address */
+    if (opt[2] <= len) pkt->final_dst = opt + last;
+}
 
 /* Walk the options so a malformed length is reported, never skipped. */
-static int ipv4_options_valid(tcpsift_cursor opts)
+static int ipv4_options_valid(tcpsift_packet *pkt, tcpsift_cursor opts)
 {
-    uint8_t kind, len;
-    while (cursor_u8(&opts, &kind)) {
-        if (kind == IPV4_OPT_EOL) return 1;
-        if (kind == IPV4_OPT_NOP) continue;
-        if (!cursor_u8(&opts, &len) || len < 2 || !cursor_skip(&opts, (size_t)len - 2)) return 0;
-    }
-    return 1;
+    const uint8_t *opt;
+    size_t len;
+    int r;
+    while ((r = ipv4_option_next(&opts, &opt, &len)) > 0)
+        if (opt[0] == IPV4_OPT_LSRR || opt[0] == IPV4_OPT_SSRR) note_source_route(pkt, opt, len);
+    return r == 0;
 }
 
 tcpsift_error decode_ipv4(tcpsift_packet *pkt, tcpsift_cursor *c, tcpsift_cursor *l4)
@@ -47,7 +53,7 @@ tcpsift_error decode_ipv4(tcpsift_packet *pkt, tcpsift_cursor *c, tcpsift_cursor
     pkt->layers |= TCPSIFT_LAYER_IPV4;
     if (pkt->more_fragments || pkt->frag_offset != 0) pkt->layers |= TCPSIFT_LAYER_FRAGMENT;
 
-    if (header_len > 20 && !ipv4_options_valid(cursor_make(h + 20, header_len - 20)) &&
+    if (header_len > 20 && !ipv4_options_valid(pkt, cursor_make(h + 20, header_len - 20)) &&
         err == TCPSIFT_OK)
         err = TCPSIFT_E_BAD_IP_OPTION_LENGTH;
 

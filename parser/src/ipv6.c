@@ -1,15 +1,6 @@
 /* IPv6 (RFC 8200): fixed header and a bounded chain of extension headers. */
 #include "decode_internal.h"
 
-#define IP6_HOP_BY_HOP 0
-#define IP6_ROUTING 43
-#define IP6_FRAGMENT 44
-#define IP6_AH 51
-#define IP6_DEST_OPTS 60
-#define IP6_MOBILITY 135
-#define IP6_HIP 139
-#define IP6_SHIM6 140
-
 /* Routing headers whose last address is the final destination, which the
  * TCP/UDP pseudo-header must use (RFC 8200 §8.1). Type 0 (deprecated, still
  * captured) and type 2 list addresses after 8 bytes; the SRH (type 4, RFC
@@ -87,12 +78,7 @@ tcpsift_error decode_ipv6(tcpsift_packet *pkt, tcpsift_cursor *c, tcpsift_cursor
                                     : TCPSIFT_E_TRUNCATED_IPV6_EXT_HEADER;
             goto stop;
         }
-        if (next == IP6_FRAGMENT)
-            eh_len = 8;
-        else if (next == IP6_AH)
-            eh_len = ((size_t)eh[1] + 2) * 4; /* RFC 4302: in 4-byte units, minus 2 */
-        else
-            eh_len = ((size_t)eh[1] + 1) * 8;
+        eh_len = ipv6_ext_header_len(next, eh);
         if (eh_len > remaining) {
             if (err == TCPSIFT_OK) err = TCPSIFT_E_BAD_IPV6_EXT_HEADER;
             goto stop;

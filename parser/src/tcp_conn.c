@@ -665,18 +665,43 @@ static void fin_decide(struct tcpsift_tracker *t, conn *c, int from, uint32_t ac
     fin_refute(t, c, fin_sender);
 }
 
+/* tshark's completeness bits: SYN, SYN-ACK, ACK, DATA, FIN, RST. tshark does not judge
+ * acceptance: a segment the receiver drops counts too. */
+static void completeness_note(conn *c, const tcpsift_packet *pkt)
+{
+    unsigned f = pkt->tcp_flags;
+    if (f & (TCPSIFT_TCP_SYN | TCPSIFT_TCP_FIN | TCPSIFT_TCP_RST)) {
+        if ((f & TCPSIFT_TCP_SYN) && !(f & TCPSIFT_TCP_ACK)) c->completeness |= 1;
+        if ((f & TCPSIFT_TCP_SYN) && (f & TCPSIFT_TCP_ACK)) c->completeness |= 2;
+        if (f & TCPSIFT_TCP_FIN) c->completeness |= 16;
+        if (f & TCPSIFT_TCP_RST) c->completeness |= 32;
+    } else if ((f & TCPSIFT_TCP_ACK) && pkt->payload_len == 0 && (c->completeness & 2)) {
+        c->completeness |= 4;
+    }
+    if (pkt->payload_len > 0) c->completeness |= 8;
+}
+
 /* Everything tcp_conn_segment() does for any segment but the stream tail.
  * Returns 1 when the segment goes on to segment_streams(). */
 static int segment_general(struct tcpsift_tracker *t, conn *c, const tcpsift_packet *pkt, int from,
-                           int checksum_bad)
+                           int discard)
 {
     endpoint *s = &c->ep[from], *r = &c->ep[1 - from];
     unsigned f = pkt->tcp_flags;
-    if (checksum_bad) {
+    if (discard == SEGMENT_BAD_CHECKSUM) {
         /* RFC 9293 §3.10.7.4: a segment with a bad checksum is discarded. */
         conn_count_event(t, c, TCPSIFT_ANOMALY_BAD_CHECKSUM);
         zeek_history_counted(t, c, from, HIST_C);
         t->stats.bad_checksum++;
+        return 0;
+    }
+    if (discard == SEGMENT_IP_OPTIONS) {
+        /* The host discards the datagram (ip_option_policy.c); Zeek and tshark, which do not
+         * judge IP options, still see the segment. */
+        conn_count_event(t, c, TCPSIFT_ANOMALY_IP_OPTION_DISCARDED);
+        zeek_history_packet(t, c, from, pkt);
+        zeek_endpoint_update(c, from, pkt);
+        completeness_note(c, pkt);
         return 0;
     }
     /* Policy drop: the segment never reached the receiver (ttl_policy.c). */
@@ -709,7 +734,7 @@ static int segment_general(struct tcpsift_tracker *t, conn *c, const tcpsift_pac
         conn_count_event(t, c,
                          unsynchronized ? TCPSIFT_ANOMALY_FIN_BEFORE_HANDSHAKE
                                         : TCPSIFT_ANOMALY_FIN_WITHOUT_ACK);
-        c->completeness |= 16;
+        completeness_note(c, pkt);
         zeek_endpoint_update(c, from, pkt);
         return 0;
     }
@@ -743,16 +768,7 @@ static int segment_general(struct tcpsift_tracker *t, conn *c, const tcpsift_pac
     zeek_endpoint_update(c, from, pkt); /* Zeek has no PAWS */
     if (!paws_failed) check_pending_rst(c, from, pkt);
 
-    /* tshark's completeness bits: SYN, SYN-ACK, ACK, DATA, FIN, RST. */
-    if (f & (TCPSIFT_TCP_SYN | TCPSIFT_TCP_FIN | TCPSIFT_TCP_RST)) {
-        if ((f & TCPSIFT_TCP_SYN) && !(f & TCPSIFT_TCP_ACK)) c->completeness |= 1;
-        if ((f & TCPSIFT_TCP_SYN) && (f & TCPSIFT_TCP_ACK)) c->completeness |= 2;
-        if (f & TCPSIFT_TCP_FIN) c->completeness |= 16;
-        if (f & TCPSIFT_TCP_RST) c->completeness |= 32;
-    } else if ((f & TCPSIFT_TCP_ACK) && pkt->payload_len == 0 && (c->completeness & 2)) {
-        c->completeness |= 4;
-    }
-    if (pkt->payload_len > 0) c->completeness |= 8;
+    completeness_note(c, pkt);
     /* RFC 7323 §5.3 R1: dropped by the receiver, so no state event and no
      * stream bytes (docs/state-events.md). */
     if (paws_failed) return 0;
@@ -1358,23 +1374,23 @@ CONN_COLD static void handshake_verify(struct tcpsift_tracker *t, conn *c, int f
 }
 
 void tcp_conn_segment(struct tcpsift_tracker *t, conn *c, const tcpsift_packet *pkt, int from,
-                      int checksum_bad)
+                      int discard)
 {
     t->cur_pkt = pkt;
     t->cur_from = from;
     conn_count_packets(t, c, from, 1, pkt->payload_len);
     enum handshake_kind hs = HS_NONE;
-    if (!checksum_bad && steady_segment(c, from, pkt)) {
+    if (!discard && steady_segment(c, from, pkt)) {
         if (t->verify_steady)
             steady_verify(t, c, from, pkt);
         else
             steady_update(t, c, from, pkt);
-    } else if (!checksum_bad && (hs = handshake_segment(c, from, pkt)) != HS_NONE) {
+    } else if (!discard && (hs = handshake_segment(c, from, pkt)) != HS_NONE) {
         if (t->verify_handshake)
             handshake_verify(t, c, from, pkt, hs);
         else
             handshake_apply(t, c, from, pkt, hs);
-    } else if (!segment_general(t, c, pkt, from, checksum_bad)) {
+    } else if (!segment_general(t, c, pkt, from, discard)) {
         return;
     }
     segment_streams(t, c, from, pkt);

@@ -829,7 +829,8 @@ static int config_policies_valid(const tcpsift_tracker_config *cfg)
 {
     return (unsigned)cfg->checksums <= TCPSIFT_CHECKSUM_OFF &&
            (unsigned)cfg->urgent <= TCPSIFT_URGENT_GAP &&
-           (unsigned)cfg->ttl_policy <= TCPSIFT_TTL_DROP;
+           (unsigned)cfg->ttl_policy <= TCPSIFT_TTL_DROP &&
+           (unsigned)cfg->ip_options <= TCPSIFT_IP_OPTIONS_ACCEPT;
 }
 
 tcpsift_error tcpsift_tracker_create(const tcpsift_tracker_config *cfg, tcpsift_tracker **out)
@@ -1015,6 +1016,22 @@ static inline int checksum_rejects(struct tcpsift_tracker *t, const tcpsift_pack
     return 1;
 }
 
+/* Whether the receiver discards this TCP segment before TCP reads it (enum segment_discard):
+ * a bad checksum, or IP options / IPv6 extension headers a host refuses, read only where a
+ * datagram has some. */
+#if defined(__GNUC__) || defined(__clang__)
+__attribute__((always_inline)) /* per packet, in packet_process and packet_flow */
+#endif
+static inline int receiver_discard(struct tcpsift_tracker *t, const tcpsift_packet *pkt)
+{
+    if (checksum_rejects(t, pkt)) return SEGMENT_BAD_CHECKSUM;
+    /* Over 20 bytes: IPv4 options, or IPv6 (with extension headers or not). */
+    if (TCPSIFT_UNLIKELY(pkt->ip_header.len > 20) && (pkt->ip_version == 4 || pkt->ipv6_ext_count) &&
+        t->cfg.ip_options == TCPSIFT_IP_OPTIONS_HOST && ip_options_discarded(pkt))
+        return SEGMENT_IP_OPTIONS;
+    return SEGMENT_READ;
+}
+
 /* A new bare SYN becomes an embryo while the embryo pool has room, or when
  * the full table is full too (then the oldest embryo is evicted, never an
  * established connection). With the pool full and the table not, it takes a
@@ -1127,13 +1144,13 @@ static TCPSIFT_NOINLINE tcpsift_error packet_flow(tcpsift_tracker *t, const tcps
         else t->stats.events[TCPSIFT_ANOMALY_DUPLICATE_FRAME]++;
         return TCPSIFT_OK;
     }
-    int csum_bad = is_tcp && checksum_rejects(t, pkt);
+    int discard = is_tcp ? receiver_discard(t, pkt) : SEGMENT_READ;
     if (!c && is_tcp && t->cfg.embryo_capacity) {
         tcpsift_flow_embryo *em = tcpsift_flow_table_embryo_lookup_probe(t->table, probe);
         if (em) {
             embryo *e = tcpsift_flow_embryo_value(em);
             from = (e->client_is_a == !reversed) ? 0 : 1;
-            if (from == 0 && embryo_absorb(e, pkt, ts_ns, csum_bad)) {
+            if (from == 0 && embryo_absorb(e, pkt, ts_ns, discard)) {
                 tcpsift_flow_table_embryo_touch(t->table, em, now);
                 return TCPSIFT_OK;
             }
@@ -1162,7 +1179,7 @@ static TCPSIFT_NOINLINE tcpsift_error packet_flow(tcpsift_tracker *t, const tcps
         c = NULL;
         reused = 1;
     }
-    if (!c && is_tcp && embryo_wanted(t, pkt, csum_bad) && embryo_slot_or_pressure(t)) {
+    if (!c && is_tcp && embryo_wanted(t, pkt, discard) && embryo_slot_or_pressure(t)) {
         /* A bare SYN on a new tuple: compact form until anything else comes. */
         /* Neither pool holds this key: the lookups above missed, or (tuple
          * reuse) the full entry was just removed, and a key is never in both
@@ -1198,7 +1215,7 @@ static TCPSIFT_NOINLINE tcpsift_error packet_flow(tcpsift_tracker *t, const tcps
     t->segment_anomalies[0] = t->segment_anomalies[1] = 0;
     if (reused) conn_count_event(t, c, TCPSIFT_ANOMALY_TUPLE_REUSE);
     if (is_tcp) {
-        tcp_conn_segment(t, c, pkt, from, csum_bad);
+        tcp_conn_segment(t, c, pkt, from, discard);
         t->cur_pkt = NULL; /* the caller's packet is not ours past this call */
     } else {
         udp_datagram(t, c, from, pkt);
@@ -1247,7 +1264,7 @@ static tcpsift_error packet_process(tcpsift_tracker *t, const tcpsift_packet *pk
     c->last_ns = ts_ns;
     t->segment_anomalies[0] = t->segment_anomalies[1] = 0;
     if (is_tcp) {
-        tcp_conn_segment(t, c, pkt, from, checksum_rejects(t, pkt));
+        tcp_conn_segment(t, c, pkt, from, receiver_discard(t, pkt));
         t->cur_pkt = NULL; /* the caller's packet is not ours past this call */
     } else {
         udp_datagram(t, c, from, pkt);

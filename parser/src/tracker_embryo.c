@@ -7,10 +7,10 @@
 
 #include "tracker_internal.h"
 
-int embryo_wanted(const struct tcpsift_tracker *t, const tcpsift_packet *pkt, int checksum_bad)
+int embryo_wanted(const struct tcpsift_tracker *t, const tcpsift_packet *pkt, int discarded)
 {
     unsigned f = pkt->tcp_flags;
-    return t->cfg.embryo_capacity > 0 && !checksum_bad && pkt->payload_len == 0 &&
+    return t->cfg.embryo_capacity > 0 && !discarded && pkt->payload_len == 0 &&
            (f & (TCPSIFT_TCP_SYN | TCPSIFT_TCP_ACK | TCPSIFT_TCP_RST | TCPSIFT_TCP_FIN)) ==
                TCPSIFT_TCP_SYN &&
            (pkt->layers & TCPSIFT_LAYER_TCP_OPTIONS);
@@ -45,9 +45,9 @@ void embryo_init(embryo *e, const tcpsift_packet *pkt, uint64_t id, int64_t ts_n
 
 /* A retransmission of the same SYN (same ISN, flags and TTL) adds nothing
  * but a count; anything else needs the full connection. */
-int embryo_absorb(embryo *e, const tcpsift_packet *pkt, int64_t ts_ns, int checksum_bad)
+int embryo_absorb(embryo *e, const tcpsift_packet *pkt, int64_t ts_ns, int discarded)
 {
-    if (checksum_bad || pkt->payload_len != 0 || pkt->tcp_flags != e->tcp_flags ||
+    if (discarded || pkt->payload_len != 0 || pkt->tcp_flags != e->tcp_flags ||
         pkt->seq != e->isn || pkt->ttl != e->ttl || e->syn_count == UINT32_MAX)
         return 0;
     if ((pkt->opts.present & TCPSIFT_OPT_TIMESTAMP) != (e->opts_present & TCPSIFT_OPT_TIMESTAMP))

@@ -164,10 +164,10 @@ typedef struct embryo {
 } embryo;
 
 /* tracker_embryo.c */
-int embryo_wanted(const struct tcpsift_tracker *t, const tcpsift_packet *pkt, int checksum_bad);
+int embryo_wanted(const struct tcpsift_tracker *t, const tcpsift_packet *pkt, int discarded);
 void embryo_init(embryo *e, const tcpsift_packet *pkt, uint64_t id, int64_t ts_ns,
                  int client_is_a, uint16_t vlan, int reused);
-int embryo_absorb(embryo *e, const tcpsift_packet *pkt, int64_t ts_ns, int checksum_bad);
+int embryo_absorb(embryo *e, const tcpsift_packet *pkt, int64_t ts_ns, int discarded);
 void embryo_replay(struct tcpsift_tracker *t, const embryo *e, conn *c);
 /* The SYN an embryo keeps, as the packet tcp_conn_segment() is given, with TSval `tsval`. */
 void embryo_syn_packet(const embryo *e, uint32_t tsval, tcpsift_packet *syn);
@@ -390,6 +390,10 @@ uint64_t urgent_frame_offset(direction_stream *ds, uint64_t inband);
 
 /* ttl_policy.c: 1 when the segment must be ignored (policy drop). */
 int ttl_outlier(struct tcpsift_tracker *t, conn *c, int from, const tcpsift_packet *pkt);
+
+/* ip_option_policy.c: 1 when a host discards the datagram for its IPv4 options or IPv6
+ * extension headers (tcpsift_ip_option_policy says which). */
+int ip_options_discarded(const tcpsift_packet *pkt);
 
 /* prefix_policy.c: install copies cfg's rows (INVALID_ARGUMENT for one that cannot match). */
 tcpsift_error prefix_policy_install(struct tcpsift_tracker *t);

@@ -150,8 +150,13 @@ extern "C" {
     X(FIN_WITHOUT_ACK, "fin_without_ack",                                                          \
       "a FIN without ACK, SYN or RST (a FIN or Xmas scan, or an insertion): every receiver "      \
       "drops it (RFC 9293 §3.10.7: before the handshake only SYN or RST is taken, after it no "   \
-      "segment without ACK, §3.10.7.4 fifth check), so it neither closes nor carries data; from a "  \
-      "sender that never synchronized it counts fin_before_handshake instead")
+      "segment without ACK, §3.10.7.4 fifth check), so it neither closes nor carries data; from a " \
+      "sender that never synchronized it counts fin_before_handshake instead")                     \
+    X(IP_OPTION_DISCARDED, "ip_option_discarded",                                                  \
+      "a segment in an IP datagram that a host discards for its IPv4 options (malformed, a "       \
+      "source route) or IPv6 extension headers (Hop-by-Hop not first, an unknown option whose "    \
+      "action bits say discard, malformed options or padding, RFC 8200 §4, RFC 4942): ignored "    \
+      "by state and reassembly under --ip-options host (the default)")
 
 typedef enum tcpsift_anomaly {
 #define TCPSIFT_X_ENUM(suffix, name, text) TCPSIFT_ANOMALY_##suffix,

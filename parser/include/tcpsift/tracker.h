@@ -112,6 +112,24 @@ typedef enum tcpsift_ttl_policy {
 const char *tcpsift_ttl_policy_name(tcpsift_ttl_policy p);
 tcpsift_error tcpsift_ttl_policy_parse(const char *name, tcpsift_ttl_policy *out);
 
+/* What a TCP segment in an IP datagram that a host discards for its IP options or extension
+ * headers does (insertion: the observer would take bytes the receiver never reads). A host
+ * discards an IPv4 datagram with a malformed option or a source route (LSRR, SSRR: Linux,
+ * FreeBSD and Windows hosts refuse them by default), and an IPv6 packet whose Hop-by-Hop
+ * header is not first (RFC 8200 §4.1), or whose Hop-by-Hop or Destination Options header is
+ * malformed, holds an option it does not know whose two high bits say discard (RFC 8200 §4.2;
+ * known: Pad1, PadN, Jumbo Payload in Hop-by-Hop, Home Address in Destination Options), PadN
+ * bytes other than zero or more than 7 bytes of padding in a row (RFC 4942 §2.1.9.5), or more
+ * than 8 other options (Linux's max_hbh_opts_number / max_dst_opts_number). */
+typedef enum tcpsift_ip_option_policy {
+    TCPSIFT_IP_OPTIONS_HOST = 0, /* count ip_option_discarded, ignore the segment for state and
+                                    stream, as the host does (default) */
+    TCPSIFT_IP_OPTIONS_ACCEPT    /* process every segment whatever its IP options */
+} tcpsift_ip_option_policy;
+
+const char *tcpsift_ip_option_policy_name(tcpsift_ip_option_policy p);
+tcpsift_error tcpsift_ip_option_policy_parse(const char *name, tcpsift_ip_option_policy *out);
+
 /* One row of a per-destination overlap policy table (an IDS's host OS
  * table): the stream towards an address inside addr/prefix_len uses
  * `policy`; the longest matching prefix wins, rows of the other IP version
@@ -219,6 +237,7 @@ typedef struct tcpsift_tracker_config {
     tcpsift_ttl_policy ttl_policy;      /* default flag */
     uint8_t ttl_margin;                 /* TTL below the expected by more than this is an
                                            outlier; default 5 (Snort stream5's ttl_limit) */
+    tcpsift_ip_option_policy ip_options; /* default host */
     /* Per-destination overlap policies (copied at create; NULL/0 = none; a row that could
      * never match makes create fail). */
     const tcpsift_overlap_prefix *overlap_prefixes;
@@ -287,8 +306,8 @@ typedef struct tcpsift_tracker tcpsift_tracker;
 void tcpsift_tracker_config_init(tcpsift_tracker_config *cfg);
 
 /* INVALID_ARGUMENT, and *out NULL, for a configuration the tracker cannot honour, rather than
- * a tracker with a feature silently off: max_connections 0; checksums, urgent or ttl_policy
- * not one of their enum's values; an overlap_prefixes row that could never match (ip_version
+ * a tracker with a feature silently off: max_connections 0; checksums, urgent, ttl_policy or
+ * ip_options not one of their enum's values; an overlap_prefixes row that could never match (ip_version
  * not 4 or 6, prefix_len past the address, an unknown policy); with reassembly on (or
  * framing, which turns it on) a reasm config tcpsift_reasm_init() refuses; with framing on a
  * framer config tcpsift_framer_init() refuses (a spec that failed to parse leaves one). */

@@ -1,0 +1,246 @@
+/* IP options and IPv6 extension headers a host discards (tcpsift_ip_option_policy): a segment
+ * in such a datagram carries bytes the receiver never reads, so under policy host (the
+ * default) it is counted ip_option_discarded and ignored, and the real bytes sent after it are
+ * the stream; under policy accept it is processed as any other. Datagrams a host keeps are
+ * processed under both.
+ *
+ * Each case: a handshake, then the client's next bytes forged ("EVIL!") in a datagram with
+ * the case's options, then the real bytes ("GET /") without options, the server's ACK and a
+ * close. Expectations follow from RFC 791 §3.1, RFC 8200 §4, RFC 4942 §2.1.9.5 and the policy's
+ * definition in tcpsift/tracker.h, never from running the code. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "support_packets.h"
+#include "tcpsift/anomaly.h"
+#include "tcpsift/decode.h"
+#include "tcpsift/tracker.h"
+
+#define LINKTYPE_ETHERNET 1
+#define MS 1000000LL
+#define C 0
+#define S 1
+
+struct run {
+    tcpsift_tracker *t;
+    int v6;
+    uint32_t nxt[2];
+    int64_t ts;
+    char c2s[64];
+    size_t c2s_len;
+    uint32_t ev[TCPSIFT_ANOMALY_COUNT];
+    int reported;
+};
+
+static void on_data(void *ctx, uint64_t id, tcpsift_direction dir, uint64_t offset,
+                    const uint8_t *data, size_t len)
+{
+    struct run *r = ctx;
+    if (id != 0 || dir != TCPSIFT_C2S) return;
+    assert_int_equal(offset, r->c2s_len);
+    assert_true(r->c2s_len + len < sizeof r->c2s);
+    memcpy(r->c2s + r->c2s_len, data, len);
+    r->c2s_len += len;
+}
+
+static void on_conn_end(void *ctx, const tcpsift_conn_info *ci)
+{
+    struct run *r = ctx;
+    assert_int_equal(ci->id, 0);
+    memcpy(r->ev, ci->events, sizeof r->ev);
+    r->reported++;
+}
+
+/* One segment of `from` at its next sequence number in a datagram with IPv4 options `opts`
+ * or IPv6 extension headers `ext` (whose first next-header byte is patched to TCP or to the
+ * next one by the caller); advances the sender's next number when `advance`. */
+static void segment(struct run *r, int from, uint16_t flags, const char *data,
+                    const uint8_t *ext, size_t ext_len, uint8_t first_ext, int advance)
+{
+    struct tcp_spec ts = tcp_default();
+    ts.sport = from == C ? 40000 : 80;
+    ts.dport = from == C ? 80 : 40000;
+    ts.seq = r->nxt[from];
+    ts.ack = (flags & TCPSIFT_TCP_ACK) ? r->nxt[1 - from] : 0;
+    ts.flags = flags;
+    ts.window = 65535;
+    ts.payload = (const uint8_t *)data;
+    ts.payload_len = data ? strlen(data) : 0;
+    uint8_t l4[256];
+    size_t n = tcp_segment(l4, sizeof l4, &ts);
+    struct pb p;
+    pb_init(&p);
+    if (r->v6) {
+        pb_ethernet(&p, 0x86DD);
+        struct ip6_spec ip = ip6_default(6);
+        if (from == S) {
+            memcpy(ip.src, TEST_V6_DST, 16);
+            memcpy(ip.dst, TEST_V6_SRC, 16);
+        }
+        if (ext_len) {
+            ip.next = first_ext;
+            ip.ext = ext;
+            ip.ext_len = ext_len;
+        }
+        pb_ipv6(&p, &ip, l4, n);
+    } else {
+        pb_ethernet(&p, 0x0800);
+        struct ip4_spec ip = ip4_default(6);
+        if (from == S) {
+            memcpy(ip.src, TEST_V4_DST, 4);
+            memcpy(ip.dst, TEST_V4_SRC, 4);
+        }
+        ip.opts = ext;
+        ip.opts_len = ext_len;
+        pb_ipv4(&p, &ip, l4, n);
+    }
+    tcpsift_packet pkt;
+    tcpsift_packet_decode(&pkt, LINKTYPE_ETHERNET, p.b, p.len, p.len); /* a bad option: an error */
+    r->ts += MS;
+    assert_int_equal(tcpsift_tracker_packet(r->t, &pkt, r->ts), TCPSIFT_OK);
+    if (advance)
+        r->nxt[from] += (uint32_t)ts.payload_len + ((flags & (TCPSIFT_TCP_SYN | TCPSIFT_TCP_FIN)) != 0);
+}
+
+static void tx(struct run *r, int from, uint16_t flags, const char *data)
+{
+    segment(r, from, flags, data, NULL, 0, 0, 1);
+}
+
+/* The conversation of the file's comment; `ext` holds the case's options or headers. */
+static void run_case(struct run *r, tcpsift_ip_option_policy policy, int v6, const uint8_t *ext,
+                     size_t ext_len, uint8_t first_ext)
+{
+    memset(r, 0, sizeof *r);
+    r->v6 = v6;
+    r->ts = 1700000000LL * 1000 * MS;
+    tcpsift_tracker_config cfg;
+    tcpsift_tracker_config_init(&cfg);
+    for (int i = 0; i < 16; i++) cfg.hash_key[i] = (uint8_t)(0x17 * i + 5);
+    cfg.reassemble = 1;
+    cfg.ip_options = policy;
+    cfg.cb.on_data = on_data;
+    cfg.cb.on_conn_end = on_conn_end;
+    cfg.cb.ctx = r;
+    assert_int_equal(tcpsift_tracker_create(&cfg, &r->t), TCPSIFT_OK);
+    r->nxt[C] = 1000;
+    r->nxt[S] = 5000;
+    tx(r, C, TCPSIFT_TCP_SYN, NULL);
+    tx(r, S, TCPSIFT_TCP_SYN | TCPSIFT_TCP_ACK, NULL);
+    tx(r, C, TCPSIFT_TCP_ACK, NULL);
+    segment(r, C, TCPSIFT_TCP_ACK | TCPSIFT_TCP_PSH, "EVIL!", ext, ext_len, first_ext, 0);
+    tx(r, C, TCPSIFT_TCP_ACK | TCPSIFT_TCP_PSH, "GET /");
+    tx(r, S, TCPSIFT_TCP_ACK, NULL);
+    tx(r, C, TCPSIFT_TCP_ACK | TCPSIFT_TCP_FIN, NULL);
+    tx(r, S, TCPSIFT_TCP_ACK | TCPSIFT_TCP_FIN, NULL);
+    tx(r, C, TCPSIFT_TCP_ACK, NULL);
+    tcpsift_tracker_finish(r->t);
+    tcpsift_tracker_destroy(r->t);
+    assert_int_equal(r->reported, 1);
+}
+
+struct ip_case {
+    const char *what;
+    int v6;
+    uint8_t first_ext; /* IPv6: the fixed header's next header */
+    uint8_t bytes[48];
+    size_t len;
+    int discarded; /* by a host: the expectation under policy host */
+};
+
+#define HBH 0
+#define DST 60
+#define TCP 6
+
+/* Datagrams a host discards, and datagrams it keeps (the same kinds of bytes, within the
+ * rules), each checked under both policies. */
+static const struct ip_case CASES[] = {
+    /* IPv4 (the route's last address is the destination, so the checksum holds either way) */
+    {"v4 loose source route", 0, 0, {1, 131, 7, 4, 198, 51, 100, 2}, 8, 1},
+    {"v4 strict source route", 0, 0, {1, 137, 7, 4, 198, 51, 100, 2}, 8, 1},
+    {"v4 option length 1", 0, 0, {7, 1, 0, 0}, 4, 1},
+    {"v4 option past the header", 0, 0, {1, 68, 40, 5}, 4, 1},
+    {"v4 router alert and record route", 0, 0,
+     {148, 4, 0, 0, 1, 7, 7, 4, 0, 0, 0, 0}, 12, 0},
+    {"v4 NOPs then EOL", 0, 0, {1, 1, 1, 0}, 4, 0},
+    /* IPv6 Hop-by-Hop / Destination Options: next header, length in 8-byte units - 1, options */
+    {"v6 unknown option, action discard", 1, DST, {TCP, 0, 0x4F, 4, 0, 0, 0, 0}, 8, 1},
+    {"v6 unknown option, action discard + ICMP", 1, HBH, {TCP, 0, 0x8F, 4, 0, 0, 0, 0}, 8, 1},
+    {"v6 unknown option, action discard + ICMP unless multicast", 1, DST,
+     {TCP, 0, 0xCF, 4, 0, 0, 0, 0}, 8, 1},
+    {"v6 PadN with a byte other than zero", 1, DST, {TCP, 0, 1, 4, 0, 0, 1, 0}, 8, 1},
+    {"v6 14 bytes of padding", 1, DST, {TCP, 1, 1, 12}, 16, 1},
+    {"v6 option past the header", 1, DST, {TCP, 0, 0x0F, 200, 0, 0, 0, 0}, 8, 1},
+    {"v6 nine options", 1, DST,
+     {TCP, 2, 0x0F, 0, 0x0F, 0, 0x0F, 0, 0x0F, 0, 0x0F, 0, 0x0F, 0, 0x0F, 0, 0x0F, 0, 0x0F, 0,
+      1, 2}, 24, 1},
+    {"v6 Hop-by-Hop after Destination Options", 1, DST,
+     {HBH, 0, 1, 4, 0, 0, 0, 0, TCP, 0, 1, 4, 0, 0, 0, 0}, 16, 1},
+    {"v6 PadN of 4 zero bytes", 1, DST, {TCP, 0, 1, 4, 0, 0, 0, 0}, 8, 0},
+    {"v6 Pad1 x6", 1, HBH, {TCP, 0, 0, 0, 0, 0, 0, 0}, 8, 0},
+    {"v6 unknown option, action skip", 1, DST, {TCP, 0, 0x0F, 4, 9, 9, 9, 9}, 8, 0},
+    {"v6 eight options", 1, DST,
+     {TCP, 2, 0x0F, 0, 0x0F, 0, 0x0F, 0, 0x0F, 0, 0x0F, 0, 0x0F, 0, 0x0F, 0, 0x0F, 0, 1, 4},
+     24, 0},
+    {"v6 Home Address in Destination Options", 1, DST,
+     {TCP, 2, 0xC9, 16, 0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 9, 1, 2}, 24, 0},
+    {"v6 Hop-by-Hop first, then Destination Options", 1, HBH,
+     {DST, 0, 1, 4, 0, 0, 0, 0, TCP, 0, 1, 4, 0, 0, 0, 0}, 16, 0},
+};
+
+static void test_ip_options_host_and_accept(void **state)
+{
+    (void)state;
+    for (size_t k = 0; k < sizeof CASES / sizeof CASES[0]; k++) {
+        const struct ip_case *ic = &CASES[k];
+        for (int accept = 0; accept < 2; accept++) {
+            struct run r;
+            printf("  %s, policy %s\n", ic->what, accept ? "accept" : "host");
+            run_case(&r, accept ? TCPSIFT_IP_OPTIONS_ACCEPT : TCPSIFT_IP_OPTIONS_HOST, ic->v6,
+                     ic->bytes, ic->len, ic->first_ext);
+            int ignored = ic->discarded && !accept;
+            assert_int_equal(r.ev[TCPSIFT_ANOMALY_IP_OPTION_DISCARDED], ignored);
+            /* Taken, the forged bytes came first: the real ones are a differing copy. */
+            assert_int_equal(r.ev[TCPSIFT_ANOMALY_OVERLAP_MISMATCH], !ignored);
+            assert_int_equal(r.ev[TCPSIFT_ANOMALY_BAD_CHECKSUM], 0);
+            assert_int_equal(r.c2s_len, 5);
+            assert_memory_equal(r.c2s, ignored ? "GET /" : "EVIL!", 5);
+        }
+    }
+}
+
+static void test_ip_option_policy_names(void **state)
+{
+    (void)state;
+    tcpsift_ip_option_policy p = TCPSIFT_IP_OPTIONS_HOST;
+    assert_int_equal(tcpsift_ip_option_policy_parse("accept", &p), TCPSIFT_OK);
+    assert_int_equal(p, TCPSIFT_IP_OPTIONS_ACCEPT);
+    assert_int_equal(tcpsift_ip_option_policy_parse("host", &p), TCPSIFT_OK);
+    assert_int_equal(p, TCPSIFT_IP_OPTIONS_HOST);
+    assert_int_equal(tcpsift_ip_option_policy_parse("linux", &p), TCPSIFT_E_INVALID_ARGUMENT);
+    assert_int_equal(tcpsift_ip_option_policy_parse(NULL, &p), TCPSIFT_E_INVALID_ARGUMENT);
+    assert_string_equal(tcpsift_ip_option_policy_name(TCPSIFT_IP_OPTIONS_ACCEPT), "accept");
+    assert_string_equal(tcpsift_ip_option_policy_name((tcpsift_ip_option_policy)7), "unknown");
+    tcpsift_tracker_config cfg;
+    tcpsift_tracker_config_init(&cfg);
+    assert_int_equal(cfg.ip_options, TCPSIFT_IP_OPTIONS_HOST);
+    cfg.ip_options = (tcpsift_ip_option_policy)2;
+    tcpsift_tracker *t = (tcpsift_tracker *)&cfg;
+    assert_int_equal(tcpsift_tracker_create(&cfg, &t), TCPSIFT_E_INVALID_ARGUMENT);
+    assert_null(t);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_ip_options_host_and_accept),
+        cmocka_unit_test(test_ip_option_policy_names),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
