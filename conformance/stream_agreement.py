@@ -545,6 +545,9 @@ def main():
         #   frag_overlap=P tcpsift discards datagrams with overlapping fragments by
         #                  default, tshark's follow reassembles them; rerun with
         #                  --frag-overlap P (tshark keeps the first copy: first).
+        #   ip_options=accept  tcpsift ignores segments in datagrams a host discards for
+        #                  their IP options or IPv6 extension headers, tshark's follow
+        #                  takes them; rerun with --ip-options accept.
         extra, shift, how = [], 0, []
         for (c_rel, stream, chk) in exceptions:
             if c_rel != rel or stream != "*":
@@ -555,6 +558,8 @@ def main():
                 shift = int(chk.split("=", 1)[1])
             elif chk.startswith("frag_overlap="):
                 extra += ["--frag-overlap", chk.split("=", 1)[1]]
+            elif chk == "ip_options=accept":
+                extra += ["--ip-options", "accept"]
             else:
                 continue
             how.append((c_rel, stream, chk))

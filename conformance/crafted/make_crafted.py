@@ -167,8 +167,9 @@ def lines_reordered(out):
 # the messages, the end and the endpoint states that follow from construction.
 
 from scapy.all import (UDP, CookedLinux, CookedLinuxV2, Dot1AD, Dot1Q,  # noqa: E402
-                       IPOption_NOP, IPOption_RR, IPOption_Router_Alert, IPv6,
-                       IPv6ExtHdrDestOpt, IPv6ExtHdrFragment, IPv6ExtHdrHopByHop, Raw)
+                       HBHOptUnknown, IPOption_LSRR, IPOption_NOP, IPOption_RR,
+                       IPOption_Router_Alert, IPv6, IPv6ExtHdrDestOpt, IPv6ExtHdrFragment,
+                       IPv6ExtHdrHopByHop, Raw)
 
 C6, S6 = "2001:db8::10", "2001:db8:1::20"
 MAC_C, MAC_S = "02:00:00:00:00:01", "02:00:00:00:00:02"
@@ -470,12 +471,12 @@ REST_OF_REPLY = [b"the rest of the reply", b"end"]
 FORGED_REST = b"".join(lp(m.upper()) for m in REST_OF_REPLY)
 
 
-def injected_then_real(cisn, sisn, inject):
+def injected_then_real(cisn, sisn, inject, v6=False):
     """The standard exchange, then what `inject(conv)` sends (advancing no sequence number),
     then the server's real messages from the client's RCV.NXT and a normal close. Returns the
     conversation and the messages each side sent."""
     cm, sm = std_messages()
-    conv = Conv(cisn, sisn)
+    conv = Conv(cisn, sisn, v6=v6)
     conv.handshake()
     std_exchange(conv, cm, sm)
     inject(conv)
@@ -550,6 +551,36 @@ def fin_without_ack(out):
                     "3.10.7.4, fifth check): the forged FIN neither closes nor carries data; "
                     "then " + CLOSE_REASON,
                     events_constructed={"fin_without_ack": 1})])
+
+
+def ip_options_discarded(out):
+    """The server's next bytes forged in a datagram every host discards for its IP layer (a
+    loose source route, for IPv4; an unknown Destination Option whose action bits say discard,
+    for IPv6), then the real bytes (injected_then_real)."""
+    def inject_v4(conv):
+        conv.ip_extra = {"options": [IPOption_NOP(), IPOption_LSRR(routers=[conv.client])]}
+        conv.raw("s", "PA", FORGED_REST, advance=False)
+        conv.ip_extra = {}
+
+    def inject_v6(conv):
+        conv.raw("s", "PA", FORGED_REST, advance=False, v6ext=[lambda: IPv6ExtHdrDestOpt(
+            options=[HBHOptUnknown(otype=0x8F, optdata=b"\0" * 4)])])
+    for v6, inject, name, what in (
+            (False, inject_v4, "ip-option-source-route",
+             "an IPv4 loose source route (hosts refuse source-routed datagrams by default: "
+             "Linux accept_source_route 0)"),
+            (True, inject_v6, "ipv6-option-discard",
+             "an IPv6 Destination Options header holding option type 0x8F, unknown, whose "
+             "action bits 10 say discard and send an ICMP Parameter Problem (RFC 8200 4.2)")):
+        conv, cm, sm = injected_then_real(0x89000000, 0x8a000000, inject, v6=v6)
+        save(out, name, "scapy, make_crafted.py: after the exchange the server's next bytes "
+             "forged (other bytes, same lengths) in a datagram with " + what + ", then the "
+             "server's real bytes, acknowledged, and a normal close", "len:4:be", conv.pkts,
+             [conn_meta(conv, cm, sm, "fin", ("TIME_WAIT", "CLOSED"),
+                        "the client's host discards the forged datagram for its IP layer, so "
+                        "its bytes are not the stream (ip_option_discarded); then "
+                        + CLOSE_REASON,
+                        events_constructed={"ip_option_discarded": 1})])
 
 
 def client_segment_bytes(conv, payload):
@@ -872,6 +903,7 @@ def second_set(out):
     fin_injected_ahead(out)
     ack_forged(out)
     fin_without_ack(out)
+    ip_options_discarded(out)
     fragment_overlap(out, v6=False)
     fragment_overlap(out, v6=True)
     fragment_bad_ip_checksum(out)
