@@ -1,4 +1,5 @@
-/* Datagrams a host discards for their IP options or IPv6 extension headers. An observer that
+/* Datagrams a host discards for their IP options or IPv6 extension headers, or for a length
+ * past what the frame carried on the wire. An observer that
  * takes their segments takes bytes the receiver never reads (insertion, Ptacek & Newsham 1998;
  * RFC 4942 §2.1.9.5 for IPv6 padding). The judgement follows the RFCs and, where they leave it
  * to the host, the defaults of Linux (FreeBSD and Windows agree on source routes):
@@ -102,6 +103,15 @@ static int ipv6_headers_discarded(const tcpsift_packet *pkt)
         }
     }
     return 0;
+}
+
+int ip_layer_discard(const tcpsift_packet *pkt)
+{
+    /* The decoder's first error: a length past the wire is the datagram's own (a snap length
+     * cuts the capture, not the wire length these compare with). */
+    if (pkt->error == TCPSIFT_E_BAD_IP_TOTAL_LENGTH || pkt->error == TCPSIFT_E_BAD_IPV6_PAYLOAD_LENGTH)
+        return SEGMENT_IP_LENGTH;
+    return ip_options_discarded(pkt) ? SEGMENT_IP_OPTIONS : SEGMENT_READ;
 }
 
 int ip_options_discarded(const tcpsift_packet *pkt)

@@ -695,10 +695,12 @@ static int segment_general(struct tcpsift_tracker *t, conn *c, const tcpsift_pac
         t->stats.bad_checksum++;
         return 0;
     }
-    if (discard == SEGMENT_IP_OPTIONS) {
+    if (discard == SEGMENT_IP_OPTIONS || discard == SEGMENT_IP_LENGTH) {
         /* The host discards the datagram (ip_option_policy.c); Zeek and tshark, which do not
-         * judge IP options, still see the segment. */
-        conn_count_event(t, c, TCPSIFT_ANOMALY_IP_OPTION_DISCARDED);
+         * judge the IP layer, still see the segment. */
+        conn_count_event(t, c,
+                         discard == SEGMENT_IP_OPTIONS ? TCPSIFT_ANOMALY_IP_OPTION_DISCARDED
+                                                       : TCPSIFT_ANOMALY_IP_LENGTH_BEYOND_FRAME);
         zeek_history_packet(t, c, from, pkt);
         zeek_endpoint_update(c, from, pkt);
         completeness_note(c, pkt);

@@ -1025,10 +1025,11 @@ __attribute__((always_inline)) /* per packet, in packet_process and packet_flow 
 static inline int receiver_discard(struct tcpsift_tracker *t, const tcpsift_packet *pkt)
 {
     if (checksum_rejects(t, pkt)) return SEGMENT_BAD_CHECKSUM;
-    /* Over 20 bytes: IPv4 options, or IPv6 (with extension headers or not). */
-    if (TCPSIFT_UNLIKELY(pkt->ip_header.len > 20) && (pkt->ip_version == 4 || pkt->ipv6_ext_count) &&
-        t->cfg.ip_options == TCPSIFT_IP_OPTIONS_HOST && ip_options_discarded(pkt))
-        return SEGMENT_IP_OPTIONS;
+    /* A decode error (a length past the wire?) or a header over 20 bytes (IPv4 options, or
+     * IPv6, with extension headers or not): judged out of line. */
+    if (TCPSIFT_UNLIKELY(pkt->error != TCPSIFT_OK || pkt->ip_header.len > 20) &&
+        t->cfg.ip_options == TCPSIFT_IP_OPTIONS_HOST)
+        return ip_layer_discard(pkt);
     return SEGMENT_READ;
 }
 

@@ -394,6 +394,9 @@ int ttl_outlier(struct tcpsift_tracker *t, conn *c, int from, const tcpsift_pack
 /* ip_option_policy.c: 1 when a host discards the datagram for its IPv4 options or IPv6
  * extension headers (tcpsift_ip_option_policy says which). */
 int ip_options_discarded(const tcpsift_packet *pkt);
+/* The same for the whole IP layer (an enum segment_discard): SEGMENT_IP_LENGTH for a length
+ * past the frame on the wire, SEGMENT_IP_OPTIONS as ip_options_discarded(), else SEGMENT_READ. */
+int ip_layer_discard(const tcpsift_packet *pkt);
 
 /* prefix_policy.c: install copies cfg's rows (INVALID_ARGUMENT for one that cannot match). */
 tcpsift_error prefix_policy_install(struct tcpsift_tracker *t);

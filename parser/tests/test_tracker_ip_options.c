@@ -1,5 +1,5 @@
-/* IP options and IPv6 extension headers a host discards (tcpsift_ip_option_policy): a segment
- * in such a datagram carries bytes the receiver never reads, so under policy host (the
+/* IP options, IPv6 extension headers and lengths a host discards (tcpsift_ip_option_policy): a
+ * segment in such a datagram carries bytes the receiver never reads, so under policy host (the
  * default) it is counted ip_option_discarded and ignored, and the real bytes sent after it are
  * the stream; under policy accept it is processed as any other. Datagrams a host keeps are
  * processed under both.
@@ -61,7 +61,8 @@ static void on_conn_end(void *ctx, const tcpsift_conn_info *ci)
  * or IPv6 extension headers `ext` (whose first next-header byte is patched to TCP or to the
  * next one by the caller); advances the sender's next number when `advance`. */
 static void segment(struct run *r, int from, uint16_t flags, const char *data,
-                    const uint8_t *ext, size_t ext_len, uint8_t first_ext, int advance)
+                    const uint8_t *ext, size_t ext_len, uint8_t first_ext, long len_extra,
+                    int advance)
 {
     struct tcp_spec ts = tcp_default();
     ts.sport = from == C ? 40000 : 80;
@@ -88,6 +89,7 @@ static void segment(struct run *r, int from, uint16_t flags, const char *data,
             ip.ext = ext;
             ip.ext_len = ext_len;
         }
+        if (len_extra) ip.payload_len = (long)(ext_len + n) + len_extra;
         pb_ipv6(&p, &ip, l4, n);
     } else {
         pb_ethernet(&p, 0x0800);
@@ -98,6 +100,7 @@ static void segment(struct run *r, int from, uint16_t flags, const char *data,
         }
         ip.opts = ext;
         ip.opts_len = ext_len;
+        if (len_extra) ip.total_len = (long)(20 + (ext_len + 3) / 4 * 4 + n) + len_extra;
         pb_ipv4(&p, &ip, l4, n);
     }
     tcpsift_packet pkt;
@@ -110,12 +113,12 @@ static void segment(struct run *r, int from, uint16_t flags, const char *data,
 
 static void tx(struct run *r, int from, uint16_t flags, const char *data)
 {
-    segment(r, from, flags, data, NULL, 0, 0, 1);
+    segment(r, from, flags, data, NULL, 0, 0, 0, 1);
 }
 
 /* The conversation of the file's comment; `ext` holds the case's options or headers. */
 static void run_case(struct run *r, tcpsift_ip_option_policy policy, int v6, const uint8_t *ext,
-                     size_t ext_len, uint8_t first_ext)
+                     size_t ext_len, uint8_t first_ext, long len_extra)
 {
     memset(r, 0, sizeof *r);
     r->v6 = v6;
@@ -134,7 +137,7 @@ static void run_case(struct run *r, tcpsift_ip_option_policy policy, int v6, con
     tx(r, C, TCPSIFT_TCP_SYN, NULL);
     tx(r, S, TCPSIFT_TCP_SYN | TCPSIFT_TCP_ACK, NULL);
     tx(r, C, TCPSIFT_TCP_ACK, NULL);
-    segment(r, C, TCPSIFT_TCP_ACK | TCPSIFT_TCP_PSH, "EVIL!", ext, ext_len, first_ext, 0);
+    segment(r, C, TCPSIFT_TCP_ACK | TCPSIFT_TCP_PSH, "EVIL!", ext, ext_len, first_ext, len_extra, 0);
     tx(r, C, TCPSIFT_TCP_ACK | TCPSIFT_TCP_PSH, "GET /");
     tx(r, S, TCPSIFT_TCP_ACK, NULL);
     tx(r, C, TCPSIFT_TCP_ACK | TCPSIFT_TCP_FIN, NULL);
@@ -151,7 +154,9 @@ struct ip_case {
     uint8_t first_ext; /* IPv6: the fixed header's next header */
     uint8_t bytes[48];
     size_t len;
-    int discarded; /* by a host: the expectation under policy host */
+    int discarded;  /* by a host (the expectation under policy host): 1 for its options,
+                       2 for a length past the frame */
+    long len_extra; /* declared IP length beyond the datagram's bytes on the wire */
 };
 
 #define HBH 0
@@ -162,36 +167,39 @@ struct ip_case {
  * rules), each checked under both policies. */
 static const struct ip_case CASES[] = {
     /* IPv4 (the route's last address is the destination, so the checksum holds either way) */
-    {"v4 loose source route", 0, 0, {1, 131, 7, 4, 198, 51, 100, 2}, 8, 1},
-    {"v4 strict source route", 0, 0, {1, 137, 7, 4, 198, 51, 100, 2}, 8, 1},
-    {"v4 option length 1", 0, 0, {7, 1, 0, 0}, 4, 1},
-    {"v4 option past the header", 0, 0, {1, 68, 40, 5}, 4, 1},
+    {"v4 loose source route", 0, 0, {1, 131, 7, 4, 198, 51, 100, 2}, 8, 1, 0},
+    {"v4 strict source route", 0, 0, {1, 137, 7, 4, 198, 51, 100, 2}, 8, 1, 0},
+    {"v4 option length 1", 0, 0, {7, 1, 0, 0}, 4, 1, 0},
+    {"v4 option past the header", 0, 0, {1, 68, 40, 5}, 4, 1, 0},
     {"v4 router alert and record route", 0, 0,
-     {148, 4, 0, 0, 1, 7, 7, 4, 0, 0, 0, 0}, 12, 0},
-    {"v4 NOPs then EOL", 0, 0, {1, 1, 1, 0}, 4, 0},
+     {148, 4, 0, 0, 1, 7, 7, 4, 0, 0, 0, 0}, 12, 0, 0},
+    {"v4 NOPs then EOL", 0, 0, {1, 1, 1, 0}, 4, 0, 0},
     /* IPv6 Hop-by-Hop / Destination Options: next header, length in 8-byte units - 1, options */
-    {"v6 unknown option, action discard", 1, DST, {TCP, 0, 0x4F, 4, 0, 0, 0, 0}, 8, 1},
-    {"v6 unknown option, action discard + ICMP", 1, HBH, {TCP, 0, 0x8F, 4, 0, 0, 0, 0}, 8, 1},
+    {"v6 unknown option, action discard", 1, DST, {TCP, 0, 0x4F, 4, 0, 0, 0, 0}, 8, 1, 0},
+    {"v6 unknown option, action discard + ICMP", 1, HBH, {TCP, 0, 0x8F, 4, 0, 0, 0, 0}, 8, 1, 0},
     {"v6 unknown option, action discard + ICMP unless multicast", 1, DST,
-     {TCP, 0, 0xCF, 4, 0, 0, 0, 0}, 8, 1},
-    {"v6 PadN with a byte other than zero", 1, DST, {TCP, 0, 1, 4, 0, 0, 1, 0}, 8, 1},
-    {"v6 14 bytes of padding", 1, DST, {TCP, 1, 1, 12}, 16, 1},
-    {"v6 option past the header", 1, DST, {TCP, 0, 0x0F, 200, 0, 0, 0, 0}, 8, 1},
+     {TCP, 0, 0xCF, 4, 0, 0, 0, 0}, 8, 1, 0},
+    {"v6 PadN with a byte other than zero", 1, DST, {TCP, 0, 1, 4, 0, 0, 1, 0}, 8, 1, 0},
+    {"v6 14 bytes of padding", 1, DST, {TCP, 1, 1, 12}, 16, 1, 0},
+    {"v6 option past the header", 1, DST, {TCP, 0, 0x0F, 200, 0, 0, 0, 0}, 8, 1, 0},
     {"v6 nine options", 1, DST,
      {TCP, 2, 0x0F, 0, 0x0F, 0, 0x0F, 0, 0x0F, 0, 0x0F, 0, 0x0F, 0, 0x0F, 0, 0x0F, 0, 0x0F, 0,
-      1, 2}, 24, 1},
+      1, 2}, 24, 1, 0},
     {"v6 Hop-by-Hop after Destination Options", 1, DST,
-     {HBH, 0, 1, 4, 0, 0, 0, 0, TCP, 0, 1, 4, 0, 0, 0, 0}, 16, 1},
-    {"v6 PadN of 4 zero bytes", 1, DST, {TCP, 0, 1, 4, 0, 0, 0, 0}, 8, 0},
-    {"v6 Pad1 x6", 1, HBH, {TCP, 0, 0, 0, 0, 0, 0, 0}, 8, 0},
-    {"v6 unknown option, action skip", 1, DST, {TCP, 0, 0x0F, 4, 9, 9, 9, 9}, 8, 0},
+     {HBH, 0, 1, 4, 0, 0, 0, 0, TCP, 0, 1, 4, 0, 0, 0, 0}, 16, 1, 0},
+    {"v6 PadN of 4 zero bytes", 1, DST, {TCP, 0, 1, 4, 0, 0, 0, 0}, 8, 0, 0},
+    {"v6 Pad1 x6", 1, HBH, {TCP, 0, 0, 0, 0, 0, 0, 0}, 8, 0, 0},
+    {"v6 unknown option, action skip", 1, DST, {TCP, 0, 0x0F, 4, 9, 9, 9, 9}, 8, 0, 0},
     {"v6 eight options", 1, DST,
      {TCP, 2, 0x0F, 0, 0x0F, 0, 0x0F, 0, 0x0F, 0, 0x0F, 0, 0x0F, 0, 0x0F, 0, 0x0F, 0, 1, 4},
-     24, 0},
+     24, 0, 0},
     {"v6 Home Address in Destination Options", 1, DST,
-     {TCP, 2, 0xC9, 16, 0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 9, 1, 2}, 24, 0},
+     {TCP, 2, 0xC9, 16, 0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 9, 1, 2}, 24, 0, 0},
     {"v6 Hop-by-Hop first, then Destination Options", 1, HBH,
-     {DST, 0, 1, 4, 0, 0, 0, 0, TCP, 0, 1, 4, 0, 0, 0, 0}, 16, 0},
+     {DST, 0, 1, 4, 0, 0, 0, 0, TCP, 0, 1, 4, 0, 0, 0, 0}, 16, 0, 0},
+    /* lengths past the frame on the wire (Linux ip_rcv_core, ipv6_rcv) */
+    {"v4 total length 40 past the frame", 0, 0, {0}, 0, 2, 40},
+    {"v6 payload length 40 past the frame", 1, 0, {0}, 0, 2, 40},
 };
 
 static void test_ip_options_host_and_accept(void **state)
@@ -203,9 +211,10 @@ static void test_ip_options_host_and_accept(void **state)
             struct run r;
             printf("  %s, policy %s\n", ic->what, accept ? "accept" : "host");
             run_case(&r, accept ? TCPSIFT_IP_OPTIONS_ACCEPT : TCPSIFT_IP_OPTIONS_HOST, ic->v6,
-                     ic->bytes, ic->len, ic->first_ext);
+                     ic->bytes, ic->len, ic->first_ext, ic->len_extra);
             int ignored = ic->discarded && !accept;
-            assert_int_equal(r.ev[TCPSIFT_ANOMALY_IP_OPTION_DISCARDED], ignored);
+            assert_int_equal(r.ev[TCPSIFT_ANOMALY_IP_OPTION_DISCARDED], ignored && ic->discarded == 1);
+            assert_int_equal(r.ev[TCPSIFT_ANOMALY_IP_LENGTH_BEYOND_FRAME], ignored && ic->discarded == 2);
             /* Taken, the forged bytes came first: the real ones are a differing copy. */
             assert_int_equal(r.ev[TCPSIFT_ANOMALY_OVERLAP_MISMATCH], !ignored);
             assert_int_equal(r.ev[TCPSIFT_ANOMALY_BAD_CHECKSUM], 0);

@@ -156,7 +156,12 @@ extern "C" {
       "a segment in an IP datagram that a host discards for its IPv4 options (malformed, a "       \
       "source route) or IPv6 extension headers (Hop-by-Hop not first, an unknown option whose "    \
       "action bits say discard, malformed options or padding, RFC 8200 §4, RFC 4942): ignored "    \
-      "by state and reassembly under --ip-options host (the default)")
+      "by state and reassembly under --ip-options host (the default)")                           \
+    X(IP_LENGTH_BEYOND_FRAME, "ip_length_beyond_frame",                                            \
+      "a segment in an IP datagram whose total length (IPv6: payload length) claims more bytes "   \
+      "than the frame carried on the wire (decode error bad_ip_total_length or "                   \
+      "bad_ipv6_payload_length): hosts discard it (Linux ip_rcv_core, ipv6_rcv), so it is "        \
+      "ignored by state and reassembly under --ip-options host (the default)")
 
 typedef enum tcpsift_anomaly {
 #define TCPSIFT_X_ENUM(suffix, name, text) TCPSIFT_ANOMALY_##suffix,

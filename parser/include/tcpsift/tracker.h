@@ -113,7 +113,9 @@ const char *tcpsift_ttl_policy_name(tcpsift_ttl_policy p);
 tcpsift_error tcpsift_ttl_policy_parse(const char *name, tcpsift_ttl_policy *out);
 
 /* What a TCP segment in an IP datagram that a host discards for its IP options or extension
- * headers does (insertion: the observer would take bytes the receiver never reads). A host
+ * headers, or for a length past the frame, does (insertion: the observer would take bytes the
+ * receiver never reads). A host discards a datagram whose IPv4 total length or IPv6 payload
+ * length claims more than the frame carried on the wire (Linux ip_rcv_core, ipv6_rcv). A host
  * discards an IPv4 datagram with a malformed option or a source route (LSRR, SSRR: Linux,
  * FreeBSD and Windows hosts refuse them by default), and an IPv6 packet whose Hop-by-Hop
  * header is not first (RFC 8200 §4.1), or whose Hop-by-Hop or Destination Options header is
@@ -122,8 +124,8 @@ tcpsift_error tcpsift_ttl_policy_parse(const char *name, tcpsift_ttl_policy *out
  * bytes other than zero or more than 7 bytes of padding in a row (RFC 4942 §2.1.9.5), or more
  * than 8 other options (Linux's max_hbh_opts_number / max_dst_opts_number). */
 typedef enum tcpsift_ip_option_policy {
-    TCPSIFT_IP_OPTIONS_HOST = 0, /* count ip_option_discarded, ignore the segment for state and
-                                    stream, as the host does (default) */
+    TCPSIFT_IP_OPTIONS_HOST = 0, /* count ip_option_discarded (ip_length_beyond_frame), ignore
+                                    the segment for state and stream, as the host does (default) */
     TCPSIFT_IP_OPTIONS_ACCEPT    /* process every segment whatever its IP options */
 } tcpsift_ip_option_policy;
 
