@@ -1,13 +1,14 @@
 /* IP options, IPv6 extension headers and lengths a host discards (tcpsift_ip_option_policy): a
  * segment in such a datagram carries bytes the receiver never reads, so under policy host (the
- * default) it is counted ip_option_discarded and ignored, and the real bytes sent after it are
- * the stream; under policy accept it is processed as any other. Datagrams a host keeps are
- * processed under both.
+ * default) it is counted (ip_option_discarded, or ip_length_beyond_frame for a length past the
+ * frame) and ignored, and the real bytes sent after it are the stream; under policy accept it
+ * is processed as any other. Datagrams a host keeps are processed under both.
  *
  * Each case: a handshake, then the client's next bytes forged ("EVIL!") in a datagram with
- * the case's options, then the real bytes ("GET /") without options, the server's ACK and a
- * close. Expectations follow from RFC 791 §3.1, RFC 8200 §4, RFC 4942 §2.1.9.5 and the policy's
- * definition in tcpsift/tracker.h, never from running the code. */
+ * the case's options or length, then the real bytes ("GET /") without them, the server's ACK
+ * and a close. Expectations follow from RFC 791 §3.1, RFC 8200 §4, RFC 4942 §2.1.9.5, Linux's
+ * ip_rcv_core / ipv6_rcv and the policy's definition in tcpsift/tracker.h, never from running
+ * the code. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
