@@ -114,6 +114,11 @@ typedef struct conn_rare {
      * receiver's acknowledgement decides which (tcp_conn.c, fin_decide). */
     uint32_t fin_alt[2];
     uint8_t fin_alt_set;
+    /* One past the data an endpoint's SYN-ACKs carried, valid under synack_data_set's bit for
+     * that endpoint until the peer's first ACK of the SYN-ACK says whether it took them
+     * (tcp_conn.c, synack_data_judge): acked delivery forgets bytes a receiver refused. */
+    uint8_t synack_data_set;
+    uint32_t synack_data_end[2];
     /* Its index in its chunk (tcp_conn.c), which it is freed to: set when taken, not zeroed. */
     uint8_t slot;
 } conn_rare;
@@ -418,7 +423,7 @@ void tracker_stream_segment(struct tcpsift_tracker *t, conn *c, int from,
 void tracker_stream_ack(struct tcpsift_tracker *t, conn *c, int to, uint32_t ack);
 /* The SYN-ACK acknowledged only the SYN of endpoint `to`, whose SYN carried data: the receiver
  * dropped that data (RFC 7413 §4.2.2), so held copies of it are forgotten (acked delivery). */
-void tracker_stream_syn_data_refused(struct tcpsift_tracker *t, conn *c, int to);
+void tracker_stream_syn_data_refused(struct tcpsift_tracker *t, conn *c, int to, uint32_t end);
 void tracker_stream_finish(struct tcpsift_tracker *t, conn *c);
 /* A new ISN before any byte was delivered: restart the direction's stream. */
 void tracker_stream_rebase(struct tcpsift_tracker *t, conn *c, int from);

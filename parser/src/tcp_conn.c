@@ -570,6 +570,34 @@ static int syn_data_refused(const conn *c, int from, const tcpsift_packet *pkt)
            r->next_seq != pkt->ack;
 }
 
+/* Data on a SYN-ACK: kept apart until the peer's first ACK of the SYN-ACK judges it
+ * (synack_data_judge). Bytes the SYN-ACK's sender sends after it are not the SYN-ACK's, so the
+ * end of its own data is noted, the furthest of any SYN-ACK's. */
+static void synack_data_note(struct tcpsift_tracker *t, conn *c, int from, const tcpsift_packet *pkt)
+{
+    if (t->cfg.reasm.mode != TCPSIFT_REASM_ACKED) return; /* on arrival they are out already */
+    conn_rare *x = conn_rare_get(t, c);
+    if (!x) return; /* counted in memcap_hits: the bytes stay, as before this rule */
+    uint32_t end = pkt->seq + 1 + (uint32_t)pkt->payload_len;
+    if (!(x->synack_data_set & (1u << from)) || seq_gt(end, x->synack_data_end[from]))
+        x->synack_data_end[from] = end;
+    x->synack_data_set |= (uint8_t)(1u << from);
+}
+
+/* The peer's first ACK of a SYN-ACK that carried data: an ACK of the SYN alone (ISN + 1) says
+ * the receiver dropped the data, as Linux does (tcp_rcv_synsent_state_process() answers with
+ * RCV.NXT = ISN + 1; FreeBSD queues it, and then acknowledges it), so acked delivery forgets
+ * it, and other bytes the sender puts at those sequence numbers are the stream's. */
+static void synack_data_judge(struct tcpsift_tracker *t, conn *c, int from, const tcpsift_packet *pkt)
+{
+    conn_rare *x = c->ext ? c->ext->rare : NULL;
+    int synack_sender = 1 - from;
+    if (!x || !(x->synack_data_set & (1u << synack_sender))) return;
+    x->synack_data_set &= (uint8_t)~(1u << synack_sender);
+    if (pkt->ack == c->ep[synack_sender].isn + 1)
+        tracker_stream_syn_data_refused(t, c, synack_sender, x->synack_data_end[synack_sender]);
+}
+
 /* Whether `ack` acknowledges bytes endpoint e sent past a FIN at `fin_at`: beyond it, and no
  * further than e was seen to send (the ACK may be forged too). */
 static inline int ack_passes(const endpoint *e, uint32_t fin_at, uint32_t ack)
@@ -860,12 +888,15 @@ static int segment_general(struct tcpsift_tracker *t, conn *c, const tcpsift_pac
                                  : TCPSIFT_EV_SEND_SYN);
         if (acks) {
             s->flags |= EP_ACKED_PEER_SYN; /* the SYN-ACK itself answers the SYN */
-            if (t->streams && syn_data_refused(c, from, pkt)) tracker_stream_syn_data_refused(t, c, 1 - from);
+            if (t->streams && syn_data_refused(c, from, pkt))
+                tracker_stream_syn_data_refused(t, c, 1 - from, c->ep[1 - from].next_seq);
+            if (t->streams && pkt->payload_len > 0) synack_data_note(t, c, from, pkt);
         }
     } else if (acks_peer_syn && (!(s->flags & EP_ACKED_PEER_SYN) || s_waits_syn_ack)) {
         s->flags |= EP_ACKED_PEER_SYN;
         raise_event(t, c, from, TCPSIFT_EV_SEND_ACK_OF_SYN);
         if (from == 0 && c->handshake_syn && c->handshake_synack) c->handshake = 1;
+        if (t->streams) synack_data_judge(t, c, from, pkt);
     }
     if (acks_peer_fin && !(s->flags & EP_ACKED_PEER_FIN)) {
         s->flags |= EP_ACKED_PEER_FIN;
@@ -1236,7 +1267,7 @@ static inline void handshake_synack_apply(struct tcpsift_tracker *t, conn *c,
     endpoint *s = &c->ep[1], *r = &c->ep[0];
     uint32_t opts = pkt->opts.present;
     /* segment_general()'s SYN-ACK rule for data on the SYN it does not acknowledge. */
-    if (t->streams && syn_data_refused(c, 1, pkt)) tracker_stream_syn_data_refused(t, c, 0);
+    if (t->streams && syn_data_refused(c, 1, pkt)) tracker_stream_syn_data_refused(t, c, 0, c->ep[0].next_seq);
     /* zeek_history_packet_all(): a SYN-ACK of an ISN not seen before; no W. */
     zeek_history_add(c, 1, 'H');
     /* segment_checks(): the first TTL. */
@@ -1295,6 +1326,9 @@ static inline int handshake_ack_plain(const conn *c, int from, const tcpsift_pac
     /* It covers exactly the peer's SYN (acks_peer_syn: SEND_ACK_OF_SYN and
      * RECV_ACK_OF_SYN) and nothing unsent (ack_unseen_segment). */
     if (pkt->ack != r->isn + 1 || seq_gt(pkt->ack, r->next_seq)) return 0;
+    /* The peer sent its SYN alone so far (else this ACK may refuse a SYN-ACK's data:
+     * synack_data_judge()). */
+    if (r->next_seq != r->isn + 1) return 0;
     /* Timestamps negotiated: present (timestamp_missing) and not older than
      * TS.Recent (PAWS). */
     if ((s->flags & r->flags & EP_TS_OFFERED) &&

@@ -504,14 +504,14 @@ void tracker_stream_segment(struct tcpsift_tracker *t, conn *c, int from, const 
     finish_direction_if_done(t, c, from);
 }
 
-void tracker_stream_syn_data_refused(struct tcpsift_tracker *t, conn *c, int to)
+void tracker_stream_syn_data_refused(struct tcpsift_tracker *t, conn *c, int to, uint32_t end)
 {
-    /* Acked delivery still holds the SYN's bytes (on arrival they are out already: the first
-     * copy, as the contract says). */
+    /* Acked delivery still holds the SYN's (or SYN-ACK's) bytes, before `end` (on arrival they
+     * are out already: the first copy, as the contract says). */
     if (t->cfg.reasm.mode != TCPSIFT_REASM_ACKED) return;
     direction_stream *ds = conn_stream(c, to);
     if (!ds && conn_stream_rested(c, to)) ds = stream_wake(t, c, to, 0);
-    if (ds && ds->has_reasm) reasm_forget_held_before(&ds->reasm, &t->reasm_setup, c->ep[to].next_seq);
+    if (ds && ds->has_reasm) reasm_forget_held_before(&ds->reasm, &t->reasm_setup, end);
 }
 
 void tracker_stream_ack(struct tcpsift_tracker *t, conn *c, int to, uint32_t ack)

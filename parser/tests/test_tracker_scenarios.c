@@ -1857,6 +1857,68 @@ static void test_syn_data_refused_acked_delivery(void **state)
     sc_free(&s);
 }
 
+/* Data on a SYN-ACK that the originator's ACK does not acknowledge (Linux drops a SYN-ACK's
+ * payload: tcp_rcv_synsent_state_process() answers with RCV.NXT = ISN + 1), then other bytes at
+ * the same sequence numbers, which are acknowledged: acked delivery gives the acknowledged
+ * bytes under every overlap policy. Taken when the ACK covers it (FreeBSD queues it). Bytes the
+ * responder sends after an empty SYN-ACK, crossing the originator's ACK of ISN + 1 (a Fast Open
+ * server's reply), are not the SYN-ACK's and stay. */
+static void test_synack_data_refused_acked_delivery(void **state)
+{
+    (void)state;
+    for (int policy = 0; policy < TCPSIFT_OVERLAP_COUNT_; policy++) {
+        for (int handshake_fast = 0; handshake_fast < 2; handshake_fast++) {
+            tcpsift_reasm_config rc;
+            tcpsift_reasm_config_default(&rc);
+            rc.mode = TCPSIFT_REASM_ACKED;
+            rc.policy = (tcpsift_overlap_policy)policy;
+            struct sc s;
+            sc_init_reasm(&s, 0, TCPSIFT_CHECKSUM_AUTO, 0, &rc);
+            sc_raw(&s, C, F_SYN, 1000, 0, 65535, NULL, 0, NULL, 0, CSUM_GOOD);
+            /* The second variant's forged SYN-ACK follows a real empty one. */
+            if (handshake_fast) sc_raw(&s, S, F_SYN | F_ACK, 5000, 1001, 65535, NULL, 0, NULL, 0, CSUM_GOOD);
+            sc_raw(&s, S, F_SYN | F_ACK, 5000, 1001, 65535, "EVIL-PAYLOAD", 12, NULL, 0, CSUM_GOOD);
+            sc_raw(&s, C, F_ACK, 1001, 5001, 65535, NULL, 0, NULL, 0, CSUM_GOOD);
+            s.nxt[C] = 1001;
+            s.nxt[S] = 5001;
+            sc_tx(&s, S, F_ACK | F_PSH, "GOOD-PAYLOAD");
+            sc_tx(&s, C, F_ACK, NULL);
+            sc_finish(&s);
+            only_conn(&s);
+            assert_stream(&s, 0, TCPSIFT_S2C, "GOOD-PAYLOAD");
+            sc_free(&s);
+        }
+    }
+    /* Acknowledged: the SYN-ACK's bytes are the stream's. */
+    tcpsift_reasm_config rc;
+    tcpsift_reasm_config_default(&rc);
+    rc.mode = TCPSIFT_REASM_ACKED;
+    struct sc s;
+    sc_init_reasm(&s, 0, TCPSIFT_CHECKSUM_AUTO, 0, &rc);
+    sc_raw(&s, C, F_SYN, 1000, 0, 65535, NULL, 0, NULL, 0, CSUM_GOOD);
+    sc_raw(&s, S, F_SYN | F_ACK, 5000, 1001, 65535, "SYNACK", 6, NULL, 0, CSUM_GOOD);
+    sc_raw(&s, C, F_ACK, 1001, 5007, 65535, NULL, 0, NULL, 0, CSUM_GOOD);
+    s.nxt[C] = 1001;
+    s.nxt[S] = 5007;
+    sc_tx(&s, S, F_ACK | F_PSH, "MORE");
+    sc_tx(&s, C, F_ACK, NULL);
+    sc_finish(&s);
+    only_conn(&s);
+    assert_stream(&s, 0, TCPSIFT_S2C, "SYNACKMORE");
+    sc_free(&s);
+    /* A reply crossing the originator's ACK of the empty SYN-ACK. */
+    sc_init_reasm(&s, 0, TCPSIFT_CHECKSUM_AUTO, 0, &rc);
+    sc_raw(&s, C, F_SYN, 1000, 0, 65535, NULL, 0, NULL, 0, CSUM_GOOD);
+    sc_raw(&s, S, F_SYN | F_ACK, 5000, 1001, 65535, NULL, 0, NULL, 0, CSUM_GOOD);
+    sc_raw(&s, S, F_ACK | F_PSH, 5001, 1001, 65535, "REPLY", 5, NULL, 0, CSUM_GOOD);
+    sc_raw(&s, C, F_ACK, 1001, 5001, 65535, NULL, 0, NULL, 0, CSUM_GOOD);
+    sc_raw(&s, C, F_ACK, 1001, 5006, 65535, NULL, 0, NULL, 0, CSUM_GOOD);
+    sc_finish(&s);
+    only_conn(&s);
+    assert_stream(&s, 0, TCPSIFT_S2C, "REPLY");
+    sc_free(&s);
+}
+
 /* ------------------------------------------------------------ Zeek conn_state corners */
 
 /* SYN then FIN from the originator, nothing back: Zeek SH (o CLOSED, r
@@ -3014,6 +3076,7 @@ int main(void)
         cmocka_unit_test(test_dupack_keepalive_zero_window),
         cmocka_unit_test(test_zero_window_probe_not_delivered),
         cmocka_unit_test(test_syn_data_refused_acked_delivery),
+        cmocka_unit_test(test_synack_data_refused_acked_delivery),
         cmocka_unit_test(test_zeek_sh),
         cmocka_unit_test(test_zeek_rstos0),
         cmocka_unit_test(test_zeek_shr_rstrh),
