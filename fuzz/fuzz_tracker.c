@@ -11,7 +11,9 @@
  *           cap (x 256 bytes, 0 = none)
  *   bytes 2-7  framer config (fuzz_framing.h); an invalid spec: framing off. Their
  *           low bits also pick the hostile-traffic policies: urgent policy
- *           (byte 2 ^ byte 7) & 3 (inline, oob, gap, oob); byte 3 TTL drop;
+ *           (byte 2 ^ byte 7) & 3 (inline, oob, gap, oob); byte 3 TTL drop,
+ *           bit 1 TCP signatures accepted (tcp_signature policy accept), bit 2
+ *           records may carry a signature option (r7);
  *           byte 4 span duplicates (5 ms); byte 5 one-sided release at 64
  *           bytes; byte 6 a prefix table (the server /32 last, 10/8 bsd); byte 4
  *           bits 1-3 feed packets one by one (0) or in tcpsift_tracker_packets()
@@ -30,7 +32,9 @@
  *     r6  time step: r6 ms, or (r6 & 0x7F) * 10 s when bit 7 (timeouts)
  *     r7  bit 1: a bad checksum holds the pseudo-header sum (offload
  *         pattern, for checksum policy auto); bits 2-7 payload salt, also
- *         the urgent pointer when URG is set; bit 7 also a TTL of 50, not 64
+ *         the urgent pointer when URG is set; bit 7 also a TTL of 50, not 64;
+ *         with byte 3 bit 2, bit 2 a signature option: TCP-MD5 (bit 3; left
+ *         out when the other options leave no room) or TCP-AO
  *   A segment's SYN and FIN each take one sequence number; the sender's next
  *   sequence number advances to the end of what it sent when that is beyond.
  *   Initial sequence numbers sit just below 2^32 so the streams wrap.
@@ -361,7 +365,8 @@ typedef struct conn_model {
 } conn_model;
 
 /* Builds one IPv4/TCP frame; returns its length (buffer of 60 + 40 + 2040). */
-static size_t build_frame(uint8_t *f, const uint8_t *r, conn_model *cm, unsigned conn)
+static size_t build_frame(uint8_t *f, const uint8_t *r, conn_model *cm, unsigned conn,
+                          int signing)
 {
     int from = (r[0] >> 2) & 1;
     unsigned flags = r[1];
@@ -385,6 +390,18 @@ static size_t build_frame(uint8_t *f, const uint8_t *r, conn_model *cm, unsigned
         put32(opts + olen, 1000u + r[6]);
         put32(opts + olen + 4, 500u);
         olen += 8;
+    }
+    if (signing && (r[7] & 4)) {
+        if (!(r[7] & 8)) { /* TCP-AO: KeyID, RNextKeyID, a 4-byte MAC */
+            opts[olen++] = 29, opts[olen++] = 8, opts[olen++] = 1, opts[olen++] = 1;
+            put32(opts + olen, 0xA0A0A0A0u ^ r[6]);
+            olen += 4;
+        } else if (olen + 20 <= sizeof opts) { /* TCP-MD5: a 16-byte digest, two NOPs */
+            opts[olen++] = 19, opts[olen++] = 18;
+            memset(opts + olen, r[6], 16);
+            olen += 16;
+            opts[olen++] = 1, opts[olen++] = 1;
+        }
     }
     size_t thl = 20 + olen, total = 20 + thl + len;
 
@@ -489,6 +506,7 @@ static int run_input(const uint8_t *data, size_t size, uint64_t rest_ns, int dro
     cfg.urgent = urgent[(data[2] ^ data[7]) & 3];
     h->oob = cfg.urgent == TCPSIFT_URGENT_OOB;
     cfg.ttl_policy = (data[3] & 1) ? TCPSIFT_TTL_DROP : TCPSIFT_TTL_FLAG;
+    cfg.tcp_signature = (data[3] & 2) ? TCPSIFT_TCP_SIGNATURE_ACCEPT : TCPSIFT_TCP_SIGNATURE_HOST;
     cfg.duplicate_window_ns = (data[4] & 1) ? 5000000u : 0u;
     if (data[5] & 1) cfg.one_sided_release_bytes = 64;
     tcpsift_overlap_prefix rows[2];
@@ -542,7 +560,7 @@ static int run_input(const uint8_t *data, size_t size, uint64_t rest_ns, int dro
     for (size_t k = 0; k < nrec; k++) {
         const uint8_t *r = data + CONFIG_SIZE + k * REC_SIZE;
         unsigned conn = r[0] & 3u;
-        size_t n = build_frame(frame, r, &cm[conn], conn);
+        size_t n = build_frame(frame, r, &cm[conn], conn, (data[3] & 4) != 0);
         uint8_t *buf = malloc(n);
         if (buf == NULL) break;
         memcpy(buf, frame, n);

@@ -47,6 +47,10 @@ const char pipeline_options_help[] =
     "                             length past the frame: counted ip_option_discarded\n"
     "                             (ip_length_beyond_frame) and ignored (default\n"
     "                             host), or processed as any other (accept)\n"
+    "  --tcp-signature host|accept  a segment with a TCP-MD5 or TCP-AO option on a\n"
+    "                             connection whose SYN and SYN-ACK carried neither\n"
+    "                             (Linux drops it): counted tcp_signature_unexpected\n"
+    "                             and ignored (default host), or processed (accept)\n"
     "  --span-duplicates USEC     ignore an IP datagram identical to one of the last\n"
     "                             32 seen within USEC microseconds (a span port's\n"
     "                             second copy), counted duplicate_frame (default off)\n"
@@ -188,6 +192,14 @@ int pipeline_option(pipeline *p, int argc, char **argv, int *i)
         if (!value_of(argc, argv, i, &v)) return -1;
         if (tcpsift_ip_option_policy_parse(v, &p->cfg.ip_options) != TCPSIFT_OK) {
             fprintf(stderr, "tcpsift: --ip-options: expected host or accept, not '%s'\n", v);
+            return -1;
+        }
+        return 1;
+    }
+    if (strcmp(arg, "--tcp-signature") == 0) {
+        if (!value_of(argc, argv, i, &v)) return -1;
+        if (tcpsift_tcp_signature_policy_parse(v, &p->cfg.tcp_signature) != TCPSIFT_OK) {
+            fprintf(stderr, "tcpsift: --tcp-signature: expected host or accept, not '%s'\n", v);
             return -1;
         }
         return 1;

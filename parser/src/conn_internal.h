@@ -118,6 +118,8 @@ typedef struct conn_rare {
      * that endpoint until the peer's first ACK of the SYN-ACK says whether it took them
      * (tcp_conn.c, synack_data_judge): acked delivery forgets bytes a receiver refused. */
     uint8_t synack_data_set;
+    /* Bit per endpoint: its SYN or SYN-ACK carried TCP-MD5 or TCP-AO (tcp_signature_policy.c). */
+    uint8_t syn_signed;
     uint32_t synack_data_end[2];
     /* Its index in its chunk (tcp_conn.c), which it is freed to: set when taken, not zeroed. */
     uint8_t slot;

@@ -734,6 +734,16 @@ static int segment_general(struct tcpsift_tracker *t, conn *c, const tcpsift_pac
         completeness_note(c, pkt);
         return 0;
     }
+    if ((pkt->opts.present & (TCPSIFT_OPT_MD5 | TCPSIFT_OPT_UNKNOWN)) &&
+        tcp_signature_unexpected(t, c, from, pkt)) {
+        /* The receiver drops it before any state processing (tcp_signature_policy.c); Zeek
+         * and tshark, which do not judge signatures, still see the segment. */
+        conn_count_event(t, c, TCPSIFT_ANOMALY_TCP_SIGNATURE_UNEXPECTED);
+        zeek_history_packet(t, c, from, pkt);
+        zeek_endpoint_update(c, from, pkt);
+        completeness_note(c, pkt);
+        return 0;
+    }
     /* Policy drop: the segment never reached the receiver (ttl_policy.c). */
     if (pkt->ttl < c->ttl_first[from] && ttl_outlier(t, c, from, pkt)) return 0;
     if (!(pkt->layers & TCPSIFT_LAYER_TCP_OPTIONS)) conn_count_event(t, c, TCPSIFT_ANOMALY_BAD_OPTION);
@@ -987,8 +997,10 @@ enum {
     /* States waiting for an ACK of a SYN: with them the ACK-of-SYN events
      * (and, for the receiver, the SYN-SENT drop) would need judging. */
     STEADY_SYN_STATES = 1u << TCPSIFT_ST_SYN_SENT | 1u << TCPSIFT_ST_SYN_RECEIVED,
-    /* Options only a SYN may carry (option_outside_syn). */
-    STEADY_SYN_OPTIONS = TCPSIFT_OPT_MSS | TCPSIFT_OPT_WSCALE | TCPSIFT_OPT_SACK_PERM
+    /* Options only a SYN may carry (option_outside_syn), and those that may carry a signature
+     * the receiver never agreed to (tcp_signature_policy.c): MD5, and AO among the unknown. */
+    STEADY_GENERAL_OPTIONS = TCPSIFT_OPT_MSS | TCPSIFT_OPT_WSCALE | TCPSIFT_OPT_SACK_PERM |
+                         TCPSIFT_OPT_MD5 | TCPSIFT_OPT_UNKNOWN
 };
 _Static_assert(TCPSIFT_ST_COUNT <= 32, "states must fit the STEADY_SYN_STATES mask");
 
@@ -1024,7 +1036,7 @@ static inline int steady_segment(const conn *c, int from, const tcpsift_packet *
     /* No zero_window, no Zeek W. */
     if (pkt->window == 0) return 0;
     if (!(pkt->layers & TCPSIFT_LAYER_TCP_OPTIONS)) return 0; /* bad_option */
-    if (pkt->opts.present & STEADY_SYN_OPTIONS) return 0;
+    if (pkt->opts.present & STEADY_GENERAL_OPTIONS) return 0;
     /* Not truncated; a length whose 32-bit sequence arithmetic is plain. */
     if (len >= 0x80000000u || pkt->payload.len < len) return 0;
     if (len == 1 && r->last_win == 0) return 0; /* zero_window_probe */
@@ -1254,6 +1266,7 @@ static inline int handshake_synack_plain(const conn *c, int from, const tcpsift_
     if (c->rst_active) return 0;         /* check_pending_rst() */
     if (pkt->payload_len != 0) return 0; /* syn_with_data, segment_truncated, no stream bytes */
     if (!(pkt->layers & TCPSIFT_LAYER_TCP_OPTIONS)) return 0; /* bad_option */
+    if (pkt->opts.present & (TCPSIFT_OPT_MD5 | TCPSIFT_OPT_UNKNOWN)) return 0; /* a signature */
     /* wscale_too_large (and note_syn()'s cap is then a plain copy). */
     if ((pkt->opts.present & TCPSIFT_OPT_WSCALE) && pkt->opts.wscale > 14) return 0;
     if (pkt->window == 0) return 0; /* Zeek's W count (a SYN is no zero_window) */
@@ -1319,7 +1332,7 @@ static inline int handshake_ack_plain(const conn *c, int from, const tcpsift_pac
     if (pkt->ttl != c->ttl_first[from]) return 0;
     if (pkt->window == 0) return 0; /* zero_window, Zeek's W */
     if (!(pkt->layers & TCPSIFT_LAYER_TCP_OPTIONS)) return 0; /* bad_option */
-    if (pkt->opts.present & STEADY_SYN_OPTIONS) return 0;     /* option_outside_syn */
+    if (pkt->opts.present & STEADY_GENERAL_OPTIONS) return 0; /* option_outside_syn, a signature */
     /* Not truncated; a length whose 32-bit sequence arithmetic is plain. */
     if (len >= 0x80000000u || pkt->payload.len < len) return 0;
     if (len == 1 && r->last_win == 0) return 0; /* zero_window_probe */
@@ -1454,6 +1467,7 @@ static inline int embryo_syn_plain(const embryo *e)
     if (e->tcp_flags & TCPSIFT_TCP_URG) return 0;
     if (e->window == 0) return 0;
     if ((e->opts_present & TCPSIFT_OPT_WSCALE) && e->wscale > 14) return 0;
+    if (e->opts_present & TCPSIFT_OPT_MD5) return 0; /* a signed SYN is noted (tcp_signature_policy.c) */
     return 1;
 }
 

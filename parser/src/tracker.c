@@ -830,7 +830,8 @@ static int config_policies_valid(const tcpsift_tracker_config *cfg)
     return (unsigned)cfg->checksums <= TCPSIFT_CHECKSUM_OFF &&
            (unsigned)cfg->urgent <= TCPSIFT_URGENT_GAP &&
            (unsigned)cfg->ttl_policy <= TCPSIFT_TTL_DROP &&
-           (unsigned)cfg->ip_options <= TCPSIFT_IP_OPTIONS_ACCEPT;
+           (unsigned)cfg->ip_options <= TCPSIFT_IP_OPTIONS_ACCEPT &&
+           (unsigned)cfg->tcp_signature <= TCPSIFT_TCP_SIGNATURE_ACCEPT;
 }
 
 tcpsift_error tcpsift_tracker_create(const tcpsift_tracker_config *cfg, tcpsift_tracker **out)

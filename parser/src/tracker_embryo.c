@@ -30,8 +30,11 @@ void embryo_init(embryo *e, const tcpsift_packet *pkt, uint64_t id, int64_t ts_n
         .tsval = pkt->opts.tsval,
         .tsecr = pkt->opts.tsecr,
         .syn_count = 1,
-        .opts_present = pkt->opts.present & (TCPSIFT_OPT_MSS | TCPSIFT_OPT_WSCALE |
-                                             TCPSIFT_OPT_SACK_PERM | TCPSIFT_OPT_TIMESTAMP),
+        /* MD5 stands for either signature option: tcp_signature_policy.c asks only whether
+         * the SYN was signed. */
+        .opts_present = (pkt->opts.present & (TCPSIFT_OPT_MSS | TCPSIFT_OPT_WSCALE |
+                                              TCPSIFT_OPT_SACK_PERM | TCPSIFT_OPT_TIMESTAMP)) |
+                        (tcp_signature_present(&pkt->opts) ? TCPSIFT_OPT_MD5 : 0u),
         .mss = pkt->opts.mss,
         .window = pkt->window,
         .vlan = vlan,

@@ -161,7 +161,11 @@ extern "C" {
       "a segment in an IP datagram whose total length (IPv6: payload length) claims more bytes "   \
       "than the frame carried on the wire (decode error bad_ip_total_length or "                   \
       "bad_ipv6_payload_length): hosts discard it (Linux ip_rcv_core, ipv6_rcv), so it is "        \
-      "ignored by state and reassembly under --ip-options host (the default)")
+      "ignored by state and reassembly under --ip-options host (the default)")                     \
+    X(TCP_SIGNATURE_UNEXPECTED, "tcp_signature_unexpected",                                        \
+      "a segment carrying a TCP-MD5 (RFC 2385) or TCP-AO (RFC 5925) option on a connection whose " \
+      "SYN and SYN-ACK carried neither: Linux drops it before any state processing, so it is "     \
+      "ignored by state and reassembly under --tcp-signature host (the default)")
 
 typedef enum tcpsift_anomaly {
 #define TCPSIFT_X_ENUM(suffix, name, text) TCPSIFT_ANOMALY_##suffix,

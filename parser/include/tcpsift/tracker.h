@@ -132,6 +132,20 @@ typedef enum tcpsift_ip_option_policy {
 const char *tcpsift_ip_option_policy_name(tcpsift_ip_option_policy p);
 tcpsift_error tcpsift_ip_option_policy_parse(const char *name, tcpsift_ip_option_policy *out);
 
+/* What a segment carrying a TCP-MD5 (RFC 2385) or TCP-AO (RFC 5925) option does on a
+ * connection whose SYN and SYN-ACK carried neither (insertion: Linux drops it before any state
+ * processing, as FreeBSD does for MD5; hosts without MD5 support, such as Windows, ignore the
+ * option). Segments of a connection whose handshake was not seen are not judged. */
+typedef enum tcpsift_tcp_signature_policy {
+    TCPSIFT_TCP_SIGNATURE_HOST = 0, /* count tcp_signature_unexpected, ignore the segment for
+                                       state and stream, as Linux does (default) */
+    TCPSIFT_TCP_SIGNATURE_ACCEPT    /* process the segment whatever its signature options */
+} tcpsift_tcp_signature_policy;
+
+const char *tcpsift_tcp_signature_policy_name(tcpsift_tcp_signature_policy p);
+tcpsift_error tcpsift_tcp_signature_policy_parse(const char *name,
+                                                 tcpsift_tcp_signature_policy *out);
+
 /* One row of a per-destination overlap policy table (an IDS's host OS
  * table): the stream towards an address inside addr/prefix_len uses
  * `policy`; the longest matching prefix wins, rows of the other IP version
@@ -240,6 +254,7 @@ typedef struct tcpsift_tracker_config {
     uint8_t ttl_margin;                 /* TTL below the expected by more than this is an
                                            outlier; default 5 (Snort stream5's ttl_limit) */
     tcpsift_ip_option_policy ip_options; /* default host */
+    tcpsift_tcp_signature_policy tcp_signature; /* default host */
     /* Per-destination overlap policies (copied at create; NULL/0 = none; a row that could
      * never match makes create fail). */
     const tcpsift_overlap_prefix *overlap_prefixes;
