@@ -548,6 +548,9 @@ def main():
         #   ip_options=accept  tcpsift ignores segments in datagrams a host discards for
         #                  their IP options or IPv6 extension headers, tshark's follow
         #                  takes them; rerun with --ip-options accept.
+        #   tcp_signature=accept  tcpsift ignores segments with a TCP-MD5 or TCP-AO option
+        #                  on a connection that never agreed to one, tshark's follow takes
+        #                  them; rerun with --tcp-signature accept.
         extra, shift, how = [], 0, []
         for (c_rel, stream, chk) in exceptions:
             if c_rel != rel or stream != "*":
@@ -560,6 +563,8 @@ def main():
                 extra += ["--frag-overlap", chk.split("=", 1)[1]]
             elif chk == "ip_options=accept":
                 extra += ["--ip-options", "accept"]
+            elif chk == "tcp_signature=accept":
+                extra += ["--tcp-signature", "accept"]
             else:
                 continue
             how.append((c_rel, stream, chk))

@@ -271,6 +271,22 @@ TRACKER["ack-forged-acked"] = tconfig(acked=True, stable=True) + ACK_FORGED
 FIN_NO_ACK = handshake() + pkt(F_FIN | F_PSH, length=30, salt=0x12) + LINES_REQ + close()
 TRACKER["fin-without-ack"] = tconfig() + FIN_NO_ACK
 TRACKER["fin-without-ack-acked"] = tconfig(acked=True, stable=True) + FIN_NO_ACK
+# Byte 3 bit 2 (the framer's second byte): records may carry a signature option (r7 bit 2;
+# bit 3 MD5, else AO). Bytes forged with TCP-MD5, then with TCP-AO, at the client's next
+# sequence number on a connection whose SYNs carried neither (dropped under policy host:
+# tcp_signature_unexpected), then the real bytes and a close; bit 1 also: policy accept.
+def signing(accept=False):
+    fr = bytearray(fc_line())
+    fr[1] |= 4 | (2 if accept else 0)
+    return bytes(fr)
+
+
+SIG_FORGED = (handshake() + pkt(F_PSH | F_ACK, length=30, salt=0x13)
+              + pkt(F_PSH | F_ACK, length=30, salt=0x11) + LINES_REQ + close())
+TRACKER["tcp-signature-unexpected"] = tconfig(framer=signing()) + SIG_FORGED
+TRACKER["tcp-signature-unexpected-acked"] = tconfig(acked=True, stable=True,
+                                                    framer=signing()) + SIG_FORGED
+TRACKER["tcp-signature-accepted"] = tconfig(framer=signing(accept=True)) + SIG_FORGED
 
 
 def main():

@@ -553,6 +553,21 @@ def fin_without_ack(out):
                     events_constructed={"fin_without_ack": 1})])
 
 
+def tcp_md5_insertion(out):
+    conv, cm, sm = injected_then_real(0x89000000, 0x8a000000, lambda conv: conv.raw(
+        "s", "PA", FORGED_REST, options=[(19, bytes(range(16))), ("NOP", None), ("NOP", None)],
+        advance=False))
+    save(out, "tcp-md5-insertion", "scapy, make_crafted.py: after the exchange (whose SYN and "
+         "SYN-ACK carry no TCP-MD5 option) the server's next bytes forged (other bytes, same "
+         "lengths) with a TCP-MD5 option, then the server's real bytes without it, "
+         "acknowledged, and a normal close", "len:4:be", conv.pkts,
+         [conn_meta(conv, cm, sm, "fin", ("TIME_WAIT", "CLOSED"),
+                    "a segment with a TCP-MD5 option on a connection that never agreed to one "
+                    "is dropped by Linux before any state processing (tcp_inbound_hash, "
+                    "RFC 2385): the forged bytes are not the stream; then " + CLOSE_REASON,
+                    events_constructed={"tcp_signature_unexpected": 1})])
+
+
 def ip_options_discarded(out):
     """The server's next bytes forged in a datagram every host discards for its IP layer (a
     loose source route, for IPv4; an unknown Destination Option whose action bits say discard,
@@ -903,6 +918,7 @@ def second_set(out):
     fin_injected_ahead(out)
     ack_forged(out)
     fin_without_ack(out)
+    tcp_md5_insertion(out)
     ip_options_discarded(out)
     fragment_overlap(out, v6=False)
     fragment_overlap(out, v6=True)
