@@ -47,6 +47,11 @@ const char pipeline_options_help[] =
     "                             length past the frame: counted ip_option_discarded\n"
     "                             (ip_length_beyond_frame) and ignored (default\n"
     "                             host), or processed as any other (accept)\n"
+    "  --link-multicast flag|drop  a segment in an Ethernet frame sent to a\n"
+    "                             broadcast or multicast MAC (Linux takes TCP only\n"
+    "                             from frames to its own): counted\n"
+    "                             link_multicast_destination (default flag), or\n"
+    "                             also ignored (drop)\n"
     "  --tcp-signature host|accept  a segment with a TCP-MD5 or TCP-AO option on a\n"
     "                             connection whose SYN and SYN-ACK carried neither\n"
     "                             (Linux drops it): counted tcp_signature_unexpected\n"
@@ -192,6 +197,14 @@ int pipeline_option(pipeline *p, int argc, char **argv, int *i)
         if (!value_of(argc, argv, i, &v)) return -1;
         if (tcpsift_ip_option_policy_parse(v, &p->cfg.ip_options) != TCPSIFT_OK) {
             fprintf(stderr, "tcpsift: --ip-options: expected host or accept, not '%s'\n", v);
+            return -1;
+        }
+        return 1;
+    }
+    if (strcmp(arg, "--link-multicast") == 0) {
+        if (!value_of(argc, argv, i, &v)) return -1;
+        if (tcpsift_link_multicast_policy_parse(v, &p->cfg.link_multicast) != TCPSIFT_OK) {
+            fprintf(stderr, "tcpsift: --link-multicast: expected flag or drop, not '%s'\n", v);
             return -1;
         }
         return 1;

@@ -228,8 +228,18 @@ static inline uint64_t conn_stream_kept_bytes(const conn *c, int from)
 #endif
 
 /* Why the receiver discards a segment before TCP reads it: its state and stream ignore it,
- * and the anomaly says why (bad_checksum, ip_option_discarded, ip_length_beyond_frame). */
-enum segment_discard { SEGMENT_READ = 0, SEGMENT_BAD_CHECKSUM, SEGMENT_IP_OPTIONS, SEGMENT_IP_LENGTH };
+ * and the anomaly says why (bad_checksum, ip_option_discarded, ip_length_beyond_frame,
+ * link_multicast_destination). */
+enum segment_discard {
+    SEGMENT_READ = 0,
+    SEGMENT_BAD_CHECKSUM,
+    SEGMENT_IP_OPTIONS,
+    SEGMENT_IP_LENGTH,
+    SEGMENT_LINK_MULTICAST,
+    /* Read, and counted link_multicast_destination (policy flag): not a discard, but the
+     * general path's to count (tcp_conn.c). */
+    SEGMENT_READ_LINK_MULTICAST
+};
 
 /* Per-segment analysis of one TCP connection (tcp_conn.c). `from` is the
  * sender's endpoint index (0 client, 1 server); `discard` an enum segment_discard. */

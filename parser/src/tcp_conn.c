@@ -723,17 +723,22 @@ static int segment_general(struct tcpsift_tracker *t, conn *c, const tcpsift_pac
         t->stats.bad_checksum++;
         return 0;
     }
-    if (discard == SEGMENT_IP_OPTIONS || discard == SEGMENT_IP_LENGTH) {
-        /* The host discards the datagram (ip_option_policy.c); Zeek and tshark, which do not
-         * judge the IP layer, still see the segment. */
+    if (discard == SEGMENT_IP_OPTIONS || discard == SEGMENT_IP_LENGTH ||
+        discard == SEGMENT_LINK_MULTICAST) {
+        /* The host discards the frame or datagram (link_multicast_policy.c,
+         * ip_option_policy.c); Zeek and tshark, which judge neither layer, still see the
+         * segment. */
         conn_count_event(t, c,
                          discard == SEGMENT_IP_OPTIONS ? TCPSIFT_ANOMALY_IP_OPTION_DISCARDED
-                                                       : TCPSIFT_ANOMALY_IP_LENGTH_BEYOND_FRAME);
+                         : discard == SEGMENT_IP_LENGTH ? TCPSIFT_ANOMALY_IP_LENGTH_BEYOND_FRAME
+                                                        : TCPSIFT_ANOMALY_LINK_MULTICAST_DESTINATION);
         zeek_history_packet(t, c, from, pkt);
         zeek_endpoint_update(c, from, pkt);
         completeness_note(c, pkt);
         return 0;
     }
+    if (discard == SEGMENT_READ_LINK_MULTICAST)
+        conn_count_event(t, c, TCPSIFT_ANOMALY_LINK_MULTICAST_DESTINATION);
     if ((pkt->opts.present & (TCPSIFT_OPT_MD5 | TCPSIFT_OPT_UNKNOWN)) &&
         tcp_signature_unexpected(t, c, from, pkt)) {
         /* The receiver drops it before any state processing (tcp_signature_policy.c); Zeek

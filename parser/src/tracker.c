@@ -831,7 +831,8 @@ static int config_policies_valid(const tcpsift_tracker_config *cfg)
            (unsigned)cfg->urgent <= TCPSIFT_URGENT_GAP &&
            (unsigned)cfg->ttl_policy <= TCPSIFT_TTL_DROP &&
            (unsigned)cfg->ip_options <= TCPSIFT_IP_OPTIONS_ACCEPT &&
-           (unsigned)cfg->tcp_signature <= TCPSIFT_TCP_SIGNATURE_ACCEPT;
+           (unsigned)cfg->tcp_signature <= TCPSIFT_TCP_SIGNATURE_ACCEPT &&
+           (unsigned)cfg->link_multicast <= TCPSIFT_LINK_MULTICAST_DROP;
 }
 
 tcpsift_error tcpsift_tracker_create(const tcpsift_tracker_config *cfg, tcpsift_tracker **out)
@@ -1017,20 +1018,34 @@ static inline int checksum_rejects(struct tcpsift_tracker *t, const tcpsift_pack
     return 1;
 }
 
+/* receiver_discard()'s out-of-line part: the link layer first, as a host's stack reads it. */
+CONN_COLD static int layer_discard(const struct tcpsift_tracker *t, const tcpsift_packet *pkt)
+{
+    int multicast = link_multicast_destination(pkt);
+    if (multicast && t->cfg.link_multicast == TCPSIFT_LINK_MULTICAST_DROP)
+        return SEGMENT_LINK_MULTICAST;
+    if ((pkt->error != TCPSIFT_OK || pkt->ip_header.len > 20) &&
+        t->cfg.ip_options == TCPSIFT_IP_OPTIONS_HOST) {
+        int ip = ip_layer_discard(pkt);
+        if (ip != SEGMENT_READ) return ip;
+    }
+    return multicast ? SEGMENT_READ_LINK_MULTICAST : SEGMENT_READ;
+}
+
 /* Whether the receiver discards this TCP segment before TCP reads it (enum segment_discard):
- * a bad checksum, or IP options / IPv6 extension headers a host refuses, read only where a
- * datagram has some. */
+ * a bad checksum; a frame sent to a group MAC, IP options / IPv6 extension headers a host
+ * refuses or an IP length past the frame, read only where a frame may have them. */
 #if defined(__GNUC__) || defined(__clang__)
 __attribute__((always_inline)) /* per packet, in packet_process and packet_flow */
 #endif
 static inline int receiver_discard(struct tcpsift_tracker *t, const tcpsift_packet *pkt)
 {
     if (checksum_rejects(t, pkt)) return SEGMENT_BAD_CHECKSUM;
-    /* A decode error (a length past the wire?) or a header over 20 bytes (IPv4 options, or
-     * IPv6, with extension headers or not): judged out of line. */
-    if (TCPSIFT_UNLIKELY(pkt->error != TCPSIFT_OK || pkt->ip_header.len > 20) &&
-        t->cfg.ip_options == TCPSIFT_IP_OPTIONS_HOST)
-        return ip_layer_discard(pkt);
+    /* A decode error (a length past the wire?), a header over 20 bytes (IPv4 options, or
+     * IPv6, with extension headers or not) or a first byte with the Ethernet group bit (a
+     * multicast destination MAC, or a raw IPv4 header's low version bit): judged out of line. */
+    if (TCPSIFT_UNLIKELY(pkt->error != TCPSIFT_OK || pkt->ip_header.len > 20 || (pkt->frame[0] & 1)))
+        return layer_discard(t, pkt);
     return SEGMENT_READ;
 }
 

@@ -390,6 +390,8 @@ uint64_t urgent_frame_offset(direction_stream *ds, uint64_t inband);
 
 /* ttl_policy.c: 1 when the segment must be ignored (policy drop). */
 int ttl_outlier(struct tcpsift_tracker *t, conn *c, int from, const tcpsift_packet *pkt);
+/* link_multicast_policy.c: an Ethernet frame sent to a group (broadcast or multicast) MAC. */
+int link_multicast_destination(const tcpsift_packet *pkt);
 /* tcp_signature_policy.c: whether a TCP-MD5 or TCP-AO option is present; 1 when the receiver drops the segment for a TCP-MD5 or TCP-AO option
  * it never agreed to (counted by the caller); notes signed SYNs. */
 int tcp_signature_present(const tcpsift_tcp_options *o);

@@ -165,7 +165,11 @@ extern "C" {
     X(TCP_SIGNATURE_UNEXPECTED, "tcp_signature_unexpected",                                        \
       "a segment carrying a TCP-MD5 (RFC 2385) or TCP-AO (RFC 5925) option on a connection whose " \
       "SYN and SYN-ACK carried neither: Linux drops it before any state processing, so it is "     \
-      "ignored by state and reassembly under --tcp-signature host (the default)")
+      "ignored by state and reassembly under --tcp-signature host (the default)")                 \
+    X(LINK_MULTICAST_DESTINATION, "link_multicast_destination",                                     \
+      "a segment in an Ethernet frame sent to a broadcast or multicast destination MAC: Linux "    \
+      "takes TCP only from frames addressed to the host itself, so no endpoint reads it; "         \
+      "ignored by state and reassembly under --link-multicast drop (counted only by default)")
 
 typedef enum tcpsift_anomaly {
 #define TCPSIFT_X_ENUM(suffix, name, text) TCPSIFT_ANOMALY_##suffix,

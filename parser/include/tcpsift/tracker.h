@@ -146,6 +146,22 @@ const char *tcpsift_tcp_signature_policy_name(tcpsift_tcp_signature_policy p);
 tcpsift_error tcpsift_tcp_signature_policy_parse(const char *name,
                                                  tcpsift_tcp_signature_policy *out);
 
+/* What a TCP segment in an Ethernet frame sent to a group address (broadcast or multicast
+ * destination MAC) does (insertion: Linux takes TCP only from frames addressed to the host,
+ * tcp_v4_rcv's PACKET_HOST test, so no endpoint reads it). Not dropped by default: Microsoft
+ * NLB's multicast modes send a cluster's unicast traffic to a group MAC, which its Windows
+ * hosts take, and test tools write captures with arbitrary MACs. Frames of other link types
+ * are not judged. */
+typedef enum tcpsift_link_multicast_policy {
+    TCPSIFT_LINK_MULTICAST_FLAG = 0, /* count link_multicast_destination, process (default) */
+    TCPSIFT_LINK_MULTICAST_DROP      /* count it and ignore the segment for state and stream,
+                                        as a Linux receiver does */
+} tcpsift_link_multicast_policy;
+
+const char *tcpsift_link_multicast_policy_name(tcpsift_link_multicast_policy p);
+tcpsift_error tcpsift_link_multicast_policy_parse(const char *name,
+                                                  tcpsift_link_multicast_policy *out);
+
 /* One row of a per-destination overlap policy table (an IDS's host OS
  * table): the stream towards an address inside addr/prefix_len uses
  * `policy`; the longest matching prefix wins, rows of the other IP version
@@ -255,6 +271,7 @@ typedef struct tcpsift_tracker_config {
                                            outlier; default 5 (Snort stream5's ttl_limit) */
     tcpsift_ip_option_policy ip_options; /* default host */
     tcpsift_tcp_signature_policy tcp_signature; /* default host */
+    tcpsift_link_multicast_policy link_multicast; /* default flag */
     /* Per-destination overlap policies (copied at create; NULL/0 = none; a row that could
      * never match makes create fail). */
     const tcpsift_overlap_prefix *overlap_prefixes;
