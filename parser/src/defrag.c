@@ -15,10 +15,24 @@
 
 #define IPV4_MAX_TOTAL 65535u
 #define IPV6_MAX_PAYLOAD 65535u
+#define IP6_HOP_BY_HOP 0
+#define IP6_ROUTING 43
 #define IP6_FRAGMENT 44
+#define IP6_ESP 50
 #define IP6_AH 51
+#define IP6_NO_NEXT 59
+#define IP6_DEST_OPTS 60
+#define IP6_MOBILITY 135
+#define IP6_HIP 139
+#define IP6_SHIM6 140
+#define IP6_EXPERIMENT_1 253
+#define IP6_EXPERIMENT_2 254
 #define TCP_MIN_HEADER 20
+#define UDP_HEADER 8
+#define ICMP6_HEADER 8
 #define IPPROTO_NUM_TCP 6
+#define IPPROTO_NUM_UDP 17
+#define IPPROTO_NUM_ICMPV6 58
 #define MIN_BUFFER 2048u
 
 typedef struct frag_piece {
@@ -232,15 +246,29 @@ static int is_ip_error(tcpsift_error e)
            e == TCPSIFT_E_IPV6_EXT_CHAIN_TOO_LONG;
 }
 
+/* The decoder walks on past the fragment header of an IPv6 first fragment; an extension header
+ * there longer than the fragment is bad_ipv6_ext_header (an error stops the walk, so one seen
+ * with the fragment header decoded lies after it). The fragment's own bytes are all known: the
+ * header chain check decides (frag_header_chain_incomplete), not frag_truncated. */
+static int chain_cut_in_first_fragment(const tcpsift_packet *pkt)
+{
+    return pkt->ip_version == 6 && pkt->frag_offset == 0 &&
+           pkt->error == TCPSIFT_E_BAD_IPV6_EXT_HEADER;
+}
+
 /* Locate the unfragmentable part and the fragment data (RFC 8200 §4.5: the unfragmentable part
  * is everything before the fragment header, the fragmentable part everything after it). */
 static tcpsift_error locate(const tcpsift_packet *pkt, frag_view *v)
 {
     if (!(pkt->layers & TCPSIFT_LAYER_FRAGMENT) || !pkt->frame) return TCPSIFT_E_INVALID_ARGUMENT;
-    if (is_ip_error(pkt->error) || pkt->ip_len_from_capture) return TCPSIFT_E_FRAG_TRUNCATED;
-    size_t end = pkt->l4_offset + pkt->l4_length; /* declared end of the datagram in the frame */
-    if (end > pkt->caplen || end < pkt->l4_offset) return TCPSIFT_E_FRAG_TRUNCATED;
+    int chain_cut = chain_cut_in_first_fragment(pkt);
+    if ((is_ip_error(pkt->error) && !chain_cut) || pkt->ip_len_from_capture)
+        return TCPSIFT_E_FRAG_TRUNCATED;
     const uint8_t *h = pkt->ip_header.ptr;
+    size_t end = pkt->l4_offset + pkt->l4_length; /* declared end of the datagram in the frame */
+    /* A cut chain leaves no L4 length: the end is the one the payload length declares. */
+    if (chain_cut) end = (size_t)(h - pkt->frame) + 40u + ((size_t)h[4] << 8 | h[5]);
+    if (end > pkt->caplen || end < pkt->l4_offset) return TCPSIFT_E_FRAG_TRUNCATED;
     v->header = h;
     v->offset = (uint32_t)pkt->frag_offset * 8u;
     v->more = pkt->more_fragments;
@@ -273,6 +301,54 @@ static tcpsift_error locate(const tcpsift_packet *pkt, frag_view *v)
         pos += len;
     }
     return TCPSIFT_E_INVALID_ARGUMENT;
+}
+
+/* RFC 8200 §4.5, RFC 7112: does a first fragment's fragmentable part `p` (`len` bytes, its first
+ * header `next`) hold the whole header chain through the upper-layer header? The upper-layer
+ * minimum is Linux's (ipv6frag_thdr_truncated): TCP 20 bytes, UDP 8, ICMPv6 8, other 1. Linux
+ * stops short where the chain is cut before an extension header's first two bytes and then takes
+ * the fragment; any cut chain is refused here, as the RFCs ask. Every header is at least 8
+ * bytes and `at` never passes `len`, so the walk ends within len / 8 steps. */
+static int header_chain_complete(uint8_t next, const uint8_t *p, size_t len)
+{
+    size_t at = 0;
+    for (;;) {
+        size_t hlen;
+        switch (next) {
+        case IP6_HOP_BY_HOP: /* invalid after a fragment header: its length still counts */
+        case IP6_ROUTING:
+        case IP6_DEST_OPTS:
+        case IP6_MOBILITY:
+        case IP6_HIP:
+        case IP6_SHIM6:
+        case IP6_EXPERIMENT_1:
+        case IP6_EXPERIMENT_2: /* RFC 8200 §4.8 format: length in 8-byte units after the first */
+            if (len - at < 2) return 0;
+            hlen = ((size_t)p[at + 1] + 1) * 8;
+            break;
+        case IP6_AH: /* RFC 4302: length in 4-byte units, minus 2 */
+            if (len - at < 2) return 0;
+            hlen = ((size_t)p[at + 1] + 2) * 4;
+            break;
+        case IP6_FRAGMENT:
+            hlen = 8;
+            break;
+        case IP6_ESP: /* encrypted from here on: no header to check */
+        case IP6_NO_NEXT:
+            return 1;
+        case IPPROTO_NUM_TCP:
+            return len - at >= TCP_MIN_HEADER;
+        case IPPROTO_NUM_UDP:
+            return len - at >= UDP_HEADER;
+        case IPPROTO_NUM_ICMPV6:
+            return len - at >= ICMP6_HEADER;
+        default:
+            return len - at >= 1;
+        }
+        if (hlen > len - at) return 0;
+        next = p[at];
+        at += hlen;
+    }
 }
 
 static frag_datagram *find(tcpsift_defrag *d, const tcpsift_packet *pkt, const frag_view *v)
@@ -506,6 +582,12 @@ tcpsift_error tcpsift_defrag_feed(tcpsift_defrag *d, const tcpsift_packet *pkt, 
         d->stats.tiny++;
         if (d->cfg.reject_tiny) return fail(d, TCPSIFT_E_FRAG_TINY);
     }
+    /* IPv6 hosts discard a first fragment without the whole header chain (RFC 8200 §4.5, Linux
+     * since 5.10): reassembling it would show a datagram the host never saw. IPv4 has no such
+     * rule (RFC 1858's is reject_tiny). */
+    if (pkt->ip_version == 6 && v.offset == 0 && v.more && !d->cfg.accept_incomplete_chain &&
+        !header_chain_complete(v.inner_next, v.data, v.len))
+        return fail(d, TCPSIFT_E_FRAG_HEADER_CHAIN_INCOMPLETE);
 
     frag_datagram *g = find(d, pkt, &v);
     if (g && g->discarded) return fail(d, TCPSIFT_E_FRAG_DISCARDED);

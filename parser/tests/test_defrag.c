@@ -38,14 +38,15 @@ static void frag4(struct pb *p, uint16_t id, uint8_t proto, size_t off, int more
     pb_eth_ipv4(p, &ip, data, len);
 }
 
-/* An IPv6 fragment; with `hbh` a hop-by-hop header precedes the fragment header. */
-static void frag6(struct pb *p, uint32_t id, size_t off, int more, const uint8_t *data, size_t len,
-                  int hbh)
+/* An IPv6 fragment whose fragment header names `next`; with `hbh` a hop-by-hop header precedes
+ * the fragment header. */
+static void frag6_next(struct pb *p, uint32_t id, uint8_t next, size_t off, int more,
+                       const uint8_t *data, size_t len, int hbh)
 {
     uint8_t ext[64];
     size_t e = 0;
     if (hbh) e = ext_opts(ext, 44, 0);
-    e += ext_frag(ext + e, 6, (uint16_t)(off / 8), more, id);
+    e += ext_frag(ext + e, next, (uint16_t)(off / 8), more, id);
     struct ip6_spec ip = ip6_default(6);
     ip.next = hbh ? 0 : 44;
     ip.ext = ext;
@@ -54,6 +55,13 @@ static void frag6(struct pb *p, uint32_t id, size_t off, int more, const uint8_t
     pb_init(p);
     pb_ethernet(p, 0x86DD);
     pb_ipv6(p, &ip, data, len);
+}
+
+/* An IPv6 fragment of a TCP segment. */
+static void frag6(struct pb *p, uint32_t id, size_t off, int more, const uint8_t *data, size_t len,
+                  int hbh)
+{
+    frag6_next(p, id, 6, off, more, data, len, hbh);
 }
 
 /* Decode a built frame (all prefixes under the guard page) and feed it. */
@@ -450,6 +458,218 @@ static void test_ipv4_udp_and_config_checks(void **state)
     assert_int_equal(tcpsift_defrag_create(&cfg, &df), TCPSIFT_E_INVALID_ARGUMENT);
 }
 
+/* RFC 8200 §4.5, RFC 7112 (tests below): an IPv6 first fragment must hold the whole header chain
+ * through the upper-layer header; hosts discard it otherwise (Linux since 5.10). */
+static tcpsift_defrag *make_default_pool(int accept_incomplete_chain)
+{
+    tcpsift_defrag_config cfg;
+    tcpsift_defrag_config_init(&cfg);
+    cfg.accept_incomplete_chain = accept_incomplete_chain;
+    tcpsift_defrag *df = NULL;
+    assert_int_equal(tcpsift_defrag_create(&cfg, &df), TCPSIFT_OK);
+    return df;
+}
+
+/* Feed fragment [off, off + len) of `chain` (the fragmentable part, its first header `next`). */
+static tcpsift_error feed_chain(tcpsift_defrag *df, uint32_t id, uint8_t next, const uint8_t *chain,
+                                size_t off, size_t len, int more, uint8_t *out, size_t *out_len)
+{
+    struct pb p;
+    frag6_next(&p, id, next, off, more, chain + off, len, 0);
+    return feed(df, &p, 0, out, out_len, NULL);
+}
+
+/* A first fragment with 8 of the TCP header's 20 bytes is refused, and the rest of its datagram
+ * (before or after it) never completes: the host never sees this segment. IPv4 is unchanged. */
+static void test_ipv6_first_fragment_splits_tcp_header(void **state)
+{
+    (void)state;
+    make_segment(6);
+    tcpsift_defrag *df = make_default_pool(0);
+    const tcpsift_defrag_stats *s = tcpsift_defrag_get_stats(df);
+    uint8_t out[PB_MAX];
+    size_t out_len = 0;
+    struct pb p;
+    frag6(&p, 1, 0, 1, segment, 8, 0);
+    assert_int_equal(feed(df, &p, 0, out, &out_len, NULL),
+                     TCPSIFT_E_FRAG_HEADER_CHAIN_INCOMPLETE);
+    assert_int_equal(s->in_progress, 0); /* not stored */
+    assert_int_equal(s->tiny, 1);        /* still counted as an RFC 1858 tiny fragment */
+    frag6(&p, 1, 8, 0, segment + 8, segment_len - 8, 0);
+    assert_int_equal(feed(df, &p, 1, out, &out_len, NULL), TCPSIFT_OK);
+    assert_int_equal(out_len, 0);
+    /* The same datagram with its first fragment last. */
+    frag6(&p, 2, 8, 0, segment + 8, segment_len - 8, 0);
+    assert_int_equal(feed(df, &p, 2, out, &out_len, NULL), TCPSIFT_OK);
+    frag6(&p, 2, 0, 1, segment, 8, 0);
+    assert_int_equal(feed(df, &p, 3, out, &out_len, NULL),
+                     TCPSIFT_E_FRAG_HEADER_CHAIN_INCOMPLETE);
+    assert_int_equal(out_len, 0);
+    tcpsift_defrag_expire(df, 40 * SEC);
+    assert_int_equal(s->timed_out, 2);
+    assert_int_equal(s->reassembled, 0);
+    assert_int_equal(s->errors[TCPSIFT_E_FRAG_HEADER_CHAIN_INCOMPLETE], 2);
+    tcpsift_defrag_destroy(df);
+
+    /* With reject_tiny the RFC 1858 verdict comes first, as before. */
+    tcpsift_defrag_config cfg;
+    tcpsift_defrag_config_init(&cfg);
+    cfg.reject_tiny = 1;
+    assert_int_equal(tcpsift_defrag_create(&cfg, &df), TCPSIFT_OK);
+    frag6(&p, 3, 0, 1, segment, 8, 0);
+    assert_int_equal(feed(df, &p, 0, out, &out_len, NULL), TCPSIFT_E_FRAG_TINY);
+    tcpsift_defrag_destroy(df);
+
+    /* IPv4 hosts take such fragments: reassembled. */
+    make_segment(4);
+    df = make_default_pool(0);
+    frag4(&p, 4, 6, 0, 1, segment, 8);
+    assert_int_equal(feed(df, &p, 0, out, &out_len, NULL), TCPSIFT_OK);
+    frag4(&p, 4, 6, 8, 0, segment + 8, segment_len - 8);
+    assert_int_equal(feed(df, &p, 0, out, &out_len, NULL), TCPSIFT_OK);
+    expect_segment(out, out_len, 4, 0);
+    tcpsift_defrag_destroy(df);
+}
+
+/* An extension header after the fragment header that runs past the first fragment, or whose
+ * upper-layer header is missing, is refused; with the chain and 24 TCP bytes it reassembles. */
+static void test_ipv6_first_fragment_ext_header_past_fragment(void **state)
+{
+    (void)state;
+    make_segment(6);
+    uint8_t chain[PB_MAX];
+    size_t n = ext_opts(chain, 6, 1); /* 16 bytes of destination options, then TCP */
+    memcpy(chain + n, segment, segment_len);
+    n += segment_len;
+    tcpsift_defrag *df = make_default_pool(0);
+    const tcpsift_defrag_stats *s = tcpsift_defrag_get_stats(df);
+    uint8_t out[PB_MAX];
+    size_t out_len = 0;
+    assert_int_equal(feed_chain(df, 1, 60, chain, 0, 8, 1, out, &out_len),
+                     TCPSIFT_E_FRAG_HEADER_CHAIN_INCOMPLETE);
+    assert_int_equal(feed_chain(df, 2, 60, chain, 0, 16, 1, out, &out_len),
+                     TCPSIFT_E_FRAG_HEADER_CHAIN_INCOMPLETE);
+    /* RFC 3692 experimental type 253 has the extension header format: its length counts. */
+    uint8_t exp[16];
+    memcpy(exp, chain, 16);
+    assert_int_equal(feed_chain(df, 3, 253, exp, 0, 8, 1, out, &out_len),
+                     TCPSIFT_E_FRAG_HEADER_CHAIN_INCOMPLETE);
+    assert_int_equal(s->in_progress, 0);
+    assert_int_equal(feed_chain(df, 4, 60, chain, 0, 40, 1, out, &out_len), TCPSIFT_OK);
+    assert_int_equal(feed_chain(df, 4, 60, chain, 40, n - 40, 0, out, &out_len), TCPSIFT_OK);
+    expect_segment(out, out_len, 6, 1);
+    assert_int_equal(s->errors[TCPSIFT_E_FRAG_HEADER_CHAIN_INCOMPLETE], 3);
+    assert_int_equal(s->errors[TCPSIFT_E_FRAG_TRUNCATED], 0);
+    tcpsift_defrag_destroy(df);
+}
+
+/* The upper-layer minimum after the extension headers: TCP 20 bytes, UDP 8, ICMPv6 8. AH
+ * ((n + 2) * 4 bytes) lets a fragment of a multiple of 8 end at any multiple of 4. */
+static void test_ipv6_first_fragment_upper_layer_minimum(void **state)
+{
+    (void)state;
+    make_segment(6);
+    uint8_t chain[PB_MAX], out[PB_MAX];
+    size_t out_len = 0;
+    tcpsift_defrag *df = make_default_pool(0);
+    const tcpsift_defrag_stats *s = tcpsift_defrag_get_stats(df);
+
+    /* AH of 12 bytes + exactly the 20-byte TCP header. */
+    size_t n = ext_ah(chain, 6, 1);
+    memcpy(chain + n, segment, segment_len);
+    n += segment_len;
+    assert_int_equal(feed_chain(df, 1, 51, chain, 0, 32, 1, out, &out_len), TCPSIFT_OK);
+    assert_int_equal(feed_chain(df, 1, 51, chain, 32, n - 32, 0, out, &out_len), TCPSIFT_OK);
+    expect_segment(out, out_len, 6, 1);
+    /* AH of 16 bytes + 16 TCP bytes. */
+    n = ext_ah(chain, 6, 2);
+    memcpy(chain + n, segment, segment_len);
+    assert_int_equal(feed_chain(df, 2, 51, chain, 0, 32, 1, out, &out_len),
+                     TCPSIFT_E_FRAG_HEADER_CHAIN_INCOMPLETE);
+
+    uint8_t payload[64], udp[128];
+    for (int i = 0; i < 64; i++) payload[i] = (uint8_t)i;
+    size_t u = udp_datagram(udp, sizeof udp, 5353, 53, payload, sizeof payload, -1);
+    /* UDP: 8 bytes are enough ... */
+    assert_int_equal(feed_chain(df, 3, 17, udp, 0, 8, 1, out, &out_len), TCPSIFT_OK);
+    assert_int_equal(feed_chain(df, 3, 17, udp, 8, u - 8, 0, out, &out_len), TCPSIFT_OK);
+    assert_int_equal(out_len, 40 + u);
+    /* ... 4 are not (AH of 12 bytes first). */
+    n = ext_ah(chain, 17, 1);
+    memcpy(chain + n, udp, u);
+    assert_int_equal(feed_chain(df, 4, 51, chain, 0, 16, 1, out, &out_len),
+                     TCPSIFT_E_FRAG_HEADER_CHAIN_INCOMPLETE);
+    /* ICMPv6 (Linux: sizeof(struct icmp6hdr), 8 bytes): 4 are not enough, 8 are. */
+    n = ext_ah(chain, 58, 1);
+    memset(chain + n, 0x80, 64);
+    assert_int_equal(feed_chain(df, 5, 51, chain, 0, 16, 1, out, &out_len),
+                     TCPSIFT_E_FRAG_HEADER_CHAIN_INCOMPLETE);
+    assert_int_equal(feed_chain(df, 6, 58, chain + n, 0, 8, 1, out, &out_len), TCPSIFT_OK);
+    /* ESP and No Next Header end the chain: nothing more to require. */
+    (void)ext_opts(chain, 50, 0);
+    assert_int_equal(feed_chain(df, 7, 60, chain, 0, 8, 1, out, &out_len), TCPSIFT_OK);
+    (void)ext_opts(chain, 59, 0);
+    assert_int_equal(feed_chain(df, 8, 60, chain, 0, 8, 1, out, &out_len), TCPSIFT_OK);
+    /* Any other upper layer: 1 byte (here the fragment ends right after the options). */
+    (void)ext_opts(chain, 47, 0);
+    assert_int_equal(feed_chain(df, 9, 60, chain, 0, 8, 1, out, &out_len),
+                     TCPSIFT_E_FRAG_HEADER_CHAIN_INCOMPLETE);
+    assert_int_equal(s->errors[TCPSIFT_E_FRAG_HEADER_CHAIN_INCOMPLETE], 4);
+    assert_int_equal(s->reassembled, 2);
+    tcpsift_defrag_destroy(df);
+}
+
+/* An atomic fragment (offset 0, no more fragments) is a whole datagram (RFC 6946): the decoder
+ * does not mark it a fragment, so it never reaches the pool, even with a short TCP header. */
+static void test_ipv6_atomic_fragment_untouched(void **state)
+{
+    (void)state;
+    make_segment(6);
+    tcpsift_defrag *df = make_default_pool(0);
+    for (int whole = 0; whole < 2; whole++) {
+        struct pb p;
+        frag6(&p, 1, 0, 0, segment, whole ? segment_len : 8, 0);
+        struct decoded dec;
+        decode_pb(&dec, TCPSIFT_LINK_ETHERNET, &p);
+        assert_false(dec.pkt.layers & TCPSIFT_LAYER_FRAGMENT);
+        assert_int_equal(!!(dec.pkt.layers & TCPSIFT_LAYER_TCP), whole);
+        tcpsift_bytes dg;
+        assert_int_equal(tcpsift_defrag_feed(df, &dec.pkt, 0, &dg, NULL),
+                         TCPSIFT_E_INVALID_ARGUMENT);
+        guard_release(&dec.g);
+    }
+    assert_int_equal(tcpsift_defrag_get_stats(df)->errors[TCPSIFT_E_FRAG_HEADER_CHAIN_INCOMPLETE],
+                     0);
+    tcpsift_defrag_destroy(df);
+}
+
+/* accept_incomplete_chain reassembles such datagrams, as tshark and Linux before 5.10 do. */
+static void test_incomplete_chain_accepted_when_configured(void **state)
+{
+    (void)state;
+    make_segment(6);
+    tcpsift_defrag *df = make_default_pool(1);
+    uint8_t out[PB_MAX];
+    size_t out_len = 0;
+    struct pb p;
+    frag6(&p, 1, 0, 1, segment, 8, 0);
+    assert_int_equal(feed(df, &p, 0, out, &out_len, NULL), TCPSIFT_OK);
+    frag6(&p, 1, 8, 0, segment + 8, segment_len - 8, 0);
+    assert_int_equal(feed(df, &p, 0, out, &out_len, NULL), TCPSIFT_OK);
+    expect_segment(out, out_len, 6, 0);
+    /* The destination options run past the first fragment: the decoder reports
+     * bad_ipv6_ext_header on it, but its bytes are all there. */
+    uint8_t chain[PB_MAX];
+    size_t n = ext_opts(chain, 6, 1);
+    memcpy(chain + n, segment, segment_len);
+    n += segment_len;
+    assert_int_equal(feed_chain(df, 2, 60, chain, 0, 8, 1, out, &out_len), TCPSIFT_OK);
+    assert_int_equal(feed_chain(df, 2, 60, chain, 8, n - 8, 0, out, &out_len), TCPSIFT_OK);
+    expect_segment(out, out_len, 6, 1);
+    assert_int_equal(tcpsift_defrag_get_stats(df)->reassembled, 2);
+    tcpsift_defrag_destroy(df);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -461,6 +681,11 @@ int main(void)
         cmocka_unit_test(test_named_errors),
         cmocka_unit_test(test_tiny_fragments_accepted_by_default),
         cmocka_unit_test(test_ipv4_udp_and_config_checks),
+        cmocka_unit_test(test_ipv6_first_fragment_splits_tcp_header),
+        cmocka_unit_test(test_ipv6_first_fragment_ext_header_past_fragment),
+        cmocka_unit_test(test_ipv6_first_fragment_upper_layer_minimum),
+        cmocka_unit_test(test_ipv6_atomic_fragment_untouched),
+        cmocka_unit_test(test_incomplete_chain_accepted_when_configured),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

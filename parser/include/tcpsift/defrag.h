@@ -53,6 +53,15 @@
  *                       an exact duplicate). The whole datagram is discarded (`discarded`).
  *   frag_discarded      overlap DISCARD: a fragment of a datagram discarded for an overlap,
  *                       before its timeout.
+ *   frag_header_chain_incomplete
+ *                       an IPv6 first fragment (offset 0, more fragments) whose fragmentable
+ *                       part does not hold the whole header chain through the upper-layer
+ *                       header (RFC 8200 §4.5, RFC 7112): an extension header after the
+ *                       fragment header runs past the fragment, or the upper-layer header is
+ *                       shorter than TCP 20, UDP 8, ICMPv6 8 bytes, any other 1 byte (ESP and
+ *                       No Next Header end the chain). Hosts discard it (Linux since 5.10), so
+ *                       its datagram can never complete; later fragments wait out their timeout.
+ *                       Off with accept_incomplete_chain. IPv4 has no such rule (see frag_tiny).
  *   no_memory           the fragment alone needs more than the memory cap, or allocation failed.
  * A fragment whose datagram the pool cannot identify (not a fragment) is invalid_argument. */
 #ifndef TCPSIFT_DEFRAG_H
@@ -89,12 +98,16 @@ typedef struct tcpsift_defrag_config {
     tcpsift_defrag_overlap overlap;
     tcpsift_overlap_policy policy; /* with overlap RESOLVE only */
     int reject_tiny;             /* refuse RFC 1858 tiny/offset-8 TCP fragments (frag_tiny) */
+    int accept_incomplete_chain; /* reassemble IPv6 first fragments without the whole header
+                                    chain, as tshark and Linux before 5.10 do (by default they
+                                    are frag_header_chain_incomplete) */
     const tcpsift_allocator *allocator; /* NULL: malloc/free */
 } tcpsift_defrag_config;
 
 /* Defaults: 1024 datagrams, 65535 bytes each, 16 MiB, 30 s (Linux ipfrag_time; RFC 8200 §4.5
  * says 60 s for IPv6, RFC 791 suggests 15 s), overlap DISCARD (policy FIRST if RESOLVE is
- * chosen), tiny fragments accepted. */
+ * chosen), tiny fragments accepted, IPv6 first fragments without the whole header chain
+ * refused. */
 void tcpsift_defrag_config_init(tcpsift_defrag_config *cfg);
 
 typedef struct tcpsift_defrag_stats {

@@ -54,6 +54,8 @@ extern "C" {
       "fragment overlaps another of its datagram: the datagram is discarded (RFC 5722)")           \
     X(FRAG_DISCARDED, "frag_discarded",                                                            \
       "fragment of a datagram already discarded for overlapping fragments (RFC 5722)")             \
+    X(FRAG_HEADER_CHAIN_INCOMPLETE, "frag_header_chain_incomplete",                                \
+      "first IPv6 fragment without the whole header chain through the upper-layer header")         \
     /* TCP */                                                                                      \
     X(TRUNCATED_TCP_HEADER, "truncated_tcp_header", "frame ends inside the TCP header")            \
     X(BAD_TCP_DATA_OFFSET, "bad_tcp_data_offset",                                                  \
