@@ -18,15 +18,9 @@
 #define IP6_HOP_BY_HOP 0
 #define IP6_ROUTING 43
 #define IP6_FRAGMENT 44
-#define IP6_ESP 50
 #define IP6_AH 51
 #define IP6_NO_NEXT 59
 #define IP6_DEST_OPTS 60
-#define IP6_MOBILITY 135
-#define IP6_HIP 139
-#define IP6_SHIM6 140
-#define IP6_EXPERIMENT_1 253
-#define IP6_EXPERIMENT_2 254
 #define TCP_MIN_HEADER 20
 #define UDP_HEADER 8
 #define ICMP6_HEADER 8
@@ -304,48 +298,46 @@ static tcpsift_error locate(const tcpsift_packet *pkt, frag_view *v)
 }
 
 /* RFC 8200 §4.5, RFC 7112: does a first fragment's fragmentable part `p` (`len` bytes, its first
- * header `next`) hold the whole header chain through the upper-layer header? The upper-layer
- * minimum is Linux's (ipv6frag_thdr_truncated): TCP 20 bytes, UDP 8, ICMPv6 8, other 1. Linux
- * stops short where the chain is cut before an extension header's first two bytes and then takes
- * the fragment; any cut chain is refused here, as the RFCs ask. Every header is at least 8
- * bytes and `at` never passes `len`, so the walk ends within len / 8 steps. */
+ * header `next`) hold the whole header chain through the upper-layer header, as a Linux host
+ * (5.10+, ipv6frag_thdr_truncated()) judges it? It walks the extension headers it knows
+ * (Hop-by-Hop, Routing, Destination Options, AH, Fragment) and requires the upper layer's first
+ * bytes: TCP 20, UDP 8, ICMPv6 8, anything else (ESP, Mobility included) 1. Where it cannot
+ * read an extension header's first bytes, or meets No Next Header or a fragment header with an
+ * offset, it takes the fragment: so does this, since refusing what the host reassembles would
+ * hide the datagram from the observer (an evasion worse than the insertion the rule stops).
+ * Each step returns or moves `at` by at least 8, and a step starting past `len` returns. */
 static int header_chain_complete(uint8_t next, const uint8_t *p, size_t len)
 {
     size_t at = 0;
     for (;;) {
-        size_t hlen;
+        size_t hlen, room = at <= len ? len - at : 0;
         switch (next) {
-        case IP6_HOP_BY_HOP: /* invalid after a fragment header: its length still counts */
+        case IP6_HOP_BY_HOP:
         case IP6_ROUTING:
-        case IP6_DEST_OPTS:
-        case IP6_MOBILITY:
-        case IP6_HIP:
-        case IP6_SHIM6:
-        case IP6_EXPERIMENT_1:
-        case IP6_EXPERIMENT_2: /* RFC 8200 §4.8 format: length in 8-byte units after the first */
-            if (len - at < 2) return 0;
+        case IP6_DEST_OPTS: /* length in 8-byte units after the first (RFC 8200 §4.3-4.6) */
+            if (room < 2) return 1;
             hlen = ((size_t)p[at + 1] + 1) * 8;
             break;
         case IP6_AH: /* RFC 4302: length in 4-byte units, minus 2 */
-            if (len - at < 2) return 0;
+            if (room < 2) return 1;
             hlen = ((size_t)p[at + 1] + 2) * 4;
             break;
         case IP6_FRAGMENT:
+            if (room < 4) return 1;
+            if (((p[at + 2] << 8 | p[at + 3]) & ~7) != 0) return 1; /* not a first fragment */
             hlen = 8;
             break;
-        case IP6_ESP: /* encrypted from here on: no header to check */
         case IP6_NO_NEXT:
             return 1;
         case IPPROTO_NUM_TCP:
-            return len - at >= TCP_MIN_HEADER;
+            return room >= TCP_MIN_HEADER;
         case IPPROTO_NUM_UDP:
-            return len - at >= UDP_HEADER;
+            return room >= UDP_HEADER;
         case IPPROTO_NUM_ICMPV6:
-            return len - at >= ICMP6_HEADER;
+            return room >= ICMP6_HEADER;
         default:
-            return len - at >= 1;
+            return room >= 1;
         }
-        if (hlen > len - at) return 0;
         next = p[at];
         at += hlen;
     }

@@ -56,12 +56,15 @@
  *   frag_header_chain_incomplete
  *                       an IPv6 first fragment (offset 0, more fragments) whose fragmentable
  *                       part does not hold the whole header chain through the upper-layer
- *                       header (RFC 8200 §4.5, RFC 7112): an extension header after the
- *                       fragment header runs past the fragment, or the upper-layer header is
- *                       shorter than TCP 20, UDP 8, ICMPv6 8 bytes, any other 1 byte (ESP and
- *                       No Next Header end the chain). Hosts discard it (Linux since 5.10), so
- *                       its datagram can never complete; later fragments wait out their timeout.
- *                       Off with accept_incomplete_chain. IPv4 has no such rule (see frag_tiny).
+ *                       header (RFC 8200 §4.5, RFC 7112), judged as Linux (5.10+) does: after
+ *                       the extension headers it knows (Hop-by-Hop, Routing, Destination
+ *                       Options, AH, Fragment) the upper-layer header has fewer than TCP 20,
+ *                       UDP 8, ICMPv6 8 bytes, any other (ESP too) 1 byte. Where Linux cannot
+ *                       read an extension header's first bytes, or meets No Next Header, it
+ *                       takes the fragment, and so does the pool. Hosts discard the fragment,
+ *                       so its datagram can never complete; later fragments wait out their
+ *                       timeout. Off with accept_incomplete_chain. IPv4 has no such rule (see
+ *                       frag_tiny).
  *   no_memory           the fragment alone needs more than the memory cap, or allocation failed.
  * A fragment whose datagram the pool cannot identify (not a fragment) is invalid_argument. */
 #ifndef TCPSIFT_DEFRAG_H
