@@ -272,7 +272,7 @@ FIN_NO_ACK = handshake() + pkt(F_FIN | F_PSH, length=30, salt=0x12) + LINES_REQ 
 TRACKER["fin-without-ack"] = tconfig() + FIN_NO_ACK
 TRACKER["fin-without-ack-acked"] = tconfig(acked=True, stable=True) + FIN_NO_ACK
 # Byte 3 bit 2 (the framer's second byte): records may carry a signature option (r7 bit 2;
-# bit 3 MD5, else AO). Bytes forged with TCP-MD5, then with TCP-AO, at the client's next
+# bit 3 MD5, else AO, which is not judged). Bytes forged with TCP-MD5, then with TCP-AO, at the client's next
 # sequence number on a connection whose SYNs carried neither (dropped under policy host:
 # tcp_signature_unexpected), then the real bytes and a close; bit 1 also: policy accept.
 def signing(accept=False):

@@ -34,7 +34,8 @@
  *         pattern, for checksum policy auto); bits 2-7 payload salt, also
  *         the urgent pointer when URG is set; bit 7 also a TTL of 50, not 64;
  *         with byte 3 bit 2, bit 2 a signature option: TCP-MD5 (bit 3; left
- *         out when the other options leave no room) or TCP-AO
+ *         out when the other options leave no room) or TCP-AO (not judged:
+ *         an unknown option)
  *   A segment's SYN and FIN each take one sequence number; the sender's next
  *   sequence number advances to the end of what it sent when that is beyond.
  *   Initial sequence numbers sit just below 2^32 so the streams wrap.

@@ -77,10 +77,12 @@ typedef struct endpoint {
 /* Anomaly counts kept in the connection itself: this many (anomaly, count)
  * slots, conn.ev_kind (anomaly + 1, 0 for an empty slot) and conn.ev_count;
  * a third kind, or a count past 2^16 - 1, moves every count to
- * conn_rare.events (conn_event_add). Counts stay exact either way. */
+ * conn_rare.events (conn_event_add), and ev_kind[0] then holds
+ * CONN_EV_SPILLED (a value no anomaly takes). Counts stay exact either way. */
 #define CONN_EV_INLINE 2
 #define CONN_EV_COUNT_MAX 0xffffu
-_Static_assert(TCPSIFT_ANOMALY_COUNT < 255, "anomaly ids must fit the slot tag byte");
+#define CONN_EV_SPILLED 0xffu
+_Static_assert(TCPSIFT_ANOMALY_COUNT < 254, "anomaly ids + 1 must fit the slot tag byte below CONN_EV_SPILLED");
 
 /* Zeek history letters packed 5 bits each (zeek_summary.c). */
 #define CONN_HISTORY_BYTES ((TCPSIFT_HISTORY_MAX * 5 + 7) / 8)
@@ -103,7 +105,7 @@ _Static_assert(TCPSIFT_ANOMALY_COUNT < 255, "anomaly ids must fit the slot tag b
  * come from per-tracker chunks (tcp_conn.c) and are freed when the
  * connection is reported; tcpsift_tracker_destroy() frees every chunk. */
 typedef struct conn_rare {
-    uint32_t events[TCPSIFT_ANOMALY_COUNT]; /* valid once conn.events_spilled */
+    uint32_t events[TCPSIFT_ANOMALY_COUNT]; /* valid once conn_events_spilled() */
     uint32_t hist_count[2][HIST_COUNTED_KINDS];
     uint32_t hole_start[2], hole_end[2]; /* the oldest range each endpoint skipped (EP_HOLE) */
     uint64_t pkts_hi[2]; /* packets past the connection's 16 bits (conn.pkts), in 2^16 */
@@ -167,7 +169,10 @@ typedef struct conn {
     uint8_t rst_unconfirmed : 1;
     uint8_t rst_after_fins : 1;   /* the accepted RST came after both FINs */
     uint8_t closed_for_reuse : 1; /* a new SYN on this tuple starts a new connection */
-    uint8_t events_spilled : 1;   /* anomaly counts are in ext->rare->events */
+    /* Both SYNs carried TCP-MD5 or TCP-AO (tcp_signature_policy.c, policy host): a segment
+     * without one is dropped, so no direct path may take it. Beside rst_active: the direct
+     * paths test both in one mask. */
+    uint8_t signature_required : 1;
     /* A pending in-window RST (RFC 5961 §3.2), its sender, and whether a later segment
      * refuted it: in the flag byte's free bits (issue 9). */
     uint8_t rst_active : 1, rst_from : 1, rst_refuted : 1;
@@ -176,6 +181,9 @@ typedef struct conn {
     uint8_t ext_slot;
     uint8_t history[CONN_HISTORY_BYTES]; /* history_len letters, 5 bits each */
 } conn;
+
+/* Whether the anomaly counts moved to conn_rare.events (CONN_EV_SPILLED). */
+static inline int conn_events_spilled(const conn *c) { return c->ev_kind[0] == CONN_EV_SPILLED; }
 
 /* Whether endpoint e's FIN is given to its stream: once its receiver acknowledged it. Until
  * then an ACK of bytes sent past it can refute it (tcp_conn.c, fin_refuted_by), and the bytes

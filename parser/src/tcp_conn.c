@@ -83,7 +83,7 @@ void conn_ext_drain(struct tcpsift_tracker *t)
 void conn_event_add(struct tcpsift_tracker *t, conn *c, tcpsift_anomaly a, uint32_t n)
 {
     if ((unsigned)a >= TCPSIFT_ANOMALY_COUNT || n == 0) return;
-    if (!c->events_spilled) {
+    if (!conn_events_spilled(c)) {
         uint8_t kind = (uint8_t)(a + 1);
         for (int i = 0; i < CONN_EV_INLINE; i++) {
             if (c->ev_kind[i] == 0) {
@@ -107,14 +107,14 @@ void conn_event_add(struct tcpsift_tracker *t, conn *c, tcpsift_anomaly a, uint3
             c->ev_kind[i] = 0;
             c->ev_count[i] = 0;
         }
-        c->events_spilled = 1;
+        c->ev_kind[0] = CONN_EV_SPILLED;
     }
     c->ext->rare->events[a] += n;
 }
 
 void conn_events_read(const conn *c, uint32_t out[TCPSIFT_ANOMALY_COUNT])
 {
-    if (c->events_spilled) {
+    if (conn_events_spilled(c)) {
         memcpy(out, c->ext->rare->events, sizeof c->ext->rare->events);
         return;
     }
@@ -739,15 +739,17 @@ static int segment_general(struct tcpsift_tracker *t, conn *c, const tcpsift_pac
     }
     if (discard == SEGMENT_READ_LINK_MULTICAST)
         conn_count_event(t, c, TCPSIFT_ANOMALY_LINK_MULTICAST_DESTINATION);
-    if ((pkt->opts.present & (TCPSIFT_OPT_MD5 | TCPSIFT_OPT_UNKNOWN)) &&
-        tcp_signature_unexpected(t, c, from, pkt)) {
-        /* The receiver drops it before any state processing (tcp_signature_policy.c); Zeek
-         * and tshark, which do not judge signatures, still see the segment. */
-        conn_count_event(t, c, TCPSIFT_ANOMALY_TCP_SIGNATURE_UNEXPECTED);
-        zeek_history_packet(t, c, from, pkt);
-        zeek_endpoint_update(c, from, pkt);
-        completeness_note(c, pkt);
-        return 0;
+    if ((pkt->opts.present & TCPSIFT_OPT_MD5) || c->signature_required) {
+        tcpsift_anomaly dropped = tcp_signature_judge(t, c, from, pkt);
+        if (dropped != TCPSIFT_ANOMALY_COUNT) {
+            /* The receiver drops it before any state processing (tcp_signature_policy.c);
+             * Zeek and tshark, which do not judge signatures, still see the segment. */
+            conn_count_event(t, c, dropped);
+            zeek_history_packet(t, c, from, pkt);
+            zeek_endpoint_update(c, from, pkt);
+            completeness_note(c, pkt);
+            return 0;
+        }
     }
     /* Policy drop: the segment never reached the receiver (ttl_policy.c). */
     if (pkt->ttl < c->ttl_first[from] && ttl_outlier(t, c, from, pkt)) return 0;
@@ -1002,10 +1004,10 @@ enum {
     /* States waiting for an ACK of a SYN: with them the ACK-of-SYN events
      * (and, for the receiver, the SYN-SENT drop) would need judging. */
     STEADY_SYN_STATES = 1u << TCPSIFT_ST_SYN_SENT | 1u << TCPSIFT_ST_SYN_RECEIVED,
-    /* Options only a SYN may carry (option_outside_syn), and those that may carry a signature
-     * the receiver never agreed to (tcp_signature_policy.c): MD5, and AO among the unknown. */
+    /* Options only a SYN may carry (option_outside_syn), and TCP-MD5, a signature the receiver
+     * may never have agreed to (tcp_signature_policy.c). */
     STEADY_GENERAL_OPTIONS = TCPSIFT_OPT_MSS | TCPSIFT_OPT_WSCALE | TCPSIFT_OPT_SACK_PERM |
-                         TCPSIFT_OPT_MD5 | TCPSIFT_OPT_UNKNOWN
+                             TCPSIFT_OPT_MD5
 };
 _Static_assert(TCPSIFT_ST_COUNT <= 32, "states must fit the STEADY_SYN_STATES mask");
 
@@ -1032,7 +1034,8 @@ static inline int steady_segment(const conn *c, int from, const tcpsift_packet *
     if ((s->flags & EP_FIN_SEEN) && (len || (f & TCPSIFT_TCP_FIN))) return 0;
     /* With the flags above, no ACK-of-SYN event and no SYN-SENT drop. */
     if (((1u << s->state) | (1u << r->state)) & STEADY_SYN_STATES) return 0;
-    if (c->rst_active) return 0; /* no pending RST to refute */
+    /* No pending RST to refute, no signature to judge (one mask test). */
+    if (c->rst_active || c->signature_required) return 0;
     /* In order: not a keep-alive, retransmission, hole fill or lost segment. */
     if (pkt->seq != s->next_seq) return 0;
     if ((f & TCPSIFT_TCP_FIN) && fin_unacceptable(c, from, pkt)) return 0; /* fin_out_of_window */
@@ -1268,10 +1271,10 @@ static inline int handshake_synack_plain(const conn *c, int from, const tcpsift_
      * send: no ack_unseen_segment. */
     if (pkt->ack != r->isn + 1 || seq_gt(pkt->ack, r->next_seq)) return 0;
     if (c->flipped) return 0;            /* direction_flipped */
-    if (c->rst_active) return 0;         /* check_pending_rst() */
+    if (c->rst_active || c->signature_required) return 0; /* check_pending_rst(), a signature */
     if (pkt->payload_len != 0) return 0; /* syn_with_data, segment_truncated, no stream bytes */
     if (!(pkt->layers & TCPSIFT_LAYER_TCP_OPTIONS)) return 0; /* bad_option */
-    if (pkt->opts.present & (TCPSIFT_OPT_MD5 | TCPSIFT_OPT_UNKNOWN)) return 0; /* a signature */
+    if (pkt->opts.present & TCPSIFT_OPT_MD5) return 0; /* a signature to judge */
     /* wscale_too_large (and note_syn()'s cap is then a plain copy). */
     if ((pkt->opts.present & TCPSIFT_OPT_WSCALE) && pkt->opts.wscale > 14) return 0;
     if (pkt->window == 0) return 0; /* Zeek's W count (a SYN is no zero_window) */
@@ -1330,7 +1333,7 @@ static inline int handshake_ack_plain(const conn *c, int from, const tcpsift_pac
     if ((pkt->tcp_flags & HS_FLAGS) != TCPSIFT_TCP_ACK) return 0;
     if ((s->flags & HS_ACK_S_MASK) != HS_ACK_S_NEED) return 0;
     if ((r->flags & HS_ACK_R_MASK) != HS_ACK_R_NEED) return 0;
-    if (c->rst_active) return 0; /* check_pending_rst() */
+    if (c->rst_active || c->signature_required) return 0; /* check_pending_rst(), a signature */
     /* In order: not a keep-alive, retransmission, hole fill or lost segment. */
     if (pkt->seq != s->next_seq) return 0;
     /* Neither below the first TTL (ttl policy) nor changed (ttl_changed). */

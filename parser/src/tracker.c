@@ -765,8 +765,8 @@ static void report_info(struct tcpsift_tracker *t, const conn *c, const tcpsift_
     zeek_history_string(c, history);
     info.history = history;
     /* Inline slots fill from the first and empty only all at once (a spill),
-     * so a connection without anomalies has ev_kind[0] == 0 and not spilled. */
-    if (!c->events_spilled && c->ev_kind[0] == 0) {
+     * so a connection without anomalies has ev_kind[0] == 0 (spilled: CONN_EV_SPILLED). */
+    if (c->ev_kind[0] == 0) { /* neither an inline count nor spilled */
         info.events = no_events;
     } else {
         conn_events_read(c, events);

@@ -30,8 +30,7 @@ void embryo_init(embryo *e, const tcpsift_packet *pkt, uint64_t id, int64_t ts_n
         .tsval = pkt->opts.tsval,
         .tsecr = pkt->opts.tsecr,
         .syn_count = 1,
-        /* MD5 stands for either signature option (AO is among the unknown kinds):
-         * tcp_signature_policy.c asks only whether the SYN was signed. */
+        /* The MD5 bit: tcp_signature_policy.c asks whether the SYN was signed. */
         .opts_present = pkt->opts.present & (TCPSIFT_OPT_MSS | TCPSIFT_OPT_WSCALE |
                                              TCPSIFT_OPT_SACK_PERM | TCPSIFT_OPT_TIMESTAMP |
                                              TCPSIFT_OPT_MD5),
@@ -44,8 +43,6 @@ void embryo_init(embryo *e, const tcpsift_packet *pkt, uint64_t id, int64_t ts_n
         .client_is_a = (uint8_t)client_is_a,
         .reused = (uint8_t)reused,
     };
-    if ((pkt->opts.present & TCPSIFT_OPT_UNKNOWN) && tcp_signature_present(&pkt->opts))
-        e->opts_present |= TCPSIFT_OPT_MD5;
 }
 
 /* A retransmission of the same SYN (same ISN, flags and TTL) adds nothing

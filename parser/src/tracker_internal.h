@@ -392,10 +392,12 @@ uint64_t urgent_frame_offset(direction_stream *ds, uint64_t inband);
 int ttl_outlier(struct tcpsift_tracker *t, conn *c, int from, const tcpsift_packet *pkt);
 /* link_multicast_policy.c: an Ethernet frame sent to a group (broadcast or multicast) MAC. */
 int link_multicast_destination(const tcpsift_packet *pkt);
-/* tcp_signature_policy.c: whether a TCP-MD5 or TCP-AO option is present; 1 when the receiver drops the segment for a TCP-MD5 or TCP-AO option
- * it never agreed to (counted by the caller); notes signed SYNs. */
+/* tcp_signature_policy.c: whether a TCP-MD5 or TCP-AO option is present; the anomaly for which
+ * the receiver drops the segment (tcp_signature_unexpected, tcp_signature_missing), or
+ * TCPSIFT_ANOMALY_COUNT when it takes it (counted by the caller); notes signed SYNs. */
 int tcp_signature_present(const tcpsift_tcp_options *o);
-int tcp_signature_unexpected(struct tcpsift_tracker *t, conn *c, int from, const tcpsift_packet *pkt);
+tcpsift_anomaly tcp_signature_judge(struct tcpsift_tracker *t, conn *c, int from,
+                                    const tcpsift_packet *pkt);
 
 /* ip_option_policy.c: 1 when a host discards the datagram for its IPv4 options or IPv6
  * extension headers (tcpsift_ip_option_policy says which). */

@@ -123,7 +123,7 @@ static void test_events_inline_then_spill_exact(void **state)
     conn_event_add(t, &c, TCPSIFT_ANOMALY_KEEP_ALIVE, 7);
     assert_non_null(c.ext);
     assert_non_null(c.ext->rare);
-    assert_true(c.events_spilled);
+    assert_true(conn_events_spilled(&c));
     assert_int_equal(a.live, live0 + 2); /* a chunk of each kind of side table */
     conn_event_add(t, &c, TCPSIFT_ANOMALY_DUPLICATE_ACK, 4);
     conn_events_read(&c, ev);
@@ -144,7 +144,7 @@ static void test_events_inline_then_spill_exact(void **state)
     assert_ptr_equal(d.ext->rare, r);
     assert_int_equal(a.live, live0 + 2);
     conn_events_read(&d, ev); /* a reused table starts empty */
-    assert_true(!d.events_spilled);
+    assert_true(!conn_events_spilled(&d));
     for (int i = 0; i < TCPSIFT_ANOMALY_COUNT; i++)
         assert_int_equal(r->events[i], 0);
     conn_ext_free(t, &d);
@@ -168,7 +168,7 @@ static void test_events_slot_overflow_spills(void **state)
     conn_events_read(&c, ev);
     assert_int_equal(ev[TCPSIFT_ANOMALY_ZERO_WINDOW], CONN_EV_COUNT_MAX);
     conn_event_add(t, &c, TCPSIFT_ANOMALY_ZERO_WINDOW, 2);
-    assert_true(c.events_spilled);
+    assert_true(conn_events_spilled(&c));
     conn_events_read(&c, ev);
     assert_int_equal(ev[TCPSIFT_ANOMALY_ZERO_WINDOW], (uint32_t)CONN_EV_COUNT_MAX + 2);
     /* One add larger than a slot holds, on a fresh connection. */
@@ -288,7 +288,7 @@ static void test_rare_tables_chunked_reused_zeroed(void **state)
         assert_int_equal(a.live, live0 + 1 + 1 + (unsigned)(i / RARE_CHUNK));
         /* whatever a connection leaves in its table */
         memset(first[i], 0xA5, offsetof(conn_rare, slot));
-        cs[i].events_spilled = 1;
+        cs[i].ev_kind[0] = CONN_EV_SPILLED;
     }
     /* Released alone (the first half) or with the connection's conn_ext (the rest). */
     for (int i = 0; i < N; i++) {
@@ -300,7 +300,7 @@ static void test_rare_tables_chunked_reused_zeroed(void **state)
             conn_ext_free(t, &cs[i]);
             assert_null(cs[i].ext);
         }
-        cs[i].events_spilled = 0;
+        cs[i].ev_kind[0] = 0;
     }
     /* The first rare chunk emptied first and is kept; the second is freed; the conn_ext chunk
      * still has live tables. */
@@ -349,7 +349,7 @@ static void test_rare_without_memory(void **state)
     a.refuse = 0;
     assert_ptr_equal(c.ext, x);
     assert_null(x->rare);
-    assert_false(c.events_spilled);
+    assert_false(conn_events_spilled(&c));
     assert_int_equal(tracker_stream_delivered(NULL, &c, 1), 1234);
     conn_events_read(&c, ev);
     assert_int_equal(ev[TCPSIFT_ANOMALY_RETRANSMISSION], 1);

@@ -263,7 +263,7 @@ static void spill(int refuse)
     r.a.refuse_rare = 0;
     assert_int_equal(r.a.rare_asked, 1);
     assert_int_equal(c->ext->rare != NULL, !refuse);
-    assert_int_equal(c->events_spilled, !refuse);
+    assert_int_equal(conn_events_spilled(c), !refuse);
     assert_int_equal(memcap_hits(&r), (uint64_t)refuse);
     conn_event_add(r.t, c, TCPSIFT_ANOMALY_KEEP_ALIVE, 1);
     clean_close(&r, 100);

@@ -1,9 +1,11 @@
-/* TCP signatures a receiver never agreed to (tcpsift_tcp_signature_policy): a segment with a
- * TCP-MD5 (RFC 2385) or TCP-AO (RFC 5925) option on a connection whose SYN and SYN-ACK carried
- * neither is dropped by Linux before any state processing (tcp_inbound_hash), so under policy
- * host (the default) it is counted tcp_signature_unexpected and ignored, and the real bytes
- * sent after it are the stream; under policy accept it is processed as any other. A
- * connection whose SYNs were signed, or whose handshake was not seen, is not judged.
+/* TCP-MD5 signatures (tcpsift_tcp_signature_policy), judged by the receiver's own SYN: a segment
+ * with a TCP-MD5 option (RFC 2385) sent to an endpoint whose SYN carried none, or one without
+ * the option sent to an endpoint whose SYN carried one (it holds a key: a BGP session), is
+ * dropped by Linux before any state processing (tcp_inbound_hash), so under policy host (the
+ * default) it is counted tcp_signature_unexpected / tcp_signature_missing and ignored, and the
+ * real bytes sent after it are the stream; under policy accept it is processed as any other. A
+ * connection whose handshake was not seen is not judged, nor is TCP-AO (RFC 5925, option 29),
+ * which Linux before 6.7 ignores: such segments are taken under both policies.
  *
  * Each case: a handshake (each SYN signed or not, or none: midstream), then the client's next
  * bytes forged ("EVIL!") with the case's option, then the real bytes ("GET /") with the
@@ -105,17 +107,19 @@ struct sig_case {
     int handshake;             /* 0: picked up midstream */
     enum sig syn, synack;      /* the SYNs' signatures; later segments carry syn's */
     enum sig forged;           /* the forged segment's */
-    int unexpected;            /* the expectation under policy host */
+    int unexpected, missing;   /* the expectations under policy host */
 };
 
 static const struct sig_case CASES[] = {
-    {"MD5 on an unsigned connection", 1, SIG_NONE, SIG_NONE, SIG_MD5, 1},
-    {"AO on an unsigned connection", 1, SIG_NONE, SIG_NONE, SIG_AO, 1},
-    {"no option on an unsigned connection", 1, SIG_NONE, SIG_NONE, SIG_NONE, 0},
-    {"MD5 on an MD5 connection", 1, SIG_MD5, SIG_MD5, SIG_MD5, 0},
-    {"AO on an AO connection", 1, SIG_AO, SIG_AO, SIG_AO, 0},
-    {"MD5 after a signed SYN and an unsigned SYN-ACK", 1, SIG_MD5, SIG_NONE, SIG_MD5, 0},
-    {"MD5 midstream", 0, SIG_NONE, SIG_NONE, SIG_MD5, 0},
+    {"MD5 on an unsigned connection", 1, SIG_NONE, SIG_NONE, SIG_MD5, 1, 0},
+    {"AO on an unsigned connection", 1, SIG_NONE, SIG_NONE, SIG_AO, 0, 0},
+    {"no option on an unsigned connection", 1, SIG_NONE, SIG_NONE, SIG_NONE, 0, 0},
+    {"MD5 on an MD5 connection", 1, SIG_MD5, SIG_MD5, SIG_MD5, 0, 0},
+    {"AO on an AO connection", 1, SIG_AO, SIG_AO, SIG_AO, 0, 0},
+    {"no option on an MD5 connection", 1, SIG_MD5, SIG_MD5, SIG_NONE, 0, 1},
+    {"no option on an AO connection", 1, SIG_AO, SIG_AO, SIG_NONE, 0, 0},
+    {"MD5 midstream", 0, SIG_NONE, SIG_NONE, SIG_MD5, 0, 0},
+    {"no option midstream, the rest signed", 0, SIG_MD5, SIG_MD5, SIG_NONE, 0, 0},
 };
 
 static void run_case(struct run *r, const struct sig_case *sc, tcpsift_tcp_signature_policy policy,
@@ -165,8 +169,10 @@ static void test_tcp_signature_host_and_accept(void **state)
                        (unsigned)embryos);
                 run_case(&r, sc, accept ? TCPSIFT_TCP_SIGNATURE_ACCEPT : TCPSIFT_TCP_SIGNATURE_HOST,
                          embryos);
-                int ignored = sc->unexpected && !accept;
-                assert_int_equal(r.ev[TCPSIFT_ANOMALY_TCP_SIGNATURE_UNEXPECTED], ignored);
+                int ignored = (sc->unexpected || sc->missing) && !accept;
+                assert_int_equal(r.ev[TCPSIFT_ANOMALY_TCP_SIGNATURE_UNEXPECTED],
+                                 sc->unexpected && !accept);
+                assert_int_equal(r.ev[TCPSIFT_ANOMALY_TCP_SIGNATURE_MISSING], sc->missing && !accept);
                 /* Taken, the forged bytes came first: the real ones are a differing copy. */
                 assert_int_equal(r.ev[TCPSIFT_ANOMALY_OVERLAP_MISMATCH], !ignored);
                 assert_int_equal(r.c2s_len, 5);
@@ -177,11 +183,13 @@ static void test_tcp_signature_host_and_accept(void **state)
 }
 
 /* A signed SYN-ACK answering an unsigned SYN: the originator holds no key for the responder and
- * drops it, so under host the attempt stays unanswered. */
-static void test_signed_synack_to_unsigned_syn(void **state)
+ * drops it, so under host the attempt stays unanswered. The other way round, an unsigned
+ * SYN-ACK answering a signed SYN: the originator holds a key and drops it too. */
+static void test_synack_signature_judged_by_originator(void **state)
 {
     (void)state;
-    for (int accept = 0; accept < 2; accept++) {
+    for (int k = 0; k < 4; k++) {
+        int accept = k & 1, syn_signed = k >> 1;
         struct run r;
         memset(&r, 0, sizeof r);
         r.ts = 1700000000LL * 1000 * MS;
@@ -193,12 +201,13 @@ static void test_signed_synack_to_unsigned_syn(void **state)
         assert_int_equal(tcpsift_tracker_create(&cfg, &r.t), TCPSIFT_OK);
         r.nxt[C] = 1000;
         r.nxt[S] = 5000;
-        segment(&r, C, TCPSIFT_TCP_SYN, NULL, SIG_NONE, 1);
-        segment(&r, S, TCPSIFT_TCP_SYN | TCPSIFT_TCP_ACK, NULL, SIG_MD5, 1);
+        segment(&r, C, TCPSIFT_TCP_SYN, NULL, syn_signed ? SIG_MD5 : SIG_NONE, 1);
+        segment(&r, S, TCPSIFT_TCP_SYN | TCPSIFT_TCP_ACK, NULL, syn_signed ? SIG_NONE : SIG_MD5, 1);
         tcpsift_tracker_finish(r.t);
         tcpsift_tracker_destroy(r.t);
         assert_int_equal(r.reported, 1);
-        assert_int_equal(r.ev[TCPSIFT_ANOMALY_TCP_SIGNATURE_UNEXPECTED], !accept);
+        assert_int_equal(r.ev[TCPSIFT_ANOMALY_TCP_SIGNATURE_UNEXPECTED], !accept && !syn_signed);
+        assert_int_equal(r.ev[TCPSIFT_ANOMALY_TCP_SIGNATURE_MISSING], !accept && syn_signed);
     }
 }
 
@@ -227,7 +236,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_tcp_signature_host_and_accept),
-        cmocka_unit_test(test_signed_synack_to_unsigned_syn),
+        cmocka_unit_test(test_synack_signature_judged_by_originator),
         cmocka_unit_test(test_tcp_signature_policy_names),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

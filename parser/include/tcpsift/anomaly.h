@@ -162,10 +162,14 @@ extern "C" {
       "than the frame carried on the wire (decode error bad_ip_total_length or "                   \
       "bad_ipv6_payload_length): hosts discard it (Linux ip_rcv_core, ipv6_rcv), so it is "        \
       "ignored by state and reassembly under --ip-options host (the default)")                     \
-    X(TCP_SIGNATURE_UNEXPECTED, "tcp_signature_unexpected",                                        \
-      "a segment carrying a TCP-MD5 (RFC 2385) or TCP-AO (RFC 5925) option on a connection whose " \
-      "SYN and SYN-ACK carried neither: Linux drops it before any state processing, so it is "     \
+    X(TCP_SIGNATURE_UNEXPECTED, "tcp_signature_unexpected",                                         \
+      "a segment carrying a TCP-MD5 option (RFC 2385) sent to an endpoint whose own SYN did not "   \
+      "(it holds no key for the peer): Linux drops it before any state processing, so it is "      \
       "ignored by state and reassembly under --tcp-signature host (the default)")                 \
+    X(TCP_SIGNATURE_MISSING, "tcp_signature_missing",                                               \
+      "a segment without a TCP-MD5 option sent to an endpoint whose own SYN carried one (it "      \
+      "holds a key for the peer: a BGP session): Linux drops it before any state processing, "     \
+      "so it is ignored by state and reassembly under --tcp-signature host (the default)")         \
     X(LINK_MULTICAST_DESTINATION, "link_multicast_destination",                                     \
       "a segment in an Ethernet frame sent to a broadcast or multicast destination MAC: Linux "    \
       "takes TCP only from frames addressed to the host itself, so no endpoint reads it; "         \

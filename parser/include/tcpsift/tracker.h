@@ -132,13 +132,17 @@ typedef enum tcpsift_ip_option_policy {
 const char *tcpsift_ip_option_policy_name(tcpsift_ip_option_policy p);
 tcpsift_error tcpsift_ip_option_policy_parse(const char *name, tcpsift_ip_option_policy *out);
 
-/* What a segment carrying a TCP-MD5 (RFC 2385) or TCP-AO (RFC 5925) option does on a
- * connection whose SYN and SYN-ACK carried neither (insertion: Linux drops it before any state
- * processing, as FreeBSD does for MD5; hosts without MD5 support, such as Windows, ignore the
- * option). Segments of a connection whose handshake was not seen are not judged. */
+/* What a segment does whose TCP-MD5 option (RFC 2385) its receiver did not agree to: one
+ * carrying the option sent to an endpoint whose own SYN (or SYN-ACK) did not, or one without it
+ * sent to an endpoint whose SYN carried one (which holds a key for the peer: a BGP session).
+ * Linux drops both before any state processing (insertion: the observer would take bytes the
+ * receiver never reads); hosts without MD5 support, such as Windows, ignore the option. A
+ * segment whose receiver's SYN was not seen is not judged, nor is TCP-AO (RFC 5925), which
+ * Linux before 6.7 ignores. */
 typedef enum tcpsift_tcp_signature_policy {
-    TCPSIFT_TCP_SIGNATURE_HOST = 0, /* count tcp_signature_unexpected, ignore the segment for
-                                       state and stream, as Linux does (default) */
+    TCPSIFT_TCP_SIGNATURE_HOST = 0, /* count tcp_signature_unexpected / tcp_signature_missing,
+                                       ignore the segment for state and stream, as Linux does
+                                       (default) */
     TCPSIFT_TCP_SIGNATURE_ACCEPT    /* process the segment whatever its signature options */
 } tcpsift_tcp_signature_policy;
 
