@@ -480,6 +480,21 @@ static int ack_unacceptable(const conn *c, int from, const tcpsift_packet *pkt)
     return seq_gt(ack, reach);
 }
 
+/* RFC 7323 §5.3 R1 as Linux applies it (tcp_paws_check()): a TSval more than TCP_PAWS_WINDOW (1)
+ * below TS.Recent fails; a TS.Recent of 0 checks nothing (some stacks send their SYN with TSval
+ * 0). Dropping what the receiver takes would hide its bytes from the observer. */
+static inline int paws_rejects(uint32_t ts_recent, uint32_t tsval)
+{
+    return ts_recent != 0 && (int32_t)(ts_recent - tsval) > 1;
+}
+
+/* Whether a TSval becomes TS.Recent as far as its value goes (Linux tcp_replace_ts_recent():
+ * not older, or TS.Recent 0); where it starts is the caller's test. */
+static inline int ts_recent_takes(const endpoint *s, uint32_t tsval)
+{
+    return !(s->flags & EP_TS_OFFERED) || seq_geq(tsval, s->ts_recent) || s->ts_recent == 0;
+}
+
 /* Checks on one segment that need no sequence state. Returns 1 when the
  * segment fails PAWS (RFC 7323 §5.3 R1: the receiver drops it). */
 static int segment_checks(struct tcpsift_tracker *t, conn *c, int from, const tcpsift_packet *pkt)
@@ -505,7 +520,7 @@ static int segment_checks(struct tcpsift_tracker *t, conn *c, int from, const tc
     if (negotiated && !(f & (TCPSIFT_TCP_RST | TCPSIFT_TCP_SYN))) {
         if (!(opts & TCPSIFT_OPT_TIMESTAMP))
             conn_count_event(t, c, TCPSIFT_ANOMALY_TIMESTAMP_MISSING);
-        else if (seq_lt(pkt->opts.tsval, s->ts_recent)) {
+        else if (paws_rejects(s->ts_recent, pkt->opts.tsval)) {
             conn_count_event(t, c, TCPSIFT_ANOMALY_PAWS_FAILURE);
             paws_failed = 1;
         }
@@ -809,7 +824,7 @@ static int segment_general(struct tcpsift_tracker *t, conn *c, const tcpsift_pac
      * so a segment reordered ahead of its predecessors does not make them
      * fail PAWS. Before both SYNs are seen every TSval counts. */
     if ((pkt->opts.present & TCPSIFT_OPT_TIMESTAMP) && !paws_failed &&
-        (!(s->flags & EP_TS_OFFERED) || seq_geq(pkt->opts.tsval, s->ts_recent)) &&
+        ts_recent_takes(s, pkt->opts.tsval) &&
         (!(r->flags & EP_ACK_SEEN) || seq_leq(pkt->seq, r->last_ack)))
         s->ts_recent = pkt->opts.tsval;
     zeek_endpoint_update(c, from, pkt); /* Zeek has no PAWS */
@@ -1069,8 +1084,7 @@ static inline int steady_segment(const conn *c, int from, const tcpsift_packet *
  * has checked PAWS). */
 static inline void direct_ts_recent(endpoint *s, const endpoint *r, const tcpsift_packet *pkt)
 {
-    if ((pkt->opts.present & TCPSIFT_OPT_TIMESTAMP) &&
-        (!(s->flags & EP_TS_OFFERED) || seq_geq(pkt->opts.tsval, s->ts_recent)) &&
+    if ((pkt->opts.present & TCPSIFT_OPT_TIMESTAMP) && ts_recent_takes(s, pkt->opts.tsval) &&
         (!(r->flags & EP_ACK_SEEN) || seq_leq(pkt->seq, r->last_ack)))
         s->ts_recent = pkt->opts.tsval;
 }

@@ -299,7 +299,7 @@ static void scripted(int full)
     assert_int_equal(s.handshake, 1);
 
     /* The third ACK without the timestamps both SYNs negotiated (timestamp_missing), with a
-     * TSval older than its SYN's (PAWS: dropped, so no handshake), with an MSS option
+     * TSval two older than its SYN's (PAWS: dropped, so no handshake), with an MSS option
      * (option_outside_syn), or past the SYN (lost_segment): general. */
     s = RUN(full, 1, {CLIENT, S, C0, 0, 65535, 100, syn_opts, 12, 0, 0, GENERAL},
             {SERVER, SA, S0, C0 + 1, 65535, 700, syn_opts, 12, 0, 0, DIRECT_SYNACK},
@@ -308,10 +308,17 @@ static void scripted(int full)
                   (const uint32_t[]){1}, 1);
     s = RUN(full, 1, {CLIENT, S, C0, 0, 65535, 100, syn_opts, 12, 0, 0, GENERAL},
             {SERVER, SA, S0, C0 + 1, 65535, 700, syn_opts, 12, 0, 0, DIRECT_SYNACK},
-            {CLIENT, A, C0 + 1, S0 + 1, W, 99, NULL, 0, 0, 0, GENERAL});
+            {CLIENT, A, C0 + 1, S0 + 1, W, 98, NULL, 0, 0, 0, GENERAL});
     assert_events(&s, (const tcpsift_anomaly[]){TCPSIFT_ANOMALY_PAWS_FAILURE},
                   (const uint32_t[]){1}, 1);
     assert_int_equal(s.handshake, 0);
+    /* One older than its SYN's passes Linux's PAWS window (tcp_paws_check(), TCP_PAWS_WINDOW
+     * 1): general, taken. */
+    s = RUN(full, 1, {CLIENT, S, C0, 0, 65535, 100, syn_opts, 12, 0, 0, GENERAL},
+            {SERVER, SA, S0, C0 + 1, 65535, 700, syn_opts, 12, 0, 0, DIRECT_SYNACK},
+            {CLIENT, A, C0 + 1, S0 + 1, W, 99, NULL, 0, 0, 0, GENERAL});
+    assert_events(&s, NULL, NULL, 0);
+    assert_int_equal(s.handshake, 1);
     s = RUN(full, 1, {CLIENT, S, C0, 0, 65535, 0, mss_opt, 4, 0, 0, GENERAL},
             {SERVER, SA, S0, C0 + 1, 65535, 0, mss_opt, 4, 0, 0, DIRECT_SYNACK},
             {CLIENT, A, C0 + 1, S0 + 1, W, 0, mss_opt, 4, 0, 0, GENERAL});

@@ -123,10 +123,11 @@ static void scripted(enum run_config which)
     /* Same ACK, same window: a duplicate ACK; then a new window: a window update. */
     send(&sc, &(struct seg){SERVER, A, sn, cn, W, sts, NULL, 0, 0, 0, 0});
     send(&sc, &(struct seg){SERVER, A, sn, cn, W + 1, sts, NULL, 0, 0, 0, 0});
-    /* TSval equal to TS.Recent: steady; one older: PAWS, the general path drops it. */
+    /* TSval equal to TS.Recent: steady; two older: PAWS, the general path drops it (one older
+     * passes Linux's PAWS window, on the general path too). */
     send(&sc, &(struct seg){CLIENT, AP, cn, sn, W, cts, NULL, 0, 50, 0, 1});
     cn += 50;
-    send(&sc, &(struct seg){CLIENT, AP, cn, sn, W, cts - 1, NULL, 0, 50, 0, 0});
+    send(&sc, &(struct seg){CLIENT, AP, cn, sn, W, cts - 2, NULL, 0, 50, 0, 0});
     send(&sc, &(struct seg){CLIENT, AP, cn, sn, W, ++cts, NULL, 0, 50, 0, 1});
     cn += 50;
     /* ACK of exactly the client's next sequence: steady; one past it: ack_unseen_segment. */

@@ -2314,6 +2314,52 @@ static void test_paws(void **state)
     sc_free(&s);
 }
 
+/* PAWS as Linux applies it (tcp_paws_check()): a TSval one below TS.Recent passes
+ * (TCP_PAWS_WINDOW, 1), two below fails; and a TS.Recent of 0 (an OS that sends its SYN with
+ * TSval 0) checks nothing, and the next TSval becomes TS.Recent whatever it is. A segment
+ * dropped here that the receiver takes would hide its bytes from the observer (an evasion). */
+static void test_paws_linux_window(void **state)
+{
+    (void)state;
+    struct sc s;
+    uint8_t o[12];
+    for (int below = 1; below <= 2; below++) {
+        sc_init(&s);
+        sc_raw(&s, C, F_SYN, 1000, 0, 65535, NULL, 0, o, ts_opt(o, 100, 0), CSUM_GOOD);
+        sc_raw(&s, S, F_SYN | F_ACK, 5000, 1001, 65535, NULL, 0, o, ts_opt(o, 7000, 100), CSUM_GOOD);
+        sc_raw(&s, C, F_ACK, 1001, 5001, 65535, NULL, 0, o, ts_opt(o, 101, 7000), CSUM_GOOD);
+        sc_raw(&s, C, F_ACK | F_PSH, 1001, 5001, 65535, "AAAA", 4, o, ts_opt(o, (uint32_t)(101 - below), 7000),
+               CSUM_GOOD);
+        /* The receiver acknowledges what it took. */
+        sc_raw(&s, S, F_ACK, 5001, below == 2 ? 1001 : 1005, 65535, NULL, 0, o, ts_opt(o, 7001, 101),
+               CSUM_GOOD);
+        sc_finish(&s);
+        const struct rec_conn *r = only_conn(&s);
+        assert_int_equal(EV(r, PAWS_FAILURE), below == 2);
+        assert_stream(&s, 0, TCPSIFT_C2S, below == 2 ? "" : "AAAA");
+        sc_free(&s);
+    }
+    /* TS.Recent 0: a TSval "older" in sequence space passes and becomes TS.Recent. */
+    sc_init(&s);
+    sc_raw(&s, C, F_SYN, 1000, 0, 65535, NULL, 0, o, ts_opt(o, 0, 0), CSUM_GOOD);
+    sc_raw(&s, S, F_SYN | F_ACK, 5000, 1001, 65535, NULL, 0, o, ts_opt(o, 7000, 0), CSUM_GOOD);
+    sc_raw(&s, C, F_ACK, 1001, 5001, 65535, NULL, 0, o, ts_opt(o, 0, 7000), CSUM_GOOD);
+    sc_raw(&s, C, F_ACK | F_PSH, 1001, 5001, 65535, "AAAA", 4, o, ts_opt(o, 0x90000000u, 7000),
+           CSUM_GOOD);
+    sc_raw(&s, S, F_ACK, 5001, 1005, 65535, NULL, 0, o, ts_opt(o, 7001, 0x90000000u), CSUM_GOOD);
+    /* Now TS.Recent is 0x90000000: one far below fails. */
+    sc_raw(&s, C, F_ACK | F_PSH, 1005, 5001, 65535, "OLD!", 4, o, ts_opt(o, 0x80000000u, 7001),
+           CSUM_GOOD);
+    sc_raw(&s, C, F_ACK | F_PSH, 1005, 5001, 65535, "BBBB", 4, o, ts_opt(o, 0x90000001u, 7001),
+           CSUM_GOOD);
+    sc_raw(&s, S, F_ACK, 5001, 1009, 65535, NULL, 0, o, ts_opt(o, 7002, 0x90000001u), CSUM_GOOD);
+    sc_finish(&s);
+    const struct rec_conn *r = only_conn(&s);
+    assert_int_equal(EV(r, PAWS_FAILURE), 1);
+    assert_stream(&s, 0, TCPSIFT_C2S, "AAAABBBB");
+    sc_free(&s);
+}
+
 /* A scenario tracker with (`embryo` 1, the default) or without the half-open pool. */
 static void sc_init_pool(struct sc *s, int embryo)
 {
@@ -3091,6 +3137,7 @@ int main(void)
         cmocka_unit_test(test_window_scale_clamped),
         cmocka_unit_test(test_syn_with_data),
         cmocka_unit_test(test_paws),
+        cmocka_unit_test(test_paws_linux_window),
         cmocka_unit_test(test_rst_tsecr_in_syn_sent),
         cmocka_unit_test(test_embryo_syn_tsvals_as_general),
         cmocka_unit_test(test_rst_with_data),

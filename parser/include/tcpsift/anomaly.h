@@ -106,7 +106,8 @@ extern "C" {
       "an RST carrying payload; the payload is not stream data (RFC 9293 §3.10.7)")               \
     X(URGENT_DATA, "urgent_data", "a segment with URG set (RFC 9293 §3.8.5; RFC 6093)")            \
     X(PAWS_FAILURE, "paws_failure",                                                                \
-      "a non-RST segment whose TSval is older than the sender's newest (RFC 7323 §5.3)")           \
+      "a non-RST segment whose TSval is more than 1 below TS.Recent, which is not 0 (RFC 7323 "    \
+      "§5.3, as Linux's tcp_paws_check() applies it): dropped")                                    \
     X(TIMESTAMP_MISSING, "timestamp_missing",                                                      \
       "timestamps were negotiated but a non-RST segment has none (RFC 7323 §3.2)")                 \
     X(WSCALE_TOO_LARGE, "wscale_too_large",                                                        \
