@@ -73,6 +73,7 @@ static void check_prefix(const tcpsift_packet *full, int linktype, const uint8_t
  * tcpsift_ip_option_policy). */
 static int ref_ipv4_discarded(const uint8_t *h, size_t n)
 {
+    int rr = 0, ts = 0;
     for (size_t i = 20; i < n;) {
         uint8_t kind = h[i];
         if (kind == 0) return 0;
@@ -81,14 +82,27 @@ static int ref_ipv4_discarded(const uint8_t *h, size_t n)
             continue;
         }
         if (n - i < 2 || h[i + 1] < 2 || h[i + 1] > n - i) return 1;
-        if (kind == 131 || kind == 137) return 1;
-        i += h[i + 1];
+        if (kind == 131 || kind == 137 || kind == 134) return 1; /* source routes, CIPSO */
+        const uint8_t *o = h + i;
+        size_t len = o[1];
+        if (kind == 7 && (rr++ || len < 3 || o[2] < 4 || (o[2] <= len && o[2] + 3u > len)))
+            return 1; /* Record Route */
+        if (kind == 68) { /* Timestamp */
+            if (ts++ || len < 4 || o[2] < 5) return 1;
+            unsigned flags = o[3] & 15;
+            if (o[2] <= len && (o[2] + 3u > len || ((flags == 1 || flags == 3) && o[2] + 7u > len)))
+                return 1;
+            if (o[2] > len && flags != 3 && (o[3] >> 4) == 15) return 1;
+        }
+        if (kind == 148 && len < 4) return 1; /* Router Alert */
+        i += len;
     }
     return 0;
 }
 
-/* One Hop-by-Hop (hbh 1) or Destination Options header's options, h[i..end). */
-static int ref_ipv6_options_discarded(const uint8_t *h, size_t i, size_t end, int hbh)
+/* One Hop-by-Hop (hbh 1) or Destination Options header's options, h[i..end) of packet p. */
+static int ref_ipv6_options_discarded(const tcpsift_packet *p, const uint8_t *h, size_t i,
+                                      size_t end, int hbh)
 {
     unsigned padding = 0, options = 0;
     while (i < end) {
@@ -109,6 +123,13 @@ static int ref_ipv6_options_discarded(const uint8_t *h, size_t i, size_t end, in
             padding = 0;
             if (++options > 8) return 1;
             if ((type & 0xC0) != 0 && type != (hbh ? 0xC2 : 0xC9)) return 1;
+            if (hbh && type == 0xC2) { /* Jumbo Payload, as Linux's ipv6_hop_jumbo() takes it */
+                if (len != 4 || i % 4 != 2) return 1;
+                uint32_t v = (uint32_t)h[i + 2] << 24 | (uint32_t)h[i + 3] << 16 |
+                             (uint32_t)h[i + 4] << 8 | h[i + 5];
+                if (v <= 65535 || h[4] != 0 || h[5] != 0) return 1;
+                if (p->wirelen < p->l3_offset + 40 || v > p->wirelen - p->l3_offset - 40) return 1;
+            }
         }
         i += 2 + len;
     }
@@ -127,8 +148,10 @@ static int ref_ipv6_discarded(const tcpsift_packet *p)
                                                    : ((size_t)h[at + 1] + 1) * 8;
         if (n - at < len) return 0;
         if (type == 0 && e != 0) return 1;
-        if ((type == 0 || type == 60) && ref_ipv6_options_discarded(h, at + 2, at + len, type == 0))
+        if ((type == 0 || type == 60) &&
+            ref_ipv6_options_discarded(p, h, at + 2, at + len, type == 0))
             return 1;
+        if (type == 43 && (h[at + 2] == 3 || h[at + 2] == 4)) return 1; /* RPL, SRH */
         at += len;
     }
     return 0;

@@ -3,21 +3,39 @@
  * takes their segments takes bytes the receiver never reads (insertion, Ptacek & Newsham 1998;
  * RFC 4942 §2.1.9.5 for IPv6 padding). The judgement follows the RFCs and, where they leave it
  * to the host, the defaults of Linux (FreeBSD and Windows agree on source routes):
- *   IPv4: a malformed option (a length under 2 or past the header), or a loose or strict
+ *   IPv4: a malformed option (a length under 2 or past the header), a loose or strict
  *         source route (hosts refuse source-routed datagrams by default: Linux
- *         accept_source_route 0, FreeBSD net.inet.ip.accept_sourceroute 0).
+ *         accept_source_route 0, FreeBSD net.inet.ip.accept_sourceroute 0), and what Linux's
+ *         ip_options_compile() refuses: a second Record Route or Timestamp option, a Record
+ *         Route or Timestamp whose length or pointer is impossible, a full Timestamp whose
+ *         overflow count is 15, a Router Alert under 4 bytes; and any CIPSO option (Linux
+ *         built with NetLabel, as distributions are, drops it while no DOI is configured,
+ *         the default: cipso_v4_validate()).
  *   IPv6: a Hop-by-Hop header anywhere but first (RFC 8200 §4.1); in a Hop-by-Hop or
  *         Destination Options header, an option running past the header, an option the host
  *         does not know whose two high bits say discard (RFC 8200 §4.2; known: Pad1, PadN,
  *         Jumbo Payload in Hop-by-Hop, Home Address in Destination Options), PadN bytes other
  *         than zero or more than 7 bytes of padding in a row (RFC 4942; Linux ip6_parse_tlv),
- *         or more than 8 other options (Linux max_hbh_opts_number / max_dst_opts_number).
+ *         or more than 8 other options (Linux max_hbh_opts_number / max_dst_opts_number); a
+ *         Jumbo Payload option Linux refuses (ipv6_hop_jumbo(): not 4 bytes or not at 4n+2,
+ *         a length up to 65535 or past the frame, or a nonzero payload length, RFC 2675 §3);
+ *         a segment routing (type 4, RFC 8754) or RPL (type 3, RFC 6554) routing header,
+ *         which Linux drops while seg6_enabled / rpl_seg_enabled is 0, the default.
  * Only the datagram's own bytes are read, through a bounded cursor over its IP header. */
 #include <string.h>
 
 #include "decode_internal.h"
 #include "tracker_internal.h"
 
+#define IPV4_OPT_RR 7
+#define IPV4_OPT_TIMESTAMP 68
+#define IPV4_OPT_CIPSO 134
+#define IPV4_OPT_ROUTER_ALERT 148
+#define IPV4_TS_TSANDADDR 1 /* timestamp flags (RFC 791): address and time pairs */
+#define IPV4_TS_PRESPEC 3   /* prespecified addresses */
+#define IP6_ROUTING_RPL 3
+#define IP6_ROUTING_SRH 4
+#define IP6_JUMBO_MIN 65536u
 #define IP6_OPT_PAD1 0
 #define IP6_OPT_PADN 1
 #define IP6_OPT_JUMBO 0xC2
@@ -48,19 +66,59 @@ tcpsift_error tcpsift_ip_option_policy_parse(const char *name, tcpsift_ip_option
     return TCPSIFT_E_INVALID_ARGUMENT;
 }
 
+/* A Timestamp option Linux's ip_options_compile() refuses (len >= 4, pointer >= 5 checked). */
+static int ipv4_timestamp_refused(const uint8_t *opt, size_t len)
+{
+    unsigned ptr = opt[2], flags = opt[3] & 0xF;
+    if (ptr <= len) /* room left: the next entry must fit */
+        return ptr + 3 > len ||
+               ((flags == IPV4_TS_TSANDADDR || flags == IPV4_TS_PRESPEC) && ptr + 7 > len);
+    return flags != IPV4_TS_PRESPEC && (opt[3] >> 4) == 15; /* full, overflow count full */
+}
+
 static int ipv4_options_discarded(tcpsift_cursor opts)
 {
     const uint8_t *opt;
     size_t len;
-    int r;
-    while ((r = ipv4_option_next(&opts, &opt, &len)) > 0)
-        if (opt[0] == IPV4_OPT_LSRR || opt[0] == IPV4_OPT_SSRR) return 1;
+    int r, record_routes = 0, timestamps = 0;
+    while ((r = ipv4_option_next(&opts, &opt, &len)) > 0) {
+        switch (opt[0]) {
+        case IPV4_OPT_LSRR:
+        case IPV4_OPT_SSRR:
+        case IPV4_OPT_CIPSO:
+            return 1;
+        case IPV4_OPT_RR:
+            if (record_routes++ || len < 3 || opt[2] < 4) return 1;
+            if (opt[2] <= len && opt[2] + 3u > len) return 1; /* room left, but not for one */
+            break;
+        case IPV4_OPT_TIMESTAMP:
+            if (timestamps++ || len < 4 || opt[2] < 5 || ipv4_timestamp_refused(opt, len)) return 1;
+            break;
+        case IPV4_OPT_ROUTER_ALERT:
+            if (len < 4) return 1;
+            break;
+        default:
+            break;
+        }
+    }
     return r < 0; /* malformed */
+}
+
+/* A Jumbo Payload option (type byte at `at` from the IPv6 header, its data `data`) Linux's
+ * ipv6_hop_jumbo() refuses. */
+static int ipv6_jumbo_refused(const tcpsift_packet *pkt, size_t at, const uint8_t *data, uint8_t len)
+{
+    if (len != 4 || (at & 3) != 2) return 1;
+    uint32_t jumbo = (uint32_t)data[0] << 24 | (uint32_t)data[1] << 16 | (uint32_t)data[2] << 8 | data[3];
+    const uint8_t *h = pkt->ip_header.ptr;
+    if (jumbo < IP6_JUMBO_MIN || (h[4] | h[5]) != 0) return 1;
+    size_t after_fixed = pkt->wirelen > pkt->l3_offset + 40 ? pkt->wirelen - pkt->l3_offset - 40 : 0;
+    return jumbo > after_fixed;
 }
 
 /* The options of one Hop-by-Hop (hop_by_hop 1) or Destination Options header, after its two
  * fixed bytes. */
-static int ipv6_options_discarded(tcpsift_cursor opts, int hop_by_hop)
+static int ipv6_options_discarded(const tcpsift_packet *pkt, tcpsift_cursor opts, int hop_by_hop)
 {
     unsigned padding = 0, options = 0;
     uint8_t type, len;
@@ -80,6 +138,9 @@ static int ipv6_options_discarded(tcpsift_cursor opts, int hop_by_hop)
         }
         padding = 0;
         if (++options > IP6_OPTS_MAX) return 1;
+        if (hop_by_hop && type == IP6_OPT_JUMBO &&
+            ipv6_jumbo_refused(pkt, (size_t)(data - 2 - pkt->ip_header.ptr), data, len))
+            return 1;
         int known = hop_by_hop ? type == IP6_OPT_JUMBO : type == IP6_OPT_HOME_ADDRESS;
         if ((type >> 6) != 0 && !known) return 1; /* unknown, and its action is to discard */
     }
@@ -99,7 +160,12 @@ static int ipv6_headers_discarded(const tcpsift_packet *pkt)
         if (type == IP6_HOP_BY_HOP && i != 0) return 1;
         if (type == IP6_HOP_BY_HOP || type == IP6_DEST_OPTS) {
             cursor_skip(&header, 2);
-            if (ipv6_options_discarded(header, type == IP6_HOP_BY_HOP)) return 1;
+            if (ipv6_options_discarded(pkt, header, type == IP6_HOP_BY_HOP)) return 1;
+        }
+        if (type == IP6_ROUTING) {
+            const uint8_t *rh; /* the routing type is its third byte */
+            if (cursor_peek(&header, 3, &rh) && (rh[2] == IP6_ROUTING_SRH || rh[2] == IP6_ROUTING_RPL))
+                return 1;
         }
     }
     return 0;

@@ -162,6 +162,7 @@ struct ip_case {
 
 #define HBH 0
 #define DST 60
+#define RTH 43
 #define TCP 6
 
 /* Datagrams a host discards, and datagrams it keeps (the same kinds of bytes, within the
@@ -175,6 +176,18 @@ static const struct ip_case CASES[] = {
     {"v4 router alert and record route", 0, 0,
      {148, 4, 0, 0, 1, 7, 7, 4, 0, 0, 0, 0}, 12, 0, 0},
     {"v4 NOPs then EOL", 0, 0, {1, 1, 1, 0}, 4, 0, 0},
+    /* Linux's ip_options_compile() */
+    {"v4 two record routes", 0, 0, {7, 7, 4, 0, 0, 0, 0, 7, 7, 4, 0, 0, 0, 0, 1, 0}, 16, 1, 0},
+    {"v4 record route pointer 3", 0, 0, {7, 7, 3, 0, 0, 0, 0, 0}, 8, 1, 0},
+    {"v4 record route, room for half an address", 0, 0, {7, 9, 8, 1, 2, 3, 4, 0, 0, 0, 0, 0}, 12, 1, 0},
+    {"v4 record route full", 0, 0, {7, 7, 8, 1, 2, 3, 4, 0}, 8, 0, 0},
+    {"v4 timestamp pointer 4", 0, 0, {68, 8, 4, 0, 0, 0, 0, 0}, 8, 1, 0},
+    {"v4 two timestamps", 0, 0, {68, 8, 5, 0, 0, 0, 0, 0, 68, 8, 5, 0, 0, 0, 0, 0}, 16, 1, 0},
+    {"v4 full timestamp, overflow 15", 0, 0, {68, 8, 9, 0xF0, 1, 2, 3, 4}, 8, 1, 0},
+    {"v4 full timestamp, overflow 14", 0, 0, {68, 8, 9, 0xE0, 1, 2, 3, 4}, 8, 0, 0},
+    {"v4 timestamp with addresses, room for a time only", 0, 0, {68, 8, 5, 0x01, 0, 0, 0, 0}, 8, 1, 0},
+    {"v4 router alert of 2 bytes", 0, 0, {148, 2, 1, 1}, 4, 1, 0},
+    {"v4 CIPSO", 0, 0, {134, 10, 0, 0, 0, 1, 1, 4, 0, 0, 1, 0}, 12, 1, 0},
     /* IPv6 Hop-by-Hop / Destination Options: next header, length in 8-byte units - 1, options */
     {"v6 unknown option, action discard", 1, DST, {TCP, 0, 0x4F, 4, 0, 0, 0, 0}, 8, 1, 0},
     {"v6 unknown option, action discard + ICMP", 1, HBH, {TCP, 0, 0x8F, 4, 0, 0, 0, 0}, 8, 1, 0},
@@ -198,6 +211,14 @@ static const struct ip_case CASES[] = {
      {TCP, 2, 0xC9, 16, 0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 9, 1, 2}, 24, 0, 0},
     {"v6 Hop-by-Hop first, then Destination Options", 1, HBH,
      {DST, 0, 1, 4, 0, 0, 0, 0, TCP, 0, 1, 4, 0, 0, 0, 0}, 16, 0, 0},
+    /* Jumbo Payload with a payload length (RFC 2675 §3, Linux ipv6_hop_jumbo()) */
+    {"v6 Jumbo Payload with a payload length", 1, HBH, {TCP, 0, 0xC2, 4, 0, 1, 0, 0}, 8, 1, 0},
+    /* segment routing and RPL headers, dropped while seg6_enabled / rpl_seg_enabled is 0 */
+    {"v6 segment routing header, segments left 0", 1, RTH,
+     {TCP, 2, 4, 0, 0, 0, 0, 0, 0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2}, 24, 1, 0},
+    {"v6 RPL routing header, segments left 0", 1, RTH, {TCP, 0, 3, 0, 0, 0, 0, 0}, 8, 1, 0},
+    {"v6 type 0 routing header, segments left 0", 1, RTH,
+     {TCP, 2, 0, 0, 0, 0, 0, 0, 0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2}, 24, 0, 0},
     /* lengths past the frame on the wire (Linux ip_rcv_core, ipv6_rcv) */
     {"v4 total length 40 past the frame", 0, 0, {0}, 0, 2, 40},
     {"v6 payload length 40 past the frame", 1, 0, {0}, 0, 2, 40},

@@ -155,9 +155,10 @@ extern "C" {
       "sender that never synchronized it counts fin_before_handshake instead")                     \
     X(IP_OPTION_DISCARDED, "ip_option_discarded",                                                  \
       "a segment in an IP datagram that a host discards for its IPv4 options (malformed, a "       \
-      "source route) or IPv6 extension headers (Hop-by-Hop not first, an unknown option whose "    \
-      "action bits say discard, malformed options or padding, RFC 8200 §4, RFC 4942): ignored "    \
-      "by state and reassembly under --ip-options host (the default)")                           \
+      "source route, one Linux's ip_options_compile() refuses, CIPSO) or IPv6 extension headers "  \
+      "(Hop-by-Hop not first, an unknown option whose action bits say discard, malformed options " \
+      "or padding, RFC 8200 §4, RFC 4942; a Jumbo Payload Linux refuses; segment routing or RPL "  \
+      "routing headers): ignored by state and reassembly under --ip-options host (the default)")   \
     X(IP_LENGTH_BEYOND_FRAME, "ip_length_beyond_frame",                                            \
       "a segment in an IP datagram whose total length (IPv6: payload length) claims more bytes "   \
       "than the frame carried on the wire (decode error bad_ip_total_length or "                   \

@@ -117,12 +117,16 @@ tcpsift_error tcpsift_ttl_policy_parse(const char *name, tcpsift_ttl_policy *out
  * receiver never reads). A host discards a datagram whose IPv4 total length or IPv6 payload
  * length claims more than the frame carried on the wire (Linux ip_rcv_core, ipv6_rcv). A host
  * discards an IPv4 datagram with a malformed option or a source route (LSRR, SSRR: Linux,
- * FreeBSD and Windows hosts refuse them by default), and an IPv6 packet whose Hop-by-Hop
- * header is not first (RFC 8200 §4.1), or whose Hop-by-Hop or Destination Options header is
- * malformed, holds an option it does not know whose two high bits say discard (RFC 8200 §4.2;
- * known: Pad1, PadN, Jumbo Payload in Hop-by-Hop, Home Address in Destination Options), PadN
- * bytes other than zero or more than 7 bytes of padding in a row (RFC 4942 §2.1.9.5), or more
- * than 8 other options (Linux's max_hbh_opts_number / max_dst_opts_number). */
+ * FreeBSD and Windows hosts refuse them by default), an option Linux's ip_options_compile()
+ * refuses (a second Record Route or Timestamp, an impossible pointer, a full Timestamp whose
+ * overflow count is 15, a Router Alert under 4 bytes) or a CIPSO option (no DOI configured);
+ * and an IPv6 packet whose Hop-by-Hop header is not first (RFC 8200 §4.1), or whose Hop-by-Hop
+ * or Destination Options header is malformed, holds an option it does not know whose two high
+ * bits say discard (RFC 8200 §4.2; known: Pad1, PadN, Jumbo Payload in Hop-by-Hop, Home Address
+ * in Destination Options), PadN bytes other than zero or more than 7 bytes of padding in a row
+ * (RFC 4942 §2.1.9.5), more than 8 other options (Linux's max_hbh_opts_number /
+ * max_dst_opts_number) or a Jumbo Payload option Linux's ipv6_hop_jumbo() refuses, or that
+ * carries a segment routing or RPL routing header (Linux: seg6_enabled, rpl_seg_enabled 0). */
 typedef enum tcpsift_ip_option_policy {
     TCPSIFT_IP_OPTIONS_HOST = 0, /* count ip_option_discarded (ip_length_beyond_frame), ignore
                                     the segment for state and stream, as the host does (default) */
