@@ -28,6 +28,11 @@
 #define IPPROTO_NUM_UDP 17
 #define IPPROTO_NUM_ICMPV6 58
 #define MIN_BUFFER 2048u
+/* A fragment's ECN codepoint as one bit (Linux ip4_frag_ecn()/ip6_frag_ecn(): 1 << codepoint). */
+#define ECN_MASK 3u
+#define ECN_CE 3u
+#define ECN_SEEN_NOT_ECT 1u
+#define ECN_SEEN_CE (1u << ECN_CE)
 
 typedef struct frag_piece {
     uint32_t start, end;           /* bytes of the datagram this piece holds */
@@ -37,6 +42,7 @@ typedef struct frag_piece {
 typedef struct frag_datagram {
     uint8_t used, version, addr_len, proto, have_last, have_header;
     uint8_t discarded; /* overlapping fragments seen: only the key is kept, until timeout */
+    uint8_t ecn_seen;  /* OR of 1 << ECN codepoint over the fragments stored */
     uint8_t src[16], dst[16];
     uint32_t id;
     int64_t first_ts;
@@ -511,12 +517,21 @@ static uint16_t ipv4_header_checksum(const uint8_t *h, size_t len)
     return (uint16_t)~sum;
 }
 
+/* Linux ip_frag_ecn_table[]: Not-ECT with any ECN-capable codepoint cannot be reassembled (the
+ * congestion signal would be lost or invented); otherwise a CE fragment makes the datagram CE. */
+static int ecn_mixed(uint8_t seen)
+{
+    return (seen & ECN_SEEN_NOT_ECT) && (seen & ~ECN_SEEN_NOT_ECT);
+}
+
 /* Write the header in front of the payload and hand the buffer out until the next call. */
 static void complete(tcpsift_defrag *d, frag_datagram *g, tcpsift_bytes *out)
 {
     uint8_t *h = g->buf + TCPSIFT_DEFRAG_MAX_HEADER - g->header_len;
     memcpy(h, g->header, g->header_len);
+    int ce = (g->ecn_seen & ECN_SEEN_CE) != 0; /* as ip_frag_reasm()/ip6_frag_reasm() mark it */
     if (g->version == 4) {
+        if (ce) h[1] |= ECN_CE; /* before the checksum below */
         size_t total = g->header_len + (size_t)g->end;
         h[2] = (uint8_t)(total >> 8);
         h[3] = (uint8_t)total;
@@ -527,6 +542,7 @@ static void complete(tcpsift_defrag *d, frag_datagram *g, tcpsift_bytes *out)
         h[10] = (uint8_t)(sum >> 8);
         h[11] = (uint8_t)sum;
     } else {
+        if (ce) h[1] |= ECN_CE << 4; /* the traffic class's low bits (RFC 8200 §3) */
         size_t payload = g->header_len - 40u + (size_t)g->end;
         h[4] = (uint8_t)(payload >> 8);
         h[5] = (uint8_t)payload;
@@ -561,15 +577,21 @@ tcpsift_error tcpsift_defrag_feed(tcpsift_defrag *d, const tcpsift_packet *pkt, 
     frag_view v;
     tcpsift_error err = locate(pkt, &v);
     if (err != TCPSIFT_OK) return fail(d, err);
-    /* RFC 791 §3.2 / RFC 8200 §4.5: all but the last fragment carry multiples of 8 bytes. */
-    if (v.more && (v.len == 0 || v.len % 8 != 0)) return fail(d, TCPSIFT_E_FRAG_BAD_LENGTH);
+    /* RFC 791 §3.2 / RFC 8200 §4.5: all but the last fragment carry multiples of 8 bytes. An
+     * IPv4 host does not refuse one that does not: Linux ip_frag_queue() trims its end down
+     * ("if (end & 7) end &= ~7;") and queues the rest, so the bytes past it are not part of the
+     * fragment (the offset is a multiple of 8: trimming the length trims the end). Linux
+     * ip6_frag_queue() refuses it (parameter problem), keeping the datagram's other fragments. */
+    if (v.more && pkt->ip_version == 4) v.len &= ~(size_t)7;
+    if (v.more && v.len % 8 != 0) return fail(d, TCPSIFT_E_FRAG_BAD_LENGTH);
     size_t end = (size_t)v.offset + v.len;
     size_t limit = pkt->ip_version == 4 ? IPV4_MAX_TOTAL - v.header_len
                                         : IPV6_MAX_PAYLOAD - (v.header_len - 40);
     if (end > limit || end > d->cfg.max_datagram_bytes) return fail(d, TCPSIFT_E_FRAG_TOO_LARGE);
     if (v.offset == 0 && v.header_len > TCPSIFT_DEFRAG_MAX_HEADER)
         return fail(d, TCPSIFT_E_FRAG_TOO_LARGE);
-    if (v.inner_next == IPPROTO_NUM_TCP &&
+    /* An empty fragment is not tiny: it drops its datagram (below). */
+    if (v.inner_next == IPPROTO_NUM_TCP && v.len > 0 &&
         ((v.offset == 0 && v.more && v.len < TCP_MIN_HEADER) || v.offset == 8)) {
         d->stats.tiny++;
         if (d->cfg.reject_tiny) return fail(d, TCPSIFT_E_FRAG_TINY);
@@ -583,6 +605,8 @@ tcpsift_error tcpsift_defrag_feed(tcpsift_defrag *d, const tcpsift_packet *pkt, 
 
     frag_datagram *g = find(d, pkt, &v);
     if (g && g->discarded) return fail(d, TCPSIFT_E_FRAG_DISCARDED);
+    /* An empty fragment would start a datagram only to drop it (below): none is started. */
+    if (!g && v.len == 0) return fail(d, TCPSIFT_E_FRAG_EMPTY);
     if (!g) g = start(d, pkt, &v, ts_ns);
     if (!v.more) {
         if (g->have_last && end != g->end) {
@@ -597,8 +621,15 @@ tcpsift_error tcpsift_defrag_feed(tcpsift_defrag *d, const tcpsift_packet *pkt, 
         datagram_free(d, g);
         return fail(d, TCPSIFT_E_FRAG_TEARDROP);
     }
+    /* Linux ip_frag_queue() and ip6_frag_queue(), after the checks above: "if (end == offset)
+     * goto discard_qp;", last fragment or not. The queue is killed, not remembered: a later
+     * fragment with the same key starts a new one (so datagram_free, not datagram_discard). */
+    if (v.len == 0) {
+        datagram_free(d, g);
+        return fail(d, TCPSIFT_E_FRAG_EMPTY);
+    }
 
-    if (d->cfg.overlap == TCPSIFT_DEFRAG_DISCARD && v.len > 0) {
+    if (d->cfg.overlap == TCPSIFT_DEFRAG_DISCARD) {
         int conflict = 0;
         frag_overlap_kind kind = overlap_of(g, v.offset, (uint32_t)end, v.data, &conflict);
         /* An exact duplicate also repeats the more-fragments flag: the held piece ended the
@@ -632,6 +663,8 @@ tcpsift_error tcpsift_defrag_feed(tcpsift_defrag *d, const tcpsift_packet *pkt, 
         g->have_last = 1;
         g->end = (uint32_t)end;
     }
+    /* Linux ORs the codepoint of each fragment it queues (not of an exact duplicate). */
+    g->ecn_seen |= (uint8_t)(1u << (pkt->ip_tos & ECN_MASK));
     if (v.offset == 0 && !g->have_header) {
         /* The first offset-0 fragment supplies the header, whatever the overlap policy. */
         memcpy(g->header, v.header, v.header_len);
@@ -641,11 +674,18 @@ tcpsift_error tcpsift_defrag_feed(tcpsift_defrag *d, const tcpsift_packet *pkt, 
         g->have_header = 1;
     }
     int conflict = 0;
-    if (v.len > 0 && insert(d, g, v.offset, (uint32_t)end, v.data, &conflict)) {
+    if (insert(d, g, v.offset, (uint32_t)end, v.data, &conflict)) {
         d->stats.overlaps++;
         if (conflict) d->stats.conflicts++;
         if (overlapped) *overlapped = 1;
     }
-    if (g->have_last && g->have_header && g->held == g->end) complete(d, g, datagram);
+    if (g->have_last && g->have_header && g->held == g->end) {
+        /* Linux ip_frag_reasm()/ip6_frag_reasm() kill the queue, then fail on a mix. */
+        if (ecn_mixed(g->ecn_seen)) {
+            datagram_free(d, g);
+            return fail(d, TCPSIFT_E_FRAG_ECN_MIXED);
+        }
+        complete(d, g, datagram);
+    }
     return TCPSIFT_OK;
 }

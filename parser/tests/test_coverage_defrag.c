@@ -441,8 +441,10 @@ static void test_ipv6_unfragmentable_part_too_long(void **state)
     tcpsift_defrag_destroy(df);
 }
 
-/* An empty non-last fragment is frag_bad_length; an empty last fragment just sets the end; a
- * repeated first fragment is an overlap and keeps the first header. */
+/* An empty fragment, last or not, is frag_empty and drops its datagram (Linux ip_frag_queue():
+ * "if (end == offset) goto discard_qp;"; it used to be frag_bad_length when not last, and an
+ * empty last fragment used to just set the end); a repeated first fragment is an exact
+ * duplicate and keeps the first header. */
 static void test_empty_and_repeated_fragments(void **state)
 {
     (void)state;
@@ -455,9 +457,9 @@ static void test_empty_and_repeated_fragments(void **state)
     static uint8_t out[OUT_MAX];
     size_t out_len;
     frag4(&p, 11, 8, 1, data, 0);
-    assert_int_equal(feed(df, &p, out, &out_len), TCPSIFT_E_FRAG_BAD_LENGTH);
+    assert_int_equal(feed(df, &p, out, &out_len), TCPSIFT_E_FRAG_EMPTY);
     const tcpsift_defrag_stats *s = tcpsift_defrag_get_stats(df);
-    assert_int_equal(s->in_progress, 0);
+    assert_int_equal(s->in_progress, 0); /* none started */
 
     frag4(&p, 12, 0, 1, data, 48);
     assert_int_equal(feed(df, &p, out, &out_len), TCPSIFT_OK);
@@ -468,15 +470,23 @@ static void test_empty_and_repeated_fragments(void **state)
     int overlapped = 0;
     assert_int_equal(tcpsift_defrag_feed(df, &pkt, 0, &dg, &overlapped), TCPSIFT_OK);
     assert_int_equal(overlapped, 1);
-    frag4(&p, 12, 48, 0, data + 48, 0); /* empty last fragment: the datagram is 48 bytes */
+    frag4(&p, 12, 48, 0, data + 48, 0); /* empty last fragment: the datagram is dropped */
+    assert_int_equal(feed(df, &p, out, &out_len), TCPSIFT_E_FRAG_EMPTY);
+    assert_int_equal(out_len, 0);
+    assert_int_equal(s->in_progress, 0);
+    frag4(&p, 12, 0, 1, data, 48); /* the same key starts a new datagram */
     assert_int_equal(feed(df, &p, out, &out_len), TCPSIFT_OK);
-    assert_int_equal(out_len, 20 + 48);
+    frag4(&p, 12, 48, 0, data + 48, SEGMENT - 48);
+    assert_int_equal(feed(df, &p, out, &out_len), TCPSIFT_OK);
+    assert_int_equal(out_len, 20 + SEGMENT);
     assert_int_equal(out[8], 64); /* the first header's TTL */
-    assert_int_equal((size_t)out[2] << 8 | out[3], 20 + 48);
-    assert_memory_equal(out + 20, data, 48);
+    assert_int_equal((size_t)out[2] << 8 | out[3], 20 + SEGMENT);
+    assert_memory_equal(out + 20, data, SEGMENT);
     assert_int_equal(s->overlaps, 1);
+    assert_int_equal(s->duplicates, 1);
     assert_int_equal(s->conflicts, 0);
     assert_int_equal(s->reassembled, 1);
+    assert_int_equal(s->errors[TCPSIFT_E_FRAG_EMPTY], 2);
     tcpsift_defrag_destroy(df);
 }
 

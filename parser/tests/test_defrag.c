@@ -27,27 +27,35 @@ static void make_segment(int version)
     segment_len = test_tcp_segment(segment, sizeof segment, version, PAYLOAD);
 }
 
-/* An Ethernet frame with an IPv4 fragment of `data` at byte offset `off`. */
-static void frag4(struct pb *p, uint16_t id, uint8_t proto, size_t off, int more,
-                  const uint8_t *data, size_t len)
+/* An Ethernet frame with an IPv4 fragment of `data` at byte offset `off`, TOS `tos`. */
+static void frag4_tos(struct pb *p, uint16_t id, uint8_t proto, size_t off, int more,
+                      const uint8_t *data, size_t len, uint8_t tos)
 {
     struct ip4_spec ip = ip4_default(proto);
+    ip.tos = tos;
     ip.id = id;
     ip.frag = (uint16_t)((more ? 0x2000 : 0) | off / 8);
     ip.l4_csum = 0;
     pb_eth_ipv4(p, &ip, data, len);
 }
 
+static void frag4(struct pb *p, uint16_t id, uint8_t proto, size_t off, int more,
+                  const uint8_t *data, size_t len)
+{
+    frag4_tos(p, id, proto, off, more, data, len, 0);
+}
+
 /* An IPv6 fragment whose fragment header names `next`; with `hbh` a hop-by-hop header precedes
- * the fragment header. */
-static void frag6_next(struct pb *p, uint32_t id, uint8_t next, size_t off, int more,
-                       const uint8_t *data, size_t len, int hbh)
+ * the fragment header. Traffic class `tclass`. */
+static void frag6_tc(struct pb *p, uint32_t id, uint8_t next, size_t off, int more,
+                     const uint8_t *data, size_t len, int hbh, uint8_t tclass)
 {
     uint8_t ext[64];
     size_t e = 0;
     if (hbh) e = ext_opts(ext, 44, 0);
     e += ext_frag(ext + e, next, (uint16_t)(off / 8), more, id);
     struct ip6_spec ip = ip6_default(6);
+    ip.tclass = tclass;
     ip.next = hbh ? 0 : 44;
     ip.ext = ext;
     ip.ext_len = e;
@@ -55,6 +63,12 @@ static void frag6_next(struct pb *p, uint32_t id, uint8_t next, size_t off, int 
     pb_init(p);
     pb_ethernet(p, 0x86DD);
     pb_ipv6(p, &ip, data, len);
+}
+
+static void frag6_next(struct pb *p, uint32_t id, uint8_t next, size_t off, int more,
+                       const uint8_t *data, size_t len, int hbh)
+{
+    frag6_tc(p, id, next, off, more, data, len, hbh, 0);
 }
 
 /* An IPv6 fragment of a TCP segment. */
@@ -336,8 +350,12 @@ static void test_named_errors(void **state)
     struct pb p;
     const tcpsift_defrag_stats *s = tcpsift_defrag_get_stats(df);
 
-    frag4(&p, 1, 6, 0, 1, segment, 44); /* not a multiple of 8 */
+    /* Not a multiple of 8: refused for IPv6 (Linux ip6_frag_queue(): "if (end & 0x7)" sends a
+     * parameter problem). IPv4 used to be refused here too; Linux ip_frag_queue() trims it
+     * instead ("if (end & 7) end &= ~7;"): test_ipv4_unaligned_fragment_trimmed. */
+    frag6(&p, 1, 0, 1, segment, 44, 0);
     assert_int_equal(feed(df, &p, 0, out, &out_len, NULL), TCPSIFT_E_FRAG_BAD_LENGTH);
+    assert_int_equal(s->in_progress, 0);
     frag4(&p, 1, 6, 65520, 0, segment, 40); /* 65520 + 40 > 65535 - 20 */
     assert_int_equal(feed(df, &p, 0, out, &out_len, NULL), TCPSIFT_E_FRAG_TOO_LARGE);
     frag4(&p, 1, 6, 0, 1, segment, 16); /* TCP header split (RFC 1858 §3) */
@@ -687,6 +705,212 @@ static void test_incomplete_chain_accepted_when_configured(void **state)
     tcpsift_defrag_destroy(df);
 }
 
+/* Linux ip_frag_queue(): an IPv4 fragment other than the last whose length is not a multiple of
+ * 8 is trimmed ("if (end & 7) end &= ~7;") and queued; the bytes past the trimmed end are not
+ * part of it. As eva_frag_unaligned: 27 bytes at 0 (24 kept), the rest at 24. IPv6 refuses it
+ * (ip6_frag_queue(): parameter problem) and keeps the datagram's other fragments. */
+static void test_ipv4_unaligned_fragment_trimmed(void **state)
+{
+    (void)state;
+    make_segment(4);
+    tcpsift_defrag *df = make_default_pool(0);
+    const tcpsift_defrag_stats *s = tcpsift_defrag_get_stats(df);
+    uint8_t out[PB_MAX];
+    size_t out_len = 0;
+    struct pb p;
+    frag4(&p, 1, 6, 0, 1, segment, 27);
+    assert_int_equal(feed(df, &p, 0, out, &out_len, NULL), TCPSIFT_OK);
+    frag4(&p, 1, 6, 24, 0, segment + 24, segment_len - 24);
+    int ov = -1;
+    assert_int_equal(feed(df, &p, 0, out, &out_len, &ov), TCPSIFT_OK);
+    assert_int_equal(ov, 0); /* bytes 24-26 of the first were never held */
+    expect_segment(out, out_len, 4, 0);
+
+    /* The trimmed bytes are not compared either: other bytes there are no conflict. */
+    uint8_t first[52];
+    memcpy(first, segment, 48);
+    memset(first + 48, 0xEE, 4);
+    frag4(&p, 2, 6, 48, 0, segment + 48, segment_len - 48);
+    assert_int_equal(feed(df, &p, 0, out, &out_len, NULL), TCPSIFT_OK);
+    frag4(&p, 2, 6, 0, 1, first, 52);
+    assert_int_equal(feed(df, &p, 0, out, &out_len, NULL), TCPSIFT_OK);
+    expect_segment(out, out_len, 4, 0);
+    assert_int_equal(s->overlaps, 0);
+
+    /* Trimmed, [0,44) is [0,40): it neither overlaps a last fragment [40,48) (an overlap would
+     * discard the datagram) nor ends past it (teardrop). */
+    frag4(&p, 4, 6, 40, 0, segment + 40, 8);
+    assert_int_equal(feed(df, &p, 0, out, &out_len, NULL), TCPSIFT_OK);
+    frag4(&p, 4, 6, 0, 1, first, 44);
+    assert_int_equal(feed(df, &p, 0, out, &out_len, NULL), TCPSIFT_OK);
+    assert_int_equal(out_len, 20 + 48); /* a 48-byte datagram (not a whole segment) */
+    assert_memory_equal(out + 20, segment, 48);
+    assert_int_equal(s->overlaps, 0);
+    assert_int_equal(s->reassembled, 3);
+    assert_int_equal(s->errors[TCPSIFT_E_FRAG_BAD_LENGTH], 0);
+    tcpsift_defrag_destroy(df);
+
+    /* IPv6: the unaligned fragment alone is refused; the datagram completes without it. */
+    make_segment(6);
+    df = make_default_pool(0);
+    s = tcpsift_defrag_get_stats(df);
+    frag6(&p, 5, 0, 1, segment, 27, 0);
+    assert_int_equal(feed(df, &p, 0, out, &out_len, NULL), TCPSIFT_E_FRAG_BAD_LENGTH);
+    frag6(&p, 5, 24, 0, segment + 24, segment_len - 24, 0);
+    assert_int_equal(feed(df, &p, 0, out, &out_len, NULL), TCPSIFT_OK);
+    frag6(&p, 5, 0, 1, segment, 24, 0);
+    assert_int_equal(feed(df, &p, 0, out, &out_len, NULL), TCPSIFT_OK);
+    expect_segment(out, out_len, 6, 0);
+    assert_int_equal(s->errors[TCPSIFT_E_FRAG_BAD_LENGTH], 1);
+    tcpsift_defrag_destroy(df);
+}
+
+/* Feed an IPv4 (version 4) or IPv6 TCP fragment of `segment` through the default pool. */
+static tcpsift_error feed_v(tcpsift_defrag *df, int version, uint32_t id, size_t off, int more,
+                            size_t len, uint8_t ecn, uint8_t *out, size_t *out_len)
+{
+    struct pb p;
+    if (version == 4)
+        frag4_tos(&p, (uint16_t)id, 6, off, more, segment + off, len, ecn);
+    else
+        frag6_tc(&p, id, 6, off, more, segment + off, len, 0, ecn);
+    return feed(df, &p, 0, out, out_len, NULL);
+}
+
+/* Linux ip_frag_queue() and ip6_frag_queue(): "if (end == offset) goto discard_qp;". An empty
+ * fragment, last or not (IPv4: or one under 8 bytes, trimmed to nothing), kills its datagram's
+ * queue; a later fragment with the same key starts a new one. As frag_zero_len: 24 bytes (16
+ * there; IPv6 needs the whole TCP header first), an empty fragment at 24, then the rest at 24:
+ * never delivered. */
+static void test_empty_fragment_drops_datagram(void **state)
+{
+    (void)state;
+    for (int version = 4; version <= 6; version += 2) {
+        make_segment(version);
+        tcpsift_defrag *df = make_default_pool(0);
+        const tcpsift_defrag_stats *s = tcpsift_defrag_get_stats(df);
+        uint8_t out[PB_MAX];
+        size_t out_len = 0;
+        size_t whole = (version == 4 ? 20 : 40) + segment_len;
+        assert_int_equal(feed_v(df, version, 1, 0, 1, 24, 0, out, &out_len), TCPSIFT_OK);
+        assert_int_equal(feed_v(df, version, 1, 24, 1, 0, 0, out, &out_len),
+                         TCPSIFT_E_FRAG_EMPTY);
+        assert_int_equal(s->in_progress, 0);
+        assert_int_equal(feed_v(df, version, 1, 24, 0, segment_len - 24, 0, out, &out_len),
+                         TCPSIFT_OK);
+        assert_int_equal(out_len, 0);
+        assert_int_equal(s->in_progress, 1); /* a new datagram, not a discarded one */
+        assert_int_equal(feed_v(df, version, 1, 0, 1, 24, 0, out, &out_len), TCPSIFT_OK);
+        assert_int_equal(out_len, whole); /* which completes from new fragments */
+        expect_segment(out, out_len, version, 0);
+
+        /* An empty last fragment where the data ends. */
+        assert_int_equal(feed_v(df, version, 2, 0, 1, 48, 0, out, &out_len), TCPSIFT_OK);
+        assert_int_equal(feed_v(df, version, 2, 48, 0, 0, 0, out, &out_len),
+                         TCPSIFT_E_FRAG_EMPTY);
+        assert_int_equal(out_len, 0);
+        assert_int_equal(s->in_progress, 0);
+        /* An empty fragment of no datagram starts none. */
+        assert_int_equal(feed_v(df, version, 3, 48, 1, 0, 0, out, &out_len),
+                         TCPSIFT_E_FRAG_EMPTY);
+        assert_int_equal(s->in_progress, 0);
+        if (version == 4) {
+            /* 7 bytes with more fragments: trimmed to none. */
+            assert_int_equal(feed_v(df, 4, 4, 0, 1, 48, 0, out, &out_len), TCPSIFT_OK);
+            assert_int_equal(feed_v(df, 4, 4, 48, 1, 7, 0, out, &out_len),
+                             TCPSIFT_E_FRAG_EMPTY);
+            assert_int_equal(s->in_progress, 0);
+        }
+        assert_int_equal(s->errors[TCPSIFT_E_FRAG_EMPTY], version == 4 ? 4 : 3);
+        assert_int_equal(s->errors[TCPSIFT_E_FRAG_DISCARDED], 0);
+        assert_int_equal(s->reassembled, 1);
+        tcpsift_defrag_destroy(df);
+    }
+}
+
+#define NOT_ECT 0
+#define ECT1 1
+#define ECT0 2
+#define CE 3
+
+/* Two fragments with ECN `a` then `b`: the error of the second, and the ECN of the result. */
+static tcpsift_error ecn_pair(int version, uint8_t a, uint8_t b, int *ecn_out)
+{
+    make_segment(version);
+    tcpsift_defrag *df = make_default_pool(0);
+    uint8_t out[PB_MAX];
+    size_t out_len = 0;
+    /* IPv4 TOS / IPv6 traffic class: ECN is the low 2 bits; keep a DSCP to see it untouched. */
+    uint8_t dscp = 0xA0;
+    assert_int_equal(feed_v(df, version, 7, 0, 1, 48, dscp | a, out, &out_len), TCPSIFT_OK);
+    tcpsift_error rc =
+        feed_v(df, version, 7, 48, 0, segment_len - 48, dscp | b, out, &out_len);
+    *ecn_out = -1;
+    if (rc == TCPSIFT_OK) {
+        expect_segment(out, out_len, version, 0); /* IPv4 header checksum good after the change */
+        struct decoded r;
+        decode_all(&r, TCPSIFT_LINK_RAW, out, out_len, out_len);
+        assert_int_equal(r.pkt.ip_tos & 0xFC, dscp);
+        *ecn_out = r.pkt.ip_tos & 3;
+        decoded_release(&r);
+    } else {
+        assert_int_equal(out_len, 0);
+        assert_int_equal(tcpsift_defrag_get_stats(df)->in_progress, 0);
+        assert_int_equal(tcpsift_defrag_get_stats(df)->errors[rc], 1);
+    }
+    tcpsift_defrag_destroy(df);
+    return rc;
+}
+
+/* Linux ip_frag_reasm() / ip6_frag_reasm() through ip_frag_ecn_table[]: Not-ECT mixed with
+ * ECT(0), ECT(1) or CE drops the datagram (0xff); CE with ECT makes it CE; otherwise the first
+ * fragment's header is kept. As frag_ecn_mix, frag_ecn_ect0_notect, v6_frag_ecn_mix. */
+static void test_ecn_mixed_fragments(void **state)
+{
+    (void)state;
+    static const struct {
+        uint8_t a, b;
+        int ecn; /* of the datagram; -1: dropped */
+    } cases[] = {
+        {NOT_ECT, NOT_ECT, NOT_ECT}, {ECT0, ECT0, ECT0}, {CE, CE, CE},
+        {ECT0, ECT1, ECT0},          {ECT1, ECT0, ECT1}, /* no table entry: the first header's */
+        {ECT0, CE, CE},              {CE, ECT1, CE},     {ECT1, CE, CE},
+        {NOT_ECT, CE, -1},           {CE, NOT_ECT, -1},  {NOT_ECT, ECT0, -1},
+        {ECT0, NOT_ECT, -1},         {NOT_ECT, ECT1, -1}, {ECT1, NOT_ECT, -1},
+    };
+    for (int version = 4; version <= 6; version += 2)
+        for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+            int ecn;
+            tcpsift_error rc = ecn_pair(version, cases[i].a, cases[i].b, &ecn);
+            assert_int_equal(rc, cases[i].ecn < 0 ? TCPSIFT_E_FRAG_ECN_MIXED : TCPSIFT_OK);
+            assert_int_equal(ecn, cases[i].ecn);
+        }
+
+    /* The mix is judged on the fragments stored: an exact duplicate is not stored (Linux does
+     * not queue it either), and a dropped datagram's key starts a new one. */
+    make_segment(4);
+    tcpsift_defrag *df = make_default_pool(0);
+    uint8_t out[PB_MAX];
+    size_t out_len = 0;
+    assert_int_equal(feed_v(df, 4, 8, 0, 1, 48, NOT_ECT, out, &out_len), TCPSIFT_OK);
+    assert_int_equal(feed_v(df, 4, 8, 0, 1, 48, CE, out, &out_len), TCPSIFT_OK);
+    assert_int_equal(tcpsift_defrag_get_stats(df)->duplicates, 1);
+    assert_int_equal(feed_v(df, 4, 8, 48, 0, segment_len - 48, NOT_ECT, out, &out_len),
+                     TCPSIFT_OK);
+    expect_segment(out, out_len, 4, 0);
+    assert_int_equal(feed_v(df, 4, 9, 48, 1, 48, CE, out, &out_len), TCPSIFT_OK);
+    assert_int_equal(feed_v(df, 4, 9, 0, 1, 48, NOT_ECT, out, &out_len), TCPSIFT_OK);
+    assert_int_equal(feed_v(df, 4, 9, 96, 0, segment_len - 96, CE, out, &out_len),
+                     TCPSIFT_E_FRAG_ECN_MIXED);
+    assert_int_equal(feed_v(df, 4, 9, 48, 0, segment_len - 48, NOT_ECT, out, &out_len),
+                     TCPSIFT_OK);
+    assert_int_equal(out_len, 0);
+    assert_int_equal(feed_v(df, 4, 9, 0, 1, 48, NOT_ECT, out, &out_len), TCPSIFT_OK);
+    expect_segment(out, out_len, 4, 0);
+    assert_int_equal(tcpsift_defrag_get_stats(df)->reassembled, 2);
+    tcpsift_defrag_destroy(df);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -703,6 +927,9 @@ int main(void)
         cmocka_unit_test(test_ipv6_first_fragment_upper_layer_minimum),
         cmocka_unit_test(test_ipv6_atomic_fragment_untouched),
         cmocka_unit_test(test_incomplete_chain_accepted_when_configured),
+        cmocka_unit_test(test_ipv4_unaligned_fragment_trimmed),
+        cmocka_unit_test(test_empty_fragment_drops_datagram),
+        cmocka_unit_test(test_ecn_mixed_fragments),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -3,9 +3,9 @@
  * A tcpsift_defrag pool takes decoded fragment packets (TCPSIFT_LAYER_FRAGMENT set) and returns
  * a whole datagram once every byte from 0 to the end set by the last fragment has arrived. The
  * datagram is a bare IP packet (header of the first fragment, lengths fixed, IPv4 header
- * checksum recomputed, IPv6 fragment header removed): decode it with
- * tcpsift_packet_decode(&pkt, TCPSIFT_LINK_RAW, d.ptr, d.len, d.len). Its bytes belong to the
- * pool and stay valid until the next call on the pool.
+ * checksum recomputed, IPv6 fragment header removed, ECN set to CE when a fragment carried CE,
+ * as Linux sets it): decode it with tcpsift_packet_decode(&pkt, TCPSIFT_LINK_RAW, d.ptr, d.len,
+ * d.len). Its bytes belong to the pool and stay valid until the next call on the pool.
  *
  * Only fragments pay: a caller hands the pool nothing else. Datagrams are keyed by (source,
  * destination, protocol, identification) for IPv4 and (source, destination, identification)
@@ -38,7 +38,10 @@
  * Named errors (the fragment is not stored; the counter errors[code] counts them):
  *   frag_truncated      the fragment was not captured whole (snap length) or decoded with an
  *                       error: its bytes are unknown.
- *   frag_bad_length     a fragment other than the last is empty or not a multiple of 8 bytes.
+ *   frag_bad_length     an IPv6 fragment other than the last is not a multiple of 8 bytes
+ *                       (Linux ip6_frag_queue() answers a parameter problem). An IPv4 one is
+ *                       trimmed to a multiple of 8 instead, as Linux ip_frag_queue() does: the
+ *                       bytes past it are not part of the fragment.
  *   frag_too_large      the fragment ends past 65535 bytes of IPv4 datagram / IPv6 payload,
  *                       or past max_datagram_bytes.
  *   frag_tiny           only with reject_tiny set: RFC 1858 §3, a first TCP fragment shorter
@@ -65,6 +68,16 @@
  *                       so its datagram can never complete; later fragments wait out their
  *                       timeout. Off with accept_incomplete_chain. IPv4 has no such rule (see
  *                       frag_tiny).
+ *   frag_empty          the fragment holds no data (IPv4: none once trimmed), last or not. Linux
+ *                       (ip_frag_queue(), ip6_frag_queue(): "if (end == offset) goto
+ *                       discard_qp;") then drops the whole datagram, after the teardrop and
+ *                       duplicate-last checks; so does the pool. A later fragment with the same
+ *                       key starts a new datagram (it is not frag_discarded).
+ *   frag_ecn_mixed      the datagram is complete but its fragments mix Not-ECT with ECT(0),
+ *                       ECT(1) or CE: Linux ip_frag_reasm()/ip6_frag_reasm() (ip_frag_ecn_table)
+ *                       drop it, and so does the pool; a later fragment with the same key starts
+ *                       a new datagram. Exact duplicates are not counted (Linux does not queue
+ *                       them). Mixing CE with ECT is fine: the datagram is marked CE (next).
  *   no_memory           the fragment alone needs more than the memory cap, or allocation failed.
  * A fragment whose datagram the pool cannot identify (not a fragment) is invalid_argument. */
 #ifndef TCPSIFT_DEFRAG_H

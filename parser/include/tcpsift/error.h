@@ -41,7 +41,7 @@ extern "C" {
     /* IP fragment reassembly (tcpsift/defrag.h) */                                                \
     X(FRAG_TRUNCATED, "frag_truncated", "fragment not captured whole: it cannot be reassembled")   \
     X(FRAG_BAD_LENGTH, "frag_bad_length",                                                          \
-      "fragment other than the last is empty or not a multiple of 8 bytes")                        \
+      "IPv6 fragment other than the last not a multiple of 8 bytes")                               \
     X(FRAG_TOO_LARGE, "frag_too_large",                                                            \
       "fragment ends past 65535 bytes or past the per-datagram cap")                               \
     X(FRAG_TINY, "frag_tiny",                                                                      \
@@ -56,6 +56,10 @@ extern "C" {
       "fragment of a datagram already discarded for overlapping fragments (RFC 5722)")             \
     X(FRAG_HEADER_CHAIN_INCOMPLETE, "frag_header_chain_incomplete",                                \
       "first IPv6 fragment without the whole header chain through the upper-layer header")         \
+    X(FRAG_EMPTY, "frag_empty",                                                                    \
+      "fragment without data (IPv4: once trimmed to 8-byte units): its datagram is dropped")       \
+    X(FRAG_ECN_MIXED, "frag_ecn_mixed",                                                            \
+      "fragments mix Not-ECT with ECT or CE: the datagram is dropped, as Linux does")              \
     /* TCP */                                                                                      \
     X(TRUNCATED_TCP_HEADER, "truncated_tcp_header", "frame ends inside the TCP header")            \
     X(BAD_TCP_DATA_OFFSET, "bad_tcp_data_offset",                                                  \
