@@ -83,7 +83,13 @@ static void check_datagram(const tcpsift_bytes *dg)
     tcpsift_error err = tcpsift_packet_decode(&pkt, TCPSIFT_LINK_RAW, copy, dg->len, dg->len);
     fuzz_check_error(err);
     FUZZ_CHECK(pkt.layers & (TCPSIFT_LAYER_IPV4 | TCPSIFT_LAYER_IPV6));
-    if (pkt.encap_count == 0) {
+    /* The pool takes an IPv6 first fragment whose extension header runs past it when Linux does
+     * (it cannot read the header's length: e2e443b4); the datagram's fuzzed chain may then be
+     * one the decoder stops in (bad_ipv6_ext_header, ...), before any upper layer. */
+    int chain_error = pkt.error == TCPSIFT_E_BAD_IPV6_EXT_HEADER ||
+                      pkt.error == TCPSIFT_E_TRUNCATED_IPV6_EXT_HEADER ||
+                      pkt.error == TCPSIFT_E_IPV6_EXT_CHAIN_TOO_LONG;
+    if (pkt.encap_count == 0 && !chain_error) {
         FUZZ_CHECK(!(pkt.layers & TCPSIFT_LAYER_FRAGMENT));
         /* The rebuilt header declares exactly the bytes handed out. */
         FUZZ_CHECK(pkt.l4_offset + pkt.l4_length == dg->len);
@@ -91,7 +97,8 @@ static void check_datagram(const tcpsift_bytes *dg)
         /* The datagram carries a tunnel (its protocol bytes are fuzzed: IP-in-IP, GRE, ...):
          * the packet's fields and layers then describe the innermost datagram, which may
          * itself be a fragment. The decoder enters a tunnel only from a whole datagram, so
-         * the outer one was not; its rebuilt header is checked byte by byte. */
+         * the outer one was not; its rebuilt header is checked byte by byte (so is one whose
+         * chain the decoder stopped in). */
         if ((copy[0] >> 4) == 4) {
             FUZZ_CHECK((copy[6] & 0x3F) == 0 && copy[7] == 0); /* MF clear, offset 0 */
             FUZZ_CHECK((size_t)(copy[2] << 8 | copy[3]) == dg->len);
