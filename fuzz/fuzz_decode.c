@@ -18,7 +18,7 @@
 
 #include "fuzz_check.h"
 #include "tcpsift/decode.h"
-#include "tracker_internal.h"
+#include "decode_internal.h" /* ip_options_discarded */
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -20,6 +20,7 @@ const tcpsift_packet *frag_stage_packet(frag_stage *f, const tcpsift_capture_rec
         tcpsift_defrag_config_init(&cfg);
         cfg.overlap = f->overlap;
         cfg.policy = f->policy;
+        cfg.accept_ip_options = f->accept_ip_options;
         if (tcpsift_defrag_create(&cfg, &f->pool) != TCPSIFT_OK) f->unavailable = 1;
     }
     if (!f->pool) return NULL;

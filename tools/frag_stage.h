@@ -29,6 +29,7 @@ typedef struct frag_stage {
     int overlapped;                 /* the last fragment fed overlapped bytes already held */
     tcpsift_defrag_overlap overlap; /* --frag-overlap (zero: discard) */
     tcpsift_overlap_policy policy;  /* --frag-overlap POLICY */
+    int accept_ip_options;          /* --ip-options accept (zero: host, the pool's default) */
     frag_kept *kept;                /* datagrams copied to outlive the pool's buffer */
     int unavailable;                /* the pool could not be created: fragments stay fragments */
 } frag_stage;

@@ -46,7 +46,9 @@ const char pipeline_options_help[] =
     "                             option marked discard, bad padding), or for an IP\n"
     "                             length past the frame: counted ip_option_discarded\n"
     "                             (ip_length_beyond_frame) and ignored (default\n"
-    "                             host), or processed as any other (accept)\n"
+    "                             host), or processed as any other (accept); a\n"
+    "                             fragment's own are judged before reassembly\n"
+    "                             (frag_ip_options)\n"
     "  --link-multicast flag|drop  a segment in an Ethernet frame sent to a\n"
     "                             broadcast or multicast MAC (Linux takes TCP only\n"
     "                             from frames to its own): counted\n"
@@ -201,6 +203,8 @@ int pipeline_option(pipeline *p, int argc, char **argv, int *i)
             fprintf(stderr, "tcpsift: --ip-options: expected host or accept, not '%s'\n", v);
             return -1;
         }
+        /* A fragment's own options are judged before reassembly, as a host does. */
+        p->frags.accept_ip_options = p->cfg.ip_options == TCPSIFT_IP_OPTIONS_ACCEPT;
         return 1;
     }
     if (strcmp(arg, "--link-multicast") == 0) {

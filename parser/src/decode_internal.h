@@ -233,4 +233,11 @@ static inline size_t offset_in_frame(const tcpsift_packet *pkt, const tcpsift_cu
     return (size_t)(c->ptr - pkt->frame);
 }
 
+/* ip_option_policy.c: 1 when a host discards the datagram for its IPv4 options or IPv6
+ * extension headers (tcpsift_ip_option_policy says which; the tracker asks); the same for a
+ * fragment's own, read before reassembly: its IPv4 options, the IPv6 headers before its
+ * fragment header (the fragment pool asks). */
+int ip_options_discarded(const tcpsift_packet *pkt);
+int ip_fragment_options_discarded(const tcpsift_packet *pkt);
+
 #endif

@@ -13,6 +13,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "decode_internal.h"
+
 #define IPV4_MAX_TOTAL 65535u
 #define IPV6_MAX_PAYLOAD 65535u
 #define IP6_HOP_BY_HOP 0
@@ -577,6 +579,12 @@ tcpsift_error tcpsift_defrag_feed(tcpsift_defrag *d, const tcpsift_packet *pkt, 
     frag_view v;
     tcpsift_error err = locate(pkt, &v);
     if (err != TCPSIFT_OK) return fail(d, err);
+    /* A host reads each fragment's own IPv4 options and the IPv6 headers before its fragment
+     * header before queueing it (Linux ip_rcv_options(), ipv6_parse_hopopts() and the extension
+     * header handlers run per fragment): one it discards never joins its datagram, whichever
+     * fragment it is. The headers after the fragment header are the datagram's. */
+    if (!d->cfg.accept_ip_options && ip_fragment_options_discarded(pkt))
+        return fail(d, TCPSIFT_E_FRAG_IP_OPTIONS);
     /* RFC 791 §3.2 / RFC 8200 §4.5: all but the last fragment carry multiples of 8 bytes. An
      * IPv4 host does not refuse one that does not: Linux ip_frag_queue() trims its end down
      * ("if (end & 7) end &= ~7;") and queues the rest, so the bytes past it are not part of the

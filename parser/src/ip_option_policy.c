@@ -147,12 +147,15 @@ static int ipv6_options_discarded(const tcpsift_packet *pkt, tcpsift_cursor opts
     return 0;
 }
 
-static int ipv6_headers_discarded(const tcpsift_packet *pkt)
+/* The extension headers the decoder listed; with `before_fragment`, only those before a
+ * fragment header (a fragment's own: the rest are the datagram's, read after reassembly). */
+static int ipv6_headers_discarded(const tcpsift_packet *pkt, int before_fragment)
 {
     tcpsift_cursor c = cursor_make(pkt->ip_header.ptr, pkt->ip_header.len);
     if (!cursor_skip(&c, 40)) return 0;
     for (size_t i = 0; i < pkt->ipv6_ext_count; i++) {
         uint8_t type = pkt->ipv6_ext_types[i];
+        if (before_fragment && type == IP6_FRAGMENT) return 0;
         const uint8_t *eh;
         if (!cursor_peek(&c, 2, &eh)) return 0; /* the decoder took it whole: not reached */
         tcpsift_cursor header;
@@ -186,5 +189,11 @@ int ip_options_discarded(const tcpsift_packet *pkt)
         if (pkt->ip_header.len <= 20) return 0;
         return ipv4_options_discarded(cursor_make(pkt->ip_header.ptr + 20, pkt->ip_header.len - 20));
     }
-    return pkt->ip_version == 6 && ipv6_headers_discarded(pkt);
+    return pkt->ip_version == 6 && ipv6_headers_discarded(pkt, 0);
+}
+
+int ip_fragment_options_discarded(const tcpsift_packet *pkt)
+{
+    if (pkt->ip_version == 4) return ip_options_discarded(pkt);
+    return pkt->ip_version == 6 && ipv6_headers_discarded(pkt, 1);
 }

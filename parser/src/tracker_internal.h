@@ -399,9 +399,7 @@ int tcp_signature_present(const tcpsift_tcp_options *o);
 tcpsift_anomaly tcp_signature_judge(struct tcpsift_tracker *t, conn *c, int from,
                                     const tcpsift_packet *pkt);
 
-/* ip_option_policy.c: 1 when a host discards the datagram for its IPv4 options or IPv6
- * extension headers (tcpsift_ip_option_policy says which). */
-int ip_options_discarded(const tcpsift_packet *pkt);
+/* ip_options_discarded(): decode_internal.h (the fragment pool asks it too). */
 /* The same for the whole IP layer (an enum segment_discard): SEGMENT_IP_LENGTH for a length
  * past the frame on the wire, SEGMENT_IP_OPTIONS as ip_options_discarded(), else SEGMENT_READ. */
 int ip_layer_discard(const tcpsift_packet *pkt);

@@ -862,6 +862,75 @@ static tcpsift_error ecn_pair(int version, uint8_t a, uint8_t b, int *ecn_out)
     return rc;
 }
 
+/* A fragment's own IP options or IPv6 extension headers are judged before it is queued, as a
+ * host reads them on each fragment (Linux ip_rcv_options(), ipv6_parse_hopopts()): a later
+ * fragment with a loose source route, or with a Hop-by-Hop option whose action bits say
+ * discard, never joins its datagram (frag_ip_options), so the datagram does not complete;
+ * with accept_ip_options it does. */
+static void test_fragment_ip_options_judged_per_fragment(void **state)
+{
+    (void)state;
+    static const uint8_t unknown_discard_hbh[8] = {44, 0, 0x80, 4, 0, 0, 0, 0};
+    for (int accept = 0; accept < 2; accept++) {
+        tcpsift_defrag_config cfg;
+        tcpsift_defrag_config_init(&cfg);
+        cfg.accept_ip_options = accept;
+        tcpsift_defrag *df = NULL;
+        assert_int_equal(tcpsift_defrag_create(&cfg, &df), TCPSIFT_OK);
+        const tcpsift_defrag_stats *st = tcpsift_defrag_get_stats(df);
+        uint8_t out[PB_MAX];
+        size_t out_len = 0;
+        struct pb p;
+
+        /* IPv4: the second fragment carries a loose source route (to the destination). */
+        make_segment(4);
+        frag4(&p, 7, 6, 0, 1, segment, 24);
+        assert_int_equal(feed(df, &p, 0, out, &out_len, NULL), TCPSIFT_OK);
+        uint8_t lsrr[8] = {1, 131, 7, 4};
+        memcpy(lsrr + 4, TEST_V4_DST, 4);
+        struct ip4_spec ip = ip4_default(6);
+        ip.id = 7;
+        ip.frag = 24 / 8;
+        ip.opts = lsrr;
+        ip.opts_len = sizeof lsrr;
+        ip.l4_csum = 0;
+        pb_eth_ipv4(&p, &ip, segment + 24, segment_len - 24);
+        assert_int_equal(feed(df, &p, 0, out, &out_len, NULL),
+                         accept ? TCPSIFT_OK : TCPSIFT_E_FRAG_IP_OPTIONS);
+        if (accept)
+            expect_segment(out, out_len, 4, 0);
+        else
+            assert_int_equal(out_len, 0);
+
+        /* IPv6: the second fragment's Hop-by-Hop header holds an unknown option marked
+         * discard (RFC 8200 §4.2, action bits 10). */
+        make_segment(6);
+        frag6(&p, 9, 0, 1, segment, 24, 0);
+        assert_int_equal(feed(df, &p, 0, out, &out_len, NULL), TCPSIFT_OK);
+        uint8_t ext[16];
+        memcpy(ext, unknown_discard_hbh, 8);
+        size_t e = 8 + ext_frag(ext + 8, 6, 24 / 8, 0, 9);
+        struct ip6_spec ip6 = ip6_default(6);
+        ip6.next = 0;
+        ip6.ext = ext;
+        ip6.ext_len = e;
+        ip6.l4_csum = 0;
+        pb_init(&p);
+        pb_ethernet(&p, 0x86DD);
+        pb_ipv6(&p, &ip6, segment + 24, segment_len - 24);
+        assert_int_equal(feed(df, &p, 0, out, &out_len, NULL),
+                         accept ? TCPSIFT_OK : TCPSIFT_E_FRAG_IP_OPTIONS);
+        if (accept)
+            expect_segment(out, out_len, 6, 0);
+        else
+            assert_int_equal(out_len, 0);
+
+        assert_int_equal(st->errors[TCPSIFT_E_FRAG_IP_OPTIONS], accept ? 0 : 2);
+        assert_int_equal(st->in_progress, accept ? 0 : 2); /* their first fragments wait */
+        tcpsift_defrag_destroy(df);
+    }
+}
+
 /* Linux ip_frag_reasm() / ip6_frag_reasm() through ip_frag_ecn_table[]: Not-ECT mixed with
  * ECT(0), ECT(1) or CE drops the datagram (0xff); CE with ECT makes it CE; otherwise the first
  * fragment's header is kept. As frag_ecn_mix, frag_ecn_ect0_notect, v6_frag_ecn_mix. */
@@ -930,6 +999,7 @@ int main(void)
         cmocka_unit_test(test_ipv4_unaligned_fragment_trimmed),
         cmocka_unit_test(test_empty_fragment_drops_datagram),
         cmocka_unit_test(test_ecn_mixed_fragments),
+        cmocka_unit_test(test_fragment_ip_options_judged_per_fragment),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -78,6 +78,13 @@
  *                       drop it, and so does the pool; a later fragment with the same key starts
  *                       a new datagram. Exact duplicates are not counted (Linux does not queue
  *                       them). Mixing CE with ECT is fine: the datagram is marked CE (next).
+ *   frag_ip_options     the fragment's own IPv4 options, or its IPv6 extension headers before
+ *                       the fragment header, are ones a host discards
+ *                       (tcpsift_ip_option_policy's rules, tracker.h): a
+ *                       host reads them on each fragment before queueing it (Linux
+ *                       ip_rcv_options(), ipv6_parse_hopopts() and the extension header
+ *                       handlers run per fragment), so it never joins its datagram. Not stored;
+ *                       the datagram's other fragments are kept. Off with accept_ip_options.
  *   no_memory           the fragment alone needs more than the memory cap, or allocation failed.
  * A fragment whose datagram the pool cannot identify (not a fragment) is invalid_argument. */
 #ifndef TCPSIFT_DEFRAG_H
@@ -117,6 +124,9 @@ typedef struct tcpsift_defrag_config {
     int accept_incomplete_chain; /* reassemble IPv6 first fragments without the whole header
                                     chain, as tshark and Linux before 5.10 do (by default they
                                     are frag_header_chain_incomplete) */
+    int accept_ip_options;       /* store fragments whatever their own IP options or IPv6
+                                    extension headers (by default a fragment a host discards for
+                                    them is frag_ip_options; tracker: ip_options accept) */
     const tcpsift_allocator *allocator; /* NULL: malloc/free */
 } tcpsift_defrag_config;
 

@@ -60,6 +60,8 @@ extern "C" {
       "fragment without data (IPv4: once trimmed to 8-byte units): its datagram is dropped")       \
     X(FRAG_ECN_MIXED, "frag_ecn_mixed",                                                            \
       "fragments mix Not-ECT with ECT or CE: the datagram is dropped, as Linux does")              \
+    X(FRAG_IP_OPTIONS, "frag_ip_options",                                                          \
+      "fragment whose own IP options or IPv6 extension headers a host discards: not stored")      \
     /* TCP */                                                                                      \
     X(TRUNCATED_TCP_HEADER, "truncated_tcp_header", "frame ends inside the TCP header")            \
     X(BAD_TCP_DATA_OFFSET, "bad_tcp_data_offset",                                                  \
