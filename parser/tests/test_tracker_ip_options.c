@@ -18,45 +18,20 @@
 
 #include <cmocka.h>
 
+#include "support_forged.h"
 #include "support_packets.h"
 #include "tcpsift/anomaly.h"
 #include "tcpsift/decode.h"
 #include "tcpsift/tracker.h"
 
 #define LINKTYPE_ETHERNET 1
-#define MS 1000000LL
-#define C 0
-#define S 1
+#define C FORGED_CLIENT
+#define S FORGED_SERVER
 
 struct run {
-    tcpsift_tracker *t;
+    struct forged_run f;
     int v6;
-    uint32_t nxt[2];
-    int64_t ts;
-    char c2s[64];
-    size_t c2s_len;
-    uint32_t ev[TCPSIFT_ANOMALY_COUNT];
-    int reported;
 };
-
-static void on_data(void *ctx, uint64_t id, tcpsift_direction dir, uint64_t offset,
-                    const uint8_t *data, size_t len)
-{
-    struct run *r = ctx;
-    if (id != 0 || dir != TCPSIFT_C2S) return;
-    assert_int_equal(offset, r->c2s_len);
-    assert_true(r->c2s_len + len < sizeof r->c2s);
-    memcpy(r->c2s + r->c2s_len, data, len);
-    r->c2s_len += len;
-}
-
-static void on_conn_end(void *ctx, const tcpsift_conn_info *ci)
-{
-    struct run *r = ctx;
-    assert_int_equal(ci->id, 0);
-    memcpy(r->ev, ci->events, sizeof r->ev);
-    r->reported++;
-}
 
 /* One segment of `from` at its next sequence number in a datagram with IPv4 options `opts`
  * or IPv6 extension headers `ext` (whose first next-header byte is patched to TCP or to the
@@ -65,15 +40,7 @@ static void segment(struct run *r, int from, uint16_t flags, const char *data,
                     const uint8_t *ext, size_t ext_len, uint8_t first_ext, long len_extra,
                     int advance)
 {
-    struct tcp_spec ts = tcp_default();
-    ts.sport = from == C ? 40000 : 80;
-    ts.dport = from == C ? 80 : 40000;
-    ts.seq = r->nxt[from];
-    ts.ack = (flags & TCPSIFT_TCP_ACK) ? r->nxt[1 - from] : 0;
-    ts.flags = flags;
-    ts.window = 65535;
-    ts.payload = (const uint8_t *)data;
-    ts.payload_len = data ? strlen(data) : 0;
+    struct tcp_spec ts = forged_tcp_spec(&r->f, from, flags, data);
     uint8_t l4[256];
     size_t n = tcp_segment(l4, sizeof l4, &ts);
     struct pb p;
@@ -104,12 +71,7 @@ static void segment(struct run *r, int from, uint16_t flags, const char *data,
         if (len_extra) ip.total_len = (long)(20 + (ext_len + 3) / 4 * 4 + n) + len_extra;
         pb_ipv4(&p, &ip, l4, n);
     }
-    tcpsift_packet pkt;
-    tcpsift_packet_decode(&pkt, LINKTYPE_ETHERNET, p.b, p.len, p.len); /* a bad option: an error */
-    r->ts += MS;
-    assert_int_equal(tcpsift_tracker_packet(r->t, &pkt, r->ts), TCPSIFT_OK);
-    if (advance)
-        r->nxt[from] += (uint32_t)ts.payload_len + ((flags & (TCPSIFT_TCP_SYN | TCPSIFT_TCP_FIN)) != 0);
+    forged_send(&r->f, LINKTYPE_ETHERNET, &p, &ts, from, advance, 1); /* a bad option: an error */
 }
 
 static void tx(struct run *r, int from, uint16_t flags, const char *data)
@@ -121,20 +83,12 @@ static void tx(struct run *r, int from, uint16_t flags, const char *data)
 static void run_case(struct run *r, tcpsift_ip_option_policy policy, int v6, const uint8_t *ext,
                      size_t ext_len, uint8_t first_ext, long len_extra)
 {
-    memset(r, 0, sizeof *r);
-    r->v6 = v6;
-    r->ts = 1700000000LL * 1000 * MS;
     tcpsift_tracker_config cfg;
     tcpsift_tracker_config_init(&cfg);
-    for (int i = 0; i < 16; i++) cfg.hash_key[i] = (uint8_t)(0x17 * i + 5);
-    cfg.reassemble = 1;
+    forged_init(&r->f, &cfg);
+    r->v6 = v6;
     cfg.ip_options = policy;
-    cfg.cb.on_data = on_data;
-    cfg.cb.on_conn_end = on_conn_end;
-    cfg.cb.ctx = r;
-    assert_int_equal(tcpsift_tracker_create(&cfg, &r->t), TCPSIFT_OK);
-    r->nxt[C] = 1000;
-    r->nxt[S] = 5000;
+    assert_int_equal(tcpsift_tracker_create(&cfg, &r->f.t), TCPSIFT_OK);
     tx(r, C, TCPSIFT_TCP_SYN, NULL);
     tx(r, S, TCPSIFT_TCP_SYN | TCPSIFT_TCP_ACK, NULL);
     tx(r, C, TCPSIFT_TCP_ACK, NULL);
@@ -144,9 +98,7 @@ static void run_case(struct run *r, tcpsift_ip_option_policy policy, int v6, con
     tx(r, C, TCPSIFT_TCP_ACK | TCPSIFT_TCP_FIN, NULL);
     tx(r, S, TCPSIFT_TCP_ACK | TCPSIFT_TCP_FIN, NULL);
     tx(r, C, TCPSIFT_TCP_ACK, NULL);
-    tcpsift_tracker_finish(r->t);
-    tcpsift_tracker_destroy(r->t);
-    assert_int_equal(r->reported, 1);
+    forged_finish(&r->f);
 }
 
 struct ip_case {
@@ -235,13 +187,13 @@ static void test_ip_options_host_and_accept(void **state)
             run_case(&r, accept ? TCPSIFT_IP_OPTIONS_ACCEPT : TCPSIFT_IP_OPTIONS_HOST, ic->v6,
                      ic->bytes, ic->len, ic->first_ext, ic->len_extra);
             int ignored = ic->discarded && !accept;
-            assert_int_equal(r.ev[TCPSIFT_ANOMALY_IP_OPTION_DISCARDED], ignored && ic->discarded == 1);
-            assert_int_equal(r.ev[TCPSIFT_ANOMALY_IP_LENGTH_BEYOND_FRAME], ignored && ic->discarded == 2);
+            assert_int_equal(r.f.ev[TCPSIFT_ANOMALY_IP_OPTION_DISCARDED], ignored && ic->discarded == 1);
+            assert_int_equal(r.f.ev[TCPSIFT_ANOMALY_IP_LENGTH_BEYOND_FRAME], ignored && ic->discarded == 2);
             /* Taken, the forged bytes came first: the real ones are a differing copy. */
-            assert_int_equal(r.ev[TCPSIFT_ANOMALY_OVERLAP_MISMATCH], !ignored);
-            assert_int_equal(r.ev[TCPSIFT_ANOMALY_BAD_CHECKSUM], 0);
-            assert_int_equal(r.c2s_len, 5);
-            assert_memory_equal(r.c2s, ignored ? "GET /" : "EVIL!", 5);
+            assert_int_equal(r.f.ev[TCPSIFT_ANOMALY_OVERLAP_MISMATCH], !ignored);
+            assert_int_equal(r.f.ev[TCPSIFT_ANOMALY_BAD_CHECKSUM], 0);
+            assert_int_equal(r.f.c2s_len, 5);
+            assert_memory_equal(r.f.c2s, ignored ? "GET /" : "EVIL!", 5);
         }
     }
 }

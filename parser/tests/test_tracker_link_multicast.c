@@ -21,6 +21,7 @@
 
 #include <cmocka.h>
 
+#include "support_forged.h"
 #include "support_packets.h"
 #include "tcpsift/anomaly.h"
 #include "tcpsift/decode.h"
@@ -28,60 +29,21 @@
 
 #define LINKTYPE_ETHERNET 1
 #define LINKTYPE_RAW 101
-#define MS 1000000LL
-#define C 0
-#define S 1
+#define C FORGED_CLIENT
+#define S FORGED_SERVER
 
-struct run {
-    tcpsift_tracker *t;
-    int linktype;
-    uint32_t nxt[2];
-    int64_t ts;
-    char c2s[64];
-    size_t c2s_len;
-    uint32_t ev[TCPSIFT_ANOMALY_COUNT];
-    int reported;
-};
-
-static void on_data(void *ctx, uint64_t id, tcpsift_direction dir, uint64_t offset,
-                    const uint8_t *data, size_t len)
+/* One segment of `from` at its next sequence number, IPv4 or IPv6, in a frame of link type
+ * `linktype` sent to `dst_mac` (Ethernet; NULL: the fixed unicast MAC); advances the sender's
+ * next number when `advance`. */
+static void segment(struct forged_run *r, int linktype, int from, uint16_t flags, const char *data,
+                    int v6, const uint8_t *dst_mac, int advance)
 {
-    struct run *r = ctx;
-    if (id != 0 || dir != TCPSIFT_C2S) return;
-    assert_int_equal(offset, r->c2s_len);
-    assert_true(r->c2s_len + len < sizeof r->c2s);
-    memcpy(r->c2s + r->c2s_len, data, len);
-    r->c2s_len += len;
-}
-
-static void on_conn_end(void *ctx, const tcpsift_conn_info *ci)
-{
-    struct run *r = ctx;
-    assert_int_equal(ci->id, 0);
-    memcpy(r->ev, ci->events, sizeof r->ev);
-    r->reported++;
-}
-
-/* One segment of `from` at its next sequence number, IPv4 or IPv6, in a frame of the run's link
- * type sent to `dst_mac` (Ethernet; NULL: the fixed unicast MAC); advances the sender's next
- * number when `advance`. */
-static void segment(struct run *r, int from, uint16_t flags, const char *data, int v6,
-                    const uint8_t *dst_mac, int advance)
-{
-    struct tcp_spec ts = tcp_default();
-    ts.sport = from == C ? 40000 : 80;
-    ts.dport = from == C ? 80 : 40000;
-    ts.seq = r->nxt[from];
-    ts.ack = (flags & TCPSIFT_TCP_ACK) ? r->nxt[1 - from] : 0;
-    ts.flags = flags;
-    ts.window = 65535;
-    ts.payload = (const uint8_t *)data;
-    ts.payload_len = data ? strlen(data) : 0;
+    struct tcp_spec ts = forged_tcp_spec(r, from, flags, data);
     uint8_t l4[256];
     size_t n = tcp_segment(l4, sizeof l4, &ts);
     struct pb p;
     pb_init(&p);
-    if (r->linktype == LINKTYPE_ETHERNET) {
+    if (linktype == LINKTYPE_ETHERNET) {
         pb_ethernet(&p, v6 ? 0x86DD : 0x0800);
         if (dst_mac) memcpy(p.b, dst_mac, 6);
     }
@@ -100,12 +62,7 @@ static void segment(struct run *r, int from, uint16_t flags, const char *data, i
         }
         pb_ipv4(&p, &ip, l4, n);
     }
-    tcpsift_packet pkt;
-    assert_int_equal(tcpsift_packet_decode(&pkt, r->linktype, p.b, p.len, p.len), TCPSIFT_OK);
-    r->ts += MS;
-    assert_int_equal(tcpsift_tracker_packet(r->t, &pkt, r->ts), TCPSIFT_OK);
-    if (advance)
-        r->nxt[from] += (uint32_t)ts.payload_len + ((flags & (TCPSIFT_TCP_SYN | TCPSIFT_TCP_FIN)) != 0);
+    forged_send(r, linktype, &p, &ts, from, advance, 0);
 }
 
 struct mac_case {
@@ -127,35 +84,25 @@ static const struct mac_case CASES[] = {
     {"raw IPv6", LINKTYPE_RAW, 1, {0}, 0},
 };
 
-static void run_case(struct run *r, const struct mac_case *mc,
+static void run_case(struct forged_run *r, const struct mac_case *mc,
                      tcpsift_link_multicast_policy policy)
 {
-    memset(r, 0, sizeof *r);
-    r->linktype = mc->linktype;
-    r->ts = 1700000000LL * 1000 * MS;
     tcpsift_tracker_config cfg;
     tcpsift_tracker_config_init(&cfg);
-    for (int i = 0; i < 16; i++) cfg.hash_key[i] = (uint8_t)(0x17 * i + 5);
-    cfg.reassemble = 1;
+    forged_init(r, &cfg);
     cfg.link_multicast = policy;
-    cfg.cb.on_data = on_data;
-    cfg.cb.on_conn_end = on_conn_end;
-    cfg.cb.ctx = r;
     assert_int_equal(tcpsift_tracker_create(&cfg, &r->t), TCPSIFT_OK);
-    r->nxt[C] = 1000;
-    r->nxt[S] = 5000;
-    segment(r, C, TCPSIFT_TCP_SYN, NULL, mc->v6, NULL, 1);
-    segment(r, S, TCPSIFT_TCP_SYN | TCPSIFT_TCP_ACK, NULL, mc->v6, NULL, 1);
-    segment(r, C, TCPSIFT_TCP_ACK, NULL, mc->v6, NULL, 1);
-    segment(r, C, TCPSIFT_TCP_ACK | TCPSIFT_TCP_PSH, "EVIL!", mc->v6, mc->mac, 0);
-    segment(r, C, TCPSIFT_TCP_ACK | TCPSIFT_TCP_PSH, "GET /", mc->v6, NULL, 1);
-    segment(r, S, TCPSIFT_TCP_ACK, NULL, mc->v6, NULL, 1);
-    segment(r, C, TCPSIFT_TCP_ACK | TCPSIFT_TCP_FIN, NULL, mc->v6, NULL, 1);
-    segment(r, S, TCPSIFT_TCP_ACK | TCPSIFT_TCP_FIN, NULL, mc->v6, NULL, 1);
-    segment(r, C, TCPSIFT_TCP_ACK, NULL, mc->v6, NULL, 1);
-    tcpsift_tracker_finish(r->t);
-    tcpsift_tracker_destroy(r->t);
-    assert_int_equal(r->reported, 1);
+    int lt = mc->linktype, v6 = mc->v6;
+    segment(r, lt, C, TCPSIFT_TCP_SYN, NULL, v6, NULL, 1);
+    segment(r, lt, S, TCPSIFT_TCP_SYN | TCPSIFT_TCP_ACK, NULL, v6, NULL, 1);
+    segment(r, lt, C, TCPSIFT_TCP_ACK, NULL, v6, NULL, 1);
+    segment(r, lt, C, TCPSIFT_TCP_ACK | TCPSIFT_TCP_PSH, "EVIL!", v6, mc->mac, 0);
+    segment(r, lt, C, TCPSIFT_TCP_ACK | TCPSIFT_TCP_PSH, "GET /", v6, NULL, 1);
+    segment(r, lt, S, TCPSIFT_TCP_ACK, NULL, v6, NULL, 1);
+    segment(r, lt, C, TCPSIFT_TCP_ACK | TCPSIFT_TCP_FIN, NULL, v6, NULL, 1);
+    segment(r, lt, S, TCPSIFT_TCP_ACK | TCPSIFT_TCP_FIN, NULL, v6, NULL, 1);
+    segment(r, lt, C, TCPSIFT_TCP_ACK, NULL, v6, NULL, 1);
+    forged_finish(r);
 }
 
 static void test_link_multicast_flag_and_drop(void **state)
@@ -164,7 +111,7 @@ static void test_link_multicast_flag_and_drop(void **state)
     for (size_t k = 0; k < sizeof CASES / sizeof CASES[0]; k++) {
         const struct mac_case *mc = &CASES[k];
         for (int drop = 0; drop < 2; drop++) {
-            struct run r;
+            struct forged_run r;
             printf("  %s, policy %s\n", mc->what, drop ? "drop" : "flag");
             run_case(&r, mc, drop ? TCPSIFT_LINK_MULTICAST_DROP : TCPSIFT_LINK_MULTICAST_FLAG);
             int ignored = mc->group && drop;

@@ -21,15 +21,15 @@
 
 #include <cmocka.h>
 
+#include "support_forged.h"
 #include "support_packets.h"
 #include "tcpsift/anomaly.h"
 #include "tcpsift/decode.h"
 #include "tcpsift/tracker.h"
 
 #define LINKTYPE_ETHERNET 1
-#define MS 1000000LL
-#define C 0
-#define S 1
+#define C FORGED_CLIENT
+#define S FORGED_SERVER
 
 /* MD5: kind 19, length 18, a 16-byte digest, then two NOPs. AO: kind 29, length 16, KeyID,
  * RNextKeyID, a 12-byte MAC. */
@@ -38,51 +38,14 @@ static const uint8_t OPT_AO[16] = {29, 16, 7, 7, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 
 
 enum sig { SIG_NONE, SIG_MD5, SIG_AO };
 
-struct run {
-    tcpsift_tracker *t;
-    uint32_t nxt[2];
-    int64_t ts;
-    char c2s[64];
-    size_t c2s_len;
-    uint32_t ev[TCPSIFT_ANOMALY_COUNT];
-    int reported;
-};
-
-static void on_data(void *ctx, uint64_t id, tcpsift_direction dir, uint64_t offset,
-                    const uint8_t *data, size_t len)
-{
-    struct run *r = ctx;
-    if (id != 0 || dir != TCPSIFT_C2S) return;
-    assert_int_equal(offset, r->c2s_len);
-    assert_true(r->c2s_len + len < sizeof r->c2s);
-    memcpy(r->c2s + r->c2s_len, data, len);
-    r->c2s_len += len;
-}
-
-static void on_conn_end(void *ctx, const tcpsift_conn_info *ci)
-{
-    struct run *r = ctx;
-    assert_int_equal(ci->id, 0);
-    memcpy(r->ev, ci->events, sizeof r->ev);
-    r->reported++;
-}
-
 /* One IPv4 segment of `from` at its next sequence number carrying signature `sig`; advances
  * the sender's next number when `advance`. */
-static void segment(struct run *r, int from, uint16_t flags, const char *data, enum sig sig,
+static void segment(struct forged_run *r, int from, uint16_t flags, const char *data, enum sig sig,
                     int advance)
 {
-    struct tcp_spec ts = tcp_default();
-    ts.sport = from == C ? 40000 : 80;
-    ts.dport = from == C ? 80 : 40000;
-    ts.seq = r->nxt[from];
-    ts.ack = (flags & TCPSIFT_TCP_ACK) ? r->nxt[1 - from] : 0;
-    ts.flags = flags;
-    ts.window = 65535;
+    struct tcp_spec ts = forged_tcp_spec(r, from, flags, data);
     ts.opts = sig == SIG_MD5 ? OPT_MD5 : sig == SIG_AO ? OPT_AO : NULL;
     ts.opts_len = sig == SIG_MD5 ? sizeof OPT_MD5 : sig == SIG_AO ? sizeof OPT_AO : 0;
-    ts.payload = (const uint8_t *)data;
-    ts.payload_len = data ? strlen(data) : 0;
     uint8_t l4[256];
     size_t n = tcp_segment(l4, sizeof l4, &ts);
     struct pb p;
@@ -94,12 +57,7 @@ static void segment(struct run *r, int from, uint16_t flags, const char *data, e
         memcpy(ip.dst, TEST_V4_SRC, 4);
     }
     pb_ipv4(&p, &ip, l4, n);
-    tcpsift_packet pkt;
-    assert_int_equal(tcpsift_packet_decode(&pkt, LINKTYPE_ETHERNET, p.b, p.len, p.len), TCPSIFT_OK);
-    r->ts += MS;
-    assert_int_equal(tcpsift_tracker_packet(r->t, &pkt, r->ts), TCPSIFT_OK);
-    if (advance)
-        r->nxt[from] += (uint32_t)ts.payload_len + ((flags & (TCPSIFT_TCP_SYN | TCPSIFT_TCP_FIN)) != 0);
+    forged_send(r, LINKTYPE_ETHERNET, &p, &ts, from, advance, 0);
 }
 
 struct sig_case {
@@ -122,23 +80,15 @@ static const struct sig_case CASES[] = {
     {"no option midstream, the rest signed", 0, SIG_MD5, SIG_MD5, SIG_NONE, 0, 0},
 };
 
-static void run_case(struct run *r, const struct sig_case *sc, tcpsift_tcp_signature_policy policy,
-                     uint32_t embryos)
+static void run_case(struct forged_run *r, const struct sig_case *sc,
+                     tcpsift_tcp_signature_policy policy, uint32_t embryos)
 {
-    memset(r, 0, sizeof *r);
-    r->ts = 1700000000LL * 1000 * MS;
     tcpsift_tracker_config cfg;
     tcpsift_tracker_config_init(&cfg);
-    for (int i = 0; i < 16; i++) cfg.hash_key[i] = (uint8_t)(0x17 * i + 5);
-    cfg.reassemble = 1;
+    forged_init(r, &cfg);
     cfg.tcp_signature = policy;
     cfg.embryo_capacity = embryos;
-    cfg.cb.on_data = on_data;
-    cfg.cb.on_conn_end = on_conn_end;
-    cfg.cb.ctx = r;
     assert_int_equal(tcpsift_tracker_create(&cfg, &r->t), TCPSIFT_OK);
-    r->nxt[C] = 1000;
-    r->nxt[S] = 5000;
     if (sc->handshake) {
         segment(r, C, TCPSIFT_TCP_SYN, NULL, sc->syn, 1);
         segment(r, S, TCPSIFT_TCP_SYN | TCPSIFT_TCP_ACK, NULL, sc->synack, 1);
@@ -150,9 +100,7 @@ static void run_case(struct run *r, const struct sig_case *sc, tcpsift_tcp_signa
     segment(r, C, TCPSIFT_TCP_ACK | TCPSIFT_TCP_FIN, NULL, sc->syn, 1);
     segment(r, S, TCPSIFT_TCP_ACK | TCPSIFT_TCP_FIN, NULL, sc->synack, 1);
     segment(r, C, TCPSIFT_TCP_ACK, NULL, sc->syn, 1);
-    tcpsift_tracker_finish(r->t);
-    tcpsift_tracker_destroy(r->t);
-    assert_int_equal(r->reported, 1);
+    forged_finish(r);
 }
 
 static void test_tcp_signature_host_and_accept(void **state)
@@ -164,7 +112,7 @@ static void test_tcp_signature_host_and_accept(void **state)
             /* With the embryo pool the SYN is kept compact until the SYN-ACK (tracker_embryo.c),
              * without it the SYN opens the connection: the signature must survive both. */
             for (uint32_t embryos = 0; embryos <= 64; embryos += 64) {
-                struct run r;
+                struct forged_run r;
                 printf("  %s, policy %s, embryos %u\n", sc->what, accept ? "accept" : "host",
                        (unsigned)embryos);
                 run_case(&r, sc, accept ? TCPSIFT_TCP_SIGNATURE_ACCEPT : TCPSIFT_TCP_SIGNATURE_HOST,
@@ -190,22 +138,15 @@ static void test_synack_signature_judged_by_originator(void **state)
     (void)state;
     for (int k = 0; k < 4; k++) {
         int accept = k & 1, syn_signed = k >> 1;
-        struct run r;
-        memset(&r, 0, sizeof r);
-        r.ts = 1700000000LL * 1000 * MS;
+        struct forged_run r;
         tcpsift_tracker_config cfg;
         tcpsift_tracker_config_init(&cfg);
+        forged_init(&r, &cfg);
         cfg.tcp_signature = accept ? TCPSIFT_TCP_SIGNATURE_ACCEPT : TCPSIFT_TCP_SIGNATURE_HOST;
-        cfg.cb.on_conn_end = on_conn_end;
-        cfg.cb.ctx = &r;
         assert_int_equal(tcpsift_tracker_create(&cfg, &r.t), TCPSIFT_OK);
-        r.nxt[C] = 1000;
-        r.nxt[S] = 5000;
         segment(&r, C, TCPSIFT_TCP_SYN, NULL, syn_signed ? SIG_MD5 : SIG_NONE, 1);
         segment(&r, S, TCPSIFT_TCP_SYN | TCPSIFT_TCP_ACK, NULL, syn_signed ? SIG_NONE : SIG_MD5, 1);
-        tcpsift_tracker_finish(r.t);
-        tcpsift_tracker_destroy(r.t);
-        assert_int_equal(r.reported, 1);
+        forged_finish(&r);
         assert_int_equal(r.ev[TCPSIFT_ANOMALY_TCP_SIGNATURE_UNEXPECTED], !accept && !syn_signed);
         assert_int_equal(r.ev[TCPSIFT_ANOMALY_TCP_SIGNATURE_MISSING], !accept && syn_signed);
     }
