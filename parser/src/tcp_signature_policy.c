@@ -38,7 +38,7 @@ tcpsift_error tcpsift_tcp_signature_policy_parse(const char *name, tcpsift_tcp_s
     return TCPSIFT_E_INVALID_ARGUMENT;
 }
 
-int tcp_signature_present(const tcpsift_tcp_options *o)
+static int tcp_signature_present(const tcpsift_tcp_options *o)
 {
     return (o->present & TCPSIFT_OPT_MD5) != 0;
 }

@@ -392,10 +392,9 @@ uint64_t urgent_frame_offset(direction_stream *ds, uint64_t inband);
 int ttl_outlier(struct tcpsift_tracker *t, conn *c, int from, const tcpsift_packet *pkt);
 /* link_multicast_policy.c: an Ethernet frame sent to a group (broadcast or multicast) MAC. */
 int link_multicast_destination(const tcpsift_packet *pkt);
-/* tcp_signature_policy.c: whether a TCP-MD5 or TCP-AO option is present; the anomaly for which
- * the receiver drops the segment (tcp_signature_unexpected, tcp_signature_missing), or
+/* tcp_signature_policy.c: the anomaly for which the receiver drops the segment for its TCP-MD5
+ * option or its absence (tcp_signature_unexpected, tcp_signature_missing), or
  * TCPSIFT_ANOMALY_COUNT when it takes it (counted by the caller); notes signed SYNs. */
-int tcp_signature_present(const tcpsift_tcp_options *o);
 tcpsift_anomaly tcp_signature_judge(struct tcpsift_tracker *t, conn *c, int from,
                                     const tcpsift_packet *pkt);
 
