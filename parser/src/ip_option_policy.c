@@ -22,9 +22,8 @@
  *         a segment routing (type 4, RFC 8754) or RPL (type 3, RFC 6554) routing header,
  *         which Linux drops while seg6_enabled / rpl_seg_enabled is 0, the default.
  * Only the datagram's own bytes are read, through a bounded cursor over its IP header. */
-#include <string.h>
-
 #include "decode_internal.h"
+#include "policy_names.h"
 #include "tracker_internal.h"
 
 #define IPV4_OPT_RR 7
@@ -43,27 +42,21 @@
 #define IP6_OPTS_MAX 8  /* Linux's default max_hbh_opts_number and max_dst_opts_number */
 #define IP6_PADDING_MAX 7 /* padding exists to align to 8 bytes (RFC 4942 §2.1.9.5) */
 
+static const char *const ip_option_policy_names[] = {
+    [TCPSIFT_IP_OPTIONS_HOST] = "host", [TCPSIFT_IP_OPTIONS_ACCEPT] = "accept"};
+
 const char *tcpsift_ip_option_policy_name(tcpsift_ip_option_policy p)
 {
-    switch (p) {
-    case TCPSIFT_IP_OPTIONS_HOST:
-        return "host";
-    case TCPSIFT_IP_OPTIONS_ACCEPT:
-        return "accept";
-    }
-    return "unknown";
+    return policy_name_at(POLICY_NAMES(ip_option_policy_names), (unsigned)p);
 }
 
 tcpsift_error tcpsift_ip_option_policy_parse(const char *name, tcpsift_ip_option_policy *out)
 {
-    static const tcpsift_ip_option_policy all[] = {TCPSIFT_IP_OPTIONS_HOST,
-                                                   TCPSIFT_IP_OPTIONS_ACCEPT};
-    for (size_t i = 0; name && out && i < sizeof all / sizeof all[0]; i++)
-        if (strcmp(name, tcpsift_ip_option_policy_name(all[i])) == 0) {
-            *out = all[i];
-            return TCPSIFT_OK;
-        }
-    return TCPSIFT_E_INVALID_ARGUMENT;
+    unsigned v;
+    if (!out || policy_index_of(POLICY_NAMES(ip_option_policy_names), name, &v) != TCPSIFT_OK)
+        return TCPSIFT_E_INVALID_ARGUMENT;
+    *out = (tcpsift_ip_option_policy)v;
+    return TCPSIFT_OK;
 }
 
 /* A Timestamp option Linux's ip_options_compile() refuses (len >= 4, pointer >= 5 checked). */

@@ -9,34 +9,27 @@
  * those segments; and captures made by test tools often carry arbitrary MACs (several
  * Suricata test captures under ../shared). Only Ethernet frames are judged (cooked captures
  * carry the host's own packet type; raw IP has no link layer). */
-#include <string.h>
-
+#include "policy_names.h"
 #include "tracker_internal.h"
 
 enum { LINKTYPE_ETHERNET = 1, ETHERNET_HEADER_LEN = 14 };
 
+static const char *const link_multicast_policy_names[] = {
+    [TCPSIFT_LINK_MULTICAST_FLAG] = "flag", [TCPSIFT_LINK_MULTICAST_DROP] = "drop"};
+
 const char *tcpsift_link_multicast_policy_name(tcpsift_link_multicast_policy p)
 {
-    switch (p) {
-    case TCPSIFT_LINK_MULTICAST_FLAG:
-        return "flag";
-    case TCPSIFT_LINK_MULTICAST_DROP:
-        return "drop";
-    }
-    return "unknown";
+    return policy_name_at(POLICY_NAMES(link_multicast_policy_names), (unsigned)p);
 }
 
 tcpsift_error tcpsift_link_multicast_policy_parse(const char *name,
                                                   tcpsift_link_multicast_policy *out)
 {
-    static const tcpsift_link_multicast_policy all[] = {TCPSIFT_LINK_MULTICAST_FLAG,
-                                                        TCPSIFT_LINK_MULTICAST_DROP};
-    for (size_t i = 0; name && out && i < sizeof all / sizeof all[0]; i++)
-        if (strcmp(name, tcpsift_link_multicast_policy_name(all[i])) == 0) {
-            *out = all[i];
-            return TCPSIFT_OK;
-        }
-    return TCPSIFT_E_INVALID_ARGUMENT;
+    unsigned v;
+    if (!out || policy_index_of(POLICY_NAMES(link_multicast_policy_names), name, &v) != TCPSIFT_OK)
+        return TCPSIFT_E_INVALID_ARGUMENT;
+    *out = (tcpsift_link_multicast_policy)v;
+    return TCPSIFT_OK;
 }
 
 int link_multicast_destination(const tcpsift_packet *pkt)

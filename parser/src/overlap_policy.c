@@ -1,7 +1,6 @@
 /* Overlap policies: which of two copies of the same sequence range is kept.
  * Definitions and their source are in tcpsift/reassembly.h (enum tcpsift_overlap_policy). */
-#include <string.h>
-
+#include "policy_names.h"
 #include "tcpsift/reassembly.h"
 
 static const char *const policy_names[TCPSIFT_OVERLAP_COUNT_] = {
@@ -13,20 +12,16 @@ static const char *const policy_names[TCPSIFT_OVERLAP_COUNT_] = {
 
 const char *tcpsift_overlap_policy_name(tcpsift_overlap_policy p)
 {
-    if ((unsigned)p >= TCPSIFT_OVERLAP_COUNT_) return "unknown";
-    return policy_names[p];
+    return policy_name_at(POLICY_NAMES(policy_names), (unsigned)p);
 }
 
 tcpsift_error tcpsift_overlap_policy_parse(const char *name, tcpsift_overlap_policy *out)
 {
-    if (name == NULL || out == NULL) return TCPSIFT_E_INVALID_ARGUMENT;
-    for (unsigned i = 0; i < TCPSIFT_OVERLAP_COUNT_; i++) {
-        if (strcmp(name, policy_names[i]) == 0) {
-            *out = (tcpsift_overlap_policy)i;
-            return TCPSIFT_OK;
-        }
-    }
-    return TCPSIFT_E_INVALID_ARGUMENT;
+    unsigned v;
+    if (!out || policy_index_of(POLICY_NAMES(policy_names), name, &v) != TCPSIFT_OK)
+        return TCPSIFT_E_INVALID_ARGUMENT;
+    *out = (tcpsift_overlap_policy)v;
+    return TCPSIFT_OK;
 }
 
 int tcpsift_overlap_new_wins(tcpsift_overlap_policy p, uint64_t new_start, uint64_t new_end,

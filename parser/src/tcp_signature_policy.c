@@ -11,31 +11,24 @@
  * it and takes such a segment, and an exploit's malformed AO option proves no key (suricata's
  * URGENT/11 capture sends one in a SYN). Whether the SYNs were signed is kept in the rare side
  * table (conn_rare.syn_signed), which only a signed SYN allocates. */
-#include <string.h>
-
+#include "policy_names.h"
 #include "tracker_internal.h"
+
+static const char *const tcp_signature_policy_names[] = {
+    [TCPSIFT_TCP_SIGNATURE_HOST] = "host", [TCPSIFT_TCP_SIGNATURE_ACCEPT] = "accept"};
 
 const char *tcpsift_tcp_signature_policy_name(tcpsift_tcp_signature_policy p)
 {
-    switch (p) {
-    case TCPSIFT_TCP_SIGNATURE_HOST:
-        return "host";
-    case TCPSIFT_TCP_SIGNATURE_ACCEPT:
-        return "accept";
-    }
-    return "unknown";
+    return policy_name_at(POLICY_NAMES(tcp_signature_policy_names), (unsigned)p);
 }
 
 tcpsift_error tcpsift_tcp_signature_policy_parse(const char *name, tcpsift_tcp_signature_policy *out)
 {
-    static const tcpsift_tcp_signature_policy all[] = {TCPSIFT_TCP_SIGNATURE_HOST,
-                                                       TCPSIFT_TCP_SIGNATURE_ACCEPT};
-    for (size_t i = 0; name && out && i < sizeof all / sizeof all[0]; i++)
-        if (strcmp(name, tcpsift_tcp_signature_policy_name(all[i])) == 0) {
-            *out = all[i];
-            return TCPSIFT_OK;
-        }
-    return TCPSIFT_E_INVALID_ARGUMENT;
+    unsigned v;
+    if (!out || policy_index_of(POLICY_NAMES(tcp_signature_policy_names), name, &v) != TCPSIFT_OK)
+        return TCPSIFT_E_INVALID_ARGUMENT;
+    *out = (tcpsift_tcp_signature_policy)v;
+    return TCPSIFT_OK;
 }
 
 static int tcp_signature_present(const tcpsift_tcp_options *o)

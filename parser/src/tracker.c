@@ -10,33 +10,27 @@
 #include "flow_table_internal.h"
 #include "framer_internal.h"
 #include "reasm_settled.h"
+#include "policy_names.h"
 #include "tracker_internal.h"
 
 /* ---------------------------------------------------------------- names */
 
+static const char *const checksum_policy_names[] = {[TCPSIFT_CHECKSUM_AUTO] = "auto",
+                                                    [TCPSIFT_CHECKSUM_VERIFY] = "verify",
+                                                    [TCPSIFT_CHECKSUM_OFF] = "off"};
+
 const char *tcpsift_checksum_policy_name(tcpsift_checksum_policy p)
 {
-    switch (p) {
-    case TCPSIFT_CHECKSUM_AUTO:
-        return "auto";
-    case TCPSIFT_CHECKSUM_VERIFY:
-        return "verify";
-    case TCPSIFT_CHECKSUM_OFF:
-        return "off";
-    }
-    return "unknown";
+    return policy_name_at(POLICY_NAMES(checksum_policy_names), (unsigned)p);
 }
 
 tcpsift_error tcpsift_checksum_policy_parse(const char *name, tcpsift_checksum_policy *out)
 {
-    static const tcpsift_checksum_policy all[] = {TCPSIFT_CHECKSUM_AUTO, TCPSIFT_CHECKSUM_VERIFY,
-                                                  TCPSIFT_CHECKSUM_OFF};
-    for (size_t i = 0; name && i < sizeof all / sizeof all[0]; i++)
-        if (strcmp(name, tcpsift_checksum_policy_name(all[i])) == 0) {
-            *out = all[i];
-            return TCPSIFT_OK;
-        }
-    return TCPSIFT_E_INVALID_ARGUMENT;
+    unsigned v;
+    if (!out || policy_index_of(POLICY_NAMES(checksum_policy_names), name, &v) != TCPSIFT_OK)
+        return TCPSIFT_E_INVALID_ARGUMENT;
+    *out = (tcpsift_checksum_policy)v;
+    return TCPSIFT_OK;
 }
 
 const char *tcpsift_conn_end_name(tcpsift_conn_end e)

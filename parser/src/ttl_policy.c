@@ -6,30 +6,24 @@
  * the minimum or maximum). A drop below it by more than cfg.ttl_margin
  * (default 5, Snort stream5's ttl_limit: route changes move a TTL by a hop
  * or two) is counted ttl_below_expected and, under policy drop, ignored. */
-#include <string.h>
-
+#include "policy_names.h"
 #include "tracker_internal.h"
+
+static const char *const ttl_policy_names[] = {
+    [TCPSIFT_TTL_FLAG] = "flag", [TCPSIFT_TTL_DROP] = "drop"};
 
 const char *tcpsift_ttl_policy_name(tcpsift_ttl_policy p)
 {
-    switch (p) {
-    case TCPSIFT_TTL_FLAG:
-        return "flag";
-    case TCPSIFT_TTL_DROP:
-        return "drop";
-    }
-    return "unknown";
+    return policy_name_at(POLICY_NAMES(ttl_policy_names), (unsigned)p);
 }
 
 tcpsift_error tcpsift_ttl_policy_parse(const char *name, tcpsift_ttl_policy *out)
 {
-    static const tcpsift_ttl_policy all[] = {TCPSIFT_TTL_FLAG, TCPSIFT_TTL_DROP};
-    for (size_t i = 0; name && out && i < sizeof all / sizeof all[0]; i++)
-        if (strcmp(name, tcpsift_ttl_policy_name(all[i])) == 0) {
-            *out = all[i];
-            return TCPSIFT_OK;
-        }
-    return TCPSIFT_E_INVALID_ARGUMENT;
+    unsigned v;
+    if (!out || policy_index_of(POLICY_NAMES(ttl_policy_names), name, &v) != TCPSIFT_OK)
+        return TCPSIFT_E_INVALID_ARGUMENT;
+    *out = (tcpsift_ttl_policy)v;
+    return TCPSIFT_OK;
 }
 
 int ttl_outlier(struct tcpsift_tracker *t, conn *c, int from, const tcpsift_packet *pkt)

@@ -13,31 +13,24 @@
  * offsets that urgent_frame_offset maps back. */
 #include <string.h>
 
+#include "policy_names.h"
 #include "tracker_internal.h"
+
+static const char *const urgent_policy_names[] = {
+    [TCPSIFT_URGENT_INLINE] = "inline", [TCPSIFT_URGENT_OOB] = "oob", [TCPSIFT_URGENT_GAP] = "gap"};
 
 const char *tcpsift_urgent_policy_name(tcpsift_urgent_policy p)
 {
-    switch (p) {
-    case TCPSIFT_URGENT_INLINE:
-        return "inline";
-    case TCPSIFT_URGENT_OOB:
-        return "oob";
-    case TCPSIFT_URGENT_GAP:
-        return "gap";
-    }
-    return "unknown";
+    return policy_name_at(POLICY_NAMES(urgent_policy_names), (unsigned)p);
 }
 
 tcpsift_error tcpsift_urgent_policy_parse(const char *name, tcpsift_urgent_policy *out)
 {
-    static const tcpsift_urgent_policy all[] = {TCPSIFT_URGENT_INLINE, TCPSIFT_URGENT_OOB,
-                                                TCPSIFT_URGENT_GAP};
-    for (size_t i = 0; name && out && i < sizeof all / sizeof all[0]; i++)
-        if (strcmp(name, tcpsift_urgent_policy_name(all[i])) == 0) {
-            *out = all[i];
-            return TCPSIFT_OK;
-        }
-    return TCPSIFT_E_INVALID_ARGUMENT;
+    unsigned v;
+    if (!out || policy_index_of(POLICY_NAMES(urgent_policy_names), name, &v) != TCPSIFT_OK)
+        return TCPSIFT_E_INVALID_ARGUMENT;
+    *out = (tcpsift_urgent_policy)v;
+    return TCPSIFT_OK;
 }
 
 void urgent_free(struct tcpsift_tracker *t, direction_stream *ds)
