@@ -8,6 +8,7 @@
  * With overlap DISCARD pieces never overlap, so each piece is exactly one fragment; a discarded
  * datagram keeps its slot (key and first time, no bytes) until its timeout, so its later
  * fragments are recognised and dropped (RFC 5722 §4: "including those not yet received"). */
+#include "allocator_default.h"
 #include "tcpsift/defrag.h"
 
 #include <stdlib.h>
@@ -85,19 +86,6 @@ typedef struct frag_view {
     uint32_t id;
 } frag_view;
 
-static void *default_alloc(void *ctx, size_t size)
-{
-    (void)ctx;
-    return malloc(size);
-}
-
-static void default_free(void *ctx, void *p, size_t size)
-{
-    (void)ctx;
-    (void)size;
-    free(p);
-}
-
 void tcpsift_defrag_config_init(tcpsift_defrag_config *cfg)
 {
     memset(cfg, 0, sizeof *cfg);
@@ -169,8 +157,7 @@ tcpsift_error tcpsift_defrag_create(const tcpsift_defrag_config *cfg, tcpsift_de
         (unsigned)cfg->overlap >= TCPSIFT_DEFRAG_OVERLAP_COUNT_ ||
         cfg->timeout_ns < 0)
         return TCPSIFT_E_INVALID_ARGUMENT;
-    tcpsift_allocator a = {default_alloc, default_free, NULL};
-    if (cfg->allocator) a = *cfg->allocator;
+    tcpsift_allocator a = allocator_or_libc(cfg->allocator);
     tcpsift_defrag *d = a.alloc(a.ctx, sizeof *d);
     if (!d) return TCPSIFT_E_NO_MEMORY;
     memset(d, 0, sizeof *d);

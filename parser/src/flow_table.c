@@ -1,6 +1,7 @@
 /* Bounded flow table: two preallocated pools (full entries, compact embryos),
  * SipHash-keyed bucket chains, per-class LRU lists and one insertion-order
  * list. Design notes are in tcpsift/flow_table.h. */
+#include "allocator_default.h"
 #include "tcpsift/flow_table.h"
 
 #include <stdlib.h>
@@ -143,19 +144,6 @@ tcpsift_error tcpsift_flow_table_memory_needed(const tcpsift_flow_table_config *
     return err;
 }
 
-static void *default_alloc(void *ctx, size_t size)
-{
-    (void)ctx;
-    return malloc(size);
-}
-
-static void default_free(void *ctx, void *p, size_t size)
-{
-    (void)ctx;
-    (void)size;
-    free(p);
-}
-
 static void pool_init(flow_pool *p, uint8_t *block, size_t off, size_t stride, size_t header,
                       uint32_t capacity, size_t keys_off, size_t buckets_off, uint32_t buckets)
 {
@@ -220,13 +208,7 @@ tcpsift_error tcpsift_flow_table_create(const tcpsift_flow_table_config *cfg,
     *out = NULL;
     err = layout_compute(cfg, &l);
     if (err != TCPSIFT_OK) return err;
-    if (cfg->allocator) {
-        a = *cfg->allocator;
-    } else {
-        a.alloc = default_alloc;
-        a.free = default_free;
-        a.ctx = NULL;
-    }
+    a = allocator_or_libc(cfg->allocator);
     block = a.alloc(a.ctx, l.total);
     if (!block) return TCPSIFT_E_NO_MEMORY;
 

@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "allocator_default.h"
 #include "reasm_settled.h"
 #include "tcpsift/reassembly.h"
 
@@ -67,19 +68,6 @@ static uint8_t *held_data(held_t *h)
 }
 
 /* ------------------------------------------------------------------ memory accounting */
-
-static void *default_alloc(void *ctx, size_t size)
-{
-    (void)ctx;
-    return malloc(size);
-}
-
-static void default_free(void *ctx, void *p, size_t size)
-{
-    (void)ctx;
-    (void)size;
-    free(p);
-}
 
 enum cap_kind { CAP_NONE = 0, CAP_MEMORY, CAP_BUDGET, CAP_SEGMENTS };
 
@@ -1275,12 +1263,7 @@ tcpsift_error reasm_setup_init(tcpsift_reasm_setup *su, const tcpsift_reasm_conf
     su->max_retained_bytes = cfg->max_retained_bytes;
     su->max_retained_views = cfg->max_retained_views;
     if (cb) su->cb = *cb;
-    if (alloc) {
-        su->alloc = *alloc;
-    } else {
-        su->alloc.alloc = default_alloc;
-        su->alloc.free = default_free;
-    }
+    su->alloc = allocator_or_libc(alloc);
     su->budget = budget;
     return TCPSIFT_OK;
 }

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "allocator_default.h"
 #include "decode_internal.h"
 #include "flow_table_internal.h"
 #include "framer_internal.h"
@@ -53,19 +54,6 @@ const char *tcpsift_conn_end_name(tcpsift_conn_end e)
 }
 
 /* ---------------------------------------------------------------- memory */
-
-static void *default_alloc(void *ctx, size_t size)
-{
-    (void)ctx;
-    return malloc(size);
-}
-
-static void default_free(void *ctx, void *p, size_t size)
-{
-    (void)ctx;
-    (void)size;
-    free(p);
-}
 
 /* The framer wants realloc-style hooks; they route to the same allocator,
  * with the block size stored in front so free() can report it. */
@@ -834,8 +822,7 @@ tcpsift_error tcpsift_tracker_create(const tcpsift_tracker_config *cfg, tcpsift_
     if (!out) return TCPSIFT_E_INVALID_ARGUMENT;
     *out = NULL;
     if (!cfg || !config_policies_valid(cfg)) return TCPSIFT_E_INVALID_ARGUMENT;
-    tcpsift_allocator alloc = {default_alloc, default_free, NULL};
-    if (cfg->allocator) alloc = *cfg->allocator;
+    tcpsift_allocator alloc = allocator_or_libc(cfg->allocator);
     struct tcpsift_tracker *t = alloc.alloc(alloc.ctx, sizeof *t);
     if (!t) return TCPSIFT_E_NO_MEMORY;
     memset(t, 0, sizeof *t);
