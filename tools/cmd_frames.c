@@ -34,7 +34,7 @@ static void on_frame(void *ctx, uint64_t conn_id, uint8_t proto, tcpsift_directi
     frames_ctx *f = p->ctx;
     json_writer *w = p->w;
     if (f->no_data && proto != 17 && frame->part == TCPSIFT_FRAME_WHOLE &&
-        frame->error == TCPSIFT_FRAME_OK) {
+        frame->error == TCPSIFT_FRAME_OK && frame->nheader == 0) {
         jw_frame_line(w, conn_id, dir == TCPSIFT_S2C, frame->offset, frame->len);
         return;
     }
@@ -46,11 +46,12 @@ static void on_frame(void *ctx, uint64_t conn_id, uint8_t proto, tcpsift_directi
     jw_key_u64(w, "len", frame->len);
     if (frame->part != TCPSIFT_FRAME_WHOLE) jw_key_str(w, "part", tcpsift_frame_part_name(frame->part));
     if (frame->error != TCPSIFT_FRAME_OK) jw_key_str(w, "error", tcpsift_frame_error_name(frame->error));
-    if (!f->no_data) {
-        if (frame->nheader) write_views_hex(w, "header", frame->header, frame->nheader);
-        if (frame->error == TCPSIFT_FRAME_OK || frame->error == TCPSIFT_FRAME_TRUNCATED)
-            write_views_hex(w, "data", frame->segs, frame->nsegs);
-    }
+    /* --no-data leaves out only "data" (the contract): "header" is part of the frame's
+     * description, as its offset and length are. */
+    if (frame->nheader) write_views_hex(w, "header", frame->header, frame->nheader);
+    if (!f->no_data &&
+        (frame->error == TCPSIFT_FRAME_OK || frame->error == TCPSIFT_FRAME_TRUNCATED))
+        write_views_hex(w, "data", frame->segs, frame->nsegs);
     jw_object_end(w);
     jw_line_end(w);
 }
@@ -69,14 +70,17 @@ static const char frames_usage[] =
     "      max bounds the whole frame, header included (default 16 MiB)\n"
     "  line[,max=N]          frames end at \\n (a preceding \\r is dropped)\n"
     "  delim:HEX[,max=N]     frames end at the given byte sequence\n"
-    "  json-header:W[:be|le][,key=size]\n"
+    "  json-header:W[:be|le][,key=size][,max=N]\n"
     "      a W-byte length of a JSON header, the header, then a body of `key` bytes;\n"
-    "      each message gives a header frame and a body frame (\"part\")\n"
+    "      each message gives a header frame and a body frame (\"part\"); max bounds\n"
+    "      the header (field included) and the body apart: a body over it is skipped\n"
+    "      (too_long), a header over it stops the direction (the body length is in it)\n"
     "errors: truncated, desync, too_long, bad_length, incomplete\n"
     "\n"
     "options:\n"
     "  --framing SPEC             the framing (required)\n"
-    "  --no-data                  leave out the frame bytes\n";
+    "  --no-data                  leave out each frame's body bytes (\"data\"; a\n"
+    "                             \"header\" stays)\n";
 
 int cmd_frames(int argc, char **argv)
 {
