@@ -78,19 +78,50 @@ static void match_byte(key_match *m, uint8_t b)
         m->ok = 0;
 }
 
+static void match_utf8(key_match *m, unsigned cp)
+{
+    if (cp < 0x80) {
+        match_byte(m, (uint8_t)cp);
+    } else if (cp < 0x800) {
+        match_byte(m, (uint8_t)(0xc0 | cp >> 6));
+        match_byte(m, (uint8_t)(0x80 | (cp & 0x3f)));
+    } else if (cp < 0x10000) {
+        match_byte(m, (uint8_t)(0xe0 | cp >> 12));
+        match_byte(m, (uint8_t)(0x80 | (cp >> 6 & 0x3f)));
+        match_byte(m, (uint8_t)(0x80 | (cp & 0x3f)));
+    } else {
+        match_byte(m, (uint8_t)(0xf0 | cp >> 18));
+        match_byte(m, (uint8_t)(0x80 | (cp >> 12 & 0x3f)));
+        match_byte(m, (uint8_t)(0x80 | (cp >> 6 & 0x3f)));
+        match_byte(m, (uint8_t)(0x80 | (cp & 0x3f)));
+    }
+}
+
+/* A high surrogate escape not followed by a low one (or a low one alone) is no character: the
+ * string matches no key, as a UTF-8 key cannot contain it. */
+static void lone_surrogate(key_match *m, unsigned *high)
+{
+    if (*high) m->ok = 0;
+    *high = 0;
+}
+
 /* String (RFC 8259 section 7) after its opening quote; decoded bytes are
- * compared with m. A \u escape of a surrogate never matches a key. */
+ * compared with m, a \u escape as UTF-8 and a surrogate pair as the one
+ * character beyond U+FFFF it encodes (section 7: "\ud834\udd1e"). */
 static int json_string(json_reader *r, key_match *m)
 {
+    unsigned high = 0; /* a high surrogate escape waiting for its low half */
     for (;;) {
         int c = rd_next(r);
         if (c < 0 || c < 0x20) return 0;
+        if (c != '\\') lone_surrogate(m, &high);
         if (c == '"') return 1;
         if (c != '\\') {
             match_byte(m, (uint8_t)c);
             continue;
         }
         int e = rd_next(r);
+        if (e != 'u') lone_surrogate(m, &high);
         switch (e) {
         case '"':
         case '\\':
@@ -119,18 +150,18 @@ static int json_string(json_reader *r, key_match *m)
                 if (h < 0) return 0;
                 cp = cp << 4 | (unsigned)h;
             }
-            if (cp >= 0xd800 && cp <= 0xdfff) {
-                m->ok = 0;
-            } else if (cp < 0x80) {
-                match_byte(m, (uint8_t)cp);
-            } else if (cp < 0x800) {
-                match_byte(m, (uint8_t)(0xc0 | cp >> 6));
-                match_byte(m, (uint8_t)(0x80 | (cp & 0x3f)));
-            } else {
-                match_byte(m, (uint8_t)(0xe0 | cp >> 12));
-                match_byte(m, (uint8_t)(0x80 | (cp >> 6 & 0x3f)));
-                match_byte(m, (uint8_t)(0x80 | (cp & 0x3f)));
+            if (high && cp >= 0xdc00 && cp <= 0xdfff) {
+                match_utf8(m, 0x10000 + ((high - 0xd800) << 10) + (cp - 0xdc00));
+                high = 0;
+                break;
             }
+            lone_surrogate(m, &high);
+            if (cp >= 0xd800 && cp <= 0xdbff)
+                high = cp;
+            else if (cp >= 0xdc00 && cp <= 0xdfff)
+                m->ok = 0;
+            else
+                match_utf8(m, cp);
             break;
         }
         default:

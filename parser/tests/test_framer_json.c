@@ -62,6 +62,21 @@ static void test_json_messages(void **state)
     step sk[] = {{k.b, k.n, 0}};
     expect ek[] = {HDR(ok, jk), BODY(ok + 4 + strlen(jk), "hi")};
     check_split_invariance("json-header:4:le,key=len", sk, NELEM(sk), ek, NELEM(ek));
+
+    /* A key beyond U+FFFF (U+1F600, UTF-8 f0 9f 98 80) written as a surrogate pair escape is the
+     * same string (RFC 8259 section 7); a lone or reversed surrogate is no character, so those
+     * keys are other strings (were either taken, the key would be duplicated: bad_length). */
+    static msgbuf u;
+    u.n = 0;
+    const char *ju1 = "{\"\\ud83d\\ude00\":3}";
+    const char *ju2 = "{\"\\ud83d\\ud83d\\ude00\":7,\"\\ude00\\ud83d\":7,\"\\ud83d\":7,"
+                      "\"\\ud83dx\":7,\"\\ud83d\\u0041\":7,\"\xf0\x9f\x98\x80\":2}";
+    uint64_t ou1 = msg_add(&u, 2, 0, ju1, "abc");
+    uint64_t ou2 = msg_add(&u, 2, 0, ju2, "hi");
+    step su[] = {{u.b, u.n, 0}};
+    expect eu[] = {HDR(ou1, ju1), BODY(ou1 + 2 + strlen(ju1), "abc"), HDR(ou2, ju2),
+                   BODY(ou2 + 2 + strlen(ju2), "hi")};
+    check_split_invariance("json-header:2,key=\xf0\x9f\x98\x80", su, NELEM(su), eu, NELEM(eu));
 }
 
 /* Each bad header: the header frame, then bad_length for the body; stop. */
