@@ -668,6 +668,7 @@ typedef struct seg_in {
     uint64_t ostart, oend; /* the copy's original captured bounds (for the OS policies) */
     held_t *nh;            /* our copy of [s,e) when it must be held */
     int now;               /* [s,w) is delivered at once, in order */
+    uint64_t queued_end;   /* held bytes below it are in the receiver's queue (held_queued_end) */
 } seg_in;
 
 /* 64-bit stream offset of sequence number `seq`, taken within ±2^31 of next_offset
@@ -855,6 +856,29 @@ static void replace_piece(tcpsift_reasm_state *r, const tcpsift_reasm_setup *su,
     }
 }
 
+/* ACKED mode keeps bytes a receiver has already taken in order: held copies contiguous from the
+ * delivery point are in its receive queue (RCV.NXT is past them) once they arrived, and every
+ * stack trims a later copy to RCV.NXT (RFC 9293 section 3.10.7.4; Linux tcp_data_queue(), BSD
+ * tcp_input()'s todrop). The OS policies' pairwise rules (Novak & Sturges, Suricata) decide only
+ * among copies past a hole, the out-of-order queue those tests filled; so the two delivery
+ * modes agree on every byte both copies of which reached the receiver. FIRST needs no rule and
+ * LAST (no stack) keeps its definition. End of that run of held copies, or next_offset. */
+static uint64_t held_queued_end(const tcpsift_reasm_state *r, const tcpsift_reasm_setup *su,
+                                uint64_t seg_start)
+{
+    uint64_t end = r->next_offset;
+    if (su->mode != TCPSIFT_REASM_ACKED || r->policy == TCPSIFT_OVERLAP_FIRST ||
+        r->policy == TCPSIFT_OVERLAP_LAST || r->ext_count == 0 ||
+        seg_start >= ext_at(r, r->ext_count - 1)->end) /* overlaps nothing held */
+        return end;
+    for (uint32_t i = 0; i < r->ext_count; i++) {
+        const ext_t *x = ext_at(r, i);
+        if (x->start != end || x->held == NULL) break;
+        end = x->end;
+    }
+    return end;
+}
+
 static void piece_overlap(tcpsift_reasm_state *r, const tcpsift_reasm_setup *su, seg_in *g,
                           uint32_t i, uint64_t a, uint64_t b)
 {
@@ -869,8 +893,9 @@ static void piece_overlap(tcpsift_reasm_state *r, const tcpsift_reasm_setup *su,
         int any = 0;
         size_t d0 = 0, d1 = 0;
         diff_bounds(g->data + (a - g->s), ext_data(x, a), (size_t)(b - a), 0, &any, &d0, &d1);
-        new_wins = any && tcpsift_overlap_new_wins(r->policy, g->ostart, g->oend, x->held->ostart,
-                                                   x->held->oend);
+        new_wins = any && x->end > g->queued_end &&
+                   tcpsift_overlap_new_wins(r->policy, g->ostart, g->oend, x->held->ostart,
+                                            x->held->oend);
         account_overlap(r, su, a, b - a, any, d0, d1, new_wins, 0);
         x = ext_at(r, i); /* (callbacks cannot change r, but keep the pointer fresh) */
     }
@@ -999,7 +1024,7 @@ tcpsift_error reasm_segment(tcpsift_reasm_state *r, const tcpsift_reasm_setup *s
         uint64_t stop = (uint64_t)ostart < r->acked_hole_end ? (uint64_t)ostart : r->acked_hole_end;
         release_until(r, su, stop, TCPSIFT_GAP_ACK_UNSEEN);
     }
-    seg_in g = {0, 0, 0, NULL, (uint64_t)ostart, (uint64_t)oend, NULL, 0};
+    seg_in g = {0, 0, 0, NULL, (uint64_t)ostart, (uint64_t)oend, NULL, 0, 0};
     for (;;) {
         trim_delivered(r, su, &s, &e, w, &data);
         if (s >= w) return TCPSIFT_OK;
@@ -1041,6 +1066,7 @@ tcpsift_error reasm_segment(tcpsift_reasm_state *r, const tcpsift_reasm_setup *s
         return TCPSIFT_OK;
     }
     if (g.s < g.w) {
+        g.queued_end = held_queued_end(r, su, g.s);
         process_range(r, su, &g, g.s, g.e);
         process_range(r, su, &g, g.e, g.w);
     }

@@ -24,7 +24,10 @@
  *   order, multi-queue capture), and that late data is still delivered. The hole becomes an
  *   ACK_UNSEEN gap when data past it arrives, or at finish.
  * - ACKED: every byte is copied and held until the peer's ACK covers it; the overlap policy
- *   decides among all copies seen before that ACK. Delivered ptrs are copied=1, except for a
+ *   decides among the copies seen before that ACK, except that under an OS policy a copy that
+ *   was in order when it came (contiguous from the delivery point with the copies held before
+ *   it) is in the receiver's queue and stays, as every stack trims later copies to RCV.NXT:
+ *   the policies decide past a hole, as in ON_ARRIVAL mode. Delivered ptrs are copied=1, except for a
  *   segment delivered at once because a cap left no room to hold it (see below).
  * Views given to on_data are valid only during the callback; with config.stable_buffers a
  * copied=0 view points into the caller's buffer and stays valid as long as that buffer.
@@ -116,7 +119,9 @@ typedef enum tcpsift_reasm_mode {
  * copies tcpsift compares the new copy with the copy currently holding each byte; Suricata
  * compares it with every stored segment in tree order, which may differ for three or more
  * mutually overlapping copies. On Suricata's multi-segment overlap vectors (its
- * src/tests/stream-tcp-list.c) every policy gives exactly Suricata's bytes in ACKED mode
+ * src/tests/stream-tcp-list.c) every policy gives exactly Suricata's bytes in ACKED mode when
+ * every copy lands out of order, as there (Suricata inserts them into its list directly; fed
+ * as they are, copies in order at offset 0 stay: see ACKED above)
  * (parser/tests/test_overlap_vectors.c; FIRST is checked against its VISTA vectors, WINDOWS
  * against BSD). In ON_ARRIVAL mode bytes delivered in order keep their first copy whatever the
  * policy (a later differing copy is only recorded as a conflict). Other OS names (hpux10, irix, macos: BSD rule there; hpux11:
