@@ -248,15 +248,17 @@ static void accept_rst(struct tcpsift_tracker *t, conn *c, int from)
     c->closed_for_reuse = 1;
 }
 
-/* A later packet decides a pending in-window RST (RFC 5961 §3.2): the
- * sender going on refutes it; the receiver may send one challenge ACK, but
- * data or a FIN from it shows the connection lived on. */
+/* A later packet decides a pending in-window RST (RFC 5961 §3.2): any segment but a RST, from
+ * either side, shows the connection lived on. The sender going on refutes it; so does anything
+ * from the receiver, its challenge ACK included: an RFC 5961 receiver answers an inexact RST
+ * with one and stays ESTABLISHED (a sender that did reset answers that ACK with an exact RST,
+ * which is accepted), and an older stack that took the RST sends nothing but RSTs after it.
+ * Only silence from both leaves it accepted (the contract's rst_unconfirmed). */
 static void check_pending_rst(conn *c, int from, const tcpsift_packet *pkt)
 {
+    (void)from;
     if (!c->rst_active || c->rst_refuted) return;
-    if (pkt->tcp_flags & TCPSIFT_TCP_RST) return;
-    if (from == c->rst_from || pkt->payload_len > 0 || (pkt->tcp_flags & TCPSIFT_TCP_FIN))
-        c->rst_refuted = 1;
+    if (!(pkt->tcp_flags & TCPSIFT_TCP_RST)) c->rst_refuted = 1;
 }
 
 /* An endpoint's SYN: its ISN and the options it offered (`present`: TCPSIFT_OPT_* bits). The

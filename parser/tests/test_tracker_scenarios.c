@@ -2151,7 +2151,9 @@ static void test_data_after_rst(void **state)
 }
 
 /* In-window inexact RST answered only by the receiver's challenge ACK
- * (RFC 5961 §3.2), then silence: confirmed at the end, unconfirmed flag. */
+ * (RFC 5961 §3.2), then silence: the receiver stayed ESTABLISHED (a black-box
+ * run on Linux stacks: ss showed both ESTAB), so the RST is refuted; the
+ * contract counts an inexact RST accepted only when neither side sent more. */
 static void test_rst_challenge_ack_then_silence(void **state)
 {
     (void)state;
@@ -2160,6 +2162,27 @@ static void test_rst_challenge_ack_then_silence(void **state)
     sc_tx(&s, S, F_ACK, NULL);
     sc_finish(&s);
     const struct rec_conn *r = only_conn(&s);
+    ASSERT_END(r, OPEN);
+    assert_int_equal(r->rst_unconfirmed, 0);
+    ASSERT_STATES(r, ESTABLISHED, ESTABLISHED);
+    assert_int_equal(EV(r, RST_IN_WINDOW_PENDING), 1);
+    sc_free(&s);
+
+    /* A sender that did reset answers the challenge ACK with an exact RST: accepted. */
+    established_then_rst(&s, 1000);
+    sc_tx(&s, S, F_ACK, NULL);
+    sc_raw(&s, C, F_RST, s.nxt[C], 0, 0, NULL, 0, NULL, 0, CSUM_GOOD);
+    sc_finish(&s);
+    r = only_conn(&s);
+    ASSERT_END(r, RST);
+    assert_int_equal(r->rst_unconfirmed, 0);
+    ASSERT_STATES(r, CLOSED, CLOSED);
+    sc_free(&s);
+
+    /* Silence from both after it: accepted, unconfirmed (the contract). */
+    established_then_rst(&s, 1000);
+    sc_finish(&s);
+    r = only_conn(&s);
     ASSERT_END(r, RST);
     assert_int_equal(r->rst_unconfirmed, 1);
     ASSERT_STATES(r, CLOSED, CLOSED);
