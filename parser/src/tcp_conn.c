@@ -225,6 +225,13 @@ static enum rst_verdict judge_rst(const conn *c, int from, const tcpsift_packet 
     if (!have_ack && !have_next) return RST_ACCEPT; /* nothing to judge it by */
     if ((have_ack && pkt->seq == r->last_ack) || (have_next && pkt->seq == s->next_seq))
         return RST_ACCEPT;
+    /* Linux also resets at RCV.NXT - 1 once the sender's FIN is in (tcp_reset_check(): the
+     * receiver in CLOSE_WAIT, LAST_ACK or CLOSING; some stacks reset at their FIN's own number),
+     * even though that number is left of its window. */
+    if ((s->flags & EP_FIN_SEEN) && pkt->seq == s->fin_seq &&
+        ((1u << r->state) & (1u << TCPSIFT_ST_CLOSE_WAIT | 1u << TCPSIFT_ST_LAST_ACK |
+                             1u << TCPSIFT_ST_CLOSING)))
+        return RST_ACCEPT;
     uint32_t base = have_ack ? r->last_ack : s->next_seq;
     uint32_t window = (r->flags & EP_WIN_VALID) ? r->max_win : 65535;
     if (window == 0) window = 1;

@@ -2200,6 +2200,55 @@ static void test_rst_challenge_ack_then_silence(void **state)
     sc_free(&s);
 }
 
+/* A RST at the sender's own FIN number (RCV.NXT - 1 for its peer): Linux resets a CLOSE_WAIT,
+ * LAST_ACK or CLOSING endpoint on it (tcp_reset_check(); a black-box run on Linux stacks: the
+ * server's socket was gone and its next send() failed), while in ESTABLISHED, before any FIN,
+ * RCV.NXT - 1 is left of the window and ignored. */
+static void test_rst_at_fin_number(void **state)
+{
+    (void)state;
+    struct sc s;
+    sc_init(&s);
+    sc_open(&s, 1000, 5000);
+    sc_tx(&s, C, F_ACK | F_PSH, REQ);
+    sc_tx(&s, C, F_ACK | F_FIN, NULL);
+    sc_tx(&s, S, F_ACK, NULL);
+    sc_raw(&s, C, F_RST, s.nxt[C] - 1, 0, 0, NULL, 0, NULL, 0, CSUM_GOOD);
+    sc_finish(&s);
+    const struct rec_conn *r = only_conn(&s);
+    ASSERT_END(r, RST);
+    ASSERT_STATES(r, CLOSED, CLOSED);
+    assert_int_equal(EV(r, RST_OUT_OF_WINDOW), 0);
+    sc_free(&s);
+
+    /* The server's FIN sent too (LAST_ACK): the RST ends it (both FINs seen, so the
+     * connection still ended by FIN, as after any RST that follows both FINs). */
+    sc_init(&s);
+    sc_open(&s, 1000, 5000);
+    sc_tx(&s, C, F_ACK | F_FIN, NULL);
+    sc_tx(&s, S, F_ACK | F_FIN, NULL);
+    sc_raw(&s, C, F_RST, s.nxt[C] - 1, 0, 0, NULL, 0, NULL, 0, CSUM_GOOD);
+    sc_finish(&s);
+    r = only_conn(&s);
+    ASSERT_END(r, FIN);
+    ASSERT_STATES(r, CLOSED, CLOSED);
+    assert_int_equal(EV(r, RST_OUT_OF_WINDOW), 0);
+    sc_free(&s);
+
+    /* No FIN: RCV.NXT - 1 is out of the window. */
+    sc_init(&s);
+    sc_open(&s, 1000, 5000);
+    sc_tx(&s, C, F_ACK | F_PSH, REQ);
+    sc_tx(&s, S, F_ACK, NULL);
+    sc_raw(&s, C, F_RST, s.nxt[C] - 1, 0, 0, NULL, 0, NULL, 0, CSUM_GOOD);
+    sc_finish(&s);
+    r = only_conn(&s);
+    ASSERT_END(r, OPEN);
+    ASSERT_STATES(r, ESTABLISHED, ESTABLISHED);
+    assert_int_equal(EV(r, RST_OUT_OF_WINDOW), 1);
+    sc_free(&s);
+}
+
 /* A new SYN (new ISN) after a RST starts a new connection (tshark
  * tcp.stream, issue 3 "tuple reuse"). */
 static void test_reuse_after_rst(void **state)
@@ -3156,6 +3205,7 @@ int main(void)
         cmocka_unit_test(test_out_of_order),
         cmocka_unit_test(test_data_after_rst),
         cmocka_unit_test(test_rst_challenge_ack_then_silence),
+        cmocka_unit_test(test_rst_at_fin_number),
         cmocka_unit_test(test_reuse_after_rst),
         cmocka_unit_test(test_window_scale_clamped),
         cmocka_unit_test(test_syn_with_data),
