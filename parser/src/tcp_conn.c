@@ -936,9 +936,14 @@ static int segment_general(struct tcpsift_tracker *t, conn *c, const tcpsift_pac
     } else if (acks_peer_syn && (!(s->flags & EP_ACKED_PEER_SYN) || s_waits_syn_ack)) {
         s->flags |= EP_ACKED_PEER_SYN;
         raise_event(t, c, from, TCPSIFT_EV_SEND_ACK_OF_SYN);
-        if (from == 0 && c->handshake_syn && c->handshake_synack) c->handshake = 1;
         if (t->streams) synack_data_judge(t, c, from, pkt);
     }
+    /* The client's ACK of the server's SYN after the server's SYN-ACK completes the handshake,
+     * also when the client's own SYN-ACK (a simultaneous open) had acknowledged that SYN first
+     * and this ACK raises no event. */
+    if (!c->handshake && from == 0 && acks && !(f & TCPSIFT_TCP_SYN) && c->handshake_syn &&
+        c->handshake_synack && (r->flags & EP_SYN_SEEN) && seq_gt(pkt->ack, r->isn))
+        c->handshake = 1;
     if (acks_peer_fin && !(s->flags & EP_ACKED_PEER_FIN)) {
         s->flags |= EP_ACKED_PEER_FIN;
         raise_event(t, c, from, TCPSIFT_EV_SEND_ACK_OF_FIN);

@@ -547,6 +547,10 @@ static void test_simultaneous_open(void **state)
     const struct rec_conn *r = only_conn(&s);
     ASSERT_STATES(r, ESTABLISHED, ESTABLISHED);
     ASSERT_END(r, OPEN);
+    /* SYN, the server's SYN,ACK and the client's ACK of it were all seen (the contract), though
+     * the client's own SYN,ACK had acknowledged the server's SYN before (a black-box finding:
+     * handshake followed the order of the two SYN,ACKs). */
+    assert_int_equal(r->handshake, 1);
     assert_string_equal(r->conn_state, "S1");
     assert_string_equal(r->history, "SsDa");
     assert_int_equal(EV(r, RETRANSMISSION), 2);
