@@ -933,6 +933,13 @@ static int segment_general(struct tcpsift_tracker *t, conn *c, const tcpsift_pac
                 tracker_stream_syn_data_refused(t, c, 1 - from, c->ep[1 - from].next_seq);
             if (t->streams && pkt->payload_len > 0) synack_data_note(t, c, from, pkt);
         }
+    } else if (acks && s->state == TCPSIFT_ST_SYN_SENT && !(r->flags & (EP_SENT | EP_SYN_SEEN))) {
+        /* A SYN-SENT endpoint sends nothing but SYNs until the peer's SYN,ACK reaches it (RFC
+         * 9293 §3.10.7.3): an ACK from it shows it took one the capture does not have (a
+         * one-sided capture, or lost before the capture point). Its ACK covers that unseen SYN. */
+        s->flags |= EP_ACKED_PEER_SYN;
+        conn_count_event(t, c, TCPSIFT_ANOMALY_ACK_UNSEEN_SEGMENT);
+        raise_event(t, c, from, TCPSIFT_EV_SEND_ACK_OF_SYN);
     } else if (acks_peer_syn && (!(s->flags & EP_ACKED_PEER_SYN) || s_waits_syn_ack)) {
         s->flags |= EP_ACKED_PEER_SYN;
         raise_event(t, c, from, TCPSIFT_EV_SEND_ACK_OF_SYN);

@@ -2253,6 +2253,53 @@ static void test_rst_at_fin_number(void **state)
     sc_free(&s);
 }
 
+/* Only the client's direction captured (an asymmetric route): SYN, then its ACK of the unseen
+ * SYN,ACK, data, FIN. A SYN-SENT endpoint sends nothing but SYNs, so its ACK shows the SYN,ACK
+ * reached it: ESTABLISHED, then FIN_WAIT_1 (a black-box run on Linux stacks; before, it stayed
+ * SYN_SENT with data_before_handshake and fin_before_handshake). Its ACK covers a SYN never
+ * seen: ack_unseen_segment. Only while the peer is unseen: its SYN seen, an ACK must cover it. */
+static void test_one_sided_client_synchronized(void **state)
+{
+    (void)state;
+    struct sc s;
+    sc_init(&s);
+    s.nxt[C] = 1000;
+    s.nxt[S] = 5001; /* the unseen SYN,ACK's ISN + 1 */
+    sc_tx(&s, C, F_SYN, NULL);
+    sc_tx(&s, C, F_ACK, NULL);
+    sc_tx(&s, C, F_ACK | F_PSH, REQ);
+    sc_tx(&s, C, F_ACK | F_FIN, NULL);
+    sc_finish(&s);
+    const struct rec_conn *r = only_conn(&s);
+    assert_string_equal(tcpsift_tcp_state_name(r->cli.state), "FIN_WAIT_1");
+    assert_string_equal(tcpsift_tcp_state_name(r->srv.state), "UNKNOWN");
+    ASSERT_END(r, HALF_CLOSED);
+    assert_int_equal(r->handshake, 0);
+    assert_int_equal(EV(r, ACK_UNSEEN_SEGMENT), 1);
+    assert_int_equal(EV(r, DATA_BEFORE_HANDSHAKE), 0);
+    assert_int_equal(EV(r, FIN_BEFORE_HANDSHAKE), 0);
+    assert_int_equal(total_events(r), 1);
+    assert_string_equal(r->conn_state, "SH");
+    assert_stream(&s, 0, TCPSIFT_C2S, REQ);
+    sc_free(&s);
+
+    /* With the peer seen (its SYN), an ACK that does not cover that SYN synchronizes nothing:
+     * still SYN_SENT, its segment dropped as the receiver drops it. */
+    sc_init(&s);
+    s.nxt[C] = 1000;
+    s.nxt[S] = 5000;
+    sc_tx(&s, C, F_SYN, NULL);
+    sc_tx(&s, S, F_SYN, NULL);
+    sc_raw(&s, C, F_ACK | F_PSH, 1001, 5000, 65535, REQ, strlen(REQ), NULL, 0, CSUM_GOOD);
+    sc_finish(&s);
+    r = only_conn(&s);
+    assert_string_equal(tcpsift_tcp_state_name(r->cli.state), "SYN_SENT");
+    assert_int_equal(EV(r, ACK_OUT_OF_WINDOW), 1);
+    assert_int_equal(EV(r, ACK_UNSEEN_SEGMENT), 0);
+    assert_int_equal(r->cli.stream_bytes, 0);
+    sc_free(&s);
+}
+
 /* A new SYN (new ISN) after a RST starts a new connection (tshark
  * tcp.stream, issue 3 "tuple reuse"). */
 static void test_reuse_after_rst(void **state)
@@ -3210,6 +3257,7 @@ int main(void)
         cmocka_unit_test(test_data_after_rst),
         cmocka_unit_test(test_rst_challenge_ack_then_silence),
         cmocka_unit_test(test_rst_at_fin_number),
+        cmocka_unit_test(test_one_sided_client_synchronized),
         cmocka_unit_test(test_reuse_after_rst),
         cmocka_unit_test(test_window_scale_clamped),
         cmocka_unit_test(test_syn_with_data),
