@@ -830,10 +830,16 @@ def tuple_reuse(out):
         std_exchange(conv, cm, sm)
         conv.close()
         t = conv.t_us + 1000
-        conns.append(conn_meta(conv, cm, sm, "fin", ("TIME_WAIT", "CLOSED"),
+        # The second SYN (higher ISN) reopens the tuple from the client's TIME_WAIT (RFC 9293
+        # 3.10.7.4, RFC 6191); a host keeps one socket a tuple, so that ends the first
+        # incarnation's TIME_WAIT: at the end of the capture only the last one's remains.
+        last = i == 1
+        conns.append(conn_meta(conv, cm, sm, "fin",
+                               ("TIME_WAIT" if last else "CLOSED", "CLOSED"),
                                "each connection: " + CLOSE_REASON +
-                               "; a new SYN with a higher ISN reopens from TIME_WAIT "
-                               "(RFC 9293 3.10.7.4, RFC 6191)",
+                               ("" if last else "; the next SYN (higher ISN) reopened the tuple "
+                                "from this client's TIME_WAIT, ending it (RFC 9293 3.10.7.4, "
+                                "RFC 6191): one socket a tuple"),
                                events_constructed={"tuple_reuse": i}))
     save(out, "tuple-reuse", "scapy, make_crafted.py: two connections one after another on "
          "the same 4-tuple, the second SYN (higher ISN) 1 ms after the first closed",

@@ -1171,6 +1171,13 @@ static TCPSIFT_NOINLINE tcpsift_error packet_flow(tcpsift_tracker *t, const tcps
     if (c && is_tcp && starts_new_connection(c, pkt, from)) {
         tcpsift_flow_key key;
         tcpsift_flow_entry_key_get(entry, &key);
+        /* A host keeps one socket a tuple: the new incarnation ended the old one's TIME-WAIT at
+         * both ends (RFC 9293 §3.10.7.4 and RFC 6191: a SYN accepted in TIME-WAIT; or the
+         * waiting end reopening it itself), as its 2*MSL timer would (the TIMEOUT event). */
+        for (int i = 0; i < 2; i++)
+            if (c->ep[i].state == TCPSIFT_ST_TIME_WAIT)
+                c->ep[i].state = (uint8_t)tcpsift_state_next(TCPSIFT_ST_TIME_WAIT,
+                                                              TCPSIFT_EV_TIMEOUT, NULL, NULL);
         report(t, c, &key, 0, 0);
         tcpsift_flow_table_remove(t->table, entry);
         entry = NULL;

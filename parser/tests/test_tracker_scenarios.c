@@ -1494,7 +1494,9 @@ static void test_tuple_reuse(void **state)
     const struct rec_conn *a = &s.conns[0], *b = &s.conns[1];
     assert_int_equal(a->id, 0);
     assert_int_equal(b->id, 1);
-    ASSERT_STATES(a, TIME_WAIT, CLOSED);
+    /* The new incarnation ended the old one's TIME_WAIT (one socket a tuple: a black-box run on
+     * Linux showed one TIME-WAIT, the last connection's). */
+    ASSERT_STATES(a, CLOSED, CLOSED);
     ASSERT_END(a, FIN);
     assert_int_equal(EV(a, TUPLE_REUSE), 0);
     assert_int_equal(total_events(a), 0);
