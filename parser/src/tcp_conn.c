@@ -879,6 +879,14 @@ static int segment_general(struct tcpsift_tracker *t, conn *c, const tcpsift_pac
             c->handshake_syn = 1;
         }
     }
+    /* The one-sided capture seen from the other side: a SYN_SENT peer never seen sending (its
+     * state inferred from this endpoint's SYN,ACK), whose bytes this ACK covers past the last one
+     * (its SYN's, at first), sent data or a FIN, which it does only once synchronized (RFC 9293
+     * §3.10.7.3): its ACK of this endpoint's SYN went unseen. Judged before ack_analysis() moves
+     * last_ack. */
+    int peer_synchronized_unseen = (f & (TCPSIFT_TCP_ACK | TCPSIFT_TCP_SYN)) == TCPSIFT_TCP_ACK &&
+                                   r->state == TCPSIFT_ST_SYN_SENT && !(r->flags & EP_SENT) &&
+                                   (s->flags & EP_ACK_SEEN) && seq_gt(pkt->ack, s->last_ack);
     sequence_analysis(t, c, from, pkt, &new_data);
     ack_analysis(t, c, from, pkt);
 
@@ -985,6 +993,10 @@ static int segment_general(struct tcpsift_tracker *t, conn *c, const tcpsift_pac
     if (acks_peer_syn && (!(r->flags & EP_SYN_ACKED_BY_PEER) || r_waits_syn_ack)) {
         r->flags |= EP_SYN_ACKED_BY_PEER;
         raise_event(t, c, 1 - from, TCPSIFT_EV_RECV_ACK_OF_SYN);
+    }
+    if (peer_synchronized_unseen && r->state == TCPSIFT_ST_SYN_SENT) {
+        r->flags |= EP_ACKED_PEER_SYN;
+        raise_event(t, c, 1 - from, TCPSIFT_EV_SEND_ACK_OF_SYN);
     }
     if (acks_peer_fin && (!(r->flags & EP_FIN_ACKED_BY_PEER) || r_waits_fin_ack)) {
         r->flags |= EP_FIN_ACKED_BY_PEER;

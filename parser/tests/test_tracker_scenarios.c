@@ -2259,7 +2259,8 @@ static void test_rst_at_fin_number(void **state)
  * SYN,ACK, data, FIN. A SYN-SENT endpoint sends nothing but SYNs, so its ACK shows the SYN,ACK
  * reached it: ESTABLISHED, then FIN_WAIT_1 (a black-box run on Linux stacks; before, it stayed
  * SYN_SENT with data_before_handshake and fin_before_handshake). Its ACK covers a SYN never
- * seen: ack_unseen_segment. Only while the peer is unseen: its SYN seen, an ACK must cover it. */
+ * seen: ack_unseen_segment. Only while the peer is unseen: its SYN seen, an ACK must cover it.
+ * The mirror, only the server's direction: its ACK of client bytes shows the client synchronized. */
 static void test_one_sided_client_synchronized(void **state)
 {
     (void)state;
@@ -2300,6 +2301,21 @@ static void test_one_sided_client_synchronized(void **state)
     assert_int_equal(EV(r, ACK_UNSEEN_SEGMENT), 0);
     assert_int_equal(r->cli.stream_bytes, 0);
     sc_free(&s);
+
+    /* Only the server's direction: its SYN,ACK makes the client SYN_SENT (inferred); an ACK that
+     * only repeats the SYN's proves nothing, one covering client bytes shows the client sent
+     * them, synchronized. */
+    for (int moves = 0; moves < 2; moves++) {
+        sc_init(&s);
+        sc_raw(&s, S, F_SYN | F_ACK, 5000, 1001, 65535, NULL, 0, NULL, 0, CSUM_GOOD);
+        sc_raw(&s, S, F_ACK, 5001, 1001, 65535, NULL, 0, NULL, 0, CSUM_GOOD);
+        if (moves) sc_raw(&s, S, F_ACK | F_PSH, 5001, 1005, 65535, "ok", 2, NULL, 0, CSUM_GOOD);
+        sc_finish(&s);
+        r = only_conn(&s);
+        assert_string_equal(tcpsift_tcp_state_name(r->cli.state),
+                            moves ? "ESTABLISHED" : "SYN_SENT");
+        sc_free(&s);
+    }
 }
 
 /* A new SYN (new ISN) after a RST starts a new connection (tshark
