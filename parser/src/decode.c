@@ -73,8 +73,6 @@ static tcpsift_error no_inner_ip(tcpsift_packet *pkt, const tcpsift_packet *oute
 /* Ethernet II (14) + IPv4 without options (20) + TCP fixed header (20). */
 #define FAST_ETH_LEN    14u
 #define FAST_IPV4_LEN   20u
-#define FAST_TCP_OFFSET (FAST_ETH_LEN + FAST_IPV4_LEN)
-#define FAST_FIXED_LEN  (FAST_TCP_OFFSET + 20u)
 
 /* Zero the whole packet in constant pieces of at most 64 bytes: compilers turn each into a few
  * vector stores, where one memset of the 400-byte struct becomes a `rep stos` (gcc) or a call.
@@ -108,7 +106,7 @@ enum fast_outcome {
 };
 
 /* The fast path's frames whose options are not the usual lone timestamp: every declared option
- * byte is captured (decode_fast_ether_ipv4_tcp checked). Out of line and reached by a tail
+ * byte is captured (decode_fast_ipv4_tcp checked). Out of line and reached by a tail
  * call, so the common path makes no call and saves no registers (issue 9). */
 static TCPSIFT_NOINLINE tcpsift_error decode_fast_options(tcpsift_packet *pkt)
 {
@@ -119,36 +117,42 @@ static TCPSIFT_NOINLINE tcpsift_error decode_fast_options(tcpsift_packet *pkt)
     return pkt->error = err;
 }
 
-/* The dominant frame, decoded in one pass: untagged Ethernet, IPv4 with a 20-byte header whose
+/* The dominant frame, decoded in one pass: untagged Ethernet (link_len 14) or raw IP (link_len 0:
+ * LINKTYPE_RAW and its DLT variants, LINKTYPE_IPV4), IPv4 with a 20-byte header whose
  * total length fits the wire (and is not 0), not a fragment, carrying TCP whose header (options
  * included) is all captured and fits the datagram. Every such frame decodes cleanly in the
  * general path too, to exactly the same fields; anything else (tags, tunnels, IP options,
  * fragments, TSO, truncation, bad lengths) returns FAST_NOT_TAKEN before writing anything and
  * takes the general path, which reports the named errors.
  *
- * Reads go through the cursor: one cursor_peek proves the 54 fixed bytes present, a second one
- * the TCP options; the loads in between are inside those ranges by construction.
+ * Reads go through the cursor: one cursor_peek proves the fixed bytes present (link_len + 40), a
+ * second one the TCP options; the loads in between are inside those ranges by construction.
+ * Inlined with a constant link_len at each call, so each link type gets its own straight code.
  *
  * Like the general path, it clears the whole packet first (packet_clear), then writes the
  * fields that are not zero: every byte of *pkt is defined, padding included. */
-static inline enum fast_outcome decode_fast_ether_ipv4_tcp(tcpsift_packet *pkt,
-                                                           const uint8_t *frame, size_t caplen,
-                                                           size_t wirelen)
+#if defined(__GNUC__) || defined(__clang__)
+__attribute__((always_inline)) /* each call keeps its constant link_len */
+#endif
+static inline enum fast_outcome decode_fast_ipv4_tcp(tcpsift_packet *pkt, const uint8_t *frame,
+                                                     size_t caplen, size_t wirelen, int linktype,
+                                                     size_t link_len)
 {
     tcpsift_cursor c = cursor_make(frame, caplen);
     const uint8_t *f;
-    if (TCPSIFT_UNLIKELY(!cursor_peek(&c, FAST_FIXED_LEN, &f))) return FAST_NOT_TAKEN;
-    const uint8_t *ip = f + FAST_ETH_LEN;
-    const uint8_t *th = f + FAST_TCP_OFFSET;
-    /* ethertype IPv4, version 4 + IHL 5, MF clear and fragment offset 0 (DF may be set),
-     * protocol TCP (RFC 791 §3.1). */
+    const size_t tcp_offset = link_len + FAST_IPV4_LEN;
+    if (TCPSIFT_UNLIKELY(!cursor_peek(&c, tcp_offset + 20u, &f))) return FAST_NOT_TAKEN;
+    const uint8_t *ip = f + link_len;
+    const uint8_t *th = f + tcp_offset;
+    /* ethertype IPv4 (Ethernet), version 4 + IHL 5, MF clear and fragment offset 0 (DF may be
+     * set), protocol TCP (RFC 791 §3.1). */
     uint16_t frag = load_be16(ip + 6);
-    if (TCPSIFT_UNLIKELY(load_be16(f + 12) != ETHERTYPE_IPV4 || ip[0] != 0x45 ||
-                         (frag & 0x3FFF) != 0 || ip[9] != IPPROTO_NUM_TCP))
+    if (TCPSIFT_UNLIKELY((link_len == FAST_ETH_LEN && load_be16(f + 12) != ETHERTYPE_IPV4) ||
+                         ip[0] != 0x45 || (frag & 0x3FFF) != 0 || ip[9] != IPPROTO_NUM_TCP))
         return FAST_NOT_TAKEN;
     size_t total_len = load_be16(ip + 2);
-    /* wirelen >= caplen >= 54, so on_wire cannot underflow. */
-    size_t on_wire = wirelen - FAST_ETH_LEN;
+    /* wirelen >= caplen >= tcp_offset + 20, so on_wire cannot underflow. */
+    size_t on_wire = wirelen - link_len;
     size_t tcp_header_len = (size_t)(th[12] >> 4) * 4;
     /* total_len 0 (TSO) and total_len > on_wire are the general path's to report; so is a TCP
      * data offset below 5 or beyond the datagram (RFC 9293 §3.1). */
@@ -156,7 +160,7 @@ static inline enum fast_outcome decode_fast_ether_ipv4_tcp(tcpsift_packet *pkt,
                          tcp_header_len > total_len - FAST_IPV4_LEN))
         return FAST_NOT_TAKEN;
     size_t l4_length = total_len - FAST_IPV4_LEN;
-    size_t l4_present = caplen - FAST_TCP_OFFSET;
+    size_t l4_present = caplen - tcp_offset;
     size_t l4_captured = l4_present < l4_length ? l4_present : l4_length;
     /* Options cut by the snap length: the general path reports them. */
     tcpsift_cursor l4 = cursor_make(th, l4_captured);
@@ -168,14 +172,14 @@ static inline enum fast_outcome decode_fast_ether_ipv4_tcp(tcpsift_packet *pkt,
     pkt->frame = frame;
     pkt->caplen = caplen;
     pkt->wirelen = wirelen;
-    pkt->linktype = TCPSIFT_LINK_ETHERNET;
+    pkt->linktype = linktype;
     pkt->ethertype = ETHERTYPE_IPV4;
-    pkt->l3_offset = FAST_ETH_LEN;
+    pkt->l3_offset = (uint32_t)link_len;
 
     /* The same stores as decode_ipv4 and decode_tcp (the helpers are theirs), on the bytes the
      * two cursor_peeks above proved present: the 20-byte IP header, and l4_captured >=
      * tcp_header_len bytes of TCP. */
-    ipv4_store_fields(pkt, ip, FAST_IPV4_LEN, (uint16_t)(frag & 0xC000), FAST_ETH_LEN, total_len);
+    ipv4_store_fields(pkt, ip, FAST_IPV4_LEN, (uint16_t)(frag & 0xC000), link_len, total_len);
     tcp_store_ports(pkt, th);
     tcp_store_fields(pkt, th, tcp_header_len, l4_captured, l4_length);
     pkt->layers = TCPSIFT_LAYER_LINK | TCPSIFT_LAYER_IPV4 | TCPSIFT_LAYER_PORTS |
@@ -191,6 +195,20 @@ static inline enum fast_outcome decode_fast_ether_ipv4_tcp(tcpsift_packet *pkt,
     return FAST_DONE;
 }
 
+/* Raw IP captures (no link header): the fast path's own copy, out of line so that the Ethernet
+ * path keeps its code as it was. */
+static TCPSIFT_NOINLINE tcpsift_error decode_raw_ip(tcpsift_packet *pkt, int linktype,
+                                                   const uint8_t *frame, size_t caplen,
+                                                   size_t wirelen)
+{
+    switch (decode_fast_ipv4_tcp(pkt, frame, caplen, wirelen, linktype, 0)) {
+    case FAST_DONE: return TCPSIFT_OK;
+    case FAST_PARSE_OPTIONS: return decode_fast_options(pkt);
+    case FAST_NOT_TAKEN: break;
+    }
+    return decode_packet_general(pkt, linktype, frame, caplen, wirelen);
+}
+
 tcpsift_error tcpsift_packet_decode(tcpsift_packet *pkt, int linktype, const uint8_t *frame,
                                     size_t caplen, size_t wirelen)
 {
@@ -198,11 +216,14 @@ tcpsift_error tcpsift_packet_decode(tcpsift_packet *pkt, int linktype, const uin
     if (TCPSIFT_UNLIKELY(frame == NULL)) caplen = 0;
     if (wirelen < caplen) wirelen = caplen;
     if (TCPSIFT_LIKELY(linktype == TCPSIFT_LINK_ETHERNET)) {
-        switch (decode_fast_ether_ipv4_tcp(pkt, frame, caplen, wirelen)) {
+        switch (decode_fast_ipv4_tcp(pkt, frame, caplen, wirelen, linktype, FAST_ETH_LEN)) {
         case FAST_DONE: return TCPSIFT_OK;
         case FAST_PARSE_OPTIONS: return decode_fast_options(pkt);
         case FAST_NOT_TAKEN: break;
         }
+    } else if (linktype == TCPSIFT_LINK_RAW || linktype == TCPSIFT_LINK_IPV4 ||
+               linktype == TCPSIFT_LINK_RAW_DLT12 || linktype == TCPSIFT_LINK_RAW_DLT14) {
+        return decode_raw_ip(pkt, linktype, frame, caplen, wirelen);
     }
     return decode_packet_general(pkt, linktype, frame, caplen, wirelen);
 }

@@ -1,6 +1,6 @@
-/* The decoder's fast path for untagged Ethernet / IPv4 (no options) / TCP (decode.c) against its
- * general path, at every boundary of the fast path's conditions. Every decode here goes through
- * decode_all -> decode_checked, which compares the public entry point field by field with
+/* The decoder's fast path for untagged Ethernet or raw IP / IPv4 (no options) / TCP (decode.c)
+ * against its general path, at every boundary of the fast path's conditions. Every decode here goes
+ * through decode_all -> decode_checked, which compares the public entry point field by field with
  * decode_packet_general (no fast path) for the frame and every prefix of it; the asserts below
  * pin the values both must report. */
 #include <setjmp.h>
@@ -18,6 +18,30 @@
 
 /* NOP, NOP, timestamps (RFC 7323 Appendix A): what Linux sends on every segment. */
 static const uint8_t ts_opts[12] = {1, 1, 8, 10, 0x11, 0x22, 0x33, 0x44, 0x55, 0x66, 0x77, 0x88};
+
+/* The raw-IP link types the fast path also takes (link header length 0). */
+static const int raw_links[] = {TCPSIFT_LINK_RAW, TCPSIFT_LINK_IPV4, TCPSIFT_LINK_RAW_DLT12,
+                                TCPSIFT_LINK_RAW_DLT14};
+
+/* decode_pb(ETHERNET) into d, and the same datagram without its Ethernet header under every raw
+ * link type: decode_all checks each (and every prefix) against the general path, so the fast
+ * path's raw-IP form is held to the same boundaries as its Ethernet form. */
+static void decode_eth_and_raw(struct decoded *d, const struct pb *p)
+{
+    decode_pb(d, TCPSIFT_LINK_ETHERNET, p);
+    if (p->len < 14 || p->b[12] != 0x08 || p->b[13] != 0x00) return;
+    for (size_t i = 0; i < sizeof raw_links / sizeof raw_links[0]; i++) {
+        struct decoded r;
+        decode_all(&r, raw_links[i], p->b + 14, p->len - 14, p->len - 14);
+        assert_int_equal(r.rc, d->rc);
+        if (r.rc == TCPSIFT_OK) {
+            assert_int_equal(r.pkt.layers, d->pkt.layers);
+            assert_int_equal(r.pkt.l3_offset, 0);
+            assert_int_equal(r.pkt.payload_len, d->pkt.payload_len);
+        }
+        decoded_release(&r);
+    }
+}
 
 /* Ethernet + IPv4 (ip, total length `total_len`, < 0 = right) + TCP (t). */
 static void build(struct pb *p, struct ip4_spec ip, long total_len, const struct tcp_spec *t)
@@ -46,7 +70,7 @@ static void test_timestamps_segment(void **state)
     struct pb p;
     build(&p, ip4_default(6), -1, &t);
     struct decoded d;
-    decode_pb(&d, TCPSIFT_LINK_ETHERNET, &p);
+    decode_eth_and_raw(&d, &p);
     const tcpsift_packet *k = &d.pkt;
     assert_int_equal(d.rc, TCPSIFT_OK);
     assert_int_equal(k->layers, TCPSIFT_LAYER_LINK | TCPSIFT_LAYER_IPV4 | TCPSIFT_LAYER_PORTS |
@@ -82,7 +106,7 @@ static void test_timestamps_then_sack(void **state)
     struct pb p;
     build(&p, ip4_default(6), -1, &t);
     struct decoded d;
-    decode_pb(&d, TCPSIFT_LINK_ETHERNET, &p);
+    decode_eth_and_raw(&d, &p);
     assert_int_equal(d.rc, TCPSIFT_OK);
     assert_int_equal(d.pkt.opts.present, TCPSIFT_OPT_TIMESTAMP | TCPSIFT_OPT_SACK);
     assert_int_equal(d.pkt.opts.tsval, 7);
@@ -114,7 +138,7 @@ static void test_timestamps_lookalikes(void **state)
         struct pb p;
         build(&p, ip4_default(6), -1, &t);
         struct decoded d;
-        decode_pb(&d, TCPSIFT_LINK_ETHERNET, &p);
+        decode_eth_and_raw(&d, &p);
         assert_int_equal(d.rc, cases[i].want);
         assert_int_equal(d.pkt.opts.present, cases[i].present);
         assert_true(d.pkt.layers & TCPSIFT_LAYER_TCP);
@@ -146,7 +170,7 @@ static void test_ip_total_length_boundaries(void **state)
         struct pb p;
         build(&p, ip4_default(6), cases[i].total_len, &t);
         struct decoded d;
-        decode_pb(&d, TCPSIFT_LINK_ETHERNET, &p);
+        decode_eth_and_raw(&d, &p);
         assert_int_equal(d.rc, cases[i].want);
         if (d.pkt.layers & TCPSIFT_LAYER_TCP) {
             assert_int_equal(d.pkt.payload_len, cases[i].payload_len);
@@ -185,7 +209,7 @@ static void test_ip_header_variants(void **state)
         struct pb p;
         build(&p, ip, -1, &t);
         struct decoded d;
-        decode_pb(&d, TCPSIFT_LINK_ETHERNET, &p);
+        decode_eth_and_raw(&d, &p);
         assert_int_equal(d.pkt.layers & cases[i].layers_set, cases[i].layers_set);
         assert_int_equal(d.pkt.layers & cases[i].layers_clear, 0);
         assert_int_equal(d.pkt.dont_fragment, (cases[i].frag & 0x4000) != 0);
@@ -220,7 +244,7 @@ static void test_every_header_field(void **state)
     struct pb p;
     build(&p, ip, -1, &t);
     struct decoded d;
-    decode_pb(&d, TCPSIFT_LINK_ETHERNET, &p);
+    decode_eth_and_raw(&d, &p);
     const tcpsift_packet *k = &d.pkt;
     const uint8_t *ih = d.frame + 14;
     const uint8_t *th = d.frame + L4;
@@ -288,7 +312,7 @@ static void test_data_offsets(void **state)
         struct pb p;
         build(&p, ip4_default(6), -1, &t);
         struct decoded d;
-        decode_pb(&d, TCPSIFT_LINK_ETHERNET, &p);
+        decode_eth_and_raw(&d, &p);
         assert_int_equal(d.rc, cases[i].want);
         if (cases[i].want == TCPSIFT_OK) {
             assert_int_equal(d.pkt.tcp_header_len, cases[i].doff * 4);
@@ -326,6 +350,15 @@ static void test_snap_lengths(void **state)
             assert_int_equal(k.payload.len, caplen - (L4 + 32));
         }
         guard_release(&g);
+        /* The same datagram under each raw link type, cut at the same place in it. */
+        for (size_t i = 0; i < sizeof raw_links / sizeof raw_links[0]; i++) {
+            f = guard_place(&g, p.b + 14, caplen - 14);
+            assert_non_null(f);
+            tcpsift_packet raw;
+            assert_int_equal(decode_checked(&raw, raw_links[i], f, caplen - 14, p.len - 14), rc);
+            if (rc == TCPSIFT_OK) assert_int_equal(raw.payload.len, k.payload.len);
+            guard_release(&g);
+        }
     }
 }
 
@@ -343,7 +376,7 @@ static void test_other_frames_take_the_general_path(void **state)
     pb_vlan(&p, 0x0064, 0x0800);
     pb_ipv4(&p, &ip, seg, n);
     struct decoded d;
-    decode_pb(&d, TCPSIFT_LINK_ETHERNET, &p);
+    decode_eth_and_raw(&d, &p);
     assert_int_equal(d.rc, TCPSIFT_OK);
     assert_int_equal(d.pkt.vlan_count, 1);
     assert_int_equal(d.pkt.vlan_ids[0], 100);
@@ -357,7 +390,7 @@ static void test_other_frames_take_the_general_path(void **state)
     decoded_release(&d);
 
     build_eth_ipv6_tcp(&p, &t);
-    decode_pb(&d, TCPSIFT_LINK_ETHERNET, &p);
+    decode_eth_and_raw(&d, &p);
     assert_int_equal(d.rc, TCPSIFT_OK);
     assert_int_equal(d.pkt.ip_version, 6);
     assert_int_equal(d.pkt.opts.present, TCPSIFT_OPT_TIMESTAMP);
