@@ -4,6 +4,7 @@
  * every turn adds an entry and the list holds TCPSIFT_MAX_ENCAP (VLAN tags included). The IP and
  * transport fields describe the innermost datagram. */
 #include <stddef.h>
+#include <stdint.h>
 #include <string.h>
 
 #include "decode_internal.h"
@@ -73,6 +74,9 @@ static tcpsift_error no_inner_ip(tcpsift_packet *pkt, const tcpsift_packet *oute
 /* Ethernet II (14) + IPv4 without options (20) + TCP fixed header (20). */
 #define FAST_ETH_LEN    14u
 #define FAST_IPV4_LEN   20u
+#define FAST_SLL_LEN    16u /* Linux cooked v1: ..., protocol at 14 */
+#define FAST_SLL2_LEN   20u /* Linux cooked v2: protocol at 0, ... */
+#define FAST_NO_ETHERTYPE SIZE_MAX /* raw IP: the version nibble says IPv4 */
 
 /* Zero the whole packet in constant pieces of at most 64 bytes: compilers turn each into a few
  * vector stores, where one memset of the 400-byte struct becomes a `rep stos` (gcc) or a call.
@@ -117,8 +121,9 @@ static TCPSIFT_NOINLINE tcpsift_error decode_fast_options(tcpsift_packet *pkt)
     return pkt->error = err;
 }
 
-/* The dominant frame, decoded in one pass: untagged Ethernet (link_len 14) or raw IP (link_len 0:
- * LINKTYPE_RAW and its DLT variants, LINKTYPE_IPV4), IPv4 with a 20-byte header whose
+/* The dominant frame, decoded in one pass: untagged Ethernet (link_len 14), Linux cooked v1 / v2
+ * (16 / 20, tcpdump -i any) or raw IP (link_len 0: LINKTYPE_RAW and its DLT variants,
+ * LINKTYPE_IPV4; no ethertype), IPv4 with a 20-byte header whose
  * total length fits the wire (and is not 0), not a fragment, carrying TCP whose header (options
  * included) is all captured and fits the datagram. Every such frame decodes cleanly in the
  * general path too, to exactly the same fields; anything else (tags, tunnels, IP options,
@@ -136,7 +141,7 @@ __attribute__((always_inline)) /* each call keeps its constant link_len */
 #endif
 static inline enum fast_outcome decode_fast_ipv4_tcp(tcpsift_packet *pkt, const uint8_t *frame,
                                                      size_t caplen, size_t wirelen, int linktype,
-                                                     size_t link_len)
+                                                     size_t link_len, size_t ethertype_at)
 {
     tcpsift_cursor c = cursor_make(frame, caplen);
     const uint8_t *f;
@@ -147,7 +152,8 @@ static inline enum fast_outcome decode_fast_ipv4_tcp(tcpsift_packet *pkt, const 
     /* ethertype IPv4 (Ethernet), version 4 + IHL 5, MF clear and fragment offset 0 (DF may be
      * set), protocol TCP (RFC 791 §3.1). */
     uint16_t frag = load_be16(ip + 6);
-    if (TCPSIFT_UNLIKELY((link_len == FAST_ETH_LEN && load_be16(f + 12) != ETHERTYPE_IPV4) ||
+    if (TCPSIFT_UNLIKELY((ethertype_at != FAST_NO_ETHERTYPE &&
+                          load_be16(f + ethertype_at) != ETHERTYPE_IPV4) ||
                          ip[0] != 0x45 || (frag & 0x3FFF) != 0 || ip[9] != IPPROTO_NUM_TCP))
         return FAST_NOT_TAKEN;
     size_t total_len = load_be16(ip + 2);
@@ -195,13 +201,30 @@ static inline enum fast_outcome decode_fast_ipv4_tcp(tcpsift_packet *pkt, const 
     return FAST_DONE;
 }
 
-/* Raw IP captures (no link header): the fast path's own copy, out of line so that the Ethernet
- * path keeps its code as it was. */
-static TCPSIFT_NOINLINE tcpsift_error decode_raw_ip(tcpsift_packet *pkt, int linktype,
-                                                   const uint8_t *frame, size_t caplen,
-                                                   size_t wirelen)
+/* Link types other than Ethernet: raw IP and Linux cooked captures take the fast path's own
+ * copies, out of line so that the Ethernet path keeps its code as it was. */
+static TCPSIFT_NOINLINE tcpsift_error decode_other_link(tcpsift_packet *pkt, int linktype,
+                                                       const uint8_t *frame, size_t caplen,
+                                                       size_t wirelen)
 {
-    switch (decode_fast_ipv4_tcp(pkt, frame, caplen, wirelen, linktype, 0)) {
+    enum fast_outcome fast = FAST_NOT_TAKEN;
+    switch (linktype) {
+    case TCPSIFT_LINK_RAW:
+    case TCPSIFT_LINK_RAW_DLT12:
+    case TCPSIFT_LINK_RAW_DLT14:
+    case TCPSIFT_LINK_IPV4:
+        fast = decode_fast_ipv4_tcp(pkt, frame, caplen, wirelen, linktype, 0, FAST_NO_ETHERTYPE);
+        break;
+    case TCPSIFT_LINK_LINUX_SLL:
+        fast = decode_fast_ipv4_tcp(pkt, frame, caplen, wirelen, linktype, FAST_SLL_LEN, 14);
+        break;
+    case TCPSIFT_LINK_LINUX_SLL2:
+        fast = decode_fast_ipv4_tcp(pkt, frame, caplen, wirelen, linktype, FAST_SLL2_LEN, 0);
+        break;
+    default:
+        break;
+    }
+    switch (fast) {
     case FAST_DONE: return TCPSIFT_OK;
     case FAST_PARSE_OPTIONS: return decode_fast_options(pkt);
     case FAST_NOT_TAKEN: break;
@@ -216,14 +239,13 @@ tcpsift_error tcpsift_packet_decode(tcpsift_packet *pkt, int linktype, const uin
     if (TCPSIFT_UNLIKELY(frame == NULL)) caplen = 0;
     if (wirelen < caplen) wirelen = caplen;
     if (TCPSIFT_LIKELY(linktype == TCPSIFT_LINK_ETHERNET)) {
-        switch (decode_fast_ipv4_tcp(pkt, frame, caplen, wirelen, linktype, FAST_ETH_LEN)) {
+        switch (decode_fast_ipv4_tcp(pkt, frame, caplen, wirelen, linktype, FAST_ETH_LEN, 12)) {
         case FAST_DONE: return TCPSIFT_OK;
         case FAST_PARSE_OPTIONS: return decode_fast_options(pkt);
         case FAST_NOT_TAKEN: break;
         }
-    } else if (linktype == TCPSIFT_LINK_RAW || linktype == TCPSIFT_LINK_IPV4 ||
-               linktype == TCPSIFT_LINK_RAW_DLT12 || linktype == TCPSIFT_LINK_RAW_DLT14) {
-        return decode_raw_ip(pkt, linktype, frame, caplen, wirelen);
+    } else {
+        return decode_other_link(pkt, linktype, frame, caplen, wirelen);
     }
     return decode_packet_general(pkt, linktype, frame, caplen, wirelen);
 }

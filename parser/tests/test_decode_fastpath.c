@@ -23,20 +23,52 @@ static const uint8_t ts_opts[12] = {1, 1, 8, 10, 0x11, 0x22, 0x33, 0x44, 0x55, 0
 static const int raw_links[] = {TCPSIFT_LINK_RAW, TCPSIFT_LINK_IPV4, TCPSIFT_LINK_RAW_DLT12,
                                 TCPSIFT_LINK_RAW_DLT14};
 
-/* decode_pb(ETHERNET) into d, and the same datagram without its Ethernet header under every raw
- * link type: decode_all checks each (and every prefix) against the general path, so the fast
- * path's raw-IP form is held to the same boundaries as its Ethernet form. */
+/* The frame's IPv4 datagram behind each other link header the fast path takes: none (the raw
+ * link types), Linux cooked v1 (16 bytes, protocol at 14) and v2 (20 bytes, protocol at 0). */
+struct relinked {
+    int linktype;
+    uint8_t b[PB_MAX + 8];
+    size_t link_len, len;
+};
+
+static size_t relink_count(void)
+{
+    return sizeof raw_links / sizeof raw_links[0] + 2;
+}
+
+static void relink(struct relinked *r, size_t i, const uint8_t *datagram, size_t n)
+{
+    static const uint8_t sll[16] = {0, 0, 0, 1, 0, 6, 2, 0, 0, 0, 0, 1, 0, 0, 0x08, 0x00};
+    static const uint8_t sll2[20] = {0x08, 0x00, 0, 0, 0, 0, 0, 2, 0, 1,
+                                     0,    6,    2, 0, 0, 0, 0, 2, 0, 0};
+    size_t nraw = sizeof raw_links / sizeof raw_links[0];
+    const uint8_t *hdr = i == nraw ? sll : sll2;
+    r->linktype = i < nraw    ? raw_links[i]
+                  : i == nraw ? TCPSIFT_LINK_LINUX_SLL
+                              : TCPSIFT_LINK_LINUX_SLL2;
+    r->link_len = i < nraw ? 0 : i == nraw ? sizeof sll : sizeof sll2;
+    memcpy(r->b, hdr, r->link_len);
+    assert_true(r->link_len + n <= sizeof r->b);
+    memcpy(r->b + r->link_len, datagram, n);
+    r->len = r->link_len + n;
+}
+
+/* decode_pb(ETHERNET) into d, and the same datagram behind every other link header the fast
+ * path takes: decode_all checks each (and every prefix) against the general path, so the fast
+ * path's other forms are held to the same boundaries as its Ethernet form. */
 static void decode_eth_and_raw(struct decoded *d, const struct pb *p)
 {
     decode_pb(d, TCPSIFT_LINK_ETHERNET, p);
     if (p->len < 14 || p->b[12] != 0x08 || p->b[13] != 0x00) return;
-    for (size_t i = 0; i < sizeof raw_links / sizeof raw_links[0]; i++) {
+    for (size_t i = 0; i < relink_count(); i++) {
+        static struct relinked x;
+        relink(&x, i, p->b + 14, p->len - 14);
         struct decoded r;
-        decode_all(&r, raw_links[i], p->b + 14, p->len - 14, p->len - 14);
+        decode_all(&r, x.linktype, x.b, x.len, x.len);
         assert_int_equal(r.rc, d->rc);
         if (r.rc == TCPSIFT_OK) {
             assert_int_equal(r.pkt.layers, d->pkt.layers);
-            assert_int_equal(r.pkt.l3_offset, 0);
+            assert_int_equal(r.pkt.l3_offset, x.link_len);
             assert_int_equal(r.pkt.payload_len, d->pkt.payload_len);
         }
         decoded_release(&r);
@@ -350,13 +382,16 @@ static void test_snap_lengths(void **state)
             assert_int_equal(k.payload.len, caplen - (L4 + 32));
         }
         guard_release(&g);
-        /* The same datagram under each raw link type, cut at the same place in it. */
-        for (size_t i = 0; i < sizeof raw_links / sizeof raw_links[0]; i++) {
-            f = guard_place(&g, p.b + 14, caplen - 14);
+        /* The same datagram behind each other link header, cut at the same place in it. */
+        for (size_t i = 0; i < relink_count(); i++) {
+            static struct relinked x;
+            relink(&x, i, p.b + 14, p.len - 14);
+            size_t cut = x.link_len + caplen - 14;
+            f = guard_place(&g, x.b, cut);
             assert_non_null(f);
-            tcpsift_packet raw;
-            assert_int_equal(decode_checked(&raw, raw_links[i], f, caplen - 14, p.len - 14), rc);
-            if (rc == TCPSIFT_OK) assert_int_equal(raw.payload.len, k.payload.len);
+            tcpsift_packet other;
+            assert_int_equal(decode_checked(&other, x.linktype, f, cut, x.len), rc);
+            if (rc == TCPSIFT_OK) assert_int_equal(other.payload.len, k.payload.len);
             guard_release(&g);
         }
     }
