@@ -16,6 +16,11 @@ static void libc_free(void *ctx, void *p, size_t size)
     free(p);
 }
 
+int allocator_usable(const tcpsift_allocator *given)
+{
+    return !given || (given->alloc && given->free);
+}
+
 tcpsift_allocator allocator_or_libc(const tcpsift_allocator *given)
 {
     if (given) return *given;

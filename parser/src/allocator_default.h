@@ -8,4 +8,8 @@
 /* *given, or malloc/free when given is NULL. */
 tcpsift_allocator allocator_or_libc(const tcpsift_allocator *given);
 
+/* Whether an object can be created with given: NULL (the C library's) or both hooks set. A create
+ * call refuses anything else with TCPSIFT_E_INVALID_ARGUMENT before it allocates. */
+int allocator_usable(const tcpsift_allocator *given);
+
 #endif

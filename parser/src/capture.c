@@ -88,10 +88,20 @@ tcpsift_error tcpsift_capture_refill(tcpsift_capture_reader *r, const uint8_t *b
                                      int final)
 {
     if (!r || (!buf && len > 0)) return TCPSIFT_E_INVALID_ARGUMENT;
-    if (r->at_end_) return TCPSIFT_OK; /* the clean end or a fatal error: nothing more to read */
     /* An empty window (the stream ended) still gets a real address: pointer
      * arithmetic on NULL, even + 0, is undefined. */
     static const uint8_t no_bytes[1];
+    if (r->at_end_) {
+        /* The clean end or a fatal error: nothing more is read, and the reader is done with the
+         * whole window (consumed() never exceeds the window it was given). */
+        r->buf_ = buf ? buf : no_bytes;
+        r->len_ = buf ? len : 0;
+        r->pos_ = r->len_;
+        r->wants_more_ = 0;
+        r->needed_ = 0;
+        r->prefetched_ = 0;
+        return TCPSIFT_OK;
+    }
     r->buf_ = buf ? buf : no_bytes;
     r->len_ = buf ? len : 0;
     r->pos_ = 0;

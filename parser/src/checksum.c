@@ -214,6 +214,7 @@ void checksum_l4_status(const tcpsift_packet *pkt, uint8_t *status, uint8_t *off
 
 void tcpsift_packet_verify_checksums(tcpsift_packet *pkt)
 {
+    if (!pkt) return;
     pkt->ip_csum = checksum_ipv4_header_status(pkt);
     if (!(pkt->layers & (TCPSIFT_LAYER_TCP | TCPSIFT_LAYER_UDP))) return;
     checksum_l4_status(pkt, &pkt->l4_csum, &pkt->l4_csum_offload);

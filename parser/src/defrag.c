@@ -88,6 +88,7 @@ typedef struct frag_view {
 
 void tcpsift_defrag_config_init(tcpsift_defrag_config *cfg)
 {
+    if (!cfg) return;
     memset(cfg, 0, sizeof *cfg);
     cfg->max_datagrams = 1024;
     cfg->max_datagram_bytes = 65535;
@@ -155,7 +156,7 @@ tcpsift_error tcpsift_defrag_create(const tcpsift_defrag_config *cfg, tcpsift_de
     if (!cfg || !out || cfg->max_datagrams == 0 || cfg->max_datagram_bytes == 0 ||
         cfg->max_datagram_bytes > 65535u + 8u || (unsigned)cfg->policy >= TCPSIFT_OVERLAP_COUNT_ ||
         (unsigned)cfg->overlap >= TCPSIFT_DEFRAG_OVERLAP_COUNT_ ||
-        cfg->timeout_ns < 0)
+        cfg->timeout_ns < 0 || !allocator_usable(cfg->allocator))
         return TCPSIFT_E_INVALID_ARGUMENT;
     tcpsift_allocator a = allocator_or_libc(cfg->allocator);
     tcpsift_defrag *d = a.alloc(a.ctx, sizeof *d);
@@ -186,10 +187,14 @@ void tcpsift_defrag_destroy(tcpsift_defrag *d)
     a.free(a.ctx, d, sizeof *d);
 }
 
-const tcpsift_defrag_stats *tcpsift_defrag_get_stats(const tcpsift_defrag *d) { return &d->stats; }
+const tcpsift_defrag_stats *tcpsift_defrag_get_stats(const tcpsift_defrag *d)
+{
+    return d ? &d->stats : NULL;
+}
 
 void tcpsift_defrag_expire(tcpsift_defrag *d, int64_t now_ns)
 {
+    if (!d) return;
     for (uint32_t i = 0; i < d->cfg.max_datagrams; i++) {
         frag_datagram *g = &d->slots[i];
         /* Packet time may step back: only a datagram seen before `now` can be old. */
@@ -221,6 +226,7 @@ static int evict_oldest(tcpsift_defrag *d, const frag_datagram *keep, int for_me
 /* Room for `bytes` more under the memory cap, evicting other datagrams if needed. */
 static int make_room(tcpsift_defrag *d, const frag_datagram *keep, size_t bytes)
 {
+    if (d->cfg.memory_cap == 0) return 1; /* no cap: max_datagrams x max_datagram_bytes bound it */
     while (d->stats.memory > d->cfg.memory_cap || d->cfg.memory_cap - d->stats.memory < bytes)
         if (!evict_oldest(d, keep, 1)) return 0;
     return 1;
@@ -556,9 +562,11 @@ static tcpsift_error fail(tcpsift_defrag *d, tcpsift_error e)
 tcpsift_error tcpsift_defrag_feed(tcpsift_defrag *d, const tcpsift_packet *pkt, int64_t ts_ns,
                                   tcpsift_bytes *datagram, int *overlapped)
 {
+    if (overlapped) *overlapped = 0;
+    if (!datagram) return TCPSIFT_E_INVALID_ARGUMENT;
     datagram->ptr = NULL;
     datagram->len = 0;
-    if (overlapped) *overlapped = 0;
+    if (!d || !pkt) return TCPSIFT_E_INVALID_ARGUMENT;
     drop_done(d);
     tcpsift_defrag_expire(d, ts_ns);
     d->stats.fragments++;

@@ -72,5 +72,6 @@ void tcpsift_flow_key_set_tunnel(tcpsift_flow_key *key, uint8_t kind, uint32_t i
 
 int tcpsift_flow_key_equal(const tcpsift_flow_key *x, const tcpsift_flow_key *y)
 {
+    if (!x || !y) return x == y;
     return memcmp(x, y, sizeof *x) == 0;
 }

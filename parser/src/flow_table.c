@@ -11,7 +11,7 @@
 #include "siphash.h"
 
 /* Largest full-entry payload accepted. */
-#define VALUE_SIZE_MAX ((size_t)1 << 20)
+#define VALUE_SIZE_MAX TCPSIFT_FLOW_VALUE_MAX
 
 struct tcpsift_flow_embryo {
     flow_node node;
@@ -76,7 +76,7 @@ static tcpsift_error layout_compute(const tcpsift_flow_table_config *cfg, flow_l
         cfg->embryo_value_size > TCPSIFT_FLOW_EMBRYO_VALUE_MAX ||
         cfg->embryo_value_size > cfg->value_size)
         return TCPSIFT_E_INVALID_ARGUMENT;
-    if (cfg->allocator && (!cfg->allocator->alloc || !cfg->allocator->free))
+    if (!allocator_usable(cfg->allocator))
         return TCPSIFT_E_INVALID_ARGUMENT;
 
     l->entry_stride = sizeof(struct tcpsift_flow_entry) + round_up8(cfg->value_size);
@@ -679,11 +679,13 @@ void *tcpsift_flow_entry_value(tcpsift_flow_entry *e)
 
 uint64_t tcpsift_flow_entry_last_seen(const tcpsift_flow_entry *e)
 {
+    if (!e) return 0;
     return e->node.last_seen_ns;
 }
 
 enum tcpsift_flow_class tcpsift_flow_entry_class(const tcpsift_flow_entry *e)
 {
+    if (!e) return TCPSIFT_FLOW_EMBRYONIC;
     return (enum tcpsift_flow_class)e->node.cls;
 }
 
@@ -869,16 +871,19 @@ void *tcpsift_flow_embryo_value(tcpsift_flow_embryo *em)
 
 uint64_t tcpsift_flow_embryo_last_seen(const tcpsift_flow_embryo *em)
 {
+    if (!em) return 0;
     return em->node.last_seen_ns;
 }
 
 uint32_t tcpsift_flow_embryo_isn(const tcpsift_flow_embryo *em)
 {
+    if (!em) return 0;
     return em->isn;
 }
 
 int tcpsift_flow_embryo_syn_reversed(const tcpsift_flow_embryo *em)
 {
+    if (!em) return 0;
     return em->node.syn_reversed;
 }
 
@@ -975,16 +980,19 @@ void tcpsift_flow_table_counts(const tcpsift_flow_table *t, uint32_t *entries, u
 
 size_t tcpsift_flow_table_entry_size(const tcpsift_flow_table *t)
 {
+    if (!t) return 0;
     return t->full.stride;
 }
 
 size_t tcpsift_flow_table_embryo_size(const tcpsift_flow_table *t)
 {
+    if (!t) return 0;
     return t->embryo.stride;
 }
 
 uint32_t tcpsift_flow_table_longest_chain(const tcpsift_flow_table *t)
 {
+    if (!t) return 0;
     uint32_t longest = 0;
     for (uint32_t b = 0; b <= t->full.bucket_mask; b++) {
         uint32_t len = 0;

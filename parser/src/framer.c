@@ -52,6 +52,7 @@ const char *tcpsift_frame_part_name(tcpsift_frame_part part)
 
 size_t tcpsift_frame_copy_body(const tcpsift_frame *frame, uint8_t *out, size_t cap)
 {
+    if (!frame || (!out && cap)) return 0;
     size_t done = 0;
     for (size_t i = 0; i < frame->nsegs && done < cap; i++) {
         size_t n = frame->segs[i].len;
@@ -382,15 +383,18 @@ tcpsift_error tcpsift_framer_finish(tcpsift_framer *f, tcpsift_frame_cb cb, void
 
 uint64_t tcpsift_framer_offset(const tcpsift_framer *f)
 {
+    if (!f) return 0;
     return f->state.pos;
 }
 
 int tcpsift_framer_stopped(const tcpsift_framer *f)
 {
+    if (!f) return 1;
     return f->state.stopped;
 }
 
 uint64_t tcpsift_framer_copied_bytes(const tcpsift_framer *f)
 {
+    if (!f) return 0;
     return f->state.copied_bytes;
 }

@@ -1279,7 +1279,7 @@ tcpsift_error reasm_setup_init(tcpsift_reasm_setup *su, const tcpsift_reasm_conf
 {
     if ((unsigned)cfg->mode > TCPSIFT_REASM_ACKED || cfg->max_segments > (1u << 30) ||
         cfg->max_retained_views > MAX_VIEWS_LIMIT ||
-        (alloc && (alloc->alloc == NULL || alloc->free == NULL)))
+        !allocator_usable(alloc))
         return TCPSIFT_E_INVALID_ARGUMENT;
     memset(su, 0, sizeof(*su));
     su->mode = (uint8_t)cfg->mode;

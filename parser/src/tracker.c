@@ -792,6 +792,7 @@ static void on_flow_removed(void *ctx, const tcpsift_flow_view *flow,
 
 void tcpsift_tracker_config_init(tcpsift_tracker_config *cfg)
 {
+    if (!cfg) return;
     memset(cfg, 0, sizeof *cfg);
     tcpsift_flow_table_config fc;
     tcpsift_flow_table_config_init(&fc);
@@ -821,7 +822,8 @@ tcpsift_error tcpsift_tracker_create(const tcpsift_tracker_config *cfg, tcpsift_
 {
     if (!out) return TCPSIFT_E_INVALID_ARGUMENT;
     *out = NULL;
-    if (!cfg || !config_policies_valid(cfg)) return TCPSIFT_E_INVALID_ARGUMENT;
+    if (!cfg || !config_policies_valid(cfg) || !allocator_usable(cfg->allocator))
+        return TCPSIFT_E_INVALID_ARGUMENT;
     tcpsift_allocator alloc = allocator_or_libc(cfg->allocator);
     struct tcpsift_tracker *t = alloc.alloc(alloc.ctx, sizeof *t);
     if (!t) return TCPSIFT_E_NO_MEMORY;

@@ -474,6 +474,55 @@ static void test_ipv4_udp_and_config_checks(void **state)
     tcpsift_defrag_config_init(&cfg);
     cfg.overlap = TCPSIFT_DEFRAG_OVERLAP_COUNT_;
     assert_int_equal(tcpsift_defrag_create(&cfg, &df), TCPSIFT_E_INVALID_ARGUMENT);
+    /* An allocator missing a hook is refused before anything is allocated (it crashed). */
+    tcpsift_allocator half = {count_alloc, NULL, NULL};
+    tcpsift_defrag_config_init(&cfg);
+    cfg.allocator = &half;
+    assert_int_equal(tcpsift_defrag_create(&cfg, &df), TCPSIFT_E_INVALID_ARGUMENT);
+    half.alloc = NULL;
+    half.free = count_free;
+    assert_int_equal(tcpsift_defrag_create(&cfg, &df), TCPSIFT_E_INVALID_ARGUMENT);
+}
+
+/* memory_cap 0 is no cap of the pool's own, as every other cap's 0 (it refused every fragment
+ * with no_memory); NULL arguments are named errors or no-ops, never a crash. */
+static void test_no_memory_cap_and_null_arguments(void **state)
+{
+    (void)state;
+    tcpsift_defrag_config cfg;
+    tcpsift_defrag_config_init(&cfg);
+    cfg.memory_cap = 0;
+    tcpsift_defrag *df = NULL;
+    assert_int_equal(tcpsift_defrag_create(&cfg, &df), TCPSIFT_OK);
+    make_segment(4);
+    uint8_t out[PB_MAX];
+    size_t out_len = 0;
+    for (int i = 0; i < 3; i++) {
+        struct pb p;
+        frag4(&p, 0x77, 6, CUTS[i], i < 2, segment + CUTS[i], CUTS[i + 1] - CUTS[i]);
+        assert_int_equal(feed(df, &p, 0, out, &out_len, NULL), TCPSIFT_OK);
+    }
+    assert_int_equal(out_len, 20 + 120);
+    expect_segment(out, out_len, 4, 0);
+
+    struct pb p;
+    frag4(&p, 0x78, 6, 0, 1, segment, 48);
+    struct decoded d;
+    decode_pb(&d, TCPSIFT_LINK_ETHERNET, &p);
+    tcpsift_bytes dg = {(const uint8_t *)"x", 1};
+    int ov = 7;
+    assert_int_equal(tcpsift_defrag_feed(NULL, &d.pkt, 0, &dg, &ov), TCPSIFT_E_INVALID_ARGUMENT);
+    assert_null(dg.ptr);
+    assert_int_equal(dg.len, 0);
+    assert_int_equal(ov, 0);
+    assert_int_equal(tcpsift_defrag_feed(df, NULL, 0, &dg, NULL), TCPSIFT_E_INVALID_ARGUMENT);
+    assert_int_equal(tcpsift_defrag_feed(df, &d.pkt, 0, NULL, NULL), TCPSIFT_E_INVALID_ARGUMENT);
+    assert_int_equal(tcpsift_defrag_get_stats(df)->fragments, 3); /* none of those was taken */
+    guard_release(&d.g);
+    assert_null(tcpsift_defrag_get_stats(NULL));
+    tcpsift_defrag_expire(NULL, 0);
+    tcpsift_defrag_config_init(NULL);
+    tcpsift_defrag_destroy(df);
 }
 
 /* RFC 8200 §4.5, RFC 7112 (tests below): an IPv6 first fragment must hold the whole header chain
@@ -991,6 +1040,7 @@ int main(void)
         cmocka_unit_test(test_named_errors),
         cmocka_unit_test(test_tiny_fragments_accepted_by_default),
         cmocka_unit_test(test_ipv4_udp_and_config_checks),
+        cmocka_unit_test(test_no_memory_cap_and_null_arguments),
         cmocka_unit_test(test_ipv6_first_fragment_splits_tcp_header),
         cmocka_unit_test(test_ipv6_first_fragment_ext_header_past_fragment),
         cmocka_unit_test(test_ipv6_first_fragment_upper_layer_minimum),

@@ -191,7 +191,8 @@ size_t tcpsift_capture_needed(const tcpsift_capture_reader *r);
  * the previous window: the caller must be done with them (or keep those bytes). `final` set:
  * this window holds the rest of the stream, so a record cut by its end is reported as
  * TCPSIFT_E_CAPTURE_TRUNCATED, as by tcpsift_capture_open(). TCPSIFT_E_INVALID_ARGUMENT for a
- * NULL reader or a NULL buf with len > 0; a reader at its end stays there. */
+ * NULL reader or a NULL buf with len > 0; a reader at its end stays there, done with the whole
+ * window (tcpsift_capture_consumed() is then its length). */
 tcpsift_error tcpsift_capture_refill(tcpsift_capture_reader *r, const uint8_t *buf, size_t len,
                                      int final);
 

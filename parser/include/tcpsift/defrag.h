@@ -116,7 +116,8 @@ typedef enum tcpsift_defrag_overlap {
 typedef struct tcpsift_defrag_config {
     uint32_t max_datagrams;      /* datagrams in progress at once (>= 1) */
     uint32_t max_datagram_bytes; /* reassembled payload bytes per datagram (<= 65535 + 8) */
-    uint64_t memory_cap;         /* bytes of buffers and piece lists over the pool */
+    uint64_t memory_cap;         /* bytes of buffers and piece lists over the pool; 0 = no cap
+                                  * of its own (max_datagrams x max_datagram_bytes bound it) */
     int64_t timeout_ns;          /* since the first fragment, in packet time */
     tcpsift_defrag_overlap overlap;
     tcpsift_overlap_policy policy; /* with overlap RESOLVE only */

@@ -84,6 +84,8 @@ enum tcpsift_flow_remove_reason {
 #define TCPSIFT_FLOW_EMBRYO_VALUE_MAX 64
 /* Pool sizes are bounded so indices fit in 32 bits with room for a tag. */
 #define TCPSIFT_FLOW_MAX_CAPACITY (UINT32_C(1) << 30)
+/* Largest value_size a table takes (1 MiB): a larger one is TCPSIFT_E_INVALID_ARGUMENT. */
+#define TCPSIFT_FLOW_VALUE_MAX ((size_t)1 << 20)
 /* User payloads start at an 8-byte-aligned address. */
 #define TCPSIFT_FLOW_VALUE_ALIGN 8
 /* A timeout that never fires. */
@@ -125,7 +127,7 @@ typedef struct tcpsift_flow_table_config {
     uint32_t max_connections; /* full entries, 1..TCPSIFT_FLOW_MAX_CAPACITY */
     uint32_t embryo_capacity; /* embryos, 0..TCPSIFT_FLOW_MAX_CAPACITY (0: no embryo pool) */
     size_t memcap_bytes;      /* cap on the bytes allocated at create; 0 = no cap */
-    size_t value_size;        /* user bytes per full entry */
+    size_t value_size;        /* user bytes per full entry, <= TCPSIFT_FLOW_VALUE_MAX */
     size_t embryo_value_size; /* user bytes per embryo, <= value_size and <= ..._VALUE_MAX */
     uint8_t hash_key[16];     /* SipHash key of this instance: make it random */
     int key_vlan;             /* non-zero: the VLAN id is part of the key */
