@@ -288,6 +288,11 @@ static void emit_conn(pipeline *p, const conn_record *r)
     conn_table_row(stdout, &r->info, r->client_addr, r->server_addr, r->conn_state, r->history);
 }
 
+static void emit_kept(void *ctx, const void *record)
+{
+    emit_conn(ctx, record);
+}
+
 /* src into a field of cap bytes, cut to fit and always terminated: what snprintf(dst, cap, "%s",
  * src) writes, without parsing a format (issue 9: ~570 instructions a call, two a connection). */
 static void copy_text(char *dst, size_t cap, const char *src)
@@ -302,20 +307,9 @@ static void collect(void *ctx, const tcpsift_conn_info *info)
 {
     pipeline *p = ctx;
     if (p->on_conn_end) p->on_conn_end(p->ctx, info);
-    conn_record live_record, *r = &live_record;
-    if (!p->live) { /* live: printed as it ends, not collected */
-        if (p->nrecords == p->cap_records) {
-            size_t cap = p->cap_records ? p->cap_records * 2 : 256;
-            conn_record *bigger = realloc(p->records, cap * sizeof *bigger);
-            if (!bigger) {
-                p->oom = 1;
-                return;
-            }
-            p->records = bigger;
-            p->cap_records = cap;
-        }
-        r = &p->records[p->nrecords++];
-    }
+    conn_record record, *r = &record;
+    if (!p->live && !p->keep_records) return; /* frames: no connection objects */
+    memset(r, 0, sizeof *r); /* every byte defined: it may be written to the spill file */
     r->info = *info;
     size_t alen = info->ip_version == 4 ? 4 : 16;
     memcpy(r->client_addr, info->client_addr, alen);
@@ -323,18 +317,15 @@ static void collect(void *ctx, const tcpsift_conn_info *info)
     copy_text(r->history, sizeof r->history, info->history);
     copy_text(r->conn_state, sizeof r->conn_state, info->conn_state);
     memcpy(r->events, info->events, sizeof r->events);
-    if (p->live) {
+    if (p->live) { /* printed as it ends, not kept */
         emit_conn(p, r);
         jw_flush(p->w);
         fflush(stdout);
+        return;
     }
-}
-
-static int record_order(const void *a, const void *b)
-{
-    const conn_record *x = a, *y = b;
-    if (x->info.proto != y->info.proto) return x->info.proto == 6 ? -1 : 1;
-    return x->info.id < y->info.id ? -1 : x->info.id > y->info.id;
+    /* TCP first, then UDP, each by id (the contract). */
+    uint64_t order = (info->proto == 6 ? 0 : UINT64_C(1) << 63) | (info->id & ~(UINT64_C(1) << 63));
+    if (!conn_records_add(&p->records, order, r)) p->oom = 1;
 }
 
 static void write_addr(json_writer *w, const char *key, const uint8_t *addr, uint8_t version)
@@ -493,6 +484,8 @@ static void on_skipped_block(void *ctx, tcpsift_error err, uint64_t frames_so_fa
 int pipeline_run(pipeline *p, int print_conns)
 {
     if (p->live) return pipeline_run_live(p);
+    p->keep_records = print_conns;
+    conn_records_init(&p->records, sizeof(conn_record));
     capture_input in;
     if (!capture_open(&in, p->capture_path, p->reader, p->w)) return 1;
     /* libpcap reuses its record buffer, a pipe's window slides: the tracker
@@ -520,14 +513,15 @@ int pipeline_run(pipeline *p, int print_conns)
         return status;
     }
     if (print_conns) {
-        if (p->nrecords) qsort(p->records, p->nrecords, sizeof *p->records, record_order);
-        for (size_t i = 0; i < p->nrecords; i++) emit_conn(p, &p->records[i]);
+        if (!conn_records_each(&p->records, emit_kept, p)) p->oom = 1;
         pipeline_write_summary(p, &in);
     }
-    if (p->oom) fprintf(stderr, "tcpsift: out of memory: some connections were not reported\n");
+    if (p->oom)
+        fprintf(stderr, "tcpsift: out of memory (or temporary file space): some connections were "
+                        "not reported\n");
     tcpsift_tracker_destroy(p->tracker);
     frag_stage_free(&p->frags); /* after the tracker: it may hold views into kept datagrams */
-    free(p->records);
+    conn_records_free(&p->records);
     int status = cli_finish(&in, p->w);
     capture_close(&in);
     return p->oom ? 1 : status;

@@ -6,6 +6,7 @@
 
 #include "capture_input.h"
 #include "frag_stage.h"
+#include "conn_records.h"
 #include "json_writer.h"
 #include "live_capture.h"
 #include "tcpsift/tracker.h"
@@ -23,8 +24,8 @@ typedef struct pipeline {
     tcpsift_tracker *tracker;
     json_writer *w;
     /* collected reports */
-    conn_record *records;
-    size_t nrecords, cap_records;
+    conn_records records; /* conns, stream: printed at the end, in id order */
+    int keep_records;     /* frames prints none */
     int oom;
     frag_stage frags; /* IP fragments: the tracker sees the datagrams they complete */
     /* Decoded packets not yet given to the tracker: handed over PIPELINE_BATCH at a time
