@@ -104,9 +104,12 @@ static void test_flow_value_bound(void **state)
     assert_int_equal(tcpsift_flow_table_memory_needed(&fc, &bytes), TCPSIFT_E_INVALID_ARGUMENT);
 }
 
-static void put32(uint8_t *p, uint32_t v)
+/* The capture is written little-endian whatever the machine (the magic says so), so the test
+ * reads the same bytes on the big-endian cross build. */
+static void put32le(uint8_t *p, uint32_t v)
 {
-    memcpy(p, &v, 4); /* the capture is written in this machine's order: the magic says which */
+    for (int i = 0; i < 4; i++)
+        p[i] = (uint8_t)(v >> (8 * i));
 }
 
 /* A fatal record in a partial window, then another window: consumed() stays inside it (it kept
@@ -117,13 +120,13 @@ static void test_consumed_within_window_after_end(void **state)
     (void)state;
     uint8_t cap[24 + 16 + 32];
     memset(cap, 0, sizeof cap);
-    put32(cap, 0xa1b2c3d4);
+    put32le(cap, 0xa1b2c3d4);
     cap[4] = 2;
     cap[6] = 4;
-    put32(cap + 16, 65535);          /* snaplen */
-    put32(cap + 20, 1);              /* Ethernet */
-    put32(cap + 24 + 8, 0x7fffffff); /* caplen past any snaplen: fatal */
-    put32(cap + 24 + 12, 32);
+    put32le(cap + 16, 65535);          /* snaplen */
+    put32le(cap + 20, 1);              /* Ethernet */
+    put32le(cap + 24 + 8, 0x7fffffff); /* caplen past any snaplen: fatal */
+    put32le(cap + 24 + 12, 32);
     tcpsift_capture_reader r;
     assert_int_equal(tcpsift_capture_open_partial(&r, cap, sizeof cap), TCPSIFT_OK);
     tcpsift_capture_record rec;
