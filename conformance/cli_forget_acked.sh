@@ -10,29 +10,22 @@ B=$1
 fail() { echo "FAIL: $*"; exit 1; }
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-# The capture, built here (Python's standard library only): Ethernet, IPv4, TCP with correct
-# checksums, microsecond pcap.
+# The capture, built here (Python's standard library and inet_checksum.py beside this
+# script): Ethernet, IPv4, TCP with correct checksums, microsecond pcap.
+PYTHONPATH="$(cd "$(dirname "$0")" && pwd)${PYTHONPATH:+:$PYTHONPATH}" \
 python3 - "$tmp/late-copy.pcap" <<'PY' || fail "could not write the capture"
 import struct, sys
+from inet_checksum import with_ipv4_header_checksum, with_transport_checksum
 
 C, S = bytes([192, 0, 2, 10]), bytes([198, 51, 100, 20])
 CP, SP = 40001, 7000
 
-def fold(b):
-    if len(b) % 2:
-        b += b"\0"
-    s = sum(struct.unpack("!%dH" % (len(b) // 2), b))
-    while s >> 16:
-        s = (s & 0xFFFF) + (s >> 16)
-    return ~s & 0xFFFF
-
 def frame(client, seq, ack, flags, payload=b""):
     src, dst, sp, dp = (C, S, CP, SP) if client else (S, C, SP, CP)
     tcp = struct.pack("!HHIIBBHHH", sp, dp, seq, ack, 5 << 4, flags, 65535, 0, 0) + payload
-    pseudo = src + dst + struct.pack("!BBH", 0, 6, len(tcp))
-    tcp = tcp[:16] + struct.pack("!H", fold(pseudo + tcp)) + tcp[18:]
+    tcp = with_transport_checksum(src, dst, 6, tcp)
     ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(tcp), 1, 0, 64, 6, 0, src, dst)
-    ip = ip[:10] + struct.pack("!H", fold(ip)) + ip[12:]
+    ip = with_ipv4_header_checksum(ip)
     return b"\x02\0\0\0\0\x02\x02\0\0\0\0\x01\x08\x00" + ip + tcp
 
 SYN, ACK, PSH, FIN = 0x02, 0x10, 0x08, 0x01

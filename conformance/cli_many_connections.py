@@ -15,21 +15,15 @@ import subprocess
 import sys
 import tempfile
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from inet_checksum import with_ipv4_header_checksum, with_transport_checksum  # noqa: E402
+
 N_TCP, N_UDP = 20000, 300
-
-
-def csum(b):
-    if len(b) % 2:
-        b += b"\0"
-    s = sum(struct.unpack("!%dH" % (len(b) // 2), b))
-    while s >> 16:
-        s = (s & 0xFFFF) + (s >> 16)
-    return ~s & 0xFFFF
 
 
 def ipv4(src, dst, proto, l4):
     h = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(l4), 1, 0, 64, proto, 0, src, dst)
-    return h[:10] + struct.pack("!H", csum(h)) + h[12:] + l4
+    return with_ipv4_header_checksum(h) + l4
 
 
 def tuple_of(i):
@@ -45,8 +39,7 @@ def write_capture(path):
     for i in range(N_TCP):
         src, sport = tuple_of(i)
         tcp = struct.pack("!HHIIBBHHH", sport, 80, 1000 + i, 0, 5 << 4, 0x02, 65535, 0, 0)
-        pseudo = src + server + struct.pack("!BBH", 0, 6, len(tcp))
-        tcp = tcp[:16] + struct.pack("!H", csum(pseudo + tcp)) + tcp[18:]
+        tcp = with_transport_checksum(src, server, 6, tcp)
         frames = [ipv4(src, server, 6, tcp)]
         if i % (N_TCP // N_UDP) == 0 and udp_made < N_UDP:
             usrc = bytes([10, 200, udp_made // 250, 1 + udp_made % 250])

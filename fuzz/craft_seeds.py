@@ -11,14 +11,8 @@ import os
 import struct
 import sys
 
-
-def csum(data):
-    if len(data) % 2:
-        data += b"\0"
-    s = sum(struct.unpack("!%dH" % (len(data) // 2), data))
-    while s >> 16:
-        s = (s & 0xFFFF) + (s >> 16)
-    return (~s) & 0xFFFF
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "conformance"))
+from inet_checksum import with_ipv4_header_checksum, with_transport_checksum  # noqa: E402
 
 
 ALL_OPTIONS = (b"\x02\x04\x05\xb4" b"\x01\x03\x03\x07" b"\x04\x02" b"\x08\x0a\x00\x00\x00\x01\x00\x00\x00\x00"
@@ -30,10 +24,9 @@ def tcp_ipv4(opts=b"", payload=b"hello"):
     src, dst = bytes([10, 0, 0, 1]), bytes([10, 0, 0, 2])
     tcp = struct.pack("!HHIIBBHHH", 40000, 80, 1000, 0, (tcp_len // 4) << 4, 0x02, 65535, 0, 0)
     seg = tcp + opts + payload
-    pseudo = src + dst + struct.pack("!BBH", 0, 6, len(seg))
-    seg = seg[:16] + struct.pack("!H", csum(pseudo + seg)) + seg[18:]
+    seg = with_transport_checksum(src, dst, 6, seg)
     ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(seg), 1, 0x4000, 64, 6, 0, src, dst)
-    ip = ip[:10] + struct.pack("!H", csum(ip)) + ip[12:]
+    ip = with_ipv4_header_checksum(ip)
     return ip + seg
 
 
@@ -41,8 +34,7 @@ def tcp_ipv6(opts=b"", payload=b"hi"):
     src, dst = bytes(15) + b"\x01", bytes(15) + b"\x02"
     tcp = struct.pack("!HHIIBBHHH", 40000, 443, 7, 9, ((20 + len(opts)) // 4) << 4, 0x12, 1000, 0, 0)
     seg = tcp + opts + payload
-    pseudo = src + dst + struct.pack("!IxxxB", len(seg), 6)
-    seg = seg[:16] + struct.pack("!H", csum(pseudo + seg)) + seg[18:]
+    seg = with_transport_checksum(src, dst, 6, seg)
     return struct.pack("!IHBB", 0x60000000, len(seg), 6, 64) + src + dst + seg
 
 

@@ -14,6 +14,9 @@ import os
 import struct
 import sys
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+from inet_checksum import with_ipv4_header_checksum, with_transport_checksum  # noqa: E402
+
 V4A, V4B = bytes([10, 0, 0, 1]), bytes([10, 0, 0, 2])
 O4A, O4B = bytes([192, 0, 2, 1]), bytes([192, 0, 2, 2])
 V6A = bytes.fromhex("20010db8000000000000000000000001")
@@ -22,41 +25,20 @@ O6A = bytes.fromhex("20010db8ffff00000000000000000001")
 O6B = bytes.fromhex("20010db8ffff00000000000000000002")
 
 
-def csum(data):
-    if len(data) % 2:
-        data += b"\0"
-    s = sum(struct.unpack("!%dH" % (len(data) // 2), data))
-    while s >> 16:
-        s = (s & 0xFFFF) + (s >> 16)
-    return (~s) & 0xFFFF
-
-
 def tcp(src, dst, sport, dport, seq, ack, flags, payload=b"", opts=b""):
     doff = (20 + len(opts)) // 4
     h = struct.pack("!HHIIBBHHH", sport, dport, seq, ack, doff << 4, flags, 29200, 0, 0) + opts
-    seg = h + payload
-    if len(src) == 4:
-        pseudo = src + dst + struct.pack("!BBH", 0, 6, len(seg))
-    else:
-        pseudo = src + dst + struct.pack("!IxxxB", len(seg), 6)
-    c = csum(pseudo + seg)
-    return seg[:16] + struct.pack("!H", c) + seg[18:]
+    return with_transport_checksum(src, dst, 6, h + payload)
 
 
 def udp(src, dst, sport, dport, payload):
-    length = 8 + len(payload)
-    d = struct.pack("!HHHH", sport, dport, length, 0) + payload
-    if len(src) == 4:
-        pseudo = src + dst + struct.pack("!BBH", 0, 17, length)
-    else:
-        pseudo = src + dst + struct.pack("!IxxxB", length, 17)
-    c = csum(pseudo + d) or 0xFFFF
-    return d[:6] + struct.pack("!H", c) + d[8:]
+    d = struct.pack("!HHHH", sport, dport, 8 + len(payload), 0) + payload
+    return with_transport_checksum(src, dst, 17, d)
 
 
 def ipv4(src, dst, proto, payload, ident=1, frag=0x4000):
     h = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(payload), ident, frag, 64, proto, 0, src, dst)
-    return h[:10] + struct.pack("!H", csum(h)) + h[12:] + payload
+    return with_ipv4_header_checksum(h) + payload
 
 
 def ipv6(src, dst, nxt, payload):
