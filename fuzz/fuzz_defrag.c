@@ -4,7 +4,8 @@
  * 0-6: RESOLVE with that tcpsift_overlap_policy), bit 3
  * reject_tiny, bits 4-7 max_datagrams - 1. Then 6-byte records, one fragment each:
  *   r[0] bit 0 IPv6, bit 1 more fragments, bits 2-3 identification (0-3), bits 4-7 seconds
- *        since the previous fragment (packet time, drives the timeout);
+ *        since the previous fragment (packet time, drives the timeout; 15: 20 s back, as
+ *        merged captures step back);
  *   r[1..2] fragment offset in 8-byte units (13 bits used);
  *   r[3] data length; r[4] first data byte (then +1 per byte); r[5] protocol / next header.
  * Each fragment is built as a bare IP packet in an exactly-sized buffer, decoded
@@ -131,7 +132,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     int64_t now = 0;
     for (size_t at = 1; at + 6 <= size; at += 6) {
         const uint8_t *r = data + at;
-        now += (int64_t)(r[0] >> 4) * 1000000000LL;
+        unsigned step = r[0] >> 4;
+        now += step == 15 ? -20 * 1000000000LL : (int64_t)step * 1000000000LL;
         uint8_t frame[48 + 255];
         size_t n = build(frame, r);
         uint8_t *exact = malloc(n);

@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "hash_key.h"
+
 struct frag_kept {
     frag_kept *next;
     uint8_t bytes[];
@@ -21,6 +23,7 @@ const tcpsift_packet *frag_stage_packet(frag_stage *f, const tcpsift_capture_rec
         cfg.overlap = f->overlap;
         cfg.policy = f->policy;
         cfg.accept_ip_options = f->accept_ip_options;
+        random_hash_key(cfg.hash_key, sizeof cfg.hash_key);
         if (tcpsift_defrag_create(&cfg, &f->pool) != TCPSIFT_OK) f->unavailable = 1;
     }
     if (!f->pool) return NULL;

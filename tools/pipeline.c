@@ -7,6 +7,7 @@
 
 #include "cli_common.h"
 #include "conn_table.h"
+#include "hash_key.h"
 
 struct conn_record {
     tcpsift_conn_info info;
@@ -99,13 +100,7 @@ void pipeline_init(pipeline *p, json_writer *w)
     /* A capture file is read whole: like tshark, never split a connection
      * for idleness (memory stays bounded by --max-conns eviction). */
     for (int i = 0; i < TCPSIFT_FLOW_CLASS_COUNT; i++) p->cfg.timeout_ns[i] = TCPSIFT_FLOW_NO_TIMEOUT;
-    /* A fixed key would let crafted captures aim tuples at one bucket. */
-    FILE *r = fopen("/dev/urandom", "rb");
-    if (!r || fread(p->cfg.hash_key, 1, sizeof p->cfg.hash_key, r) != sizeof p->cfg.hash_key) {
-        for (size_t i = 0; i < sizeof p->cfg.hash_key; i++)
-            p->cfg.hash_key[i] = (uint8_t)((uintptr_t)p >> (i % 8) ^ (uintptr_t)&r >> (i % 5));
-    }
-    if (r) fclose(r);
+    random_hash_key(p->cfg.hash_key, sizeof p->cfg.hash_key);
 }
 
 static int value_of(int argc, char **argv, int *i, const char **out)

@@ -7,7 +7,12 @@
  * fragment boundaries: multiples of 8 except the datagram end, so at most 65535 / 8 + 1.
  * With overlap DISCARD pieces never overlap, so each piece is exactly one fragment; a discarded
  * datagram keeps its slot (key and first time, no bytes) until its timeout, so its later
- * fragments are recognised and dropped (RFC 5722 §4: "including those not yet received"). */
+ * fragments are recognised and dropped (RFC 5722 §4: "including those not yet received").
+ *
+ * No call walks the slots: a keyed hash (SipHash-1-3, the config's hash_key) finds a datagram,
+ * a free list gives a slot, and a list in creation order gives the oldest to evict and, while
+ * packet time has not stepped back across it, the ones to expire (a flood of fragments of
+ * distinct datagrams would otherwise cost max_datagrams slot visits each). */
 #include "allocator_default.h"
 #include "tcpsift/defrag.h"
 
@@ -15,6 +20,7 @@
 #include <string.h>
 
 #include "decode_internal.h"
+#include "siphash.h"
 
 #define IPV4_MAX_TOTAL 65535u
 #define IPV6_MAX_PAYLOAD 65535u
@@ -36,6 +42,7 @@
 #define ECN_CE 3u
 #define ECN_SEEN_NOT_ECT 1u
 #define ECN_SEEN_CE (1u << ECN_CE)
+#define NO_SLOT UINT32_MAX
 
 typedef struct frag_piece {
     uint32_t start, end;           /* bytes of the datagram this piece holds */
@@ -49,7 +56,6 @@ typedef struct frag_datagram {
     uint8_t src[16], dst[16];
     uint32_t id;
     int64_t first_ts;
-    uint64_t started; /* creation order, for eviction */
     uint32_t end;     /* payload end set by the last fragment */
     uint32_t held;    /* bytes covered by pieces */
     uint32_t max_end; /* highest byte held */
@@ -61,13 +67,22 @@ typedef struct frag_datagram {
     size_t buf_cap;
     frag_piece *pieces, *scratch;
     uint32_t npieces, pieces_cap;
+    uint32_t bucket;       /* its hash chain */
+    uint32_t hash_next;    /* next slot in that chain; while unused, the next free slot */
+    uint32_t older, newer; /* neighbours in creation order */
 } frag_datagram;
 
 struct tcpsift_defrag {
     tcpsift_defrag_config cfg;
     tcpsift_allocator alloc;
     frag_datagram *slots;
-    uint64_t next_started;
+    uint32_t *buckets; /* first slot of each hash chain, NO_SLOT when empty */
+    uint32_t bucket_mask;
+    uint32_t free_head;        /* first unused slot */
+    uint32_t oldest, newest;   /* ends of the creation-order list */
+    uint32_t time_inversions;  /* neighbours in that list whose first_ts step back */
+    int64_t first_ts_floor;    /* no datagram in progress started before this */
+    tcpsift_siphash_key sip;
     uint8_t *done_buf; /* the datagram handed out last, freed at the next call */
     size_t done_cap;
     tcpsift_defrag_stats stats;
@@ -129,10 +144,29 @@ static void datagram_release_bytes(tcpsift_defrag *d, frag_datagram *g)
     g->npieces = g->pieces_cap = 0;
 }
 
+/* 1 when `newer` started at an earlier packet time than `older`, its neighbour before it. */
+static uint32_t steps_back(const tcpsift_defrag *d, uint32_t older, uint32_t newer)
+{
+    return older != NO_SLOT && newer != NO_SLOT &&
+           d->slots[newer].first_ts < d->slots[older].first_ts;
+}
+
 static void datagram_free(tcpsift_defrag *d, frag_datagram *g)
 {
     datagram_release_bytes(d, g);
+    uint32_t i = (uint32_t)(g - d->slots), older = g->older, newer = g->newer;
+    d->time_inversions -= steps_back(d, older, i) + steps_back(d, i, newer);
+    d->time_inversions += steps_back(d, older, newer);
+    if (older != NO_SLOT) d->slots[older].newer = newer;
+    else d->oldest = newer;
+    if (newer != NO_SLOT) d->slots[newer].older = older;
+    else d->newest = older;
+    uint32_t *link = &d->buckets[g->bucket];
+    while (*link != i) link = &d->slots[*link].hash_next;
+    *link = g->hash_next;
     memset(g, 0, sizeof *g);
+    g->hash_next = d->free_head;
+    d->free_head = i;
     d->stats.in_progress--;
 }
 
@@ -172,6 +206,21 @@ tcpsift_error tcpsift_defrag_create(const tcpsift_defrag_config *cfg, tcpsift_de
         return TCPSIFT_E_NO_MEMORY;
     }
     memset(d->slots, 0, slots);
+    uint32_t buckets = 1;
+    while (buckets < cfg->max_datagrams && buckets < (1u << 31)) buckets <<= 1;
+    d->buckets = a.alloc(a.ctx, (size_t)buckets * sizeof *d->buckets);
+    if (!d->buckets) {
+        a.free(a.ctx, d->slots, slots);
+        a.free(a.ctx, d, sizeof *d);
+        return TCPSIFT_E_NO_MEMORY;
+    }
+    for (uint32_t i = 0; i < buckets; i++) d->buckets[i] = NO_SLOT;
+    d->bucket_mask = buckets - 1;
+    for (uint32_t i = 0; i < cfg->max_datagrams; i++)
+        d->slots[i].hash_next = i + 1 < cfg->max_datagrams ? i + 1 : NO_SLOT;
+    d->free_head = 0;
+    d->oldest = d->newest = NO_SLOT;
+    tcpsift_siphash_key_init(&d->sip, cfg->hash_key);
     *out = d;
     return TCPSIFT_OK;
 }
@@ -183,6 +232,7 @@ void tcpsift_defrag_destroy(tcpsift_defrag *d)
         if (d->slots[i].used) datagram_free(d, &d->slots[i]);
     drop_done(d);
     tcpsift_allocator a = d->alloc;
+    a.free(a.ctx, d->buckets, ((size_t)d->bucket_mask + 1) * sizeof *d->buckets);
     a.free(a.ctx, d->slots, (size_t)d->cfg.max_datagrams * sizeof *d->slots);
     a.free(a.ctx, d, sizeof *d);
 }
@@ -192,18 +242,38 @@ const tcpsift_defrag_stats *tcpsift_defrag_get_stats(const tcpsift_defrag *d)
     return d ? &d->stats : NULL;
 }
 
+/* Packet time may step back: only a datagram seen before `now` can be old. */
+static int timed_out(const tcpsift_defrag *d, int64_t first_ts, int64_t now_ns)
+{
+    return now_ns > first_ts &&
+           (uint64_t)now_ns - (uint64_t)first_ts > (uint64_t)d->cfg.timeout_ns;
+}
+
+static void expire_one(tcpsift_defrag *d, frag_datagram *g)
+{
+    if (!g->discarded) d->stats.timed_out++; /* a discarded one was counted already */
+    datagram_free(d, g);
+}
+
 void tcpsift_defrag_expire(tcpsift_defrag *d, int64_t now_ns)
 {
     if (!d) return;
-    for (uint32_t i = 0; i < d->cfg.max_datagrams; i++) {
-        frag_datagram *g = &d->slots[i];
-        /* Packet time may step back: only a datagram seen before `now` can be old. */
-        if (g->used && now_ns > g->first_ts && (uint64_t)now_ns - (uint64_t)g->first_ts >
-                                                   (uint64_t)d->cfg.timeout_ns) {
-            if (!g->discarded) d->stats.timed_out++; /* a discarded one was counted already */
-            datagram_free(d, g);
-        }
+    if (d->time_inversions == 0) {
+        /* Creation order is first_ts order: the old ones lead the list. */
+        while (d->oldest != NO_SLOT && timed_out(d, d->slots[d->oldest].first_ts, now_ns))
+            expire_one(d, &d->slots[d->oldest]);
+        return;
     }
+    /* Time stepped back: visit every datagram, but only when the earliest can be old. */
+    if (!timed_out(d, d->first_ts_floor, now_ns)) return;
+    int64_t floor = INT64_MAX;
+    for (uint32_t i = d->oldest, next; i != NO_SLOT; i = next) {
+        frag_datagram *g = &d->slots[i];
+        next = g->newer;
+        if (timed_out(d, g->first_ts, now_ns)) expire_one(d, g);
+        else if (g->first_ts < floor) floor = g->first_ts;
+    }
+    d->first_ts_floor = floor;
 }
 
 /* Evict the datagram that started first, other than `keep` (with `for_memory`, only one that
@@ -211,11 +281,9 @@ void tcpsift_defrag_expire(tcpsift_defrag *d, int64_t now_ns)
 static int evict_oldest(tcpsift_defrag *d, const frag_datagram *keep, int for_memory)
 {
     frag_datagram *oldest = NULL;
-    for (uint32_t i = 0; i < d->cfg.max_datagrams; i++) {
+    for (uint32_t i = d->oldest; i != NO_SLOT && !oldest; i = d->slots[i].newer) {
         frag_datagram *g = &d->slots[i];
-        if (g->used && g != keep && !(for_memory && g->discarded) &&
-            (!oldest || g->started < oldest->started))
-            oldest = g;
+        if (g != keep && !(for_memory && g->discarded)) oldest = g;
     }
     if (!oldest) return 0;
     if (!oldest->discarded) d->stats.evicted++; /* `evicted` counts datagrams lost incomplete */
@@ -344,11 +412,33 @@ static int header_chain_complete(uint8_t next, const uint8_t *p, size_t len)
     }
 }
 
-static frag_datagram *find(tcpsift_defrag *d, const tcpsift_packet *pkt, const frag_view *v)
+/* The hash chain of a datagram's key (RFC 791: addresses, protocol, identification; RFC 8200
+ * §4.5: addresses and identification). The key is secret, so crafted fragments cannot aim at
+ * one chain. */
+static uint32_t bucket_of(const tcpsift_defrag *d, const tcpsift_packet *pkt, uint32_t id)
 {
-    for (uint32_t i = 0; i < d->cfg.max_datagrams; i++) {
+    uint64_t w[4] = {0};
+    size_t n;
+    if (pkt->addr_len == 4) {
+        memcpy(w, pkt->src, 4);
+        memcpy((uint8_t *)w + 4, pkt->dst, 4);
+        n = 1;
+    } else {
+        memcpy(w, pkt->src, 16);
+        memcpy(w + 2, pkt->dst, 16);
+        n = 4;
+    }
+    uint64_t proto = pkt->ip_version == 4 ? pkt->ip_proto : 0;
+    uint64_t tail = (uint64_t)id | proto << 32 | (uint64_t)pkt->ip_version << 40;
+    return (uint32_t)tcpsift_siphash13_words_tail(&d->sip, w, n, tail, 6) & d->bucket_mask;
+}
+
+static frag_datagram *find(tcpsift_defrag *d, const tcpsift_packet *pkt, const frag_view *v,
+                           uint32_t bucket)
+{
+    for (uint32_t i = d->buckets[bucket]; i != NO_SLOT; i = d->slots[i].hash_next) {
         frag_datagram *g = &d->slots[i];
-        if (g->used && g->version == pkt->ip_version && g->id == v->id &&
+        if (g->version == pkt->ip_version && g->id == v->id &&
             (pkt->ip_version == 6 || g->proto == pkt->ip_proto) &&
             memcmp(g->src, pkt->src, pkt->addr_len) == 0 &&
             memcmp(g->dst, pkt->dst, pkt->addr_len) == 0)
@@ -358,15 +448,15 @@ static frag_datagram *find(tcpsift_defrag *d, const tcpsift_packet *pkt, const f
 }
 
 static frag_datagram *start(tcpsift_defrag *d, const tcpsift_packet *pkt, const frag_view *v,
-                            int64_t ts)
+                            int64_t ts, uint32_t bucket)
 {
-    frag_datagram *free_slot = NULL;
-    for (;;) {
-        for (uint32_t i = 0; i < d->cfg.max_datagrams && !free_slot; i++)
-            if (!d->slots[i].used) free_slot = &d->slots[i];
-        if (free_slot || !evict_oldest(d, NULL, 0)) break;
-    }
-    frag_datagram *g = free_slot;
+    if (d->free_head == NO_SLOT) evict_oldest(d, NULL, 0); /* every slot is in use: frees one */
+    uint32_t i = d->free_head;
+    frag_datagram *g = &d->slots[i];
+    d->free_head = g->hash_next;
+    g->bucket = bucket;
+    g->hash_next = d->buckets[bucket];
+    d->buckets[bucket] = i;
     g->used = 1;
     g->version = pkt->ip_version;
     g->addr_len = pkt->addr_len;
@@ -375,7 +465,13 @@ static frag_datagram *start(tcpsift_defrag *d, const tcpsift_packet *pkt, const 
     memcpy(g->dst, pkt->dst, pkt->addr_len);
     g->id = v->id;
     g->first_ts = ts;
-    g->started = d->next_started++;
+    if (d->newest == NO_SLOT || ts < d->first_ts_floor) d->first_ts_floor = ts;
+    g->older = d->newest;
+    g->newer = NO_SLOT;
+    if (d->newest != NO_SLOT) d->slots[d->newest].newer = i;
+    else d->oldest = i;
+    d->time_inversions += steps_back(d, d->newest, i);
+    d->newest = i;
     d->stats.in_progress++;
     return g;
 }
@@ -426,33 +522,39 @@ static void emit(frag_piece *out, uint32_t *n, uint32_t start, uint32_t end, uin
     out[(*n)++] = p;
 }
 
-/* Merge fragment [s,e) into the pieces under the policy. Returns 1 if it overlapped, and sets
- * *conflict when an overlapped byte differed. */
+/* The first piece that ends after byte `s` (pieces are sorted and disjoint, so their ends
+ * increase): npieces when none does. */
+static uint32_t first_piece_ending_after(const frag_datagram *g, uint32_t s)
+{
+    uint32_t lo = 0, hi = g->npieces;
+    while (lo < hi) {
+        uint32_t mid = lo + (hi - lo) / 2;
+        if (g->pieces[mid].end <= s) lo = mid + 1;
+        else hi = mid;
+    }
+    return lo;
+}
+
+/* Merge fragment [s,e) into the pieces under the policy. Only the pieces it overlaps are
+ * rebuilt (in scratch) and spliced back, so fragments arriving in order cost O(log pieces).
+ * Returns 1 if it overlapped, and sets *conflict when an overlapped byte differed. */
 static int insert(tcpsift_defrag *d, frag_datagram *g, uint32_t s, uint32_t e, const uint8_t *data,
                   int *conflict)
 {
     uint8_t *base = g->buf + TCPSIFT_DEFRAG_MAX_HEADER;
     frag_piece *out = g->scratch;
     uint32_t n = 0, cursor = s; /* next byte of the new fragment not yet placed */
-    int overlapped = 0;
+    uint32_t lo = first_piece_ending_after(g, s), hi = lo;
+    uint32_t overlapped_bytes = 0;
     *conflict = 0;
-    for (uint32_t i = 0; i < g->npieces; i++) {
-        frag_piece p = g->pieces[i];
-        if (p.end <= s || p.start >= e) {
-            if (p.start >= e && cursor < e) { /* the gap before the first piece past the new one */
-                memcpy(base + cursor, data + (cursor - s), e - cursor);
-                emit(out, &n, cursor, e, s, e);
-                cursor = e;
-            }
-            out[n++] = p;
-            continue;
-        }
+    for (; hi < g->npieces && g->pieces[hi].start < e; hi++) {
+        frag_piece p = g->pieces[hi];
         if (cursor < p.start) { /* uncovered bytes before this piece */
             memcpy(base + cursor, data + (cursor - s), p.start - cursor);
             emit(out, &n, cursor, p.start, s, e);
         }
         uint32_t os = p.start > s ? p.start : s, oe = p.end < e ? p.end : e;
-        overlapped = 1;
+        overlapped_bytes += oe - os;
         if (memcmp(base + os, data + (os - s), oe - os) != 0) *conflict = 1;
         if (tcpsift_overlap_new_wins(d->cfg.policy, s, e, p.orig_start, p.orig_end)) {
             memcpy(base + os, data + (os - s), oe - os);
@@ -468,15 +570,14 @@ static int insert(tcpsift_defrag *d, frag_datagram *g, uint32_t s, uint32_t e, c
         memcpy(base + cursor, data + (cursor - s), e - cursor);
         emit(out, &n, cursor, e, s, e);
     }
-    frag_piece *old = g->pieces;
-    g->pieces = out;
-    g->scratch = old;
-    g->npieces = n;
-    uint32_t held = 0;
-    for (uint32_t i = 0; i < n; i++) held += out[i].end - out[i].start;
-    g->held = held;
+    /* Pieces [lo, hi) become out[0, n): move the ones after them, then copy these in. */
+    uint32_t tail = g->npieces - hi;
+    memmove(g->pieces + lo + n, g->pieces + hi, (size_t)tail * sizeof *g->pieces);
+    memcpy(g->pieces + lo, out, (size_t)n * sizeof *out);
+    g->npieces = lo + n + tail;
+    g->held += (e - s) - overlapped_bytes;
     if (e > g->max_end) g->max_end = e;
-    return overlapped;
+    return hi > lo;
 }
 
 /* Overlap DISCARD: does fragment [s,e) overlap the pieces held, and is it an exact duplicate
@@ -491,9 +592,9 @@ static frag_overlap_kind overlap_of(const frag_datagram *g, uint32_t s, uint32_t
     uint32_t touched = 0;
     int same_bounds = 0;
     *conflict = 0;
-    for (uint32_t i = 0; i < g->npieces; i++) {
+    for (uint32_t i = first_piece_ending_after(g, s); i < g->npieces && g->pieces[i].start < e;
+         i++) {
         frag_piece p = g->pieces[i];
-        if (p.end <= s || p.start >= e) continue;
         uint32_t os = p.start > s ? p.start : s, oe = p.end < e ? p.end : e;
         const uint8_t *held = g->buf + TCPSIFT_DEFRAG_MAX_HEADER + os;
         if (memcmp(held, data + (os - s), oe - os) != 0) *conflict = 1;
@@ -606,11 +707,12 @@ tcpsift_error tcpsift_defrag_feed(tcpsift_defrag *d, const tcpsift_packet *pkt, 
         !header_chain_complete(v.inner_next, v.data, v.len))
         return fail(d, TCPSIFT_E_FRAG_HEADER_CHAIN_INCOMPLETE);
 
-    frag_datagram *g = find(d, pkt, &v);
+    uint32_t bucket = bucket_of(d, pkt, v.id);
+    frag_datagram *g = find(d, pkt, &v, bucket);
     if (g && g->discarded) return fail(d, TCPSIFT_E_FRAG_DISCARDED);
     /* An empty fragment would start a datagram only to drop it (below): none is started. */
     if (!g && v.len == 0) return fail(d, TCPSIFT_E_FRAG_EMPTY);
-    if (!g) g = start(d, pkt, &v, ts_ns);
+    if (!g) g = start(d, pkt, &v, ts_ns, bucket);
     if (!v.more) {
         if (g->have_last && end != g->end) {
             datagram_free(d, g);

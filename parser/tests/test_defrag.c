@@ -259,6 +259,153 @@ static void test_missing_piece_then_timeout(void **state)
     tcpsift_defrag_destroy(df);
 }
 
+/* A first fragment of datagram `id` (IPv4) at packet time `t` seconds. */
+static void start_datagram(tcpsift_defrag *df, uint16_t id, int64_t t)
+{
+    uint8_t out[PB_MAX];
+    size_t out_len;
+    struct pb p;
+    frag4(&p, id, 6, 0, 1, segment, 48);
+    assert_int_equal(feed(df, &p, t * SEC, out, &out_len, NULL), TCPSIFT_OK);
+    assert_int_equal(out_len, 0);
+}
+
+/* The rest of datagram `id` at time `t` seconds: 1 when it completed the original segment. */
+static int finish_datagram(tcpsift_defrag *df, uint16_t id, int64_t t)
+{
+    uint8_t out[PB_MAX];
+    size_t out_len;
+    struct pb p;
+    frag4(&p, id, 6, 48, 0, segment + 48, segment_len - 48);
+    assert_int_equal(feed(df, &p, t * SEC, out, &out_len, NULL), TCPSIFT_OK);
+    if (out_len == 0) return 0;
+    expect_segment(out, out_len, 4, 0);
+    return 1;
+}
+
+/* Timeouts count from each datagram's first fragment even when packet time steps back, and
+ * eviction takes the datagram created first whatever its time: the pool keeps both orders
+ * without visiting every slot (a datagram started at an earlier time than one before it must
+ * still time out on time). */
+static void test_expiry_when_time_steps_back(void **state)
+{
+    (void)state;
+    make_segment(4);
+    tcpsift_defrag *df = make_pool(TCPSIFT_OVERLAP_FIRST);
+    const tcpsift_defrag_stats *s = tcpsift_defrag_get_stats(df);
+    /* In time order: each goes 30 s after its first fragment, the others stay. */
+    start_datagram(df, 1, 0);
+    start_datagram(df, 2, 10);
+    start_datagram(df, 3, 20);
+    tcpsift_defrag_expire(df, 31 * SEC);
+    assert_int_equal(s->timed_out, 1);
+    assert_int_equal(s->in_progress, 2);
+    tcpsift_defrag_expire(df, 45 * SEC);
+    assert_int_equal(s->timed_out, 2);
+    assert_true(finish_datagram(df, 3, 46));
+    assert_int_equal(s->in_progress, 0);
+
+    /* Out of time order: started at 100, 50, 120, 60 s (in that order). */
+    start_datagram(df, 11, 100);
+    start_datagram(df, 12, 50);
+    start_datagram(df, 13, 120);
+    start_datagram(df, 14, 60);
+    tcpsift_defrag_expire(df, 85 * SEC); /* 50 + 35: only datagram 12 */
+    assert_int_equal(s->timed_out, 3);
+    assert_int_equal(s->in_progress, 3);
+    /* Time steps back again: a datagram at 40 s must go at 71 s, though 60 s was the earliest
+     * left after the last expiry. */
+    start_datagram(df, 15, 40);
+    tcpsift_defrag_expire(df, 71 * SEC);
+    assert_int_equal(s->timed_out, 4);
+    assert_int_equal(s->in_progress, 3);
+    tcpsift_defrag_expire(df, 91 * SEC); /* 60 + 31: datagram 14 */
+    assert_int_equal(s->timed_out, 5);
+    tcpsift_defrag_expire(df, 131 * SEC); /* 100 + 31: datagram 11; 13 (120) stays */
+    assert_int_equal(s->timed_out, 6);
+    assert_int_equal(s->in_progress, 1);
+    assert_false(finish_datagram(df, 11, 131)); /* gone: this starts it anew */
+    assert_true(finish_datagram(df, 13, 132));
+    assert_int_equal(s->timed_out, 6);
+    assert_int_equal(s->in_progress, 1); /* 11, started anew at 131 s */
+    /* Started at 200, 150, 160 s; the middle one completes, which leaves 200 before 160 as
+     * neighbours: 160 s must still go at 191 s. */
+    start_datagram(df, 31, 200);
+    start_datagram(df, 32, 150);
+    start_datagram(df, 33, 160);
+    assert_true(finish_datagram(df, 32, 161));
+    tcpsift_defrag_expire(df, 191 * SEC); /* 11 (131 s) and 33 (160 s) */
+    assert_int_equal(s->timed_out, 8);
+    assert_int_equal(s->in_progress, 1);
+    assert_true(finish_datagram(df, 31, 192));
+    tcpsift_defrag_destroy(df);
+
+    /* Full pool, times out of order: the datagram created first is evicted, not the one with
+     * the earliest time. */
+    tcpsift_defrag_config cfg;
+    tcpsift_defrag_config_init(&cfg);
+    cfg.max_datagrams = 2;
+    assert_int_equal(tcpsift_defrag_create(&cfg, &df), TCPSIFT_OK);
+    s = tcpsift_defrag_get_stats(df);
+    start_datagram(df, 21, 100);
+    start_datagram(df, 22, 90);
+    start_datagram(df, 23, 95); /* evicts 21 */
+    assert_int_equal(s->evicted, 1);
+    assert_true(finish_datagram(df, 22, 96));
+    assert_true(finish_datagram(df, 23, 97));
+    assert_int_equal(s->evicted, 1);
+    assert_int_equal(s->in_progress, 0);
+    tcpsift_defrag_destroy(df);
+}
+
+/* Many datagrams in progress at once, from the same addresses or differing only in version or
+ * protocol, some sharing hash chains (a small pool, and a zero key): each completes with its own
+ * bytes, whatever order their pieces come in, and the slots freed are used again. */
+static void test_many_datagrams_in_progress(void **state)
+{
+    (void)state;
+    make_segment(4);
+    tcpsift_defrag_config cfg;
+    tcpsift_defrag_config_init(&cfg);
+    cfg.max_datagrams = 48;
+    tcpsift_defrag *df = NULL;
+    assert_int_equal(tcpsift_defrag_create(&cfg, &df), TCPSIFT_OK);
+    const tcpsift_defrag_stats *s = tcpsift_defrag_get_stats(df);
+    uint8_t out[PB_MAX];
+    size_t out_len;
+    struct pb p;
+    for (int round = 0; round < 3; round++) {
+        /* 40 IPv4 first fragments, ids spread over the round. */
+        for (uint16_t i = 0; i < 40; i++) start_datagram(df, (uint16_t)(round * 1000 + i * 7), round);
+        /* Same id, other protocol (UDP): a datagram of its own (RFC 791's key has the
+         * protocol); and an IPv6 one with the same id. */
+        uint8_t other[56];
+        memset(other, 0xA5, sizeof other);
+        frag4(&p, (uint16_t)(round * 1000), 17, 0, 1, other, 48);
+        assert_int_equal(feed(df, &p, round * SEC, out, &out_len, NULL), TCPSIFT_OK);
+        make_segment(6);
+        frag6(&p, (uint32_t)(round * 1000), 0, 1, segment, 48, 0);
+        assert_int_equal(feed(df, &p, round * SEC, out, &out_len, NULL), TCPSIFT_OK);
+        frag6(&p, (uint32_t)(round * 1000), 48, 0, segment + 48, segment_len - 48, 0);
+        assert_int_equal(feed(df, &p, round * SEC, out, &out_len, NULL), TCPSIFT_OK);
+        expect_segment(out, out_len, 6, 0);
+        make_segment(4);
+        assert_int_equal(s->in_progress, 41);
+        /* The IPv4 TCP ones complete in reverse order, each with its own segment. */
+        for (int i = 39; i >= 0; i--)
+            assert_true(finish_datagram(df, (uint16_t)(round * 1000 + i * 7), round));
+        assert_int_equal(s->in_progress, 1);
+        frag4(&p, (uint16_t)(round * 1000), 17, 48, 0, other + 48, 8);
+        assert_int_equal(feed(df, &p, round * SEC, out, &out_len, NULL), TCPSIFT_OK);
+        assert_int_equal(out_len, 20 + 56);
+        assert_memory_equal(out + 20, other, 56);
+        assert_int_equal(s->in_progress, 0);
+    }
+    assert_int_equal(s->reassembled, 3 * 42);
+    assert_int_equal(s->evicted, 0);
+    tcpsift_defrag_destroy(df);
+}
+
 /* Counting allocator: the pool must give back everything and never hold more than its cap. */
 struct counter {
     size_t live, peak;
@@ -1036,6 +1183,8 @@ int main(void)
         cmocka_unit_test(test_ipv6_in_order_and_reverse),
         cmocka_unit_test(test_overlap_equal_and_conflicting),
         cmocka_unit_test(test_missing_piece_then_timeout),
+        cmocka_unit_test(test_expiry_when_time_steps_back),
+        cmocka_unit_test(test_many_datagrams_in_progress),
         cmocka_unit_test(test_caps_exhausted),
         cmocka_unit_test(test_named_errors),
         cmocka_unit_test(test_tiny_fragments_accepted_by_default),

@@ -129,12 +129,14 @@ typedef struct tcpsift_defrag_config {
                                     extension headers (by default a fragment a host discards for
                                     them is frag_ip_options; tracker: ip_options accept) */
     const tcpsift_allocator *allocator; /* NULL: malloc/free */
+    uint8_t hash_key[16]; /* SipHash key of the pool's datagram index: make it random (a known
+                             key lets crafted fragments share one hash chain) */
 } tcpsift_defrag_config;
 
 /* Defaults: 1024 datagrams, 65535 bytes each, 16 MiB, 30 s (Linux ipfrag_time; RFC 8200 §4.5
  * says 60 s for IPv6, RFC 791 suggests 15 s), overlap DISCARD (policy FIRST if RESOLVE is
  * chosen), tiny fragments accepted, IPv6 first fragments without the whole header chain
- * refused. */
+ * refused, hash_key all zero (set a random one). */
 void tcpsift_defrag_config_init(tcpsift_defrag_config *cfg);
 
 typedef struct tcpsift_defrag_stats {
