@@ -75,6 +75,16 @@ const char pipeline_options_help[] =
     "                             all); a later copy of them is then counted\n"
     "                             retransmission_unverified, not compared (no\n"
     "                             overlap_mismatch), as Zeek does by default\n"
+    "  --reasm-cap BYTES          memory one direction may hold out of order\n"
+    "                             (default 1048576; 0: no cap of its own)\n"
+    "  --reasm-segments N         out-of-order pieces one direction may hold\n"
+    "                             (default 4096; 0: no cap)\n"
+    "  --reasm-memcap BYTES       memory all directions together may hold out of\n"
+    "                             order (default: no cap). A cap reached releases\n"
+    "                             the direction's lowest held bytes, the hole\n"
+    "                             before them skipped (c2s_gaps/s2c_gaps), counted\n"
+    "                             reassembly_memcap (reassembly_segment_cap) and\n"
+    "                             in the summary's memcap_hits\n"
     "  --max-conns N              connection table size (default 65536)\n"
     "  --key-vlan                 the VLAN id is part of the connection key\n"
     "  --key-tunnel               the tunnel id (innermost MPLS label, GRE key or\n"
@@ -235,6 +245,19 @@ int pipeline_option(pipeline *p, int argc, char **argv, int *i)
         unsigned long long n;
         if (!value_of(argc, argv, i, &v) || !number_of(arg, v, 1ull << 40, &n)) return -1;
         p->cfg.one_sided_release_bytes = n;
+        return 1;
+    }
+    if (strcmp(arg, "--reasm-cap") == 0 || strcmp(arg, "--reasm-memcap") == 0) {
+        unsigned long long n;
+        if (!value_of(argc, argv, i, &v) || !number_of(arg, v, 1ull << 50, &n)) return -1;
+        if (strcmp(arg, "--reasm-memcap") == 0) p->cfg.reasm_global_cap = n;
+        else p->cfg.reasm.max_buffered_bytes = n;
+        return 1;
+    }
+    if (strcmp(arg, "--reasm-segments") == 0) {
+        unsigned long long n;
+        if (!value_of(argc, argv, i, &v) || !number_of(arg, v, UINT32_MAX, &n)) return -1;
+        p->cfg.reasm.max_segments = (uint32_t)n;
         return 1;
     }
     if (strcmp(arg, "--max-conns") == 0) {
