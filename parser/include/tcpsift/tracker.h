@@ -220,7 +220,10 @@ typedef struct tcpsift_conn_info {
     uint16_t vlan;        /* outermost VLAN id of the first packet, 0 when none */
     const uint8_t *client_addr, *server_addr; /* ip_version 4: 4 bytes; 6: 16 bytes */
     uint16_t client_port, server_port;
-    int64_t first_ns, last_ns;
+    int64_t first_ns; /* timestamp of its first packet */
+    int64_t last_ns;  /* timestamp of its last packet, as captured: where capture time steps
+                         back (merged captures) it can be earlier than first_ns, so a duration
+                         is last_ns - first_ns only when that is not negative */
     tcpsift_endpoint_info client, server;
     tcpsift_conn_end end;
     uint8_t handshake;         /* SYN, SYN-ACK and the ACK completing them all seen */
