@@ -11,6 +11,9 @@ tcpsift_error decode_tcp(tcpsift_packet *pkt, tcpsift_cursor *l4)
             tcp_store_ports(pkt, h);
             pkt->layers |= TCPSIFT_LAYER_PORTS;
         }
+        /* A first fragment may end inside the header, which goes on in the next fragment: not
+         * malformed (RFC 1858's tiny fragment, which the defragmenter counts frag_tiny). */
+        if ((pkt->layers & TCPSIFT_LAYER_FRAGMENT) && pkt->l4_length < 20) return TCPSIFT_OK;
         return TCPSIFT_E_TRUNCATED_TCP_HEADER;
     }
     tcp_store_ports(pkt, h);
@@ -20,6 +23,8 @@ tcpsift_error decode_tcp(tcpsift_packet *pkt, tcpsift_cursor *l4)
         /* The fixed fields are still what the sender wrote; tshark shows them too. */
         tcp_store_fixed(pkt, h);
         pkt->layers |= TCPSIFT_LAYER_TCP_FIXED;
+        /* Likewise options that go on in the next fragment. */
+        if (header_len >= 20 && (pkt->layers & TCPSIFT_LAYER_FRAGMENT)) return TCPSIFT_OK;
         return TCPSIFT_E_BAD_TCP_DATA_OFFSET;
     }
 

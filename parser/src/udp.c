@@ -20,7 +20,8 @@ tcpsift_error decode_udp(tcpsift_packet *pkt, tcpsift_cursor *l4)
     if (length == 0 && pkt->ip_len_from_capture) {
         datagram = pkt->l4_length; /* IPv6 jumbogram (RFC 2675 §4) */
     } else if (length < 8 || length > pkt->l4_length) {
-        return TCPSIFT_E_BAD_UDP_LENGTH;
+        /* A first fragment holds the datagram's start: its length covers later fragments. */
+        if (length < 8 || !(pkt->layers & TCPSIFT_LAYER_FRAGMENT)) return TCPSIFT_E_BAD_UDP_LENGTH;
     }
     pkt->payload_len = datagram - 8;
     pkt->layers |= TCPSIFT_LAYER_UDP;

@@ -320,6 +320,68 @@ static void test_ethernet_padding_ignored(void **state)
     decoded_release(&d);
 }
 
+/* An IPv4 datagram with MF set (`more`) or not, carrying `l4` as its transport bytes. */
+static tcpsift_error decode_l4(struct decoded *d, uint8_t proto, int more, const uint8_t *l4,
+                               size_t len)
+{
+    struct ip4_spec ip = ip4_default(proto);
+    ip.frag = more ? 0x2000 : 0;
+    ip.l4_csum = 0;
+    struct pb p;
+    pb_eth_ipv4(&p, &ip, l4, len);
+    decode_pb(d, TCPSIFT_LINK_ETHERNET, &p);
+    return d->rc;
+}
+
+/* A first fragment holds the datagram's start: a transport header it cuts, or a UDP length
+ * that covers later fragments, is not a malformed frame (the whole datagram is judged once
+ * reassembled). The same bytes in an unfragmented datagram are. */
+static void test_first_fragment_cuts_transport(void **state)
+{
+    (void)state;
+    struct decoded d;
+    /* A TCP header cut after 12 bytes (RFC 1858's tiny fragment). */
+    static const uint8_t tcp12[12] = {0x9c, 0x40, 0x00, 0x50, 1, 2, 3, 4, 0, 0, 0, 0};
+    assert_int_equal(decode_l4(&d, 6, 1, tcp12, sizeof tcp12), TCPSIFT_OK);
+    assert_true(d.pkt.layers & TCPSIFT_LAYER_FRAGMENT);
+    assert_true(d.pkt.layers & TCPSIFT_LAYER_PORTS);
+    assert_false(d.pkt.layers & TCPSIFT_LAYER_TCP);
+    assert_int_equal(d.pkt.sport, 40000);
+    decoded_release(&d);
+    assert_int_equal(decode_l4(&d, 6, 0, tcp12, sizeof tcp12), TCPSIFT_E_TRUNCATED_TCP_HEADER);
+    decoded_release(&d);
+
+    /* Data offset 15 (60 bytes of header), 24 in this fragment: options go on in the next. */
+    uint8_t tcp24[24] = {0x9c, 0x40, 0x00, 0x50, 1, 2, 3, 4, 0, 0, 0, 0, 0xF0, 0x02, 0xFF, 0xFF,
+                         0, 0, 0, 0, 0x01, 0x01, 0x01, 0x01};
+    assert_int_equal(decode_l4(&d, 6, 1, tcp24, sizeof tcp24), TCPSIFT_OK);
+    assert_true(d.pkt.layers & TCPSIFT_LAYER_TCP_FIXED);
+    assert_int_equal(d.pkt.tcp_flags, 0x002);
+    decoded_release(&d);
+    assert_int_equal(decode_l4(&d, 6, 0, tcp24, sizeof tcp24), TCPSIFT_E_BAD_TCP_DATA_OFFSET);
+    decoded_release(&d);
+    /* A data offset below 5 is malformed in any fragment. */
+    tcp24[12] = 0x40;
+    assert_int_equal(decode_l4(&d, 6, 1, tcp24, sizeof tcp24), TCPSIFT_E_BAD_TCP_DATA_OFFSET);
+    decoded_release(&d);
+
+    /* UDP length 3008 with 16 bytes here: the rest is in later fragments. */
+    uint8_t udp16[16] = {0x14, 0xe9, 0x00, 0x35, 0x0b, 0xc0, 0,   0,
+                         'a',  'b',  'c',  'd',  'e',  'f',  'g', 'h'};
+    assert_int_equal(decode_l4(&d, 17, 1, udp16, sizeof udp16), TCPSIFT_OK);
+    assert_true(d.pkt.layers & TCPSIFT_LAYER_UDP);
+    assert_int_equal(d.pkt.udp_length, 3008);
+    assert_int_equal(d.pkt.payload.len, 8);
+    decoded_release(&d);
+    assert_int_equal(decode_l4(&d, 17, 0, udp16, sizeof udp16), TCPSIFT_E_BAD_UDP_LENGTH);
+    decoded_release(&d);
+    /* A UDP length below its own header is malformed in any fragment. */
+    udp16[4] = 0;
+    udp16[5] = 4;
+    assert_int_equal(decode_l4(&d, 17, 1, udp16, sizeof udp16), TCPSIFT_E_BAD_UDP_LENGTH);
+    decoded_release(&d);
+}
+
 static void test_fragments(void **state)
 {
     (void)state;
@@ -393,6 +455,7 @@ int main(void)
         cmocka_unit_test(test_total_length_zero_tso),
         cmocka_unit_test(test_ethernet_padding_ignored),
         cmocka_unit_test(test_fragments),
+        cmocka_unit_test(test_first_fragment_cuts_transport),
     };
     return cmocka_run_group_tests(tests, 0, 0);
 }
