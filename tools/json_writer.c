@@ -66,6 +66,27 @@ static inline void putc_(json_writer *w, char ch) { jw_putc(w, ch); }
 
 static inline void put_u64(json_writer *w, uint64_t v) { jw_put_u64(w, v); }
 
+/* Length of the well-formed UTF-8 sequence starting at non-ASCII byte p[0] (RFC 3629 §4: no
+ * overlong forms, surrogates or code points past U+10FFFF), 0 when there is none. A NUL ends
+ * the string, so a continuation byte is read only after its predecessor passed. */
+static size_t utf8_sequence(const unsigned char *p)
+{
+    unsigned c = p[0];
+    if (c >= 0xC2 && c <= 0xDF) return (p[1] & 0xC0) == 0x80 ? 2 : 0;
+    if (c >= 0xE0 && c <= 0xEF) {
+        unsigned lo = c == 0xE0 ? 0xA0 : 0x80, hi = c == 0xED ? 0x9F : 0xBF;
+        return p[1] >= lo && p[1] <= hi && (p[2] & 0xC0) == 0x80 ? 3 : 0;
+    }
+    if (c >= 0xF0 && c <= 0xF4) {
+        unsigned lo = c == 0xF0 ? 0x90 : 0x80, hi = c == 0xF4 ? 0x8F : 0xBF;
+        return p[1] >= lo && p[1] <= hi && (p[2] & 0xC0) == 0x80 && (p[3] & 0xC0) == 0x80 ? 4
+                                                                                          : 0;
+    }
+    return 0;
+}
+
+/* A JSON string of s: escaped as RFC 8259 §7 requires, and valid UTF-8 whatever s holds (a
+ * file name is any bytes): each byte not part of a well-formed sequence becomes U+FFFD. */
 static void put_string(json_writer *w, const char *s)
 {
     static const char hex[] = "0123456789abcdef";
@@ -74,12 +95,22 @@ static void put_string(json_writer *w, const char *s)
     for (;;) {
         /* Copy each run of bytes that need no escape in one piece. */
         const unsigned char *run = p;
-        while (*p && *p != '"' && *p != '\\' && *p >= 0x20) p++;
+        for (;;) {
+            if (*p >= 0x20 && *p < 0x80 && *p != '"' && *p != '\\') {
+                p++;
+                continue;
+            }
+            size_t n = *p >= 0x80 ? utf8_sequence(p) : 0;
+            if (n == 0) break;
+            p += n;
+        }
         if (p > run) put(w, (const char *)run, (size_t)(p - run));
         if (!*p) break;
         if (*p == '"' || *p == '\\') {
             char esc[2] = {'\\', (char)*p};
             put(w, esc, sizeof esc);
+        } else if (*p >= 0x80) {
+            put(w, "\\ufffd", 6);
         } else {
             char esc[6] = {'\\', 'u', '0', '0', hex[*p >> 4], hex[*p & 15]};
             put(w, esc, sizeof esc);

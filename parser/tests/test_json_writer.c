@@ -145,6 +145,42 @@ static void test_strings_literal_and_escaped(void **state)
     free(got);
 }
 
+/* Strings are UTF-8 whatever bytes they are given (a file name is any bytes): well-formed
+ * sequences of every length pass unchanged, and each byte of an ill-formed one (a stray
+ * continuation, a truncated sequence, an overlong form, a surrogate, past U+10FFFF, 0xFE/0xFF)
+ * becomes \ufffd. */
+static void test_strings_invalid_utf8_replaced(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *in, *out;
+    } cases[] = {
+        {"caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80 \xf4\x8f\xbf\xbf", /* 2, 3, 4 bytes; U+10FFFF */
+         "caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80 \xf4\x8f\xbf\xbf"},
+        {"bad\xff\xfeutf8.pcap", "bad\\ufffd\\ufffdutf8.pcap"},
+        {"\x80x", "\\ufffdx"},                           /* a continuation byte alone */
+        {"\xc3", "\\ufffd"},                             /* cut at the string's end */
+        {"\xe2\x82", "\\ufffd\\ufffd"},                  /* likewise, 3-byte */
+        {"\xc0\xaf", "\\ufffd\\ufffd"},                  /* overlong '/' */
+        {"\xe0\x80\xaf", "\\ufffd\\ufffd\\ufffd"},       /* overlong, 3-byte */
+        {"\xed\xa0\x80", "\\ufffd\\ufffd\\ufffd"},       /* surrogate U+D800 */
+        {"\xf4\x90\x80\x80", "\\ufffd\\ufffd\\ufffd\\ufffd"}, /* U+110000 */
+        {"\xc3\"", "\\ufffd\\\""},                       /* cut by a quote, which is escaped */
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        sink s;
+        sink_open(&s);
+        jw_object_begin(&s.w);
+        jw_key_str(&s.w, "file", cases[i].in);
+        jw_object_end(&s.w);
+        char *got = sink_close(&s);
+        char want[128];
+        snprintf(want, sizeof want, "{\"file\":\"%s\"}", cases[i].out);
+        assert_string_equal(got, want);
+        free(got);
+    }
+}
+
 /* Frame lines as `tcpsift frames --no-data` writes them, through several buffer flushes: one
  * line's position in the buffer shifts by one byte to the next, so every key and number meets
  * the buffer's end at every offset. */
@@ -226,6 +262,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_numbers_as_printf),
         cmocka_unit_test(test_strings_literal_and_escaped),
+        cmocka_unit_test(test_strings_invalid_utf8_replaced),
         cmocka_unit_test(test_lines_across_buffer_flushes),
         cmocka_unit_test(test_frame_line_as_key_by_key),
     };
