@@ -45,22 +45,30 @@ uint16_t ppp_protocol_ethertype(uint16_t protocol)
     }
 }
 
+/* The PPP protocol field (RFC 1661 §2): two bytes, or one odd byte when compressed (Protocol
+ * Field Compression, §6.5; RFC 2516 §7 does not forbid it over PPPoE). 0 when cut short. */
+static int ppp_protocol_field(tcpsift_cursor *c, uint16_t *protocol)
+{
+    uint8_t first, second;
+    if (!cursor_u8(c, &first)) return 0;
+    *protocol = first;
+    if (!(first & 1)) {
+        if (!cursor_u8(c, &second)) return 0;
+        *protocol = (uint16_t)(first << 8 | second);
+    }
+    return 1;
+}
+
 /* PPP frame (RFC 1661 §2) optionally in HDLC-like framing (RFC 1662 §3.1): address 0xFF and
- * control 0x03 may be present, and a compressed protocol field (RFC 1661 §6.5) is one odd
- * byte. */
+ * control 0x03 may be present. */
 static tcpsift_error decode_ppp_frame(tcpsift_packet *pkt, tcpsift_cursor *c, uint16_t *ethertype)
 {
     const uint8_t *h;
     tcpsift_cursor probe = *c;
     if (cursor_peek(&probe, 2, &h) && h[0] == HDLC_ALL_STATIONS && h[1] == HDLC_UI)
         cursor_skip(&probe, 2);
-    uint8_t first, second;
-    if (!cursor_u8(&probe, &first)) return TCPSIFT_E_TRUNCATED_LINK_HEADER;
-    uint16_t protocol = first;
-    if (!(first & 1)) {
-        if (!cursor_u8(&probe, &second)) return TCPSIFT_E_TRUNCATED_LINK_HEADER;
-        protocol = (uint16_t)(first << 8 | second);
-    }
+    uint16_t protocol;
+    if (!ppp_protocol_field(&probe, &protocol)) return TCPSIFT_E_TRUNCATED_LINK_HEADER;
     *c = probe;
     pkt->layers |= TCPSIFT_LAYER_LINK;
     *ethertype = ppp_protocol_ethertype(protocol);
@@ -89,14 +97,17 @@ static tcpsift_error decode_ppp_hdlc(tcpsift_packet *pkt, tcpsift_cursor *c, uin
 }
 
 /* PPPoE session stage (RFC 2516 §4): version/type, code, session id, length,
- * then the PPP protocol number (RFC 1661) of the payload. */
+ * then the PPP protocol field (RFC 1661) of the payload. */
 static tcpsift_error decode_pppoe_session(tcpsift_packet *pkt, tcpsift_cursor *c,
                                           uint16_t *ethertype)
 {
-    const uint8_t *h;
-    if (!cursor_take(c, 8, &h)) return TCPSIFT_E_TRUNCATED_LINK_HEADER;
+    tcpsift_cursor probe = *c;
+    uint16_t protocol;
+    if (!cursor_skip(&probe, 6) || !ppp_protocol_field(&probe, &protocol))
+        return TCPSIFT_E_TRUNCATED_LINK_HEADER;
+    *c = probe;
     note_encap(pkt, TCPSIFT_ENCAP_PPPOE);
-    *ethertype = ppp_protocol_ethertype(load_be16(h + 6));
+    *ethertype = ppp_protocol_ethertype(protocol);
     return TCPSIFT_OK;
 }
 

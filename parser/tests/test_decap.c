@@ -211,6 +211,13 @@ static void test_ppp_link_types(void **state)
     ppp_case(TCPSIFT_LINK_PPP_HDLC, cisco_v4, sizeof cisco_v4, 4, 0);
     ppp_case(TCPSIFT_LINK_C_HDLC, cisco_v6, sizeof cisco_v6, 6, 0);
     ppp_case(TCPSIFT_LINK_PPP_ETHER, pppoe_v4, sizeof pppoe_v4, 4, 1);
+    /* PPPoE with a compressed protocol field (RFC 2516 §7 does not forbid it), bare and in an
+     * Ethernet frame (ethertype 0x8864). */
+    const uint8_t pppoe_compressed_v4[] = {0x11, 0x00, 0x12, 0x34, 0x00, 0x2F, 0x21};
+    const uint8_t eth_pppoe_compressed_v6[] = {2, 0, 0, 0, 0, 2, 2, 0, 0, 0, 0, 1, 0x88, 0x64,
+                                               0x11, 0x00, 0x12, 0x34, 0x00, 0x2F, 0x57};
+    ppp_case(TCPSIFT_LINK_PPP_ETHER, pppoe_compressed_v4, sizeof pppoe_compressed_v4, 4, 1);
+    ppp_case(TCPSIFT_LINK_ETHERNET, eth_pppoe_compressed_v6, sizeof eth_pppoe_compressed_v6, 6, 1);
     assert_string_equal(tcpsift_linktype_name(9), "ppp");
     assert_string_equal(tcpsift_linktype_name(50), "ppp_hdlc");
     assert_true(tcpsift_linktype_supported(104));
