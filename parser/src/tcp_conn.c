@@ -937,6 +937,15 @@ static int segment_general(struct tcpsift_tracker *t, conn *c, const tcpsift_pac
                                  : TCPSIFT_EV_SEND_SYN);
         if (acks) {
             s->flags |= EP_ACKED_PEER_SYN; /* the SYN-ACK itself answers the SYN */
+            /* Simultaneous open: the peer's SYN,ACK acknowledged this end's SYN before this
+             * SYN,ACK was captured. An end that had taken it would be ESTABLISHED and send a bare
+             * ACK, so it was in flight: it arrives now, and SYN-RECEIVED takes it (RFC 9293
+             * Figure 8; Linux tcp_validate_incoming() lets it pass). The two crossing SYN,ACKs
+             * complete the handshake: each acknowledges the other end's SYN. */
+            if ((s->flags & EP_SYN_ACKED_BY_PEER) && s->state == TCPSIFT_ST_SYN_RECEIVED) {
+                raise_event(t, c, from, TCPSIFT_EV_RECV_ACK_OF_SYN);
+                if (c->handshake_syn && c->handshake_synack) c->handshake = 1;
+            }
             if (t->streams && syn_data_refused(c, from, pkt))
                 tracker_stream_syn_data_refused(t, c, 1 - from, c->ep[1 - from].next_seq);
             if (t->streams && pkt->payload_len > 0) synack_data_note(t, c, from, pkt);

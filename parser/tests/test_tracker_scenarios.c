@@ -574,6 +574,33 @@ static void test_simultaneous_open(void **state)
     sc_free(&s);
 }
 
+/* A simultaneous open and nothing after it: the two SYN,ACKs cross, each end takes the other's
+ * in SYN-RECEIVED and is ESTABLISHED (RFC 9293 Figure 8; Linux), in either capture order of
+ * the SYN,ACKs. Before, the end whose SYN was acknowledged before its own SYN,ACK was captured
+ * stayed SYN_RECEIVED, and handshake was false (a contract audit finding). */
+static void test_simultaneous_open_synacks_only(void **state)
+{
+    (void)state;
+    for (int server_first = 0; server_first < 2; server_first++) {
+        struct sc s;
+        sc_init(&s);
+        sc_raw(&s, C, F_SYN, 1000, 0, 65535, NULL, 0, NULL, 0, CSUM_GOOD);
+        sc_raw(&s, S, F_SYN, 5000, 0, 65535, NULL, 0, NULL, 0, CSUM_GOOD);
+        for (int i = 0; i < 2; i++) {
+            if ((i == 0) == (server_first == 1))
+                sc_raw(&s, S, F_SYN | F_ACK, 5000, 1001, 65535, NULL, 0, NULL, 0, CSUM_GOOD);
+            else
+                sc_raw(&s, C, F_SYN | F_ACK, 1000, 5001, 65535, NULL, 0, NULL, 0, CSUM_GOOD);
+        }
+        sc_finish(&s);
+        const struct rec_conn *r = only_conn(&s);
+        ASSERT_STATES(r, ESTABLISHED, ESTABLISHED);
+        ASSERT_END(r, OPEN);
+        assert_int_equal(r->handshake, 1);
+        sc_free(&s);
+    }
+}
+
 /* SYN and SYN,ACK each re-sent with the same ISN: one connection, one
  * retransmission each (RFC 9293 §3.8.1); Zeek repeats S/H only on a new seq. */
 static void test_syn_and_synack_retransmission(void **state)
@@ -3229,6 +3256,7 @@ int main(void)
         cmocka_unit_test(test_normal_close_from_server_ipv6),
         cmocka_unit_test(test_three_way_close),
         cmocka_unit_test(test_simultaneous_open),
+        cmocka_unit_test(test_simultaneous_open_synacks_only),
         cmocka_unit_test(test_syn_and_synack_retransmission),
         cmocka_unit_test(test_split_handshake),
         cmocka_unit_test(test_rejected),
