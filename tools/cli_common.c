@@ -12,10 +12,12 @@ int cli_usage_error(const char *usage, const char *bad_arg)
     return 2;
 }
 
-void cli_report_skipped_block(json_writer *w, tcpsift_error err, uint64_t frames_so_far)
+void cli_report_skipped_block(json_writer *w, const char *path, tcpsift_error err,
+                              uint64_t frames_so_far)
 {
     jw_object_begin(w);
     jw_key_str(w, "error", tcpsift_error_name(err));
+    jw_key_str(w, "file", path); /* as every capture-level error object */
     jw_key_u64(w, "after_frame", frames_so_far);
     jw_object_end(w);
     jw_line_end(w);

@@ -9,7 +9,8 @@
 int cli_usage_error(const char *usage, const char *bad_arg);
 
 /* A recoverable capture error: reported as an error object, reading goes on. */
-void cli_report_skipped_block(json_writer *w, tcpsift_error err, uint64_t frames_so_far);
+void cli_report_skipped_block(json_writer *w, const char *path, tcpsift_error err,
+                              uint64_t frames_so_far);
 
 /* End of a command over a capture: the final error object if reading stopped
  * early, flush, and the exit status (0 read to its end or truncated, 1 not a capture). */

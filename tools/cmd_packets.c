@@ -11,6 +11,7 @@
 
 typedef struct packets_ctx {
     json_writer *w;
+    const char *path;
     frag_stage frags;
 } packets_ctx;
 
@@ -33,7 +34,7 @@ static void on_record(void *ctx_, const tcpsift_capture_record *rec)
 static void on_skipped_block(void *ctx_, tcpsift_error err, uint64_t frames_so_far)
 {
     packets_ctx *ctx = ctx_;
-    cli_report_skipped_block(ctx->w, err, frames_so_far);
+    cli_report_skipped_block(ctx->w, ctx->path, err, frames_so_far);
 }
 
 static const char packets_usage[] =
@@ -100,7 +101,7 @@ int cmd_packets(int argc, char **argv)
     jw_init(&w, stdout);
     capture_input in;
     if (!capture_open(&in, path, reader, &w)) return 1;
-    packets_ctx ctx = {.w = &w, .frags = frags};
+    packets_ctx ctx = {.w = &w, .path = path, .frags = frags};
     capture_handler h = {on_record, on_skipped_block, NULL, &ctx};
     capture_run(&in, &h);
     frag_stage_free(&ctx.frags);
