@@ -38,7 +38,8 @@ static void on_skipped_block(void *ctx_, tcpsift_error err, uint64_t frames_so_f
 }
 
 static const char packets_usage[] =
-    "usage: tcpsift packets [--help] [--frag-overlap discard|POLICY] CAPTURE\n"
+    "usage: tcpsift packets [--help] [--checksums auto|verify|off]\n"
+    "                       [--frag-overlap discard|POLICY] CAPTURE\n"
     "       tcpsift packets -i IFACE [--filter EXPR] [-c N]\n"
     "\n"
     "Decode every frame of CAPTURE (pcap or pcapng file, or - for standard input)\n"
@@ -49,7 +50,24 @@ static const char packets_usage[] =
     "default its datagram is discarded (error frag_overlap, then frag_discarded\n"
     "on the datagram's later fragments).\n"
     "\n"
-    "options:\n" FRAG_STAGE_OPTIONS_HELP;
+    "options:\n"
+    "  --checksums auto|verify|off  accepted, as by conns, stream and frames, and\n"
+    "                             changes nothing here: checksums are reported as\n"
+    "                             they are whatever it says\n" FRAG_STAGE_OPTIONS_HELP;
+
+/* --checksums VALUE, checked and ignored: packets reports checksums as they are "whatever
+ * --checksums says" (the contract), so a command line shared with conns runs here too. */
+static int checksums_option_ignored(int argc, char **argv, int *i)
+{
+    if (strcmp(argv[*i], "--checksums") != 0) return 0;
+    tcpsift_checksum_policy unused;
+    if (*i + 1 >= argc || tcpsift_checksum_policy_parse(argv[*i + 1], &unused) != TCPSIFT_OK) {
+        fprintf(stderr, "tcpsift: --checksums: expected auto, verify or off\n");
+        return -1;
+    }
+    ++*i;
+    return 1;
+}
 
 static void on_live_record(void *ctx_, const tcpsift_capture_record *rec)
 {
@@ -87,6 +105,7 @@ int cmd_packets(int argc, char **argv)
         int r = live_option(&live, argc, argv, &i);
         if (r == 0) r = capture_reader_option(&reader, argc, argv, &i);
         if (r == 0) r = frag_stage_option(&frags, argc, argv, &i);
+        if (r == 0) r = checksums_option_ignored(argc, argv, &i);
         if (r < 0) return 2;
         if (r > 0) continue;
         if (argv[i][0] == '-' && argv[i][1] != '\0') return cli_usage_error(packets_usage, argv[i]);
