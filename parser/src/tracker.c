@@ -1244,7 +1244,12 @@ static tcpsift_error packet_process(tcpsift_tracker *t, const tcpsift_packet *pk
     if (TCPSIFT_UNLIKELY(now >= t->rest_check_ns)) streams_rest_sweep(t);
 
     if (lk->kind == LOOKUP_NOT_A_FLOW) {
-        if ((pkt->layers & TCPSIFT_LAYER_PORTS) && !(pkt->layers & TCPSIFT_LAYER_FRAGMENT))
+        /* A decode error left no TCP or UDP packet: malformed, whether or not the ports were
+         * reached (a header cut before them is no less malformed); a link type the decoder
+         * does not know is other. A fragment's transport exists only once reassembled, and is
+         * judged then. */
+        if (pkt->error != TCPSIFT_OK && pkt->error != TCPSIFT_E_UNSUPPORTED_LINK_TYPE &&
+            !(pkt->layers & TCPSIFT_LAYER_FRAGMENT))
             t->stats.malformed++;
         else
             t->stats.other_packets++;

@@ -211,7 +211,8 @@ static void test_policy_and_end_names(void **state)
                         "unknown");
 }
 
-/* Not TCP/UDP (ICMP), a fragment, and a TCP header cut after its ports: counted, no flow. */
+/* Not TCP/UDP (ICMP), a fragment, an unknown link type (other), and TCP headers cut after or
+ * before the ports and an IP header cut (malformed): counted, no flow. */
 static void test_other_and_malformed_packets(void **state)
 {
     (void)state;
@@ -249,13 +250,28 @@ static void test_other_and_malformed_packets(void **state)
     assert_true(pkt.layers & TCPSIFT_LAYER_PORTS);
     assert_false(pkt.layers & TCPSIFT_LAYER_TCP);
     assert_int_equal(tcpsift_tracker_packet(t, &pkt, 3), TCPSIFT_OK);
+    tcpsift_error cut_error = pkt.error;
+
+    /* Cut before the ports, and inside the IP header: malformed too (the first was counted
+     * other while the second one's TCP header, cut after the ports, was malformed). */
+    tcpsift_packet_decode(&pkt, TCPSIFT_LINK_ETHERNET, p.b, 14 + 20 + 2, p.len);
+    assert_false(pkt.layers & TCPSIFT_LAYER_PORTS);
+    assert_int_equal(pkt.error, TCPSIFT_E_TRUNCATED_TCP_HEADER);
+    assert_int_equal(tcpsift_tracker_packet(t, &pkt, 4), TCPSIFT_OK);
+    tcpsift_packet_decode(&pkt, TCPSIFT_LINK_ETHERNET, p.b, 14 + 12, p.len);
+    assert_int_equal(pkt.error, TCPSIFT_E_TRUNCATED_IP_HEADER);
+    assert_int_equal(tcpsift_tracker_packet(t, &pkt, 5), TCPSIFT_OK);
+    /* A link type the decoder does not know: other. */
+    tcpsift_packet_decode(&pkt, 147 /* LINKTYPE_USER0 */, p.b, p.len, p.len);
+    assert_int_equal(pkt.error, TCPSIFT_E_UNSUPPORTED_LINK_TYPE);
+    assert_int_equal(tcpsift_tracker_packet(t, &pkt, 6), TCPSIFT_OK);
 
     const tcpsift_tracker_stats *st = tcpsift_tracker_get_stats(t);
-    assert_int_equal(st->packets, 3);
-    assert_int_equal(st->other_packets, 2);
-    assert_int_equal(st->malformed, 1);
-    assert_int_equal(st->errors[pkt.error], 1);
-    assert_int_not_equal(pkt.error, TCPSIFT_OK);
+    assert_int_equal(st->packets, 6);
+    assert_int_equal(st->other_packets, 3);
+    assert_int_equal(st->malformed, 3);
+    assert_int_equal(st->errors[cut_error], 2);
+    assert_int_not_equal(cut_error, TCPSIFT_OK);
     assert_int_equal(st->tcp_packets + st->udp_packets, 0);
     assert_int_equal(st->tcp_connections + st->udp_flows, 0);
     tcpsift_tracker_finish(t);

@@ -322,7 +322,7 @@ typedef struct tcpsift_tracker_stats {
     uint64_t packets;          /* packets given to tcpsift_tracker_packet */
     uint64_t tcp_packets, udp_packets;
     uint64_t other_packets;    /* neither TCP nor UDP, or fragments */
-    uint64_t malformed;        /* decode error: TCP/UDP layer unusable */
+    uint64_t malformed;        /* a decode error left no TCP or UDP packet (not a fragment) */
     uint64_t bad_checksum;     /* segments ignored for a bad checksum */
     uint64_t tcp_connections, udp_flows;
     uint64_t evicted, timed_out;
