@@ -8,63 +8,29 @@
 #include "cli_common.h"
 #include "commands.h"
 #include "pipeline.h"
-
-typedef struct stream_ctx {
-    const char *dir;
-    int failed;
-    /* the file being appended to, kept open across consecutive chunks */
-    FILE *open_file;
-    uint64_t open_id;
-    tcpsift_direction open_dir;
-} stream_ctx;
-
-static const char *dir_name(tcpsift_direction d) { return d == TCPSIFT_C2S ? "c2s" : "s2c"; }
-
-static FILE *file_for(stream_ctx *s, uint64_t id, tcpsift_direction d)
-{
-    if (s->open_file && s->open_id == id && s->open_dir == d) return s->open_file;
-    if (s->open_file) fclose(s->open_file);
-    s->open_file = NULL;
-    char path[4096];
-    snprintf(path, sizeof path, "%s/%llu.%s.bin", s->dir, (unsigned long long)id, dir_name(d));
-    FILE *f = fopen(path, "ab");
-    if (!f) {
-        if (!s->failed) fprintf(stderr, "tcpsift: %s: %s\n", path, strerror(errno));
-        s->failed = 1;
-        return NULL;
-    }
-    s->open_file = f;
-    s->open_id = id;
-    s->open_dir = d;
-    return f;
-}
+#include "stream_files.h"
 
 static void on_data(void *ctx, uint64_t conn_id, tcpsift_direction dir, uint64_t offset,
                     const uint8_t *data, size_t len)
 {
     pipeline *p = ctx;
-    stream_ctx *s = p->ctx;
+    stream_files *s = p->ctx;
     (void)offset; /* holes are skipped, never filled: bytes are appended */
-    FILE *f = file_for(s, conn_id, dir);
+    FILE *f = stream_files_get(s, conn_id, dir);
     if (f && fwrite(data, 1, len, f) != len) s->failed = 1;
 }
 
 static void on_conn_end(void *ctx, const tcpsift_conn_info *conn)
 {
-    stream_ctx *s = ctx;
-    if (conn->proto != 6) return;
-    /* Both files exist, empty when that direction carried nothing. */
-    for (int d = 0; d < 2; d++) file_for(s, conn->id, (tcpsift_direction)d);
-    if (s->open_file) fclose(s->open_file);
-    s->open_file = NULL;
+    if (conn->proto == 6) stream_files_finish_conn(ctx, conn->id);
 }
 
 static const char stream_usage[] =
     "usage: tcpsift stream --out DIR [OPTIONS] CAPTURE\n"
     "\n"
     "Reassemble every TCP connection and write each direction's bytes to\n"
-    "DIR/<id>.c2s.bin and DIR/<id>.s2c.bin (holes skipped, never filled), then\n"
-    "print the `conns` objects.\n"
+    "DIR/<id>.c2s.bin and DIR/<id>.s2c.bin (holes skipped, never filled; files\n"
+    "of those names already in DIR are replaced), then print the `conns` objects.\n"
     "\n"
     "options:\n"
     "  --out DIR                  output directory (created if missing)\n";
@@ -75,8 +41,8 @@ int cmd_stream(int argc, char **argv)
     jw_init(&w, stdout);
     pipeline p;
     pipeline_init(&p, &w);
-    stream_ctx s;
-    memset(&s, 0, sizeof s);
+    stream_files s;
+    stream_files_init(&s, NULL);
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
             fputs(stream_usage, stdout);
@@ -105,8 +71,7 @@ int cmd_stream(int argc, char **argv)
     p.on_conn_end = on_conn_end;
     p.ctx = &s;
     int status = pipeline_run(&p, 1);
-    if (s.open_file) fclose(s.open_file);
-    if (s.failed) {
+    if (!stream_files_close_all(&s)) {
         fprintf(stderr, "tcpsift: some stream files could not be written\n");
         return status ? status : 1;
     }

@@ -1,0 +1,117 @@
+#!/usr/bin/env python3
+"""`tcpsift stream --out DIR`: the files hold exactly each direction's bytes when many
+connections interleave (more than the CLI keeps open at once, tools/stream_files.h, so files
+are closed and reopened mid-stream), and a second run into the same DIR replaces the files of
+the first (and any file already there under those names) instead of appending to them.
+
+The capture: 150 connections, each client and server sending 6 chunks in turn, the chunks of
+all connections interleaved round by round, then every connection closed.
+
+usage: cli_stream_files.py --tcpsift BIN
+"""
+import argparse
+import os
+import struct
+import subprocess
+import sys
+import tempfile
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from inet_checksum import with_ipv4_header_checksum, with_transport_checksum  # noqa: E402
+
+CONNS, ROUNDS = 150, 6
+SERVER = bytes([198, 51, 100, 20])
+SYN, ACK, PSH, FIN = 0x02, 0x10, 0x08, 0x01
+
+
+def frame(src, dst, sport, dport, seq, ack, flags, payload=b""):
+    tcp = struct.pack("!HHIIBBHHH", sport, dport, seq & 0xFFFFFFFF, ack & 0xFFFFFFFF, 5 << 4,
+                      flags, 65535, 0, 0) + payload
+    tcp = with_transport_checksum(src, dst, 6, tcp)
+    ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(tcp), 1, 0, 64, 6, 0, src, dst)
+    return b"\x02\0\0\0\0\x02\x02\0\0\0\0\x01\x08\x00" + with_ipv4_header_checksum(ip) + tcp
+
+
+def chunk(conn, side, r):
+    return ("%s%d.%d;" % ("cs"[side], conn, r)).encode() * (1 + (conn + r) % 5)
+
+
+def build(path):
+    clients = [(bytes([192, 0, 2, 1 + i // 200]), 20000 + i) for i in range(CONNS)]
+    seq = {}
+    frames = []
+    for i, (c, cp) in enumerate(clients):
+        frames += [frame(c, SERVER, cp, 80, 1000, 0, SYN),
+                   frame(SERVER, c, 80, cp, 9000, 1001, SYN | ACK),
+                   frame(c, SERVER, cp, 80, 1001, 9001, ACK)]
+        seq[i] = [1001, 9001]
+    expected = {i: [b"", b""] for i in range(CONNS)}
+    for r in range(ROUNDS):
+        for side in (0, 1):
+            for i, (c, cp) in enumerate(clients):
+                data = chunk(i, side, r)
+                s_c, s_s = seq[i]
+                if side == 0:
+                    frames.append(frame(c, SERVER, cp, 80, s_c, s_s, PSH | ACK, data))
+                    seq[i][0] += len(data)
+                else:
+                    frames.append(frame(SERVER, c, 80, cp, s_s, s_c, PSH | ACK, data))
+                    seq[i][1] += len(data)
+                expected[i][side] += data
+    for i, (c, cp) in enumerate(clients):
+        s_c, s_s = seq[i]
+        frames += [frame(c, SERVER, cp, 80, s_c, s_s, FIN | ACK),
+                   frame(SERVER, c, 80, cp, s_s, s_c + 1, FIN | ACK),
+                   frame(c, SERVER, cp, 80, s_c + 1, s_s + 1, ACK)]
+    with open(path, "wb") as f:
+        f.write(struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, 65535, 1))
+        for t, fr in enumerate(frames):
+            f.write(struct.pack("<IIII", 1700000000 + t // 10**6, t % 10**6, len(fr), len(fr)))
+            f.write(fr)
+    return expected
+
+
+def check_dir(out, expected, failures, label):
+    names = sorted(os.listdir(out))
+    want = sorted("%d.%s.bin" % (i, d) for i in expected for d in ("c2s", "s2c"))
+    if names != want:
+        failures.append("%s: files %s..., expected %s..." % (label, names[:4], want[:4]))
+        return
+    for i, (c2s, s2c) in expected.items():
+        for d, data in (("c2s", c2s), ("s2c", s2c)):
+            with open(os.path.join(out, "%d.%s.bin" % (i, d)), "rb") as f:
+                got = f.read()
+            if got != data:
+                failures.append("%s: %d.%s.bin holds %d bytes (%r...), expected %d"
+                                % (label, i, d, len(got), got[:20], len(data)))
+                return
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--tcpsift", required=True)
+    args = ap.parse_args()
+    failures = []
+    with tempfile.TemporaryDirectory() as tmp:
+        cap = os.path.join(tmp, "interleaved.pcap")
+        expected = build(cap)
+        out = os.path.join(tmp, "out")
+        os.mkdir(out)
+        with open(os.path.join(out, "0.c2s.bin"), "wb") as f:
+            f.write(b"left by an earlier run")
+        for run in (1, 2):
+            r = subprocess.run([args.tcpsift, "stream", "--out", out, cap],
+                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+            if r.returncode != 0:
+                failures.append("run %d: exit %d: %s" % (run, r.returncode, r.stderr.strip()))
+            check_dir(out, expected, failures, "run %d" % run)
+    for f in failures:
+        print("FAIL:", f)
+    if not failures:
+        print("stream files: ok (%d connections, %d files, two runs into one directory)"
+              % (CONNS, 2 * CONNS))
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
