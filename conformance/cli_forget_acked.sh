@@ -10,25 +10,21 @@ B=$1
 fail() { echo "FAIL: $*"; exit 1; }
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-# The capture, built here (Python's standard library and inet_checksum.py beside this
+# The capture, built here (Python's standard library and packet_builder.py beside this
 # script): Ethernet, IPv4, TCP with correct checksums, microsecond pcap.
 PYTHONPATH="$(cd "$(dirname "$0")" && pwd)${PYTHONPATH:+:$PYTHONPATH}" \
 python3 - "$tmp/late-copy.pcap" <<'PY' || fail "could not write the capture"
-import struct, sys
-from inet_checksum import with_ipv4_header_checksum, with_transport_checksum
+import sys
+from packet_builder import ACK, FIN, PSH, SYN, ethernet_ipv4_tcp, write_pcap
 
 C, S = bytes([192, 0, 2, 10]), bytes([198, 51, 100, 20])
 CP, SP = 40001, 7000
 
 def frame(client, seq, ack, flags, payload=b""):
-    src, dst, sp, dp = (C, S, CP, SP) if client else (S, C, SP, CP)
-    tcp = struct.pack("!HHIIBBHHH", sp, dp, seq, ack, 5 << 4, flags, 65535, 0, 0) + payload
-    tcp = with_transport_checksum(src, dst, 6, tcp)
-    ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(tcp), 1, 0, 64, 6, 0, src, dst)
-    ip = with_ipv4_header_checksum(ip)
-    return b"\x02\0\0\0\0\x02\x02\0\0\0\0\x01\x08\x00" + ip + tcp
+    if client:
+        return ethernet_ipv4_tcp(C, S, CP, SP, seq, ack, flags, payload)
+    return ethernet_ipv4_tcp(S, C, SP, CP, seq, ack, flags, payload)
 
-SYN, ACK, PSH, FIN = 0x02, 0x10, 0x08, 0x01
 msg, other = b"\0\0\0\x08hello!!!", b"\0\0\0\x08HELLO???"
 c, s = 1000, 5000
 pkts = [
@@ -44,11 +40,8 @@ pkts = [
     (2.540, frame(0, s + 1, c + 14, FIN | ACK)),
     (2.550, frame(1, c + 14, s + 2, ACK)),
 ]
-with open(sys.argv[1], "wb") as f:
-    f.write(struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, 65535, 1))
-    for t, p in pkts:
-        us = 1700000000 * 10**6 + round(t * 10**6)
-        f.write(struct.pack("<IIII", us // 10**6, us % 10**6, len(p), len(p)) + p)
+write_pcap(sys.argv[1], [p for _, p in pkts],
+           times_us=[1700000000 * 10**6 + round(t * 10**6) for t, _ in pkts])
 PY
 "$B" conns --help | grep -qF -- "--forget-acked" || fail "conns --help lacks --forget-acked"
 plain=$("$B" conns "$tmp/late-copy.pcap") || fail "conns"

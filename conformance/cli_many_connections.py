@@ -16,14 +16,15 @@ import sys
 import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from inet_checksum import with_ipv4_header_checksum, with_transport_checksum  # noqa: E402
+from inet_checksum import with_ipv4_header_checksum  # noqa: E402
+from packet_builder import ETHERNET_IPV4, SYN, ethernet_ipv4_tcp, write_pcap  # noqa: E402
 
 N_TCP, N_UDP = 20000, 300
 
 
-def ipv4(src, dst, proto, l4):
-    h = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(l4), 1, 0, 64, proto, 0, src, dst)
-    return with_ipv4_header_checksum(h) + l4
+def ethernet_ipv4_udp(src, dst, l4):
+    h = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(l4), 1, 0, 64, 17, 0, src, dst)
+    return ETHERNET_IPV4 + with_ipv4_header_checksum(h) + l4
 
 
 def tuple_of(i):
@@ -33,27 +34,18 @@ def tuple_of(i):
 
 def write_capture(path):
     server = bytes([192, 0, 2, 1])
-    out = [struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, 65535, 1)]
-    t = 0
+    frames = []
     udp_made = 0
     for i in range(N_TCP):
         src, sport = tuple_of(i)
-        tcp = struct.pack("!HHIIBBHHH", sport, 80, 1000 + i, 0, 5 << 4, 0x02, 65535, 0, 0)
-        tcp = with_transport_checksum(src, server, 6, tcp)
-        frames = [ipv4(src, server, 6, tcp)]
+        frames.append(ethernet_ipv4_tcp(src, server, sport, 80, 1000 + i, 0, SYN))
         if i % (N_TCP // N_UDP) == 0 and udp_made < N_UDP:
             usrc = bytes([10, 200, udp_made // 250, 1 + udp_made % 250])
             udp = struct.pack("!HHHH", 5000 + udp_made, 53, 8 + 4, 0) + b"ping"
-            frames.append(ipv4(usrc, server, 17, udp))
+            frames.append(ethernet_ipv4_udp(usrc, server, udp))
             udp_made += 1
-        for ip in frames:
-            frame = b"\x02\0\0\0\0\x02\x02\0\0\0\0\x01\x08\x00" + ip
-            t += 1
-            out.append(struct.pack("<IIII", 1700000000 + t // 1000000, t % 1000000, len(frame),
-                                   len(frame)) + frame)
     assert udp_made == N_UDP
-    with open(path, "wb") as f:
-        f.write(b"".join(out))
+    write_pcap(path, frames, start_us=1700000000 * 10**6 + 1, step_us=1)
 
 
 def check(binary, cap, extra, stdin):

@@ -22,19 +22,12 @@ import sys
 import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from inet_checksum import with_ipv4_header_checksum, with_transport_checksum  # noqa: E402
+from packet_builder import ACK, FIN, PSH, SYN, write_pcap  # noqa: E402
+from packet_builder import ethernet_ipv4_tcp as frame  # noqa: E402
 
 SERVER = bytes([198, 51, 100, 20])
-SYN, ACK, PSH, FIN = 0x02, 0x10, 0x08, 0x01
 PIECES, PIECE = 10, 1000
 CONNS = 3
-
-
-def frame(src, dst, sport, dport, seq, ack, flags, payload=b""):
-    tcp = struct.pack("!HHIIBBHHH", sport, dport, seq, ack, 5 << 4, flags, 65535, 0, 0) + payload
-    tcp = with_transport_checksum(src, dst, 6, tcp)
-    ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(tcp), 1, 0, 64, 6, 0, src, dst)
-    return b"\x02\0\0\0\0\x02\x02\0\0\0\0\x01\x08\x00" + with_ipv4_header_checksum(ip) + tcp
 
 
 def piece(conn, k):
@@ -63,10 +56,7 @@ def write_capture(path):
         frames.append(frame(c, SERVER, cp, 7000, isn_c + 1 + total, isn_s + 1, FIN | ACK))
         frames.append(frame(SERVER, c, 7000, cp, isn_s + 1, isn_c + 2 + total, FIN | ACK))
         frames.append(frame(c, SERVER, cp, 7000, isn_c + 2 + total, isn_s + 2, ACK))
-    with open(path, "wb") as f:
-        f.write(struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, 65535, 1))
-        for t, fr in enumerate(frames):
-            f.write(struct.pack("<IIII", 1700000000, t * 1000, len(fr), len(fr)) + fr)
+    write_pcap(path, frames)
 
 
 def run(binary, args, capture):

@@ -16,15 +16,12 @@ import sys
 import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from inet_checksum import with_ipv4_header_checksum, with_transport_checksum  # noqa: E402
+from packet_builder import SYN, ethernet_ipv4_tcp  # noqa: E402
 
 
 def syn_frame(sport):
-    src, dst = bytes([192, 0, 2, 1]), bytes([198, 51, 100, 2])
-    tcp = with_transport_checksum(src, dst, 6, struct.pack("!HHIIBBHHH", sport, 80, 1000, 0,
-                                                           5 << 4, 0x02, 65535, 0, 0))
-    ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(tcp), 1, 0, 64, 6, 0, src, dst)
-    return b"\x02\0\0\0\0\x02\x02\0\0\0\0\x01\x08\x00" + with_ipv4_header_checksum(ip) + tcp
+    return ethernet_ipv4_tcp(bytes([192, 0, 2, 1]), bytes([198, 51, 100, 2]), sport, 80, 1000, 0,
+                             SYN)
 
 
 def block(kind, body):

@@ -11,25 +11,16 @@ usage: cli_stream_files.py --tcpsift BIN
 """
 import argparse
 import os
-import struct
 import subprocess
 import sys
 import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from inet_checksum import with_ipv4_header_checksum, with_transport_checksum  # noqa: E402
+from packet_builder import ACK, FIN, PSH, SYN, write_pcap  # noqa: E402
+from packet_builder import ethernet_ipv4_tcp as frame  # noqa: E402
 
 CONNS, ROUNDS = 150, 6
 SERVER = bytes([198, 51, 100, 20])
-SYN, ACK, PSH, FIN = 0x02, 0x10, 0x08, 0x01
-
-
-def frame(src, dst, sport, dport, seq, ack, flags, payload=b""):
-    tcp = struct.pack("!HHIIBBHHH", sport, dport, seq & 0xFFFFFFFF, ack & 0xFFFFFFFF, 5 << 4,
-                      flags, 65535, 0, 0) + payload
-    tcp = with_transport_checksum(src, dst, 6, tcp)
-    ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(tcp), 1, 0, 64, 6, 0, src, dst)
-    return b"\x02\0\0\0\0\x02\x02\0\0\0\0\x01\x08\x00" + with_ipv4_header_checksum(ip) + tcp
 
 
 def chunk(conn, side, r):
@@ -63,11 +54,7 @@ def build(path):
         frames += [frame(c, SERVER, cp, 80, s_c, s_s, FIN | ACK),
                    frame(SERVER, c, 80, cp, s_s, s_c + 1, FIN | ACK),
                    frame(c, SERVER, cp, 80, s_c + 1, s_s + 1, ACK)]
-    with open(path, "wb") as f:
-        f.write(struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, 65535, 1))
-        for t, fr in enumerate(frames):
-            f.write(struct.pack("<IIII", 1700000000 + t // 10**6, t % 10**6, len(fr), len(fr)))
-            f.write(fr)
+    write_pcap(path, frames, step_us=1)
     return expected
 
 

@@ -1,7 +1,8 @@
 """The Internet checksum (RFC 1071) and the transport pseudo-headers it covers (RFC 9293 3.1,
 RFC 768, RFC 8200 8.1), for the scripts that write test captures byte by byte with Python's
-standard library: conformance/tunnels/make_tunnels.py, conformance/cli_many_connections.py,
-conformance/cli_forget_acked.sh and fuzz/craft_seeds.py.
+standard library: conformance/tunnels/make_tunnels.py, conformance/packet_builder.py (and
+the CLI tests built on it), conformance/cli_many_connections.py, fuzz/craft_seeds.py and
+bench/gen_fragment_flood.py.
 """
 import struct
 
