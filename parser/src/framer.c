@@ -297,24 +297,37 @@ void framer_tail_release(tcpsift_framer_state *f, const tcpsift_framer_setup *s)
 
 void tcpsift_framer_destroy(tcpsift_framer *f)
 {
-    if (!f) return;
+    if (!f || f->busy) return;
     framer_state_destroy(&f->state, &f->setup);
+}
+
+/* A public call that runs callbacks: refused while another runs (a callback calling back). */
+static int framer_enter(tcpsift_framer *f)
+{
+    if (!f || f->busy) return 0;
+    f->busy = 1;
+    f->state.views = f->views;
+    return 1;
+}
+
+static tcpsift_error framer_leave(tcpsift_framer *f, tcpsift_error err)
+{
+    f->busy = 0;
+    return err;
 }
 
 tcpsift_error tcpsift_framer_feed(tcpsift_framer *f, const uint8_t *data, size_t len,
                                   tcpsift_frame_cb cb, void *ctx)
 {
-    if (!f) return TCPSIFT_E_INVALID_ARGUMENT;
-    f->state.views = f->views;
-    return framer_feed(&f->state, &f->setup, data, len, cb, ctx, 0);
+    if (!framer_enter(f)) return TCPSIFT_E_INVALID_ARGUMENT;
+    return framer_leave(f, framer_feed(&f->state, &f->setup, data, len, cb, ctx, 0));
 }
 
 tcpsift_error tcpsift_framer_feed_transient(tcpsift_framer *f, const uint8_t *data, size_t len,
                                             tcpsift_frame_cb cb, void *ctx)
 {
-    if (!f) return TCPSIFT_E_INVALID_ARGUMENT;
-    f->state.views = f->views;
-    return framer_feed(&f->state, &f->setup, data, len, cb, ctx, 1);
+    if (!framer_enter(f)) return TCPSIFT_E_INVALID_ARGUMENT;
+    return framer_leave(f, framer_feed(&f->state, &f->setup, data, len, cb, ctx, 1));
 }
 
 tcpsift_error framer_state_gap(tcpsift_framer_state *f, const tcpsift_framer_setup *s,
@@ -345,9 +358,8 @@ tcpsift_error framer_state_gap(tcpsift_framer_state *f, const tcpsift_framer_set
 tcpsift_error tcpsift_framer_gap(tcpsift_framer *f, uint64_t gap_len, tcpsift_frame_cb cb,
                                  void *ctx)
 {
-    if (!f) return TCPSIFT_E_INVALID_ARGUMENT;
-    f->state.views = f->views;
-    return framer_state_gap(&f->state, &f->setup, gap_len, cb, ctx);
+    if (!framer_enter(f)) return TCPSIFT_E_INVALID_ARGUMENT;
+    return framer_leave(f, framer_state_gap(&f->state, &f->setup, gap_len, cb, ctx));
 }
 
 tcpsift_error framer_state_finish(tcpsift_framer_state *f, const tcpsift_framer_setup *s,
@@ -376,9 +388,8 @@ tcpsift_error framer_state_finish(tcpsift_framer_state *f, const tcpsift_framer_
 
 tcpsift_error tcpsift_framer_finish(tcpsift_framer *f, tcpsift_frame_cb cb, void *ctx)
 {
-    if (!f) return TCPSIFT_E_INVALID_ARGUMENT;
-    f->state.views = f->views;
-    return framer_state_finish(&f->state, &f->setup, cb, ctx);
+    if (!framer_enter(f)) return TCPSIFT_E_INVALID_ARGUMENT;
+    return framer_leave(f, framer_state_finish(&f->state, &f->setup, cb, ctx));
 }
 
 uint64_t tcpsift_framer_offset(const tcpsift_framer *f)

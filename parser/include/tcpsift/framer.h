@@ -98,7 +98,10 @@
  * and the bytes they point to are valid ONLY until the callback returns
  * (they may point into the framer's tail buffer or into the chunk being
  * fed). Copy what you keep (tcpsift_frame_copy_body()). The callback must
- * not call back into the same framer.
+ * not call back into the same framer: while one of its feed, gap or finish
+ * calls runs, those calls return TCPSIFT_E_INVALID_ARGUMENT with nothing done
+ * and tcpsift_framer_destroy() frees nothing (the running call still uses
+ * the framer); the getters may be called. tcpsift_framer_init() must not be.
  *
  * No global state; framers are independent. Not thread-safe per instance. */
 #ifndef TCPSIFT_FRAMER_H
@@ -252,6 +255,7 @@ typedef struct tcpsift_framer {
     tcpsift_framer_state state;
     tcpsift_framer_setup setup;
     tcpsift_bytes views[TCPSIFT_FRAMER_MAX_VIEWS];
+    uint8_t busy; /* a feed, gap or finish call is running (its callback may be) */
 } tcpsift_framer;
 
 /* Initialise f for one direction. cfg is copied (validated again: an invalid
