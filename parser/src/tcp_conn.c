@@ -441,6 +441,18 @@ static int outside_receive_window(const conn *c, int from, const tcpsift_packet 
     return !first_in && !last_in && !old;
 }
 
+/* A zero window admits no new data (RFC 9293 §3.10.7.4): a receiver whose last advertised window
+ * is 0 drops a segment carrying any byte past RCV.NXT, whatever its length (Linux
+ * tcp_data_queue(): TCPZeroWindowDrop). The sender sends the bytes again once the window opens;
+ * a segment forged into the closed window must not take their place. */
+static inline int zero_window_drops(const conn *c, int from, const tcpsift_packet *pkt)
+{
+    const endpoint *r = &c->ep[1 - from];
+    if (r->last_win != 0 || (r->flags & (EP_ACK_SEEN | EP_WIN_VALID)) != (EP_ACK_SEEN | EP_WIN_VALID))
+        return 0;
+    return seq_gt(pkt->seq + (uint32_t)pkt->payload_len, r->last_ack);
+}
+
 /* RFC 9293 §3.10.7.4, first check: a segment outside the receive window is dropped, FIN and
  * all. A FIN closes a direction for good, so a blind forged one (any sequence number) must
  * not: judged as data is (outside_receive_window()), on the FIN's own sequence number, which
@@ -1025,9 +1037,9 @@ static inline void segment_streams(struct tcpsift_tracker *t, conn *c, int from,
     if (pkt->payload_len > 0 && outside_receive_window(c, from, pkt))
         conn_count_event(t, c, TCPSIFT_ANOMALY_DATA_OUT_OF_WINDOW);
     else if (pkt->payload_len == 1 && segment_marked(t, TCPSIFT_ANOMALY_ZERO_WINDOW_PROBE))
-        ; /* a zero window admits no data (RFC 9293 §3.10.7.4, Linux's TCPZeroWindowDrop, as
-           * Suricata skips it): the sender sends the byte again once the window opens, and a
-           * probe forged with another byte must not take its place */
+        ; /* the probe's byte (Suricata skips it too): zero_window_drops() */
+    else if (pkt->payload_len > 0 && zero_window_drops(c, from, pkt))
+        conn_count_event(t, c, TCPSIFT_ANOMALY_DATA_OUT_OF_WINDOW);
     else if (streams && !stream_segment_noop(t, c, from, pkt))
         tracker_stream_segment(t, c, from, pkt);
     if ((pkt->tcp_flags & TCPSIFT_TCP_ACK) && streams &&

@@ -1847,6 +1847,39 @@ static void test_zero_window_probe_not_delivered(void **state)
     }
 }
 
+/* More than a probe into a zero window: the receiver drops every new byte (Linux's
+ * TCPZeroWindowDrop; an evasion hunt saw Linux read "second" where tcpsift delivered the
+ * forged bytes), so the bytes sent at those sequence numbers once the window opens are the
+ * stream, counted data_out_of_window, in both delivery modes. Old bytes resent into the closed
+ * window stay a plain retransmission. */
+static void test_zero_window_drops_data(void **state)
+{
+    (void)state;
+    for (int acked = 0; acked < 2; acked++) {
+        tcpsift_reasm_config rc;
+        tcpsift_reasm_config_default(&rc);
+        rc.mode = acked ? TCPSIFT_REASM_ACKED : TCPSIFT_REASM_ON_ARRIVAL;
+        rc.policy = TCPSIFT_OVERLAP_LINUX;
+        struct sc s;
+        sc_init_reasm(&s, 0, TCPSIFT_CHECKSUM_AUTO, 0, &rc);
+        sc_open(&s, 1000, 5000);
+        sc_tx(&s, C, F_ACK | F_PSH, "first");
+        sc_raw(&s, S, F_ACK, s.nxt[S], s.nxt[C], 0, NULL, 0, NULL, 0, CSUM_GOOD);
+        sc_raw(&s, C, F_ACK, s.nxt[C], s.nxt[S], 65535, "EVIL!!", 6, NULL, 0, CSUM_GOOD);
+        sc_raw(&s, C, F_ACK, s.nxt[C] - 3, s.nxt[S], 65535, "rst", 3, NULL, 0, CSUM_GOOD);
+        sc_raw(&s, S, F_ACK, s.nxt[S], s.nxt[C], 65535, NULL, 0, NULL, 0, CSUM_GOOD);
+        sc_tx(&s, C, F_ACK | F_PSH, "second");
+        sc_tx(&s, S, F_ACK, NULL);
+        sc_finish(&s);
+        const struct rec_conn *r = only_conn(&s);
+        assert_int_equal(EV(r, DATA_OUT_OF_WINDOW), 1);
+        assert_int_equal(EV(r, ZERO_WINDOW_PROBE), 0);
+        assert_int_equal(r->cli.gap_bytes, 0);
+        assert_stream(&s, 0, TCPSIFT_C2S, "firstsecond");
+        sc_free(&s);
+    }
+}
+
 /* Data on a SYN that the SYN-ACK does not acknowledge (no Fast Open: RFC 7413 §4.2.2, a
  * server without it drops the data), then other bytes at the same sequence numbers, which are
  * acknowledged: acked delivery gives the acknowledged bytes under every overlap policy, as no
@@ -3290,6 +3323,7 @@ int main(void)
         cmocka_unit_test(test_invalid_flags),
         cmocka_unit_test(test_dupack_keepalive_zero_window),
         cmocka_unit_test(test_zero_window_probe_not_delivered),
+        cmocka_unit_test(test_zero_window_drops_data),
         cmocka_unit_test(test_syn_data_refused_acked_delivery),
         cmocka_unit_test(test_synack_data_refused_acked_delivery),
         cmocka_unit_test(test_zeek_sh),

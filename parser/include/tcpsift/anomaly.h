@@ -87,8 +87,8 @@ extern "C" {
       "processed")                                                                                 \
     /* ---- raised by the connection tracker (tcp_conn.c, tracker.c) ---- */                     \
     X(DATA_OUT_OF_WINDOW, "data_out_of_window",                                                    \
-      "payload entirely outside the receiver's advertised window (RFC 9293 §3.10.7.4): not "       \
-      "delivered")                                                                                 \
+      "payload entirely outside the receiver's advertised window (RFC 9293 §3.10.7.4; a zero "     \
+      "window admits no new byte): not delivered")                                                 \
     X(SEGMENT_TRUNCATED, "segment_truncated",                                                      \
       "payload cut by the capture's snap length: the missing tail is a gap")                      \
     X(CONTENT_GAP, "content_gap", "reassembly skipped bytes it never saw (a hole)")                \
