@@ -15,8 +15,8 @@ typedef struct frag_kept frag_kept;
 #define FRAG_STAGE_OPTIONS_HELP                                                                    \
     "  --frag-overlap discard|POLICY\n"                                                            \
     "                             IP fragments that overlap: discard the datagram\n"               \
-    "                             and its later fragments (default: RFC 5722, Linux\n"             \
-    "                             since 4.19 for IPv4 too; exact duplicates are\n"                 \
+    "                             (default, as Linux since 4.19: RFC 5722; a\n"                    \
+    "                             fragment inside the fragments held is a duplicate,\n"            \
     "                             ignored), or reassemble it, overlapped bytes\n"                  \
     "                             from the copy POLICY picks (first, last, bsd,\n"                 \
     "                             windows, linux, old_linux, solaris; older stacks)\n"

@@ -5,9 +5,10 @@
  * list of non-overlapping pieces, each remembering the fragment that supplied it, so overlap
  * policies compare the new fragment with the copy holding each byte. Piece boundaries are
  * fragment boundaries: multiples of 8 except the datagram end, so at most 65535 / 8 + 1.
- * With overlap DISCARD pieces never overlap, so each piece is exactly one fragment; a discarded
- * datagram keeps its slot (key and first time, no bytes) until its timeout, so its later
- * fragments are recognised and dropped (RFC 5722 §4: "including those not yet received").
+ * With overlap DISCARD pieces never overlap, so each piece is exactly one fragment, and it
+ * remembers the run it joined (linux_placement()); with rfc5722_strict a discarded datagram
+ * keeps its slot (key and first time, no bytes) until its timeout, so its later fragments are
+ * recognised and dropped (RFC 5722 §4: "including those not yet received").
  *
  * No call walks the slots: a keyed hash (SipHash-1-3, the config's hash_key) finds a datagram,
  * a free list gives a slot, and a list in creation order gives the oldest to evict and, while
@@ -47,6 +48,7 @@
 typedef struct frag_piece {
     uint32_t start, end;           /* bytes of the datagram this piece holds */
     uint32_t orig_start, orig_end; /* the fragment that supplied them */
+    uint32_t run_start;            /* overlap DISCARD: where its run begins (linux_placement()) */
 } frag_piece;
 
 typedef struct frag_datagram {
@@ -518,7 +520,7 @@ static void emit(frag_piece *out, uint32_t *n, uint32_t start, uint32_t end, uin
                  uint32_t oe)
 {
     if (start >= end) return;
-    frag_piece p = {start, end, os, oe};
+    frag_piece p = {start, end, os, oe, start};
     out[(*n)++] = p;
 }
 
@@ -603,6 +605,42 @@ static frag_overlap_kind overlap_of(const frag_datagram *g, uint32_t s, uint32_t
     }
     if (touched == 0) return FRAG_NO_OVERLAP;
     return touched == 1 && same_bounds && !*conflict ? FRAG_EXACT_DUPLICATE : FRAG_OVERLAPS;
+}
+
+/* Overlap DISCARD as Linux (>= 4.19) places a fragment (inet_frag_queue_insert()): the held
+ * fragments form runs, each begun by a fragment and grown by the ones appended right after the
+ * highest fragment held. A fragment [s,e) that ends past the highest one overlaps if it starts
+ * below that one's end, and extends its run if it starts exactly there; any other fragment lying
+ * wholly inside one run is a duplicate (IPFRAG_DUP: dropped, the datagram kept, its bytes not
+ * compared), and one reaching into a run otherwise overlaps (IPFRAG_OVERLAP: the datagram is
+ * dropped). *run_start receives the run a fragment placed joins. *conflict is set when an
+ * overlapped byte differs (reported only). */
+static frag_overlap_kind linux_placement(const frag_datagram *g, uint32_t s, uint32_t e,
+                                         const uint8_t *data, int *conflict, uint32_t *run_start)
+{
+    *conflict = 0;
+    *run_start = s;
+    if (g->npieces == 0) return FRAG_NO_OVERLAP;
+    const frag_piece *tail = &g->pieces[g->npieces - 1];
+    uint32_t i = first_piece_ending_after(g, s);
+    frag_overlap_kind kind;
+    if (tail->end < e) {
+        if (s == tail->end) *run_start = tail->run_start;
+        kind = s < tail->end ? FRAG_OVERLAPS : FRAG_NO_OVERLAP;
+    } else if (i == g->npieces || g->pieces[i].start >= e) {
+        kind = FRAG_NO_OVERLAP;
+    } else {
+        uint32_t rs = g->pieces[i].run_start, j = i;
+        while (j + 1 < g->npieces && g->pieces[j + 1].run_start == rs) j++;
+        kind = s >= rs && e <= g->pieces[j].end ? FRAG_EXACT_DUPLICATE : FRAG_OVERLAPS;
+    }
+    for (; i < g->npieces && g->pieces[i].start < e; i++) {
+        const frag_piece *p = &g->pieces[i];
+        uint32_t os = p->start > s ? p->start : s, oe = p->end < e ? p->end : e;
+        if (memcmp(g->buf + TCPSIFT_DEFRAG_MAX_HEADER + os, data + (os - s), oe - os) != 0)
+            *conflict = 1;
+    }
+    return kind;
 }
 
 static uint16_t ipv4_header_checksum(const uint8_t *h, size_t len)
@@ -734,7 +772,32 @@ tcpsift_error tcpsift_defrag_feed(tcpsift_defrag *d, const tcpsift_packet *pkt, 
         return fail(d, TCPSIFT_E_FRAG_EMPTY);
     }
 
-    if (d->cfg.overlap == TCPSIFT_DEFRAG_DISCARD) {
+    uint32_t run_start = v.offset;
+    if (d->cfg.overlap == TCPSIFT_DEFRAG_DISCARD && !d->cfg.rfc5722_strict) {
+        int conflict = 0;
+        frag_overlap_kind kind =
+            linux_placement(g, v.offset, (uint32_t)end, v.data, &conflict, &run_start);
+        if (kind != FRAG_NO_OVERLAP) {
+            d->stats.overlaps++;
+            if (conflict) d->stats.conflicts++;
+            if (overlapped) *overlapped = 1;
+        }
+        if (kind == FRAG_EXACT_DUPLICATE) {
+            /* Dropped, but ip_frag_queue() took its last-fragment flag before the insert. */
+            d->stats.duplicates++;
+            if (!v.more) {
+                g->have_last = 1;
+                g->end = (uint32_t)end;
+            }
+            return TCPSIFT_OK;
+        }
+        if (kind == FRAG_OVERLAPS) {
+            /* inet_frag_kill(): the queue is gone, a later fragment with its key starts anew. */
+            d->stats.discarded++;
+            datagram_free(d, g);
+            return fail(d, TCPSIFT_E_FRAG_OVERLAP);
+        }
+    } else if (d->cfg.overlap == TCPSIFT_DEFRAG_DISCARD) {
         int conflict = 0;
         frag_overlap_kind kind = overlap_of(g, v.offset, (uint32_t)end, v.data, &conflict);
         /* An exact duplicate also repeats the more-fragments flag: the held piece ended the
@@ -784,6 +847,8 @@ tcpsift_error tcpsift_defrag_feed(tcpsift_defrag *d, const tcpsift_packet *pkt, 
         if (conflict) d->stats.conflicts++;
         if (overlapped) *overlapped = 1;
     }
+    if (d->cfg.overlap == TCPSIFT_DEFRAG_DISCARD) /* the fragment is one piece of its own */
+        g->pieces[first_piece_ending_after(g, v.offset)].run_start = run_start;
     if (g->have_last && g->have_header && g->held == g->end) {
         /* Linux ip_frag_reasm()/ip6_frag_reasm() kill the queue, then fail on a mix. */
         if (ecn_mixed(g->ecn_seen)) {

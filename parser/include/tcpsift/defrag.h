@@ -13,23 +13,25 @@
  * datagram, memory_cap over all (buffers + piece lists). A new datagram that does not fit evicts
  * the datagrams that started first (like Linux's LRU of fragment queues), counted in `evicted`.
  * Datagrams older than timeout_ns (packet time, since their first fragment) are dropped at the
- * next call, counted in `timed_out`. Lookup is a linear scan of the datagrams in progress: work
- * per fragment is bounded by max_datagrams.
+ * next call, counted in `timed_out`. A datagram is found through a hash keyed with hash_key,
+ * and no call visits every datagram in progress (see defrag.c).
  *
  * Overlaps are counted in `overlaps` (`conflicts` when the overlapped bytes differ). By default
- * (overlap DISCARD) a fragment that overlaps bytes already held discards its whole datagram, and
- * every later fragment of that datagram (same key) is dropped until timeout_ns after its first
- * fragment: RFC 5722 §4 requires this for IPv6 ("the entire datagram (and any constituent
- * fragments, including those not yet received) MUST be silently discarded"), and Linux does the
- * same for IPv4 since 4.19 ("ip: discard IPv4 datagrams with overlapping segments"). Overlapping
- * fragments are how an attacker makes an observer see other bytes than the receiver (Ptacek &
- * Newsham 1998); a modern receiver sees none of them, so neither does the pool. An exact
- * duplicate (same offset, same end, same more-fragments flag, same bytes as one fragment already
- * held) is not a discard: RFC 8200 §4.5 lets a receiver drop exact duplicates and keep the
- * datagram, and Linux does (duplicates on the wire must not cost a datagram); it is counted in
- * `overlaps` and `duplicates` and otherwise ignored. Any other overlap discards, even with equal
- * bytes or when the fragment lies inside bytes already held (there Linux keeps the first copy
- * instead: RFC 5722 is followed, the overlap is reported either way).
+ * (overlap DISCARD) the pool does what Linux does since 4.19 for IPv4 and IPv6 ("ip: discard
+ * IPv4 datagrams with overlapping segments"; inet_frag_queue_insert()), checked against a real
+ * Linux 6.18 receiver: a fragment that overlaps bytes already held discards its whole datagram
+ * (RFC 5722 §4), and the datagram is forgotten, so later fragments with its key start a new one
+ * (a complete set is reassembled, as Linux does). A fragment lying wholly inside one run of held
+ * fragments (fragments each appended right after the highest one held; a fragment placed below
+ * the highest begins a run of its own) is a duplicate: dropped, the datagram kept, whatever its
+ * bytes (RFC 8200 §4.5 lets a receiver drop duplicates; Linux does not compare them), counted in
+ * `overlaps` and `duplicates` (and `conflicts` when its bytes differ). Overlapping fragments are
+ * how an attacker makes an observer see other bytes than the receiver (Ptacek & Newsham 1998):
+ * the pool keeps exactly what the receiver keeps. With rfc5722_strict set, RFC 5722 §4 is read as
+ * it is worded: every later fragment of a discarded datagram is dropped until timeout_ns after
+ * its first fragment ("including those not yet received"), and a fragment inside bytes held is
+ * an overlap unless it repeats one held fragment exactly (same offset, end, more-fragments flag
+ * and bytes).
  * With overlap RESOLVE (to model older stacks; RFC 791 allowed overlaps) overlaps are resolved
  * per byte range by the chosen tcpsift_overlap_policy, with exactly the pairwise rules documented
  * in tcpsift/reassembly.h (new copy against the copy currently holding each byte), so FIRST, LAST
@@ -53,9 +55,9 @@
  *   frag_duplicate_last a second last fragment with a different end. The whole datagram is
  *                       dropped (a second last fragment with the same end is an overlap).
  *   frag_overlap        overlap DISCARD: the fragment overlapped bytes already held (and is not
- *                       an exact duplicate). The whole datagram is discarded (`discarded`).
- *   frag_discarded      overlap DISCARD: a fragment of a datagram discarded for an overlap,
- *                       before its timeout.
+ *                       a duplicate). The whole datagram is discarded (`discarded`).
+ *   frag_discarded      overlap DISCARD with rfc5722_strict: a fragment of a datagram discarded
+ *                       for an overlap, before its timeout.
  *   frag_header_chain_incomplete
  *                       an IPv6 first fragment (offset 0, more fragments) whose fragmentable
  *                       part does not hold the whole header chain through the upper-layer
@@ -125,6 +127,11 @@ typedef struct tcpsift_defrag_config {
     int accept_incomplete_chain; /* reassemble IPv6 first fragments without the whole header
                                     chain, as tshark and Linux before 5.10 do (by default they
                                     are frag_header_chain_incomplete) */
+    int rfc5722_strict;          /* overlap DISCARD read as RFC 5722 §4 words it: a fragment
+                                    inside bytes held is an overlap too, and a discarded
+                                    datagram's later fragments are dropped until its timeout
+                                    (frag_discarded). By default the pool does what Linux (4.19
+                                    and later) does: see above */
     int accept_ip_options;       /* store fragments whatever their own IP options or IPv6
                                     extension headers (by default a fragment a host discards for
                                     them is frag_ip_options; tracker: ip_options accept) */
