@@ -471,8 +471,9 @@ static inline int fin_unacceptable(const conn *c, int from, const tcpsift_packet
 }
 
 /* RFC 9293 §3.10.7.4 (fifth check) and RFC 5961 §5.2: a segment whose ACK acknowledges bytes
- * its receiver never sent, or lies more than a window behind the acknowledgements already made,
- * is dropped, data and all: a forged ACK, or bytes injected with a wrong one, must move neither
+ * its receiver never sent, or lies more than a window (as Linux has it, and no more than the
+ * bytes the receiver had acknowledged) behind the acknowledgements already made, is dropped,
+ * data and all: a forged ACK, or bytes injected with a wrong one, must move neither
  * the acknowledgements (a phantom gap, a FIN judged outside the window) nor the stream. The
  * observer knows the receiver's SND.NXT only as far as the capture showed it, so "never sent"
  * is an ACK past anything the receiver could send: past its peer's largest window beyond the
@@ -494,7 +495,14 @@ static int ack_unacceptable(const conn *c, int from, const tcpsift_packet *pkt)
         unsigned shift = (s->flags & r->flags & EP_WS_OFFERED) ? s->wscale : 0;
         reach = r->isn + 1 + (65535u << shift) + 1;
     } else {
-        if (seq_lt(ack, s->last_ack)) return s->last_ack - ack > (s->max_win ? s->max_win : 65535);
+        if (seq_lt(ack, s->last_ack)) {
+            /* Behind by more than the largest window, or than the bytes the receiver had
+             * acknowledged (Linux tcp_ack(): min(max_window, bytes_acked), "do not accept ACK
+             * for bytes we never sent"): while it has sent nothing, any older ACK. */
+            uint32_t behind = s->max_win ? s->max_win : 65535, acked = s->last_ack - (r->isn + 1);
+            if (seq_geq(s->last_ack, r->isn + 1) && acked < behind) behind = acked;
+            return s->last_ack - ack > behind;
+        }
         reach = s->last_ack + s->max_win + 1;
     }
     if (seq_lt(reach, r->next_seq)) reach = r->next_seq; /* it sent past the window: seen */

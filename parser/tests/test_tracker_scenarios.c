@@ -1160,6 +1160,41 @@ static void test_ack_unacceptable_dropped(void **state)
     }
 }
 
+/* An old ACK is judged as Linux judges it (tcp_ack(): behind SND.UNA by more than
+ * min(largest window, bytes acknowledged) drops the segment, data and all): with a 100-byte
+ * greeting acknowledged, data whose ACK is 101 behind is dropped and 100 behind taken; while the
+ * server has sent nothing, any older ACK is dropped (an evasion hunt: Linux read "GOOD", tcpsift
+ * delivered "EVIL"). Both delivery modes. */
+static void test_old_ack_bound_by_bytes_acked(void **state)
+{
+    (void)state;
+    static char greeting[101];
+    memset(greeting, 'g', 100);
+    for (int acked = 0; acked < 2; acked++) {
+        for (int k = 0; k < 3; k++) {
+            struct sc s;
+            sc_init_mode(&s, acked ? TCPSIFT_REASM_ACKED : TCPSIFT_REASM_ON_ARRIVAL);
+            sc_open(&s, 1000, 5000);
+            uint32_t behind = 1;
+            if (k > 0) {
+                sc_tx(&s, S, F_ACK | F_PSH, greeting);
+                sc_tx(&s, C, F_ACK, NULL);
+                behind = k == 1 ? 101 : 100;
+            }
+            sc_raw(&s, C, F_ACK | F_PSH, s.nxt[C], s.nxt[S] - behind, 65535, "EVIL", 4, NULL, 0,
+                   CSUM_GOOD);
+            sc_tx(&s, C, F_ACK | F_PSH, k == 2 ? NULL : "GOOD");
+            sc_tx(&s, S, F_ACK, NULL);
+            sc_finish(&s);
+            const struct rec_conn *r = only_conn(&s);
+            int dropped = k < 2;
+            assert_int_equal(EV(r, ACK_OUT_OF_WINDOW), dropped);
+            assert_stream(&s, 0, TCPSIFT_C2S, dropped ? "GOOD" : "EVIL");
+            sc_free(&s);
+        }
+    }
+}
+
 /* The line between capture loss and a forged ACK: the server may have sent, unseen, up to the
  * client's largest window past the client's last ACK (+1 for a FIN); an ACK of exactly that much
  * is capture loss (ack_unseen_segment, the segment and its bytes taken), one more is dropped. */
@@ -3307,6 +3342,7 @@ int main(void)
         cmocka_unit_test(test_synack_unacceptable_ack),
         cmocka_unit_test(test_fin_out_of_window),
         cmocka_unit_test(test_ack_unacceptable_dropped),
+        cmocka_unit_test(test_old_ack_bound_by_bytes_acked),
         cmocka_unit_test(test_ack_unseen_within_reach),
         cmocka_unit_test(test_fin_without_ack_dropped),
         cmocka_unit_test(test_fin_refuted_by_ack),
