@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
 """`tcpsift stream --out DIR`: the files hold exactly each direction's bytes when many
 connections interleave (more than the CLI keeps open at once, tools/stream_files.h, so files
-are closed and reopened mid-stream), and a second run into the same DIR replaces the files of
-the first (and any file already there under those names) instead of appending to them.
+are closed and reopened mid-stream), a second run into the same DIR replaces the files of
+the first (and any file already there under those names) instead of appending to them, and a
+DIR whose parents are missing is created with them.
 
 The capture: 150 connections, each client and server sending 6 chunks in turn, the chunks of
 all connections interleaved round by round, then every connection closed.
@@ -86,6 +87,15 @@ def main():
         os.mkdir(out)
         with open(os.path.join(out, "0.c2s.bin"), "wb") as f:
             f.write(b"left by an earlier run")
+        # --out creates missing parents too, as its help says ("created if missing").
+        deep = os.path.join(tmp, "not", "yet", "there")
+        r = subprocess.run([args.tcpsift, "stream", "--out", deep, cap], stdout=subprocess.DEVNULL,
+                           stderr=subprocess.PIPE, text=True)
+        if r.returncode != 0:
+            failures.append("--out with missing parents: exit %d: %s"
+                            % (r.returncode, r.stderr.strip()))
+        else:
+            check_dir(deep, expected, failures, "--out with missing parents")
         for run in (1, 2):
             r = subprocess.run([args.tcpsift, "stream", "--out", out, cap],
                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)

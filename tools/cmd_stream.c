@@ -25,6 +25,32 @@ static void on_conn_end(void *ctx, const tcpsift_conn_info *conn)
     if (conn->proto == 6) stream_files_finish_conn(ctx, conn->id);
 }
 
+/* DIR and any missing parent, as mkdir -p; 1 when DIR is a directory in the end. */
+static int make_directories(const char *dir)
+{
+    char path[4096];
+    size_t n = strlen(dir);
+    if (n == 0 || n >= sizeof path) {
+        errno = n ? ENAMETOOLONG : ENOENT;
+        return 0;
+    }
+    memcpy(path, dir, n + 1);
+    for (size_t i = 1; i <= n; i++) {
+        if (path[i] != '/' && path[i] != '\0') continue;
+        char c = path[i];
+        path[i] = '\0';
+        if (mkdir(path, 0777) != 0 && errno != EEXIST) return 0;
+        path[i] = c;
+    }
+    struct stat st;
+    if (stat(dir, &st) != 0) return 0;
+    if (!S_ISDIR(st.st_mode)) {
+        errno = ENOTDIR;
+        return 0;
+    }
+    return 1;
+}
+
 static const char stream_usage[] =
     "usage: tcpsift stream --out DIR [OPTIONS] CAPTURE\n"
     "\n"
@@ -63,7 +89,7 @@ int cmd_stream(int argc, char **argv)
         p.capture_path = argv[i];
     }
     if (!p.capture_path || !s.dir) return cli_usage_error(stream_usage, NULL);
-    if (mkdir(s.dir, 0777) != 0 && errno != EEXIST) {
+    if (!make_directories(s.dir)) {
         fprintf(stderr, "tcpsift: %s: %s\n", s.dir, strerror(errno));
         return 1;
     }
