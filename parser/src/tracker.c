@@ -560,6 +560,25 @@ void tracker_stream_ack(struct tcpsift_tracker *t, conn *c, int to, uint32_t ack
     }
 }
 
+/* Acked delivery and a connection ended by an accepted RST, both ends seen: the reset receiver
+ * never acknowledges, nor reads, what it held or what was sent after the reset (Linux answers
+ * those segments with RST), so bytes still held are not released at the end as a cut capture's
+ * are (one_sided_before_finish()). An injected RST the receiver never took is refuted by its
+ * later ACKs, which deliver the bytes as usual. */
+static void reset_held_drop(struct tcpsift_tracker *t, conn *c, int from, direction_stream *ds)
+{
+    const endpoint *e = &c->ep[from];
+    if (t->cfg.reasm.mode != TCPSIFT_REASM_ACKED || !ds->has_reasm || !c->rst_accepted ||
+        c->rst_after_fins || c->rejected ||
+        !(c->ep[1 - from].flags & EP_SENT) || !(e->flags & EP_NEXT_VALID) ||
+        ds->reasm.stats.buffered_bytes == 0)
+        return;
+    reasm_forget_held_before(&ds->reasm, &t->reasm_setup, e->next_seq);
+    /* Not a segment: cleared as one_sided_before_finish() does, for the other direction. */
+    t->segment_anomalies[0] = t->segment_anomalies[1] = 0;
+    conn_count_event(t, c, TCPSIFT_ANOMALY_RESET_HELD_DROPPED);
+}
+
 void tracker_stream_finish(struct tcpsift_tracker *t, conn *c)
 {
     for (int from = 0; from < 2; from++) {
@@ -569,6 +588,7 @@ void tracker_stream_finish(struct tcpsift_tracker *t, conn *c)
         const endpoint *e = &c->ep[from];
         if (ds->has_reasm && (e->flags & EP_FIN_SEEN) && !ds->reasm.have_fin)
             stream_take_fin(t, ds, e->fin_seq);
+        reset_held_drop(t, c, from, ds);
         one_sided_before_finish(t, c, ds);
         if (ds->has_reasm) reasm_finish(&ds->reasm, &t->reasm_setup);
         if (ds->gap_letter_pending) zeek_history_counted(t, c, from, HIST_G);

@@ -888,6 +888,42 @@ static void test_rst_exact(void **state)
     sc_free(&s);
 }
 
+/* Acked delivery after an accepted exact RST (an evasion hunt: a reset Linux receiver read
+ * "ABCD" and answered the rest with RSTs; tcpsift released the rest at the end as if the
+ * capture had been cut): bytes sent after the reset, and bytes held beyond a hole, are never
+ * acknowledged and not delivered (reset_held_dropped). When the receiver acknowledges bytes
+ * after the RST (an injected RST it never took), they are delivered. */
+static void test_acked_reset_held_not_released(void **state)
+{
+    (void)state;
+    for (int k = 0; k < 3; k++) {
+        tcpsift_reasm_config rc;
+        tcpsift_reasm_config_default(&rc);
+        rc.mode = TCPSIFT_REASM_ACKED;
+        rc.policy = TCPSIFT_OVERLAP_LINUX;
+        struct sc s;
+        sc_init_reasm(&s, 0, TCPSIFT_CHECKSUM_AUTO, 0, &rc);
+        sc_open(&s, 1000, 5000);
+        sc_tx(&s, C, F_ACK | F_PSH, "ABCD");
+        sc_tx(&s, S, F_ACK, NULL);
+        if (k == 1) /* held beyond a 4-byte hole */
+            sc_raw(&s, C, F_ACK | F_PSH, s.nxt[C] + 4, s.nxt[S], 65535, "IJKL", 4, NULL, 0,
+                   CSUM_GOOD);
+        sc_raw(&s, C, F_RST | F_ACK, s.nxt[C], s.nxt[S], 0, NULL, 0, NULL, 0, CSUM_GOOD);
+        if (k != 1)
+            sc_raw(&s, C, F_ACK | F_PSH, s.nxt[C], s.nxt[S], 65535, "EVIL", 4, NULL, 0,
+                   CSUM_GOOD);
+        if (k == 2) /* the receiver goes on: the RST never reached it */
+            sc_raw(&s, S, F_ACK, s.nxt[S], s.nxt[C] + 4, 65535, NULL, 0, NULL, 0, CSUM_GOOD);
+        sc_finish(&s);
+        const struct rec_conn *r = only_conn(&s);
+        assert_int_equal(EV(r, RESET_HELD_DROPPED), k < 2);
+        assert_int_equal(EV(r, RELEASED_UNACKED), 0);
+        assert_stream(&s, 0, TCPSIFT_C2S, k == 2 ? "ABCDEVIL" : "ABCD");
+        sc_free(&s);
+    }
+}
+
 /* In the window but not exact, and then silence: pending, confirmed at the
  * end (nobody refuted it), flagged rst_unconfirmed. */
 static void test_rst_in_window_silence(void **state)
@@ -3334,6 +3370,7 @@ int main(void)
         cmocka_unit_test(test_fin_retransmission),
         cmocka_unit_test(test_data_after_fin),
         cmocka_unit_test(test_rst_exact),
+        cmocka_unit_test(test_acked_reset_held_not_released),
         cmocka_unit_test(test_rst_in_window_silence),
         cmocka_unit_test(test_rst_in_window_refuted),
         cmocka_unit_test(test_rst_out_of_window),

@@ -137,6 +137,9 @@ extern "C" {
     X(RELEASED_UNACKED, "released_unacked",                                                        \
       "acked delivery released bytes no acknowledgement covered (one-sided capture byte budget, " \
       "or the connection ended)")                                                                  \
+    X(RESET_HELD_DROPPED, "reset_held_dropped",                                                    \
+      "acked delivery: bytes still unacknowledged when the connection ended by an accepted RST "  \
+      "are not delivered (a reset receiver never reads them, and answers later segments with RST)") \
     X(FIN_OUT_OF_WINDOW, "fin_out_of_window",                                                      \
       "FIN whose sequence number lies outside the receiver's window: the receiver drops the "      \
       "segment (RFC 9293 §3.10.7.4), so it neither closes nor carries data")                  \
