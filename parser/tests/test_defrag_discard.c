@@ -1,9 +1,17 @@
-/* Overlap DISCARD read as RFC 5722 §4 words it (rfc5722_strict; the default follows Linux:
- * test_defrag_linux.c): a fragment overlapping bytes already held, at the start, in the middle
- * or at the end, discards its datagram, for IPv4 and IPv6; later fragments of it are dropped
- * until its timeout; exact duplicates are ignored (RFC 8200 §4.5); the insertion shape of the
- * black-box reproducer (first-wins and last-wins give different TCP payloads) is discarded (in
- * both readings) and still resolved per policy with overlap RESOLVE. */
+/* Overlap DISCARD, the IP fragment pool's default, in its two readings.
+ *
+ * RFC 5722 §4 as worded (rfc5722_strict, make_pool()): a fragment overlapping bytes already
+ * held, at the start, in the middle or at the end, discards its datagram, for IPv4 and IPv6;
+ * later fragments of it are dropped until its timeout; exact duplicates are ignored (RFC 8200
+ * §4.5); the insertion shape of the black-box reproducer (first-wins and last-wins give
+ * different TCP payloads) is discarded (in both readings) and still resolved per policy with
+ * overlap RESOLVE.
+ *
+ * As Linux (4.19 and later) does it, the default (make_linux_pool()), the ground truth of an
+ * evasion hunt against a real 6.18 receiver: a fragment inside one run of held fragments is a
+ * duplicate (dropped, the datagram kept, whatever its bytes), one reaching across runs or below
+ * the highest fragment's end overlaps and drops the datagram, which is forgotten (a later
+ * complete set with its key is reassembled). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -85,6 +93,16 @@ static tcpsift_defrag *make_pool(tcpsift_defrag_overlap overlap, tcpsift_overlap
     cfg.overlap = overlap;
     cfg.policy = policy;
     cfg.rfc5722_strict = 1;
+    tcpsift_defrag *df = NULL;
+    assert_int_equal(tcpsift_defrag_create(&cfg, &df), TCPSIFT_OK);
+    return df;
+}
+
+/* The default pool: overlap DISCARD as Linux does it. */
+static tcpsift_defrag *make_linux_pool(void)
+{
+    tcpsift_defrag_config cfg;
+    tcpsift_defrag_config_init(&cfg);
     tcpsift_defrag *df = NULL;
     assert_int_equal(tcpsift_defrag_create(&cfg, &df), TCPSIFT_OK);
     return df;
@@ -303,6 +321,157 @@ static void test_insertion_discarded_by_default_resolved_on_request(void **state
     }
 }
 
+/* Three fragments [0,48) [48,96) [96,120) fed in `order` (indexes), with `extra` (a fragment of
+ * `bytes`) fed after the `after`-th; returns the verdict on `extra`, and in *done whether the
+ * datagram completed (with the real segment) by the end. */
+struct frag_case {
+    size_t off, len;
+    int more;
+};
+static const struct frag_case CUT[3] = {{0, 48, 1}, {48, 48, 1}, {96, 24, 0}};
+
+static tcpsift_error run_case(int version, const int order[3], size_t after, struct frag_case extra,
+                              const uint8_t *bytes, int *done, const tcpsift_defrag_stats **st,
+                              tcpsift_defrag **pool)
+{
+    make_segment(version);
+    tcpsift_defrag *df = make_linux_pool();
+    static fed f;
+    tcpsift_error verdict = TCPSIFT_OK;
+    *done = 0;
+    for (size_t i = 0; i < 3; i++) {
+        const struct frag_case *c = &CUT[order[i]];
+        feed(df, &f, version, 0x77, c->off, c->more, segment, c->len, 0);
+        if (f.len) {
+            expect_segment(&f, version);
+            *done = 1;
+        }
+        if (i + 1 == after) {
+            uint8_t mixed[PB_MAX];
+            memcpy(mixed, segment, segment_len);
+            if (bytes) memcpy(mixed + extra.off, bytes + extra.off, extra.len);
+            verdict = feed(df, &f, version, 0x77, extra.off, extra.more, mixed, extra.len, 0);
+            assert_int_equal(f.len, 0);
+        }
+    }
+    *st = tcpsift_defrag_get_stats(df);
+    *pool = df;
+    return verdict;
+}
+
+/* A fragment inside one fragment held, with other bytes or the same bounds and other bytes, or
+ * inside a run of fragments appended in order: a duplicate, dropped whatever its bytes; the
+ * datagram completes with the first copy (Linux inet_frag_queue_insert(): IPFRAG_DUP; a real
+ * 6.18 receiver read the first copy). */
+static void test_fragment_inside_a_run_is_a_duplicate(void **state)
+{
+    (void)state;
+    uint8_t other[PB_MAX];
+    memset(other, 'E', sizeof other);
+    static const int in_order[3] = {0, 1, 2};
+    static const struct frag_case inside[] = {
+        {8, 16, 1},  /* inside [0,48) */
+        {0, 48, 1},  /* the same bounds */
+        {40, 24, 1}, /* across [0,48) and [48,96), one run: appended in order */
+    };
+    for (int version = 4; version <= 6; version += 2) {
+        for (size_t k = 0; k < sizeof inside / sizeof inside[0]; k++) {
+            int done;
+            const tcpsift_defrag_stats *st;
+            tcpsift_defrag *df;
+            size_t after = k == 2 ? 2 : 1;
+            assert_int_equal(run_case(version, in_order, after, inside[k], other, &done, &st, &df),
+                             TCPSIFT_OK);
+            assert_true(done);
+            assert_int_equal(st->duplicates, 1);
+            assert_int_equal(st->overlaps, 1);
+            assert_int_equal(st->conflicts, 1);
+            assert_int_equal(st->discarded, 0);
+            assert_int_equal(st->reassembled, 1);
+            tcpsift_defrag_destroy(df);
+        }
+    }
+}
+
+/* Runs follow arrival: [48,96) then [0,48) (placed below the highest: a run of its own), so
+ * [40,64) reaches into two runs and overlaps; the datagram is dropped. So does a fragment
+ * starting below the end of the highest one and ending past it, and one spanning the gap
+ * between [0,48) and a [96,120) that came next (appended with a gap: a run of its own). */
+static void test_fragment_across_runs_overlaps(void **state)
+{
+    (void)state;
+    static const int reversed[3] = {1, 0, 2};
+    static const int in_order[3] = {0, 1, 2};
+    for (int version = 4; version <= 6; version += 2) {
+        int done;
+        const tcpsift_defrag_stats *st;
+        tcpsift_defrag *df;
+        assert_int_equal(run_case(version, reversed, 2, (struct frag_case){40, 24, 1}, NULL, &done,
+                                  &st, &df),
+                         TCPSIFT_E_FRAG_OVERLAP);
+        assert_int_equal(st->discarded, 1);
+        assert_int_equal(st->conflicts, 0);
+        /* The fragments after it started a new datagram, which never completes. */
+        assert_false(done);
+        tcpsift_defrag_destroy(df);
+        assert_int_equal(run_case(version, in_order, 1, (struct frag_case){40, 16, 1}, NULL, &done,
+                                  &st, &df),
+                         TCPSIFT_E_FRAG_OVERLAP);
+        assert_int_equal(st->discarded, 1);
+        assert_false(done);
+        tcpsift_defrag_destroy(df);
+        /* [0,48) then [96,120): a gap between, so two runs; [40,104) spans the gap. */
+        static const int gap_first[3] = {0, 2, 1};
+        assert_int_equal(run_case(version, gap_first, 2, (struct frag_case){40, 64, 1}, NULL, &done,
+                                  &st, &df),
+                         TCPSIFT_E_FRAG_OVERLAP);
+        assert_int_equal(st->discarded, 1);
+        tcpsift_defrag_destroy(df);
+    }
+}
+
+/* An overlap drops the datagram and forgets it (inet_frag_kill()): a fresh complete set with the
+ * same key is reassembled, as a real Linux receiver did, and nothing is frag_discarded. */
+static void test_overlap_forgotten_fresh_set_reassembled(void **state)
+{
+    (void)state;
+    for (int version = 4; version <= 6; version += 2) {
+        make_segment(version);
+        tcpsift_defrag *df = make_linux_pool();
+        static fed f;
+        assert_int_equal(feed(df, &f, version, 5, 0, 1, segment, 48, 0), TCPSIFT_OK);
+        assert_int_equal(feed(df, &f, version, 5, 40, 1, segment, 16, 0), TCPSIFT_E_FRAG_OVERLAP);
+        const tcpsift_defrag_stats *st = tcpsift_defrag_get_stats(df);
+        assert_int_equal(st->in_progress, 0);
+        for (size_t i = 0; i < 3; i++)
+            assert_int_equal(feed(df, &f, version, 5, CUT[i].off, CUT[i].more, segment,
+                                  CUT[i].len, 1),
+                             TCPSIFT_OK);
+        expect_segment(&f, version);
+        assert_int_equal(st->errors[TCPSIFT_E_FRAG_DISCARDED], 0);
+        assert_int_equal(st->discarded, 1);
+        assert_int_equal(st->reassembled, 1);
+        tcpsift_defrag_destroy(df);
+    }
+}
+
+/* A duplicate claiming to be the last fragment fixes the datagram's end, as ip_frag_queue() takes
+ * the flag before the insert refuses the fragment: a later last fragment with another end is
+ * frag_duplicate_last. */
+static void test_duplicate_last_flag_taken(void **state)
+{
+    (void)state;
+    make_segment(4);
+    tcpsift_defrag *df = make_linux_pool();
+    static fed f;
+    assert_int_equal(feed(df, &f, 4, 6, 0, 1, segment, 48, 0), TCPSIFT_OK);
+    assert_int_equal(feed(df, &f, 4, 6, 48, 1, segment, 48, 0), TCPSIFT_OK);
+    assert_int_equal(feed(df, &f, 4, 6, 48, 0, segment, 48, 0), TCPSIFT_OK); /* duplicate */
+    assert_int_equal(f.len, 0);
+    assert_int_equal(feed(df, &f, 4, 6, 96, 0, segment, 24, 0), TCPSIFT_E_FRAG_DUPLICATE_LAST);
+    tcpsift_defrag_destroy(df);
+}
+
 static void test_default_is_discard(void **state)
 {
     (void)state;
@@ -323,6 +492,10 @@ int main(void)
         cmocka_unit_test(test_discarded_slot_eviction),
         cmocka_unit_test(test_insertion_discarded_by_default_resolved_on_request),
         cmocka_unit_test(test_default_is_discard),
+        cmocka_unit_test(test_fragment_inside_a_run_is_a_duplicate),
+        cmocka_unit_test(test_fragment_across_runs_overlaps),
+        cmocka_unit_test(test_overlap_forgotten_fresh_set_reassembled),
+        cmocka_unit_test(test_duplicate_last_flag_taken),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
