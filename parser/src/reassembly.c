@@ -167,6 +167,19 @@ static uint32_t ext_find(const tcpsift_reasm_state *r, uint64_t off)
     return lo;
 }
 
+/* ext_find(r, off), trying `hint` first: the index just past the last extent a walk over the
+ * extents touched. A segment covering thousands of held extents then costs one step per
+ * extent rather than a binary search each (a DoS shape: 1-byte extents overlapped again and
+ * again). The test is exact, so a hint an insertion or removal made stale only costs the
+ * search. */
+static uint32_t ext_find_from(const tcpsift_reasm_state *r, uint64_t off, uint32_t hint)
+{
+    if (hint <= r->ext_count && (hint == 0 || ext_at(r, hint - 1)->end <= off) &&
+        (hint == r->ext_count || ext_at(r, hint)->end > off))
+        return hint;
+    return ext_find(r, off);
+}
+
 /* Insert at index i; capacity must have been reserved. Shifts the shorter side. */
 static void ext_insert(tcpsift_reasm_state *r, uint32_t i, ext_t e)
 {
@@ -921,21 +934,24 @@ static void process_range(tcpsift_reasm_state *r, const tcpsift_reasm_setup *su,
                           uint64_t a, uint64_t b)
 {
     uint64_t cur = a;
+    uint32_t hint = ext_find(r, cur);
     while (cur < b) {
-        uint32_t i = ext_find(r, cur);
+        uint32_t i = ext_find_from(r, cur, hint);
         if (i == r->ext_count || ext_at(r, i)->start >= b) {
             piece_uncovered(r, su, g, cur, b);
             return;
         }
         uint64_t xs = ext_at(r, i)->start, xe = ext_at(r, i)->end;
         if (xs > cur) {
-            piece_uncovered(r, su, g, cur, xs);
+            piece_uncovered(r, su, g, cur, xs); /* inserted at i: the extent is now at i + 1 */
             cur = xs;
+            hint = i + 1;
             continue;
         }
         uint64_t stop = xe < b ? xe : b;
         piece_overlap(r, su, g, i, cur, stop);
         cur = stop;
+        hint = i + 1;
     }
 }
 
