@@ -243,7 +243,7 @@ void tcpsift_flow_table_destroy(tcpsift_flow_table *t)
 {
     tcpsift_allocator a;
     size_t size;
-    if (!t) return;
+    if (!t || t->in_callback) return; /* from a callback: refused, its caller still runs */
     a = t->allocator;
     size = t->block_size;
     a.free(a.ctx, t, size);
@@ -497,7 +497,9 @@ static void node_drop(tcpsift_flow_table *t, flow_pool *p, uint32_t i,
     if (cb) {
         tcpsift_flow_view v;
         make_view(t, p, n, &v);
+        t->in_callback++;
         cb(ctx, &v, reason);
+        t->in_callback--;
     }
     switch (reason) {
     case TCPSIFT_FLOW_TIMED_OUT:
@@ -630,7 +632,7 @@ tcpsift_error tcpsift_flow_table_insert(tcpsift_flow_table *t, const tcpsift_flo
 {
     tcpsift_flow_probe pr;
     if (out) *out = NULL;
-    if (!t || !key || !class_valid(cls)) return TCPSIFT_E_INVALID_ARGUMENT;
+    if (!t || !key || !class_valid(cls) || t->in_callback) return TCPSIFT_E_INVALID_ARGUMENT;
     tcpsift_flow_table_probe(t, key, &pr);
     return tcpsift_flow_table_insert_probe(t, &pr, now_ns, cls, out);
 }
@@ -648,7 +650,7 @@ void tcpsift_flow_table_touch_reclass(tcpsift_flow_table *t, flow_node *n, uint6
 void tcpsift_flow_table_touch(tcpsift_flow_table *t, tcpsift_flow_entry *e, uint64_t now_ns,
                               enum tcpsift_flow_class cls)
 {
-    if (!t || !e || !e->node.in_use) return;
+    if (!t || !e || !e->node.in_use || t->in_callback) return;
     /* An invalid class keeps the entry's. */
     if (!class_valid(cls)) cls = (enum tcpsift_flow_class)e->node.cls;
     clock_advance(t, now_ns);
@@ -657,7 +659,7 @@ void tcpsift_flow_table_touch(tcpsift_flow_table *t, tcpsift_flow_entry *e, uint
 
 void tcpsift_flow_table_remove(tcpsift_flow_table *t, tcpsift_flow_entry *e)
 {
-    if (!t || !e || !e->node.in_use) return;
+    if (!t || !e || !e->node.in_use || t->in_callback) return;
     node_release(t, &t->full, pool_index(&t->full, &e->node), 0);
     t->stats.removals++;
 }
@@ -760,7 +762,7 @@ tcpsift_error tcpsift_flow_table_embryo_insert(tcpsift_flow_table *t, const tcps
 {
     tcpsift_flow_probe pr;
     if (out) *out = NULL;
-    if (!t || !key) return TCPSIFT_E_INVALID_ARGUMENT;
+    if (!t || !key || t->in_callback) return TCPSIFT_E_INVALID_ARGUMENT;
     if (t->embryo.capacity == 0) return TCPSIFT_E_NO_MEMORY;
     tcpsift_flow_table_probe(t, key, &pr);
     return tcpsift_flow_table_embryo_insert_probe(t, &pr, now_ns, isn, syn_reversed, out);
@@ -770,7 +772,7 @@ void tcpsift_flow_table_embryo_touch(tcpsift_flow_table *t, tcpsift_flow_embryo 
                                      uint64_t now_ns)
 {
     uint32_t i;
-    if (!t || !em || !em->node.in_use) return;
+    if (!t || !em || !em->node.in_use || t->in_callback) return;
     i = pool_index(&t->embryo, &em->node);
     lru_unlink(&t->embryo, &t->lru[EMBRYO_LIST], i);
     em->node.last_seen_ns = clock_advance(t, now_ns);
@@ -810,7 +812,8 @@ tcpsift_error tcpsift_flow_table_embryo_promote(tcpsift_flow_table *t, tcpsift_f
                                                 tcpsift_flow_entry **out)
 {
     if (out) *out = NULL;
-    if (!t || !em || !em->node.in_use || !class_valid(cls)) return TCPSIFT_E_INVALID_ARGUMENT;
+    if (!t || !em || !em->node.in_use || !class_valid(cls) || t->in_callback)
+        return TCPSIFT_E_INVALID_ARGUMENT;
     return embryo_promote_hashed(t, em, node_hash(t, &em->node), now_ns, cls, out);
 }
 
@@ -849,7 +852,7 @@ tcpsift_error tcpsift_flow_table_embryo_promote_found(tcpsift_flow_table *t,
 
 void tcpsift_flow_table_embryo_remove(tcpsift_flow_table *t, tcpsift_flow_embryo *em)
 {
-    if (!t || !em || !em->node.in_use) return;
+    if (!t || !em || !em->node.in_use || t->in_callback) return;
     node_release(t, &t->embryo, pool_index(&t->embryo, &em->node), 0);
     t->stats.removals++;
 }
@@ -908,7 +911,7 @@ size_t tcpsift_flow_table_expire_some(tcpsift_flow_table *t, uint64_t now_ns, si
                                       tcpsift_flow_remove_fn cb, void *ctx)
 {
     size_t n;
-    if (!t) return 0;
+    if (!t || t->in_callback) return 0;
     if (!cb) {
         cb = t->on_evict;
         ctx = t->on_evict_ctx;
@@ -933,7 +936,8 @@ size_t tcpsift_flow_table_expire(tcpsift_flow_table *t, uint64_t now_ns, tcpsift
                                  void *ctx)
 {
     /* The per-packet call: the common "nothing to do" without the full pass's setup. */
-    if (t && clock_advance(t, now_ns) <= t->min_deadline) return 0;
+    if (!t || t->in_callback) return 0;
+    if (clock_advance(t, now_ns) <= t->min_deadline) return 0;
     return tcpsift_flow_table_expire_some(t, now_ns, SIZE_MAX, cb, ctx);
 }
 
@@ -948,7 +952,10 @@ size_t tcpsift_flow_table_foreach(tcpsift_flow_table *t, tcpsift_flow_visit_fn c
         id = node->order_next;
         make_view(t, p, node, &v);
         n++;
-        if (cb(ctx, &v)) break;
+        t->in_callback++;
+        int stop = cb(ctx, &v);
+        t->in_callback--;
+        if (stop) break;
     }
     return n;
 }

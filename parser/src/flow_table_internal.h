@@ -129,6 +129,10 @@ struct tcpsift_flow_table {
     size_t value_size, embryo_value_size;
     tcpsift_flow_remove_fn on_evict;
     void *on_evict_ctx;
+    /* Callbacks running now (remove and visit): while any is, the public functions that change
+     * the table refuse (flow_table.h), as a callback would otherwise rebuild what the calling
+     * function is in the middle of (a chain, a list, the slot it is about to take). */
+    uint32_t in_callback;
 
     tcpsift_allocator allocator;
     size_t block_size;

@@ -1375,6 +1375,115 @@ static void test_deterministic_eviction(void **state)
     assert_true(a.h == c.h);
 }
 
+/* Re-entry: a callback that tries to change its table is refused, and the table stays whole. */
+typedef struct reentry_probe {
+    tcpsift_flow_table *t;
+    tcpsift_flow_entry *other; /* a live entry the callback tries to touch and remove */
+    tcpsift_flow_embryo *embryo;
+    unsigned calls;
+    tcpsift_error insert, embryo_insert, promote;
+    size_t expired;
+} reentry_probe;
+
+static void reentry_try_all(reentry_probe *rp)
+{
+    tcpsift_flow_key k = nth_key(900 + rp->calls);
+    tcpsift_flow_entry *e = (tcpsift_flow_entry *)1;
+    tcpsift_flow_embryo *em = (tcpsift_flow_embryo *)1;
+    rp->calls++;
+    rp->insert = tcpsift_flow_table_insert(rp->t, &k, 1000, TCPSIFT_FLOW_ESTABLISHED, &e);
+    assert_null(e);
+    rp->embryo_insert = tcpsift_flow_table_embryo_insert(rp->t, &k, 1000, 1, 0, &em);
+    assert_null(em);
+    rp->promote = tcpsift_flow_table_embryo_promote(rp->t, rp->embryo, 1000,
+                                                    TCPSIFT_FLOW_ESTABLISHED, &e);
+    rp->expired = tcpsift_flow_table_expire(rp->t, UINT64_MAX, NULL, NULL) +
+                  tcpsift_flow_table_expire_some(rp->t, UINT64_MAX, 10, NULL, NULL);
+    tcpsift_flow_table_touch(rp->t, rp->other, 1000, TCPSIFT_FLOW_CLOSING);
+    tcpsift_flow_table_remove(rp->t, rp->other);
+    tcpsift_flow_table_embryo_touch(rp->t, rp->embryo, 1000);
+    tcpsift_flow_table_embryo_remove(rp->t, rp->embryo);
+    tcpsift_flow_table_destroy(rp->t);
+    /* Reading is allowed: the entry is still there. */
+    tcpsift_flow_key other = nth_key(2);
+    assert_true(tcpsift_flow_table_lookup(rp->t, &other) == rp->other);
+}
+
+static void reentry_on_remove(void *ctx, const tcpsift_flow_view *v, enum tcpsift_flow_remove_reason why)
+{
+    (void)v;
+    (void)why;
+    reentry_try_all(ctx);
+}
+
+static int reentry_on_visit(void *ctx, const tcpsift_flow_view *v)
+{
+    (void)v;
+    reentry_try_all(ctx);
+    return 0;
+}
+
+static void assert_reentry_refused(const reentry_probe *rp, tcpsift_flow_table *t)
+{
+    tcpsift_flow_table_stats s;
+    tcpsift_flow_key other = nth_key(2);
+    assert_true(rp->calls > 0);
+    assert_int_equal(rp->insert, TCPSIFT_E_INVALID_ARGUMENT);
+    assert_int_equal(rp->embryo_insert, TCPSIFT_E_INVALID_ARGUMENT);
+    assert_int_equal(rp->promote, TCPSIFT_E_INVALID_ARGUMENT);
+    assert_int_equal(rp->expired, 0);
+    /* Nothing the callback tried took effect. */
+    assert_true(tcpsift_flow_table_lookup(t, &other) == rp->other);
+    assert_int_equal(tcpsift_flow_entry_class(rp->other), TCPSIFT_FLOW_ESTABLISHED);
+    assert_int_equal(tcpsift_flow_entry_last_seen(rp->other), 20);
+    assert_int_equal(tcpsift_flow_embryo_last_seen(rp->embryo), 5);
+    for (unsigned i = 0; i < rp->calls; i++) {
+        tcpsift_flow_key k = nth_key(900 + i);
+        assert_null(tcpsift_flow_table_lookup(t, &k));
+        assert_null(tcpsift_flow_table_embryo_lookup(t, &k));
+    }
+    tcpsift_flow_table_get_stats(t, &s);
+    assert_int_equal(s.removals, 0);
+    assert_int_equal(s.promotions, 0);
+}
+
+static void test_callback_reentry_refused(void **state)
+{
+    tcpsift_flow_table_config cfg;
+    reentry_probe rp = {0};
+    (void)state;
+    base_config(&cfg, 2, 1);
+    cfg.on_evict = reentry_on_remove;
+    cfg.on_evict_ctx = &rp;
+    tcpsift_flow_table *t = make_table(&cfg);
+    rp.t = t;
+    rp.embryo = embryo_tagged(t, 50, 5);
+    insert_tagged(t, 1, 10, TCPSIFT_FLOW_ESTABLISHED);
+    rp.other = insert_tagged(t, 2, 20, TCPSIFT_FLOW_ESTABLISHED);
+
+    /* An eviction's callback, inside insert: the table is full, 1 goes. */
+    insert_tagged(t, 3, 30, TCPSIFT_FLOW_ESTABLISHED);
+    assert_int_equal(rp.calls, 1);
+    assert_reentry_refused(&rp, t);
+    tcpsift_flow_key first = nth_key(1);
+    assert_null(tcpsift_flow_table_lookup(t, &first)); /* the eviction itself went through */
+
+    /* A visit's callback, inside foreach: each of the three flows. */
+    rp.calls = 0;
+    assert_int_equal(tcpsift_flow_table_foreach(t, reentry_on_visit, &rp), 3);
+    assert_int_equal(rp.calls, 3);
+    assert_reentry_refused(&rp, t);
+
+    /* Outside callbacks the same calls work again. */
+    tcpsift_flow_key k = nth_key(4);
+    assert_int_equal(tcpsift_flow_table_insert(t, &k, 40, TCPSIFT_FLOW_ESTABLISHED, NULL),
+                     TCPSIFT_OK);
+    tcpsift_flow_table_remove(t, rp.other);
+    tcpsift_flow_key other = nth_key(2);
+    assert_null(tcpsift_flow_table_lookup(t, &other));
+    tcpsift_flow_table_destroy(t);
+}
+
 static void test_names(void **state)
 {
     (void)state;
@@ -1418,6 +1527,7 @@ int main(void)
         cmocka_unit_test(test_syn_flood_1m_against_64k),
         cmocka_unit_test(test_structured_keys_spread),
         cmocka_unit_test(test_deterministic_eviction),
+        cmocka_unit_test(test_callback_reentry_refused),
         cmocka_unit_test(test_names),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -50,8 +50,12 @@
  * together in insertion order; a promoted embryo keeps its place.
  *
  * Handles (tcpsift_flow_entry *, tcpsift_flow_embryo *) stay valid until the
- * flow is removed, evicted, expired or promoted. Callbacks must not call
- * functions that change the table. Two tables share nothing. */
+ * flow is removed, evicted, expired or promoted. From a callback (remove or
+ * visit), the functions that change the table are refused: insert,
+ * embryo_insert and embryo_promote return TCPSIFT_E_INVALID_ARGUMENT,
+ * expire and expire_some return 0, and touch, remove, embryo_touch,
+ * embryo_remove and destroy do nothing. Lookups, getters and foreach may be
+ * called. Two tables share nothing. */
 #ifndef TCPSIFT_FLOW_TABLE_H
 #define TCPSIFT_FLOW_TABLE_H
 
