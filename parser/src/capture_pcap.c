@@ -15,6 +15,11 @@
 #define PCAP_PREFETCH_AHEAD 16384u
 #define PCAP_VERSION_MAJOR   2u
 
+/* Writers before format 2.3 stored a record's original length before its captured length;
+ * 2.3 files come from both kinds of writer. libpcap (sf-pcap.c) and Wireshark swap the two
+ * fields back: always below 2.3, in 2.3 when the captured length would be the larger. */
+enum { LENGTHS_IN_ORDER, LENGTHS_SWAPPED, LENGTHS_MAYBE_SWAPPED };
+
 tcpsift_error tcpsift_capture_pcap_open(tcpsift_capture_reader *r)
 {
     tcpsift_cursor c = cursor_make(r->buf_, r->len_);
@@ -35,7 +40,10 @@ tcpsift_error tcpsift_capture_pcap_open(tcpsift_capture_reader *r)
         !cursor_u32_order(&c, big, &linktype_field))
         return TCPSIFT_E_NOT_A_CAPTURE;
     if (major != PCAP_VERSION_MAJOR) return TCPSIFT_E_NOT_A_CAPTURE;
-    (void)minor;    /* 2.2 .. 2.4 exist in the wild and share the record layout */
+    /* 2.2 .. 2.4 exist in the wild and share the record layout but for the lengths' order. */
+    r->pcap_swapped_lengths_ = minor < 3    ? LENGTHS_SWAPPED
+                               : minor == 3 ? LENGTHS_MAYBE_SWAPPED
+                                            : LENGTHS_IN_ORDER;
     (void)thiszone; /* always 0 in practice; tshark ignores it too */
     (void)sigfigs;
     (void)snaplen; /* records above snaplen are accepted; TCPSIFT_CAPTURE_MAX_CAPLEN bounds them */
@@ -60,6 +68,7 @@ typedef struct pcap_run {
     uint32_t to_nsec;  /* 1 or 1000 */
     uint8_t ts_digits; /* 9 or 6 */
     uint32_t cut_caplen; /* PCAP_CUT_DATA: the caplen of the record the input cut */
+    int swapped_lengths; /* the reader's pcap_swapped_lengths_ */
 } pcap_run;
 
 /* A record header cut by the end of the input, or a record's data (the cursor is then past
@@ -108,6 +117,7 @@ static inline pcap_run pcap_run_start(const tcpsift_capture_reader *r)
     run.ts_digits = r->pcap_nsec_ ? 9 : 6;
     run.linktype = r->first_linktype_;
     run.cut_caplen = 0;
+    run.swapped_lengths = r->pcap_swapped_lengths_;
     return run;
 }
 
@@ -115,7 +125,8 @@ static inline pcap_run pcap_run_start(const tcpsift_capture_reader *r)
 #if defined(__GNUC__) || defined(__clang__)
 __attribute__((always_inline))
 #endif
-static inline pcap_outcome pcap_record(pcap_run *run, tcpsift_capture_record *rec)
+static inline pcap_outcome pcap_record(pcap_run *run, tcpsift_capture_record *rec,
+                                       int swapped_lengths)
 {
     const uint8_t *h;
     if (TCPSIFT_UNLIKELY(!cursor_take(&run->c, PCAP_RECORD_HEADER_LEN, &h)))
@@ -131,6 +142,13 @@ static inline pcap_outcome pcap_record(pcap_run *run, tcpsift_capture_record *re
         ts_frac = load_be32(h + 4);
         caplen = load_be32(h + 8);
         wirelen = load_be32(h + 12);
+    }
+    /* A constant in each caller's loop: files of format 2.4 pay nothing for older ones. */
+    if (swapped_lengths == LENGTHS_SWAPPED ||
+        (swapped_lengths == LENGTHS_MAYBE_SWAPPED && caplen > wirelen)) {
+        uint32_t t = caplen;
+        caplen = wirelen;
+        wirelen = t;
     }
     /* A caplen this large is a corrupt header: the next record cannot be located, so stop. */
     if (TCPSIFT_UNLIKELY(caplen > TCPSIFT_CAPTURE_MAX_CAPLEN)) return PCAP_BAD_RECORD;
@@ -199,7 +217,7 @@ int tcpsift_capture_pcap_next(tcpsift_capture_reader *r, tcpsift_capture_record 
 {
     pcap_prefetch_ahead(r);
     pcap_run run = pcap_run_start(r);
-    pcap_outcome o = pcap_record(&run, rec);
+    pcap_outcome o = pcap_record(&run, rec, run.swapped_lengths);
     int rc = pcap_run_finish(r, cursor_left(&run.c), run.frames, run.cut_caplen, o, err);
     return o == PCAP_RECORD ? 1 : rc;
 }
@@ -211,7 +229,12 @@ size_t tcpsift_capture_pcap_next_batch(tcpsift_capture_reader *r, tcpsift_captur
     pcap_run run = pcap_run_start(r);
     pcap_outcome o = PCAP_RECORD;
     size_t n = 0;
-    while (n < max && (o = pcap_record(&run, &recs[n])) == PCAP_RECORD) n++;
+    if (TCPSIFT_LIKELY(run.swapped_lengths == LENGTHS_IN_ORDER)) {
+        while (n < max && (o = pcap_record(&run, &recs[n], LENGTHS_IN_ORDER)) == PCAP_RECORD) n++;
+    } else {
+        while (n < max && (o = pcap_record(&run, &recs[n], run.swapped_lengths)) == PCAP_RECORD)
+            n++;
+    }
     pcap_run_finish(r, cursor_left(&run.c), run.frames, run.cut_caplen, o, err);
     return n;
 }

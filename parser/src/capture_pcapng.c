@@ -148,18 +148,60 @@ static enum frame_check resync_candidate(const tcpsift_capture_reader *r, size_t
     return st;
 }
 
+/* r->resyncing_: not resyncing, searching in 4-byte steps, or first trying the bad block's own
+ * leading length. */
+enum { RESYNC_NONE, RESYNC_SEARCH, RESYNC_BY_LENGTH };
+
+/* The bad block at r->pos_ is often framed by its leading length still, only its trailing copy
+ * or its padding being wrong (a writer that forgot to pad leaves a length that is not a
+ * multiple of 4, and every later block off the 4-byte grid the search walks). When a block the
+ * search would accept starts right after it, or the input ends there, the reader goes on from
+ * there and skips the bad block whole: searching inside it could take bytes of its packet data,
+ * which a sender chose, for a block. BLOCK_BAD: no such block, search instead; BLOCK_WAIT: a
+ * partial window ends first (the same decision is then made on more input). */
+static enum block_status resync_by_length(tcpsift_capture_reader *r, tcpsift_error *err)
+{
+    struct framing f;
+    (void)frame_at(r, r->pos_, &f); /* its leading length (0: unread, or an SHB's bad order) */
+    if (f.total < BLOCK_MIN_TOTAL || f.total > RESYNC_MAX_TOTAL) return BLOCK_BAD;
+    size_t needed = 0;
+    enum frame_check next = FRAME_NEEDS_MORE;
+    if (r->len_ - r->pos_ >= f.total) {
+        size_t q = r->pos_ + f.total;
+        next = q == r->len_ ? (r->partial_ ? FRAME_NEEDS_MORE : FRAMED)
+                            : resync_candidate(r, q, &needed);
+    }
+    if (next == FRAMED) {
+        r->pos_ += f.total;
+        r->resyncing_ = RESYNC_NONE;
+        *err = TCPSIFT_E_BAD_PCAPNG_BLOCK;
+        return BLOCK_OK;
+    }
+    if (next == FRAME_NEEDS_MORE && r->partial_) {
+        tcpsift_capture_wait(r, f.total + (needed ? needed : BLOCK_MIN_TOTAL));
+        return BLOCK_WAIT;
+    }
+    return BLOCK_BAD;
+}
+
 /* Looks for the next block from r->pos_ (r->resyncing_ set). BLOCK_OK: found, r->pos_ is at it
  * and the bad block is reported (recoverable); BLOCK_WAIT: a partial window ran out, r->pos_
  * is where the search resumes; BLOCK_FATAL: none before the end. */
 static enum block_status resync(tcpsift_capture_reader *r, tcpsift_error *err)
 {
+    if (r->resyncing_ == RESYNC_BY_LENGTH) {
+        enum block_status st = resync_by_length(r, err);
+        if (st != BLOCK_BAD) return st;
+        r->pos_ += 4; /* the search starts past the bad block's first word */
+        r->resyncing_ = RESYNC_SEARCH;
+    }
     size_t q = r->pos_;
     for (; r->len_ - q >= 4; q += 4) {
         size_t needed;
         enum frame_check f = resync_candidate(r, q, &needed);
         if (f == FRAMED) {
             r->pos_ = q;
-            r->resyncing_ = 0;
+            r->resyncing_ = RESYNC_NONE;
             *err = TCPSIFT_E_BAD_PCAPNG_BLOCK;
             return BLOCK_OK;
         }
@@ -329,7 +371,9 @@ static int packet_read(tcpsift_capture_reader *r, tcpsift_cursor body, int obsol
     uint32_t flags = 0;
     if (ok) {
         skip_data_padding(&body, caplen);
-        ok = packet_options(body, big, &flags);
+        /* Options are optional data (section 3.5) and the packet is framed without them: a
+         * malformed one leaves the flags unknown (0) and the packet kept, as libpcap keeps it. */
+        if (!packet_options(body, big, &flags)) flags = 0;
     }
     if (!ok) {
         *err = TCPSIFT_E_BAD_PCAPNG_BLOCK;
@@ -410,8 +454,7 @@ int tcpsift_capture_pcapng_next(tcpsift_capture_reader *r, tcpsift_capture_recor
         case BLOCK_FATAL:
             return tcpsift_capture_fail_fatal(r, *err, err);
         case BLOCK_BAD:
-            r->pos_ += 4; /* the search starts past the bad block's first word */
-            r->resyncing_ = 1;
+            r->resyncing_ = RESYNC_BY_LENGTH;
             continue;
         case BLOCK_OK:
             break;

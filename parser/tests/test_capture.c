@@ -572,6 +572,44 @@ static void test_pcap_record_edge_cases(void **state)
     next_end(&r);
 }
 
+/* Format 2.2 and older stored a record's original length first; in 2.3 either order occurs
+ * (libpcap sf-pcap.c, Wireshark): read back as libpcap does, by next() and next_batch(). */
+static void test_pcap_old_versions_swap_lengths(void **state)
+{
+    (void)state;
+    static struct bb w;
+    tcpsift_capture_reader r;
+    tcpsift_capture_record recs[4];
+    tcpsift_error err = TCPSIFT_OK;
+    for (int minor = 2; minor <= 4; minor++) {
+        for (int batch = 0; batch < 2; batch++) {
+            pcap_header(&w, 0, 0xa1b2c3d4u, 65535, 1);
+            w.b[6] = (uint8_t)minor;
+            pcap_rec(&w, 1, 0, 1514, 54, 54); /* an old writer's order: len, then caplen */
+            if (minor == 2)
+                pcap_rec(&w, 2, 0, 60, 60, 60); /* equal: the order does not show */
+            else
+                pcap_rec(&w, 2, 0, 60, 1514, 60); /* today's order, read as it is in 2.3 */
+            assert_int_equal(tcpsift_capture_open(&r, w.b, w.n), TCPSIFT_OK);
+            if (minor == 4) { /* 2.4 is read in today's order: 1514 bytes that are not there */
+                next_err(&r, TCPSIFT_E_CAPTURE_TRUNCATED);
+                continue;
+            }
+            const tcpsift_capture_record *first = &recs[0], *second = &recs[1];
+            if (batch) {
+                assert_int_equal(tcpsift_capture_next_batch(&r, recs, 4, &err), 2);
+                assert_int_equal(err, TCPSIFT_OK);
+            } else {
+                next_ok(&r, &recs[0]);
+                next_ok(&r, &recs[1]);
+            }
+            expect_record(first, w.b + 40, 54, 1514, 1, 0, 6, 1, 0, 0, 1);
+            expect_record(second, w.b + 110, 60, minor == 2 ? 60 : 1514, 2, 0, 6, 1, 0, 0, 2);
+            next_end(&r);
+        }
+    }
+}
+
 /* Every prefix, placed to end at a guard page: the records whose end lies within the prefix,
  * then a clean end exactly on a boundary or CAPTURE_TRUNCATED; NOT_A_CAPTURE below the header. */
 static void check_every_prefix(const uint8_t *full, size_t full_len, const size_t *ends,
@@ -741,6 +779,23 @@ static void test_pcapng_unknown_interface_recoverable(void **state)
     next_end(&r);
 }
 
+/* An EPB on interface 0 written as it stands, without padding: total 32 + len bytes, so a len
+ * that is not a multiple of 4 leaves every later block off the 4-byte grid (a writer bug). */
+static size_t put_epb_unpadded(struct bb *w, uint32_t ts, const void *data, uint32_t len)
+{
+    put32(w, 6);
+    put32(w, 32 + len);
+    put32(w, 0);
+    put32(w, 0);
+    put32(w, ts);
+    put32(w, len);
+    put32(w, len);
+    size_t data_at = w->n;
+    put_bytes(w, data, len);
+    put32(w, 32 + len);
+    return data_at;
+}
+
 /* A block of impossible framing: the reader looks for the next soundly framed block (known
  * type, trailing length = leading length) in 4-byte steps, reports the bad block once and reads
  * on from it; with none after it, the error is fatal. */
@@ -771,6 +826,52 @@ static void test_pcapng_bad_framing_resync(void **state)
     assert_ptr_equal(rec.data, w.b + last + 28); /* the last EPB's packet */
     assert_int_equal(rec.frame_number, 2);
     next_end(&r);
+
+    /* the same bad trailer on an EPB whose packet data holds a whole EPB: its leading length
+     * still frames it (a good block follows), so it is skipped whole and the bytes its sender
+     * chose are not taken for a frame */
+    static struct bb inner;
+    inner.n = 0;
+    add_epb(&inner, 0, 77, d, 4);
+    w.n = 0;
+    add_shb(&w, 0);
+    add_idb(&w, 1, 0, -1, 0, 0);
+    add_epb(&w, 0, 0, d, 4);
+    good_end = w.n;
+    add_epb(&w, 0, 0, inner.b, (uint32_t)inner.n);
+    set32(&w, w.n - 4, (uint32_t)(w.n - good_end + 4));
+    last = w.n;
+    add_epb(&w, 0, 7, d, 4);
+    assert_int_equal(tcpsift_capture_open(&r, w.b, w.n), TCPSIFT_OK);
+    next_ok(&r, &rec);
+    next_err_fatal(&r, TCPSIFT_E_BAD_PCAPNG_BLOCK, 0);
+    next_ok(&r, &rec);
+    assert_ptr_equal(rec.data, w.b + last + 28);
+    assert_int_equal(rec.frame_number, 2);
+    next_end(&r);
+
+    /* an unpadded EPB (total 37, trailer 37): reported, and the blocks after it, now off the
+     * 4-byte grid, are read; the same as the last block (the input ends right after it) */
+    const uint8_t five[5] = {5, 5, 5, 5, 5};
+    for (int follows = 0; follows <= 1; follows++) {
+        w.n = 0;
+        add_shb(&w, 0);
+        add_idb(&w, 1, 0, -1, 0, 0);
+        add_epb(&w, 0, 0, d, 4);
+        put_epb_unpadded(&w, 1, five, 5);
+        size_t third = follows ? put_epb_unpadded(&w, 2, d, 4) : 0;
+        size_t fourth = follows ? put_epb_unpadded(&w, 3, d, 4) : 0;
+        assert_int_equal(tcpsift_capture_open(&r, w.b, w.n), TCPSIFT_OK);
+        next_ok(&r, &rec);
+        next_err_fatal(&r, TCPSIFT_E_BAD_PCAPNG_BLOCK, 0);
+        if (follows) {
+            next_ok(&r, &rec);
+            expect_record(&rec, w.b + third, 4, 4, 0, 2000, 6, 1, 0, 0, 2);
+            next_ok(&r, &rec);
+            expect_record(&rec, w.b + fourth, 4, 4, 0, 3000, 6, 1, 0, 0, 3);
+        }
+        next_end(&r);
+    }
 
     /* total length below 12, not a multiple of 4 (the usual writer bug: the unpadded length),
      * or beyond the next block: the EPB after it is found, or none follows (fatal) */
@@ -887,17 +988,34 @@ static void test_pcapng_malformed_block_recoverable(void **state)
     put32(&w, 9);
     put_bytes(&w, d, 5);
     block_end(&w, s);
-    /* EPB with an epb_flags option of the wrong length */
+    /* EPB with an epb_flags option of the wrong length: the packet is kept, its options
+     * ignored (libpcap reads it too) */
     s = block_begin(&w, 6);
     put32(&w, 3);
     put32(&w, 0);
     put32(&w, 0);
     put32(&w, 1);
     put32(&w, 1);
+    size_t at_bad_flags = w.n;
     put_bytes(&w, d, 1);
     while (w.n % 4)
         put8(&w, 0);
     opt_bytes(&w, 2, d, 2);
+    block_end(&w, s);
+    /* EPB whose option runs past the block: kept the same way */
+    s = block_begin(&w, 6);
+    put32(&w, 3);
+    put32(&w, 0);
+    put32(&w, 2000);
+    put32(&w, 1);
+    put32(&w, 1);
+    size_t at_overrun = w.n;
+    put_bytes(&w, d, 1);
+    while (w.n % 4)
+        put8(&w, 0);
+    put16(&w, 2);
+    put16(&w, 500);
+    put32(&w, 1);
     block_end(&w, s);
     /* EPB body shorter than its fixed fields */
     s = block_begin(&w, 6);
@@ -929,10 +1047,13 @@ static void test_pcapng_malformed_block_recoverable(void **state)
     next_err(&r, TCPSIFT_E_UNKNOWN_INTERFACE); /* EPB on malformed IDB 0 */
     assert_int_equal(tcpsift_capture_linktype(&r), 101);
     next_err_fatal(&r, TCPSIFT_E_BAD_PCAPNG_BLOCK, 0); /* caplen past block */
-    next_err_fatal(&r, TCPSIFT_E_BAD_PCAPNG_BLOCK, 0); /* epb_flags length 2 */
+    next_ok(&r, &rec); /* epb_flags length 2 */
+    expect_record(&rec, w.b + at_bad_flags, 1, 1, 0, 0, 3, 101, 3, 0, 1);
+    next_ok(&r, &rec); /* option overrun */
+    expect_record(&rec, w.b + at_overrun, 1, 1, 2, 0, 3, 101, 3, 0, 2);
     next_err_fatal(&r, TCPSIFT_E_BAD_PCAPNG_BLOCK, 0); /* EPB too short */
     next_ok(&r, &rec);
-    expect_record(&rec, w.b + at, 5, 7, 4, 321000000, 3, 101, 3, 0x01000002u, 1);
+    expect_record(&rec, w.b + at, 5, 7, 4, 321000000, 3, 101, 3, 0x01000002u, 3);
     next_end(&r);
 }
 
@@ -1402,6 +1523,7 @@ int main(void)
         cmocka_unit_test(test_pcap_all_magics),
         cmocka_unit_test(test_pcap_header_rejected),
         cmocka_unit_test(test_pcap_record_edge_cases),
+        cmocka_unit_test(test_pcap_old_versions_swap_lengths),
         cmocka_unit_test(test_pcap_every_prefix),
         cmocka_unit_test(test_pcapng_every_block_type),
         cmocka_unit_test(test_pcapng_every_prefix),

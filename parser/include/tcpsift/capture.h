@@ -119,6 +119,7 @@ typedef struct tcpsift_capture_reader {
     int at_end_;            /* set after the end or a fatal error */
     int first_linktype_;    /* pcap header link type, or the file's first IDB's; -1 if none */
     int pcap_nsec_;         /* pcap: fractions are nanoseconds */
+    int pcap_swapped_lengths_; /* pcap: 1 caplen and len stored swapped, 2 swapped when caplen > len */
     uint32_t n_interfaces_; /* IDBs seen in the current pcapng section */
     int partial_;           /* more input may follow the window (tcpsift_capture_open_partial) */
     int wants_more_;        /* partial: stopped where a record or block runs past the window */
