@@ -676,6 +676,7 @@ void tcpsift_flow_entry_key_get(const tcpsift_flow_entry *e, tcpsift_flow_key *o
 
 void *tcpsift_flow_entry_value(tcpsift_flow_entry *e)
 {
+    if (!e) return NULL;
     return e + 1;
 }
 
@@ -869,6 +870,7 @@ void tcpsift_flow_embryo_key_get(const tcpsift_flow_embryo *em, tcpsift_flow_key
 
 void *tcpsift_flow_embryo_value(tcpsift_flow_embryo *em)
 {
+    if (!em) return NULL;
     return em + 1;
 }
 

@@ -200,7 +200,7 @@ void tcpsift_flow_table_remove(tcpsift_flow_table *t, tcpsift_flow_entry *e);
 /* Copies the entry's (normalised) key to `*out`: all zero for a NULL entry;
  * a NULL `out` is ignored. */
 void tcpsift_flow_entry_key_get(const tcpsift_flow_entry *e, tcpsift_flow_key *out);
-void *tcpsift_flow_entry_value(tcpsift_flow_entry *e); /* value_size bytes, 8-aligned */
+void *tcpsift_flow_entry_value(tcpsift_flow_entry *e); /* value_size bytes, 8-aligned; NULL for NULL */
 uint64_t tcpsift_flow_entry_last_seen(const tcpsift_flow_entry *e);
 enum tcpsift_flow_class tcpsift_flow_entry_class(const tcpsift_flow_entry *e);
 
@@ -240,7 +240,7 @@ void tcpsift_flow_table_embryo_remove(tcpsift_flow_table *t, tcpsift_flow_embryo
 
 /* The same for an embryo. */
 void tcpsift_flow_embryo_key_get(const tcpsift_flow_embryo *em, tcpsift_flow_key *out);
-void *tcpsift_flow_embryo_value(tcpsift_flow_embryo *em); /* embryo_value_size bytes */
+void *tcpsift_flow_embryo_value(tcpsift_flow_embryo *em); /* embryo_value_size bytes; NULL for NULL */
 uint64_t tcpsift_flow_embryo_last_seen(const tcpsift_flow_embryo *em);
 uint32_t tcpsift_flow_embryo_isn(const tcpsift_flow_embryo *em);
 int tcpsift_flow_embryo_syn_reversed(const tcpsift_flow_embryo *em);
