@@ -24,6 +24,8 @@ set -uo pipefail
 if [ $# -lt 2 ]; then sed -n '2,24p' "$0"; exit 2; fi
 H=$1 BUDGET=$2 CORES=${3:-1}
 harness_known "$H" || exit 2
+positive_integer SECONDS "$BUDGET"
+positive_integer CORES "$CORES"
 command -v afl-clang-fast >/dev/null || { echo "afl.sh: afl-clang-fast missing (apt install afl++)" >&2; exit 2; }
 
 build_variant() {  # build_variant NAME ENV...
@@ -49,8 +51,12 @@ find "$ROOT/corpus/$H" "$ROOT/corpus/regress/$H" -maxdepth 1 -type f ! -name 'RE
 dict=()
 [ -f "$FUZZ_DIR/dict/$H.dict" ] && dict=(-x "$FUZZ_DIR/dict/$H.dict")
 export AFL_I_DONT_CARE_ABOUT_MISSING_CRASHES=1 AFL_SKIP_CPUFREQ=1 AFL_NO_UI=1
-pids=()
+pids=() names=("$main")
 bin() { echo "$ROOT/build-fuzz-afl-$1/fuzz/$H"; }
+# Stats from an earlier run must not pass for this one's: each instance this run starts gets its
+# stats file removed first (AFL++ rewrites it as it runs).
+rm -f "$out/$main/fuzzer_stats"
+for i in $(seq 1 $((CORES - 1))); do rm -f "$out/s$i/fuzzer_stats"; names+=("s$i"); done
 afl-fuzz -M "$main" -V "$BUDGET" -i "$in" -o "$out" "${dict[@]}" -c "$(bin cmplog)" \
   -- "$(bin plain)" >"$out/$main.log" 2>&1 &
 pids+=($!)
@@ -60,10 +66,23 @@ for i in $(seq 1 $((CORES - 1))); do
     >"$out/s$i.log" 2>&1 &
   pids+=($!)
 done
-wait "${pids[@]}"
+failed=0
+for i in "${!pids[@]}"; do
+  if ! wait "${pids[$i]}"; then
+    echo "afl.sh: afl-fuzz ${names[$i]} failed; see $out/${names[$i]}.log:" >&2
+    grep -m3 -E 'PROGRAM ABORT|ERROR|Location' "$out/${names[$i]}.log" >&2
+    failed=1
+  fi
+done
 
 total=0
-for s in "$out"/*/fuzzer_stats; do
+for n in "${names[@]}"; do
+  s="$out/$n/fuzzer_stats"
+  if [ ! -f "$s" ]; then
+    echo "afl.sh: $n wrote no fuzzer_stats (it did not run)" >&2
+    failed=1
+    continue
+  fi
   c=$(sed -n 's/^\(saved_crashes\|unique_crashes\) *: *//p' "$s" | head -1)
   e=$(sed -n 's/^execs_done *: *//p' "$s")
   r=$(sed -n 's/^execs_per_sec *: *//p' "$s")
@@ -71,7 +90,8 @@ for s in "$out"/*/fuzzer_stats; do
   total=$((total + ${c:-0}))
 done
 if [ "$total" -ne 0 ]; then
-  echo "afl.sh: $H: $total crash(es) under $out/*/crashes/" >&2
+  echo "afl.sh: $H: $total crash(es) under $out/*/crashes/ (copy them without AFL++'s README.txt)" >&2
   exit 1
 fi
+[ "$failed" -eq 0 ] || exit 1
 echo "afl.sh: $H: no crashes"

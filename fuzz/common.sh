@@ -15,6 +15,14 @@ build_libfuzzer() {
   cmake --build "$BUILD" -j2 --target $HARNESSES >/dev/null || return 1
 }
 
+# positive_integer WHAT VALUE: usage error (exit 2) unless VALUE is a whole number > 0 (libFuzzer
+# reads -max_total_time=abc or 0 as "no limit", AFL++ aborts on a bad -V).
+positive_integer() {
+  [[ "$2" =~ ^[1-9][0-9]*$ ]] && return 0
+  echo "$(basename "$0"): $1 must be a positive whole number, got '$2'" >&2
+  exit 2
+}
+
 harness_known() {
   for h in $HARNESSES; do [ "$h" = "$1" ] && return 0; done
   echo "unknown harness '$1'; one of: $HARNESSES" >&2

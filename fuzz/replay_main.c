@@ -43,6 +43,8 @@ static int run_file(const char *path)
         return -1;
     }
     fclose(f);
+    /* A property that breaks aborts: the name on stderr first says which input it was. */
+    fprintf(stderr, "replay: %s\n", path);
     LLVMFuzzerTestOneInput(buf, size);
     free(buf);
     return 0;

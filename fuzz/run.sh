@@ -15,6 +15,7 @@ set -uo pipefail
 if [ $# -lt 2 ]; then sed -n '2,13p' "$0"; exit 2; fi
 H=$1 SECONDS_BUDGET=$2; shift 2
 harness_known "$H" || exit 2
+positive_integer SECONDS "$SECONDS_BUDGET"
 build_libfuzzer || { echo "run.sh: build failed" >&2; exit 1; }
 
 work="$SCRATCH/$H"
