@@ -11,7 +11,10 @@
  * Each fragment is built as a bare IP packet in an exactly-sized buffer, decoded
  * (TCPSIFT_LINK_RAW) and fed. Properties: the pool never holds more than its memory cap nor
  * more datagrams than allowed; a reassembled datagram is an IP packet the decoder takes whole,
- * whose views stay inside it; every allocation is given back by destroy. */
+ * whose views stay inside it; every allocation is given back by destroy; each byte of a
+ * reassembled datagram's payload that is checked (its first and last, and the first and last of
+ * every fragment of its key, up to 64) is a byte some fragment of that key carried at that
+ * offset (every data byte is r[4] + its index, so a byte moved, changed or invented shows). */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -74,6 +77,48 @@ static size_t build(uint8_t *out, const uint8_t *r)
     return at + len;
 }
 
+/* A fragment fed: its datagram key (the addresses are fixed) and its bytes' rule. */
+typedef struct fed_fragment {
+    uint8_t v6, id, proto;
+    uint8_t first; /* data byte i is first + i */
+    uint32_t off, len;
+} fed_fragment;
+
+typedef struct fed_log {
+    fed_fragment f[4096 / 6 + 1];
+    size_t n;
+} fed_log;
+
+/* Whether some fragment of key k carried `value` at payload offset o. */
+static int carried(const fed_log *log, const fed_fragment *k, uint32_t o, uint8_t value)
+{
+    for (size_t i = 0; i < log->n; i++) {
+        const fed_fragment *f = &log->f[i];
+        if (f->v6 != k->v6 || f->id != k->id || (!k->v6 && f->proto != k->proto)) continue;
+        if (o >= f->off && o - f->off < f->len && (uint8_t)(f->first + (o - f->off)) == value)
+            return 1;
+    }
+    return 0;
+}
+
+static void check_payload(const fed_log *log, const fed_fragment *k, const tcpsift_bytes *dg)
+{
+    size_t hdr = k->v6 ? 40 : 20; /* build() puts nothing between the IP and fragment headers */
+    FUZZ_CHECK(dg->len > hdr);
+    uint32_t plen = (uint32_t)(dg->len - hdr);
+    uint32_t at[64];
+    size_t n = 0;
+    at[n++] = 0;
+    at[n++] = plen - 1;
+    for (size_t i = 0; i < log->n && n + 2 <= 64; i++) {
+        const fed_fragment *f = &log->f[i];
+        if (f->v6 != k->v6 || f->id != k->id || f->len == 0) continue;
+        if (f->off < plen) at[n++] = f->off;
+        if (f->off + f->len - 1 < plen) at[n++] = f->off + f->len - 1;
+    }
+    for (size_t i = 0; i < n; i++) FUZZ_CHECK(carried(log, k, at[i], dg->ptr[hdr + at[i]]));
+}
+
 static void check_datagram(const tcpsift_bytes *dg)
 {
     FUZZ_CHECK(dg->len >= 20 && dg->len <= 65535 + 40);
@@ -130,6 +175,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     FUZZ_CHECK(tcpsift_defrag_create(&cfg, &d) == TCPSIFT_OK);
     size_t fixed = cnt.live;
     int64_t now = 0;
+    static fed_log log;
+    log.n = 0;
     for (size_t at = 1; at + 6 <= size; at += 6) {
         const uint8_t *r = data + at;
         unsigned step = r[0] >> 4;
@@ -142,12 +189,22 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         tcpsift_packet pkt;
         tcpsift_packet_decode(&pkt, TCPSIFT_LINK_RAW, exact, n, n);
         if (pkt.layers & TCPSIFT_LAYER_FRAGMENT) {
+            fed_fragment *k = &log.f[log.n++];
+            k->v6 = r[0] & 1;
+            k->id = (uint8_t)((r[0] >> 2) & 3);
+            k->proto = r[5];
+            k->first = r[4];
+            k->off = (uint32_t)(((r[1] << 8) | r[2]) & 0x1FFF) * 8;
+            k->len = r[3];
             tcpsift_bytes dg;
             int overlapped = 0;
             tcpsift_error err = tcpsift_defrag_feed(d, &pkt, now, &dg, &overlapped);
             fuzz_check_error(err);
             if (err != TCPSIFT_OK) FUZZ_CHECK(dg.ptr == NULL);
-            if (dg.ptr) check_datagram(&dg);
+            if (dg.ptr) {
+                check_datagram(&dg);
+                check_payload(&log, k, &dg);
+            }
         }
         free(exact);
         const tcpsift_defrag_stats *s = tcpsift_defrag_get_stats(d);

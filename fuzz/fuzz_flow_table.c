@@ -29,6 +29,10 @@
  *     the index's words hold (with 1..8 buckets they are shared and go stale constantly);
  *   - a node holds the compact form exactly for IPv4 keys outside a keyed tunnel;
  *   - foreach visits every flow once; the table's counts equal the model's, within capacity;
+ *   - time: the model keeps each flow's last touch and class; expiry removes exactly the flows
+ *     idle longer than their class's timeout (and returns how many), an eviction removes the
+ *     flow the documented order names (embryonic class first, then the longest idle, ties
+ *     ESTABLISHED, CLOSING, UDP; within a class the one touched first);
  *   - one allocation at create, given back at destroy. */
 #include <stdint.h>
 #include <stdlib.h>
@@ -48,6 +52,9 @@ typedef struct model_flow {
     tcpsift_flow_key key; /* normalised */
     tcpsift_flow_entry *entry;
     tcpsift_flow_embryo *embryo;
+    uint64_t entry_seen, embryo_seen; /* last touch (insert, touch, promote) */
+    uint64_t entry_order, embryo_order; /* when, in touches: LRU order within a list */
+    enum tcpsift_flow_class cls;
 } model_flow;
 
 typedef struct model {
@@ -57,7 +64,65 @@ typedef struct model {
     size_t visited;
     int key_vlan, key_tunnel;
     size_t allocated, allocations;
+    uint64_t touches;     /* counter behind entry_order / embryo_order */
+    uint64_t now;         /* the table's clock */
+    const uint64_t *timeout_ns;
+    int expiring;         /* inside tcpsift_flow_table_expire() */
+    size_t removed;       /* removals seen by on_removed */
+    const void *victim;   /* the handle an eviction must take now, or NULL: none expected */
 } model;
+
+static void entry_touched(model *m, model_flow *f, enum tcpsift_flow_class cls)
+{
+    f->entry_seen = m->now;
+    f->entry_order = ++m->touches;
+    f->cls = cls;
+}
+
+static void embryo_touched(model *m, model_flow *f)
+{
+    f->embryo_seen = m->now;
+    f->embryo_order = ++m->touches;
+}
+
+/* The full pool's eviction victim by the documented order. */
+static const void *full_victim(const model *m)
+{
+    static const enum tcpsift_flow_class order[] = {TCPSIFT_FLOW_EMBRYONIC, TCPSIFT_FLOW_ESTABLISHED,
+                                                    TCPSIFT_FLOW_CLOSING, TCPSIFT_FLOW_UDP};
+    const model_flow *best = NULL;
+    for (size_t c = 0; c < 4; c++) {
+        const model_flow *head = NULL; /* the class's least recently touched */
+        for (size_t i = 0; i < m->n; i++) {
+            const model_flow *f = &m->f[i];
+            if (f->entry && f->cls == order[c] && (!head || f->entry_order < head->entry_order))
+                head = f;
+        }
+        if (!head) continue;
+        if (c == 0) return head->entry; /* an embryonic-class entry goes first */
+        if (!best || head->entry_seen < best->entry_seen) best = head;
+    }
+    return best ? best->entry : NULL;
+}
+
+static const void *embryo_victim(const model *m)
+{
+    const model_flow *best = NULL;
+    for (size_t i = 0; i < m->n; i++)
+        if (m->f[i].embryo && (!best || m->f[i].embryo_order < best->embryo_order)) best = &m->f[i];
+    return best ? best->embryo : NULL;
+}
+
+/* Whether a flow is idle past its timeout at the model's clock. */
+static int entry_expired(const model *m, const model_flow *f)
+{
+    return m->now - f->entry_seen > m->timeout_ns[f->cls];
+}
+
+static int embryo_expired(const model *m, const model_flow *f)
+{
+    return m->now - f->embryo_seen > m->timeout_ns[TCPSIFT_FLOW_EMBRYONIC];
+}
 
 static void *m_alloc(void *ctx, size_t size)
 {
@@ -145,7 +210,20 @@ static void on_removed(void *ctx, const tcpsift_flow_view *v, enum tcpsift_flow_
     model *m = ctx;
     FUZZ_CHECK(r == TCPSIFT_FLOW_TIMED_OUT || r == TCPSIFT_FLOW_EVICTED);
     check_view(m, v);
+    m->removed++;
+    if (r == TCPSIFT_FLOW_EVICTED) { /* only where the model expects one, of that flow */
+        FUZZ_CHECK(!m->expiring && m->victim != NULL);
+        FUZZ_CHECK(v->entry ? (const void *)v->entry == m->victim
+                            : (const void *)v->embryo == m->victim);
+        m->victim = NULL;
+    } else {
+        FUZZ_CHECK(m->expiring);
+    }
     for (size_t i = 0; i < m->n; i++) {
+        if (r == TCPSIFT_FLOW_TIMED_OUT && v->entry && m->f[i].entry == v->entry)
+            FUZZ_CHECK(entry_expired(m, &m->f[i]));
+        if (r == TCPSIFT_FLOW_TIMED_OUT && v->embryo && m->f[i].embryo == v->embryo)
+            FUZZ_CHECK(embryo_expired(m, &m->f[i]));
         if (v->entry && m->f[i].entry == v->entry) {
             m->f[i].entry = NULL;
             m->entries--;
@@ -236,11 +314,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     tcpsift_flow_table *t = NULL;
     FUZZ_CHECK(tcpsift_flow_table_create(&cfg, &t) == TCPSIFT_OK);
     FUZZ_CHECK(m.allocations == 1);
+    m.timeout_ns = cfg.timeout_ns;
 
     uint64_t now = 1000;
     for (size_t at = 2; at + OP_SIZE <= size; at += OP_SIZE) {
         const uint8_t *o = data + at;
         now += (o[2] & 0x80) ? (uint64_t)(o[2] & 0x7F) * 20000000000u : (uint64_t)o[2] * 1000000u;
+        m.now = now; /* every operation below advances the table's clock to now */
+        m.victim = NULL;
         tcpsift_flow_key k;
         universe_key(o[0] >> 3, (o[1] >> 1) & 3, o[1] & 1, &k);
         enum tcpsift_flow_class cls = (enum tcpsift_flow_class)((o[3] >> 4) & 3);
@@ -258,7 +339,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         case 1: { /* insert */
             tcpsift_flow_entry *e = NULL;
             int had = f->entry != NULL;
+            if (!had && m.entries == cfg.max_connections) m.victim = full_victim(&m);
             err = tcpsift_flow_table_insert(t, &k, now, cls, &e);
+            FUZZ_CHECK(m.victim == NULL); /* the expected eviction happened */
             if (had) {
                 FUZZ_CHECK(err == TCPSIFT_E_INVALID_ARGUMENT && e == NULL);
                 break;
@@ -268,13 +351,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             FUZZ_CHECK(f->entry == NULL);
             f->entry = e;
             m.entries++;
+            entry_touched(&m, f, cls);
             check_entry_key(f);
             break;
         }
         case 2: /* touch */
             if (f->entry) {
                 tcpsift_flow_table_touch(t, f->entry, now, cls);
+                entry_touched(&m, f, cls);
                 FUZZ_CHECK(tcpsift_flow_entry_class(f->entry) == cls);
+                FUZZ_CHECK(tcpsift_flow_entry_last_seen(f->entry) == now);
                 check_entry_key(f);
             }
             break;
@@ -289,7 +375,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         case 4: { /* embryo insert */
             tcpsift_flow_embryo *em = NULL;
             int had = f->embryo != NULL;
+            if (!had && cfg.embryo_capacity && m.embryos == cfg.embryo_capacity)
+                m.victim = embryo_victim(&m);
             err = tcpsift_flow_table_embryo_insert(t, &k, now, 7, o[3] & 1, &em);
+            FUZZ_CHECK(m.victim == NULL);
             if (cfg.embryo_capacity == 0) {
                 FUZZ_CHECK(err == TCPSIFT_E_NO_MEMORY && em == NULL);
                 break;
@@ -302,6 +391,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             FUZZ_CHECK(f->embryo == NULL);
             f->embryo = em;
             m.embryos++;
+            embryo_touched(&m, f);
+            FUZZ_CHECK(tcpsift_flow_embryo_isn(em) == 7);
             check_embryo_key(f);
             FUZZ_CHECK(tcpsift_flow_embryo_syn_reversed(em) == (o[3] & 1));
             break;
@@ -309,6 +400,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         case 5: { /* embryo promote */
             if (!f->embryo) break;
             tcpsift_flow_entry *e = NULL;
+            if (!f->entry && m.entries == cfg.max_connections) m.victim = full_victim(&m);
             if (o[3] & 4) {
                 tcpsift_flow_probe pr;
                 tcpsift_flow_table_probe(t, &k, &pr);
@@ -316,6 +408,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             } else {
                 err = tcpsift_flow_table_embryo_promote(t, f->embryo, now, cls, &e);
             }
+            FUZZ_CHECK(m.victim == NULL);
             if (f->entry) {
                 FUZZ_CHECK(err == TCPSIFT_E_INVALID_ARGUMENT && e == NULL);
                 check_embryo_key(f); /* kept */
@@ -328,6 +421,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             m.embryos--;
             f->entry = e;
             m.entries++;
+            entry_touched(&m, f, cls);
             check_entry_key(f);
             FUZZ_CHECK(tcpsift_flow_table_embryo_lookup(t, &k) == NULL);
             break;
@@ -340,6 +434,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             switch (o[3] & 3) {
             case 0:
                 tcpsift_flow_table_embryo_touch(t, f->embryo, now);
+                embryo_touched(&m, f);
+                FUZZ_CHECK(tcpsift_flow_embryo_last_seen(f->embryo) == now);
                 break;
             case 1:
                 tcpsift_flow_table_embryo_remove(t, f->embryo);
@@ -354,7 +450,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             break;
         default: /* expire or foreach */
             if (o[3] & 8) {
-                tcpsift_flow_table_expire(t, now, on_removed, &m);
+                m.expiring = 1;
+                m.removed = 0;
+                size_t n = (o[3] & 1) ? tcpsift_flow_table_expire(t, now, on_removed, &m)
+                                      : tcpsift_flow_table_expire_some(t, now, SIZE_MAX, on_removed,
+                                                                       &m);
+                m.expiring = 0;
+                FUZZ_CHECK(n == m.removed);
+                FUZZ_CHECK(tcpsift_flow_table_now(t) == now);
+                for (size_t i = 0; i < m.n; i++) { /* nothing idle too long is left */
+                    FUZZ_CHECK(!m.f[i].entry || !entry_expired(&m, &m.f[i]));
+                    FUZZ_CHECK(!m.f[i].embryo || !embryo_expired(&m, &m.f[i]));
+                }
             } else {
                 m.visited = 0;
                 FUZZ_CHECK(tcpsift_flow_table_foreach(t, on_visit, &m) == m.entries + m.embryos);

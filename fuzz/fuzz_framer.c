@@ -172,10 +172,32 @@ static void check_json(ctx *c, const tcpsift_frame *f)
     c->have_next = 0;
 }
 
+/* tcpsift_frame_copy_body(): the body's views in order, cut at the cap (the whole body, half
+ * of it, nothing), into an exactly sized buffer. */
+static void check_copy_body(const tcpsift_frame *f)
+{
+    size_t whole = (size_t)f->data_len, caps[3] = {whole, whole / 2, 0};
+    for (int k = 0; k < 3; k++) {
+        size_t cap = caps[k];
+        uint8_t *out = malloc(cap ? cap : 1);
+        if (out == NULL) return;
+        FUZZ_CHECK(tcpsift_frame_copy_body(f, out, cap) == cap);
+        size_t at = 0;
+        for (size_t i = 0; i < f->nsegs && at < cap; i++) {
+            size_t take = f->segs[i].len < cap - at ? f->segs[i].len : cap - at;
+            FUZZ_CHECK(memcmp(out + at, f->segs[i].ptr, take) == 0);
+            at += take;
+        }
+        FUZZ_CHECK(at == cap);
+        free(out);
+    }
+}
+
 static void on_frame(void *arg, const tcpsift_frame *f)
 {
     ctx *c = arg;
     fuzz_log_frame(&c->log, f);
+    check_copy_body(f);
     FUZZ_CHECK(f->error != TCPSIFT_FRAME_TRUNCATED && f->error != TCPSIFT_FRAME_DESYNC);
     FUZZ_CHECK(!c->saw_incomplete); /* INCOMPLETE only at finish, last */
     if (f->error == TCPSIFT_FRAME_INCOMPLETE) c->saw_incomplete = 1;
@@ -209,6 +231,9 @@ static void run(const tcpsift_framer_config *cfg, tcpsift_framer_mode mode, cons
     FUZZ_CHECK(tcpsift_framer_offset(&f) == n);
     FUZZ_CHECK(tcpsift_framer_finish(&f, on_frame, c) == TCPSIFT_OK);
     FUZZ_CHECK(tcpsift_framer_feed(&f, s, n, on_frame, c) == TCPSIFT_E_INVALID_ARGUMENT || n == 0);
+    int stopped = tcpsift_framer_stopped(&f);
+    FUZZ_CHECK(stopped == 0 || stopped == 1);
+    FUZZ_CHECK(tcpsift_framer_copied_bytes(&f) <= n); /* a byte is copied into the tail once */
     tcpsift_framer_destroy(&f);
     FUZZ_CHECK(ta.live == 0 && ta.block == NULL);
 }
