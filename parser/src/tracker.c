@@ -1224,7 +1224,7 @@ static TCPSIFT_NOINLINE tcpsift_error packet_flow(tcpsift_tracker *t, const tcps
         tcpsift_error err = tcpsift_flow_table_insert_probe(
             t->table, probe, now, is_tcp ? TCPSIFT_FLOW_EMBRYONIC : TCPSIFT_FLOW_UDP, &entry);
         if (err != TCPSIFT_OK) return err;
-        c = tcpsift_flow_entry_value(entry);
+        c = tcpsift_flow_entry_value_at(entry);
         memset(c, 0, sizeof *c);
         c->proto = is_tcp ? 6 : 17;
         c->id = t->next_id[is_tcp ? 0 : 1]++;
