@@ -6,6 +6,7 @@ fails here.
 
   conformance/tunnels/make_tunnels.py        -> conformance/tunnels/
   fuzz/craft_seeds.py                        -> corpus/<harness>/
+  fuzz/craft_stream_seeds.py                 -> corpus/<harness>/ (the stream harnesses)
   conformance/crafted/make_crafted.py        -> conformance/captures/crafted/ (needs scapy,
                                                 Debian's python3-scapy, for /usr/bin/python3)
 
@@ -54,6 +55,7 @@ def main():
         ("make_tunnels.py", sys.executable, "conformance/tunnels/make_tunnels.py",
          "conformance/tunnels"),
         ("craft_seeds.py", sys.executable, "fuzz/craft_seeds.py", "corpus"),
+        ("craft_stream_seeds.py", sys.executable, "fuzz/craft_stream_seeds.py", "corpus"),
         ("make_crafted.py", SCAPY_PYTHON, "conformance/crafted/make_crafted.py",
          "conformance/captures/crafted"),
     ]
