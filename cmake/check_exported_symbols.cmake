@@ -58,9 +58,26 @@ foreach(line IN LISTS lines)
 endforeach()
 list(LENGTH exported n)
 message(STATUS "${n} exported symbols in ${LIBRARY}")
+# With -DHEADERS=dir (the shared library): each exported name is declared in a public header
+# (NAME( in parser/include/tcpsift/*.h); an internal tcpsift_ function that leaks fails here,
+# and belongs in the local: list of parser/exports.map.
+if(HEADERS)
+  file(GLOB header_files ${HEADERS}/*.h)
+  set(api "")
+  foreach(h IN LISTS header_files)
+    file(READ ${h} text)
+    string(APPEND api "${text}")
+  endforeach()
+  foreach(name IN LISTS exported)
+    string(FIND "${api}" "${name}(" at)
+    if(at EQUAL -1)
+      list(APPEND foreign "not in a public header: ${name}")
+    endif()
+  endforeach()
+endif()
 if(foreign)
   list(JOIN foreign "\n  " foreign_text)
-  message(FATAL_ERROR "symbols without the tcpsift_ prefix:\n  ${foreign_text}")
+  message(FATAL_ERROR "symbols without the tcpsift_ prefix, or not public API:\n  ${foreign_text}")
 endif()
 # A few entry points every embedder calls, one per public header family.
 foreach(sym tcpsift_version tcpsift_error_name tcpsift_packet_decode tcpsift_capture_open
