@@ -31,6 +31,12 @@
  *   - every delivered byte was sent in a non-RST segment (delivered bytes
  *     never exceed bytes seen), and equals the reference byte-map wherever no
  *     conflicting copy of that sequence number was ever sent;
+ *   - on_arrival mode: a byte two captured copies reached while it was held (not yet
+ *     delivered), with different values, is delivered as the overlap policy says: the
+ *     second copy's when the policy's pairwise rule (reassembly.h: Novak & Sturges, as
+ *     Suricata applies them), on the two copies' original bounds, lets the new copy win,
+ *     else the first's (a byte with a third copy, or a segment that hit a cap, is not judged:
+ *     the rule then depends on which copy holds it, or on what the cap released first);
  *   - stats.delivered_bytes / gap_bytes equal the callbacks' sums;
  *   - tcpsift_reasm_check() after every call; the stream's base sequence
  *     number never changes once set (ISN + 1 when the first segment is a SYN);
@@ -91,8 +97,23 @@ static void ca_free(void *ctx, void *p, size_t size)
     free(p);
 }
 
+/* A captured copy: its data bytes [start, end) in rel positions, and whether they conflict. */
+typedef struct copy_info {
+    int64_t start, end;
+    int conflicting;
+} copy_info;
+
 typedef struct model {
     uint32_t isn;
+    /* The overlap oracle (on_arrival mode): per position, how many captured copies reached it
+     * while it was held (saturating at 3) and the first two (1-based into `copies`). */
+    int judge;
+    tcpsift_overlap_policy policy;
+    uint8_t *held_copies;
+    uint16_t *first, *second;
+    copy_info *copies;
+    size_t ncopies;
+    int64_t cur_start, cur_end; /* the segment being fed (its captured data) */
     uint8_t *sent;     /* 1: a non-RST segment captured this byte */
     uint8_t *conflict; /* 1: a conflicting copy of this byte was sent */
     int64_t range_pos;
@@ -117,8 +138,28 @@ MODEL_LOOP static int rel_index(const model *m, uint32_t seq, size_t *idx)
     return 1;
 }
 
+/* The pairwise rule of each policy, as reassembly.h states it (written here from that
+ * text, not taken from the library): does the new copy [ns,ne) replace the held [os,oe)? */
+static int policy_new_wins(tcpsift_overlap_policy p, int64_t ns, int64_t ne, int64_t os,
+                           int64_t oe)
+{
+    switch (p) {
+    case TCPSIFT_OVERLAP_LAST: return 1;
+    case TCPSIFT_OVERLAP_BSD:
+    case TCPSIFT_OVERLAP_WINDOWS: return ns < os; /* only a copy that begins earlier */
+    case TCPSIFT_OVERLAP_LINUX: return ns < os || (ns == os && ne > oe);
+    case TCPSIFT_OVERLAP_OLD_LINUX: return ns < os || (ns == os && ne >= oe);
+    case TCPSIFT_OVERLAP_SOLARIS: return ne > oe || (ne == oe && ns <= os);
+    case TCPSIFT_OVERLAP_FIRST:
+    case TCPSIFT_OVERLAP_COUNT_: break;
+    }
+    return 0; /* FIRST: what is held stays */
+}
+
 MODEL_LOOP static void check_bytes(const model *m, uint64_t offset, const uint8_t *ptr, size_t len)
 {
+    /* A copy's bounds as the stream knows them: offsets below the base are clamped to it. */
+    int64_t base_rel = (int64_t)(int32_t)(m->r->state.base_seq - (m->isn + 1u));
     for (size_t i = 0; i < len; i++) {
         uint32_t seq = m->r->state.base_seq + (uint32_t)(offset + i);
         size_t idx;
@@ -126,7 +167,51 @@ MODEL_LOOP static void check_bytes(const model *m, uint64_t offset, const uint8_
         FUZZ_CHECK(rel_index(m, seq, &idx));
         FUZZ_CHECK(m->sent[idx]);
         if (!m->conflict[idx]) FUZZ_CHECK(ptr[i] == gen_byte(seq));
+        if (m->judge && m->held_copies[idx] == 2) {
+            const copy_info *a = &m->copies[m->first[idx] - 1], *b = &m->copies[m->second[idx] - 1];
+            uint8_t va = (uint8_t)(gen_byte(seq) ^ (a->conflicting ? 0x5B : 0));
+            uint8_t vb = (uint8_t)(gen_byte(seq) ^ (b->conflicting ? 0x5B : 0));
+            if (va != vb) {
+#define CLAMP(x) ((x) < base_rel ? base_rel : (x))
+                int wins = policy_new_wins(m->policy, CLAMP(b->start), CLAMP(b->end),
+                                           CLAMP(a->start), CLAMP(a->end));
+#undef CLAMP
+                FUZZ_CHECK(ptr[i] == (wins ? vb : va));
+            }
+        }
     }
+}
+
+/* A captured copy [start, start+len) arrives: count it on the positions still held. */
+MODEL_LOOP static void note_copy(model *m, int64_t start, size_t len, int conflicting)
+{
+    if (!m->judge) return;
+    copy_info *c = &m->copies[m->ncopies++];
+    c->start = start;
+    c->end = start + (int64_t)len;
+    c->conflicting = conflicting;
+    int64_t next_rel = INT64_MIN; /* nothing delivered before the base is known */
+    if (m->r->state.have_base)
+        next_rel = (int64_t)(int32_t)(m->r->state.base_seq - (m->isn + 1u)) + (int64_t)m->next;
+    for (size_t k = 0; k < len; k++) {
+        int64_t rel = start + (int64_t)k;
+        if (rel < next_rel) continue; /* delivered: compared, never replaced */
+        size_t idx = (size_t)(rel + RANGE_NEG);
+        uint8_t n = m->held_copies[idx];
+        if (n == 0) m->first[idx] = (uint16_t)m->ncopies;
+        if (n == 1) m->second[idx] = (uint16_t)m->ncopies;
+        if (n < 3) m->held_copies[idx] = (uint8_t)(n + 1);
+    }
+    m->cur_start = c->start;
+    m->cur_end = c->end;
+}
+
+/* A cap made room by releasing held bytes before this segment was compared with them: its
+ * positions are not judged (set to 3 before any of them is delivered). */
+MODEL_LOOP static void cap_hit(model *m)
+{
+    for (int64_t rel = m->cur_start; rel < m->cur_end; rel++)
+        m->held_copies[rel + RANGE_NEG] = 3;
 }
 
 MODEL_LOOP static void fill_segment(model *m, uint8_t *buf, uint32_t seq0, size_t len,
@@ -170,10 +255,12 @@ static void on_gap(void *ctx, uint64_t offset, uint64_t len, tcpsift_reasm_gap_r
 
 static void on_event(void *ctx, tcpsift_reasm_event_kind kind, uint64_t offset, uint64_t len)
 {
-    (void)ctx;
+    model *m = ctx;
     (void)offset;
     (void)len;
     FUZZ_CHECK((unsigned)kind < TCPSIFT_REASM_EV_COUNT_);
+    if (m->judge && (kind == TCPSIFT_REASM_EV_MEMCAP_HIT || kind == TCPSIFT_REASM_EV_SEGMENT_CAP_HIT))
+        cap_hit(m);
 }
 
 static void check_all(const tcpsift_reasm *r, const model *m, const counting_alloc *a,
@@ -207,9 +294,21 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (m.range_pos > RANGE_POS_MAX) m.range_pos = RANGE_POS_MAX;
     m.sent = calloc((size_t)(RANGE_NEG + m.range_pos), 1);
     m.conflict = calloc((size_t)(RANGE_NEG + m.range_pos), 1);
-    if (m.sent == NULL || m.conflict == NULL) {
+    m.judge = (data[2] & 1) == 0; /* on_arrival */
+    if (m.judge) {
+        m.held_copies = calloc((size_t)(RANGE_NEG + m.range_pos), 1);
+        m.first = calloc((size_t)(RANGE_NEG + m.range_pos), sizeof *m.first);
+        m.second = calloc((size_t)(RANGE_NEG + m.range_pos), sizeof *m.second);
+        m.copies = calloc(size / 4 + 1, sizeof *m.copies);
+    }
+    if (m.sent == NULL || m.conflict == NULL ||
+        (m.judge && (!m.held_copies || !m.first || !m.second || !m.copies))) {
         free(m.sent);
         free(m.conflict);
+        free(m.held_copies);
+        free(m.first);
+        free(m.second);
+        free(m.copies);
         return 0;
     }
 
@@ -222,6 +321,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     tcpsift_reasm_config_default(&cfg);
     cfg.mode = (data[2] & 1) ? TCPSIFT_REASM_ACKED : TCPSIFT_REASM_ON_ARRIVAL;
     cfg.policy = (tcpsift_overlap_policy)(((data[2] >> 1) & 7u) % TCPSIFT_OVERLAP_COUNT_);
+    m.policy = cfg.policy;
     cfg.max_retained_bytes = retained[(data[1] >> 4) & 3];
     cfg.max_segments = data[3] & 15u;
     cfg.max_buffered_bytes = (uint64_t)(data[3] >> 4) * 256u;
@@ -233,6 +333,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         if (kept == NULL) {
             free(m.sent);
             free(m.conflict);
+            free(m.held_copies);
+            free(m.first);
+            free(m.second);
+            free(m.copies);
             return 0;
         }
     }
@@ -276,6 +380,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             uint32_t seq = (flags & TCPSIFT_REASM_SYN) ? seq0 - 1u : seq0;
             m.seg = buf;
             m.seg_len = len;
+            m.cur_start = m.cur_end = 0;
+            if (!(flags & TCPSIFT_REASM_RST) && !r.state.finished) note_copy(&m, start, len, conflicting);
             ret = tcpsift_reasm_segment(&r, seq, len ? buf : NULL, len, len + extra, flags);
             m.seg = NULL;
             if (kept)
@@ -311,5 +417,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     free(kept);
     free(m.sent);
     free(m.conflict);
+    free(m.held_copies);
+    free(m.first);
+    free(m.second);
+    free(m.copies);
     return 0;
 }
