@@ -945,6 +945,23 @@ static void test_pcapng_bad_framing_resync(void **state)
     next_end(&r);
 }
 
+/* An EPB on interface 3 (the test below) of one data byte at ts_low, padded, its options next:
+ * returns the block's start for block_end(), the data's offset in *data_at. */
+static size_t epb_one_byte(struct bb *w, uint32_t ts_low, const uint8_t *d, size_t *data_at)
+{
+    size_t s = block_begin(w, 6);
+    put32(w, 3);
+    put32(w, 0);
+    put32(w, ts_low);
+    put32(w, 1);
+    put32(w, 1);
+    *data_at = w->n;
+    put_bytes(w, d, 1);
+    while (w->n % 4)
+        put8(w, 0);
+    return s;
+}
+
 static void test_pcapng_malformed_block_recoverable(void **state)
 {
     (void)state;
@@ -990,29 +1007,12 @@ static void test_pcapng_malformed_block_recoverable(void **state)
     block_end(&w, s);
     /* EPB with an epb_flags option of the wrong length: the packet is kept, its options
      * ignored (libpcap reads it too) */
-    s = block_begin(&w, 6);
-    put32(&w, 3);
-    put32(&w, 0);
-    put32(&w, 0);
-    put32(&w, 1);
-    put32(&w, 1);
-    size_t at_bad_flags = w.n;
-    put_bytes(&w, d, 1);
-    while (w.n % 4)
-        put8(&w, 0);
+    size_t at_bad_flags, at_overrun;
+    s = epb_one_byte(&w, 0, d, &at_bad_flags);
     opt_bytes(&w, 2, d, 2);
     block_end(&w, s);
     /* EPB whose option runs past the block: kept the same way */
-    s = block_begin(&w, 6);
-    put32(&w, 3);
-    put32(&w, 0);
-    put32(&w, 2000);
-    put32(&w, 1);
-    put32(&w, 1);
-    size_t at_overrun = w.n;
-    put_bytes(&w, d, 1);
-    while (w.n % 4)
-        put8(&w, 0);
+    s = epb_one_byte(&w, 2000, d, &at_overrun);
     put16(&w, 2);
     put16(&w, 500);
     put32(&w, 1);
