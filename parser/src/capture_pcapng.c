@@ -252,7 +252,9 @@ static int option_next(tcpsift_cursor *opts, int big, uint16_t *code, tcpsift_cu
 }
 
 /* Interface Description Block (section 4.2). A malformed one still takes its interface id so
- * later ids keep their meaning; packets on it are refused. */
+ * later ids keep their meaning. Without its fixed fields its packets are refused; with them but
+ * a malformed option it is reported and kept, the options before the bad one applied and the
+ * rest at their defaults, as tshark reads its packets (their frame numbers stay tshark's). */
 static int interface_describe(tcpsift_capture_reader *r, tcpsift_cursor body, tcpsift_error *err)
 {
     if (r->n_interfaces_ >= TCPSIFT_CAPTURE_MAX_INTERFACES) {
@@ -279,7 +281,11 @@ static int interface_describe(tcpsift_capture_reader *r, tcpsift_cursor body, tc
     int more;
     while ((more = option_next(&body, big, &code, &value)) == 1) {
         if (code == OPT_IF_TSRESOL) {
-            if (!cursor_u8(&value, &tsresol) || cursor_left(&value) != 0) more = -1;
+            uint8_t v = 0;
+            if (!cursor_u8(&value, &v) || cursor_left(&value) != 0)
+                more = -1; /* not applied: the default resolution stays, as in tshark */
+            else
+                tsresol = v;
         } else if (code == OPT_IF_TSOFFSET) {
             uint32_t first, second;
             if (!cursor_u32_order(&value, big, &first) || !cursor_u32_order(&value, big, &second) ||
@@ -293,15 +299,15 @@ static int interface_describe(tcpsift_capture_reader *r, tcpsift_cursor body, tc
         }
         if (more == -1) break;
     }
-    if (more == -1) {
-        *err = TCPSIFT_E_BAD_PCAPNG_BLOCK;
-        return -1;
-    }
     ifc->linktype = linktype;
     ifc->snaplen = snaplen;
     ifc->tsresol = tsresol;
     ifc->tsoffset = tsoffset;
     if (r->first_linktype_ < 0) r->first_linktype_ = linktype;
+    if (more == -1) {
+        *err = TCPSIFT_E_BAD_PCAPNG_BLOCK;
+        return -1;
+    }
     return 0;
 }
 

@@ -1038,14 +1038,18 @@ static void test_pcapng_malformed_block_recoverable(void **state)
     put32(&w, 0x01000002u);
     put32(&w, 0);
     block_end(&w, s);
+    /* packets on the IDBs with a malformed option: read at the default resolution (us) */
+    size_t on_idb1 = add_epb(&w, 1, 5000000, d, 2);
+    size_t on_idb2 = add_epb(&w, 2, 7, d, 3);
 
     assert_int_equal(tcpsift_capture_open(&r, w.b, w.n), TCPSIFT_OK);
     next_err_fatal(&r, TCPSIFT_E_BAD_PCAPNG_BLOCK, 0); /* IDB 0 short */
-    next_err_fatal(&r, TCPSIFT_E_BAD_PCAPNG_BLOCK, 0); /* IDB 1 bad tsresol length */
-    next_err_fatal(&r, TCPSIFT_E_BAD_PCAPNG_BLOCK, 0); /* IDB 2 option overrun */
     assert_int_equal(tcpsift_capture_linktype(&r), -1);
+    next_err_fatal(&r, TCPSIFT_E_BAD_PCAPNG_BLOCK, 0); /* IDB 1 bad tsresol length, kept */
+    assert_int_equal(tcpsift_capture_linktype(&r), 1);
+    next_err_fatal(&r, TCPSIFT_E_BAD_PCAPNG_BLOCK, 0); /* IDB 2 option overrun, kept */
     next_err(&r, TCPSIFT_E_UNKNOWN_INTERFACE); /* EPB on malformed IDB 0 */
-    assert_int_equal(tcpsift_capture_linktype(&r), 101);
+    assert_int_equal(tcpsift_capture_linktype(&r), 1);
     next_err_fatal(&r, TCPSIFT_E_BAD_PCAPNG_BLOCK, 0); /* caplen past block */
     next_ok(&r, &rec); /* epb_flags length 2 */
     expect_record(&rec, w.b + at_bad_flags, 1, 1, 0, 0, 3, 101, 3, 0, 1);
@@ -1054,6 +1058,10 @@ static void test_pcapng_malformed_block_recoverable(void **state)
     next_err_fatal(&r, TCPSIFT_E_BAD_PCAPNG_BLOCK, 0); /* EPB too short */
     next_ok(&r, &rec);
     expect_record(&rec, w.b + at, 5, 7, 4, 321000000, 3, 101, 3, 0x01000002u, 3);
+    next_ok(&r, &rec);
+    expect_record(&rec, w.b + on_idb1, 2, 2, 5, 0, 6, 1, 1, 0, 4);
+    next_ok(&r, &rec);
+    expect_record(&rec, w.b + on_idb2, 3, 3, 0, 7000, 6, 1, 2, 0, 5);
     next_end(&r);
 }
 
