@@ -8,7 +8,7 @@
 #   main  -M main   plain binary with the CMPLOG binary (-c) for input-to-state
 #   -S s1           ASan (AFL_USE_ASAN=1)            -S s2  LAF-intel (AFL_LLVM_LAF_ALL=1)
 #   -S s3...        plain
-# Inputs: corpus/HARNESS and corpus/regress/HARNESS; output and sync dir:
+# Inputs: corpus/HARNESS and corpus/regress/HARNESS, reduced by afl-cmin; output and sync dir:
 # fuzz/scratch/afl-HARNESS/ (or $TCPSIFT_AFL_OUT). AFL++ exits 0 even when it saved
 # crashes, so this script sums saved_crashes over every instance's fuzzer_stats
 # and exits 1 when any. Afterwards copy crashes to fuzz/scratch/HARNESS/crashes/ and
@@ -21,7 +21,7 @@
 # sibling directory in the sync dir); only one -M per host.
 set -uo pipefail
 . "$(dirname "$0")/common.sh"
-if [ $# -lt 2 ]; then sed -n '2,24p' "$0"; exit 2; fi
+if [ $# -lt 2 ]; then sed -n '2,/^set /{/^#/p}' "$0"; exit 2; fi
 H=$1 BUDGET=$2 CORES=${3:-1}
 harness_known "$H" || exit 2
 positive_integer SECONDS "$BUDGET"
@@ -35,7 +35,7 @@ build_variant() {  # build_variant NAME ENV...
     env CC=afl-clang-fast cmake -S "$ROOT" -B "$dir" -DTCPSIFT_FUZZ=afl -DTCPSIFT_BUILD_CLI=OFF \
       -DTCPSIFT_BUILD_TESTS=OFF -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null || return 1
   fi
-  env AFL_QUIET=1 "$@" cmake --build "$dir" -j2 --target "$H" >/dev/null || return 1
+  env AFL_QUIET=1 "$@" cmake --build "$dir" -j"$JOBS" --target "$H" >/dev/null || return 1
 }
 build_variant plain || exit 1
 build_variant cmplog AFL_LLVM_CMPLOG=1 || exit 1
@@ -45,9 +45,22 @@ build_variant cmplog AFL_LLVM_CMPLOG=1 || exit 1
 out=${TCPSIFT_AFL_OUT:-$SCRATCH/afl-$H}
 main=${TCPSIFT_AFL_MAIN:-main}
 in="$SCRATCH/afl-$H-in"
-rm -rf "$in" && mkdir -p "$in" "$out"
+seeds="$SCRATCH/afl-$H-seeds"
+rm -rf "$in" "$seeds" && mkdir -p "$seeds" "$out"
 find "$ROOT/corpus/$H" "$ROOT/corpus/regress/$H" -maxdepth 1 -type f ! -name 'README*' \
-  -exec cp {} "$in/" \; 2>/dev/null
+  -exec cp {} "$seeds/" \; 2>/dev/null
+# The checked-in corpora are minimised by libFuzzer's coverage; AFL++ counts edges its own way
+# and would spend its first cycles on inputs that add nothing to its map, so afl-cmin picks the
+# seeds by AFL++'s coverage (it refuses to run under /tmp: then every seed is used).
+if command -v afl-cmin >/dev/null &&
+   AFL_QUIET=1 afl-cmin -i "$seeds" -o "$in" -- "$ROOT/build-fuzz-afl-plain/fuzz/$H" \
+     >"$out/afl-cmin.log" 2>&1 && [ -n "$(ls -A "$in")" ]; then
+  echo "afl.sh: afl-cmin kept $(ls "$in" | wc -l) of $(ls "$seeds" | wc -l) seeds"
+else
+  echo "afl.sh: afl-cmin unavailable or failed (see $out/afl-cmin.log): every seed used" >&2
+  rm -rf "$in" && mv "$seeds" "$in"
+fi
+rm -rf "$seeds"
 dict=()
 [ -f "$FUZZ_DIR/dict/$H.dict" ] && dict=(-x "$FUZZ_DIR/dict/$H.dict")
 export AFL_I_DONT_CARE_ABOUT_MISSING_CRASHES=1 AFL_SKIP_CPUFREQ=1 AFL_NO_UI=1

@@ -4,6 +4,9 @@ ROOT=$(cd "$FUZZ_DIR/.." && pwd)
 BUILD=${TCPSIFT_FUZZ_BUILD:-$ROOT/build-fuzz}
 SCRATCH=${TCPSIFT_FUZZ_SCRATCH:-$FUZZ_DIR/scratch}
 HARNESSES=$(cd "$FUZZ_DIR" && ls fuzz_*.c | sed 's/\.c$//')
+# Parallel build jobs (and coverage.sh's ctest jobs): TCPSIFT_FUZZ_JOBS, default 2.
+JOBS=${TCPSIFT_FUZZ_JOBS:-2}
+[[ "$JOBS" =~ ^[1-9][0-9]*$ ]] || { echo "TCPSIFT_FUZZ_JOBS must be a positive whole number" >&2; exit 2; }
 
 # Configure (once) and build the libFuzzer harnesses with clang, ASan+UBSan.
 build_libfuzzer() {
@@ -12,7 +15,7 @@ build_libfuzzer() {
           -DTCPSIFT_BUILD_CLI=OFF -DTCPSIFT_WERROR=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null \
       || return 1
   fi
-  cmake --build "$BUILD" -j2 --target $HARNESSES >/dev/null || return 1
+  cmake --build "$BUILD" -j"$JOBS" --target $HARNESSES >/dev/null || return 1
 }
 
 # positive_integer WHAT VALUE: usage error (exit 2) unless VALUE is a whole number > 0 (libFuzzer

@@ -24,6 +24,8 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
 B=${TCPSIFT_FUZZ_COV_BUILD:-$ROOT/build-fuzz-cov}
+JOBS=${TCPSIFT_FUZZ_JOBS:-2} # build and ctest jobs
+[[ "$JOBS" =~ ^[1-9][0-9]*$ ]] || { echo "TCPSIFT_FUZZ_JOBS must be a positive whole number" >&2; exit 2; }
 UNIT=1
 EXTRA=""
 while [ $# -gt 0 ]; do
@@ -54,7 +56,7 @@ targets="tcpsift_shared"
 for h in $harnesses; do targets="$targets replay_$h"; done
 [ $UNIT -eq 1 ] && targets="$targets $units"
 echo "building (clang source-based coverage) in $B ..."
-cmake --build "$B" -j2 --target $targets >/dev/null || { echo "build failed" >&2; exit 1; }
+cmake --build "$B" -j"$JOBS" --target $targets >/dev/null || { echo "build failed" >&2; exit 1; }
 
 rm -rf "$B/prof" "$B/html" && mkdir -p "$B/prof/corpus" "$B/prof/unit"
 status=0
@@ -73,9 +75,9 @@ for h in $harnesses; do
   objs+=(-object "$B/fuzz/replay_$h")
 done
 if [ $UNIT -eq 1 ]; then
-  # %p: one profile per process (ctest -j2 runs two at once).
+  # %p: one profile per process (ctest -j runs several at once).
   if (cd "$B" && LLVM_PROFILE_FILE="$B/prof/unit/%p.profraw" \
-        ctest -j2 -R '^test_' --output-on-failure >"$B/prof/ctest.log" 2>&1); then
+        ctest -j"$JOBS" -R '^test_' --output-on-failure >"$B/prof/ctest.log" 2>&1); then
     echo "unit tests: $(grep -E 'tests passed' "$B/prof/ctest.log")"
   else
     echo "unit tests FAILED (see $B/prof/ctest.log)" >&2; tail -20 "$B/prof/ctest.log" >&2; status=1

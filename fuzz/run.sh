@@ -5,14 +5,14 @@
 #
 # Builds the libFuzzer harnesses (clang, ASan+UBSan) in build-fuzz/ (or
 # $TCPSIFT_FUZZ_BUILD), then fuzzes a scratch corpus, fuzz/scratch/HARNESS/corpus,
-# first filled from corpus/HARNESS and corpus/regress/HARNESS: the checked-in seeds
-# are never written to. Crashes and property failures land in
+# topped up at each run with the files of corpus/HARNESS and corpus/regress/HARNESS
+# it lacks: the checked-in seeds are never written to. Crashes and property failures land in
 # fuzz/scratch/HARNESS/crashes/. Afterwards fuzz/merge.sh folds the grown corpus
 # back into corpus/ and minimised crashes into corpus/regress/.
 # Exit status: 0 when nothing was found; non-zero otherwise.
 set -uo pipefail
 . "$(dirname "$0")/common.sh"
-if [ $# -lt 2 ]; then sed -n '2,13p' "$0"; exit 2; fi
+if [ $# -lt 2 ]; then sed -n '2,/^set /{/^#/p}' "$0"; exit 2; fi
 H=$1 SECONDS_BUDGET=$2; shift 2
 harness_known "$H" || exit 2
 positive_integer SECONDS "$SECONDS_BUDGET"
@@ -20,11 +20,11 @@ build_libfuzzer || { echo "run.sh: build failed" >&2; exit 1; }
 
 work="$SCRATCH/$H"
 mkdir -p "$work/corpus" "$work/crashes"
-if [ -z "$(ls -A "$work/corpus")" ]; then
-  for d in "$ROOT/corpus/$H" "$ROOT/corpus/regress/$H"; do
-    [ -d "$d" ] && find "$d" -maxdepth 1 -type f ! -name 'README*' -exec cp {} "$work/corpus/" \;
-  done
-fi
+# Every run tops the scratch corpus up with the checked-in inputs it lacks (by name), so inputs
+# added to corpus/ since the last run (a pull, a merge) are fuzzed too.
+for d in "$ROOT/corpus/$H" "$ROOT/corpus/regress/$H"; do
+  [ -d "$d" ] && find "$d" -maxdepth 1 -type f ! -name 'README*' -exec cp -n {} "$work/corpus/" \;
+done
 dict=()
 [ -f "$FUZZ_DIR/dict/$H.dict" ] && dict=(-dict="$FUZZ_DIR/dict/$H.dict")
 log="$work/run-$(date +%Y%m%d-%H%M%S).log"
