@@ -31,12 +31,14 @@
  *   - every delivered byte was sent in a non-RST segment (delivered bytes
  *     never exceed bytes seen), and equals the reference byte-map wherever no
  *     conflicting copy of that sequence number was ever sent;
- *   - on_arrival mode: a byte two captured copies reached while it was held (not yet
- *     delivered), with different values, is delivered as the overlap policy says: the
- *     second copy's when the policy's pairwise rule (reassembly.h: Novak & Sturges, as
- *     Suricata applies them), on the two copies' original bounds, lets the new copy win,
- *     else the first's (a byte with a third copy, or a segment that hit a cap, is not judged:
- *     the rule then depends on which copy holds it, or on what the cap released first);
+ *   - every delivered byte is the value of the copy the overlap policy makes hold it
+ *     (reassembly.h), both modes: per byte the model keeps its holder; a copy arriving while
+ *     the byte is held (not yet delivered) with a different value takes it when the policy's
+ *     pairwise rule (Novak & Sturges, as Suricata applies them), on the two copies' original
+ *     bounds, lets the new copy win; in acked mode under an OS policy never for a byte in the
+ *     receiver's queue (held copies contiguous from the delivery point when the copy came).
+ *     The bytes of a segment that hit a cap are not judged: which copies it was compared
+ *     with depends on what the cap released first;
  *   - stats.delivered_bytes / gap_bytes equal the callbacks' sums;
  *   - tcpsift_reasm_check() after every call; the stream's base sequence
  *     number never changes once set (ISN + 1 when the first segment is a SYN);
@@ -105,12 +107,16 @@ typedef struct copy_info {
 
 typedef struct model {
     uint32_t isn;
-    /* The overlap oracle (on_arrival mode): per position, how many captured copies reached it
-     * while it was held (saturating at 3) and the first two (1-based into `copies`). */
+    /* The overlap oracle: per position, the copy holding it (1-based into `copies`, 0 none)
+     * and whether it is judged (0 after a cap hit on a copy of it). In acked mode under an OS
+     * policy, queue_end: the end (rel) of the held copies contiguous from the delivery point,
+     * the receiver's queue, which later copies never replace. */
     int judge;
+    int queue_rule;
     tcpsift_overlap_policy policy;
-    uint8_t *held_copies;
-    uint16_t *first, *second;
+    uint32_t *holder;
+    uint8_t *unjudged;
+    int64_t queue_end;
     copy_info *copies;
     size_t ncopies;
     int64_t cur_start, cur_end; /* the segment being fed (its captured data) */
@@ -158,8 +164,6 @@ static int policy_new_wins(tcpsift_overlap_policy p, int64_t ns, int64_t ne, int
 
 MODEL_LOOP static void check_bytes(const model *m, uint64_t offset, const uint8_t *ptr, size_t len)
 {
-    /* A copy's bounds as the stream knows them: offsets below the base are clamped to it. */
-    int64_t base_rel = (int64_t)(int32_t)(m->r->state.base_seq - (m->isn + 1u));
     for (size_t i = 0; i < len; i++) {
         uint32_t seq = m->r->state.base_seq + (uint32_t)(offset + i);
         size_t idx;
@@ -167,22 +171,16 @@ MODEL_LOOP static void check_bytes(const model *m, uint64_t offset, const uint8_
         FUZZ_CHECK(rel_index(m, seq, &idx));
         FUZZ_CHECK(m->sent[idx]);
         if (!m->conflict[idx]) FUZZ_CHECK(ptr[i] == gen_byte(seq));
-        if (m->judge && m->held_copies[idx] == 2) {
-            const copy_info *a = &m->copies[m->first[idx] - 1], *b = &m->copies[m->second[idx] - 1];
-            uint8_t va = (uint8_t)(gen_byte(seq) ^ (a->conflicting ? 0x5B : 0));
-            uint8_t vb = (uint8_t)(gen_byte(seq) ^ (b->conflicting ? 0x5B : 0));
-            if (va != vb) {
-#define CLAMP(x) ((x) < base_rel ? base_rel : (x))
-                int wins = policy_new_wins(m->policy, CLAMP(b->start), CLAMP(b->end),
-                                           CLAMP(a->start), CLAMP(a->end));
-#undef CLAMP
-                FUZZ_CHECK(ptr[i] == (wins ? vb : va));
-            }
+        if (m->judge && m->holder[idx] && !m->unjudged[idx]) {
+            const copy_info *h = &m->copies[m->holder[idx] - 1];
+            FUZZ_CHECK(ptr[i] == (uint8_t)(gen_byte(seq) ^ (h->conflicting ? 0x5B : 0)));
         }
     }
 }
 
-/* A captured copy [start, start+len) arrives: count it on the positions still held. */
+/* A captured copy [start, start+len) arrives: it takes the positions still held where it
+ * differs from their holder and the policy lets it win (outside the receiver's queue), and
+ * the positions no copy holds. */
 MODEL_LOOP static void note_copy(model *m, int64_t start, size_t len, int conflicting)
 {
     if (!m->judge) return;
@@ -190,28 +188,49 @@ MODEL_LOOP static void note_copy(model *m, int64_t start, size_t len, int confli
     c->start = start;
     c->end = start + (int64_t)len;
     c->conflicting = conflicting;
-    int64_t next_rel = INT64_MIN; /* nothing delivered before the base is known */
-    if (m->r->state.have_base)
-        next_rel = (int64_t)(int32_t)(m->r->state.base_seq - (m->isn + 1u)) + (int64_t)m->next;
-    for (size_t k = 0; k < len; k++) {
-        int64_t rel = start + (int64_t)k;
+    const tcpsift_reasm_state *st = &m->r->state;
+    int64_t next_rel = INT64_MIN, base_rel = INT64_MIN; /* nothing delivered before the base */
+    if (st->have_base) {
+        base_rel = (int64_t)(int32_t)(st->base_seq - (m->isn + 1u));
+        next_rel = base_rel + (int64_t)m->next;
+    }
+    int64_t end = c->end;
+    if (st->have_fin && end > base_rel + (int64_t)st->fin_offset) /* trimmed at the FIN */
+        end = base_rel + (int64_t)st->fin_offset;
+    int64_t queue_end = next_rel;
+    if (m->queue_rule && st->have_base) {
+        /* Held bytes only leave the model by delivery (next moves past them): the run grows. */
+        if (m->queue_end < next_rel) m->queue_end = next_rel;
+        while (m->queue_end < m->range_pos && m->holder[m->queue_end + RANGE_NEG]) m->queue_end++;
+        queue_end = m->queue_end;
+    }
+    /* A copy's bounds as the stream knows them: offsets below the base are clamped to it. */
+#define CLAMP(x) ((x) < base_rel ? base_rel : (x))
+    for (int64_t rel = start; rel < end; rel++) {
         if (rel < next_rel) continue; /* delivered: compared, never replaced */
         size_t idx = (size_t)(rel + RANGE_NEG);
-        uint8_t n = m->held_copies[idx];
-        if (n == 0) m->first[idx] = (uint16_t)m->ncopies;
-        if (n == 1) m->second[idx] = (uint16_t)m->ncopies;
-        if (n < 3) m->held_copies[idx] = (uint8_t)(n + 1);
+        uint32_t h = m->holder[idx];
+        if (h == 0) {
+            m->holder[idx] = (uint32_t)m->ncopies;
+            continue;
+        }
+        const copy_info *o = &m->copies[h - 1];
+        if (o->conflicting == conflicting || rel < queue_end) continue; /* the same bytes / queued */
+        if (policy_new_wins(m->policy, CLAMP(c->start), CLAMP(c->end), CLAMP(o->start),
+                            CLAMP(o->end)))
+            m->holder[idx] = (uint32_t)m->ncopies;
     }
+#undef CLAMP
     m->cur_start = c->start;
     m->cur_end = c->end;
 }
 
 /* A cap made room by releasing held bytes before this segment was compared with them: its
- * positions are not judged (set to 3 before any of them is delivered). */
+ * positions are not judged (marked before any of them is delivered). */
 MODEL_LOOP static void cap_hit(model *m)
 {
     for (int64_t rel = m->cur_start; rel < m->cur_end; rel++)
-        m->held_copies[rel + RANGE_NEG] = 3;
+        m->unjudged[rel + RANGE_NEG] = 1;
 }
 
 MODEL_LOOP static void fill_segment(model *m, uint8_t *buf, uint32_t seq0, size_t len,
@@ -281,6 +300,15 @@ static void check_all(const tcpsift_reasm *r, const model *m, const counting_all
     }
 }
 
+static void model_free(model *m)
+{
+    free(m->sent);
+    free(m->conflict);
+    free(m->holder);
+    free(m->unjudged);
+    free(m->copies);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     if (size < 4) return 0;
@@ -294,21 +322,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (m.range_pos > RANGE_POS_MAX) m.range_pos = RANGE_POS_MAX;
     m.sent = calloc((size_t)(RANGE_NEG + m.range_pos), 1);
     m.conflict = calloc((size_t)(RANGE_NEG + m.range_pos), 1);
-    m.judge = (data[2] & 1) == 0; /* on_arrival */
-    if (m.judge) {
-        m.held_copies = calloc((size_t)(RANGE_NEG + m.range_pos), 1);
-        m.first = calloc((size_t)(RANGE_NEG + m.range_pos), sizeof *m.first);
-        m.second = calloc((size_t)(RANGE_NEG + m.range_pos), sizeof *m.second);
-        m.copies = calloc(size / 4 + 1, sizeof *m.copies);
-    }
-    if (m.sent == NULL || m.conflict == NULL ||
-        (m.judge && (!m.held_copies || !m.first || !m.second || !m.copies))) {
-        free(m.sent);
-        free(m.conflict);
-        free(m.held_copies);
-        free(m.first);
-        free(m.second);
-        free(m.copies);
+    m.judge = 1;
+    m.holder = calloc((size_t)(RANGE_NEG + m.range_pos), sizeof *m.holder);
+    m.unjudged = calloc((size_t)(RANGE_NEG + m.range_pos), 1);
+    m.copies = calloc(size / 4 + 1, sizeof *m.copies);
+    if (m.sent == NULL || m.conflict == NULL || !m.holder || !m.unjudged || !m.copies) {
+        model_free(&m);
         return 0;
     }
 
@@ -322,6 +341,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     cfg.mode = (data[2] & 1) ? TCPSIFT_REASM_ACKED : TCPSIFT_REASM_ON_ARRIVAL;
     cfg.policy = (tcpsift_overlap_policy)(((data[2] >> 1) & 7u) % TCPSIFT_OVERLAP_COUNT_);
     m.policy = cfg.policy;
+    m.queue_rule = cfg.mode == TCPSIFT_REASM_ACKED && cfg.policy != TCPSIFT_OVERLAP_FIRST &&
+                   cfg.policy != TCPSIFT_OVERLAP_LAST;
+    m.queue_end = INT64_MIN;
     cfg.max_retained_bytes = retained[(data[1] >> 4) & 3];
     cfg.max_segments = data[3] & 15u;
     cfg.max_buffered_bytes = (uint64_t)(data[3] >> 4) * 256u;
@@ -331,12 +353,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (cfg.stable_buffers) {
         kept = calloc(size / 4 + 1, sizeof *kept);
         if (kept == NULL) {
-            free(m.sent);
-            free(m.conflict);
-            free(m.held_copies);
-            free(m.first);
-            free(m.second);
-            free(m.copies);
+            model_free(&m);
             return 0;
         }
     }
@@ -415,11 +432,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     for (size_t k = 0; k < nkept; k++)
         free(kept[k]);
     free(kept);
-    free(m.sent);
-    free(m.conflict);
-    free(m.held_copies);
-    free(m.first);
-    free(m.second);
-    free(m.copies);
+    model_free(&m);
     return 0;
 }
