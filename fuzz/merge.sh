@@ -9,7 +9,8 @@
 # replaces the SHA-1-named files of corpus/HARNESS with the result (seeds named
 # by meaning are kept as they are). Every input under fuzz/scratch/HARNESS/crashes/
 # is minimised (-minimize_crash=1) when it still fails, and stored as
-# corpus/regress/HARNESS/<sha1> either way; the originals move to crashes/merged/.
+# corpus/regress/HARNESS/<sha1> either way, one per failure signature (the first error
+# line and innermost library frame); the originals move to crashes/merged/.
 set -uo pipefail
 . "$(dirname "$0")/common.sh"
 want=${*:-$HARNESSES}
@@ -47,6 +48,7 @@ for H in $want; do
   crashes="$SCRATCH/$H/crashes"
   [ -d "$crashes" ] || continue
   mkdir -p "$crashes/merged"
+  declare -A filed=() # this merge's failure signatures: one regression input per bug
   for c in "$crashes"/*; do
     [ -f "$c" ] || continue
     case "$(basename "$c")" in README*|*.txt) continue ;; esac # AFL++'s crashes/README.txt
@@ -57,7 +59,22 @@ for H in $want; do
         -exact_artifact_path="$out" "$c" >/dev/null 2>&1
     fi
     [ -s "$out" ] || cp "$c" "$out"
+    # The failure's signature: the sanitizer's or the property's first line and the innermost
+    # frame of the library. Several inputs of one run with the same signature are one bug.
+    report=$(timeout 60 "$bin" -timeout=10 "$out" 2>&1)
+    sig="$(grep -m1 -E 'property broken|runtime error|ERROR: ' <<<"$report" |
+           sed -E 's/==[0-9]+==//g; s/ 0x[0-9a-f]{6,}/ ADDR/g; s/pid [0-9]+//')"
+    frame="$(grep -m1 -E ' in [A-Za-z_0-9]+ .*parser/src/' <<<"$report" |
+             sed -E 's/.* in ([A-Za-z_0-9]+) .*/\1/')"
+    [ -n "$sig" ] && sig="$sig; first library frame: ${frame:-none}"
+    if [ -n "$sig" ] && [ -n "${filed[$sig]+x}" ]; then
+      echo "merge.sh: $H: $(basename "$c") fails as ${filed[$sig]} does ($sig): not filed again"
+      rm -f "$out"
+      mv "$c" "$crashes/merged/"
+      continue
+    fi
     sum=$(sha1sum <"$out" | cut -c1-40)
+    [ -n "$sig" ] && filed[$sig]=$sum
     mv "$out" "$ROOT/corpus/regress/$H/$sum"
     mv "$c" "$crashes/merged/"
     echo "merge.sh: $H: regression input corpus/regress/$H/$sum (from $(basename "$c"))"
