@@ -250,8 +250,10 @@ tcpsift_error tcpsift_packet_decode(tcpsift_packet *pkt, int linktype, const uin
     return decode_packet_general(pkt, linktype, frame, caplen, wirelen);
 }
 
-tcpsift_error decode_packet_general(tcpsift_packet *pkt, int linktype, const uint8_t *frame,
-                                    size_t caplen, size_t wirelen)
+/* decode_packet_general's layers. Inside a tunnel (and a PPPoE session) pkt->wirelen is the end
+ * of the enclosing datagram on the wire, not the frame's: decode_packet_general restores it. */
+static tcpsift_error decode_layers(tcpsift_packet *pkt, int linktype, const uint8_t *frame,
+                                   size_t caplen, size_t wirelen)
 {
     packet_clear(pkt);
     pkt->frame = frame;
@@ -316,6 +318,14 @@ tcpsift_error decode_packet_general(tcpsift_packet *pkt, int linktype, const uin
         if (r != DECAP_INNER) return pkt->error = first;
         outer = *pkt; /* only tunnelled packets pay this copy */
         in_tunnel = 1;
+        /* The inner datagram ends where the enclosing one does (RFC 2003 §3, RFC 2784 §2; a UDP
+         * tunnel's by its UDP length): the bytes after it are the frame's. An inner length
+         * past that end is a bad length, as for the outermost datagram, not a capture cut
+         * short: a decapsulating host drops it (Linux ip_rcv_core()). */
+        size_t enclosing_end = pkt->l4_offset + ((pkt->layers & TCPSIFT_LAYER_UDP)
+                                                     ? 8 + pkt->payload_len
+                                                     : pkt->l4_length);
+        if (enclosing_end < pkt->wirelen) pkt->wirelen = enclosing_end;
         if (!note_encap(pkt, kind)) {
             /* Too deep: the packet describes the deepest datagram decoded so far. */
             keep_first_error(&first, TCPSIFT_E_ENCAP_TOO_DEEP);
@@ -329,4 +339,12 @@ tcpsift_error decode_packet_general(tcpsift_packet *pkt, int linktype, const uin
         reset_network_fields(pkt);
         c = l4;
     }
+}
+
+tcpsift_error decode_packet_general(tcpsift_packet *pkt, int linktype, const uint8_t *frame,
+                                    size_t caplen, size_t wirelen)
+{
+    tcpsift_error err = decode_layers(pkt, linktype, frame, caplen, wirelen);
+    pkt->wirelen = wirelen;
+    return err;
 }

@@ -34,6 +34,9 @@ tcpsift_error decode_ipv4(tcpsift_packet *pkt, tcpsift_cursor *c, tcpsift_cursor
     size_t l3_offset = pkt->l3_offset;
     size_t total_len = load_be16(h + 2);
     size_t on_wire = wire_bytes_after(pkt, l3_offset);
+    /* Only inside a tunnel can the wire end before the header does: the enclosing datagram
+     * ends there (decode.c), so this one is malformed. */
+    if (on_wire < header_len) return TCPSIFT_E_BAD_IP_TOTAL_LENGTH;
     tcpsift_error err = TCPSIFT_OK;
     if (total_len == 0) {
         /* Segmentation offload (TSO/GSO) captures carry 0: the frame on the

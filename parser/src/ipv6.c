@@ -23,6 +23,8 @@ tcpsift_error decode_ipv6(tcpsift_packet *pkt, tcpsift_cursor *c, tcpsift_cursor
     if (!cursor_take(c, 40, &h)) return TCPSIFT_E_TRUNCATED_IP_HEADER;
     if (h[0] >> 4 != 6) return TCPSIFT_E_BAD_IP_VERSION;
 
+    /* Only inside a tunnel can the wire end before the header does (ipv4.c). */
+    if (wire_bytes_after(pkt, pkt->l3_offset) < 40) return TCPSIFT_E_BAD_IPV6_PAYLOAD_LENGTH;
     size_t payload_len = load_be16(h + 4);
     size_t on_wire = wire_bytes_after(pkt, pkt->l3_offset + 40);
     tcpsift_error err = TCPSIFT_OK;

@@ -102,9 +102,16 @@ static tcpsift_error decode_pppoe_session(tcpsift_packet *pkt, tcpsift_cursor *c
                                           uint16_t *ethertype)
 {
     tcpsift_cursor probe = *c;
-    uint16_t protocol;
-    if (!cursor_skip(&probe, 6) || !ppp_protocol_field(&probe, &protocol))
-        return TCPSIFT_E_TRUNCATED_LINK_HEADER;
+    uint16_t length, protocol;
+    if (!cursor_skip(&probe, 4) || !cursor_be16(&probe, &length)) return TCPSIFT_E_TRUNCATED_LINK_HEADER;
+    /* LENGTH is the PPP payload's, protocol field included (RFC 2516 §4): the datagram inside
+     * ends there (Linux pppoe_rcv() trims to it), and a session frame shorter than it on the
+     * wire is dropped. */
+    size_t payload_at = offset_in_frame(pkt, &probe);
+    if (length > wire_bytes_after(pkt, payload_at)) return TCPSIFT_E_BAD_LINK_HEADER;
+    if (!ppp_protocol_field(&probe, &protocol)) return TCPSIFT_E_TRUNCATED_LINK_HEADER;
+    if (offset_in_frame(pkt, &probe) - payload_at > length) return TCPSIFT_E_BAD_LINK_HEADER;
+    pkt->wirelen = payload_at + length; /* decode_packet_general restores the frame's */
     *c = probe;
     note_encap(pkt, TCPSIFT_ENCAP_PPPOE);
     *ethertype = ppp_protocol_ethertype(protocol);

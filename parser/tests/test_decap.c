@@ -213,9 +213,9 @@ static void test_ppp_link_types(void **state)
     ppp_case(TCPSIFT_LINK_PPP_ETHER, pppoe_v4, sizeof pppoe_v4, 4, 1);
     /* PPPoE with a compressed protocol field (RFC 2516 §7 does not forbid it), bare and in an
      * Ethernet frame (ethertype 0x8864). */
-    const uint8_t pppoe_compressed_v4[] = {0x11, 0x00, 0x12, 0x34, 0x00, 0x2F, 0x21};
+    const uint8_t pppoe_compressed_v4[] = {0x11, 0x00, 0x12, 0x34, 0x00, 0x2E, 0x21};
     const uint8_t eth_pppoe_compressed_v6[] = {2, 0, 0, 0, 0, 2, 2, 0, 0, 0, 0, 1, 0x88, 0x64,
-                                               0x11, 0x00, 0x12, 0x34, 0x00, 0x2F, 0x57};
+                                               0x11, 0x00, 0x12, 0x34, 0x00, 0x42, 0x57};
     ppp_case(TCPSIFT_LINK_PPP_ETHER, pppoe_compressed_v4, sizeof pppoe_compressed_v4, 4, 1);
     ppp_case(TCPSIFT_LINK_ETHERNET, eth_pppoe_compressed_v6, sizeof eth_pppoe_compressed_v6, 6, 1);
     assert_string_equal(tcpsift_linktype_name(9), "ppp");
@@ -237,6 +237,49 @@ static void test_ppp_lcp_is_not_ip(void **state)
     guard_release(&d.g);
 }
 
+/* PPPoE's LENGTH bounds the PPP payload (RFC 2516 §4): the datagram inside ends there. */
+static void test_pppoe_length_bounds_payload(void **state)
+{
+    (void)state;
+    uint8_t hdr[8] = {0x11, 0x00, 0x12, 0x34, 0x00, 0x00, 0x00, 0x21};
+    struct pb p;
+    struct decoded d;
+    /* 3 bytes short of the 2 + 45 the frame holds: the inner IPv4 total length runs past the
+     * session payload, a bad length (not a capture cut short), and "he" is all it carries. */
+    hdr[5] = 2 + 45 - 3;
+    pb_init(&p);
+    pb_bytes(&p, hdr, sizeof hdr);
+    pb_default_ipv4_tcp(&p);
+    decode_tunnel(&d, TCPSIFT_LINK_PPP_ETHER, &p);
+    assert_int_equal(d.pkt.error, TCPSIFT_E_BAD_IP_TOTAL_LENGTH);
+    assert_int_equal(d.pkt.payload_len, 2);
+    assert_int_equal(d.pkt.payload.len, 2);
+    assert_int_equal(d.pkt.wirelen, p.len); /* the frame's own, whatever the layers bound */
+    guard_release(&d.g);
+    /* Longer than the frame carries, or too short for its protocol field: dropped by a host
+     * (Linux pppoe_rcv()), a bad link header here. */
+    /* Ending inside the IPv4 header: malformed, the packet has no IP layer. */
+    hdr[5] = 2 + 10;
+    pb_init(&p);
+    pb_bytes(&p, hdr, sizeof hdr);
+    pb_default_ipv4_tcp(&p);
+    decode_tunnel(&d, TCPSIFT_LINK_PPP_ETHER, &p);
+    assert_int_equal(d.pkt.error, TCPSIFT_E_BAD_IP_TOTAL_LENGTH);
+    assert_false(d.pkt.layers & TCPSIFT_LAYER_IPV4);
+    guard_release(&d.g);
+    const uint8_t bad_lengths[] = {2 + 45 + 1, 1, 0};
+    for (size_t i = 0; i < sizeof bad_lengths; i++) {
+        hdr[5] = bad_lengths[i];
+        pb_init(&p);
+        pb_bytes(&p, hdr, sizeof hdr);
+        pb_default_ipv4_tcp(&p);
+        decode_tunnel(&d, TCPSIFT_LINK_PPP_ETHER, &p);
+        assert_int_equal(d.pkt.error, TCPSIFT_E_BAD_LINK_HEADER);
+        assert_false(d.pkt.layers & TCPSIFT_LAYER_IPV4);
+        guard_release(&d.g);
+    }
+}
+
 /* ---------------------------------------------------------------- IP in IP */
 
 static void ipip_case(int outer, int inner)
@@ -256,6 +299,70 @@ static void ipip_case(int outer, int inner)
     expect_inner_default(&d, 14 + (outer == 4 ? 20u : 40u), inner);
     const uint8_t want[] = {TCPSIFT_ENCAP_IPIP};
     expect_encap(&d.pkt, want, 1);
+    guard_release(&d.g);
+}
+
+static void udp_tunnel(struct pb *p, uint16_t sport, uint16_t dport, const uint8_t *payload,
+                       size_t n);
+
+/* An inner datagram ends where its enclosing one does (RFC 2003 §3; a UDP tunnel's at its UDP
+ * length): an inner length past that end is a bad length even when the frame holds the bytes
+ * after it, never a capture cut short (which would count the missing bytes as a hole and lose
+ * the real copy that follows). */
+static void test_inner_length_bounded_by_outer(void **state)
+{
+    (void)state;
+    uint8_t in[128];
+    size_t n = inner_default(in, 4);
+    struct pb p;
+    struct decoded d;
+    /* IP-in-IP, IPv4 outside: the outer total length 3 short of the inner datagram. */
+    pb_init(&p);
+    pb_ethernet(&p, 0x0800);
+    outer_ipv4(&p, 4, in, n);
+    p.b[14 + 3] = (uint8_t)(p.b[14 + 3] - 3);
+    decode_tunnel(&d, TCPSIFT_LINK_ETHERNET, &p);
+    assert_int_equal(d.pkt.error, TCPSIFT_E_BAD_IP_TOTAL_LENGTH);
+    assert_int_equal(d.pkt.encap_count, 1);
+    assert_memory_equal(d.pkt.src, TEST_V4_SRC, 4);
+    assert_int_equal(d.pkt.payload_len, 2);
+    assert_int_equal(d.pkt.payload.len, 2);
+    guard_release(&d.g);
+    /* IPv6 outside, its payload length 3 short. */
+    pb_init(&p);
+    pb_ethernet(&p, 0x86DD);
+    outer_ipv6(&p, 4, in, n);
+    p.b[14 + 5] = (uint8_t)(p.b[14 + 5] - 3);
+    decode_tunnel(&d, TCPSIFT_LINK_ETHERNET, &p);
+    assert_int_equal(d.pkt.error, TCPSIFT_E_BAD_IP_TOTAL_LENGTH);
+    assert_int_equal(d.pkt.payload_len, 2);
+    guard_release(&d.g);
+    /* The outer datagram ends inside the inner header: there is no inner datagram (its header
+     * is incomplete, as in a frame cut there), and the packet describes the outer one. */
+    pb_init(&p);
+    pb_ethernet(&p, 0x0800);
+    outer_ipv4(&p, 4, in, n);
+    p.b[14 + 3] = (uint8_t)(p.b[14 + 3] - (n - 10));
+    decode_tunnel(&d, TCPSIFT_LINK_ETHERNET, &p);
+    assert_int_equal(d.pkt.error, TCPSIFT_E_TRUNCATED_IP_HEADER);
+    assert_int_equal(d.pkt.encap_count, 0);
+    assert_memory_equal(d.pkt.src, OUTER_V4_SRC, 4);
+    guard_release(&d.g);
+    /* VXLAN: the outer UDP length 3 short (the outer IP length still covers every byte). */
+    uint8_t v[256];
+    const uint8_t hdr[8] = {0x08, 0, 0, 0, 0x00, 0x12, 0x34, 0};
+    memcpy(v, hdr, 8);
+    struct pb eth;
+    pb_init(&eth);
+    pb_ethernet(&eth, 0x0800);
+    memcpy(v + 8, eth.b, eth.len);
+    memcpy(v + 8 + eth.len, in, n);
+    udp_tunnel(&p, 51000, 4789, v, 8 + eth.len + n);
+    p.b[14 + 20 + 5] = (uint8_t)(p.b[14 + 20 + 5] - 3);
+    decode_tunnel(&d, TCPSIFT_LINK_ETHERNET, &p);
+    assert_int_equal(d.pkt.error, TCPSIFT_E_BAD_IP_TOTAL_LENGTH);
+    assert_int_equal(d.pkt.encap_count, 1);
+    assert_int_equal(d.pkt.payload_len, 2);
     guard_release(&d.g);
 }
 
@@ -716,6 +823,8 @@ int main(void)
         cmocka_unit_test(test_mpls_truncated_and_non_ip),
         cmocka_unit_test(test_ppp_link_types),
         cmocka_unit_test(test_ppp_lcp_is_not_ip),
+        cmocka_unit_test(test_pppoe_length_bounds_payload),
+        cmocka_unit_test(test_inner_length_bounded_by_outer),
         cmocka_unit_test(test_ip_in_ip),
         cmocka_unit_test(test_nesting_too_deep),
         cmocka_unit_test(test_gre_checksum_key_sequence),
