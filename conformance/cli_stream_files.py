@@ -3,7 +3,10 @@
 connections interleave (more than the CLI keeps open at once, tools/stream_files.h, so files
 are closed and reopened mid-stream), a second run into the same DIR replaces the files of
 the first (and any file already there under those names) instead of appending to them, and a
-DIR whose parents are missing is created with them.
+DIR whose parents are missing is created with them. What a name held before is replaced, never
+written through: a symbolic link's target and a hard link's other name keep their bytes, and a
+FIFO neither blocks the run nor receives bytes. With few file descriptors (RLIMIT_NOFILE 20:
+fewer than the files the CLI would keep open) every file is still whole.
 
 The capture: 150 connections, each client and server sending 6 chunks in turn, the chunks of
 all connections interleaved round by round, then every connection closed.
@@ -12,6 +15,7 @@ usage: cli_stream_files.py --tcpsift BIN
 """
 import argparse
 import os
+import resource
 import subprocess
 import sys
 import tempfile
@@ -102,11 +106,44 @@ def main():
             if r.returncode != 0:
                 failures.append("run %d: exit %d: %s" % (run, r.returncode, r.stderr.strip()))
             check_dir(out, expected, failures, "run %d" % run)
+        # Names planted in DIR: a symbolic link and a hard link to files outside, a FIFO.
+        planted = os.path.join(tmp, "planted")
+        os.mkdir(planted)
+        victim, other = os.path.join(tmp, "victim"), os.path.join(tmp, "other")
+        for path in (victim, other):
+            with open(path, "wb") as f:
+                f.write(b"not yours")
+        os.symlink(victim, os.path.join(planted, "0.c2s.bin"))
+        os.link(other, os.path.join(planted, "0.s2c.bin"))
+        os.mkfifo(os.path.join(planted, "1.c2s.bin"))
+        try:
+            r = subprocess.run([args.tcpsift, "stream", "--out", planted, cap],
+                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+                               timeout=60)
+            if r.returncode != 0:
+                failures.append("planted names: exit %d: %s" % (r.returncode, r.stderr.strip()))
+            check_dir(planted, expected, failures, "planted names")
+        except subprocess.TimeoutExpired:
+            failures.append("planted names: the run blocked (on the FIFO?)")
+        for path in (victim, other):
+            with open(path, "rb") as f:
+                if f.read() != b"not yours":
+                    failures.append("planted names: %s was written through a link" % path)
+        # Few descriptors: the CLI keeps fewer files open instead of losing bytes.
+        few = os.path.join(tmp, "few")
+
+        def limit():
+            resource.setrlimit(resource.RLIMIT_NOFILE, (20, 20))
+        r = subprocess.run([args.tcpsift, "stream", "--out", few, cap], stdout=subprocess.DEVNULL,
+                           stderr=subprocess.PIPE, text=True, preexec_fn=limit)
+        if r.returncode != 0:
+            failures.append("RLIMIT_NOFILE 20: exit %d: %s" % (r.returncode, r.stderr.strip()))
+        check_dir(few, expected, failures, "RLIMIT_NOFILE 20")
     for f in failures:
         print("FAIL:", f)
     if not failures:
-        print("stream files: ok (%d connections, %d files, two runs into one directory)"
-              % (CONNS, 2 * CONNS))
+        print("stream files: ok (%d connections, %d files, two runs into one directory, "
+              "planted links and a FIFO replaced, 20 descriptors)" % (CONNS, 2 * CONNS))
     return 1 if failures else 0
 
 

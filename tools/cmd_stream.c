@@ -16,8 +16,7 @@ static void on_data(void *ctx, uint64_t conn_id, tcpsift_direction dir, uint64_t
     pipeline *p = ctx;
     stream_files *s = p->ctx;
     (void)offset; /* holes are skipped, never filled: bytes are appended */
-    FILE *f = stream_files_get(s, conn_id, dir);
-    if (f && fwrite(data, 1, len, f) != len) s->failed = 1;
+    stream_files_write(s, conn_id, dir, data, len);
 }
 
 static void on_conn_end(void *ctx, const tcpsift_conn_info *conn)
@@ -98,7 +97,8 @@ int cmd_stream(int argc, char **argv)
     p.ctx = &s;
     int status = pipeline_run(&p, 1);
     if (!stream_files_close_all(&s)) {
-        fprintf(stderr, "tcpsift: some stream files could not be written\n");
+        fprintf(stderr, "tcpsift: %llu stream files are incomplete (the first named above)\n",
+                (unsigned long long)s.failures);
         return status ? status : 1;
     }
     return status;
