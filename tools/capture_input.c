@@ -5,6 +5,7 @@
 #include "capture_input.h"
 #include "capture_libpcap.h"
 #include "capture_stream.h"
+#include "cli_signals.h"
 #include "progress.h"
 
 #include <errno.h>
@@ -170,6 +171,10 @@ int capture_open(capture_input *in, const char *path, capture_reader reader, jso
             in->data = map;
             in->len = (size_t)st.st_size;
             in->mapped = 1;
+            in->fd = fd; /* kept: its size again if the file shrinks (cli_signals.h) */
+            cli_mapping_watch(map, in->len);
+            choose_reader(in);
+            return 1;
         }
     }
     if (!in->mapped) {
@@ -210,7 +215,44 @@ static void populate_ahead(const capture_input *in, size_t pos, size_t *populate
 #endif
 }
 
+/* The size a mapped file shrank to (cli_signals.h), to read no record past it; 0 when the size
+ * cannot be had (nothing more is read). */
+static size_t shrunk_size(const capture_input *in)
+{
+    struct stat st;
+    return fstat(in->fd, &st) == 0 && (uint64_t)st.st_size < in->len ? (size_t)st.st_size : 0;
+}
+
+/* Whether the mapped file shrank under the batch recs[0..n) before it is analysed. A byte of the
+ * page after the batch is read: a file cut inside the batch faults there (SIGBUS, caught), as
+ * bytes past a new end within its last page read as zeros without a fault. At the mapping's
+ * last page there is no such page, and the size is asked instead. */
+static int batch_shrunk(const capture_input *in, const tcpsift_capture_record *recs, size_t n)
+{
+    if (cli_mapping_faulted()) return 1;
+    if (n == 0) return 0;
+    size_t end = (size_t)(recs[n - 1].data - in->data) + recs[n - 1].caplen;
+    size_t next_page = (end | (size_t)4095) + 1; /* 4 KiB: a page, or within the next one */
+    if (next_page < in->len) {
+        (void)*(const volatile uint8_t *)(in->data + next_page);
+        return cli_mapping_faulted();
+    }
+    struct stat st;
+    return fstat(in->fd, &st) == 0 && (uint64_t)st.st_size < in->len;
+}
+
+static int capture_run_input(capture_input *in, const capture_handler *h);
+
 int capture_run(capture_input *in, const capture_handler *h)
+{
+    cli_stop_signals_catch();
+    int r = capture_run_input(in, h);
+    in->interrupted = cli_stop_requested();
+    cli_stop_signals_release();
+    return r;
+}
+
+static int capture_run_input(capture_input *in, const capture_handler *h)
 {
     if (in->via_libpcap) return capture_run_libpcap(in, h);
     if (in->streamed) {
@@ -234,15 +276,41 @@ int capture_run(capture_input *in, const capture_handler *h)
     progress prog;
     progress_init(&prog);
     size_t populated = 0;
+    const char *shrink_env = in->mapped ? getenv("TCPSIFT_TEST_SHRINK_AT_FRAME") : NULL;
+    uint64_t shrink_at = shrink_env ? strtoull(shrink_env, NULL, 10) : 0;
+    size_t limit = in->len; /* below it when the file shrank */
     for (;;) {
         if (in->mapped) populate_ahead(in, tcpsift_capture_consumed(&reader), &populated);
         size_t n = tcpsift_capture_next_batch(&reader, recs, BATCH, &err);
-        for (size_t i = 0; i < n; i++) {
+        /* A file cut while it is read ends as a cut one: records whole below its new size are
+         * read, the first past it ends reading (the pages past the end read as zeros). */
+        if (limit == in->len && in->mapped && batch_shrunk(in, recs, n)) limit = shrunk_size(in);
+        size_t i = 0;
+        for (; i < n; i++) {
+            if (limit < in->len || cli_mapping_faulted()) {
+                if (limit == in->len) limit = shrunk_size(in);
+                if ((size_t)(recs[i].data - in->data) + recs[i].caplen > limit) break;
+            }
             if (i + 1 < n) __builtin_prefetch(recs[i + 1].data);
             in->frames++;
             h->on_record(h->ctx, &recs[i]);
             progress_tick(&prog, in->frames, (size_t)(recs[i].data - in->data), in->len);
         }
+        if (i < n) {
+            in->fatal = TCPSIFT_E_CAPTURE_TRUNCATED;
+            snprintf(in->detail, sizeof in->detail, "the file shrank to %zu bytes while it was read",
+                     limit);
+            break;
+        }
+        if (shrink_at && in->frames >= shrink_at && n > 0) {
+            /* Test hook (TCPSIFT_TEST_SHRINK_AT_FRAME=N): the file loses everything after the
+             * batch holding frame N, as a copytruncate would cut it. */
+            if (truncate(in->path, (off_t)((size_t)(recs[n - 1].data - in->data) +
+                                           recs[n - 1].caplen)) != 0)
+                perror("tcpsift: TCPSIFT_TEST_SHRINK_AT_FRAME");
+            shrink_at = 0;
+        }
+        if (cli_stop_requested()) break;
         if (err == TCPSIFT_OK) {
             if (n < BATCH) break; /* clean end of the input */
             continue;
@@ -257,11 +325,26 @@ int capture_run(capture_input *in, const capture_handler *h)
         return 1;
     }
     progress_done(&prog);
-    return 0;
+    return in->fatal != TCPSIFT_OK;
 }
 
 void capture_report_end(const capture_input *in, json_writer *w)
 {
+    if (in->interrupted) {
+        /* Stopped on request: whatever the reader met last (a record cut by the stop) is the
+         * stop's doing. */
+        fprintf(stderr, "tcpsift: warning: %s: stopped by %s after frame %llu; the rest was not "
+                        "read\n", in->path, cli_signal_name(in->interrupted),
+                (unsigned long long)in->frames);
+        jw_object_begin(w);
+        jw_key_str(w, "error", "interrupted");
+        jw_key_str(w, "file", in->path);
+        jw_key_u64(w, "after_frame", in->frames);
+        jw_key_str(w, "signal", cli_signal_name(in->interrupted));
+        jw_object_end(w);
+        jw_line_end(w);
+        return;
+    }
     if (in->fatal == TCPSIFT_OK || in->fatal == TCPSIFT_E_NOT_A_CAPTURE) return;
     fprintf(stderr, "tcpsift: warning: %s: %s after frame %llu; the rest was not read\n", in->path,
             in->detail[0] ? in->detail : tcpsift_error_text(in->fatal),
@@ -277,8 +360,10 @@ void capture_report_end(const capture_input *in, json_writer *w)
 
 void capture_close(capture_input *in)
 {
-    if (in->mapped)
+    if (in->mapped) {
         munmap((void *)(uintptr_t)in->data, in->len);
+        cli_mapping_unwatch();
+    }
     else if (in->window) /* a stream's window (in->data may point into it) */
         free(in->window);
     else

@@ -51,6 +51,7 @@ typedef struct capture_input {
     tcpsift_error fatal;   /* TCPSIFT_OK, or why reading stopped before the end */
     const char *fatal_code; /* the error object's code when it is not fatal's name */
     char detail[256];       /* libpcap's explanation, or "" */
+    int interrupted;       /* the stop signal (SIGINT/SIGTERM/SIGHUP) that ended reading, or 0 */
     uint64_t frames;       /* packet records delivered */
     uint64_t skipped;      /* recoverable errors met */
 } capture_input;
@@ -65,11 +66,14 @@ int capture_open(capture_input *in, const char *path, capture_reader reader, jso
 int capture_records_transient(const capture_input *in);
 
 /* Deliver every record to the handler. Returns 1 when reading stopped early
- * (in->fatal says why); the data stays readable until capture_close(). */
+ * (in->fatal says why); the data stays readable until capture_close(). SIGINT, SIGTERM and
+ * SIGHUP end reading early as the input's end would (in->interrupted), and a mapped file that
+ * shrinks ends it as a cut one (cli_signals.h). */
 int capture_run(capture_input *in, const capture_handler *h);
 
 /* Print the contract's final error object (and a warning on stderr) when the
- * capture ended inside a record or was cut by a corrupt header. */
+ * capture ended inside a record or was cut by a corrupt header, or an "interrupted" one when
+ * a signal stopped reading. */
 void capture_report_end(const capture_input *in, json_writer *w);
 
 void capture_close(capture_input *in);

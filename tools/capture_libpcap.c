@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "cli_signals.h"
 #include "progress.h"
 
 #ifndef TCPSIFT_HAVE_PCAP
@@ -135,6 +136,7 @@ int capture_run_libpcap(capture_input *in, const capture_handler *h)
         h->on_record(h->ctx, &rec);
         long pos = f ? ftell(f) : -1;
         progress_tick(&prog, in->frames, pos > 0 ? (size_t)pos : 0, in->len);
+        if (cli_stop_requested()) break;
     }
     progress_done(&prog);
     pcap_close(pc);

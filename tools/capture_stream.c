@@ -11,6 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "cli_signals.h"
 #include "progress.h"
 
 /* The window: enough for many records per refill; it grows only to hold a
@@ -48,6 +49,10 @@ static int read_some(capture_input *in)
 {
     for (;;) {
         ssize_t n = read(in->fd, in->window + in->len, in->window_cap - in->len);
+        if (n < 0 && errno == EINTR && cli_stop_requested()) {
+            in->eof = 1; /* stopped: what the window holds is read as the stream's end */
+            return 1;
+        }
         if (n < 0 && errno == EINTR) continue;
         if (n < 0) return 0;
         if (n == 0) in->eof = 1;
@@ -137,6 +142,7 @@ int capture_run_stream(capture_input *in, const capture_handler *h)
             h->on_record(h->ctx, &recs[i]);
             progress_tick(&prog, in->frames, 0, 0);
         }
+        if (cli_stop_requested()) break;
         if (err != TCPSIFT_OK) {
             if (!tcpsift_capture_at_end(r)) {
                 in->skipped++;

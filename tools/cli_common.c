@@ -23,6 +23,15 @@ void cli_report_skipped_block(json_writer *w, const char *path, tcpsift_error er
     jw_line_end(w);
 }
 
+void cli_report_live_open_failure(json_writer *w, const char *iface)
+{
+    jw_object_begin(w);
+    jw_key_str(w, "error", "cannot_open");
+    jw_key_str(w, "interface", iface);
+    jw_object_end(w);
+    jw_line_end(w);
+}
+
 int cli_finish(const capture_input *in, json_writer *w)
 {
     if (in->fatal == TCPSIFT_E_NOT_A_CAPTURE) {
@@ -41,5 +50,5 @@ int cli_finish(const capture_input *in, json_writer *w)
         fprintf(stderr, "tcpsift: error writing output\n");
         return 1;
     }
-    return 0;
+    return in->interrupted ? 128 + in->interrupted : 0; /* as the shell reports a signal */
 }
