@@ -76,16 +76,28 @@ static void on_live_record(void *ctx_, const tcpsift_capture_record *rec)
     jw_flush(ctx->w); /* each packet is seen as it arrives */
 }
 
+static int live_output_failed(void *ctx_)
+{
+    const packets_ctx *ctx = ctx_;
+    return ctx->w->failed;
+}
+
 static int packets_live(const live_options *live, const frag_stage *frags)
 {
     static json_writer w;
     jw_init(&w, stdout);
     packets_ctx ctx = {.w = &w, .frags = *frags};
-    live_handler h = {on_live_record, NULL, &ctx};
+    live_handler h = {on_live_record, NULL, live_output_failed, &ctx};
     uint64_t frames;
     int status = live_run(live, &h, &frames);
     frag_stage_free(&ctx.frags);
+    if (status == -1) cli_report_live_open_failure(&w, live->iface);
     jw_flush(&w);
+    if (status < 0) return -status;
+    if (w.failed && status == 0) {
+        fprintf(stderr, "tcpsift: error writing output\n");
+        status = 1;
+    }
     return status;
 }
 

@@ -49,6 +49,9 @@ int cmd_states(int argc, char **argv)
     int rc = anomalies ? print_anomalies(stdout)
              : dot     ? tcpsift_state_table_print_dot(stdout)
                        : tcpsift_state_table_print_text(stdout);
-    if (rc != 0 || fflush(stdout) != 0) return 1;
+    if (rc != 0 || fflush(stdout) != 0) {
+        fprintf(stderr, "tcpsift: error writing output\n");
+        return 1;
+    }
     return 0;
 }

@@ -8,6 +8,7 @@
 #include "live_capture.h"
 
 #include <errno.h>
+#include <net/if.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -75,12 +76,12 @@ int live_run(const live_options *o, const live_handler *h, uint64_t *frames)
     (void)h;
     *frames = 0;
     fprintf(stderr, "tcpsift: -i %s: this tcpsift was built without libpcap\n", o->iface);
-    return 1;
+    return -1;
 }
 
 #else
 
-/* Set by SIGINT/SIGTERM: the one piece of process state a signal may touch. */
+/* Set by SIGINT/SIGTERM/SIGHUP: the one piece of process state a signal may touch. */
 static volatile sig_atomic_t live_stop_requested;
 
 static void request_stop(int sig)
@@ -126,8 +127,11 @@ static void on_packet(u_char *user, const struct pcap_pkthdr *hdr, const u_char 
     if (s->o->count && s->frames >= s->o->count) pcap_breakloop(s->pc);
 }
 
-static pcap_t *open_interface(const live_options *o)
+/* NULL with *status 1 when the interface cannot be opened, 2 when the filter does not compile
+ * (a bad option value: a usage error). */
+static pcap_t *open_interface(const live_options *o, int *status)
 {
+    *status = 1;
     char errbuf[PCAP_ERRBUF_SIZE];
     errbuf[0] = '\0';
     pcap_t *pc = pcap_create(o->iface, errbuf);
@@ -156,6 +160,7 @@ static pcap_t *open_interface(const live_options *o)
             pcap_setfilter(pc, &prog) != 0) {
             fprintf(stderr, "tcpsift: --filter '%s': %s\n", o->filter, pcap_geterr(pc));
             pcap_close(pc);
+            *status = 2;
             return NULL;
         }
         pcap_freecode(&prog);
@@ -171,20 +176,22 @@ static pcap_t *open_interface(const live_options *o)
 int live_run(const live_options *o, const live_handler *h, uint64_t *frames)
 {
     *frames = 0;
-    pcap_t *pc = open_interface(o);
-    if (!pc) return 1;
+    int open_status;
+    pcap_t *pc = open_interface(o, &open_status);
+    if (!pc) return -open_status;
     live_state s = {o, h, pc, pcap_datalink(pc), 0, 0};
     s.nano = pcap_get_tstamp_precision(pc) == PCAP_TSTAMP_PRECISION_NANO;
     int fd = pcap_get_selectable_fd(pc);
 
     /* No SA_RESTART: a signal wakes poll() at once. */
-    struct sigaction stop, old_int, old_term;
+    struct sigaction stop, old_int, old_term, old_hup;
     memset(&stop, 0, sizeof stop);
     stop.sa_handler = request_stop;
     sigemptyset(&stop.sa_mask);
     live_stop_requested = 0;
     sigaction(SIGINT, &stop, &old_int);
     sigaction(SIGTERM, &stop, &old_term);
+    sigaction(SIGHUP, &stop, &old_hup); /* a closed terminal: report what was seen, as Ctrl-C */
     fprintf(stderr, "tcpsift: capturing on %s%s%s\n", o->iface, o->filter ? ", filter " : "",
             o->filter ? o->filter : "");
 
@@ -207,9 +214,21 @@ int live_run(const live_options *o, const live_handler *h, uint64_t *frames)
             }
         }
         int64_t now = realtime_ns();
-        if (h->on_tick && now - last_tick >= 200000000) {
-            h->on_tick(h->ctx, now);
+        if (now - last_tick >= 200000000) {
+            if (h->on_tick) h->on_tick(h->ctx, now);
             last_tick = now;
+            /* An interface set down and then deleted leaves libpcap waiting for ever. */
+            if (strcmp(o->iface, "any") != 0 && if_nametoindex(o->iface) == 0) {
+                fprintf(stderr, "tcpsift: -i %s: the interface disappeared\n", o->iface);
+                status = 1;
+                break;
+            }
+        }
+        if (h->output_failed && h->output_failed(h->ctx)) {
+            /* Nobody reads what is captured: stop, as a file's reading does. */
+            fprintf(stderr, "tcpsift: error writing output\n");
+            status = 1;
+            break;
         }
     }
     struct pcap_stat st;
@@ -217,6 +236,7 @@ int live_run(const live_options *o, const live_handler *h, uint64_t *frames)
         fprintf(stderr, "tcpsift: -i %s: the kernel dropped %u packets\n", o->iface, st.ps_drop);
     sigaction(SIGINT, &old_int, NULL);
     sigaction(SIGTERM, &old_term, NULL);
+    sigaction(SIGHUP, &old_hup, NULL);
     pcap_close(pc);
     *frames = s.frames;
     return status;

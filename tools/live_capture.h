@@ -28,12 +28,16 @@ typedef struct live_handler {
     void (*on_record)(void *ctx, const tcpsift_capture_record *rec);
     /* real time (ns since the epoch), about every 200 ms even when idle */
     void (*on_tick)(void *ctx, int64_t now_ns);
+    /* 1 once writing the output failed (may be NULL): capturing stops */
+    int (*output_failed)(void *ctx);
     void *ctx;
 } live_handler;
 
-/* Captures until -c packets were seen or SIGINT/SIGTERM arrives. Returns 0
- * after a clean stop, 1 when the interface or the filter cannot be set up or
- * capturing fails (a message is printed). *frames counts the packets. */
+/* Captures until -c packets were seen or SIGINT/SIGTERM/SIGHUP arrives. Returns 0
+ * after a clean stop; 1 when capturing fails (the interface disappeared, the
+ * output cannot be written); -1 when the interface cannot be opened and -2 when
+ * the filter does not compile, before anything was captured (a message is
+ * printed each time). *frames counts the packets. */
 int live_run(const live_options *o, const live_handler *h, uint64_t *frames);
 
 #endif

@@ -30,7 +30,7 @@ static const struct command commands[] = {
     {"frames", cmd_frames},   {"states", cmd_states},
 };
 
-int main(int argc, char **argv)
+static int run(int argc, char **argv)
 {
     if (argc < 2) {
         fputs(usage, stderr);
@@ -50,4 +50,16 @@ int main(int argc, char **argv)
     fprintf(stderr, "tcpsift: unknown command '%s'\n", argv[1]);
     fputs(usage, stderr);
     return 2;
+}
+
+int main(int argc, char **argv)
+{
+    int status = run(argc, argv);
+    /* Output the command believed written (help, version, a table) but the system did not
+     * take: not a success. Commands that noticed it already said so and returned 1. */
+    if ((fflush(stdout) != 0 || ferror(stdout)) && status == 0) {
+        fprintf(stderr, "tcpsift: error writing output\n");
+        status = 1;
+    }
+    return status;
 }

@@ -19,6 +19,13 @@ static void on_tick(void *ctx, int64_t now_ns)
 {
     pipeline *p = ctx;
     tcpsift_tracker_advance_time(p->tracker, now_ns);
+    jw_flush(p->w); /* what ended or timed out is seen now, and a write failure is noticed */
+}
+
+static int output_failed(void *ctx)
+{
+    const pipeline *p = ctx;
+    return p->w->failed;
 }
 
 int pipeline_run_live(pipeline *p)
@@ -33,15 +40,27 @@ int pipeline_run_live(pipeline *p)
         fprintf(stderr, "tcpsift: cannot create the tracker: %s\n", tcpsift_error_text(err));
         return 1;
     }
-    live_handler h = {on_live_record, on_tick, p};
+    live_handler h = {on_live_record, on_tick, output_failed, p};
     capture_input in;
     memset(&in, 0, sizeof in);
     in.path = p->live->iface;
     int status = live_run(p->live, &h, &in.frames);
+    if (status < 0) {
+        /* Nothing was captured: no summary, which would pass for a quiet interface. */
+        tcpsift_tracker_destroy(p->tracker);
+        frag_stage_free(&p->frags);
+        if (status == -1) cli_report_live_open_failure(p->w, p->live->iface);
+        jw_flush(p->w);
+        return -status;
+    }
     /* Stopped (signal, -c or error): every connection still open is reported. */
     tcpsift_tracker_finish(p->tracker);
     pipeline_write_summary(p, &in);
     jw_flush(p->w);
+    if (p->w->failed && status == 0) {
+        fprintf(stderr, "tcpsift: error writing output\n");
+        status = 1;
+    }
     tcpsift_tracker_destroy(p->tracker);
     frag_stage_free(&p->frags);
     return status;
