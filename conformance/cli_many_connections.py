@@ -3,7 +3,9 @@
 temporary file): a capture of 20,000 TCP connection attempts and 300 UDP flows, interleaved, read
 from the file and from standard input, with and without --max-conns evicting them early. Every
 connection must be printed exactly once, TCP ids 0..N-1 then UDP ids in order, each with the
-tuple the capture gave that id (a record read back from the wrong place fails).
+tuple the capture gave that id (a record read back from the wrong place fails). The temporary
+file is made in $TMPDIR: pointed at a directory that does not exist, the run must fail loudly
+(exit 1, "out of memory (or temporary file space)"), not write to /tmp behind the user's back.
 
 usage: cli_many_connections.py --tcpsift BIN
 """
@@ -91,9 +93,15 @@ def main():
         for extra in ([], ["--max-conns", "1000"]):
             for stdin in (False, True):
                 problems += check(a.tcpsift, cap, extra, stdin)
+        env = dict(os.environ, TMPDIR=os.path.join(tmp, "no", "such", "dir"))
+        r = subprocess.run([a.tcpsift, "conns", cap], stdout=subprocess.DEVNULL,
+                           stderr=subprocess.PIPE, text=True, env=env)
+        if r.returncode != 1 or "temporary file space" not in r.stderr:
+            problems.append("TMPDIR missing: exit %d, stderr %r (expected exit 1 and the "
+                            "temporary-file message)" % (r.returncode, r.stderr[-200:]))
     for p in problems:
         print("FAIL:", p)
-    print("%s: %d TCP connections and %d UDP flows, 4 runs" % (
+    print("%s: %d TCP connections and %d UDP flows, 4 runs, TMPDIR honoured" % (
         "FAIL" if problems else "PASS", N_TCP, N_UDP))
     return 1 if problems else 0
 

@@ -3,6 +3,24 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+
+/* An unnamed temporary file in $TMPDIR (else /tmp), as tmpfile() but where the user asks:
+ * tmpfile() always uses /tmp. */
+static FILE *spill_file(void)
+{
+    const char *dir = getenv("TMPDIR");
+    if (!dir || !*dir) dir = "/tmp";
+    char path[4096];
+    if ((size_t)snprintf(path, sizeof path, "%s/tcpsift-records-XXXXXX", dir) >= sizeof path)
+        return NULL;
+    int fd = mkstemp(path);
+    if (fd < 0) return NULL;
+    unlink(path); /* unnamed: gone when closed, whatever ends the process */
+    FILE *f = fdopen(fd, "w+b");
+    if (!f) close(fd);
+    return f;
+}
 
 void conn_records_init(conn_records *s, size_t record_size)
 {
@@ -34,7 +52,7 @@ int conn_records_add(conn_records *s, uint64_t order, const void *record)
         s->in_memory++;
         return 1;
     }
-    if (!s->spill && !(s->spill = tmpfile())) return 0;
+    if (!s->spill && !(s->spill = spill_file())) return 0;
     if (fwrite(record, s->size, 1, s->spill) != 1) return 0; /* appended: no read comes before */
     if (!ref_append(s, order, CONN_RECORDS_IN_MEMORY + s->spilled)) return 0;
     s->spilled++;
