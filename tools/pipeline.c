@@ -523,6 +523,12 @@ int pipeline_run(pipeline *p, int print_conns)
     capture_run(&in, &h);
     flush_batch(p);
     tcpsift_tracker_finish(p->tracker);
+    uint64_t memcap_hits = tcpsift_tracker_get_stats(p->tracker)->memcap_hits;
+    if (memcap_hits)
+        /* Said where people look: in frames' output a cut stream is only a desync error. */
+        fprintf(stderr, "tcpsift: warning: a memory cap was reached or an allocation failed %llu "
+                        "times (memcap_hits): streams have gaps there, and frames across them "
+                        "are lost\n", (unsigned long long)memcap_hits);
     if (in.fatal == TCPSIFT_E_NOT_A_CAPTURE) {
         tcpsift_tracker_destroy(p->tracker);
         frag_stage_free(&p->frags);
