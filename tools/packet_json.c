@@ -93,15 +93,21 @@ void packet_json_write(json_writer *w, const tcpsift_capture_record *rec, const 
     jw_object_begin(w);
     jw_key_u64(w, "frame", rec->frame_number);
     jw_key_timestamp(w, "ts", rec->ts_sec, rec->ts_nsec, rec->ts_digits);
-    jw_key_str(w, "proto", proto_name(pkt));
-    if (pkt->encap_count) {
+    /* A tunnel carried in fragments: the datagram reassembled on this last fragment holds the
+     * tunnel, and the segment's protocol, layers and addresses are its innermost ones, as for
+     * any tunnelled frame (never the outer addresses paired with the inner ports). */
+    const tcpsift_packet *inner =
+        reassembled && reassembled->encap_count > pkt->encap_count ? reassembled : pkt;
+    jw_key_str(w, "proto", proto_name(inner));
+    if (inner->encap_count) {
         jw_key_array_begin(w, "encap");
-        for (unsigned i = 0; i < pkt->encap_count; i++) jw_str(w, tcpsift_encap_name(pkt->encap[i]));
+        for (unsigned i = 0; i < inner->encap_count; i++)
+            jw_str(w, tcpsift_encap_name(inner->encap[i]));
         jw_array_end(w);
     }
-    if (pkt->layers & (TCPSIFT_LAYER_IPV4 | TCPSIFT_LAYER_IPV6)) {
-        write_address(w, "src", pkt->src, pkt->addr_len);
-        write_address(w, "dst", pkt->dst, pkt->addr_len);
+    if (inner->layers & (TCPSIFT_LAYER_IPV4 | TCPSIFT_LAYER_IPV6)) {
+        write_address(w, "src", inner->src, inner->addr_len);
+        write_address(w, "dst", inner->dst, inner->addr_len);
     }
     /* Shown only when bad: a host discards such a datagram (RFC 1122 3.2.1.2). */
     if (pkt->ip_csum == TCPSIFT_CSUM_BAD) jw_key_str(w, "ip_csum", "bad");

@@ -3,8 +3,9 @@
 
 Each capture wraps ordinary TCP segments (correct checksums) in one kind of outer layer:
 MPLS, GRE (key/sequence, bridged Ethernet, ERSPAN II), IP-in-IP (4in4, 6in4, 4in6, 6in6),
-VXLAN, Teredo (bare, origin indication), PPP link types (9, 50, 104), and IPv4/IPv6
-fragments (in order, reverse, overlapping with equal bytes). Their .tshark.tsv oracles come
+VXLAN, Teredo (bare, origin indication), PPP link types (9, 50, 104), IPv4/IPv6
+fragments (in order, reverse, overlapping with equal bytes), and tunnels whose outer datagram
+is fragmented. Their .tshark.tsv oracles come
 from ../shared/captures/external/make-oracles.sh run on these files, and
 conformance/tshark_agreement.py compares `tcpsift packets` with them.
 
@@ -133,6 +134,21 @@ def captures():
     frames += [frag6(0x11, a, seg6[a:b], b < len(seg6)) for a, b in cuts]
     frames += [frag6(0x12, a, seg6[a:b], b < len(seg6)) for a, b in reversed(cuts)]
     out["fragments"] = (1, frames)
+    # Tunnels carried in fragments of the OUTER datagram (GRE, IP-in-IP, VXLAN over IPv4; GRE
+    # over IPv6): the segment inside shows on the last fragment with its own addresses.
+    frames = []
+    inner = ip_of(V4A, V4B, tcp(V4A, V4B, 40200, 80, 9000, 0, 0x18, big))
+    outers = [(47, struct.pack("!HH", 0, 0x0800) + inner),
+              (4, inner),
+              (17, udp(O4A, O4B, 51000, 4789, vx + eth(0x0800, inner)))]
+    for ident, (proto, payload) in enumerate(outers, start=0x21):
+        frames += [eth(0x0800, ipv4(O4A, O4B, proto, payload[:600], ident, 0x2000)),
+                   eth(0x0800, ipv4(O4A, O4B, proto, payload[600:], ident, 600 // 8))]
+    gre6 = struct.pack("!HH", 0, 0x0800) + inner
+    frames += [eth(0x86DD, ipv6(O6A, O6B, 44, struct.pack("!BBHI", 47, 0, 1, 0x31) + gre6[:600])),
+               eth(0x86DD, ipv6(O6A, O6B, 44, struct.pack("!BBHI", 47, 0, 600, 0x31) +
+                                gre6[600:]))]
+    out["fragments_tunnels"] = (1, frames)
     return out
 
 
