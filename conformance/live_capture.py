@@ -12,6 +12,9 @@ run), runs a TCP exchange across it with Python sockets inside
   conns -i VETH --filter "tcp port P"   (stopped with SIGINT)
       one connection: handshake, end fin, both stream byte counts exact,
       then a summary.
+  and the other ends: a filter that does not compile (exit 2), a missing interface (exit 1,
+      an error object, no summary), SIGHUP (as SIGINT), output to /dev/full (exit 1), the
+      interface set down then deleted (exit 1).
 
 Needs root (namespaces, raw capture). Anything else: prints SKIPPED loudly
 and exits 77 (ctest's SKIP_RETURN_CODE). The namespaces are always removed.
@@ -197,6 +200,59 @@ def check_conns(net, tcpsift, failures):
     print(f"conns -i: connection {c['client']}:{c['cport']} -> {c['server']}:{c['sport']} checked")
 
 
+def check_failures(net, tcpsift, failures):
+    """Ends other than Ctrl-C and -c: a filter that does not compile (usage error, exit 2), an
+    interface that does not exist (exit 1, an error object, no summary), SIGHUP (stops as
+    SIGINT does: summary, exit 0), output that cannot be written (exit 1, said), the interface
+    set down then deleted (exit 1, said; libpcap alone waits for ever)."""
+    r = subprocess.run(("ip", "netns", "exec", net.a, tcpsift, "conns", "-i", net.va, "--filter",
+                        "tcp port", "-c", "1"), capture_output=True, text=True, timeout=30)
+    if r.returncode != 2 or "summary" in r.stdout:
+        failures.append(f"bad filter: exit {r.returncode}, stdout {r.stdout!r}")
+    r = subprocess.run(("ip", "netns", "exec", net.a, tcpsift, "conns", "-i", "tslnosuch0"),
+                       capture_output=True, text=True, timeout=30)
+    if (r.returncode != 1 or '"error":"cannot_open"' not in r.stdout or
+            "summary" in r.stdout):
+        failures.append(f"missing interface: exit {r.returncode}, stdout {r.stdout!r}")
+    cap = start_capture(net, tcpsift, ["conns", "-i", net.va])
+    cap.send_signal(signal.SIGHUP)
+    out, err = cap.communicate(timeout=30)
+    if cap.returncode != 0 or '"summary"' not in out:
+        failures.append(f"SIGHUP: exit {cap.returncode}, stdout {out!r}, stderr {err!r}")
+    with open("/dev/full", "w") as full:
+        p = net.exec(net.a, tcpsift, "packets", "-i", net.va, stdout=full,
+                     stderr=subprocess.PIPE)
+        assert "capturing on" in p.stderr.readline()
+        exchange(net, 7402, 7403, 100, 100)
+        try:
+            _, err = p.communicate(timeout=20)
+            if p.returncode != 1 or "error writing output" not in err:
+                failures.append(f"/dev/full: exit {p.returncode}, stderr {err!r}")
+        except subprocess.TimeoutExpired:
+            p.kill()
+            p.communicate()
+            failures.append("/dev/full: packets -i went on capturing into an unwritable output")
+    tag = str(os.getpid() % 100000)
+    extra_a, extra_b = f"tslx{tag}a", f"tslx{tag}b"
+    run("ip", "link", "add", extra_a, "netns", net.a, "type", "veth", "peer", "name", extra_b,
+        "netns", net.b)
+    run("ip", "-n", net.a, "link", "set", extra_a, "up")
+    cap = start_capture(net, tcpsift, ["conns", "-i", extra_a])
+    run("ip", "-n", net.a, "link", "set", extra_a, "down")
+    time.sleep(0.5)
+    run("ip", "-n", net.a, "link", "del", extra_a)
+    try:
+        _, err = cap.communicate(timeout=20)
+        if cap.returncode != 1 or "disappeared" not in err:
+            failures.append(f"interface deleted: exit {cap.returncode}, stderr {err!r}")
+    except subprocess.TimeoutExpired:
+        cap.kill()
+        cap.communicate()
+        failures.append("interface set down then deleted: conns -i never ended")
+    print("live capture: bad filter, missing interface, SIGHUP, unwritable output, deleted "
+          "interface checked")
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--tcpsift", required=True)
@@ -214,6 +270,7 @@ def main():
     with Netns(str(os.getpid() % 100000)) as net:
         check_packets(net, tcpsift, failures)
         check_conns(net, tcpsift, failures)
+        check_failures(net, tcpsift, failures)
     for f in failures:
         print("FAIL:", f)
     if failures:
