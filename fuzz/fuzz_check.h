@@ -50,7 +50,7 @@ static inline uint32_t fuzz_be32(const uint8_t *p)
 #define FUZZ_ALL_LAYERS                                                                            \
     (TCPSIFT_LAYER_LINK | TCPSIFT_LAYER_VLAN | TCPSIFT_LAYER_IPV4 | TCPSIFT_LAYER_IPV6 |           \
      TCPSIFT_LAYER_TCP | TCPSIFT_LAYER_TCP_OPTIONS | TCPSIFT_LAYER_UDP | TCPSIFT_LAYER_FRAGMENT |  \
-     TCPSIFT_LAYER_PORTS | TCPSIFT_LAYER_TCP_FIXED)
+     TCPSIFT_LAYER_PORTS | TCPSIFT_LAYER_TCP_FIXED | TCPSIFT_LAYER_IP_TUNNEL)
 #define FUZZ_ALL_OPTS (2u * TCPSIFT_OPT_EOL - 1u)
 
 /* Every property of one decoded packet that does not depend on the link type. */
@@ -63,6 +63,11 @@ static inline void fuzz_check_packet(const tcpsift_packet *p, tcpsift_error ret,
     FUZZ_CHECK(p->caplen == caplen);
     FUZZ_CHECK(p->wirelen == (wirelen < caplen ? caplen : wirelen));
     FUZZ_CHECK((p->layers & ~(uint32_t)FUZZ_ALL_LAYERS) == 0);
+    /* Out of an IP-level tunnel: its layer is listed and an inner IP datagram decoded. */
+    if (p->layers & TCPSIFT_LAYER_IP_TUNNEL) {
+        FUZZ_CHECK(p->encap_count >= 1);
+        FUZZ_CHECK(p->layers & (TCPSIFT_LAYER_IPV4 | TCPSIFT_LAYER_IPV6));
+    }
 
     /* Every view lies inside the frame. */
     FUZZ_CHECK(fuzz_inside(frame, caplen, p->src, p->src ? p->addr_len : 0));
@@ -170,9 +175,17 @@ static inline void fuzz_check_checksums(const tcpsift_packet *decoded)
         FUZZ_CHECK(p.l4_csum == TCPSIFT_CSUM_NOT_CHECKED);
     if (p.l4_csum == TCPSIFT_CSUM_ABSENT)
         FUZZ_CHECK((decoded->layers & TCPSIFT_LAYER_UDP) && decoded->udp_checksum == 0);
+    /* The outer layers' statuses: only out of an IP-level tunnel, never ABSENT (a UDP tunnel
+     * without a checksum is not checked), offload only on a bad one. */
+    if (!(decoded->layers & TCPSIFT_LAYER_IP_TUNNEL))
+        FUZZ_CHECK(p.encap_csum == TCPSIFT_CSUM_NOT_CHECKED);
+    FUZZ_CHECK(p.encap_csum <= TCPSIFT_CSUM_UNVERIFIED && p.encap_csum_offload <= 1);
+    if (p.encap_csum_offload) FUZZ_CHECK(p.encap_csum == TCPSIFT_CSUM_BAD);
     p.ip_csum = decoded->ip_csum;
     p.l4_csum = decoded->l4_csum;
     p.l4_csum_offload = decoded->l4_csum_offload;
+    p.encap_csum = decoded->encap_csum;
+    p.encap_csum_offload = decoded->encap_csum_offload;
     FUZZ_CHECK(memcmp(&p, decoded, sizeof p) == 0);
 }
 

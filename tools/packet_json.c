@@ -111,6 +111,8 @@ void packet_json_write(json_writer *w, const tcpsift_capture_record *rec, const 
     }
     /* Shown only when bad: a host discards such a datagram (RFC 1122 3.2.1.2). */
     if (pkt->ip_csum == TCPSIFT_CSUM_BAD) jw_key_str(w, "ip_csum", "bad");
+    /* The same for an outer layer of a tunnel: the inner datagram never reaches the host. */
+    if (inner->encap_csum == TCPSIFT_CSUM_BAD) jw_key_str(w, "encap_csum", "bad");
     int fragment = (pkt->layers & TCPSIFT_LAYER_FRAGMENT) != 0;
     if (fragment) jw_key_bool(w, "frag", 1);
     if (fragment && frag_overlapped) jw_key_bool(w, "frag_overlap", 1);

@@ -212,9 +212,16 @@ void checksum_l4_status(const tcpsift_packet *pkt, uint8_t *status, uint8_t *off
                (pkt->ip_len_from_capture && stored == partial_no_len);
 }
 
+uint16_t checksum_over(const uint8_t *p, size_t len)
+{
+    return fold(sum_words(0, p, len));
+}
+
 void tcpsift_packet_verify_checksums(tcpsift_packet *pkt)
 {
     if (!pkt) return;
+    if (pkt->layers & TCPSIFT_LAYER_IP_TUNNEL)
+        decode_outer_checksums(pkt, &pkt->encap_csum, &pkt->encap_csum_offload);
     pkt->ip_csum = checksum_ipv4_header_status(pkt);
     if (!(pkt->layers & (TCPSIFT_LAYER_TCP | TCPSIFT_LAYER_UDP))) return;
     checksum_l4_status(pkt, &pkt->l4_csum, &pkt->l4_csum_offload);

@@ -250,10 +250,54 @@ tcpsift_error tcpsift_packet_decode(tcpsift_packet *pkt, int linktype, const uin
     return decode_packet_general(pkt, linktype, frame, caplen, wirelen);
 }
 
+/* Folds one outer layer's checksum status into *acc (the worst so far: BAD, then UNVERIFIED,
+ * then GOOD); *offload stays 1 while every bad one looked like transmit offload. */
+static void outer_status_add(uint8_t *acc, uint8_t *offload, uint8_t status, int looks_offloaded)
+{
+    if (status == TCPSIFT_CSUM_BAD) {
+        if (*acc != TCPSIFT_CSUM_BAD) *offload = 1;
+        *offload = (uint8_t)(*offload && looks_offloaded);
+        *acc = TCPSIFT_CSUM_BAD;
+    } else if (status == TCPSIFT_CSUM_UNVERIFIED && *acc != TCPSIFT_CSUM_BAD) {
+        *acc = TCPSIFT_CSUM_UNVERIFIED;
+    } else if (status == TCPSIFT_CSUM_GOOD && *acc == TCPSIFT_CSUM_NOT_CHECKED) {
+        *acc = TCPSIFT_CSUM_GOOD;
+    }
+}
+
+/* The layer pkt describes is about to be decapsulated (kind): what a host checks before the
+ * inner datagram exists. An IPv4 header checksum (RFC 1122 §3.2.1.2; Linux ip_rcv_core()), a
+ * present GRE checksum over the GRE header and payload (RFC 2784 §2.2; gre_parse_header()), a
+ * UDP tunnel's non-zero checksum (RFC 7348 §5; udp_queue_rcv_one_skb() checks it before the
+ * encapsulation socket sees it; zero is none, RFC 768 and RFC 6935 for IPv6 tunnels). */
+static void outer_layer_checks(const tcpsift_packet *pkt, uint8_t kind, uint8_t *acc,
+                               uint8_t *offload)
+{
+    if (pkt->layers & TCPSIFT_LAYER_IPV4)
+        outer_status_add(acc, offload, checksum_ipv4_header_status(pkt),
+                         pkt->ip_header.ptr[10] == 0 && pkt->ip_header.ptr[11] == 0);
+    if (kind == TCPSIFT_ENCAP_GRE && pkt->l4_offset < pkt->caplen &&
+        (pkt->frame[pkt->l4_offset] & 0x80)) {
+        uint8_t status = TCPSIFT_CSUM_UNVERIFIED;
+        if (pkt->caplen - pkt->l4_offset >= pkt->l4_length)
+            status = checksum_over(pkt->frame + pkt->l4_offset, pkt->l4_length) == 0xFFFF
+                         ? TCPSIFT_CSUM_GOOD
+                         : TCPSIFT_CSUM_BAD;
+        outer_status_add(acc, offload, status, 0);
+    }
+    if ((pkt->layers & TCPSIFT_LAYER_UDP) && pkt->udp_checksum != 0) {
+        uint8_t status, looks_offloaded;
+        checksum_l4_status(pkt, &status, &looks_offloaded);
+        outer_status_add(acc, offload, status, looks_offloaded);
+    }
+}
+
 /* decode_packet_general's layers. Inside a tunnel (and a PPPoE session) pkt->wirelen is the end
- * of the enclosing datagram on the wire, not the frame's: decode_packet_general restores it. */
+ * of the enclosing datagram on the wire, not the frame's: decode_packet_general restores it.
+ * With outer_csum (tcpsift_packet_verify_checksums), each outer layer's checksums are checked
+ * as it is left (outer_layer_checks) into outer_csum[0] (status) and outer_csum[1] (offload). */
 static tcpsift_error decode_layers(tcpsift_packet *pkt, int linktype, const uint8_t *frame,
-                                   size_t caplen, size_t wirelen)
+                                   size_t caplen, size_t wirelen, uint8_t *outer_csum)
 {
     packet_clear(pkt);
     pkt->frame = frame;
@@ -316,6 +360,7 @@ static tcpsift_error decode_layers(tcpsift_packet *pkt, int linktype, const uint
         tunnel_ident ident;
         decap_result r = find_tunnel(pkt, &l4, &ethertype, &kind, &ident, &first);
         if (r != DECAP_INNER) return pkt->error = first;
+        if (outer_csum) outer_layer_checks(pkt, kind, &outer_csum[0], &outer_csum[1]);
         outer = *pkt; /* only tunnelled packets pay this copy */
         in_tunnel = 1;
         /* The inner datagram ends where the enclosing one does (RFC 2003 §3, RFC 2784 §2; a UDP
@@ -331,6 +376,7 @@ static tcpsift_error decode_layers(tcpsift_packet *pkt, int linktype, const uint
             keep_first_error(&first, TCPSIFT_E_ENCAP_TOO_DEEP);
             return pkt->error = first;
         }
+        pkt->layers |= TCPSIFT_LAYER_IP_TUNNEL;
         /* Recorded with the layer, so a failed inner decode (back to `outer`) drops both. */
         if (ident.kind != 0) {
             pkt->tunnel_id = ident.id;
@@ -344,7 +390,18 @@ static tcpsift_error decode_layers(tcpsift_packet *pkt, int linktype, const uint
 tcpsift_error decode_packet_general(tcpsift_packet *pkt, int linktype, const uint8_t *frame,
                                     size_t caplen, size_t wirelen)
 {
-    tcpsift_error err = decode_layers(pkt, linktype, frame, caplen, wirelen);
+    tcpsift_error err = decode_layers(pkt, linktype, frame, caplen, wirelen, NULL);
     pkt->wirelen = wirelen;
     return err;
+}
+
+void decode_outer_checksums(const tcpsift_packet *pkt, uint8_t *status, uint8_t *offload)
+{
+    uint8_t outer[2] = {TCPSIFT_CSUM_NOT_CHECKED, 0};
+    if ((pkt->layers & TCPSIFT_LAYER_IP_TUNNEL) && pkt->frame) {
+        tcpsift_packet again;
+        (void)decode_layers(&again, pkt->linktype, pkt->frame, pkt->caplen, pkt->wirelen, outer);
+    }
+    *status = outer[0];
+    *offload = outer[1];
 }

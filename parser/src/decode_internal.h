@@ -192,6 +192,12 @@ static inline void tcp_store_fields(tcpsift_packet *pkt, const uint8_t *h, size_
 tcpsift_error decode_tcp(tcpsift_packet *pkt, tcpsift_cursor *l4);
 tcpsift_error decode_udp(tcpsift_packet *pkt, tcpsift_cursor *l4);
 
+/* The outer layers' checksum status of a tunnelled packet (tcpsift_packet.encap_csum and
+ * encap_csum_offload), computed by decoding its frame again, without writing into it;
+ * NOT_CHECKED for a packet outside any tunnel. */
+void decode_outer_checksums(const tcpsift_packet *pkt, uint8_t *status, uint8_t *offload);
+/* The folded one's-complement sum of [p, p+len) (0xFFFF: a checksum over it holds). */
+uint16_t checksum_over(const uint8_t *p, size_t len);
 /* TCP/UDP checksum status of a decoded packet, computed without writing
  * into it (the tracker reads packets it was given as const). */
 void checksum_l4_status(const tcpsift_packet *pkt, uint8_t *status, uint8_t *offload);

@@ -1000,6 +1000,15 @@ static int ip_checksum_offloaded(const struct tcpsift_tracker *t, const tcpsift_
            pkt->ip_header.ptr[11] == 0;
 }
 
+CONN_COLD static int encap_checksum_rejects(const struct tcpsift_tracker *t,
+                                            const tcpsift_packet *pkt)
+{
+    uint8_t status = pkt->encap_csum, offload = pkt->encap_csum_offload;
+    /* NOT_CHECKED also when verified with nothing to check: that costs a decode, not a result */
+    if (status == TCPSIFT_CSUM_NOT_CHECKED) decode_outer_checksums(pkt, &status, &offload);
+    return status == TCPSIFT_CSUM_BAD && !(t->cfg.checksums == TCPSIFT_CHECKSUM_AUTO && offload);
+}
+
 #if defined(__GNUC__) || defined(__clang__)
 __attribute__((always_inline)) /* per packet, in packet_process and packet_flow */
 #endif
@@ -1012,6 +1021,10 @@ static inline int checksum_rejects(struct tcpsift_tracker *t, const tcpsift_pack
     uint8_t ip_status = pkt->ip_csum;
     if (ip_status == TCPSIFT_CSUM_NOT_CHECKED) ip_status = checksum_ipv4_header_status(pkt);
     if (TCPSIFT_UNLIKELY(ip_status == TCPSIFT_CSUM_BAD) && !ip_checksum_offloaded(t, pkt)) return 1;
+    /* A tunnel layer the decapsulating host would drop (decode.c, outer_layer_checks): the
+     * segment inside never reached it, however sound its own sums. */
+    if (TCPSIFT_UNLIKELY(pkt->layers & TCPSIFT_LAYER_IP_TUNNEL) && encap_checksum_rejects(t, pkt))
+        return 1;
     uint8_t status = pkt->l4_csum, offload = pkt->l4_csum_offload;
     if (status == TCPSIFT_CSUM_NOT_CHECKED) checksum_l4_status(pkt, &status, &offload);
     if (status != TCPSIFT_CSUM_BAD) return 0;

@@ -455,6 +455,92 @@ static void test_gre_checksum_key_sequence(void **state)
     guard_release(&d.g);
 }
 
+/* What a decapsulating host checks before the inner datagram exists (encap_csum): a present
+ * GRE checksum, an outer IPv4 header checksum, a UDP tunnel's non-zero checksum. A bad one makes
+ * the inner segment one the host never received, however sound its own sums. */
+static void test_tunnel_integrity_checked(void **state)
+{
+    (void)state;
+    uint8_t in[128], gre[256];
+    size_t n = inner_default(in, 4);
+    gre[0] = 0x80; /* C */
+    gre[1] = 0x00;
+    gre[2] = 0x08;
+    gre[3] = 0x00;
+    memset(gre + 4, 0, 4); /* checksum, reserved */
+    memcpy(gre + 8, in, n);
+    uint16_t sum = ref_csum(gre, 8 + n);
+    gre[4] = (uint8_t)(sum >> 8);
+    gre[5] = (uint8_t)sum;
+    struct pb p;
+    struct decoded d;
+    pb_init(&p);
+    pb_ethernet(&p, 0x0800);
+    outer_ipv4(&p, 47, gre, 8 + n);
+    decode_tunnel(&d, TCPSIFT_LINK_ETHERNET, &p);
+    expect_inner_default(&d, 14 + 20 + 8, 4);
+    assert_true(d.pkt.layers & TCPSIFT_LAYER_IP_TUNNEL);
+    assert_int_equal(d.pkt.encap_csum, TCPSIFT_CSUM_GOOD);
+    guard_release(&d.g);
+    /* The GRE checksum wrong. */
+    gre[5] ^= 0x01;
+    pb_init(&p);
+    pb_ethernet(&p, 0x0800);
+    outer_ipv4(&p, 47, gre, 8 + n);
+    decode_tunnel(&d, TCPSIFT_LINK_ETHERNET, &p);
+    assert_int_equal(d.pkt.l4_csum, TCPSIFT_CSUM_GOOD);
+    assert_int_equal(d.pkt.encap_csum, TCPSIFT_CSUM_BAD);
+    assert_int_equal(d.pkt.encap_csum_offload, 0);
+    guard_release(&d.g);
+    /* IP-in-IP with the outer IPv4 header checksum wrong (not 0: not offload-like). */
+    pb_init(&p);
+    pb_ethernet(&p, 0x0800);
+    outer_ipv4(&p, 4, in, n);
+    p.b[14 + 10] ^= 0x40;
+    decode_tunnel(&d, TCPSIFT_LINK_ETHERNET, &p);
+    assert_int_equal(d.pkt.encap_csum, TCPSIFT_CSUM_BAD);
+    assert_int_equal(d.pkt.encap_csum_offload, 0);
+    guard_release(&d.g);
+    /* ... and 0, as a sender with IP checksum offload captures its own datagrams. */
+    p.b[14 + 10] = 0;
+    p.b[14 + 11] = 0;
+    decode_tunnel(&d, TCPSIFT_LINK_ETHERNET, &p);
+    assert_int_equal(d.pkt.encap_csum, TCPSIFT_CSUM_BAD);
+    assert_int_equal(d.pkt.encap_csum_offload, 1);
+    guard_release(&d.g);
+    /* VXLAN: the outer UDP checksum sound, then wrong, then 0 (none sent: not checked). */
+    uint8_t v[256];
+    const uint8_t hdr[8] = {0x08, 0, 0, 0, 0x00, 0x12, 0x34, 0};
+    memcpy(v, hdr, 8);
+    struct pb eth;
+    pb_init(&eth);
+    pb_ethernet(&eth, 0x0800);
+    memcpy(v + 8, eth.b, eth.len);
+    memcpy(v + 8 + eth.len, in, n);
+    udp_tunnel(&p, 51000, 4789, v, 8 + eth.len + n);
+    decode_tunnel(&d, TCPSIFT_LINK_ETHERNET, &p);
+    assert_int_equal(d.pkt.encap_csum, TCPSIFT_CSUM_GOOD);
+    guard_release(&d.g);
+    p.b[14 + 20 + 7] ^= 0x01;
+    decode_tunnel(&d, TCPSIFT_LINK_ETHERNET, &p);
+    assert_int_equal(d.pkt.encap_csum, TCPSIFT_CSUM_BAD);
+    guard_release(&d.g);
+    p.b[14 + 20 + 6] = 0;
+    p.b[14 + 20 + 7] = 0;
+    decode_tunnel(&d, TCPSIFT_LINK_ETHERNET, &p);
+    assert_int_equal(d.pkt.encap_csum, TCPSIFT_CSUM_GOOD); /* the outer IPv4 header's */
+    guard_release(&d.g);
+    /* No IP-level tunnel (VLAN, MPLS): nothing of the kind to check. */
+    pb_init(&p);
+    pb_ethernet(&p, 0x8847);
+    pb_be32(&p, 100u << 12 | 0x100 | 64);
+    pb_default_ipv4_tcp(&p);
+    decode_tunnel(&d, TCPSIFT_LINK_ETHERNET, &p);
+    assert_false(d.pkt.layers & TCPSIFT_LAYER_IP_TUNNEL);
+    assert_int_equal(d.pkt.encap_csum, TCPSIFT_CSUM_NOT_CHECKED);
+    guard_release(&d.g);
+}
+
 static void test_vlan_mpls_gre_bridged_ethernet(void **state)
 {
     (void)state;
@@ -828,6 +914,7 @@ int main(void)
         cmocka_unit_test(test_ip_in_ip),
         cmocka_unit_test(test_nesting_too_deep),
         cmocka_unit_test(test_gre_checksum_key_sequence),
+        cmocka_unit_test(test_tunnel_integrity_checked),
         cmocka_unit_test(test_vlan_mpls_gre_bridged_ethernet),
         cmocka_unit_test(test_gre_erspan),
         cmocka_unit_test(test_gre_not_decoded_and_truncated),

@@ -155,11 +155,36 @@ static void test_vni_not_keyed(void **state)
     assert_true(e.retrans[0] >= 1);
 }
 
+/* A segment whose tunnel a host would drop (the outer UDP checksum wrong, RFC 7348 §5) is
+ * ignored as one with a bad checksum of its own: an inserted copy must not count. */
+static void test_bad_outer_checksum_ignored(void **state)
+{
+    (void)state;
+    for (int policy = 0; policy < 2; policy++) {
+        tcpsift_tracker_config cfg;
+        tcpsift_tracker *t = NULL;
+        tcpsift_tracker_config_init(&cfg);
+        cfg.checksums = policy ? TCPSIFT_CHECKSUM_OFF : TCPSIFT_CHECKSUM_AUTO;
+        assert_int_equal(tcpsift_tracker_create(&cfg, &t), TCPSIFT_OK);
+        struct pb p;
+        vxlan_tcp(&p, 100, 1, TCPSIFT_TCP_SYN, 1000, 0);
+        p.b[14 + 20 + 7] ^= 0x01; /* the outer UDP checksum */
+        feed(t, &p, 1000000000);
+        const tcpsift_tracker_stats *s = tcpsift_tracker_get_stats(t);
+        /* The connection is seen either way (as Zeek and tshark see it); the segment is
+         * discarded (RFC 9293 §3.10.7.4) unless checksums are off, the tunnel's included. */
+        assert_int_equal(s->tcp_connections, 1);
+        assert_int_equal(s->bad_checksum, policy == 0 ? 1 : 0);
+        tcpsift_tracker_destroy(t);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_vni_keyed),
         cmocka_unit_test(test_vni_not_keyed),
+        cmocka_unit_test(test_bad_outer_checksum_ignored),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -72,7 +72,10 @@ enum tcpsift_layer {
     TCPSIFT_LAYER_PORTS = 1u << 8,    /* sport/dport valid (even if the rest of L4 is cut) */
     /* seq, ack, flags, window, checksum, urgent valid: the 20 fixed bytes are present. Set with
      * TCPSIFT_LAYER_TCP, and without it when the data offset is bad (options, payload unknown). */
-    TCPSIFT_LAYER_TCP_FIXED = 1u << 9
+    TCPSIFT_LAYER_TCP_FIXED = 1u << 9,
+    /* The datagram came out of an IP-level tunnel (IP-in-IP, GRE, VXLAN, Teredo): outer
+     * layers with checksums of their own (encap_csum) are in encap. */
+    TCPSIFT_LAYER_IP_TUNNEL = 1u << 10
 };
 
 /* TCP flag bits as in header bytes 12-13 (low 12 bits), like tshark's tcp.flags. */
@@ -204,7 +207,8 @@ typedef struct tcpsift_packet {
     uint16_t ip_checksum;
     size_t l4_offset;   /* offset of the TCP/UDP header in frame */
     size_t l4_length;   /* upper-layer length declared by IP (or derived, see below) */
-    uint8_t ip_len_from_capture; /* IP said 0 (TSO / jumbogram): l4_length from the wire length */
+    uint8_t ip_len_from_capture; /* IP said 0 (TSO / jumbogram): l4_length from the wire length,
+                                    or from an IPv6 Jumbo Payload option (RFC 2675) */
 
     /* TCP */
     uint16_t sport, dport;
@@ -229,6 +233,13 @@ typedef struct tcpsift_packet {
     uint8_t ip_csum;      /* enum tcpsift_checksum_status */
     uint8_t l4_csum;      /* enum tcpsift_checksum_status */
     uint8_t l4_csum_offload; /* bad, but equals the pseudo-header partial sum */
+    /* The outer layers a decapsulating host checks before the inner datagram exists: every
+     * outer IPv4 header checksum, a GRE checksum (C bit), a UDP tunnel's non-zero checksum.
+     * The worst status among them (BAD before UNVERIFIED before GOOD), NOT_CHECKED without
+     * such a layer; offload: each bad one looks like transmit offload (an IPv4 header field
+     * 0, a UDP field holding the pseudo-header sum). */
+    uint8_t encap_csum;
+    uint8_t encap_csum_offload;
 } tcpsift_packet;
 
 /* Decode one frame. Returns the same code stored in pkt->error. `wirelen`
@@ -237,7 +248,8 @@ tcpsift_error tcpsift_packet_decode(tcpsift_packet *pkt, int linktype, const uin
                                     size_t caplen, size_t wirelen);
 
 /* Compute the IPv4 header and TCP/UDP checksums of a decoded packet and set
- * ip_csum / l4_csum / l4_csum_offload. Touches every payload byte. */
+ * ip_csum / l4_csum / l4_csum_offload, and for a tunnelled one the outer layers'
+ * (encap_csum, encap_csum_offload). Touches every payload byte. */
 void tcpsift_packet_verify_checksums(tcpsift_packet *pkt);
 
 /* Parse a TCP option space (the bytes after the 20-byte header). Used by the
