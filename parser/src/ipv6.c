@@ -17,6 +17,25 @@ static void note_final_destination(tcpsift_packet *pkt, const uint8_t *rh, size_
     }
 }
 
+/* The Jumbo Payload option of a Hop-by-Hop header (RFC 2675 §2: type 0xC2, 4 bytes), 1 with its
+ * value when present. The first one counts (a second makes the host drop the datagram, which
+ * the tracker's option rules judge: ip_option_policy.c). */
+static int hop_by_hop_jumbo(const uint8_t *eh, size_t eh_len, uint32_t *jumbo)
+{
+    tcpsift_cursor opts = cursor_make(eh + 2, eh_len - 2);
+    uint8_t type, len;
+    while (cursor_u8(&opts, &type)) {
+        if (type == 0) continue; /* Pad1 */
+        const uint8_t *data;
+        if (!cursor_u8(&opts, &len) || !cursor_take(&opts, len, &data)) return 0;
+        if (type == 0xC2 && len == 4) {
+            *jumbo = load_be32(data);
+            return 1;
+        }
+    }
+    return 0;
+}
+
 tcpsift_error decode_ipv6(tcpsift_packet *pkt, tcpsift_cursor *c, tcpsift_cursor *l4)
 {
     const uint8_t *h;
@@ -90,6 +109,22 @@ tcpsift_error decode_ipv6(tcpsift_packet *pkt, tcpsift_cursor *c, tcpsift_cursor
             goto stop;
         }
         remaining -= eh_len;
+        uint32_t jumbo;
+        if (next == IP6_HOP_BY_HOP && pkt->ipv6_ext_count == 0 && pkt->ip_len_from_capture &&
+            hop_by_hop_jumbo(eh, eh_len, &jumbo)) {
+            /* A jumbogram: its length is the option's (RFC 2675 §2), not the frame's, as a host
+             * (Linux ipv6_hop_jumbo() trims to it) and tshark read it. Past the wire: a bad
+             * length, decoded to the wire's end. */
+            if (jumbo > payload_len) {
+                if (err == TCPSIFT_OK) err = TCPSIFT_E_BAD_IPV6_PAYLOAD_LENGTH;
+            } else if (jumbo < payload_len - remaining) {
+                if (err == TCPSIFT_OK) err = TCPSIFT_E_BAD_IPV6_EXT_HEADER; /* shorter than itself */
+            } else {
+                remaining -= payload_len - jumbo;
+                payload_len = jumbo;
+                if (cursor_left(&chain) > remaining) chain = cursor_make(chain.ptr, remaining);
+            }
+        }
         pkt->ipv6_ext_types[pkt->ipv6_ext_count++] = next;
         if (next == IP6_FRAGMENT) {
             uint16_t off_flags = load_be16(eh + 2);

@@ -108,6 +108,36 @@ static void test_hop_by_hop_and_dest_opts(void **state)
     decoded_release(&d);
 }
 
+/* A jumbogram (RFC 2675): payload length 0, the length in a Hop-by-Hop Jumbo Payload option.
+ * The option's length is the datagram's, as a host and tshark read it: bytes after it in the
+ * frame are a trailer, and one claiming more than the wire carried is a bad length. */
+static void test_jumbo_payload_length(void **state)
+{
+    (void)state;
+    for (int c = 0; c < 3; c++) {
+        uint32_t jumbo = c == 2 ? 33 + 10 : 33; /* 8 (the option's header) + 25 (TCP) */
+        const uint8_t ext[8] = {6, 0, 0xC2, 4, (uint8_t)(jumbo >> 24), (uint8_t)(jumbo >> 16),
+                                (uint8_t)(jumbo >> 8), (uint8_t)jumbo};
+        struct ip6_spec ip = ip6_default(6);
+        ip.next = HBH;
+        ip.payload_len = 0;
+        struct pb p;
+        build(&p, &ip, ext, sizeof ext);
+        if (c == 1) pb_bytes(&p, (const uint8_t *)"TAIL", 4); /* a trailer after the datagram */
+        struct decoded d;
+        decode_pb(&d, TCPSIFT_LINK_ETHERNET, &p);
+        if (c == 2) {
+            assert_int_equal(d.rc, TCPSIFT_E_BAD_IPV6_PAYLOAD_LENGTH);
+        } else {
+            assert_int_equal(d.rc, TCPSIFT_OK);
+            expect_tcp_after(&d, 8);
+            assert_int_equal(d.pkt.l4_csum, TCPSIFT_CSUM_GOOD);
+        }
+        assert_true(d.pkt.ip_len_from_capture);
+        decoded_release(&d);
+    }
+}
+
 static const uint8_t FINAL[16] = {0x20, 0x01, 0x0d, 0xb8, 0, 2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x22};
 
 static void test_routing_type0_final_destination(void **state)
@@ -414,6 +444,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_fixed_header),
         cmocka_unit_test(test_hop_by_hop_and_dest_opts),
+        cmocka_unit_test(test_jumbo_payload_length),
         cmocka_unit_test(test_routing_type0_final_destination),
         cmocka_unit_test(test_fragment_header),
         cmocka_unit_test(test_ah_and_full_chain),
