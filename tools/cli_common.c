@@ -2,6 +2,13 @@
 
 #include <stdio.h>
 
+int cli_missing(const char *usage, const char *what)
+{
+    fprintf(stderr, "tcpsift: missing %s\n", what);
+    fputs(usage, stderr);
+    return 2;
+}
+
 int cli_usage_error(const char *usage, const char *bad_arg)
 {
     if (bad_arg)

@@ -5,6 +5,14 @@
 #include "capture_input.h"
 #include "json_writer.h"
 
+/* Usage error for a missing argument (`what`: "CAPTURE", "--out DIR", "a value for --framing"):
+ * prints what is missing and the usage; returns 2. */
+int cli_missing(const char *usage, const char *what);
+
+/* A "--" argument ends the options: each command takes the argument after it as its capture
+ * (a file named like an option), the usual POSIX convention. */
+#define CLI_END_OF_OPTIONS "--"
+
 /* Print the usage text (and the offending argument) to stderr; returns 2. */
 int cli_usage_error(const char *usage, const char *bad_arg);
 

@@ -27,7 +27,17 @@ int cmd_conns(int argc, char **argv)
     pipeline p;
     pipeline_init(&p, &w);
     live_options live = {0};
+    int options_done = 0;
     for (int i = 1; i < argc; i++) {
+        if (options_done || (argv[i][0] != '-' || argv[i][1] == '\0')) {
+            if (p.capture_path) return cli_usage_error(conns_usage, argv[i]);
+            p.capture_path = argv[i];
+            continue;
+        }
+        if (strcmp(argv[i], CLI_END_OF_OPTIONS) == 0) {
+            options_done = 1;
+            continue;
+        }
         if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
             fputs(conns_usage, stdout);
             fputs(pipeline_options_help, stdout);
@@ -35,10 +45,13 @@ int cmd_conns(int argc, char **argv)
             fputs(live_options_help, stdout);
             return 0;
         }
-        if (strcmp(argv[i], "--format") == 0 && i + 1 < argc) {
+        if (strcmp(argv[i], "--format") == 0) {
+            if (i + 1 >= argc) return cli_missing(conns_usage, "a value for --format");
             const char *f = argv[++i];
-            if (strcmp(f, "json") != 0 && strcmp(f, "text") != 0)
-                return cli_usage_error(conns_usage, f);
+            if (strcmp(f, "json") != 0 && strcmp(f, "text") != 0) {
+                fprintf(stderr, "tcpsift: --format: expected json or text, not '%s'\n", f);
+                return 2;
+            }
             p.format_text = strcmp(f, "text") == 0;
             continue;
         }
@@ -48,12 +61,10 @@ int cmd_conns(int argc, char **argv)
         r = live_option(&live, argc, argv, &i);
         if (r < 0) return 2;
         if (r > 0) continue;
-        if ((argv[i][0] == '-' && argv[i][1] != '\0') || p.capture_path)
-            return cli_usage_error(conns_usage, argv[i]);
-        p.capture_path = argv[i];
+        return cli_usage_error(conns_usage, argv[i]);
     }
     if (!live_options_valid(&live, p.capture_path)) return 2;
     if (live.iface) p.live = &live;
-    if (!p.capture_path && !p.live) return cli_usage_error(conns_usage, NULL);
+    if (!p.capture_path && !p.live) return cli_missing(conns_usage, "CAPTURE (or -i IFACE)");
     return pipeline_run(&p, 1);
 }

@@ -90,7 +90,17 @@ int cmd_frames(int argc, char **argv)
     pipeline_init(&p, &w);
     frames_ctx f = {0};
     const char *spec = NULL;
+    int options_done = 0;
     for (int i = 1; i < argc; i++) {
+        if (options_done || (argv[i][0] != '-' || argv[i][1] == '\0')) {
+            if (p.capture_path) return cli_usage_error(frames_usage, argv[i]);
+            p.capture_path = argv[i];
+            continue;
+        }
+        if (strcmp(argv[i], CLI_END_OF_OPTIONS) == 0) {
+            options_done = 1;
+            continue;
+        }
         if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
             fputs(frames_usage, stdout);
             fputs(pipeline_options_help, stdout);
@@ -98,7 +108,7 @@ int cmd_frames(int argc, char **argv)
             return 0;
         }
         if (strcmp(argv[i], "--framing") == 0) {
-            if (i + 1 >= argc) return cli_usage_error(frames_usage, argv[i]);
+            if (i + 1 >= argc) return cli_missing(frames_usage, "a value for --framing");
             spec = argv[++i];
             continue;
         }
@@ -109,11 +119,10 @@ int cmd_frames(int argc, char **argv)
         int r = pipeline_option(&p, argc, argv, &i);
         if (r < 0) return 2;
         if (r > 0) continue;
-        if ((argv[i][0] == '-' && argv[i][1] != '\0') || p.capture_path)
-            return cli_usage_error(frames_usage, argv[i]);
-        p.capture_path = argv[i];
+        return cli_usage_error(frames_usage, argv[i]);
     }
-    if (!p.capture_path || !spec) return cli_usage_error(frames_usage, NULL);
+    if (!spec) return cli_missing(frames_usage, "--framing SPEC");
+    if (!p.capture_path) return cli_missing(frames_usage, "CAPTURE");
     char why[200];
     if (tcpsift_framer_spec_parse(spec, &p.cfg.framer, why, sizeof why) != TCPSIFT_OK) {
         fprintf(stderr, "tcpsift: --framing %s: %s\n", spec, why);

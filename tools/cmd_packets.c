@@ -107,7 +107,17 @@ int cmd_packets(int argc, char **argv)
     live_options live = {0};
     capture_reader reader = CAPTURE_READER_AUTO;
     frag_stage frags = {0}; /* only the --frag-overlap choice: the pool starts with a fragment */
+    int options_done = 0;
     for (int i = 1; i < argc; i++) {
+        if (options_done || (argv[i][0] != '-' || argv[i][1] == '\0')) {
+            if (path) return cli_usage_error(packets_usage, argv[i]);
+            path = argv[i];
+            continue;
+        }
+        if (strcmp(argv[i], CLI_END_OF_OPTIONS) == 0) {
+            options_done = 1;
+            continue;
+        }
         if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
             fputs(packets_usage, stdout);
             fputs(capture_reader_help, stdout);
@@ -120,13 +130,11 @@ int cmd_packets(int argc, char **argv)
         if (r == 0) r = checksums_option_ignored(argc, argv, &i);
         if (r < 0) return 2;
         if (r > 0) continue;
-        if (argv[i][0] == '-' && argv[i][1] != '\0') return cli_usage_error(packets_usage, argv[i]);
-        if (path) return cli_usage_error(packets_usage, argv[i]);
-        path = argv[i];
+        return cli_usage_error(packets_usage, argv[i]);
     }
     if (!live_options_valid(&live, path)) return 2;
     if (live.iface) return packets_live(&live, &frags);
-    if (!path) return cli_usage_error(packets_usage, NULL);
+    if (!path) return cli_missing(packets_usage, "CAPTURE (or -i IFACE)");
 
     static json_writer w;
     jw_init(&w, stdout);

@@ -68,7 +68,17 @@ int cmd_stream(int argc, char **argv)
     pipeline_init(&p, &w);
     stream_files s;
     stream_files_init(&s, NULL);
+    int options_done = 0;
     for (int i = 1; i < argc; i++) {
+        if (options_done || (argv[i][0] != '-' || argv[i][1] == '\0')) {
+            if (p.capture_path) return cli_usage_error(stream_usage, argv[i]);
+            p.capture_path = argv[i];
+            continue;
+        }
+        if (strcmp(argv[i], CLI_END_OF_OPTIONS) == 0) {
+            options_done = 1;
+            continue;
+        }
         if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
             fputs(stream_usage, stdout);
             fputs(pipeline_options_help, stdout);
@@ -76,18 +86,17 @@ int cmd_stream(int argc, char **argv)
             return 0;
         }
         if (strcmp(argv[i], "--out") == 0) {
-            if (i + 1 >= argc) return cli_usage_error(stream_usage, argv[i]);
+            if (i + 1 >= argc) return cli_missing(stream_usage, "a value for --out");
             s.dir = argv[++i];
             continue;
         }
         int r = pipeline_option(&p, argc, argv, &i);
         if (r < 0) return 2;
         if (r > 0) continue;
-        if ((argv[i][0] == '-' && argv[i][1] != '\0') || p.capture_path)
-            return cli_usage_error(stream_usage, argv[i]);
-        p.capture_path = argv[i];
+        return cli_usage_error(stream_usage, argv[i]);
     }
-    if (!p.capture_path || !s.dir) return cli_usage_error(stream_usage, NULL);
+    if (!s.dir) return cli_missing(stream_usage, "--out DIR");
+    if (!p.capture_path) return cli_missing(stream_usage, "CAPTURE");
     if (!make_directories(s.dir)) {
         fprintf(stderr, "tcpsift: %s: %s\n", s.dir, strerror(errno));
         return 1;
