@@ -33,4 +33,14 @@ mkdir "$tmp/first" "$tmp/last" "$tmp/prefix"
     >/dev/null || fail stream
 cmp -s "$tmp/first/0.c2s.bin" "$tmp/last/0.c2s.bin" && fail "the capture does not tell first from last"
 cmp -s "$tmp/last/0.c2s.bin" "$tmp/prefix/0.c2s.bin" || fail "--overlap-for did not apply"
+# -- ends the options: a capture whose name begins with '-'; a missing argument is named.
+cp "$CAP" "$tmp/-dash.pcap"
+(cd "$tmp" && diff <("$B" conns "$CAP") <("$B" conns -- -dash.pcap) >/dev/null) ||
+    fail "conns -- -dash.pcap differs from the same capture's output"
+(cd "$tmp" && "$B" packets -- -dash.pcap >/dev/null) || fail "packets -- -dash.pcap"
+for args in "frames $CAP:--framing SPEC" "stream $CAP:--out DIR" "conns:CAPTURE (or -i IFACE)"             "frames --framing:a value for --framing" "conns --format:a value for --format"; do
+    err=$("$B" ${args%%:*} 2>&1 >/dev/null)
+    [ $? -eq 2 ] && grep -qF "missing ${args#*:}" <<<"$err" ||
+        fail "${args%%:*}: expected exit 2 and 'missing ${args#*:}', got: $(head -1 <<<"$err")"
+done
 echo ok
