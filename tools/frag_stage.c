@@ -12,6 +12,28 @@ struct frag_kept {
     uint8_t bytes[];
 };
 
+/* The datagram is decoded from its reassembled bytes alone: the layers the completing fragment
+ * came through (VLAN tags, tunnels, their ids) are its too, as keys (--key-vlan, --key-tunnel)
+ * and in packets' output; the layers inside the datagram (a tunnel carried in fragments) follow
+ * them. */
+static void with_fragment_context(tcpsift_packet *whole, const tcpsift_packet *frag)
+{
+    whole->vlan_count = frag->vlan_count;
+    memcpy(whole->vlan_ids, frag->vlan_ids, sizeof whole->vlan_ids);
+    if (frag->layers & TCPSIFT_LAYER_VLAN) whole->layers |= TCPSIFT_LAYER_VLAN;
+    uint8_t inner[TCPSIFT_MAX_ENCAP];
+    unsigned n_inner = whole->encap_count;
+    memcpy(inner, whole->encap, n_inner);
+    unsigned n = frag->encap_count;
+    memcpy(whole->encap, frag->encap, n);
+    for (unsigned i = 0; i < n_inner && n < TCPSIFT_MAX_ENCAP; i++) whole->encap[n++] = inner[i];
+    whole->encap_count = (uint8_t)n;
+    if (whole->tunnel_id_kind == 0) {
+        whole->tunnel_id = frag->tunnel_id;
+        whole->tunnel_id_kind = frag->tunnel_id_kind;
+    }
+}
+
 const tcpsift_packet *frag_stage_packet(frag_stage *f, const tcpsift_capture_record *rec,
                                         const tcpsift_packet *pkt, int keep)
 {
@@ -23,6 +45,8 @@ const tcpsift_packet *frag_stage_packet(frag_stage *f, const tcpsift_capture_rec
         cfg.overlap = f->overlap;
         cfg.policy = f->policy;
         cfg.accept_ip_options = f->accept_ip_options;
+        cfg.key_vlan = f->key_vlan;
+        cfg.key_tunnel = f->key_tunnel;
         random_hash_key(cfg.hash_key, sizeof cfg.hash_key);
         if (tcpsift_defrag_create(&cfg, &f->pool) != TCPSIFT_OK) f->unavailable = 1;
     }
@@ -45,6 +69,7 @@ const tcpsift_packet *frag_stage_packet(frag_stage *f, const tcpsift_capture_rec
     }
     tcpsift_packet_decode(&f->whole, TCPSIFT_LINK_RAW, bytes, dg.len, dg.len);
     tcpsift_packet_verify_checksums(&f->whole);
+    with_fragment_context(&f->whole, pkt);
     return &f->whole;
 }
 
@@ -75,9 +100,14 @@ const tcpsift_defrag_stats *frag_stage_stats(const frag_stage *f)
 
 int frag_stage_checksum_rejects(tcpsift_packet *frag, tcpsift_checksum_policy policy)
 {
-    if (policy == TCPSIFT_CHECKSUM_OFF || !(frag->layers & TCPSIFT_LAYER_IPV4)) return 0;
-    if (frag->ip_csum == TCPSIFT_CSUM_NOT_CHECKED) tcpsift_packet_verify_checksums(frag);
-    if (frag->ip_csum != TCPSIFT_CSUM_BAD) return 0;
+    if (policy == TCPSIFT_CHECKSUM_OFF) return 0;
+    if (frag->ip_csum == TCPSIFT_CSUM_NOT_CHECKED && frag->encap_csum == TCPSIFT_CSUM_NOT_CHECKED)
+        tcpsift_packet_verify_checksums(frag);
+    /* The tunnel around a fragment is checked here: the datagram it joins is decoded without it. */
+    if ((frag->layers & TCPSIFT_LAYER_IP_TUNNEL) && frag->encap_csum == TCPSIFT_CSUM_BAD &&
+        !(policy == TCPSIFT_CHECKSUM_AUTO && frag->encap_csum_offload))
+        return 1;
+    if (!(frag->layers & TCPSIFT_LAYER_IPV4) || frag->ip_csum != TCPSIFT_CSUM_BAD) return 0;
     const uint8_t *h = frag->ip_header.ptr;
     return !(policy == TCPSIFT_CHECKSUM_AUTO && h[10] == 0 && h[11] == 0);
 }

@@ -30,6 +30,7 @@ typedef struct frag_stage {
     tcpsift_defrag_overlap overlap; /* --frag-overlap (zero: discard) */
     tcpsift_overlap_policy policy;  /* --frag-overlap POLICY */
     int accept_ip_options;          /* --ip-options accept (zero: host, the pool's default) */
+    int key_vlan, key_tunnel;       /* --key-vlan, --key-tunnel: part of a datagram's key */
     frag_kept *kept;                /* datagrams copied to outlive the pool's buffer */
     int unavailable;                /* the pool could not be created: fragments stay fragments */
 } frag_stage;

@@ -509,6 +509,9 @@ int pipeline_run(pipeline *p, int print_conns)
     /* libpcap reuses its record buffer, a pipe's window slides: the tracker
      * copies what it keeps. */
     if (capture_records_transient(&in)) p->cfg.buffers_stable = 0;
+    /* Fragments are keyed as connections are (--key-vlan, --key-tunnel). */
+    p->frags.key_vlan = p->cfg.key_vlan;
+    p->frags.key_tunnel = p->cfg.key_tunnel;
     /* Commands install on_data/on_gap/on_frame; every callback gets the pipeline. */
     p->cfg.cb.on_conn_end = collect;
     p->cfg.cb.ctx = p;

@@ -35,6 +35,8 @@ int pipeline_run_live(pipeline *p)
     tcpsift_tracker_config_init(&defaults);
     memcpy(p->cfg.timeout_ns, defaults.timeout_ns, sizeof p->cfg.timeout_ns);
     pipeline_watch_conns(p);
+    p->frags.key_vlan = p->cfg.key_vlan; /* fragments keyed as connections are */
+    p->frags.key_tunnel = p->cfg.key_tunnel;
     tcpsift_error err = tcpsift_tracker_create(&p->cfg, &p->tracker);
     if (err != TCPSIFT_OK) {
         fprintf(stderr, "tcpsift: cannot create the tracker: %s\n", tcpsift_error_text(err));

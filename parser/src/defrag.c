@@ -57,6 +57,9 @@ typedef struct frag_datagram {
     uint8_t ecn_seen;  /* OR of 1 << ECN codepoint over the fragments stored */
     uint8_t src[16], dst[16];
     uint32_t id;
+    uint32_t tunnel_id;    /* with cfg.key_tunnel: tcpsift_packet tunnel_id, tunnel_kind */
+    uint16_t vlan;         /* with cfg.key_vlan: the outermost VLAN id, else 0 */
+    uint8_t tunnel_kind;
     int64_t first_ts;
     uint32_t end;     /* payload end set by the last fragment */
     uint32_t held;    /* bytes covered by pieces */
@@ -435,6 +438,11 @@ static uint32_t bucket_of(const tcpsift_defrag *d, const tcpsift_packet *pkt, ui
     return (uint32_t)tcpsift_siphash13_words_tail(&d->sip, w, n, tail, 6) & d->bucket_mask;
 }
 
+static uint16_t key_vlan_of(const tcpsift_defrag *d, const tcpsift_packet *pkt)
+{
+    return d->cfg.key_vlan && pkt->vlan_count ? pkt->vlan_ids[0] : 0;
+}
+
 static frag_datagram *find(tcpsift_defrag *d, const tcpsift_packet *pkt, const frag_view *v,
                            uint32_t bucket)
 {
@@ -443,7 +451,9 @@ static frag_datagram *find(tcpsift_defrag *d, const tcpsift_packet *pkt, const f
         if (g->version == pkt->ip_version && g->id == v->id &&
             (pkt->ip_version == 6 || g->proto == pkt->ip_proto) &&
             memcmp(g->src, pkt->src, pkt->addr_len) == 0 &&
-            memcmp(g->dst, pkt->dst, pkt->addr_len) == 0)
+            memcmp(g->dst, pkt->dst, pkt->addr_len) == 0 && g->vlan == key_vlan_of(d, pkt) &&
+            (!d->cfg.key_tunnel ||
+             (g->tunnel_kind == pkt->tunnel_id_kind && g->tunnel_id == pkt->tunnel_id)))
             return g;
     }
     return NULL;
@@ -466,6 +476,9 @@ static frag_datagram *start(tcpsift_defrag *d, const tcpsift_packet *pkt, const 
     memcpy(g->src, pkt->src, pkt->addr_len);
     memcpy(g->dst, pkt->dst, pkt->addr_len);
     g->id = v->id;
+    g->vlan = key_vlan_of(d, pkt);
+    g->tunnel_kind = d->cfg.key_tunnel ? pkt->tunnel_id_kind : 0;
+    g->tunnel_id = d->cfg.key_tunnel ? pkt->tunnel_id : 0;
     g->first_ts = ts;
     if (d->newest == NO_SLOT || ts < d->first_ts_floor) d->first_ts_floor = ts;
     g->older = d->newest;

@@ -166,6 +166,50 @@ static void run_order(int version, const int *order, int hbh)
     tcpsift_defrag_destroy(df);
 }
 
+/* key_vlan / key_tunnel: fragments with equal addresses and id that came on two VLANs or in
+ * two tunnels are two datagrams when those ids are keyed (the tracker keeps their connections
+ * apart), one otherwise. The ids are set on the decoded fragments as a tunnel would set them. */
+static void test_vlan_and_tunnel_keys(void **state)
+{
+    (void)state;
+    make_segment(4);
+    for (int keyed = 0; keyed < 2; keyed++) {
+        for (int by_tunnel = 0; by_tunnel < 2; by_tunnel++) {
+            tcpsift_defrag_config cfg;
+            tcpsift_defrag_config_init(&cfg);
+            cfg.key_vlan = keyed && !by_tunnel;
+            cfg.key_tunnel = keyed && by_tunnel;
+            tcpsift_defrag *df = NULL;
+            assert_int_equal(tcpsift_defrag_create(&cfg, &df), TCPSIFT_OK);
+            tcpsift_bytes dg = {0};
+            for (int part = 0; part < 2; part++) {
+                struct pb p;
+                frag4(&p, 0x77, 6, part ? 16 : 0, !part, segment + (part ? 16 : 0),
+                      part ? segment_len - 16 : 16);
+                tcpsift_packet pkt;
+                assert_int_equal(tcpsift_packet_decode(&pkt, TCPSIFT_LINK_ETHERNET, p.b, p.len,
+                                                       p.len), TCPSIFT_OK);
+                if (by_tunnel) {
+                    pkt.tunnel_id_kind = TCPSIFT_ENCAP_GRE;
+                    pkt.tunnel_id = 100u + (uint32_t)part;
+                } else {
+                    pkt.layers |= TCPSIFT_LAYER_VLAN;
+                    pkt.vlan_count = 1;
+                    pkt.vlan_ids[0] = (uint16_t)(10 + part);
+                }
+                int overlapped;
+                assert_int_equal(tcpsift_defrag_feed(df, &pkt, part, &dg, &overlapped),
+                                 TCPSIFT_OK);
+            }
+            if (keyed)
+                assert_null(dg.ptr); /* the second fragment started a datagram of its own */
+            else
+                assert_non_null(dg.ptr);
+            tcpsift_defrag_destroy(df);
+        }
+    }
+}
+
 static void test_ipv4_in_order_and_reverse(void **state)
 {
     (void)state;
@@ -1180,6 +1224,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_ipv4_in_order_and_reverse),
+        cmocka_unit_test(test_vlan_and_tunnel_keys),
         cmocka_unit_test(test_ipv6_in_order_and_reverse),
         cmocka_unit_test(test_overlap_equal_and_conflicting),
         cmocka_unit_test(test_missing_piece_then_timeout),

@@ -132,6 +132,11 @@ typedef struct tcpsift_defrag_config {
                                     datagram's later fragments are dropped until its timeout
                                     (frag_discarded). By default the pool does what Linux (4.19
                                     and later) does: see above */
+    int key_vlan;                /* the outermost VLAN id is part of a datagram's key, and */
+    int key_tunnel;              /* the tunnel id (tcpsift_packet tunnel_id): fragments with
+                                    equal addresses and id on two VLANs or in two tunnels are
+                                    two datagrams, as the tracker's key_vlan / key_tunnel keep
+                                    their connections apart */
     int accept_ip_options;       /* store fragments whatever their own IP options or IPv6
                                     extension headers (by default a fragment a host discards for
                                     them is frag_ip_options; tracker: ip_options accept) */
