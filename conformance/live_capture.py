@@ -197,6 +197,8 @@ def check_conns(net, tcpsift, failures):
             failures.append(f"conns -i: {k} = {c.get(k)!r}, want {v!r} ({c})")
     if summary[0]["summary"].get("tcp_connections") != 1:
         failures.append(f"conns -i: summary {summary[0]}")
+    if not isinstance(summary[0]["summary"].get("kernel_drops"), int):
+        failures.append(f"conns -i: the summary lacks kernel_drops: {summary[0]}")
     print(f"conns -i: connection {c['client']}:{c['cport']} -> {c['server']}:{c['sport']} checked")
 
 

@@ -53,6 +53,8 @@ typedef struct capture_input {
     char detail[256];       /* libpcap's explanation, or "" */
     int interrupted;       /* the stop signal (SIGINT/SIGTERM/SIGHUP) that ended reading, or 0 */
     uint64_t frames;       /* packet records delivered */
+    int live;              /* a live capture (-i): kernel_drops is known */
+    uint64_t kernel_drops; /* packets the kernel dropped before libpcap saw them (live) */
     uint64_t skipped;      /* recoverable errors met */
 } capture_input;
 

@@ -88,8 +88,8 @@ static int packets_live(const live_options *live, const frag_stage *frags)
     jw_init(&w, stdout);
     packets_ctx ctx = {.w = &w, .frags = *frags};
     live_handler h = {on_live_record, NULL, live_output_failed, &ctx};
-    uint64_t frames;
-    int status = live_run(live, &h, &frames);
+    live_result lr;
+    int status = live_run(live, &h, &lr);
     frag_stage_free(&ctx.frags);
     if (status == -1) cli_report_live_open_failure(&w, live->iface);
     jw_flush(&w);

@@ -71,13 +71,14 @@ int live_options_valid(const live_options *o, const char *capture_path)
 
 #ifndef TCPSIFT_HAVE_PCAP
 
-int live_run(const live_options *o, const live_handler *h, uint64_t *frames)
+int live_run(const live_options *o, const live_handler *h, live_result *r)
 {
     (void)h;
-    *frames = 0;
+    memset(r, 0, sizeof *r);
     fprintf(stderr, "tcpsift: -i %s: this tcpsift was built without libpcap\n", o->iface);
     return -1;
 }
+
 
 #else
 
@@ -173,9 +174,9 @@ static pcap_t *open_interface(const live_options *o, int *status)
     return pc;
 }
 
-int live_run(const live_options *o, const live_handler *h, uint64_t *frames)
+int live_run(const live_options *o, const live_handler *h, live_result *r)
 {
-    *frames = 0;
+    memset(r, 0, sizeof *r);
     int open_status;
     pcap_t *pc = open_interface(o, &open_status);
     if (!pc) return -open_status;
@@ -232,13 +233,17 @@ int live_run(const live_options *o, const live_handler *h, uint64_t *frames)
         }
     }
     struct pcap_stat st;
-    if (pcap_stats(pc, &st) == 0 && st.ps_drop)
-        fprintf(stderr, "tcpsift: -i %s: the kernel dropped %u packets\n", o->iface, st.ps_drop);
+    if (pcap_stats(pc, &st) == 0) {
+        r->kernel_drops = st.ps_drop;
+        if (st.ps_drop)
+            fprintf(stderr, "tcpsift: -i %s: the kernel dropped %u packets\n", o->iface,
+                    st.ps_drop);
+    }
     sigaction(SIGINT, &old_int, NULL);
     sigaction(SIGTERM, &old_term, NULL);
     sigaction(SIGHUP, &old_hup, NULL);
     pcap_close(pc);
-    *frames = s.frames;
+    r->frames = s.frames;
     return status;
 }
 

@@ -37,7 +37,12 @@ typedef struct live_handler {
  * after a clean stop; 1 when capturing fails (the interface disappeared, the
  * output cannot be written); -1 when the interface cannot be opened and -2 when
  * the filter does not compile, before anything was captured (a message is
- * printed each time). *frames counts the packets. */
-int live_run(const live_options *o, const live_handler *h, uint64_t *frames);
+ * printed each time). *r counts the packets and the kernel's drops. */
+typedef struct live_result {
+    uint64_t frames;       /* packets captured */
+    uint64_t kernel_drops; /* packets the kernel dropped before libpcap saw them */
+} live_result;
+
+int live_run(const live_options *o, const live_handler *h, live_result *r);
 
 #endif

@@ -429,6 +429,8 @@ static void write_summary(json_writer *w, const tcpsift_tracker_stats *s,
     jw_key_u64(w, "memcap_hits", s->memcap_hits);
     jw_key_u64(w, "reassembly_memory_peak", s->reasm_buffered_peak);
     jw_key_u64(w, "skipped_capture_blocks", in->skipped);
+    /* A live capture's connections are incomplete when the kernel dropped packets. */
+    if (in->live) jw_key_u64(w, "kernel_drops", in->kernel_drops);
     /* Present only when the policy acted, so default output is unchanged. */
     if (s->duplicate_frames) jw_key_u64(w, "duplicate_frames", s->duplicate_frames);
     if (s->released_unacked_bytes)

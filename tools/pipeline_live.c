@@ -46,7 +46,9 @@ int pipeline_run_live(pipeline *p)
     capture_input in;
     memset(&in, 0, sizeof in);
     in.path = p->live->iface;
-    int status = live_run(p->live, &h, &in.frames);
+    live_result lr;
+    int status = live_run(p->live, &h, &lr);
+    in.frames = lr.frames;
     if (status < 0) {
         /* Nothing was captured: no summary, which would pass for a quiet interface. */
         tcpsift_tracker_destroy(p->tracker);
@@ -55,6 +57,8 @@ int pipeline_run_live(pipeline *p)
         jw_flush(p->w);
         return -status;
     }
+    in.live = 1;
+    in.kernel_drops = lr.kernel_drops;
     /* Stopped (signal, -c or error): every connection still open is reported. */
     tcpsift_tracker_finish(p->tracker);
     pipeline_write_summary(p, &in);
