@@ -202,6 +202,18 @@ def check_conns(net, tcpsift, failures):
     print(f"conns -i: connection {c['client']}:{c['cport']} -> {c['server']}:{c['sport']} checked")
 
 
+def expect_failure_end(p, message, what, failures):
+    """The capture p ends by itself within 20 s with exit 1 and `message` on stderr."""
+    try:
+        _, err = p.communicate(timeout=20)
+        if p.returncode != 1 or message not in err:
+            failures.append(f"{what}: exit {p.returncode}, stderr {err!r}")
+    except subprocess.TimeoutExpired:
+        p.kill()
+        p.communicate()
+        failures.append(f"{what}: the capture never ended")
+
+
 def check_failures(net, tcpsift, failures):
     """Ends other than Ctrl-C and -c: a filter that does not compile (usage error, exit 2), an
     interface that does not exist (exit 1, an error object, no summary), SIGHUP (stops as
@@ -226,14 +238,7 @@ def check_failures(net, tcpsift, failures):
                      stderr=subprocess.PIPE)
         assert "capturing on" in p.stderr.readline()
         exchange(net, 7402, 7403, 100, 100)
-        try:
-            _, err = p.communicate(timeout=20)
-            if p.returncode != 1 or "error writing output" not in err:
-                failures.append(f"/dev/full: exit {p.returncode}, stderr {err!r}")
-        except subprocess.TimeoutExpired:
-            p.kill()
-            p.communicate()
-            failures.append("/dev/full: packets -i went on capturing into an unwritable output")
+        expect_failure_end(p, "error writing output", "/dev/full", failures)
     tag = str(os.getpid() % 100000)
     extra_a, extra_b = f"tslx{tag}a", f"tslx{tag}b"
     run("ip", "link", "add", extra_a, "netns", net.a, "type", "veth", "peer", "name", extra_b,
@@ -243,14 +248,7 @@ def check_failures(net, tcpsift, failures):
     run("ip", "-n", net.a, "link", "set", extra_a, "down")
     time.sleep(0.5)
     run("ip", "-n", net.a, "link", "del", extra_a)
-    try:
-        _, err = cap.communicate(timeout=20)
-        if cap.returncode != 1 or "disappeared" not in err:
-            failures.append(f"interface deleted: exit {cap.returncode}, stderr {err!r}")
-    except subprocess.TimeoutExpired:
-        cap.kill()
-        cap.communicate()
-        failures.append("interface set down then deleted: conns -i never ended")
+    expect_failure_end(cap, "disappeared", "interface set down then deleted", failures)
     print("live capture: bad filter, missing interface, SIGHUP, unwritable output, deleted "
           "interface checked")
 

@@ -1,6 +1,19 @@
 #include "cli_common.h"
 
 #include <stdio.h>
+#include <string.h>
+
+int cli_positional(const char *usage, char **argv, int i, int *options_done, const char **path)
+{
+    if (!*options_done && strcmp(argv[i], CLI_END_OF_OPTIONS) == 0) {
+        *options_done = 1;
+        return 1;
+    }
+    if (!*options_done && argv[i][0] == '-' && argv[i][1] != '\0') return 0;
+    if (*path) return cli_usage_error(usage, argv[i]);
+    *path = argv[i];
+    return 1;
+}
 
 int cli_missing(const char *usage, const char *what)
 {

@@ -13,6 +13,10 @@ int cli_missing(const char *usage, const char *what);
  * (a file named like an option), the usual POSIX convention. */
 #define CLI_END_OF_OPTIONS "--"
 
+/* argv[i] as the command's capture path when it is no option (or comes after "--", which it
+ * notes): 1 taken, 0 an option for the caller to parse, 2 a second capture (usage error, said). */
+int cli_positional(const char *usage, char **argv, int i, int *options_done, const char **path);
+
 /* Print the usage text (and the offending argument) to stderr; returns 2. */
 int cli_usage_error(const char *usage, const char *bad_arg);
 

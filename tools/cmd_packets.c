@@ -109,15 +109,9 @@ int cmd_packets(int argc, char **argv)
     frag_stage frags = {0}; /* only the --frag-overlap choice: the pool starts with a fragment */
     int options_done = 0;
     for (int i = 1; i < argc; i++) {
-        if (options_done || (argv[i][0] != '-' || argv[i][1] == '\0')) {
-            if (path) return cli_usage_error(packets_usage, argv[i]);
-            path = argv[i];
-            continue;
-        }
-        if (strcmp(argv[i], CLI_END_OF_OPTIONS) == 0) {
-            options_done = 1;
-            continue;
-        }
+        int positional = cli_positional(packets_usage, argv, i, &options_done, &path);
+        if (positional == 2) return 2;
+        if (positional) continue;
         if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
             fputs(packets_usage, stdout);
             fputs(capture_reader_help, stdout);

@@ -70,15 +70,9 @@ int cmd_stream(int argc, char **argv)
     stream_files_init(&s, NULL);
     int options_done = 0;
     for (int i = 1; i < argc; i++) {
-        if (options_done || (argv[i][0] != '-' || argv[i][1] == '\0')) {
-            if (p.capture_path) return cli_usage_error(stream_usage, argv[i]);
-            p.capture_path = argv[i];
-            continue;
-        }
-        if (strcmp(argv[i], CLI_END_OF_OPTIONS) == 0) {
-            options_done = 1;
-            continue;
-        }
+        int positional = cli_positional(stream_usage, argv, i, &options_done, &p.capture_path);
+        if (positional == 2) return 2;
+        if (positional) continue;
         if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
             fputs(stream_usage, stdout);
             fputs(pipeline_options_help, stdout);

@@ -305,6 +305,31 @@ static void ipip_case(int outer, int inner)
 static void udp_tunnel(struct pb *p, uint16_t sport, uint16_t dport, const uint8_t *payload,
                        size_t n);
 
+/* Ethernet / IPv4 or IPv6 (`outer`) / `proto` carrying l4. */
+static void ip_outer_frame(struct pb *p, int outer, uint8_t proto, const uint8_t *l4, size_t n)
+{
+    pb_init(p);
+    pb_ethernet(p, outer == 4 ? 0x0800 : 0x86DD);
+    if (outer == 4)
+        outer_ipv4(p, proto, l4, n);
+    else
+        outer_ipv6(p, proto, l4, n);
+}
+
+/* Ethernet / IPv4 / UDP to 4789 / VXLAN VNI 0x1234 / Ethernet / the inner datagram `in`. */
+static void vxlan_frame(struct pb *p, const uint8_t *in, size_t n)
+{
+    uint8_t v[256];
+    const uint8_t hdr[8] = {0x08, 0, 0, 0, 0x00, 0x12, 0x34, 0};
+    memcpy(v, hdr, 8);
+    struct pb eth;
+    pb_init(&eth);
+    pb_ethernet(&eth, 0x0800);
+    memcpy(v + 8, eth.b, eth.len);
+    memcpy(v + 8 + eth.len, in, n);
+    udp_tunnel(p, 51000, 4789, v, 8 + eth.len + n);
+}
+
 /* An inner datagram ends where its enclosing one does (RFC 2003 §3; a UDP tunnel's at its UDP
  * length): an inner length past that end is a bad length even when the frame holds the bytes
  * after it, never a capture cut short (which would count the missing bytes as a hole and lose
@@ -317,9 +342,7 @@ static void test_inner_length_bounded_by_outer(void **state)
     struct pb p;
     struct decoded d;
     /* IP-in-IP, IPv4 outside: the outer total length 3 short of the inner datagram. */
-    pb_init(&p);
-    pb_ethernet(&p, 0x0800);
-    outer_ipv4(&p, 4, in, n);
+    ip_outer_frame(&p, 4, 4, in, n);
     p.b[14 + 3] = (uint8_t)(p.b[14 + 3] - 3);
     decode_tunnel(&d, TCPSIFT_LINK_ETHERNET, &p);
     assert_int_equal(d.pkt.error, TCPSIFT_E_BAD_IP_TOTAL_LENGTH);
@@ -329,9 +352,7 @@ static void test_inner_length_bounded_by_outer(void **state)
     assert_int_equal(d.pkt.payload.len, 2);
     guard_release(&d.g);
     /* IPv6 outside, its payload length 3 short. */
-    pb_init(&p);
-    pb_ethernet(&p, 0x86DD);
-    outer_ipv6(&p, 4, in, n);
+    ip_outer_frame(&p, 6, 4, in, n);
     p.b[14 + 5] = (uint8_t)(p.b[14 + 5] - 3);
     decode_tunnel(&d, TCPSIFT_LINK_ETHERNET, &p);
     assert_int_equal(d.pkt.error, TCPSIFT_E_BAD_IP_TOTAL_LENGTH);
@@ -339,9 +360,7 @@ static void test_inner_length_bounded_by_outer(void **state)
     guard_release(&d.g);
     /* The outer datagram ends inside the inner header: there is no inner datagram (its header
      * is incomplete, as in a frame cut there), and the packet describes the outer one. */
-    pb_init(&p);
-    pb_ethernet(&p, 0x0800);
-    outer_ipv4(&p, 4, in, n);
+    ip_outer_frame(&p, 4, 4, in, n);
     p.b[14 + 3] = (uint8_t)(p.b[14 + 3] - (n - 10));
     decode_tunnel(&d, TCPSIFT_LINK_ETHERNET, &p);
     assert_int_equal(d.pkt.error, TCPSIFT_E_TRUNCATED_IP_HEADER);
@@ -349,15 +368,7 @@ static void test_inner_length_bounded_by_outer(void **state)
     assert_memory_equal(d.pkt.src, OUTER_V4_SRC, 4);
     guard_release(&d.g);
     /* VXLAN: the outer UDP length 3 short (the outer IP length still covers every byte). */
-    uint8_t v[256];
-    const uint8_t hdr[8] = {0x08, 0, 0, 0, 0x00, 0x12, 0x34, 0};
-    memcpy(v, hdr, 8);
-    struct pb eth;
-    pb_init(&eth);
-    pb_ethernet(&eth, 0x0800);
-    memcpy(v + 8, eth.b, eth.len);
-    memcpy(v + 8 + eth.len, in, n);
-    udp_tunnel(&p, 51000, 4789, v, 8 + eth.len + n);
+    vxlan_frame(&p, in, n);
     p.b[14 + 20 + 5] = (uint8_t)(p.b[14 + 20 + 5] - 3);
     decode_tunnel(&d, TCPSIFT_LINK_ETHERNET, &p);
     assert_int_equal(d.pkt.error, TCPSIFT_E_BAD_IP_TOTAL_LENGTH);
@@ -474,9 +485,7 @@ static void test_tunnel_integrity_checked(void **state)
     gre[5] = (uint8_t)sum;
     struct pb p;
     struct decoded d;
-    pb_init(&p);
-    pb_ethernet(&p, 0x0800);
-    outer_ipv4(&p, 47, gre, 8 + n);
+    ip_outer_frame(&p, 4, 47, gre, 8 + n);
     decode_tunnel(&d, TCPSIFT_LINK_ETHERNET, &p);
     expect_inner_default(&d, 14 + 20 + 8, 4);
     assert_true(d.pkt.layers & TCPSIFT_LAYER_IP_TUNNEL);
@@ -484,18 +493,14 @@ static void test_tunnel_integrity_checked(void **state)
     guard_release(&d.g);
     /* The GRE checksum wrong. */
     gre[5] ^= 0x01;
-    pb_init(&p);
-    pb_ethernet(&p, 0x0800);
-    outer_ipv4(&p, 47, gre, 8 + n);
+    ip_outer_frame(&p, 4, 47, gre, 8 + n);
     decode_tunnel(&d, TCPSIFT_LINK_ETHERNET, &p);
     assert_int_equal(d.pkt.l4_csum, TCPSIFT_CSUM_GOOD);
     assert_int_equal(d.pkt.encap_csum, TCPSIFT_CSUM_BAD);
     assert_int_equal(d.pkt.encap_csum_offload, 0);
     guard_release(&d.g);
     /* IP-in-IP with the outer IPv4 header checksum wrong (not 0: not offload-like). */
-    pb_init(&p);
-    pb_ethernet(&p, 0x0800);
-    outer_ipv4(&p, 4, in, n);
+    ip_outer_frame(&p, 4, 4, in, n);
     p.b[14 + 10] ^= 0x40;
     decode_tunnel(&d, TCPSIFT_LINK_ETHERNET, &p);
     assert_int_equal(d.pkt.encap_csum, TCPSIFT_CSUM_BAD);
@@ -509,15 +514,7 @@ static void test_tunnel_integrity_checked(void **state)
     assert_int_equal(d.pkt.encap_csum_offload, 1);
     guard_release(&d.g);
     /* VXLAN: the outer UDP checksum sound, then wrong, then 0 (none sent: not checked). */
-    uint8_t v[256];
-    const uint8_t hdr[8] = {0x08, 0, 0, 0, 0x00, 0x12, 0x34, 0};
-    memcpy(v, hdr, 8);
-    struct pb eth;
-    pb_init(&eth);
-    pb_ethernet(&eth, 0x0800);
-    memcpy(v + 8, eth.b, eth.len);
-    memcpy(v + 8 + eth.len, in, n);
-    udp_tunnel(&p, 51000, 4789, v, 8 + eth.len + n);
+    vxlan_frame(&p, in, n);
     decode_tunnel(&d, TCPSIFT_LINK_ETHERNET, &p);
     assert_int_equal(d.pkt.encap_csum, TCPSIFT_CSUM_GOOD);
     guard_release(&d.g);
