@@ -124,6 +124,16 @@ def check_output_full(b, failures):
                                                                        r.returncode, r.stderr))
 
 
+def under_qemu_user(b):
+    """Whether BIN is the cross stage's wrapper script running the CLI under qemu-user."""
+    try:
+        with open(b, "rb") as f:
+            head = f.read(4096)
+    except OSError:
+        return False
+    return head.startswith(b"#!") and b"qemu-" in head
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--tcpsift", required=True)
@@ -134,7 +144,12 @@ def main():
         frames = build(cap)
         for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
             check_interrupt(b, cap, sig, failures)
-        check_shrink(b, cap, tmp, frames, failures)
+        if under_qemu_user(b):
+            print("SKIPPED: a file cut while read: the CLI runs under qemu-user, which does not "
+                  "hand a mapped file's SIGBUS to the program's own handler (the cross stage's "
+                  "big-endian run); checked natively and in the 32-bit build")
+        else:
+            check_shrink(b, cap, tmp, frames, failures)
     if os.path.exists("/dev/full"):
         check_output_full(b, failures)
     else:
